@@ -1,0 +1,16 @@
+namespace Emulator.Machine.Interrupts;
+
+/// <summary>An interrupt request line a device drives (ISA IRQ 0–15 on the PC). Level semantics: Raise holds it high until Lower.</summary>
+public interface IIrqLine
+{
+    void Raise();
+
+    void Lower();
+
+    /// <summary>Raise then lower: an edge for edge-triggered inputs.</summary>
+    void Pulse()
+    {
+        Raise();
+        Lower();
+    }
+}
