@@ -1,0 +1,18 @@
+namespace Emulator.Block.Backend;
+
+/// <summary>How a backend is created (the -drive/-blockdev backend options: id, rerror, werror, cache.writeback).</summary>
+public sealed record BlockBackendOptions
+{
+    /// <summary>User-visible name (monitor-owned backend), or null for an anonymous one.</summary>
+    public string? Name { get; init; }
+
+    public BlockErrorPolicy ReadErrorPolicy { get; init; } = BlockErrorPolicy.Report;
+
+    public BlockErrorPolicy WriteErrorPolicy { get; init; } = BlockErrorPolicy.Enospc;
+
+    /// <summary>Guest-visible write cache; when off, every write is FUA.</summary>
+    public bool WriteCache { get; init; } = true;
+
+    /// <summary>For an empty drive: whether a medium inserted later is opened read-only.</summary>
+    public bool ReadOnly { get; init; }
+}

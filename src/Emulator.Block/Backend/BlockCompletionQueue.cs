@@ -1,0 +1,76 @@
+namespace Emulator.Block.Backend;
+
+/// <summary>
+/// Where finished requests wait for the machine thread (the role of QEMU's AioContext bottom halves).
+/// Any thread may post; the machine loop calls <see cref="RunPending"/> at one fixed point per
+/// iteration, which is the only place device completion handlers run. Inline completions take the
+/// same route, so a handler never runs before the submitting call returns and ordering is deterministic.
+/// The queue is an intrusive list through <see cref="BlockRequest"/>, so posting allocates nothing.
+/// </summary>
+public sealed class BlockCompletionQueue
+{
+    private readonly Lock _lock = new();
+    private readonly ManualResetEventSlim _pendingSignal = new(false);
+    private BlockRequest? _head;
+    private BlockRequest? _tail;
+
+    /// <summary>True when completions are waiting.</summary>
+    public bool HasPending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _head is not null;
+            }
+        }
+    }
+
+    /// <summary>Runs every completion queued so far, in posting order. Machine thread only. Returns how many ran.</summary>
+    public int RunPending()
+    {
+        BlockRequest? batch;
+        lock (_lock)
+        {
+            batch = _head;
+            _head = _tail = null;
+            _pendingSignal.Reset();
+        }
+
+        var count = 0;
+        while (batch is not null)
+        {
+            var next = batch.Next;
+            batch.Next = null;
+            batch.Backend!.Deliver(batch);
+            batch = next;
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Blocks until a completion is queued or the timeout passes (a halted machine sleeps here). Returns true if one is queued.</summary>
+    public bool WaitForPending(TimeSpan timeout) => _pendingSignal.Wait(timeout);
+
+    /// <summary>The handle a loop can wait on together with its own timers.</summary>
+    public WaitHandle PendingWaitHandle => _pendingSignal.WaitHandle;
+
+    internal void Post(BlockRequest request)
+    {
+        lock (_lock)
+        {
+            if (_tail is null)
+            {
+                _head = _tail = request;
+            }
+            else
+            {
+                _tail.Next = request;
+                _tail = request;
+            }
+
+            _pendingSignal.Set();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using Emulator.Block.Drivers.File;
+using Emulator.Block.Graph;
+using Emulator.Block.Memory;
+
+namespace Emulator.Block.Backend;
+
+/// <summary>
+/// The block layer of one machine: the node graph, the backends (named and anonymous), the event
+/// sink, the completion queue the machine loop drains, and the I/O worker threads. Management calls
+/// (creating backends, media changes) run on the machine/monitor thread.
+/// </summary>
+public sealed class BlockLayer
+{
+    private const int ProbeLength = 4096;
+
+    private readonly Dictionary<string, BlockBackend> _named = new(StringComparer.Ordinal);
+    private readonly List<BlockBackend> _all = [];
+
+    public BlockLayer(BlockDriverRegistry drivers, IBlockEventSink events, BlockCompletionQueue completions, BlockIoWorkers workers)
+    {
+        Graph = new BlockGraph(drivers) { IsNameTakenElsewhere = _named.ContainsKey };
+        Events = events;
+        Completions = completions;
+        Workers = workers;
+        Media = new BlockMedia(this);
+    }
+
+    public BlockGraph Graph { get; }
+
+    public IBlockEventSink Events { get; }
+
+    /// <summary>The queue the machine loop drains at its fixed point (<see cref="BlockCompletionQueue.RunPending"/>).</summary>
+    public BlockCompletionQueue Completions { get; }
+
+    /// <summary>Tray and medium operations as the monitor offers them.</summary>
+    public BlockMedia Media { get; }
+
+    /// <summary>The machine's pause hook for the stop policy; unset in tools, where stop only records iostatus.</summary>
+    public IVmRunControl? RunControl { get; set; }
+
+    /// <summary>Every live backend, named or anonymous, in creation order.</summary>
+    public IReadOnlyList<BlockBackend> Backends => _all;
+
+    internal BlockIoWorkers Workers { get; }
+
+    public BlockBackend? FindBackend(string name) => _named.GetValueOrDefault(name);
+
+    /// <summary>Creates a backend, empty or with a root node opened from <paramref name="root"/>. The caller owns the reference.</summary>
+    public BlockBackend CreateBackend(BlockBackendOptions options, BlockNodeOptions? root = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckBackendName(options.Name);
+        var node = root is null ? null : Graph.Open(root);
+        return Register(options, node);
+    }
+
+    /// <summary>Creates a backend over an image file: the file protocol with the given format, or the probed one when <paramref name="format"/> is null.</summary>
+    public BlockBackend OpenImage(BlockBackendOptions options, string filename, string? format = null, FileCacheMode cache = FileCacheMode.Writeback)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckBackendName(options.Name);
+        return Register(options, OpenImageNode(filename, format, options.ReadOnly, cache));
+    }
+
+    /// <summary>QMP <c>cont</c>: every backend's iostatus back to ok.</summary>
+    public void ResetAllIoStatus()
+    {
+        foreach (var backend in _all)
+        {
+            backend.ResetIoStatus();
+        }
+    }
+
+    /// <summary>Opens file → format for an image, probing the format from the first bytes when none is given.</summary>
+    internal BlockDriverState OpenImageNode(string filename, string? format, bool readOnly, FileCacheMode cache)
+    {
+        IBlockDriverFactory? formatDriver = null;
+        if (format is not null)
+        {
+            formatDriver = Graph.Drivers.Find(format) ?? throw new BlockOperationException($"Unknown driver '{format}'");
+            if (formatDriver.Kind == BlockDriverKind.Protocol)
+            {
+                return Graph.Open(new FileNodeOptions(filename) { ReadOnly = readOnly, Cache = cache });
+            }
+        }
+
+        var file = Graph.Open(new FileNodeOptions(filename) { ReadOnly = readOnly, Cache = cache });
+        try
+        {
+            formatDriver ??= Probe(file);
+            return Graph.Open(formatDriver.CreateFormatOptions(BlockChildOptions.Ref(file.NodeName), null, readOnly));
+        }
+        finally
+        {
+            // The format node's edge holds the file node now (or the open failed and it goes away).
+            Graph.Unref(file);
+        }
+    }
+
+    internal void Forget(BlockBackend backend)
+    {
+        _all.Remove(backend);
+        if (backend.Name.Length > 0)
+        {
+            _named.Remove(backend.Name);
+        }
+    }
+
+    private IBlockDriverFactory Probe(BlockDriverState file)
+    {
+        var buffer = AlignedBufferPool.Shared.Rent(ProbeLength);
+        try
+        {
+            var length = (int)Math.Min(ProbeLength, file.Length);
+            var read = file.ReadAsync(0, buffer.Memory[..ProbeLength]);
+            var error = read.IsCompleted ? read.Result : read.AsTask().GetAwaiter().GetResult();
+            if (error != BlockError.None)
+            {
+                throw new BlockOperationException($"Could not read image for determining its format: {error.Describe()}");
+            }
+
+            return Graph.Drivers.ProbeFormat(buffer.Span[..length]);
+        }
+        finally
+        {
+            AlignedBufferPool.Shared.Return(buffer);
+        }
+    }
+
+    private BlockBackend Register(BlockBackendOptions options, BlockDriverState? node)
+    {
+        var backend = new BlockBackend(this, options);
+        if (node is not null)
+        {
+            backend.InsertRoot(node);
+        }
+
+        _all.Add(backend);
+        if (backend.Name.Length > 0)
+        {
+            _named.Add(backend.Name, backend);
+        }
+
+        return backend;
+    }
+
+    private void CheckBackendName(string? name)
+    {
+        if (name is null)
+        {
+            return;
+        }
+
+        if (!BlockGraph.IsWellFormedId(name))
+        {
+            throw new BlockOperationException($"Invalid device name '{name}'");
+        }
+
+        if (_named.ContainsKey(name))
+        {
+            throw new BlockOperationException($"Device with id '{name}' already exists");
+        }
+
+        if (Graph.Find(name) is not null)
+        {
+            throw new BlockOperationException($"Device name '{name}' conflicts with an existing node name");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+
+namespace Emulator.Block.Backend;
+
+/// <summary>
+/// One asynchronous block request, owned and reused by a device (a device keeps one per command slot,
+/// so submitting allocates nothing). Set it up with one of the <c>Prepare…</c> methods, submit it with
+/// <see cref="BlockBackend.Submit"/>, and read <see cref="Error"/> and <see cref="ErrorAction"/> in the
+/// handler, which always runs on the machine thread after the submitting call has returned.
+/// A failed request that the policy stopped on keeps its parameters, so the device resubmits it as is.
+/// </summary>
+public sealed class BlockRequest
+{
+    private readonly Action _onDriverCompleted;
+    private ConfiguredValueTaskAwaitable<BlockError>.ConfiguredValueTaskAwaiter _awaiter;
+    private int _inFlight;
+
+    public BlockRequest(IBlockCompletionHandler handler, object? tag = null)
+    {
+        Handler = handler ?? throw new ArgumentNullException(nameof(handler));
+        Tag = tag;
+        _onDriverCompleted = OnDriverCompleted;
+    }
+
+    public IBlockCompletionHandler Handler { get; }
+
+    /// <summary>Free for the device (which drive, which queue slot …).</summary>
+    public object? Tag { get; set; }
+
+    public BlockRequestKind Kind { get; private set; }
+
+    public long Offset { get; private set; }
+
+    /// <summary>Bytes covered: the buffer length for reads and writes, the range for discard and write-zeroes, 0 for flush.</summary>
+    public long Length { get; private set; }
+
+    public Memory<byte> Buffer { get; private set; }
+
+    public BlockRequestFlags Flags { get; private set; }
+
+    /// <summary>The result, valid in the completion handler.</summary>
+    public BlockError Error { get; internal set; }
+
+    /// <summary>What the error policy chose for a failed request (Report for request errors and successes).</summary>
+    public BlockErrorAction ErrorAction { get; internal set; }
+
+    public bool IsInFlight => Volatile.Read(ref _inFlight) != 0;
+
+    internal BlockBackend? Backend { get; set; }
+
+    internal long StartTimestamp { get; set; }
+
+    /// <summary>Intrusive link for the worker and completion queues.</summary>
+    internal BlockRequest? Next { get; set; }
+
+    /// <summary>True when the request was refused before reaching a driver (accounted as invalid).</summary>
+    internal bool Invalid { get; set; }
+
+    public void PrepareRead(long offset, Memory<byte> buffer) => Prepare(BlockRequestKind.Read, offset, buffer.Length, buffer, BlockRequestFlags.None);
+
+    public void PrepareWrite(long offset, Memory<byte> buffer, BlockRequestFlags flags = BlockRequestFlags.None) =>
+        Prepare(BlockRequestKind.Write, offset, buffer.Length, buffer, flags);
+
+    public void PrepareFlush() => Prepare(BlockRequestKind.Flush, 0, 0, Memory<byte>.Empty, BlockRequestFlags.None);
+
+    public void PrepareDiscard(long offset, long length) => Prepare(BlockRequestKind.Discard, offset, length, Memory<byte>.Empty, BlockRequestFlags.None);
+
+    public void PrepareWriteZeroes(long offset, long length, BlockRequestFlags flags = BlockRequestFlags.None) =>
+        Prepare(BlockRequestKind.WriteZeroes, offset, length, Memory<byte>.Empty, flags);
+
+    internal void MarkInFlight()
+    {
+        if (Interlocked.Exchange(ref _inFlight, 1) != 0)
+        {
+            throw new InvalidOperationException("This request is already in flight; a device must wait for its completion before reusing it.");
+        }
+    }
+
+    internal void ClearInFlight() => Volatile.Write(ref _inFlight, 0);
+
+    /// <summary>Runs the driver operation and hands the result to the completion queue, without blocking on a pending driver.</summary>
+    internal void Run(ValueTask<BlockError> operation)
+    {
+        if (operation.IsCompleted)
+        {
+            Error = operation.Result;
+            Backend!.DriverCompleted(this);
+            return;
+        }
+
+        _awaiter = operation.ConfigureAwait(false).GetAwaiter();
+        _awaiter.OnCompleted(_onDriverCompleted);
+    }
+
+    private void Prepare(BlockRequestKind kind, long offset, long length, Memory<byte> buffer, BlockRequestFlags flags)
+    {
+        if (IsInFlight)
+        {
+            throw new InvalidOperationException("A request cannot be changed while it is in flight.");
+        }
+
+        Kind = kind;
+        Offset = offset;
+        Length = length;
+        Buffer = buffer;
+        Flags = flags;
+        Error = BlockError.None;
+        ErrorAction = BlockErrorAction.Report;
+    }
+
+    private void OnDriverCompleted()
+    {
+        Error = _awaiter.GetResult();
+        _awaiter = default;
+        Backend!.DriverCompleted(this);
+    }
+}

@@ -1,0 +1,10 @@
+namespace Emulator.Block.Backend;
+
+/// <summary><c>blockdev-change-medium</c>'s read-only-mode.</summary>
+public enum ReadOnlyMode : byte
+{
+    /// <summary>Keep the mode of the medium being replaced.</summary>
+    Retain,
+    ReadOnly,
+    ReadWrite,
+}

@@ -1,0 +1,15 @@
+using Emulator.Block.Graph;
+
+namespace Emulator.Block.Drivers.Blkdebug;
+
+public sealed class BlkdebugDriverFactory : IBlockDriverFactory
+{
+    public string Name => "blkdebug";
+
+    public BlockDriverKind Kind => BlockDriverKind.Filter;
+
+    public Type OptionsType => typeof(BlkdebugNodeOptions);
+
+    public BlockDriver Open(BlockDriverState node, BlockNodeOptions options, BlockGraph graph) =>
+        new BlkdebugDriver(node, (BlkdebugNodeOptions)options, graph);
+}

@@ -1,0 +1,15 @@
+using Emulator.Block.Graph;
+
+namespace Emulator.Block.Drivers.File;
+
+public sealed class FileDriverFactory : IBlockDriverFactory
+{
+    public string Name => "file";
+
+    public BlockDriverKind Kind => BlockDriverKind.Protocol;
+
+    public Type OptionsType => typeof(FileNodeOptions);
+
+    public BlockDriver Open(BlockDriverState node, BlockNodeOptions options, BlockGraph graph) =>
+        new FileDriver(node, (FileNodeOptions)options);
+}

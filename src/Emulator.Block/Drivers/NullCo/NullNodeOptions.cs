@@ -1,0 +1,16 @@
+using Emulator.Block.Graph;
+
+namespace Emulator.Block.Drivers.NullCo;
+
+/// <summary>Options of a <c>null-co</c> node.</summary>
+public sealed record NullNodeOptions : BlockNodeOptions
+{
+    public const long DefaultSize = 1L << 30;
+
+    public override string Driver => "null-co";
+
+    public long Size { get; init; } = DefaultSize;
+
+    /// <summary>Reads fill the buffer with zeroes; when false the buffer is left as it is (fastest, for benchmarks).</summary>
+    public bool ReadZeroes { get; init; } = true;
+}

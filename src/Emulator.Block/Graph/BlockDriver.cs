@@ -1,0 +1,74 @@
+using Emulator.Block.Backend;
+using Emulator.Block.Memory;
+
+namespace Emulator.Block.Graph;
+
+/// <summary>
+/// The per-node instance of a driver. Offset-based, byte-granular I/O; one implementation per
+/// operation, returning a <see cref="ValueTask{TResult}"/> that completes synchronously when the work
+/// is done inline (no allocation) and asynchronously only when it really waits (a held blkdebug
+/// request, a network reply). Offsets are already checked against <see cref="Length"/> by the caller.
+/// </summary>
+public abstract class BlockDriver
+{
+    private const int ZeroChunk = 64 * 1024;
+
+    private static readonly AlignedBuffer Zeroes = new(ZeroChunk);
+
+    protected BlockDriver(BlockDriverState node)
+    {
+        Node = node;
+    }
+
+    public BlockDriverState Node { get; }
+
+    /// <summary>True when operations never block the calling thread (they may then run inline on the machine thread).</summary>
+    public virtual bool IsNonBlocking => false;
+
+    /// <summary>The size of the data this node presents, in bytes.</summary>
+    public abstract long Length { get; }
+
+    /// <summary>The file name this node reads, for <c>query-block</c>'s <c>file</c> field (the protocol's, for formats).</summary>
+    public virtual string Filename => Node.Children.Count > 0 ? Node.Children[0].Node.Driver.Filename : string.Empty;
+
+    public abstract ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer);
+
+    public virtual ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags) =>
+        Done(BlockError.Unsupported);
+
+    public virtual ValueTask<BlockError> FlushAsync() => Done(BlockError.None);
+
+    /// <summary>Discard is advisory: a driver that cannot deallocate succeeds without doing anything, as QEMU does.</summary>
+    public virtual ValueTask<BlockError> DiscardAsync(long offset, long length) => Done(BlockError.None);
+
+    /// <summary>Writes zeroes by writing a shared zero buffer; drivers that can do better override it.</summary>
+    public virtual ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags) =>
+        WriteZeroBuffersAsync(offset, length, flags & ~BlockRequestFlags.MayUnmap);
+
+    public virtual ValueTask<BlockError> TruncateAsync(long length) => Done(BlockError.Unsupported);
+
+    /// <summary>Releases host resources when the node is deleted.</summary>
+    public virtual void Close()
+    {
+    }
+
+    protected static ValueTask<BlockError> Done(BlockError error) => new(error);
+
+    private async ValueTask<BlockError> WriteZeroBuffersAsync(long offset, long length, BlockRequestFlags flags)
+    {
+        while (length > 0)
+        {
+            var chunk = (int)Math.Min(length, ZeroChunk);
+            var error = await WriteAsync(offset, Zeroes.Memory[..chunk], flags).ConfigureAwait(false);
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+
+            offset += chunk;
+            length -= chunk;
+        }
+
+        return BlockError.None;
+    }
+}

@@ -1,0 +1,57 @@
+using Emulator.Block.Backend;
+
+namespace Emulator.Block.Graph;
+
+/// <summary>The drivers registered through DI, by name and by options type.</summary>
+public sealed class BlockDriverRegistry
+{
+    private readonly Dictionary<string, IBlockDriverFactory> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, IBlockDriverFactory> _byOptions = [];
+
+    public BlockDriverRegistry(IEnumerable<IBlockDriverFactory> factories)
+    {
+        foreach (var factory in factories)
+        {
+            if (!_byName.TryAdd(factory.Name, factory))
+            {
+                throw new InvalidOperationException($"Block driver '{factory.Name}' is registered twice.");
+            }
+
+            _byOptions.Add(factory.OptionsType, factory);
+        }
+    }
+
+    public IEnumerable<IBlockDriverFactory> Drivers => _byName.Values;
+
+    public IBlockDriverFactory? Find(string name) => _byName.GetValueOrDefault(name);
+
+    public IBlockDriverFactory ForOptions(BlockNodeOptions options) =>
+        _byOptions.GetValueOrDefault(options.GetType())
+        ?? throw new BlockOperationException($"Unknown driver '{options.Driver}' (not registered with this block layer).");
+
+    /// <summary>
+    /// Picks the format of an image from its first bytes: the format driver with the highest score,
+    /// raw as the fallback. Only used when no format was given.
+    /// </summary>
+    public IBlockDriverFactory ProbeFormat(ReadOnlySpan<byte> header)
+    {
+        IBlockDriverFactory? best = null;
+        var bestScore = 0;
+        foreach (var factory in _byName.Values)
+        {
+            if (factory.Kind != BlockDriverKind.Format)
+            {
+                continue;
+            }
+
+            var score = factory.Probe(header);
+            if (score > bestScore)
+            {
+                best = factory;
+                bestScore = score;
+            }
+        }
+
+        return best ?? Find("raw") ?? throw new BlockOperationException("Could not determine the image format and the raw driver is not registered.");
+    }
+}

@@ -1,0 +1,87 @@
+using Emulator.Block.Backend;
+
+namespace Emulator.Block.Graph;
+
+/// <summary>
+/// One node of the block graph: a driver instance with named child edges, a unique node name and a
+/// reference count (held by parent edges, backends and the monitor). Only the block layer sees
+/// nodes; devices see <see cref="BlockBackend"/>. Graph changes happen on the machine/monitor thread.
+/// </summary>
+public sealed class BlockDriverState
+{
+    private readonly List<BdrvChild> _children = [];
+    private BlockDriver? _driver;
+
+    internal BlockDriverState(string nodeName, bool autoNamed, BlockNodeOptions options)
+    {
+        NodeName = nodeName;
+        AutoNamed = autoNamed;
+        Options = options;
+        ReadOnly = options.ReadOnly;
+    }
+
+    public string NodeName { get; }
+
+    /// <summary>True when the name was generated (<c>#blockNNN</c>) rather than given.</summary>
+    public bool AutoNamed { get; }
+
+    public BlockNodeOptions Options { get; }
+
+    public string DriverName => Options.Driver;
+
+    public bool ReadOnly { get; internal set; }
+
+    public int RefCount { get; internal set; } = 1;
+
+    public BlockDriver Driver => _driver ?? throw new InvalidOperationException($"Node '{NodeName}' is not open.");
+
+    public IReadOnlyList<BdrvChild> Children => _children;
+
+    /// <summary>The protocol or image child (<c>file</c>), if any.</summary>
+    public BdrvChild? File => FindChild("file");
+
+    public BdrvChild? Backing => FindChild("backing");
+
+    public long Length => Driver.Length;
+
+    public bool IsNonBlocking => Driver.IsNonBlocking;
+
+    public BdrvChild? FindChild(string name)
+    {
+        foreach (var child in _children)
+        {
+            if (child.Name == name)
+            {
+                return child;
+            }
+        }
+
+        return null;
+    }
+
+    public ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => Driver.ReadAsync(offset, buffer);
+
+    public ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags) =>
+        ReadOnly ? new(BlockError.ReadOnly) : Driver.WriteAsync(offset, buffer, flags);
+
+    public ValueTask<BlockError> FlushAsync() => Driver.FlushAsync();
+
+    public ValueTask<BlockError> DiscardAsync(long offset, long length) =>
+        ReadOnly ? new(BlockError.ReadOnly) : Driver.DiscardAsync(offset, length);
+
+    public ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags) =>
+        ReadOnly ? new(BlockError.ReadOnly) : Driver.WriteZeroesAsync(offset, length, flags);
+
+    public ValueTask<BlockError> TruncateAsync(long length) =>
+        ReadOnly ? new(BlockError.ReadOnly) : Driver.TruncateAsync(length);
+
+    public override string ToString() => $"{NodeName} ({DriverName})";
+
+    internal void SetDriver(BlockDriver driver) => _driver = driver;
+
+    internal void AddChild(BdrvChild child) => _children.Add(child);
+
+    internal void ClearChildren() => _children.Clear();
+
+    internal bool IsOpen => _driver is not null;
+}

@@ -1,0 +1,193 @@
+using Emulator.Block.Backend;
+
+namespace Emulator.Block.Graph;
+
+/// <summary>
+/// The set of open nodes: unique node names, opening nodes and their children from typed options,
+/// reference counting and deletion. Runs on the machine/monitor thread only.
+/// </summary>
+public sealed class BlockGraph
+{
+    private const int MaxNodeNameLength = 31;
+
+    private readonly Dictionary<string, BlockDriverState> _nodes = new(StringComparer.Ordinal);
+    private int _autoNameCounter;
+
+    public BlockGraph(BlockDriverRegistry drivers)
+    {
+        Drivers = drivers;
+    }
+
+    public BlockDriverRegistry Drivers { get; }
+
+    /// <summary>Another namespace the node names must not clash with (backend names); set by the block layer.</summary>
+    internal Func<string, bool>? IsNameTakenElsewhere { get; set; }
+
+    public IReadOnlyCollection<BlockDriverState> Nodes => _nodes.Values;
+
+    public BlockDriverState? Find(string nodeName) => _nodes.GetValueOrDefault(nodeName);
+
+    /// <summary>Opens a node (and inline children). The caller owns the returned reference.</summary>
+    public BlockDriverState Open(BlockNodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var factory = Drivers.ForOptions(options);
+        string name;
+        var autoNamed = options.NodeName is null;
+        if (options.NodeName is { } given)
+        {
+            CheckName(given, "Node name");
+            name = given;
+        }
+        else
+        {
+            do
+            {
+                name = $"#block{_autoNameCounter++:D3}";
+            }
+            while (_nodes.ContainsKey(name));
+        }
+
+        var node = new BlockDriverState(name, autoNamed, options);
+        try
+        {
+            node.SetDriver(factory.Open(node, options, this));
+        }
+        catch (BlockOperationException)
+        {
+            ReleaseChildren(node);
+            throw;
+        }
+
+        _nodes.Add(name, node);
+        return node;
+    }
+
+    /// <summary>Opens or references a child and attaches it to <paramref name="parent"/> under <paramref name="edgeName"/>.</summary>
+    public BdrvChild AttachChild(BlockDriverState parent, BlockChildOptions child, string edgeName)
+    {
+        BlockDriverState node;
+        if (child.Reference is { } reference)
+        {
+            node = Find(reference) ?? throw new BlockOperationException($"Cannot find device='' nor node-name='{reference}'");
+            if (node.ReadOnly && !parent.ReadOnly)
+            {
+                throw new BlockOperationException($"Block node '{reference}' is read-only and cannot be the '{edgeName}' child of writable node '{parent.NodeName}'");
+            }
+
+            Ref(node);
+        }
+        else
+        {
+            var options = child.Inline!;
+            if (parent.ReadOnly && !options.ReadOnly)
+            {
+                // A read-only parent never needs write access to what it reads.
+                options = options with { ReadOnly = true };
+            }
+
+            node = Open(options);
+        }
+
+        var edge = new BdrvChild(parent, edgeName, node);
+        parent.AddChild(edge);
+        return edge;
+    }
+
+    public void Ref(BlockDriverState node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (node.RefCount <= 0)
+        {
+            throw new InvalidOperationException($"Node '{node.NodeName}' was already deleted.");
+        }
+
+        node.RefCount++;
+    }
+
+    /// <summary>Drops one reference; the last one closes the driver, drops the children and frees the name.</summary>
+    public void Unref(BlockDriverState node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (node.RefCount <= 0)
+        {
+            throw new InvalidOperationException($"Node '{node.NodeName}' was already deleted.");
+        }
+
+        if (--node.RefCount > 0)
+        {
+            return;
+        }
+
+        node.Driver.Close();
+        _nodes.Remove(node.NodeName);
+        ReleaseChildren(node);
+    }
+
+    /// <summary>The parents (nodes) that hold an edge to <paramref name="node"/>.</summary>
+    public IEnumerable<BdrvChild> ParentEdgesOf(BlockDriverState node)
+    {
+        foreach (var candidate in _nodes.Values)
+        {
+            foreach (var edge in candidate.Children)
+            {
+                if (edge.Node == node)
+                {
+                    yield return edge;
+                }
+            }
+        }
+    }
+
+    /// <summary>QEMU's id rule: a letter, then letters, digits, '-', '.', '_'.</summary>
+    public static bool IsWellFormedId(string name)
+    {
+        if (name.Length == 0 || !char.IsAsciiLetter(name[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '.' or '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    internal void CheckName(string name, string what)
+    {
+        if (!IsWellFormedId(name))
+        {
+            throw new BlockOperationException($"Invalid node-name: '{name}'");
+        }
+
+        if (name.Length > MaxNodeNameLength)
+        {
+            throw new BlockOperationException($"{what} '{name}' is longer than {MaxNodeNameLength} characters");
+        }
+
+        if (_nodes.ContainsKey(name))
+        {
+            throw new BlockOperationException($"Duplicate nodes with node-name='{name}'");
+        }
+
+        if (IsNameTakenElsewhere?.Invoke(name) == true)
+        {
+            throw new BlockOperationException($"node-name={name} is conflicting with a device id");
+        }
+    }
+
+    private void ReleaseChildren(BlockDriverState node)
+    {
+        var children = node.Children.ToArray();
+        node.ClearChildren();
+        foreach (var child in children)
+        {
+            Unref(child.Node);
+        }
+    }
+}

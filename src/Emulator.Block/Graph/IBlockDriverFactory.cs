@@ -1,0 +1,26 @@
+using Emulator.Block.Backend;
+
+namespace Emulator.Block.Graph;
+
+/// <summary>
+/// Registers one driver with the block layer (through DI, one <c>AddXxxDriver()</c> each): its name,
+/// kind and options type, format probing, and opening a node.
+/// </summary>
+public interface IBlockDriverFactory
+{
+    string Name { get; }
+
+    BlockDriverKind Kind { get; }
+
+    Type OptionsType { get; }
+
+    /// <summary>Format drivers: how sure the driver is that <paramref name="header"/> (the first bytes of the image) is its format; 0 = not.</summary>
+    int Probe(ReadOnlySpan<byte> header) => 0;
+
+    /// <summary>Format drivers: the options of a node of this format with default settings over <paramref name="file"/>.</summary>
+    BlockNodeOptions CreateFormatOptions(BlockChildOptions file, string? nodeName, bool readOnly) =>
+        throw new NotSupportedException($"Driver '{Name}' is not a format driver.");
+
+    /// <summary>Opens the driver for <paramref name="node"/>, attaching children through <paramref name="graph"/>. Throws <see cref="BlockOperationException"/> with a clear message.</summary>
+    BlockDriver Open(BlockDriverState node, BlockNodeOptions options, BlockGraph graph);
+}
