@@ -238,6 +238,10 @@ public sealed class BlockBackend
         {
             Execute(request);
         }
+        else if (TryNoWait(root, request))
+        {
+            _layer.Completions.Post(request);
+        }
         else
         {
             _layer.Workers.Enqueue(request);
@@ -379,6 +383,27 @@ public sealed class BlockBackend
     }
 
     private bool Has(BlockDevCapabilities capability) => _devOps is not null && (_devOps.Capabilities & capability) != 0;
+
+    /// <summary>Runs a read or an ordinary write inline when the driver can do it without blocking (data in the page cache).</summary>
+    private bool TryNoWait(BlockDriverState root, BlockRequest request)
+    {
+        BlockError error;
+        var done = request.Kind switch
+        {
+            BlockRequestKind.Read => root.TryReadNoWait(request.Offset, request.Buffer, out error),
+            BlockRequestKind.Write when (WriteFlags(request.Flags) & BlockRequestFlags.Fua) == 0 =>
+                root.TryWriteNoWait(request.Offset, request.Buffer, out error),
+            _ => NotTried(out error),
+        };
+        request.Error = error;
+        return done;
+
+        static bool NotTried(out BlockError error)
+        {
+            error = BlockError.None;
+            return false;
+        }
+    }
 
     private BlockRequestFlags WriteFlags(BlockRequestFlags flags) => WriteCacheEnabled ? flags : flags | BlockRequestFlags.Fua;
 

@@ -13,6 +13,7 @@ public sealed class BlockCompletionQueue
     private readonly ManualResetEventSlim _pendingSignal = new(false);
     private BlockRequest? _head;
     private BlockRequest? _tail;
+    private int _sleepers;
 
     /// <summary>True when completions are waiting.</summary>
     public bool HasPending
@@ -34,7 +35,6 @@ public sealed class BlockCompletionQueue
         {
             batch = _head;
             _head = _tail = null;
-            _pendingSignal.Reset();
         }
 
         var count = 0;
@@ -51,10 +51,32 @@ public sealed class BlockCompletionQueue
     }
 
     /// <summary>Blocks until a completion is queued or the timeout passes (a halted machine sleeps here). Returns true if one is queued.</summary>
-    public bool WaitForPending(TimeSpan timeout) => _pendingSignal.Wait(timeout);
+    public bool WaitForPending(TimeSpan timeout)
+    {
+        lock (_lock)
+        {
+            if (_head is not null)
+            {
+                return true;
+            }
 
-    /// <summary>The handle a loop can wait on together with its own timers.</summary>
-    public WaitHandle PendingWaitHandle => _pendingSignal.WaitHandle;
+            // Posters only touch the event while someone sleeps on it, which keeps posting cheap.
+            _sleepers++;
+            _pendingSignal.Reset();
+        }
+
+        try
+        {
+            return _pendingSignal.Wait(timeout);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _sleepers--;
+            }
+        }
+    }
 
     internal void Post(BlockRequest request)
     {
@@ -70,7 +92,10 @@ public sealed class BlockCompletionQueue
                 _tail = request;
             }
 
-            _pendingSignal.Set();
+            if (_sleepers > 0)
+            {
+                _pendingSignal.Set();
+            }
         }
     }
 }

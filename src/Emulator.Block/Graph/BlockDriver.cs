@@ -33,6 +33,24 @@ public abstract class BlockDriver
 
     public abstract ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer);
 
+    /// <summary>
+    /// Tries the read without blocking: succeeds only when the data is already in host memory (the
+    /// page cache). Returns false when it would have to wait; the caller then runs
+    /// <see cref="ReadAsync"/> on an I/O thread. Lets a device read cached data with no thread hop.
+    /// </summary>
+    public virtual bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error)
+    {
+        error = BlockError.None;
+        return false;
+    }
+
+    /// <summary>The write counterpart of <see cref="TryReadNoWait"/> (for filesystems that take non-blocking buffered writes).</summary>
+    public virtual bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
+    {
+        error = BlockError.None;
+        return false;
+    }
+
     public virtual ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags) =>
         Done(BlockError.Unsupported);
 

@@ -61,6 +61,19 @@ public sealed class BlockDriverState
 
     public ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => Driver.ReadAsync(offset, buffer);
 
+    public bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error) => Driver.TryReadNoWait(offset, buffer, out error);
+
+    public bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
+    {
+        if (ReadOnly)
+        {
+            error = BlockError.ReadOnly;
+            return true;
+        }
+
+        return Driver.TryWriteNoWait(offset, buffer, out error);
+    }
+
     public ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags) =>
         ReadOnly ? new(BlockError.ReadOnly) : Driver.WriteAsync(offset, buffer, flags);
 

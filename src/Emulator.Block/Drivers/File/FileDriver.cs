@@ -26,6 +26,7 @@ public sealed class FileDriver : BlockDriver
     private readonly bool _discardUnmap;
     private readonly Lock _bounceLock = new();
     private long _length;
+    private bool _noWaitWritesRefused;
 
     internal FileDriver(BlockDriverState node, FileNodeOptions options)
         : base(node)
@@ -87,6 +88,69 @@ public sealed class FileDriver : BlockDriver
         }
 
         return Done(ReadFully(offset, buffer.Span));
+    }
+
+    /// <summary>A buffered read with RWF_NOWAIT: done inline when the pages are cached, refused (EAGAIN) otherwise.</summary>
+    public override unsafe bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error)
+    {
+        error = BlockError.None;
+        if (IsDirect)
+        {
+            return false;
+        }
+
+        var span = buffer.Span;
+        fixed (byte* p = span)
+        {
+            var vec = new LinuxFile.IoVec { Base = p, Length = (nuint)span.Length };
+            var n = LinuxFile.Preadv2(_fd, &vec, 1, offset, LinuxFile.RwfNoWait);
+            if (n < 0)
+            {
+                return false;
+            }
+
+            if (n < span.Length)
+            {
+                // A short read is the end of the file (reads as zeroes) or pages not yet cached (go and wait).
+                if (offset + n < Length)
+                {
+                    return false;
+                }
+
+                span[(int)n..].Clear();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A buffered write with RWF_NOWAIT where the filesystem takes it; the first EOPNOTSUPP turns the attempt off.</summary>
+    public override unsafe bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
+    {
+        error = BlockError.None;
+        if (IsDirect || Volatile.Read(ref _noWaitWritesRefused))
+        {
+            return false;
+        }
+
+        var span = buffer.Span;
+        fixed (byte* p = span)
+        {
+            var vec = new LinuxFile.IoVec { Base = p, Length = (nuint)span.Length };
+            var n = LinuxFile.Pwritev2(_fd, &vec, 1, offset, LinuxFile.RwfNoWait);
+            if (n == span.Length)
+            {
+                return true;
+            }
+
+            if (n < 0 && LinuxFile.LastError == LinuxFile.ErrNotSupported)
+            {
+                Volatile.Write(ref _noWaitWritesRefused, true);
+            }
+        }
+
+        // Nothing, or only part, was written: the I/O thread writes all of it again.
+        return false;
     }
 
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)

@@ -18,6 +18,9 @@ internal static partial class LinuxFile
     public const int FallocPunchHole = 0x02;
     public const int FallocZeroRange = 0x10;
 
+    /// <summary>preadv2/pwritev2 flag: fail with EAGAIN instead of waiting for the disk.</summary>
+    public const int RwfNoWait = 0x08;
+
     public const int ErrNoEntry = 2;
     public const int ErrIo = 5;
     public const int ErrWouldBlock = 11;
@@ -43,7 +46,21 @@ internal static partial class LinuxFile
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     public static partial int Fallocate(int fd, int mode, long offset, long length);
 
+    [LibraryImport("libc", EntryPoint = "preadv2", SetLastError = true)]
+    public static unsafe partial nint Preadv2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
+
+    [LibraryImport("libc", EntryPoint = "pwritev2", SetLastError = true)]
+    public static unsafe partial nint Pwritev2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
+
     public static int LastError => Marshal.GetLastPInvokeError();
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
+    }
 
     public static string Describe(int errno) => errno switch
     {

@@ -45,6 +45,12 @@ public sealed class RawDriver : BlockDriver
 
     public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => _file.ReadAsync(_offset + offset, buffer);
 
+    public override bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error) =>
+        _file.TryReadNoWait(_offset + offset, buffer, out error);
+
+    public override bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error) =>
+        _file.TryWriteNoWait(_offset + offset, buffer, out error);
+
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags) =>
         _file.WriteAsync(_offset + offset, buffer, flags);
 
