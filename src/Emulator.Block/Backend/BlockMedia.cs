@@ -7,7 +7,8 @@ namespace Emulator.Block.Backend;
 /// inserted only with the tray open; a locked tray is not opened unless forced (the device gets an
 /// eject request instead); change-medium is open → remove → insert → close; each real tray move
 /// emits exactly one <c>DEVICE_TRAY_MOVED</c>. Refusals throw <see cref="BlockOperationException"/>
-/// with QEMU's message.
+/// with QEMU's message, naming the drive as <c>displayName</c> when given (the monitor passes the
+/// device name or qdev id the client used).
 /// </summary>
 public sealed class BlockMedia
 {
@@ -22,9 +23,9 @@ public sealed class BlockMedia
     /// <c>blockdev-open-tray</c>. Returns false when the tray stays closed because it is locked and
     /// <paramref name="force"/> was not given (the guest was asked to eject; QMP still succeeds).
     /// </summary>
-    public bool OpenTray(BlockBackend backend, bool force = false)
+    public bool OpenTray(BlockBackend backend, bool force = false, string? displayName = null)
     {
-        CheckRemovable(backend);
+        CheckRemovable(backend, displayName);
         if (!backend.HasTray || backend.IsTrayOpen)
         {
             // Tray-less devices ignore the request (QEMU swallows -ENOSYS); an open tray stays open.
@@ -47,9 +48,9 @@ public sealed class BlockMedia
     }
 
     /// <summary><c>blockdev-close-tray</c>.</summary>
-    public void CloseTray(BlockBackend backend)
+    public void CloseTray(BlockBackend backend, string? displayName = null)
     {
-        CheckRemovable(backend);
+        CheckRemovable(backend, displayName);
         if (!backend.HasTray || !backend.IsTrayOpen)
         {
             return;
@@ -62,12 +63,12 @@ public sealed class BlockMedia
     }
 
     /// <summary><c>blockdev-remove-medium</c>.</summary>
-    public void RemoveMedium(BlockBackend backend)
+    public void RemoveMedium(BlockBackend backend, string? displayName = null)
     {
-        CheckRemovable(backend);
+        CheckRemovable(backend, displayName);
         if (backend.HasTray && !backend.IsTrayOpen)
         {
-            throw new BlockOperationException($"Tray of device '{Label(backend)}' is not open");
+            throw new BlockOperationException($"Tray of device '{Label(backend, displayName)}' is not open");
         }
 
         if (!backend.IsInserted)
@@ -84,7 +85,7 @@ public sealed class BlockMedia
     }
 
     /// <summary><c>blockdev-insert-medium</c>: inserts an existing node that no other user holds as a root.</summary>
-    public void InsertMedium(BlockBackend backend, string nodeName)
+    public void InsertMedium(BlockBackend backend, string nodeName, string? displayName = null)
     {
         var node = _layer.Graph.Find(nodeName) ?? throw new BlockOperationException($"Node '{nodeName}' not found");
         foreach (var other in _layer.Backends)
@@ -98,7 +99,7 @@ public sealed class BlockMedia
         _layer.Graph.Ref(node);
         try
         {
-            InsertNode(backend, node);
+            InsertNode(backend, node, displayName);
         }
         catch (BlockOperationException)
         {
@@ -108,9 +109,9 @@ public sealed class BlockMedia
     }
 
     /// <summary><c>blockdev-change-medium</c>: open the new image, then open tray → remove → insert → close tray.</summary>
-    public void ChangeMedium(BlockBackend backend, string filename, string? format = null, ReadOnlyMode mode = ReadOnlyMode.Retain)
+    public void ChangeMedium(BlockBackend backend, string filename, string? format = null, ReadOnlyMode mode = ReadOnlyMode.Retain, string? displayName = null)
     {
-        CheckRemovable(backend);
+        CheckRemovable(backend, displayName);
         var readOnly = mode switch
         {
             ReadOnlyMode.ReadOnly => true,
@@ -121,13 +122,13 @@ public sealed class BlockMedia
         var node = _layer.OpenImageNode(filename, format, readOnly, FileCacheMode.Writeback);
         try
         {
-            if (!OpenTray(backend))
+            if (!OpenTray(backend, displayName: displayName))
             {
-                throw new BlockOperationException($"Device '{Label(backend)}' is locked and force was not specified, wait for tray to open and try again");
+                throw new BlockOperationException($"Device '{Label(backend, displayName)}' is locked and force was not specified, wait for tray to open and try again");
             }
 
-            RemoveMedium(backend);
-            InsertNode(backend, node);
+            RemoveMedium(backend, displayName);
+            InsertNode(backend, node, displayName);
         }
         catch (BlockOperationException)
         {
@@ -139,26 +140,26 @@ public sealed class BlockMedia
             throw;
         }
 
-        CloseTray(backend);
+        CloseTray(backend, displayName);
     }
 
     /// <summary>QMP <c>eject</c>: open the tray (a locked one only with force), then remove the medium.</summary>
-    public void Eject(BlockBackend backend, bool force = false)
+    public void Eject(BlockBackend backend, bool force = false, string? displayName = null)
     {
-        if (!OpenTray(backend, force))
+        if (!OpenTray(backend, force, displayName))
         {
-            throw new BlockOperationException($"Device '{Label(backend)}' is locked and force was not specified, wait for tray to open and try again");
+            throw new BlockOperationException($"Device '{Label(backend, displayName)}' is locked and force was not specified, wait for tray to open and try again");
         }
 
-        RemoveMedium(backend);
+        RemoveMedium(backend, displayName);
     }
 
-    private static void InsertNode(BlockBackend backend, Graph.BlockDriverState node)
+    private static void InsertNode(BlockBackend backend, Graph.BlockDriverState node, string? displayName)
     {
-        CheckRemovable(backend);
+        CheckRemovable(backend, displayName);
         if (backend.HasTray && !backend.IsTrayOpen)
         {
-            throw new BlockOperationException($"Tray of device '{Label(backend)}' is not open");
+            throw new BlockOperationException($"Tray of device '{Label(backend, displayName)}' is not open");
         }
 
         if (backend.IsInserted)
@@ -175,13 +176,14 @@ public sealed class BlockMedia
         }
     }
 
-    private static void CheckRemovable(BlockBackend backend)
+    private static void CheckRemovable(BlockBackend backend, string? displayName)
     {
         if (!backend.HasRemovableMedia)
         {
-            throw new BlockOperationException($"Device '{Label(backend)}' is not removable");
+            throw new BlockOperationException($"Device '{Label(backend, displayName)}' is not removable");
         }
     }
 
-    private static string Label(BlockBackend backend) => backend.Name.Length > 0 ? backend.Name : backend.DeviceId;
+    private static string Label(BlockBackend backend, string? displayName) =>
+        displayName ?? (backend.Name.Length > 0 ? backend.Name : backend.DeviceId);
 }

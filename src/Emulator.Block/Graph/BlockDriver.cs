@@ -31,6 +31,9 @@ public abstract class BlockDriver
     /// <summary>The file name this node reads, for <c>query-block</c>'s <c>file</c> field (the protocol's, for formats).</summary>
     public virtual string Filename => Node.Children.Count > 0 ? Node.Children[0].Node.Driver.Filename : string.Empty;
 
+    /// <summary>Host bytes allocated for this node (query-block's actual-size); by default that of the first child.</summary>
+    public virtual long? AllocatedSize => Node.Children.Count > 0 ? Node.Children[0].Node.Driver.AllocatedSize : null;
+
     public abstract ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer);
 
     /// <summary>

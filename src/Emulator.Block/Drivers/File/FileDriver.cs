@@ -80,6 +80,16 @@ public sealed class FileDriver : BlockDriver
 
     public override long Length => Volatile.Read(ref _length);
 
+    /// <summary>st_blocks × 512: what the file really occupies on the host (holes excluded).</summary>
+    public override unsafe long? AllocatedSize
+    {
+        get
+        {
+            var stat = stackalloc byte[LinuxFile.StatSize];
+            return LinuxFile.Fstat(_fd, stat) == 0 ? *(long*)(stat + LinuxFile.StatBlocksOffset) * 512 : null;
+        }
+    }
+
     public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer)
     {
         if (IsDirect && !IsAligned(offset, buffer))

@@ -52,6 +52,13 @@ internal static partial class LinuxFile
     [LibraryImport("libc", EntryPoint = "pwritev2", SetLastError = true)]
     public static unsafe partial nint Pwritev2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
 
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    public static unsafe partial int Fstat(int fd, byte* statBuffer);
+
+    /// <summary>Size of struct stat on x86-64 Linux, and where st_blocks (512-byte units) sits in it.</summary>
+    public const int StatSize = 144;
+    public const int StatBlocksOffset = 64;
+
     public static int LastError => Marshal.GetLastPInvokeError();
 
     /// <summary>struct iovec.</summary>

@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using Emulator.Block.Backend;
+
+namespace Emulator.Monitor.Commands;
+
+/// <summary>Publishes the block layer's events as QMP events with QEMU 7.2's data members.</summary>
+public sealed class BlockEventBridge
+{
+    private readonly MonitorEvents _events;
+
+    public BlockEventBridge(BlockEventBroadcaster blockEvents, MonitorEvents events)
+    {
+        _events = events;
+        blockEvents.Published += Forward;
+    }
+
+    private void Forward(BlockEvent blockEvent)
+    {
+        switch (blockEvent)
+        {
+            case DeviceTrayMovedEvent tray:
+                _events.Publish(tray.Name, new JsonObject { ["device"] = tray.Device, ["tray-open"] = tray.TrayOpen, ["id"] = tray.Id });
+                break;
+            case BlockIoErrorEvent error:
+                var data = new JsonObject { ["device"] = error.Device };
+                if (error.NodeName is { } node)
+                {
+                    data["node-name"] = node;
+                }
+
+                data["operation"] = error.Operation;
+                data["action"] = error.Action;
+                if (error.NoSpace is { } nospace)
+                {
+                    data["nospace"] = nospace;
+                }
+
+                data["reason"] = error.Reason;
+                _events.Publish(error.Name, data);
+                break;
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Emulator.Block.Backend;
+using Emulator.Block.Drivers.Blkdebug;
+using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.NullCo;
+using Emulator.Block.Drivers.Raw;
+using Emulator.Block.Graph;
+using Emulator.Monitor.Qmp;
+
+namespace Emulator.Monitor.Commands;
+
+/// <summary>
+/// Turns a <c>blockdev-add</c> argument (QAPI BlockdevOptions) into the block layer's typed options,
+/// with QEMU's error messages for missing, mistyped, unexpected and unacceptable members. Inline
+/// children inherit <c>cache</c>, <c>discard</c> and <c>read-only</c> as in QEMU. Drivers register
+/// the members they accept and how to build their options.
+/// </summary>
+public sealed class BlockdevOptionsParser
+{
+    private static readonly string[] CommonMembers =
+        ["driver", "node-name", "read-only", "auto-read-only", "cache", "discard", "detect-zeroes", "force-share"];
+
+    private readonly Dictionary<string, (string[] Members, Func<JsonObject, Inherited, BlockNodeOptions> Build)> _drivers = new(StringComparer.Ordinal);
+
+    public BlockdevOptionsParser()
+    {
+        Register("file", ["filename", "locking", "aio", "aio-max-batch", "drop-cache", "x-check-cache-dropped", "pr-manager"], (o, i) =>
+            new FileNodeOptions(RequiredString(o, "filename"))
+            {
+                Cache = i.Direct ? FileCacheMode.None : FileCacheMode.Writeback,
+                Locking = OptionalString(o, "locking") switch
+                {
+                    null or "auto" or "on" => FileLockMode.On,
+                    "off" => FileLockMode.Off,
+                    var other => throw new QmpException($"Parameter 'locking' does not accept value '{other}'"),
+                },
+                DiscardUnmap = i.Unmap,
+            });
+        Register("raw", ["file", "offset", "size"], (o, i) =>
+            new RawNodeOptions(Child(o, "file", i))
+            {
+                Offset = OptionalInteger(o, "offset") ?? 0,
+                Size = OptionalInteger(o, "size"),
+            });
+        Register("null-co", ["size", "read-zeroes", "latency-ns"], (o, _) =>
+            new NullNodeOptions
+            {
+                Size = OptionalInteger(o, "size") ?? NullNodeOptions.DefaultSize,
+                ReadZeroes = OptionalBoolean(o, "read-zeroes") ?? true,
+            });
+        Register("blkdebug", ["image", "config", "inject-error", "set-state", "align", "max-transfer"], (o, i) =>
+            new BlkdebugNodeOptions(Child(o, "image", i)) { Rules = InjectErrors(o) });
+    }
+
+    /// <summary>Adds (or replaces) a driver's parser.</summary>
+    public void Register(string driver, string[] members, Func<JsonObject, Inherited, BlockNodeOptions> build) =>
+        _drivers[driver] = (members, build);
+
+    public BlockNodeOptions Parse(JsonObject options) => Parse(options, new Inherited(false, false, false));
+
+    private static BlockChildOptions Child(JsonObject o, string member, Inherited inherited) => o[member] switch
+    {
+        null => throw QmpArguments.Missing(member),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => BlockChildOptions.Ref(v.GetValue<string>()),
+        JsonObject child => BlockChildOptions.Of(inherited.Parser!.Parse(child, inherited)),
+        _ => throw new QmpException($"Invalid parameter type for '{member}', expected: BlockdevRef"),
+    };
+
+    private static IReadOnlyList<BlkdebugRule> InjectErrors(JsonObject o)
+    {
+        if (o["inject-error"] is null)
+        {
+            return [];
+        }
+
+        if (o["inject-error"] is not JsonArray rules)
+        {
+            throw new QmpException("Invalid parameter type for 'inject-error', expected: array");
+        }
+
+        return [.. rules.Select(r => r as JsonObject ?? throw new QmpException("Invalid parameter type for 'inject-error', expected: object")).Select(r =>
+        {
+            var sector = OptionalInteger(r, "sector");
+            var errno = OptionalInteger(r, "errno") ?? 5;
+            return new BlkdebugRule
+            {
+                Operations = OptionalString(r, "iotype") switch
+                {
+                    null => EventOperations(RequiredString(r, "event")),
+                    "read" => BlkdebugOperations.Read,
+                    "write" => BlkdebugOperations.Write,
+                    "write-zeroes" => BlkdebugOperations.WriteZeroes,
+                    "discard" => BlkdebugOperations.Discard,
+                    "flush" => BlkdebugOperations.Flush,
+                    var other => throw new QmpException($"Parameter 'iotype' does not accept value '{other}'"),
+                },
+                Error = errno == 28 ? BlockError.NoSpace : BlockError.Io,
+                Once = OptionalBoolean(r, "once") ?? false,
+                RangeStart = sector * 512,
+                RangeEnd = sector is { } s ? (s * 512) + 512 : null,
+            };
+        })];
+    }
+
+    /// <summary>blkdebug's event names for the I/O paths we model.</summary>
+    private static BlkdebugOperations EventOperations(string blkdebugEvent) => blkdebugEvent switch
+    {
+        "read_aio" or "read_backing_aio" or "read_compressed" => BlkdebugOperations.Read,
+        "write_aio" or "pwritev" or "pwritev_rmw_head" or "pwritev_rmw_tail" => BlkdebugOperations.Write,
+        "pwritev_zero" => BlkdebugOperations.WriteZeroes,
+        "flush_to_os" or "flush_to_disk" => BlkdebugOperations.Flush,
+        _ => throw new QmpException($"Parameter 'event' does not accept value '{blkdebugEvent}'"),
+    };
+
+    private static string RequiredString(JsonObject o, string name) => OptionalString(o, name) ?? throw QmpArguments.Missing(name);
+
+    private static string? OptionalString(JsonObject o, string name) => o[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => throw new QmpException($"Invalid parameter type for '{name}', expected: string"),
+    };
+
+    private static long? OptionalInteger(JsonObject o, string name) => o[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) => n,
+        _ => throw new QmpException($"Invalid parameter type for '{name}', expected: integer"),
+    };
+
+    private static bool? OptionalBoolean(JsonObject o, string name) => o[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+        _ => throw new QmpException($"Invalid parameter type for '{name}', expected: boolean"),
+    };
+
+    private BlockNodeOptions Parse(JsonObject o, Inherited inherited)
+    {
+        var driver = RequiredString(o, "driver");
+        if (!_drivers.TryGetValue(driver, out var entry))
+        {
+            throw new QmpException($"Parameter 'driver' does not accept value '{driver}'");
+        }
+
+        foreach (var (member, _) in o)
+        {
+            if (!CommonMembers.Contains(member) && !entry.Members.Contains(member))
+            {
+                throw new QmpException($"Parameter '{member}' is unexpected");
+            }
+        }
+
+        var direct = inherited.Direct;
+        if (o["cache"] is { } cache)
+        {
+            if (cache is not JsonObject cacheObject)
+            {
+                throw new QmpException("Invalid parameter type for 'cache', expected: object");
+            }
+
+            direct = OptionalBoolean(cacheObject, "direct") ?? direct;
+        }
+
+        var unmap = OptionalString(o, "discard") switch
+        {
+            null => inherited.Unmap,
+            "unmap" or "on" => true,
+            "ignore" or "off" => false,
+            var other => throw new QmpException($"Parameter 'discard' does not accept value '{other}'"),
+        };
+        var readOnly = OptionalBoolean(o, "read-only") ?? inherited.ReadOnly;
+        var built = entry.Build(o, new Inherited(direct, unmap, readOnly) { Parser = this });
+        return built with { NodeName = OptionalString(o, "node-name"), ReadOnly = readOnly };
+    }
+
+    /// <summary>Options a child inherits from its parent unless it sets its own.</summary>
+    public sealed record Inherited(bool Direct, bool Unmap, bool ReadOnly)
+    {
+        internal BlockdevOptionsParser? Parser { get; init; }
+    }
+}

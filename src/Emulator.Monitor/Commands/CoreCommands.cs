@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using Emulator.Block.Backend;
+using Emulator.Monitor.Qmp;
+
+namespace Emulator.Monitor.Commands;
+
+/// <summary>query-version, query-commands, query-status, stop, cont, system_reset, quit.</summary>
+internal static class CoreCommands
+{
+    public static void Register(QmpCommandTable table, IMachineControl machine, BlockLayer blocks)
+    {
+        table.Add(new QmpCommand("query-version", [], _ => QmpVersion.ToJson()));
+        table.Add(new QmpCommand("query-commands", [], _ =>
+            new JsonArray([.. table.Names.Append("qmp_capabilities").Order(StringComparer.Ordinal).Select(n => (JsonNode)new JsonObject { ["name"] = n })])));
+        table.Add(new QmpCommand("query-status", [], _ => new JsonObject
+        {
+            ["status"] = StatusName(machine.RunState),
+            ["singlestep"] = false,
+            ["running"] = machine.RunState == RunState.Running,
+        }));
+        table.Add(new QmpCommand("stop", [], _ =>
+        {
+            machine.Stop();
+            return null;
+        }));
+        table.Add(new QmpCommand("cont", [], _ =>
+        {
+            // QEMU's cont resets every backend's I/O status before the guest runs again.
+            blocks.ResetAllIoStatus();
+            machine.Continue();
+            return null;
+        }));
+        table.Add(new QmpCommand("system_reset", [], _ =>
+        {
+            machine.Reset();
+            return null;
+        }));
+        table.Add(new QmpCommand("quit", [], _ =>
+        {
+            machine.Quit();
+            return null;
+        }));
+    }
+
+    /// <summary>QAPI RunState spelling.</summary>
+    public static string StatusName(RunState state) => state switch
+    {
+        RunState.Prelaunch => "prelaunch",
+        RunState.Running => "running",
+        RunState.Paused => "paused",
+        RunState.IoError => "io-error",
+        RunState.Shutdown => "shutdown",
+        _ => "internal-error",
+    };
+}

@@ -1,0 +1,22 @@
+namespace Emulator.Monitor;
+
+/// <summary>
+/// What the monitor asks of the machine: run state, stop/cont, reset and quit. The machine publishes
+/// STOP/RESUME/RESET/SHUTDOWN through <see cref="MonitorEvents"/> as they happen. Called on the machine thread.
+/// </summary>
+public interface IMachineControl
+{
+    RunState RunState { get; }
+
+    /// <summary>QMP <c>stop</c>: pause the guest (STOP event).</summary>
+    void Stop();
+
+    /// <summary>QMP <c>cont</c>: resume the guest (RESUME event); refused with a message in states that cannot resume.</summary>
+    void Continue();
+
+    /// <summary>QMP <c>system_reset</c> (RESET event).</summary>
+    void Reset();
+
+    /// <summary>QMP <c>quit</c>: the SHUTDOWN event, then the emulator exits once the reply is sent.</summary>
+    void Quit();
+}

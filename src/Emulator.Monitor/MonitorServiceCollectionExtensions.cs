@@ -1,0 +1,43 @@
+using Emulator.Block.Backend;
+using Emulator.Monitor.Commands;
+using Emulator.Monitor.Qmp;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Emulator.Monitor;
+
+/// <summary>Composition of the monitor: the QMP command table over the block layer and the machine control.</summary>
+public static class MonitorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the QMP server and its commands. The caller registers <see cref="IMachineControl"/> and,
+    /// when a machine loop runs, an <see cref="IMonitorExecutor"/> that runs commands on its thread
+    /// (otherwise commands run serialised on the client's thread).
+    /// </summary>
+    public static IServiceCollection AddMonitor(this IServiceCollection services)
+    {
+        services.AddSingleton<MonitorEvents>();
+        services.AddSingleton<BlockdevOptionsParser>();
+        services.AddSingleton<BlockEventBridge>();
+        services.AddSingleton<SerialMonitorExecutor>();
+        services.AddSingleton(sp =>
+        {
+            var table = new QmpCommandTable();
+            var layer = sp.GetRequiredService<BlockLayer>();
+            CoreCommands.Register(table, sp.GetRequiredService<IMachineControl>(), layer);
+            BlockQueryCommands.Register(table, layer);
+            BlockMediaCommands.Register(table, layer);
+            BlockdevCommands.Register(table, layer, sp.GetRequiredService<BlockdevOptionsParser>());
+            return table;
+        });
+        services.AddSingleton(sp =>
+        {
+            // Events flow from the block layer as soon as a server exists.
+            sp.GetRequiredService<BlockEventBridge>();
+            return new QmpServer(
+                sp.GetRequiredService<QmpCommandTable>(),
+                sp.GetService<IMonitorExecutor>() ?? sp.GetRequiredService<SerialMonitorExecutor>(),
+                sp.GetRequiredService<MonitorEvents>());
+        });
+        return services;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Emulator.Monitor.Qmp;
+
+/// <summary>
+/// Serves QMP over a Unix socket (as server, or as client the way libqtest has the emulator connect),
+/// TCP on loopback, or a pair of streams (stdio). Each connection is its own <see cref="QmpSession"/>
+/// with its own negotiation state; all share one command table, executor and event bus.
+/// </summary>
+public sealed class QmpServer : IAsyncDisposable
+{
+    private readonly QmpCommandTable _commands;
+    private readonly IMonitorExecutor _executor;
+    private readonly MonitorEvents _events;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _tasks = [];
+    private readonly List<Socket> _sockets = [];
+    private readonly Lock _lock = new();
+
+    public QmpServer(QmpCommandTable commands, IMonitorExecutor executor, MonitorEvents events)
+    {
+        _commands = commands;
+        _executor = executor;
+        _events = events;
+    }
+
+    /// <summary>Listens on a Unix socket at <paramref name="path"/> (replacing a stale socket file) and serves every client.</summary>
+    public void ListenUnix(string path)
+    {
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(8);
+        Track(listener, AcceptLoop(listener));
+    }
+
+    /// <summary>Listens on TCP; only loopback addresses are accepted.</summary>
+    public IPEndPoint ListenTcp(IPEndPoint endpoint)
+    {
+        if (!IPAddress.IsLoopback(endpoint.Address))
+        {
+            throw new ArgumentException($"QMP over TCP listens on loopback only, not {endpoint.Address}.", nameof(endpoint));
+        }
+
+        var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(endpoint);
+        listener.Listen(8);
+        Track(listener, AcceptLoop(listener));
+        return (IPEndPoint)listener.LocalEndPoint!;
+    }
+
+    /// <summary>Connects to a Unix socket someone else listens on (libqtest's <c>-chardev socket,path=…</c>) and serves it.</summary>
+    public void ConnectUnix(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(path));
+        Track(socket, ServeSocket(socket));
+    }
+
+    /// <summary>Serves one client on a pair of streams (stdio).</summary>
+    public Task Serve(Stream input, Stream output)
+    {
+        var task = new QmpSession(input, output, _commands, _executor, _events).RunAsync(_stopping.Token);
+        lock (_lock)
+        {
+            _tasks.Add(task);
+        }
+
+        return task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var socket in _sockets)
+            {
+                socket.Dispose();
+            }
+        }
+
+        Task[] tasks;
+        lock (_lock)
+        {
+            tasks = [.. _tasks];
+        }
+
+        await Task.WhenAll(tasks.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private void Track(Socket socket, Task task)
+    {
+        lock (_lock)
+        {
+            _sockets.Add(socket);
+            _tasks.Add(task);
+        }
+    }
+
+    private async Task AcceptLoop(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            Track(client, ServeSocket(client));
+        }
+    }
+
+    private async Task ServeSocket(Socket socket)
+    {
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        await new QmpSession(stream, stream, _commands, _executor, _events).RunAsync(_stopping.Token).ConfigureAwait(false);
+    }
+}

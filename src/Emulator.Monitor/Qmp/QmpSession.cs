@@ -1,0 +1,220 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Emulator.Monitor.Qmp;
+
+/// <summary>
+/// One QMP client: greeting, capabilities negotiation, command dispatch with <c>id</c> echo, and
+/// events once negotiated. Every malformed input gets the error reply QEMU sends and the session
+/// goes on; only end of input or a broken connection ends it. Commands run on the machine thread
+/// through <see cref="IMonitorExecutor"/>; replies and events are written under one lock so they
+/// never interleave.
+/// </summary>
+public sealed class QmpSession
+{
+    private static readonly string[] InputMembers = ["execute", "arguments", "id", "exec-oob", "control"];
+
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly QmpCommandTable _commands;
+    private readonly IMonitorExecutor _executor;
+    private readonly MonitorEvents _events;
+    private readonly Lock _writeLock = new();
+    private volatile bool _negotiated;
+    private bool _broken;
+
+    public QmpSession(Stream input, Stream output, QmpCommandTable commands, IMonitorExecutor executor, MonitorEvents events)
+    {
+        _input = input;
+        _output = output;
+        _commands = commands;
+        _executor = executor;
+        _events = events;
+    }
+
+    /// <summary>Serves the client until it disconnects or <paramref name="cancellation"/> fires.</summary>
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        _events.Subscribe(OnEvent);
+        try
+        {
+            Write(new JsonObject { ["QMP"] = new JsonObject { ["version"] = QmpVersion.ToJson(), ["capabilities"] = new JsonArray() } });
+            var framer = new QmpJsonFramer();
+            using var reader = new StreamReader(_input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+            var buffer = new char[4096];
+            while (!_broken)
+            {
+                var n = await reader.ReadAsync(buffer.AsMemory(), cancellation).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                foreach (var text in framer.Feed(buffer.AsMemory(0, n)))
+                {
+                    Write(Handle(text));
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The client went away mid-read; nothing to answer.
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _events.Unsubscribe(OnEvent);
+        }
+    }
+
+    private static JsonObject Error(string desc, QmpErrorClass errorClass = QmpErrorClass.GenericError, JsonNode? id = null)
+    {
+        var reply = new JsonObject { ["error"] = new JsonObject { ["class"] = errorClass.ToString(), ["desc"] = desc } };
+        if (id is not null)
+        {
+            reply["id"] = id.DeepClone();
+        }
+
+        return reply;
+    }
+
+    private JsonObject Handle(string? text)
+    {
+        if (text is null)
+        {
+            return Error("JSON parse error, token too large");
+        }
+
+        JsonNode? parsed;
+        try
+        {
+            parsed = JsonNode.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            return Error($"JSON parse error, {e.Message.Split(" Path:")[0].TrimEnd('.')}");
+        }
+
+        if (parsed is not JsonObject request)
+        {
+            return Error("QMP input must be a JSON object");
+        }
+
+        var id = request["id"];
+        foreach (var (member, _) in request)
+        {
+            if (!InputMembers.Contains(member))
+            {
+                return Error($"QMP input member '{member}' is unexpected", id: id);
+            }
+        }
+
+        if (request["execute"] is not { } executeNode)
+        {
+            return Error(request["exec-oob"] is null ? "QMP input lacks member 'execute'" : "Out-Of-Band capability is not enabled", id: id);
+        }
+
+        if (executeNode.GetValueKind() != JsonValueKind.String)
+        {
+            return Error("QMP input member 'execute' must be a string", id: id);
+        }
+
+        var name = executeNode.GetValue<string>();
+        var arguments = request["arguments"] ?? new JsonObject();
+        if (arguments is not JsonObject argumentObject)
+        {
+            return Error("QMP input member 'arguments' must be an object", id: id);
+        }
+
+        if (name == "qmp_capabilities")
+        {
+            return Negotiate(argumentObject, id);
+        }
+
+        if (!_negotiated)
+        {
+            return Error("Expecting capabilities negotiation with 'qmp_capabilities'", QmpErrorClass.CommandNotFound, id);
+        }
+
+        if (_commands.Find(name) is not { } command)
+        {
+            return Error($"The command {name} has not been found", QmpErrorClass.CommandNotFound, id);
+        }
+
+        try
+        {
+            var checkedArguments = QmpArguments.Check((JsonObject)argumentObject.DeepClone(), command.Parameters, command.OpenArguments);
+            var result = _executor.Invoke(() => command.Handler(checkedArguments)) ?? new JsonObject();
+            var reply = new JsonObject { ["return"] = result };
+            if (id is not null)
+            {
+                reply["id"] = id.DeepClone();
+            }
+
+            return reply;
+        }
+        catch (QmpException e)
+        {
+            return Error(e.Message, e.ErrorClass, id);
+        }
+    }
+
+    private JsonObject Negotiate(JsonObject arguments, JsonNode? id)
+    {
+        if (_negotiated)
+        {
+            return Error("Capabilities negotiation is already complete, command ignored", QmpErrorClass.CommandNotFound, id);
+        }
+
+        if (arguments["enable"] is JsonArray { Count: > 0 } enable)
+        {
+            return Error($"Capability '{enable[0]}' not available", id: id);
+        }
+
+        _negotiated = true;
+        var reply = new JsonObject { ["return"] = new JsonObject() };
+        if (id is not null)
+        {
+            reply["id"] = id.DeepClone();
+        }
+
+        return reply;
+    }
+
+    private void OnEvent(JsonObject message)
+    {
+        if (_negotiated)
+        {
+            Write(message);
+        }
+    }
+
+    private void Write(JsonObject message)
+    {
+        var bytes = Encoding.UTF8.GetBytes(message.ToJsonString() + "\r\n");
+        lock (_writeLock)
+        {
+            if (_broken)
+            {
+                return;
+            }
+
+            try
+            {
+                _output.Write(bytes);
+                _output.Flush();
+            }
+            catch (IOException)
+            {
+                _broken = true;
+            }
+            catch (ObjectDisposedException)
+            {
+                _broken = true;
+            }
+        }
+    }
+}
