@@ -129,7 +129,7 @@ internal sealed class Dispatcher
             case Op.Setcc: _integer.SetCondition(ref d); break;
             case Op.Hlt: _system.Halt(); break;
             case Op.Wait: _system.Wait(); break;
-            case Op.Fpu: _system.FpuEscape(); break;
+            case Op.Fpu: _system.FpuEscape(ref d); break;
             case Op.Xlat: _integer.Xlat(ref d); break;
             case Op.Cpuid: _system.Cpuid(); break;
             case Op.MovToCr: _system.MoveToControl(ref d); break;

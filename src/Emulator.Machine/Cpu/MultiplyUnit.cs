@@ -11,6 +11,7 @@ internal sealed class MultiplyUnit(ExecutionCore core)
     private const uint LowAdjust = 0x06;
     private const uint HighDecimalAdjust = 0x60;
     private const uint UnpackedCarry = 0x106;
+    private const uint HighByteOne = 0x100;
     private const uint LargestLowDigit = 9;
     private const uint LargestPackedByte = 0x99;
     private const int ByteBits = 8;
@@ -166,8 +167,9 @@ internal sealed class MultiplyUnit(ExecutionCore core)
         var adjust = (ax & LowNibble) > LargestLowDigit || (flags & Eflags.Adjust) != 0;
         if (adjust)
         {
+            // AAS subtracts 6 from AX as a whole (a borrow reaches AH) and then one more from AH.
             ax = subtract
-                ? (((ax - LowAdjust) & 0xFF) | ((ax & 0xFF00) - 0x100)) & 0xFFFF
+                ? (ax - LowAdjust - HighByteOne) & 0xFFFF
                 : (ax + UnpackedCarry) & 0xFFFF;
         }
 

@@ -13,8 +13,6 @@ internal static class OpDecoder
     private const uint Address32Mask = 0xFFFF_FFFF;
     private const int HighByteShift = 8;
     private const int FirstHighByteRegister = 4;
-    private const uint EscapeOpcodeMask = 0xF8;
-    private const uint FirstEscapeOpcode = 0xD8;
 
     private static readonly byte[] RegisterIndex = BuildRegisterIndex();
 
@@ -235,12 +233,9 @@ internal static class OpDecoder
         return IsFpuEscape(i) ? Op.Fpu : Op.Invalid;
     }
 
-    private static bool IsFpuEscape(in Instruction i)
-    {
-        var opCode = i.OpCode;
-        return opCode.Encoding == EncodingKind.Legacy && opCode.Table == OpCodeTableKind.Normal
-            && (opCode.OpCode & EscapeOpcodeMask) == FirstEscapeOpcode;
-    }
+    /// <summary>An x87 instruction (ESC D8–DF, with or without the WAIT that FINIT-style forms include).</summary>
+    private static bool IsFpuEscape(in Instruction i) =>
+        Array.Exists(i.CpuidFeatures, f => f is CpuidFeature.FPU or CpuidFeature.FPU287 or CpuidFeature.FPU287XL_ONLY or CpuidFeature.FPU387 or CpuidFeature.FPU387SL_ONLY);
 
     private static int OperandSize(in Instruction i, Op op)
     {

@@ -174,11 +174,17 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 
     public void Halt() => core.Halted = true;
 
-    public void FpuEscape()
+    /// <summary>No coprocessor answers, but a memory operand is still addressed and limit-checked (#GP at offset FFFF).</summary>
+    public void FpuEscape(ref DecodedInstruction d)
     {
         if ((core.R.CR0 & (ControlRegisters.Emulation | ControlRegisters.TaskSwitched)) != 0)
         {
             throw ExceptionVector.Fault(ExceptionVector.DeviceNotAvailable);
+        }
+
+        if (d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory)
+        {
+            core.Linear(d.Seg, core.Offset(ref d), Math.Max(1, d.Instr.MemorySize.GetSize()));
         }
     }
 
