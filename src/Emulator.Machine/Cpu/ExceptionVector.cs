@@ -9,6 +9,7 @@ internal static class ExceptionVector
     public const byte BoundRange = 5;
     public const byte InvalidOpcode = 6;
     public const byte DeviceNotAvailable = 7;
+    public const byte DoubleFault = 8;
     public const byte GeneralProtection = 13;
 
     /// <summary>No error code is pushed.</summary>

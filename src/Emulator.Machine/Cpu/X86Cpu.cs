@@ -109,25 +109,23 @@ public sealed class X86Cpu
     /// </summary>
     public long Run(long maxInstructions)
     {
-        long done = 0;
-        while (done < maxInstructions)
+        _progress = 0;
+        while (_progress < maxInstructions)
         {
-            if (_core.Halted && !TryWake())
-            {
-                break;
-            }
-
             try
             {
-                _progress = done;
-                done = RunUntilFaultOrHalt(maxInstructions);
+                if (_core.Halted && !TryWake())
+                {
+                    break;
+                }
+
+                RunUntilFaultOrHalt(maxInstructions);
             }
             catch (CpuFault fault)
             {
-                done = _progress;
                 _registers.EIP = _instructionEip;
                 _registers.Gpr[CpuRegisters.Esp] = _instructionEsp;
-                _interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false);
+                DeliverFault(fault);
             }
 
             if (_core.Halted)
@@ -136,22 +134,21 @@ public sealed class X86Cpu
             }
         }
 
-        InstructionCount += done;
-        return done;
+        InstructionCount += _progress;
+        return _progress;
     }
 
-    /// <summary>Raises an interrupt at the next instruction boundary regardless of IF (used for NMI-style tests and firmware).</summary>
-    public void DeliverInterrupt(byte vector) => _interruptUnit.Deliver(vector, _registers.EIP, ExceptionVector.NoErrorCode, true);
-
-    private long RunUntilFaultOrHalt(long maxInstructions)
+    private void RunUntilFaultOrHalt(long maxInstructions)
     {
-        var done = _progress;
         var registers = _registers;
         var core = _core;
         var gpr = registers.Gpr;
         var segments = registers.Seg;
+        var done = _progress;
         while (done < maxInstructions)
         {
+            _instructionEip = registers.EIP;
+            _instructionEsp = gpr[CpuRegisters.Esp];
             if (core.InterruptShadow)
             {
                 core.InterruptShadow = false;
@@ -159,12 +156,12 @@ public sealed class X86Cpu
             else if ((registers.Flags & Eflags.Interrupt) != 0 && _interrupts is { InterruptPending: true })
             {
                 DeliverExternal();
+                _instructionEip = registers.EIP;
+                _instructionEsp = gpr[CpuRegisters.Esp];
             }
 
             ref var cs = ref segments[ExecutionCore.Cs];
-            var eip = registers.EIP;
-            _instructionEip = eip;
-            _instructionEsp = gpr[CpuRegisters.Esp];
+            var eip = _instructionEip;
             ref var d = ref _cache.Fetch(cs, eip);
             registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & SegmentCache.RealModeLimit;
             _progress = ++done;
@@ -174,8 +171,30 @@ public sealed class X86Cpu
                 break;
             }
         }
+    }
 
-        return done;
+    /// <summary>
+    /// Delivers a fault raised by an instruction. A fault while delivering it becomes a double fault
+    /// (#DF, vector 8), and a fault while delivering that shuts the processor down, which a PC's
+    /// chipset turns into a reset.
+    /// </summary>
+    private void DeliverFault(CpuFault fault)
+    {
+        try
+        {
+            _interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false);
+        }
+        catch (CpuFault)
+        {
+            try
+            {
+                _interruptUnit.Deliver(ExceptionVector.DoubleFault, _instructionEip, 0, false);
+            }
+            catch (CpuFault)
+            {
+                Reset();
+            }
+        }
     }
 
     private bool TryWake()
@@ -185,6 +204,8 @@ public sealed class X86Cpu
             return false;
         }
 
+        _instructionEip = _registers.EIP;
+        _instructionEsp = _registers.Gpr[CpuRegisters.Esp];
         DeliverExternal();
         return true;
     }
