@@ -11,11 +11,18 @@ namespace Emulator.Machine.Cpu;
 /// </summary>
 internal static class Alu
 {
+    public const uint ByteMask = 0xFF;
+    public const uint WordMask = 0xFFFF;
+    public const uint DwordMask = 0xFFFF_FFFF;
+    public const uint HighWordMask = 0xFFFF_0000;
+
     private const uint AdjustBit = 0x10;
     private const int SignFlagBit = 7;
+    private const int ParityFlagBit = 2;
+    private const int OverflowFlagBit = 11;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint Mask(int size) => size == 4 ? 0xFFFF_FFFFu : (1u << (size * 8)) - 1;
+    public static uint Mask(int size) => size == 4 ? DwordMask : (1u << (size * 8)) - 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Bits(int size) => size * 8;
@@ -30,7 +37,7 @@ internal static class Alu
             flags |= Eflags.Zero;
         }
 
-        return flags | ((uint)(~BitOperations.PopCount(result & 0xFF) & 1) << 2);
+        return flags | ((uint)(~BitOperations.PopCount(result & ByteMask) & 1) << ParityFlagBit);
     }
 
     /// <summary>Runs one of ADD OR ADC SBB AND SUB XOR CMP TEST and updates the six status flags.</summary>
@@ -57,7 +64,7 @@ internal static class Alu
         var f = SignZeroParity(result, size)
             | ((uint)(wide >> bits) & Eflags.Carry)
             | ((a ^ b ^ result) & AdjustBit)
-            | ((((a ^ result) & (b ^ result)) >> (bits - 1)) & 1) << 11;
+            | ((((a ^ result) & (b ^ result)) >> (bits - 1)) & 1) << OverflowFlagBit;
         flags = (flags & ~Eflags.Status) | f;
         return result;
     }
@@ -69,7 +76,7 @@ internal static class Alu
         var f = SignZeroParity(result, size)
             | ((ulong)a < (ulong)b + borrow ? Eflags.Carry : 0)
             | ((a ^ b ^ result) & AdjustBit)
-            | ((((a ^ b) & (a ^ result)) >> (bits - 1)) & 1) << 11;
+            | ((((a ^ b) & (a ^ result)) >> (bits - 1)) & 1) << OverflowFlagBit;
         flags = (flags & ~Eflags.Status) | f;
         return result;
     }

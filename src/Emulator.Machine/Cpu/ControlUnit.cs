@@ -64,7 +64,7 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
     public void Return(ref DecodedInstruction d)
     {
         var target = core.Pop(d.Size);
-        core.AdjustStack(d.Form0 == OperandForm.Immediate ? d.Imm & 0xFFFF : 0);
+        core.AdjustStack(d.Form0 == OperandForm.Immediate ? d.Imm & Alu.WordMask : 0);
         core.Branch(target, d.Size);
     }
 
@@ -73,7 +73,7 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
         var offset = core.PeekStack(0, d.Size);
         var selector = (ushort)core.PeekStack((uint)d.Size, d.Size);
         segments.LoadCode(selector);
-        core.AdjustStack((uint)(2 * d.Size) + (d.Form0 == OperandForm.Immediate ? d.Imm & 0xFFFF : 0));
+        core.AdjustStack((uint)(2 * d.Size) + (d.Form0 == OperandForm.Immediate ? d.Imm & Alu.WordMask : 0));
         core.Branch(offset, d.Size);
     }
 

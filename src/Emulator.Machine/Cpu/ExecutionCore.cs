@@ -45,10 +45,10 @@ internal sealed class ExecutionCore
     public bool InterruptShadow { get; set; }
 
     /// <summary>The IP/EIP mask of the current code segment: 16-bit code wraps IP at 64 KiB.</summary>
-    public uint IpMask => Seg[Cs].Big ? 0xFFFF_FFFFu : Word;
+    public uint IpMask => Seg[Cs].Big ? Alu.DwordMask : Word;
 
     /// <summary>The SP/ESP mask of the current stack segment (SS.B).</summary>
-    public uint StackMask => Seg[Ss].Big ? 0xFFFF_FFFFu : Word;
+    public uint StackMask => Seg[Ss].Big ? Alu.DwordMask : Word;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref uint Reg(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Gpr), index);
@@ -61,7 +61,7 @@ internal sealed class ExecutionCore
         {
             4 => value,
             2 => value & Word,
-            _ => (value >> shift) & 0xFF,
+            _ => (value >> shift) & Alu.ByteMask,
         };
     }
 
@@ -78,7 +78,7 @@ internal sealed class ExecutionCore
                 slot = (slot & ~Word) | (value & Word);
                 break;
             default:
-                var mask = 0xFFu << shift;
+                var mask = Alu.ByteMask << shift;
                 slot = (slot & ~mask) | ((value << shift) & mask);
                 break;
         }

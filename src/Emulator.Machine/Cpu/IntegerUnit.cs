@@ -162,7 +162,7 @@ internal sealed class IntegerUnit(ExecutionCore core)
     public void ByteSwap(ref DecodedInstruction d)
     {
         ref var reg = ref core.Reg(d.Reg0);
-        reg = d.Size == 4 ? BinaryPrimitivesReverse(reg) : reg & 0xFFFF_0000;
+        reg = d.Size == 4 ? BinaryPrimitivesReverse(reg) : reg & Alu.HighWordMask;
     }
 
     /// <summary>CBW/CWDE: sign-extend the low half of the accumulator into the whole.</summary>
@@ -175,7 +175,7 @@ internal sealed class IntegerUnit(ExecutionCore core)
         }
         else
         {
-            eax = (eax & 0xFFFF_0000) | ((uint)(sbyte)eax & 0xFFFF);
+            eax = (eax & Alu.HighWordMask) | ((uint)(sbyte)eax & Alu.WordMask);
         }
     }
 
@@ -184,7 +184,7 @@ internal sealed class IntegerUnit(ExecutionCore core)
     {
         var bits = Alu.Bits(d.Size);
         var negative = ((core.Reg(CpuRegisters.Eax) >> (bits - 1)) & 1) != 0;
-        core.WriteReg(CpuRegisters.Edx, 0, d.Size, negative ? 0xFFFF_FFFF : 0);
+        core.WriteReg(CpuRegisters.Edx, 0, d.Size, negative ? Alu.DwordMask : 0);
     }
 
     public void SetCondition(ref DecodedInstruction d) => core.WriteRm0(ref d, 1, core.Condition(d.Aux) ? 1u : 0u);
@@ -197,11 +197,11 @@ internal sealed class IntegerUnit(ExecutionCore core)
         core.R.Flags = (core.R.Flags & ~Eflags.LowStatus) | (ah & Eflags.LowStatus) | Eflags.Reserved1;
     }
 
-    public void Salc() => core.WriteReg(CpuRegisters.Eax, 0, 1, (core.R.Flags & Eflags.Carry) != 0 ? 0xFFu : 0u);
+    public void Salc() => core.WriteReg(CpuRegisters.Eax, 0, 1, (core.R.Flags & Eflags.Carry) != 0 ? Alu.ByteMask : 0u);
 
     public void Xlat(ref DecodedInstruction d)
     {
-        var offset = (core.Reg(CpuRegisters.Ebx) + (core.Reg(CpuRegisters.Eax) & 0xFF)) & d.AddrMask;
+        var offset = (core.Reg(CpuRegisters.Ebx) + (core.Reg(CpuRegisters.Eax) & Alu.ByteMask)) & d.AddrMask;
         core.WriteReg(CpuRegisters.Eax, 0, 1, core.Read(core.Linear(d.Seg, offset, 1), 1));
     }
 

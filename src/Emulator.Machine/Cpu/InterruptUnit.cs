@@ -80,7 +80,7 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments)
         var index = (uint)vector * GateSize;
         if (index + GateSize - 1 > core.R.IdtrLimit)
         {
-            throw ExceptionVector.GeneralProtectionFault((int)((index << 0) | IdtVectorErrorBit | (external ? ExternalBit : 0)));
+            throw ExceptionVector.GeneralProtectionFault((int)(index | IdtVectorErrorBit | (external ? ExternalBit : 0)));
         }
 
         var low = core.Memory.ReadDword(core.R.IdtrBase + index);

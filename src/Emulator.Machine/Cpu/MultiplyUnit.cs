@@ -15,6 +15,10 @@ internal sealed class MultiplyUnit(ExecutionCore core)
     private const uint LargestLowDigit = 9;
     private const uint LargestPackedByte = 0x99;
     private const int ByteBits = 8;
+    private const uint ByteSign = 0x80;
+
+    /// <summary>AAA/AAS keep AH and the low nibble of AL.</summary>
+    private const uint UnpackedResultMask = 0xFF0F;
 
     /// <summary>One-operand MUL/IMUL: the accumulator times r/m into AX, DX:AX or EDX:EAX.</summary>
     public void MultiplyAccumulator(ref DecodedInstruction d, bool signed)
@@ -41,7 +45,7 @@ internal sealed class MultiplyUnit(ExecutionCore core)
         var high = (uint)(product >> bits) & Alu.Mask(size);
         if (size == 1)
         {
-            core.WriteReg(CpuRegisters.Eax, 0, 2, (uint)product & 0xFFFF);
+            core.WriteReg(CpuRegisters.Eax, 0, 2, (uint)product & Alu.WordMask);
         }
         else
         {
@@ -142,18 +146,18 @@ internal sealed class MultiplyUnit(ExecutionCore core)
         var adjust = false;
         if ((al & LowNibble) > LargestLowDigit || (flags & Eflags.Adjust) != 0)
         {
-            carry = oldCarry || (subtract ? al < LowAdjust : al + LowAdjust > 0xFF);
-            al = (subtract ? al - LowAdjust : al + LowAdjust) & 0xFF;
+            carry = oldCarry || (subtract ? al < LowAdjust : al + LowAdjust > Alu.ByteMask);
+            al = (subtract ? al - LowAdjust : al + LowAdjust) & Alu.ByteMask;
             adjust = true;
         }
 
         if (oldAl > LargestPackedByte || oldCarry)
         {
-            al = (subtract ? al - HighDecimalAdjust : al + HighDecimalAdjust) & 0xFF;
+            al = (subtract ? al - HighDecimalAdjust : al + HighDecimalAdjust) & Alu.ByteMask;
             carry = true;
         }
 
-        var overflow = subtract ? ((oldAl ^ al) & oldAl & 0x80) != 0 : ((oldAl ^ al) & al & 0x80) != 0;
+        var overflow = subtract ? ((oldAl ^ al) & oldAl & ByteSign) != 0 : ((oldAl ^ al) & al & ByteSign) != 0;
         core.WriteReg(CpuRegisters.Eax, 0, 1, al);
         core.R.Flags = (flags & ~Eflags.Status) | Alu.SignZeroParity(al, 1)
             | (carry ? Eflags.Carry : 0) | (adjust ? Eflags.Adjust : 0) | (overflow ? Eflags.Overflow : 0);
@@ -169,11 +173,11 @@ internal sealed class MultiplyUnit(ExecutionCore core)
         {
             // AAS subtracts 6 from AX as a whole (a borrow reaches AH) and then one more from AH.
             ax = subtract
-                ? (ax - LowAdjust - HighByteOne) & 0xFFFF
-                : (ax + UnpackedCarry) & 0xFFFF;
+                ? (ax - LowAdjust - HighByteOne) & Alu.WordMask
+                : (ax + UnpackedCarry) & Alu.WordMask;
         }
 
-        ax &= 0xFF0F;
+        ax &= UnpackedResultMask;
         core.WriteReg(CpuRegisters.Eax, 0, 2, ax);
         var f = flags & ~(Eflags.Carry | Eflags.Adjust);
         core.R.Flags = adjust ? f | Eflags.Carry | Eflags.Adjust : f;
@@ -181,7 +185,7 @@ internal sealed class MultiplyUnit(ExecutionCore core)
 
     public void AsciiAdjustMultiply(ref DecodedInstruction d)
     {
-        var divisor = d.Imm & 0xFF;
+        var divisor = d.Imm & Alu.ByteMask;
         if (divisor == 0)
         {
             throw ExceptionVector.Fault(ExceptionVector.DivideError);
@@ -197,8 +201,8 @@ internal sealed class MultiplyUnit(ExecutionCore core)
     {
         var ax = core.ReadReg(CpuRegisters.Eax, 0, 2);
         var flags = core.R.Flags;
-        var product = ((ax >> ByteBits) * (d.Imm & 0xFF)) & 0xFF;
-        var result = Alu.Add(ax & 0xFF, product, 0, 1, ref flags);
+        var product = ((ax >> ByteBits) * (d.Imm & Alu.ByteMask)) & Alu.ByteMask;
+        var result = Alu.Add(ax & Alu.ByteMask, product, 0, 1, ref flags);
         core.WriteReg(CpuRegisters.Eax, 0, 2, result);
         core.R.Flags = flags;
     }

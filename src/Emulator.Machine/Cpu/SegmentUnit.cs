@@ -20,6 +20,12 @@ internal sealed class SegmentUnit(ExecutionCore core)
     private const uint PageGranularFill = 0xFFF;
     private const int AccessShift = 8;
 
+    // Descriptor fields (Intel SDM vol. 3, 3.4.5).
+    private const uint LimitLowMask = 0xFFFF;
+    private const uint LimitHighMask = 0x000F_0000;
+    private const uint BaseMiddleMask = 0xFF;
+    private const uint BaseHighMask = 0xFF00_0000;
+
     /// <summary>Loads a data or stack segment register (MOV, POP, LDS/LES/LSS/LFS/LGS).</summary>
     public void Load(int segment, ushort selector)
     {
@@ -81,7 +87,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             throw ExceptionVector.GeneralProtectionFault(selector & SelectorIndexMask);
         }
 
-        var limit = (low & 0xFFFF) | (high & 0x000F_0000);
+        var limit = (low & LimitLowMask) | (high & LimitHighMask);
         if ((high & GranularityBit) != 0)
         {
             limit = (limit << (int)PageGranularShift) | PageGranularFill;
@@ -90,7 +96,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
         return new SegmentCache
         {
             Selector = selector,
-            Base = (low >> 16) | ((high & 0xFF) << 16) | (high & 0xFF00_0000),
+            Base = (low >> 16) | ((high & BaseMiddleMask) << 16) | (high & BaseHighMask),
             Limit = limit,
             Big = (high & DefaultBigBit) != 0,
             Access = access,

@@ -35,6 +35,8 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     private const uint A20Bit = 1 << 20;
     private const int PageCount = 1 << (32 - PageShift);
     private const uint Unbacked = 0xFFFF_FFFF;
+    private const ulong AddressSpaceSize = 1UL << 32;
+    private const byte UnbackedByte = 0xFF;
 
     private readonly byte[] _ram;
     private readonly PageFlags[] _pages = new PageFlags[PageCount];
@@ -82,7 +84,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         }
 
         MapRom(FirstMegabyte - (uint)image.Length, image);
-        MapRom((uint)(0x1_0000_0000 - image.Length), image);
+        MapRom((uint)(AddressSpaceSize - (ulong)image.Length), image);
     }
 
     /// <summary>Maps a read-only image at <paramref name="address"/>. Writes to it are dropped.</summary>
@@ -326,7 +328,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         {
             return (Page(address) & PageFlags.Ram) != 0 || (address < (uint)_ram.Length && FindRegion(address) is null)
                 ? _ram[address]
-                : Unbacked & 0xFF;
+                : UnbackedByte;
         }
 
         uint value = 0;
@@ -394,7 +396,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
     private void CheckFree(uint address, uint length)
     {
-        if (length == 0 || address + (ulong)length > 0x1_0000_0000)
+        if (length == 0 || address + (ulong)length > AddressSpaceSize)
         {
             throw new ArgumentOutOfRangeException(nameof(length), $"Region 0x{address:X8}+0x{length:X} is outside the 4 GiB address space.");
         }
