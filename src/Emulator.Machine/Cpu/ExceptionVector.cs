@@ -4,6 +4,7 @@ namespace Emulator.Machine.Cpu;
 internal static class ExceptionVector
 {
     public const byte DivideError = 0;
+    public const byte Debug = 1;
     public const byte Breakpoint = 3;
     public const byte Overflow = 4;
     public const byte BoundRange = 5;

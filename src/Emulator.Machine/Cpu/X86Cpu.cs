@@ -13,7 +13,7 @@ namespace Emulator.Machine.Cpu;
 /// <para>
 /// Not emulated: paging (CR0.PG is stored and ignored), privilege and type checks, the LDT, call and
 /// task gates, task switches, virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or
-/// CR0.TS is set), debug registers, single-step traps, the alignment check, #SS (stack faults are
+/// CR0.TS is set), debug registers and breakpoints (TF single-step traps are delivered), the alignment check, #SS (stack faults are
 /// reported as #GP(0), which is what the 286 real-mode test vectors record), and cycle timing.
 /// </para>
 /// <para>
@@ -165,7 +165,14 @@ public sealed class X86Cpu
             ref var d = ref _cache.Fetch(cs, eip);
             registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & SegmentCache.RealModeLimit;
             _progress = ++done;
+            var singleStep = (registers.Flags & Eflags.Trap) != 0;
             _dispatcher.Execute(ref d);
+            if (singleStep)
+            {
+                // The debug trap fires after an instruction that started with TF set (SDM vol. 3, 17.3.1.4).
+                _interruptUnit.Deliver(ExceptionVector.Debug, registers.EIP, ExceptionVector.NoErrorCode, false);
+            }
+
             if (core.Halted)
             {
                 break;

@@ -170,4 +170,37 @@ public class ControlFlowTests
         Assert.That(machine.Registers.EDX & (fpuBit | tscBit), Is.Zero);
         Assert.That((machine.Registers.EAX >> 8) & 0xF, Is.EqualTo(5), "family 5: Pentium class");
     }
+
+    [Test]
+    public void TrapFlag_SetByPopf_TrapsAfterEachFollowingInstruction()
+    {
+        const byte debugVector = 1;
+        const ushort trapFlag = 0x100;
+        var machine = new CpuTestMachine();
+        machine.InstallHandler(debugVector, FarSegment, asm =>
+        {
+            asm.inc(si);
+            asm.iret();
+        });
+        machine.Load16(asm =>
+        {
+            asm.xor(si, si);
+            asm.pushf();
+            asm.pop(ax);
+            asm.or(ax, trapFlag);
+            asm.push(ax);
+            asm.popf();
+            asm.nop();
+            asm.nop();
+            asm.pushf();
+            asm.pop(ax);
+            asm.and(ax, unchecked((ushort)~trapFlag));
+            asm.push(ax);
+            asm.popf();
+        });
+
+        machine.RunToHalt();
+
+        Assert.That(machine.Registers.SI, Is.EqualTo(7), "one trap after each of the 7 instructions that began with TF set");
+    }
 }
