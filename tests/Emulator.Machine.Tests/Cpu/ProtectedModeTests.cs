@@ -34,12 +34,15 @@ public class ProtectedModeTests
     private const uint Data16BigLimitHigh = 0x008F_9200;
     private const uint InterruptGate32 = 0x8E00;
     private const ushort TableLimit = 0x27;
+    private const ushort IdtLimit = 0x7FF;
+    private const byte GeneralProtectionVector = 13;
+    private const ushort BadSelector = 0x80;
 
     [Test]
     public void EnterFlat32AndReturnToRealMode_KeepsUnrealLimitAndDeliversIdtInterrupt()
     {
         var machine = new CpuTestMachine();
-        WriteTables(machine);
+        WriteTables(machine, GateVector, Handler32Address);
         machine.Memory.Write(Code32Address, CpuTestMachine.Assemble(32, Code32Address, asm =>
         {
             asm.mov(ax, Data32Selector);
@@ -94,10 +97,49 @@ public class ProtectedModeTests
         Assert.That(machine.Registers.ECX, Is.EqualTo(Marker), "FS kept its 4 GiB limit in real mode");
     }
 
+    [Test]
+    public void BadSelectorInFlat32_RaisesGeneralProtectionThroughIdtWithErrorCode()
+    {
+        var machine = new CpuTestMachine();
+        WriteTables(machine, GeneralProtectionVector, Handler32Address);
+        var setup = CpuTestMachine.Assemble(32, Code32Address, asm =>
+        {
+            asm.mov(ax, Data32Selector);
+            asm.mov(ds, ax);
+            asm.mov(ss, ax);
+            asm.mov(esp, 0x9_0000);
+            asm.mov(ax, BadSelector);
+        });
+        var faultingEip = Code32Address + (uint)setup.Length;
+        machine.Memory.Write(Code32Address, setup);
+        machine.Memory.Write(faultingEip, CpuTestMachine.Assemble(32, faultingEip, asm => asm.mov(es, ax)));
+        machine.Memory.Write(Handler32Address, CpuTestMachine.Assemble(32, Handler32Address, asm =>
+        {
+            asm.pop(ecx);
+            asm.pop(edx);
+            asm.hlt();
+        }));
+        machine.Load16(asm =>
+        {
+            asm.cli();
+            asm.lgdt(__fword_ptr[0]);
+            asm.lidt(__fword_ptr[8]);
+            asm.mov(eax, cr0);
+            asm.or(eax, 1);
+            asm.mov(cr0, eax);
+            asm.AddInstruction(Instruction.CreateBranch(Code.Jmp_ptr1632, Code32Selector, Code32Address));
+        });
+
+        machine.RunToHalt();
+
+        Assert.That(machine.Registers.ECX, Is.EqualTo(BadSelector), "error code = the selector's index");
+        Assert.That(machine.Registers.EDX, Is.EqualTo(faultingEip), "pushed EIP is the faulting MOV ES");
+    }
+
     private static void WriteCode16(CpuTestMachine machine, ushort offset, Action<Assembler> build) =>
         machine.Memory.Write(CpuTestMachine.Physical(CpuTestMachine.CodeSegment, offset), CpuTestMachine.Assemble(16, offset, build));
 
-    private static void WriteTables(CpuTestMachine machine)
+    private static void WriteTables(CpuTestMachine machine, byte vector, uint handler)
     {
         uint[] gdt =
         [
@@ -111,17 +153,17 @@ public class ProtectedModeTests
         Buffer.BlockCopy(gdt, 0, bytes, 0, bytes.Length);
         machine.Memory.Write(GdtAddress, bytes);
 
-        var gateAddress = IdtAddress + (GateVector * 8u);
+        var gateAddress = IdtAddress + (vector * 8u);
         var gate = new byte[8];
-        BitConverter.TryWriteBytes(gate.AsSpan(0), ((uint)Code32Selector << 16) | (Handler32Address & 0xFFFF));
-        BitConverter.TryWriteBytes(gate.AsSpan(4), (Handler32Address & 0xFFFF_0000) | InterruptGate32);
+        BitConverter.TryWriteBytes(gate.AsSpan(0), ((uint)Code32Selector << 16) | (handler & 0xFFFF));
+        BitConverter.TryWriteBytes(gate.AsSpan(4), (handler & 0xFFFF_0000) | InterruptGate32);
         machine.Memory.Write(gateAddress, gate);
 
         var data = CpuTestMachine.Physical(CpuTestMachine.DataSegment, 0);
         var pointers = new byte[16];
         BitConverter.TryWriteBytes(pointers.AsSpan(0), TableLimit);
         BitConverter.TryWriteBytes(pointers.AsSpan(2), GdtAddress);
-        BitConverter.TryWriteBytes(pointers.AsSpan(8), (ushort)((GateVector + 1) * 8 - 1));
+        BitConverter.TryWriteBytes(pointers.AsSpan(8), IdtLimit);
         BitConverter.TryWriteBytes(pointers.AsSpan(10), IdtAddress);
         machine.Memory.Write(data, pointers);
     }
