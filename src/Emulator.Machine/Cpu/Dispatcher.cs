@@ -116,6 +116,7 @@ internal sealed class Dispatcher
             case Op.Loop or Op.Loope or Op.Loopne or Op.Jcxz: _control.Loop(ref d); break;
             case Op.Int: _control.SoftwareInterrupt((byte)d.Imm); break;
             case Op.Int3: _control.SoftwareInterrupt(ExceptionVector.Breakpoint); break;
+            case Op.Int1: _control.SoftwareInterrupt(ExceptionVector.Debug); break;
             case Op.Into: _control.InterruptOnOverflow(); break;
             case Op.Iret: _control.InterruptReturn(ref d); break;
             case Op.Bound: _control.Bound(ref d); break;

@@ -91,6 +91,7 @@ internal enum Op : byte
     Jcxz,
     Int,
     Int3,
+    Int1,
     Into,
     Iret,
     Bound,

@@ -177,6 +177,7 @@ internal static class OpDecoder
             case Mnemonic.Jcxz or Mnemonic.Jecxz: return Op.Jcxz;
             case Mnemonic.Int: return Op.Int;
             case Mnemonic.Int3: return Op.Int3;
+            case Mnemonic.Int1: return Op.Int1;
             case Mnemonic.Into: return Op.Into;
             case Mnemonic.Iret or Mnemonic.Iretd: return Op.Iret;
             case Mnemonic.Bound: return Op.Bound;

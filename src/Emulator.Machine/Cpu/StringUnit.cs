@@ -15,6 +15,13 @@ internal sealed class StringUnit(ExecutionCore core)
 {
     private const int BlockChunk = 64 * 1024;
 
+    /// <summary>
+    /// Iterations of a REP run per step. After this many the instruction re-executes from its first
+    /// prefix, as the hardware does when it takes an interrupt mid-string, so a long copy neither
+    /// delays interrupts nor counts as a single instruction for the machine's virtual clock.
+    /// </summary>
+    private const int IterationsPerStep = 4096;
+
     private byte[] _block = new byte[4096];
 
     public void Execute(ref DecodedInstruction d)
@@ -35,8 +42,14 @@ internal sealed class StringUnit(ExecutionCore core)
 
         var conditional = d.Op is Op.Cmps or Op.Scas;
         var stopOnZero = d.Instr.HasRepnePrefix;
-        while ((ecx & mask) != 0)
+        for (var budget = IterationsPerStep; (ecx & mask) != 0; budget--)
         {
+            if (budget == 0)
+            {
+                core.R.EIP = (core.R.EIP - d.Length) & core.IpMask;
+                return;
+            }
+
             Element(ref d);
             ecx = (ecx & ~mask) | ((ecx - 1) & mask);
             if (conditional && ((core.R.Flags & Eflags.Zero) != 0) == stopOnZero)

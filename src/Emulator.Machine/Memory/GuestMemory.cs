@@ -189,9 +189,24 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// <summary>Reads through the CPU's view (A20 applied, ROM and MMIO included), byte by byte across pages.</summary>
     public void Read(uint address, Span<byte> destination)
     {
-        for (var i = 0; i < destination.Length; i++)
+        var done = 0;
+        while (done < destination.Length)
         {
-            destination[i] = ReadByte(address + (uint)i);
+            var at = (address + (uint)done) & _a20Mask;
+            var chunk = Math.Min(destination.Length - done, PageSize - (int)(at & PageOffsetMask));
+            if ((Page(at) & PageFlags.DirectRead) != 0)
+            {
+                _ram.AsSpan((int)at, chunk).CopyTo(destination.Slice(done, chunk));
+            }
+            else
+            {
+                for (var i = 0; i < chunk; i++)
+                {
+                    destination[done + i] = (byte)ReadSlow(at + (uint)i, AccessWidth.Byte);
+                }
+            }
+
+            done += chunk;
         }
     }
 

@@ -101,4 +101,34 @@ public class HardwareInterruptTests
         Assert.That(whileHalted, Is.Zero, "a halted CPU with nothing pending runs nothing");
         Assert.That(machine.Registers.CX, Is.EqualTo(0x77));
     }
+
+    [Test]
+    public void LongRepStosb_InterruptPending_IsTakenMidStringAndCopyCompletes()
+    {
+        const ushort count = 10_000;
+        var pic = new FakeInterruptController { Vector = TimerVector, InterruptPending = true };
+        var machine = new CpuTestMachine(pic);
+        machine.InstallHandler(TimerVector, HandlerSegment, asm =>
+        {
+            asm.mov(dx, cx);
+            asm.iret();
+        });
+        machine.Load16(asm =>
+        {
+            asm.cld();
+            asm.xor(di, di);
+            asm.mov(cx, count);
+            asm.mov(al, 0xAA);
+            asm.sti();
+            asm.rep.stosb();
+        });
+
+        machine.RunToHalt();
+
+        var tail = new byte[1];
+        machine.Memory.Read(CpuTestMachine.Physical(CpuTestMachine.ExtraSegment, count - 1), tail);
+        Assert.That(machine.Registers.DX, Is.InRange(1, count - 1), "the handler ran with part of the string still to do");
+        Assert.That(machine.Registers.CX, Is.Zero);
+        Assert.That(tail[0], Is.EqualTo(0xAA));
+    }
 }
