@@ -22,6 +22,9 @@ internal sealed class VectorRunner
     private const ushort ReservedFlag = 0x0002;
     private const int ParagraphShift = 4;
 
+    /// <summary>Test addresses reach 10FFEFh (README 1.4): the first MiB plus the HMA.</summary>
+    private const int TestedAddressSpace = 0x11_0000;
+
     private static readonly (string Name, Func<CpuRegisters, ushort> Get, Action<CpuRegisters, ushort> Set)[] Registers =
     [
         ("ax", r => r.AX, (r, v) => r.EAX = v),
@@ -40,6 +43,7 @@ internal sealed class VectorRunner
     ];
 
     private readonly GuestMemory _memory = new(RamSize);
+    private readonly byte[] _snapshot = new byte[TestedAddressSpace];
     private readonly X86Cpu _cpu;
 
     public VectorRunner()
@@ -84,6 +88,24 @@ internal sealed class VectorRunner
         }
 
         return (passed, total, failures);
+    }
+
+    /// <summary>
+    /// Every byte the test named is zero again, so anything non-zero below the HMA's end is a write the
+    /// test did not expect (README 1.6: "flag any address that is in neither final.ram nor initial.ram").
+    /// </summary>
+    private void CheckStrayWrites(StringBuilder failure)
+    {
+        _memory.Read(0, _snapshot);
+        var stray = _snapshot.AsSpan().IndexOfAnyExcept((byte)0);
+        if (stray < 0)
+        {
+            return;
+        }
+
+        failure.Append($"stray write at {stray:X5}; ");
+        Array.Clear(_snapshot);
+        _memory.Write(0, _snapshot);
     }
 
     private static void LoadSegment(CpuRegisters registers, SegmentRegister segment, ushort selector) =>
@@ -166,6 +188,7 @@ internal sealed class VectorRunner
             _memory.Write((uint)cell[0].GetInt32(), one);
         }
 
+        CheckStrayWrites(failure);
         return failure.Length == 0 ? null : failure.ToString();
     }
 }
