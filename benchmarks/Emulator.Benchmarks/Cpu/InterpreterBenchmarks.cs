@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Cpu;
+using Emulator.Machine.Interrupts;
 using Emulator.Machine.Memory;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
@@ -25,12 +26,15 @@ public class InterpreterBenchmarks
 
     private X86Cpu _cpu16 = null!;
     private X86Cpu _cpu32 = null!;
+    private X86Cpu _cpu16Interruptible = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _cpu16 = CreateCpu(Assemble16(), big: false);
         _cpu32 = CreateCpu(Assemble32(), big: true);
+        _cpu16Interruptible = CreateCpu(Assemble16(), big: false, new QuietInterruptController());
+        _cpu16Interruptible.Registers.InterruptFlag = true;
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = InstructionsPerInvoke)]
@@ -39,11 +43,15 @@ public class InterpreterBenchmarks
     [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
     public long Flat32MixedLoop() => _cpu32.Run(InstructionsPerInvoke);
 
-    private static X86Cpu CreateCpu(byte[] code, bool big)
+    /// <summary>The same 16-bit loop with IF set and an interrupt controller polled before every instruction.</summary>
+    [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
+    public long RealMode16MixedLoopInterruptsEnabled() => _cpu16Interruptible.Run(InstructionsPerInvoke);
+
+    private static X86Cpu CreateCpu(byte[] code, bool big, IInterruptAcknowledge? interrupts = null)
     {
         var memory = new GuestMemory();
         memory.Write(CodeAddress, code);
-        var cpu = new X86Cpu(memory, new IoPortBus(), null);
+        var cpu = new X86Cpu(memory, new IoPortBus(), interrupts);
         var r = cpu.Registers;
         if (big)
         {
