@@ -35,6 +35,8 @@ public sealed class X86Cpu
     private const byte DataAccessRights = 0x93;
     private const byte CodeAccessRights = 0x9B;
     private const ushort RealModeIdtLimit = 0x3FF;
+    private const ushort ResetGdtLimit = 0xFFFF;
+    private const uint Ip16Mask = 0xFFFF;
 
     private readonly CpuRegisters _registers = new();
     private readonly ExecutionCore _core;
@@ -95,7 +97,7 @@ public sealed class X86Cpu
         _registers.CR2 = 0;
         _registers.CR3 = 0;
         _registers.GdtrBase = 0;
-        _registers.GdtrLimit = RealModeIdtLimit;
+        _registers.GdtrLimit = ResetGdtLimit;
         _registers.IdtrBase = 0;
         _registers.IdtrLimit = RealModeIdtLimit;
         _core.Halted = false;
@@ -163,13 +165,14 @@ public sealed class X86Cpu
             ref var cs = ref segments[ExecutionCore.Cs];
             var eip = _instructionEip;
             ref var d = ref _cache.Fetch(cs, eip);
-            registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & SegmentCache.RealModeLimit;
+            registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & Ip16Mask;
             _progress = ++done;
-            var singleStep = (registers.Flags & Eflags.Trap) != 0;
+            var singleStep = (registers.Flags & Eflags.Trap) != 0 && d.Op is not (Op.Int or Op.Int3 or Op.Into or Op.Int1);
             _dispatcher.Execute(ref d);
             if (singleStep)
             {
-                // The debug trap fires after an instruction that started with TF set (SDM vol. 3, 17.3.1.4).
+                // The debug trap fires after an instruction that started with TF set (SDM vol. 3, 17.3.1.4);
+                // software interrupts clear TF on entry and are not stepped over.
                 _interruptUnit.Deliver(ExceptionVector.Debug, registers.EIP, ExceptionVector.NoErrorCode, false);
             }
 
