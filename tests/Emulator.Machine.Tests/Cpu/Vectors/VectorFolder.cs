@@ -9,7 +9,7 @@ internal static class VectorFolder
 {
     public const string EnvironmentVariable = "CPU_VECTORS";
 
-    private static readonly string[] RelativeDev = ["shared", "cpu-tests", "80286", "dev"];
+    private static readonly string[] RelativeDev = ["cpu-tests", "80286", "dev"];
 
     /// <summary>The dev folder, or null when neither the variable nor the walk finds one.</summary>
     public static string? Find()
@@ -20,15 +20,6 @@ internal static class VectorFolder
             return Directory.Exists(fromEnvironment) ? fromEnvironment : null;
         }
 
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine([dir.FullName, .. RelativeDev]);
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
+        return SharedFolder.Find(RelativeDev);
     }
 }
