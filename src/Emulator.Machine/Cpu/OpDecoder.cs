@@ -321,9 +321,8 @@ internal static class OpDecoder
                 : d.AddrMask;
             if (d.Op is Op.Loop or Op.Loope or Op.Loopne or Op.Jcxz)
             {
-                d.AddrMask = i.Code.ToString().Contains("ECX", StringComparison.Ordinal) || i.Code.ToString().StartsWith("Jecxz", StringComparison.Ordinal)
-                    ? Address32Mask
-                    : Address16Mask;
+                // The address size, not the operand size, picks CX or ECX as the counter.
+                d.AddrMask = i.OpCode.AddressSize == 32 ? Address32Mask : Address16Mask;
             }
 
             return;

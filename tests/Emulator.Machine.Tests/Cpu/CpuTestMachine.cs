@@ -19,7 +19,7 @@ internal sealed class CpuTestMachine
     public const ushort StackSegment = 0x4000;
     public const ushort StackTop = 0xFFF0;
     public const int RamSize = 2 << 20;
-    public const long StepLimit = 100_000;
+    public const long StepLimit = 1_000_000;
 
     public CpuTestMachine(IInterruptAcknowledge? interrupts = null)
     {

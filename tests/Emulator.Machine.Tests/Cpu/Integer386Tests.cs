@@ -130,4 +130,27 @@ public class Integer386Tests
         Assert.That(machine.Registers.AX, Is.EqualTo(0xABCD));
         Assert.That(machine.Registers.CX, Is.EqualTo(farSegment));
     }
+
+    [Test]
+    public void LoopWithAddressSizePrefix_CountsInEcx()
+    {
+        static void Preamble(Iced.Intel.Assembler asm)
+        {
+            asm.mov(ecx, 0x1_0002);
+            asm.xor(ax, ax);
+        }
+
+        var top = (ulong)CpuTestMachine.Assemble(16, 0, Preamble).Length;
+        var machine = new CpuTestMachine().Load16(asm =>
+        {
+            Preamble(asm);
+            asm.inc(ax);
+            asm.AddInstruction(Iced.Intel.Instruction.CreateBranch(Iced.Intel.Code.Loop_rel8_16_ECX, top));
+        });
+
+        machine.RunToHalt();
+
+        Assert.That(machine.Registers.ECX, Is.Zero);
+        Assert.That(machine.Registers.AX, Is.EqualTo(2), "AX wrapped after 1_0002h iterations");
+    }
 }
