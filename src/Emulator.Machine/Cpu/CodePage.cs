@@ -1,0 +1,69 @@
+namespace Emulator.Machine.Cpu;
+
+/// <summary>
+/// Decoded instructions that start in one 4 KiB physical page, looked up by page offset. Separate
+/// offset maps for 16- and 32-bit code, because the same bytes decode differently (mode-switch
+/// thunks mix both in one page). <see cref="Low"/>/<see cref="High"/> bound the bytes the cached
+/// instructions cover, so writes elsewhere in the page (a stack below a boot sector) keep the cache.
+/// </summary>
+internal sealed class CodePage
+{
+    private const int InitialEntries = 64;
+
+    private ushort[]? _map16;
+    private ushort[]? _map32;
+
+    public DecodedInstruction[] Entries { get; private set; } = new DecodedInstruction[InitialEntries];
+
+    public int Count { get; private set; }
+
+    public int Low { get; private set; } = int.MaxValue;
+
+    public int High { get; private set; }
+
+    /// <summary>The offset map for a code size; entry values are index + 1, zero for "not decoded".</summary>
+    public ushort[] Map(bool big)
+    {
+        if (big)
+        {
+            return _map32 ??= new ushort[Memory.GuestMemory.PageSize];
+        }
+
+        return _map16 ??= new ushort[Memory.GuestMemory.PageSize];
+    }
+
+    /// <summary>Reserves a slot for an instruction of <paramref name="length"/> bytes at <paramref name="offset"/>.</summary>
+    public ref DecodedInstruction Add(bool big, int offset, int length)
+    {
+        if (Count == Entries.Length)
+        {
+            var grown = new DecodedInstruction[Entries.Length * 2];
+            Entries.AsSpan().CopyTo(grown);
+            Entries = grown;
+        }
+
+        Map(big)[offset] = (ushort)(Count + 1);
+        Low = Math.Min(Low, offset);
+        High = Math.Max(High, offset + length);
+        return ref Entries[Count++];
+    }
+
+    public bool Overlaps(int offset, int length) => offset < High && offset + length > Low;
+
+    public void Clear()
+    {
+        if (_map16 is not null)
+        {
+            Array.Clear(_map16);
+        }
+
+        if (_map32 is not null)
+        {
+            Array.Clear(_map32);
+        }
+
+        Count = 0;
+        Low = int.MaxValue;
+        High = 0;
+    }
+}

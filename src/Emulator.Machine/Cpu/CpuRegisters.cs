@@ -1,0 +1,165 @@
+namespace Emulator.Machine.Cpu;
+
+/// <summary>
+/// The architectural register state of the <see cref="X86Cpu"/>: general registers with their 8/16/32-bit
+/// views, segment registers with hidden descriptor caches, EIP, EFLAGS, control registers and the
+/// descriptor-table registers. Firmware services written in C# read and write it directly
+/// (AH, DL, ES:BX in; CF out). Writing a segment selector through <see cref="SetSegment(SegmentRegister, ushort)"/>
+/// loads it the real-mode way (base = selector × 16).
+/// </summary>
+public sealed class CpuRegisters
+{
+    internal const int Eax = 0;
+    internal const int Ecx = 1;
+    internal const int Edx = 2;
+    internal const int Ebx = 3;
+    internal const int Esp = 4;
+    internal const int Ebp = 5;
+    internal const int Esi = 6;
+    internal const int Edi = 7;
+
+    private const uint LowWord = 0xFFFF;
+    private const uint LowByte = 0xFF;
+    private const int HighByteShift = 8;
+
+    internal readonly uint[] Gpr = new uint[8];
+    internal readonly SegmentCache[] Seg = new SegmentCache[6];
+
+    /// <summary>The instruction pointer (IP is its low 16 bits).</summary>
+    public uint EIP { get; set; }
+
+    /// <summary>EFLAGS; bit 1 always reads as one.</summary>
+    public uint EFLAGS
+    {
+        get => Flags;
+        set => Flags = value | Eflags.Reserved1;
+    }
+
+    public uint CR0 { get; set; }
+
+    public uint CR2 { get; set; }
+
+    public uint CR3 { get; set; }
+
+    public uint GdtrBase { get; set; }
+
+    public ushort GdtrLimit { get; set; }
+
+    public uint IdtrBase { get; set; }
+
+    public ushort IdtrLimit { get; set; }
+
+    public uint EAX { get => Gpr[Eax]; set => Gpr[Eax] = value; }
+
+    public uint ECX { get => Gpr[Ecx]; set => Gpr[Ecx] = value; }
+
+    public uint EDX { get => Gpr[Edx]; set => Gpr[Edx] = value; }
+
+    public uint EBX { get => Gpr[Ebx]; set => Gpr[Ebx] = value; }
+
+    public uint ESP { get => Gpr[Esp]; set => Gpr[Esp] = value; }
+
+    public uint EBP { get => Gpr[Ebp]; set => Gpr[Ebp] = value; }
+
+    public uint ESI { get => Gpr[Esi]; set => Gpr[Esi] = value; }
+
+    public uint EDI { get => Gpr[Edi]; set => Gpr[Edi] = value; }
+
+    public ushort AX { get => Word(Eax); set => SetWord(Eax, value); }
+
+    public ushort CX { get => Word(Ecx); set => SetWord(Ecx, value); }
+
+    public ushort DX { get => Word(Edx); set => SetWord(Edx, value); }
+
+    public ushort BX { get => Word(Ebx); set => SetWord(Ebx, value); }
+
+    public ushort SP { get => Word(Esp); set => SetWord(Esp, value); }
+
+    public ushort BP { get => Word(Ebp); set => SetWord(Ebp, value); }
+
+    public ushort SI { get => Word(Esi); set => SetWord(Esi, value); }
+
+    public ushort DI { get => Word(Edi); set => SetWord(Edi, value); }
+
+    public byte AL { get => Low(Eax); set => SetLow(Eax, value); }
+
+    public byte CL { get => Low(Ecx); set => SetLow(Ecx, value); }
+
+    public byte DL { get => Low(Edx); set => SetLow(Edx, value); }
+
+    public byte BL { get => Low(Ebx); set => SetLow(Ebx, value); }
+
+    public byte AH { get => High(Eax); set => SetHigh(Eax, value); }
+
+    public byte CH { get => High(Ecx); set => SetHigh(Ecx, value); }
+
+    public byte DH { get => High(Edx); set => SetHigh(Edx, value); }
+
+    public byte BH { get => High(Ebx); set => SetHigh(Ebx, value); }
+
+    public ushort IP { get => (ushort)EIP; set => EIP = value; }
+
+    public ushort ES { get => Seg[(int)SegmentRegister.ES].Selector; set => SetSegment(SegmentRegister.ES, value); }
+
+    public ushort CS { get => Seg[(int)SegmentRegister.CS].Selector; set => SetSegment(SegmentRegister.CS, value); }
+
+    public ushort SS { get => Seg[(int)SegmentRegister.SS].Selector; set => SetSegment(SegmentRegister.SS, value); }
+
+    public ushort DS { get => Seg[(int)SegmentRegister.DS].Selector; set => SetSegment(SegmentRegister.DS, value); }
+
+    public ushort FS { get => Seg[(int)SegmentRegister.FS].Selector; set => SetSegment(SegmentRegister.FS, value); }
+
+    public ushort GS { get => Seg[(int)SegmentRegister.GS].Selector; set => SetSegment(SegmentRegister.GS, value); }
+
+    /// <summary>The carry flag, the usual success/failure result of a BIOS service.</summary>
+    public bool CarryFlag
+    {
+        get => (Flags & Eflags.Carry) != 0;
+        set => Flags = value ? Flags | Eflags.Carry : Flags & ~Eflags.Carry;
+    }
+
+    /// <summary>The zero flag.</summary>
+    public bool ZeroFlag
+    {
+        get => (Flags & Eflags.Zero) != 0;
+        set => Flags = value ? Flags | Eflags.Zero : Flags & ~Eflags.Zero;
+    }
+
+    /// <summary>The interrupt-enable flag.</summary>
+    public bool InterruptFlag
+    {
+        get => (Flags & Eflags.Interrupt) != 0;
+        set => Flags = value ? Flags | Eflags.Interrupt : Flags & ~Eflags.Interrupt;
+    }
+
+    /// <summary>True when CR0.PE is set.</summary>
+    public bool ProtectedMode => (CR0 & ControlRegisters.ProtectionEnable) != 0;
+
+    internal uint Flags { get; set; } = Eflags.Reserved1;
+
+    /// <summary>The segment register with its hidden descriptor cache.</summary>
+    public SegmentCache GetSegment(SegmentRegister register) => Seg[(int)register];
+
+    /// <summary>Replaces a segment register and its hidden cache as a whole (tests, firmware set-up).</summary>
+    public void SetSegment(SegmentRegister register, SegmentCache value) => Seg[(int)register] = value;
+
+    /// <summary>Loads a selector the real-mode way: base = selector × 16, limit and attributes kept.</summary>
+    public void SetSegment(SegmentRegister register, ushort selector)
+    {
+        ref var segment = ref Seg[(int)register];
+        segment.Selector = selector;
+        segment.Base = (uint)selector << 4;
+    }
+
+    private ushort Word(int index) => (ushort)Gpr[index];
+
+    private void SetWord(int index, ushort value) => Gpr[index] = (Gpr[index] & ~LowWord) | value;
+
+    private byte Low(int index) => (byte)Gpr[index];
+
+    private void SetLow(int index, byte value) => Gpr[index] = (Gpr[index] & ~LowByte) | value;
+
+    private byte High(int index) => (byte)(Gpr[index] >> HighByteShift);
+
+    private void SetHigh(int index, byte value) => Gpr[index] = (Gpr[index] & ~(LowByte << HighByteShift)) | ((uint)value << HighByteShift);
+}

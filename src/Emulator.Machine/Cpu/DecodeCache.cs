@@ -1,0 +1,153 @@
+using System.Runtime.CompilerServices;
+using Emulator.Machine.Memory;
+using Iced.Intel;
+
+namespace Emulator.Machine.Cpu;
+
+/// <summary>
+/// Decoded instructions cached per 4 KiB physical page, keyed by physical address and code size.
+/// A page with cached code is marked in <see cref="GuestMemory"/>; a write (CPU or DMA) that touches
+/// the cached bytes drops the whole page, so self-modifying code and code loaded by DMA are seen.
+/// Instructions that cross a page boundary or the end of the code segment are decoded every time
+/// instead of cached, which keeps invalidation to a single page.
+/// </summary>
+internal sealed class DecodeCache : ICodeWriteListener
+{
+    private const int DirectoryShift = 10;
+    private const int DirectorySize = 1 << (32 - GuestMemory.PageShift - DirectoryShift);
+    private const int LeafSize = 1 << DirectoryShift;
+    private const uint LeafMask = LeafSize - 1;
+    private const int MaxInstructionLength = 15;
+    private const uint Offset16Mask = 0xFFFF;
+    private const uint Offset32Mask = 0xFFFF_FFFF;
+
+    private static readonly DecoderOptions Options = DecoderOptions.NoMPFX_0FBC | DecoderOptions.NoMPFX_0FBD | DecoderOptions.NoPause;
+
+    private readonly GuestMemory _memory;
+    private readonly GuestCodeReader _reader;
+    private readonly Decoder _decoder16;
+    private readonly Decoder _decoder32;
+    private readonly CodePage?[]?[] _directory = new CodePage?[]?[DirectorySize];
+    private DecodedInstruction _uncached;
+    private CodePage? _lastPage;
+    private uint _lastPageNumber = uint.MaxValue;
+
+    public DecodeCache(GuestMemory memory)
+    {
+        _memory = memory;
+        _reader = new GuestCodeReader(memory);
+        _decoder16 = Decoder.Create(16, _reader, 0, Options);
+        _decoder32 = Decoder.Create(32, _reader, 0, Options);
+        memory.CodeListener = this;
+    }
+
+    /// <summary>Returns the decoded instruction at CS:EIP; #GP if it does not fit below the CS limit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref DecodedInstruction Fetch(in SegmentCache cs, uint eip)
+    {
+        if (cs.Limit - eip < MaxInstructionLength || eip > cs.Limit)
+        {
+            return ref DecodeUncached(cs, eip);
+        }
+
+        var physical = (cs.Base + eip) & _memory.A20Mask;
+        var pageNumber = physical >> GuestMemory.PageShift;
+        var page = pageNumber == _lastPageNumber ? _lastPage! : PageFor(pageNumber);
+        var offset = (int)(physical & GuestMemory.PageOffsetMask);
+        var index = page.Map(cs.Big)[offset];
+        if (index != 0)
+        {
+            return ref page.Entries[index - 1];
+        }
+
+        return ref DecodeInto(page, pageNumber, offset, cs, eip);
+    }
+
+    /// <summary>Drops every cached page (used on reset).</summary>
+    public void Flush()
+    {
+        foreach (var leaf in _directory)
+        {
+            if (leaf is null)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < leaf.Length; i++)
+            {
+                if (leaf[i] is { Count: > 0 } page)
+                {
+                    page.Clear();
+                }
+            }
+        }
+    }
+
+    public void OnCodeWrite(uint address, int length)
+    {
+        var pageNumber = address >> GuestMemory.PageShift;
+        var leaf = _directory[pageNumber >> DirectoryShift];
+        if (leaf?[pageNumber & LeafMask] is not { } page)
+        {
+            _memory.ClearCodePage(pageNumber);
+            return;
+        }
+
+        if (page.Overlaps((int)(address & GuestMemory.PageOffsetMask), length))
+        {
+            page.Clear();
+            _memory.ClearCodePage(pageNumber);
+        }
+    }
+
+    private CodePage PageFor(uint pageNumber)
+    {
+        var leaf = _directory[pageNumber >> DirectoryShift] ??= new CodePage?[LeafSize];
+        var page = leaf[pageNumber & LeafMask] ??= new CodePage();
+        _lastPage = page;
+        _lastPageNumber = pageNumber;
+        return page;
+    }
+
+    private ref DecodedInstruction DecodeInto(CodePage page, uint pageNumber, int offset, in SegmentCache cs, uint eip)
+    {
+        Decode(cs, eip, out var instruction);
+        if (offset + instruction.Length > GuestMemory.PageSize)
+        {
+            OpDecoder.Fill(instruction, ref _uncached);
+            return ref _uncached;
+        }
+
+        ref var slot = ref page.Add(cs.Big, offset, instruction.Length);
+        OpDecoder.Fill(instruction, ref slot);
+        _memory.MarkCodePage(pageNumber);
+        return ref slot;
+    }
+
+    private ref DecodedInstruction DecodeUncached(in SegmentCache cs, uint eip)
+    {
+        if (eip > cs.Limit)
+        {
+            throw ExceptionVector.GeneralProtectionFault();
+        }
+
+        Decode(cs, eip, out var instruction);
+        if (eip + (uint)instruction.Length - 1 > cs.Limit)
+        {
+            throw ExceptionVector.GeneralProtectionFault();
+        }
+
+        OpDecoder.Fill(instruction, ref _uncached);
+        return ref _uncached;
+    }
+
+    private void Decode(in SegmentCache cs, uint eip, out Instruction instruction)
+    {
+        _reader.SegmentBase = cs.Base;
+        _reader.Offset = eip;
+        _reader.OffsetMask = cs.Big ? Offset32Mask : Offset16Mask;
+        var decoder = cs.Big ? _decoder32 : _decoder16;
+        decoder.IP = eip;
+        decoder.Decode(out instruction);
+    }
+}

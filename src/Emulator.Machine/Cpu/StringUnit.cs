@@ -1,0 +1,192 @@
+using Emulator.Machine.Bus;
+using Iced.Intel;
+
+namespace Emulator.Machine.Cpu;
+
+/// <summary>
+/// String instructions (MOVS CMPS SCAS LODS STOS INS OUTS) with REP/REPE/REPNE, and IN/OUT.
+/// The source segment honours overrides, the destination is always ES; the address size picks
+/// SI/DI/CX or ESI/EDI/ECX. A REP run executes as one step: a fault part-way leaves the registers
+/// at the failing element, so the instruction restarts where it stopped, as on the hardware.
+/// <c>REP INS</c>/<c>REP OUTS</c> with DF clear and the whole run inside ES (or the source segment)
+/// without wrapping move one block through <see cref="IoPortBus.ReadBlock"/>/<see cref="IoPortBus.WriteBlock"/>.
+/// </summary>
+internal sealed class StringUnit(ExecutionCore core)
+{
+    private const int BlockChunk = 64 * 1024;
+
+    /// <summary>
+    /// Iterations of a REP run per step. After this many the instruction re-executes from its first
+    /// prefix, as the hardware does when it takes an interrupt mid-string, so a long copy neither
+    /// delays interrupts nor counts as a single instruction for the machine's virtual clock.
+    /// </summary>
+    private const int IterationsPerStep = 4096;
+
+    private byte[] _block = new byte[4096];
+
+    public void Execute(ref DecodedInstruction d)
+    {
+        var repeat = d.Instr.HasRepPrefix || d.Instr.HasRepnePrefix;
+        if (!repeat)
+        {
+            Element(ref d);
+            return;
+        }
+
+        var mask = d.AddrMask;
+        ref var ecx = ref core.Reg(CpuRegisters.Ecx);
+        if (d.Op is Op.Ins or Op.Outs && (core.R.Flags & Eflags.Direction) == 0 && TryBlockIo(ref d))
+        {
+            return;
+        }
+
+        var conditional = d.Op is Op.Cmps or Op.Scas;
+        var stopOnZero = d.Instr.HasRepnePrefix;
+        for (var budget = IterationsPerStep; (ecx & mask) != 0; budget--)
+        {
+            if (budget == 0)
+            {
+                core.R.EIP = (core.R.EIP - d.Length) & core.IpMask;
+                return;
+            }
+
+            Element(ref d);
+            ecx = (ecx & ~mask) | ((ecx - 1) & mask);
+            if (conditional && ((core.R.Flags & Eflags.Zero) != 0) == stopOnZero)
+            {
+                break;
+            }
+        }
+    }
+
+    public void In(ref DecodedInstruction d)
+    {
+        var port = d.Instr.Op1Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
+        core.WriteReg(CpuRegisters.Eax, 0, d.Size, core.Ports.Read(port, (PortWidth)d.Size));
+    }
+
+    public void Out(ref DecodedInstruction d)
+    {
+        var port = d.Instr.Op0Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
+        core.Ports.Write(port, (PortWidth)d.Size, core.ReadReg(CpuRegisters.Eax, 0, d.Size));
+    }
+
+    private void Element(ref DecodedInstruction d)
+    {
+        int size = d.Size;
+        var mask = d.AddrMask;
+        var step = (core.R.Flags & Eflags.Direction) != 0 ? (uint)-size : (uint)size;
+        ref var esi = ref core.Reg(CpuRegisters.Esi);
+        ref var edi = ref core.Reg(CpuRegisters.Edi);
+        switch (d.Op)
+        {
+            case Op.Movs:
+            {
+                var value = core.Read(core.Linear(d.Seg, esi & mask, size), size);
+                core.Write(core.Linear(ExecutionCore.Es, edi & mask, size), size, value);
+                Advance(ref esi, step, mask);
+                Advance(ref edi, step, mask);
+                break;
+            }
+
+            case Op.Cmps:
+            {
+                var a = core.Read(core.Linear(d.Seg, esi & mask, size), size);
+                var b = core.Read(core.Linear(ExecutionCore.Es, edi & mask, size), size);
+                var flags = core.R.Flags;
+                Alu.Sub(a, b, 0, size, ref flags);
+                core.R.Flags = flags;
+                Advance(ref esi, step, mask);
+                Advance(ref edi, step, mask);
+                break;
+            }
+
+            case Op.Scas:
+            {
+                var b = core.Read(core.Linear(ExecutionCore.Es, edi & mask, size), size);
+                var flags = core.R.Flags;
+                Alu.Sub(core.ReadReg(CpuRegisters.Eax, 0, size), b, 0, size, ref flags);
+                core.R.Flags = flags;
+                Advance(ref edi, step, mask);
+                break;
+            }
+
+            case Op.Lods:
+                core.WriteReg(CpuRegisters.Eax, 0, size, core.Read(core.Linear(d.Seg, esi & mask, size), size));
+                Advance(ref esi, step, mask);
+                break;
+
+            case Op.Stos:
+                core.Write(core.Linear(ExecutionCore.Es, edi & mask, size), size, core.ReadReg(CpuRegisters.Eax, 0, size));
+                Advance(ref edi, step, mask);
+                break;
+
+            case Op.Ins:
+            {
+                var linear = core.Linear(ExecutionCore.Es, edi & mask, size);
+                core.Write(linear, size, core.Ports.Read((ushort)core.Reg(CpuRegisters.Edx), (PortWidth)size));
+                Advance(ref edi, step, mask);
+                break;
+            }
+
+            default:
+            {
+                var value = core.Read(core.Linear(d.Seg, esi & mask, size), size);
+                core.Ports.Write((ushort)core.Reg(CpuRegisters.Edx), (PortWidth)size, value);
+                Advance(ref esi, step, mask);
+                break;
+            }
+        }
+    }
+
+    /// <summary>The block fast path for REP INS/OUTS; false when the run would wrap or leave the segment.</summary>
+    private bool TryBlockIo(ref DecodedInstruction d)
+    {
+        int size = d.Size;
+        var mask = d.AddrMask;
+        ref var ecx = ref core.Reg(CpuRegisters.Ecx);
+        var input = d.Op == Op.Ins;
+        ref var index = ref core.Reg(input ? CpuRegisters.Edi : CpuRegisters.Esi);
+        var segment = input ? ExecutionCore.Es : d.Seg;
+        var count = (ulong)(ecx & mask);
+        var bytes = count * (ulong)size;
+        var start = index & mask;
+        var limit = core.Seg[segment].Limit;
+        if (bytes == 0 || start + bytes - 1 > limit || start + bytes - 1 > mask)
+        {
+            return false;
+        }
+
+        var port = (ushort)core.Reg(CpuRegisters.Edx);
+        var linear = core.Seg[segment].Base + start;
+        var done = 0UL;
+        while (done < bytes)
+        {
+            var chunk = (int)Math.Min(bytes - done, BlockChunk);
+            if (_block.Length < chunk)
+            {
+                _block = new byte[BlockChunk];
+            }
+
+            var span = _block.AsSpan(0, chunk);
+            if (input)
+            {
+                core.Ports.ReadBlock(port, (PortWidth)size, span);
+                core.Memory.Write(linear + (uint)done, span);
+            }
+            else
+            {
+                core.Memory.Read(linear + (uint)done, span);
+                core.Ports.WriteBlock(port, (PortWidth)size, span);
+            }
+
+            done += (ulong)chunk;
+        }
+
+        index = (index & ~mask) | ((uint)(start + bytes) & mask);
+        ecx &= ~mask;
+        return true;
+    }
+
+    private static void Advance(ref uint register, uint step, uint mask) => register = (register & ~mask) | ((register + step) & mask);
+}

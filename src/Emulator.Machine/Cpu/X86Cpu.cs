@@ -1,0 +1,228 @@
+using Emulator.Machine.Bus;
+using Emulator.Machine.Interrupts;
+using Emulator.Machine.Memory;
+
+namespace Emulator.Machine.Cpu;
+
+/// <summary>
+/// An x86 interpreter on Iced's decoder: the 8086–80386 integer instruction set (plus the 486's
+/// XADD/CMPXCHG/BSWAP and CPUID with a Pentium-class identity, no FPU, no TSC) in real mode with
+/// 16/32-bit operand and address sizes, and a minimal protected mode for firmware thunks and 32-bit
+/// boot loaders: GDT segment loads (base, limit, D/B), flat 32-bit code, IDT interrupt and trap
+/// gates at the same privilege, and the way back to real mode keeping hidden limits (unreal mode).
+/// <para>
+/// Not emulated: paging (CR0.PG is stored and ignored), privilege and type checks, the LDT, call and
+/// task gates, task switches, virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or
+/// CR0.TS is set), debug registers and breakpoints (TF single-step traps are delivered), the alignment check, #SS (stack faults are
+/// reported as #GP(0), which is what the 286 real-mode test vectors record), and cycle timing.
+/// </para>
+/// <para>
+/// Hardware interrupts are sampled before each instruction when IF is set and no interrupt shadow
+/// (after STI, MOV SS, POP SS) is active; HLT stops <see cref="Run"/> until an interrupt arrives.
+/// Decoded instructions are cached per 4 KiB physical page and dropped when the page is written.
+/// </para>
+/// </summary>
+public sealed class X86Cpu
+{
+    /// <summary>The 386 reset vector: CS selector F000 with base FFFF0000, IP FFF0 (SDM vol. 3, 9.1.4).</summary>
+    public const ushort ResetSelector = 0xF000;
+    public const uint ResetBase = 0xFFFF_0000;
+    public const uint ResetIp = 0xFFF0;
+
+    /// <summary>EDX after reset: the processor signature (family, model, stepping).</summary>
+    public const uint ResetEdx = 0x0000_052C;
+
+    private const byte DataAccessRights = 0x93;
+    private const byte CodeAccessRights = 0x9B;
+    private const ushort RealModeIdtLimit = 0x3FF;
+    private const ushort ResetGdtLimit = 0xFFFF;
+    private const uint Ip16Mask = 0xFFFF;
+
+    private readonly CpuRegisters _registers = new();
+    private readonly ExecutionCore _core;
+    private readonly InterruptUnit _interruptUnit;
+    private readonly Dispatcher _dispatcher;
+    private readonly DecodeCache _cache;
+    private readonly IInterruptAcknowledge? _interrupts;
+    private uint _instructionEip;
+    private uint _instructionEsp;
+    private long _progress;
+
+    public X86Cpu(GuestMemory memory, IoPortBus ports, IInterruptAcknowledge? interrupts)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(ports);
+        _interrupts = interrupts;
+        _core = new ExecutionCore(_registers, memory, ports);
+        var segments = new SegmentUnit(_core);
+        _interruptUnit = new InterruptUnit(_core, segments);
+        _dispatcher = new Dispatcher(_core, segments, _interruptUnit);
+        _cache = new DecodeCache(memory);
+        Reset();
+    }
+
+    /// <summary>The architectural registers; firmware services read and write them between runs.</summary>
+    public CpuRegisters Registers => _registers;
+
+    /// <summary>True after HLT until an interrupt is delivered; the machine loop may clear it to resume (e.g. after an NMI-style event).</summary>
+    public bool Halted
+    {
+        get => _core.Halted;
+        set => _core.Halted = value;
+    }
+
+    /// <summary>Instructions executed since construction (faulting instructions count).</summary>
+    public long InstructionCount { get; private set; }
+
+    /// <summary>Processor reset: real mode, CS:IP = F000:FFF0 with CS base FFFF0000, every other segment 0 with a 64 KiB limit.</summary>
+    public void Reset()
+    {
+        Array.Clear(_registers.Gpr);
+        _registers.Gpr[CpuRegisters.Edx] = ResetEdx;
+        for (var i = 0; i < _registers.Seg.Length; i++)
+        {
+            _registers.Seg[i] = new SegmentCache { Limit = SegmentCache.RealModeLimit, Access = DataAccessRights };
+        }
+
+        _registers.Seg[ExecutionCore.Cs] = new SegmentCache
+        {
+            Selector = ResetSelector,
+            Base = ResetBase,
+            Limit = SegmentCache.RealModeLimit,
+            Access = CodeAccessRights,
+        };
+        _registers.EIP = ResetIp;
+        _registers.Flags = Eflags.Reserved1;
+        _registers.CR0 = ControlRegisters.ExtensionType;
+        _registers.CR2 = 0;
+        _registers.CR3 = 0;
+        _registers.GdtrBase = 0;
+        _registers.GdtrLimit = ResetGdtLimit;
+        _registers.IdtrBase = 0;
+        _registers.IdtrLimit = RealModeIdtLimit;
+        _core.Halted = false;
+        _core.InterruptShadow = false;
+        _cache.Flush();
+    }
+
+    /// <summary>
+    /// Executes up to <paramref name="maxInstructions"/> instructions and returns how many ran. Returns
+    /// early when the CPU halts; a halted CPU runs nothing until an interrupt is pending.
+    /// </summary>
+    public long Run(long maxInstructions)
+    {
+        _progress = 0;
+        while (_progress < maxInstructions)
+        {
+            try
+            {
+                if (_core.Halted && !TryWake())
+                {
+                    break;
+                }
+
+                RunUntilFaultOrHalt(maxInstructions);
+            }
+            catch (CpuFault fault)
+            {
+                _registers.EIP = _instructionEip;
+                _registers.Gpr[CpuRegisters.Esp] = _instructionEsp;
+                DeliverFault(fault);
+            }
+
+            if (_core.Halted)
+            {
+                break;
+            }
+        }
+
+        InstructionCount += _progress;
+        return _progress;
+    }
+
+    private void RunUntilFaultOrHalt(long maxInstructions)
+    {
+        var registers = _registers;
+        var core = _core;
+        var gpr = registers.Gpr;
+        var segments = registers.Seg;
+        var done = _progress;
+        while (done < maxInstructions)
+        {
+            _instructionEip = registers.EIP;
+            _instructionEsp = gpr[CpuRegisters.Esp];
+            if (core.InterruptShadow)
+            {
+                core.InterruptShadow = false;
+            }
+            else if ((registers.Flags & Eflags.Interrupt) != 0 && _interrupts is { InterruptPending: true })
+            {
+                DeliverExternal();
+                _instructionEip = registers.EIP;
+                _instructionEsp = gpr[CpuRegisters.Esp];
+            }
+
+            ref var cs = ref segments[ExecutionCore.Cs];
+            var eip = _instructionEip;
+            ref var d = ref _cache.Fetch(cs, eip);
+            registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & Ip16Mask;
+            _progress = ++done;
+            var singleStep = (registers.Flags & Eflags.Trap) != 0 && d.Op is not (Op.Int or Op.Int3 or Op.Into or Op.Int1);
+            _dispatcher.Execute(ref d);
+            if (singleStep)
+            {
+                // The debug trap fires after an instruction that started with TF set (SDM vol. 3, 17.3.1.4);
+                // software interrupts clear TF on entry and are not stepped over.
+                _interruptUnit.Deliver(ExceptionVector.Debug, registers.EIP, ExceptionVector.NoErrorCode, false);
+            }
+
+            if (core.Halted)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Delivers a fault raised by an instruction. A fault while delivering it becomes a double fault
+    /// (#DF, vector 8), and a fault while delivering that shuts the processor down, which a PC's
+    /// chipset turns into a reset.
+    /// </summary>
+    private void DeliverFault(CpuFault fault)
+    {
+        try
+        {
+            _interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false);
+        }
+        catch (CpuFault)
+        {
+            try
+            {
+                _interruptUnit.Deliver(ExceptionVector.DoubleFault, _instructionEip, 0, false);
+            }
+            catch (CpuFault)
+            {
+                Reset();
+            }
+        }
+    }
+
+    private bool TryWake()
+    {
+        if ((_registers.Flags & Eflags.Interrupt) == 0 || _interrupts is not { InterruptPending: true })
+        {
+            return false;
+        }
+
+        _instructionEip = _registers.EIP;
+        _instructionEsp = _registers.Gpr[CpuRegisters.Esp];
+        DeliverExternal();
+        return true;
+    }
+
+    private void DeliverExternal()
+    {
+        var vector = _interrupts!.Acknowledge();
+        _interruptUnit.Deliver(vector, _registers.EIP, ExceptionVector.NoErrorCode, true);
+    }
+}

@@ -1,0 +1,436 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Emulator.Machine.Memory;
+
+/// <summary>
+/// The guest's 32-bit physical address space: RAM from address 0, ROM images (the BIOS at the top of
+/// the first MiB and aliased at the top of 4 GiB), MMIO ranges, and the A20 gate.
+/// Unbacked addresses read all ones and drop writes, as on a PC bus.
+/// <para>
+/// The CPU accessors (<see cref="ReadByte"/> … <see cref="WriteDword"/>) apply the A20 mask and take a
+/// fast path through a per-page flag table: one table load and one test for plain RAM. ROM that lies
+/// inside the RAM range is copied into the RAM array so instruction fetch and reads from it stay on
+/// the fast path; its pages refuse writes. Pages that hold decoded instructions lose the fast write
+/// path and every write to them is reported to the CPU's decode cache.
+/// </para>
+/// <para>DMA (<see cref="IDmaMemory"/>) ignores the A20 gate, which sits on the CPU side of the bus,
+/// and may only touch RAM.</para>
+/// </summary>
+public sealed class GuestMemory : IA20Gate, IDmaMemory
+{
+    /// <summary>Default RAM size: 32 MiB.</summary>
+    public const int DefaultRamSize = 32 << 20;
+
+    /// <summary>Smallest RAM accepted: the real-mode megabyte, so the BIOS shadow always fits.</summary>
+    public const int MinimumRamSize = 1 << 20;
+
+    /// <summary>Size of a page for the fast-path table and the decode cache.</summary>
+    public const int PageSize = 1 << PageShift;
+
+    internal const int PageShift = 12;
+    internal const uint PageOffsetMask = PageSize - 1;
+
+    private const uint FirstMegabyte = 1 << 20;
+    private const uint A20Bit = 1 << 20;
+    private const int PageCount = 1 << (32 - PageShift);
+    private const uint Unbacked = 0xFFFF_FFFF;
+    private const ulong AddressSpaceSize = 1UL << 32;
+    private const byte UnbackedByte = 0xFF;
+
+    private readonly byte[] _ram;
+    private readonly PageFlags[] _pages = new PageFlags[PageCount];
+    private readonly List<MemoryRegion> _regions = [];
+    private uint _a20Mask = Unbacked;
+
+    public GuestMemory(int ramSize = DefaultRamSize)
+    {
+        if (ramSize < MinimumRamSize || ramSize % PageSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ramSize), $"RAM must be a multiple of {PageSize} bytes and at least 1 MiB.");
+        }
+
+        _ram = new byte[ramSize];
+        for (var page = 0; page < ramSize >> PageShift; page++)
+        {
+            _pages[page] = PageFlags.DirectRead | PageFlags.Ram;
+        }
+    }
+
+    /// <summary>RAM size in bytes.</summary>
+    public int RamSize => _ram.Length;
+
+    /// <summary>True when physical address bit 20 passes through (no 1 MiB wrap).</summary>
+    public bool A20Enabled
+    {
+        get => _a20Mask == Unbacked;
+        set => _a20Mask = value ? Unbacked : ~A20Bit;
+    }
+
+    /// <summary>The mask the CPU applies to every physical address.</summary>
+    public uint A20Mask => _a20Mask;
+
+    internal ICodeWriteListener? CodeListener { get; set; }
+
+    /// <summary>
+    /// Maps the BIOS image so it ends at the top of the first MiB and, aliased, at the top of 4 GiB
+    /// (where a 386's first instruction fetch after reset lands).
+    /// </summary>
+    public void LoadBios(ReadOnlySpan<byte> image)
+    {
+        if (image.Length == 0 || image.Length % PageSize != 0 || image.Length > FirstMegabyte / 2)
+        {
+            throw new ArgumentException("A BIOS image is a whole number of 4 KiB pages, at most 512 KiB.", nameof(image));
+        }
+
+        MapRom(FirstMegabyte - (uint)image.Length, image);
+        MapRom((uint)(AddressSpaceSize - (ulong)image.Length), image);
+    }
+
+    /// <summary>Maps a read-only image at <paramref name="address"/>. Writes to it are dropped.</summary>
+    public void MapRom(uint address, ReadOnlySpan<byte> image)
+    {
+        CheckFree(address, (uint)image.Length);
+        var region = new MemoryRegion(address, (uint)image.Length, image.ToArray(), null);
+        _regions.Add(region);
+        var shadowed = address % PageSize == 0 && image.Length % PageSize == 0 && address + (ulong)image.Length <= (ulong)_ram.Length;
+        if (shadowed)
+        {
+            image.CopyTo(_ram.AsSpan((int)address));
+        }
+
+        SetPages(address, (uint)image.Length, shadowed ? PageFlags.DirectRead : PageFlags.None);
+    }
+
+    /// <summary>Claims <paramref name="length"/> bytes from <paramref name="address"/> for <paramref name="device"/>.</summary>
+    public void RegisterMmio(uint address, uint length, IMmioDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        CheckFree(address, length);
+        _regions.Add(new MemoryRegion(address, length, null, device));
+        SetPages(address, length, PageFlags.None);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte ReadByte(uint address)
+    {
+        address &= _a20Mask;
+        if ((Page(address) & PageFlags.DirectRead) != 0)
+        {
+            return Unsafe.Add(ref RamStart, address);
+        }
+
+        return (byte)ReadSlow(address, AccessWidth.Byte);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ushort ReadWord(uint address)
+    {
+        address &= _a20Mask;
+        if ((address & PageOffsetMask) <= PageOffsetMask - 1 && (Page(address) & PageFlags.DirectRead) != 0)
+        {
+            return Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref RamStart, address));
+        }
+
+        return (ushort)ReadSlow(address, AccessWidth.Word);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadDword(uint address)
+    {
+        address &= _a20Mask;
+        if ((address & PageOffsetMask) <= PageOffsetMask - 3 && (Page(address) & PageFlags.DirectRead) != 0)
+        {
+            return Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref RamStart, address));
+        }
+
+        return ReadSlow(address, AccessWidth.Dword);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteByte(uint address, byte value)
+    {
+        address &= _a20Mask;
+        if ((Page(address) & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram)
+        {
+            Unsafe.Add(ref RamStart, address) = value;
+            return;
+        }
+
+        WriteSlow(address, AccessWidth.Byte, value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteWord(uint address, ushort value)
+    {
+        address &= _a20Mask;
+        if ((address & PageOffsetMask) <= PageOffsetMask - 1 && (Page(address) & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref RamStart, address), value);
+            return;
+        }
+
+        WriteSlow(address, AccessWidth.Word, value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDword(uint address, uint value)
+    {
+        address &= _a20Mask;
+        if ((address & PageOffsetMask) <= PageOffsetMask - 3 && (Page(address) & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref RamStart, address), value);
+            return;
+        }
+
+        WriteSlow(address, AccessWidth.Dword, value);
+    }
+
+    /// <summary>Reads through the CPU's view (A20 applied, ROM and MMIO included), byte by byte across pages.</summary>
+    public void Read(uint address, Span<byte> destination)
+    {
+        var done = 0;
+        while (done < destination.Length)
+        {
+            var at = (address + (uint)done) & _a20Mask;
+            var chunk = Math.Min(destination.Length - done, PageSize - (int)(at & PageOffsetMask));
+            if ((Page(at) & PageFlags.DirectRead) != 0)
+            {
+                _ram.AsSpan((int)at, chunk).CopyTo(destination.Slice(done, chunk));
+            }
+            else
+            {
+                for (var i = 0; i < chunk; i++)
+                {
+                    destination[done + i] = (byte)ReadSlow(at + (uint)i, AccessWidth.Byte);
+                }
+            }
+
+            done += chunk;
+        }
+    }
+
+    /// <summary>Writes through the CPU's view (A20 applied, ROM writes dropped, code pages reported).</summary>
+    public void Write(uint address, ReadOnlySpan<byte> source)
+    {
+        var done = 0;
+        while (done < source.Length)
+        {
+            var at = (address + (uint)done) & _a20Mask;
+            var chunk = Math.Min(source.Length - done, PageSize - (int)(at & PageOffsetMask));
+            var flags = Page(at);
+            if ((flags & PageFlags.Ram) != 0)
+            {
+                source.Slice(done, chunk).CopyTo(_ram.AsSpan((int)at, chunk));
+                if ((flags & PageFlags.Code) != 0)
+                {
+                    CodeListener?.OnCodeWrite(at, chunk);
+                }
+            }
+            else
+            {
+                for (var i = 0; i < chunk; i++)
+                {
+                    WriteSlow(at + (uint)i, AccessWidth.Byte, source[done + i]);
+                }
+            }
+
+            done += chunk;
+        }
+    }
+
+    /// <inheritdoc />
+    public bool TryRead(ulong address, Span<byte> destination)
+    {
+        if (!IsRamRange(address, destination.Length))
+        {
+            return false;
+        }
+
+        _ram.AsSpan((int)address, destination.Length).CopyTo(destination);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool TryWrite(ulong address, ReadOnlySpan<byte> source)
+    {
+        if (!IsRamRange(address, source.Length))
+        {
+            return false;
+        }
+
+        source.CopyTo(_ram.AsSpan((int)address));
+        ReportCodeWrites((uint)address, source.Length);
+        return true;
+    }
+
+    /// <summary>Marks a page as holding decoded code: its writes leave the fast path and are reported.</summary>
+    internal void MarkCodePage(uint page)
+    {
+        if ((_pages[page] & PageFlags.Ram) != 0)
+        {
+            _pages[page] |= PageFlags.Code;
+        }
+    }
+
+    /// <summary>The decode cache dropped everything from this page; writes may take the fast path again.</summary>
+    internal void ClearCodePage(uint page) => _pages[page] &= ~PageFlags.Code;
+
+    private ref byte RamStart => ref MemoryMarshal.GetArrayDataReference(_ram);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PageFlags Page(uint address) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pages), (int)(address >> PageShift));
+
+    private bool IsRamRange(ulong address, int length)
+    {
+        var end = address + (ulong)length;
+        if (end > (ulong)_ram.Length || end < address)
+        {
+            return false;
+        }
+
+        for (var page = address >> PageShift; page < (end + PageOffsetMask) >> PageShift; page++)
+        {
+            if ((_pages[page] & PageFlags.Ram) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void ReportCodeWrites(uint address, int length)
+    {
+        var done = 0;
+        while (done < length)
+        {
+            var at = address + (uint)done;
+            var chunk = Math.Min(length - done, PageSize - (int)(at & PageOffsetMask));
+            if ((Page(at) & PageFlags.Code) != 0)
+            {
+                CodeListener?.OnCodeWrite(at, chunk);
+            }
+
+            done += chunk;
+        }
+    }
+
+    private uint ReadSlow(uint address, AccessWidth width)
+    {
+        var count = (uint)width;
+        if (FindRegion(address) is { } region && region.ContainsRange(address, count))
+        {
+            if (region.Device is { } device)
+            {
+                return device.Read(address, width);
+            }
+
+            if (region.Rom is { } rom)
+            {
+                var offset = (int)(address - region.Start);
+                uint romValue = 0;
+                for (var i = 0; i < (int)count; i++)
+                {
+                    romValue |= (uint)rom[offset + i] << (8 * i);
+                }
+
+                return romValue;
+            }
+        }
+
+        if (count == 1)
+        {
+            return (Page(address) & PageFlags.Ram) != 0 || (address < (uint)_ram.Length && FindRegion(address) is null)
+                ? _ram[address]
+                : UnbackedByte;
+        }
+
+        uint value = 0;
+        for (var i = 0; i < (int)count; i++)
+        {
+            value |= (uint)ReadByte(address + (uint)i) << (8 * i);
+        }
+
+        return value;
+    }
+
+    private void WriteSlow(uint address, AccessWidth width, uint value)
+    {
+        var count = (uint)width;
+        var flags = Page(address);
+        if ((flags & PageFlags.Ram) != 0 && (address & PageOffsetMask) + count <= PageSize)
+        {
+            for (var i = 0; i < (int)count; i++)
+            {
+                _ram[address + (uint)i] = (byte)(value >> (8 * i));
+            }
+
+            if ((flags & PageFlags.Code) != 0)
+            {
+                CodeListener?.OnCodeWrite(address, (int)count);
+            }
+
+            return;
+        }
+
+        if (FindRegion(address) is { } region && region.ContainsRange(address, count))
+        {
+            region.Device?.Write(address, width, value);
+            return;
+        }
+
+        if (count == 1)
+        {
+            if (address < (uint)_ram.Length && FindRegion(address) is null)
+            {
+                _ram[address] = (byte)value;
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < (int)count; i++)
+        {
+            WriteByte(address + (uint)i, (byte)(value >> (8 * i)));
+        }
+    }
+
+    private MemoryRegion? FindRegion(uint address)
+    {
+        foreach (var region in _regions)
+        {
+            if (region.Contains(address))
+            {
+                return region;
+            }
+        }
+
+        return null;
+    }
+
+    private void CheckFree(uint address, uint length)
+    {
+        if (length == 0 || address + (ulong)length > AddressSpaceSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"Region 0x{address:X8}+0x{length:X} is outside the 4 GiB address space.");
+        }
+
+        foreach (var region in _regions)
+        {
+            if (address < region.Start + (ulong)region.Length && region.Start < address + (ulong)length)
+            {
+                throw new InvalidOperationException($"Region 0x{address:X8}+0x{length:X} overlaps one at 0x{region.Start:X8}.");
+            }
+        }
+    }
+
+    private void SetPages(uint address, uint length, PageFlags flags)
+    {
+        var last = (uint)((address + (ulong)length - 1) >> PageShift);
+        for (var page = address >> PageShift; page <= last; page++)
+        {
+            _pages[page] = flags;
+        }
+    }
+}
