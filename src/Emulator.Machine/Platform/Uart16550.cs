@@ -1,0 +1,384 @@
+using Emulator.Machine.Bus;
+using Emulator.Machine.Interrupts;
+
+namespace Emulator.Machine.Platform;
+
+/// <summary>
+/// National Semiconductor 16550A UART (datasheet, June 1995), by default COM1 at ports
+/// 0x3F8-0x3FF on IRQ 4: RBR/THR, IER, IIR with the FIFO bits, FCR with 16-byte receive FIFO
+/// and trigger levels, LCR with the divisor latch (DLAB), MCR including loopback, LSR, MSR
+/// and the scratch register. Transmission is instantaneous: a THR write goes straight to the
+/// host sink (or, in loopback, into the receive FIFO), so THRE and TEMT always read set and
+/// the THRE interrupt is re-armed by every write. Host input is queued without limit and moved
+/// into the receive FIFO as the guest drains it, so the guest sees flow control rather than overruns.
+/// Interrupt priorities follow Table IV: line status, received data / character timeout, THRE, modem status.
+/// Limitations: like QEMU, the IRQ is not gated by OUT2; the character timeout is reported as soon
+/// as data sits below the trigger level instead of after four character times; no parity, framing
+/// or break errors are ever generated; the baud rate has no effect on timing.
+/// </summary>
+public sealed class Uart16550 : IPortDevice
+{
+    public const ushort Com1Port = 0x3F8;
+    public const int Com1Irq = 4;
+    public const int PortCount = 8;
+    public const int FifoSize = 16;
+
+    /// <summary>The 1.8432 MHz crystal divided by 16: the baud rate for divisor 1.</summary>
+    public const int BaseBaudRate = 115_200;
+
+    private const int TriggerShift = 6;
+    private const int ByteBits = 8;
+    private const UartMsr HostModemLines = UartMsr.ClearToSend | UartMsr.DataSetReady | UartMsr.DataCarrierDetect;
+
+    private static readonly int[] TriggerLevels = [1, 4, 8, 14];
+
+    private readonly IIrqLine _irq;
+    private readonly Action<byte> _transmit;
+    private readonly ushort _basePort;
+    private readonly Queue<byte> _hostInput = new();
+    private readonly byte[] _rx = new byte[FifoSize];
+    private int _rxHead;
+    private int _rxCount;
+
+    private UartIer _ier;
+    private UartLcr _lcr;
+    private UartMcr _mcr;
+    private UartLsr _lsrErrors;
+    private UartMsr _msr = HostModemLines;
+    private bool _fifoEnabled;
+    private int _triggerLevel = 1;
+    private bool _thrInterrupt;
+    private byte _scratch;
+    private byte _divisorLow = 1;
+    private byte _divisorHigh;
+    private bool _irqLevel;
+
+    /// <param name="irq">The UART's IRQ line (ISA IRQ 4 for COM1).</param>
+    /// <param name="transmit">Receives every byte the guest transmits.</param>
+    /// <param name="basePort">First of the eight ports (0x3F8 for COM1).</param>
+    public Uart16550(IIrqLine irq, Action<byte> transmit, ushort basePort = Com1Port)
+    {
+        ArgumentNullException.ThrowIfNull(irq);
+        ArgumentNullException.ThrowIfNull(transmit);
+        _irq = irq;
+        _transmit = transmit;
+        _basePort = basePort;
+    }
+
+    public int Divisor => (_divisorHigh << ByteBits) | _divisorLow;
+
+    /// <summary>The programmed baud rate, or 0 while the divisor is 0.</summary>
+    public int BaudRate => Divisor == 0 ? 0 : BaseBaudRate / Divisor;
+
+    public bool FifoEnabled => _fifoEnabled;
+
+    private bool Loopback => (_mcr & UartMcr.Loopback) != 0;
+
+    private int RxCapacity => _fifoEnabled ? FifoSize : 1;
+
+    public void RegisterPorts(IoPortBus bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.Register(this, _basePort, PortCount);
+    }
+
+    /// <summary>Host input: queues a byte for the guest to receive.</summary>
+    public void Enqueue(byte value)
+    {
+        _hostInput.Enqueue(value);
+        Refill();
+        UpdateIrq();
+    }
+
+    /// <summary>Host input: queues bytes for the guest to receive.</summary>
+    public void Enqueue(ReadOnlySpan<byte> values)
+    {
+        foreach (var value in values)
+        {
+            _hostInput.Enqueue(value);
+        }
+
+        Refill();
+        UpdateIrq();
+    }
+
+    public uint Read(ushort port, PortWidth width)
+    {
+        var dlab = (_lcr & UartLcr.DivisorLatchAccess) != 0;
+        byte value;
+        switch ((UartRegister)(port - _basePort))
+        {
+            case UartRegister.Data:
+                value = dlab ? _divisorLow : ReceiveByte();
+                break;
+            case UartRegister.InterruptEnable:
+                value = dlab ? _divisorHigh : (byte)_ier;
+                break;
+            case UartRegister.InterruptIdFifoControl:
+                value = ReadInterruptId();
+                break;
+            case UartRegister.LineControl:
+                value = (byte)_lcr;
+                break;
+            case UartRegister.ModemControl:
+                value = (byte)_mcr;
+                break;
+            case UartRegister.LineStatus:
+                value = (byte)LineStatus();
+                _lsrErrors = UartLsr.None;
+                break;
+            case UartRegister.ModemStatus:
+                value = (byte)ModemStatus();
+                _msr &= ~UartMsr.Deltas;
+                break;
+            default:
+                value = _scratch;
+                break;
+        }
+
+        UpdateIrq();
+        return value;
+    }
+
+    public void Write(ushort port, PortWidth width, uint value)
+    {
+        var b = (byte)value;
+        var dlab = (_lcr & UartLcr.DivisorLatchAccess) != 0;
+        switch ((UartRegister)(port - _basePort))
+        {
+            case UartRegister.Data when dlab:
+                _divisorLow = b;
+                break;
+            case UartRegister.Data:
+                TransmitByte(b);
+                break;
+            case UartRegister.InterruptEnable when dlab:
+                _divisorHigh = b;
+                break;
+            case UartRegister.InterruptEnable:
+                var old = _ier;
+                _ier = (UartIer)b & UartIer.Mask;
+
+                // Enabling THRE interrupts while THR is empty raises one at once (the 16550's behaviour, relied on by drivers).
+                if ((_ier & UartIer.TransmitterEmpty) != 0 && (old & UartIer.TransmitterEmpty) == 0)
+                {
+                    _thrInterrupt = true;
+                }
+
+                break;
+            case UartRegister.InterruptIdFifoControl:
+                WriteFifoControl((UartFcr)b);
+                break;
+            case UartRegister.LineControl:
+                _lcr = (UartLcr)b;
+                break;
+            case UartRegister.ModemControl:
+                WriteModemControl((UartMcr)b & UartMcr.Mask);
+                break;
+            case UartRegister.LineStatus:
+            case UartRegister.ModemStatus:
+                break;
+            default:
+                _scratch = b;
+                break;
+        }
+
+        UpdateIrq();
+    }
+
+    private byte ReceiveByte()
+    {
+        if (_rxCount == 0)
+        {
+            return 0;
+        }
+
+        var value = _rx[_rxHead];
+        _rxHead = (_rxHead + 1) % FifoSize;
+        _rxCount--;
+        Refill();
+        return value;
+    }
+
+    private void TransmitByte(byte value)
+    {
+        if (Loopback)
+        {
+            if (_rxCount < RxCapacity)
+            {
+                PushReceive(value);
+            }
+            else
+            {
+                _lsrErrors |= UartLsr.OverrunError;
+            }
+        }
+        else
+        {
+            _transmit(value);
+        }
+
+        // The byte left THR at once, so THR is empty again.
+        _thrInterrupt = true;
+    }
+
+    private void WriteFifoControl(UartFcr fcr)
+    {
+        var enable = (fcr & UartFcr.Enable) != 0;
+        if (enable != _fifoEnabled || (fcr & UartFcr.ClearReceive) != 0)
+        {
+            // Changing the FIFO mode resets both FIFOs (datasheet, FCR bit 0).
+            _rxHead = 0;
+            _rxCount = 0;
+        }
+
+        _fifoEnabled = enable;
+        _triggerLevel = TriggerLevels[(int)(fcr & UartFcr.TriggerMask) >> TriggerShift];
+        Refill();
+    }
+
+    private void WriteModemControl(UartMcr mcr)
+    {
+        var before = ModemStatus() & UartMsr.Lines;
+        _mcr = mcr;
+        var after = ModemStatus() & UartMsr.Lines;
+        var changed = before ^ after;
+        if ((changed & UartMsr.ClearToSend) != 0)
+        {
+            _msr |= UartMsr.DeltaClearToSend;
+        }
+
+        if ((changed & UartMsr.DataSetReady) != 0)
+        {
+            _msr |= UartMsr.DeltaDataSetReady;
+        }
+
+        if ((changed & UartMsr.DataCarrierDetect) != 0)
+        {
+            _msr |= UartMsr.DeltaDataCarrierDetect;
+        }
+
+        if ((before & UartMsr.RingIndicator) != 0 && (after & UartMsr.RingIndicator) == 0)
+        {
+            _msr |= UartMsr.TrailingEdgeRingIndicator;
+        }
+
+        Refill();
+    }
+
+    private UartMsr ModemStatus()
+    {
+        var deltas = _msr & UartMsr.Deltas;
+        if (!Loopback)
+        {
+            return deltas | (_msr & UartMsr.Lines);
+        }
+
+        // Loopback wires the modem outputs back to the inputs (datasheet, MCR bit 4).
+        var lines = UartMsr.None;
+        if ((_mcr & UartMcr.RequestToSend) != 0)
+        {
+            lines |= UartMsr.ClearToSend;
+        }
+
+        if ((_mcr & UartMcr.DataTerminalReady) != 0)
+        {
+            lines |= UartMsr.DataSetReady;
+        }
+
+        if ((_mcr & UartMcr.Out1) != 0)
+        {
+            lines |= UartMsr.RingIndicator;
+        }
+
+        if ((_mcr & UartMcr.Out2) != 0)
+        {
+            lines |= UartMsr.DataCarrierDetect;
+        }
+
+        return deltas | lines;
+    }
+
+    private UartLsr LineStatus()
+    {
+        var lsr = UartLsr.TransmitHoldingEmpty | UartLsr.TransmitterEmpty | _lsrErrors;
+        if (_rxCount > 0)
+        {
+            lsr |= UartLsr.DataReady;
+        }
+
+        return lsr;
+    }
+
+    private UartInterruptId PendingInterrupt()
+    {
+        if ((_ier & UartIer.LineStatus) != 0 && (_lsrErrors & UartLsr.Errors) != 0)
+        {
+            return UartInterruptId.LineStatus;
+        }
+
+        if ((_ier & UartIer.ReceivedData) != 0 && _rxCount > 0)
+        {
+            return !_fifoEnabled || _rxCount >= _triggerLevel ? UartInterruptId.ReceivedData : UartInterruptId.CharacterTimeout;
+        }
+
+        if ((_ier & UartIer.TransmitterEmpty) != 0 && _thrInterrupt)
+        {
+            return UartInterruptId.TransmitterEmpty;
+        }
+
+        if ((_ier & UartIer.ModemStatus) != 0 && (_msr & UartMsr.Deltas) != 0)
+        {
+            return UartInterruptId.ModemStatus;
+        }
+
+        return UartInterruptId.NoInterrupt;
+    }
+
+    private byte ReadInterruptId()
+    {
+        var id = PendingInterrupt();
+
+        // Reading IIR while it reports THRE acknowledges that source (datasheet, Table IV "reset control").
+        if (id == UartInterruptId.TransmitterEmpty)
+        {
+            _thrInterrupt = false;
+        }
+
+        return (byte)((byte)id | (_fifoEnabled ? (byte)UartInterruptId.FifosEnabled : 0));
+    }
+
+    private void Refill()
+    {
+        // In loopback the receiver is disconnected from the line, so host input waits.
+        while (!Loopback && _rxCount < RxCapacity && _hostInput.Count > 0)
+        {
+            PushReceive(_hostInput.Dequeue());
+        }
+    }
+
+    private void PushReceive(byte value)
+    {
+        _rx[(_rxHead + _rxCount) % FifoSize] = value;
+        _rxCount++;
+    }
+
+    private void UpdateIrq()
+    {
+        var level = PendingInterrupt() != UartInterruptId.NoInterrupt;
+        if (level == _irqLevel)
+        {
+            return;
+        }
+
+        _irqLevel = level;
+        if (level)
+        {
+            _irq.Raise();
+        }
+        else
+        {
+            _irq.Lower();
+        }
+    }
+}
