@@ -24,7 +24,7 @@ public sealed class Pic8259
 
     private byte _lineLevels;
     private int _lowestPriority = LowestLevel;
-    private int _initStep;
+    private PicInitStep _initStep;
     private bool _icw4Needed;
     private bool _singleMode;
     private bool _readIsr;
@@ -148,19 +148,19 @@ public sealed class Pic8259
     {
         switch (_initStep)
         {
-            case 1:
+            case PicInitStep.ExpectIcw2:
                 VectorBase = (byte)(value & VectorBaseMask);
-                _initStep = _singleMode ? (_icw4Needed ? 3 : 0) : 2;
+                _initStep = _singleMode ? AfterIcw3() : PicInitStep.ExpectIcw3;
                 break;
-            case 2:
+            case PicInitStep.ExpectIcw3:
                 // ICW3 (cascade wiring) is fixed by the PC board: slave on master IRQ 2.
-                _initStep = _icw4Needed ? 3 : 0;
+                _initStep = AfterIcw3();
                 break;
-            case 3:
+            case PicInitStep.ExpectIcw4:
                 var icw4 = (PicIcw4)value;
                 AutoEoi = (icw4 & PicIcw4.AutoEoi) != 0;
                 SpecialFullyNested = (icw4 & PicIcw4.SpecialFullyNested) != 0;
-                _initStep = 0;
+                _initStep = PicInitStep.Ready;
                 break;
             default:
                 Imr = value;
@@ -206,8 +206,10 @@ public sealed class Pic8259
         _icw4Needed = (icw1 & PicIcw1.Icw4Needed) != 0;
         _singleMode = (icw1 & PicIcw1.SingleMode) != 0;
         LevelTriggeredMode = (icw1 & PicIcw1.LevelTriggeredMode) != 0;
-        _initStep = 1;
+        _initStep = PicInitStep.ExpectIcw2;
     }
+
+    private PicInitStep AfterIcw3() => _icw4Needed ? PicInitStep.ExpectIcw4 : PicInitStep.Ready;
 
     private void WriteOcw3(PicOcw3 ocw3)
     {

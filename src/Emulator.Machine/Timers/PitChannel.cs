@@ -46,7 +46,7 @@ public sealed class PitChannel
         Gate = gate;
         _now = now;
         _changed = changed;
-        Mode = 3;
+        Mode = PitMode.SquareWave;
         Access = PitAccess.LowThenHigh;
         _counting = true;
         _triggered = true;
@@ -54,7 +54,7 @@ public sealed class PitChannel
 
     public int Index { get; }
 
-    public int Mode { get; private set; }
+    public PitMode Mode { get; private set; }
 
     public PitAccess Access { get; private set; }
 
@@ -81,7 +81,7 @@ public sealed class PitChannel
         var mode = (byte)(control & PitControlWord.ModeMask) >> ModeShift;
 
         // Modes 6 and 7 are aliases of 2 and 3 (datasheet, "Control Word Format").
-        Mode = mode >= ModeCount ? mode - ModeAliasOffset : mode;
+        Mode = (PitMode)(mode >= ModeCount ? mode - ModeAliasOffset : mode);
         Bcd = (control & PitControlWord.Bcd) != 0;
         _writeHighNext = false;
         _readHighNext = false;
@@ -169,7 +169,7 @@ public sealed class PitChannel
         _latchedStatus = (byte)((Output ? StatusOutput : 0)
             | (_nullCount ? StatusNullCount : 0)
             | ((byte)Access << AccessShift)
-            | (Mode << ModeShift)
+            | ((int)Mode << ModeShift)
             | (Bcd ? (byte)PitControlWord.Bcd : 0));
         _statusLatched = true;
     }
@@ -205,11 +205,13 @@ public sealed class PitChannel
         _nullCount = false;
 
         // Modes 1 and 5 wait for a gate trigger; the others count from the load.
-        _triggered = Mode is not (1 or 5);
+        _triggered = Mode is not (PitMode.HardwareRetriggerableOneShot or PitMode.HardwareTriggeredStrobe);
         _changed();
     }
 
-    private bool Active => _counting && _triggered && (Gate || Mode is not (2 or 3));
+    private bool Active => _counting && _triggered && (Gate || !IsPeriodic);
+
+    private bool IsPeriodic => Mode is PitMode.RateGenerator or PitMode.SquareWave;
 
     private long TicksNow() => NanosecondsToTicks(_now() - _startTime);
 
@@ -223,8 +225,8 @@ public sealed class PitChannel
         var d = TicksNow();
         long value = Mode switch
         {
-            2 => _reload - (d % _reload),
-            3 => _reload - (2 * d % _reload),
+            PitMode.RateGenerator => _reload - (d % _reload),
+            PitMode.SquareWave => _reload - (2 * d % _reload),
             _ => _reload - d,
         };
         var wrap = Bcd ? MaxBcdCount : MaxBinaryCount;
@@ -244,7 +246,7 @@ public sealed class PitChannel
         if (!_counting)
         {
             // After a control word OUT goes low in mode 0 and high in every other mode.
-            return Mode != 0;
+            return Mode != PitMode.InterruptOnTerminalCount;
         }
 
         if (!Active)
@@ -254,9 +256,9 @@ public sealed class PitChannel
 
         return Mode switch
         {
-            0 or 1 => d >= _reload,
-            2 => _reload < 2 || d % _reload != _reload - 1,
-            3 => _reload < 2 || d % _reload < (_reload + 1) / 2,
+            PitMode.InterruptOnTerminalCount or PitMode.HardwareRetriggerableOneShot => d >= _reload,
+            PitMode.RateGenerator => _reload < 2 || d % _reload != _reload - 1,
+            PitMode.SquareWave => _reload < 2 || d % _reload < (_reload + 1) / 2,
             _ => d != _reload,
         };
     }
@@ -270,11 +272,11 @@ public sealed class PitChannel
 
         switch (Mode)
         {
-            case 0:
-            case 1:
+            case PitMode.InterruptOnTerminalCount:
+            case PitMode.HardwareRetriggerableOneShot:
                 return d < _reload ? _reload : null;
-            case 2:
-            case 3:
+            case PitMode.RateGenerator:
+            case PitMode.SquareWave:
                 if (_reload < 2)
                 {
                     return null;
@@ -282,7 +284,7 @@ public sealed class PitChannel
 
                 var phase = d % _reload;
                 var periodStart = d - phase;
-                var fall = Mode == 2 ? _reload - 1 : (_reload + 1) / 2;
+                var fall = Mode == PitMode.RateGenerator ? _reload - 1 : (_reload + 1) / 2;
                 return phase < fall ? periodStart + fall : periodStart + _reload;
             default:
                 return d < _reload ? _reload : d == _reload ? _reload + 1 : null;
