@@ -13,11 +13,13 @@ namespace Emulator.Machine.Platform;
 /// <see cref="IA20Gate"/> and the active-low reset line calling the reset callback, 0xDD/0xDF A20
 /// shortcuts, 0xD2/0xD3 output-buffer writes, and the 0xF0-0xFF pulse commands (0xFE resets the CPU).
 /// The host types through <see cref="TypeText"/>, <see cref="TapKey"/>, <see cref="PressKey"/> and
-/// <see cref="ReleaseKey"/>; scan codes are set 1 (what the 8042 delivers with translation on).
+/// <see cref="ReleaseKey"/>; the keyboard sends set 2 and, with command byte bit 6 set, the
+/// controller translates every keyboard byte to set 1 (folding the 0xF0 break prefix into bit 7).
 /// IRQ 1 follows the output buffer: raised when a keyboard byte is loaded and the command byte
 /// enables it, lowered when port 0x60 is read, so every byte is a fresh edge.
 /// Limitations: no PS/2 mouse is attached (bytes written with 0xD4 are dropped; 0xD3 echoes work and
-/// raise IRQ 12); the command byte resets to 0x43 (interrupts on, translation on) rather than QEMU's 0x03.
+/// raise IRQ 12); the command byte resets to 0x43 (interrupts on, translation on) rather than QEMU's 0x03,
+/// so the host API yields set 1 codes even before the firmware programs the controller.
 /// </summary>
 public sealed class Kbc8042 : IPortDevice
 {
@@ -34,6 +36,7 @@ public sealed class Kbc8042 : IPortDevice
     /// <summary>Input port as QEMU reports it: bit 7 set = keyboard not inhibited.</summary>
     private const byte InputPortValue = 0x80;
     private const byte PulseResetBit = 0x01;
+    private const byte BreakBit = 0x80;
     private const KbcCommandByte ResetCommandByte = KbcCommandByte.KeyboardInterrupt | KbcCommandByte.AuxInterrupt | KbcCommandByte.Translate;
     private const KbcOutputPort OutputPortFixedBits = KbcOutputPort.SystemResetInactive | KbcOutputPort.KeyboardClock | KbcOutputPort.KeyboardData;
 
@@ -47,6 +50,7 @@ public sealed class Kbc8042 : IPortDevice
 
     private KbcStatus _status = KbcStatus.LastWriteWasCommand | KbcStatus.KeyboardNotInhibited;
     private KbcCommand? _pendingCommand;
+    private bool _translatedBreakPending;
     private byte _outputBuffer;
     private bool _irq1Level;
     private bool _irq12Level;
@@ -303,9 +307,9 @@ public sealed class Kbc8042 : IPortDevice
             {
                 Load(_controllerOutput.Dequeue(), aux: false);
             }
-            else if ((CommandByte & KbcCommandByte.KeyboardDisabled) == 0 && Keyboard.HasOutput)
+            else if ((CommandByte & KbcCommandByte.KeyboardDisabled) == 0 && TryTakeKeyboardByte(out var value))
             {
-                Load(Keyboard.TakeOutput(), aux: false);
+                Load(value, aux: false);
             }
             else if (_auxOutput.Count > 0)
             {
@@ -314,6 +318,38 @@ public sealed class Kbc8042 : IPortDevice
         }
 
         UpdateIrqs();
+    }
+
+    /// <summary>The next keyboard byte as the system sees it: translated to set 1 when the command byte says so.</summary>
+    private bool TryTakeKeyboardByte(out byte value)
+    {
+        while (Keyboard.HasOutput)
+        {
+            value = Keyboard.TakeOutput();
+            if ((CommandByte & KbcCommandByte.Translate) == 0)
+            {
+                return true;
+            }
+
+            // The 8042 swallows the set 2 break prefix and sets bit 7 of the translated code that follows.
+            if (value == ScanCodeSet2.BreakPrefix)
+            {
+                _translatedBreakPending = true;
+                continue;
+            }
+
+            value = ScanCodeSet2.Translate(value);
+            if (_translatedBreakPending)
+            {
+                value |= BreakBit;
+                _translatedBreakPending = false;
+            }
+
+            return true;
+        }
+
+        value = 0;
+        return false;
     }
 
     private void Load(byte value, bool aux)

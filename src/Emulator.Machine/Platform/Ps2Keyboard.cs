@@ -2,11 +2,11 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>
 /// The PS/2 keyboard behind the 8042: answers the host commands of <see cref="Ps2KeyboardCommand"/>
-/// (reset with BAT 0xAA, identify, echo, LEDs, typematic, scan code set, enable/disable) and turns
-/// host key events into scan codes. It produces scan code set 1 directly, i.e. what the 8042 hands
-/// the system with translation on. Limitations: translation off does not switch to raw set 2 codes
-/// (the keyboard keeps sending set 1); no typematic repeat; no fake-shift sequences for the
-/// cursor block under NumLock.
+/// (reset with BAT 0xAA, identify 0xAB 0x83, echo, LEDs, typematic, scan code set 1 or 2,
+/// enable/disable) and turns host key events into scan codes of its current set (2 after reset,
+/// like a real MF2 keyboard; the 8042 translates to set 1 when its command byte asks).
+/// Limitations: set 3 is accepted but produces set 2 codes; no typematic repeat; no fake-shift
+/// sequences for the cursor block under NumLock.
 /// </summary>
 public sealed class Ps2Keyboard
 {
@@ -14,13 +14,12 @@ public sealed class Ps2Keyboard
     private const byte BreakBit = 0x80;
     private const int ByteBits = 8;
 
-    /// <summary>MF2 keyboard ID bytes after translation (0xAB, 0x83 untranslated).</summary>
+    /// <summary>MF2 keyboard ID (PS/2 Technical Reference, "Read ID").</summary>
     private const byte IdFirst = 0xAB;
-    private const byte IdSecondTranslated = 0x41;
-
-    /// <summary>Reply to "get scan code set" when the 8042 translates set 2: 0x02 translated.</summary>
-    private const byte ScanSetTwoTranslated = 0x41;
+    private const byte IdSecond = 0x83;
     private const byte GetCurrentSet = 0x00;
+    private const byte DefaultSet = 2;
+    private const byte MaxScanCodeSet = 3;
 
     private readonly Queue<byte> _output = new();
     private Ps2KeyboardCommand? _awaitingArgument;
@@ -28,6 +27,9 @@ public sealed class Ps2Keyboard
     public bool ScanningEnabled { get; private set; } = true;
 
     public byte Leds { get; private set; }
+
+    /// <summary>The scan code set the keyboard sends: 1, 2 or 3 (3 is sent as 2).</summary>
+    public byte ScanCodeSet { get; private set; } = DefaultSet;
 
     internal bool HasOutput => _output.Count > 0;
 
@@ -46,7 +48,11 @@ public sealed class Ps2Keyboard
             }
             else if (command == Ps2KeyboardCommand.ScanCodeSet && value == GetCurrentSet)
             {
-                _output.Enqueue(ScanSetTwoTranslated);
+                _output.Enqueue(ScanCodeSet);
+            }
+            else if (command == Ps2KeyboardCommand.ScanCodeSet && value <= MaxScanCodeSet)
+            {
+                ScanCodeSet = value;
             }
 
             return;
@@ -66,7 +72,7 @@ public sealed class Ps2Keyboard
             case Ps2KeyboardCommand.Identify:
                 Reply(Ps2KeyboardCommand.Acknowledge);
                 _output.Enqueue(IdFirst);
-                _output.Enqueue(IdSecondTranslated);
+                _output.Enqueue(IdSecond);
                 break;
             case Ps2KeyboardCommand.Enable:
                 ScanningEnabled = true;
@@ -83,6 +89,7 @@ public sealed class Ps2Keyboard
             case Ps2KeyboardCommand.Reset:
                 _output.Clear();
                 ScanningEnabled = true;
+                ScanCodeSet = DefaultSet;
                 Leds = 0;
                 Reply(Ps2KeyboardCommand.Acknowledge);
                 Reply(Ps2KeyboardCommand.SelfTestPassed);
@@ -107,7 +114,18 @@ public sealed class Ps2Keyboard
             _output.Enqueue(ExtendedPrefix);
         }
 
-        _output.Enqueue((byte)(pressed ? code : code | BreakBit));
+        if (ScanCodeSet == 1)
+        {
+            _output.Enqueue((byte)(pressed ? code : code | BreakBit));
+            return;
+        }
+
+        if (!pressed)
+        {
+            _output.Enqueue(ScanCodeSet2.BreakPrefix);
+        }
+
+        _output.Enqueue(ScanCodeSet2.FromSet1Code((byte)code));
     }
 
     internal void RawScanCode(byte value) => _output.Enqueue(value);

@@ -238,6 +238,62 @@ public class Kbc8042Tests
     }
 
     [Test]
+    public void TranslationOff_KeyTap_Set2MakeAndF0Break()
+    {
+        _bus.WriteByte(Command, CmdWriteCommandByte);
+        _bus.WriteByte(Data, 0x01);
+
+        _kbc.TapKey(Key.A);
+
+        Assert.That(DrainOutput(), Is.EqualTo(new byte[] { 0x1C, 0xF0, 0x1C }));
+    }
+
+    [Test]
+    public void TranslationOff_ExtendedKey_E0PrefixedSet2()
+    {
+        _bus.WriteByte(Command, CmdWriteCommandByte);
+        _bus.WriteByte(Data, 0x01);
+
+        _kbc.TapKey(Key.Left);
+
+        Assert.That(DrainOutput(), Is.EqualTo(new byte[] { 0xE0, 0x6B, 0xE0, 0xF0, 0x6B }));
+    }
+
+    [Test]
+    public void Identify_TranslationOn_AckThenTranslatedMf2Id()
+    {
+        _bus.WriteByte(Data, 0xF2);
+
+        Assert.That(DrainOutput(), Is.EqualTo(new byte[] { Ack, 0xAB, 0x41 }));
+    }
+
+    [Test]
+    public void GetScanCodeSet_TranslationOff_ReportsSet2()
+    {
+        _bus.WriteByte(Command, CmdWriteCommandByte);
+        _bus.WriteByte(Data, 0x01);
+
+        _bus.WriteByte(Data, 0xF0);
+        _bus.WriteByte(Data, 0x00);
+
+        Assert.That(DrainOutput(), Is.EqualTo(new byte[] { Ack, Ack, 0x02 }));
+    }
+
+    [Test]
+    public void ScanCodeSet1Selected_TranslationOff_KeyboardSendsSet1()
+    {
+        _bus.WriteByte(Command, CmdWriteCommandByte);
+        _bus.WriteByte(Data, 0x01);
+        _bus.WriteByte(Data, 0xF0);
+        _bus.WriteByte(Data, 0x01);
+        DrainOutput();
+
+        _kbc.TapKey(Key.A);
+
+        Assert.That(DrainOutput(), Is.EqualTo(new byte[] { 0x1E, 0x9E }));
+    }
+
+    [Test]
     public void PulseResetCommand_RequestsReset()
     {
         _bus.WriteByte(Command, CmdPulseReset);
