@@ -33,7 +33,7 @@ public sealed class PcChipset
         Cmos = new CmosRtc(clock, options.RtcStartTime, IrqLines[8]);
         CmosSetup.SetMemorySize(Cmos, options.RamBelowFourGigabytes, options.RamAboveFourGigabytes);
         CmosSetup.SetFloppyTypes(Cmos, options.FloppyA, options.FloppyB);
-        Com1 = new Uart16550(IrqLines[Uart16550.Com1Irq], options.SerialOutput);
+        Com1 = new Uart16550(IrqLines[Uart16550.Com1Irq], options.SerialOutput, Uart16550.Com1Port, clock);
         Keyboard = new Kbc8042(IrqLines[Kbc8042.KeyboardIrq], IrqLines[Kbc8042.AuxIrq], a20, options.ResetRequested);
         PortA = new SystemControlPortA(a20, options.ResetRequested);
         Vga = new VgaText(memory);

@@ -1,5 +1,6 @@
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
+using Emulator.Machine.Timers;
 
 namespace Emulator.Machine.Platform;
 
@@ -12,9 +13,11 @@ namespace Emulator.Machine.Platform;
 /// the THRE interrupt is re-armed by every write. Host input is queued without limit and moved
 /// into the receive FIFO as the guest drains it, so the guest sees flow control rather than overruns.
 /// Interrupt priorities follow Table IV: line status, received data / character timeout, THRE, modem status.
-/// Limitations: like QEMU, the IRQ is not gated by OUT2; the character timeout is reported as soon
-/// as data sits below the trigger level instead of after four character times; no parity, framing
-/// or break errors are ever generated; the baud rate has no effect on timing.
+/// With FIFOs on, data below the trigger level raises the character timeout interrupt once four
+/// character times (from the divisor and LCR frame format) pass on the <see cref="VirtualClock"/>
+/// without FIFO activity; without a clock it is reported at once.
+/// Limitations: like QEMU, the IRQ is not gated by OUT2; no parity, framing or break errors are ever
+/// generated; the baud rate only paces the character timeout, not transmission or reception.
 /// </summary>
 public sealed class Uart16550 : IPortDevice
 {
@@ -28,6 +31,9 @@ public sealed class Uart16550 : IPortDevice
 
     private const int TriggerShift = 6;
     private const int ByteBits = 8;
+    private const int TimeoutCharacters = 4;
+    private const int StartBit = 1;
+    private const int MinimumDataBits = 5;
     private const UartMsr HostModemLines = UartMsr.ClearToSend | UartMsr.DataSetReady | UartMsr.DataCarrierDetect;
 
     private static readonly int[] TriggerLevels = [1, 4, 8, 14];
@@ -35,6 +41,8 @@ public sealed class Uart16550 : IPortDevice
     private readonly IIrqLine _irq;
     private readonly Action<byte> _transmit;
     private readonly ushort _basePort;
+    private readonly VirtualClock? _clock;
+    private readonly VirtualTimer? _timeoutTimer;
     private readonly Queue<byte> _hostInput = new();
     private readonly byte[] _rx = new byte[FifoSize];
     private int _rxHead;
@@ -52,17 +60,21 @@ public sealed class Uart16550 : IPortDevice
     private byte _divisorLow = 1;
     private byte _divisorHigh;
     private bool _irqLevel;
+    private bool _timeoutPending;
 
     /// <param name="irq">The UART's IRQ line (ISA IRQ 4 for COM1).</param>
     /// <param name="transmit">Receives every byte the guest transmits.</param>
     /// <param name="basePort">First of the eight ports (0x3F8 for COM1).</param>
-    public Uart16550(IIrqLine irq, Action<byte> transmit, ushort basePort = Com1Port)
+    /// <param name="clock">Paces the character timeout; null reports it immediately.</param>
+    public Uart16550(IIrqLine irq, Action<byte> transmit, ushort basePort = Com1Port, VirtualClock? clock = null)
     {
         ArgumentNullException.ThrowIfNull(irq);
         ArgumentNullException.ThrowIfNull(transmit);
         _irq = irq;
         _transmit = transmit;
         _basePort = basePort;
+        _clock = clock;
+        _timeoutTimer = clock?.CreateTimer(OnCharacterTimeout, "uart-timeout");
     }
 
     public int Divisor => (_divisorHigh << ByteBits) | _divisorLow;
@@ -196,7 +208,9 @@ public sealed class Uart16550 : IPortDevice
         var value = _rx[_rxHead];
         _rxHead = (_rxHead + 1) % FifoSize;
         _rxCount--;
+        _timeoutPending = false;
         Refill();
+        RestartTimeout();
         return value;
     }
 
@@ -230,11 +244,13 @@ public sealed class Uart16550 : IPortDevice
             // Changing the FIFO mode resets both FIFOs (datasheet, FCR bit 0).
             _rxHead = 0;
             _rxCount = 0;
+            _timeoutPending = false;
         }
 
         _fifoEnabled = enable;
         _triggerLevel = TriggerLevels[(int)(fcr & UartFcr.TriggerMask) >> TriggerShift];
         Refill();
+        RestartTimeout();
     }
 
     private void WriteModemControl(UartMcr mcr)
@@ -319,7 +335,15 @@ public sealed class Uart16550 : IPortDevice
 
         if ((_ier & UartIer.ReceivedData) != 0 && _rxCount > 0)
         {
-            return !_fifoEnabled || _rxCount >= _triggerLevel ? UartInterruptId.ReceivedData : UartInterruptId.CharacterTimeout;
+            if (!_fifoEnabled || _rxCount >= _triggerLevel)
+            {
+                return UartInterruptId.ReceivedData;
+            }
+
+            if (_timeoutPending || _clock is null)
+            {
+                return UartInterruptId.CharacterTimeout;
+            }
         }
 
         if ((_ier & UartIer.TransmitterEmpty) != 0 && _thrInterrupt)
@@ -361,6 +385,41 @@ public sealed class Uart16550 : IPortDevice
     {
         _rx[(_rxHead + _rxCount) % FifoSize] = value;
         _rxCount++;
+        RestartTimeout();
+    }
+
+    /// <summary>FIFO activity restarts the four-character timeout while data waits below the trigger level.</summary>
+    private void RestartTimeout()
+    {
+        if (_timeoutTimer is null || _clock is null)
+        {
+            return;
+        }
+
+        if (_fifoEnabled && _rxCount > 0)
+        {
+            _timeoutTimer.Arm(_clock.Now + (TimeoutCharacters * CharacterTimeNs()));
+        }
+        else
+        {
+            _timeoutTimer.Cancel();
+        }
+    }
+
+    private void OnCharacterTimeout()
+    {
+        _timeoutPending = _rxCount > 0;
+        UpdateIrq();
+    }
+
+    /// <summary>One frame (start, data, parity, stop bits per LCR) at the programmed baud rate.</summary>
+    private long CharacterTimeNs()
+    {
+        var bits = StartBit + MinimumDataBits + (int)(_lcr & UartLcr.WordLengthMask)
+            + ((_lcr & UartLcr.ParityEnable) != 0 ? 1 : 0)
+            + ((_lcr & UartLcr.TwoStopBits) != 0 ? 2 : 1);
+        var divisor = Math.Max(1, Divisor);
+        return bits * VirtualClock.NanosecondsPerSecond * divisor / BaseBaudRate;
     }
 
     private void UpdateIrq()

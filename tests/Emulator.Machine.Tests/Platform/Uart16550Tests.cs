@@ -1,6 +1,7 @@
 using Emulator.Machine.Bus;
 using Emulator.Machine.Platform;
 using Emulator.Machine.Tests.Support;
+using Emulator.Machine.Timers;
 
 namespace Emulator.Machine.Tests.Platform;
 
@@ -207,6 +208,34 @@ public class Uart16550Tests
         _uart.Enqueue("0123456789abcd"u8);
 
         Assert.That(_bus.ReadByte(Iir), Is.EqualTo(0xC4));
+    }
+
+    [Test]
+    public void Fifo_WithClock_TimeoutWaitsFourCharacterTimes()
+    {
+        var clock = new VirtualClock();
+        var irq = new RecordingIrqLine();
+        var bus = new IoPortBus();
+        var uart = new Uart16550(irq, _ => { }, Rbr, clock);
+        uart.RegisterPorts(bus);
+        bus.Freeze();
+        bus.WriteByte(Lcr, Lcr8N1);
+        bus.WriteByte(Iir, FcrEnableClearTrigger14);
+        bus.WriteByte(Ier, IerRda);
+
+        uart.Enqueue((byte)'a');
+
+        // 8N1 at 115200 baud: 10 bits = 86.8 µs a character, so the timeout falls at 347 µs.
+        clock.Advance(340_000);
+        var before = irq.Level;
+        clock.Advance(10_000);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(before, Is.False);
+            Assert.That(irq.Level, Is.True);
+            Assert.That(bus.ReadByte(Iir), Is.EqualTo(0xCC));
+        });
     }
 
     [Test]
