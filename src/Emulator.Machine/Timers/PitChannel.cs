@@ -5,8 +5,9 @@ namespace Emulator.Machine.Timers;
 /// than decremented: the count and OUT at any moment follow from the ticks since the count was
 /// loaded (or the gate triggered), so nothing runs per tick.
 /// Limitations: a new count in modes 2/3 takes effect at once (QEMU's behaviour), not at the end of
-/// the current period; gate low in modes 0/4 does not suspend counting; counting starts on the
-/// write, not on the following CLK edge.
+/// the current period; counting starts on the write, not on the following CLK edge. Gate low in
+/// modes 0 and 4 suspends counting; in modes 2 and 3 it forces OUT high and a rising gate restarts
+/// the period; in modes 1 and 5 a rising gate (re)triggers.
 /// </summary>
 public sealed class PitChannel
 {
@@ -28,6 +29,7 @@ public sealed class PitChannel
 
     private int _reload = MaxBinaryCount;
     private long _startTime;
+    private long? _pausedTicks;
     private bool _counting;
     private bool _triggered;
     private bool _nullCount;
@@ -86,6 +88,7 @@ public sealed class PitChannel
         _writeHighNext = false;
         _readHighNext = false;
         _counting = false;
+        _pausedTicks = null;
         _nullCount = true;
         _changed();
     }
@@ -177,8 +180,22 @@ public sealed class PitChannel
     internal void SetGate(bool level)
     {
         var rising = level && !Gate;
+        var falling = !level && Gate;
         Gate = level;
-        if (rising && _counting)
+        if (_counting && IsGateSuspended)
+        {
+            if (falling)
+            {
+                _pausedTicks = TicksNow();
+            }
+            else if (rising && _pausedTicks is { } paused)
+            {
+                // Resume on a tick boundary so the count carries on exactly where it stopped.
+                _pausedTicks = null;
+                _startTime = _now() - TicksToNanoseconds(paused);
+            }
+        }
+        else if (_counting && rising)
         {
             // Rising gate (re)triggers modes 1 and 5 and restarts the period in modes 2 and 3.
             _startTime = _now();
@@ -191,6 +208,11 @@ public sealed class PitChannel
     /// <summary>Virtual time (ns) of the next OUT change after now, or null if OUT will not change by itself.</summary>
     internal long? NextOutputChange()
     {
+        if (_pausedTicks is not null)
+        {
+            return null;
+        }
+
         var ticks = TicksNow();
         var next = NextTransitionTick(ticks);
         return next is { } t ? _startTime + TicksToNanoseconds(t) : null;
@@ -201,6 +223,7 @@ public sealed class PitChannel
         var count = Bcd ? FromBcd(raw) : raw;
         _reload = count == 0 ? (Bcd ? MaxBcdCount : MaxBinaryCount) : count;
         _startTime = _now();
+        _pausedTicks = IsGateSuspended && !Gate ? 0 : null;
         _counting = true;
         _nullCount = false;
 
@@ -213,7 +236,10 @@ public sealed class PitChannel
 
     private bool IsPeriodic => Mode is PitMode.RateGenerator or PitMode.SquareWave;
 
-    private long TicksNow() => NanosecondsToTicks(_now() - _startTime);
+    /// <summary>Modes whose count simply stops while the gate is low.</summary>
+    private bool IsGateSuspended => Mode is PitMode.InterruptOnTerminalCount or PitMode.SoftwareTriggeredStrobe;
+
+    private long TicksNow() => _pausedTicks ?? NanosecondsToTicks(_now() - _startTime);
 
     private ushort CounterValue()
     {

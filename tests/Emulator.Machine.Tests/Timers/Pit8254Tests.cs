@@ -238,6 +238,35 @@ public class Pit8254Tests
     }
 
     [Test]
+    public void Mode0_Channel2GateLow_CountingSuspended()
+    {
+        _bus.WriteByte(PortB, Timer2GateBit);
+        Program(Counter2, Ch2LowHighMode0, 1000);
+        _clock.AdvanceTo(AtTicks(100));
+        _bus.WriteByte(PortB, 0);
+
+        _clock.AdvanceTo(AtTicks(600));
+
+        Assert.That(ReadLatched(Counter2, 0x80), Is.EqualTo(900));
+    }
+
+    [Test]
+    public void Mode0_Channel2GateRaisedAgain_ResumesWhereItStopped()
+    {
+        _bus.WriteByte(PortB, Timer2GateBit);
+        Program(Counter2, Ch2LowHighMode0, 1000);
+        _clock.AdvanceTo(AtTicks(100));
+        _bus.WriteByte(PortB, 0);
+        _clock.AdvanceTo(AtTicks(600));
+
+        _bus.WriteByte(PortB, Timer2GateBit);
+        _clock.AdvanceTo(AtTicks(700));
+
+        // The gate rises between two CLK edges, so the chip may count the partial clock or not (datasheet: gate sampled on the rising CLK).
+        Assert.That(ReadLatched(Counter2, 0x80), Is.EqualTo(800).Within(1));
+    }
+
+    [Test]
     public void PortB_RefreshBit_TogglesBetweenReads()
     {
         var first = _bus.ReadByte(PortB) & 0x10;
