@@ -34,7 +34,6 @@ public sealed class Uart16550 : IPortDevice
     private const int TimeoutCharacters = 4;
     private const int StartBit = 1;
     private const int MinimumDataBits = 5;
-    private const UartMsr HostModemLines = UartMsr.ClearToSend | UartMsr.DataSetReady | UartMsr.DataCarrierDetect;
 
     private static readonly int[] TriggerLevels = [1, 4, 8, 14];
 
@@ -43,16 +42,12 @@ public sealed class Uart16550 : IPortDevice
     private readonly ushort _basePort;
     private readonly VirtualClock? _clock;
     private readonly VirtualTimer? _timeoutTimer;
-    private readonly Queue<byte> _hostInput = new();
-    private readonly byte[] _rx = new byte[FifoSize];
-    private int _rxHead;
-    private int _rxCount;
+    private readonly UartReceiveFifo _rx = new();
+    private readonly UartModem _modem = new();
 
     private UartIer _ier;
     private UartLcr _lcr;
-    private UartMcr _mcr;
     private UartLsr _lsrErrors;
-    private UartMsr _msr = HostModemLines;
     private bool _fifoEnabled;
     private int _triggerLevel = 1;
     private bool _thrInterrupt;
@@ -84,9 +79,7 @@ public sealed class Uart16550 : IPortDevice
 
     public bool FifoEnabled => _fifoEnabled;
 
-    private bool Loopback => (_mcr & UartMcr.Loopback) != 0;
-
-    private int RxCapacity => _fifoEnabled ? FifoSize : 1;
+    private bool Loopback => _modem.Loopback;
 
     public void RegisterPorts(IoPortBus bus)
     {
@@ -97,7 +90,7 @@ public sealed class Uart16550 : IPortDevice
     /// <summary>Host input: queues a byte for the guest to receive.</summary>
     public void Enqueue(byte value)
     {
-        _hostInput.Enqueue(value);
+        _rx.EnqueueHost(value);
         Refill();
         UpdateIrq();
     }
@@ -107,7 +100,7 @@ public sealed class Uart16550 : IPortDevice
     {
         foreach (var value in values)
         {
-            _hostInput.Enqueue(value);
+            _rx.EnqueueHost(value);
         }
 
         Refill();
@@ -133,15 +126,14 @@ public sealed class Uart16550 : IPortDevice
                 value = (byte)_lcr;
                 break;
             case UartRegister.ModemControl:
-                value = (byte)_mcr;
+                value = (byte)_modem.Control;
                 break;
             case UartRegister.LineStatus:
                 value = (byte)LineStatus();
                 _lsrErrors = UartLsr.None;
                 break;
             case UartRegister.ModemStatus:
-                value = (byte)ModemStatus();
-                _msr &= ~UartMsr.Deltas;
+                value = (byte)_modem.ReadStatus();
                 break;
             default:
                 value = _scratch;
@@ -185,7 +177,8 @@ public sealed class Uart16550 : IPortDevice
                 _lcr = (UartLcr)b;
                 break;
             case UartRegister.ModemControl:
-                WriteModemControl((UartMcr)b & UartMcr.Mask);
+                _modem.WriteControl((UartMcr)b);
+                Refill();
                 break;
             case UartRegister.LineStatus:
             case UartRegister.ModemStatus:
@@ -200,14 +193,12 @@ public sealed class Uart16550 : IPortDevice
 
     private byte ReceiveByte()
     {
-        if (_rxCount == 0)
+        if (_rx.Count == 0)
         {
             return 0;
         }
 
-        var value = _rx[_rxHead];
-        _rxHead = (_rxHead + 1) % FifoSize;
-        _rxCount--;
+        var value = _rx.Pop();
         _timeoutPending = false;
         Refill();
         RestartTimeout();
@@ -218,7 +209,7 @@ public sealed class Uart16550 : IPortDevice
     {
         if (Loopback)
         {
-            if (_rxCount < RxCapacity)
+            if (!_rx.IsFull)
             {
                 PushReceive(value);
             }
@@ -242,83 +233,21 @@ public sealed class Uart16550 : IPortDevice
         if (enable != _fifoEnabled || (fcr & UartFcr.ClearReceive) != 0)
         {
             // Changing the FIFO mode resets both FIFOs (datasheet, FCR bit 0).
-            _rxHead = 0;
-            _rxCount = 0;
+            _rx.Clear();
             _timeoutPending = false;
         }
 
         _fifoEnabled = enable;
+        _rx.Capacity = enable ? FifoSize : 1;
         _triggerLevel = TriggerLevels[(int)(fcr & UartFcr.TriggerMask) >> TriggerShift];
         Refill();
         RestartTimeout();
     }
 
-    private void WriteModemControl(UartMcr mcr)
-    {
-        var before = ModemStatus() & UartMsr.Lines;
-        _mcr = mcr;
-        var after = ModemStatus() & UartMsr.Lines;
-        var changed = before ^ after;
-        if ((changed & UartMsr.ClearToSend) != 0)
-        {
-            _msr |= UartMsr.DeltaClearToSend;
-        }
-
-        if ((changed & UartMsr.DataSetReady) != 0)
-        {
-            _msr |= UartMsr.DeltaDataSetReady;
-        }
-
-        if ((changed & UartMsr.DataCarrierDetect) != 0)
-        {
-            _msr |= UartMsr.DeltaDataCarrierDetect;
-        }
-
-        if ((before & UartMsr.RingIndicator) != 0 && (after & UartMsr.RingIndicator) == 0)
-        {
-            _msr |= UartMsr.TrailingEdgeRingIndicator;
-        }
-
-        Refill();
-    }
-
-    private UartMsr ModemStatus()
-    {
-        var deltas = _msr & UartMsr.Deltas;
-        if (!Loopback)
-        {
-            return deltas | (_msr & UartMsr.Lines);
-        }
-
-        // Loopback wires the modem outputs back to the inputs (datasheet, MCR bit 4).
-        var lines = UartMsr.None;
-        if ((_mcr & UartMcr.RequestToSend) != 0)
-        {
-            lines |= UartMsr.ClearToSend;
-        }
-
-        if ((_mcr & UartMcr.DataTerminalReady) != 0)
-        {
-            lines |= UartMsr.DataSetReady;
-        }
-
-        if ((_mcr & UartMcr.Out1) != 0)
-        {
-            lines |= UartMsr.RingIndicator;
-        }
-
-        if ((_mcr & UartMcr.Out2) != 0)
-        {
-            lines |= UartMsr.DataCarrierDetect;
-        }
-
-        return deltas | lines;
-    }
-
     private UartLsr LineStatus()
     {
         var lsr = UartLsr.TransmitHoldingEmpty | UartLsr.TransmitterEmpty | _lsrErrors;
-        if (_rxCount > 0)
+        if (_rx.Count > 0)
         {
             lsr |= UartLsr.DataReady;
         }
@@ -333,9 +262,9 @@ public sealed class Uart16550 : IPortDevice
             return UartInterruptId.LineStatus;
         }
 
-        if ((_ier & UartIer.ReceivedData) != 0 && _rxCount > 0)
+        if ((_ier & UartIer.ReceivedData) != 0 && _rx.Count > 0)
         {
-            if (!_fifoEnabled || _rxCount >= _triggerLevel)
+            if (!_fifoEnabled || _rx.Count >= _triggerLevel)
             {
                 return UartInterruptId.ReceivedData;
             }
@@ -351,7 +280,7 @@ public sealed class Uart16550 : IPortDevice
             return UartInterruptId.TransmitterEmpty;
         }
 
-        if ((_ier & UartIer.ModemStatus) != 0 && (_msr & UartMsr.Deltas) != 0)
+        if ((_ier & UartIer.ModemStatus) != 0 && _modem.HasDeltas)
         {
             return UartInterruptId.ModemStatus;
         }
@@ -375,16 +304,15 @@ public sealed class Uart16550 : IPortDevice
     private void Refill()
     {
         // In loopback the receiver is disconnected from the line, so host input waits.
-        while (!Loopback && _rxCount < RxCapacity && _hostInput.Count > 0)
+        if (!Loopback && _rx.Refill())
         {
-            PushReceive(_hostInput.Dequeue());
+            RestartTimeout();
         }
     }
 
     private void PushReceive(byte value)
     {
-        _rx[(_rxHead + _rxCount) % FifoSize] = value;
-        _rxCount++;
+        _rx.Push(value);
         RestartTimeout();
     }
 
@@ -396,7 +324,7 @@ public sealed class Uart16550 : IPortDevice
             return;
         }
 
-        if (_fifoEnabled && _rxCount > 0)
+        if (_fifoEnabled && _rx.Count > 0)
         {
             _timeoutTimer.Arm(_clock.Now + (TimeoutCharacters * CharacterTimeNs()));
         }
@@ -408,7 +336,7 @@ public sealed class Uart16550 : IPortDevice
 
     private void OnCharacterTimeout()
     {
-        _timeoutPending = _rxCount > 0;
+        _timeoutPending = _rx.Count > 0;
         UpdateIrq();
     }
 
