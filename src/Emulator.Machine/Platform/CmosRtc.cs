@@ -25,7 +25,6 @@ public sealed class CmosRtc : IPortDevice
 
     private const byte IndexMask = 0x7F;
     private const byte NmiDisableBit = 0x80;
-    private const byte HourPmBit = 0x80;
     private const byte ValidRamAndTime = 0x80;
     /// <summary>Rate select 0110: the 976.5 µs (1024 Hz) periodic rate PC BIOSes program.</summary>
     private const byte DefaultRate = 0x06;
@@ -36,12 +35,8 @@ public sealed class CmosRtc : IPortDevice
     private const long RtcBaseHz = 32_768;
     private const int RateBelowEightShift = 7;
     private const int SmallRateLimit = 2;
-    private const int HoursPerHalfDay = 12;
     private const int YearsPerCentury = 100;
     private const byte AlarmDontCare = 0xC0;
-    private const int DecimalBase = 10;
-    private const int NibbleBits = 4;
-    private const byte NibbleMask = 0x0F;
 
     private readonly byte[] _ram = new byte[Size];
     private readonly VirtualClock _clock;
@@ -323,16 +318,18 @@ public sealed class CmosRtc : IPortDevice
         return (value & AlarmDontCare) == AlarmDontCare || value == ReadTimeField(field, now);
     }
 
+    private RtcEncoding TimeFormat => new(StatusB);
+
     private byte ReadTimeField(CmosOffset field, DateTime time) => field switch
     {
-        CmosOffset.Seconds => Encode(time.Second),
-        CmosOffset.Minutes => Encode(time.Minute),
-        CmosOffset.Hours => EncodeHour(time.Hour),
-        CmosOffset.DayOfWeek => Encode((int)time.DayOfWeek + 1),
-        CmosOffset.DayOfMonth => Encode(time.Day),
-        CmosOffset.Month => Encode(time.Month),
-        CmosOffset.Year => Encode(time.Year % YearsPerCentury),
-        _ => Encode(time.Year / YearsPerCentury),
+        CmosOffset.Seconds => TimeFormat.Encode(time.Second),
+        CmosOffset.Minutes => TimeFormat.Encode(time.Minute),
+        CmosOffset.Hours => TimeFormat.EncodeHour(time.Hour),
+        CmosOffset.DayOfWeek => TimeFormat.Encode((int)time.DayOfWeek + 1),
+        CmosOffset.DayOfMonth => TimeFormat.Encode(time.Day),
+        CmosOffset.Month => TimeFormat.Encode(time.Month),
+        CmosOffset.Year => TimeFormat.Encode(time.Year % YearsPerCentury),
+        _ => TimeFormat.Encode(time.Year / YearsPerCentury),
     };
 
     private void WriteTimeField(CmosOffset field, byte raw)
@@ -343,25 +340,25 @@ public sealed class CmosRtc : IPortDevice
         switch (field)
         {
             case CmosOffset.Seconds:
-                second = Decode(raw);
+                second = TimeFormat.Decode(raw);
                 break;
             case CmosOffset.Minutes:
-                minute = Decode(raw);
+                minute = TimeFormat.Decode(raw);
                 break;
             case CmosOffset.Hours:
-                hour = DecodeHour(raw);
+                hour = TimeFormat.DecodeHour(raw);
                 break;
             case CmosOffset.DayOfMonth:
-                day = Decode(raw);
+                day = TimeFormat.Decode(raw);
                 break;
             case CmosOffset.Month:
-                month = Decode(raw);
+                month = TimeFormat.Decode(raw);
                 break;
             case CmosOffset.Year:
-                yearInCentury = Decode(raw);
+                yearInCentury = TimeFormat.Decode(raw);
                 break;
             default:
-                century = Decode(raw);
+                century = TimeFormat.Decode(raw);
                 break;
         }
 
@@ -371,36 +368,6 @@ public sealed class CmosRtc : IPortDevice
         var time = new DateTime(year, month, day, Math.Clamp(hour, 0, 23), Math.Clamp(minute, 0, 59), Math.Clamp(second, 0, 59), DateTimeKind.Utc);
         Rebase((time - DateTime.UnixEpoch).Ticks * TicksPerNs);
         RescheduleUpdate();
-    }
-
-    private bool Binary => (StatusB & RtcStatusB.BinaryMode) != 0;
-
-    private byte Encode(int value) =>
-        Binary ? (byte)value : (byte)(((value / DecimalBase) << NibbleBits) | (value % DecimalBase));
-
-    private int Decode(byte raw) =>
-        Binary ? raw : ((raw >> NibbleBits) * DecimalBase) + (raw & NibbleMask);
-
-    private byte EncodeHour(int hour)
-    {
-        if ((StatusB & RtcStatusB.Hour24) != 0)
-        {
-            return Encode(hour);
-        }
-
-        var twelve = hour % HoursPerHalfDay == 0 ? HoursPerHalfDay : hour % HoursPerHalfDay;
-        return (byte)(Encode(twelve) | (hour >= HoursPerHalfDay ? HourPmBit : 0));
-    }
-
-    private int DecodeHour(byte raw)
-    {
-        if ((StatusB & RtcStatusB.Hour24) != 0)
-        {
-            return Decode(raw);
-        }
-
-        var twelve = Decode((byte)(raw & ~HourPmBit)) % HoursPerHalfDay;
-        return (raw & HourPmBit) != 0 ? twelve + HoursPerHalfDay : twelve;
     }
 
     private static long PositiveModulo(long value, long modulus)
