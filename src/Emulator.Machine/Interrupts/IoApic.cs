@@ -3,10 +3,13 @@ namespace Emulator.Machine.Interrupts;
 /// <summary>
 /// Intel 82093AA I/O APIC with 24 pins, memory-mapped at <see cref="DefaultBaseAddress"/>:
 /// IOREGSEL at offset 0x00 and IOWIN at offset 0x10 (datasheet section 3.1), registers ID,
-/// version, arbitration and the 24 redirection entries. ISA IRQ n feeds pin n, except IRQ 0
-/// which feeds pin 2 (the interrupt source override a PC's MADT describes, as QEMU wires it).
-/// Pin levels are observable (<see cref="GetPinLevel"/>, <see cref="PinChanged"/>) so a qtest
-/// front end can intercept them. Unmasked entries emit <see cref="Delivered"/> messages: an edge
+/// version, arbitration and the 24 redirection entries. It has 24 inputs numbered like QEMU's
+/// ioapic GPIO inputs: input n drives redirection entry n, except input 0 (ISA IRQ 0, the PIT) which
+/// drives entry 2 — the interrupt source override a PC's MADT describes, applied inside the I/O
+/// APIC as QEMU does. Input levels are observable by input number (<see cref="GetInputLevel"/>,
+/// <see cref="InputChanged"/>), which is what qtest's <c>irq_intercept_in ioapic</c> reports
+/// (IRQ 0 as 0); with <see cref="Intercepted"/> set, inputs are only reported, not delivered, as
+/// under qtest interception. Unmasked entries emit <see cref="Delivered"/> messages: an edge
 /// entry on each rising input, a level entry while asserted and Remote IRR is clear; the local
 /// APIC's EOI comes back through <see cref="EndOfInterrupt"/>.
 /// Limitations: there is no local APIC in the machine yet, so nothing consumes <see cref="Delivered"/>;
@@ -31,11 +34,11 @@ public sealed class IoApic : IIsaIrqSink
     private const int DestinationShift = 56;
     private const int EntryHighShift = 32;
     private const ulong EntryWritable = ~(ulong)(IoApicRedirection.DeliveryPending | IoApicRedirection.RemoteIrr);
-    private const int IsaTimerIrq = 0;
-    private const int IsaTimerPin = 2;
+    private const int IsaTimerInput = 0;
+    private const int IsaTimerEntry = 2;
 
     private readonly ulong[] _entries = new ulong[PinCount];
-    private uint _pinLevels;
+    private uint _inputLevels;
     private byte _select;
     private uint _id;
 
@@ -47,36 +50,40 @@ public sealed class IoApic : IIsaIrqSink
         }
     }
 
-    /// <summary>Raised on every input level change (pin, level), before any delivery.</summary>
-    public event Action<int, bool>? PinChanged;
+    /// <summary>Raised on every input level change (input number, level), before any delivery.</summary>
+    public event Action<int, bool>? InputChanged;
 
-    /// <summary>Raised when an unmasked entry sends an interrupt.</summary>
+    /// <summary>Raised when an unmasked entry sends an interrupt; the message's Pin is the redirection entry.</summary>
     public event Action<IoApicMessage>? Delivered;
 
-    public bool GetPinLevel(int pin) => (_pinLevels & (1u << pin)) != 0;
+    /// <summary>When set, input changes are only reported through <see cref="InputChanged"/> (qtest interception).</summary>
+    public bool Intercepted { get; set; }
 
-    /// <summary>The 64-bit redirection entry for <paramref name="pin"/>.</summary>
-    public ulong GetRedirection(int pin) => _entries[pin];
+    /// <summary>The level of input <paramref name="input"/> (0-23, ISA IRQ numbering).</summary>
+    public bool GetInputLevel(int input) => (_inputLevels & (1u << input)) != 0;
 
-    public void SetIrq(int irq, bool level) => SetPin(irq == IsaTimerIrq ? IsaTimerPin : irq, level);
+    /// <summary>The 64-bit redirection entry <paramref name="entry"/>.</summary>
+    public ulong GetRedirection(int entry) => _entries[entry];
 
-    /// <summary>Drives input <paramref name="pin"/> (0-23).</summary>
-    public void SetPin(int pin, bool level)
+    public void SetIrq(int irq, bool level) => SetInput(irq, level);
+
+    /// <summary>Drives input <paramref name="input"/> (0-23; input 0 lands on redirection entry 2).</summary>
+    public void SetInput(int input, bool level)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(pin);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(pin, PinCount);
-        var bit = 1u << pin;
-        var was = (_pinLevels & bit) != 0;
+        ArgumentOutOfRangeException.ThrowIfNegative(input);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(input, PinCount);
+        var bit = 1u << input;
+        var was = (_inputLevels & bit) != 0;
         if (was == level)
         {
             return;
         }
 
-        _pinLevels = level ? _pinLevels | bit : _pinLevels & ~bit;
-        PinChanged?.Invoke(pin, level);
-        if (level)
+        _inputLevels = level ? _inputLevels | bit : _inputLevels & ~bit;
+        InputChanged?.Invoke(input, level);
+        if (level && !Intercepted)
         {
-            TryDeliver(pin);
+            TryDeliver(EntryOf(input));
         }
     }
 
@@ -89,7 +96,7 @@ public sealed class IoApic : IIsaIrqSink
             if ((byte)(entry & IoApicRedirection.VectorMask) == vector && (entry & IoApicRedirection.RemoteIrr) != 0)
             {
                 _entries[pin] &= ~(ulong)IoApicRedirection.RemoteIrr;
-                if (GetPinLevel(pin))
+                if (EntryAsserted(pin))
                 {
                     TryDeliver(pin);
                 }
@@ -160,8 +167,8 @@ public sealed class IoApic : IIsaIrqSink
             : (current & ~(ulong)uint.MaxValue) | value;
         _entries[pin] = (updated & EntryWritable) | (current & ~EntryWritable);
 
-        // Unmasking a level entry whose input is already asserted delivers it straight away.
-        if (GetPinLevel(pin))
+        // Unmasking an entry whose input is already asserted delivers it straight away.
+        if (EntryAsserted(pin))
         {
             TryDeliver(pin);
         }
@@ -169,6 +176,20 @@ public sealed class IoApic : IIsaIrqSink
 
     /// <summary>The APIC ID field (bits 27-24 of the ID register).</summary>
     public int Id => (int)(_id >> IdShift);
+
+    private static int EntryOf(int input) => input == IsaTimerInput ? IsaTimerEntry : input;
+
+    /// <summary>Whether any input feeding redirection entry <paramref name="entry"/> is high.</summary>
+    private bool EntryAsserted(int entry)
+    {
+        if (Intercepted)
+        {
+            return false;
+        }
+
+        var asserted = GetInputLevel(entry) && entry != IsaTimerInput;
+        return asserted || (entry == IsaTimerEntry && GetInputLevel(IsaTimerInput));
+    }
 
     private static bool TryEntry(byte index, out int pin, out bool high)
     {

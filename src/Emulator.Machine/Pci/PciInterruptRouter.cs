@@ -55,7 +55,7 @@ public sealed class PciInterruptRouter
 
     private void Drive(int pirq, bool level)
     {
-        _ioApic?.SetPin(FirstIoApicPirqPin + pirq, level);
+        _ioApic?.SetInput(FirstIoApicPirqPin + pirq, level);
         if (_routedIrq[pirq] is { } irq)
         {
             _isa[irq].Set(level);

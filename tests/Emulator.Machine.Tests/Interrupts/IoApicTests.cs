@@ -63,20 +63,48 @@ public class IoApicTests
     }
 
     [Test]
-    public void IsaIrq0_FeedsPin2()
+    public void IsaIrq0_DeliversThroughRedirectionEntry2()
     {
+        WriteRegister(Low(2), 0x30);
         var lines = new IsaIrqLines(_ioApic);
 
         lines[0].Raise();
 
-        Assert.That(_ioApic.GetPinLevel(2), Is.True);
+        Assert.That(_delivered.Select(m => (m.Pin, m.Vector)), Is.EqualTo(new[] { (2, (byte)0x30) }));
     }
 
     [Test]
-    public void PinChanged_ReportsEveryLevelChange()
+    public void IsaIrq0_ReportedAsInput0LikeQtest()
     {
         var seen = new List<(int, bool)>();
-        _ioApic.PinChanged += (pin, level) => seen.Add((pin, level));
+        _ioApic.InputChanged += (input, level) => seen.Add((input, level));
+        var lines = new IsaIrqLines(_ioApic);
+
+        lines[0].Raise();
+
+        Assert.That(seen, Is.EqualTo(new[] { (0, true) }));
+    }
+
+    [Test]
+    public void Intercepted_InputRaised_ReportedButNotDelivered()
+    {
+        WriteRegister(Low(4), 0x34);
+        _ioApic.Intercepted = true;
+
+        _ioApic.SetInput(4, true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_ioApic.GetInputLevel(4), Is.True);
+            Assert.That(_delivered, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void InputChanged_ReportsEveryLevelChange()
+    {
+        var seen = new List<(int, bool)>();
+        _ioApic.InputChanged += (input, level) => seen.Add((input, level));
         var lines = new IsaIrqLines(_ioApic);
 
         ((IIrqLine)lines[4]).Pulse();
@@ -89,7 +117,7 @@ public class IoApicTests
     {
         WriteRegister(Low(4), 0x34);
 
-        _ioApic.SetPin(4, true);
+        _ioApic.SetInput(4, true);
 
         Assert.That(_delivered.Select(m => m.Vector), Is.EqualTo(new byte[] { 0x34 }));
     }
@@ -99,7 +127,7 @@ public class IoApicTests
     {
         WriteRegister(Low(4), 0x34 | Masked);
 
-        _ioApic.SetPin(4, true);
+        _ioApic.SetInput(4, true);
 
         Assert.That(_delivered, Is.Empty);
     }
@@ -108,7 +136,7 @@ public class IoApicTests
     public void LevelEntry_Delivered_SetsRemoteIrrUntilEoi()
     {
         WriteRegister(Low(9), 0x41 | LevelTriggered);
-        _ioApic.SetPin(9, true);
+        _ioApic.SetInput(9, true);
 
         Assert.That(ReadRegister(Low(9)) & RemoteIrr, Is.EqualTo(RemoteIrr));
     }
@@ -117,7 +145,7 @@ public class IoApicTests
     public void LevelEntry_EoiWhileStillAsserted_DeliversAgain()
     {
         WriteRegister(Low(9), 0x41 | LevelTriggered);
-        _ioApic.SetPin(9, true);
+        _ioApic.SetInput(9, true);
 
         _ioApic.EndOfInterrupt(0x41);
 
