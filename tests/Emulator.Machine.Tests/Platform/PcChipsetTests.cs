@@ -84,4 +84,36 @@ public class PcChipsetTests
 
         Assert.That(_chips.Pic.Acknowledge(), Is.EqualTo(0x0C));
     }
+
+    [Test]
+    public void HostileGuest_RandomPortTrafficAndTime_NeverThrows()
+    {
+        var random = new Random(20261121);
+        ushort[] bases = [0x00, 0x20, 0x40, 0x60, 0x70, 0x80, 0x92, 0xA0, 0xC0, 0xE9, 0x3C0, 0x3D4, 0x3F8, 0x4D0, 0x480, 0x501, 0x510, 0xCF8, 0xC000];
+        var widths = new[] { PortWidth.Byte, PortWidth.Word, PortWidth.Dword };
+
+        void Traffic()
+        {
+            for (var i = 0; i < 200_000; i++)
+            {
+                var port = (ushort)(bases[random.Next(bases.Length)] + random.Next(32));
+                var width = widths[random.Next(widths.Length)];
+                _ = random.Next(2) == 0
+                    ? _bus.Read(port, width)
+                    : WriteAndReturn(port, width, (uint)random.NextInt64(0, 1L << 32));
+                _chips.Clock.Advance(random.Next(5_000));
+                _chips.Keyboard.TapKey(Key.A);
+                _chips.Com1.Enqueue((byte)i);
+                _chips.Dma.GetChannel(random.Next(8)).Transfer(new byte[random.Next(64)]);
+            }
+        }
+
+        Assert.That(Traffic, Throws.Nothing);
+    }
+
+    private uint WriteAndReturn(ushort port, PortWidth width, uint value)
+    {
+        _bus.Write(port, width, value);
+        return value;
+    }
 }
