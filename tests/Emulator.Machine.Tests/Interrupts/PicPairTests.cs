@@ -370,4 +370,59 @@ public class PicPairTests
 
         Assert.That(seen, Is.EqualTo(new[] { true }));
     }
+
+    [Test]
+    public void Acknowledge_SlaveRequestWithdrawnBeforeInta_SpuriousIrq15AndMasterIsrCascadeSet()
+    {
+        InitBoth();
+        _lines[10].Raise();
+        _bus.WriteByte(0xA1, 0x04);
+
+        var vector = _pic.Acknowledge();
+        _bus.WriteByte(0x20, Ocw3ReadIsr);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(vector, Is.EqualTo(SlaveBase + 7));
+            Assert.That(_bus.ReadByte(0x20), Is.EqualTo(0x04));
+        });
+    }
+
+    [Test]
+    public void SpecialMaskMode_MaskedInServiceLevel_AllowsLowerPriority()
+    {
+        InitBoth();
+        _lines[1].Raise();
+        _pic.Acknowledge();
+        _bus.WriteByte(0x21, 0x02);
+        _bus.WriteByte(0x20, 0x68);
+
+        _lines[5].Raise();
+
+        Assert.That(_pic.Acknowledge(), Is.EqualTo(MasterBase + 5));
+    }
+
+    [Test]
+    public void SpecialFullyNested_SlaveInService_HigherSlaveLevelStillInterrupts()
+    {
+        InitBoth(icw4: 0x11);
+        _lines[12].Raise();
+        _pic.Acknowledge();
+
+        _lines[9].Raise();
+
+        Assert.That(_pic.Acknowledge(), Is.EqualTo(SlaveBase + 1));
+    }
+
+    [Test]
+    public void NotSpecialFullyNested_SlaveInService_HigherSlaveLevelWaits()
+    {
+        InitBoth();
+        _lines[12].Raise();
+        _pic.Acknowledge();
+
+        _lines[9].Raise();
+
+        Assert.That(_pic.InterruptPending, Is.False);
+    }
 }

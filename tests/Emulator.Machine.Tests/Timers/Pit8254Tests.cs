@@ -267,6 +267,67 @@ public class Pit8254Tests
     }
 
     [Test]
+    public void Mode4_Counter0_Irq0RisesOneClockAfterTerminalCount()
+    {
+        _bus.WriteByte(Control, 0x38);
+        _irq0.RiseTimes.Clear();
+        _bus.WriteByte(Counter0, 100);
+        _bus.WriteByte(Counter0, 0);
+
+        _clock.AdvanceTo(AtTicks(10_000));
+
+        Assert.That(_irq0.RiseTimes, Is.EqualTo(new[] { AtTicks(101) }));
+    }
+
+    [Test]
+    public void Mode1_Channel2_WaitsForGateThenOutputLowForCount()
+    {
+        Program(Counter2, 0xB2, 100);
+        _clock.AdvanceTo(AtTicks(500));
+        var beforeTrigger = _bus.ReadByte(PortB) & Timer2OutputBit;
+        _bus.WriteByte(PortB, Timer2GateBit);
+
+        _clock.AdvanceTo(AtTicks(550));
+        var during = _bus.ReadByte(PortB) & Timer2OutputBit;
+        _clock.AdvanceTo(AtTicks(601));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeTrigger, Is.EqualTo(Timer2OutputBit));
+            Assert.That(during, Is.Zero);
+            Assert.That(_bus.ReadByte(PortB) & Timer2OutputBit, Is.EqualTo(Timer2OutputBit));
+        });
+    }
+
+    [Test]
+    public void Mode5_Channel2_StrobeOneClockAfterGateTriggerPlusCount()
+    {
+        Program(Counter2, 0xBA, 100);
+        _bus.WriteByte(PortB, Timer2GateBit);
+
+        _clock.AdvanceTo(_clock.Now + AtTicks(100) + 1);
+
+        Assert.That(_bus.ReadByte(PortB) & Timer2OutputBit, Is.Zero);
+    }
+
+    [Test]
+    public void Mode3_Channel2GateLow_OutputHeldHigh()
+    {
+        _bus.WriteByte(PortB, Timer2GateBit);
+        Program(Counter2, 0xB6, 100);
+        _clock.AdvanceTo(AtTicks(60));
+        var lowHalf = _bus.ReadByte(PortB) & Timer2OutputBit;
+
+        _bus.WriteByte(PortB, 0);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lowHalf, Is.Zero);
+            Assert.That(_bus.ReadByte(PortB) & Timer2OutputBit, Is.EqualTo(Timer2OutputBit));
+        });
+    }
+
+    [Test]
     public void PortB_RefreshBit_TogglesBetweenReads()
     {
         var first = _bus.ReadByte(PortB) & 0x10;
