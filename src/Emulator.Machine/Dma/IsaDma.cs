@@ -9,7 +9,7 @@ namespace Emulator.Machine.Dma;
 /// registers on even ports (odd ports alias them) — plus the 74LS612 page registers at 0x81-0x8F
 /// (channel 2 at 0x81, 3 at 0x82, 1 at 0x83, 0 at 0x87, 6 at 0x89, 7 at 0x8A, 5 at 0x8B; the
 /// other bytes are plain storage, port 0x80 is left to a POST-code device) and the EISA/PIIX high
-/// page registers at 0x481-0x48F with the same layout. Devices reach their channel through
+/// page registers at 0x481-0x48F with the same layout (a low page write clears the high page). Devices reach their channel through
 /// <see cref="GetChannel"/>; data moves between guest memory (<see cref="IDmaMemory"/>) and the
 /// device only when the device asks (see <see cref="DmaChannel"/>).
 /// </summary>
@@ -122,7 +122,11 @@ public sealed class IsaDma : IPortDevice
         }
         else
         {
-            GetChannel(channel).Page = b;
+            // Writing a low page register clears its high page (EISA DMA, Intel 82374EB "DMA Page Registers"),
+            // so software that only knows the ISA page register never inherits a stale address above 16 MiB.
+            var dma = GetChannel(channel);
+            dma.Page = b;
+            dma.HighPage = 0;
         }
     }
 }

@@ -275,4 +275,24 @@ public class IsaDmaTests
             Assert.That(_memory.Bytes.AsSpan(0x21000, 5).ToArray(), Is.EqualTo(new byte[] { 1, 2, 3, 4, 0 }));
         });
     }
+
+    [Test]
+    public void HighPageRegister_Written_AddressesAbove16MiB()
+    {
+        ProgramChannel2(ModeSingleWriteCh2, 0x1000, 0x02, 15);
+
+        _bus.WriteByte(0x481, 0x01);
+
+        Assert.That(_dma.GetChannel(2).CurrentPhysicalAddress, Is.EqualTo(0x0102_1000UL));
+    }
+
+    [Test]
+    public void LowPageRegister_Written_ClearsHighPage()
+    {
+        _bus.WriteByte(0x481, 0x01);
+
+        _bus.WriteByte(Ch2Page, 0x02);
+
+        Assert.That(_bus.ReadByte(0x481), Is.Zero);
+    }
 }
