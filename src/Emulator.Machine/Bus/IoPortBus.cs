@@ -41,7 +41,7 @@ public sealed class IoPortBus
             throw new ArgumentException("A device must at least serve byte accesses; wider ones are split into bytes.", nameof(widths));
         }
 
-        for (var p = first; p < first + count; p++)
+        for (var p = (int)first; p < first + count; p++)
         {
             if (_owners[p] is { } other)
             {
@@ -49,7 +49,7 @@ public sealed class IoPortBus
             }
         }
 
-        for (var p = first; p < first + count; p++)
+        for (var p = (int)first; p < first + count; p++)
         {
             _owners[p] = device;
             _widths[p] = widths;

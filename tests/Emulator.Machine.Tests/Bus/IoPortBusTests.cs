@@ -105,6 +105,17 @@ public class IoPortBusTests
     }
 
     [Test]
+    public void Register_RangeEndingAtTopOfIoSpace_ClaimsLastPort()
+    {
+        var bus = new IoPortBus();
+        var dev = new ByteRegisters();
+
+        bus.Register(dev, 0xFFFC, 4);
+
+        Assert.That(bus.OwnerOf(0xFFFF), Is.SameAs(dev));
+    }
+
+    [Test]
     public void Register_AfterFreeze_Throws()
     {
         var bus = new IoPortBus();

@@ -1,0 +1,170 @@
+using Emulator.Machine.Bus;
+
+namespace Emulator.Machine.Interrupts;
+
+/// <summary>
+/// The PC/AT pair of 8259A PICs (<see cref="Pic8259"/>): master at ports 0x20/0x21 with IRQs 0-7,
+/// slave at 0xA0/0xA1 with IRQs 8-15 cascaded into master input 2, and the PIIX edge/level
+/// control registers (ELCR) at 0x4D0/0x4D1. Implements the CPU's INTR/INTA view: an
+/// acknowledge with nothing left to serve returns the spurious vector of level 7 (IRQ 7 on the
+/// master, IRQ 15 on the slave, which also puts the cascade level in the master's ISR as the
+/// real pair does). Devices drive inputs through <see cref="IsaIrqLines"/> or <see cref="SetIrq"/>.
+/// Limitations: poll mode on the master does not cascade into the slave.
+/// </summary>
+public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink
+{
+    /// <summary>Master input the slave's INT output is wired to on the PC/AT board.</summary>
+    public const int CascadeIrq = 2;
+
+    public const ushort MasterCommandPort = 0x20;
+    public const ushort MasterDataPort = 0x21;
+    public const ushort SlaveCommandPort = 0xA0;
+    public const ushort SlaveDataPort = 0xA1;
+
+    /// <summary>PIIX3 datasheet 2.3.x ELCR1/ELCR2: edge (0) or level (1) per IRQ.</summary>
+    public const ushort ElcrMasterPort = 0x4D0;
+    public const ushort ElcrSlavePort = 0x4D1;
+
+    public const int IrqCount = 16;
+
+    // IRQ 0, 1, 2 (timer, keyboard, cascade) are always edge; so are IRQ 8 and 13 on the slave (PIIX3 ELCR).
+    private const byte ElcrMasterWritable = 0xF8;
+    private const byte ElcrSlaveWritable = 0xDE;
+    private const int IrqsPerChip = 8;
+    private const int SpuriousLevel = 7;
+    private const ushort ChipSelectMask = 0x01;
+
+    private bool _lastOutput;
+
+    public PicPair()
+    {
+        Master = new Pic8259(isMaster: true, ElcrMasterWritable);
+        Slave = new Pic8259(isMaster: false, ElcrSlaveWritable);
+    }
+
+    /// <summary>Raised when the INTR output to the CPU changes; the loop uses it to wake a halted CPU.</summary>
+    public event Action<bool>? InterruptOutputChanged;
+
+    public Pic8259 Master { get; }
+
+    public Pic8259 Slave { get; }
+
+    public bool InterruptPending => Master.Output;
+
+    /// <summary>Claims the master, slave and ELCR ports.</summary>
+    public void RegisterPorts(IoPortBus bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.Register(this, MasterCommandPort, 2);
+        bus.Register(this, SlaveCommandPort, 2);
+        bus.Register(this, ElcrMasterPort, 2);
+    }
+
+    /// <summary>Drives ISA IRQ <paramref name="irq"/> (0-15) to <paramref name="level"/>.</summary>
+    public void SetIrq(int irq, bool level)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(irq);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(irq, IrqCount);
+        if (irq < IrqsPerChip)
+        {
+            Master.SetInput(irq, level);
+        }
+        else
+        {
+            Slave.SetInput(irq - IrqsPerChip, level);
+        }
+
+        Update();
+    }
+
+    public byte Acknowledge()
+    {
+        var irq = Master.HighestRequest();
+        byte vector;
+        if (irq < 0)
+        {
+            vector = (byte)(Master.VectorBase + SpuriousLevel);
+        }
+        else
+        {
+            Master.Acknowledge(irq);
+            if (irq == CascadeIrq)
+            {
+                var slaveIrq = Slave.HighestRequest();
+                if (slaveIrq < 0)
+                {
+                    vector = (byte)(Slave.VectorBase + SpuriousLevel);
+                }
+                else
+                {
+                    Slave.Acknowledge(slaveIrq);
+                    vector = (byte)(Slave.VectorBase + slaveIrq);
+                }
+            }
+            else
+            {
+                vector = (byte)(Master.VectorBase + irq);
+            }
+        }
+
+        Update();
+        return vector;
+    }
+
+    public uint Read(ushort port, PortWidth width)
+    {
+        byte value = port switch
+        {
+            MasterCommandPort => Master.ReadCommand(),
+            MasterDataPort => Master.ReadData(),
+            SlaveCommandPort => Slave.ReadCommand(),
+            SlaveDataPort => Slave.ReadData(),
+            ElcrMasterPort => Master.Elcr,
+            ElcrSlavePort => Slave.Elcr,
+            _ => byte.MaxValue,
+        };
+
+        // A poll read acknowledges, which can change the outputs.
+        Update();
+        return value;
+    }
+
+    public void Write(ushort port, PortWidth width, uint value)
+    {
+        var b = (byte)value;
+        switch (port)
+        {
+            case ElcrMasterPort:
+                Master.WriteElcr(b);
+                break;
+            case ElcrSlavePort:
+                Slave.WriteElcr(b);
+                break;
+            default:
+                var chip = port < SlaveCommandPort ? Master : Slave;
+                if ((port & ChipSelectMask) == 0)
+                {
+                    chip.WriteCommand(b);
+                }
+                else
+                {
+                    chip.WriteData(b);
+                }
+
+                break;
+        }
+
+        Update();
+    }
+
+    private void Update()
+    {
+        Master.SetInput(CascadeIrq, Slave.Output);
+        var output = Master.Output;
+        if (output != _lastOutput)
+        {
+            _lastOutput = output;
+            InterruptOutputChanged?.Invoke(output);
+        }
+    }
+}

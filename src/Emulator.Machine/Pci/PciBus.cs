@@ -1,0 +1,83 @@
+using Emulator.Machine.Bus;
+
+namespace Emulator.Machine.Pci;
+
+/// <summary>
+/// PCI bus 0: functions registered at (device, function), configuration access by number
+/// (unpopulated slots read all ones, so vendor 0xFFFF), and BAR routing — I/O BARs through the
+/// <see cref="PciIoWindow"/>, memory BARs announced through <see cref="MemoryBarChanged"/> for the
+/// machine to map into its MMIO space.
+/// </summary>
+public sealed class PciBus
+{
+    public const int DeviceCount = 32;
+    public const int FunctionCount = 8;
+
+    private readonly PciFunction?[,] _functions = new PciFunction?[DeviceCount, FunctionCount];
+
+    public PciBus(PciIoWindow ioWindow)
+    {
+        ArgumentNullException.ThrowIfNull(ioWindow);
+        IoWindow = ioWindow;
+    }
+
+    /// <summary>(function, BAR, old address, new address): a memory BAR moved, appeared (old null) or went away (new null).</summary>
+    public event Action<PciFunction, PciBar, ulong?, ulong?>? MemoryBarChanged;
+
+    public PciIoWindow IoWindow { get; }
+
+    /// <summary>Places <paramref name="pciFunction"/> at <paramref name="device"/>.<paramref name="function"/>.</summary>
+    public void Register(int device, int function, PciFunction pciFunction)
+    {
+        ArgumentNullException.ThrowIfNull(pciFunction);
+        ArgumentOutOfRangeException.ThrowIfNegative(device);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(device, DeviceCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(function);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(function, FunctionCount);
+        if (_functions[device, function] is not null)
+        {
+            throw new InvalidOperationException($"PCI slot {device:X2}.{function} is already populated.");
+        }
+
+        if (pciFunction.Bus is not null)
+        {
+            throw new InvalidOperationException("The PCI function is already on a bus.");
+        }
+
+        pciFunction.Bus = this;
+        pciFunction.Device = device;
+        pciFunction.Function = function;
+        _functions[device, function] = pciFunction;
+    }
+
+    public PciFunction? GetFunction(int device, int function) => _functions[device, function];
+
+    public uint ReadConfig(int device, int function, int offset, PortWidth width)
+    {
+        var target = _functions[device, function];
+        return target is null ? uint.MaxValue : target.ReadConfig(offset, width);
+    }
+
+    public void WriteConfig(int device, int function, int offset, PortWidth width, uint value) =>
+        _functions[device, function]?.WriteConfig(offset, width, value);
+
+    internal void OnBarChanged(PciFunction function, PciBar bar, ulong? oldAddress)
+    {
+        if (bar.Kind == PciBarKind.Io)
+        {
+            if (oldAddress is { } old)
+            {
+                IoWindow.Unmap(function, bar.Index, old, bar.Size);
+            }
+
+            if (bar.Address is { } address)
+            {
+                IoWindow.Map(function, bar.Index, address, bar.Size);
+            }
+        }
+        else
+        {
+            MemoryBarChanged?.Invoke(function, bar, oldAddress, bar.Address);
+        }
+    }
+}

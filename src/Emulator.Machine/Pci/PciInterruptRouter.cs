@@ -1,0 +1,87 @@
+using Emulator.Machine.Interrupts;
+
+namespace Emulator.Machine.Pci;
+
+/// <summary>
+/// Routes PCI INTx# pins to interrupts the way the PIIX3 board does: device d's pin INTA#-INTD#
+/// lands on PIRQ (pin + d - 1) mod 4 (the i440FX board swizzle QEMU uses), each PIRQ is the wired OR
+/// of its pins, the PIIX3 PIRQ route registers pick the ISA IRQ (re-evaluated when the guest
+/// changes them), and PIRQA#-D# also feed I/O APIC pins 16-19 directly.
+/// Limitations: the ISA line is driven as if the PIRQ were its only source, so an ISA device and a
+/// PCI interrupt on the same IRQ number override each other's level.
+/// </summary>
+public sealed class PciInterruptRouter
+{
+    public const int FirstIoApicPirqPin = 16;
+
+    private const int PinsPerDevice = 4;
+
+    private readonly Piix3IsaBridge _bridge;
+    private readonly IsaIrqLines _isa;
+    private readonly IoApic? _ioApic;
+    private readonly int[] _assertedCount = new int[Piix3IsaBridge.PirqCount];
+    private readonly int?[] _routedIrq = new int?[Piix3IsaBridge.PirqCount];
+
+    public PciInterruptRouter(Piix3IsaBridge bridge, IsaIrqLines isa, IoApic? ioApic = null)
+    {
+        ArgumentNullException.ThrowIfNull(bridge);
+        ArgumentNullException.ThrowIfNull(isa);
+        _bridge = bridge;
+        _isa = isa;
+        _ioApic = ioApic;
+        bridge.PirqRoutingChanged += Reroute;
+    }
+
+    /// <summary>The line for <paramref name="device"/>'s INTx pin <paramref name="pin"/> (1 = INTA# ... 4 = INTD#).</summary>
+    public IIrqLine GetIntxLine(int device, int pin)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pin, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pin, PinsPerDevice);
+        return new PciIntxLine(this, (pin - 1 + device - 1 + PinsPerDevice) % Piix3IsaBridge.PirqCount);
+    }
+
+    public bool IsPirqAsserted(int pirq) => _assertedCount[pirq] > 0;
+
+    internal void Change(int pirq, bool raise)
+    {
+        var before = IsPirqAsserted(pirq);
+        _assertedCount[pirq] += raise ? 1 : -1;
+        var after = IsPirqAsserted(pirq);
+        if (before != after)
+        {
+            Drive(pirq, after);
+        }
+    }
+
+    private void Drive(int pirq, bool level)
+    {
+        _ioApic?.SetInput(FirstIoApicPirqPin + pirq, level);
+        if (_routedIrq[pirq] is { } irq)
+        {
+            _isa[irq].Set(level);
+        }
+    }
+
+    private void Reroute()
+    {
+        for (var pirq = 0; pirq < Piix3IsaBridge.PirqCount; pirq++)
+        {
+            var route = _bridge.GetPirqRoute(pirq);
+            if (route == _routedIrq[pirq])
+            {
+                continue;
+            }
+
+            if (_routedIrq[pirq] is { } old && IsPirqAsserted(pirq))
+            {
+                _isa[old].Set(false);
+            }
+
+            _routedIrq[pirq] = route;
+            if (route is { } irq && IsPirqAsserted(pirq))
+            {
+                _isa[irq].Set(true);
+            }
+        }
+    }
+}

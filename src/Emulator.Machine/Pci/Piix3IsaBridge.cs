@@ -1,0 +1,69 @@
+using Emulator.Machine.Bus;
+
+namespace Emulator.Machine.Pci;
+
+/// <summary>
+/// Intel 82371SB PIIX3 function 0, the PCI-to-ISA bridge, at 00:01.0 (PIIX3 datasheet 290550,
+/// section 2.2): vendor 8086, device 7000, class 06 01 00, header type 0x80 (multi-function: the
+/// IDE controller is function 1). The PIRQ route control registers 0x60-0x63 (PIRQA#-PIRQD# to an
+/// ISA IRQ; bit 7 disables routing; reset value 0x80) are writable and drive
+/// <see cref="PciInterruptRouter"/>. Other PIIX3 registers (TOM, APIC base, SMI) are stored only.
+/// </summary>
+public sealed class Piix3IsaBridge : PciFunction
+{
+    public const ushort Piix3IsaDeviceId = 0x7000;
+    public const int SlotDevice = 1;
+    public const int SlotFunction = 0;
+    public const int PirqCount = 4;
+
+    private const uint IsaBridgeClass = 0x06_01_00;
+    private const byte MultiFunctionHeader = 0x80;
+    private const int PirqRouteBase = 0x60;
+    private const byte RoutingDisabled = 0x80;
+    private const byte IrqMask = 0x0F;
+    private const byte PirqWritable = RoutingDisabled | IrqMask;
+
+    /// <summary>IRQs the PIIX3 refuses as PIRQ targets (datasheet, PIRQRC): 0, 1, 2, 8 and 13 are reserved.</summary>
+    private const ushort ReservedIrqs = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 8) | (1 << 13);
+
+    /// <summary>Top of memory register, stored for firmware.</summary>
+    private const int TopOfMemory = 0x69;
+    private const byte TopOfMemoryDefault = 0x02;
+
+    public Piix3IsaBridge()
+        : base(I440fxHostBridge.IntelVendorId, Piix3IsaDeviceId, IsaBridgeClass, headerType: MultiFunctionHeader)
+    {
+        for (var i = 0; i < PirqCount; i++)
+        {
+            SetConfigByte(PirqRouteBase + i, RoutingDisabled);
+            SetWritable(PirqRouteBase + i, PirqWritable);
+        }
+
+        SetConfigByte(TopOfMemory, TopOfMemoryDefault);
+        SetWritable(TopOfMemory, byte.MaxValue);
+    }
+
+    /// <summary>Raised after a guest write to a PIRQ route register.</summary>
+    public event Action? PirqRoutingChanged;
+
+    /// <summary>The ISA IRQ PIRQ <paramref name="pirq"/> (0 = PIRQA#) is routed to, or null when disabled or reserved.</summary>
+    public int? GetPirqRoute(int pirq)
+    {
+        var value = GetConfigByte(PirqRouteBase + pirq);
+        var irq = value & IrqMask;
+        if ((value & RoutingDisabled) != 0 || (ReservedIrqs & (1 << irq)) != 0)
+        {
+            return null;
+        }
+
+        return irq;
+    }
+
+    protected override void OnConfigWritten(int offset, PortWidth width, uint value)
+    {
+        if (offset < PirqRouteBase + PirqCount && offset + (int)width > PirqRouteBase)
+        {
+            PirqRoutingChanged?.Invoke();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+namespace Emulator.Machine.Platform;
+
+/// <summary>
+/// Fills the BIOS bytes of CMOS RAM the way a PC firmware setup (or QEMU's pc_cmos_init) leaves
+/// them: memory sizes, floppy and hard disk types, the equipment byte and the checksum over
+/// 0x10-0x2D. Each method recomputes the checksum, so the machine builder can call them in any order.
+/// </summary>
+public static class CmosSetup
+{
+    private const ulong Kilobyte = 1024;
+    private const ulong Megabyte = 1024 * Kilobyte;
+    private const ulong SixteenMegabytes = 16 * Megabyte;
+    private const ulong Chunk64K = 64 * Kilobyte;
+    private const ushort BaseMemoryKilobytes = 640;
+    private const ulong MaxWord = ushort.MaxValue;
+    private const ulong MaxThreeBytes = 0xFF_FFFF;
+    private const int ByteBits = 8;
+    private const int HighNibbleShift = 4;
+
+    /// <summary>Hard disk type 47, "user defined", whose geometry follows in the parameter block.</summary>
+    private const byte UserDefinedDiskType = 47;
+    private const byte ExtendedDiskTypeNibble = 0x0F;
+    private const byte MoreThanEightHeads = 0x08;
+    private const int DiskParameterBytes = 9;
+    private const int MaxHardDisks = 2;
+
+    /// <summary>Equipment byte (AT Technical Reference): bit 0 diskette present, bit 1 coprocessor, bits 7-6 diskette count - 1.</summary>
+    private const byte EquipmentFloppyPresent = 0x01;
+    private const byte EquipmentCoprocessor = 0x02;
+    private const int EquipmentFloppyCountShift = 6;
+
+    /// <summary>Memory size bytes: 640 KiB base, extended memory in KiB above 1 MiB, 64 KiB chunks above 16 MiB and above 4 GiB.</summary>
+    public static void SetMemorySize(CmosRtc cmos, ulong belowFourGigabytes, ulong aboveFourGigabytes = 0)
+    {
+        ArgumentNullException.ThrowIfNull(cmos);
+        SetWord(cmos, CmosOffset.BaseMemoryLow, BaseMemoryKilobytes);
+        var extended = belowFourGigabytes > Megabyte ? Math.Min((belowFourGigabytes - Megabyte) / Kilobyte, MaxWord) : 0;
+        SetWord(cmos, CmosOffset.ExtendedMemoryLow, (ushort)extended);
+        SetWord(cmos, CmosOffset.ExtendedMemory2Low, (ushort)extended);
+        var high = belowFourGigabytes > SixteenMegabytes ? Math.Min((belowFourGigabytes - SixteenMegabytes) / Chunk64K, MaxWord) : 0;
+        SetWord(cmos, CmosOffset.HighMemoryLow, (ushort)high);
+        var above = Math.Min(aboveFourGigabytes / Chunk64K, MaxThreeBytes);
+        for (var i = 0; i < 3; i++)
+        {
+            cmos.SetByte((int)CmosOffset.AboveFourGigabytesLow + i, (byte)(above >> (ByteBits * i)));
+        }
+
+        UpdateChecksum(cmos);
+    }
+
+    /// <summary>Floppy drive types (byte 0x10) and the diskette bits of the equipment byte.</summary>
+    public static void SetFloppyTypes(CmosRtc cmos, CmosFloppyType driveA, CmosFloppyType driveB)
+    {
+        ArgumentNullException.ThrowIfNull(cmos);
+        cmos.SetByte((int)CmosOffset.FloppyTypes, (byte)(((byte)driveA << HighNibbleShift) | (byte)driveB));
+        var count = (driveA != CmosFloppyType.None ? 1 : 0) + (driveB != CmosFloppyType.None ? 1 : 0);
+        var equipment = (byte)(EquipmentCoprocessor | (count > 0 ? EquipmentFloppyPresent | ((count - 1) << EquipmentFloppyCountShift) : 0));
+        cmos.SetByte((int)CmosOffset.Equipment, equipment);
+        UpdateChecksum(cmos);
+    }
+
+    /// <summary>Hard disk <paramref name="drive"/> (0 or 1) as type 47 with the given CHS geometry.</summary>
+    public static void SetHardDisk(CmosRtc cmos, int drive, int cylinders, int heads, int sectorsPerTrack)
+    {
+        ArgumentNullException.ThrowIfNull(cmos);
+        ArgumentOutOfRangeException.ThrowIfNegative(drive);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(drive, MaxHardDisks);
+        var types = cmos.GetByte((int)CmosOffset.HardDiskTypes);
+        types = drive == 0
+            ? (byte)((types & ExtendedDiskTypeNibble) | (ExtendedDiskTypeNibble << HighNibbleShift))
+            : (byte)((types & ~ExtendedDiskTypeNibble) | ExtendedDiskTypeNibble);
+        cmos.SetByte((int)CmosOffset.HardDiskTypes, types);
+        cmos.SetByte((int)(drive == 0 ? CmosOffset.HardDisk0ExtendedType : CmosOffset.HardDisk1ExtendedType), UserDefinedDiskType);
+
+        // Parameter block: cylinders, heads, write precompensation (none), control byte, landing zone, sectors per track.
+        var block = (int)(drive == 0 ? CmosOffset.HardDisk0Parameters : CmosOffset.HardDisk1Parameters);
+        Span<byte> p = stackalloc byte[DiskParameterBytes];
+        p[0] = (byte)cylinders;
+        p[1] = (byte)(cylinders >> ByteBits);
+        p[2] = (byte)heads;
+        p[3] = byte.MaxValue;
+        p[4] = byte.MaxValue;
+        p[5] = heads > 8 ? MoreThanEightHeads : (byte)0;
+        p[6] = (byte)cylinders;
+        p[7] = (byte)(cylinders >> ByteBits);
+        p[8] = (byte)sectorsPerTrack;
+        for (var i = 0; i < p.Length; i++)
+        {
+            cmos.SetByte(block + i, p[i]);
+        }
+
+        UpdateChecksum(cmos);
+    }
+
+    /// <summary>Stores the sum of bytes 0x10-0x2D, big-endian, at 0x2E-0x2F.</summary>
+    public static void UpdateChecksum(CmosRtc cmos)
+    {
+        ArgumentNullException.ThrowIfNull(cmos);
+        var sum = 0;
+        for (var i = (int)CmosOffset.ChecksumFirst; i <= (int)CmosOffset.ChecksumLast; i++)
+        {
+            sum += cmos.GetByte(i);
+        }
+
+        cmos.SetByte((int)CmosOffset.ChecksumHigh, (byte)(sum >> ByteBits));
+        cmos.SetByte((int)CmosOffset.ChecksumLow, (byte)sum);
+    }
+
+    private static void SetWord(CmosRtc cmos, CmosOffset low, ushort value)
+    {
+        cmos.SetByte((int)low, (byte)value);
+        cmos.SetByte((int)low + 1, (byte)(value >> ByteBits));
+    }
+}

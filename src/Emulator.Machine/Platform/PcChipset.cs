@@ -1,0 +1,115 @@
+using Emulator.Machine.Bus;
+using Emulator.Machine.Dma;
+using Emulator.Machine.Interrupts;
+using Emulator.Machine.Memory;
+using Emulator.Machine.Pci;
+using Emulator.Machine.Timers;
+
+namespace Emulator.Machine.Platform;
+
+/// <summary>
+/// The PC/AT platform chips wired as on a PIIX3 board, for the machine builder: PIC pair and
+/// I/O APIC fed by the ISA IRQ lines, PIT on IRQ 0 with port 0x61, CMOS/RTC on IRQ 8 with the BIOS
+/// bytes filled in, COM1 on IRQ 4, the 8042 on IRQ 1/12, port 0x92, VGA text, the debug console,
+/// isa-debug-exit, fw_cfg, the ISA DMA pair, and PCI bus 0 with the i440FX at 00:00.0, the PIIX3 ISA
+/// bridge at 00:01.0, configuration mechanism #1 and the PCI I/O window at 0xC000-0xFFFF.
+/// <see cref="RegisterPorts"/> claims every port before the bus is frozen. The I/O APIC is
+/// memory-mapped: the machine maps <see cref="IoApic"/> at <see cref="IoApic.DefaultBaseAddress"/>.
+/// </summary>
+public sealed class PcChipset
+{
+    public PcChipset(VirtualClock clock, IDmaMemory memory, IA20Gate a20, PcChipsetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(a20);
+        ArgumentNullException.ThrowIfNull(options);
+        Clock = clock;
+        Pic = new PicPair();
+        IoApic = new IoApic();
+        IrqLines = new IsaIrqLines(Pic, IoApic);
+        Pit = new Pit8254(clock, IrqLines[0]);
+        PortB = new SystemControlPortB(Pit);
+        Cmos = new CmosRtc(clock, options.RtcStartTime, IrqLines[8]);
+        CmosSetup.SetMemorySize(Cmos, options.RamBelowFourGigabytes, options.RamAboveFourGigabytes);
+        CmosSetup.SetFloppyTypes(Cmos, options.FloppyA, options.FloppyB);
+        Com1 = new Uart16550(IrqLines[Uart16550.Com1Irq], options.SerialOutput, Uart16550.Com1Port, clock);
+        Keyboard = new Kbc8042(IrqLines[Kbc8042.KeyboardIrq], IrqLines[Kbc8042.AuxIrq], a20, options.ResetRequested);
+        PortA = new SystemControlPortA(a20, options.ResetRequested);
+        Vga = new VgaText(memory);
+        DebugConsole = new DebugConsolePort(options.DebugConsoleOutput);
+        DebugExit = new DebugExitPort(options.ExitRequested);
+        FwCfg = new FwCfg(options.RamBelowFourGigabytes + options.RamAboveFourGigabytes);
+        Dma = new IsaDma(memory);
+        PciIoWindow = new PciIoWindow();
+        PciBus = new PciBus(PciIoWindow);
+        HostBridge = new I440fxHostBridge();
+        IsaBridge = new Piix3IsaBridge();
+        PciBus.Register(I440fxHostBridge.SlotDevice, I440fxHostBridge.SlotFunction, HostBridge);
+        PciBus.Register(Piix3IsaBridge.SlotDevice, Piix3IsaBridge.SlotFunction, IsaBridge);
+        PciConfig = new PciConfigPorts(PciBus, options.ResetRequested);
+        PciInterrupts = new PciInterruptRouter(IsaBridge, IrqLines, IoApic);
+    }
+
+    public VirtualClock Clock { get; }
+
+    public PicPair Pic { get; }
+
+    public IoApic IoApic { get; }
+
+    public IsaIrqLines IrqLines { get; }
+
+    public Pit8254 Pit { get; }
+
+    public SystemControlPortB PortB { get; }
+
+    public CmosRtc Cmos { get; }
+
+    public Uart16550 Com1 { get; }
+
+    public Kbc8042 Keyboard { get; }
+
+    public SystemControlPortA PortA { get; }
+
+    public VgaText Vga { get; }
+
+    public DebugConsolePort DebugConsole { get; }
+
+    public DebugExitPort DebugExit { get; }
+
+    public FwCfg FwCfg { get; }
+
+    public IsaDma Dma { get; }
+
+    public PciIoWindow PciIoWindow { get; }
+
+    public PciBus PciBus { get; }
+
+    public I440fxHostBridge HostBridge { get; }
+
+    public Piix3IsaBridge IsaBridge { get; }
+
+    public PciConfigPorts PciConfig { get; }
+
+    public PciInterruptRouter PciInterrupts { get; }
+
+    /// <summary>Claims every chip's ports on <paramref name="bus"/>; call before <see cref="IoPortBus.Freeze"/>.</summary>
+    public void RegisterPorts(IoPortBus bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        Dma.RegisterPorts(bus);
+        Pic.RegisterPorts(bus);
+        Pit.RegisterPorts(bus);
+        Keyboard.RegisterPorts(bus);
+        PortB.RegisterPorts(bus);
+        Cmos.RegisterPorts(bus);
+        PortA.RegisterPorts(bus);
+        DebugConsole.RegisterPorts(bus);
+        DebugExit.RegisterPorts(bus);
+        FwCfg.RegisterPorts(bus);
+        Vga.RegisterPorts(bus);
+        Com1.RegisterPorts(bus);
+        PciConfig.RegisterPorts(bus);
+        PciIoWindow.RegisterPorts(bus);
+    }
+}

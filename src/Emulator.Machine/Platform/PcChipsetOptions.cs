@@ -1,0 +1,30 @@
+namespace Emulator.Machine.Platform;
+
+/// <summary>What the machine builder decides about the PC chips: memory size, start time and the host-side sinks and callbacks.</summary>
+public sealed class PcChipsetOptions
+{
+    /// <summary>Guest RAM below 4 GiB, for CMOS and fw_cfg.</summary>
+    public ulong RamBelowFourGigabytes { get; init; } = 32UL << 20;
+
+    /// <summary>Guest RAM above 4 GiB, for CMOS bytes 0x5B-0x5D.</summary>
+    public ulong RamAboveFourGigabytes { get; init; }
+
+    /// <summary>Wall-clock time the RTC starts from; the host clock at start, or a fixed instant for repeatable runs.</summary>
+    public DateTime RtcStartTime { get; init; } = DateTime.UtcNow;
+
+    public CmosFloppyType FloppyA { get; init; } = CmosFloppyType.Drive1440K;
+
+    public CmosFloppyType FloppyB { get; init; } = CmosFloppyType.None;
+
+    /// <summary>Bytes the guest sends on COM1.</summary>
+    public Action<byte> SerialOutput { get; init; } = static _ => { };
+
+    /// <summary>Bytes the guest writes to the 0xE9 debug console.</summary>
+    public Action<byte> DebugConsoleOutput { get; init; } = static _ => { };
+
+    /// <summary>isa-debug-exit: the guest asks to exit with this status.</summary>
+    public Action<int> ExitRequested { get; init; } = static _ => { };
+
+    /// <summary>The guest pulled the CPU reset line (8042, port 0x92, port 0xCF9).</summary>
+    public Action ResetRequested { get; init; } = static () => { };
+}

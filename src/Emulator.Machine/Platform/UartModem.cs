@@ -1,0 +1,86 @@
+namespace Emulator.Machine.Platform;
+
+/// <summary>
+/// The 16550A modem control and status pair: MCR outputs, MSR inputs with their delta bits, and
+/// loopback, which wires RTS→CTS, DTR→DSR, OUT1→RI and OUT2→DCD (datasheet, MCR bit 4). Outside
+/// loopback the host side holds CTS, DSR and DCD asserted, as QEMU's serial backend does.
+/// </summary>
+internal sealed class UartModem
+{
+    private const UartMsr HostModemLines = UartMsr.ClearToSend | UartMsr.DataSetReady | UartMsr.DataCarrierDetect;
+
+    private UartMsr _msr = HostModemLines;
+
+    public UartMcr Control { get; private set; }
+
+    public bool Loopback => (Control & UartMcr.Loopback) != 0;
+
+    public bool HasDeltas => (_msr & UartMsr.Deltas) != 0;
+
+    /// <summary>MSR as the guest reads it; reading clears the delta bits.</summary>
+    public UartMsr ReadStatus()
+    {
+        var value = Status();
+        _msr &= ~UartMsr.Deltas;
+        return value;
+    }
+
+    public void WriteControl(UartMcr mcr)
+    {
+        var before = Status() & UartMsr.Lines;
+        Control = mcr & UartMcr.Mask;
+        var after = Status() & UartMsr.Lines;
+        var changed = before ^ after;
+        if ((changed & UartMsr.ClearToSend) != 0)
+        {
+            _msr |= UartMsr.DeltaClearToSend;
+        }
+
+        if ((changed & UartMsr.DataSetReady) != 0)
+        {
+            _msr |= UartMsr.DeltaDataSetReady;
+        }
+
+        if ((changed & UartMsr.DataCarrierDetect) != 0)
+        {
+            _msr |= UartMsr.DeltaDataCarrierDetect;
+        }
+
+        if ((before & UartMsr.RingIndicator) != 0 && (after & UartMsr.RingIndicator) == 0)
+        {
+            _msr |= UartMsr.TrailingEdgeRingIndicator;
+        }
+    }
+
+    private UartMsr Status()
+    {
+        var deltas = _msr & UartMsr.Deltas;
+        if (!Loopback)
+        {
+            return deltas | (_msr & UartMsr.Lines);
+        }
+
+        var lines = UartMsr.None;
+        if ((Control & UartMcr.RequestToSend) != 0)
+        {
+            lines |= UartMsr.ClearToSend;
+        }
+
+        if ((Control & UartMcr.DataTerminalReady) != 0)
+        {
+            lines |= UartMsr.DataSetReady;
+        }
+
+        if ((Control & UartMcr.Out1) != 0)
+        {
+            lines |= UartMsr.RingIndicator;
+        }
+
+        if ((Control & UartMcr.Out2) != 0)
+        {
+            lines |= UartMsr.DataCarrierDetect;
+        }
+
+        return deltas | lines;
+    }
+}

@@ -1,0 +1,8 @@
+using Emulator.Machine.Memory;
+
+namespace Emulator.Machine.Tests.Support;
+
+internal sealed class FakeA20Gate : IA20Gate
+{
+    public bool A20Enabled { get; set; }
+}
