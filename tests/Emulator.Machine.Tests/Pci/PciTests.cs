@@ -108,6 +108,12 @@ public class PciTests
     }
 
     [Test]
+    public void IsaBridge_CommandAndStatus_ResetValues()
+    {
+        Assert.That(Read(1, 0, 0x04), Is.EqualTo(0x0200_0007u));
+    }
+
+    [Test]
     public void UnpopulatedSlot_VendorReadsFFFF()
     {
         Assert.That(Read(0x1F, 0, 0x00, PortWidth.Word), Is.EqualTo(0xFFFFu));
