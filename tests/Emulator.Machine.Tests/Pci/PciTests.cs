@@ -331,4 +331,36 @@ public class PciTests
 
         Assert.That(sink.Levels[10], Is.True);
     }
+
+    [Test]
+    public void IntxRouting_TwoPirqsOnOneIrqOneLowered_IrqStaysAsserted()
+    {
+        var sink = new RecordingSink();
+        var router = new PciInterruptRouter(_piix3, new IsaIrqLines(sink));
+        Write(1, 0, 0x60, 0x0B0B_0B0B);
+        var onPirqC = router.GetIntxLine(TestSlot, 1);
+        var onPirqD = router.GetIntxLine(TestSlot + 1, 1);
+        onPirqC.Raise();
+        onPirqD.Raise();
+
+        onPirqC.Lower();
+
+        Assert.That(sink.Levels[11], Is.True);
+    }
+
+    [Test]
+    public void IntxRouting_IsaDeviceOnSameIrq_PciLowerDoesNotDropIsaLevel()
+    {
+        var sink = new RecordingSink();
+        var lines = new IsaIrqLines(sink);
+        var router = new PciInterruptRouter(_piix3, lines);
+        Write(1, 0, 0x62, 10, PortWidth.Byte);
+        lines[10].Raise();
+        var intx = router.GetIntxLine(TestSlot, 1);
+        intx.Raise();
+
+        intx.Lower();
+
+        Assert.That(sink.Levels[10], Is.True);
+    }
 }
