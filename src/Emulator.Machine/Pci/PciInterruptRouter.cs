@@ -7,8 +7,8 @@ namespace Emulator.Machine.Pci;
 /// lands on PIRQ (pin + d - 1) mod 4 (the i440FX board swizzle QEMU uses), each PIRQ is the wired OR
 /// of its pins, the PIIX3 PIRQ route registers pick the ISA IRQ (re-evaluated when the guest
 /// changes them), and PIRQA#-D# also feed I/O APIC pins 16-19 directly.
-/// Limitations: the ISA line is driven as if the PIRQ were its only source, so an ISA device and a
-/// PCI interrupt on the same IRQ number override each other's level.
+/// The routed level (the OR of all PIRQs routed to that IRQ) is a separate, wired-OR contribution on
+/// the <see cref="IsaIrqLine"/>, so an ISA device sharing the IRQ number keeps its own level.
 /// </summary>
 public sealed class PciInterruptRouter
 {
@@ -58,7 +58,7 @@ public sealed class PciInterruptRouter
         _ioApic?.SetInput(FirstIoApicPirqPin + pirq, level);
         if (_routedIrq[pirq] is { } irq)
         {
-            _isa[irq].Set(level);
+            RefreshIrq(irq);
         }
     }
 
@@ -66,22 +66,35 @@ public sealed class PciInterruptRouter
     {
         for (var pirq = 0; pirq < Piix3IsaBridge.PirqCount; pirq++)
         {
+            var old = _routedIrq[pirq];
             var route = _bridge.GetPirqRoute(pirq);
-            if (route == _routedIrq[pirq])
+            if (route == old)
             {
                 continue;
             }
 
-            if (_routedIrq[pirq] is { } old && IsPirqAsserted(pirq))
+            _routedIrq[pirq] = route;
+            if (old is { } oldIrq)
             {
-                _isa[old].Set(false);
+                RefreshIrq(oldIrq);
             }
 
-            _routedIrq[pirq] = route;
-            if (route is { } irq && IsPirqAsserted(pirq))
+            if (route is { } newIrq)
             {
-                _isa[irq].Set(true);
+                RefreshIrq(newIrq);
             }
         }
+    }
+
+    /// <summary>The routed contribution on ISA IRQ <paramref name="irq"/>: the OR of every asserted PIRQ routed there.</summary>
+    private void RefreshIrq(int irq)
+    {
+        var level = false;
+        for (var pirq = 0; pirq < Piix3IsaBridge.PirqCount; pirq++)
+        {
+            level |= _routedIrq[pirq] == irq && IsPirqAsserted(pirq);
+        }
+
+        _isa[irq].SetRoutedLevel(level);
     }
 }

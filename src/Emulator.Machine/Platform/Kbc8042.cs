@@ -17,8 +17,9 @@ namespace Emulator.Machine.Platform;
 /// controller translates every keyboard byte to set 1 (folding the 0xF0 break prefix into bit 7).
 /// IRQ 1 follows the output buffer: raised when a keyboard byte is loaded and the command byte
 /// enables it, lowered when port 0x60 is read, so every byte is a fresh edge.
-/// Limitations: no PS/2 mouse is attached (bytes written with 0xD4 are dropped; 0xD3 echoes work and
-/// raise IRQ 12); the command byte resets to 0x43 (interrupts on, translation on) rather than QEMU's 0x03,
+/// A <see cref="Ps2Mouse"/> sits on the auxiliary port (0xD4 writes reach it, its bytes set AUX OBF
+/// and raise IRQ 12; 0xD3 echoes go out ahead of them).
+/// Limitations: the command byte resets to 0x43 (interrupts on, translation on) rather than QEMU's 0x03,
 /// so the host API yields set 1 codes even before the firmware programs the controller.
 /// </summary>
 public sealed class Kbc8042 : IPortDevice
@@ -73,6 +74,15 @@ public sealed class Kbc8042 : IPortDevice
 
     public Ps2Keyboard Keyboard { get; } = new();
 
+    public Ps2Mouse Mouse { get; } = new();
+
+    /// <summary>Host mouse movement (<paramref name="dy"/> positive is up), reported if the guest enabled the mouse.</summary>
+    public void MoveMouse(int dx, int dy, MouseButtons buttons)
+    {
+        Mouse.Move(dx, dy, buttons);
+        Pump();
+    }
+
     public KbcCommandByte CommandByte => (KbcCommandByte)_ram[0];
 
     public void RegisterPorts(IoPortBus bus)
@@ -86,27 +96,7 @@ public sealed class Kbc8042 : IPortDevice
     /// <exception cref="ArgumentException">A character the layout cannot type.</exception>
     public void TypeText(string text)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        foreach (var c in text)
-        {
-            if (!UsKeyboardLayout.TryMap(c, out var key, out var shift))
-            {
-                throw new ArgumentException($"Cannot type U+{(int)c:X4} on a US keyboard.", nameof(text));
-            }
-
-            if (shift)
-            {
-                Keyboard.KeyEvent(Key.LeftShift, pressed: true);
-            }
-
-            Keyboard.KeyEvent(key, pressed: true);
-            Keyboard.KeyEvent(key, pressed: false);
-            if (shift)
-            {
-                Keyboard.KeyEvent(Key.LeftShift, pressed: false);
-            }
-        }
-
+        Keyboard.Type(text);
         Pump();
     }
 
@@ -266,6 +256,7 @@ public sealed class Kbc8042 : IPortDevice
                 _auxOutput.Enqueue(value);
                 break;
             case KbcCommand.WriteAux:
+                Mouse.Receive(value);
                 break;
             default:
                 Keyboard.Receive(value);
@@ -314,6 +305,10 @@ public sealed class Kbc8042 : IPortDevice
             else if (_auxOutput.Count > 0)
             {
                 Load(_auxOutput.Dequeue(), aux: true);
+            }
+            else if ((CommandByte & KbcCommandByte.AuxDisabled) == 0 && Mouse.HasOutput)
+            {
+                Load(Mouse.TakeOutput(), aux: true);
             }
         }
 

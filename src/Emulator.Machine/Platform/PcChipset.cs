@@ -10,8 +10,9 @@ namespace Emulator.Machine.Platform;
 /// <summary>
 /// The PC/AT platform chips wired as on a PIIX3 board, for the machine builder: PIC pair and
 /// I/O APIC fed by the ISA IRQ lines, PIT on IRQ 0 with port 0x61, CMOS/RTC on IRQ 8 with the BIOS
-/// bytes filled in, COM1 on IRQ 4, the 8042 on IRQ 1/12, port 0x92, VGA text, the debug console,
-/// isa-debug-exit, fw_cfg, the ISA DMA pair, and PCI bus 0 with the i440FX at 00:00.0, the PIIX3 ISA
+/// bytes filled in, COM1 on IRQ 4 (character timeout paced by the clock), the 8042 with keyboard
+/// and mouse on IRQ 1/12, port 0x92, VGA text, the debug console,
+/// isa-debug-exit, the POST code port 0x80, fw_cfg, the ISA DMA pair, and PCI bus 0 with the i440FX at 00:00.0, the PIIX3 ISA
 /// bridge at 00:01.0, configuration mechanism #1 and the PCI I/O window at 0xC000-0xFFFF.
 /// <see cref="RegisterPorts"/> claims every port before the bus is frozen. The I/O APIC is
 /// memory-mapped: the machine maps <see cref="IoApic"/> at <see cref="IoApic.DefaultBaseAddress"/>.
@@ -39,6 +40,7 @@ public sealed class PcChipset
         Vga = new VgaText(memory);
         DebugConsole = new DebugConsolePort(options.DebugConsoleOutput);
         DebugExit = new DebugExitPort(options.ExitRequested);
+        PostCode = new PostCodePort(options.PostCodeOutput);
         FwCfg = new FwCfg(options.RamBelowFourGigabytes + options.RamAboveFourGigabytes);
         Dma = new IsaDma(memory);
         PciIoWindow = new PciIoWindow();
@@ -77,6 +79,8 @@ public sealed class PcChipset
 
     public DebugExitPort DebugExit { get; }
 
+    public PostCodePort PostCode { get; }
+
     public FwCfg FwCfg { get; }
 
     public IsaDma Dma { get; }
@@ -106,6 +110,7 @@ public sealed class PcChipset
         PortA.RegisterPorts(bus);
         DebugConsole.RegisterPorts(bus);
         DebugExit.RegisterPorts(bus);
+        PostCode.RegisterPorts(bus);
         FwCfg.RegisterPorts(bus);
         Vga.RegisterPorts(bus);
         Com1.RegisterPorts(bus);

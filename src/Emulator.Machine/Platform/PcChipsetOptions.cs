@@ -22,6 +22,9 @@ public sealed class PcChipsetOptions
     /// <summary>Bytes the guest writes to the 0xE9 debug console.</summary>
     public Action<byte> DebugConsoleOutput { get; init; } = static _ => { };
 
+    /// <summary>Codes the firmware writes to the POST port 0x80; null to ignore them.</summary>
+    public Action<byte>? PostCodeOutput { get; init; }
+
     /// <summary>isa-debug-exit: the guest asks to exit with this status.</summary>
     public Action<int> ExitRequested { get; init; } = static _ => { };
 

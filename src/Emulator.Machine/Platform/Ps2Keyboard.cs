@@ -130,5 +130,37 @@ public sealed class Ps2Keyboard
 
     internal void RawScanCode(byte value) => _output.Enqueue(value);
 
+    /// <summary>Queues make and break codes for each character on a US layout, with Shift around shifted ones.</summary>
+    /// <exception cref="ArgumentException">A character the layout cannot type.</exception>
+    internal void Type(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+
+        // Check the whole string first so a refused string types nothing at all.
+        foreach (var c in text)
+        {
+            if (!UsKeyboardLayout.TryMap(c, out _, out _))
+            {
+                throw new ArgumentException($"Cannot type U+{(int)c:X4} on a US keyboard.", nameof(text));
+            }
+        }
+
+        foreach (var c in text)
+        {
+            UsKeyboardLayout.TryMap(c, out var key, out var shift);
+            if (shift)
+            {
+                KeyEvent(Key.LeftShift, pressed: true);
+            }
+
+            KeyEvent(key, pressed: true);
+            KeyEvent(key, pressed: false);
+            if (shift)
+            {
+                KeyEvent(Key.LeftShift, pressed: false);
+            }
+        }
+    }
+
     private void Reply(Ps2KeyboardCommand reply) => _output.Enqueue((byte)reply);
 }

@@ -15,6 +15,7 @@ public sealed class VirtualClock
     // over a handful of timers, finding the next one is O(1), and nothing is allocated.
     private VirtualTimer? _head;
     private long _armSequence;
+    private bool _advancing;
 
     /// <summary>Current virtual time in nanoseconds.</summary>
     public long Now { get; private set; }
@@ -47,14 +48,28 @@ public sealed class VirtualClock
             throw new ArgumentOutOfRangeException(nameof(time), $"Virtual time cannot go back from {Now} to {time}.");
         }
 
-        while (_head is { } due && due.Deadline <= time)
+        // Only the loop moves time; a timer callback that tried to would reorder the callbacks still due.
+        if (_advancing)
         {
-            Unlink(due);
-            Now = due.Deadline;
-            due.Fire();
+            throw new InvalidOperationException("A timer callback cannot advance the virtual clock.");
         }
 
-        Now = time;
+        _advancing = true;
+        try
+        {
+            while (_head is { } due && due.Deadline <= time)
+            {
+                Unlink(due);
+                Now = due.Deadline;
+                due.Fire();
+            }
+
+            Now = time;
+        }
+        finally
+        {
+            _advancing = false;
+        }
     }
 
     internal void Link(VirtualTimer timer, long deadline)

@@ -295,4 +295,40 @@ public class IsaDmaTests
 
         Assert.That(_bus.ReadByte(0x481), Is.Zero);
     }
+
+    [Test]
+    public void VerifyMode_CountsWithoutTouchingMemory()
+    {
+        ProgramChannel2(0x42, 0x1000, 0x02, 15);
+
+        var moved = _dma.GetChannel(2).Transfer(Pattern(16));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(moved, Is.EqualTo(16));
+            Assert.That(_memory.Bytes.AsSpan(0x21000, 16).ToArray(), Is.All.Zero);
+            Assert.That(_dma.GetChannel(2).TerminalCountReached, Is.True);
+        });
+    }
+
+    [Test]
+    public void ControllerDisabled_TransferMovesNothing()
+    {
+        ProgramChannel2(ModeSingleWriteCh2, 0x1000, 0x02, 15);
+
+        _bus.WriteByte(Status, 0x04);
+
+        Assert.That(_dma.GetChannel(2).WriteToMemory(Pattern(16)), Is.Zero);
+    }
+
+    [Test]
+    public void ReadTransfer_AddressOutsideRam_DeviceGetsFloatingBus()
+    {
+        ProgramChannel2(ModeSingleReadCh2, 0x0000, 0x80, 3);
+        var buffer = new byte[4];
+
+        _dma.GetChannel(2).ReadFromMemory(buffer);
+
+        Assert.That(buffer, Is.All.EqualTo(0xFF));
+    }
 }

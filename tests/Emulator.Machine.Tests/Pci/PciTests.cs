@@ -108,6 +108,12 @@ public class PciTests
     }
 
     [Test]
+    public void IsaBridge_CommandAndStatus_ResetValues()
+    {
+        Assert.That(Read(1, 0, 0x04), Is.EqualTo(0x0200_0007u));
+    }
+
+    [Test]
     public void UnpopulatedSlot_VendorReadsFFFF()
     {
         Assert.That(Read(0x1F, 0, 0x00, PortWidth.Word), Is.EqualTo(0xFFFFu));
@@ -322,6 +328,38 @@ public class PciTests
         b.Raise();
 
         a.Lower();
+
+        Assert.That(sink.Levels[10], Is.True);
+    }
+
+    [Test]
+    public void IntxRouting_TwoPirqsOnOneIrqOneLowered_IrqStaysAsserted()
+    {
+        var sink = new RecordingSink();
+        var router = new PciInterruptRouter(_piix3, new IsaIrqLines(sink));
+        Write(1, 0, 0x60, 0x0B0B_0B0B);
+        var onPirqC = router.GetIntxLine(TestSlot, 1);
+        var onPirqD = router.GetIntxLine(TestSlot + 1, 1);
+        onPirqC.Raise();
+        onPirqD.Raise();
+
+        onPirqC.Lower();
+
+        Assert.That(sink.Levels[11], Is.True);
+    }
+
+    [Test]
+    public void IntxRouting_IsaDeviceOnSameIrq_PciLowerDoesNotDropIsaLevel()
+    {
+        var sink = new RecordingSink();
+        var lines = new IsaIrqLines(sink);
+        var router = new PciInterruptRouter(_piix3, lines);
+        Write(1, 0, 0x62, 10, PortWidth.Byte);
+        lines[10].Raise();
+        var intx = router.GetIntxLine(TestSlot, 1);
+        intx.Raise();
+
+        intx.Lower();
 
         Assert.That(sink.Levels[10], Is.True);
     }

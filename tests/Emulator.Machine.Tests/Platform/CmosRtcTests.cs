@@ -278,4 +278,54 @@ public class CmosRtcTests
 
         Assert.That((ReadCmos(0x2E) << 8) | ReadCmos(0x2F), Is.EqualTo(sum));
     }
+
+    [Test]
+    public void UpdateEndedInterrupt_Enabled_RaisesIrq8AtNextSecond()
+    {
+        WriteCmos(RegB, 0x10 | B24Hour);
+
+        _clock.Advance(VirtualClock.NanosecondsPerSecond);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_irq8.Level, Is.True);
+            Assert.That(ReadCmos(RegC) & 0x90, Is.EqualTo(0x90));
+        });
+    }
+
+    [Test]
+    public void AlarmInterrupt_MatchingTime_RaisesIrq8WithAlarmFlag()
+    {
+        WriteCmos(0x01, 0x35);
+        WriteCmos(0x03, 0x45);
+        WriteCmos(0x05, 0x13);
+        WriteCmos(RegB, 0x20 | B24Hour);
+
+        _clock.Advance(5 * VirtualClock.NanosecondsPerSecond);
+
+        Assert.That(ReadCmos(RegC) & 0xA0, Is.EqualTo(0xA0));
+    }
+
+    [Test]
+    public void AlarmInterrupt_BeforeMatchingSecond_NotRaised()
+    {
+        WriteCmos(0x01, 0x35);
+        WriteCmos(0x03, 0x45);
+        WriteCmos(0x05, 0x13);
+        WriteCmos(RegB, 0x20 | B24Hour);
+
+        _clock.Advance(4 * VirtualClock.NanosecondsPerSecond);
+
+        Assert.That(_irq8.Level, Is.False);
+    }
+
+    [Test]
+    public void StatusC_PeriodicInterruptDisabled_PfStillSetAfterAPeriod()
+    {
+        ReadCmos(RegC);
+
+        _clock.Advance(2 * Ms);
+
+        Assert.That(ReadCmos(RegC) & 0xC0, Is.EqualTo(0x40));
+    }
 }

@@ -132,4 +132,18 @@ public class FwCfgTests
 
         Assert.That(_bus.ReadByte(Selector), Is.EqualTo((byte)'Q'));
     }
+
+    [Test]
+    public void AddFile_NameLongerThan55_Throws()
+    {
+        Assert.That(() => _fwCfg.AddFile(new string('x', 56), [1]), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void Selector_UnknownKey_ReadsZeros()
+    {
+        _bus.Freeze();
+
+        Assert.That(ReadItem(0x7777, 4), Is.All.Zero);
+    }
 }

@@ -139,6 +139,16 @@ public class Kbc8042Tests
     }
 
     [Test]
+    public void TypeText_UnmappableLater_TypesNothing()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => _kbc.TypeText("ab\u00e9"), Throws.ArgumentException);
+            Assert.That(DrainOutput(), Is.Empty);
+        });
+    }
+
+    [Test]
     public void KeyByte_Loaded_RaisesIrq1()
     {
         _kbc.TapKey(Key.A);
@@ -299,5 +309,56 @@ public class Kbc8042Tests
         _bus.WriteByte(Command, CmdPulseReset);
 
         Assert.That(_resets, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void MouseReset_ViaWriteAux_AckSelfTestAndId()
+    {
+        _bus.WriteByte(Command, 0xD4);
+        _bus.WriteByte(Data, 0xFF);
+
+        Assert.That(DrainOutput(), Is.EqualTo(new byte[] { Ack, 0xAA, 0x00 }));
+    }
+
+    [Test]
+    public void MouseByte_Loaded_StatusShowsAuxOutputBufferFull()
+    {
+        _bus.WriteByte(Command, 0xD4);
+        _bus.WriteByte(Data, 0xF2);
+
+        Assert.That(_bus.ReadByte(Command) & 0x21, Is.EqualTo(0x21));
+    }
+
+    [Test]
+    public void MouseMove_ReportingEnabled_ThreeBytePacket()
+    {
+        _bus.WriteByte(Command, 0xD4);
+        _bus.WriteByte(Data, 0xF4);
+        DrainOutput();
+
+        _kbc.MoveMouse(5, -3, MouseButtons.Left);
+
+        Assert.That(DrainOutput(), Is.EqualTo(new byte[] { 0x29, 0x05, 0xFD }));
+    }
+
+    [Test]
+    public void MouseMove_ReportingDisabled_NoPacket()
+    {
+        _kbc.MoveMouse(5, -3, MouseButtons.None);
+
+        Assert.That(DrainOutput(), Is.Empty);
+    }
+
+    [Test]
+    public void WriteAuxOutput_EchoesAsAuxByte()
+    {
+        _bus.WriteByte(Command, 0xD3);
+        _bus.WriteByte(Data, 0x5A);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_bus.ReadByte(Command) & 0x20, Is.EqualTo(0x20));
+            Assert.That(_bus.ReadByte(Data), Is.EqualTo(0x5A));
+        });
     }
 }

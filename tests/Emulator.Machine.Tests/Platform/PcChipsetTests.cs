@@ -42,9 +42,15 @@ public class PcChipsetTests
     }
 
     [Test]
-    public void Port80_LeftForPostCodeDevice()
+    public void Port80_PostCodeWritten_KeptAndReadsFloatHigh()
     {
-        Assert.That(_bus.OwnerOf(0x80), Is.Null);
+        _bus.WriteByte(0x80, 0x42);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_chips.PostCode.LastCode, Is.EqualTo(0x42));
+            Assert.That(_bus.ReadByte(0x80), Is.EqualTo(0xFF));
+        });
     }
 
     [Test]

@@ -245,4 +245,54 @@ public class Uart16550Tests
 
         Assert.That(_bus.ReadByte(Scr), Is.EqualTo(0xA5));
     }
+
+    [Test]
+    public void Loopback_SecondByteWithoutFifo_SetsOverrun()
+    {
+        _bus.WriteByte(Mcr, McrLoopback);
+        _bus.WriteByte(Rbr, 1);
+
+        _bus.WriteByte(Rbr, 2);
+
+        Assert.That(_bus.ReadByte(Lsr) & 0x02, Is.EqualTo(0x02));
+    }
+
+    [Test]
+    public void Lsr_Read_ClearsOverrun()
+    {
+        _bus.WriteByte(Mcr, McrLoopback);
+        _bus.WriteByte(Rbr, 1);
+        _bus.WriteByte(Rbr, 2);
+        _bus.ReadByte(Lsr);
+
+        Assert.That(_bus.ReadByte(Lsr) & 0x02, Is.Zero);
+    }
+
+    [Test]
+    public void ModemStatus_LoopbackRtsToggled_DeltaCtsSetThenClearedByRead()
+    {
+        _bus.WriteByte(Mcr, McrLoopback);
+        _bus.WriteByte(Mcr, McrLoopback | 0x02);
+
+        var first = _bus.ReadByte(Msr);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first & 0x11, Is.EqualTo(0x11));
+            Assert.That(_bus.ReadByte(Msr) & 0x01, Is.Zero);
+        });
+    }
+
+    [Test]
+    public void ModemStatusInterrupt_Enabled_DeltaRaisesIrqWithIir0()
+    {
+        _bus.WriteByte(Ier, 0x08);
+        _bus.WriteByte(Mcr, McrLoopback | 0x02);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_irq.Level, Is.True);
+            Assert.That(_bus.ReadByte(Iir), Is.EqualTo(0x00));
+        });
+    }
 }

@@ -132,4 +132,14 @@ public class VirtualClockTests
 
         Assert.That(Run(1), Is.EqualTo(Run(200)));
     }
+
+    [Test]
+    public void AdvanceTo_FromInsideTimerCallback_Throws()
+    {
+        var clock = new VirtualClock();
+        var timer = clock.CreateTimer(() => clock.Advance(1));
+        timer.Arm(10);
+
+        Assert.That(() => clock.AdvanceTo(20), Throws.InvalidOperationException);
+    }
 }
