@@ -31,6 +31,10 @@ internal static class OpDecoder
         d.Size = (byte)OperandSize(instruction, d.Op);
         d.Form0 = Form(instruction, 0, ref d.Reg0, ref d.Shift0, ref d);
         d.Form1 = instruction.OpCount > 1 ? Form(instruction, 1, ref d.Reg1, ref d.Shift1, ref d) : OperandForm.None;
+        if (d.Form1 == OperandForm.Immediate && d.Size is 1 or 2 or 4)
+        {
+            d.Imm &= Alu.Mask(d.Size);
+        }
         if (instruction.OpCount > 2 && IsImmediate(instruction.GetOpKind(2)))
         {
             d.Imm = (uint)instruction.GetImmediate(2);
