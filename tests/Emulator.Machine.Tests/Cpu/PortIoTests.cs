@@ -66,7 +66,7 @@ public class PortIoTests
     }
 
     [Test]
-    public void OutDxAx_WritesWordToDevice()
+    public void OutDxAx_ClaimedPort_WritesWordToDevice()
     {
         var device = new SectorDevice();
         var machine = new CpuTestMachine();

@@ -39,7 +39,7 @@ public class ProtectedModeTests
     private const ushort BadSelector = 0x80;
 
     [Test]
-    public void EnterFlat32AndReturnToRealMode_KeepsUnrealLimitAndDeliversIdtInterrupt()
+    public void RealToFlat32AndBack_WithIdtInterrupt_KeepsUnrealLimit()
     {
         var machine = new CpuTestMachine();
         WriteTables(machine, GateVector, Handler32Address);
@@ -98,7 +98,7 @@ public class ProtectedModeTests
     }
 
     [Test]
-    public void BadSelectorInFlat32_RaisesGeneralProtectionThroughIdtWithErrorCode()
+    public void LoadSegment_SelectorPastGdtInFlat32_RaisesGeneralProtectionWithErrorCode()
     {
         var machine = new CpuTestMachine();
         WriteTables(machine, GeneralProtectionVector, Handler32Address);
