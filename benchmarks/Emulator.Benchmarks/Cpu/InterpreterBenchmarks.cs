@@ -27,6 +27,7 @@ public class InterpreterBenchmarks
     private X86Cpu _cpu16 = null!;
     private X86Cpu _cpu32 = null!;
     private X86Cpu _cpu16Interruptible = null!;
+    private X86Cpu _cpu16SharedPage = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -35,6 +36,8 @@ public class InterpreterBenchmarks
         _cpu32 = CreateCpu(Assemble32(), big: true);
         _cpu16Interruptible = CreateCpu(Assemble16(), big: false, new QuietInterruptController());
         _cpu16Interruptible.Registers.InterruptFlag = true;
+        _cpu16SharedPage = CreateCpu(Assemble16(), big: false);
+        _cpu16SharedPage.Registers.DS = CodeSegment;
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = InstructionsPerInvoke)]
@@ -46,6 +49,13 @@ public class InterpreterBenchmarks
     /// <summary>The same 16-bit loop with IF set and an interrupt controller polled before every instruction.</summary>
     [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
     public long RealMode16MixedLoopInterruptsEnabled() => _cpu16Interruptible.Run(InstructionsPerInvoke);
+
+    /// <summary>
+    /// The same loop with its data in the page that holds its code (a boot sector with its stack just
+    /// below it): every store takes the slow path that checks the decoded byte range.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
+    public long RealMode16StoresIntoCodePage() => _cpu16SharedPage.Run(InstructionsPerInvoke);
 
     private static X86Cpu CreateCpu(byte[] code, bool big, IInterruptAcknowledge? interrupts = null)
     {

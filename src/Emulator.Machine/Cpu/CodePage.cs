@@ -10,8 +10,6 @@ internal sealed class CodePage
 {
     private const int InitialEntries = 64;
 
-    private ushort[]? _map16;
-    private ushort[]? _map32;
 
     public DecodedInstruction[] Entries { get; private set; } = new DecodedInstruction[InitialEntries];
 
@@ -21,16 +19,13 @@ internal sealed class CodePage
 
     public int High { get; private set; }
 
-    /// <summary>The offset map for a code size; entry values are index + 1, zero for "not decoded".</summary>
-    public ushort[] Map(bool big)
-    {
-        if (big)
-        {
-            return _map32 ??= new ushort[Memory.GuestMemory.PageSize];
-        }
+    /// <summary>Offset map for 16-bit code; entry values are index + 1, zero for "not decoded".</summary>
+    public ushort[] Map16 { get; } = new ushort[Memory.GuestMemory.PageSize];
 
-        return _map16 ??= new ushort[Memory.GuestMemory.PageSize];
-    }
+    /// <summary>Offset map for 32-bit code.</summary>
+    public ushort[] Map32 { get; } = new ushort[Memory.GuestMemory.PageSize];
+
+    public ushort[] Map(bool big) => big ? Map32 : Map16;
 
     /// <summary>Reserves a slot for an instruction of <paramref name="length"/> bytes at <paramref name="offset"/>.</summary>
     public ref DecodedInstruction Add(bool big, int offset, int length)
@@ -52,15 +47,8 @@ internal sealed class CodePage
 
     public void Clear()
     {
-        if (_map16 is not null)
-        {
-            Array.Clear(_map16);
-        }
-
-        if (_map32 is not null)
-        {
-            Array.Clear(_map32);
-        }
+        Array.Clear(Map16);
+        Array.Clear(Map32);
 
         Count = 0;
         Low = int.MaxValue;

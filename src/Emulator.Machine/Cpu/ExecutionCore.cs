@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Memory;
+using Iced.Intel;
 
 namespace Emulator.Machine.Cpu;
 
@@ -149,12 +150,12 @@ internal sealed class ExecutionCore
         ? ReadReg(d.Reg0, d.Shift0, size)
         : Read(MemoryLinear(ref d, size), size);
 
-    /// <summary>Reads operand 1 (register, memory or immediate) at <paramref name="size"/>.</summary>
+    /// <summary>Reads operand 1 (register, memory or immediate, the latter pre-masked to the operand size) at <paramref name="size"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadOperand1(ref DecodedInstruction d, int size) => d.Form1 switch
     {
         OperandForm.Register => ReadReg(d.Reg1, d.Shift1, size),
-        OperandForm.Immediate => d.Imm & Alu.Mask(size),
+        OperandForm.Immediate => d.Imm,
         _ => Read(MemoryLinear(ref d, size), size),
     };
 
@@ -205,23 +206,23 @@ internal sealed class ExecutionCore
     public bool Condition(int code)
     {
         var f = R.Flags;
-        return (Iced.Intel.ConditionCode)code switch
+        return (ConditionCode)code switch
         {
-            Iced.Intel.ConditionCode.o => (f & Eflags.Overflow) != 0,
-            Iced.Intel.ConditionCode.no => (f & Eflags.Overflow) == 0,
-            Iced.Intel.ConditionCode.b => (f & Eflags.Carry) != 0,
-            Iced.Intel.ConditionCode.ae => (f & Eflags.Carry) == 0,
-            Iced.Intel.ConditionCode.e => (f & Eflags.Zero) != 0,
-            Iced.Intel.ConditionCode.ne => (f & Eflags.Zero) == 0,
-            Iced.Intel.ConditionCode.be => (f & (Eflags.Carry | Eflags.Zero)) != 0,
-            Iced.Intel.ConditionCode.a => (f & (Eflags.Carry | Eflags.Zero)) == 0,
-            Iced.Intel.ConditionCode.s => (f & Eflags.Sign) != 0,
-            Iced.Intel.ConditionCode.ns => (f & Eflags.Sign) == 0,
-            Iced.Intel.ConditionCode.p => (f & Eflags.Parity) != 0,
-            Iced.Intel.ConditionCode.np => (f & Eflags.Parity) == 0,
-            Iced.Intel.ConditionCode.l => SignNotOverflow(f),
-            Iced.Intel.ConditionCode.ge => !SignNotOverflow(f),
-            Iced.Intel.ConditionCode.le => (f & Eflags.Zero) != 0 || SignNotOverflow(f),
+            ConditionCode.o => (f & Eflags.Overflow) != 0,
+            ConditionCode.no => (f & Eflags.Overflow) == 0,
+            ConditionCode.b => (f & Eflags.Carry) != 0,
+            ConditionCode.ae => (f & Eflags.Carry) == 0,
+            ConditionCode.e => (f & Eflags.Zero) != 0,
+            ConditionCode.ne => (f & Eflags.Zero) == 0,
+            ConditionCode.be => (f & (Eflags.Carry | Eflags.Zero)) != 0,
+            ConditionCode.a => (f & (Eflags.Carry | Eflags.Zero)) == 0,
+            ConditionCode.s => (f & Eflags.Sign) != 0,
+            ConditionCode.ns => (f & Eflags.Sign) == 0,
+            ConditionCode.p => (f & Eflags.Parity) != 0,
+            ConditionCode.np => (f & Eflags.Parity) == 0,
+            ConditionCode.l => SignNotOverflow(f),
+            ConditionCode.ge => !SignNotOverflow(f),
+            ConditionCode.le => (f & Eflags.Zero) != 0 || SignNotOverflow(f),
             _ => (f & Eflags.Zero) == 0 && !SignNotOverflow(f),
         };
     }

@@ -3,7 +3,8 @@ namespace Emulator.Machine.Cpu;
 /// <summary>
 /// MUL, IMUL (one, two and three operands), DIV and IDIV with #DE on a zero divisor or a quotient that
 /// does not fit, and the BCD adjustments DAA DAS AAA AAS AAM AAD. Flags the manuals call undefined
-/// (SF ZF AF PF after MUL/IMUL, all six after DIV) are computed from the result or left alone.
+/// get fixed values: after MUL/IMUL, SF ZF PF follow the low half of the product and AF is cleared;
+/// DIV and IDIV leave every flag alone.
 /// </summary>
 internal sealed class MultiplyUnit(ExecutionCore core)
 {

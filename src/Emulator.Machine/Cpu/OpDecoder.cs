@@ -29,8 +29,13 @@ internal static class OpDecoder
         d.AddrMask = instruction.CodeSize == CodeSize.Code32 ? Address32Mask : Address16Mask;
         d.Op = Classify(instruction, ref d);
         d.Size = (byte)OperandSize(instruction, d.Op);
-        d.Form0 = Form(instruction, 0, ref d.Reg0, ref d.Shift0, ref d);
+        d.Form0 = instruction.OpCount > 0 ? Form(instruction, 0, ref d.Reg0, ref d.Shift0, ref d) : OperandForm.None;
         d.Form1 = instruction.OpCount > 1 ? Form(instruction, 1, ref d.Reg1, ref d.Shift1, ref d) : OperandForm.None;
+        if (d.Form1 == OperandForm.Immediate && d.Size is 1 or 2 or 4)
+        {
+            d.Imm &= Alu.Mask(d.Size);
+        }
+
         if (instruction.OpCount > 2 && IsImmediate(instruction.GetOpKind(2)))
         {
             d.Imm = (uint)instruction.GetImmediate(2);
@@ -43,9 +48,6 @@ internal static class OpDecoder
             d.Imm = (uint)(instruction.NearBranchTarget - instruction.NextIP);
         }
     }
-
-    /// <summary>The general-register index (0 = EAX … 7 = EDI) of an Iced register.</summary>
-    public static int GprIndex(Register register) => RegisterIndex[(int)register];
 
     private static Op Classify(in Instruction i, ref DecodedInstruction d)
     {

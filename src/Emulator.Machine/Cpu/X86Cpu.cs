@@ -47,6 +47,7 @@ public sealed class X86Cpu
     private uint _instructionEip;
     private uint _instructionEsp;
     private long _progress;
+    private bool _stopRequested;
 
     public X86Cpu(GuestMemory memory, IoPortBus ports, IInterruptAcknowledge? interrupts)
     {
@@ -106,8 +107,15 @@ public sealed class X86Cpu
     }
 
     /// <summary>
+    /// Makes the current <see cref="Run"/> return once the instruction in progress completes. Meant for
+    /// device callbacks on the machine thread (a port or MMIO write the loop must react to at once).
+    /// </summary>
+    public void RequestStop() => _stopRequested = true;
+
+    /// <summary>
     /// Executes up to <paramref name="maxInstructions"/> instructions and returns how many ran. Returns
-    /// early when the CPU halts; a halted CPU runs nothing until an interrupt is pending.
+    /// early when the CPU halts or <see cref="RequestStop"/> is called; a halted CPU runs nothing until an
+    /// interrupt is pending.
     /// </summary>
     public long Run(long maxInstructions)
     {
@@ -130,12 +138,13 @@ public sealed class X86Cpu
                 DeliverFault(fault);
             }
 
-            if (_core.Halted)
+            if (_core.Halted || _stopRequested)
             {
                 break;
             }
         }
 
+        _stopRequested = false;
         InstructionCount += _progress;
         return _progress;
     }
@@ -176,7 +185,7 @@ public sealed class X86Cpu
                 _interruptUnit.Deliver(ExceptionVector.Debug, registers.EIP, ExceptionVector.NoErrorCode, false);
             }
 
-            if (core.Halted)
+            if (core.Halted || _stopRequested)
             {
                 break;
             }

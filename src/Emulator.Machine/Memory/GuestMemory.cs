@@ -40,7 +40,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
     private readonly byte[] _ram;
     private readonly PageFlags[] _pages = new PageFlags[PageCount];
-    private readonly List<MemoryRegion> _regions = [];
+    private readonly RegionMap _regions = new();
     private uint _a20Mask = Unbacked;
 
     public GuestMemory(int ramSize = DefaultRamSize)
@@ -90,9 +90,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// <summary>Maps a read-only image at <paramref name="address"/>. Writes to it are dropped.</summary>
     public void MapRom(uint address, ReadOnlySpan<byte> image)
     {
-        CheckFree(address, (uint)image.Length);
-        var region = new MemoryRegion(address, (uint)image.Length, image.ToArray(), null);
-        _regions.Add(region);
+        _regions.Add(new MemoryRegion(address, (uint)image.Length, image.ToArray(), null));
         var shadowed = address % PageSize == 0 && image.Length % PageSize == 0 && address + (ulong)image.Length <= (ulong)_ram.Length;
         if (shadowed)
         {
@@ -106,7 +104,6 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     public void RegisterMmio(uint address, uint length, IMmioDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        CheckFree(address, length);
         _regions.Add(new MemoryRegion(address, length, null, device));
         SetPages(address, length, PageFlags.None);
     }
@@ -319,7 +316,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     private uint ReadSlow(uint address, AccessWidth width)
     {
         var count = (uint)width;
-        if (FindRegion(address) is { } region && region.ContainsRange(address, count))
+        if (_regions.Find(address) is { } region && region.ContainsRange(address, count))
         {
             if (region.Device is { } device)
             {
@@ -341,7 +338,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
         if (count == 1)
         {
-            return (Page(address) & PageFlags.Ram) != 0 || (address < (uint)_ram.Length && FindRegion(address) is null)
+            return (Page(address) & PageFlags.Ram) != 0 || (address < (uint)_ram.Length && _regions.Find(address) is null)
                 ? _ram[address]
                 : UnbackedByte;
         }
@@ -374,7 +371,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             return;
         }
 
-        if (FindRegion(address) is { } region && region.ContainsRange(address, count))
+        if (_regions.Find(address) is { } region && region.ContainsRange(address, count))
         {
             region.Device?.Write(address, width, value);
             return;
@@ -382,7 +379,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
         if (count == 1)
         {
-            if (address < (uint)_ram.Length && FindRegion(address) is null)
+            if (address < (uint)_ram.Length && _regions.Find(address) is null)
             {
                 _ram[address] = (byte)value;
             }
@@ -393,35 +390,6 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         for (var i = 0; i < (int)count; i++)
         {
             WriteByte(address + (uint)i, (byte)(value >> (8 * i)));
-        }
-    }
-
-    private MemoryRegion? FindRegion(uint address)
-    {
-        foreach (var region in _regions)
-        {
-            if (region.Contains(address))
-            {
-                return region;
-            }
-        }
-
-        return null;
-    }
-
-    private void CheckFree(uint address, uint length)
-    {
-        if (length == 0 || address + (ulong)length > AddressSpaceSize)
-        {
-            throw new ArgumentOutOfRangeException(nameof(length), $"Region 0x{address:X8}+0x{length:X} is outside the 4 GiB address space.");
-        }
-
-        foreach (var region in _regions)
-        {
-            if (address < region.Start + (ulong)region.Length && region.Start < address + (ulong)length)
-            {
-                throw new InvalidOperationException($"Region 0x{address:X8}+0x{length:X} overlaps one at 0x{region.Start:X8}.");
-            }
         }
     }
 

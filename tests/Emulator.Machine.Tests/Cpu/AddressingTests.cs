@@ -26,7 +26,7 @@ public class AddressingTests
 
     [TestCase(false, (ushort)0x1111)]
     [TestCase(true, (ushort)0x2222)]
-    public void ReadAtFfff0010_DependsOnA20Gate(bool a20, ushort expected)
+    public void ReadAtFfff0010_A20Setting_WrapsOnlyWhenDisabled(bool a20, ushort expected)
     {
         var machine = new CpuTestMachine();
         machine.WriteWord(0x0000, 0x1111);
@@ -45,7 +45,7 @@ public class AddressingTests
     }
 
     [Test]
-    public void StoreToMmioRange_ReachesDevice()
+    public void StoreAndLoad_InMmioRange_ReachDevice()
     {
         var device = new TextBuffer();
         var machine = new CpuTestMachine();

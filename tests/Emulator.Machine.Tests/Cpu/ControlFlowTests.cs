@@ -9,7 +9,7 @@ public class ControlFlowTests
     private const byte InvalidOpcodeVector = 6;
 
     [Test]
-    public void FarCallAndRetf_ReturnsToCallerWithSegmentRestored()
+    public void FarCallRetf_WithImmediate_ReturnsAndDropsArgument()
     {
         var machine = new CpuTestMachine();
         machine.Memory.Write(CpuTestMachine.Physical(FarSegment, 0), CpuTestMachine.Assemble(16, 0, asm =>
@@ -32,7 +32,7 @@ public class ControlFlowTests
     }
 
     [Test]
-    public void IntAndIret_RestoresFlagsAndReturnsAfterInt()
+    public void IntIret_SoftwareInterrupt_ClearsIfInHandlerAndRestoresFlags()
     {
         var machine = new CpuTestMachine();
         machine.InstallHandler(SoftwareVector, FarSegment, asm =>
@@ -59,7 +59,7 @@ public class ControlFlowTests
     }
 
     [Test]
-    public void LoopWithCounter_RunsCxTimes()
+    public void Loop_CxTen_RunsBodyTenTimes()
     {
         var machine = new CpuTestMachine().Load16(asm =>
         {
@@ -78,7 +78,7 @@ public class ControlFlowTests
     }
 
     [Test]
-    public void EnterLeave_BuildsAndTearsDownFrame()
+    public void EnterLeave_FrameOfEightBytes_RestoresBpAndSp()
     {
         var machine = new CpuTestMachine().Load16(asm =>
         {
@@ -98,7 +98,7 @@ public class ControlFlowTests
     }
 
     [Test]
-    public void PushaPopa_RoundTripsAllRegisters()
+    public void PushaPopa_AfterClobber_RestoresRegisters()
     {
         var machine = new CpuTestMachine().Load16(asm =>
         {
@@ -121,7 +121,7 @@ public class ControlFlowTests
     }
 
     [Test]
-    public void Ud2_RaisesInvalidOpcodeWithFaultingIp()
+    public void Ud2_InRealMode_RaisesInvalidOpcodeWithFaultingIp()
     {
         var machine = new CpuTestMachine();
         machine.InstallHandler(InvalidOpcodeVector, FarSegment, asm => asm.hlt());
@@ -138,7 +138,7 @@ public class ControlFlowTests
     }
 
     [Test]
-    public void WordAccessAtOffsetFfff_RaisesGeneralProtection()
+    public void WordRead_AtOffsetFfff_RaisesGeneralProtection()
     {
         const byte generalProtectionVector = 13;
         var machine = new CpuTestMachine();

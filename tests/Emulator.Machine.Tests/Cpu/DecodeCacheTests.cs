@@ -35,7 +35,7 @@ public class DecodeCacheTests
     }
 
     [Test]
-    public void DmaWriteOverCachedCode_IsSeenOnNextExecution()
+    public void DmaWrite_OverCachedCode_IsSeenOnNextExecution()
     {
         var machine = new CpuTestMachine().Load16(asm => asm.mov(ax, 0x1111));
         machine.RunToHalt();

@@ -51,7 +51,7 @@ public class HardwareInterruptTests
     }
 
     [Test]
-    public void MovSs_ShadowsTheNextInstruction()
+    public void MovSs_InterruptPending_ShadowsNextInstruction()
     {
         var pic = new FakeInterruptController { Vector = TimerVector };
         var machine = new CpuTestMachine(pic);

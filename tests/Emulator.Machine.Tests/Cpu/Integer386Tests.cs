@@ -132,7 +132,7 @@ public class Integer386Tests
     }
 
     [Test]
-    public void LoopWithAddressSizePrefix_CountsInEcx()
+    public void Loop_AddressSizePrefix_CountsInEcx()
     {
         static void Preamble(Iced.Intel.Assembler asm)
         {

@@ -107,7 +107,7 @@ public class MultiplyDivideTests
     }
 
     [Test]
-    public void AamZero_RaisesDivideError()
+    public void Aam_ZeroBase_RaisesDivideError()
     {
         var machine = new CpuTestMachine();
         machine.InstallHandler(DivideErrorVector, HandlerSegment, asm =>

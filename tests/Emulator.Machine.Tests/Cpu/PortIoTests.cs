@@ -66,7 +66,7 @@ public class PortIoTests
     }
 
     [Test]
-    public void OutDxAx_WritesWordToDevice()
+    public void OutDxAx_ClaimedPort_WritesWordToDevice()
     {
         var device = new SectorDevice();
         var machine = new CpuTestMachine();
@@ -95,5 +95,25 @@ public class PortIoTests
         machine.RunToHalt();
 
         Assert.That(machine.Registers.AX, Is.EqualTo(0x00FF));
+    }
+
+    [Test]
+    public void RequestStop_FromPortWrite_RunReturnsAfterThatInstruction()
+    {
+        const ushort debugPort = 0x402;
+        var machine = new CpuTestMachine();
+        machine.Ports.PortWritten += (_, _, _) => machine.Cpu.RequestStop();
+        machine.Load16(asm =>
+        {
+            asm.mov(dx, debugPort);
+            asm.mov(al, 1);
+            asm.@out(dx, al);
+            asm.inc(cx);
+        });
+
+        var executed = machine.Cpu.Run(CpuTestMachine.StepLimit);
+
+        Assert.That(executed, Is.EqualTo(3));
+        Assert.That(machine.Registers.CX, Is.Zero, "the instruction after OUT has not run");
     }
 }

@@ -39,7 +39,7 @@ public class ProtectedModeTests
     private const ushort BadSelector = 0x80;
 
     [Test]
-    public void EnterFlat32AndReturnToRealMode_KeepsUnrealLimitAndDeliversIdtInterrupt()
+    public void RealToFlat32AndBack_WithIdtInterrupt_KeepsUnrealLimit()
     {
         var machine = new CpuTestMachine();
         WriteTables(machine, GateVector, Handler32Address);
@@ -98,7 +98,7 @@ public class ProtectedModeTests
     }
 
     [Test]
-    public void BadSelectorInFlat32_RaisesGeneralProtectionThroughIdtWithErrorCode()
+    public void LoadSegment_SelectorPastGdtInFlat32_RaisesGeneralProtectionWithErrorCode()
     {
         var machine = new CpuTestMachine();
         WriteTables(machine, GeneralProtectionVector, Handler32Address);
@@ -134,6 +134,58 @@ public class ProtectedModeTests
 
         Assert.That(machine.Registers.ECX, Is.EqualTo(BadSelector), "error code = the selector's index");
         Assert.That(machine.Registers.EDX, Is.EqualTo(faultingEip), "pushed EIP is the faulting MOV ES");
+    }
+
+    [Test]
+    public void Flat32Code_CallsPushesAndRepMovsd_UseFullWidthRegisters()
+    {
+        const uint source = 0x12_0000;
+        const uint destination = 0x13_0000;
+        var machine = new CpuTestMachine();
+        WriteTables(machine, GateVector, Handler32Address);
+        machine.Memory.Write(source, [1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0]);
+        machine.Memory.Write(Code32Address, CpuTestMachine.Assemble(32, Code32Address, asm =>
+        {
+            var sum = asm.CreateLabel();
+            asm.mov(ax, Data32Selector);
+            asm.mov(ds, ax);
+            asm.mov(es, ax);
+            asm.mov(ss, ax);
+            asm.mov(esp, 0x9_0000);
+            asm.cld();
+            asm.mov(esi, source);
+            asm.mov(edi, destination);
+            asm.mov(ecx, 4);
+            asm.rep.movsd();
+            asm.push(destination);
+            asm.call(sum);
+            asm.add(esp, 4);
+            asm.mov(ebx, eax);
+            asm.hlt();
+            asm.Label(ref sum);
+            asm.mov(edx, __dword_ptr[esp + 4]);
+            asm.xor(eax, eax);
+            asm.add(eax, __dword_ptr[edx]);
+            asm.add(eax, __dword_ptr[edx + 4]);
+            asm.add(eax, __dword_ptr[edx + 8]);
+            asm.add(eax, __dword_ptr[edx + 12]);
+            asm.ret();
+        }));
+        machine.Load16(asm =>
+        {
+            asm.cli();
+            asm.lgdt(__fword_ptr[0]);
+            asm.mov(eax, cr0);
+            asm.or(eax, 1);
+            asm.mov(cr0, eax);
+            asm.AddInstruction(Instruction.CreateBranch(Code.Jmp_ptr1632, Code32Selector, Code32Address));
+        });
+
+        machine.RunToHalt();
+
+        Assert.That(machine.Registers.EBX, Is.EqualTo(10));
+        Assert.That(machine.Registers.ESP, Is.EqualTo(0x9_0000));
+        Assert.That(machine.Registers.EDI, Is.EqualTo(destination + 16));
     }
 
     private static void WriteCode16(CpuTestMachine machine, ushort offset, Action<Assembler> build) =>

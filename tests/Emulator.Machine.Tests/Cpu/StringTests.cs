@@ -6,7 +6,7 @@ namespace Emulator.Machine.Tests.Cpu;
 public class StringTests
 {
     [Test]
-    public void RepMovsb_CopiesCountBytesAndAdvancesIndexes()
+    public void RepMovsb_FiveBytes_CopiesAndAdvancesIndexes()
     {
         var machine = new CpuTestMachine();
         var source = CpuTestMachine.Physical(CpuTestMachine.DataSegment, 0x100);
@@ -48,7 +48,7 @@ public class StringTests
     }
 
     [Test]
-    public void RepeCmpsb_StopsAtFirstDifference()
+    public void RepeCmpsb_StringsDifferAtFourthByte_StopsThere()
     {
         var machine = new CpuTestMachine();
         machine.Memory.Write(CpuTestMachine.Physical(CpuTestMachine.DataSegment, 0), "ABCDEF"u8);
@@ -69,7 +69,7 @@ public class StringTests
     }
 
     [Test]
-    public void RepneScasb_FindsTerminator()
+    public void RepneScasb_NulTerminatedString_StopsAfterTerminator()
     {
         var machine = new CpuTestMachine();
         machine.Memory.Write(CpuTestMachine.Physical(CpuTestMachine.ExtraSegment, 0), "abc\0"u8);
@@ -88,7 +88,7 @@ public class StringTests
     }
 
     [Test]
-    public void StdRepStosd_FillsDownward()
+    public void RepStosd_DirectionFlagSet_FillsDownward()
     {
         var machine = new CpuTestMachine().Load16(asm =>
         {
