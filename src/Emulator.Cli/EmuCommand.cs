@@ -1,21 +1,31 @@
+using Emulator.Cli.Boot;
+
 namespace Emulator.Cli;
 
-/// <summary>The <c>emu</c> command line: dispatches <c>boot</c> and <c>img</c>.</summary>
+/// <summary>The <c>emu</c> command line: dispatches <c>boot</c> (and <c>img</c> when it lands).</summary>
 internal static class EmuCommand
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    private const string Usage = """
+        usage: emu <command> [options]
+          boot    run a guest (no drive: the embedded demo guest)
+        Run 'emu <command> --help' for a command's options.
+        """;
+
+    public static int Run(string[] args, TextReader input, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help")
+        if (args.Length == 0)
         {
-            stdout.WriteLine("usage: emu boot [options]   run a guest (no drive: the embedded demo guest)");
-            return args.Length == 0 ? 2 : 0;
+            stderr.WriteLine(Usage);
+            return 2;
         }
 
         switch (args[0])
         {
-            case "boot":
-                stdout.WriteLine("emu boot: the machine loop is not built yet; it would build a PC with 32 MiB of RAM and no drives.");
+            case "-h" or "--help":
+                stdout.WriteLine(Usage);
                 return 0;
+            case "boot":
+                return BootCommand.Run(args[1..], input, stdout, stderr);
             default:
                 stderr.WriteLine($"emu: unknown command '{args[0]}' (try 'emu --help')");
                 return 2;

@@ -2,5 +2,5 @@ namespace Emulator.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args) => EmuCommand.Run(args, Console.Out, Console.Error);
+    private static int Main(string[] args) => EmuCommand.Run(args, Console.In, Console.Out, Console.Error);
 }

@@ -15,6 +15,9 @@ public sealed class BlockCompletionQueue
     private BlockRequest? _tail;
     private int _sleepers;
 
+    /// <summary>Called after each post, from the posting thread: the machine loop installs its wake-up here.</summary>
+    public Action? Posted { get; set; }
+
     /// <summary>True when completions are waiting.</summary>
     public bool HasPending
     {
@@ -97,5 +100,7 @@ public sealed class BlockCompletionQueue
                 _pendingSignal.Set();
             }
         }
+
+        Posted?.Invoke();
     }
 }

@@ -1,0 +1,295 @@
+using System.Text;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Emulator.Firmware.Demo;
+
+/// <summary>
+/// The guest <c>emu boot</c> runs when no drive is given: a boot sector's worth of real-mode code,
+/// assembled here with Iced, that the BIOS loads at 0000:7C00 from fw_cfg. It asks the BIOS and the
+/// hardware what the machine has — base and extended memory (INT 12h, INT 15h AH=88h), the E820
+/// map, the equipment word, the BDA hard-disk count, the CPU vendor (CPUID), the PCI functions on
+/// bus 0 (ports CF8h/CFCh) and the RTC time (INT 1Ah) — prints it with INT 10h, and leaves through
+/// isa-debug-exit (port 501h) with value 0, which QEMU's convention turns into exit status 1.
+/// </summary>
+public static class DemoGuest
+{
+    public const ushort Origin = 0x7C00;
+    public const string DoneLine = "Demo finished: exiting through isa-debug-exit.";
+    private const ushort DebugExitPort = 0x501;
+    private const ushort PciAddressPort = 0xCF8;
+    private const ushort PciDataPort = 0xCFC;
+    private const uint PciEnable = 0x80000000;
+    private const int PciSlots = 32;
+    private const int PciSlotShift = 11;
+    private const uint Smap = 0x534D4150;
+    private const ushort E820Buffer = 0x0600;
+    private const ushort UsableKb = 0x05F0;
+    private const ushort HardDiskCountOffset = 0x0475;
+
+    private static readonly string[] Texts =
+    [
+        "Emulator.Storage demo guest\r\n",
+        "Base memory (INT 12h): ",
+        " KiB\r\nExtended memory (INT 15h/88h): ",
+        " KiB\r\nE820 map: ",
+        " entries, usable RAM ",
+        " KiB\r\nEquipment word (INT 11h): ",
+        "h\r\nHard disks (BDA 0475h): ",
+        "\r\nCPU vendor (CPUID): ",
+        "\r\nPCI 00:",
+        ".0 ",
+        ":",
+        "\r\nRTC time (INT 1Ah): ",
+        "\r\n" + DoneLine + "\r\n",
+    ];
+
+    public static byte[] Build()
+    {
+        // Pass 1 measures the code with placeholder string addresses (every MOV SI, imm16 has the same length).
+        var placeholder = Enumerable.Repeat((ushort)0xFFFF, Texts.Length).ToArray();
+        var codeLength = Assemble(placeholder).Length;
+        var addresses = new ushort[Texts.Length];
+        var strings = new List<byte>();
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            addresses[i] = (ushort)(Origin + codeLength + strings.Count);
+            strings.AddRange(Encoding.ASCII.GetBytes(Texts[i]));
+            strings.Add(0);
+        }
+
+        var code = Assemble(addresses);
+        return [.. code, .. strings];
+    }
+
+    private static byte[] Assemble(ushort[] text)
+    {
+        var a = new Assembler(16);
+        var print = a.CreateLabel();
+        var printDecimal = a.CreateLabel();
+        var printHex = a.CreateLabel();
+        var printHexByte = a.CreateLabel();
+        var e820Loop = a.CreateLabel();
+        var e820Done = a.CreateLabel();
+        var e820Skip = a.CreateLabel();
+        var pciLoop = a.CreateLabel();
+        var pciNext = a.CreateLabel();
+
+        a.cli();
+        a.xor(ax, ax);
+        a.mov(ds, ax);
+        a.mov(es, ax);
+        a.mov(ss, ax);
+        a.mov(sp, Origin);
+        a.sti();
+        a.cld();
+
+        Say(a, print, text[0]);
+        Say(a, print, text[1]);
+        a.@int(0x12);
+        a.movzx(eax, ax);
+        a.call(printDecimal);
+        Say(a, print, text[2]);
+        a.mov(ah, 0x88);
+        a.@int(0x15);
+        a.movzx(eax, ax);
+        a.call(printDecimal);
+
+        // E820: count the entries and add up the usable ones (type 1), in KiB.
+        Say(a, print, text[3]);
+        a.xor(ebx, ebx);
+        a.xor(ebp, ebp);
+        a.mov(__dword_ptr[UsableKb], ebx);
+        a.Label(ref e820Loop);
+        a.mov(eax, 0xE820);
+        a.mov(edx, Smap);
+        a.mov(ecx, 20);
+        a.mov(di, E820Buffer);
+        a.@int(0x15);
+        a.jc(e820Done);
+        a.inc(ebp);
+        a.cmp(__dword_ptr[E820Buffer + 16], 1);
+        a.jne(e820Skip);
+        a.mov(eax, __dword_ptr[E820Buffer + 8]);
+        a.shr(eax, 10);
+        a.add(__dword_ptr[UsableKb], eax);
+        a.Label(ref e820Skip);
+        a.test(ebx, ebx);
+        a.jnz(e820Loop);
+        a.Label(ref e820Done);
+        a.mov(eax, ebp);
+        a.call(printDecimal);
+        Say(a, print, text[4]);
+        a.mov(eax, __dword_ptr[UsableKb]);
+        a.call(printDecimal);
+
+        Say(a, print, text[5]);
+        a.@int(0x11);
+        a.call(printHex);
+        Say(a, print, text[6]);
+        a.movzx(eax, __byte_ptr[HardDiskCountOffset]);
+        a.call(printDecimal);
+
+        // CPUID leaf 0: the vendor string is EBX, EDX, ECX.
+        Say(a, print, text[7]);
+        a.xor(eax, eax);
+        a.cpuid();
+        a.mov(__dword_ptr[E820Buffer], ebx);
+        a.mov(__dword_ptr[E820Buffer + 4], edx);
+        a.mov(__dword_ptr[E820Buffer + 8], ecx);
+        a.mov(__byte_ptr[E820Buffer + 12], 0);
+        a.mov(si, E820Buffer);
+        a.call(print);
+
+        // PCI bus 0, function 0 of every slot, through configuration mechanism #1.
+        a.xor(cx, cx);
+        a.Label(ref pciLoop);
+        a.movzx(eax, cx);
+        a.shl(eax, PciSlotShift);
+        a.or(eax, PciEnable);
+        a.mov(dx, PciAddressPort);
+        a.@out(dx, eax);
+        a.mov(dx, PciDataPort);
+        a.@in(eax, dx);
+        a.cmp(ax, 0xFFFF);
+        a.je(pciNext);
+        a.mov(ebx, eax);
+        Say(a, print, text[8]);
+        a.mov(al, cl);
+        a.call(printHexByte);
+        Say(a, print, text[9]);
+        a.mov(ax, bx);
+        a.call(printHex);
+        Say(a, print, text[10]);
+        a.mov(eax, ebx);
+        a.shr(eax, 16);
+        a.call(printHex);
+        a.Label(ref pciNext);
+        a.inc(cx);
+        a.cmp(cx, PciSlots);
+        a.jb(pciLoop);
+
+        // RTC time: CH:CL:DH in BCD, printed as hex digits.
+        Say(a, print, text[11]);
+        a.mov(ah, 0x02);
+        a.@int(0x1A);
+        a.mov(al, ch);
+        a.call(printHexByte);
+        a.mov(al, (byte)':');
+        a.mov(ah, 0x0E);
+        a.@int(0x10);
+        a.mov(al, cl);
+        a.call(printHexByte);
+        a.mov(al, (byte)':');
+        a.mov(ah, 0x0E);
+        a.@int(0x10);
+        a.mov(al, dh);
+        a.call(printHexByte);
+
+        Say(a, print, text[12]);
+        a.mov(dx, DebugExitPort);
+        a.xor(al, al);
+        a.@out(dx, al);
+        var halt = a.CreateLabel();
+        a.Label(ref halt);
+        a.cli();
+        a.hlt();
+        a.jmp(halt);
+
+        // print: the NUL-terminated string at DS:SI through INT 10h teletype.
+        var printEnd = a.CreateLabel();
+        var printLoop = a.CreateLabel();
+        a.Label(ref print);
+        a.push(ax);
+        a.push(bx);
+        a.Label(ref printLoop);
+        a.lodsb();
+        a.test(al, al);
+        a.jz(printEnd);
+        a.mov(ah, 0x0E);
+        a.mov(bx, 0x0007);
+        a.@int(0x10);
+        a.jmp(printLoop);
+        a.Label(ref printEnd);
+        a.pop(bx);
+        a.pop(ax);
+        a.ret();
+
+        // printDecimal: EAX in decimal.
+        var divide = a.CreateLabel();
+        var emit = a.CreateLabel();
+        a.Label(ref printDecimal);
+        a.push(eax);
+        a.push(ebx);
+        a.push(ecx);
+        a.push(edx);
+        a.mov(ebx, 10);
+        a.xor(cx, cx);
+        a.Label(ref divide);
+        a.xor(edx, edx);
+        a.div(ebx);
+        a.push(dx);
+        a.inc(cx);
+        a.test(eax, eax);
+        a.jnz(divide);
+        a.Label(ref emit);
+        a.pop(ax);
+        a.add(al, (byte)'0');
+        a.mov(ah, 0x0E);
+        a.mov(bx, 0x0007);
+        a.@int(0x10);
+        a.loop(emit);
+        a.pop(edx);
+        a.pop(ecx);
+        a.pop(ebx);
+        a.pop(eax);
+        a.ret();
+
+        // printHex: AX as four hex digits; printHexByte: AL as two.
+        a.Label(ref printHex);
+        a.push(ax);
+        a.mov(al, ah);
+        a.call(printHexByte);
+        a.pop(ax);
+        a.Label(ref printHexByte);
+        a.push(ax);
+        a.push(bx);
+        a.push(cx);
+        a.mov(bl, al);
+        a.mov(cx, 2);
+        var digit = a.CreateLabel();
+        var letter = a.CreateLabel();
+        var out_ = a.CreateLabel();
+        a.Label(ref digit);
+        a.rol(bl, 4);
+        a.mov(al, bl);
+        a.and(al, 0x0F);
+        a.cmp(al, 10);
+        a.jae(letter);
+        a.add(al, (byte)'0');
+        a.jmp(out_);
+        a.Label(ref letter);
+        a.add(al, (byte)('A' - 10));
+        a.Label(ref out_);
+        a.mov(ah, 0x0E);
+        a.push(bx);
+        a.mov(bx, 0x0007);
+        a.@int(0x10);
+        a.pop(bx);
+        a.loop(digit);
+        a.pop(cx);
+        a.pop(bx);
+        a.pop(ax);
+        a.ret();
+
+        using var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), Origin);
+        return stream.ToArray();
+    }
+
+    private static void Say(Assembler a, Label print, ushort address)
+    {
+        a.mov(si, address);
+        a.call(print);
+    }
+}

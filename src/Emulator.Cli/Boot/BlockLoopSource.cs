@@ -1,0 +1,14 @@
+using Emulator.Block.Backend;
+using Emulator.Machine.Loop;
+
+namespace Emulator.Cli.Boot;
+
+/// <summary>Feeds the block layer's completions to the machine loop's fixed point and wakes the loop when one arrives.</summary>
+internal sealed class BlockLoopSource(BlockLayer layer) : IMachineLoopSource
+{
+    public bool HasOutstanding => layer.Backends.Any(b => b.InFlight > 0);
+
+    public int RunPending() => layer.Completions.RunPending();
+
+    public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using Emulator.Block;
+using Emulator.Block.Backend;
+using Emulator.Firmware;
+using Emulator.Firmware.Demo;
+using Emulator.Firmware.Services;
+using Emulator.Machine.Loop;
+using Emulator.Machine.Platform;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Emulator.Cli.Boot;
+
+/// <summary>
+/// <c>emu boot</c>: builds a PC (machine, chipset, BIOS), opens the drives through the block layer,
+/// and runs the guest with its screen and COM1 on the terminal and stdin as the keyboard. With no
+/// drive it boots the embedded demo guest, which exits through isa-debug-exit.
+/// Exit status: the guest's isa-debug-exit status; 0 when --until matched; 124 on --timeout;
+/// 1 when the guest stopped for good (halted with interrupts off) or a drive could not be opened;
+/// 2 for a bad command line.
+/// </summary>
+internal static class BootCommand
+{
+    public const int TimeoutStatus = 124;
+    private const byte CmosBootFloppy = 1;
+    private const byte CmosBootHardDisk = 2;
+    private const byte CmosBootCdRom = 3;
+    private const int CmosBootOrderFirst = 0x3D;
+    private const int CmosBootOrderSecond = 0x38;
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(50);
+
+    public const string Usage = """
+        usage: emu boot [options]
+          --fda FILE, --fdb FILE      floppy images (drive A:, B:)
+          --hda FILE, --hdb FILE      hard disk images (IDE primary master/slave)
+          --cdrom FILE                CD-ROM image (IDE secondary master)
+          --drive file=F[,if=ide|floppy|virtio][,media=disk|cdrom][,format=raw][,readonly=on][,snapshot=on][,index=N]
+          --boot a|c|d                boot order (default: cad)
+          --memory SIZE               guest RAM, e.g. 32M (default 32M)
+          --until TEXT                exit 0 as soon as TEXT is on the screen or serial
+          --timeout SECONDS           give up after SECONDS (exit 124, with a screen dump)
+          --screen-dump               print the whole screen at the end
+        With no drive, the embedded demo guest runs and exits through isa-debug-exit.
+        """;
+
+    public static int Run(IReadOnlyList<string> args, TextReader input, TextWriter output, TextWriter error)
+    {
+        if (args.Count > 0 && args[0] is "-h" or "--help")
+        {
+            output.WriteLine(Usage);
+            return 0;
+        }
+
+        BootOptions options;
+        try
+        {
+            options = BootOptions.Parse(args);
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"emu boot: {e.Message}");
+            return 2;
+        }
+
+        using var services = new ServiceCollection().AddBlockLayer().AddStandardBlockDrivers().BuildServiceProvider();
+        var layer = services.GetRequiredService<BlockLayer>();
+        try
+        {
+            OpenDrives(layer, options, error);
+        }
+        catch (BlockOperationException e)
+        {
+            error.WriteLine($"emu boot: {e.Message}");
+            return 1;
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"emu boot: {e.Message}");
+            return 2;
+        }
+
+        ScreenMirror? mirror = null;
+        var machine = new PcMachine(new PcMachineOptions
+        {
+            RamSize = options.MemoryBytes,
+            SerialOutput = b => mirror?.Serial(b),
+        });
+        mirror = new ScreenMirror(machine.Chipset.Vga, output);
+        machine.AddLoopSource(new BlockLoopSource(layer));
+        PcFirmware.Install(machine);
+        SetBootOrder(machine, options.BootOrder);
+        if (options.Drives.Count == 0)
+        {
+            machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, DemoGuest.Build());
+        }
+
+        StartKeyboard(machine, input);
+        var lastRefresh = Stopwatch.StartNew();
+        var matched = false;
+        var reason = machine.Run(new RunLimits
+        {
+            WallTimeout = options.Timeout,
+            Until = () =>
+            {
+                if (lastRefresh.Elapsed < RefreshInterval)
+                {
+                    return false;
+                }
+
+                lastRefresh.Restart();
+                mirror.Refresh();
+                matched = options.Until is { } text && mirror.Contains(text);
+                return matched;
+            },
+            ReturnWhenIdle = true,
+        });
+        mirror.Refresh();
+        matched |= options.Until is { } until && mirror.Contains(until);
+        if (options.ScreenDump || reason == RunStopReason.Timeout)
+        {
+            mirror.Dump();
+        }
+
+        return reason switch
+        {
+            _ when matched => 0,
+            RunStopReason.Exited => machine.ExitStatus ?? 0,
+            RunStopReason.Timeout => Report(error, TimeoutStatus, $"timed out after {options.Timeout!.Value.TotalSeconds:0.#} s"),
+            _ => Report(error, 1, "the guest stopped: halted with interrupts disabled"),
+        };
+    }
+
+    private static int Report(TextWriter error, int status, string message)
+    {
+        error.WriteLine($"emu boot: {message}");
+        return status;
+    }
+
+    /// <summary>Opens every drive's image through the block layer so a missing or locked file is reported before the guest starts.</summary>
+    private static void OpenDrives(BlockLayer layer, BootOptions options, TextWriter error)
+    {
+        foreach (var drive in options.Drives)
+        {
+            if (drive.Snapshot)
+            {
+                throw new UsageException($"snapshot=on is not available yet (it needs a temporary overlay): {drive.File}");
+            }
+
+            var readOnly = drive.ReadOnly || drive.Media == "cdrom";
+            layer.OpenImage(new BlockBackendOptions { ReadOnly = readOnly }, drive.File, drive.Format);
+            error.WriteLine($"emu boot: note: {drive.File} is open, but no {drive.Interface} controller model exists yet, so the guest cannot see it");
+        }
+    }
+
+    /// <summary>The boot order as QEMU hands it to the BIOS: CMOS 3Dh (first two devices) and 38h high nibble (third).</summary>
+    private static void SetBootOrder(PcMachine machine, string order)
+    {
+        var codes = order.Select(c => c switch
+        {
+            'a' => CmosBootFloppy,
+            'c' => CmosBootHardDisk,
+            _ => CmosBootCdRom,
+        }).Concat([(byte)0, (byte)0, (byte)0]).ToArray();
+        var cmos = machine.Chipset.Cmos;
+        cmos.SetByte(CmosBootOrderFirst, (byte)(codes[0] | (codes[1] << 4)));
+        cmos.SetByte(CmosBootOrderSecond, (byte)((cmos.GetByte(CmosBootOrderSecond) & 0x0F) | (codes[2] << 4)));
+        CmosSetup.UpdateChecksum(cmos);
+    }
+
+    /// <summary>Host keys from stdin go to the 8042 on the machine thread.</summary>
+    private static void StartKeyboard(PcMachine machine, TextReader input)
+    {
+        var reader = new Thread(() =>
+        {
+            var buffer = new char[256];
+            while (true)
+            {
+                int n;
+                try
+                {
+                    n = input.Read(buffer, 0, buffer.Length);
+                }
+                catch (IOException)
+                {
+                    return;
+                }
+
+                if (n <= 0)
+                {
+                    return;
+                }
+
+                var text = new string(buffer, 0, n).Replace("\r\n", "\r").Replace('\n', '\r');
+                machine.Post(() => machine.Chipset.Keyboard.TypeText(text));
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "stdin-keyboard",
+        };
+        reader.Start();
+    }
+}

@@ -1,0 +1,18 @@
+namespace Emulator.Machine.Loop;
+
+/// <summary>The machine's run state (QEMU's RunState values that apply here).</summary>
+public enum MachineRunState
+{
+    /// <summary>Built, not started.</summary>
+    Prelaunch,
+    Running,
+
+    /// <summary>Paused by the user (QMP stop).</summary>
+    Paused,
+
+    /// <summary>Paused by a block error policy (werror/rerror=stop).</summary>
+    IoError,
+
+    /// <summary>The guest asked to exit (isa-debug-exit) or the user quit.</summary>
+    Shutdown,
+}

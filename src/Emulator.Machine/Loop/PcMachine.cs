@@ -1,0 +1,351 @@
+using System.Diagnostics;
+using Emulator.Machine.Bus;
+using Emulator.Machine.Cpu;
+using Emulator.Machine.Interrupts;
+using Emulator.Machine.Memory;
+using Emulator.Machine.Platform;
+using Emulator.Machine.Timers;
+
+namespace Emulator.Machine.Loop;
+
+/// <summary>
+/// A PC: guest memory, the port bus, the CPU, the PC chipset and the virtual clock, and the loop
+/// that runs them (DESIGN.md "Threads and time").
+/// <para>
+/// One thread runs the loop. Each iteration has one fixed point where posted work (monitor
+/// commands, host input), loop sources (block completions) and resets run; then the CPU runs a
+/// slice of at most <see cref="PcMachineOptions.SliceInstructions"/>, ending at the next timer
+/// deadline; then the virtual clock advances by the instructions executed times
+/// <see cref="PcMachineOptions.NanosecondsPerInstruction"/>, firing due timers. Time depends only on
+/// the instruction count, so the same image and input give the same run. A halted CPU with a timer
+/// pending sleeps until it is due (or jumps there, <see cref="IdleMode.Skip"/>); with I/O in flight
+/// it sleeps until a completion wakes it; with neither it is idle.
+/// </para>
+/// </summary>
+public sealed class PcMachine
+{
+    /// <summary>Longest single sleep of an idle loop, so host input and monitor commands are never kept waiting long.</summary>
+    private const long MaxIdleSleepNs = 100_000_000;
+    private const long NanosecondsPerTick = 100;
+
+    private readonly PcMachineOptions _options;
+    private readonly MachineWorkQueue _work = new();
+    private readonly List<IMachineLoopSource> _sources = [];
+    private readonly ManualResetEventSlim _wake = new(false);
+    private bool _resetPending;
+    private bool _watchedPortWritten;
+    private ushort? _watchedPort;
+
+    public PcMachine(PcMachineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        Memory = new GuestMemory(options.RamSize);
+        Ports = new IoPortBus();
+        Clock = new VirtualClock();
+        Chipset = new PcChipset(Clock, Memory, Memory, new PcChipsetOptions
+        {
+            RamBelowFourGigabytes = (ulong)options.RamSize,
+            RtcStartTime = options.RtcStartTime,
+            FloppyA = options.FloppyA,
+            FloppyB = options.FloppyB,
+            SerialOutput = options.SerialOutput,
+            DebugConsoleOutput = options.DebugConsoleOutput,
+            ExitRequested = status => Exit(status),
+            ResetRequested = () => _resetPending = true,
+        });
+        Chipset.RegisterPorts(Ports);
+        Memory.RegisterMmio((uint)IoApic.DefaultBaseAddress, IoApic.MmioSize, new IoApicMmio(Chipset.IoApic));
+        Cpu = new X86Cpu(Memory, Ports, Chipset.Pic);
+        Ports.PortWritten += (port, _, _) =>
+        {
+            if (port == _watchedPort)
+            {
+                _watchedPortWritten = true;
+                Cpu.RequestStop();
+            }
+        };
+    }
+
+    public GuestMemory Memory { get; }
+
+    public IoPortBus Ports { get; }
+
+    public VirtualClock Clock { get; }
+
+    public PcChipset Chipset { get; }
+
+    public X86Cpu Cpu { get; }
+
+    public MachineRunState State { get; private set; } = MachineRunState.Prelaunch;
+
+    /// <summary>The status the guest exited with (isa-debug-exit: (v &lt;&lt; 1) | 1), or 0 after a quit.</summary>
+    public int? ExitStatus { get; private set; }
+
+    public long InstructionsExecuted => Cpu.InstructionCount;
+
+    /// <summary>The managed id of the thread running the loop, or -1 before it first ran.</summary>
+    public int MachineThreadId { get; private set; } = -1;
+
+    /// <summary>Raised on the machine thread when the run state changes (the monitor turns it into STOP/RESUME).</summary>
+    public event Action<MachineRunState, MachineRunState>? StateChanged;
+
+    /// <summary>Raised on the machine thread after a system reset (RESET event).</summary>
+    public event Action<bool>? ResetDone;
+
+    public void AddLoopSource(IMachineLoopSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        source.SetWakeup(_wake.Set);
+        _sources.Add(source);
+    }
+
+    /// <summary>Loads the firmware ROM (top of the first MiB, aliased below 4 GiB).</summary>
+    public void LoadFirmware(ReadOnlySpan<byte> image) => Memory.LoadBios(image);
+
+    /// <summary>Freezes the port table and resets the CPU; devices must have registered their ports before.</summary>
+    public void Start()
+    {
+        if (State != MachineRunState.Prelaunch)
+        {
+            throw new InvalidOperationException("The machine was already started.");
+        }
+
+        Ports.Freeze();
+        Cpu.Reset();
+        SetState(MachineRunState.Running);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the machine thread at the next fixed point. Any thread.</summary>
+    public void Post(Action work)
+    {
+        _work.Post(work);
+        _wake.Set();
+    }
+
+    /// <summary>Pauses at the next fixed point (QMP stop, or a block policy with <see cref="MachineRunState.IoError"/>). Any thread.</summary>
+    public void RequestPause(MachineRunState reason = MachineRunState.Paused)
+    {
+        if (reason is not (MachineRunState.Paused or MachineRunState.IoError))
+        {
+            throw new ArgumentException("A pause is Paused or IoError.", nameof(reason));
+        }
+
+        OnMachineThread(() =>
+        {
+            if (State == MachineRunState.Running)
+            {
+                SetState(reason);
+            }
+        });
+    }
+
+    /// <summary>Resumes a paused machine (QMP cont). Any thread.</summary>
+    public void Resume() => OnMachineThread(() =>
+    {
+        if (State is MachineRunState.Paused or MachineRunState.IoError)
+        {
+            SetState(MachineRunState.Running);
+        }
+    });
+
+    /// <summary>System reset at the next fixed point (QMP system_reset, or the guest pulling the reset line).</summary>
+    public void RequestReset() => OnMachineThread(() => _resetPending = true);
+
+    /// <summary>Stops the machine for good with <paramref name="status"/> (QMP quit: 0).</summary>
+    public void Exit(int status) => OnMachineThread(() =>
+    {
+        ExitStatus ??= status;
+        SetState(MachineRunState.Shutdown);
+
+        // Called from a port write inside the CPU's slice: end the slice at this instruction.
+        Cpu.RequestStop();
+    });
+
+    /// <summary>Runs the loop on the calling thread, which becomes the machine thread, until a limit is reached.</summary>
+    public RunStopReason Run(RunLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (State == MachineRunState.Prelaunch)
+        {
+            Start();
+        }
+
+        MachineThreadId = Environment.CurrentManagedThreadId;
+        var wall = Stopwatch.StartNew();
+        var startCount = Cpu.InstructionCount;
+        _watchedPort = limits.UntilPortWritten;
+        _watchedPortWritten = false;
+        try
+        {
+            while (true)
+            {
+                FixedPoint();
+                var executed = Cpu.InstructionCount - startCount;
+                if (Check(limits, executed, wall) is { } reason)
+                {
+                    return reason;
+                }
+
+                if (State != MachineRunState.Running)
+                {
+                    if (limits.ReturnWhenPaused)
+                    {
+                        return RunStopReason.Paused;
+                    }
+
+                    Sleep(TimeSpan.FromMilliseconds(50));
+                    continue;
+                }
+
+                var slice = SliceLength(limits.MaxInstructions is { } max ? max - executed : long.MaxValue);
+                var ran = Cpu.Run(slice);
+                if (ran > 0)
+                {
+                    Clock.Advance(ran * _options.NanosecondsPerInstruction);
+                    continue;
+                }
+
+                if (Idle(limits) is { } idle)
+                {
+                    return idle;
+                }
+            }
+        }
+        finally
+        {
+            _watchedPort = null;
+        }
+    }
+
+    private void OnMachineThread(Action action)
+    {
+        if (Environment.CurrentManagedThreadId == MachineThreadId)
+        {
+            action();
+        }
+        else
+        {
+            Post(action);
+        }
+    }
+
+    private void SetState(MachineRunState state)
+    {
+        var old = State;
+        if (old == state)
+        {
+            return;
+        }
+
+        State = state;
+        StateChanged?.Invoke(old, state);
+    }
+
+    /// <summary>The loop's one fixed point: posted work, loop sources, reset.</summary>
+    private void FixedPoint()
+    {
+        // Reset before draining: anything posted after the drain sets the event again and cuts a later sleep short.
+        _wake.Reset();
+        _work.RunPending();
+        foreach (var source in _sources)
+        {
+            source.RunPending();
+        }
+
+        if (_resetPending)
+        {
+            _resetPending = false;
+            Cpu.Reset();
+            ResetDone?.Invoke(false);
+        }
+    }
+
+    private RunStopReason? Check(RunLimits limits, long executed, Stopwatch wall)
+    {
+        if (State == MachineRunState.Shutdown)
+        {
+            return RunStopReason.Exited;
+        }
+
+        if (_watchedPortWritten)
+        {
+            return RunStopReason.PortWritten;
+        }
+
+        if (limits.Until?.Invoke() == true)
+        {
+            return RunStopReason.Condition;
+        }
+
+        if (limits.MaxInstructions is { } max && executed >= max)
+        {
+            return RunStopReason.InstructionLimit;
+        }
+
+        return limits.WallTimeout is { } timeout && wall.Elapsed >= timeout ? RunStopReason.Timeout : null;
+    }
+
+    /// <summary>Instructions to run before the next fixed point: up to the next timer deadline, the slice length and the budget.</summary>
+    private long SliceLength(long budget)
+    {
+        var slice = Math.Min(_options.SliceInstructions, budget);
+        if (Clock.NextDeadline is { } deadline)
+        {
+            var untilDeadline = (deadline - Clock.Now + _options.NanosecondsPerInstruction - 1) / _options.NanosecondsPerInstruction;
+            slice = Math.Min(slice, Math.Max(1, untilDeadline));
+        }
+
+        return Math.Max(1, slice);
+    }
+
+    /// <summary>The CPU is halted and nothing woke it: wait for I/O, let time reach the next timer, or report idle.</summary>
+    private RunStopReason? Idle(RunLimits limits)
+    {
+        if (_sources.Any(s => s.HasOutstanding) || _work.HasWork)
+        {
+            Sleep(TimeSpan.FromMilliseconds(100));
+            return null;
+        }
+
+        var interruptsOff = (Cpu.Registers.EFLAGS & (uint)Eflags.Interrupt) == 0;
+        if (Clock.NextDeadline is not { } deadline || interruptsOff)
+        {
+            // Nothing inside the machine can wake it; only the host (keys, monitor) can.
+            if (limits.ReturnWhenIdle)
+            {
+                return RunStopReason.Idle;
+            }
+
+            Sleep(TimeSpan.FromMilliseconds(100));
+            return null;
+        }
+
+        if (_options.Idle == IdleMode.Skip)
+        {
+            Clock.AdvanceTo(deadline);
+            return null;
+        }
+
+        var remainingNs = deadline - Clock.Now;
+        var capped = remainingNs > MaxIdleSleepNs;
+        var sleepNs = capped ? MaxIdleSleepNs : remainingNs;
+        var started = Stopwatch.GetTimestamp();
+        if (Sleep(TimeSpan.FromTicks(Math.Max(1, sleepNs / NanosecondsPerTick))))
+        {
+            // Woken early by the host: time moves as far as real time did.
+            var elapsedNs = (long)Stopwatch.GetElapsedTime(started).TotalNanoseconds;
+            Clock.AdvanceTo(Math.Min(deadline, Clock.Now + elapsedNs));
+        }
+        else
+        {
+            // Slept the whole way: land exactly on the deadline (TimeSpan's 100 ns grain must not leave it just short).
+            Clock.AdvanceTo(capped ? Clock.Now + sleepNs : deadline);
+        }
+
+        return null;
+    }
+
+    /// <summary>Sleeps until woken or the timeout passes; true when woken.</summary>
+    private bool Sleep(TimeSpan timeout) => _wake.Wait(timeout);
+}

@@ -1,0 +1,32 @@
+using Emulator.Machine.Memory;
+using Emulator.Machine.Platform;
+
+namespace Emulator.Machine.Loop;
+
+/// <summary>How a PC machine is built.</summary>
+public sealed record PcMachineOptions
+{
+    public int RamSize { get; init; } = GuestMemory.DefaultRamSize;
+
+    /// <summary>
+    /// Virtual nanoseconds per guest instruction: time advances with the instruction count, so a run
+    /// is repeatable (QEMU's icount idea). 10 ns is a 100-MIPS machine.
+    /// </summary>
+    public long NanosecondsPerInstruction { get; init; } = 10;
+
+    /// <summary>Most instructions run between two fixed points of the loop (bounds the latency of completions and host input).</summary>
+    public long SliceInstructions { get; init; } = 20_000;
+
+    public IdleMode Idle { get; init; } = IdleMode.Sleep;
+
+    /// <summary>The RTC's start time; fixed for repeatable runs.</summary>
+    public DateTime RtcStartTime { get; init; } = DateTime.UtcNow;
+
+    public CmosFloppyType FloppyA { get; init; } = CmosFloppyType.None;
+
+    public CmosFloppyType FloppyB { get; init; } = CmosFloppyType.None;
+
+    public Action<byte> SerialOutput { get; init; } = static _ => { };
+
+    public Action<byte> DebugConsoleOutput { get; init; } = static _ => { };
+}

@@ -1,0 +1,140 @@
+using Emulator.Firmware.Demo;
+
+namespace Emulator.Cli.Tests.Boot;
+
+/// <summary><c>emu boot</c> end to end, through its command line, as a user runs it.</summary>
+public class EmuBootTests
+{
+    private static (int Status, string Output, string Error) Boot(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var status = EmuCommand.Run(["boot", .. args], new StringReader(string.Empty), output, error);
+        return (status, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public void Boot_NoDrive_DemoGuestReportsMachineAndExitsThroughDebugExit()
+    {
+        var (status, output, _) = Boot("--timeout", "60");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(1), "isa-debug-exit with 0: (0 << 1) | 1");
+            Assert.That(output, Does.Contain("Booting from ROM..."));
+            Assert.That(output, Does.Contain("Base memory (INT 12h): 639 KiB"));
+            Assert.That(output, Does.Contain("Extended memory (INT 15h/88h): 31744 KiB"));
+            Assert.That(output, Does.Contain("E820 map: 6 entries, usable RAM 32383 KiB"));
+            Assert.That(output, Does.Contain("PCI 00:00.0 8086:1237"));
+            Assert.That(output, Does.Contain("PCI 00:01.0 8086:7000"));
+            Assert.That(output, Does.Contain(DemoGuest.DoneLine));
+        });
+    }
+
+    [Test]
+    public void Boot_MemoryOption_ChangesWhatTheGuestSees()
+    {
+        var (_, output, _) = Boot("--memory", "64M", "--timeout", "60");
+
+        Assert.That(output, Does.Contain("Extended memory (INT 15h/88h): 64512 KiB"));
+    }
+
+    [Test]
+    public void Boot_UntilTextOnScreen_ExitsZero()
+    {
+        var (status, _, _) = Boot("--until", "CPU vendor", "--timeout", "60");
+
+        Assert.That(status, Is.Zero);
+    }
+
+    [Test]
+    public void Boot_DriveWithoutControllerModel_NoBootableDeviceAndStatus1()
+    {
+        var image = Path.Combine(Path.GetTempPath(), $"emu-boot-test-{Guid.NewGuid():N}.img");
+        File.WriteAllBytes(image, new byte[512 * 16]);
+        (int Status, string Output, string Error) run;
+        try
+        {
+            run = Boot("--until", "never printed", "--timeout", "30", "--drive", $"file={image},format=raw");
+        }
+        finally
+        {
+            File.Delete(image);
+        }
+
+        var (status, output, error) = run;
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(1), "nothing can boot, the BIOS halts, the run ends before the timeout");
+            Assert.That(output, Does.Contain("No bootable device."));
+            Assert.That(error, Does.Contain("halted with interrupts disabled"));
+        });
+    }
+
+    [Test]
+    public void Boot_ScreenDump_PrintsWholeScreen()
+    {
+        var (_, output, _) = Boot("--screen-dump", "--timeout", "60");
+
+        Assert.That(output, Does.Contain("---- screen ----").And.Contain("Emulator.Storage BIOS"));
+    }
+
+    [TestCase("--frobnicate", "unknown option '--frobnicate' (try 'emu boot --help')")]
+    [TestCase("--boot", "--boot needs a value")]
+    [TestCase("--boot x", "--boot takes letters a (floppy), c (hard disk), d (CD-ROM), not 'x'")]
+    [TestCase("--memory lots", "--memory takes a size between 1M and 2G, not 'lots'")]
+    [TestCase("--timeout -3", "--timeout takes a number of seconds, not '-3'")]
+    [TestCase("--drive if=ide", "--drive: file= is required")]
+    [TestCase("--drive file=x,if=scsi", "--drive: if must be one of ide, floppy, virtio, not 'scsi'")]
+    [TestCase("--drive file=x,colour=red", "--drive: unknown key 'colour'")]
+    public void Boot_BadOption_OneLineErrorAndStatus2(string args, string message)
+    {
+        var (status, output, error) = Boot(args.Split(' '));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(2));
+            Assert.That(error.TrimEnd(), Is.EqualTo($"emu boot: {message}"));
+            Assert.That(output, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Boot_MissingImage_NamesFileAndFails()
+    {
+        var (status, _, error) = Boot("--hda", "/nonexistent/disk.img");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(1));
+            Assert.That(error.TrimEnd(), Is.EqualTo("emu boot: Could not open '/nonexistent/disk.img': No such file or directory"));
+        });
+    }
+
+    [Test]
+    public void Boot_SameGuestTwice_SameOutput()
+    {
+        var first = Boot("--timeout", "60");
+        var second = Boot("--timeout", "60");
+
+        Assert.That(Strip(second.Output), Is.EqualTo(Strip(first.Output)));
+    }
+
+    [Test]
+    public void Emu_UnknownCommand_Status2()
+    {
+        var error = new StringWriter();
+
+        var status = EmuCommand.Run(["frob"], new StringReader(string.Empty), new StringWriter(), error);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(2));
+            Assert.That(error.ToString(), Does.Contain("unknown command 'frob'"));
+        });
+    }
+
+    /// <summary>The RTC line carries the host time; everything else must match.</summary>
+    private static string Strip(string output) =>
+        string.Join('\n', output.Split('\n').Where(l => !l.StartsWith("RTC time", StringComparison.Ordinal)));
+}
