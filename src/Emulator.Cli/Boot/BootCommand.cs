@@ -4,8 +4,12 @@ using Emulator.Block.Backend;
 using Emulator.Firmware;
 using Emulator.Firmware.Demo;
 using Emulator.Firmware.Services;
+using System.Net;
 using Emulator.Machine.Loop;
 using Emulator.Machine.Platform;
+using Emulator.Monitor;
+using Emulator.Monitor.Machine;
+using Emulator.Monitor.Qmp;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Emulator.Cli.Boot;
@@ -39,6 +43,7 @@ internal static class BootCommand
           --until TEXT                exit 0 as soon as TEXT is on the screen or serial
           --timeout SECONDS           give up after SECONDS (exit 124, with a screen dump)
           --screen-dump               print the whole screen at the end
+          --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
         With no drive, the embedded demo guest runs and exits through isa-debug-exit.
         """;
 
@@ -61,11 +66,27 @@ internal static class BootCommand
             return 2;
         }
 
-        using var services = new ServiceCollection().AddBlockLayer().AddStandardBlockDrivers().BuildServiceProvider();
+        ScreenMirror? mirror = null;
+        var machine = new PcMachine(new PcMachineOptions
+        {
+            RamSize = options.MemoryBytes,
+            SerialOutput = b => mirror?.Serial(b),
+        });
+        mirror = new ScreenMirror(machine.Chipset.Vga, output);
+        using var services = new ServiceCollection()
+            .AddBlockLayer()
+            .AddStandardBlockDrivers()
+            .AddMonitor()
+            .AddSingleton(machine)
+            .AddSingleton<IMachineControl, MachineControl>()
+            .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
+            .BuildServiceProvider();
         var layer = services.GetRequiredService<BlockLayer>();
+        layer.RunControl = new BlockVmRunControl(machine);
         try
         {
             OpenDrives(layer, options, error);
+            StartMonitor(services, options.Qmp);
         }
         catch (BlockOperationException e)
         {
@@ -77,14 +98,12 @@ internal static class BootCommand
             error.WriteLine($"emu boot: {e.Message}");
             return 2;
         }
-
-        ScreenMirror? mirror = null;
-        var machine = new PcMachine(new PcMachineOptions
+        catch (System.Net.Sockets.SocketException e)
         {
-            RamSize = options.MemoryBytes,
-            SerialOutput = b => mirror?.Serial(b),
-        });
-        mirror = new ScreenMirror(machine.Chipset.Vga, output);
+            error.WriteLine($"emu boot: cannot serve QMP on {options.Qmp}: {e.Message}");
+            return 1;
+        }
+
         machine.AddLoopSource(new BlockLoopSource(layer));
         PcFirmware.Install(machine);
         SetBootOrder(machine, options.BootOrder);
@@ -111,7 +130,8 @@ internal static class BootCommand
                 matched = options.Until is { } text && mirror.Contains(text);
                 return matched;
             },
-            ReturnWhenIdle = true,
+            // With a monitor the run lasts until quit, as QEMU's does; without one a dead guest ends it.
+            ReturnWhenIdle = options.Qmp is null,
         });
         mirror.Refresh();
         matched |= options.Until is { } until && mirror.Contains(until);
@@ -138,7 +158,7 @@ internal static class BootCommand
     /// <summary>Opens every drive's image through the block layer so a missing or locked file is reported before the guest starts.</summary>
     private static void OpenDrives(BlockLayer layer, BootOptions options, TextWriter error)
     {
-        foreach (var drive in options.Drives)
+        foreach (var (drive, name) in DriveNaming.Assign(options.Drives))
         {
             if (drive.Snapshot)
             {
@@ -146,9 +166,35 @@ internal static class BootCommand
             }
 
             var readOnly = drive.ReadOnly || drive.Media == "cdrom";
-            layer.OpenImage(new BlockBackendOptions { ReadOnly = readOnly }, drive.File, drive.Format);
+            layer.OpenImage(new BlockBackendOptions { Name = name, ReadOnly = readOnly }, drive.File, drive.Format);
             error.WriteLine($"emu boot: note: {drive.File} is open, but no {drive.Interface} controller model exists yet, so the guest cannot see it");
         }
+    }
+
+    private static void StartMonitor(IServiceProvider services, string? endpoint)
+    {
+        if (endpoint is null)
+        {
+            return;
+        }
+
+        services.GetRequiredService<IMachineControl>();
+        var server = services.GetRequiredService<QmpServer>();
+        if (endpoint.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            server.ListenUnix(endpoint["unix:".Length..]);
+            return;
+        }
+
+        var hostPort = endpoint["tcp:".Length..];
+        var colon = hostPort.LastIndexOf(':');
+        if (colon < 0 || !IPAddress.TryParse(hostPort[..colon] is "localhost" ? "127.0.0.1" : hostPort[..colon], out var address)
+            || !ushort.TryParse(hostPort[(colon + 1)..], out var port) || !IPAddress.IsLoopback(address))
+        {
+            throw new UsageException($"--qmp tcp: takes a loopback HOST:PORT, not '{hostPort}'");
+        }
+
+        server.ListenTcp(new IPEndPoint(address, port));
     }
 
     /// <summary>The boot order as QEMU hands it to the BIOS: CMOS 3Dh (first two devices) and 38h high nibble (third).</summary>

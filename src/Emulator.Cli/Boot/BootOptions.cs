@@ -18,6 +18,9 @@ internal sealed record BootOptions
 
     public bool ScreenDump { get; init; }
 
+    /// <summary>QMP endpoint: unix:PATH or tcp:HOST:PORT (loopback only).</summary>
+    public string? Qmp { get; init; }
+
     public static BootOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BootOptions();
@@ -74,6 +77,18 @@ internal sealed record BootOptions
                     }
 
                     options = options with { Timeout = TimeSpan.FromSeconds(seconds) };
+                    break;
+                }
+
+                case "--qmp":
+                {
+                    var endpoint = Value();
+                    if (!endpoint.StartsWith("unix:", StringComparison.Ordinal) && !endpoint.StartsWith("tcp:", StringComparison.Ordinal))
+                    {
+                        throw new UsageException($"--qmp takes unix:PATH or tcp:HOST:PORT, not '{endpoint}'");
+                    }
+
+                    options = options with { Qmp = endpoint };
                     break;
                 }
 

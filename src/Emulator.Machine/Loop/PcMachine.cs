@@ -35,6 +35,7 @@ public sealed class PcMachine
     private bool _resetPending;
     private bool _watchedPortWritten;
     private ushort? _watchedPort;
+    private int _looping;
 
     public PcMachine(PcMachineOptions options)
     {
@@ -83,6 +84,9 @@ public sealed class PcMachine
     public int? ExitStatus { get; private set; }
 
     public long InstructionsExecuted => Cpu.InstructionCount;
+
+    /// <summary>True while <see cref="Run"/> is executing: posted work will be picked up at the next fixed point.</summary>
+    public bool IsLooping => Volatile.Read(ref _looping) != 0;
 
     /// <summary>The managed id of the thread running the loop, or -1 before it first ran.</summary>
     public int MachineThreadId { get; private set; } = -1;
@@ -176,6 +180,7 @@ public sealed class PcMachine
         var startCount = Cpu.InstructionCount;
         _watchedPort = limits.UntilPortWritten;
         _watchedPortWritten = false;
+        Volatile.Write(ref _looping, 1);
         try
         {
             while (true)
@@ -215,6 +220,10 @@ public sealed class PcMachine
         finally
         {
             _watchedPort = null;
+            Volatile.Write(ref _looping, 0);
+
+            // Work posted while the loop was stopping runs now, so no poster waits for a loop that is gone.
+            _work.RunPending();
         }
     }
 

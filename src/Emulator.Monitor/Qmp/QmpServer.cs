@@ -8,7 +8,7 @@ namespace Emulator.Monitor.Qmp;
 /// TCP on loopback, or a pair of streams (stdio). Each connection is its own <see cref="QmpSession"/>
 /// with its own negotiation state; all share one command table, executor and event bus.
 /// </summary>
-public sealed class QmpServer : IAsyncDisposable
+public sealed class QmpServer : IAsyncDisposable, IDisposable
 {
     private readonly QmpCommandTable _commands;
     private readonly IMonitorExecutor _executor;
@@ -17,6 +17,7 @@ public sealed class QmpServer : IAsyncDisposable
     private readonly List<Task> _tasks = [];
     private readonly List<Socket> _sockets = [];
     private readonly Lock _lock = new();
+    private int _disposed;
 
     public QmpServer(QmpCommandTable commands, IMonitorExecutor executor, MonitorEvents events)
     {
@@ -74,8 +75,15 @@ public sealed class QmpServer : IAsyncDisposable
         return task;
     }
 
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         lock (_lock)
         {

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using Emulator.Machine.Loop;
+
+namespace Emulator.Monitor.Machine;
+
+/// <summary>
+/// The monitor's view of a <see cref="PcMachine"/>: run state for query-status, stop/cont/system_reset/
+/// quit, and the QMP events those produce (STOP, RESUME, RESET, SHUTDOWN with QEMU's data).
+/// </summary>
+public sealed class MachineControl : IMachineControl
+{
+    private readonly PcMachine _machine;
+    private readonly MonitorEvents _events;
+    private bool _quitting;
+
+    public MachineControl(PcMachine machine, MonitorEvents events)
+    {
+        _machine = machine;
+        _events = events;
+        machine.StateChanged += OnStateChanged;
+        machine.ResetDone += guest => events.Publish("RESET", new JsonObject
+        {
+            ["guest"] = guest,
+            ["reason"] = guest ? "guest-reset" : "host-qmp-system-reset",
+        });
+    }
+
+    public RunState RunState => _machine.State switch
+    {
+        MachineRunState.Prelaunch => RunState.Prelaunch,
+        MachineRunState.Running => RunState.Running,
+        MachineRunState.Paused => RunState.Paused,
+        MachineRunState.IoError => RunState.IoError,
+        _ => RunState.Shutdown,
+    };
+
+    public void Stop() => _machine.RequestPause();
+
+    public void Continue() => _machine.Resume();
+
+    public void Reset() => _machine.RequestReset();
+
+    public void Quit()
+    {
+        _quitting = true;
+        _events.Publish("SHUTDOWN", new JsonObject { ["guest"] = false, ["reason"] = "host-qmp-quit" });
+        _machine.Exit(0);
+    }
+
+    private void OnStateChanged(MachineRunState from, MachineRunState to)
+    {
+        if (to is MachineRunState.Paused or MachineRunState.IoError)
+        {
+            _events.Publish("STOP");
+        }
+        else if (to == MachineRunState.Running && from is MachineRunState.Paused or MachineRunState.IoError)
+        {
+            _events.Publish("RESUME");
+        }
+        else if (to == MachineRunState.Shutdown && !_quitting)
+        {
+            _events.Publish("SHUTDOWN", new JsonObject { ["guest"] = true, ["reason"] = "guest-shutdown" });
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Runtime.ExceptionServices;
+using Emulator.Machine.Loop;
+using Emulator.Monitor.Qmp;
+
+namespace Emulator.Monitor.Machine;
+
+/// <summary>
+/// Runs monitor commands on the machine thread: posted to the loop's fixed point while it runs, run
+/// directly (one at a time) when no loop runs or when already on the machine thread. A command is
+/// run exactly once, by whichever side claims it first, so a loop that stops meanwhile strands nobody.
+/// </summary>
+public sealed class MachineMonitorExecutor(PcMachine machine) : IMonitorExecutor
+{
+    private readonly Lock _inline = new();
+
+    public T Invoke<T>(Func<T> work)
+    {
+        if (Environment.CurrentManagedThreadId == machine.MachineThreadId || !machine.IsLooping)
+        {
+            lock (_inline)
+            {
+                return work();
+            }
+        }
+
+        var item = new WorkItem<T>(work);
+        machine.Post(item.TryRun);
+        while (!item.Done.Wait(TimeSpan.FromMilliseconds(100)))
+        {
+            if (!machine.IsLooping)
+            {
+                lock (_inline)
+                {
+                    item.TryRun();
+                }
+            }
+        }
+
+        return item.Result();
+    }
+
+    private sealed class WorkItem<T>(Func<T> work)
+    {
+        private int _claimed;
+        private T? _value;
+        private ExceptionDispatchInfo? _failure;
+
+        public ManualResetEventSlim Done { get; } = new(false);
+
+        public void TryRun()
+        {
+            if (Interlocked.Exchange(ref _claimed, 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                _value = work();
+            }
+            catch (Exception e) when (e is QmpException or InvalidOperationException or ArgumentException)
+            {
+                _failure = ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                Done.Set();
+            }
+        }
+
+        public T Result()
+        {
+            _failure?.Throw();
+            return _value!;
+        }
+    }
+}
