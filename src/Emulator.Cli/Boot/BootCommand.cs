@@ -86,6 +86,16 @@ internal static class BootCommand
         try
         {
             OpenDrives(layer, options, error);
+            machine.AddLoopSource(new BlockLoopSource(layer));
+            PcFirmware.Install(machine);
+            SetBootOrder(machine, options.BootOrder);
+            if (options.Drives.Count == 0)
+            {
+                machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, DemoGuest.Build());
+            }
+
+            // Like QEMU without -S, the machine is running by the time the monitor answers.
+            machine.Start();
             StartMonitor(services, options.Qmp);
         }
         catch (BlockOperationException e)
@@ -102,14 +112,6 @@ internal static class BootCommand
         {
             error.WriteLine($"emu boot: cannot serve QMP on {options.Qmp}: {e.Message}");
             return 1;
-        }
-
-        machine.AddLoopSource(new BlockLoopSource(layer));
-        PcFirmware.Install(machine);
-        SetBootOrder(machine, options.BootOrder);
-        if (options.Drives.Count == 0)
-        {
-            machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, DemoGuest.Build());
         }
 
         StartKeyboard(machine, input);
