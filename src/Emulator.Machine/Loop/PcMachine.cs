@@ -192,6 +192,18 @@ public sealed class PcMachine
                     return reason;
                 }
 
+                if (!_options.RunCpu)
+                {
+                    // qtest: only commands and completions move anything; wait for them.
+                    if (limits.ReturnWhenIdle)
+                    {
+                        return RunStopReason.Idle;
+                    }
+
+                    Sleep(TimeSpan.FromMilliseconds(50));
+                    continue;
+                }
+
                 if (State != MachineRunState.Running)
                 {
                     if (limits.ReturnWhenPaused)

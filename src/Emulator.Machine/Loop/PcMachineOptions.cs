@@ -19,6 +19,12 @@ public sealed record PcMachineOptions
 
     public IdleMode Idle { get; init; } = IdleMode.Sleep;
 
+    /// <summary>
+    /// False for QEMU's <c>-accel qtest</c>: the CPU never runs and virtual time moves only when a
+    /// test steps it, while posted work and block completions are still delivered.
+    /// </summary>
+    public bool RunCpu { get; init; } = true;
+
     /// <summary>The RTC's start time; fixed for repeatable runs.</summary>
     public DateTime RtcStartTime { get; init; } = DateTime.UtcNow;
 

@@ -1,0 +1,88 @@
+using System.Net.Sockets;
+using Emulator.Machine.Loop;
+
+namespace Emulator.Monitor.Qtest;
+
+/// <summary>
+/// The qtest endpoint: libqtest listens on a Unix socket and the emulator connects to it
+/// (<c>-qtest unix:PATH</c>); listening is offered too for tools that connect themselves.
+/// </summary>
+public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor) : IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Socket> _sockets = [];
+    private readonly Lock _lock = new();
+
+    public void ConnectUnix(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(path));
+        Serve(socket);
+    }
+
+    public void ListenUnix(string path)
+    {
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        Track(listener);
+        _ = AcceptLoop(listener);
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        lock (_lock)
+        {
+            foreach (var socket in _sockets)
+            {
+                socket.Dispose();
+            }
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoop(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                Serve(await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false));
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Serve(Socket socket)
+    {
+        Track(socket);
+        var stream = new NetworkStream(socket, ownsSocket: false);
+        _ = new QtestSession(stream, machine, executor).RunAsync(_stopping.Token);
+    }
+
+    private void Track(Socket socket)
+    {
+        lock (_lock)
+        {
+            _sockets.Add(socket);
+        }
+    }
+}
