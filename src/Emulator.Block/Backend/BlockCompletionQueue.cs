@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Emulator.Block.Backend;
 
 /// <summary>
@@ -14,6 +16,9 @@ public sealed class BlockCompletionQueue
     private BlockRequest? _head;
     private BlockRequest? _tail;
     private int _sleepers;
+
+    /// <summary>How long a waiter polls before it sleeps: 20 µs.</summary>
+    private static readonly long PollTicks = Stopwatch.Frequency / 50_000;
 
     /// <summary>Called after each post, from the posting thread: the machine loop installs its wake-up here.</summary>
     public Action? Posted { get; set; }
@@ -56,6 +61,19 @@ public sealed class BlockCompletionQueue
     /// <summary>Blocks until a completion is queued or the timeout passes (a halted machine sleeps here). Returns true if one is queued.</summary>
     public bool WaitForPending(TimeSpan timeout)
     {
+        // Poll briefly before sleeping (QEMU's aio_poll does the same): a completion that is
+        // microseconds away is then picked up without a futex wake-up on each side.
+        var pollUntil = Stopwatch.GetTimestamp() + Math.Min(PollTicks, timeout.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+        while (Stopwatch.GetTimestamp() < pollUntil)
+        {
+            if (Volatile.Read(ref _head) is not null)
+            {
+                return true;
+            }
+
+            Thread.SpinWait(16);
+        }
+
         lock (_lock)
         {
             if (_head is not null)

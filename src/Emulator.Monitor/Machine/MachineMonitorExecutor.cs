@@ -58,7 +58,15 @@ public sealed class MachineMonitorExecutor(PcMachine machine) : IMonitorExecutor
             {
                 _value = work();
             }
-            catch (Exception e) when (e is QmpException or InvalidOperationException or ArgumentException)
+            catch (QmpException e)
+            {
+                _failure = ExceptionDispatchInfo.Capture(e);
+            }
+            catch (InvalidOperationException e)
+            {
+                _failure = ExceptionDispatchInfo.Capture(e);
+            }
+            catch (ArgumentException e)
             {
                 _failure = ExceptionDispatchInfo.Capture(e);
             }
