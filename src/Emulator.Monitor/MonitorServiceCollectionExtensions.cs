@@ -1,7 +1,9 @@
 using Emulator.Block.Backend;
 using Emulator.Monitor.Commands;
+using Emulator.Monitor.Hmp;
 using Emulator.Monitor.Qmp;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Emulator.Monitor;
 
@@ -11,7 +13,8 @@ public static class MonitorServiceCollectionExtensions
     /// <summary>
     /// Registers the QMP server and its commands. The caller registers <see cref="IMachineControl"/> and,
     /// when a machine loop runs, an <see cref="IMonitorExecutor"/> that runs commands on its thread
-    /// (otherwise commands run serialised on the client's thread).
+    /// (otherwise commands run serialised on the client's thread). qemu-io prints to the console unless an
+    /// <see cref="HmpOutput"/> registered before this call says otherwise.
     /// </summary>
     public static IServiceCollection AddMonitor(this IServiceCollection services)
     {
@@ -19,6 +22,7 @@ public static class MonitorServiceCollectionExtensions
         services.AddSingleton<BlockdevOptionsParser>();
         services.AddSingleton<BlockEventBridge>();
         services.AddSingleton<SerialMonitorExecutor>();
+        services.TryAddSingleton(_ => new HmpOutput(Console.Out));
         services.AddSingleton(sp =>
         {
             var table = new QmpCommandTable();
@@ -27,6 +31,7 @@ public static class MonitorServiceCollectionExtensions
             BlockQueryCommands.Register(table, layer);
             BlockMediaCommands.Register(table, layer);
             BlockdevCommands.Register(table, layer, sp.GetRequiredService<BlockdevOptionsParser>());
+            HmpCommands.Register(table, layer, sp.GetRequiredService<HmpOutput>());
             return table;
         });
         services.AddSingleton(sp =>

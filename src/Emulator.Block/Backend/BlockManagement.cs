@@ -49,6 +49,48 @@ public static class BlockManagement
     /// <summary>The medium's root node, when one is inserted.</summary>
     public static BlockNodeInfo? DescribeMedium(this BlockBackend backend) => backend.Root is { } root ? Describe(root) : null;
 
+    /// <summary>qemu-io's break: the next request matching <paramref name="blkdebugEvent"/> on the first blkdebug node under the backend's medium is suspended under <paramref name="tag"/>.</summary>
+    public static bool DebugBreak(this BlockBackend backend, string blkdebugEvent, string tag)
+    {
+        if (FindBlkdebug(backend) is not { } debug || Drivers.Blkdebug.BlkdebugEvents.ToOperations(blkdebugEvent) is not { } operations)
+        {
+            return false;
+        }
+
+        debug.Break(operations, tag);
+        return true;
+    }
+
+    /// <summary>qemu-io's resume: lets the request suspended under <paramref name="tag"/> continue.</summary>
+    public static bool DebugResume(this BlockBackend backend, string tag) => FindBlkdebug(backend)?.Resume(tag) ?? false;
+
+    /// <summary>Whether a request is suspended under <paramref name="tag"/> (qemu-io's wait_break polls this).</summary>
+    public static bool DebugIsSuspended(this BlockBackend backend, string tag) => FindBlkdebug(backend)?.IsSuspended(tag) ?? false;
+
+    private static Drivers.Blkdebug.BlkdebugDriver? FindBlkdebug(BlockBackend backend)
+    {
+        var pending = new Stack<BlockDriverState>();
+        if (backend.Root is { } root)
+        {
+            pending.Push(root);
+        }
+
+        while (pending.TryPop(out var node))
+        {
+            if (node.Driver is Drivers.Blkdebug.BlkdebugDriver debug)
+            {
+                return debug;
+            }
+
+            foreach (var child in node.Children)
+            {
+                pending.Push(child.Node);
+            }
+        }
+
+        return null;
+    }
+
     private static BlockNodeInfo Describe(BlockDriverState node)
     {
         var depth = 0;

@@ -103,15 +103,8 @@ public sealed class BlockdevOptionsParser
         })];
     }
 
-    /// <summary>blkdebug's event names for the I/O paths we model.</summary>
-    private static BlkdebugOperations EventOperations(string blkdebugEvent) => blkdebugEvent switch
-    {
-        "read_aio" or "read_backing_aio" or "read_compressed" => BlkdebugOperations.Read,
-        "write_aio" or "pwritev" or "pwritev_rmw_head" or "pwritev_rmw_tail" => BlkdebugOperations.Write,
-        "pwritev_zero" => BlkdebugOperations.WriteZeroes,
-        "flush_to_os" or "flush_to_disk" => BlkdebugOperations.Flush,
-        _ => throw new QmpException($"Parameter 'event' does not accept value '{blkdebugEvent}'"),
-    };
+    private static BlkdebugOperations EventOperations(string blkdebugEvent) =>
+        BlkdebugEvents.ToOperations(blkdebugEvent) ?? throw new QmpException($"Parameter 'event' does not accept value '{blkdebugEvent}'");
 
     private static string RequiredString(JsonObject o, string name) => OptionalString(o, name) ?? throw QmpArguments.Missing(name);
 

@@ -1,5 +1,6 @@
 using Emulator.Block;
 using Emulator.Block.Backend;
+using Emulator.Monitor.Hmp;
 using Emulator.Monitor.Qmp;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,6 +17,7 @@ internal sealed class MonitorHarness : IDisposable
         _services = new ServiceCollection()
             .AddBlockLayer()
             .AddStandardBlockDrivers()
+            .AddSingleton(new HmpOutput(QemuIoOutput))
             .AddMonitor()
             .AddSingleton<FakeMachine>()
             .AddSingleton<IMachineControl>(sp => sp.GetRequiredService<FakeMachine>())
@@ -28,6 +30,9 @@ internal sealed class MonitorHarness : IDisposable
     }
 
     public string TempDir { get; }
+
+    /// <summary>What qemu-io printed (QEMU prints it on the emulator's stdout).</summary>
+    public StringWriter QemuIoOutput { get; } = new();
 
     public string SocketPath { get; }
 
