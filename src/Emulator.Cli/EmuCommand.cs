@@ -1,4 +1,5 @@
 using Emulator.Cli.Boot;
+using Emulator.Cli.QemuSystem;
 
 namespace Emulator.Cli;
 
@@ -8,6 +9,7 @@ internal static class EmuCommand
     private const string Usage = """
         usage: emu <command> [options]
           boot    run a guest (no drive: the embedded demo guest)
+          system  QEMU-compatible command line (what bin/emu-system-x86_64 runs)
         Run 'emu <command> --help' for a command's options.
         """;
 
@@ -26,6 +28,8 @@ internal static class EmuCommand
                 return 0;
             case "boot":
                 return BootCommand.Run(args[1..], input, stdout, stderr);
+            case "system":
+                return QemuSystemCommand.Run(args[1..], stdout, stderr);
             default:
                 stderr.WriteLine($"emu: unknown command '{args[0]}' (try 'emu --help')");
                 return 2;

@@ -183,4 +183,29 @@ public class FileDriverTests
 
         Assert.That(backend.Flush(), Is.EqualTo(BlockError.None));
     }
+
+    [Test]
+    public void CacheNone_WritesPastOpenLengthThenBouncedWriteBelow_NothingCutOff()
+    {
+        // A format driver appends past the length the file had at open, then a sub-block write lower down
+        // is bounced: the file must keep everything written.
+        var image = _h.CreateImage(8192);
+        var node = _h.Layer.Graph.Open(new FileNodeOptions(image) { Cache = FileCacheMode.None });
+        Assume.That(((FileDriver)node.Driver).IsDirect, Is.True, "the temp filesystem does not take O_DIRECT");
+        using var block = new AlignedBuffer(4096);
+        block.Span.Fill(0x77);
+
+        var appended = node.WriteAsync(8192, block.Memory, BlockRequestFlags.None).Result;
+        var bounced = node.WriteAsync(100, new byte[] { 1, 2, 3 }, BlockRequestFlags.None).Result;
+        var back = new byte[4096];
+        node.ReadAsync(8192, back).AsTask().Wait();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(appended, Is.EqualTo(BlockError.None));
+            Assert.That(bounced, Is.EqualTo(BlockError.None));
+            Assert.That(node.Length, Is.EqualTo(12288));
+            Assert.That(back, Is.All.EqualTo(0x77));
+        });
+    }
 }

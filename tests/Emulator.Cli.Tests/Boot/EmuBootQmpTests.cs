@@ -25,10 +25,20 @@ public class EmuBootQmpTests
         var status = -1;
         var run = new Thread(() => status = EmuCommand.Run(
             ["boot", "--qmp", $"unix:{socket}", "--hda", image, "--timeout", "60"], new StringReader(string.Empty), output, new StringWriter()));
+        var errors = new StringWriter();
         run.Start();
         using var qmp = Connect(socket);
 
-        qmp.Execute("qmp_capabilities");
+        try
+        {
+            qmp.Execute("qmp_capabilities");
+        }
+        catch (IOException e)
+        {
+            run.Join(TimeSpan.FromSeconds(10));
+            Assert.Fail($"QMP went away at negotiation ({e.Message}); emu boot returned {status}; output:\n{output}");
+        }
+
         var running = qmp.Execute("query-status");
         qmp.Execute("stop");
         var stopEvent = qmp.WaitForEvent("STOP");

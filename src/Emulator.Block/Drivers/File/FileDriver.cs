@@ -27,6 +27,7 @@ public sealed class FileDriver : BlockDriver
     private readonly Lock _bounceLock = new();
     private long _length;
     private bool _noWaitWritesRefused;
+    private long _lengthBeforeBounce;
 
     internal FileDriver(BlockDriverState node, FileNodeOptions options)
         : base(node)
@@ -150,6 +151,7 @@ public sealed class FileDriver : BlockDriver
             var n = LinuxFile.Pwritev2(_fd, &vec, 1, offset, LinuxFile.RwfNoWait);
             if (n == span.Length)
             {
+                GrewTo(offset + n);
                 return true;
             }
 
@@ -300,6 +302,7 @@ public sealed class FileDriver : BlockDriver
         try
         {
             RandomAccess.Write(_handle, source, offset);
+            GrewTo(offset + source.Length);
             return BlockError.None;
         }
         catch (IOException e)
@@ -309,6 +312,22 @@ public sealed class FileDriver : BlockDriver
         catch (UnauthorizedAccessException)
         {
             return BlockError.ReadOnly;
+        }
+    }
+
+    /// <summary>Keeps the cached length in step with writes that extend the file (a format driver appending clusters).</summary>
+    private void GrewTo(long end)
+    {
+        var current = Volatile.Read(ref _length);
+        while (end > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _length, end, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
@@ -355,6 +374,7 @@ public sealed class FileDriver : BlockDriver
             // Read-modify-write of partial blocks: serialised so two sub-block writes to one block cannot lose each other.
             lock (_bounceLock)
             {
+                _lengthBeforeBounce = Length;
                 var end = offset + source.Length;
                 while (source.Length > 0)
                 {
@@ -378,11 +398,14 @@ public sealed class FileDriver : BlockDriver
                     offset += take;
                 }
 
-                // Whole-block writes past an unaligned end of file must not grow it.
-                if (RandomAccess.GetLength(_handle) > Math.Max(end, Length))
+                // Whole-block writes past an unaligned end of file must not grow it beyond what was written.
+                var intended = Math.Max(end, _lengthBeforeBounce);
+                if (RandomAccess.GetLength(_handle) > intended)
                 {
-                    RandomAccess.SetLength(_handle, Math.Max(end, Length));
+                    RandomAccess.SetLength(_handle, intended);
                 }
+
+                Volatile.Write(ref _length, intended);
 
                 return BlockError.None;
             }

@@ -1,0 +1,126 @@
+using Emulator.Block.Backend;
+using Emulator.Block.Drivers.Blkdebug;
+using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.NullCo;
+using Emulator.Block.Drivers.Raw;
+using Emulator.Block.Graph;
+
+namespace Emulator.Cli.QemuSystem;
+
+/// <summary>
+/// One <c>-drive</c>: the backend options (id, rerror, werror, cache, readonly) and the node tree
+/// from the filename, which may be a file, <c>null-co://</c>, or <c>blkdebug:CONFIG:IMAGE</c>, with
+/// <c>file.*</c> options for the protocol node.
+/// </summary>
+internal sealed class QemuDrive
+{
+    private static readonly string[] Known =
+        ["file", "if", "media", "format", "id", "index", "bus", "unit", "cache", "snapshot", "readonly", "rerror", "werror", "auto-read-only", "aio", "discard", "detect-zeroes", "serial"];
+
+    private QemuDrive(List<KeyValuePair<string, string>> items)
+    {
+        Items = items;
+    }
+
+    public List<KeyValuePair<string, string>> Items { get; }
+
+    public string Interface => Get("if") ?? (Get("media") == "cdrom" ? "ide" : "ide");
+
+    public string? Id => Get("id");
+
+    public static QemuDrive Parse(List<KeyValuePair<string, string>> items)
+    {
+        foreach (var (key, _) in items)
+        {
+            if (!Known.Contains(key) && !key.StartsWith("file.", StringComparison.Ordinal))
+            {
+                throw new QemuOptionException($"-drive: Invalid parameter '{key}'");
+            }
+        }
+
+        return new QemuDrive(items);
+    }
+
+    public string? Get(string key) => Items.LastOrDefault(kv => kv.Key == key).Value;
+
+    public BlockBackendOptions BackendOptions(string name)
+    {
+        var cache = Get("cache") ?? "writeback";
+        return new BlockBackendOptions
+        {
+            Name = name,
+            ReadErrorPolicy = Policy("rerror", BlockErrorPolicy.Report),
+            WriteErrorPolicy = Policy("werror", BlockErrorPolicy.Enospc),
+            WriteCache = cache is not ("writethrough" or "directsync"),
+            ReadOnly = IsReadOnly,
+        };
+    }
+
+    public bool IsReadOnly => Get("readonly") is { } ro ? KeyValueList.IsOn("-drive", "readonly", ro) : Get("media") == "cdrom";
+
+    public bool Direct => Get("cache") is "none" or "directsync";
+
+    /// <summary>The root node's options, or null for a plain file whose format is probed.</summary>
+    public BlockNodeOptions? RootOptions(out string? plainFile)
+    {
+        plainFile = null;
+        var file = Get("file");
+        if (file is null)
+        {
+            return null;
+        }
+
+        BlockNodeOptions protocol;
+        if (file == "null-co://" || Get("file.driver") == "null-co")
+        {
+            protocol = new NullNodeOptions
+            {
+                ReadZeroes = Get("file.read-zeroes") is not { } rz || KeyValueList.IsOn("-drive", "file.read-zeroes", rz),
+                Size = Get("file.size") is { } size && long.TryParse(size, out var bytes) ? bytes : NullNodeOptions.DefaultSize,
+            };
+        }
+        else if (file.StartsWith("blkdebug:", StringComparison.Ordinal))
+        {
+            var rest = file["blkdebug:".Length..];
+            var colon = rest.IndexOf(':');
+            if (colon < 0)
+            {
+                throw new QemuOptionException($"-drive: blkdebug filename must be blkdebug:CONFIG:IMAGE, not '{file}'");
+            }
+
+            var config = rest[..colon];
+            protocol = new BlkdebugNodeOptions(FileNode(rest[(colon + 1)..]))
+            {
+                Rules = config.Length == 0 ? [] : BlkdebugConfig.Read(config),
+            };
+        }
+        else if (Get("format") is null)
+        {
+            plainFile = file;
+            return null;
+        }
+        else
+        {
+            protocol = FileNode(file);
+        }
+
+        return Get("format") is null or "raw" ? new RawNodeOptions(protocol) : throw new QemuOptionException($"-drive: Unknown driver '{Get("format")}'");
+    }
+
+    private FileNodeOptions FileNode(string path) => new(path)
+    {
+        Cache = Direct ? FileCacheMode.None : FileCacheMode.Writeback,
+        Locking = Get("file.locking") == "off" ? FileLockMode.Off : FileLockMode.On,
+        DiscardUnmap = Get("discard") is "unmap" or "on",
+    };
+
+    private BlockErrorPolicy Policy(string key, BlockErrorPolicy fallback) => Get(key) switch
+    {
+        null or "auto" => fallback,
+        "report" => BlockErrorPolicy.Report,
+        "ignore" => BlockErrorPolicy.Ignore,
+        "enospc" => BlockErrorPolicy.Enospc,
+        "stop" => BlockErrorPolicy.Stop,
+        var other => throw new QemuOptionException($"-drive: '{other}' invalid {(key == "rerror" ? "read" : "write")} error action"),
+    };
+}

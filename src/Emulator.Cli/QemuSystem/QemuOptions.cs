@@ -1,0 +1,184 @@
+using System.Globalization;
+
+namespace Emulator.Cli.QemuSystem;
+
+/// <summary>The QEMU command line as the launcher understands it (the forms qtest suites and libqtest use).</summary>
+internal sealed class QemuOptions
+{
+    private const string Option = "emu-system-x86_64";
+
+    /// <summary>Options that take no value.</summary>
+    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "S", "enable-kvm", "no-user-config"];
+
+    /// <summary>Options that take a value.</summary>
+    private static readonly HashSet<string> Valued =
+        ["machine", "M", "m", "accel", "qtest", "qtest-log", "chardev", "mon", "qmp", "drive", "blockdev", "device", "global",
+         "cdrom", "hda", "hdb", "fda", "fdb", "boot"];
+
+    /// <summary>Options accepted and ignored: they only change host-side presentation or tracing.</summary>
+    private static readonly HashSet<string> Ignored = ["display", "audio", "run-with", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
+
+    public string Machine { get; private set; } = "pc";
+
+    /// <summary>QEMU's default guest RAM.</summary>
+    public int MemoryBytes { get; private set; } = 128 << 20;
+
+    public List<string> Accelerators { get; } = [];
+
+    public bool StartPaused { get; private set; }
+
+    public bool NoGraphic { get; private set; }
+
+    public string? Qtest { get; private set; }
+
+    public string? QtestLog { get; private set; }
+
+    public Dictionary<string, List<KeyValuePair<string, string>>> Chardevs { get; } = new(StringComparer.Ordinal);
+
+    public List<List<KeyValuePair<string, string>>> Monitors { get; } = [];
+
+    public List<List<KeyValuePair<string, string>>> Qmp { get; } = [];
+
+    public List<List<KeyValuePair<string, string>>> Drives { get; } = [];
+
+    public List<List<KeyValuePair<string, string>>> Blockdevs { get; } = [];
+
+    public List<List<KeyValuePair<string, string>>> Devices { get; } = [];
+
+    public Dictionary<string, string> Globals { get; } = new(StringComparer.Ordinal);
+
+    public string BootOrder { get; private set; } = "cad";
+
+    public static QemuOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new QemuOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith('-') || arg.Length < 2)
+            {
+                throw new QemuOptionException($"{arg}: invalid option");
+            }
+
+            var name = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg[1..];
+            if (Flags.Contains(name))
+            {
+                options.ApplyFlag(name);
+                continue;
+            }
+
+            if (!Valued.Contains(name) && !Ignored.Contains(name))
+            {
+                throw new QemuOptionException($"{arg}: invalid option");
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                throw new QemuOptionException($"{arg}: requires an argument");
+            }
+
+            options.Apply(arg, name, args[++i]);
+        }
+
+        return options;
+    }
+
+    private void ApplyFlag(string name)
+    {
+        switch (name)
+        {
+            case "S":
+                StartPaused = true;
+                break;
+            case "nographic":
+                NoGraphic = true;
+                break;
+            case "enable-kvm":
+                Accelerators.Add("kvm");
+                break;
+        }
+    }
+
+    private void Apply(string arg, string name, string value)
+    {
+        switch (name)
+        {
+            case "machine" or "M":
+                Machine = KeyValueList.Parse(value, "type").FirstOrDefault(kv => kv.Key == "type").Value ?? Machine;
+                break;
+            case "m":
+                MemoryBytes = ParseMemory(arg, KeyValueList.Parse(value, "size").First(kv => kv.Key == "size").Value);
+                break;
+            case "accel":
+                Accelerators.Add(KeyValueList.Parse(value, "accel").First().Value);
+                break;
+            case "qtest":
+                Qtest = value;
+                break;
+            case "qtest-log":
+                QtestLog = value;
+                break;
+            case "chardev":
+            {
+                var items = KeyValueList.Parse(value, "backend");
+                var id = items.FirstOrDefault(kv => kv.Key == "id").Value ?? throw new QemuOptionException($"{arg}: Parameter 'id' is missing");
+                Chardevs[id] = items;
+                break;
+            }
+
+            case "mon":
+                Monitors.Add(KeyValueList.Parse(value, "chardev"));
+                break;
+            case "qmp":
+                Qmp.Add(KeyValueList.Parse(value, "endpoint"));
+                break;
+            case "drive":
+                Drives.Add(KeyValueList.Parse(value, "file"));
+                break;
+            case "blockdev":
+                Blockdevs.Add(KeyValueList.Parse(value, "driver"));
+                break;
+            case "device":
+                Devices.Add(KeyValueList.Parse(value, "driver"));
+                break;
+            case "global":
+            {
+                var eq = value.IndexOf('=');
+                Globals[eq > 0 ? value[..eq] : value] = eq > 0 ? value[(eq + 1)..] : string.Empty;
+                break;
+            }
+
+            case "cdrom":
+                Drives.Add([new("file", value), new("media", "cdrom"), new("index", "2")]);
+                break;
+            case "hda" or "hdb" or "fda" or "fdb":
+                Drives.Add([new("file", value), new("if", name[0] == 'f' ? "floppy" : "ide"), new("index", name[2] == 'a' ? "0" : "1")]);
+                break;
+            case "boot":
+                BootOrder = KeyValueList.Parse(value, "order").FirstOrDefault(kv => kv.Key == "order").Value ?? BootOrder;
+                break;
+            default:
+                // Presentation and tracing options: accepted, nothing to do.
+                break;
+        }
+    }
+
+    private static int ParseMemory(string arg, string text)
+    {
+        var suffix = char.ToUpperInvariant(text[^1]);
+        var digits = char.IsAsciiLetter(suffix) ? text[..^1] : text;
+        long multiplier = suffix switch
+        {
+            'K' => 1 << 10,
+            'G' => 1L << 30,
+            _ => 1 << 20,
+        };
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            || value * multiplier < 1 << 20 || value * multiplier > int.MaxValue)
+        {
+            throw new QemuOptionException($"{arg}: invalid RAM size '{text}' (1M to 2G)");
+        }
+
+        return (int)(value * multiplier);
+    }
+}

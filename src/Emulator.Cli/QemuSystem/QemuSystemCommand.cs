@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Emulator.Block;
+using Emulator.Block.Backend;
+using Emulator.Cli.Boot;
+using Emulator.Firmware;
+using Emulator.Machine.Loop;
+using Emulator.Monitor;
+using Emulator.Monitor.Commands;
+using Emulator.Monitor.Machine;
+using Emulator.Monitor.Qmp;
+using Emulator.Monitor.Qtest;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Emulator.Cli.QemuSystem;
+
+/// <summary>
+/// <c>emu system …</c>, which the build's <c>bin/emu-system-x86_64</c> launcher runs: the QEMU option
+/// forms device-model suites use (-machine pc, -m, -accel, -qtest, -chardev/-mon, -qmp, -drive,
+/// -blockdev, -device, -global, -cdrom/-fda/-hda, -boot, -S, -nodefaults, -nographic …). With
+/// -accel qtest the CPU does not run and time moves only through qtest. Nothing is written to stdout
+/// in qtest mode. SIGTERM exits with status 0 after flushing every drive. Errors are one line,
+/// "emu-system-x86_64: …", and exit status 1.
+/// </summary>
+internal static class QemuSystemCommand
+{
+    private const string Prefix = "emu-system-x86_64";
+
+    private static readonly string[] IntegerKeys = ["size", "offset", "errno", "sector", "latency-ns", "align", "max-transfer"];
+
+    private static readonly string[] BooleanKeys = ["read-only", "read-zeroes", "once", "immediately", "auto-read-only", "force-share", "direct", "no-flush"];
+
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            return RunChecked(QemuOptions.Parse(args), output);
+        }
+        catch (QemuOptionException e)
+        {
+            error.WriteLine($"{Prefix}: {e.Message}");
+            return 1;
+        }
+        catch (BlockOperationException e)
+        {
+            error.WriteLine($"{Prefix}: {e.Message}");
+            return 1;
+        }
+        catch (QmpException e)
+        {
+            error.WriteLine($"{Prefix}: {e.Message}");
+            return 1;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            error.WriteLine($"{Prefix}: socket: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int RunChecked(QemuOptions options, TextWriter output)
+    {
+        if (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal))
+        {
+            throw new QemuOptionException($"-machine {options.Machine}: unsupported machine type (this emulator builds 'pc')");
+        }
+
+        var accelerator = options.Accelerators.Count == 0 ? "tcg" : options.Accelerators.FirstOrDefault(a => a is "tcg" or "qtest")
+            ?? throw new QemuOptionException("-accel: no accelerator found (kvm is not available; use tcg or qtest)");
+        var qtestMode = options.Qtest is not null;
+        var machine = new PcMachine(new PcMachineOptions
+        {
+            RamSize = options.MemoryBytes,
+            RunCpu = accelerator != "qtest",
+            SerialOutput = b =>
+            {
+                if (options.NoGraphic && !qtestMode)
+                {
+                    output.Write((char)b);
+                    output.Flush();
+                }
+            },
+        });
+        // Signals first: a harness may send SIGTERM as soon as either socket answers.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            machine.Post(() => machine.Exit(0));
+        });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            context.Cancel = true;
+            machine.Post(() => machine.Exit(0));
+        });
+        using var services = new ServiceCollection()
+            .AddBlockLayer()
+            .AddStandardBlockDrivers()
+            .AddMonitor()
+            .AddSingleton(machine)
+            .AddSingleton<IMachineControl, MachineControl>()
+            .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
+            .BuildServiceProvider();
+        var layer = services.GetRequiredService<BlockLayer>();
+        layer.RunControl = new BlockVmRunControl(machine);
+
+        foreach (var device in options.Devices)
+        {
+            var driver = device.FirstOrDefault(kv => kv.Key == "driver").Value ?? "";
+            throw new QemuOptionException($"-device {driver}: '{driver}' is not a valid device model name");
+        }
+
+        OpenDrives(layer, options);
+        AddBlockdevs(services, layer, options);
+        machine.AddLoopSource(new BlockLoopSource(layer));
+        PcFirmware.Install(machine);
+        machine.Start();
+        if (options.StartPaused)
+        {
+            machine.RequestPause();
+        }
+
+        services.GetRequiredService<IMachineControl>();
+        StartMonitors(services, options);
+        using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, services.GetRequiredService<IMonitorExecutor>(), endpoint) : null;
+        machine.Run(new RunLimits());
+        foreach (var backend in layer.Backends)
+        {
+            backend.Flush();
+        }
+
+        return machine.ExitStatus ?? 0;
+    }
+
+    private static void OpenDrives(BlockLayer layer, QemuOptions options)
+    {
+        var used = new HashSet<(string, int)>();
+        foreach (var items in options.Drives)
+        {
+            var drive = QemuDrive.Parse(items);
+            var index = drive.Get("index") is { } i && int.TryParse(i, out var n) ? n : Enumerable.Range(0, 64).First(x => !used.Contains((drive.Interface, x)));
+            used.Add((drive.Interface, index));
+            if (drive.Interface != "none")
+            {
+                throw new QemuOptionException($"-drive if={drive.Interface}: no {drive.Interface} controller model exists yet; use if=none with -blockdev/-drive and query it over QMP");
+            }
+
+            var name = drive.Id ?? throw new QemuOptionException("-drive if=none: Parameter 'id' is missing");
+            if (drive.Get("snapshot") is { } snapshot && KeyValueList.IsOn("-drive", "snapshot", snapshot))
+            {
+                throw new QemuOptionException("-drive snapshot=on: not available yet (it needs a temporary qcow2 overlay)");
+            }
+
+            var root = drive.RootOptions(out var plainFile);
+            if (plainFile is not null)
+            {
+                layer.OpenImage(drive.BackendOptions(name), plainFile, null, drive.Direct ? Block.Drivers.File.FileCacheMode.None : Block.Drivers.File.FileCacheMode.Writeback);
+            }
+            else
+            {
+                layer.CreateBackend(drive.BackendOptions(name), root);
+            }
+        }
+    }
+
+    /// <summary>-blockdev: QEMU's dotted keys become the same JSON blockdev-add takes, typed as its schema types them.</summary>
+    private static void AddBlockdevs(IServiceProvider services, BlockLayer layer, QemuOptions options)
+    {
+        var parser = services.GetRequiredService<BlockdevOptionsParser>();
+        foreach (var items in options.Blockdevs)
+        {
+            var json = new JsonObject();
+            foreach (var (key, value) in items)
+            {
+                var path = key.Split('.');
+                var target = json;
+                foreach (var part in path[..^1])
+                {
+                    target = target[part] as JsonObject ?? (JsonObject)(target[part] = new JsonObject());
+                }
+
+                var leaf = path[^1];
+                target[leaf] = IntegerKeys.Contains(leaf) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number
+                    : BooleanKeys.Contains(leaf) ? KeyValueList.IsOn("-blockdev", key, value)
+                    : (JsonNode)value;
+            }
+
+            layer.AddNode(parser.Parse(json));
+        }
+    }
+
+    private static void StartMonitors(IServiceProvider services, QemuOptions options)
+    {
+        var server = services.GetRequiredService<QmpServer>();
+        foreach (var mon in options.Monitors)
+        {
+            var id = mon.FirstOrDefault(kv => kv.Key == "chardev").Value;
+            if (mon.FirstOrDefault(kv => kv.Key == "mode").Value is { } mode && mode != "control")
+            {
+                throw new QemuOptionException($"-mon mode={mode}: only mode=control (QMP) is served");
+            }
+
+            if (id is null || !options.Chardevs.TryGetValue(id, out var chardev))
+            {
+                throw new QemuOptionException($"-mon: chardev '{id}' not found");
+            }
+
+            var path = chardev.FirstOrDefault(kv => kv.Key == "path").Value ?? throw new QemuOptionException($"-chardev {id}: only socket,path=… is supported");
+            Serve(server, $"unix:{path}", IsServer(chardev));
+        }
+
+        foreach (var qmp in options.Qmp)
+        {
+            Serve(server, qmp.First().Value, IsServer(qmp));
+        }
+    }
+
+    private static bool IsServer(List<KeyValuePair<string, string>> items) =>
+        items.FirstOrDefault(kv => kv.Key == "server").Value is { } server && KeyValueList.IsOn("-chardev", "server", server);
+
+    private static void Serve(QmpServer server, string endpoint, bool listen)
+    {
+        if (endpoint.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            var path = endpoint["unix:".Length..];
+            if (listen)
+            {
+                server.ListenUnix(path);
+            }
+            else
+            {
+                server.ConnectUnix(path);
+            }
+
+            return;
+        }
+
+        if (endpoint.StartsWith("tcp:", StringComparison.Ordinal) && listen)
+        {
+            var hostPort = endpoint["tcp:".Length..];
+            var colon = hostPort.LastIndexOf(':');
+            var host = hostPort[..colon] is "" or "localhost" ? "127.0.0.1" : hostPort[..colon];
+            if (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address) && ushort.TryParse(hostPort[(colon + 1)..], out var port))
+            {
+                server.ListenTcp(new IPEndPoint(address, port));
+                return;
+            }
+        }
+
+        throw new QemuOptionException($"-qmp {endpoint}: use unix:PATH or tcp:127.0.0.1:PORT,server=on");
+    }
+
+    private static QtestServer StartQtest(PcMachine machine, IMonitorExecutor executor, string endpoint)
+    {
+        var items = KeyValueList.Parse(endpoint, "endpoint");
+        var target = items.First().Value;
+        if (!target.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            throw new QemuOptionException($"-qtest {target}: only unix:PATH is supported");
+        }
+
+        var qtest = new QtestServer(machine, executor);
+        if (IsServer(items))
+        {
+            qtest.ListenUnix(target["unix:".Length..]);
+        }
+        else
+        {
+            qtest.ConnectUnix(target["unix:".Length..]);
+        }
+
+        return qtest;
+    }
+}

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Emulator.Cli.Tests.QemuSystem;
+
+/// <summary>
+/// bin/emu-system-x86_64 started the way libqtest starts QEMU: the test listens on a qtest and a QMP
+/// socket, the emulator connects to both, and the test drives the machine through them.
+/// </summary>
+public class LauncherTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("emu-launcher-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private static string Launcher()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Emulator.Storage.sln")))
+            {
+                return Path.Combine(dir.FullName, "bin", "emu-system-x86_64");
+            }
+        }
+
+        throw new FileNotFoundException("repository root not found above the test assembly");
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(Launcher())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    private Socket Listen(string name)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(Path.Combine(_dir, name)));
+        socket.Listen(1);
+        return socket;
+    }
+
+    [Test]
+    public void Libqtest_QtestAndQmp_DriveMachineThenQuit()
+    {
+        using var qtestListener = Listen("qtest.sock");
+        using var qmpListener = Listen("qmp.sock");
+        using var process = Start(
+            "-qtest", $"unix:{_dir}/qtest.sock", "-qtest-log", "/dev/null",
+            "-chardev", $"socket,path={_dir}/qmp.sock,id=char0", "-mon", "chardev=char0,mode=control",
+            "-display", "none", "-audio", "none", "-machine", "pc", "-accel", "qtest");
+        qtestListener.ReceiveTimeout = 30_000;
+        using var qtestSocket = qtestListener.Accept();
+        using var qmpSocket = qmpListener.Accept();
+        using var qtest = new LineChannel(qtestSocket);
+        using var qmp = new LineChannel(qmpSocket);
+
+        var greeting = qmp.ReadLine();
+        qmp.WriteLine("{\"execute\":\"qmp_capabilities\"}");
+        var negotiated = qmp.ReadLine();
+        var endianness = qtest.Command("endianness");
+        qtest.Command("outw 0x510 0x0000");
+        var signature = qtest.Command("inb 0x511");
+        var step = qtest.Command("clock_step 1000000");
+        qmp.WriteLine("{\"execute\":\"query-status\"}");
+        var status = (JsonObject)JsonNode.Parse(qmp.ReadLine())!;
+        qmp.WriteLine("{\"execute\":\"quit\"}");
+        var exited = process.WaitForExit(30_000);
+        var stdout = process.StandardOutput.ReadToEnd();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(greeting, Does.Contain("\"QMP\""));
+            Assert.That(negotiated, Does.Contain("\"return\""));
+            Assert.That(endianness, Is.EqualTo("OK little"));
+            Assert.That(signature, Is.EqualTo("OK 0x0051"), "'Q' of QEMU");
+            Assert.That(step, Is.EqualTo("OK 1000000"));
+            Assert.That((bool?)status["return"]?["running"], Is.True);
+            Assert.That(exited, Is.True);
+            Assert.That(process.ExitCode, Is.Zero);
+            Assert.That(stdout, Is.Empty, "nothing on stdout in qtest mode");
+        });
+    }
+
+    [Test]
+    public void Sigterm_ExitsZero()
+    {
+        using var qtestListener = Listen("qtest.sock");
+        using var process = Start("-qtest", $"unix:{_dir}/qtest.sock", "-accel", "qtest", "-display", "none");
+        using var qtestSocket = qtestListener.Accept();
+        using var qtest = new LineChannel(qtestSocket);
+        qtest.Command("endianness");
+
+        Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        var exited = process.WaitForExit(30_000);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exited, Is.True);
+            Assert.That(process.ExitCode, Is.Zero);
+        });
+    }
+
+    [TestCase("-foo", "emu-system-x86_64: -foo: invalid option")]
+    [TestCase("-machine q35", "emu-system-x86_64: -machine q35: unsupported machine type (this emulator builds 'pc')")]
+    [TestCase("-accel kvm", "emu-system-x86_64: -accel: no accelerator found (kvm is not available; use tcg or qtest)")]
+    [TestCase("-device ide-hd,drive=d0", "emu-system-x86_64: -device ide-hd: 'ide-hd' is not a valid device model name")]
+    [TestCase("-drive file=/nonexistent/x.img,if=none,id=d0,format=raw", "emu-system-x86_64: Could not open '/nonexistent/x.img': No such file or directory")]
+    public void BadCommandLine_OneLineErrorStatus1(string args, string message)
+    {
+        using var process = Start(args.Split(' '));
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit(30_000);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(process.ExitCode, Is.EqualTo(1));
+            Assert.That(error.TrimEnd(), Is.EqualTo(message));
+        });
+    }
+
+    private sealed class LineChannel : IDisposable
+    {
+        private readonly NetworkStream _stream;
+        private readonly StreamReader _reader;
+
+        public LineChannel(Socket socket)
+        {
+            _stream = new NetworkStream(socket) { ReadTimeout = 30_000 };
+            _reader = new StreamReader(_stream, Encoding.UTF8);
+        }
+
+        public string ReadLine() => _reader.ReadLine() ?? throw new IOException("closed");
+
+        public void WriteLine(string line) => _stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+
+        public string Command(string line)
+        {
+            WriteLine(line);
+            return ReadLine();
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _stream.Dispose();
+        }
+    }
+}
