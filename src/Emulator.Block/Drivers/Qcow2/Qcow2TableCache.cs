@@ -1,0 +1,143 @@
+using Emulator.Block.Backend;
+
+namespace Emulator.Block.Drivers.Qcow2;
+
+/// <summary>
+/// A least-recently-used cache of cluster-sized metadata tables (L2 tables, refcount blocks), keyed
+/// by host offset. Buffers are allocated once per slot and reused, so a lookup in steady state
+/// allocates nothing. Updates are written through to the file at once, in the order the caller
+/// makes them, which is what keeps the image consistent when the process dies (see
+/// <see cref="Qcow2Driver"/>). Not thread-safe: the driver's metadata lock guards it.
+/// </summary>
+internal sealed class Qcow2TableCache
+{
+    private readonly Qcow2Io _io;
+    private readonly int _tableSize;
+    private readonly long[] _offsets;
+    private readonly long[] _stamps;
+    private readonly byte[][] _tables;
+    private readonly Dictionary<long, int> _slots;
+    private long _clock;
+    private int _lastHit;
+
+    public Qcow2TableCache(Qcow2Io io, int tableSize, int capacity)
+    {
+        _io = io;
+        _tableSize = tableSize;
+        capacity = Math.Max(2, capacity);
+        _offsets = new long[capacity];
+        _stamps = new long[capacity];
+        _tables = new byte[capacity][];
+        _slots = new Dictionary<long, int>(capacity);
+        Array.Fill(_offsets, -1);
+    }
+
+    public int Capacity => _offsets.Length;
+
+    /// <summary>The table at <paramref name="offset"/>, read from the file when it is not cached.</summary>
+    public BlockError Get(long offset, out byte[] table)
+    {
+        var slot = Find(offset);
+        if (slot < 0)
+        {
+            slot = Victim();
+            var buffer = _tables[slot] ??= new byte[_tableSize];
+            Evict(_offsets[slot]);
+            var error = _io.Read(offset, buffer);
+            if (error != BlockError.None)
+            {
+                table = buffer;
+                return error;
+            }
+
+            Assign(slot, offset);
+        }
+
+        _stamps[slot] = ++_clock;
+        table = _tables[slot];
+        return BlockError.None;
+    }
+
+    /// <summary>Caches a table just created (all zero) without reading it; the caller writes it.</summary>
+    public byte[] Create(long offset)
+    {
+        var slot = Find(offset);
+        if (slot < 0)
+        {
+            slot = Victim();
+        }
+
+        var buffer = _tables[slot] ??= new byte[_tableSize];
+        Array.Clear(buffer);
+        Assign(slot, offset);
+        _stamps[slot] = ++_clock;
+        return buffer;
+    }
+
+    /// <summary>Writes <paramref name="length"/> bytes of the cached table at <paramref name="offset"/> from <paramref name="start"/> through to the file.</summary>
+    public BlockError WriteThrough(long offset, byte[] table, int start, int length) =>
+        _io.Write(offset + start, table.AsMemory(start, length));
+
+    /// <summary>Forgets a table (it was freed or rewritten elsewhere).</summary>
+    public void Evict(long offset)
+    {
+        var slot = Find(offset);
+        if (slot >= 0)
+        {
+            _slots.Remove(offset);
+            _offsets[slot] = -1;
+        }
+    }
+
+    public void Clear()
+    {
+        _slots.Clear();
+        Array.Fill(_offsets, -1);
+    }
+
+    private int Find(long offset)
+    {
+        if (_offsets[_lastHit] == offset)
+        {
+            return _lastHit;
+        }
+
+        if (_slots.TryGetValue(offset, out var slot))
+        {
+            _lastHit = slot;
+            return slot;
+        }
+
+        return -1;
+    }
+
+    private void Assign(int slot, long offset)
+    {
+        if (_offsets[slot] >= 0)
+        {
+            _slots.Remove(_offsets[slot]);
+        }
+
+        _offsets[slot] = offset;
+        _slots[offset] = slot;
+    }
+
+    private int Victim()
+    {
+        var victim = 0;
+        for (var i = 0; i < _offsets.Length; i++)
+        {
+            if (_offsets[i] < 0)
+            {
+                return i;
+            }
+
+            if (_stamps[i] < _stamps[victim])
+            {
+                victim = i;
+            }
+        }
+
+        return victim;
+    }
+}
