@@ -1,0 +1,173 @@
+using Emulator.Block.Backend;
+using Emulator.Block.Tests.Support;
+
+namespace Emulator.Block.Tests.Drivers.Qcow2;
+
+/// <summary>Images we create and write pass <c>qemu-img check</c> with no errors or leaks and read back byte-identical through qemu-img.</summary>
+public class Qcow2InteropWriteTests : Qcow2TestBase
+{
+    [SetUp]
+    public void RequireQemu() => QemuTools.Require();
+
+    [TestCase(3, 65536, 16)]
+    [TestCase(2, 65536, 16)]
+    [TestCase(3, 512, 16)]
+    [TestCase(2, 4096, 16)]
+    [TestCase(3, 2097152, 16)]
+    [TestCase(3, 4096, 1)]
+    [TestCase(3, 1024, 64)]
+    [TestCase(3, 8192, 4)]
+    public void Write_RandomRequests_QemuCheckCleanAndSameBytes(int version, int clusterSize, int refcountBits)
+    {
+        const int size = 8 << 20;
+        var image = Create("w.qcow2", size, clusterSize, version, refcountBits: refcountBits);
+        var expected = new byte[size];
+        var backend = Open(image);
+        var random = new Random(clusterSize + version);
+
+        for (var i = 0; i < 150; i++)
+        {
+            var length = random.Next(1, 3 * clusterSize);
+            length = Math.Min(length, 300_000);
+            var offset = random.NextInt64(0, size - length);
+            var data = Random(length, i);
+            Assert.That(backend.Write(offset, data), Is.EqualTo(BlockError.None));
+            data.CopyTo(expected, offset);
+        }
+
+        Assert.That(backend.WriteZeroes((size / 8) + 1000, size / 2), Is.EqualTo(BlockError.None));
+        Array.Clear(expected, (size / 8) + 1000, size / 2);
+        Assert.That(backend.Discard(size / 4, 4096), Is.EqualTo(BlockError.None));
+        AssertSameBytes(ReadAll(backend), expected);
+        backend.Unref();
+
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+        AssertSameBytes(QemuRawView(image), expected);
+    }
+
+    [Test]
+    public void Write_PartialClustersOverBacking_CopiesOnWrite()
+    {
+        var basePath = PathOf("base.raw");
+        var expected = Random(4 << 20, 3);
+        File.WriteAllBytes(basePath, expected);
+        var image = Create("top.qcow2", 4 << 20, backing: "base.raw", backingFormat: "raw");
+        var backend = Open(image);
+
+        foreach (var (offset, length) in new[] { (100L, 10), (70_000L, 65536), (3L << 20, 1000) })
+        {
+            var data = Random(length, (int)offset);
+            Assert.That(backend.Write(offset, data), Is.EqualTo(BlockError.None));
+            data.CopyTo(expected, offset);
+        }
+
+        AssertSameBytes(ReadAll(backend), expected);
+        backend.Unref();
+        Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
+        AssertSameBytes(QemuRawView(image), expected);
+    }
+
+    [Test]
+    public void Write_ZeroesAndDiscardOverBacking_ReadZeroes()
+    {
+        File.WriteAllBytes(PathOf("base.raw"), Random(1 << 20, 4));
+        var image = Create("top.qcow2", 1 << 20, backing: "base.raw", backingFormat: "raw");
+        var backend = Open(image);
+
+        Assert.That(backend.WriteZeroes(0, 65536, BlockRequestFlags.MayUnmap), Is.EqualTo(BlockError.None));
+        Assert.That(backend.Discard(65536, 65536), Is.EqualTo(BlockError.None));
+        backend.Unref();
+
+        Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
+        Assert.That(QemuRawView(image).AsSpan(0, 131072).ContainsAnyExcept((byte)0), Is.False);
+    }
+
+    [Test]
+    public void Write_WholeImageWithSmallClusters_GrowsRefcountTableAndStaysClean()
+    {
+        const int size = 24 << 20;
+        var image = Create("big.qcow2", size, clusterSize: 512);
+        var expected = Random(size, 9);
+        var backend = Open(image);
+
+        for (var offset = 0; offset < size; offset += 1 << 20)
+        {
+            Assert.That(backend.Write(offset, expected.AsMemory(offset, 1 << 20)), Is.EqualTo(BlockError.None));
+        }
+
+        backend.Unref();
+
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+        AssertSameBytes(QemuRawView(image), expected);
+    }
+
+    [Test]
+    public void Write_CompressedFlag_QemuReadsCompressedClusters()
+    {
+        const int size = 1 << 20;
+        var image = Create("c.qcow2", size, clusterSize: 4096);
+        var expected = new byte[size];
+        for (var i = 0; i < size; i++)
+        {
+            expected[i] = (byte)(i / 300 % 5);
+        }
+
+        var backend = Open(image);
+        Assert.That(backend.Write(0, expected, BlockRequestFlags.WriteCompressed), Is.EqualTo(BlockError.None));
+        backend.Unref();
+
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+        Assert.That(new FileInfo(image).Length, Is.LessThan(size / 4));
+        AssertSameBytes(QemuRawView(image), expected);
+    }
+
+    [Test]
+    public void Write_OverQemuCompressedClusters_ReplacesThemCleanly()
+    {
+        var source = PathOf("s.raw");
+        var expected = new byte[1 << 20];
+        File.WriteAllBytes(source, expected);
+        Array.Fill(expected, (byte)9, 0, 200_000);
+        File.WriteAllBytes(source, expected);
+        var image = PathOf("c.qcow2");
+        QemuTools.Img("convert", "-q", "-c", "-f", "raw", "-O", "qcow2", source, image);
+        var backend = Open(image);
+
+        var data = Random(5000, 1);
+        Assert.That(backend.Write(70_000, data), Is.EqualTo(BlockError.None));
+        data.CopyTo(expected, 70_000);
+        backend.Unref();
+
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+        AssertSameBytes(QemuRawView(image), expected);
+    }
+
+    [TestCase(3)]
+    [TestCase(2)]
+    public void Truncate_GrowPastL1AndShrink_QemuAgrees(int version)
+    {
+        var image = Create("r.qcow2", 1 << 20, clusterSize: 512, version: version);
+        var backend = Open(image);
+        Assert.That(backend.Write(0, Random(1 << 20, 5)), Is.EqualTo(BlockError.None));
+
+        Assert.That(backend.Truncate(64 << 20), Is.EqualTo(BlockError.None));
+        Assert.That(backend.Write((64 << 20) - 4096, Random(4096, 6)), Is.EqualTo(BlockError.None));
+        Assert.That(backend.Truncate(512 << 10), Is.EqualTo(BlockError.None));
+        var expected = ReadAll(backend);
+        backend.Unref();
+
+        Assert.That(QemuTools.Img("info", "--output=json", image), Does.Contain("\"virtual-size\": 524288"));
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+        AssertSameBytes(QemuRawView(image), expected);
+    }
+}
