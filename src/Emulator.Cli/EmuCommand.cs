@@ -13,6 +13,8 @@ internal static class EmuCommand
 
         switch (args[0])
         {
+            case "img":
+                return Img.ImgCommand.Run(args[1..], stdout, stderr);
             case "boot":
                 stdout.WriteLine("emu boot: the machine loop is not built yet; it would build a PC with 32 MiB of RAM and no drives.");
                 return 0;

@@ -154,6 +154,10 @@ public sealed class Qcow2Driver : BlockDriver
 
     public override ValueTask<BlockError> TruncateAsync(long length) => Done(Qcow2Resizer.Resize(this, length));
 
+    /// <summary>Checks the image's metadata (and repairs refcounts when <paramref name="repair"/> allows and the node is writable).</summary>
+    public Qcow2CheckResult Check(Qcow2RepairMode repair) =>
+        Qcow2Checker.Run(this, Node.ReadOnly ? Qcow2RepairMode.None : repair);
+
     /// <summary>The mapping of the guest cluster at <paramref name="guestOffset"/> (for <c>img map</c>).</summary>
     public BlockError GetMapping(long guestOffset, out Qcow2Mapping mapping)
     {
