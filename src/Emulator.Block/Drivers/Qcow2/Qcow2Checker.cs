@@ -122,7 +122,7 @@ internal sealed class Qcow2Checker
                 continue;
             }
 
-            if (refcount > 0)
+            if (refcount > 0 || _references[i] > 0)
             {
                 imageEnd = offset + _clusterSize;
             }
