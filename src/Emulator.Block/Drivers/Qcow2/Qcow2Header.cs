@@ -170,7 +170,7 @@ public sealed record Qcow2Header
         header.CheckFields();
         var extensions = ParseExtensions(data[..Math.Min(data.Length, clusterSize)], header);
         string? backing = null;
-        if (header.BackingFileOffset != 0)
+        if (header.BackingFileOffset != 0 && header.BackingFileSize != 0)
         {
             var start = (int)header.BackingFileOffset;
             backing = Encoding.UTF8.GetString(data.Slice(start, (int)header.BackingFileSize));
