@@ -34,13 +34,14 @@ public abstract class Qcow2TestBase
         return path;
     }
 
-    protected BlockBackend Open(string path, bool readOnly = false) =>
+    /// <summary>Opens a qcow2 backend; <paramref name="locking"/> off lets the test read the file while it is open.</summary>
+    protected BlockBackend Open(string path, bool readOnly = false, bool locking = true) =>
         H.Layer.CreateBackend(
             new BlockBackendOptions(),
-            new Qcow2NodeOptions(new FileNodeOptions(path) { ReadOnly = readOnly }) { ReadOnly = readOnly });
+            new Qcow2NodeOptions(new FileNodeOptions(path) { ReadOnly = readOnly, Locking = locking ? FileLockMode.On : FileLockMode.Off }) { ReadOnly = readOnly });
 
-    protected BlockDriverState OpenNode(string path, bool readOnly = false) =>
-        H.Layer.Graph.Open(new Qcow2NodeOptions(new FileNodeOptions(path) { ReadOnly = readOnly }) { ReadOnly = readOnly });
+    protected BlockDriverState OpenNode(string path, bool readOnly = false, bool locking = true) =>
+        H.Layer.Graph.Open(new Qcow2NodeOptions(new FileNodeOptions(path) { ReadOnly = readOnly, Locking = locking ? FileLockMode.On : FileLockMode.Off }) { ReadOnly = readOnly });
 
     protected static byte[] ReadAll(BlockBackend backend)
     {
