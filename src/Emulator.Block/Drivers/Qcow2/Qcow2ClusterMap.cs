@@ -88,6 +88,32 @@ internal sealed class Qcow2ClusterMap
         return Decode(entry, out mapping);
     }
 
+    /// <summary>The mapping when everything needed is already in memory and valid; false means "take the slow path" (which reports problems).</summary>
+    public bool TryLookupCached(long guestOffset, out Qcow2Mapping mapping)
+    {
+        mapping = Qcow2Mapping.Unallocated;
+        var l1Index = guestOffset >> (_clusterBits + _l2Bits);
+        if (l1Index >= _l1.Length)
+        {
+            return true;
+        }
+
+        var entry = _l1[l1Index];
+        var l2Offset = (long)(entry & Qcow2Entry.OffsetMask);
+        if ((entry & Qcow2Entry.L1Reserved) != 0 || (l2Offset & (ClusterSize - 1)) != 0)
+        {
+            return false;
+        }
+
+        if (l2Offset == 0)
+        {
+            return true;
+        }
+
+        return _l2Cache.TryGetCached(l2Offset, out var table)
+            && Describe(BinaryPrimitives.ReadUInt64BigEndian(table.AsSpan(L2Index(guestOffset) * 8)), out mapping) is null;
+    }
+
     /// <summary>The L2 table of a guest offset for an update, allocating and linking a new one when there is none.</summary>
     public BlockError PrepareL2(long guestOffset, out long l2Offset)
     {

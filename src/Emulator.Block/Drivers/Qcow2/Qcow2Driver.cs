@@ -139,6 +139,66 @@ public sealed class Qcow2Driver : BlockDriver
 
     public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => Done(Read(offset, buffer));
 
+    /// <summary>
+    /// A read inside one cluster whose L2 table is cached: served inline when the data is in the host
+    /// page cache (or is zeroes), so a cached read needs no hop to an I/O thread, as with raw images.
+    /// </summary>
+    public override bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error)
+    {
+        error = BlockError.None;
+        var inCluster = (int)(offset & _clusterMask);
+        if (inCluster + buffer.Length > Header.ClusterSize)
+        {
+            return false;
+        }
+
+        Qcow2Mapping mapping;
+        lock (_lock)
+        {
+            if (!_map.TryLookupCached(offset, out mapping))
+            {
+                return false;
+            }
+        }
+
+        switch (mapping.Kind)
+        {
+            case Qcow2ClusterKind.Normal:
+                return _io.File.TryReadNoWait(mapping.HostOffset + inCluster, buffer, out error);
+            case Qcow2ClusterKind.Zero:
+            case Qcow2ClusterKind.Unallocated when _backing is null:
+                buffer.Span.Clear();
+                return true;
+            case Qcow2ClusterKind.Unallocated when offset <= _backing!.Length - buffer.Length:
+                return _backing.TryReadNoWait(offset, buffer, out error);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>An in-place write (the cluster is allocated and owned alone) done inline when the host takes it without waiting.</summary>
+    public override bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
+    {
+        error = BlockError.None;
+        var inCluster = (int)(offset & _clusterMask);
+        if (inCluster + buffer.Length > Header.ClusterSize)
+        {
+            return false;
+        }
+
+        Qcow2Mapping mapping;
+        lock (_lock)
+        {
+            if (!_map.TryLookupCached(offset, out mapping))
+            {
+                return false;
+            }
+        }
+
+        return mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied
+            && _io.File.TryWriteNoWait(mapping.HostOffset + inCluster, buffer, out error);
+    }
+
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
     {
         var error = Qcow2Writer.Write(this, offset, buffer, flags);

@@ -58,6 +58,21 @@ internal sealed class Qcow2TableCache
         return BlockError.None;
     }
 
+    /// <summary>The table at <paramref name="offset"/> when it is cached; never reads the file.</summary>
+    public bool TryGetCached(long offset, out byte[] table)
+    {
+        var slot = Find(offset);
+        if (slot < 0)
+        {
+            table = [];
+            return false;
+        }
+
+        _stamps[slot] = ++_clock;
+        table = _tables[slot];
+        return true;
+    }
+
     /// <summary>Caches a table just created (all zero) without reading it; the caller writes it.</summary>
     public byte[] Create(long offset)
     {
