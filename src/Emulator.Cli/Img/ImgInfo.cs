@@ -70,6 +70,30 @@ internal static class ImgInfo
         var qcow2 = node.Driver as Qcow2Driver;
         var file = FileName(node, given);
         writer.WriteStartObject();
+        if (qcow2 is not null && qcow2.Snapshots.Count > 0)
+        {
+            writer.WriteStartArray("snapshots");
+            foreach (var snapshot in qcow2.Snapshots)
+            {
+                writer.WriteStartObject();
+                if (snapshot.Icount is { } icount)
+                {
+                    writer.WriteNumber("icount", icount);
+                }
+
+                writer.WriteNumber("vm-clock-nsec", snapshot.VmClockNanoseconds % 1_000_000_000);
+                writer.WriteString("name", snapshot.Name);
+                writer.WriteNumber("date-sec", snapshot.DateSeconds);
+                writer.WriteNumber("date-nsec", snapshot.DateNanoseconds);
+                writer.WriteNumber("vm-clock-sec", snapshot.VmClockNanoseconds / 1_000_000_000);
+                writer.WriteString("id", snapshot.Id);
+                writer.WriteNumber("vm-state-size", snapshot.VmStateSize);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         if (qcow2?.Header.BackingFormat is { } backingFormat)
         {
             writer.WriteString("backing-filename-format", backingFormat);
@@ -91,25 +115,6 @@ internal static class ImgInfo
             {
                 writer.WriteString("full-backing-filename", qcow2.BackingNode?.Driver.Filename ?? backing);
                 writer.WriteString("backing-filename", backing);
-            }
-
-            if (qcow2.Snapshots.Count > 0)
-            {
-                writer.WriteStartArray("snapshots");
-                foreach (var snapshot in qcow2.Snapshots)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteNumber("vm-clock-nsec", snapshot.VmClockNanoseconds % 1_000_000_000);
-                    writer.WriteString("name", snapshot.Name);
-                    writer.WriteNumber("date-sec", snapshot.DateSeconds);
-                    writer.WriteNumber("date-nsec", snapshot.DateNanoseconds);
-                    writer.WriteNumber("vm-clock-sec", snapshot.VmClockNanoseconds / 1_000_000_000);
-                    writer.WriteString("id", snapshot.Id);
-                    writer.WriteNumber("vm-state-size", snapshot.VmStateSize);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
             }
         }
 
@@ -175,7 +180,7 @@ internal static class ImgInfo
                 var clock = TimeSpan.FromTicks((long)(s.VmClockNanoseconds / 100));
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{s.Id,-9} {s.Name,-17} {ImgSize.Format((long)s.VmStateSize),7} {date} {(int)clock.TotalHours:00}:{clock.Minutes:00}:{clock.Seconds:00}.{clock.Milliseconds:000}"));
+                    $"{s.Id,-9} {s.Name,-17} {ImgSize.Format((long)s.VmStateSize),7} {date} {(int)clock.TotalHours:00}:{clock.Minutes:00}:{clock.Seconds:00}.{clock.Milliseconds:000}{(s.Icount is { } icount ? $" {icount,10}" : string.Empty)}"));
             }
         }
 

@@ -34,6 +34,18 @@ public class ImgInteropTests : ImgTestBase
     }
 
     [Test]
+    public void Info_ImageWithInternalSnapshot_TextAndJsonEqualQemu()
+    {
+        var image = PathOf("s.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", image, "1M");
+        QemuTools.Io(image, "write 0 64k");
+        QemuTools.Img("snapshot", "-c", "snap1", image);
+
+        Assert.That(EmuOk("info", image), Is.EqualTo(QemuTools.Img("info", image)));
+        Assert.That(EmuOk("info", "--output=json", image), Is.EqualTo(QemuTools.Img("info", "--output=json", image)));
+    }
+
+    [Test]
     public void Info_BackingChain_ListsEveryImage()
     {
         QemuTools.Img("create", "-q", "-f", "qcow2", PathOf("a.qcow2"), "1M");

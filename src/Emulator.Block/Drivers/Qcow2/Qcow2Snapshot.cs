@@ -15,6 +15,7 @@ public sealed record Qcow2Snapshot(
     ulong VmClockNanoseconds,
     ulong VmStateSize,
     ulong? DiskSize,
+    ulong? Icount,
     int EntryLength)
 {
     private const int FixedLength = 40;
@@ -61,6 +62,12 @@ public sealed record Qcow2Snapshot(
                 diskSize = BinaryPrimitives.ReadUInt64BigEndian(extra[8..]);
             }
 
+            ulong? icount = null;
+            if (extra.Length >= 24 && BinaryPrimitives.ReadUInt64BigEndian(extra[16..]) != ulong.MaxValue)
+            {
+                icount = BinaryPrimitives.ReadUInt64BigEndian(extra[16..]);
+            }
+
             var idStart = FixedLength + (int)extraLength;
             snapshots.Add(new Qcow2Snapshot(
                 l1Offset,
@@ -72,6 +79,7 @@ public sealed record Qcow2Snapshot(
                 BinaryPrimitives.ReadUInt64BigEndian(entry[24..]),
                 vmStateSize,
                 diskSize,
+                icount,
                 (int)((length + 7) & ~7L)));
             position += (int)((length + 7) & ~7L);
         }
