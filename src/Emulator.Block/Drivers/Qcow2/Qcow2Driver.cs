@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Emulator.Block.Backend;
 using Emulator.Block.Graph;
-using Emulator.Block.Memory;
 
 namespace Emulator.Block.Drivers.Qcow2;
 
@@ -137,44 +136,11 @@ public sealed class Qcow2Driver : BlockDriver
 
     internal Lock MetadataLock => _lock;
 
-    public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => Done(Read(offset, buffer));
+    public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => Done(Qcow2Reader.Read(this, offset, buffer));
 
-    /// <summary>
-    /// A read inside one cluster whose L2 table is cached: served inline when the data is in the host
-    /// page cache (or is zeroes), so a cached read needs no hop to an I/O thread, as with raw images.
-    /// </summary>
-    public override bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error)
-    {
-        error = BlockError.None;
-        var inCluster = (int)(offset & _clusterMask);
-        if (inCluster + buffer.Length > Header.ClusterSize)
-        {
-            return false;
-        }
-
-        Qcow2Mapping mapping;
-        lock (_lock)
-        {
-            if (!_map.TryLookupCached(offset, out mapping))
-            {
-                return false;
-            }
-        }
-
-        switch (mapping.Kind)
-        {
-            case Qcow2ClusterKind.Normal:
-                return _io.File.TryReadNoWait(mapping.HostOffset + inCluster, buffer, out error);
-            case Qcow2ClusterKind.Zero:
-            case Qcow2ClusterKind.Unallocated when _backing is null:
-                buffer.Span.Clear();
-                return true;
-            case Qcow2ClusterKind.Unallocated when offset <= _backing!.Length - buffer.Length:
-                return _backing.TryReadNoWait(offset, buffer, out error);
-            default:
-                return false;
-        }
-    }
+    /// <summary>A read inside one cluster whose L2 table is cached, served inline from the host page cache (see <see cref="Qcow2Reader"/>).</summary>
+    public override bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error) =>
+        Qcow2Reader.TryReadNoWait(this, offset, buffer, out error);
 
     /// <summary>An in-place write (the cluster is allocated and owned alone) done inline when the host takes it without waiting.</summary>
     public override bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
@@ -401,81 +367,5 @@ public sealed class Qcow2Driver : BlockDriver
         return Qcow2Layout.Overlaps(offset, length, _refcounts.TableOffset, (long)_refcounts.TableClusters << _clusterBits)
             ? "overlaps the refcount table"
             : null;
-    }
-
-    private BlockError Read(long offset, Memory<byte> buffer)
-    {
-        while (buffer.Length > 0)
-        {
-            var inCluster = (int)(offset & _clusterMask);
-            var chunk = (int)Math.Min(buffer.Length, Header.ClusterSize - inCluster);
-            Qcow2Mapping mapping;
-            BlockError error;
-            lock (_lock)
-            {
-                error = _map.Lookup(offset, out mapping);
-
-                // Contiguous host clusters are read in one request.
-                while (error == BlockError.None && mapping.Kind == Qcow2ClusterKind.Normal && chunk < buffer.Length)
-                {
-                    error = _map.Lookup(offset + chunk, out var next);
-                    if (error != BlockError.None || next.Kind != Qcow2ClusterKind.Normal || next.HostOffset != mapping.HostOffset + inCluster + chunk)
-                    {
-                        error = BlockError.None;
-                        break;
-                    }
-
-                    chunk += (int)Math.Min(buffer.Length - chunk, Header.ClusterSize);
-                }
-            }
-
-            if (error != BlockError.None)
-            {
-                return error;
-            }
-
-            var part = buffer[..chunk];
-            error = mapping.Kind switch
-            {
-                Qcow2ClusterKind.Normal => _io.Read(mapping.HostOffset + inCluster, part),
-                Qcow2ClusterKind.Unallocated => ReadBacking(offset, part.Span, part),
-                Qcow2ClusterKind.Compressed => ReadCompressedPart(mapping, inCluster, part.Span),
-                _ => Clear(part.Span),
-            };
-            if (error != BlockError.None)
-            {
-                return error;
-            }
-
-            offset += chunk;
-            buffer = buffer[chunk..];
-        }
-
-        return BlockError.None;
-    }
-
-    private BlockError ReadCompressedPart(Qcow2Mapping mapping, int inCluster, Span<byte> destination)
-    {
-        var cluster = AlignedBufferPool.Shared.Rent(Header.ClusterSize);
-        try
-        {
-            var error = ReadCompressed(mapping, cluster.Span[..Header.ClusterSize]);
-            if (error == BlockError.None)
-            {
-                cluster.Span.Slice(inCluster, destination.Length).CopyTo(destination);
-            }
-
-            return error;
-        }
-        finally
-        {
-            AlignedBufferPool.Shared.Return(cluster);
-        }
-    }
-
-    private static BlockError Clear(Span<byte> span)
-    {
-        span.Clear();
-        return BlockError.None;
     }
 }
