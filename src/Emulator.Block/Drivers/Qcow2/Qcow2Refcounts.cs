@@ -12,6 +12,8 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 internal sealed class Qcow2Refcounts
 {
+    private const long MaxSkippedBytes = 1L << 30;
+
     private readonly Qcow2Io _io;
     private readonly Qcow2TableCache _blocks;
     private readonly Func<string, BlockError> _corrupt;
@@ -98,11 +100,35 @@ internal sealed class Qcow2Refcounts
         return error;
     }
 
-    /// <summary>Allocates <paramref name="count"/> contiguous clusters at the end of the image, each with refcount 1 on disk before this returns.</summary>
+    /// <summary>
+    /// Allocates <paramref name="count"/> contiguous clusters at the end of the image, each with
+    /// refcount 1 on disk before this returns. Clusters past the end of the file that already have a
+    /// refcount (an image another writer left that way) are skipped, never handed out twice.
+    /// </summary>
     public BlockError Allocate(int count, out long offset)
     {
         offset = NextFree;
-        NextFree += count * ClusterSize;
+        for (var i = 0; i < count; i++)
+        {
+            var error = Get(offset + (i * ClusterSize), out var refcount);
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+
+            if (refcount != 0)
+            {
+                offset += (i + 1) * ClusterSize;
+                i = -1;
+                if (offset - NextFree > MaxSkippedBytes)
+                {
+                    // A hostile refcount block full of counts must not turn one allocation into a long scan.
+                    return _corrupt($"Clusters past the end of the image at 0x{NextFree:x} have refcounts");
+                }
+            }
+        }
+
+        NextFree = offset + (count * ClusterSize);
         for (var i = 0; i < count; i++)
         {
             var error = Change(offset + (i * ClusterSize), 1);
