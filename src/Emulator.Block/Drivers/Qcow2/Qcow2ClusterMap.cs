@@ -125,8 +125,7 @@ internal sealed class Qcow2ClusterMap
 
         if (l2Offset != 0)
         {
-            // A shared L2 table (internal snapshots) would need copy-on-write of the table itself.
-            return copied ? BlockError.None : BlockError.Unsupported;
+            return copied ? BlockError.None : CopyL2(guestOffset >> (_clusterBits + _l2Bits), ref l2Offset);
         }
 
         error = _refcounts.Allocate(1, out l2Offset);
@@ -144,6 +143,34 @@ internal sealed class Qcow2ClusterMap
 
         var l1Index = guestOffset >> (_clusterBits + _l2Bits);
         return SetL1(l1Index, (ulong)l2Offset | Qcow2Entry.Copied);
+    }
+
+    /// <summary>
+    /// Copy-on-write of an L2 table shared with an internal snapshot: the copy is written, the L1
+    /// entry switched to it, then the shared table loses one reference. The data clusters keep their
+    /// refcounts (each L1 path still counts once) and entries without COPIED stay so, which makes
+    /// their next write copy the data cluster too.
+    /// </summary>
+    private BlockError CopyL2(long l1Index, ref long l2Offset)
+    {
+        var error = _l2Cache.Get(l2Offset, out var shared);
+        if (error != BlockError.None)
+        {
+            return error;
+        }
+
+        var copy = (byte[])shared.Clone();
+        error = _refcounts.Allocate(1, out var newOffset);
+        error = error == BlockError.None ? _io.Write(newOffset, copy) : error;
+        error = error == BlockError.None ? SetL1(l1Index, (ulong)newOffset | Qcow2Entry.Copied) : error;
+        error = error == BlockError.None ? _refcounts.Change(l2Offset, -1) : error;
+        if (error == BlockError.None)
+        {
+            copy.CopyTo(_l2Cache.Create(newOffset), 0);
+            l2Offset = newOffset;
+        }
+
+        return error;
     }
 
     /// <summary>Writes one L2 entry through to the file (the table must have been prepared).</summary>

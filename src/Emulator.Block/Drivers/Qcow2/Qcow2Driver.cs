@@ -21,8 +21,9 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// in-place data writes run outside it, concurrently. A cluster is never reused while the image is
 /// open, so a concurrent reader never sees a cluster change owner under it.
 /// </para>
-/// Limitations: internal snapshots are listed and can be opened read-only, but not created, applied
-/// or deleted, and images that have snapshots open read-only; metadata is written through at once
+/// Limitations: internal snapshots are listed, can be opened read-only and survive writes to the
+/// active image (shared L2 tables and clusters are copied on write), but cannot be created, applied
+/// or deleted here, and an image with snapshots cannot be resized (as in QEMU); metadata is written through at once
 /// (lazy refcounts only set the dirty bit, they do not defer refcount writes); extended L2 entries,
 /// external data files, encryption and zstd compression are refused at open.
 /// </summary>
@@ -61,10 +62,6 @@ public sealed class Qcow2Driver : BlockDriver
         }
 
         Snapshots = ReadSnapshots();
-        if (Snapshots.Count > 0 && !node.ReadOnly)
-        {
-            throw new BlockOperationException("Writing to qcow2 images with internal snapshots is not supported; open the image read-only");
-        }
 
         var l1Offset = (long)Header.L1TableOffset;
         var l1Size = Header.L1Size;

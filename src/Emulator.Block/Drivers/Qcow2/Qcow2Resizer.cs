@@ -17,6 +17,12 @@ internal static class Qcow2Resizer
             return BlockError.InvalidArgument;
         }
 
+        if (driver.Snapshots.Count > 0)
+        {
+            // QEMU refuses too: "Can't resize an image which has snapshots".
+            return BlockError.Unsupported;
+        }
+
         lock (driver.MetadataLock)
         {
             var old = driver.Length;

@@ -150,6 +150,37 @@ public class Qcow2InteropWriteTests : Qcow2TestBase
         AssertSameBytes(QemuRawView(image), expected);
     }
 
+    [Test]
+    public void Write_ImageWithInternalSnapshot_CopiesOnWriteAndSnapshotKeepsOldData()
+    {
+        var image = PathOf("snap.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", image, "2M");
+        QemuTools.Io(image, "write -P 0x01 0 1M");
+        QemuTools.Img("snapshot", "-c", "before", image);
+        var snapshotView = QemuRawView(image);
+        var backend = Open(image);
+        var expected = (byte[])snapshotView.Clone();
+
+        foreach (var (offset, length) in new[] { (100L, 10), (300_000L, 70_000), (1_500_000L, 4096) })
+        {
+            var data = Random(length, (int)offset);
+            Assert.That(backend.Write(offset, data), Is.EqualTo(BlockError.None));
+            data.CopyTo(expected, offset);
+        }
+
+        Assert.That(backend.WriteZeroes(8192, 8192), Is.EqualTo(BlockError.None));
+        Array.Clear(expected, 8192, 8192);
+        backend.Unref();
+
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+        AssertSameBytes(QemuRawView(image), expected);
+        var snapshotRaw = PathOf("snap.raw");
+        QemuTools.Img("convert", "-l", "before", "-O", "raw", image, snapshotRaw);
+        AssertSameBytes(File.ReadAllBytes(snapshotRaw), snapshotView);
+    }
+
     [TestCase(3)]
     [TestCase(2)]
     public void Truncate_GrowPastL1AndShrink_QemuAgrees(int version)
