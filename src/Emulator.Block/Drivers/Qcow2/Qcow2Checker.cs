@@ -45,6 +45,11 @@ internal sealed class Qcow2Checker
                 return result;
             }
 
+            if (driver.Refcounts.WriteBack() != BlockError.None)
+            {
+                return result with { CheckErrors = result.CheckErrors + 1 };
+            }
+
             var after = RunOnce(driver, Qcow2RepairMode.None);
             return after with
             {

@@ -134,8 +134,8 @@ internal sealed class Qcow2ClusterMap
             return error;
         }
 
-        var table = _l2Cache.Create(l2Offset);
-        error = _l2Cache.WriteThrough(l2Offset, table, 0, table.Length);
+        error = _l2Cache.Create(l2Offset, out var table);
+        error = error == BlockError.None ? _l2Cache.WriteThrough(l2Offset, table, 0, table.Length) : error;
         if (error != BlockError.None)
         {
             return error;
@@ -164,9 +164,15 @@ internal sealed class Qcow2ClusterMap
         error = error == BlockError.None ? _io.Write(newOffset, copy) : error;
         error = error == BlockError.None ? SetL1(l1Index, (ulong)newOffset | Qcow2Entry.Copied) : error;
         error = error == BlockError.None ? _refcounts.Change(l2Offset, -1) : error;
+        if (error != BlockError.None)
+        {
+            return error;
+        }
+
+        error = _l2Cache.Create(newOffset, out var cached);
         if (error == BlockError.None)
         {
-            copy.CopyTo(_l2Cache.Create(newOffset), 0);
+            copy.CopyTo(cached, 0);
             l2Offset = newOffset;
         }
 

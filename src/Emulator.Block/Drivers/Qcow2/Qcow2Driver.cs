@@ -15,6 +15,9 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// the backing node, the old compressed or shared cluster, or zeroes), and then links it. The order
 /// on disk is always: refcount, data, L2 entry, so a process killed at any point leaves at worst
 /// leaked clusters (which <c>check -r leaks</c> reclaims), never a reference to an uncounted cluster.
+/// With lazy refcounts the refcount step waits for the next flush instead, behind the dirty bit.
+/// Ordering is program order through the host page cache: it survives the process being killed;
+/// surviving a host power loss between flushes is not claimed.
 /// </para>
 /// <para>
 /// Threads: metadata (lookups, allocation, caches) is serialised by one lock; data reads and
@@ -23,9 +26,10 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </para>
 /// Limitations: internal snapshots are listed, can be opened read-only and survive writes to the
 /// active image (shared L2 tables and clusters are copied on write), but cannot be created, applied
-/// or deleted here, and an image with snapshots cannot be resized (as in QEMU); metadata is written through at once
-/// (lazy refcounts only set the dirty bit, they do not defer refcount writes); extended L2 entries,
-/// external data files, encryption and zstd compression are refused at open.
+/// or deleted here, and an image with snapshots cannot be resized (as in QEMU). L2 updates are
+/// written through at once; with lazy refcounts, refcount blocks are written at flush and close
+/// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
+/// Extended L2 entries, external data files, encryption and zstd compression are refused at open.
 /// </summary>
 public sealed class Qcow2Driver : BlockDriver
 {
@@ -168,7 +172,17 @@ public sealed class Qcow2Driver : BlockDriver
         return Done(error == BlockError.None && (flags & BlockRequestFlags.Fua) != 0 ? _io.Flush() : error);
     }
 
-    public override ValueTask<BlockError> FlushAsync() => Done(_io.Flush());
+    /// <summary>Writes refcount blocks held back by lazy refcounts, then flushes the file.</summary>
+    public override ValueTask<BlockError> FlushAsync()
+    {
+        BlockError error;
+        lock (_lock)
+        {
+            error = _refcounts.WriteBack();
+        }
+
+        return Done(error == BlockError.None ? _io.Flush() : error);
+    }
 
     public override ValueTask<BlockError> DiscardAsync(long offset, long length) => Done(Qcow2Writer.Zero(this, offset, length, discard: true, unmap: true));
 
@@ -194,9 +208,11 @@ public sealed class Qcow2Driver : BlockDriver
     {
         lock (_lock)
         {
-            if (_markedDirty && !_corrupt && _io.Flush() == BlockError.None)
+            // The dirty bit goes only after every held-back refcount is on disk.
+            if (_markedDirty && !_corrupt && _refcounts.WriteBack() == BlockError.None && _io.Flush() == BlockError.None
+                && WriteIncompatible(Header.Incompatible & ~Qcow2IncompatibleFeatures.Dirty) == BlockError.None)
             {
-                WriteIncompatible(Header.Incompatible & ~Qcow2IncompatibleFeatures.Dirty);
+                _io.Flush();
             }
         }
     }
@@ -213,7 +229,11 @@ public sealed class Qcow2Driver : BlockDriver
 
         _markedDirty = true;
         var error = WriteIncompatible(Header.Incompatible | Qcow2IncompatibleFeatures.Dirty);
-        return error == BlockError.None ? _io.Flush() : error;
+        error = error == BlockError.None ? _io.Flush() : error;
+
+        // From here on a crash leaves the dirty bit, so refcount updates may wait for the next flush.
+        _refcounts.Lazy = error == BlockError.None;
+        return error;
     }
 
     internal ref long CompressedTail => ref _compressedTail;

@@ -8,7 +8,8 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// the end of the image (freed clusters are not reused while the image is open), so a cluster a
 /// concurrent reader just looked up is never handed out again under it. Every update is written
 /// through in dependency order: a cluster's refcount is on disk before anything points at it, a new
-/// refcount block is complete before the table entry that links it. Called under the driver's lock.
+/// refcount block is complete before the table entry that links it; with <see cref="Lazy"/> on,
+/// refcount changes wait in the cache for the next flush. Called under the driver's lock.
 /// </summary>
 internal sealed class Qcow2Refcounts
 {
@@ -35,6 +36,12 @@ internal sealed class Qcow2Refcounts
         _corrupt = corrupt;
         NextFree = end;
     }
+
+    /// <summary>
+    /// Lazy refcounts: refcount changes stay in the cache until <see cref="WriteBack"/> (flush, close)
+    /// or eviction. Only set while the image's dirty bit is on disk, which makes the next writer rebuild them.
+    /// </summary>
+    public bool Lazy { get; set; }
 
     public long TableOffset { get; private set; }
 
@@ -183,12 +190,21 @@ internal sealed class Qcow2Refcounts
         return error != BlockError.None ? error : Store(blockOffset, block, cluster % _blockEntries, Math.Min(value, MaxRefcount));
     }
 
+    /// <summary>Writes refcount blocks changed in memory (lazy refcounts) to the file.</summary>
+    public BlockError WriteBack() => _blocks.WriteBack();
+
     /// <summary>Moves the end of the image forward past clusters something else already accounts for (after a check finds them in use).</summary>
     public void ReserveUpTo(long end) => NextFree = Math.Max(NextFree, (end + ClusterSize - 1) & ~(ClusterSize - 1));
 
     private BlockError Store(long blockOffset, byte[] block, long index, ulong value)
     {
         var (start, length) = Qcow2RefcountBlock.Set(block, _order, index, value);
+        if (Lazy)
+        {
+            _blocks.MarkDirty(blockOffset);
+            return BlockError.None;
+        }
+
         return _blocks.WriteThrough(blockOffset, block, start, length);
     }
 
@@ -215,9 +231,12 @@ internal sealed class Qcow2Refcounts
         BlockError error;
         if (selfIndex == index)
         {
-            var block = _blocks.Create(offset);
-            Qcow2RefcountBlock.Set(block, _order, (offset >> _clusterBits) % _blockEntries, 1);
-            error = _blocks.WriteThrough(offset, block, 0, block.Length);
+            error = _blocks.Create(offset, out var block);
+            if (error == BlockError.None)
+            {
+                Qcow2RefcountBlock.Set(block, _order, (offset >> _clusterBits) % _blockEntries, 1);
+                error = _blocks.WriteThrough(offset, block, 0, block.Length);
+            }
         }
         else
         {
@@ -230,8 +249,8 @@ internal sealed class Qcow2Refcounts
 
             if (error == BlockError.None)
             {
-                var block = _blocks.Create(offset);
-                error = _blocks.WriteThrough(offset, block, 0, block.Length);
+                error = _blocks.Create(offset, out var block);
+                error = error == BlockError.None ? _blocks.WriteThrough(offset, block, 0, block.Length) : error;
             }
         }
 

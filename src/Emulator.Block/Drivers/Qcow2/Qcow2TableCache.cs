@@ -17,6 +17,7 @@ internal sealed class Qcow2TableCache
     private readonly long[] _stamps;
     private readonly byte[][] _tables;
     private readonly Dictionary<long, int> _slots;
+    private readonly bool[] _dirty;
     private long _clock;
     private int _lastHit;
 
@@ -28,6 +29,7 @@ internal sealed class Qcow2TableCache
         _offsets = new long[capacity];
         _stamps = new long[capacity];
         _tables = new byte[capacity][];
+        _dirty = new bool[capacity];
         _slots = new Dictionary<long, int>(capacity);
         Array.Fill(_offsets, -1);
     }
@@ -40,10 +42,16 @@ internal sealed class Qcow2TableCache
         var slot = Find(offset);
         if (slot < 0)
         {
-            slot = Victim();
+            var error = Victim(out slot);
+            if (error != BlockError.None)
+            {
+                table = [];
+                return error;
+            }
+
             var buffer = _tables[slot] ??= new byte[_tableSize];
             Evict(_offsets[slot]);
-            var error = _io.Read(offset, buffer);
+            error = _io.Read(offset, buffer);
             if (error != BlockError.None)
             {
                 table = buffer;
@@ -74,20 +82,59 @@ internal sealed class Qcow2TableCache
     }
 
     /// <summary>Caches a table just created (all zero) without reading it; the caller writes it.</summary>
-    public byte[] Create(long offset)
+    public BlockError Create(long offset, out byte[] table)
     {
         var slot = Find(offset);
         if (slot < 0)
         {
-            slot = Victim();
+            var error = Victim(out slot);
+            if (error != BlockError.None)
+            {
+                table = [];
+                return error;
+            }
         }
 
         var buffer = _tables[slot] ??= new byte[_tableSize];
         Array.Clear(buffer);
         Assign(slot, offset);
+        _dirty[slot] = false;
         _stamps[slot] = ++_clock;
-        return buffer;
+        table = buffer;
+        return BlockError.None;
     }
+
+    /// <summary>Marks a cached table as changed in memory only (lazy refcounts): it is written back on eviction or <see cref="WriteBack"/>.</summary>
+    public void MarkDirty(long offset)
+    {
+        var slot = Find(offset);
+        if (slot >= 0)
+        {
+            _dirty[slot] = true;
+        }
+    }
+
+    /// <summary>Writes every table changed in memory back to the file.</summary>
+    public BlockError WriteBack()
+    {
+        for (var slot = 0; slot < _offsets.Length; slot++)
+        {
+            if (_dirty[slot] && _offsets[slot] >= 0)
+            {
+                var error = _io.Write(_offsets[slot], _tables[slot]);
+                if (error != BlockError.None)
+                {
+                    return error;
+                }
+
+                _dirty[slot] = false;
+            }
+        }
+
+        return BlockError.None;
+    }
+
+    public bool HasDirty => Array.IndexOf(_dirty, true) >= 0;
 
     /// <summary>Writes <paramref name="length"/> bytes of the cached table at <paramref name="offset"/> from <paramref name="start"/> through to the file.</summary>
     public BlockError WriteThrough(long offset, byte[] table, int start, int length) =>
@@ -101,6 +148,7 @@ internal sealed class Qcow2TableCache
         {
             _slots.Remove(offset);
             _offsets[slot] = -1;
+            _dirty[slot] = false;
         }
     }
 
@@ -137,14 +185,16 @@ internal sealed class Qcow2TableCache
         _slots[offset] = slot;
     }
 
-    private int Victim()
+    /// <summary>The slot to reuse: a free one, else the least recently used (written back first when it is dirty).</summary>
+    private BlockError Victim(out int victim)
     {
-        var victim = 0;
+        victim = 0;
         for (var i = 0; i < _offsets.Length; i++)
         {
             if (_offsets[i] < 0)
             {
-                return i;
+                victim = i;
+                return BlockError.None;
             }
 
             if (_stamps[i] < _stamps[victim])
@@ -153,6 +203,17 @@ internal sealed class Qcow2TableCache
             }
         }
 
-        return victim;
+        if (_dirty[victim])
+        {
+            var error = _io.Write(_offsets[victim], _tables[victim]);
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+
+            _dirty[victim] = false;
+        }
+
+        return BlockError.None;
     }
 }

@@ -101,6 +101,32 @@ public class Qcow2DriverTests : Qcow2TestBase
     }
 
     [Test]
+    public void LazyRefcounts_CrashBeforeFlush_NextOpenRebuildsRefcounts()
+    {
+        var image = PathOf("lazy.qcow2");
+        Qcow2Creator.Create(image, new Qcow2CreateOptions { Size = 4 << 20, ClusterSize = 4096, LazyRefcounts = true });
+        var backend = Open(image, locking: false);
+        var data = Random(1 << 20, 8);
+        backend.Write(100_000, data);
+
+        // What a killed process leaves: data and L2 tables on disk, refcount blocks still in memory.
+        var crashed = PathOf("crashed.qcow2");
+        File.Copy(image, crashed);
+        backend.Unref();
+        var readOnly = OpenNode(crashed, readOnly: true);
+        var stale = ((Qcow2Driver)readOnly.Driver).Check(Qcow2RepairMode.None);
+        H.Layer.Graph.Unref(readOnly);
+        var node = OpenNode(crashed);
+        var result = ((Qcow2Driver)node.Driver).Check(Qcow2RepairMode.None);
+        var actual = new byte[data.Length];
+        Wait(node.ReadAsync(100_000, actual));
+
+        Assert.That(stale.Corruptions, Is.GreaterThan(0), "refcounts were not held back");
+        Assert.That(result, Has.Property(nameof(Qcow2CheckResult.Corruptions)).Zero.And.Property(nameof(Qcow2CheckResult.Leaks)).Zero);
+        AssertSameBytes(actual, data);
+    }
+
+    [Test]
     public void CorruptBit_OpenReadOnly_Allowed()
     {
         var image = Create("c.qcow2", 1 << 20);
