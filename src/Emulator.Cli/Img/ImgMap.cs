@@ -7,8 +7,9 @@ namespace Emulator.Cli.Img;
 
 /// <summary>
 /// <c>emu img map [-f fmt] [--output=human|json] filename</c>: the allocation of every guest range,
-/// following the backing chain for clusters the top image does not allocate. Limitation: raw
-/// layers are reported as data throughout (qemu-img asks the host filesystem for holes).
+/// following the backing chain for clusters the top image does not allocate. Raw layers report
+/// the host file's data and holes (SEEK_DATA/SEEK_HOLE), as qemu-img does; a raw node's offset
+/// window is not taken into account.
 /// </summary>
 internal static class ImgMap
 {
@@ -85,7 +86,9 @@ internal static class ImgMap
         var file = node.Driver.Filename;
         if (node.Driver is not Qcow2Driver qcow2)
         {
-            return new ImgMapEntry(offset, length, depth, true, false, true, offset, file);
+            using var extents = new HostFileExtents(file);
+            var (data, run) = extents.At(offset, length);
+            return new ImgMapEntry(offset, run, depth, true, !data, data, offset, file);
         }
 
         var error = qcow2.GetMapping(offset, out var mapping);

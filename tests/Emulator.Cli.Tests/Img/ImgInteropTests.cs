@@ -169,6 +169,22 @@ public class ImgInteropTests : ImgTestBase
     }
 
     [Test]
+    public void Map_Qcow2OverSparseRawBacking_JsonEqualsQemu()
+    {
+        QemuTools.Img("create", "-q", "-f", "raw", PathOf("base.raw"), "1M");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", PathOf("t.qcow2"), "2M");
+        QemuTools.Io(PathOf("t.qcow2"), "write -P 1 0 4k", "write -P 2 512k 64k");
+        using (var stream = new FileStream(PathOf("base.raw"), FileMode.Open, FileAccess.Write))
+        {
+            stream.Position = 800 << 10;
+            stream.Write(new byte[8192].Select(_ => (byte)3).ToArray());
+        }
+
+        Assert.That(EmuOk("map", "--output=json", PathOf("t.qcow2")), Is.EqualTo(QemuTools.Img("map", "--output=json", PathOf("t.qcow2"))));
+        Assert.That(EmuOk("map", "--output=json", "-f", "raw", PathOf("base.raw")), Is.EqualTo(QemuTools.Img("map", "--output=json", "-f", "raw", PathOf("base.raw"))));
+    }
+
+    [Test]
     public void Compare_DifferentImages_Exit1WithQemuMessage()
     {
         QemuTools.Img("create", "-q", "-f", "qcow2", PathOf("a.qcow2"), "1M");
