@@ -118,7 +118,7 @@ internal static class ImgInfo
             }
         }
 
-        writer.WriteBoolean("dirty-flag", false);
+        writer.WriteBoolean("dirty-flag", qcow2 is not null && (qcow2.Header.Incompatible & Qcow2IncompatibleFeatures.Dirty) != 0);
         writer.WriteEndObject();
     }
 

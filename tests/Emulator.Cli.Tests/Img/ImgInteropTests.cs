@@ -46,6 +46,20 @@ public class ImgInteropTests : ImgTestBase
     }
 
     [Test]
+    public void Info_DirtyLazyImage_DirtyFlagLikeQemu()
+    {
+        var image = PathOf("d.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", image, "1M");
+        using (var stream = new FileStream(image, FileMode.Open, FileAccess.Write))
+        {
+            stream.Position = 72;
+            stream.Write([0, 0, 0, 0, 0, 0, 0, 1]);
+        }
+
+        Assert.That(EmuOk("info", "--output=json", image), Is.EqualTo(QemuTools.Img("info", "--output=json", image)).And.Contains("\"dirty-flag\": true"));
+    }
+
+    [Test]
     public void Info_BackingChain_ListsEveryImage()
     {
         QemuTools.Img("create", "-q", "-f", "qcow2", PathOf("a.qcow2"), "1M");
