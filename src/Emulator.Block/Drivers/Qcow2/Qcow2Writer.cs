@@ -32,7 +32,7 @@ internal static class Qcow2Writer
                     error = driver.Map.Lookup(offset, out mapping);
                     if (error == BlockError.None && !(mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied))
                     {
-                        error = Allocate(driver, offset - inCluster, inCluster, part.Span, mapping);
+                        error = Allocate(driver, offset - inCluster, inCluster, part, mapping);
                     }
                 }
 
@@ -121,7 +121,7 @@ internal static class Qcow2Writer
         }
     }
 
-    private static BlockError Allocate(Qcow2Driver driver, long clusterStart, int inCluster, ReadOnlySpan<byte> data, Qcow2Mapping old)
+    private static BlockError Allocate(Qcow2Driver driver, long clusterStart, int inCluster, ReadOnlyMemory<byte> data, Qcow2Mapping old)
     {
         var clusterSize = driver.ClusterSize;
         var l2Offset = 0L;
@@ -130,6 +130,19 @@ internal static class Qcow2Writer
         if (error != BlockError.None)
         {
             return error;
+        }
+
+        // A new cluster lies past the old end of the image and was never written, so it already reads
+        // as zeroes: when the rest of the cluster would be zeroes anyway only the data is written
+        // (a 4 KiB write into a 64 KiB cluster then writes 4 KiB, not 64).
+        var zeroSource = old.Kind == Qcow2ClusterKind.Zero
+            || (old.Kind == Qcow2ClusterKind.Unallocated && (driver.BackingNode is not { } backing || clusterStart >= backing.Length));
+        if (zeroSource && !(old.Kind == Qcow2ClusterKind.Zero && old.HostOffset != 0 && old.Copied))
+        {
+            error = driver.Refcounts.Allocate(1, out var fresh);
+            error = error == BlockError.None ? driver.Io.Write(fresh + inCluster, data) : error;
+            error = error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, (ulong)fresh | Qcow2Entry.Copied) : error;
+            return error == BlockError.None ? Release(driver, old) : error;
         }
 
         var buffer = AlignedBufferPool.Shared.Rent(clusterSize);
@@ -151,7 +164,7 @@ internal static class Qcow2Writer
                 }
             }
 
-            data.CopyTo(cluster.Span[inCluster..]);
+            data.Span.CopyTo(cluster.Span[inCluster..]);
 
             // A preallocated zero cluster the image owns alone is rewritten where it is.
             var reuse = old.Kind == Qcow2ClusterKind.Zero && old.HostOffset != 0 && old.Copied;
@@ -208,7 +221,7 @@ internal static class Qcow2Writer
         else
         {
             var zeroes = new byte[driver.ClusterSize];
-            return Allocate(driver, offset, 0, zeroes.AsSpan(0, (int)Math.Min(driver.ClusterSize, driver.Length - offset)), old);
+            return Allocate(driver, offset, 0, zeroes.AsMemory(0, (int)Math.Min(driver.ClusterSize, driver.Length - offset)), old);
         }
 
         var l2Offset = 0L;
