@@ -45,6 +45,11 @@ internal static class ImgCompare
             return ExitDifferent;
         }
 
+        if (first.Length != second.Length)
+        {
+            Say(stdout, quiet, "Warning: Image size mismatch!");
+        }
+
         var a = new byte[ChunkSize];
         var b = new byte[ChunkSize];
         for (var offset = 0L; offset < Math.Max(first.Length, second.Length); offset += ChunkSize)

@@ -212,6 +212,21 @@ public class ImgInteropTests : ImgTestBase
         Assert.That(ours.Output, Is.EqualTo(theirs.Output));
     }
 
+    [TestCase("")]
+    [TestCase("-s")]
+    public void Compare_DifferentSizes_OutputAndExitLikeQemu(string strict)
+    {
+        QemuTools.Img("create", "-q", "-f", "qcow2", PathOf("a.qcow2"), "1M");
+        QemuTools.Img("create", "-q", "-f", "qcow2", PathOf("b.qcow2"), "2M");
+        QemuTools.Io(PathOf("b.qcow2"), "write 1500k 4k");
+        string[] args = ["compare", .. strict.Length > 0 ? new[] { strict } : [], PathOf("a.qcow2"), PathOf("b.qcow2")];
+
+        var ours = Emu(args);
+        var theirs = QemuTools.ImgStatus(args);
+
+        Assert.That((ours.ExitCode, ours.Output), Is.EqualTo((theirs.ExitCode, theirs.Output)));
+    }
+
     [Test]
     public void Resize_GrowAndShrink_QemuSeesSizeAndCheckClean()
     {
