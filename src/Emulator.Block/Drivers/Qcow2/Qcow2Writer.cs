@@ -282,17 +282,34 @@ internal static class Qcow2Writer
             shareable = error == BlockError.None && count < refcounts.MaxRefcount;
         }
 
-        BlockError result;
+        var result = BlockError.None;
         if (shareable)
         {
-            var spill = start + length - refcounts.NextFree;
+            var expected = refcounts.NextFree;
+            var spill = start + length - expected;
+            var spillClusters = spill > 0 ? (int)((spill + clusterSize - 1) / clusterSize) : 0;
             result = refcounts.Change(start & ~driver.ClusterMask, 1);
-            if (result == BlockError.None && spill > 0)
+            var spillStart = expected;
+            if (result == BlockError.None && spillClusters > 0)
             {
-                result = refcounts.Allocate((int)((spill + clusterSize - 1) / clusterSize), out _);
+                result = refcounts.Allocate(spillClusters, out spillStart);
+            }
+
+            if (result == BlockError.None && spillStart != expected)
+            {
+                // The clusters right after the tail were taken (counted past the end of the file): give
+                // back what was just counted and start afresh.
+                for (var i = 0; i < spillClusters && result == BlockError.None; i++)
+                {
+                    result = refcounts.Change(spillStart + ((long)i * clusterSize), -1);
+                }
+
+                result = result == BlockError.None ? refcounts.Change(start & ~driver.ClusterMask, -1) : result;
+                shareable = false;
             }
         }
-        else
+
+        if (result == BlockError.None && !shareable)
         {
             result = refcounts.Allocate((length + clusterSize - 1) / clusterSize, out start);
         }
