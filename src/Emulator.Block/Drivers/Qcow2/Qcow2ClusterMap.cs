@@ -20,6 +20,7 @@ internal sealed class Qcow2ClusterMap
     private readonly int _l2Bits;
     private readonly bool _hasZeroFlag;
     private readonly byte[] _entryBuffer = new byte[8];
+    private readonly HashSet<long> _l2Offsets = [];
     private ulong[] _l1;
 
     public Qcow2ClusterMap(
@@ -38,6 +39,12 @@ internal sealed class Qcow2ClusterMap
         _l2Bits = header.ClusterBits - 3;
         _hasZeroFlag = header.Version >= 3;
         _l1 = l1;
+        foreach (var entry in l1)
+        {
+            _l2Offsets.Add((long)(entry & Qcow2Entry.OffsetMask));
+        }
+
+        _l2Offsets.Remove(0);
         L1Offset = l1Offset;
         _l2Cache = new Qcow2TableCache(io, header.ClusterSize, l2CacheTables);
         _corrupt = corrupt;
@@ -220,9 +227,9 @@ internal sealed class Qcow2ClusterMap
             var host = (long)(entry & ((1UL << shift) - 1));
             var sectors = (long)((entry & ~Qcow2Entry.Copied & ~Qcow2Entry.Compressed) >> shift) + 1;
             var length = (sectors * Qcow2Entry.CompressedSectorSize) - (host & (Qcow2Entry.CompressedSectorSize - 1));
-            if (host > (long)Qcow2Entry.OffsetMask || _checkHostRange(host, 1) is not null)
+            if (host > (long)Qcow2Entry.OffsetMask || (_checkHostRange(host, 1) ?? OverlapsTables(host & ~(long)(ClusterSize - 1))) is not null)
             {
-                return $"Compressed cluster at 0x{host:x} {_checkHostRange(host, 1) ?? "is out of range"}";
+                return $"Compressed cluster at 0x{host:x} {_checkHostRange(host, 1) ?? OverlapsTables(host & ~(long)(ClusterSize - 1)) ?? "is out of range"}";
             }
 
             mapping = new Qcow2Mapping(Qcow2ClusterKind.Compressed, host, (int)length, false);
@@ -243,7 +250,7 @@ internal sealed class Qcow2ClusterMap
                 return $"Cluster allocation offset 0x{offset:x} unaligned (L2 entry 0x{entry:x})";
             }
 
-            if (_checkHostRange(offset, ClusterSize) is { } problem)
+            if ((_checkHostRange(offset, ClusterSize) ?? OverlapsTables(offset)) is { } problem)
             {
                 return $"Data cluster at 0x{offset:x} {problem}";
             }
@@ -309,12 +316,24 @@ internal sealed class Qcow2ClusterMap
     /// <summary>Sets an L1 entry (resize shrink clears entries; new L2 tables link themselves).</summary>
     public BlockError SetL1(long index, ulong entry)
     {
+        _l2Offsets.Remove((long)(_l1[index] & Qcow2Entry.OffsetMask));
         _l1[index] = entry;
+        if ((entry & Qcow2Entry.OffsetMask) != 0)
+        {
+            _l2Offsets.Add((long)(entry & Qcow2Entry.OffsetMask));
+        }
+
         BinaryPrimitives.WriteUInt64BigEndian(_entryBuffer, entry);
         return _io.Write(L1Offset + (index * 8), _entryBuffer);
     }
 
     public void EvictL2(long l2Offset) => _l2Cache.Evict(l2Offset);
+
+    /// <summary>Why a host cluster cannot hold guest data: it is an active L2 table or a refcount block; null when it can.</summary>
+    private string? OverlapsTables(long cluster) =>
+        _l2Offsets.Contains(cluster) ? "overlaps an L2 table"
+        : _refcounts.IsRefcountBlock(cluster) ? "overlaps a refcount block"
+        : null;
 
     private int L2Index(long guestOffset) => (int)((guestOffset >> _clusterBits) & ((1L << _l2Bits) - 1));
 
@@ -340,9 +359,10 @@ internal sealed class Qcow2ClusterMap
             return BlockError.None;
         }
 
-        if ((offset & (ClusterSize - 1)) != 0 || _checkHostRange(offset, ClusterSize) is not null)
+        if ((offset & (ClusterSize - 1)) != 0 || _checkHostRange(offset, ClusterSize) is not null || _refcounts.IsRefcountBlock(offset))
         {
-            return _corrupt($"L2 table offset 0x{offset:x} of L1 entry {l1Index} {_checkHostRange(offset, ClusterSize) ?? "is not aligned to a cluster"}");
+            var problem = _checkHostRange(offset, ClusterSize) ?? (_refcounts.IsRefcountBlock(offset) ? "overlaps a refcount block" : "is not aligned to a cluster");
+            return _corrupt($"L2 table offset 0x{offset:x} of L1 entry {l1Index} {problem}");
         }
 
         l2Offset = offset;

@@ -21,6 +21,7 @@ internal sealed class Qcow2Refcounts
     private readonly int _clusterBits;
     private readonly int _order;
     private readonly long _blockEntries;
+    private readonly HashSet<long> _blockOffsets = [];
     private ulong[] _table;
 
     private Qcow2Refcounts(Qcow2Io io, Qcow2Header header, ulong[] table, long end, int cacheTables, Func<string, BlockError> corrupt)
@@ -30,6 +31,14 @@ internal sealed class Qcow2Refcounts
         _order = header.RefcountOrder;
         _blockEntries = ((long)header.ClusterSize * 8) >> _order;
         _table = table;
+        foreach (var entry in table)
+        {
+            if (entry != 0)
+            {
+                _blockOffsets.Add((long)entry);
+            }
+        }
+
         TableOffset = (long)header.RefcountTableOffset;
         TableClusters = (int)header.RefcountTableClusters;
         _blocks = new Qcow2TableCache(io, header.ClusterSize, cacheTables);
@@ -190,6 +199,9 @@ internal sealed class Qcow2Refcounts
         return error != BlockError.None ? error : Store(blockOffset, block, cluster % _blockEntries, Math.Min(value, MaxRefcount));
     }
 
+    /// <summary>True when the cluster at <paramref name="offset"/> is a refcount block (so it can be neither data nor an L2 table).</summary>
+    public bool IsRefcountBlock(long offset) => _blockOffsets.Contains(offset);
+
     /// <summary>Writes refcount blocks changed in memory (lazy refcounts) to the file.</summary>
     public BlockError WriteBack() => _blocks.WriteBack();
 
@@ -260,6 +272,7 @@ internal sealed class Qcow2Refcounts
         }
 
         _table[index] = (ulong)offset;
+        _blockOffsets.Add(offset);
         var entry = new byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(entry, (ulong)offset);
         return _io.Write(TableOffset + (index * 8), entry);
@@ -307,6 +320,7 @@ internal sealed class Qcow2Refcounts
                 var blockOffset = NextFree;
                 NextFree += ClusterSize;
                 table[index] = (ulong)blockOffset;
+                _blockOffsets.Add(blockOffset);
                 newBlocks.Add(index, new byte[ClusterSize]);
                 pending.Add(blockOffset);
             }

@@ -107,6 +107,9 @@ public class Qcow2HostileImageTests : Qcow2TestBase
     [TestCase(L2Table, 0x8000_0000_0000_0000UL + 0x30000, "Data cluster at 0x30000 overlaps the active L1 table")]
     [TestCase(L2Table, 0x8000_0000_7FFF_0000UL, "Data cluster at 0x7fff0000 lies past the end of the file")]
     [TestCase(L2Table, 0x8000_0000_0005_0000UL | 0x100, "has reserved bits set")]
+    [TestCase(L2Table, 0x8000_0000_0004_0000UL, "Data cluster at 0x40000 overlaps an L2 table")]
+    [TestCase(L2Table, 0x8000_0000_0002_0000UL, "Data cluster at 0x20000 overlaps a refcount block")]
+    [TestCase(0x30000, 0x8000_0000_0002_0000UL, "L2 table offset 0x20000 of L1 entry 0 overlaps a refcount block")]
     [TestCase(L2Table, 0x4000_0000_7FFF_0000UL, "Compressed cluster at 0x7fff0000 lies past the end of the file")]
     public void Read_MutatedMapping_IoErrorCorruptBitAndEvent(long at, ulong entry, string message)
     {
