@@ -21,4 +21,11 @@ internal sealed class Qcow2Io
     public BlockError Write(long offset, ReadOnlyMemory<byte> buffer) => Wait(File.WriteAsync(offset, buffer, BlockRequestFlags.None));
 
     public BlockError Flush() => Wait(File.FlushAsync());
+
+    /// <summary>
+    /// Grows the file to cover clusters just allocated, before anything is written into them. Every
+    /// later write then lands inside the file, so no write extends it (the file protocol's O_DIRECT
+    /// bounce path trims a file back to the length it knows after a partial-block write at the end).
+    /// </summary>
+    public BlockError Extend(long end) => end > File.Length ? Wait(File.TruncateAsync(end)) : BlockError.None;
 }

@@ -145,6 +145,12 @@ internal sealed class Qcow2Refcounts
         }
 
         NextFree = offset + (count * ClusterSize);
+        var extended = _io.Extend(NextFree);
+        if (extended != BlockError.None)
+        {
+            return extended;
+        }
+
         for (var i = 0; i < count; i++)
         {
             var error = Change(offset + (i * ClusterSize), 1);
@@ -239,8 +245,13 @@ internal sealed class Qcow2Refcounts
     {
         var offset = NextFree;
         NextFree += ClusterSize;
+        var error = _io.Extend(NextFree);
+        if (error != BlockError.None)
+        {
+            return error;
+        }
+
         var selfIndex = (offset >> _clusterBits) / _blockEntries;
-        BlockError error;
         if (selfIndex == index)
         {
             error = _blocks.Create(offset, out var block);
@@ -337,6 +348,11 @@ internal sealed class Qcow2Refcounts
             {
                 return error;
             }
+        }
+
+        if (_io.Extend(NextFree) is var extended && extended != BlockError.None)
+        {
+            return extended;
         }
 
         foreach (var (index, block) in newBlocks)

@@ -1,4 +1,6 @@
 using Emulator.Block.Backend;
+using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.Qcow2;
 using Emulator.Block.Tests.Support;
 
 namespace Emulator.Block.Tests.Drivers.Qcow2;
@@ -39,6 +41,34 @@ public class Qcow2InteropWriteTests : Qcow2TestBase
         Array.Clear(expected, (size / 8) + 1000, size / 2);
         Assert.That(backend.Discard(size / 4, 4096), Is.EqualTo(BlockError.None));
         AssertSameBytes(ReadAll(backend), expected);
+        backend.Unref();
+
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+        AssertSameBytes(QemuRawView(image), expected);
+    }
+
+    [TestCase(65536)]
+    [TestCase(512)]
+    public void Write_CacheNoneWithUnalignedRequests_QemuCheckCleanAndSameBytes(int clusterSize)
+    {
+        const int size = 4 << 20;
+        var image = Create("direct.qcow2", size, clusterSize);
+        var expected = new byte[size];
+        var backend = H.Layer.CreateBackend(
+            new BlockBackendOptions(),
+            new Qcow2NodeOptions(new FileNodeOptions(image) { Cache = FileCacheMode.None }));
+        var random = new Random(clusterSize);
+
+        for (var i = 0; i < 100; i++)
+        {
+            var data = Random(random.Next(1, 20_000), i);
+            var offset = random.NextInt64(0, size - data.Length);
+            Assert.That(backend.Write(offset, data), Is.EqualTo(BlockError.None));
+            data.CopyTo(expected, offset);
+        }
+
         backend.Unref();
 
         var (exit, output) = QemuTools.ImgStatus("check", image);
