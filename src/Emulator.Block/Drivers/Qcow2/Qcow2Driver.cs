@@ -331,7 +331,7 @@ public sealed class Qcow2Driver : BlockDriver
         if (Header.Version >= 3 && Header.Autoclear != Qcow2AutoclearFeatures.None)
         {
             var bytes = new byte[8];
-            if (_io.Write(88, bytes) != BlockError.None)
+            if (_io.Write(Qcow2Header.AutoclearField, bytes) != BlockError.None)
             {
                 throw new BlockOperationException("Could not update the qcow2 header");
             }

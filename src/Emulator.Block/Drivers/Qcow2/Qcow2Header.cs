@@ -26,11 +26,24 @@ public sealed record Qcow2Header
     public const long MaxRefcountTableBytes = 8L << 20;
 
     /// <summary>Field offsets in the header (qcow2.txt byte numbers).</summary>
+    public const int VersionField = 4;
+    public const int BackingFileOffsetField = 8;
+    public const int BackingFileSizeField = 16;
+    public const int ClusterBitsField = 20;
     public const int SizeField = 24;
+    public const int CryptMethodField = 32;
     public const int L1SizeField = 36;
     public const int L1OffsetField = 40;
     public const int RefcountTableField = 48;
+    public const int RefcountTableClustersField = 56;
+    public const int SnapshotCountField = 60;
+    public const int SnapshotsOffsetField = 64;
     public const int IncompatibleField = 72;
+    public const int CompatibleField = 80;
+    public const int AutoclearField = 88;
+    public const int RefcountOrderField = 96;
+    public const int HeaderLengthField = 100;
+    public const int CompressionTypeField = 104;
 
     public int Version { get; init; } = 3;
 
@@ -113,13 +126,13 @@ public sealed record Qcow2Header
             throw Bad("Image is not in qcow2 format");
         }
 
-        var version = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
+        var version = BinaryPrimitives.ReadUInt32BigEndian(data[VersionField..]);
         if (version is not (2 or 3))
         {
             throw Bad($"Unsupported qcow2 version {version}");
         }
 
-        var clusterBits = BinaryPrimitives.ReadUInt32BigEndian(data[20..]);
+        var clusterBits = BinaryPrimitives.ReadUInt32BigEndian(data[ClusterBitsField..]);
         if (clusterBits is < MinClusterBits or > MaxClusterBits)
         {
             throw Bad($"Unsupported cluster size: 2^{clusterBits}");
@@ -129,17 +142,17 @@ public sealed record Qcow2Header
         var header = new Qcow2Header
         {
             Version = (int)version,
-            BackingFileOffset = BinaryPrimitives.ReadUInt64BigEndian(data[8..]),
-            BackingFileSize = BinaryPrimitives.ReadUInt32BigEndian(data[16..]),
+            BackingFileOffset = BinaryPrimitives.ReadUInt64BigEndian(data[BackingFileOffsetField..]),
+            BackingFileSize = BinaryPrimitives.ReadUInt32BigEndian(data[BackingFileSizeField..]),
             ClusterBits = (int)clusterBits,
             Size = BinaryPrimitives.ReadUInt64BigEndian(data[SizeField..]),
-            CryptMethod = BinaryPrimitives.ReadUInt32BigEndian(data[32..]),
+            CryptMethod = BinaryPrimitives.ReadUInt32BigEndian(data[CryptMethodField..]),
             L1Size = BinaryPrimitives.ReadUInt32BigEndian(data[L1SizeField..]),
             L1TableOffset = BinaryPrimitives.ReadUInt64BigEndian(data[L1OffsetField..]),
             RefcountTableOffset = BinaryPrimitives.ReadUInt64BigEndian(data[RefcountTableField..]),
-            RefcountTableClusters = BinaryPrimitives.ReadUInt32BigEndian(data[56..]),
-            SnapshotCount = BinaryPrimitives.ReadUInt32BigEndian(data[60..]),
-            SnapshotsOffset = BinaryPrimitives.ReadUInt64BigEndian(data[64..]),
+            RefcountTableClusters = BinaryPrimitives.ReadUInt32BigEndian(data[RefcountTableClustersField..]),
+            SnapshotCount = BinaryPrimitives.ReadUInt32BigEndian(data[SnapshotCountField..]),
+            SnapshotsOffset = BinaryPrimitives.ReadUInt64BigEndian(data[SnapshotsOffsetField..]),
             HeaderLength = V2Length,
         };
 
@@ -150,7 +163,7 @@ public sealed record Qcow2Header
                 throw Bad("qcow2 header is truncated");
             }
 
-            var headerLength = BinaryPrimitives.ReadUInt32BigEndian(data[100..]);
+            var headerLength = BinaryPrimitives.ReadUInt32BigEndian(data[HeaderLengthField..]);
             if (headerLength < V3Length || headerLength > clusterSize || headerLength > data.Length || headerLength % 8 != 0)
             {
                 throw Bad($"qcow2 header length {headerLength} is invalid");
@@ -159,11 +172,11 @@ public sealed record Qcow2Header
             header = header with
             {
                 Incompatible = (Qcow2IncompatibleFeatures)BinaryPrimitives.ReadUInt64BigEndian(data[IncompatibleField..]),
-                Compatible = (Qcow2CompatibleFeatures)BinaryPrimitives.ReadUInt64BigEndian(data[80..]),
-                Autoclear = (Qcow2AutoclearFeatures)BinaryPrimitives.ReadUInt64BigEndian(data[88..]),
-                RefcountOrder = checked((int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(data[96..]), int.MaxValue)),
+                Compatible = (Qcow2CompatibleFeatures)BinaryPrimitives.ReadUInt64BigEndian(data[CompatibleField..]),
+                Autoclear = (Qcow2AutoclearFeatures)BinaryPrimitives.ReadUInt64BigEndian(data[AutoclearField..]),
+                RefcountOrder = checked((int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(data[RefcountOrderField..]), int.MaxValue)),
                 HeaderLength = (int)headerLength,
-                CompressionType = headerLength > V3Length ? data[V3Length] : (byte)0,
+                CompressionType = headerLength > V3Length ? data[CompressionTypeField] : (byte)0,
             };
         }
 
@@ -183,27 +196,27 @@ public sealed record Qcow2Header
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt32BigEndian(destination, Magic);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], (uint)Version);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[20..], (uint)ClusterBits);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[VersionField..], (uint)Version);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[ClusterBitsField..], (uint)ClusterBits);
         BinaryPrimitives.WriteUInt64BigEndian(destination[SizeField..], Size);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[32..], CryptMethod);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[CryptMethodField..], CryptMethod);
         BinaryPrimitives.WriteUInt32BigEndian(destination[L1SizeField..], L1Size);
         BinaryPrimitives.WriteUInt64BigEndian(destination[L1OffsetField..], L1TableOffset);
         BinaryPrimitives.WriteUInt64BigEndian(destination[RefcountTableField..], RefcountTableOffset);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[56..], RefcountTableClusters);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[60..], SnapshotCount);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[64..], SnapshotsOffset);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[RefcountTableClustersField..], RefcountTableClusters);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[SnapshotCountField..], SnapshotCount);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[SnapshotsOffsetField..], SnapshotsOffset);
         var position = V2Length;
         if (Version == 3)
         {
             BinaryPrimitives.WriteUInt64BigEndian(destination[IncompatibleField..], (ulong)Incompatible);
-            BinaryPrimitives.WriteUInt64BigEndian(destination[80..], (ulong)Compatible);
-            BinaryPrimitives.WriteUInt64BigEndian(destination[88..], (ulong)Autoclear);
-            BinaryPrimitives.WriteUInt32BigEndian(destination[96..], (uint)RefcountOrder);
-            BinaryPrimitives.WriteUInt32BigEndian(destination[100..], (uint)HeaderLength);
+            BinaryPrimitives.WriteUInt64BigEndian(destination[CompatibleField..], (ulong)Compatible);
+            BinaryPrimitives.WriteUInt64BigEndian(destination[AutoclearField..], (ulong)Autoclear);
+            BinaryPrimitives.WriteUInt32BigEndian(destination[RefcountOrderField..], (uint)RefcountOrder);
+            BinaryPrimitives.WriteUInt32BigEndian(destination[HeaderLengthField..], (uint)HeaderLength);
             if (HeaderLength > V3Length)
             {
-                destination[V3Length] = CompressionType;
+                destination[CompressionTypeField] = CompressionType;
             }
 
             position = HeaderLength;
@@ -222,8 +235,8 @@ public sealed record Qcow2Header
         if (BackingFile is { } backing)
         {
             var length = Encoding.UTF8.GetBytes(backing, destination[position..]);
-            BinaryPrimitives.WriteUInt64BigEndian(destination[8..], (ulong)position);
-            BinaryPrimitives.WriteUInt32BigEndian(destination[16..], (uint)length);
+            BinaryPrimitives.WriteUInt64BigEndian(destination[BackingFileOffsetField..], (ulong)position);
+            BinaryPrimitives.WriteUInt32BigEndian(destination[BackingFileSizeField..], (uint)length);
         }
     }
 
