@@ -19,10 +19,12 @@ internal static class ImgInfo
 
         var json = ImgOutput.IsJson(parsed.Get("--output"));
         using var session = new ImgSession();
-        var top = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true);
+        var top = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true, noBacking: !parsed.Has("--backing-chain"));
         var chain = new List<BlockDriverState> { top };
+        var names = new List<string> { parsed.Positional[0] };
         while (parsed.Has("--backing-chain") && chain[^1].Backing is { } backing)
         {
+            names.Add(BackingPath(names[^1], ((Qcow2Driver)chain[^1].Driver).Header.BackingFile!));
             chain.Add(backing.Node);
         }
 
@@ -36,9 +38,9 @@ internal static class ImgInfo
                     writer.WriteStartArray();
                 }
 
-                foreach (var node in chain)
+                for (var i = 0; i < chain.Count; i++)
                 {
-                    WriteJson(writer, node, node == top ? parsed.Positional[0] : null);
+                    WriteJson(writer, chain[i], names[i]);
                 }
 
                 if (array)
@@ -56,19 +58,20 @@ internal static class ImgInfo
                     stdout.WriteLine();
                 }
 
-                WriteText(stdout, chain[i], i == 0 ? parsed.Positional[0] : null);
+                WriteText(stdout, chain[i], names[i]);
             }
         }
 
         return 0;
     }
 
-    private static string FileName(BlockDriverState node, string? given) => given ?? node.Driver.Filename;
+    /// <summary>QEMU's path_combine: a relative backing name is taken relative to the folder of the image as it was named.</summary>
+    private static string BackingPath(string image, string backing) =>
+        Path.IsPathRooted(backing) ? backing : Path.Combine(Path.GetDirectoryName(image) ?? string.Empty, backing);
 
-    private static void WriteJson(Utf8JsonWriter writer, BlockDriverState node, string? given)
+    private static void WriteJson(Utf8JsonWriter writer, BlockDriverState node, string file)
     {
         var qcow2 = node.Driver as Qcow2Driver;
-        var file = FileName(node, given);
         writer.WriteStartObject();
         if (qcow2 is not null && qcow2.Snapshots.Count > 0)
         {
@@ -113,7 +116,7 @@ internal static class ImgInfo
             WriteFormatSpecific(writer, qcow2);
             if (qcow2.Header.BackingFile is { } backing)
             {
-                writer.WriteString("full-backing-filename", qcow2.BackingNode?.Driver.Filename ?? backing);
+                writer.WriteString("full-backing-filename", BackingPath(file, backing));
                 writer.WriteString("backing-filename", backing);
             }
         }
@@ -146,10 +149,10 @@ internal static class ImgInfo
         writer.WriteEndObject();
     }
 
-    private static void WriteText(TextWriter output, BlockDriverState node, string? given)
+    private static void WriteText(TextWriter output, BlockDriverState node, string file)
     {
         var qcow2 = node.Driver as Qcow2Driver;
-        output.WriteLine($"image: {FileName(node, given)}");
+        output.WriteLine($"image: {file}");
         output.WriteLine($"file format: {node.DriverName}");
         output.WriteLine($"virtual size: {ImgSize.Format(node.Length)} ({node.Length} bytes)");
         output.WriteLine($"disk size: {ImgSize.Format(HostFileStat.AllocatedBytes(node.Driver.Filename))}");
@@ -162,7 +165,7 @@ internal static class ImgInfo
         output.WriteLine($"cluster_size: {qcow2.ClusterSize}");
         if (header.BackingFile is { } backing)
         {
-            var full = qcow2.BackingNode?.Driver.Filename ?? backing;
+            var full = BackingPath(file, backing);
             output.WriteLine(full == backing ? $"backing file: {backing}" : $"backing file: {backing} (actual path: {full})");
             if (header.BackingFormat is { } format)
             {

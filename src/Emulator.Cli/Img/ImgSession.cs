@@ -1,6 +1,7 @@
 using Emulator.Block;
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.Qcow2;
 using Emulator.Block.Graph;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,8 +30,11 @@ internal sealed class ImgSession : IDisposable
     public static BlockError Wait(ValueTask<BlockError> operation) =>
         operation.IsCompleted ? operation.Result : operation.AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Opens an image as file → format node (the format probed when <paramref name="format"/> is null).</summary>
-    public BlockDriverState Open(string path, string? format, bool readOnly, FileCacheMode cache = FileCacheMode.Writeback)
+    /// <summary>
+    /// Opens an image as file → format node (the format probed when <paramref name="format"/> is null).
+    /// <paramref name="noBacking"/> leaves a qcow2 image's backing file closed (as qemu-img info does).
+    /// </summary>
+    public BlockDriverState Open(string path, string? format, bool readOnly, FileCacheMode cache = FileCacheMode.Writeback, bool noBacking = false)
     {
         if (!System.IO.File.Exists(path))
         {
@@ -50,7 +54,10 @@ internal sealed class ImgSession : IDisposable
             }
             else
             {
-                node = graph.Open(factory.CreateFormatOptions(BlockChildOptions.Ref(file.NodeName), null, readOnly));
+                var child = BlockChildOptions.Ref(file.NodeName);
+                node = graph.Open(noBacking && factory.Name == "qcow2"
+                    ? new Qcow2NodeOptions(child) { ReadOnly = readOnly, NoBacking = true }
+                    : factory.CreateFormatOptions(child, null, readOnly));
             }
 
             _open.Add(node);

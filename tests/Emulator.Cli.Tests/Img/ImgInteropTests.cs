@@ -59,6 +59,29 @@ public class ImgInteropTests : ImgTestBase
         Assert.That(EmuOk("info", "--output=json", image), Is.EqualTo(QemuTools.Img("info", "--output=json", image)).And.Contains("\"dirty-flag\": true"));
     }
 
+    [TestCase("")]
+    [TestCase("--backing-chain")]
+    public void Info_TwoLevelChain_TextAndJsonEqualQemu(string chain)
+    {
+        QemuTools.Img("create", "-q", "-f", "qcow2", PathOf("m1.qcow2"), "1M");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-b", "m1.qcow2", "-F", "qcow2", PathOf("m2.qcow2"));
+        string[] text = ["info", .. chain.Length > 0 ? new[] { chain } : [], PathOf("m2.qcow2")];
+        string[] json = [.. text[..^1], "--output=json", PathOf("m2.qcow2")];
+
+        Assert.That(EmuOk(text), Is.EqualTo(QemuTools.Img(text)));
+        Assert.That(EmuOk(json), Is.EqualTo(QemuTools.Img(json)));
+    }
+
+    [Test]
+    public void Info_MissingBackingFile_StillReportsLikeQemu()
+    {
+        QemuTools.Img("create", "-q", "-f", "qcow2", PathOf("m1.qcow2"), "1M");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-b", "m1.qcow2", "-F", "qcow2", PathOf("m2.qcow2"));
+        File.Delete(PathOf("m1.qcow2"));
+
+        Assert.That(EmuOk("info", PathOf("m2.qcow2")), Is.EqualTo(QemuTools.Img("info", PathOf("m2.qcow2"))));
+    }
+
     [Test]
     public void Info_BackingChain_ListsEveryImage()
     {
