@@ -133,6 +133,21 @@ public class ImgInteropTests : ImgTestBase
         Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
     }
 
+    [TestCase("")]
+    [TestCase("leaks")]
+    public void Check_LeakedCluster_OutputEqualsQemu(string repair)
+    {
+        QemuTools.Img("create", "-q", "-f", "qcow2", PathOf("ours.qcow2"), "1M");
+        LeakClusterPastEnd(PathOf("ours.qcow2"));
+        File.Copy(PathOf("ours.qcow2"), PathOf("theirs.qcow2"));
+        string[] options = repair.Length > 0 ? ["-r", repair] : [];
+
+        var ours = Emu(["check", .. options, PathOf("ours.qcow2")]);
+        var theirs = QemuTools.ImgStatus(["check", .. options, PathOf("theirs.qcow2")]);
+
+        Assert.That((ours.ExitCode, ours.Output + ours.Errors), Is.EqualTo((theirs.ExitCode, theirs.Output)));
+    }
+
     [Test]
     public void Check_ReferencedClusterWithRefcountZero_Exit2LikeQemu()
     {

@@ -140,7 +140,12 @@ internal sealed class Qcow2Checker
 
             var isLeak = refcount > references;
             var fix = repair == Qcow2RepairMode.All || (repair == Qcow2RepairMode.Leaks && isLeak);
-            _messages.Add($"{(fix ? "Repairing" : isLeak ? "Leaked" : "ERROR")} cluster {i} refcount={refcount} reference={references}");
+            _messages.Add($"{(isLeak ? "Leaked" : "ERROR")} cluster {i} refcount={refcount} reference={references}");
+            if (fix)
+            {
+                _messages.Add($"Repairing cluster {i} refcount={refcount} reference={references}");
+            }
+
             if (isLeak)
             {
                 leaks++;
