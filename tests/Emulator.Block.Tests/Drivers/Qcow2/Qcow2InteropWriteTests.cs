@@ -77,6 +77,41 @@ public class Qcow2InteropWriteTests : Qcow2TestBase
         AssertSameBytes(QemuRawView(image), expected);
     }
 
+    /// <summary>Reads, writes, write-zeroes and discards from several threads at once on overlapping clusters over a backing file: the image stays consistent.</summary>
+    [Test]
+    public void MixedOperations_FromManyThreads_QemuCheckClean()
+    {
+        const int size = 8 << 20;
+        File.WriteAllBytes(PathOf("base.raw"), Random(size, 11));
+        var image = Create("mixed.qcow2", size, clusterSize: 4096, backing: "base.raw", backingFormat: "raw");
+        var backend = Open(image);
+        var node = H.Layer.Graph.Nodes.Single(n => n.DriverName == "qcow2");
+
+        Parallel.For(0, 8, worker =>
+        {
+            var random = new Random(worker);
+            var buffer = new byte[20_000];
+            for (var i = 0; i < 300; i++)
+            {
+                var offset = random.NextInt64(0, size - buffer.Length);
+                var length = random.Next(1, buffer.Length);
+                var error = random.Next(6) switch
+                {
+                    0 => Wait(node.ReadAsync(offset, buffer.AsMemory(0, length))),
+                    1 => Wait(node.WriteZeroesAsync(offset & ~4095L, 8192, BlockRequestFlags.MayUnmap)),
+                    2 => Wait(node.DiscardAsync(offset & ~4095L, 4096)),
+                    _ => Wait(node.WriteAsync(offset, buffer.AsMemory(0, length), BlockRequestFlags.None)),
+                };
+                Assert.That(error, Is.EqualTo(BlockError.None));
+            }
+        });
+        backend.Unref();
+
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+    }
+
     [Test]
     public void Write_PartialClustersOverBacking_CopiesOnWrite()
     {
