@@ -12,8 +12,8 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 internal sealed class Qcow2Checker
 {
-    /// <summary>More clusters than this (1 GiB of counters) and the check refuses to run rather than allocate.</summary>
-    private const long MaxClusters = 1L << 28;
+    /// <summary>More clusters than this (256 MiB of counters) and the check refuses to run rather than allocate.</summary>
+    private const long MaxClusters = 1L << 26;
 
     private readonly Qcow2Driver _driver;
     private readonly int _clusterBits;

@@ -84,8 +84,8 @@ public sealed class Qcow2Driver : BlockDriver
             }
         }
 
-        _refcounts = Qcow2Refcounts.Load(_io, Header, _layout, CacheTables(options.RefcountCacheSize), Corrupt);
-        _map = new Qcow2ClusterMap(_io, Header, Qcow2ClusterMap.LoadL1(_io, l1Offset, l1Size), l1Offset, _refcounts, CacheTables(options.L2CacheSize), Corrupt, CheckHostRange);
+        _refcounts = Qcow2Refcounts.Load(_io, Header, _layout, CacheTables(options.RefcountCacheSize, Header.ClusterSize), Corrupt);
+        _map = new Qcow2ClusterMap(_io, Header, Qcow2ClusterMap.LoadL1(_io, l1Offset, l1Size), l1Offset, _refcounts, CacheTables(options.L2CacheSize, Header.ClusterSize), Corrupt, CheckHostRange);
         if (!node.ReadOnly)
         {
             PrepareForWriting();
@@ -284,7 +284,8 @@ public sealed class Qcow2Driver : BlockDriver
         return BlockError.Io;
     }
 
-    private static int CacheTables(long bytes) => (int)Math.Clamp(bytes / 512, 2, 1 << 20);
+    /// <summary>Tables (one cluster each) that fit in a cache of <paramref name="bytes"/> bytes; at least two.</summary>
+    private static int CacheTables(long bytes, int clusterSize) => (int)Math.Clamp(bytes / clusterSize, 2, 1 << 16);
 
     private static Qcow2Header ReadHeader(Qcow2Io io, long fileLength)
     {

@@ -77,6 +77,36 @@ public class Qcow2InteropWriteTests : Qcow2TestBase
         AssertSameBytes(QemuRawView(image), expected);
     }
 
+    /// <summary>Caches of two tables and lazy refcounts: every L2 and refcount access evicts, dirty refcount blocks are written back on eviction.</summary>
+    [Test]
+    public void Write_TinyCachesWithLazyRefcounts_QemuCheckCleanAndSameBytes()
+    {
+        const int size = 8 << 20;
+        var image = PathOf("tiny.qcow2");
+        Qcow2Creator.Create(image, new Qcow2CreateOptions { Size = size, ClusterSize = 512, LazyRefcounts = true });
+        var backend = H.Layer.CreateBackend(
+            new BlockBackendOptions(),
+            new Qcow2NodeOptions(new FileNodeOptions(image)) { L2CacheSize = 0, RefcountCacheSize = 0 });
+        var expected = new byte[size];
+        var random = new Random(5);
+
+        for (var i = 0; i < 300; i++)
+        {
+            var data = Random(random.Next(1, 3000), i);
+            var offset = random.NextInt64(0, size - data.Length);
+            Assert.That(backend.Write(offset, data), Is.EqualTo(BlockError.None));
+            data.CopyTo(expected, offset);
+        }
+
+        AssertSameBytes(ReadAll(backend), expected);
+        backend.Unref();
+
+        var (exit, output) = QemuTools.ImgStatus("check", image);
+        Assert.That(output, Does.Contain("No errors were found on the image."));
+        Assert.That(exit, Is.Zero);
+        AssertSameBytes(QemuRawView(image), expected);
+    }
+
     /// <summary>Reads, writes, write-zeroes and discards from several threads at once on overlapping clusters over a backing file: the image stays consistent.</summary>
     [Test]
     public void MixedOperations_FromManyThreads_QemuCheckClean()
