@@ -168,6 +168,21 @@ public class ImgInteropTests : ImgTestBase
     }
 
     [Test]
+    public void Check_ImageWithPersistentBitmaps_CleanLikeQemu()
+    {
+        var image = PathOf("bm.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", image, "4M");
+        QemuTools.Img("bitmap", "--add", image, "b0");
+        QemuTools.Io(image, "write 1M 64k");
+
+        var ours = Emu("check", image);
+        var theirs = QemuTools.ImgStatus("check", image);
+
+        Assert.That(ours.ExitCode, Is.Zero);
+        Assert.That((ours.ExitCode, ours.Output + ours.Errors), Is.EqualTo((theirs.ExitCode, theirs.Output)));
+    }
+
+    [Test]
     public void Check_Raw_NotSupportedExit63()
     {
         File.WriteAllBytes(PathOf("r.raw"), new byte[4096]);

@@ -98,6 +98,13 @@ internal sealed class Qcow2Checker
         }
 
         Reference(refcounts.TableOffset, (long)refcounts.TableClusters << _clusterBits, "refcount table");
+        if ((header.Autoclear & Qcow2AutoclearFeatures.Bitmaps) != 0
+            && !Qcow2Bitmaps.ForEachRange(header, _driver.Io, (offset, length) => Reference(offset, length, "bitmap")))
+        {
+            checkErrors++;
+            _messages.Add("ERROR: the bitmaps extension or directory cannot be read");
+        }
+
         foreach (var block in refcounts.Table)
         {
             if (block != 0)
