@@ -17,7 +17,7 @@ internal static class ImgConvert
     public static int Run(string[] args, TextWriter stdout)
     {
         var parsed = ImgArguments.Parse(args, "-f", "-O", "-o", "-t", "-T", "-m");
-        parsed.AllowOnly("-f", "-O", "-o", "-c", "-p", "-q", "-t", "-T", "-m", "-W", "-U", "-n");
+        parsed.AllowOnly("-f", "-O", "-o", "-c", "-p", "-q", "-t", "-T", "-m", "-W", "-U");
         if (parsed.Positional.Count != 2)
         {
             throw new ImgUsageException("Expecting one source and one target file name");

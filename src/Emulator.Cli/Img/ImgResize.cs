@@ -8,8 +8,8 @@ internal static class ImgResize
     public static int Run(string[] args, TextWriter stdout)
     {
         // "-1M" is a size, not an option: ImgArguments keeps arguments that start with a digit after '-' positional.
-        var parsed = ImgArguments.Parse(args, "-f", "--preallocation");
-        parsed.AllowOnly("-f", "--shrink", "-q", "--preallocation", "-U", "--object");
+        var parsed = ImgArguments.Parse(args, "-f");
+        parsed.AllowOnly("-f", "--shrink", "-q");
         if (parsed.Positional.Count != 2)
         {
             throw new ImgUsageException("Expecting image file name and size");
