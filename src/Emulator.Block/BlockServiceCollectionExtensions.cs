@@ -2,6 +2,7 @@ using Emulator.Block.Backend;
 using Emulator.Block.Drivers.Blkdebug;
 using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.NullCo;
+using Emulator.Block.Drivers.Qcow2;
 using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,7 +36,10 @@ public static class BlockServiceCollectionExtensions
     public static IServiceCollection AddBlkdebugDriver(this IServiceCollection services) =>
         services.AddSingleton<IBlockDriverFactory, BlkdebugDriverFactory>();
 
+    public static IServiceCollection AddQcow2Driver(this IServiceCollection services) =>
+        services.AddSingleton<IBlockDriverFactory, Qcow2DriverFactory>();
+
     /// <summary>Every driver this assembly has.</summary>
     public static IServiceCollection AddStandardBlockDrivers(this IServiceCollection services) =>
-        services.AddFileDriver().AddRawDriver().AddNullDriver().AddBlkdebugDriver();
+        services.AddFileDriver().AddRawDriver().AddNullDriver().AddBlkdebugDriver().AddQcow2Driver();
 }

@@ -3,12 +3,13 @@ using Emulator.Cli.QemuSystem;
 
 namespace Emulator.Cli;
 
-/// <summary>The <c>emu</c> command line: dispatches <c>boot</c> (and <c>img</c> when it lands).</summary>
+/// <summary>The <c>emu</c> command line: dispatches <c>boot</c>, <c>img</c> and <c>system</c>.</summary>
 internal static class EmuCommand
 {
     private const string Usage = """
         usage: emu <command> [options]
           boot    run a guest (no drive: the embedded demo guest)
+          img     disk images: create, info, check, convert, resize, map, compare, bench
           system  QEMU-compatible command line (what bin/emu-system-x86_64 runs)
         Run 'emu <command> --help' for a command's options.
         """;
@@ -28,6 +29,8 @@ internal static class EmuCommand
                 return 0;
             case "boot":
                 return BootCommand.Run(args[1..], input, stdout, stderr);
+            case "img":
+                return Img.ImgCommand.Run(args[1..], stdout, stderr);
             case "system":
                 return QemuSystemCommand.Run(args[1..], stdout, stderr);
             default:

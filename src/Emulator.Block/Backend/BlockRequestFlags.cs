@@ -10,4 +10,7 @@ public enum BlockRequestFlags : byte
 
     /// <summary>For write-zeroes: the range may be deallocated instead of written.</summary>
     MayUnmap = 2,
+
+    /// <summary>For writes: store the data compressed (whole clusters of an unallocated area; <c>img convert -c</c>). Drivers without compression ignore it.</summary>
+    WriteCompressed = 4,
 }

@@ -1,0 +1,22 @@
+namespace Emulator.Block.Drivers.Qcow2;
+
+/// <summary>What a new qcow2 image looks like (<c>img create -f qcow2 -o ...</c>).</summary>
+public sealed record Qcow2CreateOptions
+{
+    public long Size { get; init; }
+
+    public int ClusterSize { get; init; } = 65536;
+
+    /// <summary>2 (compat=0.10) or 3 (compat=1.1).</summary>
+    public int Version { get; init; } = 3;
+
+    public int RefcountBits { get; init; } = 16;
+
+    public string? BackingFile { get; init; }
+
+    public string? BackingFormat { get; init; }
+
+    public bool LazyRefcounts { get; init; }
+
+    public Qcow2Preallocation Preallocation { get; init; }
+}

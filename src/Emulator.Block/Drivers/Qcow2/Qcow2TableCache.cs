@@ -1,0 +1,219 @@
+using Emulator.Block.Backend;
+
+namespace Emulator.Block.Drivers.Qcow2;
+
+/// <summary>
+/// A least-recently-used cache of cluster-sized metadata tables (L2 tables, refcount blocks), keyed
+/// by host offset. Buffers are allocated once per slot and reused, so a lookup in steady state
+/// allocates nothing. Updates are written through to the file at once, in the order the caller
+/// makes them, which is what keeps the image consistent when the process dies (see
+/// <see cref="Qcow2Driver"/>). Not thread-safe: the driver's metadata lock guards it.
+/// </summary>
+internal sealed class Qcow2TableCache
+{
+    private readonly Qcow2Io _io;
+    private readonly int _tableSize;
+    private readonly long[] _offsets;
+    private readonly long[] _stamps;
+    private readonly byte[][] _tables;
+    private readonly Dictionary<long, int> _slots;
+    private readonly bool[] _dirty;
+    private long _clock;
+    private int _lastHit;
+
+    public Qcow2TableCache(Qcow2Io io, int tableSize, int capacity)
+    {
+        _io = io;
+        _tableSize = tableSize;
+        capacity = Math.Max(2, capacity);
+        _offsets = new long[capacity];
+        _stamps = new long[capacity];
+        _tables = new byte[capacity][];
+        _dirty = new bool[capacity];
+        _slots = new Dictionary<long, int>(capacity);
+        Array.Fill(_offsets, -1);
+    }
+
+    public int Capacity => _offsets.Length;
+
+    /// <summary>The table at <paramref name="offset"/>, read from the file when it is not cached.</summary>
+    public BlockError Get(long offset, out byte[] table)
+    {
+        var slot = Find(offset);
+        if (slot < 0)
+        {
+            var error = Victim(out slot);
+            if (error != BlockError.None)
+            {
+                table = [];
+                return error;
+            }
+
+            var buffer = _tables[slot] ??= new byte[_tableSize];
+            Evict(_offsets[slot]);
+            error = _io.Read(offset, buffer);
+            if (error != BlockError.None)
+            {
+                table = buffer;
+                return error;
+            }
+
+            Assign(slot, offset);
+        }
+
+        _stamps[slot] = ++_clock;
+        table = _tables[slot];
+        return BlockError.None;
+    }
+
+    /// <summary>The table at <paramref name="offset"/> when it is cached; never reads the file.</summary>
+    public bool TryGetCached(long offset, out byte[] table)
+    {
+        var slot = Find(offset);
+        if (slot < 0)
+        {
+            table = [];
+            return false;
+        }
+
+        _stamps[slot] = ++_clock;
+        table = _tables[slot];
+        return true;
+    }
+
+    /// <summary>Caches a table just created (all zero) without reading it; the caller writes it.</summary>
+    public BlockError Create(long offset, out byte[] table)
+    {
+        var slot = Find(offset);
+        if (slot < 0)
+        {
+            var error = Victim(out slot);
+            if (error != BlockError.None)
+            {
+                table = [];
+                return error;
+            }
+        }
+
+        var buffer = _tables[slot] ??= new byte[_tableSize];
+        Array.Clear(buffer);
+        Assign(slot, offset);
+        _dirty[slot] = false;
+        _stamps[slot] = ++_clock;
+        table = buffer;
+        return BlockError.None;
+    }
+
+    /// <summary>Marks a cached table as changed in memory only (lazy refcounts): it is written back on eviction or <see cref="WriteBack"/>.</summary>
+    public void MarkDirty(long offset)
+    {
+        var slot = Find(offset);
+        if (slot >= 0)
+        {
+            _dirty[slot] = true;
+        }
+    }
+
+    /// <summary>Writes every table changed in memory back to the file.</summary>
+    public BlockError WriteBack()
+    {
+        for (var slot = 0; slot < _offsets.Length; slot++)
+        {
+            if (_dirty[slot] && _offsets[slot] >= 0)
+            {
+                var error = _io.Write(_offsets[slot], _tables[slot]);
+                if (error != BlockError.None)
+                {
+                    return error;
+                }
+
+                _dirty[slot] = false;
+            }
+        }
+
+        return BlockError.None;
+    }
+
+    public bool HasDirty => Array.IndexOf(_dirty, true) >= 0;
+
+    /// <summary>Writes <paramref name="length"/> bytes of the cached table at <paramref name="offset"/> from <paramref name="start"/> through to the file.</summary>
+    public BlockError WriteThrough(long offset, byte[] table, int start, int length) =>
+        _io.Write(offset + start, table.AsMemory(start, length));
+
+    /// <summary>Forgets a table (it was freed or rewritten elsewhere).</summary>
+    public void Evict(long offset)
+    {
+        var slot = Find(offset);
+        if (slot >= 0)
+        {
+            _slots.Remove(offset);
+            _offsets[slot] = -1;
+            _dirty[slot] = false;
+        }
+    }
+
+    public void Clear()
+    {
+        _slots.Clear();
+        Array.Fill(_offsets, -1);
+    }
+
+    private int Find(long offset)
+    {
+        if (_offsets[_lastHit] == offset)
+        {
+            return _lastHit;
+        }
+
+        if (_slots.TryGetValue(offset, out var slot))
+        {
+            _lastHit = slot;
+            return slot;
+        }
+
+        return -1;
+    }
+
+    private void Assign(int slot, long offset)
+    {
+        if (_offsets[slot] >= 0)
+        {
+            _slots.Remove(_offsets[slot]);
+        }
+
+        _offsets[slot] = offset;
+        _slots[offset] = slot;
+    }
+
+    /// <summary>The slot to reuse: a free one, else the least recently used (written back first when it is dirty).</summary>
+    private BlockError Victim(out int victim)
+    {
+        victim = 0;
+        for (var i = 0; i < _offsets.Length; i++)
+        {
+            if (_offsets[i] < 0)
+            {
+                victim = i;
+                return BlockError.None;
+            }
+
+            if (_stamps[i] < _stamps[victim])
+            {
+                victim = i;
+            }
+        }
+
+        if (_dirty[victim])
+        {
+            var error = _io.Write(_offsets[victim], _tables[victim]);
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+
+            _dirty[victim] = false;
+        }
+
+        return BlockError.None;
+    }
+}

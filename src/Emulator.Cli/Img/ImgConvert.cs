@@ -1,0 +1,122 @@
+using System.Globalization;
+using Emulator.Block.Backend;
+using Emulator.Block.Graph;
+
+namespace Emulator.Cli.Img;
+
+/// <summary>
+/// <c>emu img convert [-f fmt] [-O raw|qcow2] [-o options] [-c] [-p] [-q] source target</c>: copies
+/// the guest view of the source (its whole backing chain) into a new image. Runs of zeroes are
+/// skipped, so the target stays sparse (the new target reads zeroes there already); -c stores
+/// qcow2 clusters compressed; -p prints qemu-img's progress line.
+/// </summary>
+internal static class ImgConvert
+{
+    private const int ChunkSize = 2 << 20;
+
+    public static int Run(string[] args, TextWriter stdout)
+    {
+        var parsed = ImgArguments.Parse(args, "-f", "-O", "-o", "-t", "-T", "-m");
+        parsed.AllowOnly("-f", "-O", "-o", "-c", "-p", "-q", "-t", "-T", "-m", "-W", "-U");
+        if (parsed.Positional.Count != 2)
+        {
+            throw new ImgUsageException("Expecting one source and one target file name");
+        }
+
+        var format = parsed.Get("-O") ?? "raw";
+        var compress = parsed.Has("-c");
+        if (compress && format != "qcow2")
+        {
+            throw new ImgUsageException("Compression not supported for this file format");
+        }
+
+        using var session = new ImgSession();
+        var source = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true);
+        var size = source.Length;
+        var targetPath = parsed.Positional[1];
+        var options = ImgArguments.ParseOptionList(parsed.Get("-o"));
+        switch (format)
+        {
+            case "raw":
+                ImgCreate.CreateRaw(targetPath, size, options.GetValueOrDefault("preallocation") ?? "off");
+                break;
+            case "qcow2":
+                ImgCreate.CreateQcow2(targetPath, ImgCreate.Qcow2Options(options, size, options.GetValueOrDefault("backing_file"), options.GetValueOrDefault("backing_fmt")));
+                break;
+            default:
+                throw new ImgUsageException($"Unknown file format '{format}' (emu img writes raw and qcow2)");
+        }
+
+        var target = session.Open(targetPath, format, readOnly: false);
+        Copy(source, target, compress, parsed.Has("-p") && !parsed.Has("-q") ? stdout : null);
+        var flushed = ImgSession.Wait(target.FlushAsync());
+        if (flushed != BlockError.None)
+        {
+            throw new ImgFailedException($"error while flushing '{targetPath}': {flushed.Describe()}");
+        }
+
+        return 0;
+    }
+
+    private static void Copy(BlockDriverState source, BlockDriverState target, bool compress, TextWriter? progress)
+    {
+        var size = source.Length;
+        var granularity = target.Driver is Block.Drivers.Qcow2.Qcow2Driver qcow2 ? qcow2.ClusterSize : 4096;
+        var chunk = Math.Max(ChunkSize, granularity);
+        var buffer = new byte[chunk];
+        var flags = compress ? BlockRequestFlags.WriteCompressed : BlockRequestFlags.None;
+        Progress(progress, 0);
+        for (var offset = 0L; offset < size; offset += chunk)
+        {
+            var length = (int)Math.Min(chunk, size - offset);
+            var error = ImgSession.Wait(source.ReadAsync(offset, buffer.AsMemory(0, length)));
+            if (error != BlockError.None)
+            {
+                throw new ImgFailedException($"error while reading at byte {offset}: {error.Describe()}");
+            }
+
+            // Write only the non-zero runs, in units of the target's allocation granularity.
+            for (var run = 0; run < length;)
+            {
+                var unit = Math.Min(granularity, length - run);
+                if (!buffer.AsSpan(run, unit).ContainsAnyExcept((byte)0))
+                {
+                    run += unit;
+                    continue;
+                }
+
+                var end = run + unit;
+                while (end < length && buffer.AsSpan(end, Math.Min(granularity, length - end)).ContainsAnyExcept((byte)0))
+                {
+                    end += Math.Min(granularity, length - end);
+                }
+
+                error = ImgSession.Wait(target.WriteAsync(offset + run, buffer.AsMemory(run, end - run), flags));
+                if (error != BlockError.None)
+                {
+                    throw new ImgFailedException($"error while writing at byte {offset + run}: {error.Describe()}");
+                }
+
+                run = end;
+            }
+
+            Progress(progress, (offset + length) * 100.0 / size);
+        }
+
+        if (progress is not null)
+        {
+            progress.WriteLine();
+        }
+    }
+
+    private static void Progress(TextWriter? output, double percent)
+    {
+        if (output is null)
+        {
+            return;
+        }
+
+        output.Write(string.Create(CultureInfo.InvariantCulture, $"    ({percent:F2}/100%)\r"));
+        output.Flush();
+    }
+}
