@@ -5,26 +5,29 @@ namespace Emulator.Block.Backend;
 /// <summary>
 /// Threads that run driver operations which may block in the host kernel (file I/O), so the machine
 /// thread never waits on a disk (QEMU's aio=threads). Requests queue on an intrusive list, so
-/// submitting allocates nothing. Non-blocking drivers (null-co) skip the hop and run inline.
+/// submitting allocates nothing. Non-blocking drivers (null-co) and page-cached reads skip the hop.
+/// <para>
+/// One idle worker at a time polls the queue for <c>pollMicroseconds</c> before sleeping (QEMU's
+/// IOThread poll-max-ns idea); a submission wakes a sleeping worker only when nobody polls, so
+/// back-to-back requests cost no futex wake-up. More than one spinning worker would starve the
+/// machine thread on a small host, hence the single poller.
+/// </para>
 /// </summary>
 public sealed class BlockIoWorkers : IDisposable
 {
-    private readonly Lock _lock = new();
-    private readonly SemaphoreSlim _available = new(0);
     public const int DefaultPollMicroseconds = 50;
 
+    private readonly object _gate = new();
     private readonly Thread[] _threads;
     private readonly long _pollTicks;
-    private int _pollerActive;
     private BlockRequest? _head;
     private BlockRequest? _tail;
+    private int _pollers;
+    private int _sleepers;
     private volatile bool _stopping;
 
     /// <param name="threadCount">I/O threads.</param>
-    /// <param name="pollMicroseconds">
-    /// How long an idle worker keeps polling for the next request before it sleeps (QEMU's IOThread
-    /// poll-max-ns idea): a guest issuing requests back to back then pays no wake-up latency.
-    /// </param>
+    /// <param name="pollMicroseconds">How long an idle worker polls for the next request before it sleeps.</param>
     public BlockIoWorkers(int threadCount, int pollMicroseconds = DefaultPollMicroseconds)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threadCount, 1);
@@ -48,18 +51,20 @@ public sealed class BlockIoWorkers : IDisposable
         }
 
         _stopping = true;
-        _available.Release(_threads.Length);
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
+        }
+
         foreach (var thread in _threads)
         {
             thread.Join();
         }
-
-        _available.Dispose();
     }
 
     internal void Enqueue(BlockRequest request)
     {
-        lock (_lock)
+        lock (_gate)
         {
             if (_tail is null)
             {
@@ -70,69 +75,72 @@ public sealed class BlockIoWorkers : IDisposable
                 _tail.Next = request;
                 _tail = request;
             }
-        }
 
-        _available.Release();
+            // A polling worker will see it; only wake a sleeper when nobody polls.
+            if (Volatile.Read(ref _pollers) == 0 && _sleepers > 0)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
     }
 
-    private void WaitForWork()
+    private BlockRequest? TryDequeue()
     {
-        if (_available.Wait(0))
+        lock (_gate)
         {
-            return;
-        }
-
-        // One poller at a time: on a small host, several spinning workers would starve the machine thread.
-        if (_pollTicks > 0 && Interlocked.CompareExchange(ref _pollerActive, 1, 0) == 0)
-        {
-            try
+            var request = _head;
+            if (request is not null)
             {
-                var deadline = Stopwatch.GetTimestamp() + _pollTicks;
-                while (Stopwatch.GetTimestamp() < deadline)
+                _head = request.Next;
+                if (_head is null)
                 {
-                    Thread.SpinWait(32);
-                    if (_available.Wait(0))
-                    {
-                        return;
-                    }
+                    _tail = null;
                 }
-            }
-            finally
-            {
-                Volatile.Write(ref _pollerActive, 0);
-            }
-        }
 
-        _available.Wait();
+                request.Next = null;
+            }
+
+            return request;
+        }
     }
 
     private void WorkerLoop()
     {
-        while (true)
+        while (!_stopping)
         {
-            WaitForWork();
-            if (_stopping)
+            if (TryDequeue() is { } request)
             {
-                return;
+                request.Backend!.Execute(request);
+                continue;
             }
 
-            BlockRequest? request;
-            lock (_lock)
+            if (_pollTicks > 0 && Interlocked.CompareExchange(ref _pollers, 1, 0) == 0)
             {
-                request = _head;
-                if (request is not null)
+                var deadline = Stopwatch.GetTimestamp() + _pollTicks;
+                while (Volatile.Read(ref _head) is null && !_stopping && Stopwatch.GetTimestamp() < deadline)
                 {
-                    _head = request.Next;
-                    if (_head is null)
-                    {
-                        _tail = null;
-                    }
+                    Thread.SpinWait(32);
+                }
 
-                    request.Next = null;
+                Volatile.Write(ref _pollers, 0);
+                if (Volatile.Read(ref _head) is not null)
+                {
+                    continue;
                 }
             }
 
-            request?.Backend!.Execute(request);
+            lock (_gate)
+            {
+                // Checked under the gate: a request enqueued after the poller gave up is seen here or pulses us.
+                if (_head is not null || _stopping)
+                {
+                    continue;
+                }
+
+                _sleepers++;
+                Monitor.Wait(_gate);
+                _sleepers--;
+            }
         }
     }
 }
