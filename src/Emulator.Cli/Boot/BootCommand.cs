@@ -162,13 +162,18 @@ internal static class BootCommand
     {
         foreach (var (drive, name) in DriveNaming.Assign(options.Drives))
         {
-            if (drive.Snapshot)
+            var readOnly = drive.ReadOnly || drive.Media == "cdrom";
+            var backendOptions = new BlockBackendOptions { Name = name, ReadOnly = readOnly };
+            if (drive.Snapshot && !readOnly)
             {
-                throw new UsageException($"snapshot=on is not available yet (it needs a temporary overlay): {drive.File}");
+                // Writes go to a temporary overlay; the image is opened read-only.
+                layer.OpenImageSnapshot(backendOptions, drive.File, drive.Format);
+            }
+            else
+            {
+                layer.OpenImage(backendOptions, drive.File, drive.Format);
             }
 
-            var readOnly = drive.ReadOnly || drive.Media == "cdrom";
-            layer.OpenImage(new BlockBackendOptions { Name = name, ReadOnly = readOnly }, drive.File, drive.Format);
             error.WriteLine($"emu boot: note: {drive.File} is open, but no {drive.Interface} controller model exists yet, so the guest cannot see it");
         }
     }

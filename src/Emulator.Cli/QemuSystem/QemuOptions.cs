@@ -8,7 +8,7 @@ internal sealed class QemuOptions
     private const string Option = "emu-system-x86_64";
 
     /// <summary>Options that take no value.</summary>
-    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "S", "enable-kvm", "no-user-config"];
+    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "S", "enable-kvm", "no-user-config", "snapshot"];
 
     /// <summary>Options that take a value.</summary>
     private static readonly HashSet<string> Valued =
@@ -28,6 +28,9 @@ internal sealed class QemuOptions
     public bool StartPaused { get; private set; }
 
     public bool NoGraphic { get; private set; }
+
+    /// <summary>-snapshot: every drive gets a temporary overlay.</summary>
+    public bool Snapshot { get; private set; }
 
     public string? Qtest { get; private set; }
 
@@ -92,6 +95,9 @@ internal sealed class QemuOptions
                 break;
             case "nographic":
                 NoGraphic = true;
+                break;
+            case "snapshot":
+                Snapshot = true;
                 break;
             case "enable-kvm":
                 Accelerators.Add("kvm");

@@ -147,15 +147,17 @@ internal static class QemuSystemCommand
             }
 
             var name = drive.Id ?? throw new QemuOptionException("-drive if=none: Parameter 'id' is missing");
-            if (drive.Get("snapshot") is { } snapshot && KeyValueList.IsOn("-drive", "snapshot", snapshot))
-            {
-                throw new QemuOptionException("-drive snapshot=on: not available yet (it needs a temporary qcow2 overlay)");
-            }
-
+            var snapshot = options.Snapshot || (drive.Get("snapshot") is { } flag && KeyValueList.IsOn("-drive", "snapshot", flag));
             var root = drive.RootOptions(out var plainFile);
-            if (plainFile is not null)
+            var cache = drive.Direct ? Block.Drivers.File.FileCacheMode.None : Block.Drivers.File.FileCacheMode.Writeback;
+            if (snapshot && !drive.IsReadOnly && (plainFile ?? drive.Get("file")) is { } image && root is null or Block.Drivers.Raw.RawNodeOptions { File.Inline: Block.Drivers.File.FileNodeOptions })
             {
-                layer.OpenImage(drive.BackendOptions(name), plainFile, null, drive.Direct ? Block.Drivers.File.FileCacheMode.None : Block.Drivers.File.FileCacheMode.Writeback);
+                // Writes go to a temporary qcow2 overlay; the image is opened read-only.
+                layer.OpenImageSnapshot(drive.BackendOptions(name), image, drive.Get("format"), cache);
+            }
+            else if (plainFile is not null)
+            {
+                layer.OpenImage(drive.BackendOptions(name), plainFile, null, cache);
             }
             else
             {

@@ -72,6 +72,27 @@ public class EmuBootTests
     }
 
     [Test]
+    public void Boot_DriveWithSnapshotOn_ImageOpenedThroughOverlayAndUntouched()
+    {
+        var image = Path.Combine(Path.GetTempPath(), $"emu-boot-test-{Guid.NewGuid():N}.img");
+        File.WriteAllBytes(image, Enumerable.Range(0, 8192).Select(i => (byte)i).ToArray());
+        (int Status, string Output, string Error) run;
+        try
+        {
+            run = Boot("--drive", $"file={image},format=raw,snapshot=on", "--timeout", "30");
+            Assert.Multiple(() =>
+            {
+                Assert.That(run.Error, Does.Contain($"note: {image} is open"));
+                Assert.That(File.ReadAllBytes(image), Is.EqualTo(Enumerable.Range(0, 8192).Select(i => (byte)i).ToArray()));
+            });
+        }
+        finally
+        {
+            File.Delete(image);
+        }
+    }
+
+    [Test]
     public void Boot_ScreenDump_PrintsWholeScreen()
     {
         var (_, output, _) = Boot("--screen-dump", "--timeout", "60");

@@ -1,0 +1,36 @@
+using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.Qcow2;
+
+namespace Emulator.Block.Backend;
+
+/// <summary>
+/// <c>snapshot=on</c> as QEMU does it: the image is opened read-only as the backing file of a
+/// temporary qcow2 overlay that takes every write; the overlay file is unlinked as soon as it is
+/// open, so nothing is left behind and the image itself is never written.
+/// </summary>
+public static class BlockSnapshots
+{
+    public const string OverlayPrefix = "emu-snapshot-";
+
+    public static BlockBackend OpenImageSnapshot(this BlockLayer layer, BlockBackendOptions options, string filename, string? format = null,
+        FileCacheMode cache = FileCacheMode.Writeback)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var fullPath = Path.GetFullPath(filename);
+        var probe = layer.OpenImageNode(fullPath, format, readOnly: true, cache);
+        var size = probe.Length;
+        var backingFormat = probe.DriverName;
+        layer.Graph.Unref(probe);
+
+        var overlay = Path.Combine(Path.GetTempPath(), $"{OverlayPrefix}{Guid.NewGuid():N}.qcow2");
+        Qcow2Creator.Create(overlay, new Qcow2CreateOptions { Size = size, BackingFile = fullPath, BackingFormat = backingFormat });
+        try
+        {
+            return layer.OpenImage(options with { ReadOnly = false }, overlay, "qcow2", cache);
+        }
+        finally
+        {
+            File.Delete(overlay);
+        }
+    }
+}
