@@ -107,7 +107,8 @@ public static class BlockManagement
             node.Length,
             node.Driver.AllocatedSize,
             IsDirect(node),
-            depth);
+            depth,
+            node.Backing is { } backingEdge ? Describe(backingEdge.Node) : null);
     }
 
     private static bool IsDirect(BlockDriverState node)

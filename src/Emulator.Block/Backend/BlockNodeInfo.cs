@@ -12,6 +12,7 @@ namespace Emulator.Block.Backend;
 /// <param name="ActualSize">Host bytes allocated for it, when known.</param>
 /// <param name="CacheDirect">The protocol below uses O_DIRECT.</param>
 /// <param name="BackingFileDepth">Length of the backing chain below.</param>
+/// <param name="Backing">The backing node's description, for a format with a backing file.</param>
 public sealed record BlockNodeInfo(
     string NodeName,
     string Driver,
@@ -20,4 +21,5 @@ public sealed record BlockNodeInfo(
     long VirtualSize,
     long? ActualSize,
     bool CacheDirect,
-    int BackingFileDepth);
+    int BackingFileDepth,
+    BlockNodeInfo? Backing = null);

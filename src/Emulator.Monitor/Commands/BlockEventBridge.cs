@@ -3,7 +3,10 @@ using Emulator.Block.Backend;
 
 namespace Emulator.Monitor.Commands;
 
-/// <summary>Publishes the block layer's events as QMP events with QEMU 7.2's data members.</summary>
+/// <summary>
+/// Publishes the block layer's events as QMP events with QEMU 7.2's data members: DEVICE_TRAY_MOVED,
+/// BLOCK_IO_ERROR and BLOCK_IMAGE_CORRUPTED (the last may come from an I/O thread; the event bus is thread-safe).
+/// </summary>
 public sealed class BlockEventBridge
 {
     private readonly MonitorEvents _events;
@@ -38,6 +41,23 @@ public sealed class BlockEventBridge
                 data["reason"] = error.Reason;
                 _events.Publish(error.Name, data);
                 break;
+            case BlockImageCorruptedEvent corrupted:
+            {
+                var details = new JsonObject { ["device"] = corrupted.Device, ["node-name"] = corrupted.NodeName, ["msg"] = corrupted.Message };
+                if (corrupted.Offset is { } offset)
+                {
+                    details["offset"] = offset;
+                }
+
+                if (corrupted.Size is { } size)
+                {
+                    details["size"] = size;
+                }
+
+                details["fatal"] = corrupted.Fatal;
+                _events.Publish(corrupted.Name, details);
+                break;
+            }
         }
     }
 }

@@ -56,7 +56,18 @@ internal static class BlockQueryCommands
     }
 
     /// <summary>BlockDeviceInfo: the member set QEMU 7.2 reports (throttling values are always 0: no throttling yet).</summary>
-    public static JsonObject NodeInfo(BlockNodeInfo node) => new()
+    public static JsonObject NodeInfo(BlockNodeInfo node)
+    {
+        var info = NodeInfoWithoutBacking(node);
+        if (node.Backing is { } backing)
+        {
+            info["backing_file"] = backing.Filename;
+        }
+
+        return info;
+    }
+
+    private static JsonObject NodeInfoWithoutBacking(BlockNodeInfo node) => new()
     {
         ["file"] = node.Filename,
         ["node-name"] = node.NodeName,
@@ -90,6 +101,14 @@ internal static class BlockQueryCommands
         }
 
         image["dirty-flag"] = false;
+        if (node.Backing is { } backing)
+        {
+            image["backing-filename"] = backing.Filename;
+            image["full-backing-filename"] = backing.Filename;
+            image["backing-filename-format"] = backing.Driver;
+            image["backing-image"] = ImageInfo(backing);
+        }
+
         return image;
     }
 

@@ -302,4 +302,41 @@ public class QmpBlockCommandTests
             Assert.That((string?)Block("hd0")["io-status"], Is.EqualTo("ok"));
         });
     }
+
+    [Test]
+    public void QueryBlock_Qcow2WithBacking_ShowsChain()
+    {
+        var baseImage = _h.CreateImage(1 << 20, "base.raw");
+        var overlay = Path.Combine(_h.TempDir, "top.qcow2");
+        Emulator.Block.Drivers.Qcow2.Qcow2Creator.Create(overlay, new Emulator.Block.Drivers.Qcow2.Qcow2CreateOptions
+        {
+            Size = 1 << 20,
+            BackingFile = baseImage,
+            BackingFormat = "raw",
+        });
+        _h.Layer.OpenImage(new BlockBackendOptions { Name = "hd0" }, overlay);
+
+        var inserted = Block("hd0")["inserted"]!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((string?)inserted["drv"], Is.EqualTo("qcow2"));
+            Assert.That((int?)inserted["backing_file_depth"], Is.EqualTo(1));
+            Assert.That((string?)inserted["backing_file"], Is.EqualTo(baseImage));
+            Assert.That((string?)inserted["image"]?["backing-image"]?["format"], Is.EqualTo("raw"));
+            Assert.That((long?)inserted["image"]?["backing-image"]?["virtual-size"], Is.EqualTo(1 << 20));
+        });
+    }
+
+    [Test]
+    public void ImageCorrupted_PublishedWithQapiMembers()
+    {
+        var broadcaster = (BlockEventBroadcaster)_h.Layer.Events;
+
+        broadcaster.Publish(new BlockImageCorruptedEvent("hd0", "fmt", "L2 table offset 0x1234 unaligned", 4660, 512, true));
+        var corrupted = _client.WaitForEvent("BLOCK_IMAGE_CORRUPTED");
+
+        Assert.That(corrupted["data"]?.ToJsonString(), Is.EqualTo(
+            "{\"device\":\"hd0\",\"node-name\":\"fmt\",\"msg\":\"L2 table offset 0x1234 unaligned\",\"offset\":4660,\"size\":512,\"fatal\":true}"));
+    }
 }
