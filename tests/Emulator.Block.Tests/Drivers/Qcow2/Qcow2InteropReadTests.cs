@@ -1,7 +1,6 @@
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.Qcow2;
-using Emulator.Block.Tests.Support;
 
 namespace Emulator.Block.Tests.Drivers.Qcow2;
 

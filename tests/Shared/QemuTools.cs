@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Emulator.Block.Tests.Support;
+namespace Emulator.TestSupport;
 
 /// <summary>Runs Debian's qemu-img and qemu-io for interop tests; a test that needs them is ignored (reported, not passed) when they are missing.</summary>
 internal static class QemuTools
