@@ -43,6 +43,7 @@ internal static class BootCommand
           --until TEXT                exit 0 as soon as TEXT is on the screen or serial
           --timeout SECONDS           give up after SECONDS (exit 124, with a screen dump)
           --screen-dump               print the whole screen at the end
+          --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
         With no drive, the embedded demo guest runs and exits through isa-debug-exit.
         """;
@@ -70,6 +71,7 @@ internal static class BootCommand
         var machine = new PcMachine(new PcMachineOptions
         {
             RamSize = options.MemoryBytes,
+            RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
             SerialOutput = b => mirror?.Serial(b),
         });
         mirror = new ScreenMirror(machine.Chipset.Vga, output);

@@ -18,6 +18,9 @@ internal sealed record BootOptions
 
     public bool ScreenDump { get; init; }
 
+    /// <summary>The RTC's start time (UTC); null = the host clock. Fixing it makes a run repeatable.</summary>
+    public DateTime? RtcBase { get; init; }
+
     /// <summary>QMP endpoint: unix:PATH or tcp:HOST:PORT (loopback only).</summary>
     public string? Qmp { get; init; }
 
@@ -89,6 +92,18 @@ internal sealed record BootOptions
                     }
 
                     options = options with { Qmp = endpoint };
+                    break;
+                }
+
+                case "--rtc-base":
+                {
+                    var text = Value();
+                    if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var start))
+                    {
+                        throw new UsageException($"--rtc-base takes a date and time such as 2026-01-01T00:00:00, not '{text}'");
+                    }
+
+                    options = options with { RtcBase = start };
                     break;
                 }
 

@@ -13,7 +13,7 @@ internal sealed class QemuOptions
     /// <summary>Options that take a value.</summary>
     private static readonly HashSet<string> Valued =
         ["machine", "M", "m", "accel", "qtest", "qtest-log", "chardev", "mon", "qmp", "drive", "blockdev", "device", "global",
-         "cdrom", "hda", "hdb", "fda", "fdb", "boot"];
+         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc"];
 
     /// <summary>Options accepted and ignored: they only change host-side presentation or tracing.</summary>
     private static readonly HashSet<string> Ignored = ["display", "audio", "run-with", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
@@ -51,6 +51,9 @@ internal sealed class QemuOptions
     public Dictionary<string, string> Globals { get; } = new(StringComparer.Ordinal);
 
     public string BootOrder { get; private set; } = "cad";
+
+    /// <summary>-rtc base=DATE (utc and localtime both mean now).</summary>
+    public DateTime? RtcBase { get; private set; }
 
     public static QemuOptions Parse(IReadOnlyList<string> args)
     {
@@ -160,6 +163,19 @@ internal sealed class QemuOptions
             case "hda" or "hdb" or "fda" or "fdb":
                 Drives.Add([new("file", value), new("if", name[0] == 'f' ? "floppy" : "ide"), new("index", name[2] == 'a' ? "0" : "1")]);
                 break;
+            case "rtc":
+            {
+                var text = KeyValueList.Parse(value).FirstOrDefault(kv => kv.Key == "base").Value;
+                if (text is not (null or "utc" or "localtime"))
+                {
+                    RtcBase = DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var start)
+                        ? start
+                        : throw new QemuOptionException($"{arg} base={text}: invalid date format");
+                }
+
+                break;
+            }
+
             case "boot":
                 BootOrder = KeyValueList.Parse(value, "order").FirstOrDefault(kv => kv.Key == "order").Value ?? BootOrder;
                 break;

@@ -74,6 +74,7 @@ internal static class QemuSystemCommand
         {
             RamSize = options.MemoryBytes,
             RunCpu = accelerator != "qtest",
+            RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
             SerialOutput = b =>
             {
                 if (options.NoGraphic && !qtestMode)
