@@ -176,4 +176,17 @@ public class QtestProtocolTests
             Assert.That(Reply("endianness"), Is.EqualTo("OK little"));
         });
     }
+
+    [TestCase("read 0xfffffff0 32")]
+    [TestCase("writeq 0xfffffffc 1")]
+    [TestCase("memset 0xffffffff 2 0")]
+    [TestCase("b64read 0xffffff00 512")]
+    public void AccessAcrossTopOfAddressSpace_AnsweredAndConnectionKept(string command)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Reply(command), Does.StartWith("OK"));
+            Assert.That(Reply("endianness"), Is.EqualTo("OK little"));
+        });
+    }
 }
