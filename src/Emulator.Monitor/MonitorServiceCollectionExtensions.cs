@@ -32,6 +32,7 @@ public static class MonitorServiceCollectionExtensions
             BlockMediaCommands.Register(table, layer);
             BlockdevCommands.Register(table, layer, sp.GetRequiredService<BlockdevOptionsParser>());
             HmpCommands.Register(table, layer, sp.GetRequiredService<HmpOutput>());
+            MachineInfoCommands.Register(table);
             return table;
         });
         services.AddSingleton(sp =>

@@ -44,6 +44,8 @@ public class QmpDifferentialTests
         "{\"execute\":\"block_resize\",\"arguments\":{\"device\":\"d1\",\"size\":-1}}",
         "{\"execute\":\"block_resize\",\"arguments\":{\"device\":\"d1\",\"size\":8192}}",
         "{\"execute\":\"query-block\",\"id\":\"q\"}",
+        "{\"execute\":\"qom-list-types\",\"arguments\":{\"implements\":\"block-backend\"}}",
+        "{\"execute\":\"qom-list-types\",\"arguments\":{\"implements\":5}}",
     ];
 
     private static string? FindQemu() =>

@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using Emulator.Monitor.Qmp;
+
+namespace Emulator.Monitor.Commands;
+
+/// <summary>
+/// query-machines and qom-list-types with QEMU 7.2's member sets (clients parse them strictly).
+/// Both list what this emulator really builds: the i440FX PC (alias pc, one CPU) and the QOM types
+/// of its chips, with QEMU's type names and parents. Device types join the table as their models land.
+/// </summary>
+internal static class MachineInfoCommands
+{
+    public const string MachineType = "pc-i440fx-7.2";
+
+    /// <summary>(name, parent, abstract) in QEMU's type hierarchy.</summary>
+    private static readonly (string Name, string? Parent, bool Abstract)[] Types =
+    [
+        ("object", null, true),
+        ("device", "object", true),
+        ("machine", "object", true),
+        ("x86-machine", "machine", true),
+        ("generic-pc-machine", "x86-machine", true),
+        (MachineType + "-machine", "generic-pc-machine", false),
+        ("sys-bus-device", "device", true),
+        ("pci-device", "device", true),
+        ("isa-device", "device", true),
+        ("i440FX", "pci-device", false),
+        ("PIIX3", "pci-device", false),
+        ("isa-i8259", "isa-device", false),
+        ("isa-pit", "isa-device", false),
+        ("mc146818rtc", "isa-device", false),
+        ("isa-serial", "isa-device", false),
+        ("i8042", "isa-device", false),
+        ("i8257", "isa-device", false),
+        ("isa-debugcon", "isa-device", false),
+        ("isa-debug-exit", "isa-device", false),
+        ("ioapic", "sys-bus-device", false),
+        ("fw_cfg", "sys-bus-device", true),
+        ("fw_cfg_io", "fw_cfg", false),
+    ];
+
+    public static void Register(QmpCommandTable table)
+    {
+        table.Add(new QmpCommand("query-machines", [], _ => new JsonArray(new JsonObject
+        {
+            ["name"] = MachineType,
+            ["alias"] = "pc",
+            ["is-default"] = true,
+            ["cpu-max"] = 1,
+            ["hotpluggable-cpus"] = false,
+            ["numa-mem-supported"] = false,
+            ["deprecated"] = false,
+            ["default-cpu-type"] = "pentium-x86_64-cpu",
+            ["default-ram-id"] = "pc.ram",
+        })));
+        table.Add(new QmpCommand(
+            "qom-list-types",
+            [new QmpParameter("implements", QmpType.String, Optional: true), new QmpParameter("abstract", QmpType.Boolean, Optional: true)],
+            a =>
+            {
+                var implements = a.OptionalString("implements");
+                var includeAbstract = a.Boolean("abstract", false);
+                return new JsonArray([.. Types
+                    .Where(t => (includeAbstract || !t.Abstract) && (implements is null || Implements(t.Name, implements)))
+                    .Select(t => (JsonNode)Entry(t))]);
+            }));
+    }
+
+    private static bool Implements(string type, string ancestor)
+    {
+        for (string? current = type; current is not null; current = Array.Find(Types, t => t.Name == current).Parent)
+        {
+            if (current == ancestor)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static JsonObject Entry((string Name, string? Parent, bool Abstract) type)
+    {
+        var entry = new JsonObject { ["name"] = type.Name };
+        if (type.Abstract)
+        {
+            entry["abstract"] = true;
+        }
+
+        if (type.Parent is { } parent)
+        {
+            entry["parent"] = parent;
+        }
+
+        return entry;
+    }
+}
