@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Emulator.Machine.Loop;
 using Emulator.Monitor.Qmp;
@@ -11,6 +12,9 @@ namespace Emulator.Monitor.Machine;
 /// </summary>
 public sealed class MachineMonitorExecutor(PcMachine machine) : IMonitorExecutor
 {
+    /// <summary>Polling before sleeping: 1/20000 s = 50 µs.</summary>
+    private const long PollDivisor = 20_000;
+
     private readonly Lock _inline = new();
 
     public T Invoke<T>(Func<T> work)
@@ -25,6 +29,14 @@ public sealed class MachineMonitorExecutor(PcMachine machine) : IMonitorExecutor
 
         var item = new WorkItem<T>(work);
         machine.Post(item.TryRun);
+
+        // Most commands finish within microseconds: poll briefly before sleeping on the event.
+        var pollUntil = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / PollDivisor);
+        while (!item.Done.IsSet && Stopwatch.GetTimestamp() < pollUntil)
+        {
+            Thread.SpinWait(16);
+        }
+
         while (!item.Done.Wait(TimeSpan.FromMilliseconds(100)))
         {
             if (!machine.IsLooping)

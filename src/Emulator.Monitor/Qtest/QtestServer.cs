@@ -75,7 +75,8 @@ public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor) : 
     {
         Track(socket);
         var stream = new NetworkStream(socket, ownsSocket: false);
-        _ = new QtestSession(stream, machine, executor).RunAsync(_stopping.Token);
+        var session = new QtestSession(stream, machine, executor);
+        new Thread(session.Run) { IsBackground = true, Name = "qtest" }.Start();
     }
 
     private void Track(Socket socket)

@@ -32,12 +32,17 @@ public sealed class QtestSession
         _executor = executor;
     }
 
-    public async Task RunAsync(CancellationToken cancellation)
+    /// <summary>
+    /// Serves the connection on the calling thread with blocking reads until it closes. A qtest
+    /// harness sends one command and waits for its reply, so a dedicated thread answers faster than
+    /// an async read that resumes on the thread pool.
+    /// </summary>
+    public void Run()
     {
         using var reader = new StreamReader(_stream, new UTF8Encoding(false), false, 4096, leaveOpen: true);
         try
         {
-            while (await reader.ReadLineAsync(cancellation).ConfigureAwait(false) is { } line)
+            while (reader.ReadLine() is { } line)
             {
                 var reply = _executor.Invoke(() => Execute(line));
                 Write(reply);
@@ -47,8 +52,9 @@ public sealed class QtestSession
         {
             // The test harness went away.
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (ObjectDisposedException)
         {
+            // The server shut down.
         }
         finally
         {
