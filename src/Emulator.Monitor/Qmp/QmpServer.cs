@@ -17,6 +17,7 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
     private readonly List<Task> _tasks = [];
     private readonly List<Socket> _sockets = [];
     private readonly Lock _lock = new();
+    private readonly QmpActivity _activity = new();
     private int _disposed;
 
     public QmpServer(QmpCommandTable commands, IMonitorExecutor executor, MonitorEvents events)
@@ -66,7 +67,7 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
     /// <summary>Serves one client on a pair of streams (stdio).</summary>
     public Task Serve(Stream input, Stream output)
     {
-        var task = new QmpSession(input, output, _commands, _executor, _events).RunAsync(_stopping.Token);
+        var task = new QmpSession(input, output, _commands, _executor, _events, _activity).RunAsync(_stopping.Token);
         lock (_lock)
         {
             _tasks.Add(task);
@@ -84,6 +85,8 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
             return;
         }
 
+        // Replies already being produced (quit's, typically) go out before the sockets close.
+        _activity.WaitIdle(TimeSpan.FromSeconds(2));
         await _stopping.CancelAsync().ConfigureAwait(false);
         lock (_lock)
         {
@@ -141,6 +144,6 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
     private async Task ServeSocket(Socket socket)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        await new QmpSession(stream, stream, _commands, _executor, _events).RunAsync(_stopping.Token).ConfigureAwait(false);
+        await new QmpSession(stream, stream, _commands, _executor, _events, _activity).RunAsync(_stopping.Token).ConfigureAwait(false);
     }
 }

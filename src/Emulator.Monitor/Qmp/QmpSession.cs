@@ -21,11 +21,13 @@ public sealed class QmpSession
     private readonly IMonitorExecutor _executor;
     private readonly MonitorEvents _events;
     private readonly Lock _writeLock = new();
+    private readonly QmpActivity _activity;
     private volatile bool _negotiated;
     private bool _broken;
 
-    public QmpSession(Stream input, Stream output, QmpCommandTable commands, IMonitorExecutor executor, MonitorEvents events)
+    public QmpSession(Stream input, Stream output, QmpCommandTable commands, IMonitorExecutor executor, MonitorEvents events, QmpActivity? activity = null)
     {
+        _activity = activity ?? new QmpActivity();
         _input = input;
         _output = output;
         _commands = commands;
@@ -53,7 +55,16 @@ public sealed class QmpSession
 
                 foreach (var text in framer.Feed(buffer.AsMemory(0, n)))
                 {
-                    Write(Handle(text));
+                    // Counted until the reply is written, so a shutting-down server still sends it.
+                    _activity.Enter();
+                    try
+                    {
+                        Write(Handle(text));
+                    }
+                    finally
+                    {
+                        _activity.Exit();
+                    }
                 }
             }
         }
