@@ -206,6 +206,23 @@ internal static class BootCommand
         server.ListenTcp(new IPEndPoint(address, port));
     }
 
+    private static void ReadTerminalKeys(PcMachine machine)
+    {
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (ConsoleKeyMap.Special(key.Key) is { } special)
+            {
+                machine.Post(() => machine.Chipset.Keyboard.TapKey(special));
+            }
+            else if (key.KeyChar != '\0')
+            {
+                var text = key.KeyChar.ToString();
+                machine.Post(() => machine.Chipset.Keyboard.TypeText(text));
+            }
+        }
+    }
+
     /// <summary>The boot order as QEMU hands it to the BIOS: CMOS 3Dh (first two devices) and 38h high nibble (third).</summary>
     private static void SetBootOrder(PcMachine machine, string order)
     {
@@ -221,9 +238,18 @@ internal static class BootCommand
         CmosSetup.UpdateChecksum(cmos);
     }
 
-    /// <summary>Host keys from stdin go to the 8042 on the machine thread.</summary>
+    /// <summary>
+    /// Host keys go to the 8042 on the machine thread. On a terminal each key is read as it is pressed
+    /// (arrows, function keys and all); redirected input is read as text.
+    /// </summary>
     private static void StartKeyboard(PcMachine machine, TextReader input)
     {
+        if (ReferenceEquals(input, Console.In) && !Console.IsInputRedirected)
+        {
+            new Thread(() => ReadTerminalKeys(machine)) { IsBackground = true, Name = "terminal-keyboard" }.Start();
+            return;
+        }
+
         var reader = new Thread(() =>
         {
             var buffer = new char[256];
