@@ -1,16 +1,10 @@
 using System.Diagnostics;
-using Emulator.Block;
 using Emulator.Block.Backend;
-using Emulator.Firmware;
+using Emulator.Cli.Hosting;
 using Emulator.Firmware.Demo;
 using Emulator.Firmware.Services;
-using System.Net;
 using Emulator.Machine.Loop;
 using Emulator.Machine.Platform;
-using Emulator.Monitor;
-using Emulator.Monitor.Machine;
-using Emulator.Monitor.Qmp;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Emulator.Cli.Boot;
 
@@ -75,21 +69,10 @@ internal static class BootCommand
             SerialOutput = b => mirror?.Serial(b),
         });
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
-        using var services = new ServiceCollection()
-            .AddBlockLayer()
-            .AddStandardBlockDrivers()
-            .AddMonitor()
-            .AddSingleton(machine)
-            .AddSingleton<IMachineControl, MachineControl>()
-            .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
-            .BuildServiceProvider();
-        var layer = services.GetRequiredService<BlockLayer>();
-        layer.RunControl = new BlockVmRunControl(machine);
+        using var host = new EmulatorHost(machine);
         try
         {
-            OpenDrives(layer, options, error);
-            machine.AddLoopSource(new BlockLoopSource(layer));
-            PcFirmware.Install(machine);
+            OpenDrives(host.Layer, options, error);
             SetBootOrder(machine, options.BootOrder);
             if (options.Drives.Count == 0)
             {
@@ -98,7 +81,10 @@ internal static class BootCommand
 
             // Like QEMU without -S, the machine is running by the time the monitor answers.
             machine.Start();
-            StartMonitor(services, options.Qmp);
+            if (options.Qmp is { } endpoint && !host.ServeQmp(endpoint, listen: true))
+            {
+                throw new UsageException($"--qmp takes unix:PATH or tcp:HOST:PORT on loopback, not '{endpoint}'");
+            }
         }
         catch (BlockOperationException e)
         {
@@ -178,32 +164,6 @@ internal static class BootCommand
 
             error.WriteLine($"emu boot: note: {drive.File} is open, but no {drive.Interface} controller model exists yet, so the guest cannot see it");
         }
-    }
-
-    private static void StartMonitor(IServiceProvider services, string? endpoint)
-    {
-        if (endpoint is null)
-        {
-            return;
-        }
-
-        services.GetRequiredService<IMachineControl>();
-        var server = services.GetRequiredService<QmpServer>();
-        if (endpoint.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            server.ListenUnix(endpoint["unix:".Length..]);
-            return;
-        }
-
-        var hostPort = endpoint["tcp:".Length..];
-        var colon = hostPort.LastIndexOf(':');
-        if (colon < 0 || !IPAddress.TryParse(hostPort[..colon] is "localhost" ? "127.0.0.1" : hostPort[..colon], out var address)
-            || !ushort.TryParse(hostPort[(colon + 1)..], out var port) || !IPAddress.IsLoopback(address))
-        {
-            throw new UsageException($"--qmp tcp: takes a loopback HOST:PORT, not '{hostPort}'");
-        }
-
-        server.ListenTcp(new IPEndPoint(address, port));
     }
 
     private static void ReadTerminalKeys(PcMachine machine)

@@ -1,15 +1,11 @@
 using System.Globalization;
-using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using Emulator.Block;
 using Emulator.Block.Backend;
-using Emulator.Cli.Boot;
-using Emulator.Firmware;
+using Emulator.Cli.Hosting;
 using Emulator.Machine.Loop;
 using Emulator.Monitor;
 using Emulator.Monitor.Commands;
-using Emulator.Monitor.Machine;
 using Emulator.Monitor.Qmp;
 using Emulator.Monitor.Qtest;
 using Microsoft.Extensions.DependencyInjection;
@@ -95,16 +91,8 @@ internal static class QemuSystemCommand
             context.Cancel = true;
             machine.Post(() => machine.Exit(0));
         });
-        using var services = new ServiceCollection()
-            .AddBlockLayer()
-            .AddStandardBlockDrivers()
-            .AddMonitor()
-            .AddSingleton(machine)
-            .AddSingleton<IMachineControl, MachineControl>()
-            .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
-            .BuildServiceProvider();
-        var layer = services.GetRequiredService<BlockLayer>();
-        layer.RunControl = new BlockVmRunControl(machine);
+        using var host = new EmulatorHost(machine);
+        var layer = host.Layer;
 
         foreach (var device in options.Devices)
         {
@@ -113,18 +101,15 @@ internal static class QemuSystemCommand
         }
 
         OpenDrives(layer, options);
-        AddBlockdevs(services, layer, options);
-        machine.AddLoopSource(new BlockLoopSource(layer));
-        PcFirmware.Install(machine);
+        AddBlockdevs(host.Services, layer, options);
         machine.Start();
         if (options.StartPaused)
         {
             machine.RequestPause();
         }
 
-        services.GetRequiredService<IMachineControl>();
-        StartMonitors(services, options);
-        using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, services.GetRequiredService<IMonitorExecutor>(), endpoint) : null;
+        StartMonitors(host, options);
+        using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint) : null;
         machine.Run(new RunLimits());
         foreach (var backend in layer.Backends)
         {
@@ -193,9 +178,8 @@ internal static class QemuSystemCommand
         }
     }
 
-    private static void StartMonitors(IServiceProvider services, QemuOptions options)
+    private static void StartMonitors(EmulatorHost host, QemuOptions options)
     {
-        var server = services.GetRequiredService<QmpServer>();
         foreach (var mon in options.Monitors)
         {
             var id = mon.FirstOrDefault(kv => kv.Key == "chardev").Value;
@@ -210,48 +194,24 @@ internal static class QemuSystemCommand
             }
 
             var path = chardev.FirstOrDefault(kv => kv.Key == "path").Value ?? throw new QemuOptionException($"-chardev {id}: only socket,path=… is supported");
-            Serve(server, $"unix:{path}", IsServer(chardev));
+            Serve(host, $"unix:{path}", IsServer(chardev));
         }
 
         foreach (var qmp in options.Qmp)
         {
-            Serve(server, qmp.First().Value, IsServer(qmp));
+            Serve(host, qmp.First().Value, IsServer(qmp));
         }
     }
 
     private static bool IsServer(List<KeyValuePair<string, string>> items) =>
         items.FirstOrDefault(kv => kv.Key == "server").Value is { } server && KeyValueList.IsOn("-chardev", "server", server);
 
-    private static void Serve(QmpServer server, string endpoint, bool listen)
+    private static void Serve(EmulatorHost host, string endpoint, bool listen)
     {
-        if (endpoint.StartsWith("unix:", StringComparison.Ordinal))
+        if (!host.ServeQmp(endpoint, listen))
         {
-            var path = endpoint["unix:".Length..];
-            if (listen)
-            {
-                server.ListenUnix(path);
-            }
-            else
-            {
-                server.ConnectUnix(path);
-            }
-
-            return;
+            throw new QemuOptionException($"-qmp {endpoint}: use unix:PATH or tcp:127.0.0.1:PORT,server=on");
         }
-
-        if (endpoint.StartsWith("tcp:", StringComparison.Ordinal) && listen)
-        {
-            var hostPort = endpoint["tcp:".Length..];
-            var colon = hostPort.LastIndexOf(':');
-            var host = hostPort[..colon] is "" or "localhost" ? "127.0.0.1" : hostPort[..colon];
-            if (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address) && ushort.TryParse(hostPort[(colon + 1)..], out var port))
-            {
-                server.ListenTcp(new IPEndPoint(address, port));
-                return;
-            }
-        }
-
-        throw new QemuOptionException($"-qmp {endpoint}: use unix:PATH or tcp:127.0.0.1:PORT,server=on");
     }
 
     private static QtestServer StartQtest(PcMachine machine, IMonitorExecutor executor, string endpoint)

@@ -30,14 +30,7 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
     /// <summary>Listens on a Unix socket at <paramref name="path"/> (replacing a stale socket file) and serves every client.</summary>
     public void ListenUnix(string path)
     {
-        if (File.Exists(path))
-        {
-            File.Delete(path);
-        }
-
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(8);
+        var listener = UnixSockets.Listen(path, 8);
         Track(listener, AcceptLoop(listener));
     }
 
@@ -59,8 +52,7 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
     /// <summary>Connects to a Unix socket someone else listens on (libqtest's <c>-chardev socket,path=…</c>) and serves it.</summary>
     public void ConnectUnix(string path)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(path));
+        var socket = UnixSockets.Connect(path);
         Track(socket, ServeSocket(socket));
     }
 

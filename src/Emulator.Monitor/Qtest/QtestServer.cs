@@ -15,21 +15,13 @@ public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor) : 
 
     public void ConnectUnix(string path)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(path));
+        var socket = UnixSockets.Connect(path);
         Serve(socket);
     }
 
     public void ListenUnix(string path)
     {
-        if (File.Exists(path))
-        {
-            File.Delete(path);
-        }
-
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(1);
+        var listener = UnixSockets.Listen(path, 1);
         Track(listener);
         _ = AcceptLoop(listener);
     }

@@ -112,7 +112,7 @@ public sealed class BlkdebugDriver : BlockDriver
             return Done(error);
         }
 
-        return gate is null ? _image.ReadAsync(offset, buffer) : ReadAfter(gate, offset, buffer);
+        return gate is null ? _image.ReadAsync(offset, buffer) : After(gate, (_image, offset, buffer), static s => s._image.ReadAsync(s.offset, s.buffer));
     }
 
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
@@ -123,7 +123,7 @@ public sealed class BlkdebugDriver : BlockDriver
             return Done(error);
         }
 
-        return gate is null ? _image.WriteAsync(offset, buffer, flags) : WriteAfter(gate, offset, buffer, flags);
+        return gate is null ? _image.WriteAsync(offset, buffer, flags) : After(gate, (_image, offset, buffer, flags), static s => s._image.WriteAsync(s.offset, s.buffer, s.flags));
     }
 
     public override ValueTask<BlockError> FlushAsync()
@@ -134,7 +134,7 @@ public sealed class BlkdebugDriver : BlockDriver
             return Done(error);
         }
 
-        return gate is null ? _image.FlushAsync() : FlushAfter(gate);
+        return gate is null ? _image.FlushAsync() : After(gate, _image, static image => image.FlushAsync());
     }
 
     public override ValueTask<BlockError> DiscardAsync(long offset, long length)
@@ -145,7 +145,7 @@ public sealed class BlkdebugDriver : BlockDriver
             return Done(error);
         }
 
-        return gate is null ? _image.DiscardAsync(offset, length) : DiscardAfter(gate, offset, length);
+        return gate is null ? _image.DiscardAsync(offset, length) : After(gate, (_image, offset, length), static s => s._image.DiscardAsync(s.offset, s.length));
     }
 
     public override ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags)
@@ -156,7 +156,7 @@ public sealed class BlkdebugDriver : BlockDriver
             return Done(error);
         }
 
-        return gate is null ? _image.WriteZeroesAsync(offset, length, flags) : WriteZeroesAfter(gate, offset, length, flags);
+        return gate is null ? _image.WriteZeroesAsync(offset, length, flags) : After(gate, (_image, offset, length, flags), static s => s._image.WriteZeroesAsync(s.offset, s.length, s.flags));
     }
 
     public override ValueTask<BlockError> TruncateAsync(long length) => _image.TruncateAsync(length);
@@ -189,34 +189,14 @@ public sealed class BlkdebugDriver : BlockDriver
         return (BlockError.None, null);
     }
 
-    private async ValueTask<BlockError> ReadAfter(Task gate, long offset, Memory<byte> buffer)
+    /// <summary>
+    /// Continues a request suspended at a breakpoint once it is resumed. Static lambdas with explicit
+    /// state: a capturing lambda would allocate its closure on every request, held or not.
+    /// </summary>
+    private static async ValueTask<BlockError> After<TState>(Task gate, TState state, Func<TState, ValueTask<BlockError>> operation)
     {
         await gate.ConfigureAwait(false);
-        return await _image.ReadAsync(offset, buffer).ConfigureAwait(false);
-    }
-
-    private async ValueTask<BlockError> WriteAfter(Task gate, long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
-    {
-        await gate.ConfigureAwait(false);
-        return await _image.WriteAsync(offset, buffer, flags).ConfigureAwait(false);
-    }
-
-    private async ValueTask<BlockError> FlushAfter(Task gate)
-    {
-        await gate.ConfigureAwait(false);
-        return await _image.FlushAsync().ConfigureAwait(false);
-    }
-
-    private async ValueTask<BlockError> DiscardAfter(Task gate, long offset, long length)
-    {
-        await gate.ConfigureAwait(false);
-        return await _image.DiscardAsync(offset, length).ConfigureAwait(false);
-    }
-
-    private async ValueTask<BlockError> WriteZeroesAfter(Task gate, long offset, long length, BlockRequestFlags flags)
-    {
-        await gate.ConfigureAwait(false);
-        return await _image.WriteZeroesAsync(offset, length, flags).ConfigureAwait(false);
+        return await operation(state).ConfigureAwait(false);
     }
 
     private sealed class RuleState(BlkdebugRule rule)

@@ -1,7 +1,7 @@
 using Emulator.Block.Backend;
 using Emulator.Machine.Loop;
 
-namespace Emulator.Cli.Boot;
+namespace Emulator.Cli.Hosting;
 
 /// <summary>Feeds the block layer's completions to the machine loop's fixed point and wakes the loop when one arrives.</summary>
 internal sealed class BlockLoopSource(BlockLayer layer) : IMachineLoopSource

@@ -1,7 +1,7 @@
 using Emulator.Block.Backend;
 using Emulator.Machine.Loop;
 
-namespace Emulator.Cli.Boot;
+namespace Emulator.Cli.Hosting;
 
 /// <summary>The block layer's stop policy pauses the machine with run state io-error.</summary>
 internal sealed class BlockVmRunControl(PcMachine machine) : IVmRunControl

@@ -1,0 +1,91 @@
+using System.Net;
+using Emulator.Block;
+using Emulator.Block.Backend;
+using Emulator.Firmware;
+using Emulator.Machine.Loop;
+using Emulator.Monitor;
+using Emulator.Monitor.Machine;
+using Emulator.Monitor.Qmp;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Emulator.Cli.Hosting;
+
+/// <summary>
+/// The composition both front ends (<c>emu boot</c>, <c>emu system</c>) share: the block layer and
+/// its drivers, the monitor over the machine, the block stop policy pausing the machine, block
+/// completions fed to the loop, and the BIOS in the ROM.
+/// </summary>
+internal sealed class EmulatorHost : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public EmulatorHost(PcMachine machine)
+    {
+        Machine = machine;
+        _services = new ServiceCollection()
+            .AddBlockLayer()
+            .AddStandardBlockDrivers()
+            .AddMonitor()
+            .AddSingleton(machine)
+            .AddSingleton<IMachineControl, MachineControl>()
+            .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
+            .BuildServiceProvider();
+        Layer = _services.GetRequiredService<BlockLayer>();
+        Layer.RunControl = new BlockVmRunControl(machine);
+        machine.AddLoopSource(new BlockLoopSource(Layer));
+
+        // Created now so STOP/RESUME/RESET reach every QMP client from the first state change.
+        _services.GetRequiredService<IMachineControl>();
+        PcFirmware.Install(machine);
+    }
+
+    public PcMachine Machine { get; }
+
+    public BlockLayer Layer { get; }
+
+    public IServiceProvider Services => _services;
+
+    public IMonitorExecutor Executor => _services.GetRequiredService<IMonitorExecutor>();
+
+    /// <summary>
+    /// Serves QMP on <c>unix:PATH</c> (listening, or connecting when <paramref name="listen"/> is false)
+    /// or <c>tcp:HOST:PORT</c> on loopback (listening only). False when the endpoint is not one of those.
+    /// </summary>
+    public bool ServeQmp(string endpoint, bool listen)
+    {
+        var server = _services.GetRequiredService<QmpServer>();
+        if (endpoint.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            var path = endpoint["unix:".Length..];
+            if (listen)
+            {
+                server.ListenUnix(path);
+            }
+            else
+            {
+                server.ConnectUnix(path);
+            }
+
+            return true;
+        }
+
+        if (!endpoint.StartsWith("tcp:", StringComparison.Ordinal) || !listen)
+        {
+            return false;
+        }
+
+        var hostPort = endpoint["tcp:".Length..];
+        var colon = hostPort.LastIndexOf(':');
+        var host = colon <= 0 || hostPort[..colon] == "localhost" ? "127.0.0.1" : hostPort[..colon];
+        if (colon < 0 || !IPAddress.TryParse(host, out var address) || !IPAddress.IsLoopback(address)
+            || !ushort.TryParse(hostPort[(colon + 1)..], out var port))
+        {
+            return false;
+        }
+
+        server.ListenTcp(new IPEndPoint(address, port));
+        return true;
+    }
+
+    public void Dispose() => _services.Dispose();
+}
