@@ -19,7 +19,6 @@ internal sealed class SystemService(FirmwareContext context)
     private const ushort FastA20Port = 0x92;
     private const byte FastA20Bit = 0x02;
     private const uint OneMegabyte = 0x100000;
-    private const uint SixteenMegabytes = 0x1000000;
     private const uint ExtendedBiosDataArea = 0x9FC00;
     private const uint IoApicBase = 0xFEC00000;
     private const uint BiosAlias = 0xFFFC0000;
@@ -75,18 +74,8 @@ internal sealed class SystemService(FirmwareContext context)
         return BiosServiceResult.Done;
     }
 
-    private uint ExtendedKb()
-    {
-        var cmos = context.Cmos;
-        return (uint)(cmos.Read(CmosPorts.ExtendedMemoryLow) | (cmos.Read(CmosPorts.ExtendedMemoryHigh) << 8));
-    }
-
-    private uint RamTop()
-    {
-        var cmos = context.Cmos;
-        var above16 = (uint)(cmos.Read(CmosPorts.MemoryAbove16MLow) | (cmos.Read(CmosPorts.MemoryAbove16MHigh) << 8));
-        return above16 > 0 ? SixteenMegabytes + (above16 << 16) : OneMegabyte + (ExtendedKb() << 10);
-    }
+    /// <summary>Usable memory above 1 MiB in KiB: up to the firmware's zone at the top of RAM.</summary>
+    private uint ExtendedKb() => (FirmwareMemory.HighZone(context.Cmos) - OneMegabyte) >> 10;
 
     /// <summary>One E820h entry per call: EBX is the continuation (0 at the end), ES:DI the 20-byte buffer.</summary>
     private void MemoryMap(BiosCall call)
@@ -97,7 +86,8 @@ internal sealed class SystemService(FirmwareContext context)
             (0, ExtendedBiosDataArea, Usable),
             (ExtendedBiosDataArea, 0xA0000 - ExtendedBiosDataArea, Reserved),
             (0xF0000, 0x10000, Reserved),
-            (OneMegabyte, RamTop() - OneMegabyte, Usable),
+            (OneMegabyte, FirmwareMemory.HighZone(context.Cmos) - OneMegabyte, Usable),
+            (FirmwareMemory.HighZone(context.Cmos), FirmwareMemory.HighZoneSize, Reserved),
             (IoApicBase, 0x1000, Reserved),
             (BiosAlias, 0x40000, Reserved),
         ];
