@@ -234,7 +234,14 @@ internal sealed class FloppyTestBed : IDisposable
         }
     }
 
-    public byte[] ImageBytes(string name = "fda.img") => File.ReadAllBytes(Path.Combine(TempDir, name));
+    /// <summary>The image as the backend sees it now (the file driver holds the file locked).</summary>
+    public byte[] ImageBytes(string name = "fda")
+    {
+        var backend = Layer.FindBackend(name)!;
+        var data = new byte[backend.Length];
+        backend.Read(0, data);
+        return data;
+    }
 
     public void Dispose()
     {
