@@ -38,6 +38,9 @@ public sealed class BlockAcctStats
     /// <summary>Adds <paramref name="count"/> requests that a device merged into others.</summary>
     public void AccountMerged(BlockAcctType type, long count) => _merged[(int)type] += count;
 
+    /// <summary>Counts a request the device refused before submitting it (bad range or alignment: QEMU's block_acct_invalid).</summary>
+    public void AccountInvalid(BlockAcctType type) => Invalid(type);
+
     internal void Done(BlockAcctType type, long bytes, long startTimestamp, long endTimestamp)
     {
         var i = (int)type;

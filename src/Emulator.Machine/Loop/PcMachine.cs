@@ -3,6 +3,7 @@ using Emulator.Machine.Bus;
 using Emulator.Machine.Cpu;
 using Emulator.Machine.Interrupts;
 using Emulator.Machine.Memory;
+using Emulator.Machine.Pci;
 using Emulator.Machine.Platform;
 using Emulator.Machine.Timers;
 
@@ -60,6 +61,8 @@ public sealed class PcMachine
         });
         Chipset.RegisterPorts(Ports);
         Memory.RegisterMmio((uint)IoApic.DefaultBaseAddress, IoApic.MmioSize, new IoApicMmio(Chipset.IoApic));
+        PciMemoryBars = new PciMemoryBarMapper(Chipset.PciBus, Memory);
+        Chipset.PciBus.Msi = new MsiDelivery(Memory);
         Cpu = new X86Cpu(Memory, Ports, Chipset.Pic);
         Ports.PortWritten += (port, _, _) =>
         {
@@ -80,6 +83,9 @@ public sealed class PcMachine
     public PcChipset Chipset { get; }
 
     public X86Cpu Cpu { get; }
+
+    /// <summary>Maps PCI memory BARs into <see cref="Memory"/> as the guest programs them.</summary>
+    public PciMemoryBarMapper PciMemoryBars { get; }
 
     public MachineRunState State { get; private set; } = MachineRunState.Prelaunch;
 

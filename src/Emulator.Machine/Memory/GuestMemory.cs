@@ -108,6 +108,46 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         SetPages(address, length, PageFlags.None);
     }
 
+    /// <summary>
+    /// Claims a range for a device whose place the guest chooses (a PCI memory BAR): unlike
+    /// <see cref="RegisterMmio"/> a range that overlaps ROM or another device is refused (false)
+    /// rather than thrown, because a guest may program any address. MMIO over RAM hides the RAM.
+    /// </summary>
+    public bool TryRegisterMmio(uint address, uint length, IMmioDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!_regions.TryAdd(new MemoryRegion(address, length, null, device)))
+        {
+            return false;
+        }
+
+        SetPages(address, length, PageFlags.None);
+        return true;
+    }
+
+    /// <summary>
+    /// Releases a range claimed with <see cref="TryRegisterMmio"/>: RAM pages it hid that no other
+    /// region touches become plain RAM again. False when <paramref name="device"/> had no range there.
+    /// </summary>
+    public bool UnregisterMmio(uint address, uint length, IMmioDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (length == 0 || !_regions.Remove(address, device))
+        {
+            return false;
+        }
+
+        var last = (uint)((address + (ulong)length - 1) >> PageShift);
+        for (var page = address >> PageShift; page <= last; page++)
+        {
+            var start = page << PageShift;
+            var isRam = start < (uint)_ram.Length && !_regions.Overlaps(start, PageSize);
+            _pages[page] = isRam ? PageFlags.DirectRead | PageFlags.Ram : PageFlags.None;
+        }
+
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte ReadByte(uint address)
     {

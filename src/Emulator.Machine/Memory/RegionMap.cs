@@ -29,6 +29,36 @@ internal sealed class RegionMap
         _regions.Add(region);
     }
 
+    /// <summary>Adds a region unless it leaves the 4 GiB space or overlaps another; false when refused.</summary>
+    public bool TryAdd(MemoryRegion region)
+    {
+        if (region.Length == 0 || region.Start + (ulong)region.Length > AddressSpaceSize || Overlaps(region.Start, region.Length))
+        {
+            return false;
+        }
+
+        _regions.Add(region);
+        return true;
+    }
+
+    /// <summary>Removes the MMIO region of <paramref name="device"/> that starts at <paramref name="start"/>; false if there is none.</summary>
+    public bool Remove(uint start, object device) =>
+        _regions.RemoveAll(r => r.Start == start && ReferenceEquals(r.Device, device)) > 0;
+
+    /// <summary>True when any region covers a byte of <c>[start, start + length)</c>.</summary>
+    public bool Overlaps(uint start, ulong length)
+    {
+        foreach (var other in _regions)
+        {
+            if (start < other.Start + (ulong)other.Length && other.Start < start + length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public MemoryRegion? Find(uint address)
     {
         foreach (var region in _regions)

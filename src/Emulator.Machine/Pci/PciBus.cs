@@ -26,6 +26,9 @@ public sealed class PciBus
 
     public PciIoWindow IoWindow { get; }
 
+    /// <summary>Where functions send MSI/MSI-X messages; set by the machine that owns guest memory (null on a bare bus).</summary>
+    public MsiDelivery? Msi { get; set; }
+
     /// <summary>Places <paramref name="pciFunction"/> at <paramref name="device"/>.<paramref name="function"/>.</summary>
     public void Register(int device, int function, PciFunction pciFunction)
     {

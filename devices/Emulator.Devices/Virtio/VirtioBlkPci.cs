@@ -1,0 +1,499 @@
+using System.Buffers.Binary;
+using System.Text;
+using Emulator.Block.Backend;
+using Emulator.Machine.Loop;
+
+namespace Emulator.Devices.Virtio;
+
+/// <summary>
+/// virtio-blk on virtio-pci, transitional, as QEMU's <c>virtio-blk-pci</c> builds it on a PC
+/// (virtio 1.2, section 5.2; PCI 1AF4:1001, subsystem 2): legacy I/O BAR0, modern regions and
+/// MSI-X through <see cref="VirtioPciDevice"/>, one or more request queues. Requests IN, OUT,
+/// FLUSH, GET_ID, DISCARD and WRITE_ZEROES; everything else is UNSUPP. The status byte is the last
+/// byte of the last device-writable buffer and is written exactly once per request. Ranges and
+/// alignment are checked before any I/O (IOERR, accounted invalid). Consecutive reads or writes of
+/// one queue drain are merged when adjacent (<see cref="VirtioBlkMerger"/>). I/O goes through the
+/// <see cref="BlockBackend"/> asynchronously; completions fill the used ring on the machine thread.
+/// Error policy: report → IOERR, ignore → OK, stop → the operation is parked and resubmitted
+/// unchanged when the machine runs again. A resize raises a configuration interrupt.
+/// <para>Wiring: construct, then <see cref="AttachToBus"/> at a free slot (before or after the machine
+/// starts). The device hooks <see cref="PcMachine.ResetDone"/> and <see cref="PcMachine.StateChanged"/>
+/// itself; the host must deliver the block layer's completions at the loop's fixed point.</para>
+/// Limitations: requests above 16 MiB of data get IOERR; no SCSI, zoned, secure-erase or lifetime
+/// requests; no iothreads (all queues run on the machine thread).
+/// </summary>
+public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompletionHandler
+{
+    public const ushort TransitionalDeviceId = 0x1001;
+    public const ushort BlockDeviceType = 2;
+
+    /// <summary>Largest data transfer of one request (the shared buffer pool's largest class).</summary>
+    public const int MaxRequestBytes = 16 << 20;
+
+    /// <summary>QEMU's virtio-blk-pci class: mass storage, SCSI controller.</summary>
+    private const uint StorageScsiClass = 0x01_00_00;
+    private const int HeaderBytes = 16;
+    private const int TypeOffset = 0;
+    private const int SectorOffset = 8;
+    private const int StatusBytes = 1;
+    private const int IdBytes = 20;
+    private const int SegmentBytes = 16;
+    private const int SegmentCountOffset = 8;
+    private const int SegmentFlagsOffset = 12;
+    private const uint UnmapFlag = 1;
+    private const int MaxQueues = 1024;
+    private const int MinQueueSize = 4;
+    private const int MaxQueueSize = 1024;
+
+    private readonly PcMachine _machine;
+    private readonly VirtioBlkOptions _options;
+    private readonly VirtioBlkConfig _config;
+    private readonly VirtioBlkMerger _merger;
+    private readonly byte[] _serial;
+    private readonly bool _originalWriteCache;
+    private readonly int[] _queueGeneration;
+    private readonly Stack<VirtioBlkRequest> _freeRequests = new();
+    private readonly Stack<VirtioBlkIo> _freeIos = new();
+    private readonly List<VirtioBlkIo> _parked = [];
+    private int _generation;
+
+    public VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions? options = null)
+        : this(machine, backend, Validate(options ?? new VirtioBlkOptions()), 0)
+    {
+    }
+
+    private VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions options, int unused)
+        : base(machine.Memory, TransitionalDeviceId, BlockDeviceType, StorageScsiClass, options.NumQueues, options.QueueSize,
+            options.MsixVectors ?? (options.NumQueues + 1), (int)VirtioBlkConfigOffset.End)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        _ = unused;
+        _machine = machine;
+        _options = options;
+        Backend = backend;
+        _config = new VirtioBlkConfig(backend, options);
+        _merger = new VirtioBlkMerger(this);
+        _serial = Encoding.ASCII.GetBytes(options.Serial.Length > IdBytes ? options.Serial[..IdBytes] : options.Serial);
+        _queueGeneration = new int[options.NumQueues];
+        backend.AttachDevice(this, options.DeviceId, options.QomPath);
+        backend.EnableIoStatus();
+        _originalWriteCache = backend.WriteCacheEnabled;
+        machine.ResetDone += _ => ResetFunction();
+        machine.StateChanged += OnStateChanged;
+    }
+
+    public BlockBackend Backend { get; }
+
+    /// <summary>Backend operations parked by the stop policy, waiting for the machine to run again.</summary>
+    public int ParkedOperations => _parked.Count;
+
+    public BlockDevCapabilities Capabilities => BlockDevCapabilities.Resize;
+
+    protected override ulong DeviceFeatures
+    {
+        get
+        {
+            var features = VirtioBlkFeatures.SegMax | VirtioBlkFeatures.Geometry | VirtioBlkFeatures.BlkSize
+                | VirtioBlkFeatures.Topology | VirtioBlkFeatures.Flush;
+            features |= Backend.IsReadOnly ? VirtioBlkFeatures.ReadOnly : 0;
+            features |= _options.ConfigWce ? VirtioBlkFeatures.ConfigWce : 0;
+            features |= _options.NumQueues > 1 ? VirtioBlkFeatures.MultiQueue : 0;
+            features |= _options.Discard ? VirtioBlkFeatures.Discard : 0;
+            features |= _options.WriteZeroes ? VirtioBlkFeatures.WriteZeroes : 0;
+            return (ulong)features;
+        }
+    }
+
+    /// <summary>Places the function at 00:<paramref name="device"/>.<paramref name="function"/> and wires INTA# through the chipset's router.</summary>
+    public void AttachToBus(int device, int function = 0)
+    {
+        _machine.Chipset.PciBus.Register(device, function, this);
+        ConnectInterrupt(_machine.Chipset.PciInterrupts);
+    }
+
+    void IBlockDevOps.Resized() => NotifyConfigChange();
+
+    public void OnBlockRequestCompleted(BlockRequest request)
+    {
+        var io = (VirtioBlkIo)request.Tag!;
+        if (io.DeviceGeneration != _generation)
+        {
+            ReleaseIo(io);
+            return;
+        }
+
+        if (request.Error != BlockError.None && request.ErrorAction == BlockErrorAction.Stop)
+        {
+            _parked.Add(io);
+            return;
+        }
+
+        var status = request.Error == BlockError.None || request.ErrorAction == BlockErrorAction.Ignore ? VirtioBlkStatus.Ok : VirtioBlkStatus.IoErr;
+        var scatter = request.Kind == BlockRequestKind.Read && request.Error == BlockError.None;
+        var queue = Queues[io.First!.Queue];
+        for (var member = io.First; member is not null; member = member.Next)
+        {
+            if (IsBroken || member.Generation != _queueGeneration[member.Queue])
+            {
+                continue;
+            }
+
+            if (scatter && !member.Chain.Scatter(Memory, 0, request.Buffer.Span.Slice(member.BufferOffset, member.DataBytes)))
+            {
+                MarkBroken(VirtqueueFault.OutsideRam);
+                continue;
+            }
+
+            Finish(member, status);
+        }
+
+        ReleaseIo(io);
+        if (!IsBroken)
+        {
+            NotifyUsed(queue);
+        }
+    }
+
+    protected override byte ReadDeviceConfig(int offset) => _config.Read(offset);
+
+    protected override void WriteDeviceConfig(int offset, byte value) => _config.Write(offset, value);
+
+    protected override void OnQueueNotify(int queue)
+    {
+        var ring = Queues[queue];
+        while (!IsBroken)
+        {
+            if (!ring.TryPop(out var head, out var fault))
+            {
+                if (fault != VirtqueueFault.None)
+                {
+                    MarkBroken(fault);
+                }
+
+                break;
+            }
+
+            var request = RentRequest(queue);
+            fault = ring.ReadChain(head, request.Chain);
+            if (fault != VirtqueueFault.None)
+            {
+                Release(request);
+                MarkBroken(fault);
+                break;
+            }
+
+            Start(request);
+        }
+
+        _merger.Submit();
+        if (!IsBroken)
+        {
+            ring.PublishAvailEvent();
+        }
+    }
+
+    protected override void OnDeviceReset()
+    {
+        _generation++;
+        for (var i = 0; i < _queueGeneration.Length; i++)
+        {
+            _queueGeneration[i]++;
+        }
+
+        _merger.Clear();
+        foreach (var io in _parked)
+        {
+            ReleaseIo(io);
+        }
+
+        _parked.Clear();
+        Backend.WriteCacheEnabled = _originalWriteCache;
+    }
+
+    protected override void OnQueueReset(int queue) => _queueGeneration[queue]++;
+
+    /// <summary>Without CONFIG_WCE the cache mode follows whether the driver knows FLUSH (writethrough for old guests), as QEMU.</summary>
+    protected override void OnDriverOk()
+    {
+        if (!Has(VirtioBlkFeatures.ConfigWce))
+        {
+            Backend.WriteCacheEnabled = Has(VirtioBlkFeatures.Flush);
+        }
+    }
+
+    /// <summary>Submits one backend operation for <paramref name="first"/> and the <paramref name="members"/> - 1 requests chained to it.</summary>
+    internal void SubmitData(VirtioBlkRequest first, int members, int totalBytes, bool isWrite)
+    {
+        var io = RentIo(first, members);
+        var buffer = io.Buffer(totalBytes);
+        if (isWrite)
+        {
+            for (var member = first; member is not null; member = member.Next)
+            {
+                if (!member.Chain.Gather(Memory, HeaderBytes, buffer.Span.Slice(member.BufferOffset, member.DataBytes)))
+                {
+                    ReleaseIo(io);
+                    MarkBroken(VirtqueueFault.OutsideRam);
+                    return;
+                }
+            }
+
+            io.Request.PrepareWrite(Offset(first.Sector), buffer);
+        }
+        else
+        {
+            io.Request.PrepareRead(Offset(first.Sector), buffer);
+        }
+
+        if (members > 1)
+        {
+            Backend.Stats.AccountMerged(isWrite ? BlockAcctType.Write : BlockAcctType.Read, members - 1);
+        }
+
+        Backend.Submit(io.Request);
+    }
+
+    internal void Release(VirtioBlkRequest request)
+    {
+        request.Next = null;
+        _freeRequests.Push(request);
+    }
+
+    private static VirtioBlkOptions Validate(VirtioBlkOptions options)
+    {
+        if (options.NumQueues is < 1 or > MaxQueues)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"num-queues must be 1..{MaxQueues}.");
+        }
+
+        if (options.QueueSize is < MinQueueSize or > MaxQueueSize || (options.QueueSize & (options.QueueSize - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"queue-size must be a power of two in {MinQueueSize}..{MaxQueueSize}.");
+        }
+
+        return options;
+    }
+
+    private static long Offset(ulong sector) => (long)sector * VirtioBlkConfig.SectorSize;
+
+    private void Start(VirtioBlkRequest request)
+    {
+        var chain = request.Chain;
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        if (chain.ReadableBytes < HeaderBytes || chain.WritableBytes < StatusBytes || !chain.Gather(Memory, 0, header))
+        {
+            // QEMU: "virtio-blk missing headers" / "virtio-blk request outhdr too short" → virtio_error.
+            Release(request);
+            MarkBroken(VirtqueueFault.BadRequest);
+            return;
+        }
+
+        request.Type = (VirtioBlkRequestType)BinaryPrimitives.ReadUInt32LittleEndian(header[TypeOffset..]) & ~VirtioBlkRequestType.Barrier;
+        request.Sector = BinaryPrimitives.ReadUInt64LittleEndian(header[SectorOffset..]);
+        switch (request.Type)
+        {
+            case VirtioBlkRequestType.In:
+            case VirtioBlkRequestType.Out:
+                StartReadWrite(request, request.Type == VirtioBlkRequestType.Out);
+                break;
+            case VirtioBlkRequestType.Flush:
+                _merger.Submit();
+                var flush = RentIo(request, 1);
+                flush.Request.PrepareFlush();
+                Backend.Submit(flush.Request);
+                break;
+            case VirtioBlkRequestType.GetId:
+                GetId(request);
+                break;
+            case VirtioBlkRequestType.Discard:
+            case VirtioBlkRequestType.WriteZeroes:
+                StartDiscard(request, request.Type == VirtioBlkRequestType.WriteZeroes);
+                break;
+            default:
+                Complete(request, VirtioBlkStatus.Unsupp);
+                break;
+        }
+    }
+
+    private void StartReadWrite(VirtioBlkRequest request, bool isWrite)
+    {
+        var bytes = isWrite ? request.Chain.ReadableBytes - HeaderBytes : request.Chain.WritableBytes - StatusBytes;
+        if (!RangeOk(request.Sector, bytes) || bytes > MaxRequestBytes)
+        {
+            Backend.Stats.AccountInvalid(isWrite ? BlockAcctType.Write : BlockAcctType.Read);
+            Complete(request, VirtioBlkStatus.IoErr);
+            return;
+        }
+
+        if (bytes == 0)
+        {
+            Complete(request, VirtioBlkStatus.Ok);
+            return;
+        }
+
+        request.DataBytes = (int)bytes;
+        request.BufferOffset = 0;
+        if (_options.RequestMerging)
+        {
+            _merger.Add(request, isWrite);
+        }
+        else
+        {
+            SubmitData(request, 1, request.DataBytes, isWrite);
+        }
+    }
+
+    private void GetId(VirtioBlkRequest request)
+    {
+        Span<byte> id = stackalloc byte[IdBytes];
+        id.Clear();
+        _serial.CopyTo(id);
+        var length = (int)Math.Min(request.Chain.WritableBytes - StatusBytes, IdBytes);
+        if (!request.Chain.Scatter(Memory, 0, id[..length]))
+        {
+            Release(request);
+            MarkBroken(VirtqueueFault.OutsideRam);
+            return;
+        }
+
+        Complete(request, VirtioBlkStatus.Ok);
+    }
+
+    /// <summary>DISCARD / WRITE_ZEROES: exactly one 16-byte segment {sector, num_sectors, flags} (5.2.6).</summary>
+    private void StartDiscard(VirtioBlkRequest request, bool writeZeroes)
+    {
+        var payload = request.Chain.ReadableBytes - HeaderBytes;
+        if (!(writeZeroes ? _options.WriteZeroes : _options.Discard) || payload > SegmentBytes)
+        {
+            Complete(request, VirtioBlkStatus.Unsupp);
+            return;
+        }
+
+        Span<byte> segment = stackalloc byte[SegmentBytes];
+        if (payload < SegmentBytes || !request.Chain.Gather(Memory, HeaderBytes, segment))
+        {
+            Release(request);
+            MarkBroken(VirtqueueFault.BadRequest);
+            return;
+        }
+
+        var sector = BinaryPrimitives.ReadUInt64LittleEndian(segment);
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(segment[SegmentCountOffset..]);
+        var flags = BinaryPrimitives.ReadUInt32LittleEndian(segment[SegmentFlagsOffset..]);
+        if ((flags & ~UnmapFlag) != 0 || (!writeZeroes && flags != 0))
+        {
+            Complete(request, VirtioBlkStatus.Unsupp);
+            return;
+        }
+
+        var max = writeZeroes ? _options.MaxWriteZeroesSectors : _options.MaxDiscardSectors;
+        if (count > max || !RangeOk(sector, (long)count * VirtioBlkConfig.SectorSize))
+        {
+            Backend.Stats.AccountInvalid(writeZeroes ? BlockAcctType.Write : BlockAcctType.Unmap);
+            Complete(request, VirtioBlkStatus.IoErr);
+            return;
+        }
+
+        if (count == 0)
+        {
+            Complete(request, VirtioBlkStatus.Ok);
+            return;
+        }
+
+        _merger.Submit();
+        var io = RentIo(request, 1);
+        var length = (long)count * VirtioBlkConfig.SectorSize;
+        if (writeZeroes)
+        {
+            io.Request.PrepareWriteZeroes(Offset(sector), length, flags != 0 ? BlockRequestFlags.MayUnmap : BlockRequestFlags.None);
+        }
+        else
+        {
+            io.Request.PrepareDiscard(Offset(sector), length);
+        }
+
+        Backend.Submit(io.Request);
+    }
+
+    /// <summary>QEMU's sector range check: whole blocks, inside the medium (checked arithmetic).</summary>
+    private bool RangeOk(ulong sector, long bytes)
+    {
+        var capacity = _config.CapacitySectors;
+        return bytes >= 0 && bytes % VirtioBlkConfig.SectorSize == 0 && sector <= capacity
+            && (ulong)(bytes / VirtioBlkConfig.SectorSize) <= capacity - sector;
+    }
+
+    private void Complete(VirtioBlkRequest request, VirtioBlkStatus status)
+    {
+        var queue = Queues[request.Queue];
+        Finish(request, status);
+        if (!IsBroken)
+        {
+            NotifyUsed(queue);
+        }
+    }
+
+    /// <summary>Writes the status byte, returns the chain through the used ring, recycles the request.</summary>
+    private void Finish(VirtioBlkRequest request, VirtioBlkStatus status)
+    {
+        Span<byte> statusByte = stackalloc byte[StatusBytes];
+        statusByte[0] = (byte)status;
+        var chain = request.Chain;
+        var written = (uint)Math.Min(chain.WritableBytes, uint.MaxValue);
+        var ok = Memory.TryWrite(chain.LastWritableByte, statusByte) && Queues[request.Queue].PushUsed(chain.Head, written);
+        Release(request);
+        if (!ok)
+        {
+            MarkBroken(VirtqueueFault.OutsideRam);
+        }
+    }
+
+    private void OnStateChanged(MachineRunState old, MachineRunState now)
+    {
+        if (now != MachineRunState.Running || _parked.Count == 0)
+        {
+            return;
+        }
+
+        // Resubmit in arrival order; each keeps its parameters and buffer, so nothing written is lost.
+        var count = _parked.Count;
+        for (var i = 0; i < count; i++)
+        {
+            Backend.Submit(_parked[i].Request);
+        }
+
+        _parked.RemoveRange(0, count);
+    }
+
+    private VirtioBlkRequest RentRequest(int queue)
+    {
+        var request = _freeRequests.Count > 0 ? _freeRequests.Pop() : new VirtioBlkRequest();
+        request.Queue = queue;
+        request.Generation = _queueGeneration[queue];
+        request.Next = null;
+        return request;
+    }
+
+    private VirtioBlkIo RentIo(VirtioBlkRequest first, int members)
+    {
+        var io = _freeIos.Count > 0 ? _freeIos.Pop() : new VirtioBlkIo(this);
+        io.First = first;
+        io.Members = members;
+        io.DeviceGeneration = _generation;
+        return io;
+    }
+
+    private void ReleaseIo(VirtioBlkIo io)
+    {
+        var member = io.First;
+        while (member is not null)
+        {
+            var next = member.Next;
+            Release(member);
+            member = next;
+        }
+
+        io.First = null;
+        _freeIos.Push(io);
+    }
+}

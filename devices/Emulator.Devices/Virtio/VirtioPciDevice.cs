@@ -1,0 +1,608 @@
+using System.Numerics;
+using Emulator.Machine.Bus;
+using Emulator.Machine.Interrupts;
+using Emulator.Machine.Memory;
+using Emulator.Machine.Pci;
+using static Emulator.Devices.Virtio.VirtioPciLayout;
+
+namespace Emulator.Devices.Virtio;
+
+/// <summary>
+/// The virtio-over-PCI transport, transitional (virtio 1.2, section 4.1): the legacy register
+/// block in I/O BAR0 (4.1.4.8), the modern common/ISR/notify/device regions in memory BAR4 found
+/// through vendor capabilities (4.1.4), and MSI-X with its table in BAR1; INTx (pin A, level,
+/// cleared by reading ISR) when MSI-X is off. It owns feature negotiation (FEATURES_OK refused
+/// when the driver asks for bits the device did not offer), the status byte and reset (writing 0,
+/// or a legacy queue PFN of 0, resets everything), and the split queues. A device built on it
+/// supplies its features, its configuration bytes and what a queue notification does; it calls
+/// <see cref="NotifyUsed"/> after returning buffers and <see cref="MarkBroken"/> on a malformed
+/// queue, which sets NEEDS_RESET and stops all processing until reset (2.1.2).
+/// Limitations: no VIRTIO_PCI_CAP_PCI_CFG access window, no packed rings, BAR4 is 32-bit.
+/// </summary>
+public abstract class VirtioPciDevice : PciFunction
+{
+    private const int LegacyRegisterBytes = (int)VirtioLegacyRegister.DeviceConfigWithMsix;
+    private const int ByteBits = 8;
+    private const int DwordBits = 32;
+    private const int FeatureWords = 2;
+    private const byte InterruptPinA = 1;
+
+    private readonly VirtioFeatures _transportFeatures;
+    private readonly int _configSize;
+    private readonly int _msixCapability;
+    private readonly uint[] _driverFeatureWords = new uint[FeatureWords];
+    private IIrqLine? _intx;
+    private uint _deviceFeatureSelect;
+    private uint _driverFeatureSelect;
+    private ushort _queueSelect;
+    private byte _status;
+    private byte _isr;
+    private byte _configGeneration;
+    private ushort _configVector = Virtqueue.NoVector;
+
+    /// <param name="memory">Guest memory: rings and buffers are reached through its DMA view only.</param>
+    /// <param name="deviceId">Transitional PCI device ID (0x1000 + virtio device type - 1 ... e.g. 0x1001 for block).</param>
+    /// <param name="subsystemId">Virtio device type (2 = block).</param>
+    /// <param name="classCode">PCI class code.</param>
+    /// <param name="queueCount">Number of virtqueues.</param>
+    /// <param name="queueSize">Maximum size of each queue (a power of two).</param>
+    /// <param name="msixVectors">MSI-X vectors; 0 for none (INTx only).</param>
+    /// <param name="configSize">Bytes of device-specific configuration.</param>
+    protected VirtioPciDevice(GuestMemory memory, ushort deviceId, ushort subsystemId, uint classCode, int queueCount, ushort queueSize, int msixVectors, int configSize)
+        : base(VirtioPciLayout.VendorId, deviceId, classCode)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(msixVectors);
+        if (!BitOperations.IsPow2(queueSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(queueSize), "A split virtqueue's size is a power of two.");
+        }
+
+        Memory = memory;
+        _configSize = configSize;
+        _transportFeatures = VirtioFeatures.NotifyOnEmpty | VirtioFeatures.AnyLayout | VirtioFeatures.IndirectDesc
+            | VirtioFeatures.EventIdx | VirtioFeatures.Version1 | VirtioFeatures.RingReset;
+        Queues = new Virtqueue[queueCount];
+        for (var i = 0; i < queueCount; i++)
+        {
+            Queues[i] = new Virtqueue(memory, (ulong)memory.RamSize, i, queueSize);
+        }
+
+        SetSubsystem(SubsystemVendorId, subsystemId);
+        SetInterruptPin(InterruptPinA);
+        AddIoBar(LegacyBar, BitOperations.RoundUpToPowerOf2((uint)(LegacyRegisterBytes + configSize)));
+        AddMemoryBar(ModernBar, ModernBarSize);
+        Msix = new MsixTable(msixVectors, () => Bus?.Msi);
+        _msixCapability = -1;
+        if (msixVectors > 0)
+        {
+            AddMemoryBar(MsixBar, MsixBarSize);
+            _msixCapability = AddCapability(MsixCapabilityId, MsixCapLength);
+            SetConfigWord(_msixCapability + MsixControlField, (ushort)(msixVectors - 1));
+            SetConfigDword(_msixCapability + MsixTableField, MsixTableOffset | MsixBar);
+            SetConfigDword(_msixCapability + MsixPbaField, MsixPbaOffset | MsixBar);
+            SetWritable(_msixCapability + MsixControlField + 1, MsixControlHighWritable);
+        }
+
+        AddVirtioCapability(VirtioPciCapType.CommonCfg, CommonOffset, (uint)VirtioCommonRegister.End);
+        AddVirtioCapability(VirtioPciCapType.IsrCfg, IsrOffset, 1);
+        AddVirtioCapability(VirtioPciCapType.DeviceCfg, DeviceOffset, (uint)configSize);
+        AddVirtioCapability(VirtioPciCapType.NotifyCfg, NotifyOffset, NotifyOffMultiplier * (uint)queueCount);
+    }
+
+    /// <summary>Guest memory as the device's DMA engine sees it.</summary>
+    protected GuestMemory Memory { get; }
+
+    internal Virtqueue[] Queues { get; }
+
+    internal MsixTable Msix { get; }
+
+    /// <summary>The device-specific feature bits offered (without the transport bits).</summary>
+    protected abstract ulong DeviceFeatures { get; }
+
+    /// <summary>Every bit offered to the driver.</summary>
+    public ulong OfferedFeatures => DeviceFeatures | (ulong)_transportFeatures;
+
+    /// <summary>The features the driver acknowledged (legacy: as written; modern: once FEATURES_OK stuck).</summary>
+    public ulong NegotiatedFeatures { get; private set; }
+
+    public VirtioDeviceStatus Status => (VirtioDeviceStatus)_status;
+
+    /// <summary>True after a malformed queue: the device processes nothing until the driver resets it.</summary>
+    public bool IsBroken { get; private set; }
+
+    /// <summary>The first fault that broke the device, for diagnostics.</summary>
+    public VirtqueueFault BrokenReason { get; private set; }
+
+    protected bool Has(VirtioFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
+
+    protected bool Has(VirtioBlkFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
+
+    /// <summary>Wires INTA# once the function sits at a bus slot.</summary>
+    protected void ConnectInterrupt(PciInterruptRouter router) => _intx = router.GetIntxLine(Device, InterruptPin);
+
+    protected abstract byte ReadDeviceConfig(int offset);
+
+    protected abstract void WriteDeviceConfig(int offset, byte value);
+
+    /// <summary>The driver notified queue <paramref name="queue"/> (which exists and is enabled; the device is not broken).</summary>
+    protected abstract void OnQueueNotify(int queue);
+
+    /// <summary>The driver reset the device (status 0) or the machine reset: drop in-flight bookkeeping.</summary>
+    protected abstract void OnDeviceReset();
+
+    /// <summary>A single queue was reset through queue_reset: forget its in-flight requests.</summary>
+    protected virtual void OnQueueReset(int queue)
+    {
+    }
+
+    protected virtual void OnDriverOk()
+    {
+    }
+
+    /// <summary>Interrupts the driver for new used entries of <paramref name="queue"/> if it asked for one.</summary>
+    internal void NotifyUsed(Virtqueue queue)
+    {
+        if (!queue.ShouldInterrupt(Has(VirtioFeatures.NotifyOnEmpty)))
+        {
+            return;
+        }
+
+        _isr |= (byte)VirtioIsr.Queue;
+        if (Msix.Enabled)
+        {
+            Msix.Notify(queue.MsixVector);
+        }
+        else
+        {
+            UpdateIntx();
+        }
+    }
+
+    /// <summary>Configuration changed (resize, NEEDS_RESET): bump the generation and interrupt (ISR = 3 as QEMU does).</summary>
+    protected void NotifyConfigChange()
+    {
+        _configGeneration++;
+        if ((_status & (byte)VirtioDeviceStatus.DriverOk) == 0)
+        {
+            return;
+        }
+
+        _isr |= (byte)(VirtioIsr.Queue | VirtioIsr.Config);
+        if (Msix.Enabled)
+        {
+            Msix.Notify(_configVector);
+        }
+        else
+        {
+            UpdateIntx();
+        }
+    }
+
+    /// <summary>A malformed queue: NEEDS_RESET (virtio 1.x drivers only, as QEMU) and no more processing until reset.</summary>
+    internal void MarkBroken(VirtqueueFault fault)
+    {
+        if (IsBroken)
+        {
+            return;
+        }
+
+        IsBroken = true;
+        BrokenReason = fault;
+        if (Has(VirtioFeatures.Version1))
+        {
+            _status |= (byte)VirtioDeviceStatus.NeedsReset;
+            NotifyConfigChange();
+        }
+    }
+
+    /// <summary>Full device reset (status 0): registers, queues, interrupts, and the device's in-flight state.</summary>
+    protected void ResetDevice()
+    {
+        _status = 0;
+        _isr = 0;
+        NegotiatedFeatures = 0;
+        Array.Clear(_driverFeatureWords);
+        _deviceFeatureSelect = _driverFeatureSelect = 0;
+        _queueSelect = 0;
+        _configVector = Virtqueue.NoVector;
+        IsBroken = false;
+        BrokenReason = VirtqueueFault.None;
+        foreach (var queue in Queues)
+        {
+            queue.Reset();
+        }
+
+        OnDeviceReset();
+        UpdateIntx();
+    }
+
+    /// <summary>Machine reset: the device reset plus the function's MSI-X state.</summary>
+    protected void ResetFunction()
+    {
+        if (_msixCapability >= 0)
+        {
+            SetConfigByte(_msixCapability + MsixControlField + 1, 0);
+        }
+
+        Msix.Reset();
+        ResetDevice();
+    }
+
+    public override uint IoRead(int bar, int offset, PortWidth width)
+    {
+        uint value = 0;
+        for (var i = (int)width - 1; i >= 0; i--)
+        {
+            value = (value << ByteBits) | ReadLegacyByte(offset + i);
+        }
+
+        if (offset <= (int)VirtioLegacyRegister.Isr && offset + (int)width > (int)VirtioLegacyRegister.Isr)
+        {
+            ClearIsr();
+        }
+
+        return value;
+    }
+
+    public override void IoWrite(int bar, int offset, PortWidth width, uint value)
+    {
+        var configStart = LegacyConfigStart;
+        if (offset >= configStart)
+        {
+            for (var i = 0; i < (int)width; i++)
+            {
+                WriteConfigByte(offset - configStart + i, (byte)(value >> (ByteBits * i)));
+            }
+
+            return;
+        }
+
+        var queue = SelectedQueue;
+        switch ((VirtioLegacyRegister)offset)
+        {
+            case VirtioLegacyRegister.GuestFeatures:
+                NegotiatedFeatures = value & OfferedFeatures & uint.MaxValue;
+                ApplyQueueFeatures();
+                break;
+            case VirtioLegacyRegister.QueuePfn when value == 0:
+                ResetDevice();
+                break;
+            case VirtioLegacyRegister.QueuePfn:
+                queue?.SetLegacyPfn(value);
+                break;
+            case VirtioLegacyRegister.QueueSelect:
+                _queueSelect = (ushort)value;
+                break;
+            case VirtioLegacyRegister.QueueNotify:
+                Notify((ushort)value);
+                break;
+            case VirtioLegacyRegister.DeviceStatus:
+                WriteStatus((byte)value, legacy: true);
+                break;
+            case VirtioLegacyRegister.ConfigVector when Msix.Enabled:
+                _configVector = CheckVector((ushort)value);
+                break;
+            case VirtioLegacyRegister.QueueVector when Msix.Enabled:
+                if (queue is not null)
+                {
+                    queue.MsixVector = CheckVector((ushort)value);
+                }
+
+                break;
+        }
+    }
+
+    public override ulong MemoryRead(int bar, ulong offset, int size)
+    {
+        if (bar == MsixBar)
+        {
+            return offset >= MsixPbaOffset ? Msix.ReadPending((int)offset - MsixPbaOffset) : Msix.ReadTable((int)offset);
+        }
+
+        var region = (int)offset & ~(RegionSize - 1);
+        var at = (int)offset & (RegionSize - 1);
+        ulong value = 0;
+        switch (region)
+        {
+            case CommonOffset:
+                for (var i = size - 1; i >= 0; i--)
+                {
+                    value = (value << ByteBits) | ReadCommonByte(at + i);
+                }
+
+                return value;
+            case IsrOffset when at == 0:
+                value = _isr;
+                ClearIsr();
+                return value;
+            case DeviceOffset:
+                for (var i = size - 1; i >= 0; i--)
+                {
+                    value = (value << ByteBits) | ReadConfigByte(at + i);
+                }
+
+                return value;
+            default:
+                return 0;
+        }
+    }
+
+    public override void MemoryWrite(int bar, ulong offset, int size, ulong value)
+    {
+        if (bar == MsixBar)
+        {
+            if (offset < MsixPbaOffset)
+            {
+                Msix.WriteTable((int)offset, (uint)value);
+            }
+
+            return;
+        }
+
+        var region = (int)offset & ~(RegionSize - 1);
+        var at = (int)offset & (RegionSize - 1);
+        switch (region)
+        {
+            case CommonOffset:
+                WriteCommon(at, (uint)value);
+                break;
+            case DeviceOffset:
+                for (var i = 0; i < size; i++)
+                {
+                    WriteConfigByte(at + i, (byte)(value >> (ByteBits * i)));
+                }
+
+                break;
+            case NotifyOffset when at % NotifyOffMultiplier == 0:
+                Notify((ushort)(at / NotifyOffMultiplier));
+                break;
+        }
+    }
+
+    protected override void OnConfigWritten(int offset, PortWidth width, uint value)
+    {
+        if (_msixCapability >= 0)
+        {
+            var control = GetConfigByte(_msixCapability + MsixControlField + 1);
+            Msix.SetControl((control & MsixEnableBit) != 0, (control & MsixFunctionMaskBit) != 0);
+        }
+
+        UpdateIntx();
+    }
+
+    private Virtqueue? SelectedQueue => _queueSelect < Queues.Length ? Queues[_queueSelect] : null;
+
+    private int LegacyConfigStart => Msix.Enabled ? (int)VirtioLegacyRegister.DeviceConfigWithMsix : (int)VirtioLegacyRegister.DeviceConfig;
+
+    private byte ReadLegacyByte(int offset)
+    {
+        var configStart = LegacyConfigStart;
+        if (offset >= configStart)
+        {
+            return ReadConfigByte(offset - configStart);
+        }
+
+        var queue = SelectedQueue;
+        (uint value, int start) = offset switch
+        {
+            < (int)VirtioLegacyRegister.GuestFeatures => ((uint)OfferedFeatures, (int)VirtioLegacyRegister.HostFeatures),
+            < (int)VirtioLegacyRegister.QueuePfn => ((uint)NegotiatedFeatures, (int)VirtioLegacyRegister.GuestFeatures),
+            < (int)VirtioLegacyRegister.QueueSize => (queue?.LegacyPfn ?? 0, (int)VirtioLegacyRegister.QueuePfn),
+            < (int)VirtioLegacyRegister.QueueSelect => (queue?.MaxSize ?? 0u, (int)VirtioLegacyRegister.QueueSize),
+            < (int)VirtioLegacyRegister.QueueNotify => (_queueSelect, (int)VirtioLegacyRegister.QueueSelect),
+            < (int)VirtioLegacyRegister.DeviceStatus => (0u, (int)VirtioLegacyRegister.QueueNotify),
+            < (int)VirtioLegacyRegister.Isr => (_status, (int)VirtioLegacyRegister.DeviceStatus),
+            < (int)VirtioLegacyRegister.QueueVector when offset == (int)VirtioLegacyRegister.Isr => (_isr, (int)VirtioLegacyRegister.Isr),
+            < (int)VirtioLegacyRegister.QueueVector => (_configVector, (int)VirtioLegacyRegister.ConfigVector),
+            _ => (queue?.MsixVector ?? Virtqueue.NoVector, (int)VirtioLegacyRegister.QueueVector),
+        };
+
+        return (byte)(value >> (ByteBits * (offset - start)));
+    }
+
+    private byte ReadCommonByte(int offset)
+    {
+        var (value, start) = CommonField(offset, SelectedQueue);
+        return (byte)(value >> (ByteBits * (offset - (int)start)));
+    }
+
+    /// <summary>The common-configuration field holding byte <paramref name="offset"/>: its value and where it starts.</summary>
+    private (ulong Value, VirtioCommonRegister Start) CommonField(int offset, Virtqueue? queue) =>
+        (VirtioCommonRegister)offset switch
+        {
+            < VirtioCommonRegister.DeviceFeature => (_deviceFeatureSelect, VirtioCommonRegister.DeviceFeatureSelect),
+            < VirtioCommonRegister.DriverFeatureSelect => (FeatureWord(OfferedFeatures, _deviceFeatureSelect), VirtioCommonRegister.DeviceFeature),
+            < VirtioCommonRegister.DriverFeature => (_driverFeatureSelect, VirtioCommonRegister.DriverFeatureSelect),
+            < VirtioCommonRegister.ConfigMsixVector => (_driverFeatureSelect < FeatureWords ? _driverFeatureWords[_driverFeatureSelect] : 0, VirtioCommonRegister.DriverFeature),
+            < VirtioCommonRegister.NumQueues => (_configVector, VirtioCommonRegister.ConfigMsixVector),
+            < VirtioCommonRegister.DeviceStatus => ((ulong)Queues.Length, VirtioCommonRegister.NumQueues),
+            VirtioCommonRegister.DeviceStatus => (_status, VirtioCommonRegister.DeviceStatus),
+            VirtioCommonRegister.ConfigGeneration => (_configGeneration, VirtioCommonRegister.ConfigGeneration),
+            < VirtioCommonRegister.QueueSize => (_queueSelect, VirtioCommonRegister.QueueSelect),
+            < VirtioCommonRegister.QueueMsixVector => (queue?.Size ?? 0u, VirtioCommonRegister.QueueSize),
+            < VirtioCommonRegister.QueueEnable => (queue?.MsixVector ?? Virtqueue.NoVector, VirtioCommonRegister.QueueMsixVector),
+            < VirtioCommonRegister.QueueNotifyOff => (queue is { Enabled: true } ? 1u : 0u, VirtioCommonRegister.QueueEnable),
+            < VirtioCommonRegister.QueueDesc => ((ulong)(queue?.Index ?? 0), VirtioCommonRegister.QueueNotifyOff),
+            < VirtioCommonRegister.QueueDriver => (queue?.DescAddress ?? 0, VirtioCommonRegister.QueueDesc),
+            < VirtioCommonRegister.QueueDevice => (queue?.DriverAddress ?? 0, VirtioCommonRegister.QueueDriver),
+            < VirtioCommonRegister.QueueNotifyData => (queue?.DeviceAddress ?? 0, VirtioCommonRegister.QueueDevice),
+            < VirtioCommonRegister.QueueReset => ((ulong)(queue?.Index ?? 0), VirtioCommonRegister.QueueNotifyData),
+            < VirtioCommonRegister.End => (0, VirtioCommonRegister.QueueReset),
+            _ => (0, VirtioCommonRegister.End),
+        };
+
+    private void WriteCommon(int offset, uint value)
+    {
+        var queue = SelectedQueue;
+        var configurable = queue is { Enabled: false };
+        switch ((VirtioCommonRegister)offset)
+        {
+            case VirtioCommonRegister.DeviceFeatureSelect:
+                _deviceFeatureSelect = value;
+                break;
+            case VirtioCommonRegister.DriverFeatureSelect:
+                _driverFeatureSelect = value;
+                break;
+            case VirtioCommonRegister.DriverFeature when _driverFeatureSelect < FeatureWords:
+                _driverFeatureWords[_driverFeatureSelect] = value;
+                break;
+            case VirtioCommonRegister.ConfigMsixVector:
+                _configVector = CheckVector((ushort)value);
+                break;
+            case VirtioCommonRegister.DeviceStatus:
+                WriteStatus((byte)value, legacy: false);
+                break;
+            case VirtioCommonRegister.QueueSelect:
+                _queueSelect = (ushort)value;
+                break;
+            case VirtioCommonRegister.QueueSize when configurable && value is > 0 && value <= queue!.MaxSize && BitOperations.IsPow2(value):
+                queue.Size = (ushort)value;
+                break;
+            case VirtioCommonRegister.QueueMsixVector when queue is not null:
+                queue.MsixVector = CheckVector((ushort)value);
+                break;
+            case VirtioCommonRegister.QueueEnable when configurable && value == 1:
+                queue!.Enabled = true;
+                break;
+            case VirtioCommonRegister.QueueDesc when configurable:
+                queue!.DescAddress = SetLow(queue.DescAddress, value);
+                break;
+            case VirtioCommonRegister.QueueDescHigh when configurable:
+                queue!.DescAddress = SetHigh(queue.DescAddress, value);
+                break;
+            case VirtioCommonRegister.QueueDriver when configurable:
+                queue!.DriverAddress = SetLow(queue.DriverAddress, value);
+                break;
+            case VirtioCommonRegister.QueueDriverHigh when configurable:
+                queue!.DriverAddress = SetHigh(queue.DriverAddress, value);
+                break;
+            case VirtioCommonRegister.QueueDevice when configurable:
+                queue!.DeviceAddress = SetLow(queue.DeviceAddress, value);
+                break;
+            case VirtioCommonRegister.QueueDeviceHigh when configurable:
+                queue!.DeviceAddress = SetHigh(queue.DeviceAddress, value);
+                break;
+            case VirtioCommonRegister.QueueReset when queue is not null && value == 1 && Has(VirtioFeatures.RingReset):
+                queue.Reset();
+                OnQueueReset(queue.Index);
+                break;
+        }
+    }
+
+    private void WriteStatus(byte value, bool legacy)
+    {
+        if (value == 0)
+        {
+            ResetDevice();
+            return;
+        }
+
+        var added = (VirtioDeviceStatus)(value & ~_status);
+        if (!legacy && (added & VirtioDeviceStatus.FeaturesOk) != 0)
+        {
+            var requested = _driverFeatureWords[0] | ((ulong)_driverFeatureWords[1] << DwordBits);
+            if ((requested & ~OfferedFeatures) != 0 || (requested & (ulong)VirtioFeatures.Version1) == 0)
+            {
+                // Refused: FEATURES_OK does not stick, which is how the driver learns (2.2.2).
+                value &= unchecked((byte)~VirtioDeviceStatus.FeaturesOk);
+            }
+            else
+            {
+                NegotiatedFeatures = requested;
+                ApplyQueueFeatures();
+            }
+        }
+
+        // NEEDS_RESET is the device's bit; the driver cannot set or clear it.
+        _status = (byte)((value & ~(byte)VirtioDeviceStatus.NeedsReset) | (_status & (byte)VirtioDeviceStatus.NeedsReset));
+        if ((added & VirtioDeviceStatus.DriverOk) != 0)
+        {
+            OnDriverOk();
+        }
+    }
+
+    private void Notify(ushort index)
+    {
+        if (IsBroken || index >= Queues.Length || !Queues[index].Enabled)
+        {
+            return;
+        }
+
+        OnQueueNotify(index);
+    }
+
+    private void ApplyQueueFeatures()
+    {
+        foreach (var queue in Queues)
+        {
+            queue.EventIdx = Has(VirtioFeatures.EventIdx);
+            queue.IndirectAllowed = Has(VirtioFeatures.IndirectDesc);
+        }
+    }
+
+    private byte ReadConfigByte(int offset) => offset < _configSize ? ReadDeviceConfig(offset) : (byte)0;
+
+    private void WriteConfigByte(int offset, byte value)
+    {
+        if (offset < _configSize)
+        {
+            WriteDeviceConfig(offset, value);
+        }
+    }
+
+    private void ClearIsr()
+    {
+        _isr = 0;
+        UpdateIntx();
+    }
+
+    private void UpdateIntx()
+    {
+        var level = _isr != 0 && !Msix.Enabled && (Command & PciCommand.InterruptDisable) == 0;
+        if (level)
+        {
+            _intx?.Raise();
+        }
+        else
+        {
+            _intx?.Lower();
+        }
+    }
+
+    private ushort CheckVector(ushort vector) => vector < Msix.Vectors ? vector : Virtqueue.NoVector;
+
+    private static uint FeatureWord(ulong features, uint select) => select < FeatureWords ? (uint)(features >> (DwordBits * (int)select)) : 0;
+
+    private static ulong SetLow(ulong value, uint low) => (value & ~(ulong)uint.MaxValue) | low;
+
+    private static ulong SetHigh(ulong value, uint high) => (value & uint.MaxValue) | ((ulong)high << DwordBits);
+
+    private void AddVirtioCapability(VirtioPciCapType type, int offset, uint length)
+    {
+        var capLength = type == VirtioPciCapType.NotifyCfg ? NotifyCapLength : VirtioCapLength;
+        var at = AddCapability(VendorCapabilityId, capLength);
+        SetConfigByte(at + CapLenField, (byte)capLength);
+        SetConfigByte(at + CapTypeField, (byte)type);
+        SetConfigByte(at + CapBarField, ModernBar);
+        SetConfigDword(at + CapOffsetField, (uint)offset);
+        SetConfigDword(at + CapLengthField, length);
+        if (type == VirtioPciCapType.NotifyCfg)
+        {
+            SetConfigDword(at + CapMultiplierField, NotifyOffMultiplier);
+        }
+    }
+
+    private void SetConfigWord(int offset, ushort value)
+    {
+        SetConfigByte(offset, (byte)value);
+        SetConfigByte(offset + 1, (byte)(value >> ByteBits));
+    }
+
+    private void SetConfigDword(int offset, uint value)
+    {
+        SetConfigWord(offset, (ushort)value);
+        SetConfigWord(offset + 2, (ushort)(value >> (2 * ByteBits)));
+    }
+}
