@@ -135,8 +135,9 @@ internal sealed class DiskSystem(FirmwareContext context)
     {
         channel.Select(unit);
         var status = channel.AlternateStatus;
-        if (status is 0xFF or 0x00)
+        if (status == 0xFF)
         {
+            // Nothing answers on this channel.
             yield break;
         }
 
@@ -151,15 +152,19 @@ internal sealed class DiskSystem(FirmwareContext context)
             yield break;
         }
 
+        // An ATAPI device shows its signature and may keep DRDY clear; a hard disk sets DRDY. A status of
+        // zero without the signature is an absent device (whose registers mirror its neighbour's): a
+        // command to it is ignored, so it only gets a short wait.
         channel.Select(unit);
-        channel.Issue(IdentifyDevice);
-        foreach (var wait in channel.WaitReady(needDrq: true, ticks: 18))
+        var packet = channel.Read(LbaMid) == AtapiSignatureMid && channel.Read(LbaHigh) == AtapiSignatureHigh;
+        var ticks = (channel.AlternateStatus & StatusReady) != 0 ? 18 : 2;
+        channel.Issue(packet ? IdentifyPacketDevice : IdentifyDevice);
+        foreach (var wait in channel.WaitReady(needDrq: true, ticks))
         {
             yield return wait;
         }
 
-        var packet = false;
-        if ((channel.LastStatus & StatusError) != 0
+        if (!packet && (channel.LastStatus & StatusError) != 0
             && channel.Read(LbaMid) == AtapiSignatureMid && channel.Read(LbaHigh) == AtapiSignatureHigh)
         {
             packet = true;

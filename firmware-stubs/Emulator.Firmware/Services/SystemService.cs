@@ -7,7 +7,7 @@ namespace Emulator.Firmware.Services;
 /// <summary>
 /// INT 15h: extended memory size (AH=88h, AX=E801h from CMOS), the E820h memory map, the A20 gate
 /// (AX=2400h–2403h through port 92h), the configuration table (AH=C0h), the keyboard intercept
-/// (AH=4Fh) and device busy/post hooks (AH=90h/91h). Anything else: CF set, AH=86h (unsupported).
+/// (AH=4Fh), device busy/post hooks (AH=90h/91h) and the wait (AH=86h). Anything else: CF set, AH=86h (unsupported).
 /// </summary>
 internal sealed class SystemService(FirmwareContext context)
 {
@@ -23,8 +23,16 @@ internal sealed class SystemService(FirmwareContext context)
     private const uint IoApicBase = 0xFEC00000;
     private const uint BiosAlias = 0xFFFC0000;
 
+    private const uint MicrosecondsPerTick = 54925;
+    private readonly ServiceSequence _wait = new();
+
     public BiosServiceResult Handle(BiosCall call)
     {
+        if (call.AH == 0x86 || _wait.Running)
+        {
+            return _wait.Run(() => Wait(call));
+        }
+
         var registers = call.Registers;
         switch (call.AH)
         {
@@ -72,6 +80,28 @@ internal sealed class SystemService(FirmwareContext context)
         }
 
         return BiosServiceResult.Done;
+    }
+
+    /// <summary>
+    /// AH=86h: wait CX:DX microseconds with interrupts let in. Time is kept by the BIOS tick, so a wait
+    /// lasts whole ticks (55 ms), at least one for any wait of a millisecond or more.
+    /// </summary>
+    private IEnumerable<BiosServiceResult> Wait(BiosCall call)
+    {
+        var microseconds = ((uint)call.CX << 16) | call.DX;
+        call.AH = 0;
+        call.Ok();
+        if (microseconds < 1000)
+        {
+            yield break;
+        }
+
+        var ticks = (microseconds + MicrosecondsPerTick - 1) / MicrosecondsPerTick;
+        var start = context.Memory.ReadDword(Bda.Ticks);
+        while (unchecked(context.Memory.ReadDword(Bda.Ticks) - start) < ticks)
+        {
+            yield return BiosServiceResult.WaitForInterrupt;
+        }
     }
 
     /// <summary>Usable memory above 1 MiB in KiB: up to the firmware's zone at the top of RAM.</summary>
