@@ -40,6 +40,7 @@ internal static class BootCommand
           --until TEXT                exit 0 as soon as TEXT is on the screen or serial
           --timeout SECONDS           give up after SECONDS (exit 124, with a screen dump)
           --screen-dump               print the whole screen at the end
+          --stats                     print wall time, guest instructions and virtual time at the end
           --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
         With no drive, the embedded demo guest runs and exits through isa-debug-exit.
@@ -106,6 +107,7 @@ internal static class BootCommand
         }
 
         StartKeyboard(machine, input);
+        var wallClock = Stopwatch.StartNew();
         var lastRefresh = Stopwatch.StartNew();
         var matched = false;
         var reason = machine.Run(new RunLimits
@@ -131,6 +133,12 @@ internal static class BootCommand
         if (options.ScreenDump || reason == RunStopReason.Timeout)
         {
             mirror.Dump();
+        }
+
+        if (options.Stats)
+        {
+            error.WriteLine($"emu boot: stats: {(matched ? "matched" : reason.ToString().ToLowerInvariant())} after {wallClock.Elapsed.TotalSeconds:0.00} s wall, "
+                + $"{machine.InstructionsExecuted:N0} guest instructions, {machine.Clock.Now / 1e9:0.00} s virtual");
         }
 
         return reason switch
