@@ -67,11 +67,13 @@ internal sealed class FloppyTestBed : IDisposable
     private const long StepNs = 10_000;
     private readonly ServiceProvider _services;
 
-    public FloppyTestBed()
+    /// <param name="runCpu">False for qtest mode (the test is the guest); true to run guest code on the CPU.</param>
+    public FloppyTestBed(bool runCpu = false)
     {
         _services = new ServiceCollection().AddBlockLayer().AddStandardBlockDrivers().BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
-        Machine = new PcMachine(new PcMachineOptions { RunCpu = false, RamSize = 2 * 1024 * 1024 });
+        Machine = new PcMachine(new PcMachineOptions { RunCpu = runCpu, RamSize = 2 * 1024 * 1024, Idle = IdleMode.Skip });
+        Machine.AddLoopSource(new CompletionSource(Layer));
         Fdc = new FloppyController(Machine);
         Fdc.Install();
         TempDir = Directory.CreateTempSubdirectory("emu-fdc-test-").FullName;
@@ -241,6 +243,16 @@ internal sealed class FloppyTestBed : IDisposable
         var data = new byte[backend.Length];
         backend.Read(0, data);
         return data;
+    }
+
+    /// <summary>What the emulator's host adds to the loop: block completions drained at the fixed point.</summary>
+    private sealed class CompletionSource(BlockLayer layer) : IMachineLoopSource
+    {
+        public bool HasOutstanding => layer.Backends.Any(b => b.InFlight > 0);
+
+        public int RunPending() => layer.Completions.RunPending();
+
+        public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
     }
 
     public void Dispose()
