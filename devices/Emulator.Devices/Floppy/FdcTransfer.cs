@@ -455,6 +455,13 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
 
         _pos += moved;
         _dmaEnded = _dma.TerminalCountReached || moved < wanted;
+        if (moved == 0)
+        {
+            // The channel moved nothing (programmed for the other direction): the command ends where it stands.
+            Finish();
+            return;
+        }
+
         AfterDmaChunk();
     }
 
