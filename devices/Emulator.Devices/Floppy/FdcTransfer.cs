@@ -48,7 +48,6 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
     private bool _active;
     private bool _dmaMode;
     private bool _multiTrack;
-    private bool _firstPioSector;
     private bool _dmaEnded;
     private bool _parked;
     private byte _eot;
@@ -144,9 +143,8 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         }
         else
         {
-            // The first sector is fetched before RQM rises; the IRQ announces it.
+            // Each sector is fetched before RQM rises; an IRQ announces it (one per sector in non-DMA mode).
             _fdc.Msr = (_fdc.Msr | FdcMainStatus.NonDma | FdcMainStatus.DataToHost) & ~FdcMainStatus.RequestForMaster;
-            _firstPioSector = true;
             Issue(FdcIoStep.ReadForPio, write: false);
         }
     }
@@ -219,6 +217,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             else
             {
                 _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
+                _fdc.LowerIrq();
                 Issue(FdcIoStep.ReadForPio, write: false);
             }
         }
@@ -242,6 +241,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             {
                 _formatIdCount = _pos / FormatIdBytes;
                 _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
+                _fdc.LowerIrq();
                 FormatNextSector();
             }
 
@@ -259,6 +259,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         if (filled == 0)
         {
             _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
+            _fdc.LowerIrq();
             _fdc.Fifo.CopyTo(_sector.Span);
             Issue(FdcIoStep.WritePio, write: true);
         }
@@ -382,12 +383,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             case FdcIoStep.ReadForPio:
                 _sector.Span.CopyTo(_fdc.Fifo);
                 _fdc.Msr |= FdcMainStatus.RequestForMaster;
-                if (_firstPioSector)
-                {
-                    _firstPioSector = false;
-                    _fdc.RaiseIrq();
-                }
-
+                _fdc.RaiseIrq();
                 break;
             case FdcIoStep.ReadBeforePioWrite:
                 _fdc.Fifo.AsSpan(0, _chunk).CopyTo(_sector.Span);
@@ -398,6 +394,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
                 if (more)
                 {
                     _fdc.Msr |= FdcMainStatus.RequestForMaster;
+                    _fdc.RaiseIrq();
                 }
                 else
                 {
@@ -609,6 +606,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         else
         {
             _fdc.Msr |= FdcMainStatus.RequestForMaster;
+            _fdc.RaiseIrq();
         }
     }
 

@@ -268,6 +268,20 @@ public sealed class FloppyController : IPortDevice
     }
 
     /// <summary>
+    /// Drops IRQ 6 without touching ST0: a non-DMA transfer does this while the medium is busy, so the
+    /// next "data ready" interrupt is a fresh edge (guests that move PIO data from the interrupt
+    /// handler, like Linux without DMA, wait for it).
+    /// </summary>
+    internal void LowerIrq()
+    {
+        if ((_sra & FdcStatusA.InterruptPending) != 0)
+        {
+            _irq.Lower();
+            _sra &= ~FdcStatusA.InterruptPending;
+        }
+    }
+
+    /// <summary>
     /// Ends a data command: builds ST0-ST2 and the current C/H/R/N into the FIFO, releases DREQ and
     /// enters the result phase with IRQ 6 raised.
     /// </summary>
@@ -372,11 +386,7 @@ public sealed class FloppyController : IPortDevice
     private void ResetIrq()
     {
         Status0 = FdcStatus0.None;
-        if ((_sra & FdcStatusA.InterruptPending) != 0)
-        {
-            _irq.Lower();
-            _sra &= ~FdcStatusA.InterruptPending;
-        }
+        LowerIrq();
     }
 
     private void ToCommandPhase()

@@ -74,6 +74,26 @@ public class FloppyNonDmaTests
     }
 
     [Test]
+    public void Read_EachSector_IsAnnouncedByItsOwnInterrupt()
+    {
+        _bed.Command(ReadData, 0x00, 0, 0, 1, SizeCode512, 2, Gap, Dtl);
+        _bed.WaitFor(() => _bed.Irq, "the first sector's interrupt");
+        ReadExecutionBytes(SectorBytes - 1);
+        var beforeLastByte = _bed.Irq;
+        _bed.In(Fifo);
+        var afterSector = _bed.Irq;
+        _bed.WaitFor(() => _bed.Irq, "the second sector's interrupt");
+        var rqmWithSecondIrq = _bed.In(Msr) & Rqm;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeLastByte, Is.True);
+            Assert.That(afterSector, Is.False, "the line drops while the next sector is fetched");
+            Assert.That(rqmWithSecondIrq, Is.EqualTo(Rqm));
+        });
+    }
+
+    [Test]
     public void Write_TwoSectors_ThroughFifo_LandInImage()
     {
         var data = Enumerable.Range(0, 2 * SectorBytes).Select(i => (byte)(0xFF - (i % 200))).ToArray();
