@@ -23,9 +23,20 @@ namespace Emulator.Devices.Floppy;
 /// from byte-sized fields (at most 16 KiB × 510 sectors) and the I/O itself always moves one
 /// 512-byte sector at an offset the block layer bounds-checks.
 /// </para>
+/// <para>
+/// Where this model departs from QEMU on purpose (each toward the datasheet, none visible to a BIOS):
+/// FORMAT TRACK really writes the filler byte into the sectors its IDs name (QEMU only records the
+/// format); VERIFY moves no data in non-DMA mode either; the SCANs report SEH / SNS as the datasheet
+/// says instead of always SEH; a non-DMA read also names the next sector in its result; READ ID
+/// selects the drive named in its parameter; RESTORE leaves the medium's sectors-per-track alone;
+/// a non-DMA transfer that runs past the end of the track ends with a result instead of stalling.
+/// Because sectors are read asynchronously, a non-DMA transfer drops RQM (and IRQ 6) between
+/// sectors and raises IRQ 6 again when the next sector is in the FIFO.
+/// </para>
 /// Limitations: seeks complete at once; READ/WRITE DELETED DATA always terminate abnormally (as in
 /// QEMU); FORMAT AND WRITE is answered as an invalid command; the implied-seek, FIFO-threshold and
-/// polling settings of CONFIGURE are stored and reported, not acted on.
+/// polling settings of CONFIGURE are stored and reported, not acted on; sector IDs are not
+/// compared with N (every sector is 512 bytes on the image).
 /// </summary>
 public sealed class FloppyController : IPortDevice
 {
