@@ -202,6 +202,63 @@ public class FloppyMediaTests
         Assert.That(_bed.Result(7)[2], Is.EqualTo(0x04));
     }
 
+    [TestCase((byte)0x59, (byte)0xFE, (byte)0x00)]
+    [TestCase((byte)0x5D, (byte)0x00, (byte)0x00)]
+    [TestCase((byte)0x51, (byte)0xFF, (byte)0x08)]
+    [TestCase((byte)0x5D, (byte)0xFE, (byte)0x04)]
+    public void Scan_ComparesMemoryWithTheSector(byte command, byte memoryByte, byte expectedSt2)
+    {
+        _bed.AttachImage(0, Image144);
+        _bed.Start();
+        _bed.ResetController();
+        _bed.WriteMemory(Buffer, Enumerable.Repeat(memoryByte, SectorBytes).ToArray());
+        _bed.ProgramDma(DmaModeReadCh2, Buffer, SectorBytes);
+
+        _bed.Command(command, 0x00, 0, 0, 1, SizeCode512, 1, Gap, Dtl);
+
+        Assert.That(_bed.Result(7)[2], Is.EqualTo(expectedSt2));
+    }
+
+    [Test]
+    public void Verify_NonDma_EndsWithoutDataBytes()
+    {
+        _bed.AttachImage(0, Image144);
+        _bed.Start();
+        _bed.ResetController();
+        _bed.Command(Specify, 0xAF, 0x03);
+
+        _bed.Command(0x56, 0x00, 0, 0, 1, SizeCode512, 4, Gap, Dtl);
+        var msr = _bed.In(Msr);
+        var result = _bed.Result(7);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(msr, Is.EqualTo(Rqm | Dio | Busy));
+            Assert.That(result.AsSpan(3, 3).ToArray(), Is.EqualTo(new byte[] { 1, 0, 1 }));
+        });
+    }
+
+    [Test]
+    public void Read_DriveB_ReadsItsOwnImageWithItsGeometry()
+    {
+        _bed.AttachImage(0, Image144);
+        _bed.AttachImage(1, 737_280);
+        _bed.Start();
+        _bed.ResetController(DorRunDriveB);
+        _bed.Out(Ccr, Rate250K);
+        _bed.ProgramDma(DmaModeWriteCh2, Buffer, SectorBytes);
+
+        _bed.Command(ReadData, 0x01, 1, 0, 1, SizeCode512, 1, Gap, Dtl);
+        var result = _bed.Result(7);
+
+        const int offset = 2 * 9 * SectorBytes;
+        Assert.Multiple(() =>
+        {
+            Assert.That(result[0] & 0xC3, Is.EqualTo(0x01));
+            Assert.That(_bed.ReadMemory(Buffer, SectorBytes), Is.EqualTo(Enumerable.Range(offset, SectorBytes).Select(i => Pattern(i)).ToArray()));
+        });
+    }
+
     private BlockBackend AttachFailingWrites(BlockErrorPolicy werror, BlockError error, bool once)
     {
         var image = _bed.CreateImage(Image144);
