@@ -28,6 +28,10 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
 
     private const int SectorSize = FloppyController.SectorSize;
     private const int MaxSizeCode = 7;
+
+    /// <summary>Sector bytes for N = 0: sizes are 128 &lt;&lt; N.</summary>
+    private const int SizeCodeBase = 128;
+    private const int HeadSelectShift = 2;
     private const int FormatIdBytes = 4;
     private const int FormatIdSectorOffset = 2;
     private const int MaxFormatSectors = byte.MaxValue;
@@ -114,7 +118,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             }
 
             sectors += multiTrack ? eot : 0;
-            length = (128 << Math.Min((int)sizeCode, MaxSizeCode)) * sectors;
+            length = (SizeCodeBase << Math.Min((int)sizeCode, MaxSizeCode)) * sectors;
         }
 
         if (direction == FdcTransferDirection.Write && drive.ReadOnly)
@@ -154,7 +158,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
     {
         var fifo = _fdc.Fifo;
         var drive = _fdc.SelectFromParameter(fifo[1]);
-        var head = (byte)((fifo[1] >> 2) & 1);
+        var head = (byte)((fifo[1] >> HeadSelectShift) & 1);
         int sectors = fifo[3];
         var filler = fifo[5];
         if (!drive.IsInserted || (head != 0 && !drive.DoubleSided))

@@ -69,6 +69,8 @@ public sealed class FloppyController : IPortDevice
     private const byte DriveSpecEnd = 0x80;
     private const byte DriveSpecResult = 0x40;
     private const int DriveSpecResultBytes = 4;
+    private const int TransferResultBytes = 7;
+    private const int SenseInterruptResultBytes = 2;
 
     /// <summary>READ ID answers after one 20 ms revolution (300 rpm), as QEMU's result timer does.</summary>
     private const long ReadIdDelayNs = VirtualClock.NanosecondsPerSecond / 50;
@@ -304,7 +306,7 @@ public sealed class FloppyController : IPortDevice
         _fifo[6] = FdcTransfer.SectorSizeCode512;
         _transfer.ReleaseRequest();
         Msr = (Msr | FdcMainStatus.RequestForMaster | FdcMainStatus.DataToHost) & ~FdcMainStatus.NonDma;
-        ToResultPhase(7);
+        ToResultPhase(TransferResultBytes);
         RaiseIrq();
     }
 
@@ -600,7 +602,7 @@ public sealed class FloppyController : IPortDevice
         }
 
         _fifo[1] = drive.Track;
-        ToResultPhase(2);
+        ToResultPhase(SenseInterruptResultBytes);
         ResetIrq();
         Status0 = FdcStatus0.ReadyChange;
     }
