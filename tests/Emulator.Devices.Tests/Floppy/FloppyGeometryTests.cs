@@ -29,7 +29,7 @@ public class FloppyGeometryTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(bed.Machine.Chipset.Cmos.GetByte(0x10) >> 4, Is.EqualTo(cmosNibble));
+            Assert.That(bed.Cmos(0x10) >> 4, Is.EqualTo(cmosNibble));
             Assert.That(dump[6], Is.EqualTo(sectorsPerTrack));
         });
     }
@@ -40,7 +40,7 @@ public class FloppyGeometryTests
         using var bed = new FloppyTestBed();
         bed.AttachImage(0, 1_474_560, FloppyDriveType.None);
 
-        Assert.That(bed.Machine.Chipset.Cmos.GetByte(0x10), Is.EqualTo(0x00));
+        Assert.That(bed.Cmos(0x10), Is.EqualTo(0x00));
     }
 
     [Test]

@@ -65,15 +65,14 @@ public class FloppyMediaTests
     {
         _bed.AttachImage(0, 2_949_120);
         _bed.AttachImage(1, 1_228_800, FloppyDriveType.Drive120);
-        var cmos = _bed.Machine.Chipset.Cmos;
-
-        var sum = Enumerable.Range(0x10, 0x1E).Sum(i => cmos.GetByte(i));
+        
+        var sum = Enumerable.Range(0x10, 0x1E).Sum(i => _bed.Cmos((byte)i));
 
         Assert.Multiple(() =>
         {
-            Assert.That(cmos.GetByte(0x10), Is.EqualTo(0x52));
-            Assert.That(cmos.GetByte(0x14) & 0xC1, Is.EqualTo(0x41));
-            Assert.That((cmos.GetByte(0x2E) << 8) | cmos.GetByte(0x2F), Is.EqualTo(sum));
+            Assert.That(_bed.Cmos(0x10), Is.EqualTo(0x52));
+            Assert.That(_bed.Cmos(0x14) & 0xC1, Is.EqualTo(0x41));
+            Assert.That((_bed.Cmos(0x2E) << 8) | _bed.Cmos(0x2F), Is.EqualTo(sum));
         });
     }
 
@@ -82,7 +81,7 @@ public class FloppyMediaTests
     {
         _bed.AttachEmpty(0, FloppyDriveType.Auto);
 
-        Assert.That(_bed.Machine.Chipset.Cmos.GetByte(0x10), Is.EqualTo(0x50));
+        Assert.That(_bed.Cmos(0x10), Is.EqualTo(0x50));
     }
 
     [Test]

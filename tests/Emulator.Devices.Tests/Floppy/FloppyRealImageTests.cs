@@ -100,7 +100,7 @@ public class FloppyRealImageTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(_bed.Machine.Chipset.Cmos.GetByte(0x10) >> 4, Is.EqualTo(5));
+            Assert.That(_bed.Cmos(0x10) >> 4, Is.EqualTo(5));
             Assert.That(boot.AsSpan(SignatureOffset, 2).ToArray(), Is.EqualTo(new byte[] { 0x55, 0xAA }));
             Assert.That(second, Is.All.EqualTo(0));
         });

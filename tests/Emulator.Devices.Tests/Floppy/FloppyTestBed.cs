@@ -62,6 +62,8 @@ internal sealed class FloppyTestBed : IDisposable
     public const byte DmaModeVerifyCh2 = 0x42;
 
     public const int FloppyIrq = 6;
+    public const ushort CmosIndex = 0x70;
+    public const ushort CmosData = 0x71;
     public const int SectorBytes = 512;
 
     private const long StepNs = 10_000;
@@ -126,6 +128,13 @@ internal sealed class FloppyTestBed : IDisposable
     public void Start() => Machine.Start();
 
     public byte In(ushort port) => Machine.Ports.ReadByte(port);
+
+    /// <summary>A CMOS byte through the RTC's index and data ports (0x70/0x71), as a BIOS reads it.</summary>
+    public byte Cmos(byte index)
+    {
+        Out(CmosIndex, index);
+        return In(CmosData);
+    }
 
     public void Out(ushort port, byte value) => Machine.Ports.WriteByte(port, value);
 
