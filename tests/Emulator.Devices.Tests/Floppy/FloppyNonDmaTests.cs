@@ -74,6 +74,21 @@ public class FloppyNonDmaTests
     }
 
     [Test]
+    public void Read_EotPastTheTrack_EndsAtTheTrackEndWithAResult()
+    {
+        _bed.Command(ReadData, 0x00, 0, 0, 18, SizeCode512, 0xFF, Gap, Dtl);
+        var data = ReadExecutionBytes(SectorBytes);
+        var result = _bed.Result(7);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(data, Is.EqualTo(Enumerable.Range(17 * SectorBytes, SectorBytes).Select(i => Pattern(i)).ToArray()));
+            Assert.That(result.AsSpan(3, 3).ToArray(), Is.EqualTo(new byte[] { 1, 0, 1 }));
+            Assert.That(_bed.In(Msr), Is.EqualTo(Rqm));
+        });
+    }
+
+    [Test]
     public void Read_EachSector_IsAnnouncedByItsOwnInterrupt()
     {
         _bed.Command(ReadData, 0x00, 0, 0, 1, SizeCode512, 2, Gap, Dtl);
