@@ -6,6 +6,9 @@ namespace Emulator.Cli.Tests.Boot;
 /// </summary>
 internal sealed class ScriptedKeyboard(ScreenLog log, TimeSpan stepTimeout, params (string WaitFor, string Keys)[] steps) : TextReader
 {
+    /// <summary>Runs before the keys of the step with that index are typed (e.g. a monitor command).</summary>
+    public Dictionary<int, Action> BeforeStep { get; } = [];
+
     private int _step;
     private int _seen;
     private string _pending = string.Empty;
@@ -27,6 +30,11 @@ internal sealed class ScriptedKeyboard(ScreenLog log, TimeSpan stepTimeout, para
             }
 
             _seen = at;
+            if (BeforeStep.TryGetValue(_step - 1, out var action))
+            {
+                action();
+            }
+
             _pending = keys;
         }
 
