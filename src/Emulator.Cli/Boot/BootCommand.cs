@@ -74,13 +74,25 @@ internal static class BootCommand
         });
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         using var host = new EmulatorHost(machine);
+        using var demo = options.Drives.Count == 0 ? DemoDisks.Create() : null;
+        return Run(options, machine, host, mirror, input, error, demo);
+    }
+
+    private static int Run(BootOptions options, PcMachine machine, EmulatorHost host, ScreenMirror mirror, TextReader input, TextWriter error, DemoDisks? demo)
+    {
         try
         {
-            OpenDrives(host, options);
-            SetBootOrder(machine, options.BootOrder);
-            if (options.Drives.Count == 0)
+            if (demo is not null)
             {
+                // The demo tour: its own four disks, and the boot sector from fw_cfg with no disk tried first.
+                OpenDrives(host, options with { Drives = demo.Drives });
+                SetBootOrder(machine, string.Empty);
                 machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, DemoGuest.Build());
+            }
+            else
+            {
+                OpenDrives(host, options);
+                SetBootOrder(machine, options.BootOrder);
             }
 
             // Like QEMU without -S, the machine is running by the time the monitor answers.
