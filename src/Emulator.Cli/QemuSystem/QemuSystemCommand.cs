@@ -94,14 +94,9 @@ internal static class QemuSystemCommand
         using var host = new EmulatorHost(machine);
         var layer = host.Layer;
 
-        foreach (var device in options.Devices)
-        {
-            var driver = device.FirstOrDefault(kv => kv.Key == "driver").Value ?? "";
-            throw new QemuOptionException($"-device {driver}: '{driver}' is not a valid device model name");
-        }
-
-        OpenDrives(layer, options);
+        OpenDrives(host, options);
         AddBlockdevs(host.Services, layer, options);
+        QemuDevices.Attach(host, options.Devices);
         machine.Start();
         if (options.StartPaused)
         {
@@ -119,37 +114,51 @@ internal static class QemuSystemCommand
         return machine.ExitStatus ?? 0;
     }
 
-    private static void OpenDrives(BlockLayer layer, QemuOptions options)
+    private static void OpenDrives(EmulatorHost host, QemuOptions options)
     {
+        var layer = host.Layer;
         var used = new HashSet<(string, int)>();
         foreach (var items in options.Drives)
         {
             var drive = QemuDrive.Parse(items);
             var index = drive.Get("index") is { } i && int.TryParse(i, out var n) ? n : Enumerable.Range(0, 64).First(x => !used.Contains((drive.Interface, x)));
             used.Add((drive.Interface, index));
-            if (drive.Interface != "none")
+            if (drive.Interface is not ("none" or "ide" or "floppy" or "virtio"))
             {
-                throw new QemuOptionException($"-drive if={drive.Interface}: no {drive.Interface} controller model exists yet; use if=none with -blockdev/-drive and query it over QMP");
+                throw new QemuOptionException($"-drive if={drive.Interface}: unsupported interface (this pc has ide, floppy and virtio)");
             }
 
-            var name = drive.Id ?? throw new QemuOptionException("-drive if=none: Parameter 'id' is missing");
-            var snapshot = options.Snapshot || (drive.Get("snapshot") is { } flag && KeyValueList.IsOn("-drive", "snapshot", flag));
-            var root = drive.RootOptions(out var plainFile);
-            var cache = drive.Direct ? Block.Drivers.File.FileCacheMode.None : Block.Drivers.File.FileCacheMode.Writeback;
-            if (snapshot && !drive.IsReadOnly && (plainFile ?? drive.Get("file")) is { } image && root is null or Block.Drivers.Raw.RawNodeOptions { File.Inline: Block.Drivers.File.FileNodeOptions })
+            var cdrom = drive.Get("media") == "cdrom";
+            var name = drive.Id ?? drive.Interface switch
             {
-                // Writes go to a temporary qcow2 overlay; the image is opened read-only.
-                layer.OpenImageSnapshot(drive.BackendOptions(name), image, drive.Get("format"), cache);
-            }
-            else if (plainFile is not null)
+                "none" => throw new QemuOptionException("-drive if=none: Parameter 'id' is missing"),
+                "ide" => $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}",
+                "floppy" => $"floppy{index}",
+                _ => $"virtio{index}",
+            };
+            var backend = OpenDrive(layer, options, drive, name);
+            if (drive.Interface != "none")
             {
-                layer.OpenImage(drive.BackendOptions(name), plainFile, null, cache);
-            }
-            else
-            {
-                layer.CreateBackend(drive.BackendOptions(name), root);
+                QemuDevices.AttachDrive(host, drive.Interface, index, backend, cdrom, name);
             }
         }
+    }
+
+    /// <summary>Opens one -drive's backend: a snapshot overlay, an image file, or the node tree its options describe (empty for a CD with no file).</summary>
+    private static BlockBackend OpenDrive(BlockLayer layer, QemuOptions options, QemuDrive drive, string name)
+    {
+        var snapshot = options.Snapshot || (drive.Get("snapshot") is { } flag && KeyValueList.IsOn("-drive", "snapshot", flag));
+        var root = drive.RootOptions(out var plainFile);
+        var cache = drive.Direct ? Block.Drivers.File.FileCacheMode.None : Block.Drivers.File.FileCacheMode.Writeback;
+        if (snapshot && !drive.IsReadOnly && (plainFile ?? drive.Get("file")) is { } image && root is null or Block.Drivers.Raw.RawNodeOptions { File.Inline: Block.Drivers.File.FileNodeOptions })
+        {
+            // Writes go to a temporary qcow2 overlay; the image is opened read-only.
+            return layer.OpenImageSnapshot(drive.BackendOptions(name), image, drive.Get("format"), cache);
+        }
+
+        return plainFile is not null
+            ? layer.OpenImage(drive.BackendOptions(name), plainFile, null, cache)
+            : layer.CreateBackend(drive.BackendOptions(name), root);
     }
 
     /// <summary>-blockdev: QEMU's dotted keys become the same JSON blockdev-add takes, typed as its schema types them.</summary>

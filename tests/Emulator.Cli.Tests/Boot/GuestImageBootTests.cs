@@ -106,7 +106,7 @@ public class GuestImageBootTests
         Assert.Multiple(() =>
         {
             Assert.That(run.Status, Is.Zero, run.Describe());
-            Assert.That(run.Output, Does.Contain("Booting from DVD/CD...").And.Contain("KERNEL.BIN"));
+            Assert.That(run.Output, Does.Contain("KERNEL.BIN").And.Contain("Welcome to MikeOS"));
         });
     }
 

@@ -116,10 +116,54 @@ public class LauncherTests
         });
     }
 
+    [Test]
+    public void StorageDevices_SeenThroughPortsOverQtest()
+    {
+        var disk = Path.Combine(_dir, "disk.img");
+        var virtioDisk = Path.Combine(_dir, "virtio.img");
+        File.WriteAllBytes(disk, new byte[1 << 20]);
+        File.WriteAllBytes(virtioDisk, new byte[1 << 20]);
+        using var qtestListener = Listen("qtest.sock");
+        using var process = Start(
+            "-qtest", $"unix:{_dir}/qtest.sock", "-accel", "qtest", "-display", "none", "-nodefaults",
+            "-drive", $"file={virtioDisk},if=none,id=d0,format=raw", "-device", "virtio-blk-pci,drive=d0,addr=04.0",
+            "-drive", $"file={disk},if=ide,format=raw,readonly=on");
+        if (!qtestListener.Poll(TimeSpan.FromSeconds(30), SelectMode.SelectRead))
+        {
+            process.Kill();
+            Assert.Fail($"emu-system-x86_64 did not connect: {process.StandardError.ReadToEnd()}");
+        }
+
+        using var qtestSocket = qtestListener.Accept();
+        using var qtest = new LineChannel(qtestSocket);
+
+        // PCI 00:04.0 through configuration mechanism #1: vendor 1AF4, transitional virtio-blk 1001.
+        qtest.Command("outl 0xcf8 0x80002000");
+        var virtioId = qtest.Command("inl 0xcfc");
+
+        // The IDE primary master answers IDENTIFY DEVICE: words 27-46 hold the model, byte-swapped.
+        qtest.Command("outb 0x1f6 0xa0");
+        qtest.Command("outb 0x1f7 0xec");
+        var status = qtest.Command("inb 0x1f7");
+        var words = Enumerable.Range(0, 256).Select(_ => Convert.ToUInt16(qtest.Command("inw 0x1f0")["OK ".Length..], 16)).ToArray();
+        var model = new string(words[27..47].SelectMany(w => new[] { (char)(w >> 8), (char)(w & 0xFF) }).ToArray()).Trim();
+        process.Kill();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(virtioId, Is.EqualTo("OK 0x10011af4"));
+            Assert.That(status, Is.EqualTo("OK 0x0058"), "DRDY, DSC and DRQ: the data is ready (qtest prints at least four digits, as QEMU does)");
+            Assert.That(model, Is.EqualTo("QEMU HARDDISK"));
+            Assert.That(words[60] | (words[61] << 16), Is.EqualTo(2048), "LBA28 capacity of a 1 MiB disk");
+        });
+    }
+
     [TestCase("-foo", "emu-system-x86_64: -foo: invalid option")]
     [TestCase("-machine q35", "emu-system-x86_64: -machine q35: unsupported machine type (this emulator builds 'pc')")]
     [TestCase("-accel kvm", "emu-system-x86_64: -accel: no accelerator found (kvm is not available; use tcg or qtest)")]
-    [TestCase("-device ide-hd,drive=d0", "emu-system-x86_64: -device ide-hd: 'ide-hd' is not a valid device model name")]
+    [TestCase("-device frob", "emu-system-x86_64: -device frob: 'frob' is not a valid device model name")]
+    [TestCase("-device ide-hd,drive=d0", "emu-system-x86_64: -device ide-hd,drive=d0: Property 'ide-hd.drive' can't find value 'd0'")]
+    [TestCase("-device virtio-blk-pci", "emu-system-x86_64: -device virtio-blk-pci: drive property not set")]
     [TestCase("-drive file=/nonexistent/x.img,if=none,id=d0,format=raw", "emu-system-x86_64: Could not open '/nonexistent/x.img': No such file or directory")]
     public void BadCommandLine_OneLineErrorStatus1(string args, string message)
     {

@@ -1,0 +1,195 @@
+using System.Globalization;
+using Emulator.Block.Backend;
+using Emulator.Cli.Hosting;
+using Emulator.Devices.Virtio;
+
+namespace Emulator.Cli.QemuSystem;
+
+/// <summary>
+/// <c>-device</c> for the storage models, with QEMU's property names: <c>ide-hd</c>/<c>ide-cd</c>
+/// (drive, bus=ide.N, unit, id, serial, model), <c>floppy</c> (drive, unit, id) and
+/// <c>virtio-blk-pci</c> (drive, addr, id, serial, num-queues, queue-size, vectors, config-wce,
+/// discard, write-zeroes, request-merging). A drive is a <c>-drive if=none</c> id or a
+/// <c>-blockdev</c> node name (then the device gets an anonymous backend over the node).
+/// Mistakes get QEMU's messages.
+/// </summary>
+internal static class QemuDevices
+{
+    private static readonly string[] Drivers = ["ide-hd", "ide-cd", "floppy", "virtio-blk-pci"];
+
+    public static void Attach(EmulatorHost host, IEnumerable<List<KeyValuePair<string, string>>> devices)
+    {
+        var ideUsed = new HashSet<int>();
+        foreach (var items in devices)
+        {
+            var properties = items.GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+            var driver = properties.GetValueOrDefault("driver") ?? string.Empty;
+            if (!Drivers.Contains(driver))
+            {
+                throw new QemuOptionException($"-device {driver}: '{driver}' is not a valid device model name");
+            }
+
+            var id = properties.GetValueOrDefault("id");
+            var backend = Backend(host, driver, properties);
+            try
+            {
+                switch (driver)
+                {
+                    case "ide-hd" or "ide-cd":
+                        AttachIde(host, driver, properties, backend, id, ideUsed);
+                        break;
+                    case "floppy":
+                        var unit = Number(driver, properties, "unit", 0, 1) ?? (host.Devices.Floppy.GetDrive(0).Backend is null ? 0 : 1);
+                        host.Devices.AttachFloppy(unit, backend, id ?? string.Empty);
+                        break;
+                    default:
+                        AddVirtio(host, properties, backend, id);
+                        break;
+                }
+            }
+            catch (ArgumentException e)
+            {
+                throw new QemuOptionException($"-device {driver}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>The index an <c>-drive if=ide</c> takes: bus * 2 + unit.</summary>
+    public static void AttachDrive(EmulatorHost host, string interfaceName, int index, BlockBackend backend, bool cdrom, string name)
+    {
+        try
+        {
+            switch (interfaceName)
+            {
+                case "ide" when index is >= 0 and <= 3:
+                    host.Devices.AttachIde(index, backend, cdrom, name);
+                    break;
+                case "floppy" when index is 0 or 1:
+                    host.Devices.AttachFloppy(index, backend, name);
+                    break;
+                case "virtio":
+                    host.Devices.AddVirtio(backend, new VirtioBlkOptions { DeviceId = name });
+                    break;
+                default:
+                    throw new QemuOptionException($"-drive if={interfaceName},index={index}: no such {interfaceName} position");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new QemuOptionException($"-drive if={interfaceName}: {e.Message}");
+        }
+    }
+
+    private static BlockBackend Backend(EmulatorHost host, string driver, Dictionary<string, string> properties)
+    {
+        if (!properties.TryGetValue("drive", out var name))
+        {
+            if (driver is "ide-cd" or "floppy")
+            {
+                // An empty drive: a removable device may start without a medium.
+                return host.Layer.CreateBackend(new BlockBackendOptions { Name = null });
+            }
+
+            throw new QemuOptionException($"-device {driver}: drive property not set");
+        }
+
+        if (host.Layer.FindBackend(name) is { } named)
+        {
+            return named;
+        }
+
+        var anonymous = host.Layer.CreateBackend(new BlockBackendOptions { Name = null });
+        try
+        {
+            host.Layer.Media.InsertMedium(anonymous, name);
+        }
+        catch (BlockOperationException)
+        {
+            throw new QemuOptionException($"-device {driver},drive={name}: Property '{driver}.drive' can't find value '{name}'");
+        }
+
+        return anonymous;
+    }
+
+    private static void AttachIde(EmulatorHost host, string driver, Dictionary<string, string> properties, BlockBackend backend, string? id, HashSet<int> used)
+    {
+        int? bus = properties.GetValueOrDefault("bus") switch
+        {
+            null => null,
+            "ide.0" => 0,
+            "ide.1" => 1,
+            var other => throw new QemuOptionException($"-device {driver}: Bus '{other}' not found"),
+        };
+        var unit = Number(driver, properties, "unit", 0, 1);
+        var index = Enumerable.Range(0, 4).FirstOrDefault(i => !used.Contains(i) && (bus is null || i / 2 == bus) && (unit is null || i % 2 == unit), -1);
+        if (index < 0)
+        {
+            throw new QemuOptionException($"-device {driver}: IDE unit {unit ?? 0} is in use");
+        }
+
+        used.Add(index);
+        var cdrom = driver == "ide-cd";
+        if (!cdrom && !backend.IsInserted)
+        {
+            throw new QemuOptionException($"-device {driver}: Device needs media, but drive is empty");
+        }
+
+        var options = new Devices.Ide.IdeDriveOptions
+        {
+            DeviceId = id ?? (backend.Name.Length > 0 ? backend.Name : $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}"),
+            Serial = properties.GetValueOrDefault("serial"),
+            Model = properties.GetValueOrDefault("model"),
+        };
+        if (cdrom)
+        {
+            host.Devices.Ide.AttachCdrom(index / 2, index % 2, backend, options);
+        }
+        else
+        {
+            host.Devices.Ide.AttachDisk(index / 2, index % 2, backend, options);
+        }
+    }
+
+    private static void AddVirtio(EmulatorHost host, Dictionary<string, string> properties, BlockBackend backend, string? id)
+    {
+        const string Driver = "virtio-blk-pci";
+        int? slot = null;
+        if (properties.GetValueOrDefault("addr") is { } addr)
+        {
+            var slotText = addr.Split('.')[0];
+            slot = int.TryParse(slotText, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var s) && s is >= 0 and < 32
+                ? s
+                : throw new QemuOptionException($"-device {Driver},addr={addr}: Property '{Driver}.addr' doesn't take value '{addr}'");
+        }
+
+        var defaults = new VirtioBlkOptions();
+        var options = new VirtioBlkOptions
+        {
+            DeviceId = id ?? (backend.Name.Length > 0 ? backend.Name : $"virtio-disk{host.Devices.Virtio.Count}"),
+            Serial = properties.GetValueOrDefault("serial") ?? string.Empty,
+            NumQueues = Number(Driver, properties, "num-queues", 1, 1024) ?? defaults.NumQueues,
+            QueueSize = (ushort)(Number(Driver, properties, "queue-size", 4, 1024) ?? defaults.QueueSize),
+            MsixVectors = Number(Driver, properties, "vectors", 0, 2048),
+            ConfigWce = Flag(Driver, properties, "config-wce") ?? defaults.ConfigWce,
+            Discard = Flag(Driver, properties, "discard") ?? defaults.Discard,
+            WriteZeroes = Flag(Driver, properties, "write-zeroes") ?? defaults.WriteZeroes,
+            RequestMerging = Flag(Driver, properties, "request-merging") ?? defaults.RequestMerging,
+        };
+        host.Devices.AddVirtio(backend, options, slot);
+    }
+
+    private static int? Number(string driver, Dictionary<string, string> properties, string key, int min, int max)
+    {
+        if (!properties.TryGetValue(key, out var text))
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new QemuOptionException($"-device {driver},{key}={text}: Property '{driver}.{key}' doesn't take value '{text}'");
+    }
+
+    private static bool? Flag(string driver, Dictionary<string, string> properties, string key) =>
+        properties.TryGetValue(key, out var text) ? KeyValueList.IsOn($"-device {driver}", key, text) : null;
+}
