@@ -21,7 +21,7 @@ public sealed class AtaDisk : IdeDrive
     public const int MaxMultipleSectors = 16;
 
     private const string DefaultModel = "QEMU HARDDISK";
-    private const int BufferSectors = 256;
+    private const int BufferSectors = 1024;
     private const byte TrimFeature = 0x01;
     private const int TrimEntryBytes = 8;
     private const long TrimLbaMask = 0x0000_FFFF_FFFF_FFFF;

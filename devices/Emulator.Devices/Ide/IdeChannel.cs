@@ -242,7 +242,18 @@ public sealed class IdeChannel : IPortBlockDevice
             _irq.Lower();
         }
 
-        return _drives[_unit] is { } drive ? (uint)drive.Status : 0;
+        if (_drives[_unit] is not { } drive)
+        {
+            return 0;
+        }
+
+        if (drive.IsWaitingForIo)
+        {
+            // A guest polling for the end of I/O: end the CPU slice so the loop delivers the completion now, not a slice later.
+            _kick();
+        }
+
+        return (uint)drive.Status;
     }
 
     private void ExecuteCommand(byte opcode)

@@ -122,6 +122,9 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     /// <summary>True while a request is queued for retry after the <c>stop</c> error policy paused the machine.</summary>
     public bool HasParkedRequest => _parked;
 
+    /// <summary>True while the drive's block request is in flight (or its completion is queued).</summary>
+    internal bool IsWaitingForIo => Request.IsInFlight;
+
     protected BlockRequest Request { get; }
 
     protected Memory<byte> IoMemory => _ioBuffer.Memory;
