@@ -21,7 +21,7 @@ public sealed class AtaDisk : IdeDrive
     public const int MaxMultipleSectors = 16;
 
     private const string DefaultModel = "QEMU HARDDISK";
-    private const int BufferSectors = 1024;
+    private const int BufferSectors = 256;
     private const byte TrimFeature = 0x01;
     private const int TrimEntryBytes = 8;
     private const long TrimLbaMask = 0x0000_FFFF_FFFF_FFFF;
@@ -37,6 +37,8 @@ public sealed class AtaDisk : IdeDrive
     private AtaDmaKind _dmaKind;
     private int _trimEntry;
     private int _trimEntries;
+    private bool _direct;
+    private ulong _directAddress;
 
     public AtaDisk(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * AtaSectorSize)
@@ -257,11 +259,21 @@ public sealed class AtaDisk : IdeDrive
 
                 Channel.RaiseIrq();
                 break;
+            case IdeIo.DmaRead when _direct:
+                Channel.BusMaster.Skip(_chunkSectors * AtaSectorSize);
+                Channel.BusMaster.NotifyWritten(_directAddress, _chunkSectors * AtaSectorSize);
+                AdvanceDma();
+                break;
             case IdeIo.DmaRead:
                 Channel.BusMaster.WriteToGuest(IoBuffer[..(_chunkSectors * AtaSectorSize)]);
                 AdvanceDma();
                 break;
             case IdeIo.DmaWrite:
+                if (_direct)
+                {
+                    Channel.BusMaster.Skip(_chunkSectors * AtaSectorSize);
+                }
+
                 AdvanceDma();
                 break;
             case IdeIo.Trim:
@@ -307,6 +319,12 @@ public sealed class AtaDisk : IdeDrive
             return;
         }
 
+        if (_dmaKind != AtaDmaKind.Trim && TryTransferInPlace(sector))
+        {
+            return;
+        }
+
+        _direct = false;
         _chunkSectors = Math.Min(NSector, BufferSectors);
         var chunk = IoMemory[..(_chunkSectors * AtaSectorSize)];
         switch (_dmaKind)
@@ -327,6 +345,37 @@ public sealed class AtaDisk : IdeDrive
                 NextTrimEntry();
                 break;
         }
+    }
+
+    /// <summary>
+    /// The zero-copy path: when the PRDs at the cursor describe at least one sector of contiguous RAM,
+    /// the block request reads into (or writes from) guest memory itself, skipping the bounce buffer.
+    /// </summary>
+    private bool TryTransferInPlace(long sector)
+    {
+        var mapped = Channel.BusMaster.TryMapContiguous(NSector * AtaSectorSize, out var ram, out var address);
+        var sectors = mapped / AtaSectorSize;
+        if (sectors == 0)
+        {
+            return false;
+        }
+
+        _direct = true;
+        _directAddress = address;
+        _chunkSectors = sectors;
+        var span = ram[..(sectors * AtaSectorSize)];
+        if (_dmaKind == AtaDmaKind.Read)
+        {
+            Request.PrepareRead(sector * AtaSectorSize, span);
+            Submit(IdeIo.DmaRead, busy: false);
+        }
+        else
+        {
+            Request.PrepareWrite(sector * AtaSectorSize, span);
+            Submit(IdeIo.DmaWrite, busy: false);
+        }
+
+        return true;
     }
 
     /// <summary>Issues the discard of the next non-empty TRIM entry of the current payload block, or moves on.</summary>

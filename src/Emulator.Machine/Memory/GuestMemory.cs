@@ -261,6 +261,28 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         return true;
     }
 
+    /// <inheritdoc />
+    public bool TryGetRam(ulong address, int length, out Memory<byte> ram)
+    {
+        if (length < 0 || !IsRamRange(address, length))
+        {
+            ram = Memory<byte>.Empty;
+            return false;
+        }
+
+        ram = _ram.AsMemory((int)address, length);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void NotifyDirectWrite(ulong address, int length)
+    {
+        if (length > 0 && IsRamRange(address, length))
+        {
+            ReportCodeWrites((uint)address, length);
+        }
+    }
+
     /// <summary>Marks a page as holding decoded code: its writes leave the fast path and are reported.</summary>
     internal void MarkCodePage(uint page)
     {

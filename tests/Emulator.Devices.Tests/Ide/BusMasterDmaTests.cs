@@ -193,6 +193,58 @@ public class BusMasterDmaTests
     }
 
     [Test]
+    public void ReadDma_SubSectorScatteredPrds_DataInEachRegion()
+    {
+        StartWithDisk();
+        var regions = Enumerable.Range(0, 8).Select(i => (Buffer + (uint)(i * 0x1000), 256, i == 7)).ToArray();
+        _rig.WritePrdTable(PrdTable, regions);
+
+        RunDma(ReadDma, 4, 4, toMemory: true);
+
+        var expected = PatternBytes(4 * SectorSize, 2048);
+        var landed = Enumerable.Range(0, 8).SelectMany(i => _rig.ReadMemory(Buffer + (uint)(i * 0x1000), 256)).ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(landed, Is.EqualTo(expected));
+            Assert.That(_rig.In(BmStatus), Is.EqualTo(BmInterrupt));
+        });
+    }
+
+    [Test]
+    public void WriteDma_SubSectorScatteredPrds_LandInImage()
+    {
+        var backend = StartWithDisk();
+        var payload = Enumerable.Range(0, 1024).Select(i => (byte)(i * 7 + 1)).ToArray();
+        for (var i = 0; i < 4; i++)
+        {
+            _rig.Machine.Memory.Write(Buffer + (uint)(i * 0x1000), payload.AsSpan(i * 256, 256));
+        }
+
+        _rig.WritePrdTable(PrdTable, Enumerable.Range(0, 4).Select(i => (Buffer + (uint)(i * 0x1000), 256, i == 3)).ToArray());
+
+        RunDma(WriteDma, 90, 2, toMemory: false);
+
+        var onDisk = new byte[1024];
+        backend.Read(90 * SectorSize, onDisk);
+        Assert.That(onDisk, Is.EqualTo(payload));
+    }
+
+    [Test]
+    public void ReadDma_ContiguousPrdsThenGap_AllRegionsFilled()
+    {
+        StartWithDisk();
+        _rig.WritePrdTable(PrdTable, (Buffer, 1024, false), (Buffer + 1024, 1024, false), (Buffer + 0x8000, 1024, true));
+
+        RunDma(ReadDma, 0, 6, toMemory: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_rig.ReadMemory(Buffer, 2048), Is.EqualTo(PatternBytes(0, 2048)));
+            Assert.That(_rig.ReadMemory(Buffer + 0x8000, 1024), Is.EqualTo(PatternBytes(2048, 1024)));
+        });
+    }
+
+    [Test]
     public void ReadDma_PastEnd_AbortsIrqInactive()
     {
         StartWithDisk(1 << 20);
