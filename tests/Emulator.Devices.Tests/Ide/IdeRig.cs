@@ -61,12 +61,12 @@ internal sealed class IdeRig : IDisposable
 
     private readonly ServiceProvider _services;
 
-    public IdeRig()
+    public IdeRig(bool runCpu = false)
     {
         _services = new ServiceCollection().AddBlockLayer().AddStandardBlockDrivers().BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         _services.GetRequiredService<BlockEventBroadcaster>().Published += Events.Add;
-        Machine = new PcMachine(new PcMachineOptions { RunCpu = false, RamSize = 8 << 20 });
+        Machine = new PcMachine(new PcMachineOptions { RunCpu = runCpu, RamSize = 8 << 20, Idle = IdleMode.Skip });
         Layer.RunControl = new RunControl(Machine);
         Machine.AddLoopSource(new CompletionSource(Layer));
         Ide = Piix3Ide.Install(Machine);
