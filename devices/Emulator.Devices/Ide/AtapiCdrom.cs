@@ -64,6 +64,7 @@ public sealed class AtapiCdrom : IdeDrive
     private int _blockBytes;
     private long _readLba;
     private long _readBlocksLeft;
+    private int _fetchOffset;
 
     public AtapiCdrom(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * SectorSize)
@@ -284,6 +285,7 @@ public sealed class AtapiCdrom : IdeDrive
 
         _readLba = lba;
         _readBlocksLeft = count;
+        _pos = _chunkEnd = 0;
         _transferLeft = (long)count * SectorSize;
         if (_atapiDma)
         {
@@ -454,11 +456,11 @@ public sealed class AtapiCdrom : IdeDrive
             return;
         }
 
-        var fetched = (int)Math.Min(_readBlocksLeft, BufferSectors);
+        var fetched = (int)Request.Length / SectorSize;
         _readLba += fetched;
         _readBlocksLeft -= fetched;
         _pos = 0;
-        _chunkEnd = fetched * SectorSize;
+        _chunkEnd = _fetchOffset + (fetched * SectorSize);
         if (_atapiDma)
         {
             Channel.BusMaster.WriteToGuest(IoBuffer[.._chunkEnd]);
@@ -601,16 +603,21 @@ public sealed class AtapiCdrom : IdeDrive
             return;
         }
 
-        if (_pos >= _chunkEnd)
-        {
-            FetchChunk(dma: false);
-            return;
-        }
-
-        var size = (int)Math.Min(_transferLeft, _chunkEnd - _pos);
+        var size = (int)Math.Min(_transferLeft, int.MaxValue);
         if (size > _byteCountLimit)
         {
             size = _byteCountLimit & ~1;
+        }
+
+        if (size > _chunkEnd - _pos && _readBlocksLeft == 0)
+        {
+            size = _chunkEnd - _pos;
+        }
+        else if (size > _chunkEnd - _pos)
+        {
+            // The block needs sectors not fetched yet: fetch them behind what is left, so the block stays whole as on QEMU.
+            FetchChunk(dma: false);
+            return;
         }
 
         _blockBytes = size;
@@ -622,10 +629,17 @@ public sealed class AtapiCdrom : IdeDrive
         Channel.RaiseIrq();
     }
 
+    /// <summary>Fetches the next sectors; a PIO fetch first moves the unread rest of the buffer to its start.</summary>
     private void FetchChunk(bool dma)
     {
-        var blocks = (int)Math.Min(_readBlocksLeft, BufferSectors);
-        Request.PrepareRead(_readLba * SectorSize, IoMemory[..(blocks * SectorSize)]);
+        _fetchOffset = dma ? 0 : _chunkEnd - _pos;
+        if (_fetchOffset > 0)
+        {
+            IoBuffer[_pos.._chunkEnd].CopyTo(IoBuffer);
+        }
+
+        var blocks = (int)Math.Min(_readBlocksLeft, (IoBufferBytes - _fetchOffset) / SectorSize);
+        Request.PrepareRead(_readLba * SectorSize, IoMemory.Slice(_fetchOffset, blocks * SectorSize));
         Submit(IdeIo.AtapiRead, busy: !dma);
     }
 

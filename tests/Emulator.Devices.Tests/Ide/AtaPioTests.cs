@@ -80,6 +80,18 @@ public class AtaPioTests
     }
 
     [Test]
+    public void Identify_AfterResize_ReportsNewCapacity()
+    {
+        var backend = _rig.AttachDisk(8 << 20);
+        _rig.Start();
+
+        backend.Truncate(16 << 20);
+        var page = Identify();
+
+        Assert.That(Word(page, 60) | (Word(page, 61) << 16), Is.EqualTo((16 << 20) / SectorSize));
+    }
+
+    [Test]
     public void Identify_Options_SetStringsAndGeometry()
     {
         _rig.AttachDisk(options: new IdeDriveOptions

@@ -211,6 +211,51 @@ public class AtapiTests
     }
 
     [Test]
+    public void Read10_WholeDiscWithLargeLimit_FullBlocksAcrossFetches()
+    {
+        SendPacket(Read10Cdb(0, DiscBlocks));
+        var (data, blocks) = ReadReply();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(data, Is.EqualTo(PatternBytes(0, DiscBlocks * CdSector)));
+            Assert.That(blocks.Take(blocks.Count - 1), Is.All.EqualTo(0xFFFE), "every block but the last is the full limit");
+        });
+    }
+
+    [Test]
+    public void Inquiry_Dma_ReplyInMemory()
+    {
+        const uint prd = 0x2000, buffer = 0x30000;
+        _rig.EnableBusMaster();
+        _rig.OutL(BmPrd, prd);
+        _rig.WritePrdTable(prd, (buffer, 36, true));
+
+        SendPacket(Cdb(Inquiry, 0, 0, 0, 36), dma: true);
+        _rig.Out(BmCommand, BmStart | BmToMemory);
+        _rig.Settle();
+
+        Assert.That((_rig.ReadMemory(buffer, 2), _rig.In(Status)), Is.EqualTo((new byte[] { 0x05, 0x80 }, (byte)(Drdy | Dsc))));
+    }
+
+    [Test]
+    public void Packet_OverlapFeature_Aborts()
+    {
+        _rig.Out(Features, 0x02);
+        _rig.Out(Command, Packet);
+
+        Assert.That(Outcome(), Is.EqualTo(((byte)(Drdy | Err), Abrt)));
+    }
+
+    [Test]
+    public void Resize_ReadCapacityFollows()
+    {
+        _cd.Truncate(200 * CdSector);
+
+        Assert.That(BinaryPrimitives.ReadUInt32BigEndian(Exchange(Cdb(ReadCapacity))), Is.EqualTo(199u));
+    }
+
+    [Test]
     public void Read10_OddByteCountLimit_BlocksAreEven()
     {
         SendPacket(Read10Cdb(0, 1), byteCountLimit: 1001);

@@ -245,6 +245,44 @@ public class BusMasterDmaTests
     }
 
     [Test]
+    public void Stop_WhileTransferInFlight_WaitsForWholeTransfer()
+    {
+        StartWithDisk();
+        _rig.WritePrdTable(PrdTable, (Buffer, 0, true));
+
+        _rig.Lba28Command(ReadDma, 0, 128);
+        _rig.Out(BmCommand, BmStart | BmToMemory);
+        _rig.Out(BmCommand, BmToMemory);
+        var irq = _rig.Irq;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_rig.ReadMemory(Buffer, 65536), Is.EqualTo(PatternBytes(0, 65536)));
+            Assert.That((irq, _rig.In(Status), _rig.In(BmStatus)), Is.EqualTo((true, (byte)(Drdy | Dsc), BmInterrupt)));
+        });
+    }
+
+    [Test]
+    public void SoftReset_DuringDma_EngineInactiveAndSignature()
+    {
+        StartWithDisk();
+        _rig.WritePrdTable(PrdTable, (Buffer, 0, true));
+        _rig.Lba28Command(ReadDma, 0, 128);
+        _rig.Out(BmCommand, BmStart | BmToMemory);
+
+        _rig.Out(Control, Srst);
+        _rig.Out(Control, 0);
+        _rig.Settle();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_rig.In(Status), Is.EqualTo(Drdy | Dsc));
+            Assert.That(_rig.In(BmStatus) & BmActive, Is.Zero);
+            Assert.That((_rig.In(Count), _rig.In(LbaLow)), Is.EqualTo(((byte)1, (byte)1)));
+        });
+    }
+
+    [Test]
     public void ReadDma_PastEnd_AbortsIrqInactive()
     {
         StartWithDisk(1 << 20);
