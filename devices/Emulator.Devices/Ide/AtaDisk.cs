@@ -48,7 +48,7 @@ public sealed class AtaDisk : IdeDrive
         _heads = Geometry.Heads;
         _sectorsPerTrack = Geometry.Sectors;
         MultipleSectors = MaxMultipleSectors;
-        RunDiagnostic();
+        Reset();
     }
 
     public override IdeDriveKind Kind => IdeDriveKind.HardDisk;

@@ -69,7 +69,7 @@ public sealed class AtapiCdrom : IdeDrive
     public AtapiCdrom(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * SectorSize)
     {
-        RunDiagnostic();
+        Reset();
     }
 
     public override IdeDriveKind Kind => IdeDriveKind.Cdrom;

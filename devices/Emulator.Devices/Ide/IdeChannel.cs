@@ -91,7 +91,7 @@ public sealed class IdeChannel : IPortBlockDevice
 
     internal void RequestCompletionRun() => _kick();
 
-    /// <summary>Machine reset: both drives reset with their diagnostics, unit 0 selected, control 0, bus master zeroed.</summary>
+    /// <summary>Machine reset: both drives reset (DRDY|DSC, signature, no diagnostic, as QEMU's bus reset), unit 0, control 0, bus master zeroed.</summary>
     public void Reset()
     {
         _irq.Lower();
@@ -100,7 +100,6 @@ public sealed class IdeChannel : IPortBlockDevice
         foreach (var drive in _drives)
         {
             drive?.Reset();
-            drive?.RunDiagnostic();
         }
 
         BusMaster.Reset();

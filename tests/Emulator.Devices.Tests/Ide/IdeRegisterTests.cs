@@ -41,6 +41,15 @@ public class IdeRegisterTests
     }
 
     [Test]
+    public void PowerOn_Cdrom_PacketSignatureAndDrdyLikeQemuBusReset()
+    {
+        AttachCdrom(0);
+        _rig.Start();
+
+        Assert.That((Signature(), _rig.In(Status)), Is.EqualTo((((byte)1, (byte)1, (byte)0x14, (byte)0xEB), (byte)(Drdy | Dsc))));
+    }
+
+    [Test]
     public void SoftReset_DiskAndCdrom_LoadSignaturesAfterBsy()
     {
         _rig.AttachDisk();
