@@ -44,6 +44,14 @@ public sealed class AtapiCdrom : IdeDrive
     private const byte ReadCdSelectMask = 0xF8;
     private const byte ReadCdNoData = 0x00;
     private const byte ReadCdUserData = 0x10;
+    private const byte ReadCdAll = 0xF8;
+    private const int RawFrameBytes = 2352;
+    private const int SyncBytes = 12;
+    private const int RawHeaderBytes = 16;
+    private const byte DataMode1 = 1;
+    private const int MsfLeadIn = 150;
+    private const int FramesPerSecond = 75;
+    private const int SecondsPerMinute = 60;
     private const byte DiscInfoTypeMask = 0x07;
     private const byte TocFormatMask = 0x0F;
     private const int LegacyTocFormatShift = 6;
@@ -65,6 +73,7 @@ public sealed class AtapiCdrom : IdeDrive
     private long _readLba;
     private long _readBlocksLeft;
     private int _fetchOffset;
+    private int _frameBytes = SectorSize;
 
     public AtapiCdrom(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * SectorSize)
@@ -269,7 +278,9 @@ public sealed class AtapiCdrom : IdeDrive
         Reply(8, 8);
     }
 
-    internal void Read(uint lba, uint count)
+    internal void Read(uint lba, uint count) => Read(lba, count, SectorSize);
+
+    private void Read(uint lba, uint count, int frameBytes)
     {
         if (count == 0)
         {
@@ -285,8 +296,9 @@ public sealed class AtapiCdrom : IdeDrive
 
         _readLba = lba;
         _readBlocksLeft = count;
+        _frameBytes = frameBytes;
         _pos = _chunkEnd = 0;
-        _transferLeft = (long)count * SectorSize;
+        _transferLeft = (long)count * frameBytes;
         if (_atapiDma)
         {
             StartDma(_transferLeft);
@@ -313,26 +325,28 @@ public sealed class AtapiCdrom : IdeDrive
             return;
         }
 
-        switch (cdb[9] & ReadCdSelectMask)
+        var select = cdb[9] & ReadCdSelectMask;
+        if (select == ReadCdNoData)
         {
-            case ReadCdNoData:
-                CommandOk();
-                break;
-            case ReadCdUserData:
-                // READ CD checks the byte count limit only when it will return data.
-                if (!_atapiDma && _byteCountLimit < 2)
-                {
-                    AbortCommand();
-                    Channel.RaiseIrq();
-                    return;
-                }
-
-                Read(lba, count);
-                break;
-            default:
-                SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
-                break;
+            CommandOk();
+            return;
         }
+
+        if (select is not (ReadCdUserData or ReadCdAll))
+        {
+            SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
+            return;
+        }
+
+        // READ CD checks the byte count limit only when it will return data.
+        if (!_atapiDma && _byteCountLimit < 2)
+        {
+            AbortCommand();
+            Channel.RaiseIrq();
+            return;
+        }
+
+        Read(lba, count, select == ReadCdAll ? RawFrameBytes : SectorSize);
     }
 
     internal void Seek(uint lba)
@@ -457,10 +471,15 @@ public sealed class AtapiCdrom : IdeDrive
         }
 
         var fetched = (int)Request.Length / SectorSize;
+        if (_frameBytes == RawFrameBytes)
+        {
+            ExpandToRawFrames(fetched);
+        }
+
         _readLba += fetched;
         _readBlocksLeft -= fetched;
         _pos = 0;
-        _chunkEnd = _fetchOffset + (fetched * SectorSize);
+        _chunkEnd = _fetchOffset + (fetched * _frameBytes);
         if (_atapiDma)
         {
             Channel.BusMaster.WriteToGuest(IoBuffer[.._chunkEnd]);
@@ -638,9 +657,33 @@ public sealed class AtapiCdrom : IdeDrive
             IoBuffer[_pos.._chunkEnd].CopyTo(IoBuffer);
         }
 
-        var blocks = (int)Math.Min(_readBlocksLeft, (IoBufferBytes - _fetchOffset) / SectorSize);
+        var blocks = (int)Math.Min(_readBlocksLeft, (IoBufferBytes - _fetchOffset) / _frameBytes);
         Request.PrepareRead(_readLba * SectorSize, IoMemory.Slice(_fetchOffset, blocks * SectorSize));
         Submit(IdeIo.AtapiRead, busy: !dma);
+    }
+
+    /// <summary>
+    /// Turns the fetched 2048-byte sectors into 2352-byte mode 1 frames in place, last first so no
+    /// sector is overwritten before it moved: sync pattern, MSF header, user data, and zeroed EDC/ECC
+    /// (not computed, as on QEMU).
+    /// </summary>
+    private void ExpandToRawFrames(int sectors)
+    {
+        var buffer = IoBuffer;
+        for (var i = sectors - 1; i >= 0; i--)
+        {
+            var frame = buffer.Slice(_fetchOffset + (i * RawFrameBytes), RawFrameBytes);
+            buffer.Slice(_fetchOffset + (i * SectorSize), SectorSize).CopyTo(frame[RawHeaderBytes..]);
+            frame[..SyncBytes].Fill(byte.MaxValue);
+            frame[0] = 0;
+            frame[SyncBytes - 1] = 0;
+            var address = _readLba + i + MsfLeadIn;
+            frame[SyncBytes] = (byte)(address / (FramesPerSecond * SecondsPerMinute));
+            frame[SyncBytes + 1] = (byte)(address / FramesPerSecond % SecondsPerMinute);
+            frame[SyncBytes + 2] = (byte)(address % FramesPerSecond);
+            frame[SyncBytes + 3] = DataMode1;
+            frame[(RawHeaderBytes + SectorSize)..].Clear();
+        }
     }
 
     private void SetReason(AtapiInterruptReason reason) =>

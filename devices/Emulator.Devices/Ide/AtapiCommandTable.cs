@@ -4,7 +4,7 @@ namespace Emulator.Devices.Ide;
 /// The packet commands of the CD-ROM, one entry per SCSI opcode (QEMU's atapi_cmd_table). Opcodes
 /// without a handler fail with ILLEGAL REQUEST / INVALID COMMAND OPERATION CODE.
 /// Limitations: no READ DVD STRUCTURE, MODE SELECT, audio play, READ CD MSF, READ TRACK
-/// INFORMATION or writing; READ CD returns user data only (raw 2352-byte sectors → INVALID FIELD).
+/// INFORMATION or writing.
 /// </summary>
 public static class AtapiCommandTable
 {

@@ -422,6 +422,30 @@ public class AtapiTests
     }
 
     [Test]
+    public void ReadCd_RawFrames_SyncHeaderUserDataAndZeroEdc()
+    {
+        const int frame = 2352;
+        var cdb = Cdb(ReadCd);
+        BinaryPrimitives.WriteUInt32BigEndian(cdb.AsSpan(2), 5);
+        cdb[8] = 60;
+        cdb[9] = 0xF8;
+
+        var reply = Exchange(cdb);
+
+        var sync = new byte[] { 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0 };
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply.Length, Is.EqualTo(60 * frame));
+            Assert.That(reply.Take(12), Is.EqualTo(sync));
+            Assert.That(reply.Skip(12).Take(4), Is.EqualTo(new byte[] { 0, 2, 5, 1 }), "MSF of LBA 5 + 150, mode 1");
+            Assert.That(reply.Skip(16).Take(CdSector), Is.EqualTo(PatternBytes(5 * CdSector, CdSector)));
+            Assert.That(reply.Skip(16 + CdSector).Take(288), Is.All.Zero);
+            Assert.That(reply.Skip(59 * frame).Take(12), Is.EqualTo(sync), "last frame, after a second fetch");
+            Assert.That(reply.Skip((59 * frame) + 16).Take(CdSector), Is.EqualTo(PatternBytes(64 * CdSector, CdSector)));
+        });
+    }
+
+    [Test]
     public void MediaChange_SenseSequence_NotReadyThenUnitAttentionThenGood()
     {
         var image = _rig.CreateImageFile(50 * CdSector, "other.iso");
