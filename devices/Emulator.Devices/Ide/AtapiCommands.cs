@@ -56,8 +56,14 @@ public static class AtapiCommands
         var allocation = cdb[4];
         if ((cdb[1] & EvpdBit) != 0)
         {
-            // Vital product data pages are not provided.
-            d.SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
+            var length = AtapiReplies.VitalProductData(d.ReplyBuffer, cdb[2], d.Model, d.Serial);
+            if (length < 0)
+            {
+                d.SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
+                return;
+            }
+
+            d.Reply(length, allocation);
             return;
         }
 

@@ -330,6 +330,28 @@ public class AtapiTests
     }
 
     [Test]
+    public void Inquiry_VpdPage83_T10VendorIdWithModelAndSerial()
+    {
+        var reply = Exchange(Cdb(Inquiry, 1, 0x83, 0, 255));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reply[1], Is.EqualTo(0x83));
+            Assert.That(System.Text.Encoding.ASCII.GetString(reply, 8, 8), Is.EqualTo("ATA     "));
+            Assert.That(System.Text.Encoding.ASCII.GetString(reply, 16, 12), Is.EqualTo("QEMU DVD-ROM"));
+            Assert.That(System.Text.Encoding.ASCII.GetString(reply, 56, 7), Is.EqualTo("QM00001"));
+        });
+    }
+
+    [Test]
+    public void Inquiry_UnknownVpdPage_InvalidField()
+    {
+        SendPacket(Cdb(Inquiry, 1, 0x80, 0, 255));
+
+        Assert.That(Sense(), Is.EqualTo((IllegalRequest, InvalidField)));
+    }
+
+    [Test]
     public void UnknownOpcode_InvalidCommandOperationCode()
     {
         SendPacket(Cdb(0xF7));
