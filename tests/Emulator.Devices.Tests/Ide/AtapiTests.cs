@@ -608,6 +608,35 @@ public class AtapiTests
     }
 
     [Test]
+    public void AttachedEmpty_NotReadyUntilMediumInsertedThenChangeSequence()
+    {
+        using var rig = new IdeRig();
+        var empty = rig.Layer.CreateBackend(new BlockBackendOptions { Name = "cd1" });
+        rig.Ide.AttachCdrom(1, 0, empty);
+        rig.Start();
+        const ushort secondaryCommand = 0x177, secondaryStatus = 0x177, secondaryError = 0x171, secondaryData = 0x170;
+        (byte, byte) TestUnitReadyOnSecondary()
+        {
+            rig.Out(0x174, 0xFE);
+            rig.Out(0x175, 0xFF);
+            rig.Out(secondaryCommand, Packet);
+            rig.Machine.Ports.WriteBlock(secondaryData, Emulator.Machine.Bus.PortWidth.Word, Cdb(TestUnitReady));
+            rig.Settle();
+            return (rig.In(secondaryStatus), rig.In(secondaryError));
+        }
+
+        var empty1 = TestUnitReadyOnSecondary();
+        rig.Layer.Media.ChangeMedium(empty, rig.CreateImageFile(10 * CdSector, "late.iso"), "raw");
+        var afterInsert = new[] { TestUnitReadyOnSecondary(), TestUnitReadyOnSecondary() };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(empty1, Is.EqualTo(((byte)(Drdy | Err), (byte)(NotReady << 4))));
+            Assert.That(afterInsert, Is.EqualTo(new[] { ((byte)(Drdy | Err), (byte)(NotReady << 4)), ((byte)(Drdy | Err), (byte)(UnitAttention << 4)) }));
+        });
+    }
+
+    [Test]
     public void SoftReset_UnlocksTray()
     {
         Exchange(Cdb(PreventAllow, 0, 0, 0, 1));
