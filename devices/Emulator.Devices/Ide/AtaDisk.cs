@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Emulator.Block.Backend;
 
 namespace Emulator.Devices.Ide;
@@ -384,7 +385,7 @@ public sealed class AtaDisk : IdeDrive
         var entries = IoBuffer;
         while (_trimEntry < _trimEntries)
         {
-            var entry = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(entries[(_trimEntry * TrimEntryBytes)..]);
+            var entry = BinaryPrimitives.ReadUInt64LittleEndian(entries[(_trimEntry * TrimEntryBytes)..]);
             _trimEntry++;
             var lba = (long)(entry & TrimLbaMask);
             var count = (long)(entry >> TrimCountShift);
