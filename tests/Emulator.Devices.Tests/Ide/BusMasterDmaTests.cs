@@ -341,12 +341,16 @@ public class BusMasterDmaTests
     }
 
     [Test]
-    public void Trim_ValidRange_CompletesWithIrq()
+    public void Trim_TwoRangesAndAnEmptyEntry_DiscardsBothAndCompletesWithIrq()
     {
-        StartWithDisk();
-        var entry = 10UL | (4UL << 48);
-        _rig.Machine.Memory.WriteDword(Buffer, (uint)entry);
-        _rig.Machine.Memory.WriteDword(Buffer + 4, (uint)(entry >> 32));
+        var backend = StartWithDisk();
+        ulong[] entries = [10UL | (4UL << 48), 0, 100UL | (8UL << 48)];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            _rig.Machine.Memory.WriteDword(Buffer + (uint)(i * 8), (uint)entries[i]);
+            _rig.Machine.Memory.WriteDword(Buffer + (uint)(i * 8) + 4, (uint)(entries[i] >> 32));
+        }
+
         _rig.WritePrdTable(PrdTable, (Buffer, 512, true));
 
         _rig.Out(Features, TrimFeature);
@@ -354,8 +358,13 @@ public class BusMasterDmaTests
         _rig.Out(BmCommand, BmStart);
         _rig.Settle();
         var irq = _rig.Irq;
+        var unmap = backend.Stats[BlockAcctType.Unmap];
 
-        Assert.That((irq, _rig.In(Status), _rig.In(BmStatus)), Is.EqualTo((true, (byte)(Drdy | Dsc), BmInterrupt)));
+        Assert.Multiple(() =>
+        {
+            Assert.That((irq, _rig.In(Status), _rig.In(BmStatus)), Is.EqualTo((true, (byte)(Drdy | Dsc), BmInterrupt)));
+            Assert.That((unmap.Operations, unmap.Bytes), Is.EqualTo((2L, 12L * SectorSize)), "the backend saw both ranges");
+        });
     }
 
     [Test]
