@@ -44,8 +44,19 @@ public sealed class AtaDisk : IdeDrive
     public AtaDisk(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * AtaSectorSize)
     {
-        options.Geometry?.Validate();
-        Geometry = options.Geometry ?? IdeGeometry.Guess(TotalSectors);
+        if (options.Geometry is { } given)
+        {
+            given.Validate();
+            Geometry = given;
+            Translation = given.AutoTranslation();
+        }
+        else
+        {
+            // Configuration time, not the guest's I/O path: one synchronous read of the MBR for the guess.
+            var mbr = IoBuffer[..AtaSectorSize];
+            var readable = TotalSectors > 0 && Backend.Read(0, IoMemory[..AtaSectorSize]) == BlockError.None;
+            (Geometry, Translation) = IdeGeometry.Guess(TotalSectors, readable ? mbr : []);
+        }
         _heads = Geometry.Heads;
         _sectorsPerTrack = Geometry.Sectors;
         MultipleSectors = MaxMultipleSectors;
@@ -58,6 +69,9 @@ public sealed class AtaDisk : IdeDrive
 
     /// <summary>The default (IDENTIFY words 1, 3, 6) geometry.</summary>
     public IdeGeometry Geometry { get; }
+
+    /// <summary>The CHS translation a BIOS should use for this disk (QEMU's bios-chs-trans hint).</summary>
+    public BiosChsTranslation Translation { get; }
 
     /// <summary>Capacity in 512-byte sectors, read from the backend so a resize shows at the next IDENTIFY.</summary>
     public long TotalSectors => Backend.Length / AtaSectorSize;

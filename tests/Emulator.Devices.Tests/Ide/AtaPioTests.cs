@@ -92,6 +92,52 @@ public class AtaPioTests
     }
 
     [Test]
+    public void Identify_MbrPartitionEndingOnCylinder_GeometryFromPartitionTable()
+    {
+        var path = _rig.CreateImageFile(8 << 20);
+        var mbr = new byte[512];
+        const int entry = 0x1BE;
+        mbr[entry + 5] = 7;
+        mbr[entry + 6] = 32;
+        BitConverter.TryWriteBytes(mbr.AsSpan(entry + 12), 1000u);
+        mbr[510] = 0x55;
+        mbr[511] = 0xAA;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Write(mbr);
+        }
+
+        _rig.Ide.AttachDisk(0, 0, _rig.OpenImage(path, "hd0"));
+        _rig.Start();
+        var page = Identify();
+
+        const int sectors = (8 << 20) / SectorSize;
+        Assert.That(new[] { Word(page, 1), Word(page, 3), Word(page, 6) }, Is.EqualTo(new[] { (ushort)(sectors / (8 * 32)), (ushort)8, (ushort)32 }));
+    }
+
+    [Test]
+    public void Identify_MbrWith255Heads_StandardGeometry()
+    {
+        var path = _rig.CreateImageFile(8 << 20);
+        var mbr = new byte[512];
+        mbr[0x1BE + 5] = 254;
+        mbr[0x1BE + 6] = 63;
+        BitConverter.TryWriteBytes(mbr.AsSpan(0x1BE + 12), 1000u);
+        mbr[510] = 0x55;
+        mbr[511] = 0xAA;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Write(mbr);
+        }
+
+        _rig.Ide.AttachDisk(0, 0, _rig.OpenImage(path, "hd0"));
+        _rig.Start();
+        var page = Identify();
+
+        Assert.That(new[] { Word(page, 3), Word(page, 6) }, Is.EqualTo(new ushort[] { 16, 63 }));
+    }
+
+    [Test]
     public void Identify_Options_SetStringsAndGeometry()
     {
         _rig.AttachDisk(options: new IdeDriveOptions

@@ -140,7 +140,7 @@ public class IdeErrorPolicyTests
     [Test]
     public void ReadSectors_StopPolicy_ResumeDeliversData()
     {
-        AttachFaultyDisk(new BlkdebugRule { Operations = BlkdebugOperations.Read, Once = true }, readError: BlockErrorPolicy.Stop);
+        AttachFaultyDisk(new BlkdebugRule { Operations = BlkdebugOperations.Read, Once = true, RangeStart = 12 * SectorSize, RangeEnd = 13 * SectorSize }, readError: BlockErrorPolicy.Stop);
 
         _rig.Lba28Command(ReadSectors, 12, 1);
         _rig.Settle();
