@@ -144,4 +144,78 @@ public class IdeGuestCodeTests
             Assert.That(_rig.Machine.Cpu.Registers.ESI & 0x05, Is.EqualTo(0x04u), "INTR set, ACTIVE clear when the guest saw it");
         });
     }
+
+    [Test]
+    public void Guest_DmaOverItsOwnDecodedCode_ExecutesTheNewCode()
+    {
+        const uint routine = 0x3_0000;
+        var path = _rig.CreateImageFile(1 << 20);
+        var replacement = Assemble(routine, a =>
+        {
+            a.mov(esi, 2);
+            a.ret();
+        });
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Write(replacement);
+        }
+
+        _rig.Ide.AttachDisk(0, 0, _rig.OpenImage(path, "hd0"));
+        _rig.Start();
+        _rig.EnableBusMaster();
+        _rig.Machine.Memory.Write(routine, Assemble(routine, a =>
+        {
+            a.mov(esi, 1);
+            a.ret();
+        }));
+        _rig.WritePrdTable(PrdTable, (routine, 512, true));
+
+        RunGuest(a =>
+        {
+            var wait = a.CreateLabel();
+            a.mov(eax, routine);
+            a.call(eax);
+            a.mov(edi, esi);
+            a.mov(dx, BusMaster + 4);
+            a.mov(eax, PrdTable);
+            a.@out(dx, eax);
+            a.mov(dx, 0x1F6);
+            a.mov(al, 0xE0);
+            a.@out(dx, al);
+            a.mov(dx, 0x1F2);
+            a.mov(al, 1);
+            a.@out(dx, al);
+            a.xor(al, al);
+            a.mov(dx, 0x1F3);
+            a.@out(dx, al);
+            a.inc(dx);
+            a.@out(dx, al);
+            a.inc(dx);
+            a.@out(dx, al);
+            a.mov(dx, 0x1F7);
+            a.mov(al, 0xC8);
+            a.@out(dx, al);
+            a.mov(dx, BusMaster);
+            a.mov(al, 0x09);
+            a.@out(dx, al);
+            a.mov(dx, BusMaster + 2);
+            a.Label(ref wait);
+            a.@in(al, dx);
+            a.test(al, 0x04);
+            a.jz(wait);
+            a.mov(eax, routine);
+            a.call(eax);
+        });
+
+        Assert.That((_rig.Machine.Cpu.Registers.EDI, _rig.Machine.Cpu.Registers.ESI), Is.EqualTo((1u, 2u)), "old code first, the DMA'd code after");
+    }
+
+    private static byte[] Assemble(uint address, Action<Assembler> body)
+    {
+        var a = new Assembler(32);
+        body(a);
+        var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), address);
+        return stream.ToArray();
+    }
 }
