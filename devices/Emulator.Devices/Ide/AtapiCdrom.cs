@@ -27,6 +27,9 @@ public sealed class AtapiCdrom : IdeDrive
 
     private const string DefaultModel = "QEMU DVD-ROM";
     private const int BufferSectors = 64;
+
+    /// <summary>Largest in-place DMA read per block request: 16 MiB keeps the byte count an int.</summary>
+    private const int MaxInPlaceBytes = 16 << 20;
     private const int ByteCountUnlimited = 0xFFFF;
     private const int ByteCountUnlimitedEven = 0xFFFE;
     private const byte FeatureDma = 0x01;
@@ -49,6 +52,8 @@ public sealed class AtapiCdrom : IdeDrive
     private long _readBlocksLeft;
     private int _fetchOffset;
     private int _frameBytes = SectorSize;
+    private bool _direct;
+    private ulong _directAddress;
 
     public AtapiCdrom(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * SectorSize)
@@ -120,6 +125,7 @@ public sealed class AtapiCdrom : IdeDrive
     internal override void Reset()
     {
         base.Reset();
+        _direct = false;
         CurrentSenseKey = SenseKey.NoSense;
         CurrentAsc = ScsiAsc.None;
         _mediaChanged = 0;
@@ -241,6 +247,19 @@ public sealed class AtapiCdrom : IdeDrive
         }
 
         var fetched = (int)Request.Length / SectorSize;
+        if (_direct)
+        {
+            // The sectors went straight into guest memory.
+            _direct = false;
+            Channel.BusMaster.Skip((int)Request.Length);
+            Channel.BusMaster.NotifyWritten(_directAddress, (int)Request.Length);
+            _readLba += fetched;
+            _readBlocksLeft -= fetched;
+            _transferLeft -= Request.Length;
+            ContinueDma();
+            return;
+        }
+
         if (_frameBytes == RawFrameBytes)
         {
             ExpandToRawFrames(fetched);
@@ -290,15 +309,20 @@ public sealed class AtapiCdrom : IdeDrive
     {
         if (_transferLeft <= 0)
         {
+            // ATAPI DMA always leaves the engine inactive, however long the PRDs (QEMU's ide_atapi_cmd_read_dma_cb).
             Error = 0;
             SetReason(AtapiInterruptReason.ToHost | AtapiInterruptReason.CommandOrData);
-            CompleteDma(AtaStatus.Drdy | AtaStatus.Dsc);
+            CompleteDma(AtaStatus.Drdy | AtaStatus.Dsc, allowStayActive: false);
             return;
         }
 
         if (_readBlocksLeft > 0)
         {
-            FetchChunk(dma: true);
+            if (_frameBytes != SectorSize || !TryReadInPlace())
+            {
+                FetchChunk(dma: true);
+            }
+
             return;
         }
 
@@ -418,9 +442,27 @@ public sealed class AtapiCdrom : IdeDrive
         Channel.RaiseIrq();
     }
 
+    /// <summary>The zero-copy DMA path: 2048-byte sectors read straight into contiguous guest RAM described by the PRDs.</summary>
+    private bool TryReadInPlace()
+    {
+        var most = (int)Math.Min(_readBlocksLeft * SectorSize, MaxInPlaceBytes);
+        var blocks = Channel.BusMaster.TryMapContiguous(most, out var ram, out var address) / SectorSize;
+        if (blocks == 0)
+        {
+            return false;
+        }
+
+        _direct = true;
+        _directAddress = address;
+        Request.PrepareRead(_readLba * SectorSize, ram[..(blocks * SectorSize)]);
+        Submit(IdeIo.AtapiRead, busy: false);
+        return true;
+    }
+
     /// <summary>Fetches the next sectors; a PIO fetch first moves the unread rest of the buffer to its start.</summary>
     private void FetchChunk(bool dma)
     {
+        _direct = false;
         _fetchOffset = dma ? 0 : _chunkEnd - _pos;
         if (_fetchOffset > 0)
         {

@@ -528,11 +528,11 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     protected abstract void ContinueDma();
 
     /// <summary>The transfer finished: status, IRQ, then ACTIVE clears unless the PRDs were longer than the transfer.</summary>
-    protected void CompleteDma(AtaStatus status)
+    protected void CompleteDma(AtaStatus status, bool allowStayActive = true)
     {
         Status = status;
         Channel.RaiseIrq();
-        EndDma(_dmaStayActive);
+        EndDma(allowStayActive && _dmaStayActive);
     }
 
     /// <summary>Ends the DMA command; ACTIVE clears unless <paramref name="stayActive"/>.</summary>

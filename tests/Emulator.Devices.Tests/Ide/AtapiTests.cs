@@ -317,6 +317,37 @@ public class AtapiTests
     }
 
     [Test]
+    public void Read10_DmaScatteredSubSectorPrds_DataInEachRegion()
+    {
+        const uint prd = 0x2000, buffer = 0x40000;
+        _rig.EnableBusMaster();
+        _rig.OutL(BmPrd, prd);
+        _rig.WritePrdTable(prd, Enumerable.Range(0, 4).Select(i => (buffer + (uint)(i * 0x1000), 1024, i == 3)).ToArray());
+
+        SendPacket(Read10Cdb(7, 2), dma: true);
+        _rig.Out(BmCommand, BmStart | BmToMemory);
+        _rig.Settle();
+
+        var landed = Enumerable.Range(0, 4).SelectMany(i => _rig.ReadMemory(buffer + (uint)(i * 0x1000), 1024)).ToArray();
+        Assert.That(landed, Is.EqualTo(PatternBytes(7 * CdSector, 2 * CdSector)));
+    }
+
+    [Test]
+    public void Read10_DmaLongPrd_EngineInactiveUnlikeAta()
+    {
+        const uint prd = 0x2000, buffer = 0x40000;
+        _rig.EnableBusMaster();
+        _rig.OutL(BmPrd, prd);
+        _rig.WritePrdTable(prd, (buffer, 8 * CdSector, true));
+
+        SendPacket(Read10Cdb(0, 1), dma: true);
+        _rig.Out(BmCommand, BmStart | BmToMemory);
+        _rig.Settle();
+
+        Assert.That(_rig.In(BmStatus), Is.EqualTo(BmInterrupt));
+    }
+
+    [Test]
     public void Inquiry_StandardData()
     {
         var reply = Exchange(Cdb(Inquiry, 0, 0, 0, 36));
