@@ -13,7 +13,10 @@ namespace Emulator.Devices.Ide;
 /// writes other than a command are dropped while the selected drive is BSY or DRQ, reading status
 /// lowers the IRQ while alternate status does not, nIEN masks new interrupts, and SRST resets both
 /// drives with their signatures (the reset proper runs at the next loop fixed point, so BSY is
-/// visible in between).
+/// visible in between). A guest polling status (or the bus master) while its drive waits for block
+/// I/O ends the CPU slice, so the loop delivers the completion at once instead of a slice later.
+/// Limitations: with no drive at all every register reads 0, and commands to an absent unit are
+/// ignored (QEMU aborts them on an absent master that has a slave).
 /// </summary>
 public sealed class IdeChannel : IPortBlockDevice
 {
