@@ -427,13 +427,14 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     {
         var queue = Queues[request.Queue];
         Finish(request, status);
+        Release(request);
         if (!IsBroken)
         {
             NotifyUsed(queue);
         }
     }
 
-    /// <summary>Writes the status byte, returns the chain through the used ring, recycles the request.</summary>
+    /// <summary>Writes the status byte and returns the chain through the used ring (the caller recycles the request).</summary>
     private void Finish(VirtioBlkRequest request, VirtioBlkStatus status)
     {
         Span<byte> statusByte = stackalloc byte[StatusBytes];
@@ -441,7 +442,6 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         var chain = request.Chain;
         var written = (uint)Math.Min(chain.WritableBytes, uint.MaxValue);
         var ok = Memory.TryWrite(chain.LastWritableByte, statusByte) && Queues[request.Queue].PushUsed(chain.Head, written);
-        Release(request);
         if (!ok)
         {
             MarkBroken(VirtqueueFault.OutsideRam);
