@@ -20,9 +20,16 @@ public static class Bda
     public const uint CursorShape = Base + 0x60;
     public const uint ActivePage = Base + 0x62;
     public const uint CrtcBase = Base + 0x63;
+    public const uint FloppyRecalibrateStatus = Base + 0x3E;
+    public const uint FloppyMotorStatus = Base + 0x3F;
+    public const uint FloppyMotorTimeout = Base + 0x40;
+    public const uint FloppyLastStatus = Base + 0x41;
     public const uint Ticks = Base + 0x6C;
     public const uint MidnightFlag = Base + 0x70;
+    public const uint HardDiskLastStatus = Base + 0x74;
     public const uint HardDiskCount = Base + 0x75;
+    public const uint HardDiskInterruptFlag = Base + 0x8E;
+    public const uint FloppyMediaState = Base + 0x90;
     public const uint KeyboardBufferStart = Base + 0x80;
     public const uint KeyboardBufferEnd = Base + 0x82;
     public const uint VideoRows = Base + 0x84;

@@ -34,6 +34,12 @@ public static class BiosLayout
     public const ushort MasterIrqHandler = 0x2000;
     public const ushort SlaveIrqHandler = 0x2020;
 
+    /// <summary>IRQ 6 (INT 0Eh): sets bit 7 of BDA 3Eh for the floppy driver, as the IBM AT BIOS does.</summary>
+    public const ushort FloppyIrqHandler = 0x2040;
+
+    /// <summary>IRQ 14/15 (INT 76h/77h): sets BDA 8Eh to FFh for the hard disk driver.</summary>
+    public const ushort HardDiskIrqHandler = 0x2060;
+
     /// <summary>IRQ0: the BIOS tick (INT 08h).</summary>
     public const ushort TimerHandler = 0x2100;
 

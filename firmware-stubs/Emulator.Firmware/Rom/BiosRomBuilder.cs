@@ -21,6 +21,10 @@ public static class BiosRomBuilder
     private const ushort MidnightFlagOffset = 0x0070;
     private const uint TicksPerDay = 0x1800B0;
     private const byte UserTickVector = 0x1C;
+    private const ushort FloppyInterruptOffset = 0x003E;
+    private const byte FloppyInterruptBit = 0x80;
+    private const ushort HardDiskInterruptOffset = 0x008E;
+    private const byte HardDiskInterruptValue = 0xFF;
 
     /// <summary>Standard 1.44 MB diskette parameters (step rate, head unload/load, motor off, 512-byte sectors, 18 per track, gap, DTL, format gap, fill, head settle, motor start).</summary>
     private static readonly byte[] DisketteParameters = [0xAF, 0x02, 0x25, 0x02, 0x12, 0x1B, 0xFF, 0x6C, 0xF6, 0x0F, 0x08];
@@ -37,6 +41,8 @@ public static class BiosRomBuilder
         Place(rom, BiosLayout.MasterIrqHandler, a => EoiHandler(a, slave: false));
         Place(rom, BiosLayout.SlaveIrqHandler, a => EoiHandler(a, slave: true));
         Place(rom, BiosLayout.TimerHandler, TimerTick);
+        Place(rom, BiosLayout.FloppyIrqHandler, a => FlagHandler(a, FloppyInterruptOffset, setBits: FloppyInterruptBit, slave: false));
+        Place(rom, BiosLayout.HardDiskIrqHandler, a => FlagHandler(a, HardDiskInterruptOffset, setBits: HardDiskInterruptValue, slave: true));
         Place(rom, BiosLayout.HaltLoop, a =>
         {
             var halt = a.CreateLabel();
@@ -93,6 +99,7 @@ public static class BiosRomBuilder
     {
         var again = a.CreateLabel();
         var done = a.CreateLabel();
+        var halt = a.CreateLabel();
         a.push(ax);
         a.push(dx);
         a.Label(ref again);
@@ -102,8 +109,17 @@ public static class BiosRomBuilder
         a.@in(al, dx);
         a.cmp(al, FirmwareTrap.Done);
         a.je(done);
+        a.cmp(al, FirmwareTrap.Poll);
+        a.jne(halt);
+
+        // The service polls hardware that does not interrupt it: open an interrupt window and ask again.
+        a.sti();
+        a.nop();
+        a.cli();
+        a.jmp(again);
 
         // The service waits for hardware (a key, a disk): let interrupts in until the next one arrives.
+        a.Label(ref halt);
         a.sti();
         a.hlt();
         a.cli();
@@ -125,6 +141,26 @@ public static class BiosRomBuilder
 
         a.@out(MasterPicCommand, al);
         a.pop(ax);
+        a.iret();
+    }
+
+    /// <summary>A disk IRQ: record it in the BDA flag the firmware's drivers wait on, then acknowledge the PIC(s).</summary>
+    private static void FlagHandler(Assembler a, ushort offset, byte setBits, bool slave)
+    {
+        a.push(ds);
+        a.push(ax);
+        a.mov(ax, BdaSegment);
+        a.mov(ds, ax);
+        a.or(__byte_ptr[offset], setBits);
+        a.mov(al, PicEoi);
+        if (slave)
+        {
+            a.@out(SlavePicCommand, al);
+        }
+
+        a.@out(MasterPicCommand, al);
+        a.pop(ax);
+        a.pop(ds);
         a.iret();
     }
 

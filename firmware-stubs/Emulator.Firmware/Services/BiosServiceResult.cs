@@ -1,8 +1,13 @@
 namespace Emulator.Firmware.Services;
 
-/// <summary>How a service call ended: done, or waiting for hardware (the stub halts until the next interrupt and calls again).</summary>
+/// <summary>
+/// How a service call ended: done; waiting for hardware that raises an interrupt (the stub halts until
+/// the next interrupt and calls again); or polling hardware that does not interrupt the BIOS (the stub
+/// lets pending interrupts in and calls again at once).
+/// </summary>
 public enum BiosServiceResult
 {
     Done,
     WaitForInterrupt,
+    Poll,
 }

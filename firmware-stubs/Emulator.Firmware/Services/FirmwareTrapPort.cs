@@ -1,3 +1,4 @@
+using Emulator.Firmware.Disks;
 using Emulator.Firmware.Rom;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Cpu;
@@ -17,7 +18,8 @@ public sealed class FirmwareTrapPort : IPortDevice
     private readonly PostService _post;
     private readonly VideoService _video;
     private readonly EquipmentService _equipment;
-    private readonly DiskService _disk = new();
+    private readonly DiskSystem _disks;
+    private readonly DiskService _disk;
     private readonly SerialService _serial;
     private readonly SystemService _system;
     private readonly KeyboardService _keyboard;
@@ -29,13 +31,15 @@ public sealed class FirmwareTrapPort : IPortDevice
     {
         Context = new FirmwareContext(memory, ports, options);
         _call = new BiosCall(cpu.Registers, memory);
-        _post = new PostService(Context);
+        _disks = new DiskSystem(Context);
+        _disk = new DiskService(Context, _disks);
+        _post = new PostService(Context, _disks);
         _video = new VideoService(Context);
         _equipment = new EquipmentService(Context);
         _serial = new SerialService(Context);
         _system = new SystemService(Context);
         _keyboard = new KeyboardService(Context);
-        _boot = new BootService(Context);
+        _boot = new BootService(Context, _disks);
         _time = new TimeService(Context);
     }
 
@@ -53,7 +57,7 @@ public sealed class FirmwareTrapPort : IPortDevice
         Calls++;
         var result = (BiosService)(byte)value switch
         {
-            BiosService.Post => _post.Run(),
+            BiosService.Post => Post(),
             BiosService.Video => _video.Handle(_call),
             BiosService.Equipment => _equipment.Equipment(_call),
             BiosService.MemorySize => _equipment.MemorySize(_call),
@@ -64,11 +68,28 @@ public sealed class FirmwareTrapPort : IPortDevice
             BiosService.KeyboardIrq => _keyboard.Interrupt(_call),
             BiosService.Printer => Printer(),
             BiosService.NoBootDevice => _boot.NoBootDevice(_call),
-            BiosService.Bootstrap => _boot.Bootstrap(_call),
+            BiosService.Bootstrap => _boot.Handle(_call),
             BiosService.Time => _time.Handle(_call),
             _ => BiosServiceResult.Done,
         };
-        _status = result == BiosServiceResult.Done ? FirmwareTrap.Done : FirmwareTrap.Wait;
+        _status = result switch
+        {
+            BiosServiceResult.Done => FirmwareTrap.Done,
+            BiosServiceResult.Poll => FirmwareTrap.Poll,
+            _ => FirmwareTrap.Wait,
+        };
+    }
+
+    /// <summary>POST starts afresh after a reset: any service left waiting under the old run is dropped.</summary>
+    private BiosServiceResult Post()
+    {
+        if (!_post.Running)
+        {
+            _disk.Abandon();
+            _boot.Abandon();
+        }
+
+        return _post.Handle();
     }
 
     /// <summary>INT 17h: no parallel port is fitted; report a time-out.</summary>

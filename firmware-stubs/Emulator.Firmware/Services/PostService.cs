@@ -1,3 +1,4 @@
+using Emulator.Firmware.Disks;
 using Emulator.Firmware.Hardware;
 using Emulator.Firmware.Rom;
 
@@ -8,8 +9,17 @@ namespace Emulator.Firmware.Services;
 /// programs the PICs (vectors 08h and 70h), the PIT (18.2 Hz tick), the keyboard controller and the
 /// text screen — all through ports and memory. Memory sizes come from CMOS, as on a real PC.
 /// </summary>
-internal sealed class PostService(FirmwareContext context)
+internal sealed class PostService(FirmwareContext context, DiskSystem disks)
 {
+    private const byte FloppyVector = 0x0E;
+    private const byte PrimaryIdeVector = 0x76;
+    private const byte SecondaryIdeVector = 0x77;
+    private readonly ServiceSequence _sequence = new();
+
+    public bool Running => _sequence.Running;
+
+    public BiosServiceResult Handle() => _sequence.Run(Run);
+
     private const int VectorCount = 256;
     private const byte MasterBase = 0x08;
     private const byte SlaveBase = 0x70;
@@ -45,7 +55,7 @@ internal sealed class PostService(FirmwareContext context)
     private const byte DisketteVector = 0x1E;
     private const byte UserTickVector = 0x1C;
 
-    public BiosServiceResult Run()
+    private IEnumerable<BiosServiceResult> Run()
     {
         var memory = context.Memory;
         for (var vector = 0; vector < VectorCount; vector++)
@@ -69,6 +79,9 @@ internal sealed class PostService(FirmwareContext context)
         }
 
         SetVector(UserTickVector, BiosLayout.DefaultHandler);
+        SetVector(FloppyVector, BiosLayout.FloppyIrqHandler);
+        SetVector(PrimaryIdeVector, BiosLayout.HardDiskIrqHandler);
+        SetVector(SecondaryIdeVector, BiosLayout.HardDiskIrqHandler);
         SetVector(DisketteVector, BiosLayout.DisketteParameterTable);
 
         memory.Write(Bda.Base, new byte[0x100]);
@@ -96,7 +109,12 @@ internal sealed class PostService(FirmwareContext context)
         VideoService.SetMode(context, TextMode);
         context.Console.SetCursorShape(CursorStartLine, CursorEndLine);
         context.Print(context.Options.Banner + "\n\n");
-        return BiosServiceResult.Done;
+
+        // The drives (IDENTIFY waits for the disks' interrupts, so POST runs on with interrupts let in).
+        foreach (var wait in disks.Detect())
+        {
+            yield return wait;
+        }
     }
 
     private int FloppyCount()

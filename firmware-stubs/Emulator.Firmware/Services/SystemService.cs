@@ -7,7 +7,7 @@ namespace Emulator.Firmware.Services;
 /// <summary>
 /// INT 15h: extended memory size (AH=88h, AX=E801h from CMOS), the E820h memory map, the A20 gate
 /// (AX=2400h–2403h through port 92h), the configuration table (AH=C0h), the keyboard intercept
-/// (AH=4Fh) and device busy/post hooks (AH=90h/91h). Anything else: CF set, AH=86h (unsupported).
+/// (AH=4Fh), device busy/post hooks (AH=90h/91h) and the wait (AH=86h). Anything else: CF set, AH=86h (unsupported).
 /// </summary>
 internal sealed class SystemService(FirmwareContext context)
 {
@@ -19,13 +19,20 @@ internal sealed class SystemService(FirmwareContext context)
     private const ushort FastA20Port = 0x92;
     private const byte FastA20Bit = 0x02;
     private const uint OneMegabyte = 0x100000;
-    private const uint SixteenMegabytes = 0x1000000;
     private const uint ExtendedBiosDataArea = 0x9FC00;
     private const uint IoApicBase = 0xFEC00000;
     private const uint BiosAlias = 0xFFFC0000;
 
+    private const uint MicrosecondsPerTick = 54925;
+    private readonly ServiceSequence _wait = new();
+
     public BiosServiceResult Handle(BiosCall call)
     {
+        if (call.AH == 0x86 || _wait.Running)
+        {
+            return _wait.Run(() => Wait(call));
+        }
+
         var registers = call.Registers;
         switch (call.AH)
         {
@@ -75,18 +82,30 @@ internal sealed class SystemService(FirmwareContext context)
         return BiosServiceResult.Done;
     }
 
-    private uint ExtendedKb()
+    /// <summary>
+    /// AH=86h: wait CX:DX microseconds with interrupts let in. Time is kept by the BIOS tick, so a wait
+    /// lasts whole ticks (55 ms), at least one for any wait of a millisecond or more.
+    /// </summary>
+    private IEnumerable<BiosServiceResult> Wait(BiosCall call)
     {
-        var cmos = context.Cmos;
-        return (uint)(cmos.Read(CmosPorts.ExtendedMemoryLow) | (cmos.Read(CmosPorts.ExtendedMemoryHigh) << 8));
+        var microseconds = ((uint)call.CX << 16) | call.DX;
+        call.AH = 0;
+        call.Ok();
+        if (microseconds < 1000)
+        {
+            yield break;
+        }
+
+        var ticks = (microseconds + MicrosecondsPerTick - 1) / MicrosecondsPerTick;
+        var start = context.Memory.ReadDword(Bda.Ticks);
+        while (unchecked(context.Memory.ReadDword(Bda.Ticks) - start) < ticks)
+        {
+            yield return BiosServiceResult.WaitForInterrupt;
+        }
     }
 
-    private uint RamTop()
-    {
-        var cmos = context.Cmos;
-        var above16 = (uint)(cmos.Read(CmosPorts.MemoryAbove16MLow) | (cmos.Read(CmosPorts.MemoryAbove16MHigh) << 8));
-        return above16 > 0 ? SixteenMegabytes + (above16 << 16) : OneMegabyte + (ExtendedKb() << 10);
-    }
+    /// <summary>Usable memory above 1 MiB in KiB: up to the firmware's zone at the top of RAM.</summary>
+    private uint ExtendedKb() => (FirmwareMemory.HighZone(context.Cmos) - OneMegabyte) >> 10;
 
     /// <summary>One E820h entry per call: EBX is the continuation (0 at the end), ES:DI the 20-byte buffer.</summary>
     private void MemoryMap(BiosCall call)
@@ -97,7 +116,8 @@ internal sealed class SystemService(FirmwareContext context)
             (0, ExtendedBiosDataArea, Usable),
             (ExtendedBiosDataArea, 0xA0000 - ExtendedBiosDataArea, Reserved),
             (0xF0000, 0x10000, Reserved),
-            (OneMegabyte, RamTop() - OneMegabyte, Usable),
+            (OneMegabyte, FirmwareMemory.HighZone(context.Cmos) - OneMegabyte, Usable),
+            (FirmwareMemory.HighZone(context.Cmos), FirmwareMemory.HighZoneSize, Reserved),
             (IoApicBase, 0x1000, Reserved),
             (BiosAlias, 0x40000, Reserved),
         ];

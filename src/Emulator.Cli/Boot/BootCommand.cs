@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
+using Emulator.Devices.Virtio;
 using Emulator.Firmware.Demo;
 using Emulator.Firmware.Services;
 using Emulator.Machine.Loop;
@@ -25,6 +26,8 @@ internal static class BootCommand
     private const int CmosBootOrderFirst = 0x3D;
     private const int CmosBootOrderSecond = 0x38;
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(50);
+    private const char Escape = '\u001b';
+    private static readonly TimeSpan KeyInterval = TimeSpan.FromMilliseconds(15);
 
     public const string Usage = """
         usage: emu boot [options]
@@ -72,7 +75,7 @@ internal static class BootCommand
         using var host = new EmulatorHost(machine);
         try
         {
-            OpenDrives(host.Layer, options, error);
+            OpenDrives(host, options);
             SetBootOrder(machine, options.BootOrder);
             if (options.Drives.Count == 0)
             {
@@ -134,9 +137,18 @@ internal static class BootCommand
         {
             _ when matched => 0,
             RunStopReason.Exited => machine.ExitStatus ?? 0,
-            RunStopReason.Timeout => Report(error, TimeoutStatus, $"timed out after {options.Timeout!.Value.TotalSeconds:0.#} s"),
+            RunStopReason.Timeout => Report(error, TimeoutStatus, $"timed out after {options.Timeout!.Value.TotalSeconds:0.#} s ({Where(machine)})"),
             _ => Report(error, 1, "the guest stopped: halted with interrupts disabled"),
         };
+    }
+
+    /// <summary>Where the guest was: CS:IP, halted or not, interrupts on or off, instructions run.</summary>
+    private static string Where(PcMachine machine)
+    {
+        var registers = machine.Cpu.Registers;
+        var state = machine.Cpu.Halted ? "halted" : "running";
+        var interrupts = registers.InterruptFlag ? "on" : "off";
+        return $"guest {state} at {registers.CS:X4}:{registers.EIP:X4}, interrupts {interrupts}, {machine.InstructionsExecuted:N0} instructions";
     }
 
     private static int Report(TextWriter error, int status, string message)
@@ -145,24 +157,45 @@ internal static class BootCommand
         return status;
     }
 
-    /// <summary>Opens every drive's image through the block layer so a missing or locked file is reported before the guest starts.</summary>
-    private static void OpenDrives(BlockLayer layer, BootOptions options, TextWriter error)
+    /// <summary>
+    /// Opens every drive's image through the block layer (so a missing or locked file is reported before
+    /// the guest starts) and attaches it to its controller: IDE by index, floppy A:/B:, virtio-blk-pci.
+    /// </summary>
+    private static void OpenDrives(EmulatorHost host, BootOptions options)
     {
-        foreach (var (drive, name) in DriveNaming.Assign(options.Drives))
+        var layer = host.Layer;
+        foreach (var (drive, name, index) in DriveNaming.Assign(options.Drives))
         {
             var readOnly = drive.ReadOnly || drive.Media == "cdrom";
             var backendOptions = new BlockBackendOptions { Name = name, ReadOnly = readOnly };
-            if (drive.Snapshot && !readOnly)
-            {
-                // Writes go to a temporary overlay; the image is opened read-only.
-                layer.OpenImageSnapshot(backendOptions, drive.File, drive.Format);
-            }
-            else
-            {
-                layer.OpenImage(backendOptions, drive.File, drive.Format);
-            }
 
-            error.WriteLine($"emu boot: note: {drive.File} is open, but no {drive.Interface} controller model exists yet, so the guest cannot see it");
+            // Writes go to a temporary overlay with snapshot=on; the image is opened read-only.
+            var backend = drive.Snapshot && !readOnly
+                ? layer.OpenImageSnapshot(backendOptions, drive.File, drive.Format)
+                : layer.OpenImage(backendOptions, drive.File, drive.Format);
+            try
+            {
+                switch (drive.Interface)
+                {
+                    case "ide" when index > 3:
+                        throw new UsageException($"drive {drive.File}: IDE index must be 0-3");
+                    case "ide":
+                        host.Devices.AttachIde(index, backend, drive.Media == "cdrom", name);
+                        break;
+                    case "floppy" when index > 1:
+                        throw new UsageException($"drive {drive.File}: floppy index must be 0 or 1");
+                    case "floppy":
+                        host.Devices.AttachFloppy(index, backend, name);
+                        break;
+                    default:
+                        host.Devices.AddVirtio(backend, new VirtioBlkOptions { DeviceId = name });
+                        break;
+                }
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"drive {drive.File}: {e.Message}");
+            }
         }
     }
 
@@ -230,8 +263,24 @@ internal static class BootCommand
                     return;
                 }
 
+                // One key at a time, at a fast typist's pace: the BIOS keyboard buffer holds only 15 keys.
                 var text = new string(buffer, 0, n).Replace("\r\n", "\r").Replace('\n', '\r');
-                machine.Post(() => machine.Chipset.Keyboard.TypeText(text));
+                for (var i = 0; i < text.Length;)
+                {
+                    if (text[i] == Escape)
+                    {
+                        var (key, length) = ConsoleKeyMap.FromEscape(text.AsSpan(i));
+                        machine.Post(() => machine.Chipset.Keyboard.TapKey(key));
+                        i += length;
+                    }
+                    else
+                    {
+                        var character = text[i++].ToString();
+                        machine.Post(() => machine.Chipset.Keyboard.TypeText(character));
+                    }
+
+                    Thread.Sleep(KeyInterval);
+                }
             }
         })
         {

@@ -35,4 +35,36 @@ internal static class ConsoleKeyMap
         ConsoleKey.F12 => Key.F12,
         _ => null,
     };
+
+    /// <summary>
+    /// The key an ANSI/VT100 escape sequence in redirected input names (<c>ESC [ A</c>-<c>D</c> arrows,
+    /// <c>ESC [ H</c>/<c>F</c> Home/End, <c>ESC O P</c>-<c>S</c> F1-F4), with how many characters it used;
+    /// a lone ESC is the Escape key.
+    /// </summary>
+    public static (Key Key, int Length) FromEscape(ReadOnlySpan<char> text)
+    {
+        if (text.Length >= 3 && text[1] is '[' or 'O')
+        {
+            Key? key = text[2] switch
+            {
+                'A' => Key.Up,
+                'B' => Key.Down,
+                'C' => Key.Right,
+                'D' => Key.Left,
+                'H' => Key.Home,
+                'F' => Key.End,
+                'P' when text[1] == 'O' => Key.F1,
+                'Q' when text[1] == 'O' => Key.F2,
+                'R' when text[1] == 'O' => Key.F3,
+                'S' when text[1] == 'O' => Key.F4,
+                _ => null,
+            };
+            if (key is { } found)
+            {
+                return (found, 3);
+            }
+        }
+
+        return (Key.Escape, 1);
+    }
 }

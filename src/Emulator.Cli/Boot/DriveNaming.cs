@@ -3,10 +3,10 @@ namespace Emulator.Cli.Boot;
 /// <summary>Backend names as QEMU gives -drive backends: ide{bus}-{hd|cd}{unit}, floppy{n}, virtio{n}; indices filled in order.</summary>
 internal static class DriveNaming
 {
-    public static IReadOnlyList<(DriveSpec Drive, string Name)> Assign(IReadOnlyList<DriveSpec> drives)
+    public static IReadOnlyList<(DriveSpec Drive, string Name, int Index)> Assign(IReadOnlyList<DriveSpec> drives)
     {
         var used = new HashSet<(string, int)>();
-        var named = new List<(DriveSpec, string)>();
+        var named = new List<(DriveSpec, string, int)>();
         foreach (var drive in drives)
         {
             var index = drive.Index ?? Enumerable.Range(0, 64).First(i => !used.Contains((drive.Interface, i)));
@@ -21,7 +21,7 @@ internal static class DriveNaming
                 "floppy" => $"floppy{index}",
                 _ => $"virtio{index}",
             };
-            named.Add((drive, name));
+            named.Add((drive, name, index));
         }
 
         return named;

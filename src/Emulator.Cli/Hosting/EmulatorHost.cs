@@ -13,7 +13,7 @@ namespace Emulator.Cli.Hosting;
 /// <summary>
 /// The composition both front ends (<c>emu boot</c>, <c>emu system</c>) share: the block layer and
 /// its drivers, the monitor over the machine, the block stop policy pausing the machine, block
-/// completions fed to the loop, and the BIOS in the ROM.
+/// completions fed to the loop, the storage controllers, and the BIOS in the ROM.
 /// </summary>
 internal sealed class EmulatorHost : IDisposable
 {
@@ -36,12 +36,16 @@ internal sealed class EmulatorHost : IDisposable
 
         // Created now so STOP/RESUME/RESET reach every QMP client from the first state change.
         _services.GetRequiredService<IMachineControl>();
+        Devices = new StorageDevices(machine);
         PcFirmware.Install(machine);
     }
 
     public PcMachine Machine { get; }
 
     public BlockLayer Layer { get; }
+
+    /// <summary>The IDE, floppy and virtio-blk controllers drives attach to.</summary>
+    public StorageDevices Devices { get; }
 
     public IServiceProvider Services => _services;
 

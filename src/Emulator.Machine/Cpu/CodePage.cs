@@ -9,7 +9,10 @@ namespace Emulator.Machine.Cpu;
 internal sealed class CodePage
 {
     private const int InitialEntries = 64;
+    private const int BigFlag = 1 << 16;
 
+    /// <summary>Where each entry sits in the maps (offset, plus <see cref="BigFlag"/> for 32-bit code), so a clear touches only those slots.</summary>
+    private int[] _slots = new int[InitialEntries];
 
     public DecodedInstruction[] Entries { get; private set; } = new DecodedInstruction[InitialEntries];
 
@@ -35,8 +38,10 @@ internal sealed class CodePage
             var grown = new DecodedInstruction[Entries.Length * 2];
             Entries.AsSpan().CopyTo(grown);
             Entries = grown;
+            Array.Resize(ref _slots, grown.Length);
         }
 
+        _slots[Count] = offset | (big ? BigFlag : 0);
         Map(big)[offset] = (ushort)(Count + 1);
         Low = Math.Min(Low, offset);
         High = Math.Max(High, offset + length);
@@ -45,10 +50,17 @@ internal sealed class CodePage
 
     public bool Overlaps(int offset, int length) => offset < High && offset + length > Low;
 
+    /// <summary>
+    /// Forgets every decoded instruction. Self-modifying guests (DOS patching an INT number before each
+    /// call) clear pages often, so only the map slots in use are zeroed, not the whole 16 KiB of maps.
+    /// </summary>
     public void Clear()
     {
-        Array.Clear(Map16);
-        Array.Clear(Map32);
+        for (var i = 0; i < Count; i++)
+        {
+            var slot = _slots[i];
+            Map((slot & BigFlag) != 0)[slot & (BigFlag - 1)] = 0;
+        }
 
         Count = 0;
         Low = int.MaxValue;

@@ -69,9 +69,10 @@ public class BiosServiceTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(m.Word(0), Is.EqualTo(63 * 1024));
+            // The top 64 KiB of RAM is the firmware's own (reserved in the E820 map).
+            Assert.That(m.Word(0), Is.EqualTo((63 * 1024) - 64));
             Assert.That(m.Word(2), Is.EqualTo(15 * 1024), "KiB between 1 and 16 MiB");
-            Assert.That(m.Word(4), Is.EqualTo(48 * 16), "64 KiB blocks above 16 MiB");
+            Assert.That(m.Word(4), Is.EqualTo((48 * 16) - 1), "64 KiB blocks above 16 MiB");
         });
     }
 
@@ -109,10 +110,11 @@ public class BiosServiceTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(entries, Has.Count.EqualTo(6));
+            Assert.That(entries, Has.Count.EqualTo(7));
             Assert.That(entries[0], Is.EqualTo((0u, 0x9FC00u, 1u)));
-            Assert.That(entries.Single(e => e.Base == 0x100000), Is.EqualTo((0x100000u, (32u << 20) - 0x100000u, 1u)));
-            Assert.That(entries.Where(e => e.Type == 1).Sum(e => (long)e.Length), Is.EqualTo(0x9FC00 + (31L << 20)));
+            Assert.That(entries.Single(e => e.Base == 0x100000), Is.EqualTo((0x100000u, (32u << 20) - 0x100000u - 0x10000u, 1u)));
+            Assert.That(entries.Single(e => e.Base == (32u << 20) - 0x10000u), Is.EqualTo(((32u << 20) - 0x10000u, 0x10000u, 2u)), "the firmware's zone");
+            Assert.That(entries.Where(e => e.Type == 1).Sum(e => (long)e.Length), Is.EqualTo(0x9FC00 + (31L << 20) - 0x10000));
         });
     }
 

@@ -1,0 +1,14 @@
+namespace Emulator.Devices.Floppy;
+
+/// <summary>What a data command does with the sectors it walks over.</summary>
+public enum FdcTransferDirection : byte
+{
+    None,
+    Read,
+    Write,
+    Verify,
+    ScanEqual,
+    ScanLowOrEqual,
+    ScanHighOrEqual,
+    Format,
+}

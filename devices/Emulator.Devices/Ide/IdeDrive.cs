@@ -1,0 +1,570 @@
+using System.Buffers.Binary;
+using Emulator.Block.Backend;
+using Emulator.Block.Memory;
+using Emulator.Machine.Bus;
+
+namespace Emulator.Devices.Ide;
+
+/// <summary>
+/// What every IDE drive shares (QEMU's IDEState): the task-file registers with their LBA48 "HOB"
+/// copies, status and error, the PIO data engine behind the data port, the ATA command prologue and
+/// epilogue (one table, <see cref="AtaCommandTable"/>), the one reusable block request with the
+/// error-policy plumbing (report / ignore / stop-and-retry), and the bus-master DMA state machine.
+/// Subclasses: <see cref="AtaDisk"/> (ide-hd) and <see cref="AtapiCdrom"/> (ide-cd).
+/// Runs on the machine thread only; the guest reaches it only through <see cref="IdeChannel"/>.
+/// </summary>
+public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
+{
+    public const int AtaSectorSize = 512;
+
+    private const byte SignatureCount = 1;
+    private const byte DiskSignatureMid = 0x00;
+    private const byte DiskSignatureHigh = 0x00;
+    private const byte PacketSignatureMid = 0x14;
+    private const byte PacketSignatureHigh = 0xEB;
+    private const int MaxLba28Count = 256;
+    private const int MaxLba48Count = 65536;
+    private const int ByteBits = 8;
+
+    private readonly AlignedBuffer _ioBuffer;
+    private int _dataPos;
+    private int _dataEnd;
+    private bool _pioOut;
+    private IdeTransferStep _onEnd;
+    private IdeIo _pendingIo;
+    private bool _parked;
+    private bool _orphaned;
+    private bool _dmaPending;
+    private bool _dmaRunning;
+    private bool _dmaStayActive;
+    private long _dmaBytes;
+
+    protected IdeDrive(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultModel, string defaultSerial, int ioBufferBytes)
+    {
+        Channel = channel ?? throw new ArgumentNullException(nameof(channel));
+        Backend = backend ?? throw new ArgumentNullException(nameof(backend));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        Unit = unit;
+        Model = options.Model ?? defaultModel;
+        Serial = options.Serial ?? defaultSerial;
+        FirmwareRevision = options.FirmwareRevision ?? IdeDriveOptions.DefaultFirmwareRevision;
+        _ioBuffer = new AlignedBuffer(ioBufferBytes);
+        Request = new BlockRequest(this);
+    }
+
+    public abstract IdeDriveKind Kind { get; }
+
+    public abstract BlockDevCapabilities Capabilities { get; }
+
+    public IdeChannel Channel { get; }
+
+    public int Unit { get; }
+
+    public BlockBackend Backend { get; }
+
+    public IdeDriveOptions Options { get; }
+
+    public string Model { get; }
+
+    public string Serial { get; }
+
+    public string FirmwareRevision { get; }
+
+    // The task file, named as in QEMU's IDEState. NSector holds the full LBA48 count while a command runs.
+    internal byte Feature { get; set; }
+
+    internal byte HobFeature { get; set; }
+
+    internal int NSector { get; set; }
+
+    internal byte HobNSector { get; set; }
+
+    internal byte Sector { get; set; }
+
+    internal byte HobSector { get; set; }
+
+    internal byte Lcyl { get; set; }
+
+    internal byte HobLcyl { get; set; }
+
+    internal byte Hcyl { get; set; }
+
+    internal byte HobHcyl { get; set; }
+
+    internal byte Select { get; set; } = (byte)AtaDeviceHead.AlwaysOn;
+
+    internal AtaStatus Status { get; set; }
+
+    internal byte Error { get; set; }
+
+    /// <summary>True while the running command uses 48-bit addressing.</summary>
+    internal bool Lba48 { get; private set; }
+
+    /// <inheritdoc />
+    public virtual bool IsTrayOpen => false;
+
+    /// <inheritdoc />
+    public virtual bool IsMediumLocked => false;
+
+    /// <inheritdoc />
+    public virtual string? ChangeMedia(bool load) => null;
+
+    /// <inheritdoc />
+    public virtual void EjectRequested(bool force)
+    {
+    }
+
+    /// <inheritdoc />
+    public virtual void Resized()
+    {
+    }
+
+    /// <summary>True while a request is queued for retry after the <c>stop</c> error policy paused the machine.</summary>
+    public bool HasParkedRequest => _parked;
+
+    protected BlockRequest Request { get; }
+
+    protected Memory<byte> IoMemory => _ioBuffer.Memory;
+
+    protected Span<byte> IoBuffer => _ioBuffer.Span;
+
+    protected int IoBufferBytes => _ioBuffer.Length;
+
+    /// <summary>The command prologue and epilogue (QEMU's ide_exec_cmd after the bus checks).</summary>
+    internal void ExecuteCommand(byte opcode)
+    {
+        var entry = AtaCommandTable.Lookup(opcode);
+        if ((entry.Kinds & Kind) == 0)
+        {
+            AbortCommand();
+            Channel.RaiseIrq();
+            return;
+        }
+
+        Status = AtaStatus.Drdy | AtaStatus.Bsy;
+        Error = 0;
+        if (!entry.Handler!(this, opcode))
+        {
+            return;
+        }
+
+        Status &= ~AtaStatus.Bsy;
+        if (entry.SetsDsc && Error == 0)
+        {
+            Status |= AtaStatus.Dsc;
+        }
+
+        Channel.RaiseIrq();
+    }
+
+    /// <summary>Turns the sector count into a transfer length: LBA28 0 means 256, LBA48 0/0 means 65536.</summary>
+    internal void Lba48Transform(bool lba48)
+    {
+        Lba48 = lba48;
+        var count = lba48 ? (HobNSector << ByteBits) | (NSector & byte.MaxValue) : NSector & byte.MaxValue;
+        NSector = count != 0 ? count : (lba48 ? MaxLba48Count : MaxLba28Count);
+    }
+
+    /// <summary>ABRT: status DRDY|ERR, error ABRT, PIO stopped (the caller raises the IRQ).</summary>
+    internal void AbortCommand()
+    {
+        StopTransfer();
+        Status = AtaStatus.Drdy | AtaStatus.Err;
+        Error = (byte)AtaErrorBits.Abrt;
+    }
+
+    /// <summary>The reset signature (ATA/ATAPI-6, section 9.12): count 1, sector 1, 0x14/0xEB for a packet device, head bits cleared.</summary>
+    internal void SetSignature()
+    {
+        Select = (byte)(Select & ~(byte)AtaDeviceHead.HeadMask);
+        NSector = SignatureCount;
+        Sector = SignatureCount;
+        var packet = Kind == IdeDriveKind.Cdrom;
+        Lcyl = packet ? PacketSignatureMid : DiskSignatureMid;
+        Hcyl = packet ? PacketSignatureHigh : DiskSignatureHigh;
+    }
+
+    /// <summary>
+    /// Drive reset (QEMU's ide_reset): in-flight I/O is waited for and orphaned, PIO and DMA
+    /// stopped, registers cleared, signature loaded, status DRDY|DSC. Used by SRST, DEVICE RESET and
+    /// machine reset, which then adjust status for their own diagnostics.
+    /// </summary>
+    internal virtual void Reset()
+    {
+        if (Request.IsInFlight)
+        {
+            _orphaned = true;
+            Backend.Drain();
+        }
+
+        _orphaned = false;
+        _parked = false;
+        _pendingIo = IdeIo.None;
+        _dmaPending = _dmaRunning = _dmaStayActive = false;
+        StopTransfer();
+        Feature = HobFeature = HobNSector = Sector = HobSector = Lcyl = HobLcyl = Hcyl = HobHcyl = 0;
+        NSector = 0;
+        Error = 0;
+        Select = (byte)AtaDeviceHead.AlwaysOn;
+        Status = AtaStatus.Drdy | AtaStatus.Dsc;
+        Lba48 = false;
+        TransferMode = DefaultTransferMode;
+        SetSignature();
+    }
+
+    /// <summary>The power-on / SRST diagnostic result: signature, error 01, disks DRDY|DSC, packet devices 0.</summary>
+    internal void RunDiagnostic()
+    {
+        SetSignature();
+        Error = (byte)AtaErrorBits.DiagnosticPassed;
+        Status = Kind == IdeDriveKind.Cdrom ? AtaStatus.None : AtaStatus.Drdy | AtaStatus.Dsc;
+    }
+
+    /// <summary>The transfer mode SET FEATURES selected: class in bits 7:3, mode in 2:0 (default UDMA 5, as QEMU reports it).</summary>
+    internal byte TransferMode { get; private set; } = DefaultTransferMode;
+
+    private const byte DefaultTransferMode = ((byte)AtaTransferModeClass.UltraDma << TransferModeClassShift) | DefaultUltraDmaMode;
+    private const byte DefaultUltraDmaMode = 5;
+    private const int TransferModeClassShift = 3;
+    private const byte TransferModeValueMask = 0x07;
+
+    /// <summary>SET FEATURES subcommands QEMU accepts and ignores (APM, read look-ahead, reverting to defaults, …).</summary>
+    private static ReadOnlySpan<byte> IgnoredFeatures => [0x05, 0x85, 0xAA, 0x55, 0xCC, 0x66, 0x42, 0xC2, 0x67, 0x69, 0x96, 0x9A];
+
+    /// <summary>SET FEATURES (ATA/ATAPI-6, 8.37). Returns false when the command continues asynchronously (disabling the write cache flushes).</summary>
+    internal bool SetFeatures()
+    {
+        switch ((AtaSetFeature)Feature)
+        {
+            case AtaSetFeature.EnableWriteCache:
+                Backend.WriteCacheEnabled = true;
+                return true;
+            case AtaSetFeature.DisableWriteCache:
+                Backend.WriteCacheEnabled = false;
+                StartFlush();
+                return false;
+            case AtaSetFeature.SetTransferMode:
+                var mode = (byte)NSector;
+                switch ((AtaTransferModeClass)(mode >> TransferModeClassShift))
+                {
+                    case AtaTransferModeClass.PioDefault or AtaTransferModeClass.Pio or AtaTransferModeClass.SingleWordDma
+                        or AtaTransferModeClass.MultiwordDma or AtaTransferModeClass.UltraDma:
+                        TransferMode = mode;
+                        break;
+                    default:
+                        AbortCommand();
+                        break;
+                }
+
+                return true;
+            default:
+                if (!IgnoredFeatures.Contains(Feature))
+                {
+                    AbortCommand();
+                }
+
+                return true;
+        }
+    }
+
+    /// <summary>The "selected" bit for identify word 62 (SW-DMA), 63 (MW-DMA) or 88 (UDMA): 1 &lt;&lt; (mode + 8) when that class is selected.</summary>
+    internal ushort SelectedModeBit(AtaTransferModeClass modeClass) =>
+        (AtaTransferModeClass)(TransferMode >> TransferModeClassShift) == modeClass ? (ushort)(1 << ((TransferMode & TransferModeValueMask) + ByteBits)) : (ushort)0;
+
+    /// <summary>FLUSH CACHE: asynchronous, BSY while in flight; completion sets DRDY|DSC and raises the IRQ.</summary>
+    internal void StartFlush()
+    {
+        Request.PrepareFlush();
+        Submit(IdeIo.Flush);
+    }
+
+    /// <summary>A flush (or SET FEATURES' write-cache flush) finished.</summary>
+    protected void CompleteFlush()
+    {
+        Status = AtaStatus.Drdy | AtaStatus.Dsc;
+        Channel.RaiseIrq();
+    }
+
+    // ---- PIO data port ----
+
+    internal uint ReadData(PortWidth width)
+    {
+        var n = (int)width;
+        if (width == PortWidth.Byte)
+        {
+            // An 8-bit access does not move data (QEMU answers 0xFF).
+            return byte.MaxValue;
+        }
+
+        if ((Status & AtaStatus.Drq) == 0 || _pioOut || _dataPos + n > _dataEnd)
+        {
+            // Outside a data-in phase the result is indeterminate; QEMU returns 0 and moves nothing.
+            return 0;
+        }
+
+        var span = IoBuffer.Slice(_dataPos, n);
+        uint value = width == PortWidth.Word ? BinaryPrimitives.ReadUInt16LittleEndian(span) : BinaryPrimitives.ReadUInt32LittleEndian(span);
+        _dataPos += n;
+        if (_dataPos >= _dataEnd)
+        {
+            EndTransfer();
+        }
+
+        return value;
+    }
+
+    internal void WriteData(PortWidth width, uint value)
+    {
+        var n = (int)width;
+        if (width == PortWidth.Byte || (Status & AtaStatus.Drq) == 0 || !_pioOut || _dataPos + n > _dataEnd)
+        {
+            return;
+        }
+
+        var span = IoBuffer.Slice(_dataPos, n);
+        if (width == PortWidth.Word)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)value);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(span, value);
+        }
+
+        _dataPos += n;
+        if (_dataPos >= _dataEnd)
+        {
+            EndTransfer();
+        }
+    }
+
+    /// <summary>The <c>rep insw</c> fast path: serves whole elements while a data-in block is ready, across blocks that are ready at once.</summary>
+    internal int ReadDataBlock(PortWidth width, Span<byte> destination)
+    {
+        var step = (int)width;
+        var done = 0;
+        while (width != PortWidth.Byte && (Status & AtaStatus.Drq) != 0 && !_pioOut && destination.Length - done >= step)
+        {
+            var count = Math.Min((_dataEnd - _dataPos) / step, (destination.Length - done) / step);
+            if (count == 0)
+            {
+                break;
+            }
+
+            var bytes = count * step;
+            IoBuffer.Slice(_dataPos, bytes).CopyTo(destination[done..]);
+            _dataPos += bytes;
+            done += bytes;
+            if (_dataPos >= _dataEnd)
+            {
+                EndTransfer();
+            }
+        }
+
+        return done / step;
+    }
+
+    /// <summary>The <c>rep outsw</c> fast path.</summary>
+    internal int WriteDataBlock(PortWidth width, ReadOnlySpan<byte> source)
+    {
+        var step = (int)width;
+        var done = 0;
+        while (width != PortWidth.Byte && (Status & AtaStatus.Drq) != 0 && _pioOut && source.Length - done >= step)
+        {
+            var count = Math.Min((_dataEnd - _dataPos) / step, (source.Length - done) / step);
+            if (count == 0)
+            {
+                break;
+            }
+
+            var bytes = count * step;
+            source.Slice(done, bytes).CopyTo(IoBuffer[_dataPos..]);
+            _dataPos += bytes;
+            done += bytes;
+            if (_dataPos >= _dataEnd)
+            {
+                EndTransfer();
+            }
+        }
+
+        return done / step;
+    }
+
+    /// <summary>Opens a PIO data block over the I/O buffer: DRQ is set unless the command already failed.</summary>
+    protected void StartTransfer(int offset, int length, bool hostToDevice, IdeTransferStep onEnd)
+    {
+        _dataPos = offset;
+        _dataEnd = offset + length;
+        _pioOut = hostToDevice;
+        _onEnd = onEnd;
+        if ((Status & AtaStatus.Err) == 0)
+        {
+            Status |= AtaStatus.Drq;
+        }
+    }
+
+    /// <summary>Ends any PIO data phase: DRQ clears and data-port accesses move nothing.</summary>
+    protected void StopTransfer()
+    {
+        _dataPos = _dataEnd = 0;
+        _pioOut = false;
+        _onEnd = IdeTransferStep.Stop;
+        Status &= ~AtaStatus.Drq;
+    }
+
+    /// <summary>Continues after the guest moved the last byte of a data block.</summary>
+    protected abstract void OnTransferEnd(IdeTransferStep step);
+
+    private void EndTransfer()
+    {
+        var step = _onEnd;
+        StopTransfer();
+        if (step != IdeTransferStep.Stop)
+        {
+            OnTransferEnd(step);
+        }
+    }
+
+    // ---- Block I/O through the one reusable request ----
+
+    /// <summary>
+    /// Submits <see cref="Request"/> (prepared by the caller) as <paramref name="io"/>. PIO and
+    /// non-data commands are BSY until it completes; DMA keeps DRDY|DSC|DRQ as QEMU shows it.
+    /// </summary>
+    protected void Submit(IdeIo io, bool busy = true)
+    {
+        _pendingIo = io;
+        if (busy)
+        {
+            Status |= AtaStatus.Bsy;
+        }
+
+        Backend.Submit(Request);
+        Channel.RequestCompletionRun();
+    }
+
+    public void OnBlockRequestCompleted(BlockRequest request)
+    {
+        var io = _pendingIo;
+        _pendingIo = IdeIo.None;
+        if (_orphaned)
+        {
+            return;
+        }
+
+        if (request.Error != BlockError.None)
+        {
+            switch (request.ErrorAction)
+            {
+                case BlockErrorAction.Stop:
+                    // Park it: the guest sees nothing (still BSY) and the request runs again when the machine resumes.
+                    _pendingIo = io;
+                    _parked = true;
+                    return;
+                case BlockErrorAction.Report:
+                    OnIoFailed(io, request.Error);
+                    return;
+            }
+        }
+
+        OnIoCompleted(io);
+    }
+
+    /// <summary>Resubmits a request the <c>stop</c> policy parked, exactly as it was (the machine just resumed).</summary>
+    internal void RetryParked()
+    {
+        if (!_parked)
+        {
+            return;
+        }
+
+        _parked = false;
+        Backend.Submit(Request);
+        Channel.RequestCompletionRun();
+    }
+
+    protected abstract void OnIoCompleted(IdeIo io);
+
+    /// <summary>The <c>report</c> action: map the error to the guest-visible failure (one place per drive kind).</summary>
+    protected abstract void OnIoFailed(IdeIo io, BlockError error);
+
+    // ---- Bus-master DMA ----
+
+    /// <summary>A DMA command is ready: DRQ set; the transfer begins now if the engine was started, else at START.</summary>
+    protected void StartDma(long totalBytes)
+    {
+        Status = AtaStatus.Drdy | AtaStatus.Dsc | AtaStatus.Drq;
+        _dmaPending = true;
+        _dmaRunning = false;
+        _dmaBytes = totalBytes;
+        Channel.DmaDrive = this;
+        if (Channel.BusMaster.IsActive)
+        {
+            BeginDma();
+        }
+    }
+
+    /// <summary>The guest set START while this drive's DMA command waits.</summary>
+    internal void OnBusMasterStart()
+    {
+        if (_dmaPending && !_dmaRunning)
+        {
+            BeginDma();
+        }
+    }
+
+    /// <summary>The guest cleared START: QEMU waits for the transfer in flight to finish (never a partial one).</summary>
+    internal void OnBusMasterStop()
+    {
+        if (_dmaRunning && Request.IsInFlight)
+        {
+            Backend.Drain();
+        }
+    }
+
+    /// <summary>Moves the next part of the DMA transfer (the PRD table is known to cover all of it).</summary>
+    protected abstract void ContinueDma();
+
+    /// <summary>The transfer finished: status, IRQ, then ACTIVE clears unless the PRDs were longer than the transfer.</summary>
+    protected void CompleteDma(AtaStatus status)
+    {
+        Status = status;
+        Channel.RaiseIrq();
+        EndDma(_dmaStayActive);
+    }
+
+    /// <summary>Ends the DMA command; ACTIVE clears unless <paramref name="stayActive"/>.</summary>
+    protected void EndDma(bool stayActive)
+    {
+        _dmaPending = _dmaRunning = false;
+        Channel.BusMaster.SetInactive(stayActive);
+        if (ReferenceEquals(Channel.DmaDrive, this))
+        {
+            Channel.DmaDrive = null;
+        }
+    }
+
+    /// <summary>The DMA command failed: abort, IRQ, engine inactive.</summary>
+    protected void FailDma()
+    {
+        AbortCommand();
+        Channel.RaiseIrq();
+        EndDma(stayActive: false);
+    }
+
+    private void BeginDma()
+    {
+        _dmaRunning = true;
+        var described = Channel.BusMaster.Describe(_dmaBytes);
+        if (described < _dmaBytes)
+        {
+            // The PRDs are too short: nothing moves, ACTIVE clears and no interrupt is raised (QEMU's ide_dma_cb).
+            Status = AtaStatus.Drdy | AtaStatus.Dsc;
+            EndDma(stayActive: false);
+            return;
+        }
+
+        _dmaStayActive = described > _dmaBytes;
+        ContinueDma();
+    }
+}

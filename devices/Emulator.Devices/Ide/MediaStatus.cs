@@ -1,0 +1,9 @@
+namespace Emulator.Devices.Ide;
+
+/// <summary>The media status byte of a media event descriptor (MMC-5, table 162).</summary>
+public enum MediaStatus : byte
+{
+    TrayClosedEmpty = 0,
+    TrayOpen = 1,
+    MediaPresent = 2,
+}

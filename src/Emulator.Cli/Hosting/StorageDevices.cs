@@ -1,0 +1,68 @@
+using Emulator.Block.Backend;
+using Emulator.Devices.Floppy;
+using Emulator.Devices.Ide;
+using Emulator.Devices.Virtio;
+using Emulator.Machine.Loop;
+
+namespace Emulator.Cli.Hosting;
+
+/// <summary>
+/// The storage controllers of the emulated PC, as QEMU's pc machine has them: the PIIX3 IDE function
+/// at 00:01.1 and the ISA floppy controller (both always present), and virtio-blk-pci functions added
+/// per drive in the first free PCI slots from 00:03.0. Front ends attach backends to them by index.
+/// </summary>
+internal sealed class StorageDevices
+{
+    /// <summary>QEMU's pc leaves 00:02.0 to the display; user devices start at slot 3.</summary>
+    public const int FirstFreeSlot = 3;
+    private const int Slots = 32;
+
+    private readonly PcMachine _machine;
+
+    public StorageDevices(PcMachine machine)
+    {
+        _machine = machine;
+        Ide = Piix3Ide.Install(machine);
+        Floppy = new FloppyController(machine);
+        Floppy.Install();
+    }
+
+    public Piix3Ide Ide { get; }
+
+    public FloppyController Floppy { get; }
+
+    public List<VirtioBlkPci> Virtio { get; } = [];
+
+    /// <summary>IDE index 0-3: primary master, primary slave, secondary master, secondary slave.</summary>
+    public void AttachIde(int index, BlockBackend backend, bool cdrom, string deviceId)
+    {
+        var options = new IdeDriveOptions { DeviceId = deviceId };
+        if (cdrom)
+        {
+            Ide.AttachCdrom(index / 2, index % 2, backend, options);
+        }
+        else
+        {
+            Ide.AttachDisk(index / 2, index % 2, backend, options);
+        }
+    }
+
+    public void AttachFloppy(int unit, BlockBackend backend, string deviceId) =>
+        Floppy.AttachDrive(unit, backend, FloppyDriveType.Auto, deviceId);
+
+    /// <summary>Adds a virtio-blk-pci function at 00:<paramref name="slot"/>.0, or the first free slot.</summary>
+    public VirtioBlkPci AddVirtio(BlockBackend backend, VirtioBlkOptions options, int? slot = null)
+    {
+        var bus = _machine.Chipset.PciBus;
+        var device = slot ?? Enumerable.Range(FirstFreeSlot, Slots - FirstFreeSlot).FirstOrDefault(d => bus.GetFunction(d, 0) is null, -1);
+        if (device < 0 || bus.GetFunction(device, 0) is not null)
+        {
+            throw new ArgumentException(device < 0 ? "no free PCI slot for a virtio-blk-pci device" : $"PCI slot {device:x2}.0 is already in use");
+        }
+
+        var virtio = new VirtioBlkPci(_machine, backend, options);
+        virtio.AttachToBus(device);
+        Virtio.Add(virtio);
+        return virtio;
+    }
+}
