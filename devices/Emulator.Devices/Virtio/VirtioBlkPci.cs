@@ -45,6 +45,9 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private const int MinQueueSize = 4;
     private const int MaxQueueSize = 1024;
 
+    /// <summary>The MSI-X table must fit below the pending bits in BAR1.</summary>
+    private const int MaxMsixVectors = VirtioPciLayout.MsixPbaOffset / MsixTable.EntrySize;
+
     private readonly PcMachine _machine;
     private readonly VirtioBlkOptions _options;
     private readonly VirtioBlkConfig _config;
@@ -57,17 +60,17 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private readonly List<VirtioBlkIo> _parked = [];
     private int _generation;
 
+    /// <summary>Builds the function and attaches it to <paramref name="backend"/>; place it with <see cref="AttachToBus"/>.</summary>
     public VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions? options = null)
-        : this(machine, backend, Validate(options ?? new VirtioBlkOptions()), 0)
+        : this(machine, backend, Validate(options), Validate(options).MsixVectors ?? (Validate(options).NumQueues + 1))
     {
     }
 
-    private VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions options, int unused)
+    private VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions options, int msixVectors)
         : base(machine.Memory, TransitionalDeviceId, BlockDeviceType, StorageScsiClass, options.NumQueues, options.QueueSize,
-            options.MsixVectors ?? (options.NumQueues + 1), (int)VirtioBlkConfigOffset.End)
+            msixVectors, (int)VirtioBlkConfigOffset.End)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        _ = unused;
         _machine = machine;
         _options = options;
         Backend = backend;
@@ -259,8 +262,9 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         _freeRequests.Push(request);
     }
 
-    private static VirtioBlkOptions Validate(VirtioBlkOptions options)
+    private static VirtioBlkOptions Validate(VirtioBlkOptions? options)
     {
+        options ??= new VirtioBlkOptions();
         if (options.NumQueues is < 1 or > MaxQueues)
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"num-queues must be 1..{MaxQueues}.");
@@ -269,6 +273,11 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         if (options.QueueSize is < MinQueueSize or > MaxQueueSize || (options.QueueSize & (options.QueueSize - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"queue-size must be a power of two in {MinQueueSize}..{MaxQueueSize}.");
+        }
+
+        if (options.MsixVectors is < 0 or > MaxMsixVectors)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"vectors must be 0..{MaxMsixVectors}.");
         }
 
         return options;

@@ -17,7 +17,7 @@ namespace Emulator.Devices.Virtio;
 /// supplies its features, its configuration bytes and what a queue notification does; it calls
 /// <see cref="NotifyUsed"/> after returning buffers and <see cref="MarkBroken"/> on a malformed
 /// queue, which sets NEEDS_RESET and stops all processing until reset (2.1.2).
-/// Limitations: no VIRTIO_PCI_CAP_PCI_CFG access window, no packed rings, BAR4 is 32-bit.
+/// Limitations: no packed rings; BAR4 is 32-bit; the PCI_CFG window reaches BAR4 only.
 /// </summary>
 public abstract class VirtioPciDevice : PciFunction
 {
@@ -30,6 +30,7 @@ public abstract class VirtioPciDevice : PciFunction
     private readonly VirtioFeatures _transportFeatures;
     private readonly int _configSize;
     private readonly int _msixCapability;
+    private readonly int _pciCfgCapability;
     private readonly uint[] _driverFeatureWords = new uint[FeatureWords];
     private IIrqLine? _intx;
     private uint _deviceFeatureSelect;
@@ -89,6 +90,11 @@ public abstract class VirtioPciDevice : PciFunction
         AddVirtioCapability(VirtioPciCapType.IsrCfg, IsrOffset, 1);
         AddVirtioCapability(VirtioPciCapType.DeviceCfg, DeviceOffset, (uint)configSize);
         AddVirtioCapability(VirtioPciCapType.NotifyCfg, NotifyOffset, NotifyOffMultiplier * (uint)queueCount);
+        _pciCfgCapability = AddVirtioCapability(VirtioPciCapType.PciCfg, 0, 0);
+        for (var i = CapBarField; i < PciCfgCapLength; i++)
+        {
+            SetWritable(_pciCfgCapability + i, byte.MaxValue);
+        }
     }
 
     /// <summary>Guest memory as the device's DMA engine sees it.</summary>
@@ -363,6 +369,11 @@ public abstract class VirtioPciDevice : PciFunction
 
     protected override void OnConfigWritten(int offset, PortWidth width, uint value)
     {
+        if (TouchesPciCfgData(offset, width) && PciCfgWindow() is { } window)
+        {
+            MemoryWrite(ModernBar, window.Offset, window.Length, ReadConfigDword(_pciCfgCapability + CapDataField));
+        }
+
         if (_msixCapability >= 0)
         {
             var control = GetConfigByte(_msixCapability + MsixControlField + 1);
@@ -371,6 +382,34 @@ public abstract class VirtioPciDevice : PciFunction
 
         UpdateIntx();
     }
+
+    /// <summary>A read of pci_cfg_data performs the BAR access the capability describes (4.1.4.9).</summary>
+    protected override void BeforeConfigRead(int offset, PortWidth width)
+    {
+        if (TouchesPciCfgData(offset, width) && PciCfgWindow() is { } window)
+        {
+            SetConfigDword(_pciCfgCapability + CapDataField, (uint)MemoryRead(ModernBar, window.Offset, window.Length));
+        }
+    }
+
+    private bool TouchesPciCfgData(int offset, PortWidth width)
+    {
+        var data = _pciCfgCapability + CapDataField;
+        return offset < data + sizeof(uint) && offset + (int)width > data;
+    }
+
+    /// <summary>The BAR access the VIRTIO_PCI_CAP_PCI_CFG fields select, if valid: BAR4, length 1, 2 or 4, aligned, inside the BAR.</summary>
+    private (ulong Offset, int Length)? PciCfgWindow()
+    {
+        var bar = GetConfigByte(_pciCfgCapability + CapBarField);
+        var offset = ReadConfigDword(_pciCfgCapability + CapOffsetField);
+        var length = ReadConfigDword(_pciCfgCapability + CapLengthField);
+        var valid = bar == ModernBar && length is 1 or 2 or 4 && offset % length == 0 && offset < ModernBarSize;
+        return valid ? (offset, (int)length) : null;
+    }
+
+    private uint ReadConfigDword(int offset) =>
+        (uint)(GetConfigByte(offset) | (GetConfigByte(offset + 1) << ByteBits) | (GetConfigByte(offset + 2) << (2 * ByteBits)) | (GetConfigByte(offset + 3) << (3 * ByteBits)));
 
     private Virtqueue? SelectedQueue => _queueSelect < Queues.Length ? Queues[_queueSelect] : null;
 
@@ -579,9 +618,14 @@ public abstract class VirtioPciDevice : PciFunction
 
     private static ulong SetHigh(ulong value, uint high) => (value & uint.MaxValue) | ((ulong)high << DwordBits);
 
-    private void AddVirtioCapability(VirtioPciCapType type, int offset, uint length)
+    private int AddVirtioCapability(VirtioPciCapType type, int offset, uint length)
     {
-        var capLength = type == VirtioPciCapType.NotifyCfg ? NotifyCapLength : VirtioCapLength;
+        var capLength = type switch
+        {
+            VirtioPciCapType.NotifyCfg => NotifyCapLength,
+            VirtioPciCapType.PciCfg => PciCfgCapLength,
+            _ => VirtioCapLength,
+        };
         var at = AddCapability(VendorCapabilityId, capLength);
         SetConfigByte(at + CapLenField, (byte)capLength);
         SetConfigByte(at + CapTypeField, (byte)type);
@@ -592,6 +636,8 @@ public abstract class VirtioPciDevice : PciFunction
         {
             SetConfigDword(at + CapMultiplierField, NotifyOffMultiplier);
         }
+
+        return at;
     }
 
     private void SetConfigWord(int offset, ushort value)

@@ -89,6 +89,29 @@ public class VirtioBlkModernTests
     }
 
     [Test]
+    public void PciCfgWindow_ReadsAndWritesCommonConfigThroughConfigSpace()
+    {
+        _guest.PlaceBars();
+        _guest.FindModernRegions();
+        var cap = _guest.FindCapability(VirtioSpec.CapVendor, VirtioSpec.PciCfg);
+        var common = _guest.PciRead(_guest.FindCapability(VirtioSpec.CapVendor, VirtioSpec.CommonCfg) + 8, PortWidth.Dword);
+        _guest.PciWrite(cap + 4, PortWidth.Byte, 4);
+        _guest.PciWrite(cap + 8, PortWidth.Dword, common + VirtioSpec.NumQueues);
+        _guest.PciWrite(cap + 12, PortWidth.Dword, 2);
+        var numQueues = _guest.PciRead(cap + 16, PortWidth.Word);
+        _guest.PciWrite(cap + 8, PortWidth.Dword, common + VirtioSpec.DeviceStatus);
+        _guest.PciWrite(cap + 12, PortWidth.Dword, 1);
+
+        _guest.PciWrite(cap + 16, PortWidth.Byte, VirtioSpec.Acknowledge);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(numQueues, Is.EqualTo(1));
+            Assert.That(_guest.CommonRead(VirtioSpec.DeviceStatus, 1), Is.EqualTo(VirtioSpec.Acknowledge));
+        });
+    }
+
+    [Test]
     public void NumQueues_Default_One()
     {
         _guest.PlaceBars();

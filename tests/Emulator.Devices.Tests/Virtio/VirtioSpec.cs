@@ -31,6 +31,7 @@ internal static class VirtioSpec
     public const byte NotifyCfg = 2;
     public const byte IsrCfg = 3;
     public const byte DeviceCfg = 4;
+    public const byte PciCfg = 5;
 
     // Legacy I/O registers (4.1.4.8).
     public const int LegacyHostFeatures = 0x00;
