@@ -27,7 +27,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     public const ushort TransitionalDeviceId = 0x1001;
     public const ushort BlockDeviceType = 2;
 
-    /// <summary>Largest data transfer of one request (the shared buffer pool's largest class).</summary>
+    /// <summary>Largest data transfer of one request (and of one merged operation): bounds one bounce buffer.</summary>
     public const int MaxRequestBytes = 16 << 20;
 
     /// <summary>QEMU's virtio-blk-pci class: mass storage, SCSI controller.</summary>
@@ -45,6 +45,16 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private const int MinQueueSize = 4;
     private const int MaxQueueSize = 1024;
 
+    /// <summary>
+    /// Data bytes in flight per device before the device stops taking requests off its queues until
+    /// completions free room: bounce buffers are host memory, and a hostile driver could otherwise
+    /// point hundreds of 16 MiB requests at the same guest buffer.
+    /// </summary>
+    private const long MaxBytesInFlight = 64L << 20;
+
+    /// <summary>Bounce-buffer bytes idle operations may keep for reuse; beyond that a released buffer is freed.</summary>
+    private const long MaxRetainedBytes = 64L << 20;
+
     /// <summary>The MSI-X table must fit below the pending bits in BAR1.</summary>
     private const int MaxMsixVectors = VirtioPciLayout.MsixPbaOffset / MsixTable.EntrySize;
 
@@ -58,7 +68,10 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private readonly Stack<VirtioBlkRequest> _freeRequests = new();
     private readonly Stack<VirtioBlkIo> _freeIos = new();
     private readonly List<VirtioBlkIo> _parked = [];
+    private readonly bool[] _throttled;
     private int _generation;
+    private long _bytesInFlight;
+    private long _retainedBytes;
 
     /// <summary>Builds the function and attaches it to <paramref name="backend"/>; place it with <see cref="AttachToBus"/>.</summary>
     public VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions? options = null)
@@ -78,6 +91,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         _merger = new VirtioBlkMerger(this);
         _serial = Encoding.ASCII.GetBytes(options.Serial.Length > IdBytes ? options.Serial[..IdBytes] : options.Serial);
         _queueGeneration = new int[options.NumQueues];
+        _throttled = new bool[options.NumQueues];
         backend.AttachDevice(this, options.DeviceId, options.QomPath);
         backend.EnableIoStatus();
         _originalWriteCache = backend.WriteCacheEnabled;
@@ -154,6 +168,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         if (!IsBroken)
         {
             NotifyUsed(queue);
+            ResumeThrottledQueues();
         }
     }
 
@@ -166,6 +181,13 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         var ring = Queues[queue];
         while (!IsBroken)
         {
+            if (_bytesInFlight >= MaxBytesInFlight)
+            {
+                // Left in the ring; drained again when completions free room.
+                _throttled[queue] = true;
+                break;
+            }
+
             if (!ring.TryPop(out var head, out var fault))
             {
                 if (fault != VirtqueueFault.None)
@@ -204,6 +226,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         _merger.Clear();
+        Array.Clear(_throttled);
         foreach (var io in _parked)
         {
             ReleaseIo(io);
@@ -213,7 +236,11 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         Backend.WriteCacheEnabled = _originalWriteCache;
     }
 
-    protected override void OnQueueReset(int queue) => _queueGeneration[queue]++;
+    protected override void OnQueueReset(int queue)
+    {
+        _queueGeneration[queue]++;
+        _throttled[queue] = false;
+    }
 
     /// <summary>Without CONFIG_WCE the cache mode follows whether the driver knows FLUSH (writethrough for old guests), as QEMU.</summary>
     protected override void OnDriverOk()
@@ -258,6 +285,8 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
 
     internal void Release(VirtioBlkRequest request)
     {
+        _bytesInFlight -= request.DataBytes;
+        request.DataBytes = 0;
         request.Next = null;
         _freeRequests.Push(request);
     }
@@ -342,6 +371,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
 
         request.DataBytes = (int)bytes;
         request.BufferOffset = 0;
+        _bytesInFlight += bytes;
         if (_options.RequestMerging)
         {
             _merger.Add(request, isWrite);
@@ -479,6 +509,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         var request = _freeRequests.Count > 0 ? _freeRequests.Pop() : new VirtioBlkRequest();
         request.Queue = queue;
         request.Generation = _queueGeneration[queue];
+        request.DataBytes = 0;
         request.Next = null;
         return request;
     }
@@ -486,6 +517,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private VirtioBlkIo RentIo(VirtioBlkRequest first, int members)
     {
         var io = _freeIos.Count > 0 ? _freeIos.Pop() : new VirtioBlkIo(this);
+        _retainedBytes -= io.Capacity;
         io.First = first;
         io.Members = members;
         io.DeviceGeneration = _generation;
@@ -503,6 +535,27 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         io.First = null;
+        if (_retainedBytes + io.Capacity > MaxRetainedBytes)
+        {
+            io.DropBuffer();
+        }
+
+        _retainedBytes += io.Capacity;
         _freeIos.Push(io);
+    }
+
+    private void ResumeThrottledQueues()
+    {
+        for (var i = 0; i < _throttled.Length && _bytesInFlight < MaxBytesInFlight; i++)
+        {
+            if (_throttled[i])
+            {
+                _throttled[i] = false;
+                if (Queues[i].Enabled && !IsBroken)
+                {
+                    OnQueueNotify(i);
+                }
+            }
+        }
     }
 }

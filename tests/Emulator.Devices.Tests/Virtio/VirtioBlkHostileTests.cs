@@ -283,6 +283,46 @@ public class VirtioBlkHostileTests
     }
 
     [Test]
+    public void ManyHugeRequestsOnOneBuffer_AllCompleteWithinTheInFlightBudget()
+    {
+        using var rig = new VirtioRig();
+        var backend = rig.Layer.CreateBackend(new() { Name = "big" }, new Emulator.Block.Drivers.NullCo.NullNodeOptions { Size = 64 << 20 });
+        rig.AddDevice(backend);
+        var guest = new VirtioBlkGuest(rig.Machine);
+        guest.InitModern(Version1);
+        var q = guest.Queues[0];
+        var shared = guest.Allocate(16 << 20, 4096);
+        var statuses = Enumerable.Range(0, 8).Select(_ => guest.Allocate(1)).ToArray();
+        foreach (var status in statuses)
+        {
+            var header = guest.Allocate(16);
+            guest.WriteHeader(header, VirtioSpec.TypeIn, 0);
+            q.Publish(q.AddChain(new GuestBuffer(header, 16, false), new GuestBuffer(shared, 16 << 20, true), new GuestBuffer(status, 1, true)));
+        }
+
+        guest.Notify(0);
+        rig.RunUntil(() => q.UsedIndex == 8);
+
+        Assert.That(statuses.Select(s => rig.Machine.Memory.ReadByte((uint)s)), Is.All.EqualTo(VirtioSpec.StatusOk));
+    }
+
+    [Test]
+    public void RequestAbove16MiB_IoErr()
+    {
+        using var rig = new VirtioRig(ramSize: 64 << 20);
+        var backend = rig.Layer.CreateBackend(new() { Name = "big" }, new Emulator.Block.Drivers.NullCo.NullNodeOptions { Size = 64 << 20 });
+        rig.AddDevice(backend);
+        var guest = new VirtioBlkGuest(rig.Machine);
+        guest.InitModern(Version1);
+
+        var request = guest.Read(0, (16 << 20) + 512);
+        guest.Notify(0);
+        rig.RunUntil(() => guest.Queues[0].UsedIndex == 1);
+
+        Assert.That(guest.StatusOf(request), Is.EqualTo(VirtioSpec.StatusIoErr));
+    }
+
+    [Test]
     public void WildRegisterAccesses_NeverThrow()
     {
         Assert.DoesNotThrow(() =>
