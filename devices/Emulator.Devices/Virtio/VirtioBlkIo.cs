@@ -28,6 +28,9 @@ internal sealed class VirtioBlkIo
     /// <summary>Device generation at submission: a device reset since makes the completion stale.</summary>
     public int DeviceGeneration { get; set; }
 
+    /// <summary>Guest address of the data when the operation transfers straight to or from guest RAM (no bounce buffer), else null.</summary>
+    public ulong? DirectAddress { get; set; }
+
     /// <summary>Bytes of bounce buffer this operation holds (0 when none).</summary>
     public int Capacity => _buffer?.Length ?? 0;
 

@@ -72,6 +72,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private int _generation;
     private long _bytesInFlight;
     private long _retainedBytes;
+    private int _directInFlight;
 
     /// <summary>Builds the function and attaches it to <paramref name="backend"/>; place it with <see cref="AttachToBus"/>.</summary>
     public VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions? options = null)
@@ -133,6 +134,11 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     public void OnBlockRequestCompleted(BlockRequest request)
     {
         var io = (VirtioBlkIo)request.Tag!;
+        if (io.DirectAddress is { } direct && request.Kind == BlockRequestKind.Read)
+        {
+            Memory.CompleteDmaWrite(direct, (int)request.Length);
+        }
+
         if (io.DeviceGeneration != _generation)
         {
             ReleaseIo(io);
@@ -146,7 +152,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         var status = request.Error == BlockError.None || request.ErrorAction == BlockErrorAction.Ignore ? VirtioBlkStatus.Ok : VirtioBlkStatus.IoErr;
-        var scatter = request.Kind == BlockRequestKind.Read && request.Error == BlockError.None;
+        var scatter = request.Kind == BlockRequestKind.Read && request.Error == BlockError.None && io.DirectAddress is null;
         var queue = Queues[io.First!.Queue];
         for (var member = io.First; member is not null; member = member.Next)
         {
@@ -220,6 +226,13 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     protected override void OnDeviceReset()
     {
         _generation++;
+        if (_directInFlight > _parked.Count(io => io.DirectAddress is not null))
+        {
+            // Operations that move data straight into guest RAM must finish before the driver may
+            // reuse that memory: wait for them, as QEMU drains the backend on reset. They complete stale.
+            Backend.Drain();
+        }
+
         for (var i = 0; i < _queueGeneration.Length; i++)
         {
             _queueGeneration[i]++;
@@ -255,24 +268,41 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     internal void SubmitData(VirtioBlkRequest first, int members, int totalBytes, bool isWrite)
     {
         var io = RentIo(first, members);
-        var buffer = io.Buffer(totalBytes);
-        if (isWrite)
+        if (TryDirect(first, totalBytes, isWrite, out var address, out var window))
         {
-            for (var member = first; member is not null; member = member.Next)
+            // The members' data are one run of guest RAM: the backend reads or writes it in place.
+            io.DirectAddress = address;
+            _directInFlight++;
+            if (isWrite)
             {
-                if (!member.Chain.Gather(Memory, HeaderBytes, buffer.Span.Slice(member.BufferOffset, member.DataBytes)))
-                {
-                    ReleaseIo(io);
-                    MarkBroken(VirtqueueFault.OutsideRam);
-                    return;
-                }
+                io.Request.PrepareWrite(Offset(first.Sector), window);
             }
-
-            io.Request.PrepareWrite(Offset(first.Sector), buffer);
+            else
+            {
+                io.Request.PrepareRead(Offset(first.Sector), window);
+            }
         }
         else
         {
-            io.Request.PrepareRead(Offset(first.Sector), buffer);
+            var buffer = io.Buffer(totalBytes);
+            if (isWrite)
+            {
+                for (var member = first; member is not null; member = member.Next)
+                {
+                    if (!member.Chain.Gather(Memory, HeaderBytes, buffer.Span.Slice(member.BufferOffset, member.DataBytes)))
+                    {
+                        ReleaseIo(io);
+                        MarkBroken(VirtqueueFault.OutsideRam);
+                        return;
+                    }
+                }
+
+                io.Request.PrepareWrite(Offset(first.Sector), buffer);
+            }
+            else
+            {
+                io.Request.PrepareRead(Offset(first.Sector), buffer);
+            }
         }
 
         if (members > 1)
@@ -310,6 +340,30 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         return options;
+    }
+
+    /// <summary>True when the data of every member, in merge order, is one run of guest RAM.</summary>
+    private bool TryDirect(VirtioBlkRequest first, int totalBytes, bool isWrite, out ulong address, out Memory<byte> window)
+    {
+        window = Memory<byte>.Empty;
+        var dataOffset = isWrite ? HeaderBytes : 0;
+        if (!first.Chain.TryGetContiguous(!isWrite, dataOffset, first.DataBytes, out address))
+        {
+            return false;
+        }
+
+        var expected = address + (ulong)first.DataBytes;
+        for (var member = first.Next; member is not null; member = member.Next)
+        {
+            if (!member.Chain.TryGetContiguous(!isWrite, dataOffset, member.DataBytes, out var next) || next != expected)
+            {
+                return false;
+            }
+
+            expected += (ulong)member.DataBytes;
+        }
+
+        return Memory.TryGetDmaWindow(address, totalBytes, out window);
     }
 
     private static long Offset(ulong sector) => (long)sector * VirtioBlkConfig.SectorSize;
@@ -535,6 +589,12 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         io.First = null;
+        if (io.DirectAddress is not null)
+        {
+            io.DirectAddress = null;
+            _directInFlight--;
+        }
+
         if (_retainedBytes + io.Capacity > MaxRetainedBytes)
         {
             io.DropBuffer();

@@ -301,6 +301,33 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         return true;
     }
 
+    /// <summary>
+    /// Lends plain RAM <c>[address, address + length)</c> to a device whose DMA finishes on another
+    /// thread (a block request filled by an I/O worker), so the data need not be copied twice.
+    /// False unless the whole range is RAM. After a transfer into the window, the device calls
+    /// <see cref="CompleteDmaWrite"/> on the machine thread before the guest can see the result.
+    /// </summary>
+    public bool TryGetDmaWindow(ulong address, int length, out Memory<byte> window)
+    {
+        if (length <= 0 || !IsRamRange(address, length))
+        {
+            window = Memory<byte>.Empty;
+            return false;
+        }
+
+        window = _ram.AsMemory((int)address, length);
+        return true;
+    }
+
+    /// <summary>A transfer into a window from <see cref="TryGetDmaWindow"/> finished: report writes to pages holding decoded code.</summary>
+    public void CompleteDmaWrite(ulong address, int length)
+    {
+        if (length > 0 && IsRamRange(address, length))
+        {
+            ReportCodeWrites((uint)address, length);
+        }
+    }
+
     /// <summary>Marks a page as holding decoded code: its writes leave the fast path and are reported.</summary>
     internal void MarkCodePage(uint page)
     {

@@ -47,6 +47,35 @@ public class VirtioBlkQueueTests
     }
 
     [Test]
+    public void Merging_AdjacentGuestBuffers_OneOperationStraightIntoRam()
+    {
+        var backend = _rig.Open(_rig.CreateImage(DiskBytes));
+        _rig.AddDevice(backend);
+        var guest = new VirtioBlkGuest(_rig.Machine);
+        guest.InitModern(Version1);
+        var q = guest.Queues[0];
+        var data = guest.Allocate(1024, 512);
+        var (h1, h2, s1, s2) = (guest.Allocate(16), guest.Allocate(16), guest.Allocate(1), guest.Allocate(1));
+        guest.WriteHeader(h1, VirtioSpec.TypeIn, 40);
+        guest.WriteHeader(h2, VirtioSpec.TypeIn, 41);
+        q.Publish(q.AddChain(new GuestBuffer(h2, 16, false), new GuestBuffer(data + 512, 512, true), new GuestBuffer(s2, 1, true)));
+        q.Publish(q.AddChain(new GuestBuffer(h1, 16, false), new GuestBuffer(data, 512, true), new GuestBuffer(s1, 1, true)));
+
+        guest.Notify(0);
+        _rig.RunUntil(() => q.UsedIndex == 2);
+
+        var got = new byte[1024];
+        _rig.Machine.Memory.Read((uint)data, got);
+        Assert.Multiple(() =>
+        {
+            Assert.That(got, Is.EqualTo(Expected(40 * 512, 1024)));
+            Assert.That(backend.Stats[BlockAcctType.Read].Merged, Is.EqualTo(1));
+            Assert.That(_rig.Machine.Memory.ReadByte((uint)s1), Is.EqualTo(VirtioSpec.StatusOk));
+            Assert.That(_rig.Machine.Memory.ReadByte((uint)s2), Is.EqualTo(VirtioSpec.StatusOk));
+        });
+    }
+
+    [Test]
     public void Merging_Off_EachRequestSeparately()
     {
         var backend = _rig.Open(_rig.CreateImage(DiskBytes));
@@ -243,7 +272,7 @@ public class VirtioBlkQueueTests
     }
 
     [Test]
-    public void DriverReset_DuringInFlightRead_CompletionDropped()
+    public void DriverReset_DuringInFlightRead_WaitsForItAndDropsTheCompletion()
     {
         _rig.AddDevice(_rig.Open(_rig.CreateImage(DiskBytes)));
         var guest = new VirtioBlkGuest(_rig.Machine);
@@ -252,11 +281,12 @@ public class VirtioBlkQueueTests
         guest.Notify(0);
 
         guest.CommonWrite(VirtioSpec.DeviceStatus, 1, 0);
-        _rig.RunUntil(() => _rig.Layer.Backends[0].InFlight == 0);
+        var inFlightAfterReset = _rig.Layer.Backends[0].InFlight;
         _rig.RunOnce();
 
         Assert.Multiple(() =>
         {
+            Assert.That(inFlightAfterReset, Is.Zero, "the reset waits for I/O aimed at guest RAM");
             Assert.That(guest.Queues[0].UsedIndex, Is.Zero);
             Assert.That(guest.StatusOf(read), Is.EqualTo(0xFF));
         });
