@@ -28,6 +28,10 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
 
     private const int SectorSize = FloppyController.SectorSize;
     private const int MaxSizeCode = 7;
+
+    /// <summary>Sector bytes for N = 0: sizes are 128 &lt;&lt; N.</summary>
+    private const int SizeCodeBase = 128;
+    private const int HeadSelectShift = 2;
     private const int FormatIdBytes = 4;
     private const int FormatIdSectorOffset = 2;
     private const int MaxFormatSectors = byte.MaxValue;
@@ -48,7 +52,6 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
     private bool _active;
     private bool _dmaMode;
     private bool _multiTrack;
-    private bool _firstPioSector;
     private bool _dmaEnded;
     private bool _parked;
     private byte _eot;
@@ -115,7 +118,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             }
 
             sectors += multiTrack ? eot : 0;
-            length = (128 << Math.Min((int)sizeCode, MaxSizeCode)) * sectors;
+            length = (SizeCodeBase << Math.Min((int)sizeCode, MaxSizeCode)) * sectors;
         }
 
         if (direction == FdcTransferDirection.Write && drive.ReadOnly)
@@ -144,9 +147,8 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         }
         else
         {
-            // The first sector is fetched before RQM rises; the IRQ announces it.
+            // Each sector is fetched before RQM rises; an IRQ announces it (one per sector in non-DMA mode).
             _fdc.Msr = (_fdc.Msr | FdcMainStatus.NonDma | FdcMainStatus.DataToHost) & ~FdcMainStatus.RequestForMaster;
-            _firstPioSector = true;
             Issue(FdcIoStep.ReadForPio, write: false);
         }
     }
@@ -156,7 +158,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
     {
         var fifo = _fdc.Fifo;
         var drive = _fdc.SelectFromParameter(fifo[1]);
-        var head = (byte)((fifo[1] >> 2) & 1);
+        var head = (byte)((fifo[1] >> HeadSelectShift) & 1);
         int sectors = fifo[3];
         var filler = fifo[5];
         if (!drive.IsInserted || (head != 0 && !drive.DoubleSided))
@@ -219,6 +221,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             else
             {
                 _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
+                _fdc.LowerIrq();
                 Issue(FdcIoStep.ReadForPio, write: false);
             }
         }
@@ -242,6 +245,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             {
                 _formatIdCount = _pos / FormatIdBytes;
                 _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
+                _fdc.LowerIrq();
                 FormatNextSector();
             }
 
@@ -259,6 +263,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         if (filled == 0)
         {
             _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
+            _fdc.LowerIrq();
             _fdc.Fifo.CopyTo(_sector.Span);
             Issue(FdcIoStep.WritePio, write: true);
         }
@@ -382,12 +387,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             case FdcIoStep.ReadForPio:
                 _sector.Span.CopyTo(_fdc.Fifo);
                 _fdc.Msr |= FdcMainStatus.RequestForMaster;
-                if (_firstPioSector)
-                {
-                    _firstPioSector = false;
-                    _fdc.RaiseIrq();
-                }
-
+                _fdc.RaiseIrq();
                 break;
             case FdcIoStep.ReadBeforePioWrite:
                 _fdc.Fifo.AsSpan(0, _chunk).CopyTo(_sector.Span);
@@ -398,6 +398,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
                 if (more)
                 {
                     _fdc.Msr |= FdcMainStatus.RequestForMaster;
+                    _fdc.RaiseIrq();
                 }
                 else
                 {
@@ -455,6 +456,13 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
 
         _pos += moved;
         _dmaEnded = _dma.TerminalCountReached || moved < wanted;
+        if (moved == 0)
+        {
+            // The channel moved nothing (programmed for the other direction): the command ends where it stands.
+            Finish();
+            return;
+        }
+
         AfterDmaChunk();
     }
 
@@ -602,6 +610,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         else
         {
             _fdc.Msr |= FdcMainStatus.RequestForMaster;
+            _fdc.RaiseIrq();
         }
     }
 

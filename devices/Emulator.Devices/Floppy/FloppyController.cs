@@ -23,9 +23,20 @@ namespace Emulator.Devices.Floppy;
 /// from byte-sized fields (at most 16 KiB × 510 sectors) and the I/O itself always moves one
 /// 512-byte sector at an offset the block layer bounds-checks.
 /// </para>
+/// <para>
+/// Where this model departs from QEMU on purpose (each toward the datasheet, none visible to a BIOS):
+/// FORMAT TRACK really writes the filler byte into the sectors its IDs name (QEMU only records the
+/// format); VERIFY moves no data in non-DMA mode either; the SCANs report SEH / SNS as the datasheet
+/// says instead of always SEH; a non-DMA read also names the next sector in its result; READ ID
+/// selects the drive named in its parameter; RESTORE leaves the medium's sectors-per-track alone;
+/// a non-DMA transfer that runs past the end of the track ends with a result instead of stalling.
+/// Because sectors are read asynchronously, a non-DMA transfer drops RQM (and IRQ 6) between
+/// sectors and raises IRQ 6 again when the next sector is in the FIFO.
+/// </para>
 /// Limitations: seeks complete at once; READ/WRITE DELETED DATA always terminate abnormally (as in
 /// QEMU); FORMAT AND WRITE is answered as an invalid command; the implied-seek, FIFO-threshold and
-/// polling settings of CONFIGURE are stored and reported, not acted on.
+/// polling settings of CONFIGURE are stored and reported, not acted on; sector IDs are not
+/// compared with N (every sector is 512 bytes on the image).
 /// </summary>
 public sealed class FloppyController : IPortDevice
 {
@@ -48,12 +59,9 @@ public sealed class FloppyController : IPortDevice
     private const byte MultiTrackBit = 0x80;
     private const byte LockBit = 0x80;
     private const int LockResultShift = 4;
-    private const int LockDumpShift = 7;
-    private const int PerpendicularShift = 2;
     private const byte PerpendicularEnable = 0x80;
     private const byte PerpendicularMask = 0x07;
     private const byte SpecifyNonDma = 0x01;
-    private const int StepRateShift = 4;
     private const byte DiskChanged = 0x80;
     private const byte Version82078 = 0x90;
     private const byte PartIdStepping1 = 0x41;
@@ -61,9 +69,8 @@ public sealed class FloppyController : IPortDevice
     private const byte DriveSpecEnd = 0x80;
     private const byte DriveSpecResult = 0x40;
     private const int DriveSpecResultBytes = 4;
-
-    /// <summary>82078 power-on CONFIGURE byte: implied seeks off, FIFO off, polling on (datasheet, "CONFIGURE").</summary>
-    private const byte DefaultConfig = 0x60;
+    private const int TransferResultBytes = 7;
+    private const int SenseInterruptResultBytes = 2;
 
     /// <summary>READ ID answers after one 20 ms revolution (300 rpm), as QEMU's result timer does.</summary>
     private const long ReadIdDelayNs = VirtualClock.NanosecondsPerSecond / 50;
@@ -74,6 +81,7 @@ public sealed class FloppyController : IPortDevice
     private readonly FloppyDrive[] _drives = new FloppyDrive[MaxDrives];
     private readonly byte[] _fifo = new byte[SectorSize];
     private readonly FdcTransfer _transfer;
+    private readonly FdcSettings _settings = new();
 
     private FdcStatusA _sra;
     private FdcStatusB _srb;
@@ -84,12 +92,6 @@ public sealed class FloppyController : IPortDevice
     private int _dataPos;
     private int _dataLen;
     private int _resetSenseInterrupts;
-    private byte _stepRateAndUnload;
-    private byte _headLoadAndNonDma;
-    private byte _config = DefaultConfig;
-    private byte _precompensationTrack;
-    private bool _locked;
-    private byte _powerDownMode;
     private bool _installed;
 
     /// <param name="machine">The PC: its port bus, IRQ 6, DMA channel 2, clock, CMOS and reset/run-state events.</param>
@@ -268,6 +270,20 @@ public sealed class FloppyController : IPortDevice
     }
 
     /// <summary>
+    /// Drops IRQ 6 without touching ST0: a non-DMA transfer does this while the medium is busy, so the
+    /// next "data ready" interrupt is a fresh edge (guests that move PIO data from the interrupt
+    /// handler, like Linux without DMA, wait for it).
+    /// </summary>
+    internal void LowerIrq()
+    {
+        if ((_sra & FdcStatusA.InterruptPending) != 0)
+        {
+            _irq.Lower();
+            _sra &= ~FdcStatusA.InterruptPending;
+        }
+    }
+
+    /// <summary>
     /// Ends a data command: builds ST0-ST2 and the current C/H/R/N into the FIFO, releases DREQ and
     /// enters the result phase with IRQ 6 raised.
     /// </summary>
@@ -290,7 +306,7 @@ public sealed class FloppyController : IPortDevice
         _fifo[6] = FdcTransfer.SectorSizeCode512;
         _transfer.ReleaseRequest();
         Msr = (Msr | FdcMainStatus.RequestForMaster | FdcMainStatus.DataToHost) & ~FdcMainStatus.NonDma;
-        ToResultPhase(7);
+        ToResultPhase(TransferResultBytes);
         RaiseIrq();
     }
 
@@ -372,11 +388,7 @@ public sealed class FloppyController : IPortDevice
     private void ResetIrq()
     {
         Status0 = FdcStatus0.None;
-        if ((_sra & FdcStatusA.InterruptPending) != 0)
-        {
-            _irq.Lower();
-            _sra &= ~FdcStatusA.InterruptPending;
-        }
+        LowerIrq();
     }
 
     private void ToCommandPhase()
@@ -493,8 +505,7 @@ public sealed class FloppyController : IPortDevice
                 SenseDriveStatus();
                 break;
             case FdcCommandKind.Specify:
-                _stepRateAndUnload = (byte)(_fifo[1] >> StepRateShift);
-                _headLoadAndNonDma = (byte)(_fifo[2] >> 1);
+                _settings.Specify(_fifo[1], _fifo[2]);
                 _dor = (_fifo[2] & SpecifyNonDma) != 0 ? _dor & ~FdcDigitalOutput.DmaGate : _dor | FdcDigitalOutput.DmaGate;
                 ToCommandPhase();
                 break;
@@ -507,13 +518,12 @@ public sealed class FloppyController : IPortDevice
                 ToCommandPhase();
                 break;
             case FdcCommandKind.Configure:
-                _config = _fifo[2];
-                _precompensationTrack = _fifo[3];
+                _settings.Configure(_fifo[2], _fifo[3]);
                 ToCommandPhase();
                 break;
             case FdcCommandKind.Lock:
-                _locked = (_fifo[0] & LockBit) != 0;
-                Answer((byte)((_locked ? 1 : 0) << LockResultShift));
+                _settings.Locked = (_fifo[0] & LockBit) != 0;
+                Answer((byte)((_settings.Locked ? 1 : 0) << LockResultShift));
                 break;
             case FdcCommandKind.DumpRegisters:
                 DumpRegisters();
@@ -525,8 +535,7 @@ public sealed class FloppyController : IPortDevice
                 Answer(PartIdStepping1);
                 break;
             case FdcCommandKind.PowerDownMode:
-                _powerDownMode = _fifo[1];
-                Answer(_powerDownMode);
+                Answer(_settings.SetPowerDownMode(_fifo[1]));
                 break;
             case FdcCommandKind.Option:
                 ToCommandPhase();
@@ -593,7 +602,7 @@ public sealed class FloppyController : IPortDevice
         }
 
         _fifo[1] = drive.Track;
-        ToResultPhase(2);
+        ToResultPhase(SenseInterruptResultBytes);
         ResetIrq();
         Status0 = FdcStatus0.ReadyChange;
     }
@@ -612,33 +621,15 @@ public sealed class FloppyController : IPortDevice
     private void DumpRegisters()
     {
         var drive = CurrentDrive;
-        _fifo[0] = DriveAt(0).Track;
-        _fifo[1] = DriveAt(1).Track;
-        _fifo[2] = 0;
-        _fifo[3] = 0;
-        _fifo[4] = _stepRateAndUnload;
-        _fifo[5] = (byte)((_headLoadAndNonDma << 1) | (DmaEnabled ? 1 : 0));
-        _fifo[6] = drive.SectorsPerTrack;
-        _fifo[7] = (byte)(((_locked ? 1 : 0) << LockDumpShift) | (drive.Perpendicular << PerpendicularShift));
-        _fifo[8] = _config;
-        _fifo[9] = _precompensationTrack;
-        ToResultPhase(10);
+        _settings.Dump(_fifo, DriveAt(0).Track, DriveAt(1).Track, drive.SectorsPerTrack, drive.Perpendicular, DmaEnabled);
+        ToResultPhase(FdcSettings.DumpBytes);
     }
 
     private void Save()
     {
         var drive = CurrentDrive;
-        Array.Clear(_fifo, 0, 15);
-        _fifo[2] = DriveAt(0).Track;
-        _fifo[3] = DriveAt(1).Track;
-        _fifo[6] = _stepRateAndUnload;
-        _fifo[7] = _headLoadAndNonDma;
-        _fifo[8] = drive.SectorsPerTrack;
-        _fifo[9] = (byte)(((_locked ? 1 : 0) << LockDumpShift) | (drive.Perpendicular << PerpendicularShift));
-        _fifo[10] = _config;
-        _fifo[11] = _precompensationTrack;
-        _fifo[12] = _powerDownMode;
-        ToResultPhase(15);
+        _settings.Save(_fifo, DriveAt(0).Track, DriveAt(1).Track, drive.SectorsPerTrack, drive.Perpendicular);
+        ToResultPhase(FdcSettings.SaveBytes);
     }
 
     /// <summary>
@@ -647,16 +638,9 @@ public sealed class FloppyController : IPortDevice
     /// </summary>
     private void Restore()
     {
-        var drive = CurrentDrive;
         DriveAt(0).RestoreTrack(_fifo[3]);
         DriveAt(1).RestoreTrack(_fifo[4]);
-        _stepRateAndUnload = _fifo[7];
-        _headLoadAndNonDma = _fifo[8];
-        _locked = (_fifo[10] & LockBit) != 0;
-        drive.Perpendicular = (byte)((_fifo[10] >> PerpendicularShift) & PerpendicularMask);
-        _config = _fifo[11];
-        _precompensationTrack = _fifo[12];
-        _powerDownMode = _fifo[13];
+        CurrentDrive.Perpendicular = _settings.Restore(_fifo);
         ToCommandPhase();
     }
 

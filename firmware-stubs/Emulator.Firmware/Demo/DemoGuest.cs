@@ -9,7 +9,8 @@ namespace Emulator.Firmware.Demo;
 /// assembled here with Iced, that the BIOS loads at 0000:7C00 from fw_cfg. It asks the BIOS and the
 /// hardware what the machine has — base and extended memory (INT 12h, INT 15h AH=88h), the E820
 /// map, the equipment word, the BDA hard-disk count, the CPU vendor (CPUID), the PCI functions on
-/// bus 0 (ports CF8h/CFCh) and the RTC time (INT 1Ah) — prints it with INT 10h, and leaves through
+/// bus 0 (ports CF8h/CFCh) and the RTC time (INT 1Ah), then tours the disks (floppy 00h, hard disks
+/// 80h/81h, CD E0h: size, label and checksum of the first sector through INT 13h) — prints it with INT 10h, and leaves through
 /// isa-debug-exit (port 501h) with value 0, which QEMU's convention turns into exit status 1.
 /// </summary>
 public static class DemoGuest
@@ -26,6 +27,14 @@ public static class DemoGuest
     private const ushort E820Buffer = 0x0600;
     private const ushort UsableKb = 0x05F0;
     private const ushort HardDiskCountOffset = 0x0475;
+    private const ushort ParameterBuffer = 0x0680;
+    private const ushort PacketBuffer = 0x06C0;
+    private const ushort TourDrive = 0x06E0;
+    private const ushort SectorBuffer = 0x9000;
+    private const ushort EddTableSize = 0x1A;
+
+    /// <summary>The tour's drives: floppy A:, the first two hard disks (IDE, then virtio-blk), the first CD.</summary>
+    private static readonly byte[] TourDrives = [0x00, 0x80, 0x81, 0xE0];
 
     private static readonly string[] Texts =
     [
@@ -42,6 +51,15 @@ public static class DemoGuest
         ":",
         "\r\nRTC time (INT 1Ah): ",
         "\r\n" + DoneLine + "\r\n",
+        "\r\nDisk tour (INT 13h, through the device models):",
+        "\r\n  drive ",
+        "h: ",
+        " x ",
+        " bytes '",
+        "' sum ",
+        "h",
+        "not present",
+        "read failed, status ",
     ];
 
     public static byte[] Build()
@@ -186,6 +204,14 @@ public static class DemoGuest
         a.mov(al, dh);
         a.call(printHexByte);
 
+        Say(a, print, text[13]);
+        var tourOne = a.CreateLabel();
+        foreach (var drive in TourDrives)
+        {
+            a.mov(__byte_ptr[TourDrive], drive);
+            a.call(tourOne);
+        }
+
         Say(a, print, text[12]);
         a.mov(dx, DebugExitPort);
         a.xor(al, al);
@@ -195,6 +221,8 @@ public static class DemoGuest
         a.cli();
         a.hlt();
         a.jmp(halt);
+
+        EmitTourOne(a, tourOne, print, printDecimal, printHex, printHexByte, text);
 
         // print: the NUL-terminated string at DS:SI through INT 10h teletype.
         var printEnd = a.CreateLabel();
@@ -285,6 +313,69 @@ public static class DemoGuest
         using var stream = new MemoryStream();
         a.Assemble(new StreamCodeWriter(stream), Origin);
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// One drive of the tour: its size from INT 13h AH=48h, its first sector through AH=42h (the BIOS
+    /// reaches the floppy through the FDC and ISA DMA, disks through ATA, the CD through ATAPI packets,
+    /// virtio-blk through its virtqueue), the label at the start of that sector and its 16-bit word sum.
+    /// </summary>
+    private static void EmitTourOne(Assembler a, Label tourOne, Label print, Label printDecimal, Label printHex, Label printHexByte, ushort[] text)
+    {
+        var absent = a.CreateLabel();
+        var failed = a.CreateLabel();
+        var sum = a.CreateLabel();
+        a.Label(ref tourOne);
+        Say(a, print, text[14]);
+        a.mov(al, __byte_ptr[TourDrive]);
+        a.call(printHexByte);
+        Say(a, print, text[15]);
+        a.mov(__word_ptr[ParameterBuffer], EddTableSize);
+        a.mov(si, ParameterBuffer);
+        a.mov(ah, 0x48);
+        a.mov(dl, __byte_ptr[TourDrive]);
+        a.@int(0x13);
+        a.jc(absent);
+        a.mov(eax, __dword_ptr[ParameterBuffer + 16]);
+        a.call(printDecimal);
+        Say(a, print, text[16]);
+        a.movzx(eax, __word_ptr[ParameterBuffer + 24]);
+        a.call(printDecimal);
+        Say(a, print, text[17]);
+
+        // Disk address packet: 16 bytes, one sector, to 0000:SectorBuffer, LBA 0.
+        a.mov(__word_ptr[PacketBuffer], 0x0010);
+        a.mov(__word_ptr[PacketBuffer + 2], 1);
+        a.mov(__word_ptr[PacketBuffer + 4], SectorBuffer);
+        a.mov(__word_ptr[PacketBuffer + 6], 0);
+        a.mov(__dword_ptr[PacketBuffer + 8], 0);
+        a.mov(__dword_ptr[PacketBuffer + 12], 0);
+        a.mov(si, PacketBuffer);
+        a.mov(ah, 0x42);
+        a.mov(dl, __byte_ptr[TourDrive]);
+        a.@int(0x13);
+        a.jc(failed);
+        a.mov(si, SectorBuffer);
+        a.call(print);
+        Say(a, print, text[18]);
+        a.xor(ax, ax);
+        a.mov(si, SectorBuffer);
+        a.mov(cx, 256);
+        a.Label(ref sum);
+        a.add(ax, __word_ptr[si]);
+        a.add(si, 2);
+        a.loop(sum);
+        a.call(printHex);
+        Say(a, print, text[19]);
+        a.ret();
+        a.Label(ref absent);
+        Say(a, print, text[20]);
+        a.ret();
+        a.Label(ref failed);
+        a.mov(al, ah);
+        Say(a, print, text[21]);
+        a.call(printHexByte);
+        a.ret();
     }
 
     private static void Say(Assembler a, Label print, ushort address)

@@ -177,8 +177,9 @@ internal sealed class FdcDriver(FirmwareContext context)
 
         var st0 = _result[0];
         var st1 = _result[1];
-        // Ending at EOT without the DMA's terminal count reads as "end of cylinder" on some controllers: all sectors moved, so it is a success.
-        if ((st0 & St0InterruptCode) == 0 || ((st0 & St0InterruptCode) == St0AbnormalTermination && st1 == St1EndOfCylinder))
+        // EOT is the last sector wanted and the DMA count ends with it, so a normal termination is the only success
+        // (a sector past the track ends abnormally with "end of cylinder").
+        if ((st0 & St0InterruptCode) == 0)
         {
             Ok = true;
             Status = DiskStatus.Success;

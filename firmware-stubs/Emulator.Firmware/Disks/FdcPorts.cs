@@ -51,7 +51,6 @@ internal static class FdcPorts
 
     /// <summary>ST0 interrupt code (bits 7-6) and ST1/ST2 error bits.</summary>
     public const byte St0InterruptCode = 0xC0;
-    public const byte St0AbnormalTermination = 0x40;
     public const byte St0NotReady = 0x08;
     public const byte St1EndOfCylinder = 0x80;
     public const byte St1DataError = 0x20;

@@ -40,6 +40,7 @@ internal static class BootCommand
           --until TEXT                exit 0 as soon as TEXT is on the screen or serial
           --timeout SECONDS           give up after SECONDS (exit 124, with a screen dump)
           --screen-dump               print the whole screen at the end
+          --stats                     print wall time, guest instructions and virtual time at the end
           --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
         With no drive, the embedded demo guest runs and exits through isa-debug-exit.
@@ -73,13 +74,25 @@ internal static class BootCommand
         });
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         using var host = new EmulatorHost(machine);
+        using var demo = options.Drives.Count == 0 ? DemoDisks.Create() : null;
+        return Run(options, machine, host, mirror, input, error, demo);
+    }
+
+    private static int Run(BootOptions options, PcMachine machine, EmulatorHost host, ScreenMirror mirror, TextReader input, TextWriter error, DemoDisks? demo)
+    {
         try
         {
-            OpenDrives(host, options);
-            SetBootOrder(machine, options.BootOrder);
-            if (options.Drives.Count == 0)
+            if (demo is not null)
             {
+                // The demo tour: its own four disks, and the boot sector from fw_cfg with no disk tried first.
+                OpenDrives(host, options with { Drives = demo.Drives });
+                SetBootOrder(machine, string.Empty);
                 machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, DemoGuest.Build());
+            }
+            else
+            {
+                OpenDrives(host, options);
+                SetBootOrder(machine, options.BootOrder);
             }
 
             // Like QEMU without -S, the machine is running by the time the monitor answers.
@@ -106,6 +119,7 @@ internal static class BootCommand
         }
 
         StartKeyboard(machine, input);
+        var wallClock = Stopwatch.StartNew();
         var lastRefresh = Stopwatch.StartNew();
         var matched = false;
         var reason = machine.Run(new RunLimits
@@ -131,6 +145,12 @@ internal static class BootCommand
         if (options.ScreenDump || reason == RunStopReason.Timeout)
         {
             mirror.Dump();
+        }
+
+        if (options.Stats)
+        {
+            error.WriteLine($"emu boot: stats: {(matched ? "matched" : reason.ToString().ToLowerInvariant())} after {wallClock.Elapsed.TotalSeconds:0.00} s wall, "
+                + $"{machine.InstructionsExecuted:N0} guest instructions, {machine.Clock.Now / 1e9:0.00} s virtual");
         }
 
         return reason switch

@@ -18,6 +18,9 @@ internal sealed record BootOptions
 
     public bool ScreenDump { get; init; }
 
+    /// <summary>Print wall time, guest instructions and virtual time at the end (to stderr).</summary>
+    public bool Stats { get; init; }
+
     /// <summary>The RTC's start time (UTC); null = the host clock. Fixing it makes a run repeatable.</summary>
     public DateTime? RtcBase { get; init; }
 
@@ -109,6 +112,9 @@ internal sealed record BootOptions
 
                 case "--screen-dump":
                     options = options with { ScreenDump = true };
+                    break;
+                case "--stats":
+                    options = options with { Stats = true };
                     break;
                 default:
                     throw new UsageException($"unknown option '{arg}' (try 'emu boot --help')");

@@ -74,6 +74,41 @@ public class FloppyNonDmaTests
     }
 
     [Test]
+    public void Read_EotPastTheTrack_EndsAtTheTrackEndWithAResult()
+    {
+        _bed.Command(ReadData, 0x00, 0, 0, 18, SizeCode512, 0xFF, Gap, Dtl);
+        var data = ReadExecutionBytes(SectorBytes);
+        var result = _bed.Result(7);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(data, Is.EqualTo(Enumerable.Range(17 * SectorBytes, SectorBytes).Select(i => Pattern(i)).ToArray()));
+            Assert.That(result.AsSpan(3, 3).ToArray(), Is.EqualTo(new byte[] { 1, 0, 1 }));
+            Assert.That(_bed.In(Msr), Is.EqualTo(Rqm));
+        });
+    }
+
+    [Test]
+    public void Read_EachSector_IsAnnouncedByItsOwnInterrupt()
+    {
+        _bed.Command(ReadData, 0x00, 0, 0, 1, SizeCode512, 2, Gap, Dtl);
+        _bed.WaitFor(() => _bed.Irq, "the first sector's interrupt");
+        ReadExecutionBytes(SectorBytes - 1);
+        var beforeLastByte = _bed.Irq;
+        _bed.In(Fifo);
+        var afterSector = _bed.Irq;
+        _bed.WaitFor(() => _bed.Irq, "the second sector's interrupt");
+        var rqmWithSecondIrq = _bed.In(Msr) & Rqm;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeLastByte, Is.True);
+            Assert.That(afterSector, Is.False, "the line drops while the next sector is fetched");
+            Assert.That(rqmWithSecondIrq, Is.EqualTo(Rqm));
+        });
+    }
+
+    [Test]
     public void Write_TwoSectors_ThroughFifo_LandInImage()
     {
         var data = Enumerable.Range(0, 2 * SectorBytes).Select(i => (byte)(0xFF - (i % 200))).ToArray();

@@ -1,4 +1,3 @@
-using Emulator.Devices.Floppy;
 using static Emulator.Devices.Tests.Floppy.FloppyTestBed;
 
 namespace Emulator.Devices.Tests.Floppy;
@@ -249,9 +248,13 @@ public class FloppyRegisterTests
     }
 
     [Test]
-    public void Port3F6_IsNotClaimed()
+    public void Ports3F0And3F6_AreNotDecoded_AndFloatHigh()
     {
-        Assert.That(_bed.Machine.Ports.OwnerOf(0x3F6), Is.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(_bed.In(Sra), Is.EqualTo(0xFF), "SRA is not decoded on the ISA card");
+            Assert.That(_bed.In(0x3F6), Is.EqualTo(0xFF), "0x3F6 belongs to IDE");
+        });
     }
 
     [Test]
@@ -271,12 +274,11 @@ public class FloppyRegisterTests
     [Test]
     public void Cmos_ReportsDriveTypeAndEquipment()
     {
-        var cmos = _bed.Machine.Chipset.Cmos;
-
+        
         Assert.Multiple(() =>
         {
-            Assert.That(cmos.GetByte(0x10), Is.EqualTo(0x40), "1.44 MB in drive A");
-            Assert.That(cmos.GetByte(0x14) & 0xC1, Is.EqualTo(0x01), "one diskette drive");
+            Assert.That(_bed.Cmos(0x10), Is.EqualTo(0x40), "1.44 MB in drive A");
+            Assert.That(_bed.Cmos(0x14) & 0xC1, Is.EqualTo(0x01), "one diskette drive");
         });
     }
 
@@ -294,11 +296,5 @@ public class FloppyRegisterTests
             Assert.That(_bed.In(Msr), Is.EqualTo(Rqm));
             Assert.That(_bed.Irq, Is.False);
         });
-    }
-
-    [Test]
-    public void Attach_FloppyType_IsNotChangedByGeometry()
-    {
-        Assert.That(_bed.Fdc.GetDrive(0).DriveType, Is.EqualTo(FloppyDriveType.Drive144));
     }
 }

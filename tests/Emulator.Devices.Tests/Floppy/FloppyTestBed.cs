@@ -62,16 +62,20 @@ internal sealed class FloppyTestBed : IDisposable
     public const byte DmaModeVerifyCh2 = 0x42;
 
     public const int FloppyIrq = 6;
+    public const ushort CmosIndex = 0x70;
+    public const ushort CmosData = 0x71;
     public const int SectorBytes = 512;
 
     private const long StepNs = 10_000;
     private readonly ServiceProvider _services;
 
-    public FloppyTestBed()
+    /// <param name="runCpu">False for qtest mode (the test is the guest); true to run guest code on the CPU.</param>
+    public FloppyTestBed(bool runCpu = false)
     {
         _services = new ServiceCollection().AddBlockLayer().AddStandardBlockDrivers().BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
-        Machine = new PcMachine(new PcMachineOptions { RunCpu = false, RamSize = 2 * 1024 * 1024 });
+        Machine = new PcMachine(new PcMachineOptions { RunCpu = runCpu, RamSize = 2 * 1024 * 1024, Idle = IdleMode.Skip });
+        Machine.AddLoopSource(new CompletionSource(Layer));
         Fdc = new FloppyController(Machine);
         Fdc.Install();
         TempDir = Directory.CreateTempSubdirectory("emu-fdc-test-").FullName;
@@ -124,6 +128,13 @@ internal sealed class FloppyTestBed : IDisposable
     public void Start() => Machine.Start();
 
     public byte In(ushort port) => Machine.Ports.ReadByte(port);
+
+    /// <summary>A CMOS byte through the RTC's index and data ports (0x70/0x71), as a BIOS reads it.</summary>
+    public byte Cmos(byte index)
+    {
+        Out(CmosIndex, index);
+        return In(CmosData);
+    }
 
     public void Out(ushort port, byte value) => Machine.Ports.WriteByte(port, value);
 
@@ -241,6 +252,16 @@ internal sealed class FloppyTestBed : IDisposable
         var data = new byte[backend.Length];
         backend.Read(0, data);
         return data;
+    }
+
+    /// <summary>What the emulator's host adds to the loop: block completions drained at the fixed point.</summary>
+    private sealed class CompletionSource(BlockLayer layer) : IMachineLoopSource
+    {
+        public bool HasOutstanding => layer.Backends.Any(b => b.InFlight > 0);
+
+        public int RunPending() => layer.Completions.RunPending();
+
+        public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Emulator.TestSupport;
 using System.Text;
 using Emulator.Machine.Bus;
 using static Iced.Intel.AssemblerRegisters;

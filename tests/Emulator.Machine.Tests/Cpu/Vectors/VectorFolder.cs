@@ -1,3 +1,4 @@
+using Emulator.TestSupport;
 namespace Emulator.Machine.Tests.Cpu.Vectors;
 
 /// <summary>

@@ -1,4 +1,4 @@
-namespace Emulator.Machine.Tests;
+namespace Emulator.TestSupport;
 
 /// <summary>
 /// Finds data in the project's <c>shared</c> folder (vectors, guest images), which sits beside the
