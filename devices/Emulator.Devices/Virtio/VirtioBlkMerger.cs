@@ -13,10 +13,10 @@ internal sealed class VirtioBlkMerger(VirtioBlkPci device)
 
     /// <summary>
     /// Largest merged operation. Merging saves per-request overhead, but one huge operation runs on
-    /// one I/O worker and is copied to the guest in one go; capped, a deep queue of sequential
-    /// 64 KiB reads still spreads over the workers and overlaps copying with reading (measured with
-    /// VirtioBlkBenchmarks: uncapped, 32 x 64 KiB merged into 2 MiB ran 1.7x slower than the
-    /// baseline; capped at 256 KiB, see the closing numbers there).
+    /// one I/O worker and reaches the guest in one go; capped, a deep queue of sequential reads still
+    /// spreads over the workers. VirtioBlkBenchmarks, 64 KiB reads at queue depth 32: 32 requests
+    /// merged into one 2 MiB bounce-buffered operation ran at 1.7x the plain-backend baseline; capped
+    /// at 256 KiB and read in place, 0.7x.
     /// </summary>
     public const int MaxMergedBytes = 256 << 10;
 

@@ -202,7 +202,7 @@ public class VirtioBlkLegacyTests
     }
 
     [Test]
-    public void Flush_CompletesOk()
+    public void Flush_FlushesBackendAndCompletesOk()
     {
         _guest.InitLegacy(1u << VirtioSpec.FeatureFlush);
         var request = _guest.Queue(VirtioSpec.TypeFlush, 0, 0, dataWritable: false);
@@ -210,7 +210,11 @@ public class VirtioBlkLegacyTests
 
         _rig.RunUntil(() => _guest.Queues[0].UsedIndex == 1);
 
-        Assert.That(_guest.StatusOf(request), Is.EqualTo(VirtioSpec.StatusOk));
+        Assert.Multiple(() =>
+        {
+            Assert.That(_guest.StatusOf(request), Is.EqualTo(VirtioSpec.StatusOk));
+            Assert.That(_rig.Layer.Backends[0].Stats[Emulator.Block.Backend.BlockAcctType.Flush].Operations, Is.EqualTo(1));
+        });
     }
 
     [TestCase(VirtioSpec.TypeGetLifetime)]
