@@ -83,6 +83,24 @@ public class VirtioBlkInterruptTests
     }
 
     [Test]
+    public void Msix_MessageToApicWindow_HandedToTheInterruptSide()
+    {
+        _guest.InitModern(Version1, msix: true);
+        var entry1 = _guest.BarAddress(1) + VirtioSpec.MsixEntrySize;
+        _rig.Machine.Memory.WriteDword(entry1, 0xFEE0_0000);
+        _rig.Machine.Memory.WriteDword(entry1 + 8, 0x31);
+
+        ReadOneSector();
+
+        var msi = _rig.Machine.Chipset.PciBus.Msi!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(msi.InterruptCount, Is.EqualTo(1));
+            Assert.That(msi.LastInterrupt?.Vector, Is.EqualTo(0x31));
+        });
+    }
+
+    [Test]
     public void Msix_MaskedVector_PendingThenDeliveredOnUnmask()
     {
         _guest.InitModern(Version1, msix: true);
