@@ -45,16 +45,6 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private const int MinQueueSize = 4;
     private const int MaxQueueSize = 1024;
 
-    /// <summary>
-    /// Data bytes in flight per device before the device stops taking requests off its queues until
-    /// completions free room: bounce buffers are host memory, and a hostile driver could otherwise
-    /// point hundreds of 16 MiB requests at the same guest buffer.
-    /// </summary>
-    private const long MaxBytesInFlight = 64L << 20;
-
-    /// <summary>Bounce-buffer bytes idle operations may keep for reuse; beyond that a released buffer is freed.</summary>
-    private const long MaxRetainedBytes = 64L << 20;
-
     /// <summary>The MSI-X table must fit below the pending bits in BAR1.</summary>
     private const int MaxMsixVectors = VirtioPciLayout.MsixPbaOffset / MsixTable.EntrySize;
 
@@ -65,14 +55,10 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private readonly byte[] _serial;
     private readonly bool _originalWriteCache;
     private readonly int[] _queueGeneration;
-    private readonly Stack<VirtioBlkRequest> _freeRequests = new();
-    private readonly Stack<VirtioBlkIo> _freeIos = new();
+    private readonly VirtioBlkPool _pool;
     private readonly List<VirtioBlkIo> _parked = [];
     private readonly bool[] _throttled;
     private int _generation;
-    private long _bytesInFlight;
-    private long _retainedBytes;
-    private int _directInFlight;
 
     /// <summary>Builds the function and attaches it to <paramref name="backend"/>; place it with <see cref="AttachToBus"/>.</summary>
     public VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions? options = null)
@@ -89,6 +75,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         _options = options;
         Backend = backend;
         _config = new VirtioBlkConfig(backend, options);
+        _pool = new VirtioBlkPool(this);
         _merger = new VirtioBlkMerger(this);
         _serial = Encoding.ASCII.GetBytes(options.Serial.Length > IdBytes ? options.Serial[..IdBytes] : options.Serial);
         _queueGeneration = new int[options.NumQueues];
@@ -141,7 +128,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
 
         if (io.DeviceGeneration != _generation)
         {
-            ReleaseIo(io);
+            _pool.ReleaseIo(io);
             return;
         }
 
@@ -170,7 +157,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             Finish(member, status);
         }
 
-        ReleaseIo(io);
+        _pool.ReleaseIo(io);
         if (!IsBroken)
         {
             NotifyUsed(queue);
@@ -187,7 +174,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         var ring = Queues[queue];
         while (!IsBroken)
         {
-            if (_bytesInFlight >= MaxBytesInFlight)
+            if (_pool.OverBudget)
             {
                 // Left in the ring; drained again when completions free room.
                 _throttled[queue] = true;
@@ -204,7 +191,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
                 break;
             }
 
-            var request = RentRequest(queue);
+            var request = _pool.RentRequest(queue, _queueGeneration[queue]);
             fault = ring.ReadChain(head, request.Chain);
             if (fault != VirtqueueFault.None)
             {
@@ -226,7 +213,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     protected override void OnDeviceReset()
     {
         _generation++;
-        if (_directInFlight > _parked.Count(io => io.DirectAddress is not null))
+        if (_pool.DirectOperations > _parked.Count(io => io.DirectAddress is not null))
         {
             // Operations that move data straight into guest RAM must finish before the driver may
             // reuse that memory: wait for them, as QEMU drains the backend on reset. They complete stale.
@@ -242,7 +229,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         Array.Clear(_throttled);
         foreach (var io in _parked)
         {
-            ReleaseIo(io);
+            _pool.ReleaseIo(io);
         }
 
         _parked.Clear();
@@ -267,12 +254,11 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     /// <summary>Submits one backend operation for <paramref name="first"/> and the <paramref name="members"/> - 1 requests chained to it.</summary>
     internal void SubmitData(VirtioBlkRequest first, int members, int totalBytes, bool isWrite)
     {
-        var io = RentIo(first, members);
+        var io = _pool.RentIo(first, members, _generation);
         if (TryDirect(first, totalBytes, isWrite, out var address, out var window))
         {
             // The members' data are one run of guest RAM: the backend reads or writes it in place.
-            io.DirectAddress = address;
-            _directInFlight++;
+            _pool.MarkDirect(io, address);
             if (isWrite)
             {
                 io.Request.PrepareWrite(Offset(first.Sector), window);
@@ -291,7 +277,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
                 {
                     if (!member.Chain.Gather(Memory, HeaderBytes, buffer.Span.Slice(member.BufferOffset, member.DataBytes)))
                     {
-                        ReleaseIo(io);
+                        _pool.ReleaseIo(io);
                         MarkBroken(VirtqueueFault.OutsideRam);
                         return;
                     }
@@ -313,13 +299,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         Backend.Submit(io.Request);
     }
 
-    internal void Release(VirtioBlkRequest request)
-    {
-        _bytesInFlight -= request.DataBytes;
-        request.DataBytes = 0;
-        request.Next = null;
-        _freeRequests.Push(request);
-    }
+    internal void Release(VirtioBlkRequest request) => _pool.Release(request);
 
     private static VirtioBlkOptions Validate(VirtioBlkOptions? options)
     {
@@ -390,7 +370,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
                 break;
             case VirtioBlkRequestType.Flush:
                 _merger.Submit();
-                var flush = RentIo(request, 1);
+                var flush = _pool.RentIo(request, 1, _generation);
                 flush.Request.PrepareFlush();
                 Backend.Submit(flush.Request);
                 break;
@@ -425,7 +405,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
 
         request.DataBytes = (int)bytes;
         request.BufferOffset = 0;
-        _bytesInFlight += bytes;
+        _pool.Reserve(request);
         if (_options.RequestMerging)
         {
             _merger.Add(request, isWrite);
@@ -494,7 +474,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         _merger.Submit();
-        var io = RentIo(request, 1);
+        var io = _pool.RentIo(request, 1, _generation);
         var length = (long)count * VirtioBlkConfig.SectorSize;
         if (writeZeroes)
         {
@@ -558,55 +538,9 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         _parked.RemoveRange(0, count);
     }
 
-    private VirtioBlkRequest RentRequest(int queue)
-    {
-        var request = _freeRequests.Count > 0 ? _freeRequests.Pop() : new VirtioBlkRequest();
-        request.Queue = queue;
-        request.Generation = _queueGeneration[queue];
-        request.DataBytes = 0;
-        request.Next = null;
-        return request;
-    }
-
-    private VirtioBlkIo RentIo(VirtioBlkRequest first, int members)
-    {
-        var io = _freeIos.Count > 0 ? _freeIos.Pop() : new VirtioBlkIo(this);
-        _retainedBytes -= io.Capacity;
-        io.First = first;
-        io.Members = members;
-        io.DeviceGeneration = _generation;
-        return io;
-    }
-
-    private void ReleaseIo(VirtioBlkIo io)
-    {
-        var member = io.First;
-        while (member is not null)
-        {
-            var next = member.Next;
-            Release(member);
-            member = next;
-        }
-
-        io.First = null;
-        if (io.DirectAddress is not null)
-        {
-            io.DirectAddress = null;
-            _directInFlight--;
-        }
-
-        if (_retainedBytes + io.Capacity > MaxRetainedBytes)
-        {
-            io.DropBuffer();
-        }
-
-        _retainedBytes += io.Capacity;
-        _freeIos.Push(io);
-    }
-
     private void ResumeThrottledQueues()
     {
-        for (var i = 0; i < _throttled.Length && _bytesInFlight < MaxBytesInFlight; i++)
+        for (var i = 0; i < _throttled.Length && !_pool.OverBudget; i++)
         {
             if (_throttled[i])
             {
