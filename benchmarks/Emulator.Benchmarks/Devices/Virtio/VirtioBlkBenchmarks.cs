@@ -16,8 +16,8 @@ namespace Emulator.Benchmarks.Devices.Virtio;
 /// queue depths 1 and 32, against the same reads submitted straight to a BlockBackend at the same
 /// depth (the baseline). The benchmark thread plays the machine loop: it drains the completion
 /// queue, polls the used ring (interrupts suppressed, as the firmware polls) and refills free slots.
-/// Measured (2-core EPYC, shared, 12 iterations): 64 KiB reads 0.82x (QD 1) and 0.71x (QD 32) of the
-/// baseline, 4 KiB 1.31x (QD 1) and 0.33x (QD 32, merged); 0 bytes allocated per request.
+/// Measured (2-core EPYC, shared, 12 iterations): 64 KiB reads 0.98x (QD 1) and 0.80x (QD 32) of the
+/// baseline, 4 KiB 1.26x (QD 1) and 0.33x (QD 32, merged); 0 bytes allocated per request.
 /// </summary>
 [MemoryDiagnoser]
 public class VirtioBlkBenchmarks
