@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Emulator.Block.Backend;
 
 namespace Emulator.Devices.Ide;
@@ -37,16 +38,29 @@ public sealed class AtaDisk : IdeDrive
     private AtaDmaKind _dmaKind;
     private int _trimEntry;
     private int _trimEntries;
+    private bool _direct;
+    private ulong _directAddress;
 
     public AtaDisk(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * AtaSectorSize)
     {
-        options.Geometry?.Validate();
-        Geometry = options.Geometry ?? IdeGeometry.Guess(TotalSectors);
+        if (options.Geometry is { } given)
+        {
+            given.Validate();
+            Geometry = given;
+            Translation = given.AutoTranslation();
+        }
+        else
+        {
+            // Configuration time, not the guest's I/O path: one synchronous read of the MBR for the guess.
+            var mbr = IoBuffer[..AtaSectorSize];
+            var readable = TotalSectors > 0 && Backend.Read(0, IoMemory[..AtaSectorSize]) == BlockError.None;
+            (Geometry, Translation) = IdeGeometry.Guess(TotalSectors, readable ? mbr : []);
+        }
         _heads = Geometry.Heads;
         _sectorsPerTrack = Geometry.Sectors;
         MultipleSectors = MaxMultipleSectors;
-        RunDiagnostic();
+        Reset();
     }
 
     public override IdeDriveKind Kind => IdeDriveKind.HardDisk;
@@ -55,6 +69,9 @@ public sealed class AtaDisk : IdeDrive
 
     /// <summary>The default (IDENTIFY words 1, 3, 6) geometry.</summary>
     public IdeGeometry Geometry { get; }
+
+    /// <summary>The CHS translation a BIOS should use for this disk (QEMU's bios-chs-trans hint).</summary>
+    public BiosChsTranslation Translation { get; }
 
     /// <summary>Capacity in 512-byte sectors, read from the backend so a resize shows at the next IDENTIFY.</summary>
     public long TotalSectors => Backend.Length / AtaSectorSize;
@@ -257,11 +274,21 @@ public sealed class AtaDisk : IdeDrive
 
                 Channel.RaiseIrq();
                 break;
+            case IdeIo.DmaRead when _direct:
+                Channel.BusMaster.Skip(_chunkSectors * AtaSectorSize);
+                Channel.BusMaster.NotifyWritten(_directAddress, _chunkSectors * AtaSectorSize);
+                AdvanceDma();
+                break;
             case IdeIo.DmaRead:
                 Channel.BusMaster.WriteToGuest(IoBuffer[..(_chunkSectors * AtaSectorSize)]);
                 AdvanceDma();
                 break;
             case IdeIo.DmaWrite:
+                if (_direct)
+                {
+                    Channel.BusMaster.Skip(_chunkSectors * AtaSectorSize);
+                }
+
                 AdvanceDma();
                 break;
             case IdeIo.Trim:
@@ -307,6 +334,12 @@ public sealed class AtaDisk : IdeDrive
             return;
         }
 
+        if (_dmaKind != AtaDmaKind.Trim && TryTransferInPlace(sector))
+        {
+            return;
+        }
+
+        _direct = false;
         _chunkSectors = Math.Min(NSector, BufferSectors);
         var chunk = IoMemory[..(_chunkSectors * AtaSectorSize)];
         switch (_dmaKind)
@@ -329,13 +362,44 @@ public sealed class AtaDisk : IdeDrive
         }
     }
 
+    /// <summary>
+    /// The zero-copy path: when the PRDs at the cursor describe at least one sector of contiguous RAM,
+    /// the block request reads into (or writes from) guest memory itself, skipping the bounce buffer.
+    /// </summary>
+    private bool TryTransferInPlace(long sector)
+    {
+        var mapped = Channel.BusMaster.TryMapContiguous(NSector * AtaSectorSize, out var ram, out var address);
+        var sectors = mapped / AtaSectorSize;
+        if (sectors == 0)
+        {
+            return false;
+        }
+
+        _direct = true;
+        _directAddress = address;
+        _chunkSectors = sectors;
+        var span = ram[..(sectors * AtaSectorSize)];
+        if (_dmaKind == AtaDmaKind.Read)
+        {
+            Request.PrepareRead(sector * AtaSectorSize, span);
+            Submit(IdeIo.DmaRead, busy: false);
+        }
+        else
+        {
+            Request.PrepareWrite(sector * AtaSectorSize, span);
+            Submit(IdeIo.DmaWrite, busy: false);
+        }
+
+        return true;
+    }
+
     /// <summary>Issues the discard of the next non-empty TRIM entry of the current payload block, or moves on.</summary>
     private void NextTrimEntry()
     {
         var entries = IoBuffer;
         while (_trimEntry < _trimEntries)
         {
-            var entry = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(entries[(_trimEntry * TrimEntryBytes)..]);
+            var entry = BinaryPrimitives.ReadUInt64LittleEndian(entries[(_trimEntry * TrimEntryBytes)..]);
             _trimEntry++;
             var lba = (long)(entry & TrimLbaMask);
             var count = (long)(entry >> TrimCountShift);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Emulator.Block.Backend;
 
 namespace Emulator.Devices.Ide;
@@ -23,52 +22,43 @@ public sealed class AtapiCdrom : IdeDrive
     public const int PacketBytes = 12;
     public const int SectorSize = AtapiReplies.CdSectorSize;
 
+    /// <summary>A raw CD frame: 12 sync, 4 header, 2048 data, 288 EDC/ECC bytes (ECMA-130 mode 1).</summary>
+    public const int RawFrameBytes = 2352;
+
     private const string DefaultModel = "QEMU DVD-ROM";
     private const int BufferSectors = 64;
+
+    /// <summary>Largest in-place DMA read per block request: 16 MiB keeps the byte count an int.</summary>
+    private const int MaxInPlaceBytes = 16 << 20;
     private const int ByteCountUnlimited = 0xFFFF;
     private const int ByteCountUnlimitedEven = 0xFFFE;
     private const byte FeatureDma = 0x01;
     private const byte FeatureOverlap = 0x02;
     private const int SenseKeyShift = 4;
-    private const int MaxConfigurationBytes = 512;
-    private const byte PowerConditionMask = 0xF0;
-    private const byte LoadEjectBit = 0x02;
-    private const byte StartBit = 0x01;
-    private const byte PreventBit = 0x01;
-    private const byte PageCodeMask = 0x3F;
-    private const int PageControlShift = 6;
-    private const byte EvpdBit = 0x01;
-    private const byte MsfBit = 0x02;
-    private const byte PolledBit = 0x01;
-    private const int MediaClassBit = 1 << 4;
-    private const byte ReadCdSelectMask = 0xF8;
-    private const byte ReadCdNoData = 0x00;
-    private const byte ReadCdUserData = 0x10;
-    private const byte DiscInfoTypeMask = 0x07;
-    private const byte TocFormatMask = 0x0F;
-    private const int LegacyTocFormatShift = 6;
+    private const int SyncBytes = 12;
+    private const int RawHeaderBytes = 16;
+    private const byte DataMode1 = 1;
+    private const int MsfLeadIn = 150;
+    private const int FramesPerSecond = 75;
+    private const int SecondsPerMinute = 60;
 
     private readonly byte[] _packet = new byte[PacketBytes];
-    private SenseKey _senseKey;
-    private ScsiAsc _asc;
     private int _mediaChanged;
-    private bool _trayOpen;
-    private bool _trayLocked;
-    private bool _newMediaEvent;
-    private bool _ejectRequestEvent;
-    private bool _atapiDma;
-    private int _byteCountLimit;
     private long _transferLeft;
     private int _pos;
     private int _chunkEnd;
     private int _blockBytes;
     private long _readLba;
     private long _readBlocksLeft;
+    private int _fetchOffset;
+    private int _frameBytes = SectorSize;
+    private bool _direct;
+    private ulong _directAddress;
 
     public AtapiCdrom(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * SectorSize)
     {
-        RunDiagnostic();
+        Reset();
     }
 
     public override IdeDriveKind Kind => IdeDriveKind.Cdrom;
@@ -77,22 +67,45 @@ public sealed class AtapiCdrom : IdeDrive
         BlockDevCapabilities.ChangeMedia | BlockDevCapabilities.EjectRequest | BlockDevCapabilities.Tray
         | BlockDevCapabilities.MediumLock | BlockDevCapabilities.Resize;
 
-    public override bool IsTrayOpen => _trayOpen;
+    public override bool IsTrayOpen => TrayOpen;
 
-    public override bool IsMediumLocked => _trayLocked;
+    public override bool IsMediumLocked => TrayLocked;
 
     /// <summary>Capacity in 2048-byte blocks; 0 with no medium.</summary>
     public long TotalBlocks => Backend.IsInserted ? Backend.Length / SectorSize : 0;
 
-    private bool MediumPresent => !_trayOpen && TotalBlocks > 0;
+    internal bool MediumPresent => !TrayOpen && TotalBlocks > 0;
+
+    /// <summary>The reply area the command handlers build into (the drive's I/O buffer).</summary>
+    internal Span<byte> ReplyBuffer => IoBuffer;
+
+    internal SenseKey CurrentSenseKey { get; set; }
+
+    internal ScsiAsc CurrentAsc { get; private set; }
+
+    internal bool TrayOpen { get; set; }
+
+    internal bool TrayLocked { get; set; }
+
+    /// <summary>A "new media" event waits for GET EVENT STATUS NOTIFICATION.</summary>
+    internal bool NewMediaEvent { get; set; }
+
+    /// <summary>An "eject requested" event waits for GET EVENT STATUS NOTIFICATION.</summary>
+    internal bool EjectRequestEvent { get; set; }
+
+    /// <summary>The PACKET's feature bit 0: the data phase of this command goes through the bus master.</summary>
+    internal bool AtapiDma { get; private set; }
+
+    /// <summary>The byte count limit of this command (LBA mid/high, 0xFFFF read as 0xFFFE).</summary>
+    internal int ByteCountLimit { get; private set; }
 
     /// <summary>The monitor loaded (tray closed) or unloaded (tray opened) the medium: start the change sequence and tell the guest.</summary>
     public override string? ChangeMedia(bool load)
     {
-        _trayOpen = !load;
+        TrayOpen = !load;
         _mediaChanged = 1;
-        _newMediaEvent = true;
-        _ejectRequestEvent = false;
+        NewMediaEvent = true;
+        EjectRequestEvent = false;
         Channel.RaiseIrq();
         return null;
     }
@@ -100,10 +113,10 @@ public sealed class AtapiCdrom : IdeDrive
     /// <summary>The monitor wants a locked tray opened: post an "eject requested" event; force also drops the lock.</summary>
     public override void EjectRequested(bool force)
     {
-        _ejectRequestEvent = true;
+        EjectRequestEvent = true;
         if (force)
         {
-            _trayLocked = false;
+            TrayLocked = false;
         }
 
         Channel.RaiseIrq();
@@ -112,12 +125,13 @@ public sealed class AtapiCdrom : IdeDrive
     internal override void Reset()
     {
         base.Reset();
-        _senseKey = SenseKey.NoSense;
-        _asc = ScsiAsc.None;
+        _direct = false;
+        CurrentSenseKey = SenseKey.NoSense;
+        CurrentAsc = ScsiAsc.None;
         _mediaChanged = 0;
-        _trayLocked = false;
-        _trayOpen = false;
-        _atapiDma = false;
+        TrayLocked = false;
+        TrayOpen = false;
+        AtapiDma = false;
         _transferLeft = 0;
         _pos = _chunkEnd = 0;
     }
@@ -147,7 +161,7 @@ public sealed class AtapiCdrom : IdeDrive
             return true;
         }
 
-        _atapiDma = (Feature & FeatureDma) != 0;
+        AtapiDma = (Feature & FeatureDma) != 0;
         Status = AtaStatus.Drdy | AtaStatus.Dsc;
         NSector = (int)AtapiInterruptReason.CommandOrData;
         StartTransfer(0, PacketBytes, hostToDevice: true, IdeTransferStep.AtapiPacket);
@@ -171,104 +185,13 @@ public sealed class AtapiCdrom : IdeDrive
         Error = (byte)((int)key << SenseKeyShift);
         Status = AtaStatus.Drdy | AtaStatus.Err;
         SetReason(AtapiInterruptReason.ToHost | AtapiInterruptReason.CommandOrData);
-        _senseKey = key;
-        _asc = asc;
+        CurrentSenseKey = key;
+        CurrentAsc = asc;
         Channel.RaiseIrq();
     }
 
-    internal void RequestSense(byte[] cdb)
-    {
-        var length = AtapiReplies.RequestSense(IoBuffer, _senseKey, _asc);
-        if (_senseKey == SenseKey.UnitAttention)
-        {
-            _senseKey = SenseKey.NoSense;
-        }
-
-        Reply(length, cdb[4]);
-    }
-
-    internal void Inquiry(byte[] cdb)
-    {
-        var allocation = cdb[4];
-        if ((cdb[1] & EvpdBit) != 0)
-        {
-            // Vital product data pages are not provided.
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
-            return;
-        }
-
-        Reply(AtapiReplies.Inquiry(IoBuffer, Model, FirmwareRevision), allocation);
-    }
-
-    internal void ModeSense(byte[] cdb, bool tenByte)
-    {
-        var allocation = tenByte ? Cdb.Be16(cdb, 7) : cdb[4];
-        var control = cdb[2] >> PageControlShift;
-        var code = cdb[2] & PageCodeMask;
-        const int current = 0;
-        const int saved = 3;
-        if (control == saved)
-        {
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.SavingParametersNotSupported);
-            return;
-        }
-
-        var headerBytes = tenByte ? 8 : 4;
-        var page = control == current ? AtapiReplies.ModePage(IoBuffer[headerBytes..], code, _trayLocked) : -1;
-        if (page < 0)
-        {
-            // Changeable and default values are not reported, as on QEMU.
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
-            return;
-        }
-
-        AtapiReplies.ModeHeader(IoBuffer, tenByte, page);
-        Reply(headerBytes + page, allocation);
-    }
-
-    internal void StartStopUnit(byte[] cdb)
-    {
-        var start = (cdb[4] & StartBit) != 0;
-        var loadEject = (cdb[4] & LoadEjectBit) != 0;
-        if ((cdb[4] & PowerConditionMask) != 0)
-        {
-            CommandOk();
-            return;
-        }
-
-        if (loadEject)
-        {
-            if (!start && !_trayOpen && _trayLocked)
-            {
-                SenseError(Backend.IsInserted ? SenseKey.NotReady : SenseKey.IllegalRequest, ScsiAsc.MediumRemovalPrevented);
-                return;
-            }
-
-            if (_trayOpen != !start)
-            {
-                _trayOpen = !start;
-                Backend.GuestEject(_trayOpen);
-            }
-        }
-
-        CommandOk();
-    }
-
-    internal void PreventAllowMediumRemoval(byte[] cdb)
-    {
-        _trayLocked = (cdb[4] & PreventBit) != 0;
-        CommandOk();
-    }
-
-    internal void ReadCapacity()
-    {
-        var blocks = TotalBlocks;
-        BinaryPrimitives.WriteUInt32BigEndian(IoBuffer, (uint)(blocks - 1));
-        BinaryPrimitives.WriteUInt32BigEndian(IoBuffer[4..], SectorSize);
-        Reply(8, 8);
-    }
-
-    internal void Read(uint lba, uint count)
+    /// <summary>Starts a read of <paramref name="count"/> blocks as 2048-byte sectors or 2352-byte raw frames, by PIO or DMA.</summary>
+    internal void Read(uint lba, uint count, int frameBytes = SectorSize)
     {
         if (count == 0)
         {
@@ -284,8 +207,10 @@ public sealed class AtapiCdrom : IdeDrive
 
         _readLba = lba;
         _readBlocksLeft = count;
-        _transferLeft = (long)count * SectorSize;
-        if (_atapiDma)
+        _frameBytes = frameBytes;
+        _pos = _chunkEnd = 0;
+        _transferLeft = (long)count * frameBytes;
+        if (AtapiDma)
         {
             StartDma(_transferLeft);
         }
@@ -294,139 +219,6 @@ public sealed class AtapiCdrom : IdeDrive
             FetchChunk(dma: false);
         }
     }
-
-    internal void ReadCd(byte[] cdb)
-    {
-        var count = Cdb.Be24(cdb, 6);
-        var lba = Cdb.Be32(cdb, 2);
-        if (count == 0)
-        {
-            CommandOk();
-            return;
-        }
-
-        if ((long)lba + count > TotalBlocks)
-        {
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.LogicalBlockAddressOutOfRange);
-            return;
-        }
-
-        switch (cdb[9] & ReadCdSelectMask)
-        {
-            case ReadCdNoData:
-                CommandOk();
-                break;
-            case ReadCdUserData:
-                // READ CD checks the byte count limit only when it will return data.
-                if (!_atapiDma && _byteCountLimit < 2)
-                {
-                    AbortCommand();
-                    Channel.RaiseIrq();
-                    return;
-                }
-
-                Read(lba, count);
-                break;
-            default:
-                SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
-                break;
-        }
-    }
-
-    internal void Seek(uint lba)
-    {
-        if (lba >= TotalBlocks)
-        {
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.LogicalBlockAddressOutOfRange);
-            return;
-        }
-
-        CommandOk();
-    }
-
-    internal void ReadToc(byte[] cdb)
-    {
-        var allocation = Cdb.Be16(cdb, 7);
-        var msf = (cdb[1] & MsfBit) != 0;
-
-        // MMC puts the format in byte 2; SFF-8020i (and QEMU) in bits 7:6 of byte 9.
-        var format = cdb[2] & TocFormatMask;
-        if (format == 0)
-        {
-            format = cdb[9] >> LegacyTocFormatShift;
-        }
-
-        var length = format switch
-        {
-            0 => AtapiReplies.Toc(IoBuffer, TotalBlocks, msf, cdb[6]),
-            1 => AtapiReplies.SessionInfo(IoBuffer, msf),
-            2 => AtapiReplies.FullToc(IoBuffer, TotalBlocks, msf),
-            _ => -1,
-        };
-        if (length < 0)
-        {
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
-            return;
-        }
-
-        Reply(length, allocation);
-    }
-
-    internal void GetConfiguration(byte[] cdb)
-    {
-        if (cdb[2] != 0 || cdb[3] != 0)
-        {
-            // Only the listing that starts at feature 0 is provided.
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
-            return;
-        }
-
-        var allocation = Math.Min((int)Cdb.Be16(cdb, 7), MaxConfigurationBytes);
-        Reply(AtapiReplies.Configuration(IoBuffer, MediumPresent ? TotalBlocks : 0), allocation);
-    }
-
-    internal void GetEventStatusNotification(byte[] cdb)
-    {
-        if ((cdb[1] & PolledBit) == 0)
-        {
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
-            return;
-        }
-
-        var allocation = Cdb.Be16(cdb, 7);
-        var mediaRequested = (cdb[4] & MediaClassBit) != 0;
-        var status = _trayOpen ? MediaStatus.TrayOpen : Backend.IsInserted ? MediaStatus.MediaPresent : MediaStatus.TrayClosedEmpty;
-        var code = MediaEventCode.NoChange;
-        if (mediaRequested && status != MediaStatus.TrayOpen)
-        {
-            // Each event is reported once; new media outranks an eject request.
-            if (_newMediaEvent)
-            {
-                code = MediaEventCode.NewMedia;
-                _newMediaEvent = false;
-            }
-            else if (_ejectRequestEvent)
-            {
-                code = MediaEventCode.EjectRequest;
-                _ejectRequestEvent = false;
-            }
-        }
-
-        Reply(AtapiReplies.EventStatus(IoBuffer, mediaRequested, code, status), allocation);
-    }
-
-    internal void ReadDiscInformation(byte[] cdb)
-    {
-        if ((cdb[1] & DiscInfoTypeMask) != 0)
-        {
-            SenseError(SenseKey.IllegalRequest, ScsiAsc.InvalidFieldInCdb);
-            return;
-        }
-
-        Reply(AtapiReplies.DiscInformation(IoBuffer), Cdb.Be16(cdb, 7));
-    }
-
-    internal void MechanismStatus(byte[] cdb) => Reply(AtapiReplies.MechanismStatus(IoBuffer), Cdb.Be16(cdb, 8));
 
     // ---- Protocol ----
 
@@ -454,12 +246,30 @@ public sealed class AtapiCdrom : IdeDrive
             return;
         }
 
-        var fetched = (int)Math.Min(_readBlocksLeft, BufferSectors);
+        var fetched = (int)Request.Length / SectorSize;
+        if (_direct)
+        {
+            // The sectors went straight into guest memory.
+            _direct = false;
+            Channel.BusMaster.Skip((int)Request.Length);
+            Channel.BusMaster.NotifyWritten(_directAddress, (int)Request.Length);
+            _readLba += fetched;
+            _readBlocksLeft -= fetched;
+            _transferLeft -= Request.Length;
+            ContinueDma();
+            return;
+        }
+
+        if (_frameBytes == RawFrameBytes)
+        {
+            ExpandToRawFrames(fetched);
+        }
+
         _readLba += fetched;
         _readBlocksLeft -= fetched;
         _pos = 0;
-        _chunkEnd = fetched * SectorSize;
-        if (_atapiDma)
+        _chunkEnd = _fetchOffset + (fetched * _frameBytes);
+        if (AtapiDma)
         {
             Channel.BusMaster.WriteToGuest(IoBuffer[.._chunkEnd]);
             _transferLeft -= _chunkEnd;
@@ -489,7 +299,7 @@ public sealed class AtapiCdrom : IdeDrive
             SenseError(SenseKey.IllegalRequest, ScsiAsc.LogicalBlockAddressOutOfRange);
         }
 
-        if (_atapiDma)
+        if (AtapiDma)
         {
             EndDma(stayActive: false);
         }
@@ -499,15 +309,20 @@ public sealed class AtapiCdrom : IdeDrive
     {
         if (_transferLeft <= 0)
         {
+            // ATAPI DMA always leaves the engine inactive, however long the PRDs (QEMU's ide_atapi_cmd_read_dma_cb).
             Error = 0;
             SetReason(AtapiInterruptReason.ToHost | AtapiInterruptReason.CommandOrData);
-            CompleteDma(AtaStatus.Drdy | AtaStatus.Dsc);
+            CompleteDma(AtaStatus.Drdy | AtaStatus.Dsc, allowStayActive: false);
             return;
         }
 
         if (_readBlocksLeft > 0)
         {
-            FetchChunk(dma: true);
+            if (_frameBytes != SectorSize || !TryReadInPlace())
+            {
+                FetchChunk(dma: true);
+            }
+
             return;
         }
 
@@ -522,7 +337,7 @@ public sealed class AtapiCdrom : IdeDrive
     {
         var entry = AtapiCommandTable.Lookup(_packet[0]);
         var allowUa = (entry.Flags & AtapiCommandFlags.AllowUnitAttention) != 0;
-        if (_senseKey == SenseKey.UnitAttention && !allowUa)
+        if (CurrentSenseKey == SenseKey.UnitAttention && !allowUa)
         {
             // "Check status": ERR only (no DRDY), error = unit attention with MC, count 0.
             StopTransfer();
@@ -533,7 +348,7 @@ public sealed class AtapiCdrom : IdeDrive
             return;
         }
 
-        if (!allowUa && !_trayOpen && Backend.IsInserted && _mediaChanged != 0)
+        if (!allowUa && !TrayOpen && Backend.IsInserted && _mediaChanged != 0)
         {
             // First the guest sees the medium gone, then the unit attention for the new one.
             if (_mediaChanged == 1)
@@ -557,8 +372,8 @@ public sealed class AtapiCdrom : IdeDrive
         }
 
         var raw = Lcyl | (Hcyl << 8);
-        _byteCountLimit = raw == ByteCountUnlimited ? ByteCountUnlimitedEven : raw;
-        if ((entry.Flags & AtapiCommandFlags.NonData) == 0 && !_atapiDma && _byteCountLimit < 2)
+        ByteCountLimit = raw == ByteCountUnlimited ? ByteCountUnlimitedEven : raw;
+        if ((entry.Flags & AtapiCommandFlags.NonData) == 0 && !AtapiDma && ByteCountLimit < 2)
         {
             AbortCommand();
             Channel.RaiseIrq();
@@ -576,13 +391,13 @@ public sealed class AtapiCdrom : IdeDrive
     }
 
     /// <summary>Sends <paramref name="size"/> bytes already in the buffer, cut to the allocation length, by PIO or DMA.</summary>
-    private void Reply(int size, int allocation)
+    internal void Reply(int size, int allocation)
     {
         _transferLeft = Math.Min(size, allocation);
         _readBlocksLeft = 0;
         _pos = 0;
         _chunkEnd = (int)_transferLeft;
-        if (_atapiDma)
+        if (AtapiDma)
         {
             StartDma(_transferLeft);
             return;
@@ -601,16 +416,21 @@ public sealed class AtapiCdrom : IdeDrive
             return;
         }
 
-        if (_pos >= _chunkEnd)
+        var size = (int)Math.Min(_transferLeft, int.MaxValue);
+        if (size > ByteCountLimit)
         {
-            FetchChunk(dma: false);
-            return;
+            size = ByteCountLimit & ~1;
         }
 
-        var size = (int)Math.Min(_transferLeft, _chunkEnd - _pos);
-        if (size > _byteCountLimit)
+        if (size > _chunkEnd - _pos && _readBlocksLeft == 0)
         {
-            size = _byteCountLimit & ~1;
+            size = _chunkEnd - _pos;
+        }
+        else if (size > _chunkEnd - _pos)
+        {
+            // The block needs sectors not fetched yet: fetch them behind what is left, so the block stays whole as on QEMU.
+            FetchChunk(dma: false);
+            return;
         }
 
         _blockBytes = size;
@@ -622,11 +442,60 @@ public sealed class AtapiCdrom : IdeDrive
         Channel.RaiseIrq();
     }
 
+    /// <summary>The zero-copy DMA path: 2048-byte sectors read straight into contiguous guest RAM described by the PRDs.</summary>
+    private bool TryReadInPlace()
+    {
+        var most = (int)Math.Min(_readBlocksLeft * SectorSize, MaxInPlaceBytes);
+        var blocks = Channel.BusMaster.TryMapContiguous(most, out var ram, out var address) / SectorSize;
+        if (blocks == 0)
+        {
+            return false;
+        }
+
+        _direct = true;
+        _directAddress = address;
+        Request.PrepareRead(_readLba * SectorSize, ram[..(blocks * SectorSize)]);
+        Submit(IdeIo.AtapiRead, busy: false);
+        return true;
+    }
+
+    /// <summary>Fetches the next sectors; a PIO fetch first moves the unread rest of the buffer to its start.</summary>
     private void FetchChunk(bool dma)
     {
-        var blocks = (int)Math.Min(_readBlocksLeft, BufferSectors);
-        Request.PrepareRead(_readLba * SectorSize, IoMemory[..(blocks * SectorSize)]);
+        _direct = false;
+        _fetchOffset = dma ? 0 : _chunkEnd - _pos;
+        if (_fetchOffset > 0)
+        {
+            IoBuffer[_pos.._chunkEnd].CopyTo(IoBuffer);
+        }
+
+        var blocks = (int)Math.Min(_readBlocksLeft, (IoBufferBytes - _fetchOffset) / _frameBytes);
+        Request.PrepareRead(_readLba * SectorSize, IoMemory.Slice(_fetchOffset, blocks * SectorSize));
         Submit(IdeIo.AtapiRead, busy: !dma);
+    }
+
+    /// <summary>
+    /// Turns the fetched 2048-byte sectors into 2352-byte mode 1 frames in place, last first so no
+    /// sector is overwritten before it moved: sync pattern, MSF header, user data, and zeroed EDC/ECC
+    /// (not computed, as on QEMU).
+    /// </summary>
+    private void ExpandToRawFrames(int sectors)
+    {
+        var buffer = IoBuffer;
+        for (var i = sectors - 1; i >= 0; i--)
+        {
+            var frame = buffer.Slice(_fetchOffset + (i * RawFrameBytes), RawFrameBytes);
+            buffer.Slice(_fetchOffset + (i * SectorSize), SectorSize).CopyTo(frame[RawHeaderBytes..]);
+            frame[..SyncBytes].Fill(byte.MaxValue);
+            frame[0] = 0;
+            frame[SyncBytes - 1] = 0;
+            var address = _readLba + i + MsfLeadIn;
+            frame[SyncBytes] = (byte)(address / (FramesPerSecond * SecondsPerMinute));
+            frame[SyncBytes + 1] = (byte)(address / FramesPerSecond % SecondsPerMinute);
+            frame[SyncBytes + 2] = (byte)(address % FramesPerSecond);
+            frame[SyncBytes + 3] = DataMode1;
+            frame[(RawHeaderBytes + SectorSize)..].Clear();
+        }
     }
 
     private void SetReason(AtapiInterruptReason reason) =>

@@ -4,7 +4,7 @@ namespace Emulator.Devices.Ide;
 /// The packet commands of the CD-ROM, one entry per SCSI opcode (QEMU's atapi_cmd_table). Opcodes
 /// without a handler fail with ILLEGAL REQUEST / INVALID COMMAND OPERATION CODE.
 /// Limitations: no READ DVD STRUCTURE, MODE SELECT, audio play, READ CD MSF, READ TRACK
-/// INFORMATION or writing; READ CD returns user data only (raw 2352-byte sectors → INVALID FIELD).
+/// INFORMATION or writing.
 /// </summary>
 public static class AtapiCommandTable
 {
@@ -23,24 +23,24 @@ public static class AtapiCommandTable
         const AtapiCommandFlags Ready = AtapiCommandFlags.CheckReady;
         const AtapiCommandFlags NonData = AtapiCommandFlags.NonData;
 
-        Add(ScsiOpcode.TestUnitReady, Ready | NonData, static (d, _) => d.CommandOk());
-        Add(ScsiOpcode.RequestSense, Ua, static (d, p) => d.RequestSense(p));
-        Add(ScsiOpcode.Inquiry, Ua, static (d, p) => d.Inquiry(p));
-        Add(ScsiOpcode.ModeSense6, AtapiCommandFlags.None, static (d, p) => d.ModeSense(p, tenByte: false));
-        Add(ScsiOpcode.ModeSense10, AtapiCommandFlags.None, static (d, p) => d.ModeSense(p, tenByte: true));
-        Add(ScsiOpcode.StartStopUnit, NonData, static (d, p) => d.StartStopUnit(p));
-        Add(ScsiOpcode.PreventAllowMediumRemoval, NonData, static (d, p) => d.PreventAllowMediumRemoval(p));
-        Add(ScsiOpcode.ReadCapacity, Ready, static (d, _) => d.ReadCapacity());
-        Add(ScsiOpcode.Read10, Ready, static (d, p) => d.Read(Cdb.Be32(p, 2), Cdb.Be16(p, 7)));
-        Add(ScsiOpcode.Read12, Ready, static (d, p) => d.Read(Cdb.Be32(p, 2), Cdb.Be32(p, 6)));
-        Add(ScsiOpcode.ReadCd, Ready | NonData, static (d, p) => d.ReadCd(p));
-        Add(ScsiOpcode.Seek10, Ready | NonData, static (d, p) => d.Seek(Cdb.Be32(p, 2)));
-        Add(ScsiOpcode.ReadTocPmaAtip, Ready, static (d, p) => d.ReadToc(p));
-        Add(ScsiOpcode.GetConfiguration, Ua, static (d, p) => d.GetConfiguration(p));
-        Add(ScsiOpcode.GetEventStatusNotification, Ua, static (d, p) => d.GetEventStatusNotification(p));
-        Add(ScsiOpcode.ReadDiscInformation, Ready, static (d, p) => d.ReadDiscInformation(p));
-        Add(ScsiOpcode.MechanismStatus, AtapiCommandFlags.None, static (d, p) => d.MechanismStatus(p));
-        Add(ScsiOpcode.SetCdSpeed, NonData, static (d, _) => d.CommandOk());
+        Add(ScsiOpcode.TestUnitReady, Ready | NonData, AtapiCommands.TestUnitReady);
+        Add(ScsiOpcode.RequestSense, Ua, AtapiCommands.RequestSense);
+        Add(ScsiOpcode.Inquiry, Ua, AtapiCommands.Inquiry);
+        Add(ScsiOpcode.ModeSense6, AtapiCommandFlags.None, static (d, p) => AtapiCommands.ModeSense(d, p, tenByte: false));
+        Add(ScsiOpcode.ModeSense10, AtapiCommandFlags.None, static (d, p) => AtapiCommands.ModeSense(d, p, tenByte: true));
+        Add(ScsiOpcode.StartStopUnit, NonData, AtapiCommands.StartStopUnit);
+        Add(ScsiOpcode.PreventAllowMediumRemoval, NonData, AtapiCommands.PreventAllowMediumRemoval);
+        Add(ScsiOpcode.ReadCapacity, Ready, AtapiCommands.ReadCapacity);
+        Add(ScsiOpcode.Read10, Ready, AtapiCommands.Read10);
+        Add(ScsiOpcode.Read12, Ready, AtapiCommands.Read12);
+        Add(ScsiOpcode.ReadCd, Ready | NonData, AtapiCommands.ReadCd);
+        Add(ScsiOpcode.Seek10, Ready | NonData, AtapiCommands.Seek);
+        Add(ScsiOpcode.ReadTocPmaAtip, Ready, AtapiCommands.ReadToc);
+        Add(ScsiOpcode.GetConfiguration, Ua, AtapiCommands.GetConfiguration);
+        Add(ScsiOpcode.GetEventStatusNotification, Ua, AtapiCommands.GetEventStatusNotification);
+        Add(ScsiOpcode.ReadDiscInformation, Ready, AtapiCommands.ReadDiscInformation);
+        Add(ScsiOpcode.MechanismStatus, AtapiCommandFlags.None, AtapiCommands.MechanismStatus);
+        Add(ScsiOpcode.SetCdSpeed, NonData, AtapiCommands.SetCdSpeed);
         return t;
     }
 }

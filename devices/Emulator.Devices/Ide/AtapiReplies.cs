@@ -27,6 +27,10 @@ public static class AtapiReplies
     private const byte Removable = 0x80;
     private const byte InquiryVersion = 0x21;
     private const byte InquiryAdditionalLength = 31;
+    private const byte VpdSupportedPages = 0x00;
+    private const byte VpdDeviceIdentification = 0x83;
+    private const byte CodeSetAscii = 0x02;
+    private const byte T10VendorIdentification = 0x01;
     private const byte ModeMediumType = 0x70;
     private const byte PageErrorRecovery = 0x01;
     private const byte PageAudioControl = 0x0E;
@@ -77,6 +81,40 @@ public static class AtapiReplies
         PadAscii(b.Slice(16, 16), model);
         PadAscii(b.Slice(32, 4), revision);
         return InquiryBytes;
+    }
+
+    /// <summary>
+    /// INQUIRY vital product data (SPC-3 7.6): page 00h lists 00h and 83h; page 83h carries one T10
+    /// vendor identification descriptor "ATA" + model + serial, as an ATA device's identity is built.
+    /// Returns -1 for any other page.
+    /// </summary>
+    public static int VitalProductData(Span<byte> b, int page, string model, string serial)
+    {
+        switch (page)
+        {
+            case VpdSupportedPages:
+                b[..6].Clear();
+                b[0] = CdromDeviceType;
+                b[3] = 2;
+                b[4] = VpdSupportedPages;
+                b[5] = VpdDeviceIdentification;
+                return 6;
+            case VpdDeviceIdentification:
+                const int descriptor = 8 + 40 + 20;
+                b[..(8 + descriptor)].Clear();
+                b[0] = CdromDeviceType;
+                b[1] = VpdDeviceIdentification;
+                BinaryPrimitives.WriteUInt16BigEndian(b[2..], 4 + descriptor);
+                b[4] = CodeSetAscii;
+                b[5] = T10VendorIdentification;
+                b[7] = descriptor;
+                PadAscii(b.Slice(8, 8), "ATA");
+                PadAscii(b.Slice(16, 40), model);
+                PadAscii(b.Slice(56, 20), serial);
+                return 8 + descriptor;
+            default:
+                return -1;
+        }
     }
 
     /// <summary>Writes the current values of mode page <paramref name="page"/> at <paramref name="b"/>; -1 for a page not implemented.</summary>

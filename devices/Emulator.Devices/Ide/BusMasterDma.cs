@@ -163,6 +163,59 @@ public sealed class BusMasterDma
         return done;
     }
 
+    /// <summary>
+    /// Maps up to <paramref name="maxBytes"/> of guest RAM at the cursor, running on through
+    /// descriptors that continue exactly where the previous one ended, so block I/O can fill or drain
+    /// the guest buffer in place. Returns the mapped length (0 when the region at the cursor is not
+    /// RAM or the table has ended); the cursor does not move until <see cref="Skip"/>.
+    /// </summary>
+    public int TryMapContiguous(int maxBytes, out Memory<byte> ram, out ulong address)
+    {
+        ram = Memory<byte>.Empty;
+        address = 0;
+        if (_regionLeft == 0 && !LoadNextRegion())
+        {
+            return 0;
+        }
+
+        var (next, at, left, last) = (_nextEntry, _regionAddress, _regionLeft, _regionLast);
+        var start = _regionAddress;
+        var length = 0;
+        while (true)
+        {
+            var take = Math.Min(_regionLeft, maxBytes - length);
+            length += take;
+            var end = _regionAddress + (uint)_regionLeft;
+            if (take < _regionLeft || length >= maxBytes || !LoadNextRegion() || _regionAddress != end)
+            {
+                break;
+            }
+        }
+
+        (_nextEntry, _regionAddress, _regionLeft, _regionLast) = (next, at, left, last);
+        if (!_memory.TryGetRam(start, length, out ram))
+        {
+            return 0;
+        }
+
+        address = start;
+        return length;
+    }
+
+    /// <summary>Moves the cursor over <paramref name="bytes"/> that were transferred in place.</summary>
+    public void Skip(int bytes)
+    {
+        while (bytes > 0 && (_regionLeft > 0 || LoadNextRegion()))
+        {
+            var n = Math.Min(_regionLeft, bytes);
+            Advance(n);
+            bytes -= n;
+        }
+    }
+
+    /// <summary>Block I/O wrote a mapped guest range: decoded code there is stale.</summary>
+    public void NotifyWritten(ulong address, int length) => _memory.NotifyDirectWrite(address, length);
+
     private void WriteCommand(BusMasterCommand value)
     {
         var wasStarted = (_command & BusMasterCommand.Start) != 0;

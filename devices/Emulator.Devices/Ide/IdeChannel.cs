@@ -13,7 +13,10 @@ namespace Emulator.Devices.Ide;
 /// writes other than a command are dropped while the selected drive is BSY or DRQ, reading status
 /// lowers the IRQ while alternate status does not, nIEN masks new interrupts, and SRST resets both
 /// drives with their signatures (the reset proper runs at the next loop fixed point, so BSY is
-/// visible in between).
+/// visible in between). A guest polling status (or the bus master) while its drive waits for block
+/// I/O ends the CPU slice, so the loop delivers the completion at once instead of a slice later.
+/// Limitations: with no drive at all every register reads 0, and commands to an absent unit are
+/// ignored (QEMU aborts them on an absent master that has a slave).
 /// </summary>
 public sealed class IdeChannel : IPortBlockDevice
 {
@@ -91,7 +94,7 @@ public sealed class IdeChannel : IPortBlockDevice
 
     internal void RequestCompletionRun() => _kick();
 
-    /// <summary>Machine reset: both drives reset with their diagnostics, unit 0 selected, control 0, bus master zeroed.</summary>
+    /// <summary>Machine reset: both drives reset (DRDY|DSC, signature, no diagnostic, as QEMU's bus reset), unit 0, control 0, bus master zeroed.</summary>
     public void Reset()
     {
         _irq.Lower();
@@ -100,7 +103,6 @@ public sealed class IdeChannel : IPortBlockDevice
         foreach (var drive in _drives)
         {
             drive?.Reset();
-            drive?.RunDiagnostic();
         }
 
         BusMaster.Reset();
@@ -242,7 +244,18 @@ public sealed class IdeChannel : IPortBlockDevice
             _irq.Lower();
         }
 
-        return _drives[_unit] is { } drive ? (uint)drive.Status : 0;
+        if (_drives[_unit] is not { } drive)
+        {
+            return 0;
+        }
+
+        if (drive.IsWaitingForIo)
+        {
+            // A guest polling for the end of I/O: end the CPU slice so the loop delivers the completion now, not a slice later.
+            _kick();
+        }
+
+        return (uint)drive.Status;
     }
 
     private void ExecuteCommand(byte opcode)

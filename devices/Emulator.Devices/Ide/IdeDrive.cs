@@ -25,6 +25,13 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     private const int MaxLba28Count = 256;
     private const int MaxLba48Count = 65536;
     private const int ByteBits = 8;
+    private const byte DefaultUltraDmaMode = 5;
+    private const int TransferModeClassShift = 3;
+    private const byte TransferModeValueMask = 0x07;
+    private const byte DefaultTransferMode = ((byte)AtaTransferModeClass.UltraDma << TransferModeClassShift) | DefaultUltraDmaMode;
+
+    /// <summary>SET FEATURES subcommands QEMU accepts and ignores (APM, read look-ahead, reverting to defaults, …).</summary>
+    private static ReadOnlySpan<byte> IgnoredFeatures => [0x05, 0x85, 0xAA, 0x55, 0xCC, 0x66, 0x42, 0xC2, 0x67, 0x69, 0x96, 0x9A];
 
     private readonly AlignedBuffer _ioBuffer;
     private int _dataPos;
@@ -97,6 +104,9 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
 
     internal byte Error { get; set; }
 
+    /// <summary>The transfer mode SET FEATURES selected: class in bits 7:3, mode in 2:0 (default UDMA 5, as QEMU reports it).</summary>
+    internal byte TransferMode { get; private set; } = DefaultTransferMode;
+
     /// <summary>True while the running command uses 48-bit addressing.</summary>
     internal bool Lba48 { get; private set; }
 
@@ -121,6 +131,9 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
 
     /// <summary>True while a request is queued for retry after the <c>stop</c> error policy paused the machine.</summary>
     public bool HasParkedRequest => _parked;
+
+    /// <summary>True while the drive's block request is in flight (or its completion is queued).</summary>
+    internal bool IsWaitingForIo => Request.IsInFlight;
 
     protected BlockRequest Request { get; }
 
@@ -212,24 +225,13 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
         SetSignature();
     }
 
-    /// <summary>The power-on / SRST diagnostic result: signature, error 01, disks DRDY|DSC, packet devices 0.</summary>
+    /// <summary>The SRST / EXECUTE DEVICE DIAGNOSTIC result: signature, error 01, disks DRDY|DSC, packet devices 0.</summary>
     internal void RunDiagnostic()
     {
         SetSignature();
         Error = (byte)AtaErrorBits.DiagnosticPassed;
         Status = Kind == IdeDriveKind.Cdrom ? AtaStatus.None : AtaStatus.Drdy | AtaStatus.Dsc;
     }
-
-    /// <summary>The transfer mode SET FEATURES selected: class in bits 7:3, mode in 2:0 (default UDMA 5, as QEMU reports it).</summary>
-    internal byte TransferMode { get; private set; } = DefaultTransferMode;
-
-    private const byte DefaultTransferMode = ((byte)AtaTransferModeClass.UltraDma << TransferModeClassShift) | DefaultUltraDmaMode;
-    private const byte DefaultUltraDmaMode = 5;
-    private const int TransferModeClassShift = 3;
-    private const byte TransferModeValueMask = 0x07;
-
-    /// <summary>SET FEATURES subcommands QEMU accepts and ignores (APM, read look-ahead, reverting to defaults, …).</summary>
-    private static ReadOnlySpan<byte> IgnoredFeatures => [0x05, 0x85, 0xAA, 0x55, 0xCC, 0x66, 0x42, 0xC2, 0x67, 0x69, 0x96, 0x9A];
 
     /// <summary>SET FEATURES (ATA/ATAPI-6, 8.37). Returns false when the command continues asynchronously (disabling the write cache flushes).</summary>
     internal bool SetFeatures()
@@ -526,11 +528,11 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     protected abstract void ContinueDma();
 
     /// <summary>The transfer finished: status, IRQ, then ACTIVE clears unless the PRDs were longer than the transfer.</summary>
-    protected void CompleteDma(AtaStatus status)
+    protected void CompleteDma(AtaStatus status, bool allowStayActive = true)
     {
         Status = status;
         Channel.RaiseIrq();
-        EndDma(_dmaStayActive);
+        EndDma(allowStayActive && _dmaStayActive);
     }
 
     /// <summary>Ends the DMA command; ACTIVE clears unless <paramref name="stayActive"/>.</summary>

@@ -172,10 +172,22 @@ public sealed class Piix3Ide : PciFunction
         }
     }
 
-    private byte ReadBusMaster(int offset) =>
-        offset is >= 0 and < (int)BusMasterBarSize
-            ? _channels[offset / BusMasterDma.RegisterBytes].BusMaster.ReadRegister(offset % BusMasterDma.RegisterBytes)
-            : byte.MaxValue;
+    private byte ReadBusMaster(int offset)
+    {
+        if (offset is < 0 or >= (int)BusMasterBarSize)
+        {
+            return byte.MaxValue;
+        }
+
+        var channel = _channels[offset / BusMasterDma.RegisterBytes];
+        if (channel.DmaDrive is { IsWaitingForIo: true })
+        {
+            // A guest polling the engine while a transfer is in flight: deliver the completion at the next instruction.
+            channel.RequestCompletionRun();
+        }
+
+        return channel.BusMaster.ReadRegister(offset % BusMasterDma.RegisterBytes);
+    }
 
     private void WriteBusMaster(int offset, byte value)
     {

@@ -27,7 +27,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     public const ushort TransitionalDeviceId = 0x1001;
     public const ushort BlockDeviceType = 2;
 
-    /// <summary>Largest data transfer of one request (the shared buffer pool's largest class).</summary>
+    /// <summary>Largest data transfer of one request (and of one merged operation): bounds one bounce buffer.</summary>
     public const int MaxRequestBytes = 16 << 20;
 
     /// <summary>QEMU's virtio-blk-pci class: mass storage, SCSI controller.</summary>
@@ -45,6 +45,9 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private const int MinQueueSize = 4;
     private const int MaxQueueSize = 1024;
 
+    /// <summary>The MSI-X table must fit below the pending bits in BAR1.</summary>
+    private const int MaxMsixVectors = VirtioPciLayout.MsixPbaOffset / MsixTable.EntrySize;
+
     private readonly PcMachine _machine;
     private readonly VirtioBlkOptions _options;
     private readonly VirtioBlkConfig _config;
@@ -52,29 +55,31 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private readonly byte[] _serial;
     private readonly bool _originalWriteCache;
     private readonly int[] _queueGeneration;
-    private readonly Stack<VirtioBlkRequest> _freeRequests = new();
-    private readonly Stack<VirtioBlkIo> _freeIos = new();
+    private readonly VirtioBlkPool _pool;
     private readonly List<VirtioBlkIo> _parked = [];
+    private readonly bool[] _throttled;
     private int _generation;
 
+    /// <summary>Builds the function and attaches it to <paramref name="backend"/>; place it with <see cref="AttachToBus"/>.</summary>
     public VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions? options = null)
-        : this(machine, backend, Validate(options ?? new VirtioBlkOptions()), 0)
+        : this(machine, backend, Validate(options), Validate(options).MsixVectors ?? (Validate(options).NumQueues + 1))
     {
     }
 
-    private VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions options, int unused)
+    private VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions options, int msixVectors)
         : base(machine.Memory, TransitionalDeviceId, BlockDeviceType, StorageScsiClass, options.NumQueues, options.QueueSize,
-            options.MsixVectors ?? (options.NumQueues + 1), (int)VirtioBlkConfigOffset.End)
+            msixVectors, (int)VirtioBlkConfigOffset.End)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        _ = unused;
         _machine = machine;
         _options = options;
         Backend = backend;
         _config = new VirtioBlkConfig(backend, options);
+        _pool = new VirtioBlkPool(this);
         _merger = new VirtioBlkMerger(this);
         _serial = Encoding.ASCII.GetBytes(options.Serial.Length > IdBytes ? options.Serial[..IdBytes] : options.Serial);
         _queueGeneration = new int[options.NumQueues];
+        _throttled = new bool[options.NumQueues];
         backend.AttachDevice(this, options.DeviceId, options.QomPath);
         backend.EnableIoStatus();
         _originalWriteCache = backend.WriteCacheEnabled;
@@ -116,9 +121,14 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     public void OnBlockRequestCompleted(BlockRequest request)
     {
         var io = (VirtioBlkIo)request.Tag!;
+        if (io.DirectAddress is { } direct && request.Kind == BlockRequestKind.Read)
+        {
+            Memory.CompleteDmaWrite(direct, (int)request.Length);
+        }
+
         if (io.DeviceGeneration != _generation)
         {
-            ReleaseIo(io);
+            _pool.ReleaseIo(io);
             return;
         }
 
@@ -129,7 +139,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         var status = request.Error == BlockError.None || request.ErrorAction == BlockErrorAction.Ignore ? VirtioBlkStatus.Ok : VirtioBlkStatus.IoErr;
-        var scatter = request.Kind == BlockRequestKind.Read && request.Error == BlockError.None;
+        var scatter = request.Kind == BlockRequestKind.Read && request.Error == BlockError.None && io.DirectAddress is null;
         var queue = Queues[io.First!.Queue];
         for (var member = io.First; member is not null; member = member.Next)
         {
@@ -147,10 +157,11 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             Finish(member, status);
         }
 
-        ReleaseIo(io);
+        _pool.ReleaseIo(io);
         if (!IsBroken)
         {
             NotifyUsed(queue);
+            ResumeThrottledQueues();
         }
     }
 
@@ -163,6 +174,13 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         var ring = Queues[queue];
         while (!IsBroken)
         {
+            if (_pool.OverBudget)
+            {
+                // Left in the ring; drained again when completions free room.
+                _throttled[queue] = true;
+                break;
+            }
+
             if (!ring.TryPop(out var head, out var fault))
             {
                 if (fault != VirtqueueFault.None)
@@ -173,7 +191,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
                 break;
             }
 
-            var request = RentRequest(queue);
+            var request = _pool.RentRequest(queue, _queueGeneration[queue]);
             fault = ring.ReadChain(head, request.Chain);
             if (fault != VirtqueueFault.None)
             {
@@ -195,22 +213,34 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     protected override void OnDeviceReset()
     {
         _generation++;
+        if (_pool.DirectOperations > _parked.Count(io => io.DirectAddress is not null))
+        {
+            // Operations that move data straight into guest RAM must finish before the driver may
+            // reuse that memory: wait for them, as QEMU drains the backend on reset. They complete stale.
+            Backend.Drain();
+        }
+
         for (var i = 0; i < _queueGeneration.Length; i++)
         {
             _queueGeneration[i]++;
         }
 
         _merger.Clear();
+        Array.Clear(_throttled);
         foreach (var io in _parked)
         {
-            ReleaseIo(io);
+            _pool.ReleaseIo(io);
         }
 
         _parked.Clear();
         Backend.WriteCacheEnabled = _originalWriteCache;
     }
 
-    protected override void OnQueueReset(int queue) => _queueGeneration[queue]++;
+    protected override void OnQueueReset(int queue)
+    {
+        _queueGeneration[queue]++;
+        _throttled[queue] = false;
+    }
 
     /// <summary>Without CONFIG_WCE the cache mode follows whether the driver knows FLUSH (writethrough for old guests), as QEMU.</summary>
     protected override void OnDriverOk()
@@ -224,25 +254,41 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     /// <summary>Submits one backend operation for <paramref name="first"/> and the <paramref name="members"/> - 1 requests chained to it.</summary>
     internal void SubmitData(VirtioBlkRequest first, int members, int totalBytes, bool isWrite)
     {
-        var io = RentIo(first, members);
-        var buffer = io.Buffer(totalBytes);
-        if (isWrite)
+        var io = _pool.RentIo(first, members, _generation);
+        if (TryDirect(first, totalBytes, isWrite, out var address, out var window))
         {
-            for (var member = first; member is not null; member = member.Next)
+            // The members' data are one run of guest RAM: the backend reads or writes it in place.
+            _pool.MarkDirect(io, address);
+            if (isWrite)
             {
-                if (!member.Chain.Gather(Memory, HeaderBytes, buffer.Span.Slice(member.BufferOffset, member.DataBytes)))
-                {
-                    ReleaseIo(io);
-                    MarkBroken(VirtqueueFault.OutsideRam);
-                    return;
-                }
+                io.Request.PrepareWrite(Offset(first.Sector), window);
             }
-
-            io.Request.PrepareWrite(Offset(first.Sector), buffer);
+            else
+            {
+                io.Request.PrepareRead(Offset(first.Sector), window);
+            }
         }
         else
         {
-            io.Request.PrepareRead(Offset(first.Sector), buffer);
+            var buffer = io.Buffer(totalBytes);
+            if (isWrite)
+            {
+                for (var member = first; member is not null; member = member.Next)
+                {
+                    if (!member.Chain.Gather(Memory, HeaderBytes, buffer.Span.Slice(member.BufferOffset, member.DataBytes)))
+                    {
+                        _pool.ReleaseIo(io);
+                        MarkBroken(VirtqueueFault.OutsideRam);
+                        return;
+                    }
+                }
+
+                io.Request.PrepareWrite(Offset(first.Sector), buffer);
+            }
+            else
+            {
+                io.Request.PrepareRead(Offset(first.Sector), buffer);
+            }
         }
 
         if (members > 1)
@@ -253,14 +299,11 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         Backend.Submit(io.Request);
     }
 
-    internal void Release(VirtioBlkRequest request)
-    {
-        request.Next = null;
-        _freeRequests.Push(request);
-    }
+    internal void Release(VirtioBlkRequest request) => _pool.Release(request);
 
-    private static VirtioBlkOptions Validate(VirtioBlkOptions options)
+    private static VirtioBlkOptions Validate(VirtioBlkOptions? options)
     {
+        options ??= new VirtioBlkOptions();
         if (options.NumQueues is < 1 or > MaxQueues)
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"num-queues must be 1..{MaxQueues}.");
@@ -271,7 +314,36 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             throw new ArgumentOutOfRangeException(nameof(options), $"queue-size must be a power of two in {MinQueueSize}..{MaxQueueSize}.");
         }
 
+        if (options.MsixVectors is < 0 or > MaxMsixVectors)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"vectors must be 0..{MaxMsixVectors}.");
+        }
+
         return options;
+    }
+
+    /// <summary>True when the data of every member, in merge order, is one run of guest RAM.</summary>
+    private bool TryDirect(VirtioBlkRequest first, int totalBytes, bool isWrite, out ulong address, out Memory<byte> window)
+    {
+        window = Memory<byte>.Empty;
+        var dataOffset = isWrite ? HeaderBytes : 0;
+        if (!first.Chain.TryGetContiguous(!isWrite, dataOffset, first.DataBytes, out address))
+        {
+            return false;
+        }
+
+        var expected = address + (ulong)first.DataBytes;
+        for (var member = first.Next; member is not null; member = member.Next)
+        {
+            if (!member.Chain.TryGetContiguous(!isWrite, dataOffset, member.DataBytes, out var next) || next != expected)
+            {
+                return false;
+            }
+
+            expected += (ulong)member.DataBytes;
+        }
+
+        return Memory.TryGetDmaWindow(address, totalBytes, out window);
     }
 
     private static long Offset(ulong sector) => (long)sector * VirtioBlkConfig.SectorSize;
@@ -298,7 +370,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
                 break;
             case VirtioBlkRequestType.Flush:
                 _merger.Submit();
-                var flush = RentIo(request, 1);
+                var flush = _pool.RentIo(request, 1, _generation);
                 flush.Request.PrepareFlush();
                 Backend.Submit(flush.Request);
                 break;
@@ -333,6 +405,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
 
         request.DataBytes = (int)bytes;
         request.BufferOffset = 0;
+        _pool.Reserve(request);
         if (_options.RequestMerging)
         {
             _merger.Add(request, isWrite);
@@ -401,7 +474,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         _merger.Submit();
-        var io = RentIo(request, 1);
+        var io = _pool.RentIo(request, 1, _generation);
         var length = (long)count * VirtioBlkConfig.SectorSize;
         if (writeZeroes)
         {
@@ -427,13 +500,14 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     {
         var queue = Queues[request.Queue];
         Finish(request, status);
+        Release(request);
         if (!IsBroken)
         {
             NotifyUsed(queue);
         }
     }
 
-    /// <summary>Writes the status byte, returns the chain through the used ring, recycles the request.</summary>
+    /// <summary>Writes the status byte and returns the chain through the used ring (the caller recycles the request).</summary>
     private void Finish(VirtioBlkRequest request, VirtioBlkStatus status)
     {
         Span<byte> statusByte = stackalloc byte[StatusBytes];
@@ -441,7 +515,6 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         var chain = request.Chain;
         var written = (uint)Math.Min(chain.WritableBytes, uint.MaxValue);
         var ok = Memory.TryWrite(chain.LastWritableByte, statusByte) && Queues[request.Queue].PushUsed(chain.Head, written);
-        Release(request);
         if (!ok)
         {
             MarkBroken(VirtqueueFault.OutsideRam);
@@ -465,35 +538,18 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         _parked.RemoveRange(0, count);
     }
 
-    private VirtioBlkRequest RentRequest(int queue)
+    private void ResumeThrottledQueues()
     {
-        var request = _freeRequests.Count > 0 ? _freeRequests.Pop() : new VirtioBlkRequest();
-        request.Queue = queue;
-        request.Generation = _queueGeneration[queue];
-        request.Next = null;
-        return request;
-    }
-
-    private VirtioBlkIo RentIo(VirtioBlkRequest first, int members)
-    {
-        var io = _freeIos.Count > 0 ? _freeIos.Pop() : new VirtioBlkIo(this);
-        io.First = first;
-        io.Members = members;
-        io.DeviceGeneration = _generation;
-        return io;
-    }
-
-    private void ReleaseIo(VirtioBlkIo io)
-    {
-        var member = io.First;
-        while (member is not null)
+        for (var i = 0; i < _throttled.Length && !_pool.OverBudget; i++)
         {
-            var next = member.Next;
-            Release(member);
-            member = next;
+            if (_throttled[i])
+            {
+                _throttled[i] = false;
+                if (Queues[i].Enabled && !IsBroken)
+                {
+                    OnQueueNotify(i);
+                }
+            }
         }
-
-        io.First = null;
-        _freeIos.Push(io);
     }
 }

@@ -17,28 +17,21 @@ namespace Emulator.Devices.Virtio;
 /// supplies its features, its configuration bytes and what a queue notification does; it calls
 /// <see cref="NotifyUsed"/> after returning buffers and <see cref="MarkBroken"/> on a malformed
 /// queue, which sets NEEDS_RESET and stops all processing until reset (2.1.2).
-/// Limitations: no VIRTIO_PCI_CAP_PCI_CFG access window, no packed rings, BAR4 is 32-bit.
+/// Limitations: no packed rings; BAR4 is 32-bit; the PCI_CFG window reaches BAR4 only.
 /// </summary>
 public abstract class VirtioPciDevice : PciFunction
 {
     private const int LegacyRegisterBytes = (int)VirtioLegacyRegister.DeviceConfigWithMsix;
     private const int ByteBits = 8;
-    private const int DwordBits = 32;
-    private const int FeatureWords = 2;
     private const byte InterruptPinA = 1;
 
     private readonly VirtioFeatures _transportFeatures;
     private readonly int _configSize;
     private readonly int _msixCapability;
-    private readonly uint[] _driverFeatureWords = new uint[FeatureWords];
+    private readonly int _pciCfgCapability;
+    private readonly VirtioCommonConfig _common;
     private IIrqLine? _intx;
-    private uint _deviceFeatureSelect;
-    private uint _driverFeatureSelect;
-    private ushort _queueSelect;
     private byte _status;
-    private byte _isr;
-    private byte _configGeneration;
-    private ushort _configVector = Virtqueue.NoVector;
 
     /// <param name="memory">Guest memory: rings and buffers are reached through its DMA view only.</param>
     /// <param name="deviceId">Transitional PCI device ID (0x1000 + virtio device type - 1 ... e.g. 0x1001 for block).</param>
@@ -60,6 +53,7 @@ public abstract class VirtioPciDevice : PciFunction
         }
 
         Memory = memory;
+        _common = new VirtioCommonConfig(this);
         _configSize = configSize;
         _transportFeatures = VirtioFeatures.NotifyOnEmpty | VirtioFeatures.AnyLayout | VirtioFeatures.IndirectDesc
             | VirtioFeatures.EventIdx | VirtioFeatures.Version1 | VirtioFeatures.RingReset;
@@ -89,6 +83,11 @@ public abstract class VirtioPciDevice : PciFunction
         AddVirtioCapability(VirtioPciCapType.IsrCfg, IsrOffset, 1);
         AddVirtioCapability(VirtioPciCapType.DeviceCfg, DeviceOffset, (uint)configSize);
         AddVirtioCapability(VirtioPciCapType.NotifyCfg, NotifyOffset, NotifyOffMultiplier * (uint)queueCount);
+        _pciCfgCapability = AddVirtioCapability(VirtioPciCapType.PciCfg, 0, 0);
+        for (var i = CapBarField; i < PciCfgCapLength; i++)
+        {
+            SetWritable(_pciCfgCapability + i, byte.MaxValue);
+        }
     }
 
     /// <summary>Guest memory as the device's DMA engine sees it.</summary>
@@ -105,9 +104,22 @@ public abstract class VirtioPciDevice : PciFunction
     public ulong OfferedFeatures => DeviceFeatures | (ulong)_transportFeatures;
 
     /// <summary>The features the driver acknowledged (legacy: as written; modern: once FEATURES_OK stuck).</summary>
-    public ulong NegotiatedFeatures { get; private set; }
+    public ulong NegotiatedFeatures { get; internal set; }
 
     public VirtioDeviceStatus Status => (VirtioDeviceStatus)_status;
+
+    /// <summary>The ISR status bits (reading the register clears them).</summary>
+    internal byte Isr { get; private set; }
+
+    internal ushort QueueSelect { get; set; }
+
+    internal ushort ConfigVector { get; set; } = Virtqueue.NoVector;
+
+    internal byte ConfigGeneration { get; private set; }
+
+    internal Virtqueue? SelectedQueue => QueueSelect < Queues.Length ? Queues[QueueSelect] : null;
+
+    internal int LegacyConfigStart => Msix.Enabled ? (int)VirtioLegacyRegister.DeviceConfigWithMsix : (int)VirtioLegacyRegister.DeviceConfig;
 
     /// <summary>True after a malformed queue: the device processes nothing until the driver resets it.</summary>
     public bool IsBroken { get; private set; }
@@ -149,7 +161,7 @@ public abstract class VirtioPciDevice : PciFunction
             return;
         }
 
-        _isr |= (byte)VirtioIsr.Queue;
+        Isr |= (byte)VirtioIsr.Queue;
         if (Msix.Enabled)
         {
             Msix.Notify(queue.MsixVector);
@@ -163,16 +175,16 @@ public abstract class VirtioPciDevice : PciFunction
     /// <summary>Configuration changed (resize, NEEDS_RESET): bump the generation and interrupt (ISR = 3 as QEMU does).</summary>
     protected void NotifyConfigChange()
     {
-        _configGeneration++;
+        ConfigGeneration++;
         if ((_status & (byte)VirtioDeviceStatus.DriverOk) == 0)
         {
             return;
         }
 
-        _isr |= (byte)(VirtioIsr.Queue | VirtioIsr.Config);
+        Isr |= (byte)(VirtioIsr.Queue | VirtioIsr.Config);
         if (Msix.Enabled)
         {
-            Msix.Notify(_configVector);
+            Msix.Notify(ConfigVector);
         }
         else
         {
@@ -198,15 +210,14 @@ public abstract class VirtioPciDevice : PciFunction
     }
 
     /// <summary>Full device reset (status 0): registers, queues, interrupts, and the device's in-flight state.</summary>
-    protected void ResetDevice()
+    protected internal void ResetDevice()
     {
         _status = 0;
-        _isr = 0;
+        Isr = 0;
         NegotiatedFeatures = 0;
-        Array.Clear(_driverFeatureWords);
-        _deviceFeatureSelect = _driverFeatureSelect = 0;
-        _queueSelect = 0;
-        _configVector = Virtqueue.NoVector;
+        _common.Reset();
+        QueueSelect = 0;
+        ConfigVector = Virtqueue.NoVector;
         IsBroken = false;
         BrokenReason = VirtqueueFault.None;
         foreach (var queue in Queues)
@@ -230,69 +241,9 @@ public abstract class VirtioPciDevice : PciFunction
         ResetDevice();
     }
 
-    public override uint IoRead(int bar, int offset, PortWidth width)
-    {
-        uint value = 0;
-        for (var i = (int)width - 1; i >= 0; i--)
-        {
-            value = (value << ByteBits) | ReadLegacyByte(offset + i);
-        }
+    public override uint IoRead(int bar, int offset, PortWidth width) => VirtioLegacyInterface.Read(this, offset, (int)width);
 
-        if (offset <= (int)VirtioLegacyRegister.Isr && offset + (int)width > (int)VirtioLegacyRegister.Isr)
-        {
-            ClearIsr();
-        }
-
-        return value;
-    }
-
-    public override void IoWrite(int bar, int offset, PortWidth width, uint value)
-    {
-        var configStart = LegacyConfigStart;
-        if (offset >= configStart)
-        {
-            for (var i = 0; i < (int)width; i++)
-            {
-                WriteConfigByte(offset - configStart + i, (byte)(value >> (ByteBits * i)));
-            }
-
-            return;
-        }
-
-        var queue = SelectedQueue;
-        switch ((VirtioLegacyRegister)offset)
-        {
-            case VirtioLegacyRegister.GuestFeatures:
-                NegotiatedFeatures = value & OfferedFeatures & uint.MaxValue;
-                ApplyQueueFeatures();
-                break;
-            case VirtioLegacyRegister.QueuePfn when value == 0:
-                ResetDevice();
-                break;
-            case VirtioLegacyRegister.QueuePfn:
-                queue?.SetLegacyPfn(value);
-                break;
-            case VirtioLegacyRegister.QueueSelect:
-                _queueSelect = (ushort)value;
-                break;
-            case VirtioLegacyRegister.QueueNotify:
-                Notify((ushort)value);
-                break;
-            case VirtioLegacyRegister.DeviceStatus:
-                WriteStatus((byte)value, legacy: true);
-                break;
-            case VirtioLegacyRegister.ConfigVector when Msix.Enabled:
-                _configVector = CheckVector((ushort)value);
-                break;
-            case VirtioLegacyRegister.QueueVector when Msix.Enabled:
-                if (queue is not null)
-                {
-                    queue.MsixVector = CheckVector((ushort)value);
-                }
-
-                break;
-        }
-    }
+    public override void IoWrite(int bar, int offset, PortWidth width, uint value) => VirtioLegacyInterface.Write(this, offset, (int)width, value);
 
     public override ulong MemoryRead(int bar, ulong offset, int size)
     {
@@ -309,12 +260,12 @@ public abstract class VirtioPciDevice : PciFunction
             case CommonOffset:
                 for (var i = size - 1; i >= 0; i--)
                 {
-                    value = (value << ByteBits) | ReadCommonByte(at + i);
+                    value = (value << ByteBits) | _common.ReadByte(at + i);
                 }
 
                 return value;
             case IsrOffset when at == 0:
-                value = _isr;
+                value = Isr;
                 ClearIsr();
                 return value;
             case DeviceOffset:
@@ -346,7 +297,7 @@ public abstract class VirtioPciDevice : PciFunction
         switch (region)
         {
             case CommonOffset:
-                WriteCommon(at, (uint)value);
+                _common.Write(at, (uint)value);
                 break;
             case DeviceOffset:
                 for (var i = 0; i < size; i++)
@@ -363,6 +314,11 @@ public abstract class VirtioPciDevice : PciFunction
 
     protected override void OnConfigWritten(int offset, PortWidth width, uint value)
     {
+        if (TouchesPciCfgData(offset, width) && PciCfgWindow() is { } window)
+        {
+            MemoryWrite(ModernBar, window.Offset, window.Length, ReadConfigDword(_pciCfgCapability + CapDataField));
+        }
+
         if (_msixCapability >= 0)
         {
             var control = GetConfigByte(_msixCapability + MsixControlField + 1);
@@ -372,126 +328,35 @@ public abstract class VirtioPciDevice : PciFunction
         UpdateIntx();
     }
 
-    private Virtqueue? SelectedQueue => _queueSelect < Queues.Length ? Queues[_queueSelect] : null;
-
-    private int LegacyConfigStart => Msix.Enabled ? (int)VirtioLegacyRegister.DeviceConfigWithMsix : (int)VirtioLegacyRegister.DeviceConfig;
-
-    private byte ReadLegacyByte(int offset)
+    /// <summary>A read of pci_cfg_data performs the BAR access the capability describes (4.1.4.9).</summary>
+    protected override void BeforeConfigRead(int offset, PortWidth width)
     {
-        var configStart = LegacyConfigStart;
-        if (offset >= configStart)
+        if (TouchesPciCfgData(offset, width) && PciCfgWindow() is { } window)
         {
-            return ReadConfigByte(offset - configStart);
-        }
-
-        var queue = SelectedQueue;
-        (uint value, int start) = offset switch
-        {
-            < (int)VirtioLegacyRegister.GuestFeatures => ((uint)OfferedFeatures, (int)VirtioLegacyRegister.HostFeatures),
-            < (int)VirtioLegacyRegister.QueuePfn => ((uint)NegotiatedFeatures, (int)VirtioLegacyRegister.GuestFeatures),
-            < (int)VirtioLegacyRegister.QueueSize => (queue?.LegacyPfn ?? 0, (int)VirtioLegacyRegister.QueuePfn),
-            < (int)VirtioLegacyRegister.QueueSelect => (queue?.MaxSize ?? 0u, (int)VirtioLegacyRegister.QueueSize),
-            < (int)VirtioLegacyRegister.QueueNotify => (_queueSelect, (int)VirtioLegacyRegister.QueueSelect),
-            < (int)VirtioLegacyRegister.DeviceStatus => (0u, (int)VirtioLegacyRegister.QueueNotify),
-            < (int)VirtioLegacyRegister.Isr => (_status, (int)VirtioLegacyRegister.DeviceStatus),
-            < (int)VirtioLegacyRegister.QueueVector when offset == (int)VirtioLegacyRegister.Isr => (_isr, (int)VirtioLegacyRegister.Isr),
-            < (int)VirtioLegacyRegister.QueueVector => (_configVector, (int)VirtioLegacyRegister.ConfigVector),
-            _ => (queue?.MsixVector ?? Virtqueue.NoVector, (int)VirtioLegacyRegister.QueueVector),
-        };
-
-        return (byte)(value >> (ByteBits * (offset - start)));
-    }
-
-    private byte ReadCommonByte(int offset)
-    {
-        var (value, start) = CommonField(offset, SelectedQueue);
-        return (byte)(value >> (ByteBits * (offset - (int)start)));
-    }
-
-    /// <summary>The common-configuration field holding byte <paramref name="offset"/>: its value and where it starts.</summary>
-    private (ulong Value, VirtioCommonRegister Start) CommonField(int offset, Virtqueue? queue) =>
-        (VirtioCommonRegister)offset switch
-        {
-            < VirtioCommonRegister.DeviceFeature => (_deviceFeatureSelect, VirtioCommonRegister.DeviceFeatureSelect),
-            < VirtioCommonRegister.DriverFeatureSelect => (FeatureWord(OfferedFeatures, _deviceFeatureSelect), VirtioCommonRegister.DeviceFeature),
-            < VirtioCommonRegister.DriverFeature => (_driverFeatureSelect, VirtioCommonRegister.DriverFeatureSelect),
-            < VirtioCommonRegister.ConfigMsixVector => (_driverFeatureSelect < FeatureWords ? _driverFeatureWords[_driverFeatureSelect] : 0, VirtioCommonRegister.DriverFeature),
-            < VirtioCommonRegister.NumQueues => (_configVector, VirtioCommonRegister.ConfigMsixVector),
-            < VirtioCommonRegister.DeviceStatus => ((ulong)Queues.Length, VirtioCommonRegister.NumQueues),
-            VirtioCommonRegister.DeviceStatus => (_status, VirtioCommonRegister.DeviceStatus),
-            VirtioCommonRegister.ConfigGeneration => (_configGeneration, VirtioCommonRegister.ConfigGeneration),
-            < VirtioCommonRegister.QueueSize => (_queueSelect, VirtioCommonRegister.QueueSelect),
-            < VirtioCommonRegister.QueueMsixVector => (queue?.Size ?? 0u, VirtioCommonRegister.QueueSize),
-            < VirtioCommonRegister.QueueEnable => (queue?.MsixVector ?? Virtqueue.NoVector, VirtioCommonRegister.QueueMsixVector),
-            < VirtioCommonRegister.QueueNotifyOff => (queue is { Enabled: true } ? 1u : 0u, VirtioCommonRegister.QueueEnable),
-            < VirtioCommonRegister.QueueDesc => ((ulong)(queue?.Index ?? 0), VirtioCommonRegister.QueueNotifyOff),
-            < VirtioCommonRegister.QueueDriver => (queue?.DescAddress ?? 0, VirtioCommonRegister.QueueDesc),
-            < VirtioCommonRegister.QueueDevice => (queue?.DriverAddress ?? 0, VirtioCommonRegister.QueueDriver),
-            < VirtioCommonRegister.QueueNotifyData => (queue?.DeviceAddress ?? 0, VirtioCommonRegister.QueueDevice),
-            < VirtioCommonRegister.QueueReset => ((ulong)(queue?.Index ?? 0), VirtioCommonRegister.QueueNotifyData),
-            < VirtioCommonRegister.End => (0, VirtioCommonRegister.QueueReset),
-            _ => (0, VirtioCommonRegister.End),
-        };
-
-    private void WriteCommon(int offset, uint value)
-    {
-        var queue = SelectedQueue;
-        var configurable = queue is { Enabled: false };
-        switch ((VirtioCommonRegister)offset)
-        {
-            case VirtioCommonRegister.DeviceFeatureSelect:
-                _deviceFeatureSelect = value;
-                break;
-            case VirtioCommonRegister.DriverFeatureSelect:
-                _driverFeatureSelect = value;
-                break;
-            case VirtioCommonRegister.DriverFeature when _driverFeatureSelect < FeatureWords:
-                _driverFeatureWords[_driverFeatureSelect] = value;
-                break;
-            case VirtioCommonRegister.ConfigMsixVector:
-                _configVector = CheckVector((ushort)value);
-                break;
-            case VirtioCommonRegister.DeviceStatus:
-                WriteStatus((byte)value, legacy: false);
-                break;
-            case VirtioCommonRegister.QueueSelect:
-                _queueSelect = (ushort)value;
-                break;
-            case VirtioCommonRegister.QueueSize when configurable && value is > 0 && value <= queue!.MaxSize && BitOperations.IsPow2(value):
-                queue.Size = (ushort)value;
-                break;
-            case VirtioCommonRegister.QueueMsixVector when queue is not null:
-                queue.MsixVector = CheckVector((ushort)value);
-                break;
-            case VirtioCommonRegister.QueueEnable when configurable && value == 1:
-                queue!.Enabled = true;
-                break;
-            case VirtioCommonRegister.QueueDesc when configurable:
-                queue!.DescAddress = SetLow(queue.DescAddress, value);
-                break;
-            case VirtioCommonRegister.QueueDescHigh when configurable:
-                queue!.DescAddress = SetHigh(queue.DescAddress, value);
-                break;
-            case VirtioCommonRegister.QueueDriver when configurable:
-                queue!.DriverAddress = SetLow(queue.DriverAddress, value);
-                break;
-            case VirtioCommonRegister.QueueDriverHigh when configurable:
-                queue!.DriverAddress = SetHigh(queue.DriverAddress, value);
-                break;
-            case VirtioCommonRegister.QueueDevice when configurable:
-                queue!.DeviceAddress = SetLow(queue.DeviceAddress, value);
-                break;
-            case VirtioCommonRegister.QueueDeviceHigh when configurable:
-                queue!.DeviceAddress = SetHigh(queue.DeviceAddress, value);
-                break;
-            case VirtioCommonRegister.QueueReset when queue is not null && value == 1 && Has(VirtioFeatures.RingReset):
-                queue.Reset();
-                OnQueueReset(queue.Index);
-                break;
+            SetConfigDword(_pciCfgCapability + CapDataField, (uint)MemoryRead(ModernBar, window.Offset, window.Length));
         }
     }
 
-    private void WriteStatus(byte value, bool legacy)
+    private bool TouchesPciCfgData(int offset, PortWidth width)
+    {
+        var data = _pciCfgCapability + CapDataField;
+        return offset < data + sizeof(uint) && offset + (int)width > data;
+    }
+
+    /// <summary>The BAR access the VIRTIO_PCI_CAP_PCI_CFG fields select, if valid: BAR4, length 1, 2 or 4, aligned, inside the BAR.</summary>
+    private (ulong Offset, int Length)? PciCfgWindow()
+    {
+        var bar = GetConfigByte(_pciCfgCapability + CapBarField);
+        var offset = ReadConfigDword(_pciCfgCapability + CapOffsetField);
+        var length = ReadConfigDword(_pciCfgCapability + CapLengthField);
+        var valid = bar == ModernBar && length is 1 or 2 or 4 && offset % length == 0 && offset < ModernBarSize;
+        return valid ? (offset, (int)length) : null;
+    }
+
+    private uint ReadConfigDword(int offset) =>
+        (uint)(GetConfigByte(offset) | (GetConfigByte(offset + 1) << ByteBits) | (GetConfigByte(offset + 2) << (2 * ByteBits)) | (GetConfigByte(offset + 3) << (3 * ByteBits)));
+
+    internal void WriteStatus(byte value, bool legacy)
     {
         if (value == 0)
         {
@@ -502,7 +367,7 @@ public abstract class VirtioPciDevice : PciFunction
         var added = (VirtioDeviceStatus)(value & ~_status);
         if (!legacy && (added & VirtioDeviceStatus.FeaturesOk) != 0)
         {
-            var requested = _driverFeatureWords[0] | ((ulong)_driverFeatureWords[1] << DwordBits);
+            var requested = _common.RequestedFeatures;
             if ((requested & ~OfferedFeatures) != 0 || (requested & (ulong)VirtioFeatures.Version1) == 0)
             {
                 // Refused: FEATURES_OK does not stick, which is how the driver learns (2.2.2).
@@ -523,7 +388,17 @@ public abstract class VirtioPciDevice : PciFunction
         }
     }
 
-    private void Notify(ushort index)
+    /// <summary>queue_reset with RING_RESET negotiated: the queue back to its reset state, its in-flight requests forgotten.</summary>
+    internal void ResetQueue(Virtqueue queue)
+    {
+        if (Has(VirtioFeatures.RingReset))
+        {
+            queue.Reset();
+            OnQueueReset(queue.Index);
+        }
+    }
+
+    internal void Notify(ushort index)
     {
         if (IsBroken || index >= Queues.Length || !Queues[index].Enabled)
         {
@@ -533,7 +408,7 @@ public abstract class VirtioPciDevice : PciFunction
         OnQueueNotify(index);
     }
 
-    private void ApplyQueueFeatures()
+    internal void ApplyQueueFeatures()
     {
         foreach (var queue in Queues)
         {
@@ -542,9 +417,9 @@ public abstract class VirtioPciDevice : PciFunction
         }
     }
 
-    private byte ReadConfigByte(int offset) => offset < _configSize ? ReadDeviceConfig(offset) : (byte)0;
+    internal byte ReadConfigByte(int offset) => offset < _configSize ? ReadDeviceConfig(offset) : (byte)0;
 
-    private void WriteConfigByte(int offset, byte value)
+    internal void WriteConfigByte(int offset, byte value)
     {
         if (offset < _configSize)
         {
@@ -552,15 +427,15 @@ public abstract class VirtioPciDevice : PciFunction
         }
     }
 
-    private void ClearIsr()
+    internal void ClearIsr()
     {
-        _isr = 0;
+        Isr = 0;
         UpdateIntx();
     }
 
     private void UpdateIntx()
     {
-        var level = _isr != 0 && !Msix.Enabled && (Command & PciCommand.InterruptDisable) == 0;
+        var level = Isr != 0 && !Msix.Enabled && (Command & PciCommand.InterruptDisable) == 0;
         if (level)
         {
             _intx?.Raise();
@@ -571,17 +446,16 @@ public abstract class VirtioPciDevice : PciFunction
         }
     }
 
-    private ushort CheckVector(ushort vector) => vector < Msix.Vectors ? vector : Virtqueue.NoVector;
+    internal ushort CheckVector(ushort vector) => vector < Msix.Vectors ? vector : Virtqueue.NoVector;
 
-    private static uint FeatureWord(ulong features, uint select) => select < FeatureWords ? (uint)(features >> (DwordBits * (int)select)) : 0;
-
-    private static ulong SetLow(ulong value, uint low) => (value & ~(ulong)uint.MaxValue) | low;
-
-    private static ulong SetHigh(ulong value, uint high) => (value & uint.MaxValue) | ((ulong)high << DwordBits);
-
-    private void AddVirtioCapability(VirtioPciCapType type, int offset, uint length)
+    private int AddVirtioCapability(VirtioPciCapType type, int offset, uint length)
     {
-        var capLength = type == VirtioPciCapType.NotifyCfg ? NotifyCapLength : VirtioCapLength;
+        var capLength = type switch
+        {
+            VirtioPciCapType.NotifyCfg => NotifyCapLength,
+            VirtioPciCapType.PciCfg => PciCfgCapLength,
+            _ => VirtioCapLength,
+        };
         var at = AddCapability(VendorCapabilityId, capLength);
         SetConfigByte(at + CapLenField, (byte)capLength);
         SetConfigByte(at + CapTypeField, (byte)type);
@@ -592,6 +466,8 @@ public abstract class VirtioPciDevice : PciFunction
         {
             SetConfigDword(at + CapMultiplierField, NotifyOffMultiplier);
         }
+
+        return at;
     }
 
     private void SetConfigWord(int offset, ushort value)

@@ -44,6 +44,10 @@ internal static class VirtioPciLayout
     public const int CapLengthField = 12;
     public const int CapMultiplierField = 16;
 
+    /// <summary>struct virtio_pci_cfg_cap: the virtio_pci_cap header plus a 4-byte data window at +16 (4.1.4.9).</summary>
+    public const int PciCfgCapLength = 20;
+    public const int CapDataField = 16;
+
     /// <summary>MSI-X capability: message control at +2 (table size - 1 in bits 10-0, function mask bit 14, enable bit 15), table and PBA offset/BIR at +4 and +8.</summary>
     public const int MsixCapLength = 12;
     public const int MsixControlField = 2;

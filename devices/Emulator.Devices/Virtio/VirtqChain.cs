@@ -64,6 +64,30 @@ internal sealed class VirtqChain
     /// <summary>Length of the last buffer (0 when the chain is empty).</summary>
     public uint LastLength => Count == 0 ? 0 : _length[Count - 1];
 
+    /// <summary>
+    /// The guest address of <paramref name="length"/> bytes at byte offset <paramref name="offset"/>
+    /// of the readable (or writable) part, when they lie inside one buffer.
+    /// </summary>
+    public bool TryGetContiguous(bool writable, long offset, int length, out ulong address)
+    {
+        var first = writable ? FirstWritable : 0;
+        var end = writable ? Count : FirstWritable;
+        for (var i = first; i < end; i++)
+        {
+            long segment = _length[i];
+            if (offset < segment)
+            {
+                address = _address[i] + (ulong)offset;
+                return length <= segment - offset;
+            }
+
+            offset -= segment;
+        }
+
+        address = 0;
+        return false;
+    }
+
     /// <summary>Copies readable bytes from byte offset <paramref name="offset"/> into <paramref name="destination"/>.</summary>
     public bool Gather(IDmaMemory memory, long offset, Span<byte> destination) =>
         Copy(memory, 0, FirstWritable, offset, destination, default, toGuest: false);
