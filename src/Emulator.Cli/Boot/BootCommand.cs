@@ -237,7 +237,7 @@ internal static class BootCommand
     }
 
     /// <summary>The boot order as QEMU hands it to the BIOS: CMOS 3Dh (first two devices) and 38h high nibble (third).</summary>
-    private static void SetBootOrder(PcMachine machine, string order)
+    internal static void SetBootOrder(PcMachine machine, string order)
     {
         var codes = order.Select(c => c switch
         {
