@@ -22,20 +22,8 @@ public class IdeSharedImageTests
     [TearDown]
     public void TearDown() => _rig.Dispose();
 
-    private static string Image(params string[] relative)
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine([dir.FullName, "shared", "images", .. relative]);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        Assert.Ignore($"shared/images/{string.Join('/', relative)} is not available here.");
-        return string.Empty;
-    }
+    private static string Image(params string[] relative) =>
+        SharedFolder.Find(["images", .. relative]) ?? throw new IgnoreException($"shared/images/{string.Join('/', relative)} is not available here.");
 
     private BlockBackend OpenReadOnly(string path, string name) =>
         _rig.Layer.OpenImage(new BlockBackendOptions { Name = name, ReadOnly = true }, path, "raw");
