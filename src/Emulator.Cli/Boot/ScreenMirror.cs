@@ -14,24 +14,67 @@ internal sealed class ScreenMirror(VgaText vga, TextWriter output)
     private readonly StringBuilder _serial = new();
     private readonly Lock _lock = new();
 
-    /// <summary>Prints rows that changed. Machine thread.</summary>
+    /// <summary>
+    /// Prints rows that changed. When the screen scrolled since the last look, the rows that merely
+    /// moved up are not printed again: the baseline is shifted by the scroll first. Machine thread.
+    /// </summary>
     public void Refresh()
     {
         var rows = vga.Rows;
+        var now = new string[rows.Length];
         for (var i = 0; i < rows.Length; i++)
         {
-            var text = rows[i].TrimEnd();
-            if (text != (_shown[i] ?? string.Empty))
+            now[i] = rows[i].TrimEnd();
+        }
+
+        ShiftForScroll(now);
+        for (var i = 0; i < now.Length; i++)
+        {
+            if (now[i] != (_shown[i] ?? string.Empty))
             {
-                _shown[i] = text;
-                if (text.Length > 0)
+                _shown[i] = now[i];
+                if (now[i].Length > 0)
                 {
-                    output.WriteLine(text);
+                    output.WriteLine(now[i]);
                 }
             }
         }
 
         output.Flush();
+    }
+
+    /// <summary>
+    /// Finds the smallest upward scroll that explains the new screen (each row now equal to the row
+    /// that many lines below it before; the last of those may have been completed since, so it only
+    /// needs to start the same) and moves the shown rows up by it.
+    /// </summary>
+    private void ShiftForScroll(string[] now)
+    {
+        var count = now.Length;
+        if (Enumerable.Range(0, count).All(i => now[i] == (_shown[i] ?? string.Empty)))
+        {
+            return;
+        }
+
+        for (var k = 1; k < count; k++)
+        {
+            var matched = 0;
+            var explains = true;
+            for (var i = 0; i + k < count && explains; i++)
+            {
+                var before = _shown[i + k] ?? string.Empty;
+                var last = i + k == count - 1;
+                explains = now[i] == before || (last && before.Length > 0 && now[i].StartsWith(before, StringComparison.Ordinal));
+                matched += before.Length > 0 ? 1 : 0;
+            }
+
+            if (explains && matched > 0)
+            {
+                Array.Copy(_shown, k, _shown, 0, count - k);
+                Array.Fill(_shown, string.Empty, count - k, k);
+                return;
+            }
+        }
     }
 
     public void Serial(byte value)

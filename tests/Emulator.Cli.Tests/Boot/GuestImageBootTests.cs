@@ -7,7 +7,8 @@ namespace Emulator.Cli.Tests.Boot;
 /// Real guest images nobody here wrote (../shared/images, see its MANIFEST.md) booted through
 /// <c>emu boot</c> to the success text MANIFEST.md gives, with the keystrokes it lists typed once the
 /// screen shows each prompt. Writable media are opened with snapshot=on, so the shared files are never
-/// written. Each test reports wall time, guest instructions and virtual time (<c>--stats</c>).
+/// written. Output is the streamed screen plus the final screen (<c>--screen-dump</c>); each test
+/// reports wall time, guest instructions and virtual time (<c>--stats</c>).
 /// </summary>
 [Category("Boot")]
 [Parallelizable(ParallelScope.Children)]
@@ -145,7 +146,7 @@ public class GuestImageBootTests
         var error = new StringWriter();
         var input = new ScriptedKeyboard(log, StepTimeout, steps);
         var wall = Stopwatch.StartNew();
-        var status = EmuCommand.Run(["boot", "--timeout", "240", "--stats", "--rtc-base", "2026-01-01T00:00:00", .. args], input, log, error);
+        var status = EmuCommand.Run(["boot", "--timeout", "240", "--stats", "--screen-dump", "--rtc-base", "2026-01-01T00:00:00", .. args], input, log, error);
         var run = new BootRun(status, log.ToString(), error.ToString(), wall.Elapsed);
         TestContext.Out.WriteLine($"{TestContext.CurrentContext.Test.Name}: {run.Stats}");
         return run;
