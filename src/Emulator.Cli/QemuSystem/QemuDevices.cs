@@ -30,6 +30,11 @@ internal static class QemuDevices
             }
 
             var id = properties.GetValueOrDefault("id");
+            if (id is not null && !host.Devices.ClaimId(id, driver))
+            {
+                throw QemuOptionException.In($"-device {driver},id={id}", $"Duplicate device ID '{id}'");
+            }
+
             var backend = Backend(host, driver, properties);
             try
             {
@@ -51,6 +56,36 @@ internal static class QemuDevices
             {
                 throw new QemuOptionException($"-device {driver}: {e.Message}");
             }
+        }
+    }
+
+    /// <summary>
+    /// device_add's virtio-blk-pci: the same properties as <c>-device</c>, on a running machine. The
+    /// caller has checked the driver and the id; failures are <see cref="QemuOptionException"/>s whose
+    /// <see cref="QemuOptionException.Detail"/> is QEMU's QMP message.
+    /// </summary>
+    public static VirtioBlkPci Hotplug(EmulatorHost host, string? id, Dictionary<string, string> properties)
+    {
+        const string Driver = "virtio-blk-pci";
+        var backend = Backend(host, Driver, properties);
+        try
+        {
+            return AddVirtio(host, properties, backend, id);
+        }
+        catch (QemuOptionException)
+        {
+            ForgetAnonymous(backend);
+            throw;
+        }
+        catch (ArgumentException e)
+        {
+            ForgetAnonymous(backend);
+            throw new QemuOptionException(e.Message);
+        }
+        catch (BlockOperationException e)
+        {
+            ForgetAnonymous(backend);
+            throw new QemuOptionException(e.Message);
         }
     }
 
@@ -90,7 +125,7 @@ internal static class QemuDevices
                 return host.Layer.CreateBackend(new BlockBackendOptions { Name = null });
             }
 
-            throw new QemuOptionException($"-device {driver}: drive property not set");
+            throw QemuOptionException.In($"-device {driver}", "drive property not set");
         }
 
         if (host.Layer.FindBackend(name) is { } named)
@@ -105,10 +140,19 @@ internal static class QemuDevices
         }
         catch (BlockOperationException)
         {
-            throw new QemuOptionException($"-device {driver},drive={name}: Property '{driver}.drive' can't find value '{name}'");
+            throw QemuOptionException.In($"-device {driver},drive={name}", $"Property '{driver}.drive' can't find value '{name}'");
         }
 
         return anonymous;
+    }
+
+    /// <summary>An anonymous backend made for a -blockdev node dies with its device (QEMU's anonymous BlockBackend).</summary>
+    private static void ForgetAnonymous(BlockBackend backend)
+    {
+        if (backend.Name.Length == 0 && !backend.HasDevice)
+        {
+            backend.Unref();
+        }
     }
 
     private static void AttachIde(EmulatorHost host, string driver, Dictionary<string, string> properties, BlockBackend backend, string? id, HashSet<int> used)
@@ -150,16 +194,18 @@ internal static class QemuDevices
         }
     }
 
-    private static void AddVirtio(EmulatorHost host, Dictionary<string, string> properties, BlockBackend backend, string? id)
+    private static VirtioBlkPci AddVirtio(EmulatorHost host, Dictionary<string, string> properties, BlockBackend backend, string? id)
     {
         const string Driver = "virtio-blk-pci";
         int? slot = null;
         if (properties.GetValueOrDefault("addr") is { } addr)
         {
+            // QEMU's PCI address property: "SLOT[.FN]" in hex, a 0x prefix allowed (libqos writes "0x06.0").
             var slotText = addr.Split('.')[0];
-            slot = int.TryParse(slotText, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var s) && s is >= 0 and < 32
+            slotText = slotText.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? slotText[2..] : slotText;
+            slot = int.TryParse(slotText, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var s) && s is >= 0 and < 32
                 ? s
-                : throw new QemuOptionException($"-device {Driver},addr={addr}: Property '{Driver}.addr' doesn't take value '{addr}'");
+                : throw QemuOptionException.In($"-device {Driver},addr={addr}", $"Property '{Driver}.addr' doesn't take value '{addr}'");
         }
 
         var defaults = new VirtioBlkOptions();
@@ -175,7 +221,7 @@ internal static class QemuDevices
             WriteZeroes = Flag(Driver, properties, "write-zeroes") ?? defaults.WriteZeroes,
             RequestMerging = Flag(Driver, properties, "request-merging") ?? defaults.RequestMerging,
         };
-        host.Devices.AddVirtio(backend, options, slot);
+        return host.Devices.AddVirtio(backend, options, slot, id);
     }
 
     private static int? Number(string driver, Dictionary<string, string> properties, string key, int min, int max)
@@ -187,7 +233,7 @@ internal static class QemuDevices
 
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
-            : throw new QemuOptionException($"-device {driver},{key}={text}: Property '{driver}.{key}' doesn't take value '{text}'");
+            : throw QemuOptionException.In($"-device {driver},{key}={text}", $"Property '{driver}.{key}' doesn't take value '{text}'");
     }
 
     private static bool? Flag(string driver, Dictionary<string, string> properties, string key) =>
