@@ -54,9 +54,12 @@ internal sealed class StorageDevices
     }
 
     /// <summary>IDE index 0-3: primary master, primary slave, secondary master, secondary slave.</summary>
-    public void AttachIde(int index, BlockBackend backend, bool cdrom, string deviceId)
+    public void AttachIde(int index, BlockBackend backend, bool cdrom, string deviceId) =>
+        AttachIde(index, backend, cdrom, new IdeDriveOptions { DeviceId = deviceId });
+
+    /// <summary>IDE index 0-3 with the drive's identity (serial, model, firmware revision) given.</summary>
+    public void AttachIde(int index, BlockBackend backend, bool cdrom, IdeDriveOptions options)
     {
-        var options = new IdeDriveOptions { DeviceId = deviceId };
         if (cdrom)
         {
             Ide.AttachCdrom(index / 2, index % 2, backend, options);

@@ -1,13 +1,14 @@
 using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
+using Emulator.Devices.Ide;
 using Emulator.Devices.Virtio;
 
 namespace Emulator.Cli.QemuSystem;
 
 /// <summary>
 /// <c>-device</c> for the storage models, with QEMU's property names: <c>ide-hd</c>/<c>ide-cd</c>
-/// (drive, bus=ide.N, unit, id, serial, model), <c>floppy</c> (drive, unit, id) and
+/// (drive, bus=ide.N, unit, id, serial, model, ver; -global ide-hd./ide-cd./ide-device. defaults), <c>floppy</c> (drive, unit, id) and
 /// <c>virtio-blk-pci</c> (drive, addr, id, serial, num-queues, queue-size, vectors, config-wce,
 /// discard, write-zeroes, request-merging). A drive is a <c>-drive if=none</c> id or a
 /// <c>-blockdev</c> node name (then the device gets an anonymous backend over the node).
@@ -15,9 +16,13 @@ namespace Emulator.Cli.QemuSystem;
 /// </summary>
 internal static class QemuDevices
 {
+    /// <summary>The abstract QOM parent of ide-hd and ide-cd, which -global may name.</summary>
+    private const string IdeBaseType = "ide-device";
+
     private static readonly string[] Drivers = ["ide-hd", "ide-cd", "floppy", "virtio-blk-pci"];
 
-    public static void Attach(EmulatorHost host, IEnumerable<List<KeyValuePair<string, string>>> devices)
+    /// <summary>Attaches every -device; <paramref name="globals"/> are the -global DRIVER.PROPERTY defaults.</summary>
+    public static void Attach(EmulatorHost host, IEnumerable<List<KeyValuePair<string, string>>> devices, IReadOnlyDictionary<string, string> globals)
     {
         var ideUsed = new HashSet<int>();
         foreach (var items in devices)
@@ -41,7 +46,7 @@ internal static class QemuDevices
                 switch (driver)
                 {
                     case "ide-hd" or "ide-cd":
-                        AttachIde(host, driver, properties, backend, id, ideUsed);
+                        AttachIde(host, driver, properties, globals, backend, id, ideUsed);
                         break;
                     case "floppy":
                         var unit = Number(driver, properties, "unit", 0, 1) ?? (host.Devices.Floppy.GetDrive(0).Backend is null ? 0 : 1);
@@ -89,15 +94,15 @@ internal static class QemuDevices
         }
     }
 
-    /// <summary>The index an <c>-drive if=ide</c> takes: bus * 2 + unit.</summary>
-    public static void AttachDrive(EmulatorHost host, string interfaceName, int index, BlockBackend backend, bool cdrom, string name)
+    /// <summary>The index an <c>-drive if=ide</c> takes: bus * 2 + unit. IDE drives take their -global defaults.</summary>
+    public static void AttachDrive(EmulatorHost host, string interfaceName, int index, BlockBackend backend, bool cdrom, string name, IReadOnlyDictionary<string, string> globals)
     {
         try
         {
             switch (interfaceName)
             {
                 case "ide" when index is >= 0 and <= 3:
-                    host.Devices.AttachIde(index, backend, cdrom, name);
+                    host.Devices.AttachIde(index, backend, cdrom, IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], globals, name));
                     break;
                 case "floppy" when index is 0 or 1:
                     host.Devices.AttachFloppy(index, backend, name);
@@ -155,7 +160,8 @@ internal static class QemuDevices
         }
     }
 
-    private static void AttachIde(EmulatorHost host, string driver, Dictionary<string, string> properties, BlockBackend backend, string? id, HashSet<int> used)
+    private static void AttachIde(
+        EmulatorHost host, string driver, Dictionary<string, string> properties, IReadOnlyDictionary<string, string> globals, BlockBackend backend, string? id, HashSet<int> used)
     {
         int? bus = properties.GetValueOrDefault("bus") switch
         {
@@ -178,20 +184,26 @@ internal static class QemuDevices
             throw new QemuOptionException($"-device {driver}: Device needs media, but drive is empty");
         }
 
-        var options = new Devices.Ide.IdeDriveOptions
+        var options = IdeOptions(driver, properties, globals, id ?? (backend.Name.Length > 0 ? backend.Name : $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}"));
+        host.Devices.AttachIde(index, backend, cdrom, options);
+    }
+
+    /// <summary>
+    /// serial, model and ver of an IDE drive: the -device property, else <c>-global DRIVER.PROPERTY</c>,
+    /// else <c>-global ide-device.PROPERTY</c> (QEMU applies a type's globals to its subtypes too).
+    /// </summary>
+    private static IdeDriveOptions IdeOptions(string driver, Dictionary<string, string> properties, IReadOnlyDictionary<string, string> globals, string deviceId)
+    {
+        string? Property(string key) =>
+            properties.GetValueOrDefault(key) ?? globals.GetValueOrDefault($"{driver}.{key}") ?? globals.GetValueOrDefault($"{IdeBaseType}.{key}");
+
+        return new IdeDriveOptions
         {
-            DeviceId = id ?? (backend.Name.Length > 0 ? backend.Name : $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}"),
-            Serial = properties.GetValueOrDefault("serial"),
-            Model = properties.GetValueOrDefault("model"),
+            DeviceId = deviceId,
+            Serial = Property("serial"),
+            Model = Property("model"),
+            FirmwareRevision = Property("ver"),
         };
-        if (cdrom)
-        {
-            host.Devices.Ide.AttachCdrom(index / 2, index % 2, backend, options);
-        }
-        else
-        {
-            host.Devices.Ide.AttachDisk(index / 2, index % 2, backend, options);
-        }
     }
 
     private static VirtioBlkPci AddVirtio(EmulatorHost host, Dictionary<string, string> properties, BlockBackend backend, string? id)
