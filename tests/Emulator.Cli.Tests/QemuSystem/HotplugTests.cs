@@ -33,6 +33,9 @@ public class HotplugTests
     private const uint GpePciHotplug = 1 << 1;
     private const int SciIrq = 9;
 
+    /// <summary>Every byte of the test disk, so data read back cannot be untouched zeroed RAM.</summary>
+    private const byte DiskFill = 0x5A;
+
     private string _dir = null!;
     private Process _process = null!;
     private Socket _qtestSocket = null!;
@@ -45,7 +48,7 @@ public class HotplugTests
     {
         _dir = Directory.CreateTempSubdirectory("emu-hotplug-").FullName;
         var disk = Path.Combine(_dir, "disk.img");
-        File.WriteAllBytes(disk, new byte[1 << 20]);
+        File.WriteAllBytes(disk, [.. Enumerable.Repeat(DiskFill, 1 << 20)]);
         using var qtestListener = Listen("qtest.sock");
         using var qmpListener = Listen("qmp.sock");
         _process = Launcher.Start(
@@ -165,6 +168,23 @@ public class HotplugTests
         {
             Assert.That(again.ContainsKey("return"), Is.True, again.ToJsonString());
             Assert.That(id, Is.EqualTo(0x1001_1AF4u));
+        });
+    }
+
+    [Test]
+    public void DeviceAdd_WhileRunning_GuestReadsThroughNewDevice()
+    {
+        AddDisk("drv1");
+        var guest = new QtestVirtioBlkGuest(_qtest, Slot);
+        guest.Initialize();
+
+        var result = guest.ReadSector(0);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result, Is.Not.Null, "the used ring never moved");
+            Assert.That(result?.Status, Is.Zero, "VIRTIO_BLK_S_OK");
+            Assert.That(result?.DataHex, Is.EqualTo(string.Concat(Enumerable.Repeat($"{DiskFill:x2}", QtestVirtioBlkGuest.Sector))));
         });
     }
 
