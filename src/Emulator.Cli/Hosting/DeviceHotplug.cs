@@ -28,6 +28,9 @@ internal sealed class DeviceHotplug : IDeviceHotplug
     private const int FunctionMask = (1 << FunctionBits) - 1;
     private const long DevfnCount = 256;
 
+    /// <summary>QEMU's acpi_pcihp_device_unplug_request_cb: pending_deleted_expires_ms = now + 5000 (virtual clock).</summary>
+    private const long UnplugRetryNanoseconds = 5_000_000_000;
+
     /// <summary>The buses of the cold-plug-only models, for QEMU's "does not support hotplugging".</summary>
     private static readonly Dictionary<string, string> FixedBuses = new(StringComparer.Ordinal)
     {
@@ -39,6 +42,7 @@ internal sealed class DeviceHotplug : IDeviceHotplug
     private readonly EmulatorHost _host;
     private readonly MonitorEvents _events;
     private readonly AcpiPciHotplug _registers;
+    private readonly Dictionary<VirtioBlkPci, long> _requested = [];
 
     public DeviceHotplug(EmulatorHost host, MonitorEvents events)
     {
@@ -101,12 +105,14 @@ internal sealed class DeviceHotplug : IDeviceHotplug
             throw new QmpException($"Bus '{FixedBuses.GetValueOrDefault(driver, PciBus)}' does not support hotplugging");
         }
 
-        // QEMU lets a repeat through only after 5 s of virtual time; this refuses every repeat.
-        if (_registers.IsUnplugPending(virtio.Device))
+        // QEMU refuses a repeat while the request is younger than 5 s of virtual time, then signals again.
+        var now = _host.Machine.Clock.Now;
+        if (_registers.IsUnplugPending(virtio.Device) && _requested.TryGetValue(virtio, out var at) && now - at < UnplugRetryNanoseconds)
         {
             throw new QmpException($"Device {id} is already in the process of unplug");
         }
 
+        _requested[virtio] = now;
         _registers.NotifyUnplugRequest(virtio.Device);
     }
 
@@ -140,6 +146,7 @@ internal sealed class DeviceHotplug : IDeviceHotplug
 
         var id = _host.Devices.VirtioById.FirstOrDefault(kv => ReferenceEquals(kv.Value, virtio)).Key;
         var backend = virtio.Backend;
+        _requested.Remove(virtio);
         virtio.Unplug();
         _host.Devices.Forget(virtio);
         if (backend.Name.Length == 0)

@@ -73,6 +73,12 @@ internal static class QemuDevices
     {
         const string Driver = "virtio-blk-pci";
         var backend = Backend(host, Driver, properties);
+        if (backend.HasDevice)
+        {
+            // QEMU's set_drive_helper wording for a drive another device holds.
+            throw new QemuOptionException($"Drive '{properties["drive"]}' is already in use by another device");
+        }
+
         try
         {
             return AddVirtio(host, properties, backend, id);

@@ -218,6 +218,15 @@ public class HotplugTests
     }
 
     [Test]
+    public void DeviceAdd_DriveInUse_Refused()
+    {
+        AddDisk("drv1");
+        var reply = _qmp.Execute("device_add", new JsonObject { ["driver"] = "virtio-blk-pci", ["id"] = "drv2", ["drive"] = "drive1" });
+
+        Assert.That((string?)reply["error"]?["desc"], Is.EqualTo("Drive 'drive1' is already in use by another device"));
+    }
+
+    [Test]
     public void DeviceDel_Twice_AlreadyInProcess()
     {
         AddDisk("drv1");
@@ -225,6 +234,17 @@ public class HotplugTests
         var reply = _qmp.Execute("device_del", new JsonObject { ["id"] = "drv1" });
 
         Assert.That((string?)reply["error"]?["desc"], Is.EqualTo("Device drv1 is already in the process of unplug"));
+    }
+
+    [Test]
+    public void DeviceDel_RepeatAfterFiveVirtualSeconds_Accepted()
+    {
+        AddDisk("drv1");
+        _qmp.Execute("device_del", new JsonObject { ["id"] = "drv1" });
+        _qtest.Command("clock_step 5000000000");
+        var reply = _qmp.Execute("device_del", new JsonObject { ["id"] = "drv1" });
+
+        Assert.That(reply.ContainsKey("return"), Is.True, reply.ToJsonString());
     }
 
     [TestCase("{\"driver\":\"virtio-blk-pci\",\"id\":\"x\"}", "drive property not set")]
