@@ -74,6 +74,17 @@ public class IdeQtestTests
     }
 
     [Test]
+    public void Globals_LongForm_Applied()
+    {
+        using var machine = new QtestMachine(
+            _dir, "-drive", $"file={Disk()},if=ide,format=raw", "-global", "driver=ide-hd,property=serial,value=SN-LONG");
+
+        var words = Identify(machine.Qtest, IdentifyDevice);
+
+        Assert.That(AtaString(words, SerialWord, SerialWords), Is.EqualTo("SN-LONG"));
+    }
+
+    [Test]
     public void Globals_DeviceProperty_WinsOverGlobal()
     {
         using var machine = new QtestMachine(
