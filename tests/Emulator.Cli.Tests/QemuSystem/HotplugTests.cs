@@ -16,6 +16,9 @@ public class HotplugTests
     private const int Slot = 6;
     private const uint SlotBit = 1u << Slot;
 
+    /// <summary>Where the command line's -device virtio-blk-pci,id=cold sits.</summary>
+    private const int ColdSlot = 5;
+
     /// <summary>Configuration mechanism #1 (PCI 3.0 section 3.2.2.3.2): enable bit, bus 0, device in bits 15:11.</summary>
     private const uint ConfigAddress = 0x8000_0000 | (Slot << 11);
     private const ushort ConfigAddressPort = 0xCF8;
@@ -49,12 +52,15 @@ public class HotplugTests
         _dir = Directory.CreateTempSubdirectory("emu-hotplug-").FullName;
         var disk = Path.Combine(_dir, "disk.img");
         File.WriteAllBytes(disk, [.. Enumerable.Repeat(DiskFill, 1 << 20)]);
+        var cold = Path.Combine(_dir, "cold.img");
+        File.WriteAllBytes(cold, new byte[1 << 20]);
         using var qtestListener = Listen("qtest.sock");
         using var qmpListener = Listen("qmp.sock");
         _process = Launcher.Start(
             "-qtest", $"unix:{_dir}/qtest.sock", "-accel", "qtest", "-display", "none", "-nodefaults",
             "-chardev", $"socket,path={_dir}/qmp.sock,id=char0", "-mon", "chardev=char0,mode=control",
-            "-drive", $"file={disk},if=none,id=drive1,format=raw");
+            "-drive", $"file={disk},if=none,id=drive1,format=raw",
+            "-drive", $"file={cold},if=none,id=drive0,format=raw", "-device", $"virtio-blk-pci,drive=drive0,id=cold,addr={ColdSlot:x2}.0");
         if (!qtestListener.Poll(TimeSpan.FromSeconds(30), SelectMode.SelectRead))
         {
             _process.Kill();
@@ -152,6 +158,23 @@ public class HotplugTests
             Assert.That(vendor, Is.EqualTo(0xFFFFu), "an empty slot reads all ones");
             Assert.That(down, Is.Zero);
             Assert.That(blocks["return"]!.AsArray().Select(b => (string?)b!["device"]), Does.Contain("drive1"), "the drive stays");
+        });
+    }
+
+    [Test]
+    public void DeviceDel_ColdPlugged_EjectDeletes()
+    {
+        _qmp.Execute("device_del", new JsonObject { ["id"] = "cold" });
+        var down = _qtest.Value($"inl 0x{PciDown:x}");
+        _qtest.Command($"outl 0x{PciEject:x} 0x{1u << ColdSlot:x}");
+        var backendChild = _qmp.WaitForEvent("DEVICE_DELETED");
+        var proxy = _qmp.WaitForEvent("DEVICE_DELETED");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(down, Is.EqualTo(1u << ColdSlot));
+            Assert.That((string?)backendChild["data"]?["path"], Is.EqualTo("/machine/peripheral/cold/virtio-backend"));
+            Assert.That((string?)proxy["data"]?["device"], Is.EqualTo("cold"));
         });
     }
 
