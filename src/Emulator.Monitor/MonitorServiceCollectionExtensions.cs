@@ -14,7 +14,8 @@ public static class MonitorServiceCollectionExtensions
     /// Registers the QMP server and its commands. The caller registers <see cref="IMachineControl"/> and,
     /// when a machine loop runs, an <see cref="IMonitorExecutor"/> that runs commands on its thread
     /// (otherwise commands run serialised on the client's thread). qemu-io prints to the console unless an
-    /// <see cref="HmpOutput"/> registered before this call says otherwise.
+    /// <see cref="HmpOutput"/> registered before this call says otherwise. device_add/device_del exist when
+    /// the caller registers an <see cref="IDeviceHotplug"/>.
     /// </summary>
     public static IServiceCollection AddMonitor(this IServiceCollection services)
     {
@@ -33,6 +34,11 @@ public static class MonitorServiceCollectionExtensions
             BlockdevCommands.Register(table, layer, sp.GetRequiredService<BlockdevOptionsParser>());
             HmpCommands.Register(table, layer, sp.GetRequiredService<HmpOutput>());
             MachineInfoCommands.Register(table);
+            if (sp.GetService<IDeviceHotplug>() is { } hotplug)
+            {
+                DeviceCommands.Register(table, hotplug);
+            }
+
             return table;
         });
         services.AddSingleton(sp =>

@@ -17,7 +17,7 @@ namespace Emulator.Devices.Virtio;
 /// Error policy: report → IOERR, ignore → OK, stop → the operation is parked and resubmitted
 /// unchanged when the machine runs again. A resize raises a configuration interrupt.
 /// <para>Wiring: construct, then <see cref="AttachToBus"/> at a free slot (before or after the machine
-/// starts). The device hooks <see cref="PcMachine.ResetDone"/> and <see cref="PcMachine.StateChanged"/>
+/// starts); <see cref="Unplug"/> takes it away again (hot unplug). The device hooks <see cref="PcMachine.ResetDone"/> and <see cref="PcMachine.StateChanged"/>
 /// itself; the host must deliver the block layer's completions at the loop's fixed point.</para>
 /// Limitations: requests above 16 MiB of data get IOERR; no SCSI, zoned, secure-erase or lifetime
 /// requests; no iothreads (all queues run on the machine thread).
@@ -83,7 +83,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         backend.AttachDevice(this, options.DeviceId, options.QomPath);
         backend.EnableIoStatus();
         _originalWriteCache = backend.WriteCacheEnabled;
-        machine.ResetDone += _ => ResetFunction();
+        machine.ResetDone += OnMachineReset;
         machine.StateChanged += OnStateChanged;
     }
 
@@ -114,6 +114,31 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     {
         _machine.Chipset.PciBus.Register(device, function, this);
         ConnectInterrupt(_machine.Chipset.PciInterrupts);
+    }
+
+    /// <summary>Whether <see cref="Unplug"/> ran: the function is off the bus and the backend is free.</summary>
+    public bool IsUnplugged { get; private set; }
+
+    /// <summary>
+    /// Hot unplug, after the guest ejected the slot: in-flight operations are drained (their
+    /// completions go stale), the function is reset (parked operations dropped, interrupts lowered),
+    /// taken off the PCI bus, and detached from its backend, which stays for the host to reuse or
+    /// delete, as QEMU's virtio-blk unrealize leaves it.
+    /// </summary>
+    public void Unplug()
+    {
+        if (IsUnplugged)
+        {
+            return;
+        }
+
+        Backend.Drain();
+        ResetFunction();
+        _machine.ResetDone -= OnMachineReset;
+        _machine.StateChanged -= OnStateChanged;
+        Bus?.Unregister(Device, Function);
+        Backend.DetachDevice(this);
+        IsUnplugged = true;
     }
 
     void IBlockDevOps.Resized() => NotifyConfigChange();
@@ -520,6 +545,8 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             MarkBroken(VirtqueueFault.OutsideRam);
         }
     }
+
+    private void OnMachineReset(bool cold) => ResetFunction();
 
     private void OnStateChanged(MachineRunState old, MachineRunState now)
     {

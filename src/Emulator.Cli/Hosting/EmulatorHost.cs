@@ -12,7 +12,7 @@ namespace Emulator.Cli.Hosting;
 
 /// <summary>
 /// The composition both front ends (<c>emu boot</c>, <c>emu system</c>) share: the block layer and
-/// its drivers, the monitor over the machine, the block stop policy pausing the machine, block
+/// its drivers, the monitor over the machine (with device_add/device_del), the block stop policy pausing the machine, block
 /// completions fed to the loop, the storage controllers, and the BIOS in the ROM.
 /// </summary>
 internal sealed class EmulatorHost : IDisposable
@@ -22,6 +22,7 @@ internal sealed class EmulatorHost : IDisposable
     public EmulatorHost(PcMachine machine)
     {
         Machine = machine;
+        Devices = new StorageDevices(machine);
         _services = new ServiceCollection()
             .AddBlockLayer()
             .AddStandardBlockDrivers()
@@ -29,6 +30,7 @@ internal sealed class EmulatorHost : IDisposable
             .AddSingleton(machine)
             .AddSingleton<IMachineControl, MachineControl>()
             .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
+            .AddSingleton<IDeviceHotplug>(sp => new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()))
             .BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         Layer.RunControl = new BlockVmRunControl(machine);
@@ -36,7 +38,9 @@ internal sealed class EmulatorHost : IDisposable
 
         // Created now so STOP/RESUME/RESET reach every QMP client from the first state change.
         _services.GetRequiredService<IMachineControl>();
-        Devices = new StorageDevices(machine);
+
+        // Created now so a guest's eject reaches the devices even before a QMP client asks for anything.
+        _services.GetRequiredService<IDeviceHotplug>();
         PcFirmware.Install(machine);
     }
 

@@ -33,10 +33,33 @@ internal sealed class StorageDevices
 
     public List<VirtioBlkPci> Virtio { get; } = [];
 
-    /// <summary>IDE index 0-3: primary master, primary slave, secondary master, secondary slave.</summary>
-    public void AttachIde(int index, BlockBackend backend, bool cdrom, string deviceId)
+    /// <summary>User device ids (<c>id=</c>) in use, with the driver that holds each: QEMU's ids are unique across devices.</summary>
+    public Dictionary<string, string> Ids { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The virtio-blk-pci functions that have a user id, by id.</summary>
+    public Dictionary<string, VirtioBlkPci> VirtioById { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Takes <paramref name="id"/> for a <paramref name="driver"/> device; false when another device has it.</summary>
+    public bool ClaimId(string id, string driver) => Ids.TryAdd(id, driver);
+
+    /// <summary>Takes a hot-unplugged function out of the lists and frees its id.</summary>
+    public void Forget(VirtioBlkPci virtio)
     {
-        var options = new IdeDriveOptions { DeviceId = deviceId };
+        Virtio.Remove(virtio);
+        if (VirtioById.FirstOrDefault(kv => ReferenceEquals(kv.Value, virtio)).Key is { } id)
+        {
+            VirtioById.Remove(id);
+            Ids.Remove(id);
+        }
+    }
+
+    /// <summary>IDE index 0-3: primary master, primary slave, secondary master, secondary slave.</summary>
+    public void AttachIde(int index, BlockBackend backend, bool cdrom, string deviceId) =>
+        AttachIde(index, backend, cdrom, new IdeDriveOptions { DeviceId = deviceId });
+
+    /// <summary>IDE index 0-3 with the drive's identity (serial, model, firmware revision) given.</summary>
+    public void AttachIde(int index, BlockBackend backend, bool cdrom, IdeDriveOptions options)
+    {
         if (cdrom)
         {
             Ide.AttachCdrom(index / 2, index % 2, backend, options);
@@ -50,8 +73,8 @@ internal sealed class StorageDevices
     public void AttachFloppy(int unit, BlockBackend backend, string deviceId) =>
         Floppy.AttachDrive(unit, backend, FloppyDriveType.Auto, deviceId);
 
-    /// <summary>Adds a virtio-blk-pci function at 00:<paramref name="slot"/>.0, or the first free slot.</summary>
-    public VirtioBlkPci AddVirtio(BlockBackend backend, VirtioBlkOptions options, int? slot = null)
+    /// <summary>Adds a virtio-blk-pci function at 00:<paramref name="slot"/>.0, or the first free slot; <paramref name="id"/> is its user id, if any.</summary>
+    public VirtioBlkPci AddVirtio(BlockBackend backend, VirtioBlkOptions options, int? slot = null, string? id = null)
     {
         var bus = _machine.Chipset.PciBus;
         var device = slot ?? Enumerable.Range(FirstFreeSlot, Slots - FirstFreeSlot).FirstOrDefault(d => bus.GetFunction(d, 0) is null, -1);
@@ -63,6 +86,11 @@ internal sealed class StorageDevices
         var virtio = new VirtioBlkPci(_machine, backend, options);
         virtio.AttachToBus(device);
         Virtio.Add(virtio);
+        if (id is not null)
+        {
+            VirtioById[id] = virtio;
+        }
+
         return virtio;
     }
 }

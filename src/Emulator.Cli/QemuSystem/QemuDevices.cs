@@ -1,13 +1,14 @@
 using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
+using Emulator.Devices.Ide;
 using Emulator.Devices.Virtio;
 
 namespace Emulator.Cli.QemuSystem;
 
 /// <summary>
 /// <c>-device</c> for the storage models, with QEMU's property names: <c>ide-hd</c>/<c>ide-cd</c>
-/// (drive, bus=ide.N, unit, id, serial, model), <c>floppy</c> (drive, unit, id) and
+/// (drive, bus=ide.N, unit, id, serial, model, ver; -global ide-hd./ide-cd./ide-device. defaults), <c>floppy</c> (drive, unit, id) and
 /// <c>virtio-blk-pci</c> (drive, addr, id, serial, num-queues, queue-size, vectors, config-wce,
 /// discard, write-zeroes, request-merging). A drive is a <c>-drive if=none</c> id or a
 /// <c>-blockdev</c> node name (then the device gets an anonymous backend over the node).
@@ -15,9 +16,13 @@ namespace Emulator.Cli.QemuSystem;
 /// </summary>
 internal static class QemuDevices
 {
+    /// <summary>The abstract QOM parent of ide-hd and ide-cd, which -global may name.</summary>
+    private const string IdeBaseType = "ide-device";
+
     private static readonly string[] Drivers = ["ide-hd", "ide-cd", "floppy", "virtio-blk-pci"];
 
-    public static void Attach(EmulatorHost host, IEnumerable<List<KeyValuePair<string, string>>> devices)
+    /// <summary>Attaches every -device; <paramref name="globals"/> are the -global DRIVER.PROPERTY defaults.</summary>
+    public static void Attach(EmulatorHost host, IEnumerable<List<KeyValuePair<string, string>>> devices, IReadOnlyDictionary<string, string> globals)
     {
         var ideUsed = new HashSet<int>();
         foreach (var items in devices)
@@ -30,13 +35,18 @@ internal static class QemuDevices
             }
 
             var id = properties.GetValueOrDefault("id");
+            if (id is not null && !host.Devices.ClaimId(id, driver))
+            {
+                throw QemuOptionException.In($"-device {driver},id={id}", $"Duplicate device ID '{id}'");
+            }
+
             var backend = Backend(host, driver, properties);
             try
             {
                 switch (driver)
                 {
                     case "ide-hd" or "ide-cd":
-                        AttachIde(host, driver, properties, backend, id, ideUsed);
+                        AttachIde(host, driver, properties, globals, backend, id, ideUsed);
                         break;
                     case "floppy":
                         var unit = Number(driver, properties, "unit", 0, 1) ?? (host.Devices.Floppy.GetDrive(0).Backend is null ? 0 : 1);
@@ -54,15 +64,51 @@ internal static class QemuDevices
         }
     }
 
-    /// <summary>The index an <c>-drive if=ide</c> takes: bus * 2 + unit.</summary>
-    public static void AttachDrive(EmulatorHost host, string interfaceName, int index, BlockBackend backend, bool cdrom, string name)
+    /// <summary>
+    /// device_add's virtio-blk-pci: the same properties as <c>-device</c>, on a running machine. The
+    /// caller has checked the driver and the id; failures are <see cref="QemuOptionException"/>s whose
+    /// <see cref="QemuOptionException.Detail"/> is QEMU's QMP message.
+    /// </summary>
+    public static VirtioBlkPci Hotplug(EmulatorHost host, string? id, Dictionary<string, string> properties)
+    {
+        const string Driver = "virtio-blk-pci";
+        var backend = Backend(host, Driver, properties);
+        if (backend.HasDevice)
+        {
+            // QEMU's set_drive_helper wording for a drive another device holds.
+            throw new QemuOptionException($"Drive '{properties["drive"]}' is already in use by another device");
+        }
+
+        try
+        {
+            return AddVirtio(host, properties, backend, id);
+        }
+        catch (QemuOptionException)
+        {
+            ForgetAnonymous(backend);
+            throw;
+        }
+        catch (ArgumentException e)
+        {
+            ForgetAnonymous(backend);
+            throw new QemuOptionException(e.Message);
+        }
+        catch (BlockOperationException e)
+        {
+            ForgetAnonymous(backend);
+            throw new QemuOptionException(e.Message);
+        }
+    }
+
+    /// <summary>The index an <c>-drive if=ide</c> takes: bus * 2 + unit. IDE drives take their -global defaults.</summary>
+    public static void AttachDrive(EmulatorHost host, string interfaceName, int index, BlockBackend backend, bool cdrom, string name, IReadOnlyDictionary<string, string> globals)
     {
         try
         {
             switch (interfaceName)
             {
                 case "ide" when index is >= 0 and <= 3:
-                    host.Devices.AttachIde(index, backend, cdrom, name);
+                    host.Devices.AttachIde(index, backend, cdrom, IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], globals, name));
                     break;
                 case "floppy" when index is 0 or 1:
                     host.Devices.AttachFloppy(index, backend, name);
@@ -90,7 +136,7 @@ internal static class QemuDevices
                 return host.Layer.CreateBackend(new BlockBackendOptions { Name = null });
             }
 
-            throw new QemuOptionException($"-device {driver}: drive property not set");
+            throw QemuOptionException.In($"-device {driver}", "drive property not set");
         }
 
         if (host.Layer.FindBackend(name) is { } named)
@@ -105,13 +151,23 @@ internal static class QemuDevices
         }
         catch (BlockOperationException)
         {
-            throw new QemuOptionException($"-device {driver},drive={name}: Property '{driver}.drive' can't find value '{name}'");
+            throw QemuOptionException.In($"-device {driver},drive={name}", $"Property '{driver}.drive' can't find value '{name}'");
         }
 
         return anonymous;
     }
 
-    private static void AttachIde(EmulatorHost host, string driver, Dictionary<string, string> properties, BlockBackend backend, string? id, HashSet<int> used)
+    /// <summary>An anonymous backend made for a -blockdev node dies with its device (QEMU's anonymous BlockBackend).</summary>
+    private static void ForgetAnonymous(BlockBackend backend)
+    {
+        if (backend.Name.Length == 0 && !backend.HasDevice)
+        {
+            backend.Unref();
+        }
+    }
+
+    private static void AttachIde(
+        EmulatorHost host, string driver, Dictionary<string, string> properties, IReadOnlyDictionary<string, string> globals, BlockBackend backend, string? id, HashSet<int> used)
     {
         int? bus = properties.GetValueOrDefault("bus") switch
         {
@@ -134,32 +190,40 @@ internal static class QemuDevices
             throw new QemuOptionException($"-device {driver}: Device needs media, but drive is empty");
         }
 
-        var options = new Devices.Ide.IdeDriveOptions
-        {
-            DeviceId = id ?? (backend.Name.Length > 0 ? backend.Name : $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}"),
-            Serial = properties.GetValueOrDefault("serial"),
-            Model = properties.GetValueOrDefault("model"),
-        };
-        if (cdrom)
-        {
-            host.Devices.Ide.AttachCdrom(index / 2, index % 2, backend, options);
-        }
-        else
-        {
-            host.Devices.Ide.AttachDisk(index / 2, index % 2, backend, options);
-        }
+        var options = IdeOptions(driver, properties, globals, id ?? (backend.Name.Length > 0 ? backend.Name : $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}"));
+        host.Devices.AttachIde(index, backend, cdrom, options);
     }
 
-    private static void AddVirtio(EmulatorHost host, Dictionary<string, string> properties, BlockBackend backend, string? id)
+    /// <summary>
+    /// serial, model and ver of an IDE drive: the -device property, else <c>-global DRIVER.PROPERTY</c>,
+    /// else <c>-global ide-device.PROPERTY</c> (QEMU applies a type's globals to its subtypes too).
+    /// </summary>
+    private static IdeDriveOptions IdeOptions(string driver, Dictionary<string, string> properties, IReadOnlyDictionary<string, string> globals, string deviceId)
+    {
+        string? Property(string key) =>
+            properties.GetValueOrDefault(key) ?? globals.GetValueOrDefault($"{driver}.{key}") ?? globals.GetValueOrDefault($"{IdeBaseType}.{key}");
+
+        return new IdeDriveOptions
+        {
+            DeviceId = deviceId,
+            Serial = Property("serial"),
+            Model = Property("model"),
+            FirmwareRevision = Property("ver"),
+        };
+    }
+
+    private static VirtioBlkPci AddVirtio(EmulatorHost host, Dictionary<string, string> properties, BlockBackend backend, string? id)
     {
         const string Driver = "virtio-blk-pci";
         int? slot = null;
         if (properties.GetValueOrDefault("addr") is { } addr)
         {
+            // QEMU's PCI address property: "SLOT[.FN]" in hex, a 0x prefix allowed (libqos writes "0x06.0").
             var slotText = addr.Split('.')[0];
-            slot = int.TryParse(slotText, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var s) && s is >= 0 and < 32
+            slotText = slotText.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? slotText[2..] : slotText;
+            slot = int.TryParse(slotText, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var s) && s is >= 0 and < 32
                 ? s
-                : throw new QemuOptionException($"-device {Driver},addr={addr}: Property '{Driver}.addr' doesn't take value '{addr}'");
+                : throw QemuOptionException.In($"-device {Driver},addr={addr}", $"Property '{Driver}.addr' doesn't take value '{addr}'");
         }
 
         var defaults = new VirtioBlkOptions();
@@ -175,7 +239,7 @@ internal static class QemuDevices
             WriteZeroes = Flag(Driver, properties, "write-zeroes") ?? defaults.WriteZeroes,
             RequestMerging = Flag(Driver, properties, "request-merging") ?? defaults.RequestMerging,
         };
-        host.Devices.AddVirtio(backend, options, slot);
+        return host.Devices.AddVirtio(backend, options, slot, id);
     }
 
     private static int? Number(string driver, Dictionary<string, string> properties, string key, int min, int max)
@@ -187,7 +251,7 @@ internal static class QemuDevices
 
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
-            : throw new QemuOptionException($"-device {driver},{key}={text}: Property '{driver}.{key}' doesn't take value '{text}'");
+            : throw QemuOptionException.In($"-device {driver},{key}={text}", $"Property '{driver}.{key}' doesn't take value '{text}'");
     }
 
     private static bool? Flag(string driver, Dictionary<string, string> properties, string key) =>

@@ -150,6 +150,14 @@ internal sealed class QemuOptions
             case "device":
                 Devices.Add(KeyValueList.Parse(value, "driver"));
                 break;
+            case "global" when value.StartsWith("driver=", StringComparison.Ordinal):
+            {
+                // The long form: -global driver=D,property=P,value=V.
+                var parts = KeyValueList.Parse(value).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+                Globals[$"{parts["driver"]}.{parts.GetValueOrDefault("property")}"] = parts.GetValueOrDefault("value") ?? string.Empty;
+                break;
+            }
+
             case "global":
             {
                 var eq = value.IndexOf('=');

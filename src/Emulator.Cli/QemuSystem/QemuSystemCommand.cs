@@ -96,7 +96,7 @@ internal static class QemuSystemCommand
 
         OpenDrives(host, options);
         AddBlockdevs(host.Services, layer, options);
-        QemuDevices.Attach(host, options.Devices);
+        QemuDevices.Attach(host, options.Devices, options.Globals);
         machine.Start();
         if (options.StartPaused)
         {
@@ -139,7 +139,7 @@ internal static class QemuSystemCommand
             var backend = OpenDrive(layer, options, drive, name);
             if (drive.Interface != "none")
             {
-                QemuDevices.AttachDrive(host, drive.Interface, index, backend, cdrom, name);
+                QemuDevices.AttachDrive(host, drive.Interface, index, backend, cdrom, name, options.Globals);
             }
         }
     }

@@ -287,6 +287,7 @@ public sealed class PcMachine
         {
             _resetPending = false;
             Cpu.Reset();
+            Chipset.ResetAcpi();
             ResetDone?.Invoke(false);
         }
     }

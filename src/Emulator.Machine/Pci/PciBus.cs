@@ -53,6 +53,29 @@ public sealed class PciBus
         _functions[device, function] = pciFunction;
     }
 
+    /// <summary>
+    /// Takes the function at <paramref name="device"/>.<paramref name="function"/> off the bus (hot
+    /// unplug): its BARs leave the I/O window and memory map first, then the slot reads all ones.
+    /// </summary>
+    /// <returns>The function removed, or null when the slot was empty.</returns>
+    public PciFunction? Unregister(int device, int function)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(device);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(device, DeviceCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(function);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(function, FunctionCount);
+        var removed = _functions[device, function];
+        if (removed is null)
+        {
+            return null;
+        }
+
+        removed.UnmapBars();
+        _functions[device, function] = null;
+        removed.Bus = null;
+        return removed;
+    }
+
     public PciFunction? GetFunction(int device, int function) => _functions[device, function];
 
     public uint ReadConfig(int device, int function, int offset, PortWidth width)

@@ -253,6 +253,22 @@ public class PciFunction
         }
     }
 
+    /// <summary>Withdraws every mapped BAR from the bus (the function is being unplugged); config space is kept.</summary>
+    internal void UnmapBars()
+    {
+        foreach (var bar in _bars)
+        {
+            if (bar?.Address is not { } old)
+            {
+                continue;
+            }
+
+            bar.Address = null;
+            Bus?.OnBarChanged(this, bar, old);
+            OnBarMapped(bar.Index, null);
+        }
+    }
+
     private static int BarOffset(int index) => (int)PciConfigRegister.Bar0 + (index * BarBytes);
 
     private uint ReadRaw(int offset) =>

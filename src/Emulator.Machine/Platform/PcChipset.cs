@@ -1,3 +1,4 @@
+using Emulator.Machine.Acpi;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Dma;
 using Emulator.Machine.Interrupts;
@@ -13,7 +14,8 @@ namespace Emulator.Machine.Platform;
 /// bytes filled in, COM1 on IRQ 4 (character timeout paced by the clock), the 8042 with keyboard
 /// and mouse on IRQ 1/12, port 0x92, VGA text, the debug console,
 /// isa-debug-exit, the POST code port 0x80, fw_cfg, the ISA DMA pair, and PCI bus 0 with the i440FX at 00:00.0, the PIIX3 ISA
-/// bridge at 00:01.0, configuration mechanism #1 and the PCI I/O window at 0xC000-0xFFFF.
+/// bridge at 00:01.0, configuration mechanism #1, the PCI I/O window at 0xC000-0xFFFF, and QEMU's ACPI
+/// GPE0 block (0xAFE0, SCI on IRQ 9) with the PCI hotplug registers (0xAE00).
 /// <see cref="RegisterPorts"/> claims every port before the bus is frozen. The I/O APIC is
 /// memory-mapped: the machine maps <see cref="IoApic"/> at <see cref="IoApic.DefaultBaseAddress"/>.
 /// </summary>
@@ -51,6 +53,8 @@ public sealed class PcChipset
         PciBus.Register(Piix3IsaBridge.SlotDevice, Piix3IsaBridge.SlotFunction, IsaBridge);
         PciConfig = new PciConfigPorts(PciBus, options.ResetRequested);
         PciInterrupts = new PciInterruptRouter(IsaBridge, IrqLines, IoApic);
+        AcpiGpe = new AcpiGpeBlock(IrqLines[AcpiGpeBlock.SciIrq]);
+        PciHotplug = new AcpiPciHotplug(AcpiGpe);
     }
 
     public VirtualClock Clock { get; }
@@ -97,6 +101,19 @@ public sealed class PcChipset
 
     public PciInterruptRouter PciInterrupts { get; }
 
+    /// <summary>GPE0: the SCI source of the hotplug registers.</summary>
+    public AcpiGpeBlock AcpiGpe { get; }
+
+    /// <summary>The ACPI PCI hotplug registers of bus 0.</summary>
+    public AcpiPciHotplug PciHotplug { get; }
+
+    /// <summary>System reset of the ACPI blocks: pending unplugs complete, GPE0 clears.</summary>
+    public void ResetAcpi()
+    {
+        PciHotplug.Reset();
+        AcpiGpe.Reset();
+    }
+
     /// <summary>Claims every chip's ports on <paramref name="bus"/>; call before <see cref="IoPortBus.Freeze"/>.</summary>
     public void RegisterPorts(IoPortBus bus)
     {
@@ -116,5 +133,7 @@ public sealed class PcChipset
         Com1.RegisterPorts(bus);
         PciConfig.RegisterPorts(bus);
         PciIoWindow.RegisterPorts(bus);
+        AcpiGpe.RegisterPorts(bus);
+        PciHotplug.RegisterPorts(bus);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Emulator.Cli.Tests.QemuSystem;
@@ -19,33 +18,7 @@ public class LauncherTests
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    private static string Launcher()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Emulator.Storage.sln")))
-            {
-                return Path.Combine(dir.FullName, "bin", "emu-system-x86_64");
-            }
-        }
-
-        throw new FileNotFoundException("repository root not found above the test assembly");
-    }
-
-    private static Process Start(params string[] args)
-    {
-        var start = new ProcessStartInfo(Launcher())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(start)!;
-    }
+    private static Process Start(params string[] args) => Launcher.Start(args);
 
     private Socket Listen(string name)
     {
@@ -176,33 +149,5 @@ public class LauncherTests
             Assert.That(process.ExitCode, Is.EqualTo(1));
             Assert.That(error.TrimEnd(), Is.EqualTo(message));
         });
-    }
-
-    private sealed class LineChannel : IDisposable
-    {
-        private readonly NetworkStream _stream;
-        private readonly StreamReader _reader;
-
-        public LineChannel(Socket socket)
-        {
-            _stream = new NetworkStream(socket) { ReadTimeout = 30_000 };
-            _reader = new StreamReader(_stream, Encoding.UTF8);
-        }
-
-        public string ReadLine() => _reader.ReadLine() ?? throw new IOException("closed");
-
-        public void WriteLine(string line) => _stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
-
-        public string Command(string line)
-        {
-            WriteLine(line);
-            return ReadLine();
-        }
-
-        public void Dispose()
-        {
-            _reader.Dispose();
-            _stream.Dispose();
-        }
     }
 }

@@ -249,6 +249,36 @@ public class PciTests
     }
 
     [Test]
+    public void Unregister_MappedFunction_SlotAndIoBarFloatHigh()
+    {
+        Write(TestSlot, 0, 0x10, TestIoBase);
+        Write(TestSlot, 0, 0x04, 0x0001, PortWidth.Word);
+
+        var removed = _pci.Unregister(TestSlot, 0);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(removed, Is.SameAs(_device));
+            Assert.That(Read(TestSlot, 0, 0x00), Is.EqualTo(0xFFFF_FFFFu));
+            Assert.That(_bus.ReadByte(TestIoBase), Is.EqualTo(0xFF));
+            Assert.That(_device.Bus, Is.Null);
+        });
+    }
+
+    [Test]
+    public void Unregister_EnabledMemoryBar_AnnouncedGone()
+    {
+        var seen = new List<ulong?>();
+        Write(TestSlot, 0, 0x14, 0xFEBF_0000);
+        Write(TestSlot, 0, 0x04, 0x0002, PortWidth.Word);
+        _pci.MemoryBarChanged += (_, _, _, now) => seen.Add(now);
+
+        _pci.Unregister(TestSlot, 0);
+
+        Assert.That(seen, Is.EqualTo(new ulong?[] { null }));
+    }
+
+    [Test]
     public void MemoryBar_ProgrammedAndEnabled_RaisesMemoryBarChanged()
     {
         var seen = new List<ulong?>();

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Emulator.Cli.Tests.QemuSystem;
+
+/// <summary>
+/// emu-system-x86_64 under qtest, started as libqtest starts QEMU (-qtest unix:…, -accel qtest): the
+/// test listens, the emulator connects, and <see cref="Qtest"/> drives ports, memory and the clock.
+/// Killed on dispose.
+/// </summary>
+internal sealed class QtestMachine : IDisposable
+{
+    private readonly Process _process;
+    private readonly Socket _socket;
+
+    public QtestMachine(string dir, params string[] args)
+    {
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var path = Path.Combine(dir, "qtest.sock");
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        _process = Launcher.Start(["-qtest", $"unix:{path}", "-accel", "qtest", "-display", "none", "-nodefaults", .. args]);
+        if (!listener.Poll(TimeSpan.FromSeconds(30), SelectMode.SelectRead))
+        {
+            _process.Kill();
+            throw new IOException($"emu-system-x86_64 did not connect: {_process.StandardError.ReadToEnd()}");
+        }
+
+        _socket = listener.Accept();
+        Qtest = new LineChannel(_socket);
+    }
+
+    public LineChannel Qtest { get; }
+
+    public void Dispose()
+    {
+        Qtest.Dispose();
+        _socket.Dispose();
+        _process.Kill();
+        _process.WaitForExit(30_000);
+        _process.Dispose();
+    }
+}

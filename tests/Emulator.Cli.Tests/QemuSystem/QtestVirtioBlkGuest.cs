@@ -1,0 +1,105 @@
+namespace Emulator.Cli.Tests.QemuSystem;
+
+/// <summary>
+/// A legacy virtio-blk driver written only in qtest commands, as libqos's virtio-pci driver does it:
+/// BAR0 and bus mastering through configuration mechanism #1, queue 0 by PFN, one IN request of one
+/// sector, the used ring polled while virtual time steps. Constants are the spec's (virtio 1.2
+/// sections 2.7, 4.1.4.8 and 5.2.6), not the device model's.
+/// </summary>
+internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
+{
+    public const int Sector = 512;
+
+    private const ushort ConfigAddressPort = 0xCF8;
+    private const ushort ConfigDataPort = 0xCFC;
+    private const uint ConfigEnable = 0x8000_0000;
+    private const int Bar0 = 0x10;
+    private const int CommandRegister = 0x04;
+    private const uint IoSpaceAndBusMaster = 0x0005;
+    private const ushort IoBase = 0xC100;
+
+    /// <summary>Legacy header registers (no MSI-X enabled).</summary>
+    private const int GuestFeatures = 0x04;
+    private const int QueuePfn = 0x08;
+    private const int QueueSize = 0x0C;
+    private const int QueueSelect = 0x0E;
+    private const int QueueNotify = 0x10;
+    private const int DeviceStatus = 0x12;
+
+    private const uint Acknowledge = 1;
+    private const uint Driver = 2;
+    private const uint DriverOk = 4;
+
+    private const int PageShift = 12;
+    private const uint Rings = 0x10_0000;
+    private const uint Header = 0x11_0000;
+    private const uint Data = 0x11_1000;
+    private const uint Status = 0x11_2000;
+    private const int DescriptorBytes = 16;
+    private const int PageBytes = 1 << PageShift;
+    private const uint Next = 1;
+    private const uint Write = 2;
+    private const uint TypeIn = 0;
+    private const int PollSteps = 200;
+    private const int StepNanoseconds = 100_000;
+
+    private int _queueSize;
+
+    /// <summary>Places BAR0, enables I/O and bus mastering, negotiates no features, sets up queue 0.</summary>
+    public void Initialize()
+    {
+        ConfigWrite(Bar0, IoBase);
+        ConfigWrite(CommandRegister, IoSpaceAndBusMaster);
+        qtest.Command($"outb 0x{IoBase + DeviceStatus:x} 0");
+        qtest.Command($"outb 0x{IoBase + DeviceStatus:x} 0x{Acknowledge | Driver:x}");
+        qtest.Command($"outl 0x{IoBase + GuestFeatures:x} 0");
+        qtest.Command($"outw 0x{IoBase + QueueSelect:x} 0");
+        _queueSize = (int)qtest.Value($"inw 0x{IoBase + QueueSize:x}");
+        qtest.Command($"outl 0x{IoBase + QueuePfn:x} 0x{Rings >> PageShift:x}");
+        qtest.Command($"outb 0x{IoBase + DeviceStatus:x} 0x{Acknowledge | Driver | DriverOk:x}");
+    }
+
+    /// <summary>Reads one sector; returns the status byte and the data, or null when the used ring never moved.</summary>
+    public (uint Status, string DataHex)? ReadSector(ulong sector)
+    {
+        qtest.Command($"writel 0x{Header:x} 0x{TypeIn:x}");
+        qtest.Command($"writel 0x{Header + 4:x} 0");
+        qtest.Command($"writeq 0x{Header + 8:x} 0x{sector:x}");
+        qtest.Command($"writeb 0x{Status:x} 0xff");
+        Descriptor(0, Header, 16, Next, 1);
+        Descriptor(1, Data, Sector, Next | Write, 2);
+        Descriptor(2, Status, 1, Write, 0);
+        var avail = Rings + (uint)(DescriptorBytes * _queueSize);
+        var used = (avail + 4 + (uint)(2 * _queueSize) + 2 + PageBytes - 1) & ~(uint)(PageBytes - 1);
+        qtest.Command($"writew 0x{avail + 4:x} 0");
+        qtest.Command($"writew 0x{avail + 2:x} 1");
+        qtest.Command($"outw 0x{IoBase + QueueNotify:x} 0");
+        for (var i = 0; i < PollSteps; i++)
+        {
+            if (qtest.Value($"readw 0x{used + 2:x}") == 1)
+            {
+                var data = qtest.Command($"read 0x{Data:x} {Sector}");
+                return (qtest.Value($"readb 0x{Status:x}"), data["OK 0x".Length..]);
+            }
+
+            qtest.Command($"clock_step {StepNanoseconds}");
+        }
+
+        return null;
+    }
+
+    private void Descriptor(int index, uint address, int length, uint flags, int next)
+    {
+        var at = Rings + (uint)(DescriptorBytes * index);
+        qtest.Command($"writeq 0x{at:x} 0x{address:x}");
+        qtest.Command($"writel 0x{at + 8:x} 0x{length:x}");
+        qtest.Command($"writew 0x{at + 12:x} 0x{flags:x}");
+        qtest.Command($"writew 0x{at + 14:x} 0x{next:x}");
+    }
+
+    private void ConfigWrite(int offset, uint value)
+    {
+        qtest.Command($"outl 0x{ConfigAddressPort:x} 0x{ConfigEnable | (uint)(slot << 11) | (uint)offset:x}");
+        qtest.Command($"outl 0x{ConfigDataPort:x} 0x{value:x}");
+    }
+}

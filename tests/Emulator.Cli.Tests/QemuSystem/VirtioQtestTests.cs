@@ -1,0 +1,40 @@
+namespace Emulator.Cli.Tests.QemuSystem;
+
+/// <summary>virtio-blk-pci driven over the launcher's qtest socket, as tests/qtest/virtio-blk-test.c drives QEMU's.</summary>
+public class VirtioQtestTests
+{
+    private const int Slot = 4;
+
+    /// <summary>QEMU's pc (pci_slot_get_pirq) wires slot N's INTA# to PIRQ ((N - 1) mod 4); PIRQA-D reach I/O APIC inputs 16-19.</summary>
+    private const int SlotGsi = 16 + ((Slot - 1) % 4);
+
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("emu-virtio-qtest-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    [Test]
+    public void LegacyRead_SecondSector_DataStatusOkAndIntx()
+    {
+        var image = Path.Combine(_dir, "disk.img");
+        File.WriteAllBytes(image, [.. Enumerable.Range(0, 1 << 16).Select(i => (byte)(i / QtestVirtioBlkGuest.Sector))]);
+        using var machine = new QtestMachine(
+            _dir, "-drive", $"file={image},if=none,id=d0,format=raw", "-device", $"virtio-blk-pci,drive=d0,addr={Slot:x2}.0");
+        machine.Qtest.Command("irq_intercept_in ioapic");
+        var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot);
+        guest.Initialize();
+
+        var result = guest.ReadSector(1);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result, Is.Not.Null, "the used ring never moved");
+            Assert.That(result?.Status, Is.Zero, "VIRTIO_BLK_S_OK");
+            Assert.That(result?.DataHex, Is.EqualTo(string.Concat(Enumerable.Repeat("01", QtestVirtioBlkGuest.Sector))));
+            Assert.That(machine.Qtest.Asynchronous, Does.Contain($"IRQ raise {SlotGsi}"));
+        });
+    }
+}
