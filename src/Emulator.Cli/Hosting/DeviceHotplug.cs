@@ -14,7 +14,7 @@ namespace Emulator.Cli.Hosting;
 /// does it (hw/acpi/pcihp.c): an add plugs the function in at once and sets its slot's up bit and
 /// GPE0.1 (SCI); a del only sets the down bit and GPE0.1, and the device leaves when the guest
 /// writes the slot bit to B0EJ. Then DEVICE_DELETED is sent for the virtio backend child and for the
-/// proxy, in that order, and the backend is detached (a named drive stays; an anonymous backend over
+/// proxy, in that order, and the backend is released (a -drive's goes away with its device, as QEMU's; an anonymous backend over
 /// a -blockdev node is deleted with its device). IDE and floppy devices sit on buses without hotplug.
 /// Runs on the machine thread (the monitor executor and the port bus both call from there).
 /// </summary>
@@ -149,10 +149,10 @@ internal sealed class DeviceHotplug : IDeviceHotplug
         _requested.Remove(virtio);
         virtio.Unplug();
         _host.Devices.Forget(virtio);
-        if (backend.Name.Length == 0)
-        {
-            backend.Unref();
-        }
+
+        // As QEMU (blockdev_mark_auto_del): the backend goes with its device, a -drive's included;
+        // a -blockdev node only loses the anonymous backend over it.
+        backend.Unref();
 
         // QEMU finalizes the virtio-blk-device child (no id) before its PCI proxy.
         var path = id is null ? $"/machine/peripheral-anon/device[{slot}]" : $"/machine/peripheral/{id}";
