@@ -33,8 +33,6 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 public sealed class Qcow2Driver : BlockDriver
 {
-    private const long MaxSnapshotTableBytes = 64L << 20;
-
     private readonly Lock _lock = new();
     private readonly Qcow2Io _io;
     private readonly BlockDriverState? _backing;
@@ -65,7 +63,8 @@ public sealed class Qcow2Driver : BlockDriver
             throw new BlockOperationException("qcow2: Image is corrupt; cannot be opened read/write");
         }
 
-        Snapshots = ReadSnapshots();
+        Snapshots = Qcow2KeptMetadata.ReadSnapshots(Header, _io, _layout);
+        Qcow2KeptMetadata.KeepBitmapTables(Header, _io, _layout);
 
         var l1Offset = (long)Header.L1TableOffset;
         var l1Size = Header.L1Size;
@@ -77,7 +76,7 @@ public sealed class Qcow2Driver : BlockDriver
             l1Offset = (long)snapshot.L1TableOffset;
             l1Size = snapshot.L1Size;
             _size = (long)(snapshot.DiskSize ?? Header.Size);
-            _layout.CheckTable(l1Offset, l1Size * 8L, $"The L1 table of snapshot '{wanted}'", checkRefcountTable: true);
+            // ReadSnapshots checked this table against the other metadata already.
             if (Qcow2Header.L1EntriesFor((ulong)_size, _clusterBits) > l1Size)
             {
                 throw new BlockOperationException($"The L1 table of snapshot '{wanted}' is too small for its disk size");
@@ -304,28 +303,6 @@ public sealed class Qcow2Driver : BlockDriver
         return Qcow2Header.Parse(buffer);
     }
 
-    private List<Qcow2Snapshot> ReadSnapshots()
-    {
-        if (Header.SnapshotCount == 0)
-        {
-            return [];
-        }
-
-        var offset = (long)Math.Min(Header.SnapshotsOffset, long.MaxValue);
-        if (_layout.Describe(offset, 0, checkRefcountTable: true) is { } problem || offset >= _layout.FileLength)
-        {
-            throw new BlockOperationException($"The snapshot table at 0x{offset:x} {_layout.Describe(offset, 1, true) ?? "lies past the end of the file"}");
-        }
-
-        var bytes = new byte[Math.Min(MaxSnapshotTableBytes, _layout.FileLength - offset)];
-        if (_io.Read(offset, bytes) != BlockError.None)
-        {
-            throw new BlockOperationException("Could not read the snapshot table");
-        }
-
-        return Qcow2Snapshot.ParseTable(bytes, Header.SnapshotCount, Header.ClusterSize);
-    }
-
     /// <summary>Read-write open: clears autoclear bits we do not maintain (so a stale bitmap is never trusted) and repairs a dirty image.</summary>
     private void PrepareForWriting()
     {
@@ -384,6 +361,6 @@ public sealed class Qcow2Driver : BlockDriver
 
         return Qcow2Layout.Overlaps(offset, length, _refcounts.TableOffset, (long)_refcounts.TableClusters << _clusterBits)
             ? "overlaps the refcount table"
-            : null;
+            : _layout.DescribeKept(offset, length);
     }
 }
