@@ -13,11 +13,14 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// compressed clusters are inflated. Writes to a cluster the image owns alone (COPIED) go in place;
 /// any other write allocates a new cluster at the end of the image, fills it (copy-on-write from
 /// the backing node, the old compressed or shared cluster, or zeroes), and then links it. The order
-/// on disk is always: refcount, data, L2 entry, so a process killed at any point leaves at worst
-/// leaked clusters (which <c>check -r leaks</c> reclaims), never a reference to an uncounted cluster.
-/// With lazy refcounts the refcount step waits for the next flush instead, behind the dirty bit.
-/// Ordering is program order through the host page cache: it survives the process being killed;
-/// surviving a host power loss between flushes is not claimed.
+/// on disk is always: refcount and data, L2 entry, old refcount drop, with a flush of the file
+/// (<see cref="Qcow2Io.Barrier"/>) between the steps, so a process killed or a host losing power at
+/// any point leaves at worst leaked clusters (which <c>check -r leaks</c> reclaims), never a
+/// reference to an uncounted or unwritten cluster. The same barrier separates a new L2 table or
+/// refcount block from the L1 or refcount-table entry that links it, and a new L1 or refcount table
+/// from the header that switches to it, and that header from freeing the old table. With lazy
+/// refcounts the refcount step waits for the next flush instead, behind the dirty bit (itself
+/// flushed before the first allocation).
 /// </para>
 /// <para>
 /// Threads: metadata (lookups, allocation, caches) is serialised by one lock; data reads and
@@ -178,6 +181,7 @@ public sealed class Qcow2Driver : BlockDriver
         lock (_lock)
         {
             error = _refcounts.WriteBack();
+            error = error == BlockError.None ? _map.WriteBack() : error;
         }
 
         return Done(error == BlockError.None ? _io.Flush() : error);
@@ -207,6 +211,11 @@ public sealed class Qcow2Driver : BlockDriver
     {
         lock (_lock)
         {
+            if (!_corrupt && _map.WriteBack() == BlockError.None)
+            {
+                _io.Barrier();
+            }
+
             // The dirty bit goes only after every held-back refcount is on disk.
             if (_markedDirty && !_corrupt && _refcounts.WriteBack() == BlockError.None && _io.Flush() == BlockError.None
                 && WriteIncompatible(Header.Incompatible & ~Qcow2IncompatibleFeatures.Dirty) == BlockError.None)
