@@ -198,6 +198,23 @@ public sealed class Qcow2Driver : BlockDriver
     public Qcow2CheckResult Check(Qcow2RepairMode repair) =>
         Qcow2Checker.Run(this, Node.ReadOnly ? Qcow2RepairMode.None : repair);
 
+    /// <summary>
+    /// Creates an internal snapshot of the active image (<c>img snapshot -c</c>; like qemu-img, a
+    /// name already taken is allowed). Throws <see cref="BlockOperationException"/> on a read-only node.
+    /// </summary>
+    public BlockError CreateSnapshot(string name)
+    {
+        if (Node.ReadOnly)
+        {
+            throw new BlockOperationException("Cannot create a snapshot of a read-only image");
+        }
+
+        lock (_lock)
+        {
+            return Qcow2SnapshotCreator.Create(this, name, DateTimeOffset.UtcNow);
+        }
+    }
+
     /// <summary>The mapping of the guest cluster at <paramref name="guestOffset"/> (for <c>img map</c>).</summary>
     public BlockError GetMapping(long guestOffset, out Qcow2Mapping mapping)
     {
