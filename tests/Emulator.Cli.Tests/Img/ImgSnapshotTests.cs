@@ -64,6 +64,46 @@ public class ImgSnapshotTests : ImgTestBase
         Assert.That(File.ReadAllBytes(image), Is.EqualTo(bytes));
     }
 
+    [TestCase("compat=1.1,cluster_size=65536")]
+    [TestCase("compat=0.10,cluster_size=4096")]
+    public void Delete_SnapshotMadeByQemu_CheckCleanActiveIntactAndNoLeaks(string options)
+    {
+        var image = PathOf("s.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", options, image, "4M");
+        QemuTools.Io(image, "write -P 0x11 0 1M", "write -c 2M 64k");
+        QemuTools.Img("snapshot", "-c", "s1", image);
+        QemuTools.Io(image, "write -P 0x22 64k 128k");
+        QemuTools.Img("snapshot", "-c", "s2", image);
+        QemuTools.Io(image, "write -P 0x33 512k 64k");
+        var active = RawView(image, null);
+        var s2 = RawView(image, "s2");
+
+        EmuOk("snapshot", "-d", "s1", image);
+
+        var check = QemuTools.ImgStatus("check", image);
+        Assert.That(check.ExitCode, Is.Zero, check.Output);
+        Assert.That(QemuTools.Img("snapshot", "-l", image), Does.Not.Contain(" s1 ").And.Contain(" s2 "));
+        Assert.That(RawView(image, null), Is.EqualTo(active));
+        Assert.That(RawView(image, "s2"), Is.EqualTo(s2));
+    }
+
+    [Test]
+    public void Delete_OnlySnapshotMadeByUs_CopiedFlagsBackAndQemuWritesInPlace()
+    {
+        var image = PathOf("s.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", image, "1M");
+        QemuTools.Io(image, "write -P 0x11 0 256k");
+        EmuOk("snapshot", "-c", "s1", image);
+
+        EmuOk("snapshot", "-d", "1", image);
+        var length = new FileInfo(image).Length;
+        QemuTools.Io(image, "write -P 0x22 0 64k");
+
+        Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
+        Assert.That(QemuTools.Img("snapshot", "-l", image), Is.Empty);
+        Assert.That(new FileInfo(image).Length, Is.EqualTo(length), "the write was not in place: COPIED was not restored");
+    }
+
     [Test]
     public void Apply_NotImplemented_ClearErrorImageUntouched()
     {
@@ -75,7 +115,7 @@ public class ImgSnapshotTests : ImgTestBase
         var (exit, _, errors) = Emu("snapshot", "-a", "s1", image);
 
         Assert.That(exit, Is.EqualTo(1));
-        Assert.That(errors, Does.Contain("not supported by emu img yet"));
+        Assert.That(errors, Does.Contain("Applying snapshots (-a) is not supported by emu img yet"));
         Assert.That(File.ReadAllBytes(image), Is.EqualTo(bytes));
     }
 

@@ -27,9 +27,10 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// in-place data writes run outside it, concurrently. A cluster is never reused while the image is
 /// open, so a concurrent reader never sees a cluster change owner under it.
 /// </para>
-/// Limitations: internal snapshots are listed, can be opened read-only and survive writes to the
-/// active image (shared L2 tables and clusters are copied on write), but cannot be created, applied
-/// or deleted here, and an image with snapshots cannot be resized (as in QEMU). L2 updates are
+/// Limitations: internal snapshots are listed, can be opened read-only, survive writes to the
+/// active image (shared L2 tables and clusters are copied on write), and can be created and deleted
+/// (<see cref="CreateSnapshot"/>, <see cref="DeleteSnapshot"/>; offline, as <c>qemu-img snapshot</c>),
+/// but not applied, and an image with snapshots cannot be resized (as in QEMU). L2 updates are
 /// written through at once; with lazy refcounts, refcount blocks are written at flush and close
 /// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
 /// Extended L2 entries, external data files, encryption and zstd compression are refused at open.
@@ -212,6 +213,22 @@ public sealed class Qcow2Driver : BlockDriver
         lock (_lock)
         {
             return Qcow2SnapshotCreator.Create(this, name, DateTimeOffset.UtcNow);
+        }
+    }
+
+    /// <summary>Deletes the internal snapshot with this ID or name (<c>img snapshot -d</c>). Throws <see cref="BlockOperationException"/> when there is none or the node is read-only.</summary>
+    public BlockError DeleteSnapshot(string idOrName)
+    {
+        var snapshot = Snapshots.FirstOrDefault(s => s.Id == idOrName) ?? Snapshots.FirstOrDefault(s => s.Name == idOrName)
+            ?? throw new BlockOperationException($"Snapshot '{idOrName}' not found");
+        if (Node.ReadOnly)
+        {
+            throw new BlockOperationException("Cannot delete a snapshot of a read-only image");
+        }
+
+        lock (_lock)
+        {
+            return Qcow2SnapshotDeleter.Delete(this, snapshot);
         }
     }
 

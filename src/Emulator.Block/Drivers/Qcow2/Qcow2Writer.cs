@@ -115,6 +115,12 @@ internal static class Qcow2Writer
             }
         }
 
+        return Unreference(driver, old);
+    }
+
+    /// <summary>Drops one reference from each host cluster a mapping uses (no barrier; see <see cref="Release"/>).</summary>
+    public static BlockError Unreference(Qcow2Driver driver, Qcow2Mapping old)
+    {
         switch (old.Kind)
         {
             case Qcow2ClusterKind.Compressed:
