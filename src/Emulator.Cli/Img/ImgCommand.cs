@@ -19,7 +19,7 @@ internal static class ImgCommand
           map [-f fmt | --image-opts] [--output=human|json] filename
           compare [-f fmt] [-F fmt] [-s] filename1 filename2
           bench [-c count] [-d depth] [-f fmt] [--flush-interval=n] [-i aio] [-n] [--no-drain] [-o offset] [--pattern=n] [-q] [-s buffer_size] [-S step_size] [-t cache] [-w] filename
-          snapshot [-f fmt] [-q] (-l | -c name | -d id_or_name) filename
+          snapshot [-f fmt] [-q] (-l | -c name | -a id_or_name | -d id_or_name) filename
         """;
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)

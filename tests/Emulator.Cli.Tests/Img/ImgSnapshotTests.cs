@@ -1,10 +1,11 @@
 namespace Emulator.Cli.Tests.Img;
 
 /// <summary>
-/// <c>emu img snapshot -l/-c</c> against qemu-img: a snapshot we create is listed by
+/// <c>emu img snapshot -l/-c/-a/-d</c> against qemu-img: a snapshot we create is listed by
 /// <c>qemu-img snapshot -l</c>, passes <c>qemu-img check</c>, keeps its data when qemu-io then
 /// writes the active image (our refcounts and cleared COPIED flags make QEMU copy on write), and
-/// our list prints what qemu-img prints.
+/// our list prints what qemu-img prints; deleting and applying snapshots qemu-img made leaves an
+/// image qemu-img checks clean, with the guest views it expects.
 /// </summary>
 public class ImgSnapshotTests : ImgTestBase
 {
@@ -104,18 +105,40 @@ public class ImgSnapshotTests : ImgTestBase
         Assert.That(new FileInfo(image).Length, Is.EqualTo(length), "the write was not in place: COPIED was not restored");
     }
 
+    [TestCase("compat=1.1,cluster_size=65536")]
+    [TestCase("compat=0.10,cluster_size=4096")]
+    public void Apply_SnapshotMadeByQemu_ActiveEqualsSnapshotCheckClean(string options)
+    {
+        var image = PathOf("s.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", options, image, "4M");
+        QemuTools.Io(image, "write -P 0x11 0 1M", "write -c 2M 64k");
+        QemuTools.Img("snapshot", "-c", "s1", image);
+        var s1 = RawView(image, "s1");
+        QemuTools.Io(image, "write -P 0x22 64k 128k", "write -P 0x33 3M 64k", "write -z 2M 64k");
+
+        EmuOk("snapshot", "-a", "s1", image);
+        var afterApply = QemuTools.ImgStatus("check", image);
+        QemuTools.Io(image, "write -P 0x44 0 4k");
+
+        Assert.That(afterApply.ExitCode, Is.Zero, afterApply.Output);
+        Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
+        Assert.That(RawView(image, "s1"), Is.EqualTo(s1), "writing the active image after apply changed the snapshot");
+        var active = RawView(image, null);
+        Assert.That(active.AsSpan(4096).ToArray(), Is.EqualTo(s1.AsSpan(4096).ToArray()));
+    }
+
     [Test]
-    public void Apply_NotImplemented_ClearErrorImageUntouched()
+    public void Apply_UnknownSnapshot_ClearErrorImageUntouched()
     {
         var image = PathOf("s.qcow2");
         QemuTools.Img("create", "-q", "-f", "qcow2", image, "1M");
         QemuTools.Img("snapshot", "-c", "s1", image);
         var bytes = File.ReadAllBytes(image);
 
-        var (exit, _, errors) = Emu("snapshot", "-a", "s1", image);
+        var (exit, _, errors) = Emu("snapshot", "-a", "nope", image);
 
         Assert.That(exit, Is.EqualTo(1));
-        Assert.That(errors, Does.Contain("Applying snapshots (-a) is not supported by emu img yet"));
+        Assert.That(errors, Does.Contain("Snapshot 'nope' not found"));
         Assert.That(File.ReadAllBytes(image), Is.EqualTo(bytes));
     }
 

@@ -28,10 +28,11 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// open, so a concurrent reader never sees a cluster change owner under it.
 /// </para>
 /// Limitations: internal snapshots are listed, can be opened read-only, survive writes to the
-/// active image (shared L2 tables and clusters are copied on write), and can be created and deleted
-/// (<see cref="CreateSnapshot"/>, <see cref="DeleteSnapshot"/>; offline, as <c>qemu-img snapshot</c>),
-/// but not applied, and an image with snapshots cannot be resized (as in QEMU). L2 updates are
-/// written through at once; with lazy refcounts, refcount blocks are written at flush and close
+/// active image (shared L2 tables and clusters are copied on write), and can be created, deleted
+/// and applied (<see cref="CreateSnapshot"/>, <see cref="DeleteSnapshot"/>, <see cref="ApplySnapshot"/>;
+/// offline, as <c>qemu-img snapshot</c>; a snapshot of another disk size is not applied), and an
+/// image with snapshots cannot be resized (as in QEMU). L2 updates are held in the L2 cache and
+/// written back at flush, eviction and close, after a barrier; with lazy refcounts, refcount blocks are written at flush and close
 /// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
 /// Extended L2 entries, external data files, encryption and zstd compression are refused at open.
 /// </summary>
@@ -213,6 +214,27 @@ public sealed class Qcow2Driver : BlockDriver
         lock (_lock)
         {
             return Qcow2SnapshotCreator.Create(this, name, DateTimeOffset.UtcNow);
+        }
+    }
+
+    /// <summary>Reverts the active image to the internal snapshot with this ID or name (<c>img snapshot -a</c>). Throws <see cref="BlockOperationException"/> when there is none, its disk size differs or the node is read-only.</summary>
+    public BlockError ApplySnapshot(string idOrName)
+    {
+        var snapshot = Snapshots.FirstOrDefault(s => s.Id == idOrName) ?? Snapshots.FirstOrDefault(s => s.Name == idOrName)
+            ?? throw new BlockOperationException($"Snapshot '{idOrName}' not found");
+        if (Node.ReadOnly)
+        {
+            throw new BlockOperationException("Cannot apply a snapshot to a read-only image");
+        }
+
+        if (snapshot.DiskSize is { } diskSize && (long)diskSize != Length)
+        {
+            throw new BlockOperationException($"Snapshot '{idOrName}' has a disk size of {diskSize} bytes, the image {Length}: applying it would need a resize, which is not supported");
+        }
+
+        lock (_lock)
+        {
+            return Qcow2SnapshotApplier.Apply(this, snapshot);
         }
     }
 

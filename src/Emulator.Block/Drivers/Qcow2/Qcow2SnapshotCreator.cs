@@ -29,8 +29,8 @@ internal static class Qcow2SnapshotCreator
     {
         var error = driver.Map.WriteBack();
         error = error == BlockError.None ? driver.Refcounts.WriteBack() : error;
-        error = error == BlockError.None ? Share(driver, new Dictionary<long, long>()) : error;
-        error = error == BlockError.None ? Share(driver, null) : error;
+        error = error == BlockError.None ? ReferenceTree(driver, driver.Map.L1, new Dictionary<long, long>(), clearCopied: false) : error;
+        error = error == BlockError.None ? ReferenceTree(driver, driver.Map.L1, null, clearCopied: true) : error;
         error = error == BlockError.None ? driver.Map.WriteBack() : error;
         error = error == BlockError.None ? driver.Io.Barrier() : error;
         if (error != BlockError.None)
@@ -91,18 +91,18 @@ internal static class Qcow2SnapshotCreator
     }
 
     /// <summary>
-    /// One more reference for every L2 table and cluster the active L1 table reaches; COPIED cleared
-    /// on the way. With <paramref name="dryRun"/> (cluster to references added) nothing is changed:
-    /// the pass only refuses, before anything is written, a refcount the width cannot hold (as
-    /// QEMU refuses with EINVAL).
+    /// One more reference for every L2 table and cluster an L1 table reaches; with
+    /// <paramref name="clearCopied"/> (the active table) COPIED is cleared on the way. With
+    /// <paramref name="dryRun"/> (cluster to references added) nothing is changed: the pass only
+    /// refuses, before anything is written, a refcount the width cannot hold (as QEMU refuses with EINVAL).
     /// </summary>
-    private static BlockError Share(Qcow2Driver driver, Dictionary<long, long>? dryRun)
+    public static BlockError ReferenceTree(Qcow2Driver driver, IReadOnlyList<ulong> l1, Dictionary<long, long>? dryRun, bool clearCopied)
     {
         var map = driver.Map;
         var entriesPerL2 = driver.ClusterSize / 8;
-        for (var i = 0; i < map.L1.Count; i++)
+        for (var i = 0; i < l1.Count; i++)
         {
-            var l2Offset = (long)(map.L1[i] & Qcow2Entry.OffsetMask);
+            var l2Offset = (long)(l1[i] & Qcow2Entry.OffsetMask);
             if (l2Offset == 0)
             {
                 continue;
@@ -116,13 +116,13 @@ internal static class Qcow2SnapshotCreator
                 var mapping = Qcow2Mapping.Unallocated;
                 error = error == BlockError.None ? map.Decode(raw, out mapping) : error;
                 error = error == BlockError.None ? ReferenceData(driver, mapping, dryRun) : error;
-                if (error == BlockError.None && dryRun is null && (raw & Qcow2Entry.Copied) != 0 && (raw & Qcow2Entry.Compressed) == 0)
+                if (error == BlockError.None && dryRun is null && clearCopied && (raw & Qcow2Entry.Copied) != 0 && (raw & Qcow2Entry.Compressed) == 0)
                 {
                     error = map.SetL2(guest, l2Offset, raw & ~Qcow2Entry.Copied);
                 }
             }
 
-            error = error == BlockError.None && dryRun is null ? map.SetL1(i, map.L1[i] & ~Qcow2Entry.Copied) : error;
+            error = error == BlockError.None && dryRun is null && clearCopied ? map.SetL1(i, map.L1[i] & ~Qcow2Entry.Copied) : error;
             if (error != BlockError.None)
             {
                 return error;

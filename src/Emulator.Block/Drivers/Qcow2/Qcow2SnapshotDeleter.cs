@@ -72,10 +72,22 @@ internal static class Qcow2SnapshotDeleter
     /// <summary>Drops the references the snapshot's L1 table held, then its L1 table.</summary>
     private static BlockError Unshare(Qcow2Driver driver, Qcow2Snapshot snapshot)
     {
-        var map = driver.Map;
         var l1 = Qcow2ClusterMap.LoadL1(driver.Io, (long)snapshot.L1TableOffset, snapshot.L1Size);
+        var error = UnreferenceTree(driver, l1);
+        for (var i = 0; error == BlockError.None && i < ClustersFor(driver, l1.Length * 8L); i++)
+        {
+            error = driver.Refcounts.Change((long)snapshot.L1TableOffset + ((long)i * driver.ClusterSize), -1);
+        }
+
+        return error;
+    }
+
+    /// <summary>Drops one reference from every L2 table and cluster an L1 table reaches.</summary>
+    public static BlockError UnreferenceTree(Qcow2Driver driver, IReadOnlyList<ulong> l1)
+    {
+        var map = driver.Map;
         var entriesPerL2 = driver.ClusterSize / 8;
-        for (var i = 0; i < l1.Length; i++)
+        for (var i = 0; i < l1.Count; i++)
         {
             var l2Offset = (long)(l1[i] & Qcow2Entry.OffsetMask);
             if (l2Offset == 0)
@@ -100,20 +112,11 @@ internal static class Qcow2SnapshotDeleter
             }
         }
 
-        for (var i = 0; i < ClustersFor(driver, l1.Length * 8L); i++)
-        {
-            var error = driver.Refcounts.Change((long)snapshot.L1TableOffset + ((long)i * driver.ClusterSize), -1);
-            if (error != BlockError.None)
-            {
-                return error;
-            }
-        }
-
         return BlockError.None;
     }
 
     /// <summary>Sets COPIED again on active L1 and L2 entries whose cluster is now referenced once.</summary>
-    private static BlockError RestoreCopied(Qcow2Driver driver)
+    public static BlockError RestoreCopied(Qcow2Driver driver)
     {
         var map = driver.Map;
         var entriesPerL2 = driver.ClusterSize / 8;
