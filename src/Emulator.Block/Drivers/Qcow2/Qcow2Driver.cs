@@ -108,7 +108,7 @@ public sealed class Qcow2Driver : BlockDriver
     /// <summary>The header as read at open (size and table offsets may have moved since; see the properties below).</summary>
     public Qcow2Header Header { get; private set; }
 
-    public IReadOnlyList<Qcow2Snapshot> Snapshots { get; }
+    public IReadOnlyList<Qcow2Snapshot> Snapshots { get; private set; }
 
     public override long Length => Volatile.Read(ref _size);
 
@@ -213,7 +213,7 @@ public sealed class Qcow2Driver : BlockDriver
 
         lock (_lock)
         {
-            return Qcow2SnapshotCreator.Create(this, name, DateTimeOffset.UtcNow);
+            return RefreshSnapshots(Qcow2SnapshotCreator.Create(this, name, DateTimeOffset.UtcNow));
         }
     }
 
@@ -250,7 +250,7 @@ public sealed class Qcow2Driver : BlockDriver
 
         lock (_lock)
         {
-            return Qcow2SnapshotDeleter.Delete(this, snapshot);
+            return RefreshSnapshots(Qcow2SnapshotDeleter.Delete(this, snapshot));
         }
     }
 
@@ -346,6 +346,29 @@ public sealed class Qcow2Driver : BlockDriver
         Node.ReadOnly = true;
         _events.Publish(new BlockImageCorruptedEvent(string.Empty, Node.NodeName, $"{message}; further corruption events will be suppressed", null, null, wasWritable));
         return BlockError.Io;
+    }
+
+    /// <summary>
+    /// After the snapshot table was rewritten: the header and the snapshot list are read again and the
+    /// snapshot metadata recorded again for the overlap checks (the image keeps being used). A
+    /// table that no longer reads back marks the image corrupt.
+    /// </summary>
+    private BlockError RefreshSnapshots(BlockError result)
+    {
+        try
+        {
+            Header = ReadHeader(_io, _io.File.Length);
+            _layout.FileLength = _io.File.Length;
+            _layout.L1Offset = _map.L1Offset;
+            _layout.L1Bytes = _map.L1.Count * 8L;
+            _layout.ForgetSnapshots();
+            Snapshots = Qcow2KeptMetadata.ReadSnapshots(Header, _io, _layout);
+            return result;
+        }
+        catch (BlockOperationException e)
+        {
+            return Corrupt($"The rewritten snapshot table cannot be read back: {e.Message}");
+        }
     }
 
     /// <summary>Tables (one cluster each) that fit in a cache of <paramref name="bytes"/> bytes; at least two.</summary>

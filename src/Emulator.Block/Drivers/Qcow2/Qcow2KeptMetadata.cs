@@ -32,10 +32,10 @@ internal static class Qcow2KeptMetadata
 
         var snapshots = Qcow2Snapshot.ParseTable(bytes, header.SnapshotCount, header.ClusterSize);
         // The last entry's padding to 8 bytes may lie past the end of the file (QEMU does not write it).
-        layout.Keep(offset, Math.Min(snapshots.Sum(s => (long)s.EntryLength), layout.FileLength - offset), "the snapshot table");
+        layout.Keep(offset, Math.Min(snapshots.Sum(s => (long)s.EntryLength), layout.FileLength - offset), "the snapshot table", snapshot: true);
         foreach (var snapshot in snapshots)
         {
-            layout.Keep((long)Math.Min(snapshot.L1TableOffset, long.MaxValue), snapshot.L1Size * 8L, $"the L1 table of snapshot '{snapshot.Name}'");
+            layout.Keep((long)Math.Min(snapshot.L1TableOffset, long.MaxValue), snapshot.L1Size * 8L, $"the L1 table of snapshot '{snapshot.Name}'", snapshot: true);
         }
 
         return snapshots;

@@ -12,7 +12,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 internal sealed class Qcow2Layout
 {
-    private readonly List<(long Offset, long Length, string What)> _kept = [];
+    private readonly List<(long Offset, long Length, string What, bool Snapshot)> _kept = [];
 
     public Qcow2Layout(Qcow2Header header, long fileLength)
     {
@@ -24,7 +24,8 @@ internal sealed class Qcow2Layout
         RefcountTableBytes = (long)header.RefcountTableClusters << header.ClusterBits;
     }
 
-    public long FileLength { get; }
+    /// <summary>The file's length when the checks were last (re)done: at open, and when the snapshot table changes.</summary>
+    public long FileLength { get; set; }
 
     public int ClusterSize { get; }
 
@@ -94,7 +95,7 @@ internal sealed class Qcow2Layout
     /// directory and tables) after checking it against everything recorded so far. Throws
     /// <see cref="BlockOperationException"/> naming <paramref name="what"/> when it cannot be right.
     /// </summary>
-    public void Keep(long offset, long length, string what)
+    public void Keep(long offset, long length, string what, bool snapshot = false)
     {
         if (length <= 0)
         {
@@ -102,13 +103,16 @@ internal sealed class Qcow2Layout
         }
 
         CheckTable(offset, length, char.ToUpperInvariant(what[0]) + what[1..], checkRefcountTable: true);
-        _kept.Add((offset, length, what));
+        _kept.Add((offset, length, what, snapshot));
     }
+
+    /// <summary>Forgets the snapshot table and snapshot L1 tables recorded (the table was rewritten; they are recorded again).</summary>
+    public void ForgetSnapshots() => _kept.RemoveAll(kept => kept.Snapshot);
 
     /// <summary>Which kept metadata a host range overlaps ("overlaps the snapshot table"), or null.</summary>
     public string? DescribeKept(long offset, long length)
     {
-        foreach (var (keptOffset, keptLength, what) in _kept)
+        foreach (var (keptOffset, keptLength, what, _) in _kept)
         {
             if (Overlaps(offset, length, keptOffset, keptLength))
             {
