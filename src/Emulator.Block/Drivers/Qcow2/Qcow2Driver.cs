@@ -141,6 +141,13 @@ public sealed class Qcow2Driver : BlockDriver
 
     internal Lock MetadataLock => _lock;
 
+    internal Qcow2Layout Layout => _layout;
+
+    /// <summary>Reads the header again after it was rewritten (the snapshot fields). Throws <see cref="BlockOperationException"/>.</summary>
+    internal void ReloadHeader() => Header = ReadHeader(_io, _io.File.Length);
+
+    internal void SetSnapshots(IReadOnlyList<Qcow2Snapshot> snapshots) => Snapshots = snapshots;
+
     public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => Done(Qcow2Reader.Read(this, offset, buffer));
 
     /// <summary>A read inside one cluster whose L2 table is cached, served inline from the host page cache (see <see cref="Qcow2Reader"/>).</summary>
@@ -200,59 +207,14 @@ public sealed class Qcow2Driver : BlockDriver
     public Qcow2CheckResult Check(Qcow2RepairMode repair) =>
         Qcow2Checker.Run(this, Node.ReadOnly ? Qcow2RepairMode.None : repair);
 
-    /// <summary>
-    /// Creates an internal snapshot of the active image (<c>img snapshot -c</c>; like qemu-img, a
-    /// name already taken is allowed). Throws <see cref="BlockOperationException"/> on a read-only node.
-    /// </summary>
-    public BlockError CreateSnapshot(string name)
-    {
-        if (Node.ReadOnly)
-        {
-            throw new BlockOperationException("Cannot create a snapshot of a read-only image");
-        }
+    /// <summary>Creates an internal snapshot of the active image (<c>img snapshot -c</c>; see <see cref="Qcow2SnapshotOperations"/>).</summary>
+    public BlockError CreateSnapshot(string name) => Qcow2SnapshotOperations.Create(this, name);
 
-        lock (_lock)
-        {
-            return RefreshSnapshots(Qcow2SnapshotCreator.Create(this, name, DateTimeOffset.UtcNow));
-        }
-    }
+    /// <summary>Reverts the active image to the internal snapshot with this ID or name (<c>img snapshot -a</c>).</summary>
+    public BlockError ApplySnapshot(string idOrName) => Qcow2SnapshotOperations.Apply(this, idOrName);
 
-    /// <summary>Reverts the active image to the internal snapshot with this ID or name (<c>img snapshot -a</c>). Throws <see cref="BlockOperationException"/> when there is none, its disk size differs or the node is read-only.</summary>
-    public BlockError ApplySnapshot(string idOrName)
-    {
-        var snapshot = Snapshots.FirstOrDefault(s => s.Id == idOrName) ?? Snapshots.FirstOrDefault(s => s.Name == idOrName)
-            ?? throw new BlockOperationException($"Snapshot '{idOrName}' not found");
-        if (Node.ReadOnly)
-        {
-            throw new BlockOperationException("Cannot apply a snapshot to a read-only image");
-        }
-
-        if (snapshot.DiskSize is { } diskSize && (long)diskSize != Length)
-        {
-            throw new BlockOperationException($"Snapshot '{idOrName}' has a disk size of {diskSize} bytes, the image {Length}: applying it would need a resize, which is not supported");
-        }
-
-        lock (_lock)
-        {
-            return Qcow2SnapshotApplier.Apply(this, snapshot);
-        }
-    }
-
-    /// <summary>Deletes the internal snapshot with this ID or name (<c>img snapshot -d</c>). Throws <see cref="BlockOperationException"/> when there is none or the node is read-only.</summary>
-    public BlockError DeleteSnapshot(string idOrName)
-    {
-        var snapshot = Snapshots.FirstOrDefault(s => s.Id == idOrName) ?? Snapshots.FirstOrDefault(s => s.Name == idOrName)
-            ?? throw new BlockOperationException($"Snapshot '{idOrName}' not found");
-        if (Node.ReadOnly)
-        {
-            throw new BlockOperationException("Cannot delete a snapshot of a read-only image");
-        }
-
-        lock (_lock)
-        {
-            return RefreshSnapshots(Qcow2SnapshotDeleter.Delete(this, snapshot));
-        }
-    }
+    /// <summary>Deletes the internal snapshot with this ID or name (<c>img snapshot -d</c>).</summary>
+    public BlockError DeleteSnapshot(string idOrName) => Qcow2SnapshotOperations.Delete(this, idOrName);
 
     /// <summary>The mapping of the guest cluster at <paramref name="guestOffset"/> (for <c>img map</c>).</summary>
     public BlockError GetMapping(long guestOffset, out Qcow2Mapping mapping)
@@ -346,29 +308,6 @@ public sealed class Qcow2Driver : BlockDriver
         Node.ReadOnly = true;
         _events.Publish(new BlockImageCorruptedEvent(string.Empty, Node.NodeName, $"{message}; further corruption events will be suppressed", null, null, wasWritable));
         return BlockError.Io;
-    }
-
-    /// <summary>
-    /// After the snapshot table was rewritten: the header and the snapshot list are read again and the
-    /// snapshot metadata recorded again for the overlap checks (the image keeps being used). A
-    /// table that no longer reads back marks the image corrupt.
-    /// </summary>
-    private BlockError RefreshSnapshots(BlockError result)
-    {
-        try
-        {
-            Header = ReadHeader(_io, _io.File.Length);
-            _layout.FileLength = _io.File.Length;
-            _layout.L1Offset = _map.L1Offset;
-            _layout.L1Bytes = _map.L1.Count * 8L;
-            _layout.ForgetSnapshots();
-            Snapshots = Qcow2KeptMetadata.ReadSnapshots(Header, _io, _layout);
-            return result;
-        }
-        catch (BlockOperationException e)
-        {
-            return Corrupt($"The rewritten snapshot table cannot be read back: {e.Message}");
-        }
     }
 
     /// <summary>Tables (one cluster each) that fit in a cache of <paramref name="bytes"/> bytes; at least two.</summary>
