@@ -18,6 +18,7 @@ public static class BlockServiceCollectionExtensions
         services.AddSingleton<BlockDriverRegistry>();
         services.AddSingleton<BlockEventBroadcaster>();
         services.AddSingleton<IBlockEventSink>(sp => sp.GetRequiredService<BlockEventBroadcaster>());
+        services.AddSingleton(sp => new BlockDriverEvents(sp.GetRequiredService<IBlockEventSink>()));
         services.AddSingleton<BlockCompletionQueue>();
         services.AddSingleton(_ => new BlockIoWorkers(ioThreads));
         services.AddSingleton<BlockLayer>();

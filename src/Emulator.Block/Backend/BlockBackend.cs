@@ -436,7 +436,14 @@ public sealed class BlockBackend
     {
         var root = _root;
         var check = Check(kind, offset, length, root);
-        return check != BlockError.None ? check : Wait(Dispatch(root!, kind, offset, length, buffer, flags));
+        if (check != BlockError.None)
+        {
+            return check;
+        }
+
+        var error = Wait(Dispatch(root!, kind, offset, length, buffer, flags));
+        _layer.PublishDriverEvents();
+        return error;
     }
 
     private ValueTask<BlockError> Dispatch(BlockDriverState root, BlockRequestKind kind, long offset, long length, Memory<byte> buffer, BlockRequestFlags flags) =>

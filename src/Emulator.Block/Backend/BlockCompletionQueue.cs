@@ -35,9 +35,13 @@ public sealed class BlockCompletionQueue
         }
     }
 
+    /// <summary>Called first by <see cref="RunPending"/>: the block layer publishes drivers' queued events here, before the completions of the requests that raised them.</summary>
+    internal Action? Draining { get; set; }
+
     /// <summary>Runs every completion queued so far, in posting order. Machine thread only. Returns how many ran.</summary>
     public int RunPending()
     {
+        Draining?.Invoke();
         BlockRequest? batch;
         lock (_lock)
         {

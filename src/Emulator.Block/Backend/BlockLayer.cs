@@ -15,9 +15,12 @@ public sealed class BlockLayer
 
     private readonly Dictionary<string, BlockBackend> _named = new(StringComparer.Ordinal);
     private readonly List<BlockBackend> _all = [];
+    private readonly BlockDriverEvents _driverEvents;
 
-    public BlockLayer(BlockDriverRegistry drivers, IBlockEventSink events, BlockCompletionQueue completions, BlockIoWorkers workers)
+    public BlockLayer(BlockDriverRegistry drivers, IBlockEventSink events, BlockCompletionQueue completions, BlockIoWorkers workers, BlockDriverEvents driverEvents)
     {
+        _driverEvents = driverEvents;
+        completions.Draining = PublishDriverEvents;
         Graph = new BlockGraph(drivers) { IsNameTakenElsewhere = _named.ContainsKey };
         Events = events;
         Completions = completions;
@@ -26,6 +29,22 @@ public sealed class BlockLayer
     }
 
     public BlockGraph Graph { get; }
+
+    /// <summary>Publishes the events drivers queued (see <see cref="BlockDriverEvents"/>). Machine/loop thread.</summary>
+    internal void PublishDriverEvents()
+    {
+        if (!_driverEvents.IsEmpty)
+        {
+            _driverEvents.Drain(DeviceOf);
+        }
+    }
+
+    /// <summary>The name of the backend whose tree holds the node, or "".</summary>
+    private string DeviceOf(string nodeName) =>
+        _all.FirstOrDefault(backend => backend.Root is { } root && Holds(root, nodeName))?.Name ?? string.Empty;
+
+    private static bool Holds(BlockDriverState node, string nodeName) =>
+        node.NodeName == nodeName || node.Children.Any(child => Holds(child.Node, nodeName));
 
     public IBlockEventSink Events { get; }
 

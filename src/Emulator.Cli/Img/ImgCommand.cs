@@ -14,11 +14,12 @@ internal static class ImgCommand
           create [-f fmt] [-o options] [-b backing_file [-F backing_fmt]] filename [size]
           info [-f fmt] [--output=human|json] [--backing-chain] filename
           check [-f fmt] [--output=human|json] [-r leaks|all] filename
-          convert [-f fmt] [-O output_fmt] [-o options] [-c] [-p] filename output_filename
+          convert [-f fmt] [-O output_fmt] [-o options] [-B backing_file [-F backing_fmt]] [-n] [-c] [-p] filename output_filename
           resize [-f fmt] [--shrink] filename [+|-]size
-          map [-f fmt] [--output=human|json] filename
+          map [-f fmt | --image-opts] [--output=human|json] filename
           compare [-f fmt] [-F fmt] [-s] filename1 filename2
           bench [-c count] [-d depth] [-f fmt] [--flush-interval=n] [-i aio] [-n] [--no-drain] [-o offset] [--pattern=n] [-q] [-s buffer_size] [-S step_size] [-t cache] [-w] filename
+          snapshot [-f fmt] [-q] (-l | -c name | -a id_or_name | -d id_or_name) filename
         """;
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
@@ -42,6 +43,7 @@ internal static class ImgCommand
                 "map" => ImgMap.Run(rest, stdout),
                 "compare" => ImgCompare.Run(rest, stdout, stderr),
                 "bench" => ImgBench.Run(rest, stdout),
+                "snapshot" => ImgSnapshot.Run(rest, stdout),
                 _ => throw new ImgUsageException($"Command not found: {args[0]}"),
             };
         }

@@ -5,10 +5,15 @@ using Emulator.Block.Graph;
 namespace Emulator.Cli.Img;
 
 /// <summary>
-/// <c>emu img convert [-f fmt] [-O raw|qcow2] [-o options] [-c] [-p] [-q] source target</c>: copies
-/// the guest view of the source (its whole backing chain) into a new image. Runs of zeroes are
-/// skipped, so the target stays sparse (the new target reads zeroes there already); -c stores
-/// qcow2 clusters compressed; -p prints qemu-img's progress line.
+/// <c>emu img convert [-f fmt] [-O raw|qcow2] [-o options] [-B backing [-F backing_fmt]] [-n] [-c] [-p] [-q] source target</c>:
+/// copies the guest view of the source (its whole backing chain) into a new image. Runs of zeroes
+/// are skipped, so the target stays sparse (the new target reads zeroes there already); -c stores
+/// qcow2 clusters compressed; -p prints qemu-img's progress line. With -B the new qcow2 target has
+/// a backing file and with -n the existing target is written as it is (not created): in both cases
+/// the target already reads something, so each unit (a target cluster) is compared with what the
+/// target reads and only units that differ are written, zero units as write-zeroes (a zero cluster).
+/// qemu-img -B instead copies what the source's top layer allocates; the guest view is the same
+/// and ours allocates no more.
 /// </summary>
 internal static class ImgConvert
 {
@@ -16,8 +21,8 @@ internal static class ImgConvert
 
     public static int Run(string[] args, TextWriter stdout)
     {
-        var parsed = ImgArguments.Parse(args, "-f", "-O", "-o", "-t", "-T", "-m");
-        parsed.AllowOnly("-f", "-O", "-o", "-c", "-p", "-q", "-t", "-T", "-m", "-W", "-U");
+        var parsed = ImgArguments.Parse(args, "-f", "-O", "-o", "-t", "-T", "-m", "-B", "-F");
+        parsed.AllowOnly("-f", "-O", "-o", "-c", "-p", "-q", "-t", "-T", "-m", "-W", "-U", "-n", "-B", "-F");
         if (parsed.Positional.Count != 2)
         {
             throw new ImgUsageException("Expecting one source and one target file name");
@@ -35,20 +40,39 @@ internal static class ImgConvert
         var size = source.Length;
         var targetPath = parsed.Positional[1];
         var options = ImgArguments.ParseOptionList(parsed.Get("-o"));
-        switch (format)
+        var backing = parsed.Get("-B") ?? options.GetValueOrDefault("backing_file");
+        var existing = parsed.Has("-n");
+        if (backing is not null && format != "qcow2")
         {
+            throw new ImgUsageException($"Backing file not supported for file format '{format}'");
+        }
+
+        if (backing is not null && existing)
+        {
+            throw new ImgUsageException("Specifying backing image makes no sense when not creating an image");
+        }
+
+        switch (existing ? "existing" : format)
+        {
+            case "existing":
+                break;
             case "raw":
                 ImgCreate.CreateRaw(targetPath, size, options.GetValueOrDefault("preallocation") ?? "off");
                 break;
             case "qcow2":
-                ImgCreate.CreateQcow2(targetPath, ImgCreate.Qcow2Options(options, size, options.GetValueOrDefault("backing_file"), options.GetValueOrDefault("backing_fmt")));
+                ImgCreate.CreateQcow2(targetPath, ImgCreate.Qcow2Options(options, size, backing, parsed.Get("-F") ?? options.GetValueOrDefault("backing_fmt")));
                 break;
             default:
                 throw new ImgUsageException($"Unknown file format '{format}' (emu img writes raw and qcow2)");
         }
 
         var target = session.Open(targetPath, format, readOnly: false);
-        Copy(source, target, compress, parsed.Has("-p") && !parsed.Has("-q") ? stdout : null);
+        if (target.Length < size)
+        {
+            throw new ImgFailedException($"Target '{targetPath}' ({target.Length} bytes) is smaller than the source ({size} bytes)");
+        }
+
+        Copy(source, target, compress, compareTarget: existing || backing is not null, parsed.Has("-p") && !parsed.Has("-q") ? stdout : null);
         var flushed = ImgSession.Wait(target.FlushAsync());
         if (flushed != BlockError.None)
         {
@@ -58,12 +82,14 @@ internal static class ImgConvert
         return 0;
     }
 
-    private static void Copy(BlockDriverState source, BlockDriverState target, bool compress, TextWriter? progress)
+    /// <summary>Copies the source's guest view; with <paramref name="compareTarget"/>, only units that differ from what the target reads.</summary>
+    private static void Copy(BlockDriverState source, BlockDriverState target, bool compress, bool compareTarget, TextWriter? progress)
     {
         var size = source.Length;
         var granularity = target.Driver is Block.Drivers.Qcow2.Qcow2Driver qcow2 ? qcow2.ClusterSize : 4096;
         var chunk = Math.Max(ChunkSize, granularity);
         var buffer = new byte[chunk];
+        var current = compareTarget ? new byte[chunk] : null;
         var flags = compress ? BlockRequestFlags.WriteCompressed : BlockRequestFlags.None;
         Progress(progress, 0);
         for (var offset = 0L; offset < size; offset += chunk)
@@ -73,6 +99,13 @@ internal static class ImgConvert
             if (error != BlockError.None)
             {
                 throw new ImgFailedException($"error while reading at byte {offset}: {error.Describe()}");
+            }
+
+            if (current is not null)
+            {
+                CopyDifferences(target, offset, buffer.AsMemory(0, length), current.AsMemory(0, length), granularity, flags);
+                Progress(progress, (offset + length) * 100.0 / size);
+                continue;
             }
 
             // Write only the non-zero runs, in units of the target's allocation granularity.
@@ -106,6 +139,34 @@ internal static class ImgConvert
         if (progress is not null)
         {
             progress.WriteLine();
+        }
+    }
+
+    /// <summary>Writes each unit of <paramref name="data"/> that differs from what the target reads now (<paramref name="current"/>); zero units as write-zeroes.</summary>
+    private static void CopyDifferences(BlockDriverState target, long offset, Memory<byte> data, Memory<byte> current, int granularity, BlockRequestFlags flags)
+    {
+        var error = ImgSession.Wait(target.ReadAsync(offset, current));
+        if (error != BlockError.None)
+        {
+            throw new ImgFailedException($"error while reading the target at byte {offset}: {error.Describe()}");
+        }
+
+        for (var run = 0; run < data.Length; run += granularity)
+        {
+            var unit = Math.Min(granularity, data.Length - run);
+            var wanted = data.Slice(run, unit);
+            if (wanted.Span.SequenceEqual(current.Span.Slice(run, unit)))
+            {
+                continue;
+            }
+
+            error = wanted.Span.ContainsAnyExcept((byte)0)
+                ? ImgSession.Wait(target.WriteAsync(offset + run, wanted, flags))
+                : ImgSession.Wait(target.WriteZeroesAsync(offset + run, unit, BlockRequestFlags.MayUnmap));
+            if (error != BlockError.None)
+            {
+                throw new ImgFailedException($"error while writing at byte {offset + run}: {error.Describe()}");
+            }
         }
     }
 

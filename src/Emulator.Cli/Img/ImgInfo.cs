@@ -173,19 +173,7 @@ internal static class ImgInfo
             }
         }
 
-        if (qcow2.Snapshots.Count > 0)
-        {
-            output.WriteLine("Snapshot list:");
-            output.WriteLine("ID        TAG               VM SIZE                DATE     VM CLOCK     ICOUNT");
-            foreach (var s in qcow2.Snapshots)
-            {
-                var date = DateTimeOffset.FromUnixTimeSeconds(s.DateSeconds).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-                var clock = TimeSpan.FromTicks((long)(s.VmClockNanoseconds / 100));
-                output.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"{s.Id,-9} {s.Name,-17} {ImgSize.Format((long)s.VmStateSize),7} {date} {(int)clock.TotalHours:00}:{clock.Minutes:00}:{clock.Seconds:00}.{clock.Milliseconds:000}{(s.Icount is { } icount ? $" {icount,10}" : string.Empty)}"));
-            }
-        }
+        WriteSnapshotList(output, qcow2.Snapshots);
 
         output.WriteLine("Format specific information:");
         output.WriteLine($"    compat: {(header.Version >= 3 ? "1.1" : "0.10")}");
@@ -200,6 +188,24 @@ internal static class ImgInfo
         {
             output.WriteLine($"    corrupt: {((header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0 ? "true" : "false")}");
             output.WriteLine("    extended l2: false");
+        }
+    }
+
+    /// <summary>The snapshot table as <c>qemu-img info</c> and <c>qemu-img snapshot -l</c> print it (nothing when there are none).</summary>
+    public static void WriteSnapshotList(TextWriter output, IReadOnlyList<Qcow2Snapshot> snapshots)
+    {
+        if (snapshots.Count > 0)
+        {
+            output.WriteLine("Snapshot list:");
+            output.WriteLine("ID        TAG               VM SIZE                DATE     VM CLOCK     ICOUNT");
+            foreach (var s in snapshots)
+            {
+                var date = DateTimeOffset.FromUnixTimeSeconds(s.DateSeconds).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+                var clock = TimeSpan.FromTicks((long)(s.VmClockNanoseconds / 100));
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{s.Id,-9} {s.Name,-17} {ImgSize.Format((long)s.VmStateSize),7} {date} {(int)clock.TotalHours:00}:{clock.Minutes:00}:{clock.Seconds:00}.{clock.Milliseconds:000}{(s.Icount is { } icount ? $" {icount,10}" : string.Empty)}"));
+            }
         }
     }
 }

@@ -1,22 +1,23 @@
 using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.Qcow2;
+using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
 
 namespace Emulator.Cli.Img;
 
 /// <summary>
-/// <c>emu img map [-f fmt] [--output=human|json] filename</c>: the allocation of every guest range,
-/// following the backing chain for clusters the top image does not allocate. Raw layers report
-/// the host file's data and holes (SEEK_DATA/SEEK_HOLE), as qemu-img does; a raw node's offset
-/// window is not taken into account.
+/// <c>emu img map [-f fmt | --image-opts] [--output=human|json] filename</c>: the allocation of every
+/// guest range, following the backing chain for clusters the top image does not allocate. Raw
+/// layers report the host file's data and holes (SEEK_DATA/SEEK_HOLE) inside the node's window
+/// (<c>--image-opts driver=raw,offset=,size=,file.filename=</c>), as qemu-img does.
 /// </summary>
 internal static class ImgMap
 {
     public static int Run(string[] args, TextWriter stdout)
     {
         var parsed = ImgArguments.Parse(args, "-f", "--output", "-s", "-l", "--start-offset", "--max-length");
-        parsed.AllowOnly("-f", "--output", "-U", "--force-share");
+        parsed.AllowOnly("-f", "--output", "-U", "--force-share", "--image-opts");
         if (parsed.Positional.Count != 1)
         {
             throw new ImgUsageException("Expecting one image file name");
@@ -24,7 +25,9 @@ internal static class ImgMap
 
         var json = ImgOutput.IsJson(parsed.Get("--output"));
         using var session = new ImgSession();
-        var top = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true);
+        var top = parsed.Has("--image-opts")
+            ? session.OpenImageOpts(parsed.Positional[0], readOnly: true)
+            : session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true);
         var entries = Build(top);
         if (json)
         {
@@ -86,9 +89,10 @@ internal static class ImgMap
         var file = node.Driver.Filename;
         if (node.Driver is not Qcow2Driver qcow2)
         {
+            var window = node.Driver is RawDriver raw ? raw.Offset : 0;
             using var extents = new HostFileExtents(file);
-            var (data, run) = extents.At(offset, length);
-            return new ImgMapEntry(offset, run, depth, true, !data, data, offset, file);
+            var (data, run) = extents.At(window + offset, length);
+            return new ImgMapEntry(offset, run, depth, true, !data, data, window + offset, file);
         }
 
         var error = qcow2.GetMapping(offset, out var mapping);

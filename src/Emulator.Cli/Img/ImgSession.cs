@@ -2,6 +2,7 @@ using Emulator.Block;
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.Qcow2;
+using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -67,6 +68,49 @@ internal sealed class ImgSession : IDisposable
         {
             graph.Unref(file);
         }
+    }
+
+    /// <summary>
+    /// Opens an image described by qemu-img's <c>--image-opts</c> string: <c>driver=raw|qcow2</c>,
+    /// <c>file.filename=</c> (with an optional <c>file.driver=file</c>) and, for raw, the window
+    /// <c>offset=</c> and <c>size=</c>.
+    /// </summary>
+    public BlockDriverState OpenImageOpts(string spec, bool readOnly)
+    {
+        var options = ImgArguments.ParseOptionList(spec);
+        var driver = options.GetValueOrDefault("driver") ?? throw new ImgUsageException("--image-opts needs driver=");
+        var path = options.GetValueOrDefault("file.filename") ?? throw new ImgUsageException("--image-opts needs file.filename=");
+        foreach (var key in options.Keys)
+        {
+            if (key is not ("driver" or "file.filename" or "file.driver" or "offset" or "size") || (key is "offset" or "size" && driver != "raw"))
+            {
+                throw new ImgUsageException($"Invalid parameter '{key}'");
+            }
+        }
+
+        if (options.GetValueOrDefault("file.driver") is { } protocol && protocol != "file")
+        {
+            throw new ImgUsageException($"Unknown protocol driver '{protocol}'");
+        }
+
+        if (driver != "raw")
+        {
+            return Open(path, driver, readOnly);
+        }
+
+        if (!System.IO.File.Exists(path))
+        {
+            throw new BlockOperationException($"Could not open '{path}': No such file or directory");
+        }
+
+        var node = Layer.Graph.Open(new RawNodeOptions(new FileNodeOptions(path) { ReadOnly = readOnly })
+        {
+            ReadOnly = readOnly,
+            Offset = options.TryGetValue("offset", out var offset) ? ImgSize.Parse(offset) : 0,
+            Size = options.TryGetValue("size", out var size) ? ImgSize.Parse(size) : null,
+        });
+        _open.Add(node);
+        return node;
     }
 
     public void Close(BlockDriverState node)

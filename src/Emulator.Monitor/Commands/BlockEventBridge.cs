@@ -5,7 +5,8 @@ namespace Emulator.Monitor.Commands;
 
 /// <summary>
 /// Publishes the block layer's events as QMP events with QEMU 7.2's data members: DEVICE_TRAY_MOVED,
-/// BLOCK_IO_ERROR and BLOCK_IMAGE_CORRUPTED (the last may come from an I/O thread; the event bus is thread-safe).
+/// BLOCK_IO_ERROR and BLOCK_IMAGE_CORRUPTED (all published on the machine/loop side: drivers' corruption
+/// events are queued by <see cref="BlockDriverEvents"/> and published by the loop with the backend's name).
 /// </summary>
 public sealed class BlockEventBridge
 {

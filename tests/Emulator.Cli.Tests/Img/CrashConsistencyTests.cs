@@ -26,7 +26,7 @@ public class CrashConsistencyTests : ImgTestBase
             var image = PathOf($"crash-{round}.qcow2");
             EmuOk("create", "-q", "-f", "qcow2", "-o", options, image, "6M");
             var slots = (6 << 20) / CrashWriter.SlotSize;
-            var lastFlushed = RunAndKill(image, seed * 10 + round, random.Next(300, 1200));
+            var lastFlushed = RunAndKill(image, seed * 10 + round, 2 * slots, random.Next(300, 1200));
             Assert.That(lastFlushed, Is.GreaterThan(2 * slots), "the writer was killed before it wrote every slot twice");
 
             if (options.Contains("lazy_refcounts=on", StringComparison.Ordinal))
@@ -50,8 +50,12 @@ public class CrashConsistencyTests : ImgTestBase
         }
     }
 
-    /// <summary>Starts the writer, lets it run for <paramref name="milliseconds"/> after it is ready, kills it; returns the last write it reported flushed.</summary>
-    private static int RunAndKill(string image, int seed, int milliseconds)
+    /// <summary>
+    /// Starts the writer, lets it run until it has reported more than <paramref name="minimum"/> writes
+    /// flushed (so the kill lands after every slot was rewritten, however slow this machine's flushes
+    /// are) and then for <paramref name="milliseconds"/> more, kills it; returns the last write it reported flushed.
+    /// </summary>
+    private static int RunAndKill(string image, int seed, int minimum, int milliseconds)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -87,6 +91,12 @@ public class CrashConsistencyTests : ImgTestBase
         try
         {
             Assert.That(ready.Wait(TimeSpan.FromSeconds(30)), Is.True, "the writer did not start");
+            var deadline = Environment.TickCount64 + 30_000;
+            while (Volatile.Read(ref lastFlushed) <= minimum && Environment.TickCount64 < deadline && !child.HasExited)
+            {
+                Thread.Sleep(10);
+            }
+
             Thread.Sleep(milliseconds);
         }
         finally

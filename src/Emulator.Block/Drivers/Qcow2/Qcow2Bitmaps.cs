@@ -15,8 +15,12 @@ internal static class Qcow2Bitmaps
     private const int DirectoryEntryLength = 24;
     private const long MaxDirectoryBytes = 64L << 20;
 
-    /// <summary>Calls <paramref name="reference"/> with (offset, length) of every range the bitmaps use; false when the extension or directory cannot be read or is malformed.</summary>
-    public static bool ForEachRange(Qcow2Header header, Qcow2Io io, Action<long, long> reference)
+    /// <summary>
+    /// Calls <paramref name="reference"/> with (offset, length) of every range the bitmaps use (only
+    /// the directory and the bitmap tables when <paramref name="includeData"/> is false); false when
+    /// the extension or directory cannot be read or is malformed.
+    /// </summary>
+    public static bool ForEachRange(Qcow2Header header, Qcow2Io io, Action<long, long> reference, bool includeData = true)
     {
         var extension = header.Extensions.FirstOrDefault(e => e.Type == Qcow2HeaderExtensionType.Bitmaps);
         if (extension is null || extension.Data.Length < ExtensionLength)
@@ -64,7 +68,7 @@ internal static class Qcow2Bitmaps
             }
 
             reference((long)tableOffset, table.Length);
-            for (var j = 0; j < tableEntries; j++)
+            for (var j = 0; j < tableEntries && includeData; j++)
             {
                 var data = (long)(BinaryPrimitives.ReadUInt64BigEndian(table.AsSpan(j * 8)) & Qcow2Entry.OffsetMask);
                 if (data != 0)

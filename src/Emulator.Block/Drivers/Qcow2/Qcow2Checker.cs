@@ -39,6 +39,12 @@ internal sealed class Qcow2Checker
     {
         lock (driver.MetadataLock)
         {
+            // The checker reads L2 tables from the file: changes held in the cache go there first.
+            if (!driver.Node.ReadOnly && driver.Map.WriteBack() != BlockError.None)
+            {
+                return new Qcow2CheckResult { CheckErrors = 1 };
+            }
+
             var result = RunOnce(driver, repair);
             if (repair == Qcow2RepairMode.None || result.CheckErrors > 0 || (result.Leaks == 0 && result.Corruptions == 0))
             {

@@ -143,6 +143,9 @@ internal sealed class Qcow2ClusterMap
 
         error = _l2Cache.Create(l2Offset, out var table);
         error = error == BlockError.None ? _l2Cache.WriteThrough(l2Offset, table, 0, table.Length) : error;
+
+        // The new table and its refcount are durable before the L1 entry links it.
+        error = error == BlockError.None ? _io.Barrier() : error;
         if (error != BlockError.None)
         {
             return error;
@@ -169,7 +172,9 @@ internal sealed class Qcow2ClusterMap
         var copy = (byte[])shared.Clone();
         error = _refcounts.Allocate(1, out var newOffset);
         error = error == BlockError.None ? _io.Write(newOffset, copy) : error;
+        error = error == BlockError.None ? _io.Barrier() : error;
         error = error == BlockError.None ? SetL1(l1Index, (ulong)newOffset | Qcow2Entry.Copied) : error;
+        error = error == BlockError.None ? _io.Barrier() : error;
         error = error == BlockError.None ? _refcounts.Change(l2Offset, -1) : error;
         if (error != BlockError.None)
         {
@@ -186,7 +191,12 @@ internal sealed class Qcow2ClusterMap
         return error;
     }
 
-    /// <summary>Writes one L2 entry through to the file (the table must have been prepared).</summary>
+    /// <summary>
+    /// Sets one L2 entry in the cached table (the table must have been prepared). The table is written
+    /// back at the next flush, eviction or <see cref="Qcow2Writer.Release"/>, after a barrier, so the
+    /// data and refcounts the entry needs are durable before it is (as QEMU's L2 cache depends on
+    /// its refcount cache and the data writes).
+    /// </summary>
     public BlockError SetL2(long guestOffset, long l2Offset, ulong entry)
     {
         var error = _l2Cache.Get(l2Offset, out var table);
@@ -195,10 +205,16 @@ internal sealed class Qcow2ClusterMap
             return error;
         }
 
-        var at = L2Index(guestOffset) * 8;
-        BinaryPrimitives.WriteUInt64BigEndian(table.AsSpan(at), entry);
-        return _l2Cache.WriteThrough(l2Offset, table, at, 8);
+        BinaryPrimitives.WriteUInt64BigEndian(table.AsSpan(L2Index(guestOffset) * 8), entry);
+        _l2Cache.MarkDirty(l2Offset);
+        return BlockError.None;
     }
+
+    /// <summary>True when L2 entries changed since they were last written back.</summary>
+    public bool HasDirty => _l2Cache.HasDirty;
+
+    /// <summary>Writes changed L2 tables to the file, after a barrier that makes what they point at durable.</summary>
+    public BlockError WriteBack() => _l2Cache.WriteBack();
 
     /// <summary>The raw entry of the L2 table at <paramref name="l2Offset"/> (for freeing what it points to).</summary>
     public BlockError GetL2Entry(long guestOffset, long l2Offset, out ulong entry)
@@ -290,6 +306,9 @@ internal sealed class Qcow2ClusterMap
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)entries);
         BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(4), (ulong)offset);
         error = _io.Write(Qcow2Header.L1SizeField, header);
+
+        // The header points at the new table on disk before the old one can be freed and reused.
+        error = error == BlockError.None ? _io.Barrier() : error;
         if (error != BlockError.None)
         {
             return error;

@@ -13,28 +13,31 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// compressed clusters are inflated. Writes to a cluster the image owns alone (COPIED) go in place;
 /// any other write allocates a new cluster at the end of the image, fills it (copy-on-write from
 /// the backing node, the old compressed or shared cluster, or zeroes), and then links it. The order
-/// on disk is always: refcount, data, L2 entry, so a process killed at any point leaves at worst
-/// leaked clusters (which <c>check -r leaks</c> reclaims), never a reference to an uncounted cluster.
-/// With lazy refcounts the refcount step waits for the next flush instead, behind the dirty bit.
-/// Ordering is program order through the host page cache: it survives the process being killed;
-/// surviving a host power loss between flushes is not claimed.
+/// on disk is always: refcount and data, L2 entry, old refcount drop, with a flush of the file
+/// (<see cref="Qcow2Io.Barrier"/>) between the steps, so a process killed or a host losing power at
+/// any point leaves at worst leaked clusters (which <c>check -r leaks</c> reclaims), never a
+/// reference to an uncounted or unwritten cluster. The same barrier separates a new L2 table or
+/// refcount block from the L1 or refcount-table entry that links it, and a new L1 or refcount table
+/// from the header that switches to it, and that header from freeing the old table. With lazy
+/// refcounts the refcount step waits for the next flush instead, behind the dirty bit (itself
+/// flushed before the first allocation).
 /// </para>
 /// <para>
 /// Threads: metadata (lookups, allocation, caches) is serialised by one lock; data reads and
 /// in-place data writes run outside it, concurrently. A cluster is never reused while the image is
 /// open, so a concurrent reader never sees a cluster change owner under it.
 /// </para>
-/// Limitations: internal snapshots are listed, can be opened read-only and survive writes to the
-/// active image (shared L2 tables and clusters are copied on write), but cannot be created, applied
-/// or deleted here, and an image with snapshots cannot be resized (as in QEMU). L2 updates are
-/// written through at once; with lazy refcounts, refcount blocks are written at flush and close
+/// Limitations: internal snapshots are listed, can be opened read-only, survive writes to the
+/// active image (shared L2 tables and clusters are copied on write), and can be created, deleted
+/// and applied (<see cref="CreateSnapshot"/>, <see cref="DeleteSnapshot"/>, <see cref="ApplySnapshot"/>;
+/// offline, as <c>qemu-img snapshot</c>; a snapshot of another disk size is not applied), and an
+/// image with snapshots cannot be resized (as in QEMU). L2 updates are held in the L2 cache and
+/// written back at flush, eviction and close, after a barrier; with lazy refcounts, refcount blocks are written at flush and close
 /// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
 /// Extended L2 entries, external data files, encryption and zstd compression are refused at open.
 /// </summary>
 public sealed class Qcow2Driver : BlockDriver
 {
-    private const long MaxSnapshotTableBytes = 64L << 20;
-
     private readonly Lock _lock = new();
     private readonly Qcow2Io _io;
     private readonly BlockDriverState? _backing;
@@ -65,7 +68,8 @@ public sealed class Qcow2Driver : BlockDriver
             throw new BlockOperationException("qcow2: Image is corrupt; cannot be opened read/write");
         }
 
-        Snapshots = ReadSnapshots();
+        Snapshots = Qcow2KeptMetadata.ReadSnapshots(Header, _io, _layout);
+        Qcow2KeptMetadata.KeepBitmapTables(Header, _io, _layout);
 
         var l1Offset = (long)Header.L1TableOffset;
         var l1Size = Header.L1Size;
@@ -77,7 +81,7 @@ public sealed class Qcow2Driver : BlockDriver
             l1Offset = (long)snapshot.L1TableOffset;
             l1Size = snapshot.L1Size;
             _size = (long)(snapshot.DiskSize ?? Header.Size);
-            _layout.CheckTable(l1Offset, l1Size * 8L, $"The L1 table of snapshot '{wanted}'", checkRefcountTable: true);
+            // ReadSnapshots checked this table against the other metadata already.
             if (Qcow2Header.L1EntriesFor((ulong)_size, _clusterBits) > l1Size)
             {
                 throw new BlockOperationException($"The L1 table of snapshot '{wanted}' is too small for its disk size");
@@ -104,7 +108,7 @@ public sealed class Qcow2Driver : BlockDriver
     /// <summary>The header as read at open (size and table offsets may have moved since; see the properties below).</summary>
     public Qcow2Header Header { get; private set; }
 
-    public IReadOnlyList<Qcow2Snapshot> Snapshots { get; }
+    public IReadOnlyList<Qcow2Snapshot> Snapshots { get; private set; }
 
     public override long Length => Volatile.Read(ref _size);
 
@@ -136,6 +140,13 @@ public sealed class Qcow2Driver : BlockDriver
     internal Qcow2Io Io => _io;
 
     internal Lock MetadataLock => _lock;
+
+    internal Qcow2Layout Layout => _layout;
+
+    /// <summary>Reads the header again after it was rewritten (the snapshot fields). Throws <see cref="BlockOperationException"/>.</summary>
+    internal void ReloadHeader() => Header = ReadHeader(_io, _io.File.Length);
+
+    internal void SetSnapshots(IReadOnlyList<Qcow2Snapshot> snapshots) => Snapshots = snapshots;
 
     public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => Done(Qcow2Reader.Read(this, offset, buffer));
 
@@ -179,6 +190,7 @@ public sealed class Qcow2Driver : BlockDriver
         lock (_lock)
         {
             error = _refcounts.WriteBack();
+            error = error == BlockError.None ? _map.WriteBack() : error;
         }
 
         return Done(error == BlockError.None ? _io.Flush() : error);
@@ -195,6 +207,15 @@ public sealed class Qcow2Driver : BlockDriver
     public Qcow2CheckResult Check(Qcow2RepairMode repair) =>
         Qcow2Checker.Run(this, Node.ReadOnly ? Qcow2RepairMode.None : repair);
 
+    /// <summary>Creates an internal snapshot of the active image (<c>img snapshot -c</c>; see <see cref="Qcow2SnapshotOperations"/>).</summary>
+    public BlockError CreateSnapshot(string name) => Qcow2SnapshotOperations.Create(this, name);
+
+    /// <summary>Reverts the active image to the internal snapshot with this ID or name (<c>img snapshot -a</c>).</summary>
+    public BlockError ApplySnapshot(string idOrName) => Qcow2SnapshotOperations.Apply(this, idOrName);
+
+    /// <summary>Deletes the internal snapshot with this ID or name (<c>img snapshot -d</c>).</summary>
+    public BlockError DeleteSnapshot(string idOrName) => Qcow2SnapshotOperations.Delete(this, idOrName);
+
     /// <summary>The mapping of the guest cluster at <paramref name="guestOffset"/> (for <c>img map</c>).</summary>
     public BlockError GetMapping(long guestOffset, out Qcow2Mapping mapping)
     {
@@ -208,6 +229,11 @@ public sealed class Qcow2Driver : BlockDriver
     {
         lock (_lock)
         {
+            if (!_corrupt && _map.WriteBack() == BlockError.None)
+            {
+                _io.Barrier();
+            }
+
             // The dirty bit goes only after every held-back refcount is on disk.
             if (_markedDirty && !_corrupt && _refcounts.WriteBack() == BlockError.None && _io.Flush() == BlockError.None
                 && WriteIncompatible(Header.Incompatible & ~Qcow2IncompatibleFeatures.Dirty) == BlockError.None)
@@ -304,28 +330,6 @@ public sealed class Qcow2Driver : BlockDriver
         return Qcow2Header.Parse(buffer);
     }
 
-    private List<Qcow2Snapshot> ReadSnapshots()
-    {
-        if (Header.SnapshotCount == 0)
-        {
-            return [];
-        }
-
-        var offset = (long)Math.Min(Header.SnapshotsOffset, long.MaxValue);
-        if (_layout.Describe(offset, 0, checkRefcountTable: true) is { } problem || offset >= _layout.FileLength)
-        {
-            throw new BlockOperationException($"The snapshot table at 0x{offset:x} {_layout.Describe(offset, 1, true) ?? "lies past the end of the file"}");
-        }
-
-        var bytes = new byte[Math.Min(MaxSnapshotTableBytes, _layout.FileLength - offset)];
-        if (_io.Read(offset, bytes) != BlockError.None)
-        {
-            throw new BlockOperationException("Could not read the snapshot table");
-        }
-
-        return Qcow2Snapshot.ParseTable(bytes, Header.SnapshotCount, Header.ClusterSize);
-    }
-
     /// <summary>Read-write open: clears autoclear bits we do not maintain (so a stale bitmap is never trusted) and repairs a dirty image.</summary>
     private void PrepareForWriting()
     {
@@ -384,6 +388,6 @@ public sealed class Qcow2Driver : BlockDriver
 
         return Qcow2Layout.Overlaps(offset, length, _refcounts.TableOffset, (long)_refcounts.TableClusters << _clusterBits)
             ? "overlaps the refcount table"
-            : null;
+            : _layout.DescribeKept(offset, length);
     }
 }

@@ -9,9 +9,9 @@ public sealed class Qcow2DriverFactory : IBlockDriverFactory
     /// <summary>A magic number match beats raw's fallback score by far.</summary>
     private const int MagicScore = 100;
 
-    private readonly IBlockEventSink _events;
+    private readonly BlockDriverEvents _events;
 
-    public Qcow2DriverFactory(IBlockEventSink events)
+    public Qcow2DriverFactory(BlockDriverEvents events)
     {
         _events = events;
     }

@@ -3,12 +3,17 @@ using Emulator.Block.Backend;
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>
-/// Where the fixed metadata of an image lies (header cluster, active L1 table, refcount table), and
-/// the checks every table offset read from the image must pass before it is used: inside the file,
-/// no arithmetic overflow, no overlap with the other metadata.
+/// Where the fixed metadata of an image lies (header cluster, active L1 table, refcount table, and
+/// the metadata the driver keeps but never rewrites: the snapshot table, the snapshots' L1 tables,
+/// the bitmap directory and bitmap tables), and the checks every table offset read from the image
+/// must pass before it is used: inside the file, no arithmetic overflow, no overlap with the other
+/// metadata. QEMU's overlap checks ("cached" mode) refuse a write onto any of these; so do ours,
+/// through <see cref="Describe"/> and <see cref="DescribeKept"/>.
 /// </summary>
 internal sealed class Qcow2Layout
 {
+    private readonly List<(long Offset, long Length, string What, bool Snapshot)> _kept = [];
+
     public Qcow2Layout(Qcow2Header header, long fileLength)
     {
         FileLength = fileLength;
@@ -19,7 +24,8 @@ internal sealed class Qcow2Layout
         RefcountTableBytes = (long)header.RefcountTableClusters << header.ClusterBits;
     }
 
-    public long FileLength { get; }
+    /// <summary>The file's length when the checks were last (re)done: at open, and when the snapshot table changes.</summary>
+    public long FileLength { get; set; }
 
     public int ClusterSize { get; }
 
@@ -81,7 +87,40 @@ internal sealed class Qcow2Layout
 
         return checkRefcountTable && Overlaps(offset, length, RefcountTableOffset, RefcountTableBytes)
             ? "overlaps the refcount table"
-            : null;
+            : DescribeKept(offset, length);
+    }
+
+    /// <summary>
+    /// Records metadata the driver keeps untouched (snapshot table, snapshot L1 tables, bitmap
+    /// directory and tables) after checking it against everything recorded so far. Throws
+    /// <see cref="BlockOperationException"/> naming <paramref name="what"/> when it cannot be right.
+    /// </summary>
+    public void Keep(long offset, long length, string what, bool snapshot = false)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+
+        CheckTable(offset, length, char.ToUpperInvariant(what[0]) + what[1..], checkRefcountTable: true);
+        _kept.Add((offset, length, what, snapshot));
+    }
+
+    /// <summary>Forgets the snapshot table and snapshot L1 tables recorded (the table was rewritten; they are recorded again).</summary>
+    public void ForgetSnapshots() => _kept.RemoveAll(kept => kept.Snapshot);
+
+    /// <summary>Which kept metadata a host range overlaps ("overlaps the snapshot table"), or null.</summary>
+    public string? DescribeKept(long offset, long length)
+    {
+        foreach (var (keptOffset, keptLength, what, _) in _kept)
+        {
+            if (Overlaps(offset, length, keptOffset, keptLength))
+            {
+                return $"overlaps {what}";
+            }
+        }
+
+        return null;
     }
 
     public static bool Overlaps(long a, long aLength, long b, long bLength) => a < b + bLength && b < a + aLength;

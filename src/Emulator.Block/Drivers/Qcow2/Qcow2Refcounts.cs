@@ -277,6 +277,8 @@ internal sealed class Qcow2Refcounts
             }
         }
 
+        // The block (and its own count) is durable before the table entry that links it.
+        error = error == BlockError.None ? _io.Barrier() : error;
         if (error != BlockError.None)
         {
             return error;
@@ -375,6 +377,9 @@ internal sealed class Qcow2Refcounts
         var written = _io.Write(tableOffset, bytes);
         written = written == BlockError.None ? _io.Flush() : written;
         written = written == BlockError.None ? _io.Write(Qcow2Header.RefcountTableField, header) : written;
+
+        // The header points at the new table on disk before the old table's clusters lose their count.
+        written = written == BlockError.None ? _io.Barrier() : written;
         if (written != BlockError.None)
         {
             return written;

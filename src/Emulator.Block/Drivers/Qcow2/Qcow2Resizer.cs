@@ -103,6 +103,7 @@ internal static class Qcow2Resizer
 
             var error = map.SetL1(i, 0);
             map.EvictL2(l2Offset);
+            error = error == BlockError.None ? driver.Io.Barrier() : error;
             error = error == BlockError.None ? driver.Refcounts.Change(l2Offset, -1) : error;
             if (error != BlockError.None)
             {

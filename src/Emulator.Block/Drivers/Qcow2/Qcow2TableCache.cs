@@ -5,9 +5,10 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// <summary>
 /// A least-recently-used cache of cluster-sized metadata tables (L2 tables, refcount blocks), keyed
 /// by host offset. Buffers are allocated once per slot and reused, so a lookup in steady state
-/// allocates nothing. Updates are written through to the file at once, in the order the caller
-/// makes them, which is what keeps the image consistent when the process dies (see
-/// <see cref="Qcow2Driver"/>). Not thread-safe: the driver's metadata lock guards it.
+/// allocates nothing. Updates are either written through at once, in the order the caller makes
+/// them, or held dirty (L2 entries; refcounts with lazy refcounts) and written back at flush or
+/// eviction, after a barrier (<see cref="Qcow2Io.Barrier"/>) makes everything they may point at
+/// durable first (see <see cref="Qcow2Driver"/>). Not thread-safe: the driver's metadata lock guards it.
 /// </summary>
 internal sealed class Qcow2TableCache
 {
@@ -114,9 +115,20 @@ internal sealed class Qcow2TableCache
         }
     }
 
-    /// <summary>Writes every table changed in memory back to the file.</summary>
+    /// <summary>Writes every table changed in memory back to the file, after a barrier.</summary>
     public BlockError WriteBack()
     {
+        if (!HasDirty)
+        {
+            return BlockError.None;
+        }
+
+        var barrier = _io.Barrier();
+        if (barrier != BlockError.None)
+        {
+            return barrier;
+        }
+
         for (var slot = 0; slot < _offsets.Length; slot++)
         {
             if (_dirty[slot] && _offsets[slot] >= 0)
@@ -205,7 +217,8 @@ internal sealed class Qcow2TableCache
 
         if (_dirty[victim])
         {
-            var error = _io.Write(_offsets[victim], _tables[victim]);
+            var error = _io.Barrier();
+            error = error == BlockError.None ? _io.Write(_offsets[victim], _tables[victim]) : error;
             if (error != BlockError.None)
             {
                 return error;

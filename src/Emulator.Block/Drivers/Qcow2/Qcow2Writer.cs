@@ -6,8 +6,10 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// <summary>
 /// The write side of <see cref="Qcow2Driver"/>: in-place writes, allocating writes with copy-on-write,
 /// compressed writes, zeroing and discarding whole clusters. Each allocation keeps the crash-safe
-/// order: refcount of the new cluster, then its data, then the L2 entry, then the old cluster's
-/// refcount drops.
+/// order: refcount of the new cluster and its data, a barrier (<see cref="Qcow2Io.Barrier"/>), the
+/// L2 entry (held in the L2 cache until the next flush; the barrier comes first when it is written
+/// back), then, only when an old cluster is dropped, the L2 table is written back, another barrier,
+/// and the old cluster's refcount drops.
 /// </summary>
 internal static class Qcow2Writer
 {
@@ -96,8 +98,28 @@ internal static class Qcow2Writer
         }
     }
 
-    /// <summary>Drops what an L2 entry referenced (after the entry no longer points at it).</summary>
+    /// <summary>
+    /// Drops what an L2 (or L1) entry referenced, after the entry no longer points at it. The update
+    /// of the entry is made durable first: a refcount that reached zero on disk while an entry still
+    /// pointed at the cluster would let it be handed out twice after a power loss.
+    /// </summary>
     public static BlockError Release(Qcow2Driver driver, Qcow2Mapping old)
+    {
+        if (old.Kind == Qcow2ClusterKind.Compressed || (old.Kind is Qcow2ClusterKind.Normal or Qcow2ClusterKind.Zero && old.HostOffset != 0))
+        {
+            var error = driver.Map.WriteBack();
+            error = error == BlockError.None ? driver.Io.Barrier() : error;
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+        }
+
+        return Unreference(driver, old);
+    }
+
+    /// <summary>Drops one reference from each host cluster a mapping uses (no barrier; see <see cref="Release"/>).</summary>
+    public static BlockError Unreference(Qcow2Driver driver, Qcow2Mapping old)
     {
         switch (old.Kind)
         {

@@ -39,6 +39,9 @@ public sealed class RawDriver : BlockDriver
         _size = options.Size;
     }
 
+    /// <summary>Where the window starts in the child (for <c>img map</c>'s host offsets).</summary>
+    public long Offset => _offset;
+
     public override bool IsNonBlocking => _file.IsNonBlocking;
 
     public override long Length => _size ?? _file.Length - _offset;

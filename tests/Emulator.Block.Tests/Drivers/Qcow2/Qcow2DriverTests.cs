@@ -103,11 +103,17 @@ public class Qcow2DriverTests : Qcow2TestBase
     [Test]
     public void LazyRefcounts_CrashBeforeFlush_NextOpenRebuildsRefcounts()
     {
+        const int DiscardedCluster = 278 * 4096;
         var image = PathOf("lazy.qcow2");
         Qcow2Creator.Create(image, new Qcow2CreateOptions { Size = 4 << 20, ClusterSize = 4096, LazyRefcounts = true });
         var backend = Open(image, locking: false);
         var data = Random(1 << 20, 8);
         backend.Write(100_000, data);
+
+        // Discarding one allocated cluster writes the L2 table back (its entry must be on disk before
+        // the cluster's refcount may drop) while the refcount blocks stay in memory.
+        Assert.That(backend.Discard(DiscardedCluster, 4096), Is.EqualTo(BlockError.None));
+        data.AsSpan(DiscardedCluster - 100_000, 4096).Clear();
 
         // What a killed process leaves: data and L2 tables on disk, refcount blocks still in memory.
         var crashed = PathOf("crashed.qcow2");
