@@ -104,7 +104,7 @@ internal static class QemuSystemCommand
         }
 
         StartMonitors(host, options);
-        using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint) : null;
+        using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint, options.QtestLog) : null;
         machine.Run(new RunLimits());
         foreach (var backend in layer.Backends)
         {
@@ -223,7 +223,12 @@ internal static class QemuSystemCommand
         }
     }
 
-    private static QtestServer StartQtest(PcMachine machine, IMonitorExecutor executor, string endpoint)
+    /// <summary>
+    /// The qtest endpoint, logging to <paramref name="logPath"/> when given ("none" turns logging off, as
+    /// in QEMU). Without -qtest-log QEMU logs to stderr; this emulator logs nowhere, because a harness
+    /// that redirects stderr and never reads it would otherwise stall the emulator on a full pipe.
+    /// </summary>
+    private static QtestServer StartQtest(PcMachine machine, IMonitorExecutor executor, string endpoint, string? logPath)
     {
         var items = KeyValueList.Parse(endpoint, "endpoint");
         var target = items.First().Value;
@@ -232,7 +237,21 @@ internal static class QemuSystemCommand
             throw new QemuOptionException($"-qtest {target}: only unix:PATH is supported");
         }
 
-        var qtest = new QtestServer(machine, executor);
+        QtestLog? log;
+        try
+        {
+            log = logPath is null or "none" ? null : QtestLog.Open(logPath);
+        }
+        catch (IOException e)
+        {
+            throw new QemuOptionException($"-qtest-log {logPath}: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new QemuOptionException($"-qtest-log {logPath}: {e.Message}");
+        }
+
+        var qtest = new QtestServer(machine, executor, log);
         if (IsServer(items))
         {
             qtest.ListenUnix(target["unix:".Length..]);
