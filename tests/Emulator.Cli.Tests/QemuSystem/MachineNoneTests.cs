@@ -63,6 +63,18 @@ public class MachineNoneTests
         });
     }
 
+    [Test]
+    public void Qtest_MachineNone_ServesProtocolAndClock()
+    {
+        using var machine = new QtestMachine(_dir, "-machine", "none");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(machine.Qtest.Command("endianness"), Is.EqualTo("OK little"));
+            Assert.That(machine.Qtest.Command("clock_step 1000"), Is.EqualTo("OK 1000"));
+        });
+    }
+
     private static string Qemu()
     {
         if (!File.Exists(DebianQemu))
