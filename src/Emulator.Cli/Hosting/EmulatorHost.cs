@@ -19,7 +19,9 @@ internal sealed class EmulatorHost : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public EmulatorHost(PcMachine machine)
+    /// <param name="machine">The machine the host drives.</param>
+    /// <param name="emptyBoard">-machine none: device_add finds no bus to plug into.</param>
+    public EmulatorHost(PcMachine machine, bool emptyBoard = false)
     {
         Machine = machine;
         Devices = new StorageDevices(machine);
@@ -30,7 +32,7 @@ internal sealed class EmulatorHost : IDisposable
             .AddSingleton(machine)
             .AddSingleton<IMachineControl, MachineControl>()
             .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
-            .AddSingleton<IDeviceHotplug>(sp => new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()))
+            .AddSingleton<IDeviceHotplug>(sp => emptyBoard ? new EmptyBoardHotplug() : new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()))
             .BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         Layer.RunControl = new BlockVmRunControl(machine);

@@ -58,9 +58,10 @@ internal static class QemuSystemCommand
 
     private static int RunChecked(QemuOptions options, TextWriter output)
     {
-        if (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal))
+        var emptyBoard = options.Machine == "none";
+        if (!emptyBoard && (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal)))
         {
-            throw new QemuOptionException($"-machine {options.Machine}: unsupported machine type (this emulator builds 'pc')");
+            throw new QemuOptionException($"-machine {options.Machine}: unsupported machine type (this emulator builds 'pc' and 'none')");
         }
 
         var accelerator = options.Accelerators.Count == 0 ? "tcg" : options.Accelerators.FirstOrDefault(a => a is "tcg" or "qtest")
@@ -91,11 +92,17 @@ internal static class QemuSystemCommand
             context.Cancel = true;
             machine.Post(() => machine.Exit(0));
         });
-        using var host = new EmulatorHost(machine);
+        using var host = new EmulatorHost(machine, emptyBoard);
         var layer = host.Layer;
 
-        OpenDrives(host, options);
+        OpenDrives(host, options, emptyBoard);
         AddBlockdevs(host.Services, layer, options);
+        if (emptyBoard && options.Devices.Count > 0)
+        {
+            var driver = options.Devices[0].First().Value;
+            throw new QemuOptionException($"-device {Describe(options.Devices[0], "driver")}: {EmptyBoardHotplug.NoBus(driver)}");
+        }
+
         QemuDevices.Attach(host, options.Devices, options.Globals);
         machine.Start();
         if (options.StartPaused)
@@ -104,7 +111,7 @@ internal static class QemuSystemCommand
         }
 
         StartMonitors(host, options);
-        using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint) : null;
+        using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint, options.QtestLog) : null;
         machine.Run(new RunLimits());
         foreach (var backend in layer.Backends)
         {
@@ -114,7 +121,12 @@ internal static class QemuSystemCommand
         return machine.ExitStatus ?? 0;
     }
 
-    private static void OpenDrives(EmulatorHost host, QemuOptions options)
+    /// <summary>
+    /// Opens every -drive and attaches it to its interface. On <paramref name="emptyBoard"/> (-machine
+    /// none) an explicit if=ide/floppy/virtio is refused with QEMU's wording, while a drive without if=
+    /// (-cdrom, say) is opened and left unclaimed, as QEMU 7.2 leaves it.
+    /// </summary>
+    private static void OpenDrives(EmulatorHost host, QemuOptions options, bool emptyBoard)
     {
         var layer = host.Layer;
         var used = new HashSet<(string, int)>();
@@ -128,6 +140,14 @@ internal static class QemuSystemCommand
                 throw new QemuOptionException($"-drive if={drive.Interface}: unsupported interface (this pc has ide, floppy and virtio)");
             }
 
+            if (emptyBoard && drive.Get("if") is not (null or "none"))
+            {
+                var unit = drive.Interface == "ide" ? $"bus={index / 2},unit={index % 2}" : $"bus=0,unit={index}";
+                throw new QemuOptionException(drive.Interface == "virtio"
+                    ? $"-drive {Describe(items, null)}: {EmptyBoardHotplug.NoBus("virtio-blk-pci")}"
+                    : $"-drive {Describe(items, null)}: machine type does not support if={drive.Interface},{unit}");
+            }
+
             var cdrom = drive.Get("media") == "cdrom";
             var name = drive.Id ?? drive.Interface switch
             {
@@ -137,12 +157,16 @@ internal static class QemuSystemCommand
                 _ => $"virtio{index}",
             };
             var backend = OpenDrive(layer, options, drive, name);
-            if (drive.Interface != "none")
+            if (drive.Interface != "none" && !emptyBoard)
             {
                 QemuDevices.AttachDrive(host, drive.Interface, index, backend, cdrom, name, options.Globals);
             }
         }
     }
+
+    /// <summary>An option's value as QEMU quotes it in errors: the implied first key (-device's driver; -drive has none) bare.</summary>
+    private static string Describe(List<KeyValuePair<string, string>> items, string? implied) =>
+        string.Join(',', items.Select((kv, i) => i == 0 && kv.Key == implied ? kv.Value : $"{kv.Key}={kv.Value}"));
 
     /// <summary>Opens one -drive's backend: a snapshot overlay, an image file, or the node tree its options describe (empty for a CD with no file).</summary>
     private static BlockBackend OpenDrive(BlockLayer layer, QemuOptions options, QemuDrive drive, string name)
@@ -223,7 +247,12 @@ internal static class QemuSystemCommand
         }
     }
 
-    private static QtestServer StartQtest(PcMachine machine, IMonitorExecutor executor, string endpoint)
+    /// <summary>
+    /// The qtest endpoint, logging to <paramref name="logPath"/> when given ("none" turns logging off, as
+    /// in QEMU). Without -qtest-log QEMU logs to stderr; this emulator logs nowhere, because a harness
+    /// that redirects stderr and never reads it would otherwise stall the emulator on a full pipe.
+    /// </summary>
+    private static QtestServer StartQtest(PcMachine machine, IMonitorExecutor executor, string endpoint, string? logPath)
     {
         var items = KeyValueList.Parse(endpoint, "endpoint");
         var target = items.First().Value;
@@ -232,7 +261,21 @@ internal static class QemuSystemCommand
             throw new QemuOptionException($"-qtest {target}: only unix:PATH is supported");
         }
 
-        var qtest = new QtestServer(machine, executor);
+        QtestLog? log;
+        try
+        {
+            log = logPath is null or "none" ? null : QtestLog.Open(logPath);
+        }
+        catch (IOException e)
+        {
+            throw new QemuOptionException($"-qtest-log {logPath}: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new QemuOptionException($"-qtest-log {logPath}: {e.Message}");
+        }
+
+        var qtest = new QtestServer(machine, executor, log);
         if (IsServer(items))
         {
             qtest.ListenUnix(target["unix:".Length..]);

@@ -52,6 +52,16 @@ internal static class MachineInfoCommands
             ["deprecated"] = false,
             ["default-cpu-type"] = "pentium-x86_64-cpu",
             ["default-ram-id"] = "pc.ram",
+        },
+        new JsonObject
+        {
+            // QEMU's empty board (-machine none), as 7.2 lists it.
+            ["name"] = "none",
+            ["cpu-max"] = 1,
+            ["hotpluggable-cpus"] = false,
+            ["numa-mem-supported"] = false,
+            ["deprecated"] = false,
+            ["default-ram-id"] = "ram",
         })));
         table.Add(new QmpCommand(
             "qom-list-types",

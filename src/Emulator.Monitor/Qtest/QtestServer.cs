@@ -5,9 +5,10 @@ namespace Emulator.Monitor.Qtest;
 
 /// <summary>
 /// The qtest endpoint: libqtest listens on a Unix socket and the emulator connects to it
-/// (<c>-qtest unix:PATH</c>); listening is offered too for tools that connect themselves.
+/// (<c>-qtest unix:PATH</c>); listening is offered too for tools that connect themselves. Every
+/// session writes to <paramref name="log"/> (<c>-qtest-log</c>) when there is one.
 /// </summary>
-public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor) : IDisposable
+public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor, QtestLog? log = null) : IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Socket> _sockets = [];
@@ -38,6 +39,7 @@ public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor) : 
         }
 
         _stopping.Dispose();
+        log?.Dispose();
     }
 
     private async Task AcceptLoop(Socket listener)
@@ -67,7 +69,7 @@ public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor) : 
     {
         Track(socket);
         var stream = new NetworkStream(socket, ownsSocket: false);
-        var session = new QtestSession(stream, machine, executor);
+        var session = new QtestSession(stream, machine, executor, log);
         new Thread(session.Run) { IsBackground = true, Name = "qtest" }.Start();
     }
 

@@ -21,15 +21,17 @@ public sealed class QtestSession
     private readonly Stream _stream;
     private readonly PcMachine _machine;
     private readonly IMonitorExecutor _executor;
+    private readonly QtestLog? _log;
     private readonly Lock _writeLock = new();
     private bool _intercepting;
     private bool _broken;
 
-    public QtestSession(Stream stream, PcMachine machine, IMonitorExecutor executor)
+    public QtestSession(Stream stream, PcMachine machine, IMonitorExecutor executor, QtestLog? log = null)
     {
         _stream = stream;
         _machine = machine;
         _executor = executor;
+        _log = log;
     }
 
     /// <summary>
@@ -40,10 +42,12 @@ public sealed class QtestSession
     public void Run()
     {
         using var reader = new StreamReader(_stream, new UTF8Encoding(false), false, 4096, leaveOpen: true);
+        _log?.Opened();
         try
         {
             while (reader.ReadLine() is { } line)
             {
+                _log?.Received(line);
                 var reply = _executor.Invoke(() => Execute(line));
                 Write(reply);
             }
@@ -62,6 +66,8 @@ public sealed class QtestSession
             {
                 _machine.Chipset.IoApic.InputChanged -= OnIrq;
             }
+
+            _log?.Closed();
         }
     }
 
@@ -306,6 +312,7 @@ public sealed class QtestSession
                 return;
             }
 
+            _log?.Sent(line);
             try
             {
                 _stream.Write(bytes);

@@ -18,9 +18,12 @@ internal static class Launcher
         throw new FileNotFoundException("repository root not found above the test assembly");
     }
 
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => StartBinary(Path(), args);
+
+    /// <summary>Starts <paramref name="binary"/> (ours, or a reference QEMU) with stdout and stderr redirected.</summary>
+    public static Process StartBinary(string binary, params string[] args)
     {
-        var start = new ProcessStartInfo(Path())
+        var start = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -132,7 +132,7 @@ public class LauncherTests
     }
 
     [TestCase("-foo", "emu-system-x86_64: -foo: invalid option")]
-    [TestCase("-machine q35", "emu-system-x86_64: -machine q35: unsupported machine type (this emulator builds 'pc')")]
+    [TestCase("-machine q35", "emu-system-x86_64: -machine q35: unsupported machine type (this emulator builds 'pc' and 'none')")]
     [TestCase("-accel kvm", "emu-system-x86_64: -accel: no accelerator found (kvm is not available; use tcg or qtest)")]
     [TestCase("-device frob", "emu-system-x86_64: -device frob: 'frob' is not a valid device model name")]
     [TestCase("-device ide-hd,drive=d0", "emu-system-x86_64: -device ide-hd,drive=d0: Property 'ide-hd.drive' can't find value 'd0'")]

@@ -14,16 +14,22 @@ internal sealed class QtestMachine : IDisposable
     private readonly Socket _socket;
 
     public QtestMachine(string dir, params string[] args)
+        : this(Launcher.Path(), dir, args)
+    {
+    }
+
+    /// <summary>Starts <paramref name="binary"/> (ours or a reference qemu-system-x86_64) the same way.</summary>
+    public QtestMachine(string binary, string dir, string[] args)
     {
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         var path = Path.Combine(dir, "qtest.sock");
         listener.Bind(new UnixDomainSocketEndPoint(path));
         listener.Listen(1);
-        _process = Launcher.Start(["-qtest", $"unix:{path}", "-accel", "qtest", "-display", "none", "-nodefaults", .. args]);
+        _process = Launcher.StartBinary(binary, ["-qtest", $"unix:{path}", "-accel", "qtest", "-display", "none", "-nodefaults", .. args]);
         if (!listener.Poll(TimeSpan.FromSeconds(30), SelectMode.SelectRead))
         {
             _process.Kill();
-            throw new IOException($"emu-system-x86_64 did not connect: {_process.StandardError.ReadToEnd()}");
+            throw new IOException($"{Path.GetFileName(binary)} did not connect: {_process.StandardError.ReadToEnd()}");
         }
 
         _socket = listener.Accept();

@@ -26,13 +26,15 @@ public class QmpMachineInfoTests
     }
 
     [Test]
-    public void QueryMachines_PcWithQemuMembersOnly()
+    public void QueryMachines_PcAndNoneWithQemuMembersOnly()
     {
         var machines = _client.Execute("query-machines")["return"]!.AsArray();
-        var pc = (JsonObject)machines.Single()!;
+        var pc = (JsonObject)machines.Single(m => (string?)m!["alias"] == "pc")!;
 
         Assert.Multiple(() =>
         {
+            Assert.That(machines.Select(m => (string?)m!["name"]), Is.EquivalentTo(new[] { "pc-i440fx-7.2", "none" }));
+            Assert.That(machines.SelectMany(m => m!.AsObject().Select(kv => kv.Key)).Distinct(), Is.SubsetOf(MachineMembers));
             Assert.That((string?)pc["alias"], Is.EqualTo("pc"));
             Assert.That((bool?)pc["is-default"], Is.True);
             Assert.That(pc.Select(kv => kv.Key), Is.SubsetOf(MachineMembers));

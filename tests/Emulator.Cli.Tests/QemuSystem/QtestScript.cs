@@ -1,0 +1,111 @@
+namespace Emulator.Cli.Tests.QemuSystem;
+
+/// <summary>
+/// A qtest conversation kept as data (QemuSystem/Scripts/*.qtest), so one harness drives ours and a
+/// reference QEMU alike. Format, one item a line: <c># comment</c>; <c>@args …</c> the machine's
+/// options, where <c>{disk}</c> is a 1 MiB raw image whose byte at offset O is (O / 512 + O) mod 256
+/// and <c>{floppy}</c> a zeroed 1.44 MB image; <c>&gt; command</c> a command; <c>~&gt; command</c> a
+/// command whose reply differs legitimately between implementations (a serial number, a version
+/// string), compared on its first word only; every other line is an expected line after the command
+/// before it: the <c>IRQ …</c> lines seen while it ran, then its reply. <c>@ignore-irq N …</c> drops
+/// the IRQ lines of those I/O APIC inputs (the PIT's, which ticks from reset with no firmware to stop it,
+/// so its edges during a long clock_step only measure elapsed time).
+/// </summary>
+internal sealed class QtestScript
+{
+    public const int DiskBytes = 1 << 20;
+    public const int FloppyBytes = 1_474_560;
+
+    private readonly HashSet<string> _ignoredIrqs;
+
+    private QtestScript(string name, string[] args, HashSet<string> ignoredIrqs, List<Step> steps)
+    {
+        Name = name;
+        Args = args;
+        _ignoredIrqs = ignoredIrqs;
+        Steps = steps;
+    }
+
+    public string Name { get; }
+
+    public string[] Args { get; }
+
+    public IReadOnlyList<Step> Steps { get; }
+
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "QemuSystem", "Scripts");
+
+    public static IEnumerable<string> Names() =>
+        System.IO.Directory.GetFiles(Directory, "*.qtest").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!;
+
+    public static QtestScript Load(string name)
+    {
+        string[] args = [];
+        var ignoredIrqs = new HashSet<string>(StringComparer.Ordinal);
+        var steps = new List<Step>();
+        foreach (var line in File.ReadAllLines(Path.Combine(Directory, $"{name}.qtest")))
+        {
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            if (line.StartsWith("@args ", StringComparison.Ordinal))
+            {
+                args = line["@args ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            }
+            else if (line.StartsWith("@ignore-irq ", StringComparison.Ordinal))
+            {
+                ignoredIrqs.UnionWith(line["@ignore-irq ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+            else if (line.StartsWith("> ", StringComparison.Ordinal) || line.StartsWith("~> ", StringComparison.Ordinal))
+            {
+                steps.Add(new Step(line[(line.IndexOf('>') + 2)..], line[0] == '~', []));
+            }
+            else
+            {
+                steps[^1].Expected.Add(line);
+            }
+        }
+
+        return new QtestScript(name, args, ignoredIrqs, steps);
+    }
+
+    /// <summary>The options with images created in <paramref name="dir"/> for the placeholders.</summary>
+    public string[] MachineArgs(string dir)
+    {
+        var disk = Path.Combine(dir, "disk.img");
+        var floppy = Path.Combine(dir, "floppy.img");
+        File.WriteAllBytes(disk, [.. Enumerable.Range(0, DiskBytes).Select(o => (byte)((o / 512) + o))]);
+        File.WriteAllBytes(floppy, new byte[FloppyBytes]);
+        return [.. Args.Select(a => a.Replace("{disk}", disk, StringComparison.Ordinal).Replace("{floppy}", floppy, StringComparison.Ordinal))];
+    }
+
+    /// <summary>
+    /// Runs every command; returns each command and its reply (a masked reply cut to its first word),
+    /// then every IRQ line in arrival order. The IRQ lines stand apart because a block completion finishes
+    /// on the host's I/O thread, in QEMU as here, so an IRQ may arrive a command earlier or later between
+    /// runs; their order is what a guest can rely on.
+    /// </summary>
+    public List<string> Run(LineChannel qtest)
+    {
+        var received = new List<string>();
+        foreach (var step in Steps)
+        {
+            var reply = qtest.Command(step.Command);
+            received.Add($"> {step.Command}");
+            received.Add(step.Masked ? reply.Split(' ')[0] : reply);
+        }
+
+        received.AddRange(qtest.Asynchronous.Where(l => !_ignoredIrqs.Contains(l.Split(' ')[^1])));
+        return received;
+    }
+
+    /// <summary>What <see cref="Run"/> should return, by the script's expected lines.</summary>
+    public List<string> Expected() =>
+    [
+        .. Steps.SelectMany(s => (IEnumerable<string>)[$"> {s.Command}", s.Masked ? s.Expected[^1].Split(' ')[0] : s.Expected[^1]]),
+        .. Steps.SelectMany(s => s.Expected.SkipLast(1)).Where(l => !_ignoredIrqs.Contains(l.Split(' ')[^1])),
+    ];
+
+    internal sealed record Step(string Command, bool Masked, List<string> Expected);
+}
