@@ -10,8 +10,8 @@ namespace Emulator.Devices.Ide;
 /// commands. Sector I/O goes through the backend asynchronously with one reused request and a
 /// 128 KiB bounce buffer allocated at attach time.
 /// <para>
-/// PIO reads fetch up to 256 sectors per request and then hand them out one DRQ block (1 sector,
-/// or the multiple count) at a time with an IRQ per block, as the guest sees on QEMU; only an I/O
+/// PIO reads fetch up to 256 sectors per request and then hand them out one DRQ block of 1 sector
+/// or the multiple count at a time, with an IRQ per block, as the guest sees on QEMU; only an I/O
 /// error lands on the first sector of the fetch rather than the exact failing one.
 /// The whole LBA range of a READ/WRITE is checked before any I/O (QEMU checks per block, so a
 /// transfer that crosses the end there delivers its first blocks before aborting).
@@ -155,7 +155,7 @@ public sealed class AtaDisk : IdeDrive
         }
 
         Status = AtaStatus.Drdy | AtaStatus.Dsc;
-        OpenWriteBlock();
+        OpenWriteDrq();
         return false;
     }
 
@@ -244,7 +244,7 @@ public sealed class AtaDisk : IdeDrive
                 }
                 else
                 {
-                    ServeReadBlock();
+                    ServeReadDrq();
                 }
 
                 break;
@@ -261,7 +261,7 @@ public sealed class AtaDisk : IdeDrive
         {
             case IdeIo.PioRead:
                 Status &= ~AtaStatus.Bsy;
-                ServeReadBlock();
+                ServeReadDrq();
                 break;
             case IdeIo.PioWrite:
                 NSector -= _drqSectors;
@@ -269,7 +269,7 @@ public sealed class AtaDisk : IdeDrive
                 Status = AtaStatus.Drdy | AtaStatus.Dsc;
                 if (NSector > 0)
                 {
-                    OpenWriteBlock();
+                    OpenWriteDrq();
                 }
 
                 Channel.RaiseIrq();
@@ -439,7 +439,7 @@ public sealed class AtaDisk : IdeDrive
     }
 
     /// <summary>Hands the guest the next DRQ block; the address registers already point past it, as QEMU advances them.</summary>
-    private void ServeReadBlock()
+    private void ServeReadDrq()
     {
         _drqSectors = Math.Min(Math.Min(_blockSectors, NSector), _chunkSectors - _chunkPos);
         SetSector(GetSector() + _drqSectors);
@@ -449,7 +449,7 @@ public sealed class AtaDisk : IdeDrive
         Channel.RaiseIrq();
     }
 
-    private void OpenWriteBlock()
+    private void OpenWriteDrq()
     {
         _drqSectors = Math.Min(_blockSectors, NSector);
         StartTransfer(0, _drqSectors * AtaSectorSize, hostToDevice: true, IdeTransferStep.AtaWriteBlock);

@@ -233,7 +233,7 @@ public sealed class AtapiCdrom : IdeDrive
             case IdeTransferStep.AtapiDataBlock:
                 _pos += _blockBytes;
                 _transferLeft -= _blockBytes;
-                ServeBlock();
+                ServeDrq();
                 break;
         }
     }
@@ -278,7 +278,7 @@ public sealed class AtapiCdrom : IdeDrive
         }
 
         Status &= ~AtaStatus.Bsy;
-        ServeBlock();
+        ServeDrq();
     }
 
     protected override void OnIoFailed(IdeIo io, BlockError error)
@@ -404,11 +404,11 @@ public sealed class AtapiCdrom : IdeDrive
         }
 
         Status = AtaStatus.Drdy | AtaStatus.Dsc;
-        ServeBlock();
+        ServeDrq();
     }
 
-    /// <summary>Opens the next PIO DRQ block (byte count in LBA mid/high, reason I/O, IRQ), fetches more sectors, or finishes.</summary>
-    private void ServeBlock()
+    /// <summary>Opens the next PIO DRQ block, with its byte count in LBA mid/high, reason I/O and an IRQ; or fetches more sectors, or finishes.</summary>
+    private void ServeDrq()
     {
         if (_transferLeft <= 0)
         {

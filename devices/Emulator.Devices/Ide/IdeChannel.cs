@@ -63,7 +63,7 @@ public sealed class IdeChannel : IPortBlockDevice
 
     public IdeDrive? GetDrive(int unit) => _drives[unit];
 
-    /// <summary>Claims the command block (data port at every width, the rest as bytes) and the control port.</summary>
+    /// <summary>Claims the command block, with the data port at every width and the rest as bytes, and the control port.</summary>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -201,11 +201,11 @@ public sealed class IdeChannel : IPortBlockDevice
         }
     }
 
-    public int ReadBlock(ushort port, PortWidth width, Span<byte> destination) =>
-        port == CommandBase && _drives[_unit] is { } drive ? drive.ReadDataBlock(width, destination) : 0;
+    public int ReadString(ushort port, PortWidth width, Span<byte> destination) =>
+        port == CommandBase && _drives[_unit] is { } drive ? drive.ReadDataRun(width, destination) : 0;
 
-    public int WriteBlock(ushort port, PortWidth width, ReadOnlySpan<byte> source) =>
-        port == CommandBase && _drives[_unit] is { } drive ? drive.WriteDataBlock(width, source) : 0;
+    public int WriteString(ushort port, PortWidth width, ReadOnlySpan<byte> source) =>
+        port == CommandBase && _drives[_unit] is { } drive ? drive.WriteDataRun(width, source) : 0;
 
     private static void ShadowWrite(IdeDrive drive, AtaRegister register, byte value)
     {

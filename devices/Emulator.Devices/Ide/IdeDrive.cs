@@ -341,7 +341,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>The <c>rep insw</c> fast path: serves whole elements while a data-in block is ready, across blocks that are ready at once.</summary>
-    internal int ReadDataBlock(PortWidth width, Span<byte> destination)
+    internal int ReadDataRun(PortWidth width, Span<byte> destination)
     {
         var step = (int)width;
         var done = 0;
@@ -367,7 +367,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>The <c>rep outsw</c> fast path.</summary>
-    internal int WriteDataBlock(PortWidth width, ReadOnlySpan<byte> source)
+    internal int WriteDataRun(PortWidth width, ReadOnlySpan<byte> source)
     {
         var step = (int)width;
         var done = 0;

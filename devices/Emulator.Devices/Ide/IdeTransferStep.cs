@@ -1,6 +1,6 @@
 namespace Emulator.Devices.Ide;
 
-/// <summary>What a drive does when the guest has moved the last byte of the current PIO data block (QEMU's end_transfer_func).</summary>
+/// <summary>What a drive does when the guest has moved the last byte of the current PIO data block; QEMU calls it end_transfer_func.</summary>
 public enum IdeTransferStep : byte
 {
     /// <summary>Nothing follows: the transfer simply stops.</summary>

@@ -148,7 +148,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         var io = (VirtioBlkIo)request.Tag!;
         if (io.DirectAddress is { } direct && request.Kind == BlockRequestKind.Read)
         {
-            Memory.CompleteDmaWrite(direct, (int)request.Length);
+            Memory.NotifyDirectWrite(direct, (int)request.Length);
         }
 
         if (io.DeviceGeneration != _generation)
@@ -368,7 +368,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             expected += (ulong)member.DataBytes;
         }
 
-        return Memory.TryGetDmaWindow(address, totalBytes, out window);
+        return Memory.TryGetRam(address, totalBytes, out window);
     }
 
     private static long Offset(ulong sector) => (long)sector * VirtioBlkConfig.SectorSize;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
-using Emulator.Devices.Virtio;
 using Emulator.Firmware.Demo;
 using Emulator.Firmware.Services;
 using Emulator.Machine.Loop;
@@ -195,22 +194,12 @@ internal static class BootCommand
                 : layer.OpenImage(backendOptions, drive.File, drive.Format);
             try
             {
-                switch (drive.Interface)
+                if (StorageDevices.PositionError(drive.Interface, index) is { } position)
                 {
-                    case "ide" when index > 3:
-                        throw new UsageException($"drive {drive.File}: IDE index must be 0-3");
-                    case "ide":
-                        host.Devices.AttachIde(index, backend, drive.Media == "cdrom", name);
-                        break;
-                    case "floppy" when index > 1:
-                        throw new UsageException($"drive {drive.File}: floppy index must be 0 or 1");
-                    case "floppy":
-                        host.Devices.AttachFloppy(index, backend, name);
-                        break;
-                    default:
-                        host.Devices.AddVirtio(backend, new VirtioBlkOptions { DeviceId = name });
-                        break;
+                    throw new UsageException($"drive {drive.File}: {position}");
                 }
+
+                host.Devices.AttachDrive(drive.Interface, index, backend, drive.Media == "cdrom", name);
             }
             catch (ArgumentException e)
             {

@@ -53,6 +53,34 @@ internal sealed class StorageDevices
         }
     }
 
+    /// <summary>Why <paramref name="index"/> is no position on <paramref name="interfaceName"/> (IDE 0-3, floppy 0-1, virtio any), or null.</summary>
+    public static string? PositionError(string interfaceName, int index) => interfaceName switch
+    {
+        "ide" when index is < 0 or > 3 => "IDE index must be 0-3",
+        "floppy" when index is < 0 or > 1 => "floppy index must be 0 or 1",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Attaches a drive the way a -drive if=… places it: IDE by index (with <paramref name="ide"/> for its
+    /// identity), floppy by unit, virtio-blk in the next free slot. The index must pass <see cref="PositionError"/>.
+    /// </summary>
+    public void AttachDrive(string interfaceName, int index, BlockBackend backend, bool cdrom, string name, IdeDriveOptions? ide = null)
+    {
+        switch (interfaceName)
+        {
+            case "ide":
+                AttachIde(index, backend, cdrom, ide ?? new IdeDriveOptions { DeviceId = name });
+                break;
+            case "floppy":
+                AttachFloppy(index, backend, name);
+                break;
+            default:
+                AddVirtio(backend, new VirtioBlkOptions { DeviceId = name });
+                break;
+        }
+    }
+
     /// <summary>IDE index 0-3: primary master, primary slave, secondary master, secondary slave.</summary>
     public void AttachIde(int index, BlockBackend backend, bool cdrom, string deviceId) =>
         AttachIde(index, backend, cdrom, new IdeDriveOptions { DeviceId = deviceId });

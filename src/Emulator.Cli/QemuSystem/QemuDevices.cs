@@ -105,20 +105,13 @@ internal static class QemuDevices
     {
         try
         {
-            switch (interfaceName)
+            if (StorageDevices.PositionError(interfaceName, index) is not null)
             {
-                case "ide" when index is >= 0 and <= 3:
-                    host.Devices.AttachIde(index, backend, cdrom, IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], globals, name));
-                    break;
-                case "floppy" when index is 0 or 1:
-                    host.Devices.AttachFloppy(index, backend, name);
-                    break;
-                case "virtio":
-                    host.Devices.AddVirtio(backend, new VirtioBlkOptions { DeviceId = name });
-                    break;
-                default:
-                    throw new QemuOptionException($"-drive if={interfaceName},index={index}: no such {interfaceName} position");
+                throw new QemuOptionException($"-drive if={interfaceName},index={index}: no such {interfaceName} position");
             }
+
+            var ide = interfaceName == "ide" ? IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], globals, name) : null;
+            host.Devices.AttachDrive(interfaceName, index, backend, cdrom, name, ide);
         }
         catch (ArgumentException e)
         {

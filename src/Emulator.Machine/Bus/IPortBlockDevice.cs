@@ -9,8 +9,8 @@ namespace Emulator.Machine.Bus;
 public interface IPortBlockDevice : IPortDevice
 {
     /// <summary>Reads up to <c>destination.Length / width</c> elements; returns how many were served.</summary>
-    int ReadBlock(ushort port, PortWidth width, Span<byte> destination);
+    int ReadString(ushort port, PortWidth width, Span<byte> destination);
 
     /// <summary>Writes up to <c>source.Length / width</c> elements; returns how many were consumed.</summary>
-    int WriteBlock(ushort port, PortWidth width, ReadOnlySpan<byte> source);
+    int WriteString(ushort port, PortWidth width, ReadOnlySpan<byte> source);
 }

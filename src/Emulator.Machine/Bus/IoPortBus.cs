@@ -114,7 +114,7 @@ public sealed class IoPortBus
         var done = 0;
         if (_owners[port] is IPortBlockDevice block && (_widths[port] & (PortWidths)width) != 0)
         {
-            done = block.ReadBlock(port, width, destination) * step;
+            done = block.ReadString(port, width, destination) * step;
         }
 
         for (; done + step <= destination.Length; done += step)
@@ -131,7 +131,7 @@ public sealed class IoPortBus
         var done = 0;
         if (_owners[port] is IPortBlockDevice block && (_widths[port] & (PortWidths)width) != 0)
         {
-            done = block.WriteBlock(port, width, source) * step;
+            done = block.WriteString(port, width, source) * step;
             if (done > 0 && PortWritten is { } written)
             {
                 // Observers see the last element of the block; per-element notification would defeat the fast path.

@@ -304,7 +304,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// <inheritdoc />
     public bool TryGetRam(ulong address, int length, out Memory<byte> ram)
     {
-        if (length < 0 || !IsRamRange(address, length))
+        if (length <= 0 || !IsRamRange(address, length))
         {
             ram = Memory<byte>.Empty;
             return false;
@@ -322,24 +322,6 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             ReportCodeWrites((uint)address, length);
         }
     }
-
-    /// <summary>
-    /// Lends plain RAM to a device whose DMA finishes on another thread (same as <see cref="TryGetRam"/>,
-    /// but refusing an empty range); after a transfer into it the device calls <see cref="CompleteDmaWrite"/>.
-    /// </summary>
-    public bool TryGetDmaWindow(ulong address, int length, out Memory<byte> window)
-    {
-        if (length <= 0)
-        {
-            window = Memory<byte>.Empty;
-            return false;
-        }
-
-        return TryGetRam(address, length, out window);
-    }
-
-    /// <summary>A transfer into a window from <see cref="TryGetDmaWindow"/> finished: report writes to pages holding decoded code.</summary>
-    public void CompleteDmaWrite(ulong address, int length) => NotifyDirectWrite(address, length);
 
     /// <summary>Marks a page as holding decoded code: its writes leave the fast path and are reported.</summary>
     internal void MarkCodePage(uint page)

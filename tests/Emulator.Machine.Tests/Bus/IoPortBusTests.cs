@@ -31,7 +31,7 @@ public class IoPortBusTests
 
         public void Write(ushort port, PortWidth width, uint value) => Data.Enqueue((ushort)value);
 
-        public int ReadBlock(ushort port, PortWidth width, Span<byte> destination)
+        public int ReadString(ushort port, PortWidth width, Span<byte> destination)
         {
             BlockCalls++;
             var n = Math.Min(Data.Count, destination.Length / 2);
@@ -45,7 +45,7 @@ public class IoPortBusTests
             return n;
         }
 
-        public int WriteBlock(ushort port, PortWidth width, ReadOnlySpan<byte> source)
+        public int WriteString(ushort port, PortWidth width, ReadOnlySpan<byte> source)
         {
             BlockCalls++;
             for (var i = 0; i + 1 < source.Length; i += 2)

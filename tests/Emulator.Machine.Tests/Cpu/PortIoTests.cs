@@ -24,7 +24,7 @@ public class PortIoTests
 
         public void Write(ushort port, PortWidth width, uint value) => LastWrite = (ushort)value;
 
-        public int ReadBlock(ushort port, PortWidth width, Span<byte> destination)
+        public int ReadString(ushort port, PortWidth width, Span<byte> destination)
         {
             BlockReads++;
             for (var i = 0; i < destination.Length; i++)
@@ -35,7 +35,7 @@ public class PortIoTests
             return destination.Length / (int)width;
         }
 
-        public int WriteBlock(ushort port, PortWidth width, ReadOnlySpan<byte> source) => 0;
+        public int WriteString(ushort port, PortWidth width, ReadOnlySpan<byte> source) => 0;
     }
 
     [Test]

@@ -2,7 +2,7 @@ using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Tests.Pci;
 
-/// <summary>RAM lent to a bus master whose transfer completes on another thread (GuestMemory.TryGetDmaWindow).</summary>
+/// <summary>RAM lent to a bus master whose transfer completes on another thread (GuestMemory.TryGetRam).</summary>
 public class DmaWindowTests
 {
     private const int RamSize = 2 << 20;
@@ -12,9 +12,9 @@ public class DmaWindowTests
     {
         var memory = new GuestMemory(RamSize);
 
-        var ok = memory.TryGetDmaWindow(0x1000, 16, out var window);
+        var ok = memory.TryGetRam(0x1000, 16, out var window);
         window.Span[3] = 0x5A;
-        memory.CompleteDmaWrite(0x1000, 16);
+        memory.NotifyDirectWrite(0x1000, 16);
 
         Assert.Multiple(() =>
         {
@@ -30,7 +30,7 @@ public class DmaWindowTests
     {
         var memory = new GuestMemory(RamSize);
 
-        Assert.That(memory.TryGetDmaWindow(address, length, out _), Is.False);
+        Assert.That(memory.TryGetRam(address, length, out _), Is.False);
     }
 
     [Test]
@@ -39,6 +39,6 @@ public class DmaWindowTests
         var memory = new GuestMemory(RamSize);
         memory.LoadBios(new byte[0x10000]);
 
-        Assert.That(memory.TryGetDmaWindow(0xF8000, 16, out _), Is.False);
+        Assert.That(memory.TryGetRam(0xF8000, 16, out _), Is.False);
     }
 }
