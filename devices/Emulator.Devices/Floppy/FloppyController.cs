@@ -1,6 +1,7 @@
 using Emulator.Block.Backend;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Loop;
 using Emulator.Machine.Timers;
 
@@ -38,7 +39,7 @@ namespace Emulator.Devices.Floppy;
 /// polling settings of CONFIGURE are stored and reported, not acted on; sector IDs are not
 /// compared with N (every sector is 512 bytes on the image).
 /// </summary>
-public sealed class FloppyController : IPortDevice
+public sealed class FloppyController : IPortDevice, IResettable
 {
     public const ushort DefaultBasePort = 0x3F0;
     public const int DefaultIrq = 6;
@@ -113,7 +114,7 @@ public sealed class FloppyController : IPortDevice
         }
 
         _transfer = new FdcTransfer(this, machine.Chipset.Dma.GetChannel(DefaultDmaChannel), machine.Clock);
-        machine.ResetDone += _ => Reset(raiseIrq: false);
+        machine.AddResettable(this);
         machine.StateChanged += (_, now) =>
         {
             if (now == MachineRunState.Running)
@@ -359,6 +360,9 @@ public sealed class FloppyController : IPortDevice
 
         _dsr = value;
     }
+
+    /// <summary>Machine reset: the controller's hardware reset, without the interrupt a software reset raises.</summary>
+    void IResettable.Reset() => Reset(raiseIrq: false);
 
     private void Reset(bool raiseIrq)
     {

@@ -15,13 +15,12 @@ namespace Emulator.Devices.Ide;
 /// 0x40-0x4B are stored only.
 /// <para>
 /// <see cref="Install"/> builds it into a <see cref="PcMachine"/> before <c>Start</c>: PCI
-/// registration, ports, and the hooks to machine reset (<see cref="PcMachine.ResetDone"/>) and
-/// resume (<see cref="PcMachine.StateChanged"/>, which re-issues requests the <c>stop</c> error
-/// policy parked). Completions of the drives' block requests are delivered by whatever drains the
+/// registration, ports, and the hook to resume (<see cref="PcMachine.StateChanged"/>, which re-issues
+/// requests the <c>stop</c> error policy parked). A machine reset reaches it as a PCI reset: its
+/// configuration space returns to power-on values and both channels reset. Completions of the drives' block requests are delivered by whatever drains the
 /// block layer's completion queue at the loop's fixed point (the host's block loop source).
 /// </para>
-/// Limitations: native-mode (PCI BAR0-3) decoding and PCI INTx are not modelled; the PCI command
-/// register is not reset on machine reset.
+/// Limitations: native-mode (PCI BAR0-3) decoding and PCI INTx are not modelled.
 /// </summary>
 public sealed class Piix3Ide : PciFunction
 {
@@ -92,7 +91,6 @@ public sealed class Piix3Ide : PciFunction
             channel.RegisterPorts(machine.Ports);
         }
 
-        machine.ResetDone += _ => ide.Reset();
         machine.StateChanged += (old, now) =>
         {
             if (now == MachineRunState.Running && old is MachineRunState.Paused or MachineRunState.IoError)
@@ -135,8 +133,8 @@ public sealed class Piix3Ide : PciFunction
         return cdrom;
     }
 
-    /// <summary>Machine reset: both channels and their bus-master engines.</summary>
-    public void Reset()
+    /// <summary>PCI reset (part of every machine reset): both channels and their bus-master engines.</summary>
+    protected override void OnReset()
     {
         foreach (var channel in _channels)
         {

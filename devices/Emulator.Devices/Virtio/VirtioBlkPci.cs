@@ -17,8 +17,8 @@ namespace Emulator.Devices.Virtio;
 /// Error policy: report → IOERR, ignore → OK, stop → the operation is parked and resubmitted
 /// unchanged when the machine runs again. A resize raises a configuration interrupt.
 /// <para>Wiring: construct, then <see cref="AttachToBus"/> at a free slot (before or after the machine
-/// starts); <see cref="Unplug"/> takes it away again (hot unplug). The device hooks <see cref="PcMachine.ResetDone"/> and <see cref="PcMachine.StateChanged"/>
-/// itself; the host must deliver the block layer's completions at the loop's fixed point.</para>
+/// starts); <see cref="Unplug"/> takes it away again (hot unplug). A machine reset reaches it as a PCI reset; it hooks <see cref="PcMachine.StateChanged"/>
+/// itself (to retry parked requests); the host must deliver the block layer's completions at the loop's fixed point.</para>
 /// Limitations: requests above 16 MiB of data get IOERR; no SCSI, zoned, secure-erase or lifetime
 /// requests; no iothreads (all queues run on the machine thread).
 /// </summary>
@@ -83,7 +83,6 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         backend.AttachDevice(this, options.DeviceId, options.QomPath);
         backend.EnableIoStatus();
         _originalWriteCache = backend.WriteCacheEnabled;
-        machine.ResetDone += OnMachineReset;
         machine.StateChanged += OnStateChanged;
     }
 
@@ -134,7 +133,6 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
 
         Backend.Drain();
         ResetFunction();
-        _machine.ResetDone -= OnMachineReset;
         _machine.StateChanged -= OnStateChanged;
         Bus?.Unregister(Device, Function);
         Backend.DetachDevice(this);
@@ -545,8 +543,6 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             MarkBroken(VirtqueueFault.OutsideRam);
         }
     }
-
-    private void OnMachineReset(bool cold) => ResetFunction();
 
     private void OnStateChanged(MachineRunState old, MachineRunState now)
     {

@@ -229,7 +229,10 @@ public abstract class VirtioPciDevice : PciFunction
         UpdateIntx();
     }
 
-    /// <summary>Machine reset: the device reset plus the function's MSI-X state.</summary>
+    /// <summary>PCI reset (part of every machine reset): the device and its MSI-X state.</summary>
+    protected override void OnReset() => ResetFunction();
+
+    /// <summary>Function reset: the device reset plus the function's MSI-X state.</summary>
     protected void ResetFunction()
     {
         if (_msixCapability >= 0)

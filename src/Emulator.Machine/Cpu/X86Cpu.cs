@@ -72,6 +72,12 @@ public sealed class X86Cpu
         set => _core.Halted = value;
     }
 
+    /// <summary>
+    /// Raised on a shutdown (a fault while delivering a double fault): the processor has already reset
+    /// itself; a PC board answers with a system reset of everything else.
+    /// </summary>
+    public event Action? Shutdown;
+
     /// <summary>Instructions executed since construction (faulting instructions count).</summary>
     public long InstructionCount { get; private set; }
 
@@ -195,7 +201,7 @@ public sealed class X86Cpu
     /// <summary>
     /// Delivers a fault raised by an instruction. A fault while delivering it becomes a double fault
     /// (#DF, vector 8), and a fault while delivering that shuts the processor down, which a PC's
-    /// chipset turns into a reset.
+    /// chipset turns into a reset: the CPU resets itself at once and tells the board (<see cref="Shutdown"/>).
     /// </summary>
     private void DeliverFault(CpuFault fault)
     {
@@ -212,6 +218,7 @@ public sealed class X86Cpu
             catch (CpuFault)
             {
                 Reset();
+                Shutdown?.Invoke();
             }
         }
     }

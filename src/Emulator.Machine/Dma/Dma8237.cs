@@ -148,7 +148,8 @@ public sealed class Dma8237
         return (byte)(high ? value >> ByteBits : value);
     }
 
-    private void MasterClear()
+    /// <summary>Master clear (what the RESET pin does): command cleared, flip-flop, status and requests cleared, all channels masked.</summary>
+    internal void MasterClear()
     {
         Command = DmaCommand.None;
         _terminalCounts = 0;

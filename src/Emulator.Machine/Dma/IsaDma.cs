@@ -1,4 +1,5 @@
 using Emulator.Machine.Bus;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Dma;
@@ -13,7 +14,7 @@ namespace Emulator.Machine.Dma;
 /// <see cref="GetChannel"/>; data moves between guest memory (<see cref="IDmaMemory"/>) and the
 /// device only when the device asks (see <see cref="DmaChannel"/>).
 /// </summary>
-public sealed class IsaDma : IPortDevice
+public sealed class IsaDma : IPortDevice, IResettable
 {
     public const ushort FirstControllerPort = 0x00;
     public const ushort SecondControllerPort = 0xC0;
@@ -59,6 +60,16 @@ public sealed class IsaDma : IPortDevice
         ArgumentOutOfRangeException.ThrowIfNegative(number);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(number, ChannelCount);
         return number < ChannelsPerController ? _first[number] : _second[number - ChannelsPerController];
+    }
+
+    /// <summary>
+    /// System reset: both controllers master-cleared (every channel masked, modes cleared), as the
+    /// RESET pin does and QEMU's i8257 reset does; address, count and page registers keep their values.
+    /// </summary>
+    public void Reset()
+    {
+        _first.MasterClear();
+        _second.MasterClear();
     }
 
     public void RegisterPorts(IoPortBus bus)

@@ -1,3 +1,5 @@
+using Emulator.Machine.Lifecycle;
+
 namespace Emulator.Machine.Interrupts;
 
 /// <summary>
@@ -16,7 +18,7 @@ namespace Emulator.Machine.Interrupts;
 /// the polarity bit is stored but inputs are treated as active high; there is no MMIO bus here,
 /// so the machine adapts <see cref="ReadMmio"/>/<see cref="WriteMmio"/> to its MMIO interface.
 /// </summary>
-public sealed class IoApic : IIsaIrqSink
+public sealed class IoApic : IIsaIrqSink, IResettable
 {
     public const ulong DefaultBaseAddress = 0xFEC0_0000;
     public const int MmioSize = 0x1000;
@@ -42,12 +44,21 @@ public sealed class IoApic : IIsaIrqSink
     private byte _select;
     private uint _id;
 
-    public IoApic()
+    public IoApic() => Reset();
+
+    /// <summary>
+    /// Power-on: every redirection entry masked (edge, fixed, vector 0), ID 0 and the register select
+    /// cleared. The input levels follow the wires and stay.
+    /// </summary>
+    public void Reset()
     {
         for (var i = 0; i < PinCount; i++)
         {
             _entries[i] = (ulong)IoApicRedirection.Masked;
         }
+
+        _select = 0;
+        _id = 0;
     }
 
     /// <summary>Raised on every input level change (input number, level), before any delivery.</summary>

@@ -79,6 +79,28 @@ public sealed class Pic8259
 
     internal void WriteElcr(byte value) => Elcr = (byte)(value & _elcrWritableMask);
 
+    /// <summary>Power-on state: not initialized, nothing requested, in service or masked; ELCR edge for every input.</summary>
+    internal void Reset()
+    {
+        Elcr = 0;
+        _lineLevels = 0;
+        Irr = 0;
+        Isr = 0;
+        Imr = 0;
+        VectorBase = 0;
+        _lowestPriority = LowestLevel;
+        _initStep = PicInitStep.Ready;
+        _icw4Needed = false;
+        _singleMode = false;
+        _readIsr = false;
+        _pollPending = false;
+        SpecialMaskMode = false;
+        AutoEoi = false;
+        RotateOnAutoEoi = false;
+        SpecialFullyNested = false;
+        LevelTriggeredMode = false;
+    }
+
     /// <summary>The level (0-7) that would be acknowledged now, or -1.</summary>
     internal int HighestRequest()
     {

@@ -1,4 +1,5 @@
 using Emulator.Machine.Bus;
+using Emulator.Machine.Lifecycle;
 
 namespace Emulator.Machine.Interrupts;
 
@@ -11,7 +12,7 @@ namespace Emulator.Machine.Interrupts;
 /// real pair does). Devices drive inputs through <see cref="IsaIrqLines"/> or <see cref="SetIrq"/>.
 /// Limitations: poll mode on the master does not cascade into the slave.
 /// </summary>
-public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink
+public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, IResettable
 {
     /// <summary>Master input the slave's INT output is wired to on the PC/AT board.</summary>
     public const int CascadeIrq = 2;
@@ -50,6 +51,14 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink
     public Pic8259 Slave { get; }
 
     public bool InterruptPending => Master.Output;
+
+    /// <summary>Both chips back to power-on (uninitialized, ELCRs edge), which drops INTR.</summary>
+    public void Reset()
+    {
+        Master.Reset();
+        Slave.Reset();
+        Update();
+    }
 
     /// <summary>Claims the master, slave and ELCR ports.</summary>
     public void RegisterPorts(IoPortBus bus)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Cpu;
 using Emulator.Machine.Interrupts;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Memory;
 using Emulator.Machine.Pci;
 using Emulator.Machine.Platform;
@@ -35,6 +36,7 @@ public sealed class PcMachine
     private readonly PcMachineOptions _options;
     private readonly MachineWorkQueue _work = new();
     private readonly List<IMachineLoopSource> _sources = [];
+    private readonly List<IResettable> _devices = [];
     private readonly ManualResetEventSlim _wake = new(false);
     private bool _resetPending;
     private bool _watchedPortWritten;
@@ -64,6 +66,12 @@ public sealed class PcMachine
         PciMemoryBars = new PciMemoryBarMapper(Chipset.PciBus, Memory);
         Chipset.PciBus.Msi = new MsiDelivery(Memory);
         Cpu = new X86Cpu(Memory, Ports, Chipset.Pic);
+        Cpu.Shutdown += () =>
+        {
+            // A triple fault: the chipset pulls RESET for the whole board, as QEMU's pc machine does.
+            _resetPending = true;
+            Cpu.RequestStop();
+        };
         Ports.PortWritten += (port, _, _) =>
         {
             if (port == _watchedPort)
@@ -112,6 +120,16 @@ public sealed class PcMachine
         source.SetWakeup(_wake.Set);
         _sources.Add(source);
     }
+
+    /// <summary>Adds a device model outside the PCI bus (an ISA card) to what a system reset resets, after the chipset.</summary>
+    public void AddResettable(IResettable device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        _devices.Add(device);
+    }
+
+    /// <summary>Takes a device added with <see cref="AddResettable"/> out again (it is being removed).</summary>
+    public void RemoveResettable(IResettable device) => _devices.Remove(device);
 
     /// <summary>Loads the firmware ROM (top of the first MiB, aliased below 4 GiB).</summary>
     public void LoadFirmware(ReadOnlySpan<byte> image) => Memory.LoadBios(image);
@@ -286,10 +304,27 @@ public sealed class PcMachine
         if (_resetPending)
         {
             _resetPending = false;
-            Cpu.Reset();
-            Chipset.ResetAcpi();
-            ResetDone?.Invoke(false);
+            SystemReset();
         }
+    }
+
+    /// <summary>
+    /// A system reset as QEMU's pc machine does it: the CPU (which re-opens the A20 gate), every chip
+    /// and PCI function (PCI device models reset through their function), the other device models
+    /// added with <see cref="AddResettable"/>, then <see cref="ResetDone"/> (the monitor's RESET event).
+    /// The CPU starts again at the reset vector, so the firmware's POST runs again.
+    /// </summary>
+    private void SystemReset()
+    {
+        Cpu.Reset();
+        Memory.A20Enabled = true;
+        Chipset.Reset();
+        foreach (var device in _devices)
+        {
+            device.Reset();
+        }
+
+        ResetDone?.Invoke(false);
     }
 
     private RunStopReason? Check(RunLimits limits, long executed, Stopwatch wall)

@@ -50,7 +50,17 @@ public sealed class PciBus
         pciFunction.Bus = this;
         pciFunction.Device = device;
         pciFunction.Function = function;
+        pciFunction.CapturePowerOnState();
         _functions[device, function] = pciFunction;
+    }
+
+    /// <summary>Bus reset: every function's configuration space back to power-on values, BARs unmapped.</summary>
+    public void Reset()
+    {
+        foreach (var function in _functions)
+        {
+            function?.Reset();
+        }
     }
 
     /// <summary>

@@ -45,6 +45,9 @@ public sealed class PciConfigPorts : IPortDevice
         _resetRequested = resetRequested;
     }
 
+    /// <summary>The reset control register clears (PIIX3 RC); the address latch keeps its value, as in QEMU.</summary>
+    public void Reset() => _resetControl = 0;
+
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);

@@ -40,6 +40,7 @@ public class PciFunction
     private readonly byte[] _writable = new byte[ConfigSpaceSize];
     private readonly byte[] _writeOneToClear = new byte[ConfigSpaceSize];
     private readonly PciBar?[] _bars = new PciBar?[BarCount];
+    private byte[]? _powerOn;
     private int _nextCapability = (int)PciConfigRegister.DeviceSpecific;
 
     /// <param name="vendorId">Vendor ID (offset 0x00).</param>
@@ -125,6 +126,31 @@ public class PciFunction
         OnConfigWritten(offset, width, value);
     }
 
+    /// <summary>
+    /// PCI reset (RST#): every guest-writable and write-one-to-clear bit goes back to the value it had
+    /// when the function was placed on the bus — command and status, cache line, latency, interrupt
+    /// line, BARs (so every BAR stops decoding) and the device's own writable registers — then
+    /// <see cref="OnReset"/> lets the device reset what lies behind them. Read-only bits are the
+    /// device's and stay.
+    /// </summary>
+    public void Reset()
+    {
+        if (_powerOn is { } powerOn)
+        {
+            for (var i = 0; i < ConfigSpaceSize; i++)
+            {
+                var guestBits = (byte)(_writable[i] | _writeOneToClear[i]);
+                _config[i] = (byte)((_config[i] & ~guestBits) | (powerOn[i] & guestBits));
+            }
+        }
+
+        UpdateBarMappings();
+        OnReset();
+    }
+
+    /// <summary>Records the configuration space as it is now as the function's power-on state (the bus does it on placement).</summary>
+    internal void CapturePowerOnState() => _powerOn = (byte[])_config.Clone();
+
     /// <summary>Access to an I/O BAR: <paramref name="offset"/> is relative to the BAR's base.</summary>
     public virtual uint IoRead(int bar, int offset, PortWidth width) => uint.MaxValue;
 
@@ -146,6 +172,11 @@ public class PciFunction
 
     /// <summary>Called after a configuration write has been applied, for device-specific registers.</summary>
     protected virtual void OnConfigWritten(int offset, PortWidth width, uint value)
+    {
+    }
+
+    /// <summary>Called at the end of <see cref="Reset"/>, after configuration space is back at power-on values.</summary>
+    protected virtual void OnReset()
     {
     }
 

@@ -76,6 +76,9 @@ public sealed class Piix3IsaBridge : PciFunction
         return irq;
     }
 
+    /// <summary>The PIRQ routes are back to "disabled": the router re-reads them.</summary>
+    protected override void OnReset() => PirqRoutingChanged?.Invoke();
+
     protected override void OnConfigWritten(int offset, PortWidth width, uint value)
     {
         if (offset < PirqRouteBase + PirqCount && offset + (int)width > PirqRouteBase)

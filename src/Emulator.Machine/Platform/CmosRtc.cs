@@ -1,5 +1,6 @@
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Timers;
 
 namespace Emulator.Machine.Platform;
@@ -17,7 +18,7 @@ namespace Emulator.Machine.Platform;
 /// clock; the day-of-week register is derived from the date and guest writes to it are ignored;
 /// impossible dates written by the guest are clamped to the nearest valid one.
 /// </summary>
-public sealed class CmosRtc : IPortDevice
+public sealed class CmosRtc : IPortDevice, IResettable
 {
     public const ushort IndexPort = 0x70;
     public const ushort DataPort = 0x71;
@@ -37,6 +38,9 @@ public sealed class CmosRtc : IPortDevice
     private const int SmallRateLimit = 2;
     private const int YearsPerCentury = 100;
     private const byte AlarmDontCare = 0xC0;
+
+    /// <summary>Shutdown status 0FEh: the guest suspended itself (S3), which a reset must not forget.</summary>
+    private const byte SuspendShutdownCode = 0xFE;
 
     private readonly byte[] _ram = new byte[Size];
     private readonly VirtualClock _clock;
@@ -82,6 +86,25 @@ public sealed class CmosRtc : IPortDevice
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.Register(this, IndexPort, 2);
+    }
+
+    /// <summary>
+    /// System reset (the chip itself is battery-backed and keeps time and RAM): the periodic, alarm
+    /// and square-wave enables in register B and every flag in register C clear, IRQ 8 drops, and
+    /// the shutdown status byte clears unless it holds the suspend code, as QEMU's RTC reset does.
+    /// </summary>
+    public void Reset()
+    {
+        if (_ram[(int)CmosOffset.Shutdown] != SuspendShutdownCode)
+        {
+            _ram[(int)CmosOffset.Shutdown] = 0;
+        }
+
+        _ram[(int)CmosOffset.StatusB] &= (byte)~(RtcStatusB.PeriodicInterrupt | RtcStatusB.AlarmInterrupt | RtcStatusB.SquareWave);
+        _ram[(int)CmosOffset.StatusC] = (byte)RtcStatusC.None;
+        ReschedulePeriodic();
+        RescheduleUpdate();
+        _irq?.Lower();
     }
 
     /// <summary>Raw CMOS byte as stored (time registers are computed on guest reads only).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Emulator.Machine.Bus;
+using Emulator.Machine.Lifecycle;
 
 namespace Emulator.Machine.Platform;
 
@@ -14,7 +15,7 @@ namespace Emulator.Machine.Platform;
 /// added by the machine builder through <see cref="AddFile"/>.
 /// Limitations: no DMA interface (ports 0x514-0x51B; the ID item says so), guest writes are ignored.
 /// </summary>
-public sealed class FwCfg : IPortDevice
+public sealed class FwCfg : IPortDevice, IResettable
 {
     public const ushort SelectorPort = 0x510;
     public const ushort DataPort = 0x511;
@@ -50,6 +51,13 @@ public sealed class FwCfg : IPortDevice
         SetItem(FwCfgKey.MaxCpus, cpus);
         SetItem(FwCfgKey.BootMenu, new byte[sizeof(ushort)]);
         RebuildDirectory();
+    }
+
+    /// <summary>Reset: no item selected and the data offset back at 0; the items themselves are the board's.</summary>
+    public void Reset()
+    {
+        _selected = [];
+        _offset = 0;
     }
 
     /// <summary>Sets (or replaces) the item behind <paramref name="key"/>.</summary>

@@ -1,5 +1,6 @@
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Platform;
@@ -22,7 +23,7 @@ namespace Emulator.Machine.Platform;
 /// Limitations: the command byte resets to 0x43 (interrupts on, translation on) rather than QEMU's 0x03,
 /// so the host API yields set 1 codes even before the firmware programs the controller.
 /// </summary>
-public sealed class Kbc8042 : IPortDevice
+public sealed class Kbc8042 : IPortDevice, IResettable
 {
     public const ushort DataPort = 0x60;
     public const ushort StatusCommandPort = 0x64;
@@ -49,7 +50,9 @@ public sealed class Kbc8042 : IPortDevice
     private readonly Queue<byte> _auxOutput = new();
     private readonly byte[] _ram = new byte[RamSize];
 
-    private KbcStatus _status = KbcStatus.LastWriteWasCommand | KbcStatus.KeyboardNotInhibited;
+    private const KbcStatus PowerOnStatus = KbcStatus.LastWriteWasCommand | KbcStatus.KeyboardNotInhibited;
+
+    private KbcStatus _status = PowerOnStatus;
     private KbcCommand? _pendingCommand;
     private bool _translatedBreakPending;
     private byte _outputBuffer;
@@ -84,6 +87,25 @@ public sealed class Kbc8042 : IPortDevice
     }
 
     public KbcCommandByte CommandByte => (KbcCommandByte)_ram[0];
+
+    /// <summary>
+    /// Power-on: output buffer empty, interrupts and translation on in the command byte, no command
+    /// pending, the keyboard and mouse reset; IRQ 1 and 12 drop. The A20 gate belongs to the machine.
+    /// </summary>
+    public void Reset()
+    {
+        _status = PowerOnStatus;
+        _pendingCommand = null;
+        _translatedBreakPending = false;
+        _outputBuffer = 0;
+        _controllerOutput.Clear();
+        _auxOutput.Clear();
+        Array.Clear(_ram);
+        _ram[0] = (byte)ResetCommandByte;
+        Keyboard.Reset();
+        Mouse.Reset();
+        UpdateIrqs();
+    }
 
     public void RegisterPorts(IoPortBus bus)
     {

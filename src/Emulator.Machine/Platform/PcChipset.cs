@@ -2,6 +2,7 @@ using Emulator.Machine.Acpi;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Dma;
 using Emulator.Machine.Interrupts;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Memory;
 using Emulator.Machine.Pci;
 using Emulator.Machine.Timers;
@@ -107,12 +108,26 @@ public sealed class PcChipset
     /// <summary>The ACPI PCI hotplug registers of bus 0.</summary>
     public AcpiPciHotplug PciHotplug { get; }
 
-    /// <summary>System reset of the ACPI blocks: pending unplugs complete, GPE0 clears.</summary>
-    public void ResetAcpi()
+    /// <summary>
+    /// System reset of every chip, as QEMU's pc machine resets its devices: each goes back to its
+    /// power-on registers (<see cref="IResettable"/>), PCI functions' configuration spaces included
+    /// (so every BAR stops decoding), pending ACPI unplugs complete and GPE0 clears. Guest RAM, CMOS
+    /// RAM and the RTC's time survive, as on a real board.
+    /// </summary>
+    public void Reset()
     {
+        foreach (var chip in ResettableChips())
+        {
+            chip.Reset();
+        }
+
+        PciConfig.Reset();
+        PciBus.Reset();
         PciHotplug.Reset();
         AcpiGpe.Reset();
     }
+
+    private IEnumerable<IResettable> ResettableChips() => [Pic, IoApic, Pit, PortB, Cmos, Com1, Keyboard, PortA, Vga, FwCfg, Dma];
 
     /// <summary>Claims every chip's ports on <paramref name="bus"/>; call before <see cref="IoPortBus.Freeze"/>.</summary>
     public void RegisterPorts(IoPortBus bus)

@@ -33,6 +33,16 @@ public sealed class Ps2Keyboard
 
     internal bool HasOutput => _output.Count > 0;
 
+    /// <summary>Power-on: scanning on, set 2, LEDs off, nothing queued (QEMU's PS/2 keyboard reset does the same).</summary>
+    internal void Reset()
+    {
+        _output.Clear();
+        _awaitingArgument = null;
+        ScanningEnabled = true;
+        Leds = 0;
+        ScanCodeSet = DefaultSet;
+    }
+
     internal byte TakeOutput() => _output.Dequeue();
 
     /// <summary>A byte the host sent to the keyboard.</summary>

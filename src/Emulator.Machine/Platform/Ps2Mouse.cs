@@ -42,6 +42,21 @@ public sealed class Ps2Mouse
 
     internal bool HasOutput => _output.Count > 0;
 
+    /// <summary>Power-on: stream mode, reporting off, default rate and resolution, nothing queued or accumulated.</summary>
+    internal void Reset()
+    {
+        _output.Clear();
+        _awaitingArgument = null;
+        _remoteMode = false;
+        _scaling2To1 = false;
+        _buttons = MouseButtons.None;
+        _pendingDx = 0;
+        _pendingDy = 0;
+        ReportingEnabled = false;
+        SampleRate = DefaultSampleRate;
+        Resolution = DefaultResolution;
+    }
+
     internal byte TakeOutput() => _output.Dequeue();
 
     /// <summary>Host movement: <paramref name="dx"/> right, <paramref name="dy"/> up, with the buttons now held.</summary>

@@ -1,4 +1,5 @@
 using Emulator.Machine.Bus;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Platform;
@@ -9,7 +10,7 @@ namespace Emulator.Machine.Platform;
 /// fast reset (a 0 → 1 transition calls the reset callback). Other bits are stored and read back,
 /// as QEMU's port92 device does.
 /// </summary>
-public sealed class SystemControlPortA : IPortDevice
+public sealed class SystemControlPortA : IPortDevice, IResettable
 {
     public const ushort Port = 0x92;
 
@@ -24,6 +25,12 @@ public sealed class SystemControlPortA : IPortDevice
         _a20 = a20;
         _resetRequested = resetRequested;
     }
+
+    /// <summary>
+    /// Reset drops the fast-reset bit so the next 0 → 1 write resets again; the other bits stay, as
+    /// QEMU's port92 does (the A20 gate itself is the machine's, re-enabled by the CPU reset).
+    /// </summary>
+    public void Reset() => _latched &= ~PortABits.FastReset;
 
     public void RegisterPorts(IoPortBus bus)
     {

@@ -1,4 +1,5 @@
 using Emulator.Machine.Bus;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Timers;
 
 namespace Emulator.Machine.Platform;
@@ -11,7 +12,7 @@ namespace Emulator.Machine.Platform;
 /// change always make progress whether or not virtual time moved.
 /// Limitations: no speaker sound, NMI sources (bits 6-7) always read 0.
 /// </summary>
-public sealed class SystemControlPortB : IPortDevice
+public sealed class SystemControlPortB : IPortDevice, IResettable
 {
     public const ushort Port = 0x61;
 
@@ -28,6 +29,13 @@ public sealed class SystemControlPortB : IPortDevice
     }
 
     public bool SpeakerEnabled => (_latched & PortBBits.SpeakerData) != 0;
+
+    /// <summary>Speaker off and counter 2's gate low, as at power-on.</summary>
+    public void Reset()
+    {
+        _latched = 0;
+        _pit.SetGate(SpeakerChannel, false);
+    }
 
     public void RegisterPorts(IoPortBus bus)
     {

@@ -1,5 +1,6 @@
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Timers;
 
 namespace Emulator.Machine.Platform;
@@ -19,7 +20,7 @@ namespace Emulator.Machine.Platform;
 /// Limitations: like QEMU, the IRQ is not gated by OUT2; no parity, framing or break errors are ever
 /// generated; the baud rate only paces the character timeout, not transmission or reception.
 /// </summary>
-public sealed class Uart16550 : IPortDevice
+public sealed class Uart16550 : IPortDevice, IResettable
 {
     public const ushort Com1Port = 0x3F8;
     public const int Com1Irq = 4;
@@ -73,6 +74,30 @@ public sealed class Uart16550 : IPortDevice
     }
 
     public int Divisor => (_divisorHigh << ByteBits) | _divisorLow;
+
+    /// <summary>
+    /// Power-on registers: interrupts off, FIFOs off and empty, LCR and MCR clear, divisor 1, no
+    /// pending timeout; IRQ dropped. Bytes the host queued and the guest has not yet seen stay queued.
+    /// </summary>
+    public void Reset()
+    {
+        _rx.Clear();
+        _rx.Capacity = 1;
+        _modem.Reset();
+        _ier = UartIer.None;
+        _lcr = UartLcr.None;
+        _lsrErrors = UartLsr.None;
+        _fifoEnabled = false;
+        _triggerLevel = 1;
+        _thrInterrupt = false;
+        _scratch = 0;
+        _divisorLow = 1;
+        _divisorHigh = 0;
+        _timeoutPending = false;
+        _timeoutTimer?.Cancel();
+        Refill();
+        UpdateIrq();
+    }
 
     /// <summary>The programmed baud rate, or 0 while the divisor is 0.</summary>
     public int BaudRate => Divisor == 0 ? 0 : BaseBaudRate / Divisor;

@@ -17,6 +17,13 @@ internal sealed class UartModem
 
     public bool HasDeltas => (_msr & UartMsr.Deltas) != 0;
 
+    /// <summary>MCR cleared, the host's lines asserted without deltas.</summary>
+    public void Reset()
+    {
+        Control = UartMcr.None;
+        _msr = HostModemLines;
+    }
+
     /// <summary>MSR as the guest reads it; reading clears the delta bits.</summary>
     public UartMsr ReadStatus()
     {

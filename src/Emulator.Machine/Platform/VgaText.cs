@@ -1,4 +1,5 @@
 using Emulator.Machine.Bus;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Platform;
@@ -16,7 +17,7 @@ namespace Emulator.Machine.Platform;
 /// Limitations: no graphics modes, no font or mode changes take effect, no 0x3B4/0x3BA mono aliases,
 /// no rendering beyond text.
 /// </summary>
-public sealed class VgaText : IPortDevice
+public sealed class VgaText : IPortDevice, IResettable
 {
     public const ulong TextBufferAddress = 0xB8000;
     public const int Columns = 80;
@@ -59,19 +60,44 @@ public sealed class VgaText : IPortDevice
     private byte _graphicsIndex;
     private byte _attributeIndex;
     private bool _attributeExpectsData;
-    private byte _miscOutput = DefaultMiscOutput;
-    private byte _pixelMask = byte.MaxValue;
+    private byte _miscOutput;
+    private byte _pixelMask;
     private int _dacReadIndex;
     private int _dacWriteIndex;
     private bool _retracePhase;
-    private byte _videoEnable = 1;
+    private byte _videoEnable;
 
     public VgaText(IDmaMemory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
         _memory = memory;
+        Reset();
+    }
+
+    /// <summary>
+    /// Registers back to their power-on values (text mode 3's misc output and cursor shape, everything
+    /// else zero, palette black); the text in video memory is guest RAM and stays.
+    /// </summary>
+    public void Reset()
+    {
+        Array.Clear(_crtc);
+        Array.Clear(_sequencer);
+        Array.Clear(_graphics);
+        Array.Clear(_attribute);
+        Array.Clear(_dac);
         _crtc[(int)VgaCrtcRegister.CursorStart] = DefaultCursorStart;
         _crtc[(int)VgaCrtcRegister.CursorEnd] = DefaultCursorEnd;
+        _crtcIndex = 0;
+        _sequencerIndex = 0;
+        _graphicsIndex = 0;
+        _attributeIndex = 0;
+        _attributeExpectsData = false;
+        _miscOutput = DefaultMiscOutput;
+        _pixelMask = byte.MaxValue;
+        _dacReadIndex = 0;
+        _dacWriteIndex = 0;
+        _retracePhase = false;
+        _videoEnable = 1;
     }
 
     /// <summary>Character offset of the top-left cell from 0xB8000 (CRTC 0x0C/0x0D).</summary>

@@ -1,5 +1,6 @@
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
+using Emulator.Machine.Lifecycle;
 
 namespace Emulator.Machine.Timers;
 
@@ -13,7 +14,7 @@ namespace Emulator.Machine.Timers;
 /// At reset every counter runs mode 3 with count 65536, as QEMU's PIT does, so IRQ 0 ticks at
 /// 18.2 Hz before the BIOS programs it. Limitations: see <see cref="PitChannel"/>.
 /// </summary>
-public sealed class Pit8254 : IPortDevice
+public sealed class Pit8254 : IPortDevice, IResettable
 {
     public const long InputFrequencyHz = 1_193_182;
     public const ushort Counter0Port = 0x40;
@@ -54,6 +55,17 @@ public sealed class Pit8254 : IPortDevice
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.Register(this, Counter0Port, PortCount);
+    }
+
+    /// <summary>Every counter back to mode 3 with count 65536 from now (counter 2's gate low), IRQ 0 recomputed.</summary>
+    public void Reset()
+    {
+        for (var i = 0; i < ChannelCount; i++)
+        {
+            _channels[i].Reset(gate: i != SpeakerChannel);
+        }
+
+        UpdateIrq();
     }
 
     /// <summary>Counter 2's gate, driven by port 0x61 bit 0.</summary>

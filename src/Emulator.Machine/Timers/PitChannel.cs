@@ -45,13 +45,9 @@ public sealed class PitChannel
     internal PitChannel(int index, bool gate, Func<long> now, Action changed)
     {
         Index = index;
-        Gate = gate;
         _now = now;
         _changed = changed;
-        Mode = PitMode.SquareWave;
-        Access = PitAccess.LowThenHigh;
-        _counting = true;
-        _triggered = true;
+        Reset(gate);
     }
 
     public int Index { get; }
@@ -69,6 +65,32 @@ public sealed class PitChannel
 
     /// <summary>The OUT pin now.</summary>
     public bool Output => OutputAt(TicksNow());
+
+    /// <summary>
+    /// Power-on state, as QEMU's PIT resets: mode 3, count 65536 counting from now, nothing latched,
+    /// the gate at the board's level. The caller recomputes OUT and IRQ 0.
+    /// </summary>
+    internal void Reset(bool gate)
+    {
+        Gate = gate;
+        Mode = PitMode.SquareWave;
+        Access = PitAccess.LowThenHigh;
+        Bcd = false;
+        _reload = MaxBinaryCount;
+        _startTime = _now();
+        _pausedTicks = null;
+        _counting = true;
+        _triggered = true;
+        _nullCount = false;
+        _writeHighNext = false;
+        _writeLow = 0;
+        _readHighNext = false;
+        _latchedCount = 0;
+        _latchBytes = 0;
+        _latchHighFirst = false;
+        _latchedStatus = 0;
+        _statusLatched = false;
+    }
 
     internal void WriteControl(PitControlWord control)
     {

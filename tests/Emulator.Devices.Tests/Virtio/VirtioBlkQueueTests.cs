@@ -263,9 +263,13 @@ public class VirtioBlkQueueTests
         _rig.Machine.RequestReset();
         _rig.RunOnce();
 
+        // A reset unprograms the BARs too (checked below); the guest places them again, as firmware does.
+        var barAfterReset = guest.BarAddress(4);
+        guest.PlaceBars();
         var cap = guest.FindCapability(VirtioSpec.CapMsix);
         Assert.Multiple(() =>
         {
+            Assert.That(barAfterReset, Is.Zero);
             Assert.That(guest.CommonRead(VirtioSpec.DeviceStatus, 1), Is.Zero);
             Assert.That(guest.PciRead(cap + 2, Emulator.Machine.Bus.PortWidth.Word) & VirtioSpec.MsixEnable, Is.Zero);
         });
