@@ -19,11 +19,6 @@ namespace Emulator.Cli.Boot;
 internal static class BootCommand
 {
     public const int TimeoutStatus = 124;
-    private const byte CmosBootFloppy = 1;
-    private const byte CmosBootHardDisk = 2;
-    private const byte CmosBootCdRom = 3;
-    private const int CmosBootOrderFirst = 0x3D;
-    private const int CmosBootOrderSecond = 0x38;
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(50);
     private const char Escape = '\u001b';
     private static readonly TimeSpan KeyInterval = TimeSpan.FromMilliseconds(15);
@@ -226,19 +221,7 @@ internal static class BootCommand
     }
 
     /// <summary>The boot order as QEMU hands it to the BIOS: CMOS 3Dh (first two devices) and 38h high nibble (third).</summary>
-    internal static void SetBootOrder(PcMachine machine, string order)
-    {
-        var codes = order.Select(c => c switch
-        {
-            'a' => CmosBootFloppy,
-            'c' => CmosBootHardDisk,
-            _ => CmosBootCdRom,
-        }).Concat([(byte)0, (byte)0, (byte)0]).ToArray();
-        var cmos = machine.Chipset.Cmos;
-        cmos.SetByte(CmosBootOrderFirst, (byte)(codes[0] | (codes[1] << 4)));
-        cmos.SetByte(CmosBootOrderSecond, (byte)((cmos.GetByte(CmosBootOrderSecond) & 0x0F) | (codes[2] << 4)));
-        CmosSetup.UpdateChecksum(cmos);
-    }
+    internal static void SetBootOrder(PcMachine machine, string order) => CmosSetup.SetBootOrder(machine.Chipset.Cmos, order);
 
     /// <summary>
     /// Host keys go to the 8042 on the machine thread. On a terminal each key is read as it is pressed

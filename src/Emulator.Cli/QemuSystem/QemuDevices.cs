@@ -3,6 +3,7 @@ using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
 using Emulator.Devices.Ide;
 using Emulator.Devices.Virtio;
+using Emulator.Machine.Platform;
 
 namespace Emulator.Cli.QemuSystem;
 
@@ -21,6 +22,9 @@ internal static class QemuDevices
 
     private static readonly string[] Drivers = ["ide-hd", "ide-cd", "floppy", "virtio-blk-pci"];
 
+    private const string DebugExitDriver = "isa-debug-exit";
+    private const long DebugExitPortCount = 2;
+
     /// <summary>Attaches every -device; <paramref name="globals"/> are the -global DRIVER.PROPERTY defaults.</summary>
     public static void Attach(EmulatorHost host, IEnumerable<List<KeyValuePair<string, string>>> devices, IReadOnlyDictionary<string, string> globals)
     {
@@ -29,6 +33,12 @@ internal static class QemuDevices
         {
             var properties = items.GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
             var driver = properties.GetValueOrDefault("driver") ?? string.Empty;
+            if (driver == DebugExitDriver)
+            {
+                CheckDebugExit(properties);
+                continue;
+            }
+
             if (!Drivers.Contains(driver))
             {
                 throw new QemuOptionException($"-device {driver}: '{driver}' is not a valid device model name");
@@ -249,4 +259,37 @@ internal static class QemuDevices
 
     private static bool? Flag(string driver, Dictionary<string, string> properties, string key) =>
         properties.TryGetValue(key, out var text) ? KeyValueList.IsOn($"-device {driver}", key, text) : null;
+
+    /// <summary>
+    /// -device isa-debug-exit: this board always has it at QEMU's default place (0x501, two ports), so
+    /// the device is accepted there and refused elsewhere rather than silently left at 0x501.
+    /// </summary>
+    private static void CheckDebugExit(Dictionary<string, string> properties)
+    {
+        foreach (var key in properties.Keys)
+        {
+            if (key is not ("driver" or "id" or "iobase" or "iosize"))
+            {
+                throw new QemuOptionException($"-device {DebugExitDriver}: Property '{DebugExitDriver}.{key}' not found");
+            }
+        }
+
+        if (DebugExitValue(properties, "iobase") is not (null or DebugExitPort.DefaultPort) || DebugExitValue(properties, "iosize") is not (null or DebugExitPortCount))
+        {
+            throw new QemuOptionException($"-device {DebugExitDriver}: this board has isa-debug-exit only at iobase=0x501,iosize=2");
+        }
+    }
+
+    private static long? DebugExitValue(Dictionary<string, string> properties, string key)
+    {
+        if (properties.GetValueOrDefault(key) is not { } text)
+        {
+            return null;
+        }
+
+        var hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        return long.TryParse(hex ? text[2..] : text, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new QemuOptionException($"-device {DebugExitDriver}: Property '{DebugExitDriver}.{key}' doesn't take value '{text}'");
+    }
 }

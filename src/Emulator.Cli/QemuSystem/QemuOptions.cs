@@ -6,6 +6,11 @@ namespace Emulator.Cli.QemuSystem;
 internal sealed class QemuOptions
 {
     private const string Option = "emu-system-x86_64";
+    private const string SerialStdio = "stdio";
+    private const string SerialFilePrefix = "file:";
+    private const string SerialNone = "none";
+
+    private string? _serial;
 
     /// <summary>Options that take no value.</summary>
     private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "S", "enable-kvm", "no-user-config", "snapshot"];
@@ -13,7 +18,7 @@ internal sealed class QemuOptions
     /// <summary>Options that take a value.</summary>
     private static readonly HashSet<string> Valued =
         ["machine", "M", "m", "accel", "qtest", "qtest-log", "chardev", "mon", "qmp", "drive", "blockdev", "device", "global",
-         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc"];
+         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial"];
 
     /// <summary>Options accepted and ignored: they only change host-side presentation or tracing.</summary>
     private static readonly HashSet<string> Ignored = ["display", "audio", "run-with", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
@@ -28,6 +33,9 @@ internal sealed class QemuOptions
     public bool StartPaused { get; private set; }
 
     public bool NoGraphic { get; private set; }
+
+    /// <summary>-serial for COM1: "stdio", "file:PATH", or "none"/null for nowhere; with -nographic and no -serial, stdio.</summary>
+    public string? Serial => _serial ?? (NoGraphic ? SerialStdio : null);
 
     /// <summary>-snapshot: every drive gets a temporary overlay.</summary>
     public bool Snapshot { get; private set; }
@@ -51,6 +59,9 @@ internal sealed class QemuOptions
     public Dictionary<string, string> Globals { get; } = new(StringComparer.Ordinal);
 
     public string BootOrder { get; private set; } = "cad";
+
+    /// <summary>-boot once=: the order for the first boot only; a reset goes back to <see cref="BootOrder"/>.</summary>
+    public string? BootOnce { get; private set; }
 
     /// <summary>-rtc base=DATE (utc and localtime both mean now).</summary>
     public DateTime? RtcBase { get; private set; }
@@ -185,12 +196,66 @@ internal sealed class QemuOptions
             }
 
             case "boot":
-                BootOrder = KeyValueList.Parse(value, "order").FirstOrDefault(kv => kv.Key == "order").Value ?? BootOrder;
+                ParseBoot(value);
+                break;
+            case "serial":
+                _serial = value switch
+                {
+                    SerialStdio or "mon:stdio" => SerialStdio,
+                    "none" or "null" or "vc" => SerialNone,
+                    _ when value.StartsWith(SerialFilePrefix, StringComparison.Ordinal) && value.Length > SerialFilePrefix.Length => value,
+                    _ => throw new QemuOptionException($"{arg} {value}: '{value.Split(':')[0]}' is not a valid char driver"),
+                };
                 break;
             default:
                 // Presentation and tracing options: accepted, nothing to do.
                 break;
         }
+    }
+
+    /// <summary>-boot [order=]DRIVES[,once=DRIVES][,menu=…,splash=…,splash-time=…,reboot-timeout=…,strict=…], checked as QEMU's vl.c does.</summary>
+    private void ParseBoot(string value)
+    {
+        foreach (var (key, text) in KeyValueList.Parse(value, "order"))
+        {
+            switch (key)
+            {
+                case "order":
+                    BootOrder = ValidBootDevices(text);
+                    break;
+                case "once":
+                    BootOnce = ValidBootDevices(text);
+                    break;
+                case "menu" or "splash" or "splash-time" or "reboot-timeout" or "strict":
+                    // The BIOS has no boot menu or splash screen and never retries a failed boot.
+                    break;
+                default:
+                    throw new QemuOptionException($"Parameter 'boot.{key}' is unexpected");
+            }
+        }
+    }
+
+    /// <summary>Drive letters a-p, each at most once (the board then says which it can boot from).</summary>
+    private static string ValidBootDevices(string devices)
+    {
+        var seen = 0;
+        foreach (var c in devices)
+        {
+            if (c is < 'a' or > 'p')
+            {
+                throw new QemuOptionException($"Invalid boot device '{c}'");
+            }
+
+            var bit = 1 << (c - 'a');
+            if ((seen & bit) != 0)
+            {
+                throw new QemuOptionException($"Boot device '{c}' was given twice");
+            }
+
+            seen |= bit;
+        }
+
+        return devices;
     }
 
     private static int ParseMemory(string arg, string text)

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
 using Emulator.Machine.Loop;
+using Emulator.Machine.Platform;
 using Emulator.Monitor;
 using Emulator.Monitor.Commands;
 using Emulator.Monitor.Qmp;
@@ -67,6 +68,9 @@ internal static class QemuSystemCommand
         var accelerator = options.Accelerators.Count == 0 ? "tcg" : options.Accelerators.FirstOrDefault(a => a is "tcg" or "qtest")
             ?? throw new QemuOptionException("-accel: no accelerator found (kvm is not available; use tcg or qtest)");
         var qtestMode = options.Qtest is not null;
+        using var serialFile = options.Serial is { } serial && serial.StartsWith("file:", StringComparison.Ordinal)
+            ? OpenSerialFile(serial["file:".Length..])
+            : null;
         var machine = new PcMachine(new PcMachineOptions
         {
             RamSize = options.MemoryBytes,
@@ -74,7 +78,12 @@ internal static class QemuSystemCommand
             RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
             SerialOutput = b =>
             {
-                if (options.NoGraphic && !qtestMode)
+                if (serialFile is not null)
+                {
+                    serialFile.WriteByte(b);
+                    serialFile.Flush();
+                }
+                else if (options.Serial == "stdio" && !qtestMode)
                 {
                     output.Write((char)b);
                     output.Flush();
@@ -104,6 +113,11 @@ internal static class QemuSystemCommand
         }
 
         QemuDevices.Attach(host, options.Devices, options.Globals);
+        if (!emptyBoard)
+        {
+            ApplyBootOrder(machine, options);
+        }
+
         machine.Start();
         if (options.StartPaused)
         {
@@ -119,6 +133,49 @@ internal static class QemuSystemCommand
         }
 
         return machine.ExitStatus ?? 0;
+    }
+
+    private static FileStream OpenSerialFile(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// -boot as QEMU's pc machine applies it: the order goes to CMOS for the BIOS; with once= that
+    /// order is used for the first boot and the machine's first reset puts the normal order back.
+    /// </summary>
+    private static void ApplyBootOrder(PcMachine machine, QemuOptions options)
+    {
+        SetBootOrder(machine, options.BootOnce ?? options.BootOrder);
+        if (options.BootOnce is null)
+        {
+            return;
+        }
+
+        void Restore(bool cold)
+        {
+            machine.ResetDone -= Restore;
+            SetBootOrder(machine, options.BootOrder);
+        }
+
+        machine.ResetDone += Restore;
+    }
+
+    private static void SetBootOrder(PcMachine machine, string order)
+    {
+        if (CmosSetup.CheckBootOrder(order) is { } problem)
+        {
+            throw new QemuOptionException(problem);
+        }
+
+        CmosSetup.SetBootOrder(machine.Chipset.Cmos, order);
     }
 
     /// <summary>

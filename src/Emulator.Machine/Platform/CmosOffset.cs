@@ -43,5 +43,11 @@ public enum CmosOffset : byte
     Century = 0x32,
     HighMemoryLow = 0x34,
     HighMemoryHigh = 0x35,
+
+    /// <summary>Third boot device in bits 7-4; bit 0 set skips the floppy boot-signature check (QEMU/Bochs BIOS convention).</summary>
+    BootOrderSecond = 0x38,
+
+    /// <summary>First boot device in bits 3-0, second in bits 7-4 (1 floppy, 2 hard disk, 3 CD-ROM, 4 network).</summary>
+    BootOrderFirst = 0x3D,
     AboveFourGigabytesLow = 0x5B,
 }

@@ -23,6 +23,11 @@ public static class CmosSetup
     private const byte MoreThanEightHeads = 0x08;
     private const int DiskParameterBytes = 9;
     private const int MaxHardDisks = 2;
+    private const int MaxBootDevices = 3;
+    private const byte BootFloppy = 1;
+    private const byte BootHardDisk = 2;
+    private const byte BootCdRom = 3;
+    private const byte BootNetwork = 4;
 
     /// <summary>Equipment byte (AT Technical Reference): bit 0 diskette present, bit 1 coprocessor, bits 7-6 diskette count - 1.</summary>
     private const byte EquipmentFloppyPresent = 0x01;
@@ -91,6 +96,60 @@ public static class CmosSetup
 
         UpdateChecksum(cmos);
     }
+
+    /// <summary>
+    /// The boot order as QEMU's pc machine stores it for the BIOS (<c>-boot order=</c>): up to three
+    /// devices, a/b floppy, c hard disk, d CD-ROM, n network; the first two in 3Dh, the third in the
+    /// high nibble of 38h, whose low bit stays clear so the floppy boot signature is checked. An
+    /// empty order leaves no device (firmware that boots from fw_cfg then tries nothing else).
+    /// </summary>
+    /// <exception cref="ArgumentException">The order <see cref="CheckBootOrder"/> refuses.</exception>
+    public static void SetBootOrder(CmosRtc cmos, string order)
+    {
+        ArgumentNullException.ThrowIfNull(cmos);
+        if (CheckBootOrder(order) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(order));
+        }
+
+        Span<byte> devices = stackalloc byte[MaxBootDevices];
+        for (var i = 0; i < order.Length; i++)
+        {
+            devices[i] = BootDeviceCode(order[i]);
+        }
+
+        cmos.SetByte((int)CmosOffset.BootOrderFirst, (byte)((devices[1] << HighNibbleShift) | devices[0]));
+        cmos.SetByte((int)CmosOffset.BootOrderSecond, (byte)(devices[2] << HighNibbleShift));
+    }
+
+    /// <summary>Why a PC cannot boot in <paramref name="order"/> (QEMU's messages), or null when it can.</summary>
+    public static string? CheckBootOrder(string order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        if (order.Length > MaxBootDevices)
+        {
+            return "Too many boot devices for PC";
+        }
+
+        foreach (var device in order)
+        {
+            if (BootDeviceCode(device) == 0)
+            {
+                return $"Invalid boot device for PC: '{device}'";
+            }
+        }
+
+        return null;
+    }
+
+    private static byte BootDeviceCode(char device) => device switch
+    {
+        'a' or 'b' => BootFloppy,
+        'c' => BootHardDisk,
+        'd' => BootCdRom,
+        'n' => BootNetwork,
+        _ => 0,
+    };
 
     /// <summary>Stores the sum of bytes 0x10-0x2D, big-endian, at 0x2E-0x2F.</summary>
     public static void UpdateChecksum(CmosRtc cmos)
