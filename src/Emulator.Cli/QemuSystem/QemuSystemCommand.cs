@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
+using Emulator.Cli.Boot;
 using Emulator.Cli.Hosting;
 using Emulator.Machine.Loop;
 using Emulator.Monitor;
@@ -104,6 +105,12 @@ internal static class QemuSystemCommand
         }
 
         QemuDevices.Attach(host, options.Devices, options.Globals);
+        if (!emptyBoard)
+        {
+            // As QEMU's pc board: -boot order= (default "cad") reaches the BIOS through CMOS.
+            BootCommand.SetBootOrder(machine, options.BootOrder);
+        }
+
         machine.Start();
         if (options.StartPaused)
         {
