@@ -147,7 +147,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         }
         else
         {
-            // Each sector is fetched before RQM rises; an IRQ announces it (one per sector in non-DMA mode).
+            // Each sector is fetched before RQM rises; the first one's arrival raises IRQ 6.
             _fdc.Msr = (_fdc.Msr | FdcMainStatus.NonDma | FdcMainStatus.DataToHost) & ~FdcMainStatus.RequestForMaster;
             Issue(FdcIoStep.ReadForPio, write: false);
         }
@@ -211,18 +211,23 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
 
         var value = _fdc.Fifo[_pos % SectorSize];
         _pos++;
-        if (_pos % SectorSize == 0 || _pos >= _length)
+        if (_pos >= _length)
         {
-            var more = (_pos % SectorSize != 0 || SectorDone()) && _pos < _length;
-            if (!more)
+            // As QEMU's fdctrl_read_data: the last byte ends the command where the head is (the
+            // result names the last sector read, not the next one, unlike a DMA read).
+            Finish();
+        }
+        else if (_pos % SectorSize == 0)
+        {
+            if (SectorDone())
             {
-                Finish();
+                // RQM drops while the next sector is fetched; IRQ 6 stays as the start raised it.
+                _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
+                Issue(FdcIoStep.ReadForPio, write: false);
             }
             else
             {
-                _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
-                _fdc.LowerIrq();
-                Issue(FdcIoStep.ReadForPio, write: false);
+                Finish();
             }
         }
 
@@ -263,7 +268,6 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         if (filled == 0)
         {
             _fdc.Msr &= ~FdcMainStatus.RequestForMaster;
-            _fdc.LowerIrq();
             _fdc.Fifo.CopyTo(_sector.Span);
             Issue(FdcIoStep.WritePio, write: true);
         }
@@ -387,7 +391,12 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             case FdcIoStep.ReadForPio:
                 _sector.Span.CopyTo(_fdc.Fifo);
                 _fdc.Msr |= FdcMainStatus.RequestForMaster;
-                _fdc.RaiseIrq();
+                if (_pos == 0)
+                {
+                    // One interrupt announces the whole non-DMA transfer, as QEMU raises it at the start.
+                    _fdc.RaiseIrq();
+                }
+
                 break;
             case FdcIoStep.ReadBeforePioWrite:
                 _fdc.Fifo.AsSpan(0, _chunk).CopyTo(_sector.Span);
@@ -397,8 +406,8 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
                 var more = (_pos % SectorSize != 0 || SectorDone()) && _pos < _length;
                 if (more)
                 {
+                    // IRQ 6 stays as the start raised it (QEMU's fdctrl_write_data does not pulse it per sector).
                     _fdc.Msr |= FdcMainStatus.RequestForMaster;
-                    _fdc.RaiseIrq();
                 }
                 else
                 {

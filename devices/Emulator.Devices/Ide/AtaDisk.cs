@@ -169,7 +169,11 @@ public sealed class AtaDisk : IdeDrive
         return false;
     }
 
-    /// <summary>DATA SET MANAGEMENT with the TRIM bit: the sector count gives 512-byte blocks of 8-byte range entries, moved by DMA.</summary>
+    /// <summary>
+    /// DATA SET MANAGEMENT with the TRIM bit: the sector count gives 512-byte blocks of 8-byte range
+    /// entries, moved by DMA. As on QEMU, the count is the 8-bit register as written (no 48-bit
+    /// transform: the previous count byte is not taken as its high half, and 0 transfers nothing).
+    /// </summary>
     internal bool DataSetManagement()
     {
         if (Feature != TrimFeature)
@@ -179,7 +183,7 @@ public sealed class AtaDisk : IdeDrive
         }
 
         _dmaKind = AtaDmaKind.Trim;
-        Lba48Transform(lba48: true);
+        NSector &= byte.MaxValue;
         StartDma((long)NSector * AtaSectorSize);
         return false;
     }

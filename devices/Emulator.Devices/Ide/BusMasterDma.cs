@@ -110,14 +110,16 @@ public sealed class BusMasterDma
     }
 
     /// <summary>
-    /// Rewinds to the table start and counts the bytes the table describes, stopping once
-    /// <paramref name="needed"/> is covered (whole descriptors) or at the end of the table.
+    /// Rewinds to the table start and counts the bytes the whole table describes, up to its end
+    /// marker or the one-page fail-safe. As QEMU's bmdma_prepare_buf does, the walk does not stop
+    /// once a transfer is covered: descriptors past it still count, so the caller can tell that the
+    /// table was longer than the command (ACTIVE then stays set).
     /// </summary>
-    public long Describe(long needed)
+    public long Describe()
     {
         Rewind();
         long described = 0;
-        while (described < needed && LoadNextRegion())
+        while (LoadNextRegion())
         {
             described += _regionLeft;
         }

@@ -557,7 +557,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     private void BeginDma()
     {
         _dmaRunning = true;
-        var described = Channel.BusMaster.Describe(_dmaBytes);
+        var described = Channel.BusMaster.Describe();
         if (described < _dmaBytes)
         {
             // The PRDs are too short: nothing moves, ACTIVE clears and no interrupt is raised (QEMU's ide_dma_cb).

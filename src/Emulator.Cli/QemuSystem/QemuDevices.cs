@@ -135,8 +135,10 @@ internal static class QemuDevices
         {
             if (driver is "ide-cd" or "floppy")
             {
-                // An empty drive: a removable device may start without a medium.
-                return host.Layer.CreateBackend(new BlockBackendOptions { Name = null });
+                // An empty drive: a removable device may start without a medium. As QEMU's
+                // blk_create_empty_drive, it has no read-write open flag, so a medium inserted with
+                // blockdev-change-medium's default read-only-mode (retain) opens read-only.
+                return host.Layer.CreateBackend(new BlockBackendOptions { Name = null, ReadOnly = true });
             }
 
             throw QemuOptionException.In($"-device {driver}", "drive property not set");

@@ -223,7 +223,12 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         WriteSlow(address, AccessWidth.Dword, value);
     }
 
-    /// <summary>Reads through the CPU's view (A20 applied, ROM and MMIO included), byte by byte across pages.</summary>
+    /// <summary>
+    /// Reads through the CPU's view (A20 applied, ROM and MMIO included) across pages. Outside RAM the
+    /// range is cut into the widest naturally aligned accesses of up to four bytes, as QEMU's
+    /// address_space_read does, so a device register read with qtest's <c>read</c> sees one dword
+    /// access, not four byte accesses.
+    /// </summary>
     public void Read(uint address, Span<byte> destination)
     {
         var done = 0;
@@ -237,9 +242,14 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             }
             else
             {
-                for (var i = 0; i < chunk; i++)
+                for (var i = 0; i < chunk;)
                 {
-                    destination[done + i] = (byte)ReadSlow(at + (uint)i, AccessWidth.Byte);
+                    var width = WidestAccess(at + (uint)i, chunk - i);
+                    var value = ReadSlow(at + (uint)i, width);
+                    for (var b = 0; b < (int)width; b++, i++)
+                    {
+                        destination[done + i] = (byte)(value >> (8 * b));
+                    }
                 }
             }
 
@@ -247,7 +257,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         }
     }
 
-    /// <summary>Writes through the CPU's view (A20 applied, ROM writes dropped, code pages reported).</summary>
+    /// <summary>Writes through the CPU's view (A20 applied, ROM writes dropped, code pages reported); MMIO is cut as <see cref="Read(uint, Span{byte})"/> does.</summary>
     public void Write(uint address, ReadOnlySpan<byte> source)
     {
         var done = 0;
@@ -266,9 +276,17 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             }
             else
             {
-                for (var i = 0; i < chunk; i++)
+                for (var i = 0; i < chunk;)
                 {
-                    WriteSlow(at + (uint)i, AccessWidth.Byte, source[done + i]);
+                    var width = WidestAccess(at + (uint)i, chunk - i);
+                    uint value = 0;
+                    for (var b = (int)width - 1; b >= 0; b--)
+                    {
+                        value = (value << 8) | source[done + i + b];
+                    }
+
+                    WriteSlow(at + (uint)i, width, value);
+                    i += (int)width;
                 }
             }
 
@@ -374,6 +392,12 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             done += chunk;
         }
     }
+
+    /// <summary>The widest of 4, 2, 1 bytes that <paramref name="address"/> is aligned to and <paramref name="left"/> covers.</summary>
+    private static AccessWidth WidestAccess(uint address, int left) =>
+        left >= 4 && (address & 3) == 0 ? AccessWidth.Dword
+        : left >= 2 && (address & 1) == 0 ? AccessWidth.Word
+        : AccessWidth.Byte;
 
     private uint ReadSlow(uint address, AccessWidth width)
     {

@@ -5,10 +5,13 @@ namespace Emulator.Machine.Pci;
 /// <summary>
 /// PCI configuration mechanism #1 (PCI Local Bus Specification 3.0, section 3.2.2.3.2) as the
 /// i440FX decodes it: CONFIG_ADDRESS at 0xCF8 (32-bit; bit 31 enable, bus 23-16, device 15-11,
-/// function 10-8, dword register 7-2) and CONFIG_DATA at 0xCFC-0xCFF, where byte and word
-/// accesses at 0xCFD-0xCFF reach the matching bytes of the selected dword. With the enable bit
-/// clear, or a bus other than 0, data reads float high and writes are dropped. Port 0xCF9 is the
-/// PIIX3 reset control register: writing bit 2 (reset CPU) requests a reset.
+/// function 10-8, register 7-0) and CONFIG_DATA at 0xCFC-0xCFF. As on QEMU's i440FX, the whole
+/// 32-bit CONFIG_ADDRESS is kept and read back (at any of 0xCF8-0xCFB, truncated to the access
+/// width), and a data access reaches register (CONFIG_ADDRESS | port &amp; 3) &amp; 0xFF: the low two
+/// address bits are not masked off, so QEMU's own test library can select offset 2 at 0xCF8 and
+/// read it at 0xCFC. With the enable bit clear, or a bus other than 0, data reads float high and
+/// writes are dropped. Port 0xCF9 is the PIIX3 reset control register: writing bit 2 (reset CPU)
+/// requests a reset.
 /// Limitations: only bus 0 exists; byte and word writes at 0xCF8 are ignored, as on QEMU.
 /// </summary>
 public sealed class PciConfigPorts : IPortDevice
@@ -19,19 +22,16 @@ public sealed class PciConfigPorts : IPortDevice
 
     private const uint EnableBit = 0x8000_0000;
 
-    /// <summary>Implemented address bits: enable, bus, device, function, dword register.</summary>
-    private const uint AddressMask = 0x80FF_FFFC;
     private const int BusShift = 16;
     private const int DeviceShift = 11;
     private const int FunctionShift = 8;
     private const uint BusMask = 0xFF;
     private const uint DeviceMask = 0x1F;
     private const uint FunctionMask = 0x07;
-    private const uint RegisterMask = 0xFC;
+    private const uint RegisterMask = 0xFF;
     private const int ByteLaneMask = 0x03;
     private const byte ResetCpuBit = 0x04;
     private const byte ResetControlWritable = 0x0E;
-    private const int ByteBits = 8;
 
     private readonly PciBus _bus;
     private readonly Action? _resetRequested;
@@ -69,7 +69,7 @@ public sealed class PciConfigPorts : IPortDevice
             return _resetControl;
         }
 
-        return _address >> (ByteBits * (port - AddressPort));
+        return _address;
     }
 
     public void Write(ushort port, PortWidth width, uint value)
@@ -83,7 +83,7 @@ public sealed class PciConfigPorts : IPortDevice
         }
         else if (port == AddressPort && width == PortWidth.Dword)
         {
-            _address = value & AddressMask;
+            _address = value;
         }
         else if (port == ResetControlPort && width == PortWidth.Byte)
         {
@@ -99,7 +99,7 @@ public sealed class PciConfigPorts : IPortDevice
     {
         device = (int)((_address >> DeviceShift) & DeviceMask);
         function = (int)((_address >> FunctionShift) & FunctionMask);
-        offset = (int)(_address & RegisterMask) + (port & ByteLaneMask);
+        offset = (int)((_address | (uint)(port & ByteLaneMask)) & RegisterMask);
         return (_address & EnableBit) != 0 && ((_address >> BusShift) & BusMask) == 0;
     }
 }

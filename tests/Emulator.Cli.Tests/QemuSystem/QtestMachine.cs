@@ -25,7 +25,8 @@ internal sealed class QtestMachine : IDisposable
         var path = Path.Combine(dir, "qtest.sock");
         listener.Bind(new UnixDomainSocketEndPoint(path));
         listener.Listen(1);
-        _process = Launcher.StartBinary(binary, ["-qtest", $"unix:{path}", "-accel", "qtest", "-display", "none", "-nodefaults", .. args]);
+        // As libqtest: the test's arguments first, then -accel qtest (an earlier usable -accel wins).
+        _process = Launcher.StartBinary(binary, ["-qtest", $"unix:{path}", "-display", "none", "-nodefaults", .. args, "-accel", "qtest"]);
         if (!listener.Poll(TimeSpan.FromSeconds(30), SelectMode.SelectRead))
         {
             _process.Kill();

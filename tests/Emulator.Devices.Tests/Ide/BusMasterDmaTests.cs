@@ -394,4 +394,35 @@ public class BusMasterDmaTests
 
         Assert.That((_rig.In(Status), _rig.In(ErrorReg)), Is.EqualTo(((byte)(Drdy | Err), Abrt)));
     }
+
+    [Test]
+    public void ReadDma_TableLongerThanTransferAfterCovering_IrqAndStaysActive()
+    {
+        StartWithDisk();
+        _rig.WritePrdTable(PrdTable, (Buffer, 1024, false), (Buffer + 0x1000, 512, true));
+
+        RunDma(ReadDma, 0, 2, toMemory: true);
+
+        Assert.That((_rig.Irq, _rig.In(BmStatus)), Is.EqualTo((true, (byte)(BmInterrupt | BmActive))),
+            "descriptors past the transfer still count, as in QEMU's bmdma_prepare_buf");
+    }
+
+    [Test]
+    public void Trim_CountWrittenOnce_UsesEightBitCountNotStaleHighByte()
+    {
+        var backend = StartWithDisk();
+        var entry = 10UL | (4UL << 48);
+        _rig.Machine.Memory.WriteDword(Buffer, (uint)entry);
+        _rig.Machine.Memory.WriteDword(Buffer + 4, (uint)(entry >> 32));
+        _rig.WritePrdTable(PrdTable, (Buffer, 512, true));
+
+        _rig.Out(Features, TrimFeature);
+        _rig.Out(Count, 3);
+        _rig.Lba28Command(DataSetManagement, 0, 1);
+        _rig.Out(BmCommand, BmStart);
+        _rig.Settle();
+
+        Assert.That((_rig.Irq, _rig.In(BmStatus), backend.Stats[BlockAcctType.Unmap].Operations),
+            Is.EqualTo((true, BmInterrupt, 1L)), "one 512-byte block of entries, as QEMU reads the count");
+    }
 }

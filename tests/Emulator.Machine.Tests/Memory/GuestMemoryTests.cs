@@ -99,6 +99,35 @@ public class GuestMemoryTests
     }
 
     [Test]
+    public void WriteSpan_Mmio_WidestAlignedAccessesAsQemu()
+    {
+        var memory = new GuestMemory(RamSize);
+        var device = new RecordingMmio();
+        memory.RegisterMmio(FrameBuffer, 0x8000, device);
+
+        memory.Write(FrameBuffer + 2, [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]);
+
+        Assert.That(device.Writes, Is.EqualTo(new[]
+        {
+            (FrameBuffer + 2, AccessWidth.Word, 0x0201u),
+            (FrameBuffer + 4, AccessWidth.Dword, 0x0605_0403u),
+            (FrameBuffer + 8, AccessWidth.Byte, 0x07u),
+        }));
+    }
+
+    [Test]
+    public void ReadSpan_MmioDword_OneDwordAccessLittleEndian()
+    {
+        var memory = new GuestMemory(RamSize);
+        memory.RegisterMmio(FrameBuffer, 0x8000, new RecordingMmio());
+        var data = new byte[4];
+
+        memory.Read(FrameBuffer, data);
+
+        Assert.That(data, Is.EqualTo(new byte[] { 0x78, 0x56, 0x34, 0x12 }), "byte accesses would give 0x78 four times");
+    }
+
+    [Test]
     public void RegisterMmio_OverlappingRange_Throws()
     {
         var memory = new GuestMemory(RamSize);

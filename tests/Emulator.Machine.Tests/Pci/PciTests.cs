@@ -144,6 +144,15 @@ public class PciTests
     }
 
     [Test]
+    public void ConfigAddress_LowBitsSet_SelectRegisterReadAt0xCFC()
+    {
+        _bus.Write(ConfigAddress, PortWidth.Dword, Address(1, 0, 0) | 0x02);
+
+        Assert.That(_bus.Read(ConfigData, PortWidth.Word), Is.EqualTo(0x7000u));
+        Assert.That(_bus.Read(ConfigAddress, PortWidth.Dword), Is.EqualTo(Address(1, 0, 0) | 0x02));
+    }
+
+    [Test]
     public void ByteRead_At0xCFE_ReturnsDeviceIdLowByte()
     {
         Assert.That(Read(0, 0, 0x02, PortWidth.Byte), Is.EqualTo(0x37u));

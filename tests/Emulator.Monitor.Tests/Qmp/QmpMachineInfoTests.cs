@@ -68,6 +68,24 @@ public class QmpMachineInfoTests
     }
 
     [Test]
+    public void QomListTypes_ImplementsDeviceWithAbstract_HasQosGraphNodesWithQemuParents()
+    {
+        // qos-test starts -machine none and marks its graph nodes available by these names only.
+        var parents = _client.Execute("qom-list-types", new JsonObject { ["abstract"] = true, ["implements"] = "device" })["return"]!
+            .AsArray().ToDictionary(t => (string)t!["name"]!, t => (string?)t!["parent"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(parents, Does.ContainKey("i440FX-pcihost").WithValue("pci-host-bridge"));
+            Assert.That(parents, Does.ContainKey("virtio-blk-pci").WithValue("virtio-blk-pci-base"));
+            Assert.That(parents, Does.ContainKey("piix3-ide").WithValue("pci-ide"));
+            Assert.That(parents, Does.ContainKey("PIIX3").WithValue("pci-piix3"));
+            Assert.That(parents, Does.ContainKey("ide-hd").WithValue("ide-device"));
+            Assert.That(parents, Does.ContainKey("floppy").WithValue("device"));
+        });
+    }
+
+    [Test]
     public void QomListTypes_UnknownType_Empty()
     {
         Assert.That(_client.Execute("qom-list-types", new JsonObject { ["implements"] = "block-backend" })["return"]!.AsArray(), Is.Empty);
