@@ -188,7 +188,7 @@ internal sealed class DiskSystem(FirmwareContext context)
         }
         else
         {
-            _hardDisks.Add(new AtaDisk(channel, unit, identify));
+            _hardDisks.Add(new AtaPioDisk(channel, unit, identify));
         }
     }
 }

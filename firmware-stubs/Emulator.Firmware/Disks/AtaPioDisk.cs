@@ -5,11 +5,12 @@ using static Emulator.Firmware.Disks.AtaRegisters;
 namespace Emulator.Firmware.Disks;
 
 /// <summary>
-/// An ATA hard disk found by IDENTIFY DEVICE: PIO READ/WRITE SECTORS (LBA28, or the EXT forms past
-/// 2^28 sectors or 256 sectors) and READ VERIFY, one DRQ block per sector, waiting for the device's
-/// interrupt between blocks.
+/// The BIOS's PIO driver for an ATA hard disk found by IDENTIFY DEVICE (the guest side of what the
+/// device model <c>Emulator.Devices.Ide.AtaDisk</c> emulates): READ/WRITE SECTORS (LBA28, or the EXT
+/// forms past 2^28 sectors or 256 sectors) and READ VERIFY, one DRQ block per sector, waiting for
+/// the device's interrupt between blocks.
 /// </summary>
-internal sealed class AtaDisk : BiosDisk
+internal sealed class AtaPioDisk : BiosDisk
 {
     private const int SectorBytes = 512;
     private const ulong Lba28Limit = 1UL << 28;
@@ -31,7 +32,7 @@ internal sealed class AtaDisk : BiosDisk
     private readonly bool _lba48;
     private readonly byte[] _sector = new byte[SectorBytes];
 
-    public AtaDisk(AtaChannel channel, int unit, ReadOnlySpan<byte> identify)
+    public AtaPioDisk(AtaChannel channel, int unit, ReadOnlySpan<byte> identify)
     {
         _channel = channel;
         _unit = unit;
