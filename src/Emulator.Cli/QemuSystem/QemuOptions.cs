@@ -34,6 +34,9 @@ internal sealed class QemuOptions
 
     public bool NoGraphic { get; private set; }
 
+    /// <summary>-no-reboot: a guest reset ends the emulator instead.</summary>
+    public bool NoReboot { get; private set; }
+
     /// <summary>-serial for COM1: "stdio", "file:PATH", or "none"/null for nowhere; with -nographic and no -serial, stdio.</summary>
     public string? Serial => _serial ?? (NoGraphic ? SerialStdio : null);
 
@@ -109,6 +112,9 @@ internal sealed class QemuOptions
                 break;
             case "nographic":
                 NoGraphic = true;
+                break;
+            case "no-reboot":
+                NoReboot = true;
                 break;
             case "snapshot":
                 Snapshot = true;

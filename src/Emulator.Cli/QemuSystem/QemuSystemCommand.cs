@@ -75,6 +75,7 @@ internal static class QemuSystemCommand
         {
             RamSize = options.MemoryBytes,
             RunCpu = accelerator != "qtest",
+            NoReboot = options.NoReboot,
             RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
             SerialOutput = b =>
             {

@@ -59,19 +59,15 @@ public sealed class PcMachine
             SerialOutput = options.SerialOutput,
             DebugConsoleOutput = options.DebugConsoleOutput,
             ExitRequested = status => Exit(status),
-            ResetRequested = () => _resetPending = true,
+            ResetRequested = GuestReset,
         });
         Chipset.RegisterPorts(Ports);
         Memory.RegisterMmio((uint)IoApic.DefaultBaseAddress, IoApic.MmioSize, new IoApicMmio(Chipset.IoApic));
         PciMemoryBars = new PciMemoryBarMapper(Chipset.PciBus, Memory);
         Chipset.PciBus.Msi = new MsiDelivery(Memory);
         Cpu = new X86Cpu(Memory, Ports, Chipset.Pic);
-        Cpu.Shutdown += () =>
-        {
-            // A triple fault: the chipset pulls RESET for the whole board, as QEMU's pc machine does.
-            _resetPending = true;
-            Cpu.RequestStop();
-        };
+        // A triple fault: the chipset pulls RESET for the whole board, as QEMU's pc machine does.
+        Cpu.Shutdown += GuestReset;
         Ports.PortWritten += (port, _, _) =>
         {
             if (port == _watchedPort)
@@ -264,6 +260,25 @@ public sealed class PcMachine
             // Work posted while the loop was stopping runs now, so no poster waits for a loop that is gone.
             _work.RunPending();
         }
+    }
+
+    /// <summary>
+    /// The guest pulled the reset line (8042, port 92h, CF9h, triple fault): a system reset at the next
+    /// fixed point, or the end of the run with status 0 under <see cref="PcMachineOptions.NoReboot"/>.
+    /// Runs on the machine thread, inside the CPU's slice, which it ends.
+    /// </summary>
+    private void GuestReset()
+    {
+        if (_options.NoReboot)
+        {
+            Exit(0);
+        }
+        else
+        {
+            _resetPending = true;
+        }
+
+        Cpu.RequestStop();
     }
 
     private void OnMachineThread(Action action)

@@ -28,6 +28,9 @@ public sealed record PcMachineOptions
     /// <summary>The RTC's start time; fixed for repeatable runs.</summary>
     public DateTime RtcStartTime { get; init; } = DateTime.UtcNow;
 
+    /// <summary>QEMU's -no-reboot: a reset the guest asks for ends the run (status 0); the monitor's system_reset still resets.</summary>
+    public bool NoReboot { get; init; }
+
     public CmosFloppyType FloppyA { get; init; } = CmosFloppyType.None;
 
     public CmosFloppyType FloppyB { get; init; } = CmosFloppyType.None;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Iced.Intel;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace Emulator.Cli.Tests.QemuSystem;
 
@@ -15,7 +13,7 @@ public class BootOrderTests
     private const string Genisoimage = "/usr/bin/genisoimage";
     private const int FloppyBytes = 1_474_560;
     private const int DiskBytes = 1 << 20;
-    private const int ExitValue = 0x10;
+    private const byte ExitValue = 0x10;
 
     private string _dir = null!;
 
@@ -74,8 +72,8 @@ public class BootOrderTests
     {
         var floppy = Path.Combine(_dir, "a.img");
         var disk = Path.Combine(_dir, "c.img");
-        File.WriteAllBytes(floppy, Image(BootSector('A'), FloppyBytes));
-        File.WriteAllBytes(disk, Image(BootSector('C'), DiskBytes));
+        File.WriteAllBytes(floppy, Image(BootSectors.SerialThenExit('A', ExitValue), FloppyBytes));
+        File.WriteAllBytes(disk, Image(BootSectors.SerialThenExit('C', ExitValue), DiskBytes));
         string[] drives =
         [
             "-display", "none", "-serial", "stdio", "-device", "isa-debug-exit",
@@ -89,7 +87,7 @@ public class BootOrderTests
     private string Cd()
     {
         var root = Directory.CreateDirectory(Path.Combine(_dir, "cdroot")).FullName;
-        File.WriteAllBytes(Path.Combine(root, "boot.bin"), Image(BootSector('D'), 2048));
+        File.WriteAllBytes(Path.Combine(root, "boot.bin"), Image(BootSectors.SerialThenExit('D', ExitValue), 2048));
         var iso = Path.Combine(_dir, "d.iso");
         using var process = Process.Start(new ProcessStartInfo(Genisoimage, ["-quiet", "-o", iso, "-b", "boot.bin", "-no-emul-boot", "-boot-load-size", "4", root])
         {
@@ -112,29 +110,6 @@ public class BootOrderTests
         }
 
         return (serial.Result, process.ExitCode);
-    }
-
-    /// <summary>Writes <paramref name="letter"/> to COM1, then <see cref="ExitValue"/> to isa-debug-exit.</summary>
-    private static byte[] BootSector(char letter)
-    {
-        var a = new Assembler(16);
-        a.mov(dx, 0x3F8);
-        a.mov(al, (byte)letter);
-        a.@out(dx, al);
-        a.mov(dx, 0x501);
-        a.mov(al, ExitValue);
-        a.@out(dx, al);
-        var spin = a.CreateLabel();
-        a.Label(ref spin);
-        a.hlt();
-        a.jmp(spin);
-        using var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), 0x7C00);
-        var sector = new byte[512];
-        stream.ToArray().CopyTo(sector, 0);
-        sector[510] = 0x55;
-        sector[511] = 0xAA;
-        return sector;
     }
 
     private static byte[] Image(byte[] first, int size)

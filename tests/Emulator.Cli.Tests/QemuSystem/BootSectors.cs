@@ -1,0 +1,48 @@
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Emulator.Cli.Tests.QemuSystem;
+
+/// <summary>Tiny boot sectors for command-line tests run on both emulators: each says who it is on COM1.</summary>
+internal static class BootSectors
+{
+    public const ushort DebugExitPort = 0x501;
+    private const ushort Com1 = 0x3F8;
+    private const byte KbcCommandPort = 0x64;
+    private const byte KbcPulseReset = 0xFE;
+
+    /// <summary>Writes <paramref name="letter"/> to COM1, then <paramref name="exitValue"/> to isa-debug-exit.</summary>
+    public static byte[] SerialThenExit(char letter, byte exitValue) => Build(letter, a =>
+    {
+        a.mov(dx, DebugExitPort);
+        a.mov(al, exitValue);
+        a.@out(dx, al);
+    });
+
+    /// <summary>Writes <paramref name="letter"/> to COM1, then pulls the reset line through the 8042.</summary>
+    public static byte[] SerialThenReset(char letter) => Build(letter, a =>
+    {
+        a.mov(al, KbcPulseReset);
+        a.@out(KbcCommandPort, al);
+    });
+
+    private static byte[] Build(char letter, Action<Assembler> then)
+    {
+        var a = new Assembler(16);
+        a.mov(dx, Com1);
+        a.mov(al, (byte)letter);
+        a.@out(dx, al);
+        then(a);
+        var spin = a.CreateLabel();
+        a.Label(ref spin);
+        a.hlt();
+        a.jmp(spin);
+        using var stream = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(stream), 0x7C00);
+        var sector = new byte[512];
+        stream.ToArray().CopyTo(sector, 0);
+        sector[510] = 0x55;
+        sector[511] = 0xAA;
+        return sector;
+    }
+}
