@@ -29,6 +29,9 @@ public class RebootTests
         Port92,
         PortCf9,
         TripleFault,
+
+        /// <summary>The first boot waits; the test resets it with QMP system_reset.</summary>
+        Monitor,
     }
 
     [TestCase(ResetPath.KeyboardController)]
@@ -60,6 +63,46 @@ public class RebootTests
             Assert.That(status, Is.EqualTo((2 << 1) | 1), "the second boot leaves through isa-debug-exit with its boot count");
             Assert.That(text, Does.Contain("Emulator.Storage BIOS").And.Contain("Booting from Floppy").And.Contain("boot 2"));
         });
+    }
+
+    [Test]
+    public void Reboot_ThroughQmpSystemReset_BootsAgainToTheSameScreen()
+    {
+        var dir = Directory.CreateTempSubdirectory("emu-reboot-qmp-").FullName;
+        var image = Path.Combine(dir, "fd.img");
+        var floppy = new byte[FloppyBytes];
+        BootSector(ResetPath.Monitor).CopyTo(floppy, 0);
+        File.WriteAllBytes(image, floppy);
+        var socket = Path.Combine(dir, "qmp.sock");
+        var screen = new ScreenLog();
+        var status = -1;
+        var run = new Thread(() => status = EmuCommand.Run(
+            ["boot", "--qmp", $"unix:{socket}", "--drive", $"file={image},if=floppy,format=raw,snapshot=on", "--boot", "a", "--timeout", "60"],
+            new StringReader(string.Empty), screen, new StringWriter()));
+        run.Start();
+        try
+        {
+            using var qmp = QmpLineClient.Connect(socket);
+            qmp.Execute("qmp_capabilities");
+            var firstBoot = screen.WaitFor("boot 1", 0, TimeSpan.FromSeconds(30));
+            qmp.Execute("system_reset");
+            var reset = qmp.WaitForEvent("RESET");
+            var exited = run.Join(TimeSpan.FromSeconds(60));
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(firstBoot, Is.GreaterThan(0), "the first boot printed its count");
+                Assert.That((bool?)reset["data"]?["guest"], Is.False, "a reset the host asked for");
+                Assert.That(exited, Is.True);
+                Assert.That(status, Is.EqualTo((2 << 1) | 1), "the second boot leaves through isa-debug-exit with its boot count");
+                Assert.That(screen.ToString(), Does.Contain("boot 2"));
+            });
+        }
+        finally
+        {
+            run.Join(TimeSpan.FromSeconds(60));
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>Counts its boots in CMOS, prints "boot N"; the first boot resets the machine through <paramref name="path"/>, the second exits.</summary>
@@ -104,6 +147,9 @@ public class RebootTests
                 a.mov(dx, 0xCF9);
                 a.mov(al, 0x06);
                 a.@out(dx, al);
+                break;
+            case ResetPath.Monitor:
+                a.sti();
                 break;
             case ResetPath.TripleFault:
                 // Protected mode with an empty IDT: the interrupt faults, so does #GP, so does #DF.
