@@ -10,14 +10,19 @@ namespace Emulator.Firmware.Demo;
 /// hardware what the machine has — base and extended memory (INT 12h, INT 15h AH=88h), the E820
 /// map, the equipment word, the BDA hard-disk count, the CPU vendor (CPUID), the PCI functions on
 /// bus 0 (ports CF8h/CFCh) and the RTC time (INT 1Ah), then tours the disks (floppy 00h, hard disks
-/// 80h/81h, CD E0h: size, label and checksum of the first sector through INT 13h) — prints it with INT 10h, and leaves through
-/// isa-debug-exit (port 501h) with value 0, which QEMU's convention turns into exit status 1.
+/// 80h/81h, CD E0h: size, label and checksum of the first sector through INT 13h) — prints it with INT 10h, and powers
+/// the machine off through the ACPI PM1 control register, so <c>emu boot</c> ends with status 0.
 /// </summary>
 public static class DemoGuest
 {
     public const ushort Origin = 0x7C00;
-    public const string DoneLine = "Demo finished: exiting through isa-debug-exit.";
-    private const ushort DebugExitPort = 0x501;
+    public const string DoneLine = "Demo finished: powering off through ACPI.";
+
+    /// <summary>PM1a_CNT of the PIIX4 PM block POST places at 600h.</summary>
+    private const ushort Pm1Control = 0x604;
+
+    /// <summary>SLP_EN (bit 13) with SLP_TYP 0, the soft-off state of QEMU's DSDT.</summary>
+    private const ushort SoftOffSleepEnable = 0x2000;
     private const ushort PciAddressPort = 0xCF8;
     private const ushort PciDataPort = 0xCFC;
     private const uint PciEnable = 0x80000000;
@@ -212,10 +217,11 @@ public static class DemoGuest
             a.call(tourOne);
         }
 
+        // Power off as an ACPI guest does on QEMU's pc: PM1 control, SLP_TYP 0 (S5) with SLP_EN.
         Say(a, print, text[12]);
-        a.mov(dx, DebugExitPort);
-        a.xor(al, al);
-        a.@out(dx, al);
+        a.mov(dx, Pm1Control);
+        a.mov(ax, SoftOffSleepEnable);
+        a.@out(dx, ax);
         var halt = a.CreateLabel();
         a.Label(ref halt);
         a.cli();

@@ -8,7 +8,8 @@ public sealed record PciDeviceInfo(int Device, int Function, ushort VendorId, us
 /// <summary>
 /// POST's PCI pass, as SeaBIOS does it on a PIIX board: route PIRQA-D to IRQ 10, 10, 11, 11 (level
 /// triggered in the ELCR), enumerate bus 0, size every BAR and assign I/O BARs from C000h and memory
-/// BARs from FE000000h, enable decoding and bus mastering, and write each function's interrupt line.
+/// BARs from FE000000h, enable decoding and bus mastering, write each function's interrupt line,
+/// and place the PIIX4's ACPI PM block at 600h.
 /// </summary>
 public sealed class PciSetup(IoPortBus ports)
 {
@@ -32,6 +33,16 @@ public sealed class PciSetup(IoPortBus ports)
     private const int IdeTimingPrimary = 0x40;
     private const int IdeTimingSecondary = 0x42;
     private const ushort IdeDecodeEnable = 0x8000;
+    private const ushort IntelVendor = 0x8086;
+    private const ushort Piix4PowerManagement = 0x7113;
+    private const int PmBaseRegister = 0x40;
+    private const int PmRegMisc = 0x80;
+    private const byte PmIoEnable = 0x01;
+    private const uint PmBaseIoSpace = 0x01;
+
+    /// <summary>The ACPI PM block's I/O base (SeaBIOS's PORT_ACPI_PM_BASE); PM1 control is at +4.</summary>
+    public const ushort AcpiPmBase = 0x600;
+
     private static readonly byte[] PirqIrqs = [10, 10, 11, 11];
 
     private readonly PciPorts _pci = new(ports);
@@ -123,6 +134,13 @@ public sealed class PciSetup(IoPortBus ports)
                     bar++;
                 }
             }
+        }
+
+        if (vendor == IntelVendor && deviceId == Piix4PowerManagement)
+        {
+            // As SeaBIOS's piix4_pm_setup: the ACPI PM block at 600h, then its I/O decode on.
+            _pci.Write32(device, function, PmBaseRegister, AcpiPmBase | PmBaseIoSpace);
+            _pci.Write8(device, function, PmRegMisc, PmIoEnable);
         }
 
         if (classCode >> 8 == IdeClass)

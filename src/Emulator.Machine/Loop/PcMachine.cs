@@ -60,6 +60,7 @@ public sealed class PcMachine
             DebugConsoleOutput = options.DebugConsoleOutput,
             ExitRequested = status => Exit(status),
             ResetRequested = GuestReset,
+            PowerOffRequested = () => Exit(0),
         });
         Chipset.RegisterPorts(Ports);
         Memory.RegisterMmio((uint)IoApic.DefaultBaseAddress, IoApic.MmioSize, new IoApicMmio(Chipset.IoApic));

@@ -15,7 +15,7 @@ namespace Emulator.Machine.Platform;
 /// bytes filled in, COM1 on IRQ 4 (character timeout paced by the clock), the 8042 with keyboard
 /// and mouse on IRQ 1/12, port 0x92, VGA text, the debug console,
 /// isa-debug-exit, the POST code port 0x80, fw_cfg, the ISA DMA pair, and PCI bus 0 with the i440FX at 00:00.0, the PIIX3 ISA
-/// bridge at 00:01.0, configuration mechanism #1, the PCI I/O window at 0xC000-0xFFFF, and QEMU's ACPI
+/// bridge at 00:01.0, PIIX4 power management at 00:01.3 (PM block at 0x600), configuration mechanism #1, the PCI I/O window at 0xC000-0xFFFF, and QEMU's ACPI
 /// GPE0 block (0xAFE0, SCI on IRQ 9) with the PCI hotplug registers (0xAE00).
 /// <see cref="RegisterPorts"/> claims every port before the bus is frozen. The I/O APIC is
 /// memory-mapped: the machine maps <see cref="IoApic"/> at <see cref="IoApic.DefaultBaseAddress"/>.
@@ -52,6 +52,8 @@ public sealed class PcChipset
         IsaBridge = new Piix3IsaBridge();
         PciBus.Register(I440fxHostBridge.SlotDevice, I440fxHostBridge.SlotFunction, HostBridge);
         PciBus.Register(Piix3IsaBridge.SlotDevice, Piix3IsaBridge.SlotFunction, IsaBridge);
+        PowerManagement = new Piix4PowerManagement(clock, options.PowerOffRequested);
+        PciBus.Register(Piix4PowerManagement.SlotDevice, Piix4PowerManagement.SlotFunction, PowerManagement);
         PciConfig = new PciConfigPorts(PciBus, options.ResetRequested);
         PciInterrupts = new PciInterruptRouter(IsaBridge, IrqLines, IoApic);
         AcpiGpe = new AcpiGpeBlock(IrqLines[AcpiGpeBlock.SciIrq]);
@@ -97,6 +99,9 @@ public sealed class PcChipset
     public I440fxHostBridge HostBridge { get; }
 
     public Piix3IsaBridge IsaBridge { get; }
+
+    /// <summary>PIIX4 power management at 00:01.3: the ACPI PM1 registers and PM timer, soft-off.</summary>
+    public Piix4PowerManagement PowerManagement { get; }
 
     public PciConfigPorts PciConfig { get; }
 
@@ -150,5 +155,6 @@ public sealed class PcChipset
         PciIoWindow.RegisterPorts(bus);
         AcpiGpe.RegisterPorts(bus);
         PciHotplug.RegisterPorts(bus);
+        PowerManagement.RegisterPorts(bus);
     }
 }

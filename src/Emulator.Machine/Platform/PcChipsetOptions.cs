@@ -30,4 +30,7 @@ public sealed class PcChipsetOptions
 
     /// <summary>The guest pulled the CPU reset line (8042, port 0x92, port 0xCF9).</summary>
     public Action ResetRequested { get; init; } = static () => { };
+
+    /// <summary>Called when the guest powers the board off through ACPI (PIIX4 PM1 control, soft-off).</summary>
+    public Action PowerOffRequested { get; init; } = static () => { };
 }
