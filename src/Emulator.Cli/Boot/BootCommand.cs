@@ -134,7 +134,7 @@ internal static class BootCommand
             // With a monitor the run lasts until quit, as QEMU's does; without one a dead guest ends it.
             ReturnWhenIdle = options.Qmp is null,
         });
-        mirror.Refresh();
+        mirror.Refresh(final: true);
         matched |= options.Until is { } until && mirror.Contains(until);
         if (options.ScreenDump || reason == RunStopReason.Timeout)
         {
