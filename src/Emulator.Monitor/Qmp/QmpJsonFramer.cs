@@ -14,34 +14,43 @@ internal sealed class QmpJsonFramer
     public const int MaxValueLength = 1 << 20;
 
     private readonly StringBuilder _current = new();
+    private bool _started;
+    private bool _overflow;
     private int _depth;
     private bool _inString;
     private bool _escape;
 
-    /// <summary>Feeds characters; returns each completed JSON text (or an over-long marker, as null).</summary>
+    /// <summary>
+    /// Feeds characters; returns each completed JSON text. A value longer than
+    /// <see cref="MaxValueLength"/> is still followed to its end (so the stream stays in step, as
+    /// QEMU's lexer keeps its place) but not kept, and comes out as null.
+    /// </summary>
     public IEnumerable<string?> Feed(ReadOnlyMemory<char> chars)
     {
         for (var i = 0; i < chars.Length; i++)
         {
             var c = chars.Span[i];
-            if (_current.Length == 0 && char.IsWhiteSpace(c))
+            if (!_started && char.IsWhiteSpace(c))
             {
                 continue;
             }
 
-            if (_depth == 0 && !_inString && _current.Length > 0 && char.IsWhiteSpace(c))
+            if (_depth == 0 && !_inString && _started && char.IsWhiteSpace(c))
             {
                 // A scalar at the top level ends at whitespace.
                 yield return Take();
                 continue;
             }
 
-            _current.Append(c);
-            if (_current.Length > MaxValueLength)
+            _started = true;
+            if (!_overflow)
             {
-                Reset();
-                yield return null;
-                continue;
+                _current.Append(c);
+                if (_current.Length > MaxValueLength)
+                {
+                    _overflow = true;
+                    _current.Clear();
+                }
             }
 
             if (_inString)
@@ -86,18 +95,15 @@ internal sealed class QmpJsonFramer
         }
     }
 
-    private string Take()
+    private string? Take()
     {
-        var text = _current.ToString();
-        Reset();
-        return text;
-    }
-
-    private void Reset()
-    {
+        var text = _overflow ? null : _current.ToString();
         _current.Clear();
+        _started = false;
+        _overflow = false;
         _depth = 0;
         _inString = false;
         _escape = false;
+        return text;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 
 namespace Emulator.Monitor.Qmp;
 
@@ -8,8 +9,10 @@ namespace Emulator.Monitor.Qmp;
 /// One QMP client: greeting, capabilities negotiation, command dispatch with <c>id</c> echo, and
 /// events once negotiated. Every malformed input gets the error reply QEMU sends and the session
 /// goes on; only end of input or a broken connection ends it. Commands run on the machine thread
-/// through <see cref="IMonitorExecutor"/>; replies and events are written under one lock so they
-/// never interleave.
+/// through <see cref="IMonitorExecutor"/>. Replies and events go through one outbox, in order, to a
+/// writer task, so neither the machine thread (which publishes events) nor another client ever waits
+/// on this client's socket; a client that stops reading while more than
+/// <see cref="MaxUnsentBytes"/> pile up for it is disconnected (QEMU would buffer without bound).
 /// </summary>
 public sealed class QmpSession
 {
@@ -20,10 +23,17 @@ public sealed class QmpSession
     private readonly QmpCommandTable _commands;
     private readonly IMonitorExecutor _executor;
     private readonly MonitorEvents _events;
-    private readonly Lock _writeLock = new();
+    /// <summary>Output queued for a client that is not reading before it is disconnected.</summary>
+    public const int MaxUnsentBytes = 4 << 20;
+
+    private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly QmpActivity _activity;
+    private long _unsentBytes;
     private volatile bool _negotiated;
-    private bool _broken;
+    private volatile bool _broken;
+
+    /// <summary>One message to send; <paramref name="Counted"/> when it is a reply the activity counter waits for.</summary>
+    private readonly record struct Outgoing(byte[] Bytes, bool Counted);
 
     public QmpSession(Stream input, Stream output, QmpCommandTable commands, IMonitorExecutor executor, MonitorEvents events, QmpActivity? activity = null)
     {
@@ -38,6 +48,7 @@ public sealed class QmpSession
     /// <summary>Serves the client until it disconnects or <paramref name="cancellation"/> fires.</summary>
     public async Task RunAsync(CancellationToken cancellation)
     {
+        var writer = Task.Run(WriteLoop, CancellationToken.None);
         _events.Subscribe(OnEvent);
         try
         {
@@ -57,14 +68,20 @@ public sealed class QmpSession
                 {
                     // Counted until the reply is written, so a shutting-down server still sends it.
                     _activity.Enter();
+                    JsonObject? reply = null;
                     try
                     {
-                        Write(Handle(text));
+                        reply = Handle(text);
                     }
                     finally
                     {
-                        _activity.Exit();
+                        if (reply is null)
+                        {
+                            _activity.Exit();
+                        }
                     }
+
+                    Write(reply, counted: true);
                 }
             }
         }
@@ -75,9 +92,15 @@ public sealed class QmpSession
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
         }
+        catch (ObjectDisposedException)
+        {
+            // Disconnected by the writer (the client stopped reading).
+        }
         finally
         {
             _events.Unsubscribe(OnEvent);
+            _outbox.Writer.TryComplete();
+            await writer.ConfigureAwait(false);
         }
     }
 
@@ -203,29 +226,60 @@ public sealed class QmpSession
         }
     }
 
-    private void Write(JsonObject message)
+    /// <summary>Queues <paramref name="message"/> for the writer; never blocks. Any thread.</summary>
+    private void Write(JsonObject message, bool counted = false)
     {
         var bytes = Encoding.UTF8.GetBytes(message.ToJsonString() + "\r\n");
-        lock (_writeLock)
+        if (_broken || Interlocked.Add(ref _unsentBytes, bytes.Length) > MaxUnsentBytes || !_outbox.Writer.TryWrite(new Outgoing(bytes, counted)))
         {
-            if (_broken)
+            if (counted)
             {
-                return;
+                _activity.Exit();
             }
 
+            Disconnect();
+        }
+    }
+
+    /// <summary>Sends the outbox in order until the session ends or the connection breaks.</summary>
+    private async Task WriteLoop()
+    {
+        await foreach (var item in _outbox.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
             try
             {
-                _output.Write(bytes);
-                _output.Flush();
+                if (!_broken)
+                {
+                    await _output.WriteAsync(item.Bytes).ConfigureAwait(false);
+                    await _output.FlushAsync().ConfigureAwait(false);
+                }
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
             {
-                _broken = true;
+                Disconnect();
             }
-            catch (ObjectDisposedException)
+            finally
             {
-                _broken = true;
+                Interlocked.Add(ref _unsentBytes, -item.Bytes.Length);
+                if (item.Counted)
+                {
+                    _activity.Exit();
+                }
             }
         }
+    }
+
+    /// <summary>Stops sending and closes the connection, which ends the read loop too.</summary>
+    private void Disconnect()
+    {
+        if (_broken)
+        {
+            return;
+        }
+
+        _broken = true;
+        _outbox.Writer.TryComplete();
+        _input.Dispose();
+        _output.Dispose();
     }
 }

@@ -25,6 +25,7 @@ internal sealed class MonitorHarness : IDisposable
         Layer = _services.GetRequiredService<BlockLayer>();
         Machine = _services.GetRequiredService<FakeMachine>();
         Server = _services.GetRequiredService<QmpServer>();
+        Events = _services.GetRequiredService<MonitorEvents>();
         SocketPath = Path.Combine(TempDir, "qmp.sock");
         Server.ListenUnix(SocketPath);
     }
@@ -41,6 +42,8 @@ internal sealed class MonitorHarness : IDisposable
     public FakeMachine Machine { get; }
 
     public QmpServer Server { get; }
+
+    public MonitorEvents Events { get; }
 
     public QmpTestClient Connect(bool negotiate = true) => QmpTestClient.Connect(SocketPath, negotiate);
 
