@@ -3,6 +3,7 @@ using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
 using Emulator.Machine.Loop;
 using Emulator.Machine.Timers;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Devices.Floppy;
 
@@ -106,6 +107,7 @@ public sealed class FloppyController : IPortDevice
 
         _machine = machine;
         _irq = machine.Chipset.IrqLines[DefaultIrq];
+        TraceTrack = IoTrace.RegisterTrack("fdc0");
         _resultTimer = machine.Clock.CreateTimer(OnReadIdTimer, "fdc-read-id");
         for (var i = 0; i < MaxDrives; i++)
         {
@@ -258,11 +260,15 @@ public sealed class FloppyController : IPortDevice
         return CurrentDrive;
     }
 
+    /// <summary>The controller's queue in I/O traces.</summary>
+    internal int TraceTrack { get; }
+
     internal void RaiseIrq()
     {
         if ((_sra & FdcStatusA.InterruptPending) == 0)
         {
             _irq.Raise();
+            IoTrace.Interrupt(TraceTrack);
             _sra |= FdcStatusA.InterruptPending;
         }
 
@@ -426,6 +432,7 @@ public sealed class FloppyController : IPortDevice
         {
             Msr &= ~FdcMainStatus.RequestForMaster;
             ToCommandPhase();
+            IoTrace.Acknowledge(TraceTrack);
             ResetIrq();
         }
 
@@ -461,6 +468,7 @@ public sealed class FloppyController : IPortDevice
         {
             Msr &= ~FdcMainStatus.RequestForMaster;
             _phase = FdcPhase.Execution;
+            IoTrace.Doorbell(TraceTrack);
             Execute(command);
         }
     }
