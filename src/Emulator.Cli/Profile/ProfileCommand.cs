@@ -10,8 +10,10 @@ namespace Emulator.Cli.Profile;
 internal static class ProfileCommand
 {
     public const string Usage = """
-        usage: emu profile FILE
-          FILE    a trace written by 'emu boot --io-trace FILE' or 'emu system -io-trace FILE'
+        usage: emu profile FILE [--plot DIR [--svg]]
+          FILE        a trace written by 'emu boot --io-trace FILE' or 'emu system -io-trace FILE'
+          --plot DIR  also draw, per device queue and operation, a latency histogram and a time series
+                      of throughput and queue depth into DIR (PNG; SVG with --svg)
         Prints per device queue and operation: requests, bytes, throughput, and latency percentiles
         (p50/p90/p99/max) of each phase of a request, in host (wall) and guest (virtual) time.
         """;
@@ -24,7 +26,29 @@ internal static class ProfileCommand
             return 0;
         }
 
-        if (args.Count != 1 || args[0].StartsWith('-'))
+        string? file = null;
+        string? plotDirectory = null;
+        var svg = false;
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--plot" when i + 1 < args.Count:
+                    plotDirectory = args[++i];
+                    break;
+                case "--svg":
+                    svg = true;
+                    break;
+                case var path when !path.StartsWith('-') && file is null:
+                    file = path;
+                    break;
+                default:
+                    error.WriteLine($"emu profile: unexpected '{args[i]}' (try 'emu profile --help')");
+                    return 2;
+            }
+        }
+
+        if (file is null)
         {
             error.WriteLine("emu profile: expected one trace file (try 'emu profile --help')");
             return 2;
@@ -33,26 +57,49 @@ internal static class ProfileCommand
         TraceProfile profile;
         try
         {
-            using var stream = File.OpenRead(args[0]);
+            using var stream = File.OpenRead(file);
             profile = TraceProfile.Load(stream);
         }
         catch (IOException e)
         {
-            error.WriteLine($"emu profile: {args[0]}: {e.Message}");
+            error.WriteLine($"emu profile: {file}: {e.Message}");
             return 1;
         }
         catch (UnauthorizedAccessException e)
         {
-            error.WriteLine($"emu profile: {args[0]}: {e.Message}");
+            error.WriteLine($"emu profile: {file}: {e.Message}");
             return 1;
         }
         catch (InvalidDataException e)
         {
-            error.WriteLine($"emu profile: {args[0]}: {e.Message}");
+            error.WriteLine($"emu profile: {file}: {e.Message}");
             return 1;
         }
 
         Print(profile, output);
+        if (plotDirectory is null)
+        {
+            return 0;
+        }
+
+        try
+        {
+            foreach (var written in ProfilePlots.Write(profile, plotDirectory, svg))
+            {
+                output.WriteLine($"wrote {written}");
+            }
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"emu profile: --plot {plotDirectory}: {e.Message}");
+            return 1;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"emu profile: --plot {plotDirectory}: {e.Message}");
+            return 1;
+        }
+
         return 0;
     }
 

@@ -29,6 +29,9 @@ internal sealed class ProfileGroup(string device, string op)
     public (LatencyHistogram Wall, LatencyHistogram Virtual)[] Phases { get; } =
         ProfilePhase.All.Select(_ => (new LatencyHistogram(), new LatencyHistogram())).ToArray();
 
+    /// <summary>Wall latency of each request from its first stage to delivery (µs), for the latency histogram plot.</summary>
+    public List<double> ServiceMicros { get; } = [];
+
     /// <summary>Request start times (µs) and sizes, for the throughput time series.</summary>
     public List<(double StartUs, double EndUs, long Bytes, int QueueDepth)> Timeline { get; } = [];
 }

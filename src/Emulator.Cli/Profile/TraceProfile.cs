@@ -98,6 +98,7 @@ internal sealed class TraceProfile
             group.FirstStartVns = Math.Min(group.FirstStartVns, s.Vns);
             group.LastEndVns = Math.Max(group.LastEndVns, en.Vns);
             group.Timeline.Add((s.Us, en.Us, length, depth));
+            group.ServiceMicros.Add(en.Us - s.Us);
         }
 
         for (var i = 0; i < ProfilePhase.All.Count; i++)

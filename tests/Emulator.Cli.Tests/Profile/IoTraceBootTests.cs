@@ -87,6 +87,26 @@ public class IoTraceBootTests
         });
     }
 
+    [TestCase(false, new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' })]
+    [TestCase(true, new byte[] { (byte)'<', (byte)'?', (byte)'x', (byte)'m' })]
+    public void Profile_Plot_WritesALatencyHistogramAndATimelinePerDevice(bool svg, byte[] magic)
+    {
+        var plots = Path.Combine(_dir, svg ? "svg" : "png");
+        string[] args = svg ? ["profile", _trace, "--plot", plots, "--svg"] : ["profile", _trace, "--plot", plots];
+
+        var status = EmuCommand.Run(args, new StringReader(string.Empty), new StringWriter(), new StringWriter());
+
+        var files = Directory.GetFiles(plots).Select(Path.GetFileName).ToList();
+        var extension = svg ? ".svg" : ".png";
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.Zero);
+            Assert.That(files, Does.Contain("ide.0-read-latency" + extension));
+            Assert.That(files, Does.Contain("virtio-blk_virtio0_q0-read-timeline" + extension));
+            Assert.That(File.ReadAllBytes(Path.Combine(plots, "ide.0-read-latency" + extension)).Take(4), Is.EqualTo(magic));
+        });
+    }
+
     [Test]
     public void Profile_NotATrace_ExitsOneWithAMessage()
     {
