@@ -80,6 +80,7 @@ public sealed class IoTraceCollector : IDisposable
             _thread.Join();
             Drain(final: true);
             _sink.Complete(TotalDropped() - _droppedAtStart);
+            Export.IoTraceObservers.Flush();
             s_active = null;
         }
     }
@@ -151,5 +152,6 @@ public sealed class IoTraceCollector : IDisposable
 
         _pending.RemoveRange(0, ready);
         _sink.OnEntries(batch);
+        Export.IoTraceObservers.Publish(batch);
     }
 }

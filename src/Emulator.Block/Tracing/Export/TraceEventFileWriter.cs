@@ -129,7 +129,7 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
         _ => $"{StageName(from)} to {StageName(to)}",
     };
 
-    private static string OpName(IoTraceOp op) => op switch
+    internal static string OpName(IoTraceOp op) => op switch
     {
         IoTraceOp.Read => "read",
         IoTraceOp.Write => "write",
