@@ -160,17 +160,7 @@ public static class IoTrace
     {
         var span = Interlocked.Increment(ref s_nextSpan);
         request.TraceSpan = span;
-        Write(new IoTraceRecord
-        {
-            Stage = IoTraceStage.Submitted,
-            Span = span,
-            Track = request.TraceTrack,
-            Name = drive,
-            Op = OpOf(request.Kind),
-            Offset = request.Offset,
-            Length = request.Length,
-            QueueDepth = queueDepth,
-        });
+        Write(IoTraceStage.Submitted, span, request.TraceTrack, drive, OpOf(request.Kind), request.Offset, request.Length, queueDepth);
     }
 
     /// <summary>A span event (Queued, Delivered). Caller checked <see cref="Enabled"/>.</summary>
@@ -178,7 +168,7 @@ public static class IoTrace
     {
         if (span != 0)
         {
-            Write(new IoTraceRecord { Stage = stage, Span = span, Track = -1, Name = -1, Result = result });
+            Write(stage, span, -1, -1, result: result);
         }
     }
 
@@ -191,20 +181,11 @@ public static class IoTrace
 
     /// <summary>Node <paramref name="node"/> starts <paramref name="op"/>. Caller checked <see cref="Enabled"/>.</summary>
     internal static void DriverBegin(int node, IoTraceOp op, long offset, long length) =>
-        Write(new IoTraceRecord
-        {
-            Stage = IoTraceStage.DriverBegin,
-            Span = t_currentSpan,
-            Track = -1,
-            Name = node,
-            Op = op,
-            Offset = offset,
-            Length = length,
-        });
+        Write(IoTraceStage.DriverBegin, t_currentSpan, -1, node, op, offset, length);
 
     /// <summary>Node <paramref name="node"/> ends <paramref name="op"/> with <paramref name="result"/>. Caller checked <see cref="Enabled"/>.</summary>
     internal static void DriverEnd(int node, IoTraceOp op, short result) =>
-        Write(new IoTraceRecord { Stage = IoTraceStage.DriverEnd, Span = t_currentSpan, Track = -1, Name = node, Op = op, Result = result });
+        Write(IoTraceStage.DriverEnd, t_currentSpan, -1, node, op, result: result);
 
     /// <summary>
     /// Stamps the end of a node operation: the result if it finished inline (handed back as a plain value,
@@ -232,19 +213,32 @@ public static class IoTrace
         _ => IoTraceOp.WriteZeroes,
     };
 
-    private static void TrackEvent(IoTraceStage stage, int track) =>
-        Write(new IoTraceRecord { Stage = stage, Track = track, Name = -1 });
+    private static void TrackEvent(IoTraceStage stage, int track) => Write(stage, 0, track, -1);
 
-    private static void Write(IoTraceRecord record)
+    /// <summary>
+    /// Fills in the clocks and writes the record into this thread's ring. The record is built once and passed
+    /// by reference; the host clock read dominates the cost (Stopwatch ticks: ~20 ns with a vDSO clock,
+    /// ~170 ns measured in this project's Firecracker VMs, where clock_gettime is a system call).
+    /// </summary>
+    private static void Write(IoTraceStage stage, long span, int track, int name, IoTraceOp op = IoTraceOp.None, long offset = 0, long length = 0, int queueDepth = 0, short result = 0)
     {
         var clock = Clock;
-        record = record with
+        var record = new IoTraceRecord
         {
             HostTicks = Stopwatch.GetTimestamp(),
             VirtualNs = clock?.VirtualNanoseconds ?? 0,
             Instructions = clock?.GuestInstructions ?? 0,
+            Stage = stage,
+            Span = span,
+            Track = track,
+            Name = name,
+            Op = op,
+            Offset = offset,
+            Length = length,
+            QueueDepth = queueDepth,
+            Result = result,
         };
-        (t_ring ?? AttachRing()).Write(record);
+        (t_ring ?? AttachRing()).Write(in record);
     }
 
     /// <summary>This thread's first stamp: its ring, allocated once and kept for the life of the thread.</summary>
