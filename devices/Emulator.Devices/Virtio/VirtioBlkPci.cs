@@ -236,6 +236,14 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         {
             ring.PublishAvailEvent();
         }
+
+        // End the CPU slice, as IDE does on submit, so the loop's fixed point delivers a completion that
+        // finished inline (page cache) now rather than up to a slice (20 000 instructions) later. Found with
+        // emu profile: every virtio-blk request spent 200 µs virtual in "queued → delivered".
+        if (Backend.InFlight > 0)
+        {
+            _machine.Cpu.RequestStop();
+        }
     }
 
     protected override void OnDeviceReset()
