@@ -6,7 +6,7 @@ namespace Emulator.Cli.Profile;
 
 /// <summary>
 /// <c>emu profile --plot DIR</c>: per device queue and operation, a histogram of request latency (first
-/// stage to delivery, wall µs, with p50 and p99 marked) and a time series of throughput and queue depth,
+/// stage to delivery, wall µs on logarithmic bins, with p50 and p99 marked) and a time series of throughput and queue depth,
 /// drawn with ScottPlot as PNG or SVG files.
 /// </summary>
 internal static class ProfilePlots
@@ -15,6 +15,7 @@ internal static class ProfilePlots
     private const int Height = 500;
     private const int HistogramBins = 60;
     private const int TimelineBins = 200;
+    private const double MinimumMicros = 0.01;
 
     /// <summary>Writes the plots into <paramref name="directory"/> (created if needed); returns the files written.</summary>
     public static IReadOnlyList<string> Write(TraceProfile profile, string directory, bool svg)
@@ -36,14 +37,17 @@ internal static class ProfilePlots
         return files;
     }
 
+    /// <summary>Latency spans decades (page cache vs disk vs a slice's wait), so the bins are logarithmic.</summary>
     private static Plot Latency(ProfileGroup group)
     {
         var plot = new Plot();
         var values = group.ServiceMicros.ToArray();
-        var max = Math.Max(values.Max(), 1e-3);
-        var histogram = ScottPlot.Statistics.Histogram.WithBinCount(HistogramBins, 0, max * 1.0001);
-        histogram.AddRange(values);
-        var bars = plot.Add.Bars(histogram.Bins, histogram.Counts);
+        var logs = values.Select(v => Math.Log10(Math.Max(v, MinimumMicros))).ToArray();
+        var low = Math.Floor(logs.Min());
+        var high = Math.Max(Math.Ceiling(logs.Max()), low + 1);
+        var histogram = ScottPlot.Statistics.Histogram.WithBinCount(HistogramBins, low, high);
+        histogram.AddRange(logs);
+        var bars = plot.Add.Bars(histogram.Bins.Select(b => b + (histogram.FirstBinSize / 2)).ToArray(), histogram.Counts);
         foreach (var bar in bars.Bars)
         {
             bar.Size = histogram.FirstBinSize * 0.9;
@@ -51,11 +55,18 @@ internal static class ProfilePlots
 
         var p50 = Percentile(values, 50);
         var p99 = Percentile(values, 99);
-        plot.Add.VerticalLine(p50).LegendText = $"p50 {p50:0.0} µs";
-        plot.Add.VerticalLine(p99).LegendText = $"p99 {p99:0.0} µs";
+        plot.Add.VerticalLine(Math.Log10(Math.Max(p50, MinimumMicros))).LegendText = $"p50 {p50:0.0} µs";
+        plot.Add.VerticalLine(Math.Log10(Math.Max(p99, MinimumMicros))).LegendText = $"p99 {p99:0.0} µs";
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var decade = low; decade <= high; decade++)
+        {
+            ticks.AddMajor(decade, Math.Pow(10, decade).ToString("0.##", CultureInfo.InvariantCulture));
+        }
+
+        plot.Axes.Bottom.TickGenerator = ticks;
         plot.ShowLegend();
         plot.Title($"{group.Device} {group.Op}: request latency, {group.Count} requests");
-        plot.XLabel("wall µs (first stage to delivery)");
+        plot.XLabel("wall µs, doorbell to delivery (log scale)");
         plot.YLabel("requests");
         return plot;
     }
