@@ -15,7 +15,8 @@ public static class MonitorServiceCollectionExtensions
     /// when a machine loop runs, an <see cref="IMonitorExecutor"/> that runs commands on its thread
     /// (otherwise commands run serialised on the client's thread). qemu-io prints to the console unless an
     /// <see cref="HmpOutput"/> registered before this call says otherwise. device_add/device_del exist when
-    /// the caller registers an <see cref="IDeviceHotplug"/>.
+    /// the caller registers an <see cref="IDeviceHotplug"/>, x-emu-io-trace-start/stop when it registers an
+    /// <see cref="IIoTraceControl"/>.
     /// </summary>
     public static IServiceCollection AddMonitor(this IServiceCollection services)
     {
@@ -37,6 +38,11 @@ public static class MonitorServiceCollectionExtensions
             if (sp.GetService<IDeviceHotplug>() is { } hotplug)
             {
                 DeviceCommands.Register(table, hotplug);
+            }
+
+            if (sp.GetService<IIoTraceControl>() is { } ioTrace)
+            {
+                IoTraceCommands.Register(table, ioTrace);
             }
 
             return table;

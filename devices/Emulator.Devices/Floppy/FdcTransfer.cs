@@ -2,6 +2,7 @@ using Emulator.Block.Backend;
 using Emulator.Block.Memory;
 using Emulator.Machine.Dma;
 using Emulator.Machine.Timers;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Devices.Floppy;
 
@@ -71,7 +72,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         _fdc = fdc;
         _dma = dma;
         _dmaRetry = clock.CreateTimer(OnDmaRetry, "fdc-dma");
-        _request = new BlockRequest(this);
+        _request = new BlockRequest(this) { TraceTrack = fdc.TraceTrack };
     }
 
     /// <summary>
@@ -688,6 +689,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
         }
 
         _requestGeneration = _generation;
+        IoTrace.Decoded(_fdc.TraceTrack);
         backend.Submit(_request);
     }
 

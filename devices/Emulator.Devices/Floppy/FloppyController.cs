@@ -4,6 +4,7 @@ using Emulator.Machine.Interrupts;
 using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Loop;
 using Emulator.Machine.Timers;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Devices.Floppy;
 
@@ -107,6 +108,7 @@ public sealed class FloppyController : IPortDevice, IResettable
 
         _machine = machine;
         _irq = machine.Chipset.IrqLines[DefaultIrq];
+        TraceTrack = IoTrace.RegisterTrack("fdc0");
         _resultTimer = machine.Clock.CreateTimer(OnReadIdTimer, "fdc-read-id");
         for (var i = 0; i < MaxDrives; i++)
         {
@@ -259,11 +261,15 @@ public sealed class FloppyController : IPortDevice, IResettable
         return CurrentDrive;
     }
 
+    /// <summary>The controller's queue in I/O traces.</summary>
+    internal int TraceTrack { get; }
+
     internal void RaiseIrq()
     {
         if ((_sra & FdcStatusA.InterruptPending) == 0)
         {
             _irq.Raise();
+            IoTrace.Interrupt(TraceTrack);
             _sra |= FdcStatusA.InterruptPending;
         }
 
@@ -430,6 +436,7 @@ public sealed class FloppyController : IPortDevice, IResettable
         {
             Msr &= ~FdcMainStatus.RequestForMaster;
             ToCommandPhase();
+            IoTrace.Acknowledge(TraceTrack);
             ResetIrq();
         }
 
@@ -465,6 +472,7 @@ public sealed class FloppyController : IPortDevice, IResettable
         {
             Msr &= ~FdcMainStatus.RequestForMaster;
             _phase = FdcPhase.Execution;
+            IoTrace.Doorbell(TraceTrack);
             Execute(command);
         }
     }

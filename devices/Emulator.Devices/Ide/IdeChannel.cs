@@ -1,6 +1,7 @@
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
 using Emulator.Machine.Memory;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Devices.Ide;
 
@@ -48,6 +49,7 @@ public sealed class IdeChannel : IPortBlockDevice
         BusMaster = new BusMasterDma(memory);
         BusMaster.StartChanged += OnBusMasterStartChanged;
         _softReset = PerformSoftReset;
+        TraceTrack = IoTrace.RegisterTrack($"ide.{index}");
     }
 
     public int Index { get; }
@@ -57,6 +59,9 @@ public sealed class IdeChannel : IPortBlockDevice
     public ushort ControlPort { get; }
 
     public BusMasterDma BusMaster { get; }
+
+    /// <summary>The channel's queue in I/O traces: a channel runs one command at a time for both drives.</summary>
+    internal int TraceTrack { get; }
 
     /// <summary>The drive whose DMA command owns the bus master, if any.</summary>
     internal IdeDrive? DmaDrive { get; set; }
@@ -89,6 +94,7 @@ public sealed class IdeChannel : IPortBlockDevice
         {
             BusMaster.LatchInterrupt();
             _irq.Raise();
+            IoTrace.Interrupt(TraceTrack);
         }
     }
 
@@ -176,6 +182,7 @@ public sealed class IdeChannel : IPortBlockDevice
         {
             _control &= ~AtaDeviceControl.Hob;
             _irq.Lower();
+            IoTrace.Doorbell(TraceTrack);
             ExecuteCommand(b);
             return;
         }
@@ -242,6 +249,7 @@ public sealed class IdeChannel : IPortBlockDevice
         if (lowerIrq)
         {
             _irq.Lower();
+            IoTrace.Acknowledge(TraceTrack);
         }
 
         if (_drives[_unit] is not { } drive)

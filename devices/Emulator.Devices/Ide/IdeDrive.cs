@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Emulator.Block.Backend;
 using Emulator.Block.Memory;
 using Emulator.Machine.Bus;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Devices.Ide;
 
@@ -56,7 +57,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
         Serial = options.Serial ?? defaultSerial;
         FirmwareRevision = options.FirmwareRevision ?? IdeDriveOptions.DefaultFirmwareRevision;
         _ioBuffer = new AlignedBuffer(ioBufferBytes);
-        Request = new BlockRequest(this);
+        Request = new BlockRequest(this) { TraceTrack = channel.TraceTrack };
     }
 
     public abstract IdeDriveKind Kind { get; }
@@ -441,6 +442,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
             Status |= AtaStatus.Bsy;
         }
 
+        IoTrace.Decoded(Channel.TraceTrack);
         Backend.Submit(Request);
         Channel.RequestCompletionRun();
     }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Emulator.Block.Backend;
 using Emulator.Machine.Loop;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Devices.Virtio;
 
@@ -79,6 +80,8 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         _merger = new VirtioBlkMerger(this);
         _serial = Encoding.ASCII.GetBytes(options.Serial.Length > IdBytes ? options.Serial[..IdBytes] : options.Serial);
         _queueGeneration = new int[options.NumQueues];
+        var traceName = options.DeviceId.Length > 0 ? options.DeviceId : backend.Name;
+        TraceTracks = Enumerable.Range(0, options.NumQueues).Select(q => IoTrace.RegisterTrack($"virtio-blk {traceName}/q{q}")).ToArray();
         _throttled = new bool[options.NumQueues];
         backend.AttachDevice(this, options.DeviceId, options.QomPath);
         backend.EnableIoStatus();
@@ -231,6 +234,14 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         {
             ring.PublishAvailEvent();
         }
+
+        // End the CPU slice, as IDE does on submit, so the loop's fixed point delivers a completion that
+        // finished inline (page cache) now rather than up to a slice (20 000 instructions) later. Found with
+        // emu profile: every virtio-blk request spent 200 µs virtual in "queued → delivered".
+        if (Backend.InFlight > 0)
+        {
+            _machine.Cpu.RequestStop();
+        }
     }
 
     protected override void OnDeviceReset()
@@ -319,7 +330,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             Backend.Stats.AccountMerged(isWrite ? BlockAcctType.Write : BlockAcctType.Read, members - 1);
         }
 
-        Backend.Submit(io.Request);
+        SubmitTraced(io.Request, first.Queue);
     }
 
     internal void Release(VirtioBlkRequest request) => _pool.Release(request);
@@ -395,7 +406,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
                 _merger.Submit();
                 var flush = _pool.RentIo(request, 1, _generation);
                 flush.Request.PrepareFlush();
-                Backend.Submit(flush.Request);
+                SubmitTraced(flush.Request, request.Queue);
                 break;
             case VirtioBlkRequestType.GetId:
                 GetId(request);
@@ -508,7 +519,14 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             io.Request.PrepareDiscard(Offset(sector), length);
         }
 
-        Backend.Submit(io.Request);
+        SubmitTraced(io.Request, request.Queue);
+    }
+
+    private void SubmitTraced(BlockRequest request, int queue)
+    {
+        request.TraceTrack = TraceTracks[queue];
+        IoTrace.Decoded(request.TraceTrack);
+        Backend.Submit(request);
     }
 
     /// <summary>QEMU's sector range check: whole blocks, inside the medium (checked arithmetic).</summary>

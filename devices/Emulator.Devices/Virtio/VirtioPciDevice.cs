@@ -4,6 +4,7 @@ using Emulator.Machine.Interrupts;
 using Emulator.Machine.Memory;
 using Emulator.Machine.Pci;
 using static Emulator.Devices.Virtio.VirtioPciLayout;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Devices.Virtio;
 
@@ -111,6 +112,9 @@ public abstract class VirtioPciDevice : PciFunction
     /// <summary>The ISR status bits (reading the register clears them).</summary>
     internal byte Isr { get; private set; }
 
+    /// <summary>One I/O-trace track per queue, registered by the device model.</summary>
+    internal int[] TraceTracks { get; init; } = [];
+
     internal ushort QueueSelect { get; set; }
 
     internal ushort ConfigVector { get; set; } = Virtqueue.NoVector;
@@ -162,6 +166,11 @@ public abstract class VirtioPciDevice : PciFunction
         }
 
         Isr |= (byte)VirtioIsr.Queue;
+        if (IoTrace.Enabled)
+        {
+            IoTrace.Interrupt(TraceTracks[queue.Index]);
+        }
+
         if (Msix.Enabled)
         {
             Msix.Notify(queue.MsixVector);
@@ -408,6 +417,11 @@ public abstract class VirtioPciDevice : PciFunction
             return;
         }
 
+        if (IoTrace.Enabled)
+        {
+            IoTrace.Doorbell(TraceTracks[index]);
+        }
+
         OnQueueNotify(index);
     }
 
@@ -432,6 +446,14 @@ public abstract class VirtioPciDevice : PciFunction
 
     internal void ClearIsr()
     {
+        if (IoTrace.Enabled && Isr != 0)
+        {
+            foreach (var track in TraceTracks)
+            {
+                IoTrace.Acknowledge(track);
+            }
+        }
+
         Isr = 0;
         UpdateIntx();
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Emulator.Block.Graph;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Block.Backend;
 
@@ -22,6 +23,7 @@ public sealed class BlockBackend
     private IBlockDevOps? _devOps;
     private bool _ioStatusRequested;
     private int _inFlight;
+    private int _traceName;
 
     internal BlockBackend(BlockLayer layer, BlockBackendOptions options)
     {
@@ -31,6 +33,7 @@ public sealed class BlockBackend
         WriteErrorPolicy = options.WriteErrorPolicy;
         WriteCacheEnabled = options.WriteCache;
         EmptyReadOnly = options.ReadOnly;
+        _traceName = Name.Length > 0 ? IoTrace.RegisterName(Name) : -1;
     }
 
     /// <summary>The user-visible name, or "" for an anonymous backend.</summary>
@@ -137,6 +140,10 @@ public sealed class BlockBackend
         _devOps = ops;
         DeviceId = deviceId ?? string.Empty;
         DeviceQomPath = qomPath ?? DeviceId;
+        if (Name.Length == 0)
+        {
+            _traceName = IoTrace.RegisterName(DeviceId);
+        }
         Ref();
         IoStatus = IoStatus.Ok;
     }
@@ -222,7 +229,15 @@ public sealed class BlockBackend
         request.Invalid = false;
         request.Next = null;
         request.StartTimestamp = Stopwatch.GetTimestamp();
-        Interlocked.Increment(ref _inFlight);
+        var depth = Interlocked.Increment(ref _inFlight);
+        if (IoTrace.Enabled)
+        {
+            IoTrace.Submitted(request, _traceName, depth);
+        }
+        else
+        {
+            request.TraceSpan = 0;
+        }
 
         var root = _root;
         var check = Check(request.Kind, request.Offset, request.Length, root);
@@ -238,7 +253,7 @@ public sealed class BlockBackend
         {
             Execute(request);
         }
-        else if (TryNoWait(root, request))
+        else if (TryNoWaitTraced(root, request))
         {
             _layer.Completions.Post(request);
         }
@@ -299,8 +314,21 @@ public sealed class BlockBackend
     public override string ToString() => Name.Length > 0 ? Name : $"<anonymous backend of '{DeviceId}'>";
 
     /// <summary>Runs the driver operation of a checked request (worker thread, or inline for non-blocking drivers).</summary>
-    internal void Execute(BlockRequest request) =>
+    internal void Execute(BlockRequest request)
+    {
+        // Driver stamps on this thread belong to this request's span until the driver call returns.
+        var span = request.TraceSpan;
+        if (span != 0)
+        {
+            IoTrace.CurrentSpan = span;
+        }
+
         request.Run(Dispatch(_root!, request.Kind, request.Offset, request.Length, request.Buffer, request.Flags));
+        if (span != 0)
+        {
+            IoTrace.CurrentSpan = 0;
+        }
+    }
 
     internal void DriverCompleted(BlockRequest request) => _layer.Completions.Post(request);
 
@@ -324,6 +352,11 @@ public sealed class BlockBackend
         {
             Stats.Failed(type, request.StartTimestamp, Stopwatch.GetTimestamp());
             request.ErrorAction = ApplyErrorPolicy(request.Kind == BlockRequestKind.Read, request.Error);
+        }
+
+        if (IoTrace.Enabled)
+        {
+            IoTrace.SpanEvent(IoTraceStage.Delivered, request.TraceSpan, (short)request.Error);
         }
 
         request.ClearInFlight();
@@ -383,6 +416,20 @@ public sealed class BlockBackend
     }
 
     private bool Has(BlockDevCapabilities capability) => _devOps is not null && (_devOps.Capabilities & capability) != 0;
+
+    private bool TryNoWaitTraced(BlockDriverState root, BlockRequest request)
+    {
+        var span = request.TraceSpan;
+        if (span == 0)
+        {
+            return TryNoWait(root, request);
+        }
+
+        IoTrace.CurrentSpan = span;
+        var done = TryNoWait(root, request);
+        IoTrace.CurrentSpan = 0;
+        return done;
+    }
 
     /// <summary>Runs a read or an ordinary write inline when the driver can do it without blocking (data in the page cache).</summary>
     private bool TryNoWait(BlockDriverState root, BlockRequest request)

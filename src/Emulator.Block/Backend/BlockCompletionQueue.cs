@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Block.Backend;
 
@@ -105,6 +106,11 @@ public sealed class BlockCompletionQueue
 
     internal void Post(BlockRequest request)
     {
+        if (IoTrace.Enabled)
+        {
+            IoTrace.SpanEvent(IoTraceStage.Queued, request.TraceSpan);
+        }
+
         lock (_lock)
         {
             if (_tail is null)

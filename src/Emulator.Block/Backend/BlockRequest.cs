@@ -44,11 +44,17 @@ public sealed class BlockRequest
     /// <summary>What the error policy chose for a failed request (Report for request errors and successes).</summary>
     public BlockErrorAction ErrorAction { get; internal set; }
 
+    /// <summary>The device queue this request belongs to in I/O traces (<c>IoTrace.RegisterTrack</c>); -1 for none.</summary>
+    public int TraceTrack { get; set; } = -1;
+
     public bool IsInFlight => Volatile.Read(ref _inFlight) != 0;
 
     internal BlockBackend? Backend { get; set; }
 
     internal long StartTimestamp { get; set; }
+
+    /// <summary>The span id while traced, else 0.</summary>
+    internal long TraceSpan { get; set; }
 
     /// <summary>Intrusive link for the worker and completion queues.</summary>
     internal BlockRequest? Next { get; set; }

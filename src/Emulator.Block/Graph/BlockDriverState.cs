@@ -1,4 +1,5 @@
 using Emulator.Block.Backend;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Block.Graph;
 
@@ -18,6 +19,7 @@ public sealed class BlockDriverState
         AutoNamed = autoNamed;
         Options = options;
         ReadOnly = options.ReadOnly;
+        TraceName = IoTrace.RegisterName(nodeName);
     }
 
     public string NodeName { get; }
@@ -32,6 +34,9 @@ public sealed class BlockDriverState
     public bool ReadOnly { get; internal set; }
 
     public int RefCount { get; internal set; } = 1;
+
+    /// <summary>This node's name id in I/O traces.</summary>
+    internal int TraceName { get; }
 
     public BlockDriver Driver => _driver ?? throw new InvalidOperationException($"Node '{NodeName}' is not open.");
 
@@ -59,9 +64,29 @@ public sealed class BlockDriverState
         return null;
     }
 
-    public ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => Driver.ReadAsync(offset, buffer);
+    public ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer)
+    {
+        if (!IoTrace.Enabled)
+        {
+            return Driver.ReadAsync(offset, buffer);
+        }
 
-    public bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error) => Driver.TryReadNoWait(offset, buffer, out error);
+        IoTrace.DriverBegin(TraceName, IoTraceOp.Read, offset, buffer.Length);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.Read, Driver.ReadAsync(offset, buffer));
+    }
+
+    public bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error)
+    {
+        if (!IoTrace.Enabled)
+        {
+            return Driver.TryReadNoWait(offset, buffer, out error);
+        }
+
+        IoTrace.DriverBegin(TraceName, IoTraceOp.ReadNoWait, offset, buffer.Length);
+        var done = Driver.TryReadNoWait(offset, buffer, out error);
+        IoTrace.DriverEnd(TraceName, IoTraceOp.ReadNoWait, done ? (short)error : IoTrace.ResultNotDone);
+        return done;
+    }
 
     public bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
     {
@@ -71,19 +96,75 @@ public sealed class BlockDriverState
             return true;
         }
 
-        return Driver.TryWriteNoWait(offset, buffer, out error);
+        if (!IoTrace.Enabled)
+        {
+            return Driver.TryWriteNoWait(offset, buffer, out error);
+        }
+
+        IoTrace.DriverBegin(TraceName, IoTraceOp.WriteNoWait, offset, buffer.Length);
+        var done = Driver.TryWriteNoWait(offset, buffer, out error);
+        IoTrace.DriverEnd(TraceName, IoTraceOp.WriteNoWait, done ? (short)error : IoTrace.ResultNotDone);
+        return done;
     }
 
-    public ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags) =>
-        ReadOnly ? new(BlockError.ReadOnly) : Driver.WriteAsync(offset, buffer, flags);
+    public ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
+    {
+        if (ReadOnly)
+        {
+            return new(BlockError.ReadOnly);
+        }
 
-    public ValueTask<BlockError> FlushAsync() => Driver.FlushAsync();
+        if (!IoTrace.Enabled)
+        {
+            return Driver.WriteAsync(offset, buffer, flags);
+        }
 
-    public ValueTask<BlockError> DiscardAsync(long offset, long length) =>
-        ReadOnly ? new(BlockError.ReadOnly) : Driver.DiscardAsync(offset, length);
+        IoTrace.DriverBegin(TraceName, IoTraceOp.Write, offset, buffer.Length);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.Write, Driver.WriteAsync(offset, buffer, flags));
+    }
 
-    public ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags) =>
-        ReadOnly ? new(BlockError.ReadOnly) : Driver.WriteZeroesAsync(offset, length, flags);
+    public ValueTask<BlockError> FlushAsync()
+    {
+        if (!IoTrace.Enabled)
+        {
+            return Driver.FlushAsync();
+        }
+
+        IoTrace.DriverBegin(TraceName, IoTraceOp.Flush, 0, 0);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.Flush, Driver.FlushAsync());
+    }
+
+    public ValueTask<BlockError> DiscardAsync(long offset, long length)
+    {
+        if (ReadOnly)
+        {
+            return new(BlockError.ReadOnly);
+        }
+
+        if (!IoTrace.Enabled)
+        {
+            return Driver.DiscardAsync(offset, length);
+        }
+
+        IoTrace.DriverBegin(TraceName, IoTraceOp.Discard, offset, length);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.Discard, Driver.DiscardAsync(offset, length));
+    }
+
+    public ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags)
+    {
+        if (ReadOnly)
+        {
+            return new(BlockError.ReadOnly);
+        }
+
+        if (!IoTrace.Enabled)
+        {
+            return Driver.WriteZeroesAsync(offset, length, flags);
+        }
+
+        IoTrace.DriverBegin(TraceName, IoTraceOp.WriteZeroes, offset, length);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.WriteZeroes, Driver.WriteZeroesAsync(offset, length, flags));
+    }
 
     public ValueTask<BlockError> TruncateAsync(long length) =>
         ReadOnly ? new(BlockError.ReadOnly) : Driver.TruncateAsync(length);

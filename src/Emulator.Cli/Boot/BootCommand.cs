@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
+using Emulator.Cli.Profile;
 using Emulator.Firmware.Demo;
 using Emulator.Firmware.Services;
 using Emulator.Machine.Loop;
@@ -37,6 +38,8 @@ internal static class BootCommand
           --stats                     print wall time, guest instructions and virtual time at the end
           --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
+          --io-trace FILE             trace every guest I/O request into FILE (Perfetto / chrome://tracing
+                                      JSON; summarise it with 'emu profile FILE')
         With no drive, the embedded demo guest runs and exits through isa-debug-exit.
         """;
 
@@ -69,7 +72,26 @@ internal static class BootCommand
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         using var host = new EmulatorHost(machine);
         using var demo = options.Drives.Count == 0 ? DemoDisks.Create() : null;
-        return Run(options, machine, host, mirror, input, error, demo);
+        IoTraceFile? trace;
+        try
+        {
+            trace = options.IoTrace is { } path ? IoTraceFile.Start(path, machine) : null;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"emu boot: --io-trace: {e.Message}");
+            return 1;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"emu boot: --io-trace: {e.Message}");
+            return 1;
+        }
+
+        using (trace)
+        {
+            return Run(options, machine, host, mirror, input, error, demo);
+        }
     }
 
     private static int Run(BootOptions options, PcMachine machine, EmulatorHost host, ScreenMirror mirror, TextReader input, TextWriter error, DemoDisks? demo)

@@ -27,6 +27,9 @@ internal sealed record BootOptions
     /// <summary>QMP endpoint: unix:PATH or tcp:HOST:PORT (loopback only).</summary>
     public string? Qmp { get; init; }
 
+    /// <summary>Write an I/O trace (Trace Event Format JSON) of every guest request to this file.</summary>
+    public string? IoTrace { get; init; }
+
     public static BootOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BootOptions();
@@ -110,6 +113,9 @@ internal sealed record BootOptions
                     break;
                 }
 
+                case "--io-trace":
+                    options = options with { IoTrace = Value() };
+                    break;
                 case "--screen-dump":
                     options = options with { ScreenDump = true };
                     break;

@@ -33,6 +33,7 @@ internal sealed class EmulatorHost : IDisposable
             .AddSingleton<IMachineControl, MachineControl>()
             .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
             .AddSingleton<IDeviceHotplug>(sp => emptyBoard ? new EmptyBoardHotplug() : new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()))
+            .AddSingleton<IIoTraceControl>(_ => new Profile.IoTraceControl(machine))
             .BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         Layer.RunControl = new BlockVmRunControl(machine);

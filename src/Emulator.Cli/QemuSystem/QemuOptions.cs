@@ -18,7 +18,7 @@ internal sealed class QemuOptions
     /// <summary>Options that take a value.</summary>
     private static readonly HashSet<string> Valued =
         ["machine", "M", "m", "accel", "qtest", "qtest-log", "chardev", "mon", "qmp", "drive", "blockdev", "device", "global",
-         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial"];
+         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial", "io-trace"];
 
     /// <summary>Options accepted and ignored: they only change host-side presentation or tracing.</summary>
     private static readonly HashSet<string> Ignored = ["display", "audio", "run-with", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
@@ -68,6 +68,9 @@ internal sealed class QemuOptions
 
     /// <summary>-rtc base=DATE (utc and localtime both mean now).</summary>
     public DateTime? RtcBase { get; private set; }
+
+    /// <summary>-io-trace FILE (ours, not QEMU's): a Trace Event Format trace of every guest I/O request.</summary>
+    public string? IoTrace { get; private set; }
 
     public static QemuOptions Parse(IReadOnlyList<string> args)
     {
@@ -140,6 +143,9 @@ internal sealed class QemuOptions
                 break;
             case "qtest":
                 Qtest = value;
+                break;
+            case "io-trace":
+                IoTrace = value;
                 break;
             case "qtest-log":
                 QtestLog = value;

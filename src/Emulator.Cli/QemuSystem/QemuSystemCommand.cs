@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
+using Emulator.Cli.Profile;
 using Emulator.Machine.Loop;
 using Emulator.Machine.Platform;
 using Emulator.Monitor;
@@ -127,7 +128,11 @@ internal static class QemuSystemCommand
 
         StartMonitors(host, options);
         using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint, options.QtestLog) : null;
-        machine.Run(new RunLimits());
+        using (StartIoTrace(options, machine))
+        {
+            machine.Run(new RunLimits());
+        }
+
         foreach (var backend in layer.Backends)
         {
             backend.Flush();
@@ -302,6 +307,28 @@ internal static class QemuSystemCommand
         if (!host.ServeQmp(endpoint, listen))
         {
             throw new QemuOptionException($"-qmp {endpoint}: use unix:PATH or tcp:127.0.0.1:PORT,server=on");
+        }
+    }
+
+    /// <summary>-io-trace FILE: a file that cannot be created is a command-line error, reported before the guest runs.</summary>
+    private static IoTraceFile? StartIoTrace(QemuOptions options, PcMachine machine)
+    {
+        if (options.IoTrace is not { } path)
+        {
+            return null;
+        }
+
+        try
+        {
+            return IoTraceFile.Start(path, machine);
+        }
+        catch (IOException e)
+        {
+            throw new QemuOptionException($"-io-trace {path}: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new QemuOptionException($"-io-trace {path}: {e.Message}");
         }
     }
 

@@ -4,6 +4,7 @@ using Emulator.Block.Backend;
 using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Memory;
+using Emulator.Benchmarks.Tracing;
 using Emulator.Devices.Ide;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Cpu;
@@ -41,6 +42,11 @@ public class IdeGuestReadBenchmarks
     private PcMachine _dmaMachine = null!;
     private string _imagePath = null!;
     private byte[] _image = null!;
+    private BenchmarkIoTrace? _trace;
+
+    /// <summary>With an I/O trace session running (docs/io-tracing.md): the cost of tracing on this path.</summary>
+    [Params(IoTraceMode.Off, IoTraceMode.Rings, IoTraceMode.File)]
+    public IoTraceMode IoTrace { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -61,11 +67,13 @@ public class IdeGuestReadBenchmarks
         Verify(_pioMachine, "PIO");
         DmaRead();
         Verify(_dmaMachine, "DMA");
+        _trace = BenchmarkIoTrace.Start(IoTrace, _dmaMachine);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _trace?.Dispose();
         _services.Dispose();
         ((IDisposable)_baselineBuffer).Dispose();
         File.Delete(_imagePath);

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Emulator.Benchmarks.Block;
+using Emulator.Benchmarks.Tracing;
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.Raw;
@@ -47,6 +48,11 @@ public class VirtioBlkBenchmarks
     private ushort _availIndex;
     private ushort _seenUsed;
     private int _submitted;
+    private BenchmarkIoTrace? _trace;
+
+    /// <summary>With an I/O trace session running (docs/io-tracing.md): the cost of tracing on this path.</summary>
+    [Params(IoTraceMode.Off, IoTraceMode.Rings, IoTraceMode.File)]
+    public IoTraceMode IoTrace { get; set; }
 
     [Params(4096, 65536)]
     public int TransferSize { get; set; }
@@ -81,11 +87,14 @@ public class VirtioBlkBenchmarks
             WriteDescriptor((slot * 3) + 1, data, (uint)TransferSize, DescNext | DescWrite, (ushort)((slot * 3) + 2));
             WriteDescriptor((slot * 3) + 2, header + 16, 1, DescWrite, 0);
         }
+
+        _trace = BenchmarkIoTrace.Start(IoTrace, _machine);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _trace?.Dispose();
         _rig.Dispose();
     }
 

@@ -57,7 +57,7 @@ public sealed class Qcow2Driver : BlockDriver
     {
         _events = events;
         var file = graph.AttachChild(node, options.File, "file").Node;
-        _io = new Qcow2Io(file);
+        _io = new Qcow2Io(file, node.TraceName);
         Header = ReadHeader(_io, file.Length);
         _clusterBits = Header.ClusterBits;
         _clusterMask = Header.ClusterSize - 1;

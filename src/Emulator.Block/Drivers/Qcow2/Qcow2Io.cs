@@ -1,5 +1,6 @@
 using Emulator.Block.Backend;
 using Emulator.Block.Graph;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Block.Drivers.Qcow2;
 
@@ -10,11 +11,15 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 internal sealed class Qcow2Io
 {
+    private readonly int _traceName;
     private int _unflushed;
 
-    public Qcow2Io(BlockDriverState file)
+    /// <param name="file">The image's file child.</param>
+    /// <param name="traceName">The qcow2 node's trace name: metadata and COW I/O show as its child slices.</param>
+    public Qcow2Io(BlockDriverState file, int traceName = -1)
     {
         File = file;
+        _traceName = traceName;
     }
 
     public BlockDriverState File { get; }
@@ -23,6 +28,34 @@ internal sealed class Qcow2Io
         operation.IsCompleted ? operation.Result : operation.AsTask().GetAwaiter().GetResult();
 
     public BlockError Read(long offset, Memory<byte> buffer) => Wait(File.ReadAsync(offset, buffer));
+
+    /// <summary>A read on behalf of the driver itself (<paramref name="purpose"/>: metadata, COW), traced as a child slice of the request.</summary>
+    public BlockError Read(long offset, Memory<byte> buffer, IoTraceOp purpose)
+    {
+        if (!IoTrace.Enabled)
+        {
+            return Read(offset, buffer);
+        }
+
+        IoTrace.DriverBegin(_traceName, purpose, offset, buffer.Length);
+        var error = Read(offset, buffer);
+        IoTrace.DriverEnd(_traceName, purpose, (short)error);
+        return error;
+    }
+
+    /// <summary>A metadata write, traced as a child slice of the request.</summary>
+    public BlockError WriteMetadata(long offset, ReadOnlyMemory<byte> buffer)
+    {
+        if (!IoTrace.Enabled)
+        {
+            return Write(offset, buffer);
+        }
+
+        IoTrace.DriverBegin(_traceName, IoTraceOp.MetadataWrite, offset, buffer.Length);
+        var error = Write(offset, buffer);
+        IoTrace.DriverEnd(_traceName, IoTraceOp.MetadataWrite, (short)error);
+        return error;
+    }
 
     public BlockError Write(long offset, ReadOnlyMemory<byte> buffer)
     {

@@ -1,4 +1,5 @@
 using Emulator.Block.Backend;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Block.Drivers.Qcow2;
 
@@ -52,7 +53,7 @@ internal sealed class Qcow2TableCache
 
             var buffer = _tables[slot] ??= new byte[_tableSize];
             Evict(_offsets[slot]);
-            error = _io.Read(offset, buffer);
+            error = _io.Read(offset, buffer, IoTraceOp.MetadataRead);
             if (error != BlockError.None)
             {
                 table = buffer;
@@ -133,7 +134,7 @@ internal sealed class Qcow2TableCache
         {
             if (_dirty[slot] && _offsets[slot] >= 0)
             {
-                var error = _io.Write(_offsets[slot], _tables[slot]);
+                var error = _io.WriteMetadata(_offsets[slot], _tables[slot]);
                 if (error != BlockError.None)
                 {
                     return error;
@@ -150,7 +151,7 @@ internal sealed class Qcow2TableCache
 
     /// <summary>Writes <paramref name="length"/> bytes of the cached table at <paramref name="offset"/> from <paramref name="start"/> through to the file.</summary>
     public BlockError WriteThrough(long offset, byte[] table, int start, int length) =>
-        _io.Write(offset + start, table.AsMemory(start, length));
+        _io.WriteMetadata(offset + start, table.AsMemory(start, length));
 
     /// <summary>Forgets a table (it was freed or rewritten elsewhere).</summary>
     public void Evict(long offset)
@@ -218,7 +219,7 @@ internal sealed class Qcow2TableCache
         if (_dirty[victim])
         {
             var error = _io.Barrier();
-            error = error == BlockError.None ? _io.Write(_offsets[victim], _tables[victim]) : error;
+            error = error == BlockError.None ? _io.WriteMetadata(_offsets[victim], _tables[victim]) : error;
             if (error != BlockError.None)
             {
                 return error;

@@ -1,5 +1,6 @@
 using Emulator.Block.Backend;
 using Emulator.Block.Memory;
+using Emulator.Block.Tracing;
 
 namespace Emulator.Block.Drivers.Qcow2;
 
@@ -175,7 +176,7 @@ internal static class Qcow2Writer
             {
                 error = old.Kind switch
                 {
-                    Qcow2ClusterKind.Normal => driver.Io.Read(old.HostOffset, cluster),
+                    Qcow2ClusterKind.Normal => driver.Io.Read(old.HostOffset, cluster, IoTraceOp.CowRead),
                     Qcow2ClusterKind.Compressed => driver.ReadCompressed(old, cluster.Span),
                     Qcow2ClusterKind.Unallocated => driver.ReadBacking(clusterStart, cluster.Span, cluster),
                     _ => Cleared(cluster.Span),

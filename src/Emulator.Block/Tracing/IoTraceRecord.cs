@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace Emulator.Block.Tracing;
+
+/// <summary>
+/// One stamp, 64 bytes, written by value into a per-thread ring. Which fields mean something depends on
+/// <see cref="Stage"/>: track events fill <see cref="Track"/>; span events fill <see cref="Span"/> (and
+/// Submitted the request's description); driver events name the node in <see cref="Name"/>.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly record struct IoTraceRecord
+{
+    /// <summary>Host time, <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+    public long HostTicks { get; init; }
+
+    /// <summary>Virtual time in nanoseconds (slice-granular inside a port access).</summary>
+    public long VirtualNs { get; init; }
+
+    /// <summary>Guest instructions executed so far (slice-granular inside a port access).</summary>
+    public long Instructions { get; init; }
+
+    /// <summary>The span (request) id; 0 for track events and for driver work outside a traced request.</summary>
+    public long Span { get; init; }
+
+    public long Offset { get; init; }
+
+    public long Length { get; init; }
+
+    /// <summary>The device queue (<see cref="IoTrace.RegisterTrack"/>); -1 when none.</summary>
+    public int Track { get; init; }
+
+    /// <summary>A registered name: the drive for Submitted, the node for driver events; -1 when none.</summary>
+    public int Name { get; init; }
+
+    /// <summary>Requests in flight on the backend at submit.</summary>
+    public int QueueDepth { get; init; }
+
+    public IoTraceStage Stage { get; init; }
+
+    public IoTraceOp Op { get; init; }
+
+    /// <summary>The block error as a number (0 = success), or <see cref="IoTrace.ResultPending"/>.</summary>
+    public short Result { get; init; }
+}

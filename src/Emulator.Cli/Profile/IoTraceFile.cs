@@ -1,0 +1,42 @@
+using Emulator.Block.Tracing;
+using Emulator.Block.Tracing.Export;
+using Emulator.Machine.Loop;
+
+namespace Emulator.Cli.Profile;
+
+/// <summary>
+/// An <c>--io-trace FILE</c> session: the machine's clocks installed for the tracer, a Trace Event Format
+/// writer on FILE, and the collector feeding it. Disposing ends the session and completes the file.
+/// </summary>
+internal sealed class IoTraceFile : IDisposable
+{
+    private readonly IoTraceCollector _collector;
+    private readonly TraceEventFileWriter _writer;
+
+    private IoTraceFile(IoTraceCollector collector, TraceEventFileWriter writer)
+    {
+        _collector = collector;
+        _writer = writer;
+    }
+
+    /// <summary>Requests written (valid after <see cref="Dispose"/>).</summary>
+    public long Requests => _writer.SpansWritten;
+
+    /// <summary>Starts tracing into <paramref name="path"/>; a file that cannot be created is reported as a usage error by the caller.</summary>
+    public static IoTraceFile Start(string path, PcMachine machine)
+    {
+        var writer = TraceEventFileWriter.Create(path);
+
+        // The caller runs the machine loop on this thread: its track in the trace says so.
+        Thread.CurrentThread.Name ??= "machine";
+        IoTrace.Clock = new MachineTraceClock(machine);
+        return new IoTraceFile(IoTraceCollector.Start(writer), writer);
+    }
+
+    public void Dispose()
+    {
+        _collector.Dispose();
+        _writer.Dispose();
+        IoTrace.Clock = null;
+    }
+}
