@@ -64,11 +64,20 @@ public sealed class BlockLayer
 
     public BlockBackend? FindBackend(string name) => _named.GetValueOrDefault(name);
 
-    /// <summary>Creates a backend, empty or with a root node opened from <paramref name="root"/>. The caller owns the reference.</summary>
+    /// <summary>
+    /// Creates a backend, empty or with a root node opened from <paramref name="root"/>. The caller owns the reference.
+    /// A read-only backend opens its root read-only whatever the node options say (and the root's inline
+    /// children inherit it), so a read-only drive never has a writable node under it.
+    /// </summary>
     public BlockBackend CreateBackend(BlockBackendOptions options, BlockNodeOptions? root = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         CheckBackendName(options.Name);
+        if (options.ReadOnly && root is { ReadOnly: false })
+        {
+            root = root with { ReadOnly = true };
+        }
+
         var node = root is null ? null : Graph.Open(root);
         return Register(options, node);
     }
