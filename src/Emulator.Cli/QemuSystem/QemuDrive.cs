@@ -61,7 +61,7 @@ internal sealed class QemuDrive
 
     public bool Direct => Get("cache") is "none" or "directsync";
 
-    /// <summary>The root node's options, or null for a plain file whose format is probed.</summary>
+    /// <summary>The root node's options, or null for a plain file whose format is probed or is not raw (<paramref name="plainFile"/>).</summary>
     public BlockNodeOptions? RootOptions(out string? plainFile)
     {
         plainFile = null;
@@ -97,8 +97,9 @@ internal sealed class QemuDrive
                 Rules = config.Length == 0 ? [] : BlkdebugConfig.Read(config),
             };
         }
-        else if (Get("format") is null)
+        else if (Get("format") is not "raw")
         {
+            // A plain file whose format is probed, or named (qcow2 …): the block layer opens file → format.
             plainFile = file;
             return null;
         }
