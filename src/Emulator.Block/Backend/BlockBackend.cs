@@ -60,7 +60,7 @@ public sealed class BlockBackend
     public bool IsReadOnly => _root?.ReadOnly ?? EmptyReadOnly;
 
     /// <summary>Size of the medium in bytes; 0 when there is none.</summary>
-    public long Length => _root?.Length ?? 0;
+    public long Length => _root is { } root && !_layer.IsClosed ? root.Length : 0;
 
     /// <summary>The root node's name, when a medium is inserted (<c>query-block</c>'s inserted.node-name).</summary>
     public string? RootNodeName => _root?.NodeName;
@@ -461,7 +461,7 @@ public sealed class BlockBackend
             return BlockError.OutOfRange;
         }
 
-        if (root is null || IsTrayOpen)
+        if (root is null || IsTrayOpen || _layer.IsClosed)
         {
             return BlockError.NoMedium;
         }

@@ -64,11 +64,20 @@ public sealed class BlockLayer
 
     public BlockBackend? FindBackend(string name) => _named.GetValueOrDefault(name);
 
-    /// <summary>Creates a backend, empty or with a root node opened from <paramref name="root"/>. The caller owns the reference.</summary>
+    /// <summary>
+    /// Creates a backend, empty or with a root node opened from <paramref name="root"/>. The caller owns the reference.
+    /// A read-only backend opens its root read-only whatever the node options say (and the root's inline
+    /// children inherit it), so a read-only drive never has a writable node under it.
+    /// </summary>
     public BlockBackend CreateBackend(BlockBackendOptions options, BlockNodeOptions? root = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         CheckBackendName(options.Name);
+        if (options.ReadOnly && root is { ReadOnly: false })
+        {
+            root = root with { ReadOnly = true };
+        }
+
         var node = root is null ? null : Graph.Open(root);
         return Register(options, node);
     }
@@ -79,6 +88,62 @@ public sealed class BlockLayer
         ArgumentNullException.ThrowIfNull(options);
         CheckBackendName(options.Name);
         return Register(options, OpenImageNode(filename, format, options.ReadOnly, cache));
+    }
+
+    /// <summary>True once <see cref="DrainFlushCloseAll"/> ran: every node is closed and I/O is refused.</summary>
+    public bool IsClosed { get; private set; }
+
+    /// <summary>
+    /// The end of the block layer's life (QEMU's bdrv_drain_all + bdrv_flush_all + bdrv_close_all),
+    /// called once by the host when the machine has stopped for good, whatever stopped it: waits for
+    /// every request in flight and delivers its completion (so a device sees its acknowledged writes
+    /// finish), flushes every writable node parents first (metadata caches, then the file), then closes
+    /// every node parents first. Afterwards every request is refused with no medium. Machine thread
+    /// (the loop must not be running). Returns what went wrong, one line a problem; empty when all is on disk.
+    /// </summary>
+    /// <param name="drainTimeout">How long to wait for requests in flight (a suspended blkdebug request never ends).</param>
+    public IReadOnlyList<string> DrainFlushCloseAll(TimeSpan drainTimeout)
+    {
+        if (IsClosed)
+        {
+            return [];
+        }
+
+        var problems = new List<string>();
+        var deadline = DateTime.UtcNow + drainTimeout;
+        while (_all.Any(backend => backend.InFlight > 0))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                problems.Add($"{_all.Sum(backend => backend.InFlight)} request(s) still in flight after {drainTimeout.TotalSeconds:0.#} s; closing anyway");
+                break;
+            }
+
+            if (Completions.RunPending() == 0)
+            {
+                Completions.WaitForPending(TimeSpan.FromMilliseconds(50));
+            }
+        }
+
+        foreach (var node in Graph.TopDownOrder())
+        {
+            if (node.ReadOnly)
+            {
+                continue;
+            }
+
+            var flush = node.FlushAsync();
+            var error = flush.IsCompleted ? flush.Result : flush.AsTask().GetAwaiter().GetResult();
+            if (error != BlockError.None)
+            {
+                problems.Add($"flushing node '{node.NodeName}' ({node.DriverName}): {error.Describe()}");
+            }
+        }
+
+        PublishDriverEvents();
+        IsClosed = true;
+        Graph.CloseAll();
+        return problems;
     }
 
     /// <summary>QMP <c>cont</c>: every backend's iostatus back to ok.</summary>

@@ -178,4 +178,7 @@ public sealed class BlockDriverState
     internal void ClearChildren() => _children.Clear();
 
     internal bool IsOpen => _driver is not null;
+
+    /// <summary>The driver was closed at shutdown; the node stays only as a dangling reference.</summary>
+    internal void MarkClosed() => _driver = null;
 }

@@ -119,9 +119,66 @@ public sealed class BlockGraph
             return;
         }
 
-        node.Driver.Close();
-        _nodes.Remove(node.NodeName);
+        if (node.IsOpen)
+        {
+            // Nodes closed by CloseAll at shutdown are already gone; only the references remain.
+            node.Driver.Close();
+            _nodes.Remove(node.NodeName);
+        }
+
         ReleaseChildren(node);
+    }
+
+    /// <summary>
+    /// Every open node with parents before children, so a format node writes its metadata through a
+    /// child that is still open: a node comes after every node holding an edge to it.
+    /// </summary>
+    public IReadOnlyList<BlockDriverState> TopDownOrder()
+    {
+        var parents = _nodes.Values.ToDictionary(node => node, _ => 0);
+        foreach (var node in _nodes.Values)
+        {
+            foreach (var edge in node.Children)
+            {
+                if (parents.ContainsKey(edge.Node))
+                {
+                    parents[edge.Node]++;
+                }
+            }
+        }
+
+        var order = new List<BlockDriverState>(parents.Count);
+        var ready = new Queue<BlockDriverState>(parents.Where(kv => kv.Value == 0).Select(kv => kv.Key).OrderBy(node => node.NodeName, StringComparer.Ordinal));
+        while (ready.Count > 0)
+        {
+            var node = ready.Dequeue();
+            order.Add(node);
+            foreach (var edge in node.Children)
+            {
+                if (parents.ContainsKey(edge.Node) && --parents[edge.Node] == 0)
+                {
+                    ready.Enqueue(edge.Node);
+                }
+            }
+        }
+
+        return order;
+    }
+
+    /// <summary>
+    /// Closes every node, parents first (host shutdown): each driver writes back what it holds and
+    /// releases its file. References held elsewhere stay valid but point at closed nodes; dropping
+    /// them later closes nothing twice.
+    /// </summary>
+    internal void CloseAll()
+    {
+        foreach (var node in TopDownOrder())
+        {
+            node.Driver.Close();
+            node.MarkClosed();
+        }
+
+        _nodes.Clear();
     }
 
     /// <summary>The parents (nodes) that hold an edge to <paramref name="node"/>.</summary>

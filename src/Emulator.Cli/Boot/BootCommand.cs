@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
 using Emulator.Cli.Profile;
@@ -14,12 +15,16 @@ namespace Emulator.Cli.Boot;
 /// and runs the guest with its screen and COM1 on the terminal and stdin as the keyboard. With no
 /// drive it boots the embedded demo guest, which exits through isa-debug-exit.
 /// Exit status: the guest's isa-debug-exit status; 0 when --until matched; 124 on --timeout;
-/// 1 when the guest stopped for good (halted with interrupts off) or a drive could not be opened;
-/// 2 for a bad command line.
+/// 1 when the guest stopped for good (halted with interrupts off), a drive could not be opened or
+/// an image could not be flushed at the end; 2 for a bad command line; 128 + N after signal N
+/// (SIGHUP, SIGINT, SIGTERM). Every way out drains, flushes and closes the images first.
 /// </summary>
 internal static class BootCommand
 {
     public const int TimeoutStatus = 124;
+
+    /// <summary>A run ended by SIGHUP, SIGINT or SIGTERM exits 128 + the signal's number, as a shell reports it.</summary>
+    public const int SignalStatusBase = 128;
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(50);
     private const char Escape = '\u001b';
     private static readonly TimeSpan KeyInterval = TimeSpan.FromMilliseconds(15);
@@ -71,6 +76,7 @@ internal static class BootCommand
         });
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         using var host = new EmulatorHost(machine);
+        host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
         using var demo = options.Drives.Count == 0 ? DemoDisks.Create() : null;
         IoTraceFile? trace;
         try
@@ -88,11 +94,29 @@ internal static class BootCommand
             return 1;
         }
 
+        int status;
         using (trace)
         {
-            return Run(options, machine, host, mirror, input, error, demo);
+            status = Run(options, machine, host, mirror, input, error, demo);
         }
+
+        // Whatever ended the run, every image is drained, flushed and closed before the status goes back.
+        foreach (var problem in host.Shutdown())
+        {
+            error.WriteLine($"emu boot: {problem}");
+            status = status == 0 ? 1 : status;
+        }
+
+        return status;
     }
+
+    /// <summary>The signal's number on Linux, for the shell's 128 + N convention.</summary>
+    private static int SignalNumber(PosixSignal signal) => signal switch
+    {
+        PosixSignal.SIGHUP => 1,
+        PosixSignal.SIGINT => 2,
+        _ => 15,
+    };
 
     private static int Run(BootOptions options, PcMachine machine, EmulatorHost host, ScreenMirror mirror, TextReader input, TextWriter error, DemoDisks? demo)
     {

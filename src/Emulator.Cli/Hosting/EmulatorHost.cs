@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using Emulator.Block;
 using Emulator.Block.Backend;
 using Emulator.Firmware;
@@ -17,7 +18,12 @@ namespace Emulator.Cli.Hosting;
 /// </summary>
 internal sealed class EmulatorHost : IDisposable
 {
+    /// <summary>How long shutdown waits for requests in flight before it flushes and closes anyway.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+
     private readonly ServiceProvider _services;
+    private readonly List<PosixSignalRegistration> _signals = [];
+    private int _signalsSeen;
 
     /// <param name="machine">The machine the host drives.</param>
     /// <param name="emptyBoard">-machine none: device_add finds no bus to plug into.</param>
@@ -98,5 +104,48 @@ internal sealed class EmulatorHost : IDisposable
         return true;
     }
 
-    public void Dispose() => _services.Dispose();
+    /// <summary>
+    /// SIGTERM, SIGINT and SIGHUP end the run as QMP quit does (QEMU's termsig handler): the machine exits
+    /// with <paramref name="status"/> of the signal, and the front end then runs <see cref="Shutdown"/>.
+    /// A second signal while the first is being handled takes the default action (terminate at once).
+    /// </summary>
+    public void ExitOnTerminationSignals(Func<PosixSignal, int> status)
+    {
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP })
+        {
+            _signals.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                if (Interlocked.Increment(ref _signalsSeen) > 1)
+                {
+                    return;
+                }
+
+                context.Cancel = true;
+                var code = status(context.Signal);
+                Machine.Post(() => Machine.Exit(code));
+            }));
+        }
+    }
+
+    /// <summary>
+    /// The one way out for both front ends, whatever ended the run (guest exit, quit, a signal, --until,
+    /// --timeout, a fault): the block layer drains, flushes and closes every node. The machine loop must
+    /// have returned. Idempotent; <see cref="Dispose"/> runs it too. Returns the problems, one line each.
+    /// </summary>
+    public IReadOnlyList<string> Shutdown() => Layer.DrainFlushCloseAll(DrainTimeout);
+
+    public void Dispose()
+    {
+        if (!Machine.IsLooping)
+        {
+            Shutdown();
+        }
+
+        foreach (var registration in _signals)
+        {
+            registration.Dispose();
+        }
+
+        _services.Dispose();
+    }
 }

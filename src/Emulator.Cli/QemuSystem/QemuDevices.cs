@@ -20,6 +20,9 @@ internal static class QemuDevices
     /// <summary>The abstract QOM parent of ide-hd and ide-cd, which -global may name.</summary>
     private const string IdeBaseType = "ide-device";
 
+    /// <summary>QEMU's refusal of a read-only node to a device that needs to write (blk_set_perm).</summary>
+    private const string ReadOnlyNode = "Block node is read-only";
+
     private static readonly string[] Drivers = ["ide-hd", "ide-cd", "floppy", "virtio-blk-pci"];
 
     private const string DebugExitDriver = "isa-debug-exit";
@@ -120,6 +123,11 @@ internal static class QemuDevices
                 throw new QemuOptionException($"-drive if={interfaceName},index={index}: no such {interfaceName} position");
             }
 
+            if (interfaceName == "ide" && !cdrom && backend.IsReadOnly)
+            {
+                throw new QemuOptionException(ReadOnlyNode);
+            }
+
             var ide = interfaceName == "ide" ? IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], globals, name) : null;
             host.Devices.AttachDrive(interfaceName, index, backend, cdrom, name, ide);
         }
@@ -193,6 +201,12 @@ internal static class QemuDevices
         if (!cdrom && !backend.IsInserted)
         {
             throw new QemuOptionException($"-device {driver}: Device needs media, but drive is empty");
+        }
+
+        if (!cdrom && backend.IsReadOnly)
+        {
+            // QEMU 7.2's ide-hd asks for write permission at realize, which a read-only node refuses.
+            throw new QemuOptionException($"-device {driver}: {ReadOnlyNode}");
         }
 
         var options = IdeOptions(driver, properties, globals, id ?? (backend.Name.Length > 0 ? backend.Name : $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}"));

@@ -56,11 +56,12 @@ internal sealed class QemuDrive
         };
     }
 
-    public bool IsReadOnly => Get("readonly") is { } ro ? KeyValueList.IsOn("-drive", "readonly", ro) : Get("media") == "cdrom";
+    /// <summary>readonly=on, or media=cdrom, which QEMU's drive_new makes read-only whatever readonly says.</summary>
+    public bool IsReadOnly => (Get("readonly") is { } ro && KeyValueList.IsOn("-drive", "readonly", ro)) || Get("media") == "cdrom";
 
     public bool Direct => Get("cache") is "none" or "directsync";
 
-    /// <summary>The root node's options, or null for a plain file whose format is probed.</summary>
+    /// <summary>The root node's options, or null for a plain file whose format is probed or is not raw (<paramref name="plainFile"/>).</summary>
     public BlockNodeOptions? RootOptions(out string? plainFile)
     {
         plainFile = null;
@@ -75,6 +76,7 @@ internal sealed class QemuDrive
         {
             protocol = new NullNodeOptions
             {
+                ReadOnly = IsReadOnly,
                 ReadZeroes = Get("file.read-zeroes") is not { } rz || KeyValueList.IsOn("-drive", "file.read-zeroes", rz),
                 Size = Get("file.size") is { } size && long.TryParse(size, out var bytes) ? bytes : NullNodeOptions.DefaultSize,
             };
@@ -91,11 +93,13 @@ internal sealed class QemuDrive
             var config = rest[..colon];
             protocol = new BlkdebugNodeOptions(FileNode(rest[(colon + 1)..]))
             {
+                ReadOnly = IsReadOnly,
                 Rules = config.Length == 0 ? [] : BlkdebugConfig.Read(config),
             };
         }
-        else if (Get("format") is null)
+        else if (Get("format") is not "raw")
         {
+            // A plain file whose format is probed, or named (qcow2 …): the block layer opens file → format.
             plainFile = file;
             return null;
         }
@@ -104,11 +108,13 @@ internal sealed class QemuDrive
             protocol = FileNode(file);
         }
 
-        return Get("format") is null or "raw" ? new RawNodeOptions(protocol) : throw new QemuOptionException($"-drive: Unknown driver '{Get("format")}'");
+        // Every node of a read-only drive is opened read-only, so no layer below the backend can write either.
+        return Get("format") is null or "raw" ? new RawNodeOptions(protocol) { ReadOnly = IsReadOnly } : throw new QemuOptionException($"-drive: Unknown driver '{Get("format")}'");
     }
 
     private FileNodeOptions FileNode(string path) => new(path)
     {
+        ReadOnly = IsReadOnly,
         Cache = Direct ? FileCacheMode.None : FileCacheMode.Writeback,
         Locking = Get("file.locking") == "off" ? FileLockMode.Off : FileLockMode.On,
         DiscardUnmap = Get("discard") is "unmap" or "on",

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
 using Emulator.Cli.Hosting;
@@ -19,7 +18,7 @@ namespace Emulator.Cli.QemuSystem;
 /// forms device-model suites use (-machine pc, -m, -accel, -qtest, -chardev/-mon, -qmp, -drive,
 /// -blockdev, -device, -global, -cdrom/-fda/-hda, -boot, -S, -nodefaults, -nographic …). With
 /// -accel qtest the CPU does not run and time moves only through qtest. Nothing is written to stdout
-/// in qtest mode. SIGTERM exits with status 0 after flushing every drive. Errors are one line,
+/// in qtest mode. SIGTERM, SIGINT and SIGHUP exit with status 0; every way out drains, flushes and closes every node (<see cref="EmulatorHost.Shutdown"/>). Errors are one line,
 /// "emu-system-x86_64: …", and exit status 1.
 /// </summary>
 internal static class QemuSystemCommand
@@ -34,7 +33,7 @@ internal static class QemuSystemCommand
     {
         try
         {
-            return RunChecked(QemuOptions.Parse(args), output);
+            return RunChecked(QemuOptions.Parse(args), output, error);
         }
         catch (QemuOptionException e)
         {
@@ -58,7 +57,7 @@ internal static class QemuSystemCommand
         }
     }
 
-    private static int RunChecked(QemuOptions options, TextWriter output)
+    private static int RunChecked(QemuOptions options, TextWriter output, TextWriter error)
     {
         var emptyBoard = options.Machine == "none";
         if (!emptyBoard && (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal)))
@@ -92,18 +91,10 @@ internal static class QemuSystemCommand
                 }
             },
         });
-        // Signals first: a harness may send SIGTERM as soon as either socket answers.
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            machine.Post(() => machine.Exit(0));
-        });
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-        {
-            context.Cancel = true;
-            machine.Post(() => machine.Exit(0));
-        });
         using var host = new EmulatorHost(machine, emptyBoard);
+
+        // Signals before any socket: a harness may send SIGTERM as soon as either answers. QEMU exits 0.
+        host.ExitOnTerminationSignals(_ => 0);
         var layer = host.Layer;
 
         OpenDrives(host, options, emptyBoard);
@@ -133,9 +124,9 @@ internal static class QemuSystemCommand
             machine.Run(new RunLimits());
         }
 
-        foreach (var backend in layer.Backends)
+        foreach (var problem in host.Shutdown())
         {
-            backend.Flush();
+            error.WriteLine($"{Prefix}: {problem}");
         }
 
         return machine.ExitStatus ?? 0;
@@ -244,7 +235,7 @@ internal static class QemuSystemCommand
         }
 
         return plainFile is not null
-            ? layer.OpenImage(drive.BackendOptions(name), plainFile, null, cache)
+            ? layer.OpenImage(drive.BackendOptions(name), plainFile, drive.Get("format"), cache)
             : layer.CreateBackend(drive.BackendOptions(name), root);
     }
 

@@ -224,10 +224,8 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     }
 
     /// <summary>
-    /// Reads through the CPU's view (A20 applied, ROM and MMIO included) across pages. Outside RAM the
-    /// range is cut into the widest naturally aligned accesses of up to four bytes, as QEMU's
-    /// address_space_read does, so a device register read with qtest's <c>read</c> sees one dword
-    /// access, not four byte accesses.
+    /// Reads through the CPU's view (A20 applied, ROM and MMIO included); a device sees the run in the
+    /// widest naturally aligned accesses of up to 4 bytes (a 4-byte run at an aligned address is one dword access).
     /// </summary>
     public void Read(uint address, Span<byte> destination)
     {
@@ -242,22 +240,31 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             }
             else
             {
-                for (var i = 0; i < chunk;)
-                {
-                    var width = WidestAccess(at + (uint)i, chunk - i);
-                    var value = ReadSlow(at + (uint)i, width);
-                    for (var b = 0; b < (int)width; b++, i++)
-                    {
-                        destination[done + i] = (byte)(value >> (8 * b));
-                    }
-                }
+                ReadSlowRun(at, destination.Slice(done, chunk));
             }
 
             done += chunk;
         }
     }
 
-    /// <summary>Writes through the CPU's view (A20 applied, ROM writes dropped, code pages reported); MMIO is cut as <see cref="Read(uint, Span{byte})"/> does.</summary>
+    /// <summary>
+    /// Reads the physical address space as a bus master beside the CPU sees it (qtest's read verbs):
+    /// below 4 GiB as <see cref="Read"/>, MMIO at the widths the run allows; nothing wraps at 4 GiB, and
+    /// above it nothing answers, so those bytes read 0 as in QEMU's unassigned space (this PC has no
+    /// memory above 4 GiB).
+    /// </summary>
+    public void ReadPhysical(ulong address, Span<byte> destination)
+    {
+        var below = BelowFourGiB(address, destination.Length);
+        Read((uint)address, destination[..below]);
+        destination[below..].Clear();
+    }
+
+    /// <summary>Writes the physical address space as <see cref="ReadPhysical"/> reads it: what lies at or above 4 GiB is dropped.</summary>
+    public void WritePhysical(ulong address, ReadOnlySpan<byte> source) =>
+        Write((uint)address, source[..BelowFourGiB(address, source.Length)]);
+
+    /// <summary>Writes through the CPU's view (A20 applied, ROM writes dropped, code pages reported); devices see access widths as in <see cref="Read"/>.</summary>
     public void Write(uint address, ReadOnlySpan<byte> source)
     {
         var done = 0;
@@ -276,18 +283,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             }
             else
             {
-                for (var i = 0; i < chunk;)
-                {
-                    var width = WidestAccess(at + (uint)i, chunk - i);
-                    uint value = 0;
-                    for (var b = (int)width - 1; b >= 0; b--)
-                    {
-                        value = (value << 8) | source[done + i + b];
-                    }
-
-                    WriteSlow(at + (uint)i, width, value);
-                    i += (int)width;
-                }
+                WriteSlowRun(at, source.Slice(done, chunk));
             }
 
             done += chunk;
@@ -393,12 +389,6 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         }
     }
 
-    /// <summary>The widest of 4, 2, 1 bytes that <paramref name="address"/> is aligned to and <paramref name="left"/> covers.</summary>
-    private static AccessWidth WidestAccess(uint address, int left) =>
-        left >= 4 && (address & 3) == 0 ? AccessWidth.Dword
-        : left >= 2 && (address & 1) == 0 ? AccessWidth.Word
-        : AccessWidth.Byte;
-
     private uint ReadSlow(uint address, AccessWidth width)
     {
         var count = (uint)width;
@@ -477,6 +467,69 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         {
             WriteByte(address + (uint)i, (byte)(value >> (8 * i)));
         }
+    }
+
+    private static int BelowFourGiB(ulong address, int length) =>
+        address >= AddressSpaceSize ? 0 : (int)Math.Min((ulong)length, AddressSpaceSize - address);
+
+    /// <summary>A run inside one page that is not plain RAM, device ranges at the widths <see cref="RunWidth"/> picks.</summary>
+    private void ReadSlowRun(uint address, Span<byte> destination)
+    {
+        var done = 0;
+        while (done < destination.Length)
+        {
+            var at = address + (uint)done;
+            var width = RunWidth(at, destination.Length - done);
+            var value = ReadSlow(at, width);
+            for (var i = 0; i < (int)width; i++)
+            {
+                destination[done + i] = (byte)(value >> (8 * i));
+            }
+
+            done += (int)width;
+        }
+    }
+
+    private void WriteSlowRun(uint address, ReadOnlySpan<byte> source)
+    {
+        var done = 0;
+        while (done < source.Length)
+        {
+            var at = address + (uint)done;
+            var width = RunWidth(at, source.Length - done);
+            uint value = 0;
+            for (var i = 0; i < (int)width; i++)
+            {
+                value |= (uint)source[done + i] << (8 * i);
+            }
+
+            WriteSlow(at, width, value);
+            done += (int)width;
+        }
+    }
+
+    /// <summary>
+    /// The width of the next access of a run of <paramref name="remaining"/> bytes at <paramref name="address"/>,
+    /// as QEMU's memory_access_size splits a buffer for an MMIO region: the largest of 4, 2, 1 that is
+    /// naturally aligned, fits the run and stays inside the device's range. Not a device: a byte.
+    /// </summary>
+    private AccessWidth RunWidth(uint address, int remaining)
+    {
+        if (remaining < (int)AccessWidth.Word || _regions.Find(address) is not { Device: not null } region)
+        {
+            return AccessWidth.Byte;
+        }
+
+        foreach (var width in (ReadOnlySpan<AccessWidth>)[AccessWidth.Dword, AccessWidth.Word])
+        {
+            var count = (uint)width;
+            if (remaining >= (int)count && (address & (count - 1)) == 0 && region.ContainsRange(address, count))
+            {
+                return width;
+            }
+        }
+
+        return AccessWidth.Byte;
     }
 
     private void SetPages(uint address, uint length, PageFlags flags)

@@ -124,8 +124,8 @@ public sealed class QtestSession
         _ => 8,
     };
 
-    private static uint Address(string[] words) =>
-        Number(words, 1, "address") is var address && address <= uint.MaxValue ? (uint)address : throw new FormatException("address beyond 4 GiB");
+    /// <summary>A 64-bit physical address, as QEMU's qtest takes it: nothing wraps at 4 GiB (see <see cref="Emulator.Machine.Memory.GuestMemory.ReadPhysical"/>).</summary>
+    private static ulong Address(string[] words) => Number(words, 1, "address");
 
     private static int Size(string[] words) =>
         Number(words, 2, "size") is var size && size <= MaxTransfer ? (int)size : throw new FormatException($"size larger than {MaxTransfer} bytes");
@@ -160,7 +160,7 @@ public sealed class QtestSession
         var value = Number(words, 2, "value");
         Span<byte> bytes = stackalloc byte[8];
         BitConverter.TryWriteBytes(bytes, value);
-        _machine.Memory.Write(address, bytes[..Width(words[0])]);
+        _machine.Memory.WritePhysical(address, bytes[..Width(words[0])]);
         return "OK";
     }
 
@@ -169,14 +169,14 @@ public sealed class QtestSession
         var address = Address(words);
         Span<byte> bytes = stackalloc byte[8];
         bytes.Clear();
-        _machine.Memory.Read(address, bytes[..Width(words[0])]);
+        _machine.Memory.ReadPhysical(address, bytes[..Width(words[0])]);
         return $"OK 0x{BitConverter.ToUInt64(bytes):x16}";
     }
 
     private string ReadHex(string[] words)
     {
         var data = new byte[Size(words)];
-        _machine.Memory.Read(Address(words), data);
+        _machine.Memory.ReadPhysical(Address(words), data);
         return $"OK 0x{Convert.ToHexStringLower(data)}";
     }
 
@@ -199,14 +199,14 @@ public sealed class QtestSession
             }
         }
 
-        _machine.Memory.Write(address, data);
+        _machine.Memory.WritePhysical(address, data);
         return "OK";
     }
 
     private string ReadBase64(string[] words)
     {
         var data = new byte[Size(words)];
-        _machine.Memory.Read(Address(words), data);
+        _machine.Memory.ReadPhysical(Address(words), data);
         return $"OK {Convert.ToBase64String(data)}";
     }
 
@@ -231,7 +231,7 @@ public sealed class QtestSession
 
         var data = new byte[size];
         decoded.AsSpan(0, Math.Min(size, decoded.Length)).CopyTo(data);
-        _machine.Memory.Write(address, data);
+        _machine.Memory.WritePhysical(address, data);
         return "OK";
     }
 
@@ -242,7 +242,7 @@ public sealed class QtestSession
         var value = (byte)Number(words, 3, "value");
         var data = new byte[size];
         Array.Fill(data, value);
-        _machine.Memory.Write(address, data);
+        _machine.Memory.WritePhysical(address, data);
         return "OK";
     }
 

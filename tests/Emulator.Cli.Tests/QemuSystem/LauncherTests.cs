@@ -100,7 +100,7 @@ public class LauncherTests
         using var process = Start(
             "-qtest", $"unix:{_dir}/qtest.sock", "-accel", "qtest", "-display", "none", "-nodefaults",
             "-drive", $"file={virtioDisk},if=none,id=d0,format=raw", "-device", "virtio-blk-pci,drive=d0,addr=04.0",
-            "-drive", $"file={disk},if=ide,format=raw,readonly=on");
+            "-drive", $"file={disk},if=ide,format=raw");
         if (!qtestListener.Poll(TimeSpan.FromSeconds(30), SelectMode.SelectRead))
         {
             process.Kill();

@@ -40,6 +40,8 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
     private const uint Next = 1;
     private const uint Write = 2;
     private const uint TypeIn = 0;
+    private const uint TypeOut = 1;
+    private const int HostFeatures = 0x00;
     private const int PollSteps = 200;
     private const int StepNanoseconds = 100_000;
 
@@ -80,6 +82,40 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
             {
                 var data = qtest.Command($"read 0x{Data:x} {Sector}");
                 return (qtest.Value($"readb 0x{Status:x}"), data["OK 0x".Length..]);
+            }
+
+            qtest.Command($"clock_step {StepNanoseconds}");
+        }
+
+        return null;
+    }
+
+    /// <summary>The device's legacy feature bits (virtio 1.2 section 4.1.4.8: the low 32 bits).</summary>
+    public uint ReadHostFeatures() => qtest.Value($"inl 0x{IoBase + HostFeatures:x}");
+
+    /// <summary>Writes one sector filled with <paramref name="fill"/>; returns the status byte, or null when the used ring never moved.</summary>
+    public uint? WriteSector(ulong sector, byte fill)
+    {
+        qtest.Command($"writel 0x{Header:x} 0x{TypeOut:x}");
+        qtest.Command($"writel 0x{Header + 4:x} 0");
+        qtest.Command($"writeq 0x{Header + 8:x} 0x{sector:x}");
+        qtest.Command($"memset 0x{Data:x} {Sector} 0x{fill:x}");
+        qtest.Command($"writeb 0x{Status:x} 0xff");
+        Descriptor(0, Header, 16, Next, 1);
+        Descriptor(1, Data, Sector, Next, 2);
+        Descriptor(2, Status, 1, Write, 0);
+        var avail = Rings + (uint)(DescriptorBytes * _queueSize);
+        var used = (avail + 4 + (uint)(2 * _queueSize) + 2 + PageBytes - 1) & ~(uint)(PageBytes - 1);
+        var usedIndex = qtest.Value($"readw 0x{used + 2:x}");
+        var availIndex = qtest.Value($"readw 0x{avail + 2:x}");
+        qtest.Command($"writew 0x{avail + 4 + (2 * (availIndex % _queueSize)):x} 0");
+        qtest.Command($"writew 0x{avail + 2:x} 0x{availIndex + 1:x}");
+        qtest.Command($"outw 0x{IoBase + QueueNotify:x} 0");
+        for (var i = 0; i < PollSteps; i++)
+        {
+            if (qtest.Value($"readw 0x{used + 2:x}") != usedIndex)
+            {
+                return qtest.Value($"readb 0x{Status:x}");
             }
 
             qtest.Command($"clock_step {StepNanoseconds}");
