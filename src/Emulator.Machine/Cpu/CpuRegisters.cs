@@ -41,6 +41,8 @@ public sealed class CpuRegisters
 
     public uint CR3 { get; set; }
 
+    public uint CR4 { get; set; }
+
     public uint GdtrBase { get; set; }
 
     public ushort GdtrLimit { get; set; }

@@ -126,4 +126,8 @@ internal enum Op : byte
     Smsw,
     Lmsw,
     Clts,
+    Invlpg,
+
+    /// <summary>Not an instruction: the fetch or decode of the instruction faulted (#PF, #GP); the fault is already latched.</summary>
+    FetchFault,
 }

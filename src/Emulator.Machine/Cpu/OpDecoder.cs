@@ -216,6 +216,7 @@ internal static class OpDecoder
             case Mnemonic.Smsw: return Op.Smsw;
             case Mnemonic.Lmsw: return Op.Lmsw;
             case Mnemonic.Clts: return Op.Clts;
+            case Mnemonic.Invlpg: return Op.Invlpg;
             case Mnemonic.Nop or Mnemonic.Invd or Mnemonic.Wbinvd: return Op.Nop;
         }
 

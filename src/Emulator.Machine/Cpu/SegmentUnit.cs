@@ -26,65 +26,98 @@ internal sealed class SegmentUnit(ExecutionCore core)
     private const uint BaseMiddleMask = 0xFF;
     private const uint BaseHighMask = 0xFF00_0000;
 
-    /// <summary>Loads a data or stack segment register (MOV, POP, LDS/LES/LSS/LFS/LGS).</summary>
-    public void Load(int segment, ushort selector)
+    /// <summary>Loads a data or stack segment register (MOV, POP, LDS/LES/LSS/LFS/LGS); the register changes only on success.</summary>
+    public bool TryLoad(int segment, ushort selector)
     {
         ref var s = ref core.Seg[segment];
         if (!core.R.ProtectedMode)
         {
             s.Selector = selector;
             s.Base = (uint)selector << RealModeShift;
-            return;
+            return true;
         }
 
         if ((selector & SelectorIndexMask) == 0)
         {
             if (segment == ExecutionCore.Ss)
             {
-                throw ExceptionVector.GeneralProtectionFault();
+                return core.RaiseGeneralProtection(0);
             }
 
             s = new SegmentCache { Selector = selector };
-            return;
+            return true;
         }
 
-        s = ReadDescriptor(selector);
+        if (!TryReadDescriptor(selector, out var loaded))
+        {
+            return false;
+        }
+
+        s = loaded;
+        return true;
     }
 
-    /// <summary>Loads CS for a far JMP/CALL/RET/IRET or an interrupt, in either mode.</summary>
-    public void LoadCode(ushort selector)
+    /// <summary>Loads CS for a far JMP/CALL/RET/IRET, in either mode; CS changes only on success.</summary>
+    public bool TryLoadCode(ushort selector)
     {
-        ref var s = ref core.Seg[ExecutionCore.Cs];
+        if (!TryReadCode(selector, out var loaded))
+        {
+            return false;
+        }
+
+        CommitCode(loaded);
+        return true;
+    }
+
+    /// <summary>
+    /// The CS cache <paramref name="selector"/> would load, checked but not committed, so a far
+    /// transfer or an interrupt can do its pushes first and load CS last (precise state).
+    /// </summary>
+    public bool TryReadCode(ushort selector, out SegmentCache loaded)
+    {
         if (!core.R.ProtectedMode)
         {
-            s.Selector = selector;
-            s.Base = (uint)selector << RealModeShift;
-            return;
+            loaded = core.Seg[ExecutionCore.Cs];
+            loaded.Selector = selector;
+            loaded.Base = (uint)selector << RealModeShift;
+            return true;
         }
 
         if ((selector & SelectorIndexMask) == 0)
         {
-            throw ExceptionVector.GeneralProtectionFault();
+            loaded = default;
+            return core.RaiseGeneralProtection(0);
         }
 
-        s = ReadDescriptor(selector);
+        return TryReadDescriptor(selector, out loaded);
     }
 
-    private SegmentCache ReadDescriptor(ushort selector)
+    /// <summary>Makes a cache from <see cref="TryReadCode"/> the current CS; the memory unit picks up the new privilege.</summary>
+    public void CommitCode(in SegmentCache loaded)
     {
+        core.Seg[ExecutionCore.Cs] = loaded;
+        core.Mmu.SyncMode();
+    }
+
+    private bool TryReadDescriptor(ushort selector, out SegmentCache loaded)
+    {
+        loaded = default;
         var index = (uint)(selector & SelectorIndexMask);
         if ((selector & TableIndicator) != 0 || index + DescriptorSize - 1 > core.R.GdtrLimit)
         {
-            throw ExceptionVector.GeneralProtectionFault(selector & SelectorIndexMask);
+            return core.RaiseGeneralProtection(selector & SelectorIndexMask);
         }
 
         var address = core.R.GdtrBase + index;
-        var low = core.Memory.ReadDword(address);
-        var high = core.Memory.ReadDword(address + 4);
+        if (!core.Mmu.TryReadSystem(address, 4, out var low) || !core.Mmu.TryReadSystem(address + 4, 4, out var high))
+        {
+            return false;
+        }
+
         var access = (byte)(high >> AccessShift);
         if ((access & Present) == 0)
         {
-            throw ExceptionVector.GeneralProtectionFault(selector & SelectorIndexMask);
+            return core.RaiseGeneralProtection(selector & SelectorIndexMask);
         }
 
         var limit = (low & LimitLowMask) | (high & LimitHighMask);
@@ -93,7 +126,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             limit = (limit << (int)PageGranularShift) | PageGranularFill;
         }
 
-        return new SegmentCache
+        loaded = new SegmentCache
         {
             Selector = selector,
             Base = (low >> 16) | ((high & BaseMiddleMask) << 16) | (high & BaseHighMask),
@@ -101,5 +134,6 @@ internal sealed class SegmentUnit(ExecutionCore core)
             Big = (high & DefaultBigBit) != 0,
             Access = access,
         };
+        return true;
     }
 }

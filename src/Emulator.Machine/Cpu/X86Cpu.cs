@@ -11,7 +11,12 @@ namespace Emulator.Machine.Cpu;
 /// boot loaders: GDT segment loads (base, limit, D/B), flat 32-bit code, IDT interrupt and trap
 /// gates at the same privilege, and the way back to real mode keeping hidden limits (unreal mode).
 /// <para>
-/// Not emulated: paging (CR0.PG is stored and ignored), privilege and type checks, the LDT, call and
+/// Every guest access goes through one <see cref="MemoryUnit"/> (two-level paging with 4 KiB and
+/// 4 MiB pages, a software TLB); faults are values and an instruction commits nothing before its last
+/// possible fault (docs/cpu-memory-unit.md).
+/// </para>
+/// <para>
+/// Not emulated: PAE, privilege and type checks, the LDT, call and
 /// task gates, task switches, virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or
 /// CR0.TS is set), debug registers and breakpoints (TF single-step traps are delivered), the alignment check, #SS (stack faults are
 /// reported as #GP(0), which is what the 286 real-mode test vectors record), and cycle timing.
@@ -58,7 +63,7 @@ public sealed class X86Cpu
         var segments = new SegmentUnit(_core);
         _interruptUnit = new InterruptUnit(_core, segments);
         _dispatcher = new Dispatcher(_core, segments, _interruptUnit);
-        _cache = new DecodeCache(memory);
+        _cache = new DecodeCache(_core);
         Reset();
     }
 
@@ -97,6 +102,7 @@ public sealed class X86Cpu
         _registers.CR0 = ControlRegisters.ExtensionType;
         _registers.CR2 = 0;
         _registers.CR3 = 0;
+        _registers.CR4 = 0;
         _registers.GdtrBase = 0;
         _registers.GdtrLimit = ResetGdtLimit;
         _registers.IdtrBase = 0;
@@ -104,6 +110,7 @@ public sealed class X86Cpu
         _core.Halted = false;
         _core.InterruptShadow = false;
         _cache.Flush();
+        _core.Mmu.FlushAll();
     }
 
     /// <summary>
@@ -120,22 +127,18 @@ public sealed class X86Cpu
     public long Run(long maxInstructions)
     {
         _progress = 0;
+        _core.Mmu.Resync();
         while (_progress < maxInstructions)
         {
-            try
+            if (_core.Halted && !TryWake())
             {
-                if (_core.Halted && !TryWake())
-                {
-                    break;
-                }
-
-                RunUntilFaultOrHalt(maxInstructions);
+                break;
             }
-            catch (CpuFault fault)
+
+            if (!_core.Halted && !RunUntilFaultOrHalt(maxInstructions))
             {
-                _registers.EIP = _instructionEip;
-                _registers.Gpr[CpuRegisters.Esp] = _instructionEsp;
-                DeliverFault(fault);
+                RestoreInstruction();
+                DeliverFault(_core.Fault);
             }
 
             if (_core.Halted || _stopRequested)
@@ -149,7 +152,8 @@ public sealed class X86Cpu
         return _progress;
     }
 
-    private void RunUntilFaultOrHalt(long maxInstructions)
+    /// <summary>Runs until the budget, a halt or a stop request (true), or a fault (false, EIP/ESP of the faulting instruction noted).</summary>
+    private bool RunUntilFaultOrHalt(long maxInstructions)
     {
         var registers = _registers;
         var core = _core;
@@ -166,7 +170,11 @@ public sealed class X86Cpu
             }
             else if ((registers.Flags & Eflags.Interrupt) != 0 && _interrupts is { InterruptPending: true })
             {
-                DeliverExternal();
+                if (!DeliverExternal())
+                {
+                    return false;
+                }
+
                 _instructionEip = registers.EIP;
                 _instructionEsp = gpr[CpuRegisters.Esp];
             }
@@ -177,12 +185,21 @@ public sealed class X86Cpu
             registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & Ip16Mask;
             _progress = ++done;
             var singleStep = (registers.Flags & Eflags.Trap) != 0 && d.Op is not (Op.Int or Op.Int3 or Op.Into or Op.Int1);
-            _dispatcher.Execute(ref d);
+            if (!_dispatcher.Execute(ref d))
+            {
+                return false;
+            }
+
             if (singleStep)
             {
                 // The debug trap fires after an instruction that started with TF set (SDM vol. 3, 17.3.1.4);
                 // software interrupts clear TF on entry and are not stepped over.
-                _interruptUnit.Deliver(ExceptionVector.Debug, registers.EIP, ExceptionVector.NoErrorCode, false);
+                _instructionEip = registers.EIP;
+                _instructionEsp = gpr[CpuRegisters.Esp];
+                if (!_interruptUnit.Deliver(ExceptionVector.Debug, registers.EIP, ExceptionVector.NoErrorCode, false))
+                {
+                    return false;
+                }
             }
 
             if (core.Halted || _stopRequested)
@@ -190,29 +207,45 @@ public sealed class X86Cpu
                 break;
             }
         }
+
+        return true;
+    }
+
+    /// <summary>Puts back EIP and ESP of the instruction that faulted (units commit nothing else before their last fault).</summary>
+    private void RestoreInstruction()
+    {
+        _registers.EIP = _instructionEip;
+        _registers.Gpr[CpuRegisters.Esp] = _instructionEsp;
     }
 
     /// <summary>
     /// Delivers a fault raised by an instruction. A fault while delivering it becomes a double fault
     /// (#DF, vector 8), and a fault while delivering that shuts the processor down, which a PC's
-    /// chipset turns into a reset.
+    /// chipset turns into a reset. CR2 takes the address of every #PF as it is raised.
     /// </summary>
     private void DeliverFault(CpuFault fault)
     {
-        try
+        NoteFault(fault);
+        if (_interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false))
         {
-            _interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false);
+            return;
         }
-        catch (CpuFault)
+
+        RestoreInstruction();
+        NoteFault(_core.Fault);
+        if (_interruptUnit.Deliver(ExceptionVector.DoubleFault, _instructionEip, 0, false))
         {
-            try
-            {
-                _interruptUnit.Deliver(ExceptionVector.DoubleFault, _instructionEip, 0, false);
-            }
-            catch (CpuFault)
-            {
-                Reset();
-            }
+            return;
+        }
+
+        Reset();
+    }
+
+    private void NoteFault(in CpuFault fault)
+    {
+        if (fault.Vector == ExceptionVector.PageFault)
+        {
+            _registers.CR2 = fault.Address;
         }
     }
 
@@ -225,13 +258,19 @@ public sealed class X86Cpu
 
         _instructionEip = _registers.EIP;
         _instructionEsp = _registers.Gpr[CpuRegisters.Esp];
-        DeliverExternal();
+        if (!DeliverExternal())
+        {
+            RestoreInstruction();
+            DeliverFault(_core.Fault);
+        }
+
         return true;
     }
 
-    private void DeliverExternal()
+    /// <summary>Acknowledges and enters an external interrupt; false (fault latched) when its delivery faults.</summary>
+    private bool DeliverExternal()
     {
         var vector = _interrupts!.Acknowledge();
-        _interruptUnit.Deliver(vector, _registers.EIP, ExceptionVector.NoErrorCode, true);
+        return _interruptUnit.Deliver(vector, _registers.EIP, ExceptionVector.NoErrorCode, true);
     }
 }
