@@ -14,14 +14,14 @@ internal static class ControlRegisters
     /// <summary>CR4.PSE: 4 MiB pages through PDE.PS.</summary>
     public const uint PageSizeExtensions = 1 << 4;
 
-    /// <summary>CR4.PAE: not emulated yet; setting it raises #GP.</summary>
+    /// <summary>CR4.PAE: three-level paging with 64-bit entries.</summary>
     public const uint PhysicalAddressExtension = 1 << 5;
 
     /// <summary>CR4.PGE: global pages survive CR3 loads.</summary>
     public const uint PageGlobalEnable = 1 << 7;
 
     /// <summary>The CR4 bits this CPU implements; setting any other raises #GP(0).</summary>
-    public const uint Cr4Supported = PageSizeExtensions | PageGlobalEnable;
+    public const uint Cr4Supported = PageSizeExtensions | PhysicalAddressExtension | PageGlobalEnable;
 
     /// <summary>CR0 bits whose change flushes the whole TLB, global entries included.</summary>
     public const uint Cr0TlbBits = ProtectionEnable | WriteProtect | Paging;

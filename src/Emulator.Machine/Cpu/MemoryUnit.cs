@@ -61,14 +61,17 @@ internal sealed class MemoryUnit
 
     /// <summary>
     /// Called when <see cref="X86Cpu.Run"/> starts: firmware and tests may have edited CR0, CR3, CR4 or
-    /// CS through <see cref="CpuRegisters"/> between runs, which no instruction reported; any change of
-    /// a control register drops the whole TLB.
+    /// CS through <see cref="CpuRegisters"/> between runs, which no instruction reported; a change of
+    /// CR3 or of a paging bit of CR0/CR4 drops the whole TLB and reloads the PAE PDPTEs.
     /// </summary>
     public void Resync()
     {
-        if (_registers.CR0 != _seenCr0 || _registers.CR3 != _seenCr3 || _registers.CR4 != _seenCr4)
+        if (((_registers.CR0 ^ _seenCr0) & ControlRegisters.Cr0TlbBits) != 0
+            || _registers.CR3 != _seenCr3
+            || ((_registers.CR4 ^ _seenCr4) & ControlRegisters.Cr4TlbBits) != 0)
         {
-            _tlb.FlushAll();
+            FlushAll();
+            return;
         }
 
         SyncMode();
@@ -78,6 +81,7 @@ internal sealed class MemoryUnit
     public void OnCr3Load()
     {
         _tlb.FlushNonGlobal((_registers.CR4 & ControlRegisters.PageGlobalEnable) != 0);
+        _walker.LoadPdptes();
         _seenCr3 = _registers.CR3;
     }
 
@@ -85,6 +89,7 @@ internal sealed class MemoryUnit
     public void FlushAll()
     {
         _tlb.FlushAll();
+        _walker.LoadPdptes();
         SyncMode();
     }
 

@@ -12,4 +12,7 @@ internal enum PageFaultError
 
     /// <summary>The access was made at CPL 3.</summary>
     User = 1 << 2,
+
+    /// <summary>A paging-structure entry had a reserved bit set (PAE entries above this machine's 32-bit physical space).</summary>
+    Reserved = 1 << 3,
 }

@@ -19,8 +19,13 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     private const uint VendorEdx = 0x4965_6E69;
     private const uint VendorEcx = 0x6C65_746E;
 
-    /// <summary>Leaf 1 EDX: no FPU, no TSC, nothing else either (no CX8, PSE or MSRs are emulated).</summary>
-    private const uint FeatureFlags = 0;
+    /// <summary>Leaf 1 EDX bits (Intel SDM vol. 2A, CPUID, table 3-11) for what the memory unit implements.</summary>
+    private const uint FeaturePse = 1 << 3;
+    private const uint FeaturePae = 1 << 6;
+    private const uint FeaturePge = 1 << 13;
+
+    /// <summary>Leaf 1 EDX: PSE, PAE and PGE; no FPU, TSC, CX8 or MSRs yet.</summary>
+    private const uint FeatureFlags = FeaturePse | FeaturePae | FeaturePge;
 
     private const uint Base24BitMask = 0x00FF_FFFF;
     private const int Cr0Index = 0;
@@ -76,8 +81,8 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 
     /// <summary>
     /// MOV CRn. CR0: PG without PE is #GP; a change of PG, PE or WP flushes the whole TLB. CR3: flushes
-    /// non-global entries. CR4: only PSE and PGE are implemented (other bits #GP); a change of PSE, PAE
-    /// or PGE flushes the whole TLB (Intel SDM vol. 3, 4.10.4.1).
+    /// non-global entries (and reloads the PAE PDPTEs). CR4: only PSE, PAE and PGE are implemented
+    /// (other bits #GP); a change of any of them flushes the whole TLB (Intel SDM vol. 3, 4.10.4.1).
     /// </summary>
     public bool MoveToControl(ref DecodedInstruction d)
     {

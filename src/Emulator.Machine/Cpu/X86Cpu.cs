@@ -11,15 +11,16 @@ namespace Emulator.Machine.Cpu;
 /// boot loaders: GDT segment loads (base, limit, D/B), flat 32-bit code, IDT interrupt and trap
 /// gates at the same privilege, and the way back to real mode keeping hidden limits (unreal mode).
 /// <para>
-/// Every guest access goes through one <see cref="MemoryUnit"/> (two-level paging with 4 KiB and
-/// 4 MiB pages, a software TLB); faults are values and an instruction commits nothing before its last
-/// possible fault (docs/cpu-memory-unit.md).
+/// Every guest access goes through one <see cref="MemoryUnit"/> (32-bit paging with 4 KiB and 4 MiB
+/// pages, PAE paging with 2 MiB pages, global pages, a software TLB); faults are values and an
+/// instruction commits nothing before its last possible fault (docs/cpu-memory-unit.md).
 /// </para>
 /// <para>
-/// Not emulated: PAE, privilege and type checks, the LDT, call and
-/// task gates, task switches, virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or
-/// CR0.TS is set), debug registers and breakpoints (TF single-step traps are delivered), the alignment check, #SS (stack faults are
-/// reported as #GP(0), which is what the 286 real-mode test vectors record), and cycle timing.
+/// Not emulated: privilege and type checks (CPL is CS.RPL for paging's user/supervisor checks), the
+/// LDT, call and task gates, task switches, virtual-8086 mode, the FPU (escapes are no-ops, #NM when
+/// CR0.EM or CR0.TS is set), debug registers and breakpoints (TF single-step traps are delivered),
+/// the alignment check, #SS (stack faults are reported as #GP(0), which is what the 286 real-mode
+/// test vectors record), and cycle timing.
 /// </para>
 /// <para>
 /// Hardware interrupts are sampled before each instruction when IF is set and no interrupt shadow

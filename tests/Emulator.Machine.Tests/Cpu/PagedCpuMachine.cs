@@ -18,6 +18,9 @@ internal sealed class PagedCpuMachine
     public const uint DirectoryAddress = 0x1_0000;
     public const uint TableAddress = 0x1_1000;
     public const uint SpareTableAddress = 0x1_2000;
+    public const uint PdptAddress = 0x1_4000;
+    public const uint PaeDirectoryAddress = 0x1_5000;
+    public const uint PaeTableAddress = 0x1_6000;
     public const uint CodeAddress = 0x2_0000;
     public const uint HandlerAddress = 0x3_0000;
     public const uint StackTop = 0x9_0000;
@@ -140,6 +143,30 @@ internal sealed class PagedCpuMachine
     public uint DirectoryEntry(uint index) => Inner.ReadDword(DirectoryAddress + (index * 4));
 
     public void RunToHalt() => Inner.RunToHalt();
+
+    /// <summary>
+    /// Switches to PAE paging over the same identity map of RAM: PDPTE 0 → one page directory → one
+    /// page table of 64-bit entries; PDPTEs 1–3 not present.
+    /// </summary>
+    public PagedCpuMachine UsePae()
+    {
+        const uint PaeFlag = 1 << 5;
+        WriteDwords(PdptAddress, PaeDirectoryAddress | Present, 0);
+        WriteDwords(PaeDirectoryAddress, PaeTableAddress | Present | Writable | User, 0);
+        for (var page = 0u; page < MappedPages; page++)
+        {
+            SetPaeEntry(PaeTableAddress, page, (page * PageSize) | Present | Writable | User);
+        }
+
+        Registers.CR3 = PdptAddress;
+        Registers.CR4 = PaeFlag;
+        return this;
+    }
+
+    /// <summary>Writes a 64-bit PAE entry (low half <paramref name="low"/>, high half <paramref name="high"/>).</summary>
+    public void SetPaeEntry(uint table, uint index, uint low, uint high = 0) => WriteDwords(table + (index * 8), low, high);
+
+    public uint PaeEntry(uint table, uint index) => Inner.ReadDword(table + (index * 8));
 
     public void WriteDwords(uint address, params uint[] values)
     {
