@@ -33,7 +33,7 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
     public bool JumpFar(ref DecodedInstruction d)
     {
         var target = d.Size == 4 ? d.Instr.FarBranch32 : d.Instr.FarBranch16;
-        if (!segments.TryLoadCode(d.Instr.FarBranchSelector))
+        if (!segments.TryLoadFarTarget(d.Instr.FarBranchSelector))
         {
             return false;
         }
@@ -44,7 +44,7 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
 
     public bool JumpFarIndirect(ref DecodedInstruction d)
     {
-        if (!TryReadFarPointer(ref d, out var selector, out var offset) || !segments.TryLoadCode(selector))
+        if (!TryReadFarPointer(ref d, out var selector, out var offset) || !segments.TryLoadFarTarget(selector))
         {
             return false;
         }
@@ -97,17 +97,45 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
         return true;
     }
 
+    /// <summary>
+    /// RETF [imm16]: to the same level, or to an outer one (new CPL = the popped CS.RPL), which also
+    /// pops SS:ESP above the released bytes and nulls data segments the outer level may not use.
+    /// </summary>
     public bool ReturnFar(ref DecodedInstruction d)
     {
-        if (!core.TryPeekStack(0, d.Size, out var offset)
-            || !core.TryPeekStack((uint)d.Size, d.Size, out var selector)
-            || !segments.TryLoadCode((ushort)selector))
+        int size = d.Size;
+        var release = d.Form0 == OperandForm.Immediate ? d.Imm & Alu.WordMask : 0;
+        if (!core.TryPeekStack(0, size, out var offset)
+            || !core.TryPeekStack((uint)size, size, out var selector)
+            || !segments.TryReadReturnTarget((ushort)selector, out var code))
         {
             return false;
         }
 
-        core.AdjustStack((uint)(2 * d.Size) + (d.Form0 == OperandForm.Immediate ? d.Imm & Alu.WordMask : 0));
-        core.Branch(offset, d.Size);
+        var newCpl = (int)selector & ExecutionCore.SelectorRplMask;
+        if (!core.R.ProtectedMode || newCpl == core.Cpl)
+        {
+            segments.CommitCode(code);
+            core.AdjustStack((uint)(2 * size) + release);
+            core.Branch(offset, size);
+            return true;
+        }
+
+        var outerDepth = (uint)(2 * size) + release;
+        if (!core.TryPeekStack(outerDepth, size, out var esp)
+            || !core.TryPeekStack(outerDepth + (uint)size, size, out var ss)
+            || !segments.TryReadStack((ushort)ss, newCpl, out var stack))
+        {
+            return false;
+        }
+
+        segments.CommitCode(code);
+        core.Seg[ExecutionCore.Ss] = stack;
+        var mask = stack.Big ? Alu.DwordMask : Alu.WordMask;
+        ref var sp = ref core.Reg(CpuRegisters.Esp);
+        sp = (sp & ~mask) | ((esp + release) & mask);
+        core.Branch(offset, size);
+        segments.NullInaccessibleDataSegments();
         return true;
     }
 
@@ -140,7 +168,9 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
         }
     }
 
-    public bool SoftwareInterrupt(byte vector) => interrupts.Deliver(vector, core.R.EIP, ExceptionVector.NoErrorCode, false);
+    /// <summary>INT n, INT3, INTO (<paramref name="checkGate"/>: the gate's DPL must allow the CPL) and INT1/ICEBP (not checked).</summary>
+    public bool SoftwareInterrupt(byte vector, bool checkGate = true) =>
+        interrupts.Deliver(vector, core.R.EIP, ExceptionVector.NoErrorCode, false, checkGate);
 
     public bool InterruptOnOverflow() => (core.R.Flags & Eflags.Overflow) == 0 || SoftwareInterrupt(ExceptionVector.Overflow);
 
@@ -331,7 +361,7 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
     /// <summary>Far CALL: the return address is pushed and the target CS checked before CS changes.</summary>
     private bool FarCall(ushort selector, uint offset, int size)
     {
-        if (!segments.TryReadCode(selector, out var code)
+        if (!segments.TryReadFarTarget(selector, out var code)
             || !core.TryPush(core.Seg[ExecutionCore.Cs].Selector, size)
             || !core.TryPush(core.R.EIP, size))
         {

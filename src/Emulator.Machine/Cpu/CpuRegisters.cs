@@ -51,6 +51,9 @@ public sealed class CpuRegisters
 
     public ushort IdtrLimit { get; set; }
 
+    /// <summary>The task register: the TSS selector loaded by LTR, with its descriptor's base and limit.</summary>
+    public SegmentCache TaskRegister { get; set; }
+
     public uint EAX { get => Gpr[Eax]; set => Gpr[Eax] = value; }
 
     public uint ECX { get => Gpr[Ecx]; set => Gpr[Ecx] = value; }

@@ -16,8 +16,9 @@ internal sealed class Dispatcher
     private readonly ControlUnit _control;
     private readonly StringUnit _string;
     private readonly SystemUnit _system;
+    private readonly TaskUnit _tasks;
 
-    public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts)
+    public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, TaskUnit tasks)
     {
         _core = core;
         _integer = new IntegerUnit(core);
@@ -26,6 +27,7 @@ internal sealed class Dispatcher
         _control = new ControlUnit(core, segments, interrupts);
         _string = new StringUnit(core);
         _system = new SystemUnit(core, segments);
+        _tasks = tasks;
     }
 
     /// <summary>Executes one instruction; false when it faulted (the fault is in <see cref="ExecutionCore.Fault"/>, nothing was committed).</summary>
@@ -86,8 +88,8 @@ internal sealed class Dispatcher
             case Op.Cmc: _core.R.Flags ^= Eflags.Carry; return true;
             case Op.Cld: _core.R.Flags &= ~Eflags.Direction; return true;
             case Op.Std: _core.R.Flags |= Eflags.Direction; return true;
-            case Op.Cli: _system.ClearInterrupts(); return true;
-            case Op.Sti: _system.SetInterrupts(); return true;
+            case Op.Cli: return _system.ClearInterrupts();
+            case Op.Sti: return _system.SetInterrupts();
             case Op.Lahf: _integer.Lahf(); return true;
             case Op.Sahf: _integer.Sahf(); return true;
             case Op.Pushf: return _control.PushFlags(ref d);
@@ -113,19 +115,19 @@ internal sealed class Dispatcher
             case Op.Loop or Op.Loope or Op.Loopne or Op.Jcxz: _control.Loop(ref d); return true;
             case Op.Int: return _control.SoftwareInterrupt((byte)d.Imm);
             case Op.Int3: return _control.SoftwareInterrupt(ExceptionVector.Breakpoint);
-            case Op.Int1: return _control.SoftwareInterrupt(ExceptionVector.Debug);
+            case Op.Int1: return _control.SoftwareInterrupt(ExceptionVector.Debug, false);
             case Op.Into: return _control.InterruptOnOverflow();
             case Op.Iret: return _control.InterruptReturn(ref d);
             case Op.Bound: return _control.Bound(ref d);
             case Op.Movs or Op.Cmps or Op.Scas or Op.Lods or Op.Stos or Op.Ins or Op.Outs: return _string.Execute(ref d);
-            case Op.In: _string.In(ref d); return true;
-            case Op.Out: _string.Out(ref d); return true;
+            case Op.In: return _string.In(ref d);
+            case Op.Out: return _string.Out(ref d);
             case Op.LoadFarPointer: return _system.LoadFarPointer(ref d);
             case Op.Bt or Op.Bts or Op.Btr or Op.Btc: return _integer.BitTest(ref d);
             case Op.Bsf: return _integer.BitScan(ref d, false);
             case Op.Bsr: return _integer.BitScan(ref d, true);
             case Op.Setcc: return _integer.SetCondition(ref d);
-            case Op.Hlt: _system.Halt(); return true;
+            case Op.Hlt: return _system.Halt();
             case Op.Wait: return _system.Wait();
             case Op.Fpu: return _system.FpuEscape(ref d);
             case Op.Xlat: return _integer.Xlat(ref d);
@@ -138,8 +140,10 @@ internal sealed class Dispatcher
             case Op.Sidt: return _system.StoreTable(ref d, true);
             case Op.Smsw: return _system.StoreMachineStatus(ref d);
             case Op.Lmsw: return _system.LoadMachineStatus(ref d);
-            case Op.Clts: _system.ClearTaskSwitched(); return true;
-            case Op.Invlpg: _system.InvalidatePage(ref d); return true;
+            case Op.Clts: return _system.ClearTaskSwitched();
+            case Op.Invlpg: return _system.InvalidatePage(ref d);
+            case Op.Ltr: return _tasks.LoadTaskRegister(ref d);
+            case Op.Str: return _tasks.StoreTaskRegister(ref d);
             case Op.FetchFault: return false;
             default: return _core.Raise(ExceptionVector.InvalidOpcode);
         }

@@ -20,6 +20,12 @@ internal sealed class ExecutionCore
     public const int Ss = (int)SegmentRegister.SS;
     public const int Ds = (int)SegmentRegister.DS;
 
+    public const int SelectorRplMask = 3;
+
+    private const int IoplShift = 12;
+
+    private int _cpl;
+
     private const uint Word = 0xFFFF;
 
     public ExecutionCore(CpuRegisters registers, GuestMemory memory, IoPortBus ports)
@@ -50,6 +56,13 @@ internal sealed class ExecutionCore
 
     /// <summary>Set by STI (when IF was clear), MOV SS and POP SS: no interrupt before the next instruction.</summary>
     public bool InterruptShadow { get; set; }
+
+    /// <summary>
+    /// The current privilege level: 0 in real mode; in protected mode the level the last CS load in
+    /// protected mode established (CS.RPL then equals it), 0 right after CR0.PE is set, as on the
+    /// hardware, whatever the low bits of the real-mode CS selector were.
+    /// </summary>
+    public int Cpl => R.ProtectedMode ? _cpl : 0;
 
     /// <summary>The IP/EIP mask of the current code segment: 16-bit code wraps IP at 64 KiB.</summary>
     public uint IpMask => Seg[Cs].Big ? Alu.DwordMask : Word;
@@ -258,6 +271,9 @@ internal sealed class ExecutionCore
         sp = (sp & ~mask) | ((sp + bytes) & mask);
     }
 
+    /// <summary>Records the privilege a CS load established (0 for real-mode loads and reset).</summary>
+    public void SetCpl(int cpl) => _cpl = cpl;
+
     /// <summary>Latches <paramref name="vector"/> as the instruction's fault and returns false, so a unit can <c>return Raise(...)</c>.</summary>
     public bool Raise(byte vector, int errorCode = ExceptionVector.NoErrorCode, uint address = 0)
     {
@@ -266,6 +282,15 @@ internal sealed class ExecutionCore
     }
 
     public bool RaiseGeneralProtection(int errorCode) => Raise(ExceptionVector.GeneralProtection, errorCode);
+
+    /// <summary>Privileged instructions (MOV CRn, LGDT, LIDT, LMSW, CLTS, HLT, INVLPG, LTR): #GP(0) unless CPL is 0.</summary>
+    public bool RequireCpl0() => Cpl == 0 || RaiseGeneralProtection(0);
+
+    /// <summary>
+    /// IOPL-sensitive instructions (CLI, STI, IN, OUT, INS, OUTS): #GP(0) when CPL &gt; IOPL. The TSS I/O
+    /// permission bitmap is not consulted yet.
+    /// </summary>
+    public bool RequireIopl() => Cpl <= (int)((R.Flags & Eflags.IoplMask) >> IoplShift) || RaiseGeneralProtection(0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Condition(int code)

@@ -1,40 +1,48 @@
 namespace Emulator.Machine.Cpu;
 
 /// <summary>
-/// Interrupt and exception delivery and IRET. Real mode: FLAGS, CS, IP are pushed and CS:IP is loaded
-/// from the interrupt vector table at IDTR.base (0 after reset). Protected mode: 16- and 32-bit
-/// interrupt and trap gates from the IDT, same privilege level only (no stack switch, no task gates,
-/// no privilege checks); exceptions 8, 10–14 and 17 push an error code. Delivery commits CS, EIP
-/// and EFLAGS only after its last possible fault (docs/cpu-memory-unit.md).
+/// Interrupt and exception delivery, IRET and the EFLAGS load rules. Real mode: FLAGS, CS, IP are
+/// pushed and CS:IP is loaded from the interrupt vector table at IDTR.base (0 after reset). Protected
+/// mode: 16- and 32-bit interrupt and trap gates from the IDT with the checks of Intel SDM vol. 3,
+/// 6.12: a software INT needs gate DPL ≥ CPL, the handler's code DPL ≤ CPL, and a non-conforming
+/// handler at a more privileged level runs on the stack the TSS gives for that level (old SS:ESP
+/// pushed first). IRET returns to the same or an outer level (popping SS:ESP, and nulling data
+/// segments the outer level may not use). Exceptions 8, 10–14 and 17 push an error code. Delivery
+/// commits SS, ESP, CS, EIP and EFLAGS only after its last possible fault (docs/cpu-memory-unit.md).
+/// Not emulated: task gates and IRET with NT (task switches), virtual-8086 mode.
 /// </summary>
-internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments)
+internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, TaskUnit tasks)
 {
     private const int RealModeVectorSize = 4;
     private const int GateSize = 8;
     private const uint GatePresent = 1 << 15;
     private const int GateTypeShift = 8;
     private const uint GateTypeMask = 0x1F;
+    private const int GateDplShift = 13;
     private const uint Gate32Bit = 0x08;
     private const uint TrapGateBit = 0x01;
     private const uint InterruptGate16 = 0x06;
     private const uint IdtVectorErrorBit = 2;
     private const uint ExternalBit = 1;
     private const uint Word = 0xFFFF;
+    private const ushort SelectorIndexMask = 0xFFF8;
+    private const int IoplShift = 12;
 
     /// <summary>Clears IF/TF as the CPU does on entry to a handler (interrupt gate or real mode).</summary>
     private const uint ClearedOnEntry = Eflags.Trap | Eflags.Interrupt | Eflags.NestedTask | Eflags.Resume | Eflags.AlignmentCheck;
 
     /// <summary>
     /// Enters the handler for <paramref name="vector"/>. <paramref name="returnEip"/> is the IP pushed:
-    /// the next instruction for INT n and hardware interrupts, the faulting one for faults. False with a
-    /// fault latched when the delivery itself faults; then CS, EIP and EFLAGS are unchanged (pushes
-    /// may have written below SP, which the caller restores).
+    /// the next instruction for INT n and hardware interrupts, the faulting one for faults;
+    /// <paramref name="software"/> marks INT n, INT3 and INTO, which the gate's DPL restricts. False
+    /// with a fault latched when the delivery itself faults; then nothing architectural changed
+    /// (pushes may have written below SP, which the caller restores).
     /// </summary>
-    public bool Deliver(byte vector, uint returnEip, int errorCode, bool external)
+    public bool Deliver(byte vector, uint returnEip, int errorCode, bool external, bool software = false)
     {
         core.Halted = false;
         return core.R.ProtectedMode
-            ? DeliverProtected(vector, returnEip, errorCode, external)
+            ? DeliverProtected(vector, returnEip, errorCode, external, software)
             : DeliverReal(vector, returnEip);
     }
 
@@ -49,22 +57,56 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments)
         if (!core.TryPeekStack(0, size, out var eip)
             || !core.TryPeekStack((uint)size, size, out var cs)
             || !core.TryPeekStack((uint)(2 * size), size, out var flags)
-            || !segments.TryReadCode((ushort)cs, out var code))
+            || !segments.TryReadReturnTarget((ushort)cs, out var code))
         {
             return false;
         }
 
-        segments.CommitCode(code);
-        core.AdjustStack((uint)(3 * size));
-        core.R.EIP = size == 4 ? eip : eip & Word;
+        var outer = core.R.ProtectedMode && ((ushort)cs & ExecutionCore.SelectorRplMask) > core.Cpl;
+        if (!outer)
+        {
+            segments.CommitCode(code);
+            core.AdjustStack((uint)(3 * size));
+            core.R.EIP = size == 4 ? eip : eip & Word;
+            WriteFlags(flags, size);
+            return true;
+        }
+
+        var newCpl = (ushort)cs & ExecutionCore.SelectorRplMask;
+        if (!core.TryPeekStack((uint)(3 * size), size, out var esp)
+            || !core.TryPeekStack((uint)(4 * size), size, out var ss)
+            || !segments.TryReadStack((ushort)ss, newCpl, out var stack))
+        {
+            return false;
+        }
+
         WriteFlags(flags, size);
+        segments.CommitCode(code);
+        core.Seg[ExecutionCore.Ss] = stack;
+        core.Reg(CpuRegisters.Esp) = size == 4 ? esp : (core.Reg(CpuRegisters.Esp) & ~Word) | (esp & Word);
+        core.R.EIP = size == 4 ? eip : eip & Word;
+        segments.NullInaccessibleDataSegments();
         return true;
     }
 
-    /// <summary>POPF/IRET flag load with the writable-bit mask for the operand size.</summary>
+    /// <summary>
+    /// POPF/IRET flag load with the writable-bit mask for the operand size. In protected mode IOPL
+    /// changes only at CPL 0 and IF only at CPL ≤ IOPL (Intel SDM vol. 3, 3.4.3.2); real mode is CPL 0.
+    /// </summary>
     public void WriteFlags(uint value, int size)
     {
         var writable = size == 4 ? Eflags.Writable32 : Eflags.Writable16;
+        var cpl = core.Cpl;
+        if (cpl != 0)
+        {
+            writable &= ~Eflags.IoplMask;
+        }
+
+        if (cpl > (int)((core.R.Flags & Eflags.IoplMask) >> IoplShift))
+        {
+            writable &= ~Eflags.Interrupt;
+        }
+
         core.R.Flags = (core.R.Flags & ~writable) | (value & writable) | Eflags.Reserved1;
     }
 
@@ -88,15 +130,17 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments)
     }
 
     /// <summary>
-    /// Reads the gate and the handler's CS descriptor, pushes the frame (error code included), and only
-    /// then loads CS:EIP and clears IF/TF: a fault part-way leaves the interrupted state intact.
+    /// Reads the gate and the handler's CS descriptor (and for an inner level the new stack from the
+    /// TSS), pushes the frame (error code included), and only then loads SS:ESP, CS:EIP and clears
+    /// IF/TF: a fault part-way leaves the interrupted state intact.
     /// </summary>
-    private bool DeliverProtected(byte vector, uint returnEip, int errorCode, bool external)
+    private bool DeliverProtected(byte vector, uint returnEip, int errorCode, bool external, bool software)
     {
         var index = (uint)vector * GateSize;
+        var gateError = (int)(index | IdtVectorErrorBit | (external ? ExternalBit : 0));
         if (index + GateSize - 1 > core.R.IdtrLimit)
         {
-            return core.RaiseGeneralProtection((int)(index | IdtVectorErrorBit | (external ? ExternalBit : 0)));
+            return core.RaiseGeneralProtection(gateError);
         }
 
         if (!core.Mmu.TryReadSystem(core.R.IdtrBase + index, 4, out var low) || !core.Mmu.TryReadSystem(core.R.IdtrBase + index + 4, 4, out var high))
@@ -105,33 +149,81 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments)
         }
 
         var type = (high >> GateTypeShift) & GateTypeMask;
-        if ((high & GatePresent) == 0 || (type & ~(Gate32Bit | TrapGateBit)) != InterruptGate16)
+        var cpl = core.Cpl;
+        if ((type & ~(Gate32Bit | TrapGateBit)) != InterruptGate16 || (software && (int)((high >> GateDplShift) & ExecutionCore.SelectorRplMask) < cpl))
         {
-            return core.RaiseGeneralProtection((int)(index | IdtVectorErrorBit));
+            return core.RaiseGeneralProtection(gateError);
         }
 
-        if (!segments.TryReadCode((ushort)(low >> 16), out var code))
+        if ((high & GatePresent) == 0)
+        {
+            return core.Raise(ExceptionVector.SegmentNotPresent, gateError);
+        }
+
+        var selector = (ushort)(low >> 16);
+        if (!segments.TryReadCode(selector, out var code))
         {
             return false;
         }
 
+        var dpl = DescriptorAccess.Dpl(code.Access);
+        if (dpl > cpl)
+        {
+            return core.RaiseGeneralProtection(selector & SelectorIndexMask);
+        }
+
         var size = (type & Gate32Bit) != 0 ? 4 : 2;
+        var inner = dpl < cpl && !DescriptorAccess.IsConformingCode(code.Access);
+        var newCpl = inner ? dpl : cpl;
+        code.Selector = (ushort)((selector & SelectorIndexMask) | newCpl);
         var oldFlags = core.R.Flags;
-        var pushed = core.TryPush(size == 4 ? oldFlags : oldFlags & Word, size)
-            && core.TryPush(core.Seg[ExecutionCore.Cs].Selector, size)
-            && core.TryPush(size == 4 ? returnEip : returnEip & Word, size)
-            && (errorCode < 0 || core.TryPush((uint)errorCode, size));
+        var frame = new StackFrame(core, size);
+        if (inner)
+        {
+            if (!tasks.TryReadInnerStack(dpl, out var ss, out var esp) || !TryReadTssStack(ss, dpl, out var stack))
+            {
+                return false;
+            }
+
+            frame = new StackFrame(core, size, stack, esp);
+            if (!frame.TryPush(core.Seg[ExecutionCore.Ss].Selector) || !frame.TryPush(core.Reg(CpuRegisters.Esp)))
+            {
+                return false;
+            }
+        }
+
+        var pushed = frame.TryPush(oldFlags)
+            && frame.TryPush(core.Seg[ExecutionCore.Cs].Selector)
+            && frame.TryPush(returnEip)
+            && (errorCode < 0 || frame.TryPush((uint)errorCode));
         if (!pushed)
         {
             return false;
         }
 
+        frame.Commit();
         segments.CommitCode(code);
         var cleared = (type & TrapGateBit) != 0 ? ClearedOnEntry & ~Eflags.Interrupt : ClearedOnEntry;
         core.R.Flags &= ~cleared;
         var offset = (low & Word) | (high & ~Word);
         core.R.EIP = size == 4 ? offset : offset & Word;
         return true;
+    }
+
+    /// <summary>The inner stack from the TSS must pass the SS checks for the new level; a failure is #TS with its selector.</summary>
+    private bool TryReadTssStack(ushort ss, int dpl, out SegmentCache stack)
+    {
+        if (segments.TryReadStack(ss, dpl, out stack))
+        {
+            return true;
+        }
+
+        if (core.Fault.Vector == ExceptionVector.GeneralProtection)
+        {
+            core.Raise(ExceptionVector.InvalidTss, ss & SelectorIndexMask);
+        }
+
+        return false;
     }
 
     /// <summary>Real-mode push of a word that wraps at the segment end instead of faulting (a fault while delivering would be a shutdown).</summary>

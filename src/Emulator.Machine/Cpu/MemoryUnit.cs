@@ -46,14 +46,14 @@ internal sealed class MemoryUnit
     public bool Paging => _paging;
 
     /// <summary>
-    /// Re-reads the translation mode from CR0 and the privilege from CS (CPL 3 makes data and fetch
-    /// accesses user accesses). Called after CR0, CR4 and CS change.
+    /// Re-reads the translation mode from CR0 and the privilege (CPL 3 makes data and fetch accesses
+    /// user accesses). Called after CR0, CR4 and CS change.
     /// </summary>
     public void SyncMode()
     {
         const uint PagingEnabled = ControlRegisters.Paging | ControlRegisters.ProtectionEnable;
         _paging = (_registers.CR0 & PagingEnabled) == PagingEnabled;
-        _user = _paging && (_registers.Seg[ExecutionCore.Cs].Selector & UserPrivilege) == UserPrivilege;
+        _user = _paging && _core.Cpl == UserPrivilege;
         _seenCr0 = _registers.CR0;
         _seenCr3 = _registers.CR3;
         _seenCr4 = _registers.CR4;
@@ -162,6 +162,18 @@ internal sealed class MemoryUnit
         }
 
         return TryReadPaged(linear, size, false, false, out value);
+    }
+
+    /// <summary>A supervisor write whatever the CPL: descriptor busy/accessed bits, the inner-privilege stack of an interrupt.</summary>
+    public bool TryWriteSystem(uint linear, int size, uint value)
+    {
+        if (!_paging)
+        {
+            WritePhysical(linear, size, value);
+            return true;
+        }
+
+        return TryWritePaged(linear, size, value, false);
     }
 
     /// <summary>The physical address of the instruction byte at <paramref name="linear"/> (A20 applied), for the decode cache.</summary>

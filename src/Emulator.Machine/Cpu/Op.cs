@@ -127,6 +127,8 @@ internal enum Op : byte
     Lmsw,
     Clts,
     Invlpg,
+    Ltr,
+    Str,
 
     /// <summary>Not an instruction: the fetch or decode of the instruction faulted (#PF, #GP); the fault is already latched.</summary>
     FetchFault,

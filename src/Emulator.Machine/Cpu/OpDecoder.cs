@@ -217,6 +217,8 @@ internal static class OpDecoder
             case Mnemonic.Lmsw: return Op.Lmsw;
             case Mnemonic.Clts: return Op.Clts;
             case Mnemonic.Invlpg: return Op.Invlpg;
+            case Mnemonic.Ltr: return Op.Ltr;
+            case Mnemonic.Str: return Op.Str;
             case Mnemonic.Nop or Mnemonic.Invd or Mnemonic.Wbinvd: return Op.Nop;
         }
 

@@ -4,8 +4,12 @@ namespace Emulator.Machine.Cpu;
 /// Segment register loads. Real mode: base = selector × 16 and the hidden limit and attributes stay
 /// as they were (so limits loaded in protected mode survive the switch back: "unreal mode").
 /// Protected mode: the descriptor is read from the GDT (base, limit with granularity, D/B bit,
-/// access byte). Not emulated: the LDT, privilege checks, conforming segments, call gates and
-/// task gates; a selector that points past the GDT or at a not-present descriptor raises #GP.
+/// access byte) with the privilege and type checks of Intel SDM vol. 3, 5.5–5.8: data segments need
+/// DPL ≥ max(CPL, RPL) unless conforming code, SS needs a writable data segment with RPL = DPL = CPL
+/// (#SS when not present), other registers #NP when not present; far JMP/CALL targets need
+/// DPL = CPL (non-conforming) or DPL ≤ CPL (conforming) and keep CPL as CS.RPL. Not emulated: the
+/// LDT (TI = 1 is #GP), call gates and task gates as far-transfer targets (#GP), setting the
+/// descriptor's accessed bit.
 /// </summary>
 internal sealed class SegmentUnit(ExecutionCore core)
 {
@@ -13,7 +17,6 @@ internal sealed class SegmentUnit(ExecutionCore core)
     private const ushort TableIndicator = 1 << 2;
     private const ushort SelectorIndexMask = 0xFFF8;
     private const int RealModeShift = 4;
-    private const uint Present = 0x80;
     private const uint GranularityBit = 1 << 23;
     private const uint DefaultBigBit = 1 << 22;
     private const uint PageGranularShift = 12;
@@ -26,6 +29,8 @@ internal sealed class SegmentUnit(ExecutionCore core)
     private const uint BaseMiddleMask = 0xFF;
     private const uint BaseHighMask = 0xFF00_0000;
 
+    private static readonly int[] DataSegments = [ExecutionCore.Es, ExecutionCore.Ds, (int)SegmentRegister.FS, (int)SegmentRegister.GS];
+
     /// <summary>Loads a data or stack segment register (MOV, POP, LDS/LES/LSS/LFS/LGS); the register changes only on success.</summary>
     public bool TryLoad(int segment, ushort selector)
     {
@@ -37,13 +42,19 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return true;
         }
 
-        if ((selector & SelectorIndexMask) == 0)
+        if (segment == ExecutionCore.Ss)
         {
-            if (segment == ExecutionCore.Ss)
+            if (!TryReadStack(selector, core.Cpl, out var stack))
             {
-                return core.RaiseGeneralProtection(0);
+                return false;
             }
 
+            s = stack;
+            return true;
+        }
+
+        if ((selector & SelectorIndexMask) == 0)
+        {
             s = new SegmentCache { Selector = selector };
             return true;
         }
@@ -53,14 +64,60 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return false;
         }
 
+        var access = loaded.Access;
+        var error = selector & SelectorIndexMask;
+        var readable = (access & DescriptorAccess.CodeOrData) != 0
+            && ((access & DescriptorAccess.Code) == 0 || (access & DescriptorAccess.ReadWrite) != 0);
+        if (!readable)
+        {
+            return core.RaiseGeneralProtection(error);
+        }
+
+        var dpl = DescriptorAccess.Dpl(access);
+        if (!DescriptorAccess.IsConformingCode(access) && (Rpl(selector) > dpl || core.Cpl > dpl))
+        {
+            return core.RaiseGeneralProtection(error);
+        }
+
+        if ((access & DescriptorAccess.Present) == 0)
+        {
+            return core.Raise(ExceptionVector.SegmentNotPresent, error);
+        }
+
         s = loaded;
         return true;
     }
 
-    /// <summary>Loads CS for a far JMP/CALL/RET/IRET, in either mode; CS changes only on success.</summary>
-    public bool TryLoadCode(ushort selector)
+    /// <summary>
+    /// The SS cache <paramref name="selector"/> would load at privilege <paramref name="cpl"/>: a writable
+    /// data segment with RPL = DPL = <paramref name="cpl"/> (#GP otherwise, #SS when not present).
+    /// </summary>
+    public bool TryReadStack(ushort selector, int cpl, out SegmentCache loaded)
     {
-        if (!TryReadCode(selector, out var loaded))
+        loaded = default;
+        if ((selector & SelectorIndexMask) == 0)
+        {
+            return core.RaiseGeneralProtection(0);
+        }
+
+        if (!TryReadDescriptor(selector, out loaded))
+        {
+            return false;
+        }
+
+        var error = selector & SelectorIndexMask;
+        if (Rpl(selector) != cpl || DescriptorAccess.Dpl(loaded.Access) != cpl || !DescriptorAccess.IsWritableData(loaded.Access))
+        {
+            return core.RaiseGeneralProtection(error);
+        }
+
+        return (loaded.Access & DescriptorAccess.Present) != 0 || core.Raise(ExceptionVector.StackFault, error);
+    }
+
+    /// <summary>Loads CS for a far JMP, in either mode; CS changes only on success.</summary>
+    public bool TryLoadFarTarget(ushort selector)
+    {
+        if (!TryReadFarTarget(selector, out var loaded))
         {
             return false;
         }
@@ -70,7 +127,37 @@ internal sealed class SegmentUnit(ExecutionCore core)
     }
 
     /// <summary>
-    /// The CS cache <paramref name="selector"/> would load, checked but not committed, so a far
+    /// The CS a far JMP or CALL to <paramref name="selector"/> would load, checked but not committed:
+    /// same privilege only (non-conforming DPL = CPL with RPL ≤ CPL, conforming DPL ≤ CPL), RPL
+    /// replaced by CPL.
+    /// </summary>
+    public bool TryReadFarTarget(ushort selector, out SegmentCache loaded)
+    {
+        if (!TryReadCode(selector, out loaded))
+        {
+            return false;
+        }
+
+        if (!core.R.ProtectedMode)
+        {
+            return true;
+        }
+
+        var cpl = core.Cpl;
+        var dpl = DescriptorAccess.Dpl(loaded.Access);
+        var allowed = DescriptorAccess.IsConformingCode(loaded.Access) ? dpl <= cpl : dpl == cpl && Rpl(selector) <= cpl;
+        if (!allowed)
+        {
+            return core.RaiseGeneralProtection(selector & SelectorIndexMask);
+        }
+
+        loaded.Selector = (ushort)((selector & ~ExecutionCore.SelectorRplMask) | cpl);
+        return true;
+    }
+
+    /// <summary>
+    /// The CS cache <paramref name="selector"/> would load, checked for being a present code segment
+    /// (#GP, #NP) but not for privilege, which depends on the transfer, and not committed, so a far
     /// transfer or an interrupt can do its pushes first and load CS last (precise state).
     /// </summary>
     public bool TryReadCode(ushort selector, out SegmentCache loaded)
@@ -89,17 +176,69 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return core.RaiseGeneralProtection(0);
         }
 
-        return TryReadDescriptor(selector, out loaded);
+        if (!TryReadDescriptor(selector, out loaded))
+        {
+            return false;
+        }
+
+        var error = selector & SelectorIndexMask;
+        if (!DescriptorAccess.IsCode(loaded.Access))
+        {
+            return core.RaiseGeneralProtection(error);
+        }
+
+        return (loaded.Access & DescriptorAccess.Present) != 0 || core.Raise(ExceptionVector.SegmentNotPresent, error);
+    }
+
+    /// <summary>
+    /// The CS a far RET or IRET to <paramref name="selector"/> would load: its RPL is the new CPL, which
+    /// may not be below the current one; non-conforming code needs DPL = RPL, conforming DPL ≤ RPL.
+    /// </summary>
+    public bool TryReadReturnTarget(ushort selector, out SegmentCache loaded)
+    {
+        if (!TryReadCode(selector, out loaded))
+        {
+            return false;
+        }
+
+        if (!core.R.ProtectedMode)
+        {
+            return true;
+        }
+
+        var rpl = Rpl(selector);
+        var dpl = DescriptorAccess.Dpl(loaded.Access);
+        var allowed = rpl >= core.Cpl && (DescriptorAccess.IsConformingCode(loaded.Access) ? dpl <= rpl : dpl == rpl);
+        return allowed || core.RaiseGeneralProtection(selector & SelectorIndexMask);
     }
 
     /// <summary>Makes a cache from <see cref="TryReadCode"/> the current CS; the memory unit picks up the new privilege.</summary>
     public void CommitCode(in SegmentCache loaded)
     {
         core.Seg[ExecutionCore.Cs] = loaded;
+        core.SetCpl(core.R.ProtectedMode ? Rpl(loaded.Selector) : 0);
         core.Mmu.SyncMode();
     }
 
-    private bool TryReadDescriptor(ushort selector, out SegmentCache loaded)
+    /// <summary>
+    /// After a return to an outer privilege: DS, ES, FS and GS holding a segment the new CPL may not use
+    /// (data or non-conforming code with DPL below it) become null (Intel SDM vol. 3, 5.8.6).
+    /// </summary>
+    public void NullInaccessibleDataSegments()
+    {
+        var cpl = core.Cpl;
+        foreach (var segment in DataSegments)
+        {
+            ref var s = ref core.Seg[segment];
+            if ((s.Selector & SelectorIndexMask) != 0 && !DescriptorAccess.IsConformingCode(s.Access) && DescriptorAccess.Dpl(s.Access) < cpl)
+            {
+                s = new SegmentCache { Selector = 0 };
+            }
+        }
+    }
+
+    /// <summary>Reads the GDT descriptor of <paramref name="selector"/> (any type, present or not); #GP past the GDT limit or for the LDT.</summary>
+    public bool TryReadDescriptor(ushort selector, out SegmentCache loaded)
     {
         loaded = default;
         var index = (uint)(selector & SelectorIndexMask);
@@ -114,12 +253,6 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return false;
         }
 
-        var access = (byte)(high >> AccessShift);
-        if ((access & Present) == 0)
-        {
-            return core.RaiseGeneralProtection(selector & SelectorIndexMask);
-        }
-
         var limit = (low & LimitLowMask) | (high & LimitHighMask);
         if ((high & GranularityBit) != 0)
         {
@@ -132,8 +265,10 @@ internal sealed class SegmentUnit(ExecutionCore core)
             Base = (low >> 16) | ((high & BaseMiddleMask) << 16) | (high & BaseHighMask),
             Limit = limit,
             Big = (high & DefaultBigBit) != 0,
-            Access = access,
+            Access = (byte)(high >> AccessShift),
         };
         return true;
     }
+
+    private static int Rpl(ushort selector) => selector & ExecutionCore.SelectorRplMask;
 }

@@ -26,6 +26,11 @@ internal sealed class StringUnit(ExecutionCore core)
 
     public bool Execute(ref DecodedInstruction d)
     {
+        if (d.Op is Op.Ins or Op.Outs && !core.RequireIopl())
+        {
+            return false;
+        }
+
         var repeat = d.Instr.HasRepPrefix || d.Instr.HasRepnePrefix;
         if (!repeat)
         {
@@ -64,16 +69,28 @@ internal sealed class StringUnit(ExecutionCore core)
         return true;
     }
 
-    public void In(ref DecodedInstruction d)
+    public bool In(ref DecodedInstruction d)
     {
+        if (!core.RequireIopl())
+        {
+            return false;
+        }
+
         var port = d.Instr.Op1Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
         core.WriteReg(CpuRegisters.Eax, 0, d.Size, core.Ports.Read(port, (PortWidth)d.Size));
+        return true;
     }
 
-    public void Out(ref DecodedInstruction d)
+    public bool Out(ref DecodedInstruction d)
     {
+        if (!core.RequireIopl())
+        {
+            return false;
+        }
+
         var port = d.Instr.Op0Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
         core.Ports.Write(port, (PortWidth)d.Size, core.ReadReg(CpuRegisters.Eax, 0, d.Size));
+        return true;
     }
 
     /// <summary>One element; the index registers advance only after its accesses succeeded.</summary>

@@ -86,6 +86,11 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     /// </summary>
     public bool MoveToControl(ref DecodedInstruction d)
     {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
         var value = core.Reg(d.Reg1);
         switch (d.Aux)
         {
@@ -137,6 +142,11 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 
     public bool MoveFromControl(ref DecodedInstruction d)
     {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
         uint value;
         switch (d.Aux)
         {
@@ -161,11 +171,25 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     }
 
     /// <summary>INVLPG m: drops the TLB entry of the page holding the operand's linear address (no segment check, as on the hardware).</summary>
-    public void InvalidatePage(ref DecodedInstruction d) => core.Mmu.Invalidate(core.Seg[d.Seg].Base + core.Offset(ref d));
+    public bool InvalidatePage(ref DecodedInstruction d)
+    {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
+        core.Mmu.Invalidate(core.Seg[d.Seg].Base + core.Offset(ref d));
+        return true;
+    }
 
     /// <summary>LGDT/LIDT: a 16-bit operand size loads only 24 bits of the base.</summary>
     public bool LoadTable(ref DecodedInstruction d, bool interruptTable)
     {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
         var offset = core.Offset(ref d);
         if (!core.TryRead(d.Seg, offset, 2, out var limit) || !core.TryRead(d.Seg, (offset + 2) & d.AddrMask, 4, out var tableBase))
         {
@@ -212,7 +236,7 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     /// <summary>LMSW loads PE, MP, EM and TS; it can set PE but not clear it.</summary>
     public bool LoadMachineStatus(ref DecodedInstruction d)
     {
-        if (!core.TryReadRm0(ref d, 2, out var value))
+        if (!core.RequireCpl0() || !core.TryReadRm0(ref d, 2, out var value))
         {
             return false;
         }
@@ -227,7 +251,16 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
         return true;
     }
 
-    public void ClearTaskSwitched() => core.R.CR0 &= ~ControlRegisters.TaskSwitched;
+    public bool ClearTaskSwitched()
+    {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
+        core.R.CR0 &= ~ControlRegisters.TaskSwitched;
+        return true;
+    }
 
     public void Cpuid()
     {
@@ -246,19 +279,43 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
         }
     }
 
-    public void ClearInterrupts() => core.R.Flags &= ~Eflags.Interrupt;
-
-    public void SetInterrupts()
+    public bool ClearInterrupts()
     {
+        if (!core.RequireIopl())
+        {
+            return false;
+        }
+
+        core.R.Flags &= ~Eflags.Interrupt;
+        return true;
+    }
+
+    public bool SetInterrupts()
+    {
+        if (!core.RequireIopl())
+        {
+            return false;
+        }
+
         if ((core.R.Flags & Eflags.Interrupt) == 0)
         {
             core.InterruptShadow = true;
         }
 
         core.R.Flags |= Eflags.Interrupt;
+        return true;
     }
 
-    public void Halt() => core.Halted = true;
+    public bool Halt()
+    {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
+        core.Halted = true;
+        return true;
+    }
 
     /// <summary>No coprocessor answers, but a memory operand is still addressed and limit-checked (#GP at offset FFFF).</summary>
     public bool FpuEscape(ref DecodedInstruction d)

@@ -7,20 +7,21 @@ namespace Emulator.Machine.Cpu;
 /// <summary>
 /// An x86 interpreter on Iced's decoder: the 8086–80386 integer instruction set (plus the 486's
 /// XADD/CMPXCHG/BSWAP and CPUID with a Pentium-class identity, no FPU, no TSC) in real mode with
-/// 16/32-bit operand and address sizes, and a minimal protected mode for firmware thunks and 32-bit
-/// boot loaders: GDT segment loads (base, limit, D/B), flat 32-bit code, IDT interrupt and trap
-/// gates at the same privilege, and the way back to real mode keeping hidden limits (unreal mode).
+/// 16/32-bit operand and address sizes, and protected mode: GDT segment loads with the privilege and
+/// type checks, privilege levels 0–3 (CPL changes through interrupt and trap gates with the stack
+/// from the TSS, IRET and far RET to an outer level, privileged and IOPL-sensitive instructions),
+/// LTR/STR, and the way back to real mode keeping hidden limits (unreal mode).
 /// <para>
 /// Every guest access goes through one <see cref="MemoryUnit"/> (32-bit paging with 4 KiB and 4 MiB
 /// pages, PAE paging with 2 MiB pages, global pages, a software TLB); faults are values and an
 /// instruction commits nothing before its last possible fault (docs/cpu-memory-unit.md).
 /// </para>
 /// <para>
-/// Not emulated: privilege and type checks (CPL is CS.RPL for paging's user/supervisor checks), the
-/// LDT, call and task gates, task switches, virtual-8086 mode, the FPU (escapes are no-ops, #NM when
-/// CR0.EM or CR0.TS is set), debug registers and breakpoints (TF single-step traps are delivered),
-/// the alignment check, #SS (stack faults are reported as #GP(0), which is what the 286 real-mode
-/// test vectors record), and cycle timing.
+/// Not emulated: the LDT, call gates, task gates and task switches, the I/O permission bitmap,
+/// virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or CR0.TS is set), debug
+/// registers and breakpoints (TF single-step traps are delivered), the alignment check, #SS for
+/// limit violations on the current stack (reported as #GP(0), which is what the 286 real-mode test
+/// vectors record; a not-present SS and the new stack of an interrupt do raise #SS), and cycle timing.
 /// </para>
 /// <para>
 /// Hardware interrupts are sampled before each instruction when IF is set and no interrupt shadow
@@ -62,8 +63,9 @@ public sealed class X86Cpu
         _interrupts = interrupts;
         _core = new ExecutionCore(_registers, memory, ports);
         var segments = new SegmentUnit(_core);
-        _interruptUnit = new InterruptUnit(_core, segments);
-        _dispatcher = new Dispatcher(_core, segments, _interruptUnit);
+        var tasks = new TaskUnit(_core, segments);
+        _interruptUnit = new InterruptUnit(_core, segments, tasks);
+        _dispatcher = new Dispatcher(_core, segments, _interruptUnit, tasks);
         _cache = new DecodeCache(_core);
         Reset();
     }
@@ -108,6 +110,8 @@ public sealed class X86Cpu
         _registers.GdtrLimit = ResetGdtLimit;
         _registers.IdtrBase = 0;
         _registers.IdtrLimit = RealModeIdtLimit;
+        _registers.TaskRegister = default;
+        _core.SetCpl(0);
         _core.Halted = false;
         _core.InterruptShadow = false;
         _cache.Flush();

@@ -6,7 +6,8 @@ namespace Emulator.Machine.Tests.Cpu;
 
 /// <summary>
 /// A CPU already in flat 32-bit protected mode with paging on: a GDT (ring-0 and ring-3 flat code and
-/// data), an IDT whose #GP, #PF and #DF gates lead to a recorder, and one page table identity-mapping
+/// data, a 32-bit TSS loaded in TR whose ring-0 stack is <see cref="KernelStackTop"/>), an IDT whose
+/// #GP, #PF and #DF gates lead to a recorder, and one page table identity-mapping
 /// the 2 MiB of RAM (present, writable, user) while linear 2–4 MiB and everything above stay unmapped.
 /// The recorder stores the vector, error code, CR2 and the pushed EIP at <see cref="FaultRecord"/> and halts.
 /// </summary>
@@ -28,6 +29,10 @@ internal sealed class PagedCpuMachine
     public const ushort KernelData = 0x10;
     public const ushort UserCode = 0x1B;
     public const ushort UserData = 0x23;
+    public const ushort TssSelector = 0x28;
+    public const uint TssAddress = 0x4000;
+    public const uint KernelStackTop = 0x8_0000;
+    public const uint UserStackTop = 0x7_0000;
 
     /// <summary>Pages of RAM (2 MiB) the identity table maps.</summary>
     public const uint MappedPages = (uint)CpuTestMachine.RamSize / PageSize;
@@ -47,9 +52,14 @@ internal sealed class PagedCpuMachine
     private const uint KernelDataHigh = 0x00CF_9200;
     private const uint UserCodeHigh = 0x00CF_FA00;
     private const uint UserDataHigh = 0x00CF_F200;
-    private const uint InterruptGate32 = 0x8E00;
-    private const ushort GdtLimit = 5 * 8 - 1;
-    private const ushort IdtLimit = 32 * 8 - 1;
+    public const uint InterruptGate32 = 0x8E00;
+    public const uint TrapGate32User = 0xEF00;
+    private const ushort GdtLimit = 6 * 8 - 1;
+    private const uint TssLimit = 0x67;
+    private const uint AvailableTss32High = 0x0000_8900;
+    private const uint BusyTss32Access = 0x8B;
+    private const uint TssEsp0Offset = 4;
+    private const ushort IdtLimit = 256 * 8 - 1;
     private const byte DoubleFaultVector = 8;
     private const byte GeneralProtectionVector = 13;
     private const byte PageFaultVector = 14;
@@ -60,6 +70,8 @@ internal sealed class PagedCpuMachine
     {
         Inner = new CpuTestMachine();
         WriteDwords(GdtAddress, 0, 0, FlatLimitLow, KernelCodeHigh, FlatLimitLow, KernelDataHigh, FlatLimitLow, UserCodeHigh, FlatLimitLow, UserDataHigh);
+        WriteDwords(GdtAddress + TssSelector, (TssAddress << 16) | TssLimit, AvailableTss32High);
+        WriteDwords(TssAddress + TssEsp0Offset, KernelStackTop, KernelData);
         foreach (var vector in new[] { DoubleFaultVector, GeneralProtectionVector, PageFaultVector })
         {
             SetGate(vector, HandlerAddress + (vector * RecorderStride));
@@ -97,6 +109,7 @@ internal sealed class PagedCpuMachine
 
         r.ESP = StackTop;
         r.EIP = CodeAddress;
+        r.TaskRegister = new SegmentCache { Selector = TssSelector, Base = TssAddress, Limit = TssLimit, Access = (byte)BusyTss32Access };
     }
 
     public CpuTestMachine Inner { get; }
@@ -131,6 +144,21 @@ internal sealed class PagedCpuMachine
         var result = asm.Assemble(new StreamCodeWriter(stream), CodeAddress, BlockEncoderOptions.ReturnNewInstructionOffsets);
         return (uint)result.Result[0].NewInstructionOffsets[index] + CodeAddress;
     }
+
+    /// <summary>Ring 0 → ring 3 the way kernels do it: an IRETD frame with user SS:ESP, EFLAGS, CS:EIP.</summary>
+    public static void EnterUser(Assembler asm, uint userEip, uint eflags = 0x2)
+    {
+        asm.push(UserData);
+        asm.push(UserStackTop);
+        asm.push(eflags);
+        asm.push(UserCode);
+        asm.push(userEip);
+        asm.iretd();
+    }
+
+    /// <summary>Points IDT vector <paramref name="vector"/> at <paramref name="handler"/> with gate type/DPL word <paramref name="gateFlags"/>.</summary>
+    public void SetGate(byte vector, uint handler, uint gateFlags = InterruptGate32) =>
+        WriteDwords(IdtAddress + (vector * 8u), ((uint)KernelCode << 16) | (handler & 0xFFFF), (handler & 0xFFFF_0000) | gateFlags);
 
     public void WriteCode(uint address, Action<Assembler> build) => Inner.Memory.Write(address, CpuTestMachine.Assemble(32, address, build));
 
@@ -174,7 +202,4 @@ internal sealed class PagedCpuMachine
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
         Inner.Memory.Write(address, bytes);
     }
-
-    private void SetGate(byte vector, uint handler) =>
-        WriteDwords(IdtAddress + (vector * 8u), ((uint)KernelCode << 16) | (handler & 0xFFFF), (handler & 0xFFFF_0000) | InterruptGate32);
 }

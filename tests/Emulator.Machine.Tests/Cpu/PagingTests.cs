@@ -106,7 +106,7 @@ public class PagingTests
             asm.mov(eax, __dword_ptr[DataPage]);
             asm.hlt();
         });
-        machine.Load(asm => asm.AddInstruction(Instruction.CreateBranch(Code.Jmp_ptr1632, UserCode, UserCodeAddress)));
+        machine.Load(asm => EnterUser(asm, UserCodeAddress));
 
         machine.RunToHalt();
 
@@ -126,7 +126,7 @@ public class PagingTests
             asm.mov(__dword_ptr[DataPage], eax);
             asm.hlt();
         });
-        machine.Load(asm => asm.AddInstruction(Instruction.CreateBranch(Code.Jmp_ptr1632, UserCode, UserCodeAddress)));
+        machine.Load(asm => EnterUser(asm, UserCodeAddress));
 
         machine.RunToHalt();
 
