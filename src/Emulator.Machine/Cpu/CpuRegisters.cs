@@ -51,6 +51,9 @@ public sealed class CpuRegisters
 
     public ushort IdtrLimit { get; set; }
 
+    /// <summary>The LDT register: the selector loaded by LLDT, with its descriptor's base and limit (null: no LDT).</summary>
+    public SegmentCache LdtRegister { get; set; }
+
     /// <summary>The task register: the TSS selector loaded by LTR, with its descriptor's base and limit.</summary>
     public SegmentCache TaskRegister { get; set; }
 

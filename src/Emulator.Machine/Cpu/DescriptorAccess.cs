@@ -21,6 +21,7 @@ internal static class DescriptorAccess
     /// <summary>The type field of a system descriptor.</summary>
     public const byte SystemTypeMask = 0x0F;
     public const byte AvailableTss16 = 0x1;
+    public const byte Ldt = 0x2;
     public const byte BusyTss16 = 0x3;
     public const byte AvailableTss32 = 0x9;
     public const byte BusyTss32 = 0xB;

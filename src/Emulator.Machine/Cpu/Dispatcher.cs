@@ -144,6 +144,8 @@ internal sealed class Dispatcher
             case Op.Invlpg: return _system.InvalidatePage(ref d);
             case Op.Ltr: return _tasks.LoadTaskRegister(ref d);
             case Op.Str: return _tasks.StoreTaskRegister(ref d);
+            case Op.Lldt: return _tasks.LoadLdtRegister(ref d);
+            case Op.Sldt: return _tasks.StoreLdtRegister(ref d);
             case Op.FetchFault: return false;
             default: return _core.Raise(ExceptionVector.InvalidOpcode);
         }

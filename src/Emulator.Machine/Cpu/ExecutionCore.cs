@@ -122,13 +122,17 @@ internal sealed class ExecutionCore
         return offset & d.AddrMask;
     }
 
-    /// <summary>Linear address of <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>; #GP(0) past the limit.</summary>
+    /// <summary>
+    /// Linear address of <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>;
+    /// past the limit #GP(0), or #SS(0) for SS in protected mode. Real mode keeps #GP for SS too: the
+    /// 286 real-mode vectors record #GP there.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLinear(int segment, uint offset, int size, out uint linear)
     {
         ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Seg), segment);
         linear = s.Base + offset;
-        return offset <= s.Limit - (uint)(size - 1) || RaiseGeneralProtection(0);
+        return offset <= s.Limit - (uint)(size - 1) || RaiseLimitFault(segment);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -283,6 +287,7 @@ internal sealed class ExecutionCore
 
     public bool RaiseGeneralProtection(int errorCode) => Raise(ExceptionVector.GeneralProtection, errorCode);
 
+
     /// <summary>Privileged instructions (MOV CRn, LGDT, LIDT, LMSW, CLTS, HLT, INVLPG, LTR): #GP(0) unless CPL is 0.</summary>
     public bool RequireCpl0() => Cpl == 0 || RaiseGeneralProtection(0);
 
@@ -321,4 +326,7 @@ internal sealed class ExecutionCore
     public void Branch(uint target, int operandSize) => R.EIP = operandSize == 4 ? target : target & Word;
 
     private static bool SignNotOverflow(uint flags) => ((flags & Eflags.Sign) != 0) != ((flags & Eflags.Overflow) != 0);
+
+    private bool RaiseLimitFault(int segment) =>
+        segment == Ss && R.ProtectedMode ? Raise(ExceptionVector.StackFault, 0) : RaiseGeneralProtection(0);
 }

@@ -26,6 +26,9 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
     private const uint ExternalBit = 1;
     private const uint Word = 0xFFFF;
     private const ushort SelectorIndexMask = 0xFFF8;
+
+    /// <summary>A selector error code keeps the index and TI (Intel SDM vol. 3, 6.13).</summary>
+    private const ushort SelectorErrorMask = 0xFFFC;
     private const int IoplShift = 12;
 
     /// <summary>Clears IF/TF as the CPU does on entry to a handler (interrupt gate or real mode).</summary>
@@ -169,13 +172,13 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
         var dpl = DescriptorAccess.Dpl(code.Access);
         if (dpl > cpl)
         {
-            return core.RaiseGeneralProtection(selector & SelectorIndexMask);
+            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
         }
 
         var size = (type & Gate32Bit) != 0 ? 4 : 2;
         var inner = dpl < cpl && !DescriptorAccess.IsConformingCode(code.Access);
         var newCpl = inner ? dpl : cpl;
-        code.Selector = (ushort)((selector & SelectorIndexMask) | newCpl);
+        code.Selector = (ushort)((selector & ~ExecutionCore.SelectorRplMask) | newCpl);
         var oldFlags = core.R.Flags;
         var frame = new StackFrame(core, size);
         if (inner)
@@ -220,7 +223,7 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
 
         if (core.Fault.Vector == ExceptionVector.GeneralProtection)
         {
-            core.Raise(ExceptionVector.InvalidTss, ss & SelectorIndexMask);
+            core.Raise(ExceptionVector.InvalidTss, ss & SelectorErrorMask);
         }
 
         return false;

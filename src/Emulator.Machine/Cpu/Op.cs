@@ -129,6 +129,8 @@ internal enum Op : byte
     Invlpg,
     Ltr,
     Str,
+    Lldt,
+    Sldt,
 
     /// <summary>Not an instruction: the fetch or decode of the instruction faulted (#PF, #GP); the fault is already latched.</summary>
     FetchFault,

@@ -7,15 +7,18 @@ namespace Emulator.Machine.Cpu;
 /// access byte) with the privilege and type checks of Intel SDM vol. 3, 5.5–5.8: data segments need
 /// DPL ≥ max(CPL, RPL) unless conforming code, SS needs a writable data segment with RPL = DPL = CPL
 /// (#SS when not present), other registers #NP when not present; far JMP/CALL targets need
-/// DPL = CPL (non-conforming) or DPL ≤ CPL (conforming) and keep CPL as CS.RPL. Not emulated: the
-/// LDT (TI = 1 is #GP), call gates and task gates as far-transfer targets (#GP), setting the
-/// descriptor's accessed bit.
+/// DPL = CPL (non-conforming) or DPL ≤ CPL (conforming) and keep CPL as CS.RPL. Selectors with TI
+/// set read the LDT that LLDT loaded. Not emulated: call gates and task gates as far-transfer targets
+/// (#GP), setting the descriptor's accessed bit.
 /// </summary>
 internal sealed class SegmentUnit(ExecutionCore core)
 {
     private const int DescriptorSize = 8;
     private const ushort TableIndicator = 1 << 2;
     private const ushort SelectorIndexMask = 0xFFF8;
+
+    /// <summary>A selector error code keeps the index and TI (Intel SDM vol. 3, 6.13).</summary>
+    private const ushort SelectorErrorMask = 0xFFFC;
     private const int RealModeShift = 4;
     private const uint GranularityBit = 1 << 23;
     private const uint DefaultBigBit = 1 << 22;
@@ -53,7 +56,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return true;
         }
 
-        if ((selector & SelectorIndexMask) == 0)
+        if (IsNull(selector))
         {
             s = new SegmentCache { Selector = selector };
             return true;
@@ -65,7 +68,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
         }
 
         var access = loaded.Access;
-        var error = selector & SelectorIndexMask;
+        var error = selector & SelectorErrorMask;
         var readable = (access & DescriptorAccess.CodeOrData) != 0
             && ((access & DescriptorAccess.Code) == 0 || (access & DescriptorAccess.ReadWrite) != 0);
         if (!readable)
@@ -95,7 +98,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
     public bool TryReadStack(ushort selector, int cpl, out SegmentCache loaded)
     {
         loaded = default;
-        if ((selector & SelectorIndexMask) == 0)
+        if (IsNull(selector))
         {
             return core.RaiseGeneralProtection(0);
         }
@@ -105,7 +108,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return false;
         }
 
-        var error = selector & SelectorIndexMask;
+        var error = selector & SelectorErrorMask;
         if (Rpl(selector) != cpl || DescriptorAccess.Dpl(loaded.Access) != cpl || !DescriptorAccess.IsWritableData(loaded.Access))
         {
             return core.RaiseGeneralProtection(error);
@@ -148,7 +151,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
         var allowed = DescriptorAccess.IsConformingCode(loaded.Access) ? dpl <= cpl : dpl == cpl && Rpl(selector) <= cpl;
         if (!allowed)
         {
-            return core.RaiseGeneralProtection(selector & SelectorIndexMask);
+            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
         }
 
         loaded.Selector = (ushort)((selector & ~ExecutionCore.SelectorRplMask) | cpl);
@@ -170,7 +173,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return true;
         }
 
-        if ((selector & SelectorIndexMask) == 0)
+        if (IsNull(selector))
         {
             loaded = default;
             return core.RaiseGeneralProtection(0);
@@ -181,7 +184,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return false;
         }
 
-        var error = selector & SelectorIndexMask;
+        var error = selector & SelectorErrorMask;
         if (!DescriptorAccess.IsCode(loaded.Access))
         {
             return core.RaiseGeneralProtection(error);
@@ -209,7 +212,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
         var rpl = Rpl(selector);
         var dpl = DescriptorAccess.Dpl(loaded.Access);
         var allowed = rpl >= core.Cpl && (DescriptorAccess.IsConformingCode(loaded.Access) ? dpl <= rpl : dpl == rpl);
-        return allowed || core.RaiseGeneralProtection(selector & SelectorIndexMask);
+        return allowed || core.RaiseGeneralProtection(selector & SelectorErrorMask);
     }
 
     /// <summary>Makes a cache from <see cref="TryReadCode"/> the current CS; the memory unit picks up the new privilege.</summary>
@@ -230,24 +233,31 @@ internal sealed class SegmentUnit(ExecutionCore core)
         foreach (var segment in DataSegments)
         {
             ref var s = ref core.Seg[segment];
-            if ((s.Selector & SelectorIndexMask) != 0 && !DescriptorAccess.IsConformingCode(s.Access) && DescriptorAccess.Dpl(s.Access) < cpl)
+            if (!IsNull(s.Selector) && !DescriptorAccess.IsConformingCode(s.Access) && DescriptorAccess.Dpl(s.Access) < cpl)
             {
                 s = new SegmentCache { Selector = 0 };
             }
         }
     }
 
-    /// <summary>Reads the GDT descriptor of <paramref name="selector"/> (any type, present or not); #GP past the GDT limit or for the LDT.</summary>
+    /// <summary>
+    /// Reads the descriptor of <paramref name="selector"/> (any type, present or not) from the GDT, or
+    /// from the LDT when TI is set; #GP(selector) past the table's limit or with no LDT loaded.
+    /// </summary>
     public bool TryReadDescriptor(ushort selector, out SegmentCache loaded)
     {
         loaded = default;
         var index = (uint)(selector & SelectorIndexMask);
-        if ((selector & TableIndicator) != 0 || index + DescriptorSize - 1 > core.R.GdtrLimit)
+        var local = (selector & TableIndicator) != 0;
+        var ldt = core.R.LdtRegister;
+        var tableBase = local ? ldt.Base : core.R.GdtrBase;
+        var tableLimit = local ? ldt.Limit : core.R.GdtrLimit;
+        if ((local && (ldt.Selector & SelectorIndexMask) == 0) || index + DescriptorSize - 1 > tableLimit)
         {
-            return core.RaiseGeneralProtection(selector & SelectorIndexMask);
+            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
         }
 
-        var address = core.R.GdtrBase + index;
+        var address = tableBase + index;
         if (!core.Mmu.TryReadSystem(address, 4, out var low) || !core.Mmu.TryReadSystem(address + 4, 4, out var high))
         {
             return false;
@@ -271,4 +281,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
     }
 
     private static int Rpl(ushort selector) => selector & ExecutionCore.SelectorRplMask;
+
+    /// <summary>A null selector is index 0 in the GDT; index 0 in the LDT is an ordinary selector.</summary>
+    private static bool IsNull(ushort selector) => (selector & (SelectorIndexMask | TableIndicator)) == 0;
 }

@@ -3,13 +3,13 @@ namespace Emulator.Machine.Cpu;
 /// <summary>
 /// Pushes for an interrupt frame that commit nothing until <see cref="Commit"/>: on the current stack,
 /// or on the inner-privilege stack read from the TSS (written as supervisor accesses). A limit
-/// violation is #GP(0) on the current stack, as every other stack access of this interpreter
-/// reports it, and #SS(selector) on a new one. Expand-down stack segments are not emulated.
+/// violation is #SS(0) on the current stack (#GP(0) in real mode, as the 286 vectors record) and
+/// #SS(selector) on a new one. Expand-down stack segments are not emulated.
 /// </summary>
 internal struct StackFrame
 {
     private const uint WordMask = 0xFFFF;
-    private const ushort SelectorIndexMask = 0xFFF8;
+    private const ushort SelectorErrorMask = 0xFFFC;
 
     private readonly ExecutionCore _core;
     private readonly int _size;
@@ -46,8 +46,8 @@ internal struct StackFrame
         if (next > _stack.Limit - (uint)(_size - 1))
         {
             return _switched
-                ? _core.Raise(ExceptionVector.StackFault, _stack.Selector & SelectorIndexMask)
-                : _core.RaiseGeneralProtection(0);
+                ? _core.Raise(ExceptionVector.StackFault, _stack.Selector & SelectorErrorMask)
+                : _core.R.ProtectedMode ? _core.Raise(ExceptionVector.StackFault, 0) : _core.RaiseGeneralProtection(0);
         }
 
         var linear = _stack.Base + next;

@@ -1,7 +1,8 @@
 namespace Emulator.Machine.Cpu;
 
 /// <summary>
-/// The task register and the TSS (Intel SDM vol. 3, 7.2): LTR/STR, and the inner-privilege stacks
+/// The system-segment registers: LDTR (LLDT/SLDT) and the task register with its TSS (Intel SDM
+/// vol. 3, 3.5.1 and 7.2): LTR/STR, and the inner-privilege stacks
 /// (SS0:ESP0 … SS2:ESP2) an interrupt to a more privileged level switches to. 32-bit and 16-bit TSS
 /// layouts are read. Not emulated yet: task switches (JMP/CALL to a TSS or task gate, IRET with NT,
 /// task gates in the IDT) and the I/O permission bitmap.
@@ -9,6 +10,10 @@ namespace Emulator.Machine.Cpu;
 internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
 {
     private const ushort SelectorIndexMask = 0xFFF8;
+
+    /// <summary>A selector error code keeps the index and TI (Intel SDM vol. 3, 6.13).</summary>
+    private const ushort SelectorErrorMask = 0xFFFC;
+    private const ushort TableIndicator = 1 << 2;
     private const int AccessByteOffset = 5;
 
     // Stack slots: ESPn at 4 + 8n and SSn at 8 + 8n in a 32-bit TSS; SPn at 2 + 4n and SSn at 4 + 4n in a 16-bit one.
@@ -41,12 +46,17 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
             return core.RaiseGeneralProtection(0);
         }
 
+        if ((selector & TableIndicator) != 0)
+        {
+            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
+        }
+
         if (!segments.TryReadDescriptor(selector, out var tss))
         {
             return false;
         }
 
-        var error = selector & SelectorIndexMask;
+        var error = selector & SelectorErrorMask;
         var type = tss.Access & DescriptorAccess.SystemTypeMask;
         if ((tss.Access & DescriptorAccess.CodeOrData) != 0 || type is not (DescriptorAccess.AvailableTss16 or DescriptorAccess.AvailableTss32))
         {
@@ -66,6 +76,66 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
 
         core.R.TaskRegister = tss;
         return true;
+    }
+
+    /// <summary>
+    /// LLDT r/m16: CPL 0 only; a null selector leaves no LDT (later TI = 1 selectors #GP), otherwise it
+    /// must name a present LDT descriptor in the GDT.
+    /// </summary>
+    public bool LoadLdtRegister(ref DecodedInstruction d)
+    {
+        if (!core.R.ProtectedMode)
+        {
+            return core.Raise(ExceptionVector.InvalidOpcode);
+        }
+
+        if (!core.RequireCpl0() || !core.TryReadRm0(ref d, 2, out var value))
+        {
+            return false;
+        }
+
+        var selector = (ushort)value;
+        if ((selector & (SelectorIndexMask | TableIndicator)) == 0)
+        {
+            core.R.LdtRegister = new SegmentCache { Selector = selector };
+            return true;
+        }
+
+        var error = selector & SelectorErrorMask;
+        if ((selector & TableIndicator) != 0)
+        {
+            return core.RaiseGeneralProtection(error);
+        }
+
+        if (!segments.TryReadDescriptor(selector, out var ldt))
+        {
+            return false;
+        }
+
+        if ((ldt.Access & DescriptorAccess.CodeOrData) != 0 || (ldt.Access & DescriptorAccess.SystemTypeMask) != DescriptorAccess.Ldt)
+        {
+            return core.RaiseGeneralProtection(error);
+        }
+
+        if ((ldt.Access & DescriptorAccess.Present) == 0)
+        {
+            return core.Raise(ExceptionVector.SegmentNotPresent, error);
+        }
+
+        core.R.LdtRegister = ldt;
+        return true;
+    }
+
+    /// <summary>SLDT r/m16 (a register destination is zero-extended).</summary>
+    public bool StoreLdtRegister(ref DecodedInstruction d)
+    {
+        if (!core.R.ProtectedMode)
+        {
+            return core.Raise(ExceptionVector.InvalidOpcode);
+        }
+
+        var size = d.Form0 == OperandForm.Register ? d.Size : 2;
+        return core.TryWriteRm0(ref d, size, core.R.LdtRegister.Selector);
     }
 
     /// <summary>STR r/m16 (a register destination is zero-extended).</summary>

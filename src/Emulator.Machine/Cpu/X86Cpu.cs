@@ -10,18 +10,18 @@ namespace Emulator.Machine.Cpu;
 /// 16/32-bit operand and address sizes, and protected mode: GDT segment loads with the privilege and
 /// type checks, privilege levels 0–3 (CPL changes through interrupt and trap gates with the stack
 /// from the TSS, IRET and far RET to an outer level, privileged and IOPL-sensitive instructions),
-/// LTR/STR, and the way back to real mode keeping hidden limits (unreal mode).
+/// the LDT (LLDT/SLDT), LTR/STR, and the way back to real mode keeping hidden limits (unreal mode).
 /// <para>
 /// Every guest access goes through one <see cref="MemoryUnit"/> (32-bit paging with 4 KiB and 4 MiB
 /// pages, PAE paging with 2 MiB pages, global pages, a software TLB); faults are values and an
 /// instruction commits nothing before its last possible fault (docs/cpu-memory-unit.md).
 /// </para>
 /// <para>
-/// Not emulated: the LDT, call gates, task gates and task switches, the I/O permission bitmap,
+/// Not emulated: call gates, task gates and task switches, the I/O permission bitmap,
 /// virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or CR0.TS is set), debug
-/// registers and breakpoints (TF single-step traps are delivered), the alignment check, #SS for
-/// limit violations on the current stack (reported as #GP(0), which is what the 286 real-mode test
-/// vectors record; a not-present SS and the new stack of an interrupt do raise #SS), and cycle timing.
+/// registers and breakpoints (TF single-step traps are delivered), the alignment check, and cycle
+/// timing. SS limit violations are #SS in protected mode and #GP(0) in real mode, which is what the
+/// 286 real-mode test vectors record.
 /// </para>
 /// <para>
 /// Hardware interrupts are sampled before each instruction when IF is set and no interrupt shadow
@@ -111,6 +111,7 @@ public sealed class X86Cpu
         _registers.IdtrBase = 0;
         _registers.IdtrLimit = RealModeIdtLimit;
         _registers.TaskRegister = default;
+        _registers.LdtRegister = default;
         _core.SetCpl(0);
         _core.Halted = false;
         _core.InterruptShadow = false;

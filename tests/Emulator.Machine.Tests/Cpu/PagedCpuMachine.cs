@@ -7,7 +7,7 @@ namespace Emulator.Machine.Tests.Cpu;
 /// <summary>
 /// A CPU already in flat 32-bit protected mode with paging on: a GDT (ring-0 and ring-3 flat code and
 /// data, a 32-bit TSS loaded in TR whose ring-0 stack is <see cref="KernelStackTop"/>), an IDT whose
-/// #GP, #PF and #DF gates lead to a recorder, and one page table identity-mapping
+/// #DF, #TS, #NP, #SS, #GP and #PF gates lead to a recorder, and one page table identity-mapping
 /// the 2 MiB of RAM (present, writable, user) while linear 2–4 MiB and everything above stay unmapped.
 /// The recorder stores the vector, error code, CR2 and the pushed EIP at <see cref="FaultRecord"/> and halts.
 /// </summary>
@@ -61,6 +61,9 @@ internal sealed class PagedCpuMachine
     private const uint TssEsp0Offset = 4;
     private const ushort IdtLimit = 256 * 8 - 1;
     private const byte DoubleFaultVector = 8;
+    private const byte InvalidTssVector = 10;
+    private const byte SegmentNotPresentVector = 11;
+    private const byte StackFaultVector = 12;
     private const byte GeneralProtectionVector = 13;
     private const byte PageFaultVector = 14;
     private const uint RecorderStride = 0x100;
@@ -72,7 +75,7 @@ internal sealed class PagedCpuMachine
         WriteDwords(GdtAddress, 0, 0, FlatLimitLow, KernelCodeHigh, FlatLimitLow, KernelDataHigh, FlatLimitLow, UserCodeHigh, FlatLimitLow, UserDataHigh);
         WriteDwords(GdtAddress + TssSelector, (TssAddress << 16) | TssLimit, AvailableTss32High);
         WriteDwords(TssAddress + TssEsp0Offset, KernelStackTop, KernelData);
-        foreach (var vector in new[] { DoubleFaultVector, GeneralProtectionVector, PageFaultVector })
+        foreach (var vector in new[] { DoubleFaultVector, InvalidTssVector, SegmentNotPresentVector, StackFaultVector, GeneralProtectionVector, PageFaultVector })
         {
             SetGate(vector, HandlerAddress + (vector * RecorderStride));
             WriteCode(HandlerAddress + (vector * RecorderStride), asm =>
