@@ -121,6 +121,7 @@ internal sealed class DecodeCache : ICodeWriteListener
         return page;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private ref DecodedInstruction DecodeInto(CodePage page, uint pageNumber, int offset, in SegmentCache cs, uint eip)
     {
         if (!Decode(cs, eip, out var instruction))
@@ -140,6 +141,7 @@ internal sealed class DecodeCache : ICodeWriteListener
         return ref slot;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private ref DecodedInstruction DecodeUncached(in SegmentCache cs, uint eip)
     {
         if (eip > cs.Limit)

@@ -279,6 +279,7 @@ internal sealed class ExecutionCore
     public void SetCpl(int cpl) => _cpl = cpl;
 
     /// <summary>Latches <paramref name="vector"/> as the instruction's fault and returns false, so a unit can <c>return Raise(...)</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public bool Raise(byte vector, int errorCode = ExceptionVector.NoErrorCode, uint address = 0)
     {
         Fault = new CpuFault(vector, errorCode, address);
@@ -327,6 +328,7 @@ internal sealed class ExecutionCore
 
     private static bool SignNotOverflow(uint flags) => ((flags & Eflags.Sign) != 0) != ((flags & Eflags.Overflow) != 0);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool RaiseLimitFault(int segment) =>
         segment == Ss && R.ProtectedMode ? Raise(ExceptionVector.StackFault, 0) : RaiseGeneralProtection(0);
 }

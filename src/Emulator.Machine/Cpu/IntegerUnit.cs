@@ -60,24 +60,22 @@ internal sealed class IntegerUnit(ExecutionCore core)
         return true;
     }
 
+    /// <summary>INC DEC NOT NEG; the register form stays free of the memory path's calls (it runs in every counted loop).</summary>
     public bool Unary(ref DecodedInstruction d)
     {
         int size = d.Size;
         var flags = core.R.Flags;
-        if (!core.TryReadRm0ForWrite(ref d, size, out var linear, out var value))
+        if (d.Form0 == OperandForm.Register)
         {
-            return false;
+            var result = UnaryResult(d.Op, core.ReadReg(d.Reg0, d.Shift0, size), size, ref flags);
+            core.WriteReg(d.Reg0, d.Shift0, size, result);
+            core.R.Flags = flags;
+            return true;
         }
 
-        var result = d.Op switch
-        {
-            Op.Inc => Alu.IncDec(value, false, size, ref flags),
-            Op.Dec => Alu.IncDec(value, true, size, ref flags),
-            Op.Not => ~value & Alu.Mask(size),
-            _ => Neg(value, size, ref flags),
-        };
-
-        if (!core.WriteRm0Back(ref d, size, linear, result))
+        if (!core.TryMemoryLinear(ref d, size, out var linear)
+            || !core.Mmu.TryReadForWrite(linear, size, out var value)
+            || !core.Mmu.TryWrite(linear, size, UnaryResult(d.Op, value, size, ref flags)))
         {
             return false;
         }
@@ -349,6 +347,14 @@ internal sealed class IntegerUnit(ExecutionCore core)
         core.WriteReg(d.Reg0, 0, size, (uint)index);
         return true;
     }
+
+    private static uint UnaryResult(Op op, uint value, int size, ref uint flags) => op switch
+    {
+        Op.Inc => Alu.IncDec(value, false, size, ref flags),
+        Op.Dec => Alu.IncDec(value, true, size, ref flags),
+        Op.Not => ~value & Alu.Mask(size),
+        _ => Neg(value, size, ref flags),
+    };
 
     private static uint Neg(uint value, int size, ref uint flags)
     {

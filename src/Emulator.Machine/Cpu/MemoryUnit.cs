@@ -106,7 +106,9 @@ internal sealed class MemoryUnit
             return true;
         }
 
-        return TryReadPaged(linear, size, false, _user, out value);
+        var paged = ReadPaged(linear, size, false, _user);
+        value = (uint)paged;
+        return paged >= 0;
     }
 
     /// <summary>The read half of a read-modify-write: translated with write intent, so the write that follows cannot fault.</summary>
@@ -119,7 +121,9 @@ internal sealed class MemoryUnit
             return true;
         }
 
-        return TryReadPaged(linear, size, true, _user, out value);
+        var paged = ReadPaged(linear, size, true, _user);
+        value = (uint)paged;
+        return paged >= 0;
     }
 
     /// <summary>A data write at the current privilege.</summary>
@@ -161,7 +165,9 @@ internal sealed class MemoryUnit
             return true;
         }
 
-        return TryReadPaged(linear, size, false, false, out value);
+        var paged = ReadPaged(linear, size, false, false);
+        value = (uint)paged;
+        return paged >= 0;
     }
 
     /// <summary>A supervisor write whatever the CPL: descriptor busy/accessed bits, the inner-privilege stack of an interrupt.</summary>
@@ -186,13 +192,9 @@ internal sealed class MemoryUnit
             return true;
         }
 
-        if (!TryTranslate(linear, false, _user, out physical))
-        {
-            return false;
-        }
-
-        physical &= _memory.A20Mask;
-        return true;
+        var paged = TranslateFetchPaged(linear);
+        physical = (uint)paged;
+        return paged >= 0;
     }
 
     /// <summary>One instruction byte for the decoder.</summary>
@@ -239,6 +241,21 @@ internal sealed class MemoryUnit
     /// <summary>Copies <paramref name="source"/> into guest memory after a successful <see cref="Probe"/>.</summary>
     public void WriteBlock(uint linear, ReadOnlySpan<byte> source) => CopyBlock(linear, default, source, true);
 
+    /// <summary>
+    /// Out of line, and returning the address (or -1 after latching the fault) rather than through an
+    /// out parameter: a local whose address reaches a call is kept in memory on the fast path too.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long TranslateFetchPaged(uint linear)
+    {
+        if (!TryTranslate(linear, false, _user, out var physical))
+        {
+            return -1;
+        }
+
+        return physical & _memory.A20Mask;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint ReadPhysical(uint address, int size) => size switch
     {
@@ -276,6 +293,7 @@ internal sealed class MemoryUnit
         return TryTranslateSlow(linear, write, user, out physical);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TryTranslateSlow(uint linear, bool write, bool user, out uint physical)
     {
         if (_walker.TryWalk(linear, write, user, out var frame, out var errorCode))
@@ -288,35 +306,37 @@ internal sealed class MemoryUnit
         return _core.Raise(ExceptionVector.PageFault, errorCode, linear);
     }
 
-    private bool TryReadPaged(uint linear, int size, bool write, bool user, out uint value)
+    /// <summary>A paged read: the value, or -1 after latching #PF (a return value, not an out parameter; see <see cref="TranslateFetchPaged"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long ReadPaged(uint linear, int size, bool write, bool user)
     {
-        value = 0;
         if (!TryTranslate(linear, write, user, out var physical))
         {
-            return false;
+            return -1;
         }
 
         var inPage = PageSize - (linear & PageOffsetMask);
         if (inPage >= (uint)size)
         {
-            value = ReadPhysical(physical, size);
-            return true;
+            return ReadPhysical(physical, size);
         }
 
         if (!TryTranslate(linear + inPage, write, user, out var next))
         {
-            return false;
+            return -1;
         }
 
+        var value = 0u;
         for (var i = 0u; i < (uint)size; i++)
         {
             var at = i < inPage ? physical + i : next + (i - inPage);
             value |= (uint)_memory.ReadByte(at) << (int)(ByteBits * i);
         }
 
-        return true;
+        return value;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TryWritePaged(uint linear, int size, uint value, bool user)
     {
         if (!TryTranslate(linear, true, user, out var physical))

@@ -28,14 +28,17 @@ internal sealed class ShiftUnit(ExecutionCore core)
         }
 
         int size = d.Size;
-        if (!core.TryReadRm0ForWrite(ref d, size, out var linear, out var value))
+        var flags = core.R.Flags;
+        if (d.Form0 == OperandForm.Register)
         {
-            return false;
+            core.WriteReg(d.Reg0, d.Shift0, size, Compute(d.Op, core.ReadReg(d.Reg0, d.Shift0, size), count, size, ref flags));
+            core.R.Flags = flags;
+            return true;
         }
 
-        var flags = core.R.Flags;
-        var result = Compute(d.Op, value, count, size, ref flags);
-        if (!core.WriteRm0Back(ref d, size, linear, result))
+        if (!core.TryMemoryLinear(ref d, size, out var linear)
+            || !core.Mmu.TryReadForWrite(linear, size, out var value)
+            || !core.Mmu.TryWrite(linear, size, Compute(d.Op, value, count, size, ref flags)))
         {
             return false;
         }
