@@ -1,6 +1,6 @@
 namespace Emulator.Machine.Cpu;
 
-/// <summary>CR0 bits (Intel SDM vol. 3, 2.5).</summary>
+/// <summary>CR0 and CR4 bits (Intel SDM vol. 3, 2.5).</summary>
 internal static class ControlRegisters
 {
     public const uint ProtectionEnable = 1 << 0;
@@ -8,7 +8,26 @@ internal static class ControlRegisters
     public const uint Emulation = 1 << 2;
     public const uint TaskSwitched = 1 << 3;
     public const uint ExtensionType = 1 << 4;
+    public const uint WriteProtect = 1 << 16;
     public const uint Paging = 1u << 31;
+
+    /// <summary>CR4.PSE: 4 MiB pages through PDE.PS.</summary>
+    public const uint PageSizeExtensions = 1 << 4;
+
+    /// <summary>CR4.PAE: three-level paging with 64-bit entries.</summary>
+    public const uint PhysicalAddressExtension = 1 << 5;
+
+    /// <summary>CR4.PGE: global pages survive CR3 loads.</summary>
+    public const uint PageGlobalEnable = 1 << 7;
+
+    /// <summary>The CR4 bits this CPU implements; setting any other raises #GP(0).</summary>
+    public const uint Cr4Supported = PageSizeExtensions | PhysicalAddressExtension | PageGlobalEnable;
+
+    /// <summary>CR0 bits whose change flushes the whole TLB, global entries included.</summary>
+    public const uint Cr0TlbBits = ProtectionEnable | WriteProtect | Paging;
+
+    /// <summary>CR4 bits whose change flushes the whole TLB, global entries included.</summary>
+    public const uint Cr4TlbBits = PageSizeExtensions | PhysicalAddressExtension | PageGlobalEnable;
 
     /// <summary>The machine status word: the low 16 bits that SMSW/LMSW see.</summary>
     public const uint MachineStatusWord = 0xFFFF;

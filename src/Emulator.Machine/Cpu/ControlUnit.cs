@@ -19,62 +19,124 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
         }
     }
 
-    public void JumpIndirect(ref DecodedInstruction d) => core.Branch(core.ReadRm0(ref d, d.Size), d.Size);
+    public bool JumpIndirect(ref DecodedInstruction d)
+    {
+        if (!core.TryReadRm0(ref d, d.Size, out var target))
+        {
+            return false;
+        }
 
-    public void JumpFar(ref DecodedInstruction d)
+        core.Branch(target, d.Size);
+        return true;
+    }
+
+    public bool JumpFar(ref DecodedInstruction d)
     {
         var target = d.Size == 4 ? d.Instr.FarBranch32 : d.Instr.FarBranch16;
-        segments.LoadCode(d.Instr.FarBranchSelector);
+        if (!segments.TryLoadFarTarget(d.Instr.FarBranchSelector))
+        {
+            return false;
+        }
+
         core.Branch(target, d.Size);
+        return true;
     }
 
-    public void JumpFarIndirect(ref DecodedInstruction d)
+    public bool JumpFarIndirect(ref DecodedInstruction d)
     {
-        var (selector, offset) = ReadFarPointer(ref d);
-        segments.LoadCode(selector);
+        if (!TryReadFarPointer(ref d, out var selector, out var offset) || !segments.TryLoadFarTarget(selector))
+        {
+            return false;
+        }
+
         core.Branch(offset, d.Size);
+        return true;
     }
 
-    public void Call(ref DecodedInstruction d)
+    public bool Call(ref DecodedInstruction d)
     {
         var next = core.R.EIP;
-        core.Push(next, d.Size);
+        if (!core.TryPush(next, d.Size))
+        {
+            return false;
+        }
+
         core.Branch(next + d.Imm, d.Size);
+        return true;
     }
 
-    public void CallIndirect(ref DecodedInstruction d)
+    public bool CallIndirect(ref DecodedInstruction d)
     {
-        var target = core.ReadRm0(ref d, d.Size);
-        core.Push(core.R.EIP, d.Size);
+        if (!core.TryReadRm0(ref d, d.Size, out var target) || !core.TryPush(core.R.EIP, d.Size))
+        {
+            return false;
+        }
+
         core.Branch(target, d.Size);
+        return true;
     }
 
-    public void CallFar(ref DecodedInstruction d)
+    public bool CallFar(ref DecodedInstruction d)
     {
         var target = d.Size == 4 ? d.Instr.FarBranch32 : d.Instr.FarBranch16;
-        FarCall(d.Instr.FarBranchSelector, target, d.Size);
+        return FarCall(d.Instr.FarBranchSelector, target, d.Size);
     }
 
-    public void CallFarIndirect(ref DecodedInstruction d)
-    {
-        var (selector, offset) = ReadFarPointer(ref d);
-        FarCall(selector, offset, d.Size);
-    }
+    public bool CallFarIndirect(ref DecodedInstruction d) =>
+        TryReadFarPointer(ref d, out var selector, out var offset) && FarCall(selector, offset, d.Size);
 
-    public void Return(ref DecodedInstruction d)
+    public bool Return(ref DecodedInstruction d)
     {
-        var target = core.Pop(d.Size);
+        if (!core.TryPop(d.Size, out var target))
+        {
+            return false;
+        }
+
         core.AdjustStack(d.Form0 == OperandForm.Immediate ? d.Imm & Alu.WordMask : 0);
         core.Branch(target, d.Size);
+        return true;
     }
 
-    public void ReturnFar(ref DecodedInstruction d)
+    /// <summary>
+    /// RETF [imm16]: to the same level, or to an outer one (new CPL = the popped CS.RPL), which also
+    /// pops SS:ESP above the released bytes and nulls data segments the outer level may not use.
+    /// </summary>
+    public bool ReturnFar(ref DecodedInstruction d)
     {
-        var offset = core.PeekStack(0, d.Size);
-        var selector = (ushort)core.PeekStack((uint)d.Size, d.Size);
-        segments.LoadCode(selector);
-        core.AdjustStack((uint)(2 * d.Size) + (d.Form0 == OperandForm.Immediate ? d.Imm & Alu.WordMask : 0));
-        core.Branch(offset, d.Size);
+        int size = d.Size;
+        var release = d.Form0 == OperandForm.Immediate ? d.Imm & Alu.WordMask : 0;
+        if (!core.TryPeekStack(0, size, out var offset)
+            || !core.TryPeekStack((uint)size, size, out var selector)
+            || !segments.TryReadReturnTarget((ushort)selector, out var code))
+        {
+            return false;
+        }
+
+        var newCpl = (int)selector & ExecutionCore.SelectorRplMask;
+        if (!core.R.ProtectedMode || newCpl == core.Cpl)
+        {
+            segments.CommitCode(code);
+            core.AdjustStack((uint)(2 * size) + release);
+            core.Branch(offset, size);
+            return true;
+        }
+
+        var outerDepth = (uint)(2 * size) + release;
+        if (!core.TryPeekStack(outerDepth, size, out var esp)
+            || !core.TryPeekStack(outerDepth + (uint)size, size, out var ss)
+            || !segments.TryReadStack((ushort)ss, newCpl, out var stack))
+        {
+            return false;
+        }
+
+        segments.CommitCode(code);
+        core.Seg[ExecutionCore.Ss] = stack;
+        var mask = stack.Big ? Alu.DwordMask : Alu.WordMask;
+        ref var sp = ref core.Reg(CpuRegisters.Esp);
+        sp = (sp & ~mask) | ((esp + release) & mask);
+        core.Branch(offset, size);
+        segments.NullInaccessibleDataSegments();
+        return true;
     }
 
     /// <summary>LOOP/LOOPE/LOOPNE/JCXZ: the address size picks CX or ECX.</summary>
@@ -106,111 +168,154 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
         }
     }
 
-    public void SoftwareInterrupt(byte vector) => interrupts.Deliver(vector, core.R.EIP, ExceptionVector.NoErrorCode, false);
+    /// <summary>INT n, INT3, INTO (<paramref name="checkGate"/>: the gate's DPL must allow the CPL) and INT1/ICEBP (not checked).</summary>
+    public bool SoftwareInterrupt(byte vector, bool checkGate = true) =>
+        interrupts.Deliver(vector, core.R.EIP, ExceptionVector.NoErrorCode, false, checkGate);
 
-    public void InterruptOnOverflow()
-    {
-        if ((core.R.Flags & Eflags.Overflow) != 0)
-        {
-            SoftwareInterrupt(ExceptionVector.Overflow);
-        }
-    }
+    public bool InterruptOnOverflow() => (core.R.Flags & Eflags.Overflow) == 0 || SoftwareInterrupt(ExceptionVector.Overflow);
 
     /// <summary>BOUND: #BR (a fault: the pushed IP is BOUND's own) when the index is outside [lower, upper].</summary>
-    public void Bound(ref DecodedInstruction d)
+    public bool Bound(ref DecodedInstruction d)
     {
         int size = d.Size;
         var offset = core.Offset(ref d);
-        var lower = core.Read(core.Linear(d.Seg, offset, size), size);
-        var upper = core.Read(core.Linear(d.Seg, (offset + (uint)size) & d.AddrMask, size), size);
+        if (!core.TryRead(d.Seg, offset, size, out var lower) || !core.TryRead(d.Seg, (offset + (uint)size) & d.AddrMask, size, out var upper))
+        {
+            return false;
+        }
+
         var index = core.ReadReg(d.Reg0, 0, size);
         var signedIndex = size == 4 ? (int)index : (short)index;
         var signedLower = size == 4 ? (int)lower : (short)lower;
         var signedUpper = size == 4 ? (int)upper : (short)upper;
-        if (signedIndex < signedLower || signedIndex > signedUpper)
-        {
-            throw ExceptionVector.Fault(ExceptionVector.BoundRange);
-        }
+        return (signedIndex >= signedLower && signedIndex <= signedUpper) || core.Raise(ExceptionVector.BoundRange);
     }
 
-    public void Push(ref DecodedInstruction d)
+    public bool Push(ref DecodedInstruction d)
     {
         int size = d.Size;
-        var value = d.Form0 switch
+        uint value;
+        switch (d.Form0)
         {
-            OperandForm.Register => core.ReadReg(d.Reg0, 0, size),
-            OperandForm.Immediate => d.Imm,
-            _ => core.Read(core.MemoryLinear(ref d, size), size),
-        };
-        core.Push(value & Alu.Mask(size), size);
+            case OperandForm.Register:
+                value = core.ReadReg(d.Reg0, 0, size);
+                break;
+            case OperandForm.Immediate:
+                value = d.Imm;
+                break;
+            default:
+                if (!core.TryRead(d.Seg, core.Offset(ref d), size, out value))
+                {
+                    return false;
+                }
+
+                break;
+        }
+
+        return core.TryPush(value & Alu.Mask(size), size);
     }
 
     /// <summary>POP r/m: a memory destination addressed through ESP uses ESP's value after the pop.</summary>
-    public void Pop(ref DecodedInstruction d)
+    public bool Pop(ref DecodedInstruction d)
     {
         int size = d.Size;
-        var value = core.Pop(size);
+        if (!core.TryPop(size, out var value))
+        {
+            return false;
+        }
+
         if (d.Form0 == OperandForm.Register)
         {
             core.WriteReg(d.Reg0, 0, size, value);
-            return;
+            return true;
         }
 
-        core.Write(core.MemoryLinear(ref d, size), size, value);
+        return core.TryWrite(d.Seg, core.Offset(ref d), size, value);
     }
 
-    public void PushSegment(ref DecodedInstruction d) => core.Push(core.Seg[d.Aux].Selector, d.Size);
+    public bool PushSegment(ref DecodedInstruction d) => core.TryPush(core.Seg[d.Aux].Selector, d.Size);
 
-    public void PopSegment(ref DecodedInstruction d)
+    public bool PopSegment(ref DecodedInstruction d)
     {
-        var selector = core.PeekStack(0, d.Size);
-        segments.Load(d.Aux, (ushort)selector);
+        if (!core.TryPeekStack(0, d.Size, out var selector) || !segments.TryLoad(d.Aux, (ushort)selector))
+        {
+            return false;
+        }
+
         core.AdjustStack((uint)d.Size);
         if (d.Aux == ExecutionCore.Ss)
         {
             core.InterruptShadow = true;
         }
+
+        return true;
     }
 
-    public void PushAll(ref DecodedInstruction d)
+    public bool PushAll(ref DecodedInstruction d)
     {
         int size = d.Size;
         var sp = core.Reg(CpuRegisters.Esp);
         for (var reg = CpuRegisters.Eax; reg <= CpuRegisters.Edi; reg++)
         {
-            core.Push(reg == CpuRegisters.Esp ? sp : core.Reg(reg), size);
-        }
-    }
-
-    public void PopAll(ref DecodedInstruction d)
-    {
-        int size = d.Size;
-        for (var reg = CpuRegisters.Edi; reg >= CpuRegisters.Eax; reg--)
-        {
-            var value = core.Pop(size);
-            if (reg != CpuRegisters.Esp)
+            if (!core.TryPush(reg == CpuRegisters.Esp ? sp : core.Reg(reg), size))
             {
-                core.WriteReg(reg, 0, size, value);
+                return false;
             }
         }
+
+        return true;
     }
 
-    public void PushFlags(ref DecodedInstruction d) =>
-        core.Push(core.R.Flags & ~(Eflags.Resume | Eflags.Virtual8086) & Alu.Mask(d.Size), d.Size);
-
-    public void PopFlags(ref DecodedInstruction d)
+    /// <summary>POPA: all eight slots are read before any register changes.</summary>
+    public bool PopAll(ref DecodedInstruction d)
     {
-        var value = core.Pop(d.Size);
-        interrupts.WriteFlags(value, d.Size);
+        int size = d.Size;
+        Span<uint> values = stackalloc uint[CpuRegisters.Edi + 1];
+        for (var reg = CpuRegisters.Edi; reg >= CpuRegisters.Eax; reg--)
+        {
+            if (!core.TryPeekStack((uint)((CpuRegisters.Edi - reg) * size), size, out values[reg]))
+            {
+                return false;
+            }
+        }
+
+        for (var reg = CpuRegisters.Edi; reg >= CpuRegisters.Eax; reg--)
+        {
+            if (reg != CpuRegisters.Esp)
+            {
+                core.WriteReg(reg, 0, size, values[reg]);
+            }
+        }
+
+        core.AdjustStack((uint)(values.Length * size));
+        return true;
     }
 
-    public void Enter(ref DecodedInstruction d)
+    public bool PushFlags(ref DecodedInstruction d) =>
+        core.TryPush(core.R.Flags & ~(Eflags.Resume | Eflags.Virtual8086) & Alu.Mask(d.Size), d.Size);
+
+    public bool PopFlags(ref DecodedInstruction d)
+    {
+        if (!core.TryPop(d.Size, out var value))
+        {
+            return false;
+        }
+
+        interrupts.WriteFlags(value, d.Size);
+        return true;
+    }
+
+    public bool Enter(ref DecodedInstruction d)
     {
         int size = d.Size;
         var frameSize = (uint)d.Instr.Immediate16;
         var nesting = d.Instr.Immediate8_2nd & MaxEnterNesting;
         var stackMask = core.StackMask;
-        core.Push(core.Reg(CpuRegisters.Ebp), size);
+        if (!core.TryPush(core.Reg(CpuRegisters.Ebp), size))
+        {
+            return false;
+        }
+
         var frame = core.Reg(CpuRegisters.Esp) & stackMask;
         if (nesting > 0)
         {
@@ -218,42 +323,67 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
             for (var level = 1; level < nesting; level++)
             {
                 bp = (bp - (uint)size) & stackMask;
-                core.Push(core.Read(core.Linear(ExecutionCore.Ss, bp, size), size), size);
+                if (!core.TryRead(ExecutionCore.Ss, bp, size, out var link) || !core.TryPush(link, size))
+                {
+                    return false;
+                }
             }
 
-            core.Push(frame, size);
+            if (!core.TryPush(frame, size))
+            {
+                return false;
+            }
         }
 
         core.WriteReg(CpuRegisters.Ebp, 0, size, frame);
         core.AdjustStack(0u - frameSize);
+        return true;
     }
 
-    public void Leave(ref DecodedInstruction d)
+    /// <summary>LEAVE: ESP = EBP, then pop EBP; read first so a fault leaves both unchanged.</summary>
+    public bool Leave(ref DecodedInstruction d)
     {
         var mask = core.StackMask;
+        var bp = core.Reg(CpuRegisters.Ebp) & mask;
+        if (!core.TryRead(ExecutionCore.Ss, bp, d.Size, out var value))
+        {
+            return false;
+        }
+
         ref var sp = ref core.Reg(CpuRegisters.Esp);
-        sp = (sp & ~mask) | (core.Reg(CpuRegisters.Ebp) & mask);
-        core.WriteReg(CpuRegisters.Ebp, 0, d.Size, core.Pop(d.Size));
+        sp = (sp & ~mask) | ((bp + (uint)d.Size) & mask);
+        core.WriteReg(CpuRegisters.Ebp, 0, d.Size, value);
+        return true;
     }
 
-    public void InterruptReturn(ref DecodedInstruction d) => interrupts.Return(d.Size);
+    public bool InterruptReturn(ref DecodedInstruction d) => interrupts.Return(d.Size);
 
-    private void FarCall(ushort selector, uint offset, int size)
+    /// <summary>Far CALL: the return address is pushed and the target CS checked before CS changes.</summary>
+    private bool FarCall(ushort selector, uint offset, int size)
     {
-        var oldCs = core.Seg[ExecutionCore.Cs].Selector;
-        var next = core.R.EIP;
-        core.Push(oldCs, size);
-        core.Push(next, size);
-        segments.LoadCode(selector);
+        if (!segments.TryReadFarTarget(selector, out var code)
+            || !core.TryPush(core.Seg[ExecutionCore.Cs].Selector, size)
+            || !core.TryPush(core.R.EIP, size))
+        {
+            return false;
+        }
+
+        segments.CommitCode(code);
         core.Branch(offset, size);
+        return true;
     }
 
-    private (ushort Selector, uint Offset) ReadFarPointer(ref DecodedInstruction d)
+    private bool TryReadFarPointer(ref DecodedInstruction d, out ushort selector, out uint offset)
     {
         int size = d.Size;
-        var offset = core.Offset(ref d);
-        var target = core.Read(core.Linear(d.Seg, offset, size), size);
-        var selector = core.Read(core.Linear(d.Seg, (offset + (uint)size) & d.AddrMask, 2), 2);
-        return ((ushort)selector, target);
+        var at = core.Offset(ref d);
+        selector = 0;
+        if (!core.TryRead(d.Seg, at, size, out offset) || !core.TryRead(d.Seg, (at + (uint)size) & d.AddrMask, 2, out var value))
+        {
+            return false;
+        }
+
+        selector = (ushort)value;
+        return true;
     }
 }

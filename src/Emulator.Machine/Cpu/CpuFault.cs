@@ -1,35 +1,18 @@
 namespace Emulator.Machine.Cpu;
 
 /// <summary>
-/// A processor exception raised while executing an instruction (#DE, #UD, #GP …). Thrown inside the
-/// interpreter only and caught by <see cref="X86Cpu.Run"/>, which restores the faulting instruction's
-/// IP and SP and delivers the vector; it never leaves the CPU.
+/// A processor exception raised by an instruction (#DE, #UD, #GP, #PF …), as a value. A unit that
+/// faults stores it in <see cref="ExecutionCore.Fault"/> and returns false; <see cref="X86Cpu.Run"/>
+/// restores the faulting instruction's EIP and ESP and delivers it. Nothing is allocated or thrown
+/// on this path (docs/cpu-memory-unit.md).
 /// </summary>
-internal sealed class CpuFault : Exception
+internal readonly struct CpuFault(byte vector, int errorCode, uint address)
 {
-    public CpuFault()
-    {
-    }
+    public byte Vector { get; } = vector;
 
-    public CpuFault(string message)
-        : base(message)
-    {
-    }
+    /// <summary>The error code pushed in protected mode, or <see cref="ExceptionVector.NoErrorCode"/>.</summary>
+    public int ErrorCode { get; } = errorCode;
 
-    public CpuFault(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    public CpuFault(byte vector, int errorCode)
-        : base($"CPU exception {vector}")
-    {
-        Vector = vector;
-        ErrorCode = errorCode;
-    }
-
-    public byte Vector { get; }
-
-    /// <summary>The error code pushed in protected mode, or -1 for vectors that have none.</summary>
-    public int ErrorCode { get; } = -1;
+    /// <summary>For #PF, the linear address that goes to CR2 when the fault is delivered.</summary>
+    public uint Address { get; } = address;
 }

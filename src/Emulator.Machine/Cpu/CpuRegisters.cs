@@ -41,6 +41,8 @@ public sealed class CpuRegisters
 
     public uint CR3 { get; set; }
 
+    public uint CR4 { get; set; }
+
     public uint GdtrBase { get; set; }
 
     public ushort GdtrLimit { get; set; }
@@ -48,6 +50,12 @@ public sealed class CpuRegisters
     public uint IdtrBase { get; set; }
 
     public ushort IdtrLimit { get; set; }
+
+    /// <summary>The LDT register: the selector loaded by LLDT, with its descriptor's base and limit (null: no LDT).</summary>
+    public SegmentCache LdtRegister { get; set; }
+
+    /// <summary>The task register: the TSS selector loaded by LTR, with its descriptor's base and limit.</summary>
+    public SegmentCache TaskRegister { get; set; }
 
     public uint EAX { get => Gpr[Eax]; set => Gpr[Eax] = value; }
 

@@ -5,9 +5,12 @@ using Iced.Intel;
 namespace Emulator.Machine.Cpu;
 
 /// <summary>
-/// Decoded instructions cached per 4 KiB physical page, keyed by physical address and code size.
-/// A page with cached code is marked in <see cref="GuestMemory"/>; a write (CPU or DMA) that touches
-/// the cached bytes drops the whole page, so self-modifying code and code loaded by DMA are seen.
+/// Decoded instructions cached per 4 KiB physical page, keyed by physical address and code size: the
+/// fetch address is translated by the <see cref="MemoryUnit"/> first, so linear aliases share decoded
+/// code and CR3 loads invalidate nothing. A page with cached code is marked in
+/// <see cref="GuestMemory"/>; a write (CPU through any alias, DMA, or a remap) that touches the cached
+/// bytes drops the whole page, so self-modifying code and code loaded by DMA are seen. A fetch that
+/// faults returns an entry whose op is <see cref="Op.FetchFault"/>, the fault latched in the core.
 /// Instructions that cross a page boundary or the end of the code segment are decoded every time
 /// instead of cached, which keeps invalidation to a single page.
 /// </summary>
@@ -23,25 +26,30 @@ internal sealed class DecodeCache : ICodeWriteListener
 
     private static readonly DecoderOptions Options = DecoderOptions.NoMPFX_0FBC | DecoderOptions.NoMPFX_0FBD | DecoderOptions.NoPause;
 
+    private readonly ExecutionCore _core;
     private readonly GuestMemory _memory;
+    private readonly MemoryUnit _mmu;
     private readonly GuestCodeReader _reader;
     private readonly Decoder _decoder16;
     private readonly Decoder _decoder32;
     private readonly CodePage?[]?[] _directory = new CodePage?[]?[DirectorySize];
     private DecodedInstruction _uncached;
+    private DecodedInstruction _fetchFault = new() { Op = Op.FetchFault };
     private CodePage? _lastPage;
     private uint _lastPageNumber = uint.MaxValue;
 
-    public DecodeCache(GuestMemory memory)
+    public DecodeCache(ExecutionCore core)
     {
-        _memory = memory;
-        _reader = new GuestCodeReader(memory);
+        _core = core;
+        _mmu = core.Mmu;
+        _memory = _mmu.Physical;
+        _reader = new GuestCodeReader(_mmu);
         _decoder16 = Decoder.Create(16, _reader, 0, Options);
         _decoder32 = Decoder.Create(32, _reader, 0, Options);
-        memory.CodeListener = this;
+        _memory.CodeListener = this;
     }
 
-    /// <summary>Returns the decoded instruction at CS:EIP; #GP if it does not fit below the CS limit.</summary>
+    /// <summary>Returns the decoded instruction at CS:EIP; a <see cref="Op.FetchFault"/> entry with #GP latched if it does not fit below the CS limit, or #PF if its bytes do not translate.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref DecodedInstruction Fetch(in SegmentCache cs, uint eip)
     {
@@ -50,7 +58,11 @@ internal sealed class DecodeCache : ICodeWriteListener
             return ref DecodeUncached(cs, eip);
         }
 
-        var physical = (cs.Base + eip) & _memory.A20Mask;
+        if (!_mmu.TryTranslateFetch(cs.Base + eip, out var physical))
+        {
+            return ref _fetchFault;
+        }
+
         var pageNumber = physical >> GuestMemory.PageShift;
         var page = pageNumber == _lastPageNumber ? _lastPage! : PageFor(pageNumber);
         var offset = (int)(physical & GuestMemory.PageOffsetMask);
@@ -109,9 +121,14 @@ internal sealed class DecodeCache : ICodeWriteListener
         return page;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private ref DecodedInstruction DecodeInto(CodePage page, uint pageNumber, int offset, in SegmentCache cs, uint eip)
     {
-        Decode(cs, eip, out var instruction);
+        if (!Decode(cs, eip, out var instruction))
+        {
+            return ref _fetchFault;
+        }
+
         if (offset + instruction.Length > GuestMemory.PageSize)
         {
             OpDecoder.Fill(instruction, ref _uncached);
@@ -124,30 +141,40 @@ internal sealed class DecodeCache : ICodeWriteListener
         return ref slot;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private ref DecodedInstruction DecodeUncached(in SegmentCache cs, uint eip)
     {
         if (eip > cs.Limit)
         {
-            throw ExceptionVector.GeneralProtectionFault();
+            _core.RaiseGeneralProtection(0);
+            return ref _fetchFault;
         }
 
-        Decode(cs, eip, out var instruction);
+        if (!Decode(cs, eip, out var instruction))
+        {
+            return ref _fetchFault;
+        }
+
         if (eip + (uint)instruction.Length - 1 > cs.Limit)
         {
-            throw ExceptionVector.GeneralProtectionFault();
+            _core.RaiseGeneralProtection(0);
+            return ref _fetchFault;
         }
 
         OpDecoder.Fill(instruction, ref _uncached);
         return ref _uncached;
     }
 
-    private void Decode(in SegmentCache cs, uint eip, out Instruction instruction)
+    /// <summary>Decodes at CS:EIP; false when an instruction byte did not translate (#PF latched).</summary>
+    private bool Decode(in SegmentCache cs, uint eip, out Instruction instruction)
     {
+        _reader.Faulted = false;
         _reader.SegmentBase = cs.Base;
         _reader.Offset = eip;
         _reader.OffsetMask = cs.Big ? Offset32Mask : Offset16Mask;
         var decoder = cs.Big ? _decoder32 : _decoder16;
         decoder.IP = eip;
         decoder.Decode(out instruction);
+        return !_reader.Faulted;
     }
 }

@@ -16,8 +16,9 @@ internal sealed class Dispatcher
     private readonly ControlUnit _control;
     private readonly StringUnit _string;
     private readonly SystemUnit _system;
+    private readonly TaskUnit _tasks;
 
-    public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts)
+    public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, TaskUnit tasks)
     {
         _core = core;
         _integer = new IntegerUnit(core);
@@ -26,123 +27,127 @@ internal sealed class Dispatcher
         _control = new ControlUnit(core, segments, interrupts);
         _string = new StringUnit(core);
         _system = new SystemUnit(core, segments);
+        _tasks = tasks;
     }
 
+    /// <summary>Executes one instruction; false when it faulted (the fault is in <see cref="ExecutionCore.Fault"/>, nothing was committed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Execute(ref DecodedInstruction d)
+    public bool Execute(ref DecodedInstruction d)
     {
         switch (d.Op)
         {
             case Op.Add or Op.Or or Op.Adc or Op.Sbb or Op.And or Op.Sub or Op.Xor or Op.Cmp or Op.Test:
-                _integer.Binary(ref d);
-                break;
+                return _integer.Binary(ref d);
             case Op.Mov:
-                _integer.Mov(ref d);
-                break;
+                return _integer.Mov(ref d);
             case Op.Jcc:
                 _control.JumpConditional(ref d);
-                break;
+                return true;
             case Op.Inc or Op.Dec or Op.Not or Op.Neg:
-                _integer.Unary(ref d);
-                break;
+                return _integer.Unary(ref d);
             case Op.Nop:
-                break;
+                return true;
             case Op.Invalid:
-                throw ExceptionVector.Fault(ExceptionVector.InvalidOpcode);
+                return _core.Raise(ExceptionVector.InvalidOpcode);
             default:
-                ExecuteLessCommon(ref d);
-                break;
+                return ExecuteLessCommon(ref d);
         }
     }
 
-    private void ExecuteLessCommon(ref DecodedInstruction d)
+    private bool ExecuteLessCommon(ref DecodedInstruction d)
     {
         switch (d.Op)
         {
-            case Op.MovToSreg: _system.MoveToSegment(ref d); break;
-            case Op.MovFromSreg: _system.MoveFromSegment(ref d); break;
-            case Op.Movzx: _integer.MoveExtend(ref d, false); break;
-            case Op.Movsx: _integer.MoveExtend(ref d, true); break;
-            case Op.Lea: _integer.Lea(ref d); break;
-            case Op.Xchg: _integer.Exchange(ref d); break;
-            case Op.Xadd: _integer.ExchangeAdd(ref d); break;
-            case Op.Cmpxchg: _integer.CompareExchange(ref d); break;
-            case Op.Bswap: _integer.ByteSwap(ref d); break;
-            case Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar: _shift.Shift(ref d); break;
-            case Op.Shld or Op.Shrd: _shift.DoubleShift(ref d); break;
-            case Op.Mul: _multiply.MultiplyAccumulator(ref d, false); break;
-            case Op.Imul1: _multiply.MultiplyAccumulator(ref d, true); break;
-            case Op.Imul: _multiply.MultiplySigned(ref d); break;
-            case Op.Div: _multiply.Divide(ref d, false); break;
-            case Op.Idiv: _multiply.Divide(ref d, true); break;
-            case Op.Daa: _multiply.DecimalAdjust(false); break;
-            case Op.Das: _multiply.DecimalAdjust(true); break;
-            case Op.Aaa: _multiply.AsciiAdjust(false); break;
-            case Op.Aas: _multiply.AsciiAdjust(true); break;
-            case Op.Aam: _multiply.AsciiAdjustMultiply(ref d); break;
-            case Op.Aad: _multiply.AsciiAdjustDivide(ref d); break;
-            case Op.Salc: _integer.Salc(); break;
-            case Op.Cbw: _integer.ConvertAccumulator(ref d); break;
-            case Op.Cwd: _integer.ConvertToDouble(ref d); break;
-            case Op.Clc: _core.R.Flags &= ~Eflags.Carry; break;
-            case Op.Stc: _core.R.Flags |= Eflags.Carry; break;
-            case Op.Cmc: _core.R.Flags ^= Eflags.Carry; break;
-            case Op.Cld: _core.R.Flags &= ~Eflags.Direction; break;
-            case Op.Std: _core.R.Flags |= Eflags.Direction; break;
-            case Op.Cli: _system.ClearInterrupts(); break;
-            case Op.Sti: _system.SetInterrupts(); break;
-            case Op.Lahf: _integer.Lahf(); break;
-            case Op.Sahf: _integer.Sahf(); break;
-            case Op.Pushf: _control.PushFlags(ref d); break;
-            case Op.Popf: _control.PopFlags(ref d); break;
-            case Op.Push: _control.Push(ref d); break;
-            case Op.Pop: _control.Pop(ref d); break;
-            case Op.PushSreg: _control.PushSegment(ref d); break;
-            case Op.PopSreg: _control.PopSegment(ref d); break;
-            case Op.Pusha: _control.PushAll(ref d); break;
-            case Op.Popa: _control.PopAll(ref d); break;
-            case Op.Enter: _control.Enter(ref d); break;
-            case Op.Leave: _control.Leave(ref d); break;
-            case Op.Jmp: _control.Jump(ref d); break;
-            case Op.JmpIndirect: _control.JumpIndirect(ref d); break;
-            case Op.JmpFar: _control.JumpFar(ref d); break;
-            case Op.JmpFarIndirect: _control.JumpFarIndirect(ref d); break;
-            case Op.Call: _control.Call(ref d); break;
-            case Op.CallIndirect: _control.CallIndirect(ref d); break;
-            case Op.CallFar: _control.CallFar(ref d); break;
-            case Op.CallFarIndirect: _control.CallFarIndirect(ref d); break;
-            case Op.Ret: _control.Return(ref d); break;
-            case Op.Retf: _control.ReturnFar(ref d); break;
-            case Op.Loop or Op.Loope or Op.Loopne or Op.Jcxz: _control.Loop(ref d); break;
-            case Op.Int: _control.SoftwareInterrupt((byte)d.Imm); break;
-            case Op.Int3: _control.SoftwareInterrupt(ExceptionVector.Breakpoint); break;
-            case Op.Int1: _control.SoftwareInterrupt(ExceptionVector.Debug); break;
-            case Op.Into: _control.InterruptOnOverflow(); break;
-            case Op.Iret: _control.InterruptReturn(ref d); break;
-            case Op.Bound: _control.Bound(ref d); break;
-            case Op.Movs or Op.Cmps or Op.Scas or Op.Lods or Op.Stos or Op.Ins or Op.Outs: _string.Execute(ref d); break;
-            case Op.In: _string.In(ref d); break;
-            case Op.Out: _string.Out(ref d); break;
-            case Op.LoadFarPointer: _system.LoadFarPointer(ref d); break;
-            case Op.Bt or Op.Bts or Op.Btr or Op.Btc: _integer.BitTest(ref d); break;
-            case Op.Bsf: _integer.BitScan(ref d, false); break;
-            case Op.Bsr: _integer.BitScan(ref d, true); break;
-            case Op.Setcc: _integer.SetCondition(ref d); break;
-            case Op.Hlt: _system.Halt(); break;
-            case Op.Wait: _system.Wait(); break;
-            case Op.Fpu: _system.FpuEscape(ref d); break;
-            case Op.Xlat: _integer.Xlat(ref d); break;
-            case Op.Cpuid: _system.Cpuid(); break;
-            case Op.MovToCr: _system.MoveToControl(ref d); break;
-            case Op.MovFromCr: _system.MoveFromControl(ref d); break;
-            case Op.Lgdt: _system.LoadTable(ref d, false); break;
-            case Op.Lidt: _system.LoadTable(ref d, true); break;
-            case Op.Sgdt: _system.StoreTable(ref d, false); break;
-            case Op.Sidt: _system.StoreTable(ref d, true); break;
-            case Op.Smsw: _system.StoreMachineStatus(ref d); break;
-            case Op.Lmsw: _system.LoadMachineStatus(ref d); break;
-            case Op.Clts: _system.ClearTaskSwitched(); break;
-            default: throw ExceptionVector.Fault(ExceptionVector.InvalidOpcode);
+            case Op.MovToSreg: return _system.MoveToSegment(ref d);
+            case Op.MovFromSreg: return _system.MoveFromSegment(ref d);
+            case Op.Movzx: return _integer.MoveExtend(ref d, false);
+            case Op.Movsx: return _integer.MoveExtend(ref d, true);
+            case Op.Lea: _integer.Lea(ref d); return true;
+            case Op.Xchg: return _integer.Exchange(ref d);
+            case Op.Xadd: return _integer.ExchangeAdd(ref d);
+            case Op.Cmpxchg: return _integer.CompareExchange(ref d);
+            case Op.Bswap: _integer.ByteSwap(ref d); return true;
+            case Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar: return _shift.Shift(ref d);
+            case Op.Shld or Op.Shrd: return _shift.DoubleShift(ref d);
+            case Op.Mul: return _multiply.MultiplyAccumulator(ref d, false);
+            case Op.Imul1: return _multiply.MultiplyAccumulator(ref d, true);
+            case Op.Imul: return _multiply.MultiplySigned(ref d);
+            case Op.Div: return _multiply.Divide(ref d, false);
+            case Op.Idiv: return _multiply.Divide(ref d, true);
+            case Op.Daa: _multiply.DecimalAdjust(false); return true;
+            case Op.Das: _multiply.DecimalAdjust(true); return true;
+            case Op.Aaa: _multiply.AsciiAdjust(false); return true;
+            case Op.Aas: _multiply.AsciiAdjust(true); return true;
+            case Op.Aam: return _multiply.AsciiAdjustMultiply(ref d);
+            case Op.Aad: _multiply.AsciiAdjustDivide(ref d); return true;
+            case Op.Salc: _integer.Salc(); return true;
+            case Op.Cbw: _integer.ConvertAccumulator(ref d); return true;
+            case Op.Cwd: _integer.ConvertToDouble(ref d); return true;
+            case Op.Clc: _core.R.Flags &= ~Eflags.Carry; return true;
+            case Op.Stc: _core.R.Flags |= Eflags.Carry; return true;
+            case Op.Cmc: _core.R.Flags ^= Eflags.Carry; return true;
+            case Op.Cld: _core.R.Flags &= ~Eflags.Direction; return true;
+            case Op.Std: _core.R.Flags |= Eflags.Direction; return true;
+            case Op.Cli: return _system.ClearInterrupts();
+            case Op.Sti: return _system.SetInterrupts();
+            case Op.Lahf: _integer.Lahf(); return true;
+            case Op.Sahf: _integer.Sahf(); return true;
+            case Op.Pushf: return _control.PushFlags(ref d);
+            case Op.Popf: return _control.PopFlags(ref d);
+            case Op.Push: return _control.Push(ref d);
+            case Op.Pop: return _control.Pop(ref d);
+            case Op.PushSreg: return _control.PushSegment(ref d);
+            case Op.PopSreg: return _control.PopSegment(ref d);
+            case Op.Pusha: return _control.PushAll(ref d);
+            case Op.Popa: return _control.PopAll(ref d);
+            case Op.Enter: return _control.Enter(ref d);
+            case Op.Leave: return _control.Leave(ref d);
+            case Op.Jmp: _control.Jump(ref d); return true;
+            case Op.JmpIndirect: return _control.JumpIndirect(ref d);
+            case Op.JmpFar: return _control.JumpFar(ref d);
+            case Op.JmpFarIndirect: return _control.JumpFarIndirect(ref d);
+            case Op.Call: return _control.Call(ref d);
+            case Op.CallIndirect: return _control.CallIndirect(ref d);
+            case Op.CallFar: return _control.CallFar(ref d);
+            case Op.CallFarIndirect: return _control.CallFarIndirect(ref d);
+            case Op.Ret: return _control.Return(ref d);
+            case Op.Retf: return _control.ReturnFar(ref d);
+            case Op.Loop or Op.Loope or Op.Loopne or Op.Jcxz: _control.Loop(ref d); return true;
+            case Op.Int: return _control.SoftwareInterrupt((byte)d.Imm);
+            case Op.Int3: return _control.SoftwareInterrupt(ExceptionVector.Breakpoint);
+            case Op.Int1: return _control.SoftwareInterrupt(ExceptionVector.Debug, false);
+            case Op.Into: return _control.InterruptOnOverflow();
+            case Op.Iret: return _control.InterruptReturn(ref d);
+            case Op.Bound: return _control.Bound(ref d);
+            case Op.Movs or Op.Cmps or Op.Scas or Op.Lods or Op.Stos or Op.Ins or Op.Outs: return _string.Execute(ref d);
+            case Op.In: return _string.In(ref d);
+            case Op.Out: return _string.Out(ref d);
+            case Op.LoadFarPointer: return _system.LoadFarPointer(ref d);
+            case Op.Bt or Op.Bts or Op.Btr or Op.Btc: return _integer.BitTest(ref d);
+            case Op.Bsf: return _integer.BitScan(ref d, false);
+            case Op.Bsr: return _integer.BitScan(ref d, true);
+            case Op.Setcc: return _integer.SetCondition(ref d);
+            case Op.Hlt: return _system.Halt();
+            case Op.Wait: return _system.Wait();
+            case Op.Fpu: return _system.FpuEscape(ref d);
+            case Op.Xlat: return _integer.Xlat(ref d);
+            case Op.Cpuid: _system.Cpuid(); return true;
+            case Op.MovToCr: return _system.MoveToControl(ref d);
+            case Op.MovFromCr: return _system.MoveFromControl(ref d);
+            case Op.Lgdt: return _system.LoadTable(ref d, false);
+            case Op.Lidt: return _system.LoadTable(ref d, true);
+            case Op.Sgdt: return _system.StoreTable(ref d, false);
+            case Op.Sidt: return _system.StoreTable(ref d, true);
+            case Op.Smsw: return _system.StoreMachineStatus(ref d);
+            case Op.Lmsw: return _system.LoadMachineStatus(ref d);
+            case Op.Clts: return _system.ClearTaskSwitched();
+            case Op.Invlpg: return _system.InvalidatePage(ref d);
+            case Op.Ltr: return _tasks.LoadTaskRegister(ref d);
+            case Op.Str: return _tasks.StoreTaskRegister(ref d);
+            case Op.Lldt: return _tasks.LoadLdtRegister(ref d);
+            case Op.Sldt: return _tasks.StoreLdtRegister(ref d);
+            case Op.FetchFault: return false;
+            default: return _core.Raise(ExceptionVector.InvalidOpcode);
         }
     }
 }

@@ -11,12 +11,12 @@ internal static class ExceptionVector
     public const byte InvalidOpcode = 6;
     public const byte DeviceNotAvailable = 7;
     public const byte DoubleFault = 8;
+    public const byte InvalidTss = 10;
+    public const byte SegmentNotPresent = 11;
+    public const byte StackFault = 12;
     public const byte GeneralProtection = 13;
+    public const byte PageFault = 14;
 
     /// <summary>No error code is pushed.</summary>
     public const int NoErrorCode = -1;
-
-    public static CpuFault Fault(byte vector) => new(vector, NoErrorCode);
-
-    public static CpuFault GeneralProtectionFault(int selector = 0) => new(GeneralProtection, selector);
 }

@@ -8,7 +8,9 @@ namespace Emulator.Machine.Cpu;
 
 /// <summary>
 /// The state and access paths every execution unit shares: registers, operand and memory access with
-/// segment limit checks, the stack, and the halt/interrupt-shadow latches. Segment loading and
+/// segment limit checks (through the <see cref="MemoryUnit"/>), the stack, the fault latch and the
+/// halt/interrupt-shadow latches. Accessors return false after latching a fault; callers return false
+/// in turn and commit nothing (docs/cpu-memory-unit.md). Segment loading and
 /// interrupt delivery live in <see cref="SegmentUnit"/> and <see cref="InterruptUnit"/>.
 /// </summary>
 internal sealed class ExecutionCore
@@ -18,6 +20,12 @@ internal sealed class ExecutionCore
     public const int Ss = (int)SegmentRegister.SS;
     public const int Ds = (int)SegmentRegister.DS;
 
+    public const int SelectorRplMask = 3;
+
+    private const int IoplShift = 12;
+
+    private int _cpl;
+
     private const uint Word = 0xFFFF;
 
     public ExecutionCore(CpuRegisters registers, GuestMemory memory, IoPortBus ports)
@@ -25,7 +33,7 @@ internal sealed class ExecutionCore
         R = registers;
         Gpr = registers.Gpr;
         Seg = registers.Seg;
-        Memory = memory;
+        Mmu = new MemoryUnit(this, registers, memory);
         Ports = ports;
     }
 
@@ -35,7 +43,11 @@ internal sealed class ExecutionCore
 
     public SegmentCache[] Seg { get; }
 
-    public GuestMemory Memory { get; }
+    /// <summary>Every guest memory access goes through here (docs/cpu-memory-unit.md).</summary>
+    public MemoryUnit Mmu { get; }
+
+    /// <summary>The fault latched by the last unit that returned false.</summary>
+    public CpuFault Fault { get; private set; }
 
     public IoPortBus Ports { get; }
 
@@ -44,6 +56,13 @@ internal sealed class ExecutionCore
 
     /// <summary>Set by STI (when IF was clear), MOV SS and POP SS: no interrupt before the next instruction.</summary>
     public bool InterruptShadow { get; set; }
+
+    /// <summary>
+    /// The current privilege level: 0 in real mode; in protected mode the level the last CS load in
+    /// protected mode established (CS.RPL then equals it), 0 right after CR0.PE is set, as on the
+    /// hardware, whatever the low bits of the real-mode CS selector were.
+    /// </summary>
+    public int Cpl => R.ProtectedMode ? _cpl : 0;
 
     /// <summary>The IP/EIP mask of the current code segment: 16-bit code wraps IP at 64 KiB.</summary>
     public uint IpMask => Seg[Cs].Big ? Alu.DwordMask : Word;
@@ -103,96 +122,150 @@ internal sealed class ExecutionCore
         return offset & d.AddrMask;
     }
 
-    /// <summary>Linear address of <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>; #GP past the limit.</summary>
+    /// <summary>
+    /// Linear address of <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>;
+    /// past the limit #GP(0), or #SS(0) for SS in protected mode. Real mode keeps #GP for SS too: the
+    /// 286 real-mode vectors record #GP there.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Linear(int segment, uint offset, int size)
+    public bool TryLinear(int segment, uint offset, int size, out uint linear)
     {
         ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Seg), segment);
-        if (offset > s.Limit - (uint)(size - 1))
-        {
-            throw ExceptionVector.GeneralProtectionFault();
-        }
-
-        return s.Base + offset;
+        linear = s.Base + offset;
+        return offset <= s.Limit - (uint)(size - 1) || RaiseLimitFault(segment);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint MemoryLinear(ref DecodedInstruction d, int size) => Linear(d.Seg, Offset(ref d), size);
+    public bool TryMemoryLinear(ref DecodedInstruction d, int size, out uint linear) => TryLinear(d.Seg, Offset(ref d), size, out linear);
 
+    /// <summary>Reads <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Read(uint linear, int size) => size switch
+    public bool TryRead(int segment, uint offset, int size, out uint value)
     {
-        1 => Memory.ReadByte(linear),
-        2 => Memory.ReadWord(linear),
-        _ => Memory.ReadDword(linear),
-    };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Write(uint linear, int size, uint value)
-    {
-        switch (size)
+        if (!TryLinear(segment, offset, size, out var linear))
         {
-            case 1:
-                Memory.WriteByte(linear, (byte)value);
-                break;
-            case 2:
-                Memory.WriteWord(linear, (ushort)value);
-                break;
-            default:
-                Memory.WriteDword(linear, value);
-                break;
+            value = 0;
+            return false;
         }
+
+        return Mmu.TryRead(linear, size, out value);
     }
+
+    /// <summary>Writes <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWrite(int segment, uint offset, int size, uint value) =>
+        TryLinear(segment, offset, size, out var linear) && Mmu.TryWrite(linear, size, value);
 
     /// <summary>Reads operand 0 (register or memory) at <paramref name="size"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadRm0(ref DecodedInstruction d, int size) => d.Form0 == OperandForm.Register
-        ? ReadReg(d.Reg0, d.Shift0, size)
-        : Read(MemoryLinear(ref d, size), size);
-
-    /// <summary>Reads operand 1 (register, memory or immediate, the latter pre-masked to the operand size) at <paramref name="size"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadOperand1(ref DecodedInstruction d, int size) => d.Form1 switch
+    public bool TryReadRm0(ref DecodedInstruction d, int size, out uint value)
     {
-        OperandForm.Register => ReadReg(d.Reg1, d.Shift1, size),
-        OperandForm.Immediate => d.Imm,
-        _ => Read(MemoryLinear(ref d, size), size),
-    };
+        if (d.Form0 == OperandForm.Register)
+        {
+            value = ReadReg(d.Reg0, d.Shift0, size);
+            return true;
+        }
 
+        return TryRead(d.Seg, Offset(ref d), size, out value);
+    }
+
+    /// <summary>
+    /// Reads operand 0 of a read-modify-write instruction: a memory operand is translated with write
+    /// intent and its linear address returned, so the write back cannot fault.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteRm0(ref DecodedInstruction d, int size, uint value)
+    public bool TryReadRm0ForWrite(ref DecodedInstruction d, int size, out uint linear, out uint value)
+    {
+        if (d.Form0 == OperandForm.Register)
+        {
+            linear = 0;
+            value = ReadReg(d.Reg0, d.Shift0, size);
+            return true;
+        }
+
+        if (!TryMemoryLinear(ref d, size, out linear))
+        {
+            value = 0;
+            return false;
+        }
+
+        return Mmu.TryReadForWrite(linear, size, out value);
+    }
+
+    /// <summary>Writes operand 0 after <see cref="TryReadRm0ForWrite"/> proved the access.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool WriteRm0Back(ref DecodedInstruction d, int size, uint linear, uint value)
     {
         if (d.Form0 == OperandForm.Register)
         {
             WriteReg(d.Reg0, d.Shift0, size, value);
+            return true;
         }
-        else
+
+        return Mmu.TryWrite(linear, size, value);
+    }
+
+    /// <summary>Reads operand 1 (register, memory or immediate, the latter pre-masked to the operand size) at <paramref name="size"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadOperand1(ref DecodedInstruction d, int size, out uint value)
+    {
+        switch (d.Form1)
         {
-            Write(MemoryLinear(ref d, size), size, value);
+            case OperandForm.Register:
+                value = ReadReg(d.Reg1, d.Shift1, size);
+                return true;
+            case OperandForm.Immediate:
+                value = d.Imm;
+                return true;
+            default:
+                return TryRead(d.Seg, Offset(ref d), size, out value);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWriteRm0(ref DecodedInstruction d, int size, uint value)
+    {
+        if (d.Form0 == OperandForm.Register)
+        {
+            WriteReg(d.Reg0, d.Shift0, size, value);
+            return true;
+        }
+
+        return TryWrite(d.Seg, Offset(ref d), size, value);
+    }
+
     /// <summary>Pushes <paramref name="size"/> bytes; SP changes only once the write succeeded.</summary>
-    public void Push(uint value, int size)
+    public bool TryPush(uint value, int size)
     {
         var mask = StackMask;
         ref var sp = ref Reg(CpuRegisters.Esp);
         var newSp = (sp - (uint)size) & mask;
-        Write(Linear(Ss, newSp, size), size, value);
+        if (!TryWrite(Ss, newSp, size, value))
+        {
+            return false;
+        }
+
         sp = (sp & ~mask) | newSp;
+        return true;
     }
 
-    public uint Pop(int size)
+    /// <summary>Pops <paramref name="size"/> bytes; SP changes only once the read succeeded.</summary>
+    public bool TryPop(int size, out uint value)
     {
         var mask = StackMask;
         ref var sp = ref Reg(CpuRegisters.Esp);
-        var value = Read(Linear(Ss, sp & mask, size), size);
+        if (!TryRead(Ss, sp & mask, size, out value))
+        {
+            return false;
+        }
+
         sp = (sp & ~mask) | ((sp + (uint)size) & mask);
-        return value;
+        return true;
     }
 
     /// <summary>Reads the stack <paramref name="depth"/> bytes above SP without popping.</summary>
-    public uint PeekStack(uint depth, int size) => Read(Linear(Ss, (Reg(CpuRegisters.Esp) + depth) & StackMask, size), size);
+    public bool TryPeekStack(uint depth, int size, out uint value) =>
+        TryRead(Ss, (Reg(CpuRegisters.Esp) + depth) & StackMask, size, out value);
 
     /// <summary>Adds <paramref name="bytes"/> to SP or ESP (RET imm16, LEAVE, ENTER).</summary>
     public void AdjustStack(uint bytes)
@@ -201,6 +274,29 @@ internal sealed class ExecutionCore
         ref var sp = ref Reg(CpuRegisters.Esp);
         sp = (sp & ~mask) | ((sp + bytes) & mask);
     }
+
+    /// <summary>Records the privilege a CS load established (0 for real-mode loads and reset).</summary>
+    public void SetCpl(int cpl) => _cpl = cpl;
+
+    /// <summary>Latches <paramref name="vector"/> as the instruction's fault and returns false, so a unit can <c>return Raise(...)</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public bool Raise(byte vector, int errorCode = ExceptionVector.NoErrorCode, uint address = 0)
+    {
+        Fault = new CpuFault(vector, errorCode, address);
+        return false;
+    }
+
+    public bool RaiseGeneralProtection(int errorCode) => Raise(ExceptionVector.GeneralProtection, errorCode);
+
+
+    /// <summary>Privileged instructions (MOV CRn, LGDT, LIDT, LMSW, CLTS, HLT, INVLPG, LTR): #GP(0) unless CPL is 0.</summary>
+    public bool RequireCpl0() => Cpl == 0 || RaiseGeneralProtection(0);
+
+    /// <summary>
+    /// IOPL-sensitive instructions (CLI, STI, IN, OUT, INS, OUTS): #GP(0) when CPL &gt; IOPL. The TSS I/O
+    /// permission bitmap is not consulted yet.
+    /// </summary>
+    public bool RequireIopl() => Cpl <= (int)((R.Flags & Eflags.IoplMask) >> IoplShift) || RaiseGeneralProtection(0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Condition(int code)
@@ -231,4 +327,8 @@ internal sealed class ExecutionCore
     public void Branch(uint target, int operandSize) => R.EIP = operandSize == 4 ? target : target & Word;
 
     private static bool SignNotOverflow(uint flags) => ((flags & Eflags.Sign) != 0) != ((flags & Eflags.Overflow) != 0);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RaiseLimitFault(int segment) =>
+        segment == Ss && R.ProtectedMode ? Raise(ExceptionVector.StackFault, 0) : RaiseGeneralProtection(0);
 }

@@ -14,7 +14,7 @@ internal sealed class IntegerUnit(ExecutionCore core)
 
     /// <summary>ADD OR ADC SBB AND SUB XOR CMP TEST with any operand form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Binary(ref DecodedInstruction d)
+    public bool Binary(ref DecodedInstruction d)
     {
         int size = d.Size;
         var op = d.Op;
@@ -22,7 +22,11 @@ internal sealed class IntegerUnit(ExecutionCore core)
         if (d.Form0 == OperandForm.Register)
         {
             var a = core.ReadReg(d.Reg0, d.Shift0, size);
-            var b = core.ReadOperand1(ref d, size);
+            if (!core.TryReadOperand1(ref d, size, out var b))
+            {
+                return false;
+            }
+
             var r = Alu.Binary(op, a, b, size, ref flags);
             if (op is not (Op.Cmp or Op.Test))
             {
@@ -31,84 +35,93 @@ internal sealed class IntegerUnit(ExecutionCore core)
         }
         else
         {
-            var b = core.ReadOperand1(ref d, size);
-            var linear = core.MemoryLinear(ref d, size);
-            var r = Alu.Binary(op, core.Read(linear, size), b, size, ref flags);
-            if (op is not (Op.Cmp or Op.Test))
+            var b = d.Form1 == OperandForm.Immediate ? d.Imm : core.ReadReg(d.Reg1, d.Shift1, size);
+            if (!core.TryMemoryLinear(ref d, size, out var linear))
             {
-                core.Write(linear, size, r);
+                return false;
+            }
+
+            if (op is Op.Cmp or Op.Test)
+            {
+                if (!core.Mmu.TryRead(linear, size, out var a))
+                {
+                    return false;
+                }
+
+                Alu.Binary(op, a, b, size, ref flags);
+            }
+            else if (!core.Mmu.TryReadForWrite(linear, size, out var a) || !core.Mmu.TryWrite(linear, size, Alu.Binary(op, a, b, size, ref flags)))
+            {
+                return false;
             }
         }
 
         core.R.Flags = flags;
+        return true;
     }
 
-    public void Unary(ref DecodedInstruction d)
+    /// <summary>INC DEC NOT NEG; the register form stays free of the memory path's calls (it runs in every counted loop).</summary>
+    public bool Unary(ref DecodedInstruction d)
     {
         int size = d.Size;
         var flags = core.R.Flags;
-        var linear = 0u;
-        uint value;
         if (d.Form0 == OperandForm.Register)
         {
-            value = core.ReadReg(d.Reg0, d.Shift0, size);
-        }
-        else
-        {
-            linear = core.MemoryLinear(ref d, size);
-            value = core.Read(linear, size);
-        }
-
-        var result = d.Op switch
-        {
-            Op.Inc => Alu.IncDec(value, false, size, ref flags),
-            Op.Dec => Alu.IncDec(value, true, size, ref flags),
-            Op.Not => ~value & Alu.Mask(size),
-            _ => Neg(value, size, ref flags),
-        };
-
-        if (d.Form0 == OperandForm.Register)
-        {
+            var result = UnaryResult(d.Op, core.ReadReg(d.Reg0, d.Shift0, size), size, ref flags);
             core.WriteReg(d.Reg0, d.Shift0, size, result);
+            core.R.Flags = flags;
+            return true;
         }
-        else
+
+        if (!core.TryMemoryLinear(ref d, size, out var linear)
+            || !core.Mmu.TryReadForWrite(linear, size, out var value)
+            || !core.Mmu.TryWrite(linear, size, UnaryResult(d.Op, value, size, ref flags)))
         {
-            core.Write(linear, size, result);
+            return false;
         }
 
         core.R.Flags = flags;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Mov(ref DecodedInstruction d)
+    public bool Mov(ref DecodedInstruction d)
     {
         int size = d.Size;
+        if (!core.TryReadOperand1(ref d, size, out var value))
+        {
+            return false;
+        }
+
         if (d.Form0 == OperandForm.Register)
         {
-            core.WriteReg(d.Reg0, d.Shift0, size, core.ReadOperand1(ref d, size));
+            core.WriteReg(d.Reg0, d.Shift0, size, value);
+            return true;
         }
-        else
-        {
-            var value = core.ReadOperand1(ref d, size);
-            core.Write(core.MemoryLinear(ref d, size), size, value);
-        }
+
+        return core.TryWrite(d.Seg, core.Offset(ref d), size, value);
     }
 
-    public void MoveExtend(ref DecodedInstruction d, bool signed)
+    public bool MoveExtend(ref DecodedInstruction d, bool signed)
     {
         int sourceSize = d.Aux;
-        var value = core.ReadOperand1(ref d, sourceSize);
+        if (!core.TryReadOperand1(ref d, sourceSize, out var value))
+        {
+            return false;
+        }
+
         if (signed)
         {
             value = sourceSize == 1 ? (uint)(sbyte)value : (uint)(short)value;
         }
 
         core.WriteReg(d.Reg0, 0, d.Size, value & Alu.Mask(d.Size));
+        return true;
     }
 
     public void Lea(ref DecodedInstruction d) => core.WriteReg(d.Reg0, 0, d.Size, core.Offset(ref d));
 
-    public void Exchange(ref DecodedInstruction d)
+    public bool Exchange(ref DecodedInstruction d)
     {
         int size = d.Size;
         var b = core.ReadReg(d.Reg1, d.Shift1, size);
@@ -117,46 +130,79 @@ internal sealed class IntegerUnit(ExecutionCore core)
             var a = core.ReadReg(d.Reg0, d.Shift0, size);
             core.WriteReg(d.Reg0, d.Shift0, size, b);
             core.WriteReg(d.Reg1, d.Shift1, size, a);
-            return;
+            return true;
         }
 
-        var linear = core.MemoryLinear(ref d, size);
-        var memory = core.Read(linear, size);
-        core.Write(linear, size, b);
+        if (!core.TryReadRm0ForWrite(ref d, size, out var linear, out var memory) || !core.Mmu.TryWrite(linear, size, b))
+        {
+            return false;
+        }
+
         core.WriteReg(d.Reg1, d.Shift1, size, memory);
+        return true;
     }
 
-    public void ExchangeAdd(ref DecodedInstruction d)
+    /// <summary>XADD: the memory (or r/m register) destination is written before the source register, which gets the old value.</summary>
+    public bool ExchangeAdd(ref DecodedInstruction d)
     {
         int size = d.Size;
         var flags = core.R.Flags;
         var source = core.ReadReg(d.Reg1, d.Shift1, size);
-        var destination = core.ReadRm0(ref d, size);
+        if (!core.TryReadRm0ForWrite(ref d, size, out var linear, out var destination))
+        {
+            return false;
+        }
+
         var sum = Alu.Add(destination, source, 0, size, ref flags);
-        core.WriteReg(d.Reg1, d.Shift1, size, destination);
-        core.WriteRm0(ref d, size, sum);
+        if (d.Form0 == OperandForm.Register)
+        {
+            core.WriteReg(d.Reg1, d.Shift1, size, destination);
+            core.WriteReg(d.Reg0, d.Shift0, size, sum);
+        }
+        else if (core.Mmu.TryWrite(linear, size, sum))
+        {
+            core.WriteReg(d.Reg1, d.Shift1, size, destination);
+        }
+        else
+        {
+            return false;
+        }
+
         core.R.Flags = flags;
+        return true;
     }
 
-    public void CompareExchange(ref DecodedInstruction d)
+    public bool CompareExchange(ref DecodedInstruction d)
     {
         int size = d.Size;
         var flags = core.R.Flags;
-        var destination = core.ReadRm0(ref d, size);
+        if (!core.TryReadRm0ForWrite(ref d, size, out var linear, out var destination))
+        {
+            return false;
+        }
+
         var accumulator = core.ReadReg(CpuRegisters.Eax, 0, size);
         Alu.Sub(accumulator, destination, 0, size, ref flags);
         if (accumulator == destination)
         {
-            core.WriteRm0(ref d, size, core.ReadReg(d.Reg1, d.Shift1, size));
+            if (!core.WriteRm0Back(ref d, size, linear, core.ReadReg(d.Reg1, d.Shift1, size)))
+            {
+                return false;
+            }
         }
         else
         {
             // The 486 writes the old value back to a memory destination even when the compare fails.
-            core.WriteRm0(ref d, size, destination);
+            if (!core.WriteRm0Back(ref d, size, linear, destination))
+            {
+                return false;
+            }
+
             core.WriteReg(CpuRegisters.Eax, 0, size, destination);
         }
 
         core.R.Flags = flags;
+        return true;
     }
 
     public void ByteSwap(ref DecodedInstruction d)
@@ -187,7 +233,7 @@ internal sealed class IntegerUnit(ExecutionCore core)
         core.WriteReg(CpuRegisters.Edx, 0, d.Size, negative ? Alu.DwordMask : 0);
     }
 
-    public void SetCondition(ref DecodedInstruction d) => core.WriteRm0(ref d, 1, core.Condition(d.Aux) ? 1u : 0u);
+    public bool SetCondition(ref DecodedInstruction d) => core.TryWriteRm0(ref d, 1, core.Condition(d.Aux) ? 1u : 0u);
 
     public void Lahf() => core.WriteReg(CpuRegisters.Eax, 8, 1, (core.R.Flags & Eflags.LowStatus) | Eflags.Reserved1);
 
@@ -199,18 +245,28 @@ internal sealed class IntegerUnit(ExecutionCore core)
 
     public void Salc() => core.WriteReg(CpuRegisters.Eax, 0, 1, (core.R.Flags & Eflags.Carry) != 0 ? Alu.ByteMask : 0u);
 
-    public void Xlat(ref DecodedInstruction d)
+    public bool Xlat(ref DecodedInstruction d)
     {
         var offset = (core.Reg(CpuRegisters.Ebx) + (core.Reg(CpuRegisters.Eax) & Alu.ByteMask)) & d.AddrMask;
-        core.WriteReg(CpuRegisters.Eax, 0, 1, core.Read(core.Linear(d.Seg, offset, 1), 1));
+        if (!core.TryRead(d.Seg, offset, 1, out var value))
+        {
+            return false;
+        }
+
+        core.WriteReg(CpuRegisters.Eax, 0, 1, value);
+        return true;
     }
 
     /// <summary>BT/BTS/BTR/BTC. A register bit offset addresses memory beyond the operand (signed, in operand-size units).</summary>
-    public void BitTest(ref DecodedInstruction d)
+    public bool BitTest(ref DecodedInstruction d)
     {
         int size = d.Size;
         var bits = Alu.Bits(size);
-        var offset = core.ReadOperand1(ref d, size);
+        if (!core.TryReadOperand1(ref d, size, out var offset))
+        {
+            return false;
+        }
+
         uint linear = 0;
         uint value;
         int bit;
@@ -233,13 +289,19 @@ internal sealed class IntegerUnit(ExecutionCore core)
                 bit = (int)(offset & (uint)(bits - 1));
             }
 
-            linear = core.Linear(d.Seg, (core.Offset(ref d) + displacement) & d.AddrMask, size);
-            value = core.Read(linear, size);
+            if (!core.TryLinear(d.Seg, (core.Offset(ref d) + displacement) & d.AddrMask, size, out linear))
+            {
+                return false;
+            }
+
+            var read = d.Op == Op.Bt ? core.Mmu.TryRead(linear, size, out value) : core.Mmu.TryReadForWrite(linear, size, out value);
+            if (!read)
+            {
+                return false;
+            }
         }
 
         var mask = 1u << bit;
-        var flags = core.R.Flags;
-        core.R.Flags = (value & mask) != 0 ? flags | Eflags.Carry : flags & ~Eflags.Carry;
         var result = d.Op switch
         {
             Op.Bts => value | mask,
@@ -248,36 +310,51 @@ internal sealed class IntegerUnit(ExecutionCore core)
             _ => value,
         };
 
-        if (d.Op == Op.Bt)
+        if (d.Op != Op.Bt)
         {
-            return;
+            if (d.Form0 == OperandForm.Register)
+            {
+                core.WriteReg(d.Reg0, 0, size, result);
+            }
+            else if (!core.Mmu.TryWrite(linear, size, result))
+            {
+                return false;
+            }
         }
 
-        if (d.Form0 == OperandForm.Register)
-        {
-            core.WriteReg(d.Reg0, 0, size, result);
-        }
-        else
-        {
-            core.Write(linear, size, result);
-        }
+        var flags = core.R.Flags;
+        core.R.Flags = (value & mask) != 0 ? flags | Eflags.Carry : flags & ~Eflags.Carry;
+        return true;
     }
 
     /// <summary>BSF/BSR: ZF set and the destination left alone when the source is zero.</summary>
-    public void BitScan(ref DecodedInstruction d, bool reverse)
+    public bool BitScan(ref DecodedInstruction d, bool reverse)
     {
         int size = d.Size;
-        var source = core.ReadOperand1(ref d, size);
+        if (!core.TryReadOperand1(ref d, size, out var source))
+        {
+            return false;
+        }
+
         if (source == 0)
         {
             core.R.Flags |= Eflags.Zero;
-            return;
+            return true;
         }
 
         core.R.Flags &= ~Eflags.Zero;
         var index = reverse ? 31 - BitOperations.LeadingZeroCount(source) : BitOperations.TrailingZeroCount(source);
         core.WriteReg(d.Reg0, 0, size, (uint)index);
+        return true;
     }
+
+    private static uint UnaryResult(Op op, uint value, int size, ref uint flags) => op switch
+    {
+        Op.Inc => Alu.IncDec(value, false, size, ref flags),
+        Op.Dec => Alu.IncDec(value, true, size, ref flags),
+        Op.Not => ~value & Alu.Mask(size),
+        _ => Neg(value, size, ref flags),
+    };
 
     private static uint Neg(uint value, int size, ref uint flags)
     {

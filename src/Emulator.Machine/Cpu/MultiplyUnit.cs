@@ -22,12 +22,16 @@ internal sealed class MultiplyUnit(ExecutionCore core)
     private const uint UnpackedResultMask = 0xFF0F;
 
     /// <summary>One-operand MUL/IMUL: the accumulator times r/m into AX, DX:AX or EDX:EAX.</summary>
-    public void MultiplyAccumulator(ref DecodedInstruction d, bool signed)
+    public bool MultiplyAccumulator(ref DecodedInstruction d, bool signed)
     {
         int size = d.Size;
         var bits = Alu.Bits(size);
         var a = core.ReadReg(CpuRegisters.Eax, 0, size);
-        var b = core.ReadRm0(ref d, size);
+        if (!core.TryReadRm0(ref d, size, out var b))
+        {
+            return false;
+        }
+
         ulong product;
         bool overflow;
         if (signed)
@@ -55,39 +59,50 @@ internal sealed class MultiplyUnit(ExecutionCore core)
         }
 
         SetMultiplyFlags(low, size, overflow);
+        return true;
     }
 
     /// <summary>Two- and three-operand IMUL: the product truncated to the destination size.</summary>
-    public void MultiplySigned(ref DecodedInstruction d)
+    public bool MultiplySigned(ref DecodedInstruction d)
     {
         int size = d.Size;
+        if (!core.TryReadOperand1(ref d, size, out var operand))
+        {
+            return false;
+        }
+
         long a;
         long b;
         if (d.Instr.OpCount == 3)
         {
-            a = SignExtend(core.ReadOperand1(ref d, size), size);
+            a = SignExtend(operand, size);
             b = SignExtend(d.Imm & Alu.Mask(size), size);
         }
         else
         {
             a = SignExtend(core.ReadReg(d.Reg0, 0, size), size);
-            b = SignExtend(core.ReadOperand1(ref d, size), size);
+            b = SignExtend(operand, size);
         }
 
         var p = a * b;
         var result = (uint)p & Alu.Mask(size);
         core.WriteReg(d.Reg0, 0, size, result);
         SetMultiplyFlags(result, size, p != SignExtend(result, size));
+        return true;
     }
 
-    public void Divide(ref DecodedInstruction d, bool signed)
+    public bool Divide(ref DecodedInstruction d, bool signed)
     {
         int size = d.Size;
         var bits = Alu.Bits(size);
-        var divisor = core.ReadRm0(ref d, size);
+        if (!core.TryReadRm0(ref d, size, out var divisor))
+        {
+            return false;
+        }
+
         if (divisor == 0)
         {
-            throw ExceptionVector.Fault(ExceptionVector.DivideError);
+            return core.Raise(ExceptionVector.DivideError);
         }
 
         ulong dividend = size == 1
@@ -101,14 +116,14 @@ internal sealed class MultiplyUnit(ExecutionCore core)
             var wideDivisor = SignExtend(divisor, size);
             if (wideDividend == long.MinValue && wideDivisor == -1)
             {
-                throw ExceptionVector.Fault(ExceptionVector.DivideError);
+                return core.Raise(ExceptionVector.DivideError);
             }
 
             var q = wideDividend / wideDivisor;
             var limit = 1L << (bits - 1);
             if (q >= limit || q < -limit)
             {
-                throw ExceptionVector.Fault(ExceptionVector.DivideError);
+                return core.Raise(ExceptionVector.DivideError);
             }
 
             quotient = (uint)q & Alu.Mask(size);
@@ -119,7 +134,7 @@ internal sealed class MultiplyUnit(ExecutionCore core)
             var q = dividend / divisor;
             if (q >> bits != 0)
             {
-                throw ExceptionVector.Fault(ExceptionVector.DivideError);
+                return core.Raise(ExceptionVector.DivideError);
             }
 
             quotient = (uint)q;
@@ -135,6 +150,8 @@ internal sealed class MultiplyUnit(ExecutionCore core)
             core.WriteReg(CpuRegisters.Eax, 0, size, quotient);
             core.WriteReg(CpuRegisters.Edx, 0, size, remainder);
         }
+
+        return true;
     }
 
     public void DecimalAdjust(bool subtract)
@@ -184,18 +201,19 @@ internal sealed class MultiplyUnit(ExecutionCore core)
         core.R.Flags = adjust ? f | Eflags.Carry | Eflags.Adjust : f;
     }
 
-    public void AsciiAdjustMultiply(ref DecodedInstruction d)
+    public bool AsciiAdjustMultiply(ref DecodedInstruction d)
     {
         var divisor = d.Imm & Alu.ByteMask;
         if (divisor == 0)
         {
-            throw ExceptionVector.Fault(ExceptionVector.DivideError);
+            return core.Raise(ExceptionVector.DivideError);
         }
 
         var al = core.ReadReg(CpuRegisters.Eax, 0, 1);
         var result = al % divisor;
         core.WriteReg(CpuRegisters.Eax, 0, 2, ((al / divisor) << ByteBits) | result);
         core.R.Flags = (core.R.Flags & ~Eflags.Status) | Alu.SignZeroParity(result, 1);
+        return true;
     }
 
     public void AsciiAdjustDivide(ref DecodedInstruction d)

@@ -126,4 +126,12 @@ internal enum Op : byte
     Smsw,
     Lmsw,
     Clts,
+    Invlpg,
+    Ltr,
+    Str,
+    Lldt,
+    Sldt,
+
+    /// <summary>Not an instruction: the fetch or decode of the instruction faulted (#PF, #GP); the fault is already latched.</summary>
+    FetchFault,
 }

@@ -216,6 +216,11 @@ internal static class OpDecoder
             case Mnemonic.Smsw: return Op.Smsw;
             case Mnemonic.Lmsw: return Op.Lmsw;
             case Mnemonic.Clts: return Op.Clts;
+            case Mnemonic.Invlpg: return Op.Invlpg;
+            case Mnemonic.Ltr: return Op.Ltr;
+            case Mnemonic.Str: return Op.Str;
+            case Mnemonic.Lldt: return Op.Lldt;
+            case Mnemonic.Sldt: return Op.Sldt;
             case Mnemonic.Nop or Mnemonic.Invd or Mnemonic.Wbinvd: return Op.Nop;
         }
 

@@ -13,56 +13,55 @@ internal sealed class ShiftUnit(ExecutionCore core)
     private const int CountMask = 31;
     private const int OverflowShift = 11;
 
-    public void Shift(ref DecodedInstruction d)
+    public bool Shift(ref DecodedInstruction d)
     {
-        var count = (int)core.ReadOperand1(ref d, 1) & CountMask;
+        if (!core.TryReadOperand1(ref d, 1, out var countOperand))
+        {
+            return false;
+        }
+
+        var count = (int)countOperand & CountMask;
         if (count == 0)
         {
-            if (d.Form0 == OperandForm.Memory)
-            {
-                core.MemoryLinear(ref d, d.Size);
-            }
-
-            return;
+            // Nothing changes, but a memory operand is still addressed and limit-checked.
+            return d.Form0 != OperandForm.Memory || core.TryMemoryLinear(ref d, d.Size, out _);
         }
 
         int size = d.Size;
-        uint linear = 0;
-        uint value;
+        var flags = core.R.Flags;
         if (d.Form0 == OperandForm.Register)
         {
-            value = core.ReadReg(d.Reg0, d.Shift0, size);
-        }
-        else
-        {
-            linear = core.MemoryLinear(ref d, size);
-            value = core.Read(linear, size);
+            core.WriteReg(d.Reg0, d.Shift0, size, Compute(d.Op, core.ReadReg(d.Reg0, d.Shift0, size), count, size, ref flags));
+            core.R.Flags = flags;
+            return true;
         }
 
-        var flags = core.R.Flags;
-        var result = Compute(d.Op, value, count, size, ref flags);
+        if (!core.TryMemoryLinear(ref d, size, out var linear)
+            || !core.Mmu.TryReadForWrite(linear, size, out var value)
+            || !core.Mmu.TryWrite(linear, size, Compute(d.Op, value, count, size, ref flags)))
+        {
+            return false;
+        }
+
         core.R.Flags = flags;
-        if (d.Form0 == OperandForm.Register)
-        {
-            core.WriteReg(d.Reg0, d.Shift0, size, result);
-        }
-        else
-        {
-            core.Write(linear, size, result);
-        }
+        return true;
     }
 
-    public void DoubleShift(ref DecodedInstruction d)
+    public bool DoubleShift(ref DecodedInstruction d)
     {
         var count = (int)(d.Instr.Op2Kind == OpKind.Register ? core.ReadReg(CpuRegisters.Ecx, 0, 1) : d.Imm) & CountMask;
         if (count == 0)
         {
-            return;
+            return true;
         }
 
         int size = d.Size;
         var bits = Alu.Bits(size);
-        var destination = core.ReadRm0(ref d, size);
+        if (!core.TryReadRm0ForWrite(ref d, size, out var linear, out var destination))
+        {
+            return false;
+        }
+
         var source = core.ReadReg(d.Reg1, 0, size);
         uint result;
         uint carry;
@@ -79,9 +78,14 @@ internal sealed class ShiftUnit(ExecutionCore core)
             carry = (uint)(wide >> (count - 1)) & 1;
         }
 
+        if (!core.WriteRm0Back(ref d, size, linear, result))
+        {
+            return false;
+        }
+
         var overflow = ((result ^ destination) >> (bits - 1)) & 1;
         core.R.Flags = (core.R.Flags & ~Eflags.Status) | Alu.SignZeroParity(result, size) | carry | (overflow << OverflowShift);
-        core.WriteRm0(ref d, size, result);
+        return true;
     }
 
     private static uint Compute(Op op, uint value, int count, int size, ref uint flags)

@@ -24,20 +24,24 @@ internal sealed class StringUnit(ExecutionCore core)
 
     private byte[] _block = new byte[4096];
 
-    public void Execute(ref DecodedInstruction d)
+    public bool Execute(ref DecodedInstruction d)
     {
+        if (d.Op is Op.Ins or Op.Outs && !core.RequireIopl())
+        {
+            return false;
+        }
+
         var repeat = d.Instr.HasRepPrefix || d.Instr.HasRepnePrefix;
         if (!repeat)
         {
-            Element(ref d);
-            return;
+            return Element(ref d);
         }
 
         var mask = d.AddrMask;
         ref var ecx = ref core.Reg(CpuRegisters.Ecx);
         if (d.Op is Op.Ins or Op.Outs && (core.R.Flags & Eflags.Direction) == 0 && TryBlockIo(ref d))
         {
-            return;
+            return true;
         }
 
         var conditional = d.Op is Op.Cmps or Op.Scas;
@@ -47,31 +51,50 @@ internal sealed class StringUnit(ExecutionCore core)
             if (budget == 0)
             {
                 core.R.EIP = (core.R.EIP - d.Length) & core.IpMask;
-                return;
+                return true;
             }
 
-            Element(ref d);
+            if (!Element(ref d))
+            {
+                return false;
+            }
+
             ecx = (ecx & ~mask) | ((ecx - 1) & mask);
             if (conditional && ((core.R.Flags & Eflags.Zero) != 0) == stopOnZero)
             {
                 break;
             }
         }
+
+        return true;
     }
 
-    public void In(ref DecodedInstruction d)
+    public bool In(ref DecodedInstruction d)
     {
+        if (!core.RequireIopl())
+        {
+            return false;
+        }
+
         var port = d.Instr.Op1Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
         core.WriteReg(CpuRegisters.Eax, 0, d.Size, core.Ports.Read(port, (PortWidth)d.Size));
+        return true;
     }
 
-    public void Out(ref DecodedInstruction d)
+    public bool Out(ref DecodedInstruction d)
     {
+        if (!core.RequireIopl())
+        {
+            return false;
+        }
+
         var port = d.Instr.Op0Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
         core.Ports.Write(port, (PortWidth)d.Size, core.ReadReg(CpuRegisters.Eax, 0, d.Size));
+        return true;
     }
 
-    private void Element(ref DecodedInstruction d)
+    /// <summary>One element; the index registers advance only after its accesses succeeded.</summary>
+    private bool Element(ref DecodedInstruction d)
     {
         int size = d.Size;
         var mask = d.AddrMask;
@@ -82,64 +105,103 @@ internal sealed class StringUnit(ExecutionCore core)
         {
             case Op.Movs:
             {
-                var value = core.Read(core.Linear(d.Seg, esi & mask, size), size);
-                core.Write(core.Linear(ExecutionCore.Es, edi & mask, size), size, value);
+                if (!core.TryRead(d.Seg, esi & mask, size, out var value) || !core.TryWrite(ExecutionCore.Es, edi & mask, size, value))
+                {
+                    return false;
+                }
+
                 Advance(ref esi, step, mask);
                 Advance(ref edi, step, mask);
-                break;
+                return true;
             }
 
             case Op.Cmps:
             {
-                var a = core.Read(core.Linear(d.Seg, esi & mask, size), size);
-                var b = core.Read(core.Linear(ExecutionCore.Es, edi & mask, size), size);
+                if (!core.TryRead(d.Seg, esi & mask, size, out var a) || !core.TryRead(ExecutionCore.Es, edi & mask, size, out var b))
+                {
+                    return false;
+                }
+
                 var flags = core.R.Flags;
                 Alu.Sub(a, b, 0, size, ref flags);
                 core.R.Flags = flags;
                 Advance(ref esi, step, mask);
                 Advance(ref edi, step, mask);
-                break;
+                return true;
             }
 
             case Op.Scas:
             {
-                var b = core.Read(core.Linear(ExecutionCore.Es, edi & mask, size), size);
+                if (!core.TryRead(ExecutionCore.Es, edi & mask, size, out var b))
+                {
+                    return false;
+                }
+
                 var flags = core.R.Flags;
                 Alu.Sub(core.ReadReg(CpuRegisters.Eax, 0, size), b, 0, size, ref flags);
                 core.R.Flags = flags;
                 Advance(ref edi, step, mask);
-                break;
+                return true;
             }
 
             case Op.Lods:
-                core.WriteReg(CpuRegisters.Eax, 0, size, core.Read(core.Linear(d.Seg, esi & mask, size), size));
+            {
+                if (!core.TryRead(d.Seg, esi & mask, size, out var value))
+                {
+                    return false;
+                }
+
+                core.WriteReg(CpuRegisters.Eax, 0, size, value);
                 Advance(ref esi, step, mask);
-                break;
+                return true;
+            }
 
             case Op.Stos:
-                core.Write(core.Linear(ExecutionCore.Es, edi & mask, size), size, core.ReadReg(CpuRegisters.Eax, 0, size));
+            {
+                if (!core.TryWrite(ExecutionCore.Es, edi & mask, size, core.ReadReg(CpuRegisters.Eax, 0, size)))
+                {
+                    return false;
+                }
+
                 Advance(ref edi, step, mask);
-                break;
+                return true;
+            }
 
             case Op.Ins:
             {
-                var linear = core.Linear(ExecutionCore.Es, edi & mask, size);
-                core.Write(linear, size, core.Ports.Read((ushort)core.Reg(CpuRegisters.Edx), (PortWidth)size));
+                // The destination is checked before the port is read, so a fault does not consume input.
+                if (!core.TryLinear(ExecutionCore.Es, edi & mask, size, out var linear) || !core.Mmu.TryCheckWrite(linear, size))
+                {
+                    return false;
+                }
+
+                if (!core.Mmu.TryWrite(linear, size, core.Ports.Read((ushort)core.Reg(CpuRegisters.Edx), (PortWidth)size)))
+                {
+                    return false;
+                }
+
                 Advance(ref edi, step, mask);
-                break;
+                return true;
             }
 
             default:
             {
-                var value = core.Read(core.Linear(d.Seg, esi & mask, size), size);
+                if (!core.TryRead(d.Seg, esi & mask, size, out var value))
+                {
+                    return false;
+                }
+
                 core.Ports.Write((ushort)core.Reg(CpuRegisters.Edx), (PortWidth)size, value);
                 Advance(ref esi, step, mask);
-                break;
+                return true;
             }
         }
     }
 
-    /// <summary>The block fast path for REP INS/OUTS; false when the run would wrap or leave the segment.</summary>
+    /// <summary>
+    /// The block fast path for REP INS/OUTS; false when the run would wrap, leave the segment or touch
+    /// a page that does not translate (the element loop then faults precisely).
+    /// </summary>
     private bool TryBlockIo(ref DecodedInstruction d)
     {
         int size = d.Size;
@@ -152,13 +214,13 @@ internal sealed class StringUnit(ExecutionCore core)
         var bytes = count * (ulong)size;
         var start = index & mask;
         var limit = core.Seg[segment].Limit;
-        if (bytes == 0 || start + bytes - 1 > limit || start + bytes - 1 > mask)
+        var linear = core.Seg[segment].Base + start;
+        if (bytes == 0 || start + bytes - 1 > limit || start + bytes - 1 > mask || !core.Mmu.Probe(linear, bytes, input))
         {
             return false;
         }
 
         var port = (ushort)core.Reg(CpuRegisters.Edx);
-        var linear = core.Seg[segment].Base + start;
         var done = 0UL;
         while (done < bytes)
         {
@@ -172,11 +234,11 @@ internal sealed class StringUnit(ExecutionCore core)
             if (input)
             {
                 core.Ports.ReadBlock(port, (PortWidth)size, span);
-                core.Memory.Write(linear + (uint)done, span);
+                core.Mmu.WriteBlock(linear + (uint)done, span);
             }
             else
             {
-                core.Memory.Read(linear + (uint)done, span);
+                core.Mmu.ReadBlock(linear + (uint)done, span);
                 core.Ports.WriteBlock(port, (PortWidth)size, span);
             }
 

@@ -6,7 +6,7 @@ namespace Emulator.Machine.Cpu;
 /// System and segment instructions: MOV to/from segment registers, LDS/LES/LSS/LFS/LGS, MOV CRn,
 /// LGDT/LIDT/SGDT/SIDT, SMSW/LMSW/CLTS, CLI/STI, HLT, CPUID, WAIT and the FPU escapes.
 /// There is no FPU: an escape is a no-op unless CR0.EM or CR0.TS is set, which raises #NM, as on a
-/// 386 without a coprocessor. CR0.PG is stored but paging is not emulated.
+/// 386 without a coprocessor. Control-register writes keep the memory unit's TLB coherent.
 /// </summary>
 internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 {
@@ -19,8 +19,13 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     private const uint VendorEdx = 0x4965_6E69;
     private const uint VendorEcx = 0x6C65_746E;
 
-    /// <summary>Leaf 1 EDX: no FPU, no TSC, nothing else either (no CX8, PSE or MSRs are emulated).</summary>
-    private const uint FeatureFlags = 0;
+    /// <summary>Leaf 1 EDX bits (Intel SDM vol. 2A, CPUID, table 3-11) for what the memory unit implements.</summary>
+    private const uint FeaturePse = 1 << 3;
+    private const uint FeaturePae = 1 << 6;
+    private const uint FeaturePge = 1 << 13;
+
+    /// <summary>Leaf 1 EDX: PSE, PAE and PGE; no FPU, TSC, CX8 or MSRs yet.</summary>
+    private const uint FeatureFlags = FeaturePse | FeaturePae | FeaturePge;
 
     private const uint Base24BitMask = 0x00FF_FFFF;
     private const int Cr0Index = 0;
@@ -28,79 +33,169 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     private const int Cr3Index = 3;
     private const int Cr4Index = 4;
 
-    public void MoveToSegment(ref DecodedInstruction d)
+    public bool MoveToSegment(ref DecodedInstruction d)
     {
         if (d.Aux == ExecutionCore.Cs)
         {
-            throw ExceptionVector.Fault(ExceptionVector.InvalidOpcode);
+            return core.Raise(ExceptionVector.InvalidOpcode);
         }
 
-        segments.Load(d.Aux, (ushort)core.ReadOperand1(ref d, 2));
+        if (!core.TryReadOperand1(ref d, 2, out var selector) || !segments.TryLoad(d.Aux, (ushort)selector))
+        {
+            return false;
+        }
+
         if (d.Aux == ExecutionCore.Ss)
         {
             core.InterruptShadow = true;
         }
+
+        return true;
     }
 
-    public void MoveFromSegment(ref DecodedInstruction d)
+    public bool MoveFromSegment(ref DecodedInstruction d)
     {
         var size = d.Form0 == OperandForm.Register ? d.Size : 2;
-        core.WriteRm0(ref d, size, core.Seg[d.Aux].Selector);
+        return core.TryWriteRm0(ref d, size, core.Seg[d.Aux].Selector);
     }
 
-    public void LoadFarPointer(ref DecodedInstruction d)
+    public bool LoadFarPointer(ref DecodedInstruction d)
     {
         int size = d.Size;
         var offset = core.Offset(ref d);
-        var value = core.Read(core.Linear(d.Seg, offset, size), size);
-        var selector = core.Read(core.Linear(d.Seg, (offset + (uint)size) & d.AddrMask, 2), 2);
-        segments.Load(d.Aux, (ushort)selector);
+        if (!core.TryRead(d.Seg, offset, size, out var value)
+            || !core.TryRead(d.Seg, (offset + (uint)size) & d.AddrMask, 2, out var selector)
+            || !segments.TryLoad(d.Aux, (ushort)selector))
+        {
+            return false;
+        }
+
         core.WriteReg(d.Reg0, 0, size, value);
         if (d.Aux == ExecutionCore.Ss)
         {
             core.InterruptShadow = true;
         }
+
+        return true;
     }
 
-    public void MoveToControl(ref DecodedInstruction d)
+    /// <summary>
+    /// MOV CRn. CR0: PG without PE is #GP; a change of PG, PE or WP flushes the whole TLB. CR3: flushes
+    /// non-global entries (and reloads the PAE PDPTEs). CR4: only PSE, PAE and PGE are implemented
+    /// (other bits #GP); a change of any of them flushes the whole TLB (Intel SDM vol. 3, 4.10.4.1).
+    /// </summary>
+    public bool MoveToControl(ref DecodedInstruction d)
     {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
         var value = core.Reg(d.Reg1);
         switch (d.Aux)
         {
             case Cr0Index:
+            {
+                if ((value & (ControlRegisters.Paging | ControlRegisters.ProtectionEnable)) == ControlRegisters.Paging)
+                {
+                    return core.RaiseGeneralProtection(0);
+                }
+
+                var old = core.R.CR0;
                 core.R.CR0 = value | ControlRegisters.ExtensionType;
-                break;
+                if (((old ^ core.R.CR0) & ControlRegisters.Cr0TlbBits) != 0)
+                {
+                    core.Mmu.FlushAll();
+                }
+
+                return true;
+            }
+
             case Cr2Index:
                 core.R.CR2 = value;
-                break;
+                return true;
             case Cr3Index:
                 core.R.CR3 = value;
-                break;
+                core.Mmu.OnCr3Load();
+                return true;
             case Cr4Index:
-                break;
+            {
+                if ((value & ~ControlRegisters.Cr4Supported) != 0)
+                {
+                    return core.RaiseGeneralProtection(0);
+                }
+
+                var old = core.R.CR4;
+                core.R.CR4 = value;
+                if (((old ^ value) & ControlRegisters.Cr4TlbBits) != 0)
+                {
+                    core.Mmu.FlushAll();
+                }
+
+                return true;
+            }
+
             default:
-                throw ExceptionVector.Fault(ExceptionVector.InvalidOpcode);
+                return core.Raise(ExceptionVector.InvalidOpcode);
         }
     }
 
-    public void MoveFromControl(ref DecodedInstruction d)
+    public bool MoveFromControl(ref DecodedInstruction d)
     {
-        core.Reg(d.Reg0) = d.Aux switch
+        if (!core.RequireCpl0())
         {
-            Cr0Index => core.R.CR0,
-            Cr2Index => core.R.CR2,
-            Cr3Index => core.R.CR3,
-            Cr4Index => 0,
-            _ => throw ExceptionVector.Fault(ExceptionVector.InvalidOpcode),
-        };
+            return false;
+        }
+
+        uint value;
+        switch (d.Aux)
+        {
+            case Cr0Index:
+                value = core.R.CR0;
+                break;
+            case Cr2Index:
+                value = core.R.CR2;
+                break;
+            case Cr3Index:
+                value = core.R.CR3;
+                break;
+            case Cr4Index:
+                value = core.R.CR4;
+                break;
+            default:
+                return core.Raise(ExceptionVector.InvalidOpcode);
+        }
+
+        core.Reg(d.Reg0) = value;
+        return true;
+    }
+
+    /// <summary>INVLPG m: drops the TLB entry of the page holding the operand's linear address (no segment check, as on the hardware).</summary>
+    public bool InvalidatePage(ref DecodedInstruction d)
+    {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
+        core.Mmu.Invalidate(core.Seg[d.Seg].Base + core.Offset(ref d));
+        return true;
     }
 
     /// <summary>LGDT/LIDT: a 16-bit operand size loads only 24 bits of the base.</summary>
-    public void LoadTable(ref DecodedInstruction d, bool interruptTable)
+    public bool LoadTable(ref DecodedInstruction d, bool interruptTable)
     {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
         var offset = core.Offset(ref d);
-        var limit = (ushort)core.Read(core.Linear(d.Seg, offset, 2), 2);
-        var tableBase = core.Read(core.Linear(d.Seg, (offset + 2) & d.AddrMask, 4), 4);
+        if (!core.TryRead(d.Seg, offset, 2, out var limit) || !core.TryRead(d.Seg, (offset + 2) & d.AddrMask, 4, out var tableBase))
+        {
+            return false;
+        }
+
         if (d.Instr.Code is Code.Lgdt_m1632_16 or Code.Lidt_m1632_16)
         {
             tableBase &= Base24BitMask;
@@ -109,39 +204,63 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
         if (interruptTable)
         {
             core.R.IdtrBase = tableBase;
-            core.R.IdtrLimit = limit;
+            core.R.IdtrLimit = (ushort)limit;
         }
         else
         {
             core.R.GdtrBase = tableBase;
-            core.R.GdtrLimit = limit;
+            core.R.GdtrLimit = (ushort)limit;
         }
+
+        return true;
     }
 
-    public void StoreTable(ref DecodedInstruction d, bool interruptTable)
+    /// <summary>SGDT/SIDT: both parts are proved writable before either is written.</summary>
+    public bool StoreTable(ref DecodedInstruction d, bool interruptTable)
     {
         var offset = core.Offset(ref d);
         var limit = interruptTable ? core.R.IdtrLimit : core.R.GdtrLimit;
         var tableBase = interruptTable ? core.R.IdtrBase : core.R.GdtrBase;
-        core.Write(core.Linear(d.Seg, offset, 2), 2, limit);
-        core.Write(core.Linear(d.Seg, (offset + 2) & d.AddrMask, 4), 4, tableBase);
+        return core.TryLinear(d.Seg, (offset + 2) & d.AddrMask, 4, out var high)
+            && core.Mmu.TryCheckWrite(high, 4)
+            && core.TryWrite(d.Seg, offset, 2, limit)
+            && core.Mmu.TryWrite(high, 4, tableBase);
     }
 
-    public void StoreMachineStatus(ref DecodedInstruction d)
+    public bool StoreMachineStatus(ref DecodedInstruction d)
     {
         var size = d.Form0 == OperandForm.Register ? d.Size : 2;
-        core.WriteRm0(ref d, size, core.R.CR0 & Alu.Mask(size));
+        return core.TryWriteRm0(ref d, size, core.R.CR0 & Alu.Mask(size));
     }
 
     /// <summary>LMSW loads PE, MP, EM and TS; it can set PE but not clear it.</summary>
-    public void LoadMachineStatus(ref DecodedInstruction d)
+    public bool LoadMachineStatus(ref DecodedInstruction d)
     {
-        var value = core.ReadRm0(ref d, 2);
+        if (!core.RequireCpl0() || !core.TryReadRm0(ref d, 2, out var value))
+        {
+            return false;
+        }
+
         var cr0 = core.R.CR0;
         core.R.CR0 = (cr0 & ~ControlRegisters.LmswBits) | (value & ControlRegisters.LmswBits) | (cr0 & ControlRegisters.ProtectionEnable);
+        if (((cr0 ^ core.R.CR0) & ControlRegisters.Cr0TlbBits) != 0)
+        {
+            core.Mmu.FlushAll();
+        }
+
+        return true;
     }
 
-    public void ClearTaskSwitched() => core.R.CR0 &= ~ControlRegisters.TaskSwitched;
+    public bool ClearTaskSwitched()
+    {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
+        core.R.CR0 &= ~ControlRegisters.TaskSwitched;
+        return true;
+    }
 
     public void Cpuid()
     {
@@ -160,41 +279,60 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
         }
     }
 
-    public void ClearInterrupts() => core.R.Flags &= ~Eflags.Interrupt;
-
-    public void SetInterrupts()
+    public bool ClearInterrupts()
     {
+        if (!core.RequireIopl())
+        {
+            return false;
+        }
+
+        core.R.Flags &= ~Eflags.Interrupt;
+        return true;
+    }
+
+    public bool SetInterrupts()
+    {
+        if (!core.RequireIopl())
+        {
+            return false;
+        }
+
         if ((core.R.Flags & Eflags.Interrupt) == 0)
         {
             core.InterruptShadow = true;
         }
 
         core.R.Flags |= Eflags.Interrupt;
+        return true;
     }
 
-    public void Halt() => core.Halted = true;
+    public bool Halt()
+    {
+        if (!core.RequireCpl0())
+        {
+            return false;
+        }
+
+        core.Halted = true;
+        return true;
+    }
 
     /// <summary>No coprocessor answers, but a memory operand is still addressed and limit-checked (#GP at offset FFFF).</summary>
-    public void FpuEscape(ref DecodedInstruction d)
+    public bool FpuEscape(ref DecodedInstruction d)
     {
         if ((core.R.CR0 & (ControlRegisters.Emulation | ControlRegisters.TaskSwitched)) != 0)
         {
-            throw ExceptionVector.Fault(ExceptionVector.DeviceNotAvailable);
+            return core.Raise(ExceptionVector.DeviceNotAvailable);
         }
 
-        if (d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory)
-        {
-            core.Linear(d.Seg, core.Offset(ref d), Math.Max(1, d.Instr.MemorySize.GetSize()));
-        }
+        return (d.Form0 != OperandForm.Memory && d.Form1 != OperandForm.Memory)
+            || core.TryLinear(d.Seg, core.Offset(ref d), Math.Max(1, d.Instr.MemorySize.GetSize()), out _);
     }
 
-    public void Wait()
+    public bool Wait()
     {
         const uint MonitorAndSwitched = ControlRegisters.MonitorCoprocessor | ControlRegisters.TaskSwitched;
-        if ((core.R.CR0 & MonitorAndSwitched) == MonitorAndSwitched)
-        {
-            throw ExceptionVector.Fault(ExceptionVector.DeviceNotAvailable);
-        }
+        return (core.R.CR0 & MonitorAndSwitched) != MonitorAndSwitched || core.Raise(ExceptionVector.DeviceNotAvailable);
     }
 
     private void SetCpuid(uint eax, uint ebx, uint ecx, uint edx)

@@ -7,14 +7,21 @@ namespace Emulator.Machine.Cpu;
 /// <summary>
 /// An x86 interpreter on Iced's decoder: the 8086–80386 integer instruction set (plus the 486's
 /// XADD/CMPXCHG/BSWAP and CPUID with a Pentium-class identity, no FPU, no TSC) in real mode with
-/// 16/32-bit operand and address sizes, and a minimal protected mode for firmware thunks and 32-bit
-/// boot loaders: GDT segment loads (base, limit, D/B), flat 32-bit code, IDT interrupt and trap
-/// gates at the same privilege, and the way back to real mode keeping hidden limits (unreal mode).
+/// 16/32-bit operand and address sizes, and protected mode: GDT segment loads with the privilege and
+/// type checks, privilege levels 0–3 (CPL changes through interrupt and trap gates with the stack
+/// from the TSS, IRET and far RET to an outer level, privileged and IOPL-sensitive instructions),
+/// the LDT (LLDT/SLDT), LTR/STR, and the way back to real mode keeping hidden limits (unreal mode).
 /// <para>
-/// Not emulated: paging (CR0.PG is stored and ignored), privilege and type checks, the LDT, call and
-/// task gates, task switches, virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or
-/// CR0.TS is set), debug registers and breakpoints (TF single-step traps are delivered), the alignment check, #SS (stack faults are
-/// reported as #GP(0), which is what the 286 real-mode test vectors record), and cycle timing.
+/// Every guest access goes through one <see cref="MemoryUnit"/> (32-bit paging with 4 KiB and 4 MiB
+/// pages, PAE paging with 2 MiB pages, global pages, a software TLB); faults are values and an
+/// instruction commits nothing before its last possible fault (docs/cpu-memory-unit.md).
+/// </para>
+/// <para>
+/// Not emulated: call gates, task gates and task switches, the I/O permission bitmap,
+/// virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or CR0.TS is set), debug
+/// registers and breakpoints (TF single-step traps are delivered), the alignment check, and cycle
+/// timing. SS limit violations are #SS in protected mode and #GP(0) in real mode, which is what the
+/// 286 real-mode test vectors record.
 /// </para>
 /// <para>
 /// Hardware interrupts are sampled before each instruction when IF is set and no interrupt shadow
@@ -56,9 +63,10 @@ public sealed class X86Cpu
         _interrupts = interrupts;
         _core = new ExecutionCore(_registers, memory, ports);
         var segments = new SegmentUnit(_core);
-        _interruptUnit = new InterruptUnit(_core, segments);
-        _dispatcher = new Dispatcher(_core, segments, _interruptUnit);
-        _cache = new DecodeCache(memory);
+        var tasks = new TaskUnit(_core, segments);
+        _interruptUnit = new InterruptUnit(_core, segments, tasks);
+        _dispatcher = new Dispatcher(_core, segments, _interruptUnit, tasks);
+        _cache = new DecodeCache(_core);
         Reset();
     }
 
@@ -103,13 +111,18 @@ public sealed class X86Cpu
         _registers.CR0 = ControlRegisters.ExtensionType;
         _registers.CR2 = 0;
         _registers.CR3 = 0;
+        _registers.CR4 = 0;
         _registers.GdtrBase = 0;
         _registers.GdtrLimit = ResetGdtLimit;
         _registers.IdtrBase = 0;
         _registers.IdtrLimit = RealModeIdtLimit;
+        _registers.TaskRegister = default;
+        _registers.LdtRegister = default;
+        _core.SetCpl(0);
         _core.Halted = false;
         _core.InterruptShadow = false;
         _cache.Flush();
+        _core.Mmu.FlushAll();
     }
 
     /// <summary>
@@ -126,22 +139,18 @@ public sealed class X86Cpu
     public long Run(long maxInstructions)
     {
         _progress = 0;
+        _core.Mmu.Resync();
         while (_progress < maxInstructions)
         {
-            try
+            if (_core.Halted && !TryWake())
             {
-                if (_core.Halted && !TryWake())
-                {
-                    break;
-                }
-
-                RunUntilFaultOrHalt(maxInstructions);
+                break;
             }
-            catch (CpuFault fault)
+
+            if (!_core.Halted && !RunUntilFaultOrHalt(maxInstructions))
             {
-                _registers.EIP = _instructionEip;
-                _registers.Gpr[CpuRegisters.Esp] = _instructionEsp;
-                DeliverFault(fault);
+                RestoreInstruction();
+                DeliverFault(_core.Fault);
             }
 
             if (_core.Halted || _stopRequested)
@@ -155,7 +164,8 @@ public sealed class X86Cpu
         return _progress;
     }
 
-    private void RunUntilFaultOrHalt(long maxInstructions)
+    /// <summary>Runs until the budget, a halt or a stop request (true), or a fault (false, EIP/ESP of the faulting instruction noted).</summary>
+    private bool RunUntilFaultOrHalt(long maxInstructions)
     {
         var registers = _registers;
         var core = _core;
@@ -172,7 +182,11 @@ public sealed class X86Cpu
             }
             else if ((registers.Flags & Eflags.Interrupt) != 0 && _interrupts is { InterruptPending: true })
             {
-                DeliverExternal();
+                if (!DeliverExternal())
+                {
+                    return false;
+                }
+
                 _instructionEip = registers.EIP;
                 _instructionEsp = gpr[CpuRegisters.Esp];
             }
@@ -183,12 +197,21 @@ public sealed class X86Cpu
             registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & Ip16Mask;
             _progress = ++done;
             var singleStep = (registers.Flags & Eflags.Trap) != 0 && d.Op is not (Op.Int or Op.Int3 or Op.Into or Op.Int1);
-            _dispatcher.Execute(ref d);
+            if (!_dispatcher.Execute(ref d))
+            {
+                return false;
+            }
+
             if (singleStep)
             {
                 // The debug trap fires after an instruction that started with TF set (SDM vol. 3, 17.3.1.4);
                 // software interrupts clear TF on entry and are not stepped over.
-                _interruptUnit.Deliver(ExceptionVector.Debug, registers.EIP, ExceptionVector.NoErrorCode, false);
+                _instructionEip = registers.EIP;
+                _instructionEsp = gpr[CpuRegisters.Esp];
+                if (!_interruptUnit.Deliver(ExceptionVector.Debug, registers.EIP, ExceptionVector.NoErrorCode, false))
+                {
+                    return false;
+                }
             }
 
             if (core.Halted || _stopRequested)
@@ -196,30 +219,47 @@ public sealed class X86Cpu
                 break;
             }
         }
+
+        return true;
+    }
+
+    /// <summary>Puts back EIP and ESP of the instruction that faulted (units commit nothing else before their last fault).</summary>
+    private void RestoreInstruction()
+    {
+        _registers.EIP = _instructionEip;
+        _registers.Gpr[CpuRegisters.Esp] = _instructionEsp;
     }
 
     /// <summary>
     /// Delivers a fault raised by an instruction. A fault while delivering it becomes a double fault
     /// (#DF, vector 8), and a fault while delivering that shuts the processor down, which a PC's
     /// chipset turns into a reset: the CPU resets itself at once and tells the board (<see cref="Shutdown"/>).
+    /// CR2 takes the address of every #PF as it is raised.
     /// </summary>
     private void DeliverFault(CpuFault fault)
     {
-        try
+        NoteFault(fault);
+        if (_interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false))
         {
-            _interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false);
+            return;
         }
-        catch (CpuFault)
+
+        RestoreInstruction();
+        NoteFault(_core.Fault);
+        if (_interruptUnit.Deliver(ExceptionVector.DoubleFault, _instructionEip, 0, false))
         {
-            try
-            {
-                _interruptUnit.Deliver(ExceptionVector.DoubleFault, _instructionEip, 0, false);
-            }
-            catch (CpuFault)
-            {
-                Reset();
-                Shutdown?.Invoke();
-            }
+            return;
+        }
+
+        Reset();
+        Shutdown?.Invoke();
+    }
+
+    private void NoteFault(in CpuFault fault)
+    {
+        if (fault.Vector == ExceptionVector.PageFault)
+        {
+            _registers.CR2 = fault.Address;
         }
     }
 
@@ -232,13 +272,19 @@ public sealed class X86Cpu
 
         _instructionEip = _registers.EIP;
         _instructionEsp = _registers.Gpr[CpuRegisters.Esp];
-        DeliverExternal();
+        if (!DeliverExternal())
+        {
+            RestoreInstruction();
+            DeliverFault(_core.Fault);
+        }
+
         return true;
     }
 
-    private void DeliverExternal()
+    /// <summary>Acknowledges and enters an external interrupt; false (fault latched) when its delivery faults.</summary>
+    private bool DeliverExternal()
     {
         var vector = _interrupts!.Acknowledge();
-        _interruptUnit.Deliver(vector, _registers.EIP, ExceptionVector.NoErrorCode, true);
+        return _interruptUnit.Deliver(vector, _registers.EIP, ExceptionVector.NoErrorCode, true);
     }
 }

@@ -142,6 +142,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         {
             var start = page << PageShift;
             var isRam = start < (uint)_ram.Length && !_regions.Overlaps(start, PageSize);
+            ReportRemap(page);
             _pages[page] = isRam ? PageFlags.DirectRead | PageFlags.Ram : PageFlags.None;
         }
 
@@ -337,14 +338,11 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         }
     }
 
-    /// <summary>Marks a page as holding decoded code: its writes leave the fast path and are reported.</summary>
-    internal void MarkCodePage(uint page)
-    {
-        if ((_pages[page] & PageFlags.Ram) != 0)
-        {
-            _pages[page] |= PageFlags.Code;
-        }
-    }
+    /// <summary>
+    /// Marks a page as holding decoded code: its RAM writes leave the fast path and are reported, and a
+    /// remap of the page (RAM, ROM or MMIO) is reported as a write of the whole page.
+    /// </summary>
+    internal void MarkCodePage(uint page) => _pages[page] |= PageFlags.Code;
 
     /// <summary>The decode cache dropped everything from this page; writes may take the fast path again.</summary>
     internal void ClearCodePage(uint page) => _pages[page] &= ~PageFlags.Code;
@@ -537,7 +535,17 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         var last = (uint)((address + (ulong)length - 1) >> PageShift);
         for (var page = address >> PageShift; page <= last; page++)
         {
+            ReportRemap(page);
             _pages[page] = flags;
+        }
+    }
+
+    /// <summary>A page whose backing changes (ROM or MMIO mapped over it, or removed) loses its decoded code, as if written.</summary>
+    private void ReportRemap(uint page)
+    {
+        if ((_pages[page] & PageFlags.Code) != 0)
+        {
+            CodeListener?.OnCodeWrite(page << PageShift, PageSize);
         }
     }
 }

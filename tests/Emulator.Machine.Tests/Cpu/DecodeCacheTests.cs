@@ -1,3 +1,4 @@
+using Emulator.Machine.Memory;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Emulator.Machine.Tests.Cpu;
@@ -52,5 +53,56 @@ public class DecodeCacheTests
 
         Assert.That(accepted, Is.True);
         Assert.That(machine.Registers.AX, Is.EqualTo(0x2222));
+    }
+
+    [Test]
+    public void MmioMappedOverCachedCode_AndRemovedAgain_EachMappingRunsItsOwnBytes()
+    {
+        var machine = new CpuTestMachine().Load16(asm => asm.mov(ax, 0x1111));
+        machine.RunToHalt();
+        var device = new CodeRom(CpuTestMachine.Assemble(16, 0, asm =>
+        {
+            asm.mov(ax, 0x2222);
+            asm.hlt();
+        }));
+        var page = CpuTestMachine.Physical(CpuTestMachine.CodeSegment, 0);
+
+        var mapped = machine.Memory.TryRegisterMmio(page, GuestMemory.PageSize, device);
+        RunAgain(machine);
+        var fromDevice = machine.Registers.AX;
+        var unmapped = machine.Memory.UnregisterMmio(page, GuestMemory.PageSize, device);
+        RunAgain(machine);
+
+        Assert.That(mapped && unmapped, Is.True);
+        Assert.That(fromDevice, Is.EqualTo(0x2222), "code decoded from RAM was dropped when MMIO covered the page");
+        Assert.That(machine.Registers.AX, Is.EqualTo(0x1111), "code decoded from the device was dropped when RAM came back");
+    }
+
+    private static void RunAgain(CpuTestMachine machine)
+    {
+        machine.Registers.EIP = 0;
+        machine.Cpu.Halted = false;
+        machine.RunToHalt();
+    }
+
+    /// <summary>A device that answers reads with fixed bytes from the start of its range.</summary>
+    private sealed class CodeRom(byte[] bytes) : IMmioDevice
+    {
+        public uint Read(uint address, AccessWidth width)
+        {
+            uint value = 0;
+            var offset = (int)(address & GuestMemory.PageSize - 1);
+            for (var i = 0; i < (int)width; i++)
+            {
+                var at = offset + i;
+                value |= (uint)(at < bytes.Length ? bytes[at] : 0) << (8 * i);
+            }
+
+            return value;
+        }
+
+        public void Write(uint address, AccessWidth width, uint value)
+        {
+        }
     }
 }
