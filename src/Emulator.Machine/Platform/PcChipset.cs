@@ -52,7 +52,7 @@ public sealed class PcChipset
         PciBus.Register(I440fxHostBridge.SlotDevice, I440fxHostBridge.SlotFunction, HostBridge);
         PciBus.Register(Piix3IsaBridge.SlotDevice, Piix3IsaBridge.SlotFunction, IsaBridge);
         PciConfig = new PciConfigPorts(PciBus, options.ResetRequested);
-        PciInterrupts = new PciInterruptRouter(IsaBridge, IrqLines, IoApic);
+        PciInterrupts = new PciInterruptRouter(IsaBridge, IrqLines);
         AcpiGpe = new AcpiGpeBlock(IrqLines[AcpiGpeBlock.SciIrq]);
         PciHotplug = new AcpiPciHotplug(AcpiGpe);
     }
