@@ -35,6 +35,13 @@ public static class AtaIdentify
     private const ushort ObsoleteTiming = 0x200;
     private const ushort FieldsValid = 0x0007;
     private const ushort MultipleSettingValid = 0x100;
+
+    /// <summary>
+    /// Word 106, physical/logical sector size: bit 14 (valid) and bit 13 (the physical-block field is
+    /// meaningful) with exponent 0 — one 512-byte logical sector per physical block — as QEMU always
+    /// reports for ide-hd (its physical_block_size defaults to 512).
+    /// </summary>
+    private const ushort SectorSizeValid = 0x6000;
     private const uint MaxLba28 = 0x0FFF_FFFF;
     private const ushort DmaModes0To2 = 0x0007;
     private const ushort PioModes3And4 = 0x0003;
@@ -104,6 +111,7 @@ public static class AtaIdentify
         Put(page, 93, HardwareResetResult);
         PutDword(page, 100, (uint)total);
         PutDword(page, 102, (uint)(total >> 32));
+        Put(page, 106, SectorSizeValid);
         Put(page, 169, TrimSupported);
     }
 

@@ -12,6 +12,13 @@ internal static class VirtioLegacyInterface
 {
     private const int ByteBits = 8;
 
+    /// <summary>
+    /// VIRTIO_F_BAD_FEATURE (bit 30): QEMU offers it on every legacy interface so a driver that acks
+    /// everything it sees can be caught; a guest that sets it gets the device's "bad" feature set,
+    /// which for virtio-blk is empty.
+    /// </summary>
+    private const uint BadFeature = 1u << 30;
+
     public static uint Read(VirtioPciDevice device, int offset, int width)
     {
         uint value = 0;
@@ -46,7 +53,7 @@ internal static class VirtioLegacyInterface
         switch ((VirtioLegacyRegister)offset)
         {
             case VirtioLegacyRegister.GuestFeatures:
-                device.NegotiatedFeatures = value & device.OfferedFeatures & uint.MaxValue;
+                device.NegotiatedFeatures = (value & BadFeature) != 0 ? 0 : value & device.OfferedFeatures & uint.MaxValue;
                 device.ApplyQueueFeatures();
                 break;
             case VirtioLegacyRegister.QueuePfn when value == 0:
@@ -84,7 +91,7 @@ internal static class VirtioLegacyInterface
         var queue = device.SelectedQueue;
         (uint value, int start) = offset switch
         {
-            < (int)VirtioLegacyRegister.GuestFeatures => ((uint)device.OfferedFeatures, (int)VirtioLegacyRegister.HostFeatures),
+            < (int)VirtioLegacyRegister.GuestFeatures => ((uint)device.OfferedFeatures | BadFeature, (int)VirtioLegacyRegister.HostFeatures),
             < (int)VirtioLegacyRegister.QueuePfn => ((uint)device.NegotiatedFeatures, (int)VirtioLegacyRegister.GuestFeatures),
             < (int)VirtioLegacyRegister.QueueSize => (queue?.LegacyPfn ?? 0, (int)VirtioLegacyRegister.QueuePfn),
             < (int)VirtioLegacyRegister.QueueSelect => (queue?.MaxSize ?? 0u, (int)VirtioLegacyRegister.QueueSize),

@@ -6,29 +6,27 @@ namespace Emulator.Machine.Pci;
 /// Routes PCI INTx# pins to interrupts the way the PIIX3 board does: device d's pin INTA#-INTD#
 /// lands on PIRQ (pin + d - 1) mod 4 (the i440FX board swizzle QEMU uses), each PIRQ is the wired OR
 /// of its pins, the PIIX3 PIRQ route registers pick the ISA IRQ (re-evaluated when the guest
-/// changes them), and PIRQA#-D# also feed I/O APIC pins 16-19 directly.
+/// changes them). As on QEMU 7.2's pc board (only its Xen variant differs), PIRQs reach the I/O APIC
+/// only through the ISA IRQ they are routed to: with a route disabled (the reset state) nothing is
+/// raised anywhere.
 /// The routed level (the OR of all PIRQs routed to that IRQ) is a separate, wired-OR contribution on
 /// the <see cref="IsaIrqLine"/>, so an ISA device sharing the IRQ number keeps its own level.
 /// </summary>
 public sealed class PciInterruptRouter
 {
-    public const int FirstIoApicPirqPin = 16;
-
     private const int PinsPerDevice = 4;
 
     private readonly Piix3IsaBridge _bridge;
     private readonly IsaIrqLines _isa;
-    private readonly IoApic? _ioApic;
     private readonly int[] _assertedCount = new int[Piix3IsaBridge.PirqCount];
     private readonly int?[] _routedIrq = new int?[Piix3IsaBridge.PirqCount];
 
-    public PciInterruptRouter(Piix3IsaBridge bridge, IsaIrqLines isa, IoApic? ioApic = null)
+    public PciInterruptRouter(Piix3IsaBridge bridge, IsaIrqLines isa)
     {
         ArgumentNullException.ThrowIfNull(bridge);
         ArgumentNullException.ThrowIfNull(isa);
         _bridge = bridge;
         _isa = isa;
-        _ioApic = ioApic;
         bridge.PirqRoutingChanged += Reroute;
     }
 
@@ -55,7 +53,6 @@ public sealed class PciInterruptRouter
 
     private void Drive(int pirq, bool level)
     {
-        _ioApic?.SetInput(FirstIoApicPirqPin + pirq, level);
         if (_routedIrq[pirq] is { } irq)
         {
             RefreshIrq(irq);

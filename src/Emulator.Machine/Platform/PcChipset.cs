@@ -55,7 +55,7 @@ public sealed class PcChipset
         PowerManagement = new Piix4PowerManagement(clock, options.PowerOffRequested);
         PciBus.Register(Piix4PowerManagement.SlotDevice, Piix4PowerManagement.SlotFunction, PowerManagement);
         PciConfig = new PciConfigPorts(PciBus, options.ResetRequested);
-        PciInterrupts = new PciInterruptRouter(IsaBridge, IrqLines, IoApic);
+        PciInterrupts = new PciInterruptRouter(IsaBridge, IrqLines);
         AcpiGpe = new AcpiGpeBlock(IrqLines[AcpiGpeBlock.SciIrq]);
         PciHotplug = new AcpiPciHotplug(AcpiGpe);
     }

@@ -41,7 +41,7 @@ internal sealed class QemuIoCommand(BlockBackend backend, TextWriter output) : I
 
                 break;
             case "resume" when words.Length == 2:
-                if (!backend.DebugResume(words[1]))
+                if (!backend.DebugResume(words[1]) && !ResumeInFlight(words[1]))
                 {
                     output.WriteLine("Could not resume request: No such file or directory");
                 }
@@ -199,6 +199,23 @@ internal sealed class QemuIoCommand(BlockBackend backend, TextWriter output) : I
         {
             output.WriteLine($"{what} failed: {error.Describe()}");
         }
+    }
+
+    /// <summary>
+    /// In QEMU a request a guest submitted has already run up to its blkdebug breakpoint by the time a
+    /// monitor command runs (both run in the main loop); here it travels to the block layer's thread,
+    /// so a resume can arrive first. While requests are still in flight, wait (bounded) for one to stop
+    /// at <paramref name="tag"/> or for all of them to finish, then resume; false when none stopped there.
+    /// </summary>
+    private bool ResumeInFlight(string tag)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+        while (backend.InFlight > 0 && !backend.DebugIsSuspended(tag) && Stopwatch.GetTimestamp() < deadline)
+        {
+            Thread.Sleep(1);
+        }
+
+        return backend.DebugResume(tag);
     }
 
     /// <summary>Waits (bounded) until a request is suspended at the breakpoint; completions keep flowing meanwhile.</summary>

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace Emulator.Cli.Tests.QemuSystem;
 
 /// <summary>
@@ -24,6 +26,10 @@ public class FloppyQtestTests
     private const byte Version = 0x10;
     private const byte Recalibrate = 0x07;
     private const byte SenseInterrupt = 0x08;
+    private const byte SenseDriveStatus = 0x04;
+
+    /// <summary>ST3 bit 6: the medium is write protected.</summary>
+    private const uint WriteProtected = 0x40;
     private const uint EnhancedController = 0x90;
 
     /// <summary>ST0 after a seek: seek end, drive 0.</summary>
@@ -81,6 +87,39 @@ public class FloppyQtestTests
             Assert.That(st0, Is.EqualTo(SeekEnd));
             Assert.That(cylinder, Is.Zero);
             Assert.That(qtest.Asynchronous[^1], Is.EqualTo($"IRQ lower {FloppyIrq}"), "SENSE INTERRUPT STATUS clears the interrupt");
+        });
+    }
+
+    [Test]
+    public void EmptyFloppyDevice_ChangeMediumRetain_MediumIsWriteProtected()
+    {
+        // QEMU's -device floppy without drive= gets an empty drive with no read-write flag, so the
+        // default read-only-mode (retain) opens the medium read-only: ST3 shows write protect.
+        var image = Path.Combine(_dir, "floppy.img");
+        File.WriteAllBytes(image, new byte[FloppyBytes]);
+        var qmpPath = Path.Combine(_dir, "qmp.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(qmpPath));
+        listener.Listen(1);
+        using var machine = new QtestMachine(_dir, "-device", "floppy,id=floppy0", "-qmp", $"unix:{qmpPath}");
+        listener.ReceiveTimeout = 30_000;
+        using var socket = listener.Accept();
+        using var qmp = new LineChannel(socket);
+        qmp.ReadLine();
+        qmp.WriteLine("{\"execute\":\"qmp_capabilities\"}");
+        qmp.ReadLine();
+        qmp.WriteLine($"{{\"execute\":\"blockdev-change-medium\",\"arguments\":{{\"id\":\"floppy0\",\"filename\":\"{image}\",\"format\":\"raw\"}}}}");
+        var changed = qmp.ReadLine();
+        var qtest = machine.Qtest;
+        qtest.Command($"outb 0x{DigitalOutput:x} 0x{MotorAEnabled:x}");
+        qtest.Command($"outb 0x{Fifo:x} 0x{SenseDriveStatus:x}");
+        qtest.Command($"outb 0x{Fifo:x} 0x00");
+        var st3 = qtest.Value($"inb 0x{Fifo:x}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(changed, Does.Contain("\"return\""));
+            Assert.That(st3 & WriteProtected, Is.EqualTo(WriteProtected));
         });
     }
 

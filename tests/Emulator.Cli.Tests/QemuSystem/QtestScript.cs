@@ -6,7 +6,9 @@ namespace Emulator.Cli.Tests.QemuSystem;
 /// options, where <c>{disk}</c> is a 1 MiB raw image whose byte at offset O is (O / 512 + O) mod 256
 /// and <c>{floppy}</c> a zeroed 1.44 MB image; <c>&gt; command</c> a command; <c>~&gt; command</c> a
 /// command whose reply differs legitimately between implementations (a serial number, a version
-/// string), compared on its first word only; every other line is an expected line after the command
+/// string), compared on its first word only; <c>*&gt; command</c> a command repeated (for up to 5 s) until
+/// it gives its expected reply, as QEMU's own tests poll a status register while a block request
+/// completes on QEMU's I/O thread; every other line is an expected line after the command
 /// before it: the <c>IRQ …</c> lines seen while it ran, then its reply. <c>@ignore-irq N …</c> drops
 /// the IRQ lines of those I/O APIC inputs (the PIT's, which ticks from reset with no firmware to stop it,
 /// so its edges during a long clock_step only measure elapsed time).
@@ -15,6 +17,8 @@ internal sealed class QtestScript
 {
     public const int DiskBytes = 1 << 20;
     public const int FloppyBytes = 1_474_560;
+
+    private static readonly TimeSpan PollLimit = TimeSpan.FromSeconds(5);
 
     private readonly HashSet<string> _ignoredIrqs;
 
@@ -57,9 +61,10 @@ internal sealed class QtestScript
             {
                 ignoredIrqs.UnionWith(line["@ignore-irq ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             }
-            else if (line.StartsWith("> ", StringComparison.Ordinal) || line.StartsWith("~> ", StringComparison.Ordinal))
+            else if (line.StartsWith("> ", StringComparison.Ordinal) || line.StartsWith("~> ", StringComparison.Ordinal)
+                     || line.StartsWith("*> ", StringComparison.Ordinal))
             {
-                steps.Add(new Step(line[(line.IndexOf('>') + 2)..], line[0] == '~', []));
+                steps.Add(new Step(line[(line.IndexOf('>') + 2)..], line[0] == '~', line[0] == '*', []));
             }
             else
             {
@@ -92,6 +97,13 @@ internal sealed class QtestScript
         foreach (var step in Steps)
         {
             var reply = qtest.Command(step.Command);
+            var deadline = DateTime.UtcNow + PollLimit;
+            while (step.Poll && reply != step.Expected[^1] && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(1);
+                reply = qtest.Command(step.Command);
+            }
+
             received.Add($"> {step.Command}");
             received.Add(step.Masked ? reply.Split(' ')[0] : reply);
         }
@@ -107,5 +119,5 @@ internal sealed class QtestScript
         .. Steps.SelectMany(s => s.Expected.SkipLast(1)).Where(l => !_ignoredIrqs.Contains(l.Split(' ')[^1])),
     ];
 
-    internal sealed record Step(string Command, bool Masked, List<string> Expected);
+    internal sealed record Step(string Command, bool Masked, bool Poll, List<string> Expected);
 }

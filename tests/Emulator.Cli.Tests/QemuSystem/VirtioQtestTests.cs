@@ -5,8 +5,15 @@ public class VirtioQtestTests
 {
     private const int Slot = 4;
 
-    /// <summary>QEMU's pc (pci_slot_get_pirq) wires slot N's INTA# to PIRQ ((N - 1) mod 4); PIRQA-D reach I/O APIC inputs 16-19.</summary>
-    private const int SlotGsi = 16 + ((Slot - 1) % 4);
+    /// <summary>QEMU's pc (pci_slot_get_pirq) wires slot N's INTA# to PIRQ ((N - 1) mod 4).</summary>
+    private const int SlotPirq = (Slot - 1) % 4;
+
+    /// <summary>
+    /// The ISA IRQ the test routes that PIRQ to through the PIIX3 (PIRQRC at config 60h + PIRQ), as
+    /// firmware does: on QEMU's pc board a PIRQ reaches the I/O APIC only through such a route.
+    /// </summary>
+    private const int RoutedIrq = 11;
+    private const uint PiixPirqRouteAddress = 0x8000_0860;
 
     private string _dir = null!;
 
@@ -24,6 +31,8 @@ public class VirtioQtestTests
         using var machine = new QtestMachine(
             _dir, "-drive", $"file={image},if=none,id=d0,format=raw", "-device", $"virtio-blk-pci,drive=d0,addr={Slot:x2}.0");
         machine.Qtest.Command("irq_intercept_in ioapic");
+        machine.Qtest.Command($"outl 0xcf8 0x{PiixPirqRouteAddress:x}");
+        machine.Qtest.Command($"outb 0x{0xCFC + SlotPirq:x} 0x{RoutedIrq:x}");
         var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot);
         guest.Initialize();
 
@@ -34,7 +43,7 @@ public class VirtioQtestTests
             Assert.That(result, Is.Not.Null, "the used ring never moved");
             Assert.That(result?.Status, Is.Zero, "VIRTIO_BLK_S_OK");
             Assert.That(result?.DataHex, Is.EqualTo(string.Concat(Enumerable.Repeat("01", QtestVirtioBlkGuest.Sector))));
-            Assert.That(machine.Qtest.Asynchronous, Does.Contain($"IRQ raise {SlotGsi}"));
+            Assert.That(machine.Qtest.Asynchronous, Does.Contain($"IRQ raise {RoutedIrq}"));
         });
     }
 }

@@ -5,6 +5,9 @@ namespace Emulator.Devices.Tests.Virtio;
 /// <summary>The legacy interface as the BIOS drives it: I/O BAR0, one queue by PFN, polling the used ring.</summary>
 public class VirtioBlkLegacyTests
 {
+    /// <summary>VIRTIO_F_BAD_FEATURE: offered by QEMU's legacy interface, never to be acked.</summary>
+    private const uint BadFeature = 1u << 30;
+
     private const long DiskBytes = 1 << 20;
 
     private VirtioRig _rig = null!;
@@ -165,10 +168,28 @@ public class VirtioBlkLegacyTests
     {
         _guest.InitLegacy(0);
 
-        _guest.LegacyWrite(VirtioSpec.LegacyGuestFeatures, PortWidth.Dword, 0xFFFF_FFFF);
+        _guest.LegacyWrite(VirtioSpec.LegacyGuestFeatures, PortWidth.Dword, ~BadFeature);
 
         var host = _guest.LegacyRead(VirtioSpec.LegacyHostFeatures, PortWidth.Dword);
-        Assert.That(_guest.LegacyRead(VirtioSpec.LegacyGuestFeatures, PortWidth.Dword), Is.EqualTo(host));
+        Assert.That(_guest.LegacyRead(VirtioSpec.LegacyGuestFeatures, PortWidth.Dword), Is.EqualTo(host & ~BadFeature));
+    }
+
+    [Test]
+    public void HostFeatures_OfferBadFeatureBit_AsQemuLegacy()
+    {
+        _guest.InitLegacy(0);
+
+        Assert.That(_guest.LegacyRead(VirtioSpec.LegacyHostFeatures, PortWidth.Dword) & BadFeature, Is.EqualTo(BadFeature));
+    }
+
+    [Test]
+    public void GuestFeatures_WithBadFeatureBit_NegotiateNothing()
+    {
+        _guest.InitLegacy(0);
+
+        _guest.LegacyWrite(VirtioSpec.LegacyGuestFeatures, PortWidth.Dword, 0xFFFF_FFFF);
+
+        Assert.That(_guest.LegacyRead(VirtioSpec.LegacyGuestFeatures, PortWidth.Dword), Is.Zero, "QEMU substitutes virtio-blk's (empty) bad feature set");
     }
 
     [Test]
