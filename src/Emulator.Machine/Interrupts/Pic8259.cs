@@ -83,21 +83,12 @@ public sealed class Pic8259
     internal void Reset()
     {
         Elcr = 0;
-        _lineLevels = 0;
         Irr = 0;
-        Isr = 0;
-        Imr = 0;
         VectorBase = 0;
-        _lowestPriority = LowestLevel;
+        ClearModes();
         _initStep = PicInitStep.Ready;
         _icw4Needed = false;
         _singleMode = false;
-        _readIsr = false;
-        _pollPending = false;
-        SpecialMaskMode = false;
-        AutoEoi = false;
-        RotateOnAutoEoi = false;
-        SpecialFullyNested = false;
         LevelTriggeredMode = false;
     }
 
@@ -214,8 +205,18 @@ public sealed class Pic8259
     private void Initialize(PicIcw1 icw1)
     {
         // Initialization clears the edge detectors, the mask, ISR and the modes (datasheet, "Initialization Command Words").
-        _lineLevels = 0;
         Irr &= LevelSensitive;
+        ClearModes();
+        _icw4Needed = (icw1 & PicIcw1.Icw4Needed) != 0;
+        _singleMode = (icw1 & PicIcw1.SingleMode) != 0;
+        LevelTriggeredMode = (icw1 & PicIcw1.LevelTriggeredMode) != 0;
+        _initStep = PicInitStep.ExpectIcw2;
+    }
+
+    /// <summary>What ICW1 and a reset both clear: edge detectors, mask, ISR, priority, read and poll selection, the special modes.</summary>
+    private void ClearModes()
+    {
+        _lineLevels = 0;
         Imr = 0;
         Isr = 0;
         _lowestPriority = LowestLevel;
@@ -225,10 +226,6 @@ public sealed class Pic8259
         AutoEoi = false;
         RotateOnAutoEoi = false;
         SpecialFullyNested = false;
-        _icw4Needed = (icw1 & PicIcw1.Icw4Needed) != 0;
-        _singleMode = (icw1 & PicIcw1.SingleMode) != 0;
-        LevelTriggeredMode = (icw1 & PicIcw1.LevelTriggeredMode) != 0;
-        _initStep = PicInitStep.ExpectIcw2;
     }
 
     private PicInitStep AfterIcw3() => _icw4Needed ? PicInitStep.ExpectIcw4 : PicInitStep.Ready;
