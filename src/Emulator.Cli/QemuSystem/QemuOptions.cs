@@ -10,6 +10,9 @@ internal sealed class QemuOptions
     private const string SerialFilePrefix = "file:";
     private const string SerialNone = "none";
 
+    private static readonly HashSet<string> KnownAccelerators = ["tcg", "qtest", "kvm", "xen", "hax", "hvf", "whpx", "nvmm"];
+    private static readonly HashSet<string> TcgProperties = ["thread", "tb-size", "split-wx", "one-insn-per-tb"];
+
     private string? _serial;
 
     /// <summary>Options that take no value.</summary>
@@ -29,6 +32,9 @@ internal sealed class QemuOptions
     public int MemoryBytes { get; private set; } = 128 << 20;
 
     public List<string> Accelerators { get; } = [];
+
+    /// <summary>-accel help: list the accelerators and stop, as QEMU does.</summary>
+    public bool AcceleratorHelp { get; private set; }
 
     public bool StartPaused { get; private set; }
 
@@ -139,7 +145,7 @@ internal sealed class QemuOptions
                 MemoryBytes = ParseMemory(arg, KeyValueList.Parse(value, "size").First(kv => kv.Key == "size").Value);
                 break;
             case "accel":
-                Accelerators.Add(KeyValueList.Parse(value, "accel").First().Value);
+                ParseAccelerator(arg, value);
                 break;
             case "qtest":
                 Qtest = value;
@@ -223,6 +229,37 @@ internal sealed class QemuOptions
                 // Presentation and tracing options: accepted, nothing to do.
                 break;
         }
+    }
+
+    /// <summary>
+    /// -accel NAME[,PROP=VALUE…] or -accel help, checked as QEMU 7.2 checks them: a name QEMU does not
+    /// know is invalid; the qtest accelerator has no properties; tcg's are accepted (this CPU has no
+    /// translation cache to size); kvm and the other hardware accelerators are known but never usable here.
+    /// </summary>
+    private void ParseAccelerator(string arg, string value)
+    {
+        var items = KeyValueList.Parse(value, "accel");
+        var name = items.First().Value;
+        if (name == "help")
+        {
+            AcceleratorHelp = true;
+            return;
+        }
+
+        if (!KnownAccelerators.Contains(name))
+        {
+            throw new QemuOptionException($"{arg} {value}: invalid accelerator {name}");
+        }
+
+        foreach (var (key, _) in items.Skip(1))
+        {
+            if (name == "qtest" || (name == "tcg" && !TcgProperties.Contains(key)))
+            {
+                throw new QemuOptionException($"{arg} {value}: Property '{name}-accel.{key}' not found");
+            }
+        }
+
+        Accelerators.Add(name);
     }
 
     /// <summary>-boot [order=]DRIVES[,once=DRIVES][,menu=…,splash=…,splash-time=…,reboot-timeout=…,strict=…], checked as QEMU's vl.c does.</summary>

@@ -59,6 +59,14 @@ internal static class QemuSystemCommand
 
     private static int RunChecked(QemuOptions options, TextWriter output, TextWriter error)
     {
+        if (options.AcceleratorHelp)
+        {
+            // QEMU lists the accelerators a user may choose; qtest is the harness's and is not listed.
+            output.WriteLine("Accelerators supported in QEMU binary:");
+            output.WriteLine("tcg");
+            return 0;
+        }
+
         var emptyBoard = options.Machine == "none";
         if (!emptyBoard && (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal)))
         {

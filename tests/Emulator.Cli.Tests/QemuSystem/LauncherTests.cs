@@ -134,6 +134,8 @@ public class LauncherTests
     [TestCase("-foo", "emu-system-x86_64: -foo: invalid option")]
     [TestCase("-machine q35", "emu-system-x86_64: -machine q35: unsupported machine type (this emulator builds 'pc' and 'none')")]
     [TestCase("-accel kvm", "emu-system-x86_64: -accel: no accelerator found (kvm is not available; use tcg or qtest)")]
+    [TestCase("-accel qtest,help", "emu-system-x86_64: -accel qtest,help: Property 'qtest-accel.help' not found")]
+    [TestCase("-accel foo", "emu-system-x86_64: -accel foo: invalid accelerator foo")]
     [TestCase("-device frob", "emu-system-x86_64: -device frob: 'frob' is not a valid device model name")]
     [TestCase("-device ide-hd,drive=d0", "emu-system-x86_64: -device ide-hd,drive=d0: Property 'ide-hd.drive' can't find value 'd0'")]
     [TestCase("-device virtio-blk-pci", "emu-system-x86_64: -device virtio-blk-pci: drive property not set")]
