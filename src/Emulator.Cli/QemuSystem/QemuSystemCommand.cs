@@ -146,7 +146,11 @@ internal static class QemuSystemCommand
         {
             return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
+        {
+            throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
         {
             throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {e.Message}");
         }

@@ -254,8 +254,13 @@ public sealed class QmpSession
                     await _output.FlushAsync().ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
+            catch (IOException)
             {
+                Disconnect();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disconnected meanwhile (another thread hit the backlog limit).
                 Disconnect();
             }
             finally
