@@ -11,6 +11,9 @@ internal static class ControlRegisters
     public const uint WriteProtect = 1 << 16;
     public const uint Paging = 1u << 31;
 
+    /// <summary>CR4.TSD: RDTSC only at CPL 0.</summary>
+    public const uint TimeStampDisable = 1 << 2;
+
     /// <summary>CR4.PSE: 4 MiB pages through PDE.PS.</summary>
     public const uint PageSizeExtensions = 1 << 4;
 
@@ -21,7 +24,7 @@ internal static class ControlRegisters
     public const uint PageGlobalEnable = 1 << 7;
 
     /// <summary>The CR4 bits this CPU implements; setting any other raises #GP(0).</summary>
-    public const uint Cr4Supported = PageSizeExtensions | PhysicalAddressExtension | PageGlobalEnable;
+    public const uint Cr4Supported = TimeStampDisable | PageSizeExtensions | PhysicalAddressExtension | PageGlobalEnable;
 
     /// <summary>CR0 bits whose change flushes the whole TLB, global entries included.</summary>
     public const uint Cr0TlbBits = ProtectionEnable | WriteProtect | Paging;

@@ -127,11 +127,13 @@ internal sealed class Dispatcher
             case Op.Bsf: return _integer.BitScan(ref d, false);
             case Op.Bsr: return _integer.BitScan(ref d, true);
             case Op.Setcc: return _integer.SetCondition(ref d);
+            case Op.Cmovcc: return _integer.ConditionalMove(ref d);
             case Op.Hlt: return _system.Halt();
             case Op.Wait: return _system.Wait();
             case Op.Fpu: return _system.FpuEscape(ref d);
             case Op.Xlat: return _integer.Xlat(ref d);
             case Op.Cpuid: _system.Cpuid(); return true;
+            case Op.Rdtsc: return _system.ReadTimeStampCounter();
             case Op.MovToCr: return _system.MoveToControl(ref d);
             case Op.MovFromCr: return _system.MoveFromControl(ref d);
             case Op.Lgdt: return _system.LoadTable(ref d, false);

@@ -51,6 +51,9 @@ internal sealed class ExecutionCore
 
     public IoPortBus Ports { get; }
 
+    /// <summary>What RDTSC reads (set by <see cref="X86Cpu.TimeStampCounter"/>).</summary>
+    public Func<ulong> TimeStampCounter { get; set; } = static () => 0;
+
     /// <summary>Set by HLT; cleared when an interrupt is delivered or on reset.</summary>
     public bool Halted { get; set; }
 

@@ -235,6 +235,22 @@ internal sealed class IntegerUnit(ExecutionCore core)
 
     public bool SetCondition(ref DecodedInstruction d) => core.TryWriteRm0(ref d, 1, core.Condition(d.Aux) ? 1u : 0u);
 
+    /// <summary>CMOVcc: the source is read (and may fault) whatever the condition; the register changes only when it holds.</summary>
+    public bool ConditionalMove(ref DecodedInstruction d)
+    {
+        if (!core.TryReadOperand1(ref d, d.Size, out var value))
+        {
+            return false;
+        }
+
+        if (core.Condition(d.Aux))
+        {
+            core.WriteReg(d.Reg0, 0, d.Size, value);
+        }
+
+        return true;
+    }
+
     public void Lahf() => core.WriteReg(CpuRegisters.Eax, 8, 1, (core.R.Flags & Eflags.LowStatus) | Eflags.Reserved1);
 
     public void Sahf()

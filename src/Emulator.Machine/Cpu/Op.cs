@@ -112,6 +112,8 @@ internal enum Op : byte
     Bsf,
     Bsr,
     Setcc,
+    Cmovcc,
+    Rdtsc,
     Hlt,
     Wait,
     Fpu,

@@ -209,6 +209,7 @@ internal static class OpDecoder
             case Mnemonic.Wait: return Op.Wait;
             case Mnemonic.Xlatb: return Op.Xlat;
             case Mnemonic.Cpuid: return Op.Cpuid;
+            case Mnemonic.Rdtsc: return Op.Rdtsc;
             case Mnemonic.Lgdt: return Op.Lgdt;
             case Mnemonic.Lidt: return Op.Lidt;
             case Mnemonic.Sgdt: return Op.Sgdt;
@@ -235,6 +236,11 @@ internal static class OpDecoder
             if (i.Mnemonic.ToString().StartsWith("Set", StringComparison.Ordinal))
             {
                 return Op.Setcc;
+            }
+
+            if (i.Mnemonic.ToString().StartsWith("Cmov", StringComparison.Ordinal))
+            {
+                return Op.Cmovcc;
             }
         }
 

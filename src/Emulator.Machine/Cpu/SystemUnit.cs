@@ -4,14 +4,14 @@ namespace Emulator.Machine.Cpu;
 
 /// <summary>
 /// System and segment instructions: MOV to/from segment registers, LDS/LES/LSS/LFS/LGS, MOV CRn,
-/// LGDT/LIDT/SGDT/SIDT, SMSW/LMSW/CLTS, CLI/STI, HLT, CPUID, WAIT and the FPU escapes.
+/// LGDT/LIDT/SGDT/SIDT, SMSW/LMSW/CLTS, CLI/STI, HLT, CPUID, RDTSC, WAIT and the FPU escapes.
 /// There is no FPU: an escape is a no-op unless CR0.EM or CR0.TS is set, which raises #NM, as on a
 /// 386 without a coprocessor. Control-register writes keep the memory unit's TLB coherent.
 /// </summary>
 internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 {
-    /// <summary>CPUID leaf 1 EAX: family 5, model 2, stepping 12 (a Pentium-class identity).</summary>
-    private const uint ProcessorSignature = 0x0000_052C;
+    /// <summary>CPUID leaf 1 EAX: family 6, model 3, stepping 3 (a Pentium II-class identity, as the i686 instructions CMOV and RDTSC are there).</summary>
+    private const uint ProcessorSignature = 0x0000_0633;
     private const uint HighestLeaf = 1;
 
     /// <summary>"GenuineIntel" as CPUID leaf 0 returns it in EBX, EDX, ECX (little-endian ASCII).</summary>
@@ -21,11 +21,13 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 
     /// <summary>Leaf 1 EDX bits (Intel SDM vol. 2A, CPUID, table 3-11) for what the memory unit implements.</summary>
     private const uint FeaturePse = 1 << 3;
+    private const uint FeatureTsc = 1 << 4;
     private const uint FeaturePae = 1 << 6;
     private const uint FeaturePge = 1 << 13;
+    private const uint FeatureCmov = 1 << 15;
 
-    /// <summary>Leaf 1 EDX: PSE, PAE and PGE; no FPU, TSC, CX8 or MSRs yet.</summary>
-    private const uint FeatureFlags = FeaturePse | FeaturePae | FeaturePge;
+    /// <summary>Leaf 1 EDX: PSE, TSC, PAE, PGE and CMOV; no FPU, CX8 or MSRs yet.</summary>
+    private const uint FeatureFlags = FeaturePse | FeatureTsc | FeaturePae | FeaturePge | FeatureCmov;
 
     private const uint Base24BitMask = 0x00FF_FFFF;
     private const int Cr0Index = 0;
@@ -277,6 +279,20 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
                 SetCpuid(0, 0, 0, 0);
                 break;
         }
+    }
+
+    /// <summary>RDTSC: EDX:EAX = the time-stamp counter (<see cref="ExecutionCore.TimeStampCounter"/>); #GP(0) outside ring 0 with CR4.TSD.</summary>
+    public bool ReadTimeStampCounter()
+    {
+        if ((core.R.CR4 & ControlRegisters.TimeStampDisable) != 0 && !core.RequireCpl0())
+        {
+            return false;
+        }
+
+        var tsc = core.TimeStampCounter();
+        core.Reg(CpuRegisters.Eax) = (uint)tsc;
+        core.Reg(CpuRegisters.Edx) = (uint)(tsc >> 32);
+        return true;
     }
 
     public bool ClearInterrupts()

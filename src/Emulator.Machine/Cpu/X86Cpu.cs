@@ -67,6 +67,7 @@ public sealed class X86Cpu
         _interruptUnit = new InterruptUnit(_core, segments, tasks);
         _dispatcher = new Dispatcher(_core, segments, _interruptUnit, tasks);
         _cache = new DecodeCache(_core);
+        _core.TimeStampCounter = () => (ulong)InstructionsSoFar;
         Reset();
     }
 
@@ -86,7 +87,20 @@ public sealed class X86Cpu
     /// </summary>
     public event Action? Shutdown;
 
-    /// <summary>Instructions executed since construction (faulting instructions count).</summary>
+    /// <summary>
+    /// What RDTSC reads. By default the instruction count; a machine sets it to its virtual time in
+    /// nanoseconds (a 1 GHz counter), so the guest's TSC and its timers agree and a run repeats.
+    /// </summary>
+    public Func<ulong> TimeStampCounter
+    {
+        get => _core.TimeStampCounter;
+        set => _core.TimeStampCounter = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>Instructions executed since construction, counted as each one starts (so a device or RDTSC inside a run sees the count so far).</summary>
+    public long InstructionsSoFar => InstructionCount + _progress;
+
+    /// <summary>Instructions executed since construction (faulting instructions count), updated when a run returns.</summary>
     public long InstructionCount { get; private set; }
 
     /// <summary>Processor reset: real mode, CS:IP = F000:FFF0 with CS base FFFF0000, every other segment 0 with a 64 KiB limit.</summary>
@@ -160,8 +174,10 @@ public sealed class X86Cpu
         }
 
         _stopRequested = false;
-        InstructionCount += _progress;
-        return _progress;
+        var ran = _progress;
+        InstructionCount += ran;
+        _progress = 0;
+        return ran;
     }
 
     /// <summary>Runs until the budget, a halt or a stop request (true), or a fault (false, EIP/ESP of the faulting instruction noted).</summary>

@@ -42,6 +42,7 @@ public sealed class PcMachine
     private bool _watchedPortWritten;
     private ushort? _watchedPort;
     private int _looping;
+    private long _sliceStart;
 
     public PcMachine(PcMachineOptions options)
     {
@@ -67,6 +68,9 @@ public sealed class PcMachine
         PciMemoryBars = new PciMemoryBarMapper(Chipset.PciBus, Memory);
         Chipset.PciBus.Msi = new MsiDelivery(Memory);
         Cpu = new X86Cpu(Memory, Ports, Chipset.Pic);
+        // RDTSC reads virtual time in nanoseconds, counted to the instruction inside the running slice.
+        Cpu.TimeStampCounter = () => (ulong)(Clock.Now + ((Cpu.InstructionsSoFar - _sliceStart) * _options.NanosecondsPerInstruction));
+
         // A triple fault: the chipset pulls RESET for the whole board, as QEMU's pc machine does.
         Cpu.Shutdown += GuestReset;
         Ports.PortWritten += (port, _, _) =>
@@ -240,10 +244,12 @@ public sealed class PcMachine
                 }
 
                 var slice = SliceLength(limits.MaxInstructions is { } max ? max - executed : long.MaxValue);
+                _sliceStart = Cpu.InstructionCount;
                 var ran = Cpu.Run(slice);
                 if (ran > 0)
                 {
                     Clock.Advance(ran * _options.NanosecondsPerInstruction);
+                    _sliceStart = Cpu.InstructionCount;
                     continue;
                 }
 

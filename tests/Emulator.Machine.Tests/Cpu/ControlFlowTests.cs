@@ -155,10 +155,11 @@ public class ControlFlowTests
     }
 
     [Test]
-    public void Cpuid_Leaf1_ReportsNoFpuAndNoTsc()
+    public void Cpuid_Leaf1_ReportsFamily6WithTscAndCmovButNoFpu()
     {
         const uint fpuBit = 1 << 0;
         const uint tscBit = 1 << 4;
+        const uint cmovBit = 1 << 15;
         var machine = new CpuTestMachine().Load16(asm =>
         {
             asm.mov(eax, 1);
@@ -167,8 +168,8 @@ public class ControlFlowTests
 
         machine.RunToHalt();
 
-        Assert.That(machine.Registers.EDX & (fpuBit | tscBit), Is.Zero);
-        Assert.That((machine.Registers.EAX >> 8) & 0xF, Is.EqualTo(5), "family 5: Pentium class");
+        Assert.That(machine.Registers.EDX & (fpuBit | tscBit | cmovBit), Is.EqualTo(tscBit | cmovBit), "no x87 yet");
+        Assert.That((machine.Registers.EAX >> 8) & 0xF, Is.EqualTo(6), "family 6: the i686 instructions are there");
     }
 
     [Test]
