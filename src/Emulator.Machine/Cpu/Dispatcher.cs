@@ -66,6 +66,7 @@ internal sealed class Dispatcher
             case Op.Xchg: return _integer.Exchange(ref d);
             case Op.Xadd: return _integer.ExchangeAdd(ref d);
             case Op.Cmpxchg: return _integer.CompareExchange(ref d);
+            case Op.Cmpxchg8b: return _integer.CompareExchange8(ref d);
             case Op.Bswap: _integer.ByteSwap(ref d); return true;
             case Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar: return _shift.Shift(ref d);
             case Op.Shld or Op.Shrd: return _shift.DoubleShift(ref d);

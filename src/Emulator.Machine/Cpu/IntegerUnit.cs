@@ -205,6 +205,53 @@ internal sealed class IntegerUnit(ExecutionCore core)
         return true;
     }
 
+    /// <summary>
+    /// CMPXCHG8B m64: EDX:EAX against the quadword; equal, ZF set and ECX:EBX stored; otherwise ZF clear,
+    /// the quadword loaded into EDX:EAX and written back unchanged (the locked cycle always writes).
+    /// Both halves are translated with write intent before anything changes, so a fault leaves no trace.
+    /// </summary>
+    public bool CompareExchange8(ref DecodedInstruction d)
+    {
+        const int Half = 4;
+        if (d.Form0 != OperandForm.Memory)
+        {
+            return core.Raise(ExceptionVector.InvalidOpcode);
+        }
+
+        if (!core.TryMemoryLinear(ref d, 2 * Half, out var linear)
+            || !core.Mmu.TryCheckWrite(linear, 2 * Half)
+            || !core.Mmu.TryReadForWrite(linear, Half, out var low)
+            || !core.Mmu.TryReadForWrite(linear + Half, Half, out var high))
+        {
+            return false;
+        }
+
+        var equal = low == core.Reg(CpuRegisters.Eax) && high == core.Reg(CpuRegisters.Edx);
+        if (equal)
+        {
+            low = core.Reg(CpuRegisters.Ebx);
+            high = core.Reg(CpuRegisters.Ecx);
+        }
+
+        if (!core.Mmu.TryWrite(linear, Half, low) || !core.Mmu.TryWrite(linear + Half, Half, high))
+        {
+            return false;
+        }
+
+        if (equal)
+        {
+            core.R.Flags |= Eflags.Zero;
+        }
+        else
+        {
+            core.Reg(CpuRegisters.Eax) = low;
+            core.Reg(CpuRegisters.Edx) = high;
+            core.R.Flags &= ~Eflags.Zero;
+        }
+
+        return true;
+    }
+
     public void ByteSwap(ref DecodedInstruction d)
     {
         ref var reg = ref core.Reg(d.Reg0);

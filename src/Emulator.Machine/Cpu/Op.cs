@@ -31,6 +31,7 @@ internal enum Op : byte
     Xchg,
     Xadd,
     Cmpxchg,
+    Cmpxchg8b,
     Bswap,
     Rol,
     Ror,

@@ -103,6 +103,7 @@ internal static class OpDecoder
             case Mnemonic.Xchg: return Op.Xchg;
             case Mnemonic.Xadd: return Op.Xadd;
             case Mnemonic.Cmpxchg: return Op.Cmpxchg;
+            case Mnemonic.Cmpxchg8b: return Op.Cmpxchg8b;
             case Mnemonic.Bswap: return Op.Bswap;
             case Mnemonic.Rol: return Op.Rol;
             case Mnemonic.Ror: return Op.Ror;

@@ -23,11 +23,12 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     private const uint FeaturePse = 1 << 3;
     private const uint FeatureTsc = 1 << 4;
     private const uint FeaturePae = 1 << 6;
+    private const uint FeatureCx8 = 1 << 8;
     private const uint FeaturePge = 1 << 13;
     private const uint FeatureCmov = 1 << 15;
 
-    /// <summary>Leaf 1 EDX: PSE, TSC, PAE, PGE and CMOV; no FPU, CX8 or MSRs yet.</summary>
-    private const uint FeatureFlags = FeaturePse | FeatureTsc | FeaturePae | FeaturePge | FeatureCmov;
+    /// <summary>Leaf 1 EDX: PSE, TSC, PAE, CX8, PGE and CMOV; no FPU or MSRs yet.</summary>
+    private const uint FeatureFlags = FeaturePse | FeatureTsc | FeaturePae | FeatureCx8 | FeaturePge | FeatureCmov;
 
     private const uint Base24BitMask = 0x00FF_FFFF;
     private const int Cr0Index = 0;

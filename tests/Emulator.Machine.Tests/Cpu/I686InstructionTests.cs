@@ -4,7 +4,7 @@ using static Iced.Intel.AssemblerRegisters;
 
 namespace Emulator.Machine.Tests.Cpu;
 
-/// <summary>The i686 additions a Pentium II-class kernel relies on: CMOVcc and RDTSC (Intel SDM vol. 2A/2B).</summary>
+/// <summary>The additions a Pentium II-class kernel relies on: CMOVcc, CMPXCHG8B and RDTSC (Intel SDM vol. 2A/2B).</summary>
 public class I686InstructionTests
 {
     private const ushort FarSegment = 0x5000;
@@ -60,6 +60,32 @@ public class I686InstructionTests
         machine.RunToHalt();
 
         Assert.That(machine.Registers.CS, Is.EqualTo(FarSegment), "the operand past the segment limit faults although no move happens");
+    }
+
+    [TestCase(0x1111_2222u, 0x3333_4444u, true, TestName = "Cmpxchg8b_EdxEaxMatches_StoresEcxEbxAndSetsZero")]
+    [TestCase(0x1111_2222u, 0x3333_0000u, false, TestName = "Cmpxchg8b_EdxEaxDiffers_LoadsTheQuadwordAndClearsZero")]
+    public void Cmpxchg8b_AgainstMemoryQuadword(uint eaxValue, uint edxValue, bool equal)
+    {
+        var machine = new CpuTestMachine();
+        var address = CpuTestMachine.Physical(CpuTestMachine.DataSegment, 0x40);
+        machine.Memory.Write(address, [0x22, 0x22, 0x11, 0x11, 0x44, 0x44, 0x33, 0x33]);
+        machine.Load16(asm =>
+        {
+            asm.mov(eax, eaxValue);
+            asm.mov(edx, edxValue);
+            asm.mov(ebx, 0xAAAA_BBBB);
+            asm.mov(ecx, 0xCCCC_DDDD);
+            asm.cmpxchg8b(__qword_ptr[0x40]);
+        });
+
+        machine.RunToHalt();
+
+        var memory = ((ulong)machine.ReadDword(address + 4) << 32) | machine.ReadDword(address);
+        Assert.That(
+            (memory, machine.Registers.EDX, machine.Registers.EAX, machine.Registers.ZeroFlag),
+            Is.EqualTo(equal
+                ? (0xCCCC_DDDD_AAAA_BBBBUL, edxValue, eaxValue, true)
+                : (0x3333_4444_1111_2222UL, 0x3333_4444u, 0x1111_2222u, false)));
     }
 
     [Test]
