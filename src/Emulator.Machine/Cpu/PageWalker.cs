@@ -81,25 +81,7 @@ internal sealed class PageWalker(CpuRegisters registers, GuestMemory memory, Tlb
             }
         }
 
-        var rights = large ? pde : pde & leaf;
-        if (!Allowed(rights, write, user))
-        {
-            errorCode = denied | (int)PageFaultError.Present;
-            return false;
-        }
-
-        SetBits(directoryEntry, pde, PageEntry.Accessed | (large && write ? PageEntry.Dirty : 0));
-        if (!large)
-        {
-            SetBits(tableEntry, leaf, PageEntry.Accessed | (write ? PageEntry.Dirty : 0));
-        }
-
-        frame = large
-            ? (leaf & PageEntry.LargeFrameMask) | (linear & ~PageEntry.LargeFrameMask & PageEntry.FrameMask)
-            : leaf & PageEntry.FrameMask;
-        Fill(linear, frame, rights, leaf, write, large);
-        errorCode = 0;
-        return true;
+        return Complete(linear, write, user, denied, directoryEntry, pde, tableEntry, leaf, large ? PageEntry.LargeFrameMask : 0, out frame, out errorCode);
     }
 
     private bool TryWalkPae(uint linear, bool write, bool user, out uint frame, out int errorCode)
@@ -137,9 +119,22 @@ internal sealed class PageWalker(CpuRegisters registers, GuestMemory memory, Tlb
             }
         }
 
+        return Complete(linear, write, user, denied, directoryEntry, pde, tableEntry, leaf, large ? PaeLargeFrameMask : 0, out frame, out errorCode);
+    }
+
+    /// <summary>
+    /// The end of either walk once the entries are read: the combined rights checked, accessed (and on a
+    /// write dirty) bits set, the frame computed (<paramref name="largeFrameMask"/> 0 for a 4 KiB page)
+    /// and the TLB filled.
+    /// </summary>
+    private bool Complete(uint linear, bool write, bool user, int denied, uint directoryEntry, uint pde, uint tableEntry, uint leaf,
+        uint largeFrameMask, out uint frame, out int errorCode)
+    {
+        var large = largeFrameMask != 0;
         var rights = large ? pde : pde & leaf;
         if (!Allowed(rights, write, user))
         {
+            frame = 0;
             errorCode = denied | (int)PageFaultError.Present;
             return false;
         }
@@ -151,7 +146,7 @@ internal sealed class PageWalker(CpuRegisters registers, GuestMemory memory, Tlb
         }
 
         frame = large
-            ? (leaf & PaeLargeFrameMask) | (linear & ~PaeLargeFrameMask & PageEntry.FrameMask)
+            ? (leaf & largeFrameMask) | (linear & ~largeFrameMask & PageEntry.FrameMask)
             : leaf & PageEntry.FrameMask;
         Fill(linear, frame, rights, leaf, write, large);
         errorCode = 0;

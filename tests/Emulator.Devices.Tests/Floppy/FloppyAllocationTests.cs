@@ -17,38 +17,7 @@ public class FloppyAllocationTests
         bed.AttachImage(0, 1_474_560);
         bed.Start();
         bed.ResetController();
-        // The harness's own helpers allocate (closures, arrays), so this command is driven by hand.
-        void RunOne()
-        {
-            bed.ProgramDma(dmaMode, Buffer, 2 * SectorBytes);
-            bed.Out(Fifo, command);
-            bed.Out(Fifo, 0x00);
-            bed.Out(Fifo, 0);
-            bed.Out(Fifo, 0);
-            bed.Out(Fifo, 1);
-            bed.Out(Fifo, 2);
-            bed.Out(Fifo, 2);
-            bed.Out(Fifo, 0x1B);
-            bed.Out(Fifo, 0xFF);
-            var waits = 0;
-            while (bed.In(Msr) != (Rqm | Dio | Busy))
-            {
-                if (++waits > 10_000)
-                {
-                    Assert.Fail("the command did not reach its result phase");
-                }
-
-                if (bed.Layer.Completions.RunPending() == 0)
-                {
-                    bed.Layer.Completions.WaitForPending(TimeSpan.FromMilliseconds(5));
-                }
-            }
-
-            for (var i = 0; i < 7; i++)
-            {
-                bed.In(Fifo);
-            }
-        }
+        void RunOne() => bed.RunTwoSectorDmaCommand(command, dmaMode, Buffer);
 
         RunOne();
         RunOne();

@@ -264,6 +264,45 @@ internal sealed class FloppyTestBed : IDisposable
         public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
     }
 
+    /// <summary>
+    /// A two-sector DMA data command (C 0, H 0, R 1, N 2, EOT 2) at <paramref name="buffer"/>, driven by
+    /// hand to its result phase and read out, allocating nothing itself (the other helpers allocate:
+    /// closures, arrays), for tests that count what the device allocates.
+    /// </summary>
+    public void RunTwoSectorDmaCommand(byte command, byte dmaMode, uint buffer)
+    {
+        const int SectorBytes = 512;
+        const int ResultBytes = 7;
+        ProgramDma(dmaMode, buffer, 2 * SectorBytes);
+        Out(Fifo, command);
+        Out(Fifo, 0x00);
+        Out(Fifo, 0);
+        Out(Fifo, 0);
+        Out(Fifo, 1);
+        Out(Fifo, 2);
+        Out(Fifo, 2);
+        Out(Fifo, 0x1B);
+        Out(Fifo, 0xFF);
+        var waits = 0;
+        while (In(Msr) != (Rqm | Dio | Busy))
+        {
+            if (++waits > 10_000)
+            {
+                Assert.Fail("the command did not reach its result phase");
+            }
+
+            if (Layer.Completions.RunPending() == 0)
+            {
+                Layer.Completions.WaitForPending(TimeSpan.FromMilliseconds(5));
+            }
+        }
+
+        for (var i = 0; i < ResultBytes; i++)
+        {
+            In(Fifo);
+        }
+    }
+
     public void Dispose()
     {
         _services.Dispose();

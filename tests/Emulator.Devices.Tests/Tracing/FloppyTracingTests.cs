@@ -11,7 +11,6 @@ public class FloppyTracingTests
 {
     private const byte ReadData = 0x46;
     private const uint Buffer = 0x10000;
-    private const int ResultBytes = 7;
 
     [Test]
     public void ReadData_Traced_SpanRunsFromCommandToResultRead()
@@ -64,36 +63,6 @@ public class FloppyTracingTests
         Assert.That(allocated, Is.Zero);
     }
 
-    /// <summary>One READ DATA of two sectors by DMA, driven by hand (the bed's helpers allocate), result phase read out.</summary>
-    private static void RunRead(FloppyTestBed bed)
-    {
-        bed.ProgramDma(DmaModeWriteCh2, Buffer, 2 * SectorBytes);
-        bed.Out(Fifo, ReadData);
-        bed.Out(Fifo, 0x00);
-        bed.Out(Fifo, 0);
-        bed.Out(Fifo, 0);
-        bed.Out(Fifo, 1);
-        bed.Out(Fifo, 2);
-        bed.Out(Fifo, 2);
-        bed.Out(Fifo, 0x1B);
-        bed.Out(Fifo, 0xFF);
-        var waits = 0;
-        while (bed.In(Msr) != (Rqm | Dio | Busy))
-        {
-            if (++waits > 10_000)
-            {
-                Assert.Fail("the command did not reach its result phase");
-            }
-
-            if (bed.Layer.Completions.RunPending() == 0)
-            {
-                bed.Layer.Completions.WaitForPending(TimeSpan.FromMilliseconds(5));
-            }
-        }
-
-        for (var i = 0; i < ResultBytes; i++)
-        {
-            bed.In(Fifo);
-        }
-    }
+    /// <summary>One READ DATA of two sectors by DMA, result phase read out, allocating nothing itself.</summary>
+    private static void RunRead(FloppyTestBed bed) => bed.RunTwoSectorDmaCommand(ReadData, DmaModeWriteCh2, Buffer);
 }
