@@ -43,6 +43,8 @@ internal static class BootCommand
           --stats                     print wall time, guest instructions and virtual time at the end
           --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
+          --cpu-log FILE              log every processor exception and shutdown to FILE (like QEMU's -d int,cpu_reset)
+          --no-reboot                 a guest reset (triple fault, keyboard controller, port 92h/CF9h) ends the run with status 0
           --io-trace FILE             trace every guest I/O request into FILE (Perfetto / chrome://tracing
                                       JSON; summarise it with 'emu profile FILE')
         With no drive, the embedded demo guest runs and exits through isa-debug-exit.
@@ -73,6 +75,7 @@ internal static class BootCommand
             RamSize = options.MemoryBytes,
             RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
             SerialOutput = b => mirror?.Serial(b),
+            NoReboot = options.NoReboot,
         });
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         using var host = new EmulatorHost(machine);
@@ -94,8 +97,25 @@ internal static class BootCommand
             return 1;
         }
 
+        StreamWriter? cpuLog;
+        try
+        {
+            cpuLog = options.CpuLog is { } logPath ? CpuExceptionLog.Open(logPath, machine.Cpu) : null;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"emu boot: --cpu-log: {e.Message}");
+            return 1;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"emu boot: --cpu-log: {e.Message}");
+            return 1;
+        }
+
         int status;
         using (trace)
+        using (cpuLog)
         {
             status = Run(options, machine, host, mirror, input, error, demo);
         }

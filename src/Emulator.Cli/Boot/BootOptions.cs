@@ -30,6 +30,12 @@ internal sealed record BootOptions
     /// <summary>Write an I/O trace (Trace Event Format JSON) of every guest request to this file.</summary>
     public string? IoTrace { get; init; }
 
+    /// <summary>Log every processor exception and shutdown to this file (QEMU's <c>-d int,cpu_reset -D FILE</c>).</summary>
+    public string? CpuLog { get; init; }
+
+    /// <summary>A guest reset (triple fault, 8042, port 92h/CF9h) ends the run with status 0 instead of rebooting.</summary>
+    public bool NoReboot { get; init; }
+
     public static BootOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BootOptions();
@@ -115,6 +121,12 @@ internal sealed record BootOptions
 
                 case "--io-trace":
                     options = options with { IoTrace = Value() };
+                    break;
+                case "--cpu-log":
+                    options = options with { CpuLog = Value() };
+                    break;
+                case "--no-reboot":
+                    options = options with { NoReboot = true };
                     break;
                 case "--screen-dump":
                     options = options with { ScreenDump = true };

@@ -43,6 +43,9 @@ public sealed class CpuRegisters
 
     public uint CR4 { get; set; }
 
+    /// <summary>Debug registers DR0–DR3 (breakpoint linear addresses), DR6 (status) and DR7 (control).</summary>
+    public DebugRegisters Debug { get; } = new();
+
     public uint GdtrBase { get; set; }
 
     public ushort GdtrLimit { get; set; }

@@ -137,6 +137,8 @@ internal sealed class Dispatcher
             case Op.Rdtsc: return _system.ReadTimeStampCounter();
             case Op.MovToCr: return _system.MoveToControl(ref d);
             case Op.MovFromCr: return _system.MoveFromControl(ref d);
+            case Op.MovToDr: return DebugRegisterAccess.MoveTo(_core, ref d);
+            case Op.MovFromDr: return DebugRegisterAccess.MoveFrom(_core, ref d);
             case Op.Lgdt: return _system.LoadTable(ref d, false);
             case Op.Lidt: return _system.LoadTable(ref d, true);
             case Op.Sgdt: return _system.StoreTable(ref d, false);

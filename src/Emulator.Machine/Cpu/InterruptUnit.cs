@@ -113,8 +113,17 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
         core.R.Flags = (core.R.Flags & ~writable) | (value & writable) | Eflags.Reserved1;
     }
 
+    /// <summary>
+    /// Real-mode delivery through the vector table at IDTR. A vector whose four bytes lie past the IDT
+    /// limit is #GP (which a limit of 0 escalates to a shutdown — the classic way to reset a 286/386).
+    /// </summary>
     private bool DeliverReal(byte vector, uint returnEip)
     {
+        if (((uint)vector * RealModeVectorSize) + RealModeVectorSize - 1 > core.R.IdtrLimit)
+        {
+            return core.RaiseGeneralProtection((int)(((uint)vector * GateSize) | IdtVectorErrorBit));
+        }
+
         var entry = core.R.IdtrBase + ((uint)vector * RealModeVectorSize);
         if (!core.Mmu.TryReadSystem(entry, 2, out var offset)
             || !core.Mmu.TryReadSystem(entry + 2, 2, out var selector)

@@ -122,6 +122,8 @@ internal enum Op : byte
     Cpuid,
     MovToCr,
     MovFromCr,
+    MovToDr,
+    MovFromDr,
     Lgdt,
     Lidt,
     Sgdt,

@@ -87,6 +87,18 @@ internal static class OpDecoder
                     return Op.MovToCr;
                 }
 
+                if (i.Op0Kind == OpKind.Register && i.Op0Register.IsDR())
+                {
+                    d.Aux = (byte)(i.Op0Register - Register.DR0);
+                    return Op.MovToDr;
+                }
+
+                if (i.Op1Kind == OpKind.Register && i.Op1Register.IsDR())
+                {
+                    d.Aux = (byte)(i.Op1Register - Register.DR0);
+                    return Op.MovFromDr;
+                }
+
                 if (i.Op1Kind == OpKind.Register && i.Op1Register.IsCR())
                 {
                     d.Aux = (byte)(i.Op1Register - Register.CR0);

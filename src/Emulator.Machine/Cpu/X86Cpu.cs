@@ -19,7 +19,7 @@ namespace Emulator.Machine.Cpu;
 /// <para>
 /// Not emulated: call gates, task gates and task switches, the I/O permission bitmap,
 /// virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or CR0.TS is set), debug
-/// registers and breakpoints (TF single-step traps are delivered), the alignment check, and cycle
+/// breakpoints (MOV DRn keeps the registers; TF single-step traps are delivered), the alignment check, and cycle
 /// timing. SS limit violations are #SS in protected mode and #GP(0) in real mode, which is what the
 /// 286 real-mode test vectors record.
 /// </para>
@@ -88,6 +88,13 @@ public sealed class X86Cpu
     public event Action? Shutdown;
 
     /// <summary>
+    /// Raised for every processor exception an instruction raises (not for external interrupts or INT n),
+    /// after its delivery, with where it happened and how delivery ended: the CPU side of QEMU's
+    /// <c>-d int,cpu_reset</c>. Null (the default) costs one test on the exception path only.
+    /// </summary>
+    public event Action<CpuExceptionRecord>? ExceptionRaised;
+
+    /// <summary>
     /// What RDTSC reads. By default the instruction count; a machine sets it to its virtual time in
     /// nanoseconds (a 1 GHz counter), so the guest's TSC and its timers agree and a run repeats.
     /// </summary>
@@ -102,6 +109,25 @@ public sealed class X86Cpu
 
     /// <summary>Instructions executed since construction (faulting instructions count), updated when a run returns.</summary>
     public long InstructionCount { get; private set; }
+
+    /// <summary>
+    /// Reads up to <paramref name="destination"/>.Length code bytes at CS:<paramref name="eip"/> as the
+    /// CPU would fetch them now, stopping at the first byte that does not translate; returns how many
+    /// were read. A debugging aid (exception logs, disassembly): it may set page-table accessed bits.
+    /// </summary>
+    public int PeekCode(uint eip, Span<byte> destination)
+    {
+        var csBase = _registers.Seg[ExecutionCore.Cs].Base;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            if (!_core.Mmu.Probe(csBase + eip + (uint)i, 1, write: false) || !_core.Mmu.TryFetchByte(csBase + eip + (uint)i, out destination[i]))
+            {
+                return i;
+            }
+        }
+
+        return destination.Length;
+    }
 
     /// <summary>Processor reset: real mode, CS:IP = F000:FFF0 with CS base FFFF0000, every other segment 0 with a 64 KiB limit.</summary>
     public void Reset()
@@ -131,6 +157,7 @@ public sealed class X86Cpu
         _registers.IdtrBase = 0;
         _registers.IdtrLimit = RealModeIdtLimit;
         _registers.TaskRegister = default;
+        _registers.Debug.Reset();
         _registers.LdtRegister = default;
         _core.SetCpl(0);
         _core.Halted = false;
@@ -254,9 +281,13 @@ public sealed class X86Cpu
     /// </summary>
     private void DeliverFault(CpuFault fault)
     {
+        var observer = ExceptionRaised;
+        var selector = _registers.Seg[ExecutionCore.Cs].Selector;
+        var cpl = _core.Cpl;
         NoteFault(fault);
         if (_interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false))
         {
+            observer?.Invoke(Record(fault, selector, cpl, CpuExceptionOutcome.Delivered));
             return;
         }
 
@@ -264,12 +295,17 @@ public sealed class X86Cpu
         NoteFault(_core.Fault);
         if (_interruptUnit.Deliver(ExceptionVector.DoubleFault, _instructionEip, 0, false))
         {
+            observer?.Invoke(Record(fault, selector, cpl, CpuExceptionOutcome.DoubleFault));
             return;
         }
 
+        observer?.Invoke(Record(fault, selector, cpl, CpuExceptionOutcome.Shutdown));
         Reset();
         Shutdown?.Invoke();
     }
+
+    private CpuExceptionRecord Record(in CpuFault fault, ushort selector, int cpl, CpuExceptionOutcome outcome) =>
+        new(fault.Vector, fault.ErrorCode, selector, _instructionEip, _registers.CR2, cpl, InstructionsSoFar, outcome);
 
     private void NoteFault(in CpuFault fault)
     {

@@ -26,6 +26,17 @@ internal static class BootSectors
         a.@out(KbcCommandPort, al);
     });
 
+    /// <summary>Writes <paramref name="letter"/> to COM1, empties the IDT and executes UD2: #UD, #DF, shutdown.</summary>
+    public static byte[] SerialThenTripleFault(char letter) => Build(letter, a =>
+    {
+        a.push(0);
+        a.push(0);
+        a.push(0);
+        a.mov(bp, sp);
+        a.lidt(__[bp]);
+        a.ud2();
+    });
+
     private static byte[] Build(char letter, Action<Assembler> then)
     {
         var a = new Assembler(16);
