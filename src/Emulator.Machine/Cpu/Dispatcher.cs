@@ -16,6 +16,7 @@ internal sealed class Dispatcher
     private readonly ControlUnit _control;
     private readonly StringUnit _string;
     private readonly SystemUnit _system;
+    private readonly SelectorCheckUnit _selectors;
     private readonly TaskUnit _tasks;
 
     public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, TaskUnit tasks)
@@ -27,6 +28,7 @@ internal sealed class Dispatcher
         _control = new ControlUnit(core, segments, interrupts);
         _string = new StringUnit(core);
         _system = new SystemUnit(core, segments);
+        _selectors = new SelectorCheckUnit(core, segments);
         _tasks = tasks;
     }
 
@@ -137,6 +139,11 @@ internal sealed class Dispatcher
             case Op.Rdtsc: return _system.ReadTimeStampCounter();
             case Op.MovToCr: return _system.MoveToControl(ref d);
             case Op.MovFromCr: return _system.MoveFromControl(ref d);
+            case Op.Lar: return _selectors.LoadAccessRights(ref d);
+            case Op.Lsl: return _selectors.LoadSegmentLimit(ref d);
+            case Op.Verr: return _selectors.Verify(ref d, write: false);
+            case Op.Verw: return _selectors.Verify(ref d, write: true);
+            case Op.Arpl: return _selectors.AdjustRpl(ref d);
             case Op.MovToDr: return DebugRegisterAccess.MoveTo(_core, ref d);
             case Op.MovFromDr: return DebugRegisterAccess.MoveFrom(_core, ref d);
             case Op.Lgdt: return _system.LoadTable(ref d, false);

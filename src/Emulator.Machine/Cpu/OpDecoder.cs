@@ -222,6 +222,11 @@ internal static class OpDecoder
             case Mnemonic.Wait: return Op.Wait;
             case Mnemonic.Xlatb: return Op.Xlat;
             case Mnemonic.Cpuid: return Op.Cpuid;
+            case Mnemonic.Lar: return Op.Lar;
+            case Mnemonic.Lsl: return Op.Lsl;
+            case Mnemonic.Verr: return Op.Verr;
+            case Mnemonic.Verw: return Op.Verw;
+            case Mnemonic.Arpl: return Op.Arpl;
             case Mnemonic.Rdtsc: return Op.Rdtsc;
             case Mnemonic.Lgdt: return Op.Lgdt;
             case Mnemonic.Lidt: return Op.Lidt;

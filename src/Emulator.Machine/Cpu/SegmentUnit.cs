@@ -247,28 +247,17 @@ internal sealed class SegmentUnit(ExecutionCore core)
     public bool TryReadDescriptor(ushort selector, out SegmentCache loaded)
     {
         loaded = default;
-        var index = (uint)(selector & SelectorIndexMask);
-        var local = (selector & TableIndicator) != 0;
-        var ldt = core.R.LdtRegister;
-        var tableBase = local ? ldt.Base : core.R.GdtrBase;
-        var tableLimit = local ? ldt.Limit : core.R.GdtrLimit;
-        if ((local && (ldt.Selector & SelectorIndexMask) == 0) || index + DescriptorSize - 1 > tableLimit)
-        {
-            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
-        }
-
-        var address = tableBase + index;
-        if (!core.Mmu.TryReadSystem(address, 4, out var low) || !core.Mmu.TryReadSystem(address + 4, 4, out var high))
+        if (!TryReadRawDescriptor(selector, out var found, out var low, out var high))
         {
             return false;
         }
 
-        var limit = (low & LimitLowMask) | (high & LimitHighMask);
-        if ((high & GranularityBit) != 0)
+        if (!found)
         {
-            limit = (limit << (int)PageGranularShift) | PageGranularFill;
+            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
         }
 
+        var limit = ExpandedLimit(low, high);
         loaded = new SegmentCache
         {
             Selector = selector,
@@ -278,6 +267,36 @@ internal sealed class SegmentUnit(ExecutionCore core)
             Access = (byte)(high >> AccessShift),
         };
         return true;
+    }
+
+    /// <summary>
+    /// Reads the two doublewords of <paramref name="selector"/>'s descriptor. <paramref name="found"/> is
+    /// false (and nothing raised) when the selector lies past its table's limit or names an LDT that is
+    /// not loaded; false is returned only when reading the table itself faults (a page fault).
+    /// </summary>
+    public bool TryReadRawDescriptor(ushort selector, out bool found, out uint low, out uint high)
+    {
+        low = high = 0;
+        var index = (uint)(selector & SelectorIndexMask);
+        var local = (selector & TableIndicator) != 0;
+        var ldt = core.R.LdtRegister;
+        var tableBase = local ? ldt.Base : core.R.GdtrBase;
+        var tableLimit = local ? ldt.Limit : core.R.GdtrLimit;
+        found = !((local && (ldt.Selector & SelectorIndexMask) == 0) || index + DescriptorSize - 1 > tableLimit);
+        if (!found)
+        {
+            return true;
+        }
+
+        var address = tableBase + index;
+        return core.Mmu.TryReadSystem(address, 4, out low) && core.Mmu.TryReadSystem(address + 4, 4, out high);
+    }
+
+    /// <summary>A descriptor's limit in bytes, scaled by 4 KiB when G is set.</summary>
+    public static uint ExpandedLimit(uint low, uint high)
+    {
+        var limit = (low & LimitLowMask) | (high & LimitHighMask);
+        return (high & GranularityBit) != 0 ? (limit << (int)PageGranularShift) | PageGranularFill : limit;
     }
 
     private static int Rpl(ushort selector) => selector & ExecutionCore.SelectorRplMask;
