@@ -135,7 +135,7 @@ public sealed class Piix4PowerManagement : PciFunction, IPortDevice
         _overflowTick = 0;
     }
 
-    private long TimerTicks() => (long)((UInt128)(ulong)_clock.Now * TimerFrequencyHz / NanosecondsPerSecond);
+    private long TimerTicks() => (long)((UInt128)(ulong)_clock.PreciseNow * TimerFrequencyHz / NanosecondsPerSecond);
 
     private ushort ReadStatus()
     {

@@ -69,7 +69,8 @@ public sealed class PcMachine
         Chipset.PciBus.Msi = new MsiDelivery(Memory);
         Cpu = new X86Cpu(Memory, Ports, Chipset.Pic);
         // RDTSC reads virtual time in nanoseconds, counted to the instruction inside the running slice.
-        Cpu.TimeStampCounter = () => (ulong)(Clock.Now + ((Cpu.InstructionsSoFar - _sliceStart) * _options.NanosecondsPerInstruction));
+        Clock.SetSliceProgress(() => (Cpu.InstructionsSoFar - _sliceStart) * _options.NanosecondsPerInstruction);
+        Cpu.TimeStampCounter = () => (ulong)Clock.PreciseNow;
 
         // A triple fault: the chipset pulls RESET for the whole board, as QEMU's pc machine does.
         Cpu.Shutdown += GuestReset;
@@ -246,10 +247,11 @@ public sealed class PcMachine
                 var slice = SliceLength(limits.MaxInstructions is { } max ? max - executed : long.MaxValue);
                 _sliceStart = Cpu.InstructionCount;
                 var ran = Cpu.Run(slice);
+                // The slice's instructions move from "in progress" to the clock before any timer fires.
+                _sliceStart = Cpu.InstructionCount;
                 if (ran > 0)
                 {
                     Clock.Advance(ran * _options.NanosecondsPerInstruction);
-                    _sliceStart = Cpu.InstructionCount;
                     continue;
                 }
 

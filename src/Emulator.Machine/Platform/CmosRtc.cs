@@ -207,12 +207,12 @@ public sealed class CmosRtc : IPortDevice, IResettable
         RescheduleUpdate();
     }
 
-    private long CurrentUnixNs() => Frozen ? _baseUnixNs : _baseUnixNs + (_clock.Now - _baseClockNs);
+    private long CurrentUnixNs() => Frozen ? _baseUnixNs : _baseUnixNs + (_clock.PreciseNow - _baseClockNs);
 
     private void Rebase(long unixNs)
     {
         _baseUnixNs = unixNs;
-        _baseClockNs = _clock.Now;
+        _baseClockNs = _clock.PreciseNow;
     }
 
     private bool UpdateInProgress()
@@ -231,7 +231,7 @@ public sealed class CmosRtc : IPortDevice, IResettable
         var value = (RtcStatusC)_ram[(int)CmosOffset.StatusC];
 
         // With their interrupts off, PF and UF are still set by the chip; derive them from elapsed time.
-        var now = _clock.Now;
+        var now = _clock.PreciseNow;
         if (PeriodNs() is { } period && (StatusB & RtcStatusB.PeriodicInterrupt) == 0
             && now / period != _lastStatusCReadNs / period)
         {

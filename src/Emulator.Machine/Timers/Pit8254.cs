@@ -43,7 +43,7 @@ public sealed class Pit8254 : IPortDevice, IResettable
         {
             // Counters 0 and 1 have their gates tied high on the PC board; counter 2's comes from port 0x61.
             var index = i;
-            _channels[i] = new PitChannel(i, gate: i != SpeakerChannel, () => _clock.Now, () => OnChannelChanged(index));
+            _channels[i] = new PitChannel(i, gate: i != SpeakerChannel, () => _clock.PreciseNow, () => OnChannelChanged(index));
         }
 
         UpdateIrq();

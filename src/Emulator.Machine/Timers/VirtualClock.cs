@@ -17,8 +17,27 @@ public sealed class VirtualClock
     private long _armSequence;
     private bool _advancing;
 
-    /// <summary>Current virtual time in nanoseconds.</summary>
+    private Func<long>? _sliceProgress;
+
+    /// <summary>
+    /// Virtual time in nanoseconds at the last fixed point of the machine loop. While the CPU runs a
+    /// slice it stays put; <see cref="PreciseNow"/> adds the time of the instructions run so far.
+    /// </summary>
     public long Now { get; private set; }
+
+    /// <summary>
+    /// Virtual time to the instruction: <see cref="Now"/> plus the time of the instructions the CPU has
+    /// run in its current slice. Everything the guest can read as time (the PIT's counters, the TSC, the
+    /// RTC, the ACPI PM timer) and every timer a guest access arms go by this, so a guest that measures
+    /// one counter against another — Linux calibrating its TSC against the PIT — sees them agree.
+    /// </summary>
+    public long PreciseNow => _sliceProgress is { } progress ? Now + progress() : Now;
+
+    /// <summary>
+    /// Installs the machine loop's measure of the running slice's elapsed virtual time (zero whenever the
+    /// clock is advanced; the loop keeps that so).
+    /// </summary>
+    public void SetSliceProgress(Func<long> progress) => _sliceProgress = progress ?? throw new ArgumentNullException(nameof(progress));
 
     /// <summary>The earliest armed deadline, or null when no timer is armed.</summary>
     public long? NextDeadline => _head?.Deadline;

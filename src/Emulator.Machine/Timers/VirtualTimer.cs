@@ -31,7 +31,7 @@ public sealed class VirtualTimer
     public void Arm(long deadline) => _clock.Link(this, deadline);
 
     /// <summary>Arms the timer <paramref name="delay"/> nanoseconds from now.</summary>
-    public void ArmAfter(long delay) => _clock.Link(this, checked(_clock.Now + Math.Max(0, delay)));
+    public void ArmAfter(long delay) => _clock.Link(this, checked(_clock.PreciseNow + Math.Max(0, delay)));
 
     public void Cancel() => _clock.Unlink(this);
 
