@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Emulator.Machine.Cpu.Fpu;
 
 namespace Emulator.Machine.Cpu;
 
@@ -17,6 +18,7 @@ internal sealed class Dispatcher
     private readonly StringUnit _string;
     private readonly SystemUnit _system;
     private readonly TaskUnit _tasks;
+    private readonly FpuUnit _fpu;
 
     public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, TaskUnit tasks)
     {
@@ -28,6 +30,7 @@ internal sealed class Dispatcher
         _string = new StringUnit(core);
         _system = new SystemUnit(core, segments);
         _tasks = tasks;
+        _fpu = new FpuUnit(core);
     }
 
     /// <summary>Executes one instruction; false when it faulted (the fault is in <see cref="ExecutionCore.Fault"/>, nothing was committed).</summary>
@@ -130,8 +133,8 @@ internal sealed class Dispatcher
             case Op.Setcc: return _integer.SetCondition(ref d);
             case Op.Cmovcc: return _integer.ConditionalMove(ref d);
             case Op.Hlt: return _system.Halt();
-            case Op.Wait: return _system.Wait();
-            case Op.Fpu: return _system.FpuEscape(ref d);
+            case Op.Wait: return _fpu.Wait();
+            case Op.Fpu: return _fpu.Execute(ref d);
             case Op.Xlat: return _integer.Xlat(ref d);
             case Op.Cpuid: _system.Cpuid(); return true;
             case Op.Rdtsc: return _system.ReadTimeStampCounter();

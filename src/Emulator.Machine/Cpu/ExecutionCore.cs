@@ -46,6 +46,9 @@ internal sealed class ExecutionCore
     /// <summary>Every guest memory access goes through here (docs/cpu-memory-unit.md).</summary>
     public MemoryUnit Mmu { get; }
 
+    /// <summary>The x87 register file (the FPU unit executes on it; reset and the board's FERR#/IGNNE# wiring reach it through <see cref="X86Cpu"/>).</summary>
+    public Fpu.X87State Fpu { get; } = new();
+
     /// <summary>The fault latched by the last unit that returned false.</summary>
     public CpuFault Fault { get; private set; }
 

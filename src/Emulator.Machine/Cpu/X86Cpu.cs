@@ -97,6 +97,22 @@ public sealed class X86Cpu
         set => _core.TimeStampCounter = value ?? throw new ArgumentNullException(nameof(value));
     }
 
+    /// <summary>
+    /// The FERR# pin: called with true when an x87 instruction finds an unmasked exception pending while
+    /// CR0.NE is clear (the PC/AT wiring raises IRQ 13 from it). Null leaves it unconnected.
+    /// </summary>
+    public Action<bool>? FloatingPointError
+    {
+        get => _core.Fpu.ErrorPin;
+        set => _core.Fpu.ErrorPin = value;
+    }
+
+    /// <summary>
+    /// The board asserts IGNNE# (a PC does on a write to port F0h, which also clears its IRQ 13 latch): x87
+    /// errors stop signalling FERR# until software clears the exception flags (FNCLEX, FNINIT).
+    /// </summary>
+    public void IgnoreNumericError() => _core.Fpu.IgnoreNumericError = true;
+
     /// <summary>Instructions executed since construction, counted as each one starts (so a device or RDTSC inside a run sees the count so far).</summary>
     public long InstructionsSoFar => InstructionCount + _progress;
 
@@ -137,6 +153,7 @@ public sealed class X86Cpu
         _core.InterruptShadow = false;
         _cache.Flush();
         _core.Mmu.FlushAll();
+        _core.Fpu.Reset();
     }
 
     /// <summary>
