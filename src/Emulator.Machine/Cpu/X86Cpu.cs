@@ -5,8 +5,9 @@ using Emulator.Machine.Memory;
 namespace Emulator.Machine.Cpu;
 
 /// <summary>
-/// An x86 interpreter on Iced's decoder: the 8086–80386 integer instruction set (plus the 486's
-/// XADD/CMPXCHG/BSWAP and CPUID with a Pentium-class identity, no FPU, no TSC) in real mode with
+/// An x86 interpreter on Iced's decoder: the 8086–80386 integer instruction set plus the 486's
+/// XADD/CMPXCHG/BSWAP and the i686's CMOV, CMPXCHG8B, RDTSC and CPUID (family 6), with an integrated
+/// x87 FPU (Cpu/Fpu, docs/x87-fpu.md), in real mode with
 /// 16/32-bit operand and address sizes, and protected mode: GDT segment loads with the privilege and
 /// type checks, privilege levels 0–3 (CPL changes through interrupt and trap gates with the stack
 /// from the TSS, IRET and far RET to an outer level, privileged and IOPL-sensitive instructions),
@@ -18,7 +19,7 @@ namespace Emulator.Machine.Cpu;
 /// </para>
 /// <para>
 /// Not emulated: call gates, task gates and task switches, the I/O permission bitmap,
-/// virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or CR0.TS is set), debug
+/// virtual-8086 mode, bit-exact x87 transcendentals (computed in double precision), debug
 /// registers and breakpoints (TF single-step traps are delivered), the alignment check, and cycle
 /// timing. SS limit violations are #SS in protected mode and #GP(0) in real mode, which is what the
 /// 286 real-mode test vectors record.
