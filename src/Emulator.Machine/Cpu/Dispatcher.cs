@@ -19,6 +19,7 @@ internal sealed class Dispatcher
     private readonly SystemUnit _system;
     private readonly TaskUnit _tasks;
     private readonly FpuUnit _fpu;
+    private readonly ModelSpecificRegisters _msrs;
 
     public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, TaskUnit tasks)
     {
@@ -31,6 +32,7 @@ internal sealed class Dispatcher
         _system = new SystemUnit(core, segments);
         _tasks = tasks;
         _fpu = new FpuUnit(core);
+        _msrs = new ModelSpecificRegisters(core);
     }
 
     /// <summary>Executes one instruction; false when it faulted (the fault is in <see cref="ExecutionCore.Fault"/>, nothing was committed).</summary>
@@ -138,6 +140,9 @@ internal sealed class Dispatcher
             case Op.Xlat: return _integer.Xlat(ref d);
             case Op.Cpuid: _system.Cpuid(); return true;
             case Op.Rdtsc: return _system.ReadTimeStampCounter();
+            case Op.Rdmsr: return _msrs.Read();
+            case Op.Wrmsr: return _msrs.Write();
+            case Op.InvalidateCaches: return _system.InvalidateCaches();
             case Op.MovToCr: return _system.MoveToControl(ref d);
             case Op.MovFromCr: return _system.MoveFromControl(ref d);
             case Op.Lgdt: return _system.LoadTable(ref d, false);

@@ -57,6 +57,15 @@ internal sealed class ExecutionCore
     /// <summary>What RDTSC reads (set by <see cref="X86Cpu.TimeStampCounter"/>).</summary>
     public Func<ulong> TimeStampCounter { get; set; } = static () => 0;
 
+    /// <summary>Added to <see cref="TimeStampCounter"/> for what the guest sees; WRMSR to the TSC changes it.</summary>
+    public ulong TimeStampOffset { get; set; }
+
+    /// <summary>The guest's TSC (RDTSC, RDMSR 10h).</summary>
+    public ulong ReadTimeStampCounter() => TimeStampCounter() + TimeStampOffset;
+
+    /// <summary>WRMSR 10h: the counter continues from <paramref name="value"/>.</summary>
+    public void WriteTimeStampCounter(ulong value) => TimeStampOffset = value - TimeStampCounter();
+
     /// <summary>Set by HLT; cleared when an interrupt is delivered or on reset.</summary>
     public bool Halted { get; set; }
 

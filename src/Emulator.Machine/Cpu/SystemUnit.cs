@@ -22,13 +22,14 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     private const uint FeatureFpu = 1 << 0;
     private const uint FeaturePse = 1 << 3;
     private const uint FeatureTsc = 1 << 4;
+    private const uint FeatureMsr = 1 << 5;
     private const uint FeaturePae = 1 << 6;
     private const uint FeatureCx8 = 1 << 8;
     private const uint FeaturePge = 1 << 13;
     private const uint FeatureCmov = 1 << 15;
 
-    /// <summary>Leaf 1 EDX: FPU, PSE, TSC, PAE, CX8, PGE and CMOV; no MSRs yet.</summary>
-    private const uint FeatureFlags = FeatureFpu | FeaturePse | FeatureTsc | FeaturePae | FeatureCx8 | FeaturePge | FeatureCmov;
+    /// <summary>Leaf 1 EDX: FPU, PSE, TSC, MSR (<see cref="ModelSpecificRegisters"/>), PAE, CX8, PGE and CMOV.</summary>
+    private const uint FeatureFlags = FeatureFpu | FeaturePse | FeatureTsc | FeatureMsr | FeaturePae | FeatureCx8 | FeaturePge | FeatureCmov;
 
     private const uint Base24BitMask = 0x00FF_FFFF;
     private const int Cr0Index = 0;
@@ -290,7 +291,7 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
             return false;
         }
 
-        var tsc = core.TimeStampCounter();
+        var tsc = core.ReadTimeStampCounter();
         core.Reg(CpuRegisters.Eax) = (uint)tsc;
         core.Reg(CpuRegisters.Edx) = (uint)(tsc >> 32);
         return true;
@@ -322,6 +323,9 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
         core.R.Flags |= Eflags.Interrupt;
         return true;
     }
+
+    /// <summary>INVD/WBINVD: privileged; there are no caches to write back or drop.</summary>
+    public bool InvalidateCaches() => core.RequireCpl0();
 
     public bool Halt()
     {

@@ -155,6 +155,7 @@ public sealed class X86Cpu
         _cache.Flush();
         _core.Mmu.FlushAll();
         _core.Fpu.Reset();
+        _core.TimeStampOffset = 0;
     }
 
     /// <summary>

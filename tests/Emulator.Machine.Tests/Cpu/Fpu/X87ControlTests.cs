@@ -350,6 +350,59 @@ public class X87ControlTests
         Assert.That(machine.Registers.AX & (ZeroDivide | ErrorSummary), Is.EqualTo(ZeroDivide));
     }
 
+    /// <summary>The 28-byte protected-mode environment (SDM vol. 1, figure 8-9): FIP offset, FCS with FOP in bits 16–26, FDP, FDS.</summary>
+    [Test]
+    public void Fnstenv_Protected32_Layout()
+    {
+        const uint Operand = 0x5000;
+        const uint Image = 0x5100;
+        void Build(Iced.Intel.Assembler asm)
+        {
+            asm.fninit();
+            asm.fild(__dword_ptr[Operand]);
+            asm.fnstenv(__[Image]);
+        }
+
+        var machine = new PagedCpuMachine().Load(Build);
+        var fildAddress = PagedCpuMachine.AddressOf(Build, 1);
+
+        machine.RunToHalt();
+
+        var memory = machine.Inner;
+        Assert.Multiple(() =>
+        {
+            Assert.That(memory.ReadDword(Image) & 0xFFFF, Is.EqualTo(0x037Fu), "CW");
+            Assert.That(memory.ReadDword(Image + 4) & 0xFFFF, Is.EqualTo(7u << 11), "SW");
+            Assert.That(memory.ReadDword(Image + 8) & 0xFFFF, Is.EqualTo(0x7FFFu), "tag 7 zero (01), the rest empty");
+            Assert.That(memory.ReadDword(Image + 12), Is.EqualTo(fildAddress), "FIP");
+            Assert.That(memory.ReadDword(Image + 16), Is.EqualTo(PagedCpuMachine.KernelCode | (0x305u << 16)), "FCS and FOP (DB 05)");
+            Assert.That(memory.ReadDword(Image + 20), Is.EqualTo(Operand), "FDP");
+            Assert.That(memory.ReadDword(Image + 24) & 0xFFFF, Is.EqualTo((uint)PagedCpuMachine.KernelData), "FDS");
+        });
+    }
+
+    /// <summary>A save image that crosses into a not-present page faults before its first byte is written and leaves the FPU as it was.</summary>
+    [Test]
+    public void Fnsave_IntoPartlyUnmappedImage_PageFaultsWithoutWritingOrReinitialising()
+    {
+        const uint Image = 0x6000 - 40;
+        var machine = new PagedCpuMachine();
+        machine.SetTableEntry(PagedCpuMachine.TableAddress, 6, 0);
+        machine.Inner.Memory.Write(Image, [0xAA, 0xAA]);
+        machine.Load(asm =>
+        {
+            asm.fninit();
+            asm.fld1();
+            asm.fnsave(__[Image]);
+        });
+
+        machine.RunToHalt();
+
+        Assert.That(machine.FaultVector, Is.EqualTo(14u));
+        Assert.That(machine.FaultCr2, Is.EqualTo(0x6000u));
+        Assert.That(machine.Inner.ReadWord(Image), Is.EqualTo(0xAAAA), "nothing written");
+    }
+
     private static CpuTestMachine MachineWithHandler(byte vector)
     {
         var machine = new CpuTestMachine();
