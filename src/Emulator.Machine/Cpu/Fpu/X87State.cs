@@ -66,6 +66,7 @@ internal sealed class X87State
         Status = 0;
         Top = 0;
         _empty = 0;
+        IgnoreNumericError = false;
         ClearPointers();
     }
 

@@ -403,6 +403,41 @@ public class X87ControlTests
         Assert.That(machine.Inner.ReadWord(Image), Is.EqualTo(0xAAAA), "nothing written");
     }
 
+    /// <summary>FINIT is WAIT + FNINIT: with an unmasked exception pending and CR0.NE set it faults first; FNINIT does not wait.</summary>
+    [TestCase(true, MathFaultVector, TestName = "Finit_PendingUnmaskedException_RaisesMathFault")]
+    [TestCase(false, 0, TestName = "Fninit_PendingUnmaskedException_ClearsWithoutFault")]
+    public void Initialise_WithPendingException(bool waiting, int expectedVector)
+    {
+        var machine = MachineWithHandler(MathFaultVector);
+        machine.WriteWord(CpuTestMachine.Physical(CpuTestMachine.DataSegment, 0x40), 0x037B);
+        machine.Load16(asm =>
+        {
+            asm.xor(si, si);
+            asm.mov(eax, cr0);
+            asm.or(eax, NumericErrorBit);
+            asm.mov(cr0, eax);
+            asm.fninit();
+            asm.fldcw(__word_ptr[0x40]);
+            asm.fld1();
+            asm.fldz();
+            asm.fdivp(st1, st0);
+            if (waiting)
+            {
+                asm.finit();
+            }
+            else
+            {
+                asm.fninit();
+            }
+
+            asm.fnstsw(ax);
+        });
+
+        machine.RunToHalt();
+
+        Assert.That(machine.Registers.SI, Is.EqualTo(expectedVector));
+    }
+
     private static CpuTestMachine MachineWithHandler(byte vector)
     {
         var machine = new CpuTestMachine();
