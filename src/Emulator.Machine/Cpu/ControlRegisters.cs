@@ -8,6 +8,9 @@ internal static class ControlRegisters
     public const uint Emulation = 1 << 2;
     public const uint TaskSwitched = 1 << 3;
     public const uint ExtensionType = 1 << 4;
+
+    /// <summary>CR0.NE: x87 errors as #MF rather than through FERR# and IRQ 13.</summary>
+    public const uint NumericError = 1 << 5;
     public const uint WriteProtect = 1 << 16;
     public const uint Paging = 1u << 31;
 

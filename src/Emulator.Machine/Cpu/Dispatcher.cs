@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Emulator.Machine.Cpu.Fpu;
 
 namespace Emulator.Machine.Cpu;
 
@@ -18,6 +19,8 @@ internal sealed class Dispatcher
     private readonly SystemUnit _system;
     private readonly SelectorCheckUnit _selectors;
     private readonly TaskUnit _tasks;
+    private readonly FpuUnit _fpu;
+    private readonly ModelSpecificRegisters _msrs;
 
     public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, TaskUnit tasks)
     {
@@ -30,6 +33,8 @@ internal sealed class Dispatcher
         _system = new SystemUnit(core, segments);
         _selectors = new SelectorCheckUnit(core, segments);
         _tasks = tasks;
+        _fpu = new FpuUnit(core);
+        _msrs = new ModelSpecificRegisters(core);
     }
 
     /// <summary>Executes one instruction; false when it faulted (the fault is in <see cref="ExecutionCore.Fault"/>, nothing was committed).</summary>
@@ -132,11 +137,14 @@ internal sealed class Dispatcher
             case Op.Setcc: return _integer.SetCondition(ref d);
             case Op.Cmovcc: return _integer.ConditionalMove(ref d);
             case Op.Hlt: return _system.Halt();
-            case Op.Wait: return _system.Wait();
-            case Op.Fpu: return _system.FpuEscape(ref d);
+            case Op.Wait: return _fpu.Wait();
+            case Op.Fpu: return _fpu.Execute(ref d);
             case Op.Xlat: return _integer.Xlat(ref d);
             case Op.Cpuid: _system.Cpuid(); return true;
             case Op.Rdtsc: return _system.ReadTimeStampCounter();
+            case Op.Rdmsr: return _msrs.Read();
+            case Op.Wrmsr: return _msrs.Write();
+            case Op.InvalidateCaches: return _system.InvalidateCaches();
             case Op.MovToCr: return _system.MoveToControl(ref d);
             case Op.MovFromCr: return _system.MoveFromControl(ref d);
             case Op.Lar: return _selectors.LoadAccessRights(ref d);

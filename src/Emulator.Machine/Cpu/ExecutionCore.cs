@@ -46,6 +46,9 @@ internal sealed class ExecutionCore
     /// <summary>Every guest memory access goes through here (docs/cpu-memory-unit.md).</summary>
     public MemoryUnit Mmu { get; }
 
+    /// <summary>The x87 register file (the FPU unit executes on it; reset and the board's FERR#/IGNNE# wiring reach it through <see cref="X86Cpu"/>).</summary>
+    public Fpu.X87State Fpu { get; } = new();
+
     /// <summary>The fault latched by the last unit that returned false.</summary>
     public CpuFault Fault { get; private set; }
 
@@ -53,6 +56,15 @@ internal sealed class ExecutionCore
 
     /// <summary>What RDTSC reads (set by <see cref="X86Cpu.TimeStampCounter"/>).</summary>
     public Func<ulong> TimeStampCounter { get; set; } = static () => 0;
+
+    /// <summary>Added to <see cref="TimeStampCounter"/> for what the guest sees; WRMSR to the TSC changes it.</summary>
+    public ulong TimeStampOffset { get; set; }
+
+    /// <summary>The guest's TSC (RDTSC, RDMSR 10h).</summary>
+    public ulong ReadTimeStampCounter() => TimeStampCounter() + TimeStampOffset;
+
+    /// <summary>WRMSR 10h: the counter continues from <paramref name="value"/>.</summary>
+    public void WriteTimeStampCounter(ulong value) => TimeStampOffset = value - TimeStampCounter();
 
     /// <summary>Set by HLT; cleared when an interrupt is delivered or on reset.</summary>
     public bool Halted { get; set; }

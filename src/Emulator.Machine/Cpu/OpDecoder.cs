@@ -228,6 +228,9 @@ internal static class OpDecoder
             case Mnemonic.Verw: return Op.Verw;
             case Mnemonic.Arpl: return Op.Arpl;
             case Mnemonic.Rdtsc: return Op.Rdtsc;
+            case Mnemonic.Rdmsr: return Op.Rdmsr;
+            case Mnemonic.Wrmsr: return Op.Wrmsr;
+            case Mnemonic.Invd or Mnemonic.Wbinvd: return Op.InvalidateCaches;
             case Mnemonic.Lgdt: return Op.Lgdt;
             case Mnemonic.Lidt: return Op.Lidt;
             case Mnemonic.Sgdt: return Op.Sgdt;
@@ -240,7 +243,7 @@ internal static class OpDecoder
             case Mnemonic.Str: return Op.Str;
             case Mnemonic.Lldt: return Op.Lldt;
             case Mnemonic.Sldt: return Op.Sldt;
-            case Mnemonic.Nop or Mnemonic.Invd or Mnemonic.Wbinvd: return Op.Nop;
+            case Mnemonic.Nop: return Op.Nop;
         }
 
         if (i.ConditionCode != ConditionCode.None)

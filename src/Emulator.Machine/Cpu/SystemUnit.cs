@@ -4,9 +4,8 @@ namespace Emulator.Machine.Cpu;
 
 /// <summary>
 /// System and segment instructions: MOV to/from segment registers, LDS/LES/LSS/LFS/LGS, MOV CRn,
-/// LGDT/LIDT/SGDT/SIDT, SMSW/LMSW/CLTS, CLI/STI, HLT, CPUID, RDTSC, WAIT and the FPU escapes.
-/// There is no FPU: an escape is a no-op unless CR0.EM or CR0.TS is set, which raises #NM, as on a
-/// 386 without a coprocessor. Control-register writes keep the memory unit's TLB coherent.
+/// LGDT/LIDT/SGDT/SIDT, SMSW/LMSW/CLTS, CLI/STI, HLT, CPUID and RDTSC (WAIT and the x87 escapes
+/// are <see cref="Fpu.FpuUnit"/>'s). Control-register writes keep the memory unit's TLB coherent.
 /// </summary>
 internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 {
@@ -19,16 +18,18 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     private const uint VendorEdx = 0x4965_6E69;
     private const uint VendorEcx = 0x6C65_746E;
 
-    /// <summary>Leaf 1 EDX bits (Intel SDM vol. 2A, CPUID, table 3-11) for what the memory unit implements.</summary>
+    /// <summary>Leaf 1 EDX bits (Intel SDM vol. 2A, CPUID, table 3-11) for what this CPU implements.</summary>
+    private const uint FeatureFpu = 1 << 0;
     private const uint FeaturePse = 1 << 3;
     private const uint FeatureTsc = 1 << 4;
+    private const uint FeatureMsr = 1 << 5;
     private const uint FeaturePae = 1 << 6;
     private const uint FeatureCx8 = 1 << 8;
     private const uint FeaturePge = 1 << 13;
     private const uint FeatureCmov = 1 << 15;
 
-    /// <summary>Leaf 1 EDX: PSE, TSC, PAE, CX8, PGE and CMOV; no FPU or MSRs yet.</summary>
-    private const uint FeatureFlags = FeaturePse | FeatureTsc | FeaturePae | FeatureCx8 | FeaturePge | FeatureCmov;
+    /// <summary>Leaf 1 EDX: FPU, PSE, TSC, MSR (<see cref="ModelSpecificRegisters"/>), PAE, CX8, PGE and CMOV.</summary>
+    private const uint FeatureFlags = FeatureFpu | FeaturePse | FeatureTsc | FeatureMsr | FeaturePae | FeatureCx8 | FeaturePge | FeatureCmov;
 
     private const uint Base24BitMask = 0x00FF_FFFF;
     private const int Cr0Index = 0;
@@ -290,7 +291,7 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
             return false;
         }
 
-        var tsc = core.TimeStampCounter();
+        var tsc = core.ReadTimeStampCounter();
         core.Reg(CpuRegisters.Eax) = (uint)tsc;
         core.Reg(CpuRegisters.Edx) = (uint)(tsc >> 32);
         return true;
@@ -323,6 +324,9 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
         return true;
     }
 
+    /// <summary>INVD/WBINVD: privileged; there are no caches to write back or drop.</summary>
+    public bool InvalidateCaches() => core.RequireCpl0();
+
     public bool Halt()
     {
         if (!core.RequireCpl0())
@@ -332,24 +336,6 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 
         core.Halted = true;
         return true;
-    }
-
-    /// <summary>No coprocessor answers, but a memory operand is still addressed and limit-checked (#GP at offset FFFF).</summary>
-    public bool FpuEscape(ref DecodedInstruction d)
-    {
-        if ((core.R.CR0 & (ControlRegisters.Emulation | ControlRegisters.TaskSwitched)) != 0)
-        {
-            return core.Raise(ExceptionVector.DeviceNotAvailable);
-        }
-
-        return (d.Form0 != OperandForm.Memory && d.Form1 != OperandForm.Memory)
-            || core.TryLinear(d.Seg, core.Offset(ref d), Math.Max(1, d.Instr.MemorySize.GetSize()), out _);
-    }
-
-    public bool Wait()
-    {
-        const uint MonitorAndSwitched = ControlRegisters.MonitorCoprocessor | ControlRegisters.TaskSwitched;
-        return (core.R.CR0 & MonitorAndSwitched) != MonitorAndSwitched || core.Raise(ExceptionVector.DeviceNotAvailable);
     }
 
     private void SetCpuid(uint eax, uint ebx, uint ecx, uint edx)

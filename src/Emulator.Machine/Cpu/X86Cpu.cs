@@ -5,8 +5,9 @@ using Emulator.Machine.Memory;
 namespace Emulator.Machine.Cpu;
 
 /// <summary>
-/// An x86 interpreter on Iced's decoder: the 8086–80386 integer instruction set (plus the 486's
-/// XADD/CMPXCHG/BSWAP and CPUID with a Pentium-class identity, no FPU, no TSC) in real mode with
+/// An x86 interpreter on Iced's decoder: the 8086–80386 integer instruction set plus the 486's
+/// XADD/CMPXCHG/BSWAP and the i686's CMOV, CMPXCHG8B, RDTSC and CPUID (family 6), with an integrated
+/// x87 FPU (Cpu/Fpu, docs/x87-fpu.md), in real mode with
 /// 16/32-bit operand and address sizes, and protected mode: GDT segment loads with the privilege and
 /// type checks, privilege levels 0–3 (CPL changes through interrupt and trap gates with the stack
 /// from the TSS, IRET and far RET to an outer level, privileged and IOPL-sensitive instructions),
@@ -18,7 +19,7 @@ namespace Emulator.Machine.Cpu;
 /// </para>
 /// <para>
 /// Not emulated: call gates, task gates and task switches, the I/O permission bitmap,
-/// virtual-8086 mode, the FPU (escapes are no-ops, #NM when CR0.EM or CR0.TS is set), debug
+/// virtual-8086 mode, bit-exact x87 transcendentals (computed in double precision), debug
 /// breakpoints (MOV DRn keeps the registers; TF single-step traps are delivered), the alignment check, and cycle
 /// timing. SS limit violations are #SS in protected mode and #GP(0) in real mode, which is what the
 /// 286 real-mode test vectors record.
@@ -104,6 +105,22 @@ public sealed class X86Cpu
         set => _core.TimeStampCounter = value ?? throw new ArgumentNullException(nameof(value));
     }
 
+    /// <summary>
+    /// The FERR# pin: called with true when an x87 instruction finds an unmasked exception pending while
+    /// CR0.NE is clear (the PC/AT wiring raises IRQ 13 from it). Null leaves it unconnected.
+    /// </summary>
+    public Action<bool>? FloatingPointError
+    {
+        get => _core.Fpu.ErrorPin;
+        set => _core.Fpu.ErrorPin = value;
+    }
+
+    /// <summary>
+    /// The board asserts IGNNE# (a PC does on a write to port F0h, which also clears its IRQ 13 latch): x87
+    /// errors stop signalling FERR# until software clears the exception flags (FNCLEX, FNINIT).
+    /// </summary>
+    public void IgnoreNumericError() => _core.Fpu.IgnoreNumericError = true;
+
     /// <summary>Instructions executed since construction, counted as each one starts (so a device or RDTSC inside a run sees the count so far).</summary>
     public long InstructionsSoFar => InstructionCount + _progress;
 
@@ -164,6 +181,8 @@ public sealed class X86Cpu
         _core.InterruptShadow = false;
         _cache.Flush();
         _core.Mmu.FlushAll();
+        _core.Fpu.Reset();
+        _core.TimeStampOffset = 0;
     }
 
     /// <summary>

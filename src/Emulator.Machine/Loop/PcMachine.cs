@@ -68,6 +68,9 @@ public sealed class PcMachine
         PciMemoryBars = new PciMemoryBarMapper(Chipset.PciBus, Memory);
         Chipset.PciBus.Msi = new MsiDelivery(Memory);
         Cpu = new X86Cpu(Memory, Ports, Chipset.Pic);
+        var coprocessorError = new CoprocessorErrorPort(Chipset.IrqLines[CoprocessorErrorPort.Irq], Cpu.IgnoreNumericError);
+        coprocessorError.RegisterPorts(Ports);
+        Cpu.FloatingPointError = coprocessorError.SetError;
         // RDTSC reads virtual time in nanoseconds, counted to the instruction inside the running slice.
         Clock.SetSliceProgress(() => (Cpu.InstructionsSoFar - _sliceStart) * _options.NanosecondsPerInstruction);
         Cpu.TimeStampCounter = () => (ulong)Clock.PreciseNow;

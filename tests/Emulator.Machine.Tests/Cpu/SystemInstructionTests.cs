@@ -6,24 +6,7 @@ public class SystemInstructionTests
 {
     private const byte DeviceNotAvailableVector = 7;
     private const ushort HandlerSegment = 0x5000;
-    private const ushort StatusWordProbe = 0x5A5A;
     private const uint EmulationBit = 1 << 2;
-
-    [Test]
-    public void FpuProbe_NoCoprocessor_StatusWordIsNotStored()
-    {
-        var machine = new CpuTestMachine().Load16(asm =>
-        {
-            asm.fninit();
-            asm.mov(__word_ptr[0x40], StatusWordProbe);
-            asm.fnstsw(__word_ptr[0x40]);
-            asm.mov(ax, __word_ptr[0x40]);
-        });
-
-        machine.RunToHalt();
-
-        Assert.That(machine.Registers.AX, Is.EqualTo(StatusWordProbe), "software reads 5A5Ah back and concludes there is no FPU");
-    }
 
     [Test]
     public void FpuEscape_WithCr0EmSet_RaisesDeviceNotAvailable()
