@@ -19,6 +19,9 @@ internal static class ImgConvert
 {
     private const int ChunkSize = 2 << 20;
 
+    /// <summary>The unit of zero detection for targets without clusters (a host page).</summary>
+    private const int DefaultGranularity = 4096;
+
     public static int Run(string[] args, TextWriter stdout)
     {
         var parsed = ImgArguments.Parse(args, "-f", "-O", "-o", "-t", "-T", "-m", "-B", "-F");
@@ -52,18 +55,13 @@ internal static class ImgConvert
             throw new ImgUsageException("Specifying backing image makes no sense when not creating an image");
         }
 
-        switch (existing ? "existing" : format)
+        if (!existing)
         {
-            case "existing":
-                break;
-            case "raw":
-                ImgCreate.CreateRaw(targetPath, size, options.GetValueOrDefault("preallocation") ?? "off");
-                break;
-            case "qcow2":
-                ImgCreate.CreateQcow2(targetPath, ImgCreate.Qcow2Options(options, size, backing, parsed.Get("-F") ?? options.GetValueOrDefault("backing_fmt")));
-                break;
-            default:
-                throw new ImgUsageException($"Unknown file format '{format}' (emu img writes raw and qcow2)");
+            ImgCreate.Create(session, format, new ImageCreateRequest(targetPath, size, options)
+            {
+                BackingFile = backing,
+                BackingFormat = parsed.Get("-F"),
+            });
         }
 
         var target = session.Open(targetPath, format, readOnly: false);
@@ -86,7 +84,7 @@ internal static class ImgConvert
     private static void Copy(BlockDriverState source, BlockDriverState target, bool compress, bool compareTarget, TextWriter? progress)
     {
         var size = source.Length;
-        var granularity = target.Driver is Block.Drivers.Qcow2.Qcow2Driver qcow2 ? qcow2.ClusterSize : 4096;
+        var granularity = (target.Driver as IImageInfo)?.Info.ClusterSize ?? DefaultGranularity;
         var chunk = Math.Max(ChunkSize, granularity);
         var buffer = new byte[chunk];
         var current = compareTarget ? new byte[chunk] : null;

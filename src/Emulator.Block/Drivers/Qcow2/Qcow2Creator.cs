@@ -86,7 +86,7 @@ public static class Qcow2Creator
     }
 
     /// <summary>Allocates every cluster of an open, empty image (preallocation=metadata|full).</summary>
-    public static BlockError Preallocate(Qcow2Driver driver, Qcow2Preallocation mode)
+    internal static BlockError Preallocate(Qcow2Driver driver, Qcow2Preallocation mode)
     {
         ArgumentNullException.ThrowIfNull(driver);
         if (mode == Qcow2Preallocation.Off)

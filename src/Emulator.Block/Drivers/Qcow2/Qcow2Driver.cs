@@ -36,7 +36,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
 /// Extended L2 entries, external data files, encryption and zstd compression are refused at open.
 /// </summary>
-public sealed class Qcow2Driver : BlockDriver
+internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnapshotTable
 {
     private readonly Lock _lock = new();
     private readonly Qcow2Io _io;
@@ -109,6 +109,39 @@ public sealed class Qcow2Driver : BlockDriver
     public Qcow2Header Header { get; private set; }
 
     public IReadOnlyList<Qcow2Snapshot> Snapshots { get; private set; }
+
+    IReadOnlyList<ImageSnapshot> ISnapshotTable.Snapshots => Snapshots;
+
+    /// <summary>What <c>img info</c> shows of this image (qemu-img's field order).</summary>
+    public ImageInfo Info
+    {
+        get
+        {
+            var header = Header;
+            var v3 = header.Version >= 3;
+            var specific = new List<KeyValuePair<string, object>> { new("compat", v3 ? "1.1" : "0.10"), new("compression-type", "zlib") };
+            if (v3)
+            {
+                specific.Add(new("lazy-refcounts", (header.Compatible & Qcow2CompatibleFeatures.LazyRefcounts) != 0));
+            }
+
+            specific.Add(new("refcount-bits", (long)header.RefcountBits));
+            if (v3)
+            {
+                specific.Add(new("corrupt", (header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0));
+                specific.Add(new("extended-l2", false));
+            }
+
+            return new ImageInfo
+            {
+                ClusterSize = ClusterSize,
+                BackingFile = header.BackingFile,
+                BackingFormat = header.BackingFormat,
+                Dirty = (header.Incompatible & Qcow2IncompatibleFeatures.Dirty) != 0,
+                FormatSpecific = specific,
+            };
+        }
+    }
 
     public override long Length => Volatile.Read(ref _size);
 
@@ -207,6 +240,13 @@ public sealed class Qcow2Driver : BlockDriver
     public Qcow2CheckResult Check(Qcow2RepairMode repair) =>
         Qcow2Checker.Run(this, Node.ReadOnly ? Qcow2RepairMode.None : repair);
 
+    ImageCheckResult IImageCheck.Check(ImageRepairMode repair) => Check(repair switch
+    {
+        ImageRepairMode.Leaks => Qcow2RepairMode.Leaks,
+        ImageRepairMode.All => Qcow2RepairMode.All,
+        _ => Qcow2RepairMode.None,
+    });
+
     /// <summary>Creates an internal snapshot of the active image (<c>img snapshot -c</c>; see <see cref="Qcow2SnapshotOperations"/>).</summary>
     public BlockError CreateSnapshot(string name) => Qcow2SnapshotOperations.Create(this, name);
 
@@ -223,6 +263,25 @@ public sealed class Qcow2Driver : BlockDriver
         {
             return _map.Lookup(guestOffset, out mapping);
         }
+    }
+
+    /// <summary>Block status of the cluster at <paramref name="offset"/> (at most to its end), from its L2 entry.</summary>
+    public override BlockError GetBlockStatus(long offset, long length, out BlockStatus status)
+    {
+        var error = GetMapping(offset, out var mapping);
+        var inCluster = offset & _clusterMask;
+        length = Math.Min(length, Header.ClusterSize - inCluster);
+        const BlockStatusFlags Stored = BlockStatusFlags.Data | BlockStatusFlags.Allocated;
+        status = mapping.Kind switch
+        {
+            Qcow2ClusterKind.Normal => new BlockStatus(Stored | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, Filename),
+            Qcow2ClusterKind.Compressed => new BlockStatus(Stored, length, 0, Filename),
+            Qcow2ClusterKind.Zero when mapping.HostOffset != 0 =>
+                new BlockStatus(BlockStatusFlags.Zero | BlockStatusFlags.Allocated | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, Filename),
+            Qcow2ClusterKind.Zero => new BlockStatus(BlockStatusFlags.Zero | BlockStatusFlags.Allocated, length, 0, Filename),
+            _ => new BlockStatus(BlockStatusFlags.None, length, 0, Filename),
+        };
+        return error;
     }
 
     public override void Close()

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>Bit layout of L1, L2 and refcount table entries (qcow2.txt, "Cluster mapping" and "Host cluster management").</summary>
-public static class Qcow2Entry
+internal static class Qcow2Entry
 {
     /// <summary>Bits 9–55: a host offset in an L1, L2 or refcount table entry.</summary>
     public const ulong OffsetMask = 0x00FF_FFFF_FFFF_FE00;

@@ -10,7 +10,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// (ranges, alignment, feature bits); <see cref="Qcow2Layout"/> checks the tables against each other
 /// and the file. Unknown extensions and the bitmaps extension are kept and written back untouched.
 /// </summary>
-public sealed record Qcow2Header
+internal sealed record Qcow2Header
 {
     public const uint Magic = 0x514649FB;
     public const int V2Length = 72;

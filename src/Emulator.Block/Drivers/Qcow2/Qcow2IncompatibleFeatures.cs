@@ -2,7 +2,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>qcow2 header bytes 72–79 (version 3): features a reader must understand to open the image at all.</summary>
 [Flags]
-public enum Qcow2IncompatibleFeatures : ulong
+internal enum Qcow2IncompatibleFeatures : ulong
 {
     None = 0,
 
