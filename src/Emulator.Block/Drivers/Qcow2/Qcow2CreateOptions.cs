@@ -19,4 +19,7 @@ public sealed record Qcow2CreateOptions
     public bool LazyRefcounts { get; init; }
 
     public Qcow2Preallocation Preallocation { get; init; }
+
+    /// <summary>How compressed clusters are encoded (<c>compression_type=zlib|zstd</c>); zstd needs version 3.</summary>
+    public Qcow2CompressionType CompressionType { get; init; }
 }

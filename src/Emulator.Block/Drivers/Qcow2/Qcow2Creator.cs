@@ -149,6 +149,11 @@ public static class Qcow2Creator
             throw new BlockOperationException("Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
         }
 
+        if (options.Version == 2 && options.CompressionType != Qcow2CompressionType.Zlib)
+        {
+            throw new BlockOperationException("Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)");
+        }
+
         if (options.Size < 0 || options.Size % 512 != 0)
         {
             throw new BlockOperationException("Image size must be a multiple of 512 bytes");
@@ -186,6 +191,8 @@ public static class Qcow2Creator
             RefcountOrder = BitOperations.Log2((uint)options.RefcountBits),
             HeaderLength = options.Version == 3 ? Qcow2Header.V3Length + 8 : Qcow2Header.V2Length,
             Compatible = options.LazyRefcounts ? Qcow2CompatibleFeatures.LazyRefcounts : Qcow2CompatibleFeatures.None,
+            Incompatible = options.CompressionType != Qcow2CompressionType.Zlib ? Qcow2IncompatibleFeatures.CompressionType : Qcow2IncompatibleFeatures.None,
+            CompressionType = options.CompressionType,
             Extensions = extensions,
             BackingFile = options.BackingFile,
         };

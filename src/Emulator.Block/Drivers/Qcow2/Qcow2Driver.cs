@@ -34,7 +34,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// image with snapshots cannot be resized (as in QEMU). L2 updates are held in the L2 cache and
 /// written back at flush, eviction and close, after a barrier; with lazy refcounts, refcount blocks are written at flush and close
 /// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
-/// Extended L2 entries, external data files, encryption and zstd compression are refused at open.
+/// Compressed clusters are zlib (deflate) or zstd (compression_type). Extended L2 entries, external data files and encryption are refused at open.
 /// </summary>
 internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnapshotTable
 {
@@ -119,7 +119,7 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
         {
             var header = Header;
             var v3 = header.Version >= 3;
-            var specific = new List<KeyValuePair<string, object>> { new("compat", v3 ? "1.1" : "0.10"), new("compression-type", "zlib") };
+            var specific = new List<KeyValuePair<string, object>> { new("compat", v3 ? "1.1" : "0.10"), new("compression-type", header.CompressionType == Qcow2CompressionType.Zstd ? "zstd" : "zlib") };
             if (v3)
             {
                 specific.Add(new("lazy-refcounts", (header.Compatible & Qcow2CompatibleFeatures.LazyRefcounts) != 0));
@@ -346,7 +346,7 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
         // Compressed clusters are the cold path (images made by convert -c); a buffer per read is fine here.
         var raw = new byte[mapping.CompressedLength];
         var error = _io.Read(mapping.HostOffset, raw);
-        return error != BlockError.None || Qcow2Compression.Decompress(raw, raw.Length, cluster) ? error : BlockError.Io;
+        return error != BlockError.None || Qcow2Compression.Decompress(Header.CompressionType, raw, raw.Length, cluster) ? error : BlockError.Io;
     }
 
     /// <summary>Records detected metadata corruption: sets the corrupt bit (version 3), makes the node read-only, emits BLOCK_IMAGE_CORRUPTED once. Returns the I/O error for the request.</summary>

@@ -79,7 +79,7 @@ internal sealed record Qcow2Header
 
     public int HeaderLength { get; init; } = V3Length;
 
-    public byte CompressionType { get; init; }
+    public Qcow2CompressionType CompressionType { get; init; }
 
     public IReadOnlyList<Qcow2HeaderExtension> Extensions { get; init; } = [];
 
@@ -176,7 +176,7 @@ internal sealed record Qcow2Header
                 Autoclear = (Qcow2AutoclearFeatures)BinaryPrimitives.ReadUInt64BigEndian(data[AutoclearField..]),
                 RefcountOrder = checked((int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(data[RefcountOrderField..]), int.MaxValue)),
                 HeaderLength = (int)headerLength,
-                CompressionType = headerLength > V3Length ? data[CompressionTypeField] : (byte)0,
+                CompressionType = headerLength > V3Length ? (Qcow2CompressionType)data[CompressionTypeField] : Qcow2CompressionType.Zlib,
             };
         }
 
@@ -216,7 +216,7 @@ internal sealed record Qcow2Header
             BinaryPrimitives.WriteUInt32BigEndian(destination[HeaderLengthField..], (uint)HeaderLength);
             if (HeaderLength > V3Length)
             {
-                destination[CompressionTypeField] = CompressionType;
+                destination[CompressionTypeField] = (byte)CompressionType;
             }
 
             position = HeaderLength;
@@ -317,9 +317,15 @@ internal sealed record Qcow2Header
             throw Bad("Encrypted qcow2 images are not supported");
         }
 
-        if (CompressionType != 0)
+        if (CompressionType is not (Qcow2CompressionType.Zlib or Qcow2CompressionType.Zstd))
         {
-            throw Bad($"Unsupported qcow2 compression type {CompressionType} (only zlib is supported)");
+            throw Bad($"qcow2: unknown compression type: {(byte)CompressionType}");
+        }
+
+        // QEMU's validate_compression_type: the feature bit is set exactly when the type is not zlib.
+        if ((CompressionType != Qcow2CompressionType.Zlib) != ((Incompatible & Qcow2IncompatibleFeatures.CompressionType) != 0))
+        {
+            throw Bad($"qcow2: Compression type incompatible feature bit must {(CompressionType == Qcow2CompressionType.Zlib ? "not " : string.Empty)}be set");
         }
 
         if (BackingFileOffset != 0

@@ -12,7 +12,7 @@ internal sealed class Qcow2ImageCreator : IImageCreator
     private const int DefaultRefcountBits = 16;
 
     public IReadOnlyCollection<string> OptionNames { get; } =
-        ["cluster_size", "compat", "backing_file", "backing_fmt", "preallocation", "lazy_refcounts", "refcount_bits"];
+        ["cluster_size", "compat", "backing_file", "backing_fmt", "preallocation", "lazy_refcounts", "refcount_bits", "compression_type"];
 
     /// <summary>The options of the new image (backing file and format from the request, else from the options).</summary>
     public static Qcow2CreateOptions Parse(ImageCreateRequest request)
@@ -40,6 +40,12 @@ internal sealed class Qcow2ImageCreator : IImageCreator
                 "metadata" => Qcow2Preallocation.Metadata,
                 "full" or "falloc" => Qcow2Preallocation.Full,
                 var other => throw new BlockOperationException($"Invalid preallocation mode: '{other}'"),
+            },
+            CompressionType = (options.GetValueOrDefault("compression_type") ?? "zlib") switch
+            {
+                "zlib" => Qcow2CompressionType.Zlib,
+                "zstd" => Qcow2CompressionType.Zstd,
+                var other => throw new BlockOperationException($"Parameter 'compression-type' does not accept value '{other}'"),
             },
         };
     }

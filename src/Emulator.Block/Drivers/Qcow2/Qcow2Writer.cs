@@ -260,7 +260,7 @@ internal static class Qcow2Writer
         var input = new byte[clusterSize];
         data.CopyTo(input);
         var output = new byte[clusterSize];
-        if (!Qcow2Compression.Compress(input, output, clusterSize - Qcow2Entry.CompressedSectorSize, out var length))
+        if (!Qcow2Compression.Compress(driver.Header.CompressionType, input, output, clusterSize - Qcow2Entry.CompressedSectorSize, out var length))
         {
             // Incompressible data is stored as a normal cluster, as QEMU does.
             return Write(driver, offset, input.AsMemory(0, data.Length), BlockRequestFlags.None);

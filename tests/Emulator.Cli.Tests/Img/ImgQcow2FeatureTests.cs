@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+
+namespace Emulator.Cli.Tests.Img;
+
+/// <summary>qcow2 features current qemu-img writes (zstd compression, extended L2, external data files), both ways against qemu-img.</summary>
+public class ImgQcow2FeatureTests : ImgTestBase
+{
+    private const int HeaderCluster = 65536;
+
+    [SetUp]
+    public void RequireQemu() => QemuTools.Require();
+
+    /// <summary>A source with compressible, incompressible and zero clusters.</summary>
+    private string MixedRaw(string name, int size = 4 << 20)
+    {
+        var data = new byte[size];
+        Random(size / 4, 7).CopyTo(data, 0);
+        for (var i = size / 2; i < size * 3 / 4; i++)
+        {
+            data[i] = (byte)(i / 97);
+        }
+
+        var path = PathOf(name);
+        File.WriteAllBytes(path, data);
+        return path;
+    }
+
+    [Test]
+    public void ConvertCompressed_Zstd_QemuChecksComparesAndReportsZstd()
+    {
+        var source = MixedRaw("src.raw");
+        var image = PathOf("z.qcow2");
+
+        EmuOk("convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "compression_type=zstd,cluster_size=4096", source, image);
+
+        Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
+        Assert.That(QemuTools.Img("compare", "-f", "raw", "-F", "qcow2", source, image), Does.Contain("Images are identical."));
+        Assert.That((string?)Json(QemuTools.Img("info", "--output=json", image))["format-specific"]!["data"]!["compression-type"], Is.EqualTo("zstd"));
+        Assert.That(QemuTools.Img("map", "--output=json", image), Is.EqualTo(EmuOk("map", "--output=json", image)));
+    }
+
+    [Test]
+    public void Read_QemuZstdCompressedImage_SameBytesAndInfo()
+    {
+        var source = MixedRaw("src.raw");
+        var image = PathOf("q.qcow2");
+        QemuTools.Img("convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "compression_type=zstd", source, image);
+
+        EmuOk("convert", "-f", "qcow2", "-O", "raw", image, PathOf("back.raw"));
+
+        Assert.That(File.ReadAllBytes(PathOf("back.raw")), Is.EqualTo(File.ReadAllBytes(source)));
+        Assert.That(EmuOk("info", "--output=json", image), Is.EqualTo(QemuTools.Img("info", "--output=json", image)));
+        Assert.That(EmuOk("info", image), Is.EqualTo(QemuTools.Img("info", image)));
+        Assert.That(Emu("check", image).ExitCode, Is.Zero);
+    }
+
+    [Test]
+    public void Read_DamagedZstdCluster_ReadErrorNotCrash()
+    {
+        var image = PathOf("q.qcow2");
+        QemuTools.Img("convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "compression_type=zstd", MixedRaw("src.raw"), image);
+        using (var stream = new FileStream(image, FileMode.Open, FileAccess.Write))
+        {
+            stream.Position = stream.Length - 600;
+            stream.Write(Random(400, 3));
+        }
+
+        var (exit, _, errors) = Emu("convert", "-f", "qcow2", "-O", "raw", image, PathOf("back.raw"));
+
+        Assert.That((exit, errors), Is.EqualTo((1, "emu img: error while reading at byte 2097152: Input/output error" + Environment.NewLine)));
+    }
+
+    [Test]
+    public void Create_ZstdCompat010_RefusedLikeQemu()
+    {
+        var (exit, _, errors) = Emu("create", "-f", "qcow2", "-o", "compat=0.10,compression_type=zstd", PathOf("x.qcow2"), "1M");
+
+        Assert.That((exit, errors.Trim()), Is.EqualTo((1, "emu img: Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)")));
+    }
+
+    [Test]
+    public void Create_Zstd_InfoJsonEqualsQemuCreated()
+    {
+        EmuOk("create", "-q", "-f", "qcow2", "-o", "compression_type=zstd", PathOf("ours.qcow2"), "16M");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", "compression_type=zstd", PathOf("theirs.qcow2"), "16M");
+
+        var ours = Json(EmuOk("info", "--output=json", PathOf("ours.qcow2")))["format-specific"];
+        var theirs = Json(QemuTools.Img("info", "--output=json", PathOf("theirs.qcow2")))["format-specific"];
+
+        Assert.That(JsonNode.DeepEquals(ours, theirs), Is.True, $"{ours} vs {theirs}");
+        Assert.That(File.ReadAllBytes(PathOf("ours.qcow2"))[..HeaderCluster], Is.EqualTo(File.ReadAllBytes(PathOf("theirs.qcow2"))[..HeaderCluster]));
+    }
+}
