@@ -142,10 +142,19 @@ internal static class ImgCheck
                 writer.WriteNumber("corruptions-fixed", result.CorruptionsFixed);
             }
 
+            // qemu-img leaves out each count that is zero.
             if (result.AllocatedClusters > 0)
             {
                 writer.WriteNumber("allocated-clusters", result.AllocatedClusters);
+            }
+
+            if (result.FragmentedClusters > 0)
+            {
                 writer.WriteNumber("fragmented-clusters", result.FragmentedClusters);
+            }
+
+            if (result.CompressedClusters > 0)
+            {
                 writer.WriteNumber("compressed-clusters", result.CompressedClusters);
             }
 

@@ -90,4 +90,50 @@ public class ImgQcow2FeatureTests : ImgTestBase
         Assert.That(JsonNode.DeepEquals(ours, theirs), Is.True, $"{ours} vs {theirs}");
         Assert.That(File.ReadAllBytes(PathOf("ours.qcow2"))[..HeaderCluster], Is.EqualTo(File.ReadAllBytes(PathOf("theirs.qcow2"))[..HeaderCluster]));
     }
+
+    [Test]
+    public void QemuExtendedL2Image_MapInfoAndCheckEqualQemu()
+    {
+        File.WriteAllBytes(PathOf("base.raw"), Random(1 << 20, 1));
+        var top = PathOf("x.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", "extended_l2=on", "-b", "base.raw", "-F", "raw", top);
+        QemuTools.Io(top, "write -P 0x11 1000 4000", "write -z 20480 4096", "write -P 0x22 65536 65536", "write -z 131072 65536");
+
+        Assert.That(EmuOk("map", "--output=json", top), Is.EqualTo(QemuTools.Img("map", "--output=json", top)));
+        Assert.That(EmuOk("info", "--output=json", top), Is.EqualTo(QemuTools.Img("info", "--output=json", top)));
+        Assert.That(EmuOk("check", "--output=json", top), Is.EqualTo(QemuTools.Img("check", "--output=json", top)));
+        EmuOk("convert", "-O", "raw", top, PathOf("ours.raw"));
+        QemuTools.Img("convert", "-O", "raw", top, PathOf("theirs.raw"));
+        Assert.That(File.ReadAllBytes(PathOf("ours.raw")), Is.EqualTo(File.ReadAllBytes(PathOf("theirs.raw"))));
+    }
+
+    [Test]
+    public void Create_ExtendedL2_HeaderClusterEqualsQemuCreated()
+    {
+        EmuOk("create", "-q", "-f", "qcow2", "-o", "extended_l2=on", PathOf("ours.qcow2"), "64M");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", "extended_l2=on", PathOf("theirs.qcow2"), "64M");
+
+        Assert.That(File.ReadAllBytes(PathOf("ours.qcow2"))[..HeaderCluster], Is.EqualTo(File.ReadAllBytes(PathOf("theirs.qcow2"))[..HeaderCluster]));
+        Assert.That(EmuOk("info", PathOf("ours.qcow2")), Does.Contain("    extended l2: true"));
+    }
+
+    [Test]
+    public void ConvertToExtendedL2_QemuComparesIdenticalAndChecksClean()
+    {
+        var source = MixedRaw("src.raw");
+        var image = PathOf("x.qcow2");
+
+        EmuOk("convert", "-f", "raw", "-O", "qcow2", "-o", "extended_l2=on,cluster_size=32k", source, image);
+
+        Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
+        Assert.That(QemuTools.Img("compare", "-f", "raw", "-F", "qcow2", source, image), Does.Contain("Images are identical."));
+    }
+
+    [Test]
+    public void Create_ExtendedL2SmallClusters_RefusedLikeQemu()
+    {
+        var (exit, _, errors) = Emu("create", "-f", "qcow2", "-o", "extended_l2=on,cluster_size=8k", PathOf("x.qcow2"), "1M");
+
+        Assert.That((exit, errors.Trim()), Is.EqualTo((1, "emu img: Extended L2 entries are only supported with cluster sizes of at least 16384 bytes")));
+    }
 }

@@ -22,4 +22,7 @@ public sealed record Qcow2CreateOptions
 
     /// <summary>How compressed clusters are encoded (<c>compression_type=zlib|zstd</c>); zstd needs version 3.</summary>
     public Qcow2CompressionType CompressionType { get; init; }
+
+    /// <summary>128-bit L2 entries with 32 subclusters per cluster (<c>extended_l2=on</c>); needs version 3 and clusters of 16 KiB or more.</summary>
+    public bool ExtendedL2 { get; init; }
 }

@@ -13,6 +13,9 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 public static class Qcow2Creator
 {
+    /// <summary>Subclusters smaller than 512 bytes are not allowed: 32 of them need clusters of 16 KiB.</summary>
+    private const int MinExtendedL2ClusterSize = 16384;
+
     public static void Create(string path, Qcow2CreateOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -154,6 +157,16 @@ public static class Qcow2Creator
             throw new BlockOperationException("Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)");
         }
 
+        if (options.ExtendedL2 && options.Version == 2)
+        {
+            throw new BlockOperationException("Extended L2 entries are only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
+        }
+
+        if (options.ExtendedL2 && options.ClusterSize < MinExtendedL2ClusterSize)
+        {
+            throw new BlockOperationException($"Extended L2 entries are only supported with cluster sizes of at least {MinExtendedL2ClusterSize} bytes");
+        }
+
         if (options.Size < 0 || options.Size % 512 != 0)
         {
             throw new BlockOperationException("Image size must be a multiple of 512 bytes");
@@ -165,7 +178,7 @@ public static class Qcow2Creator
         }
 
         var clusterBits = BitOperations.Log2((uint)options.ClusterSize);
-        var l1Entries = Qcow2Header.L1EntriesFor((ulong)options.Size, clusterBits);
+        var l1Entries = Qcow2Header.L1EntriesFor((ulong)options.Size, clusterBits, options.ExtendedL2);
         if (l1Entries * 8 > Qcow2Header.MaxL1Bytes)
         {
             throw new BlockOperationException("Image size is too large for this cluster size");
@@ -191,7 +204,8 @@ public static class Qcow2Creator
             RefcountOrder = BitOperations.Log2((uint)options.RefcountBits),
             HeaderLength = options.Version == 3 ? Qcow2Header.V3Length + 8 : Qcow2Header.V2Length,
             Compatible = options.LazyRefcounts ? Qcow2CompatibleFeatures.LazyRefcounts : Qcow2CompatibleFeatures.None,
-            Incompatible = options.CompressionType != Qcow2CompressionType.Zlib ? Qcow2IncompatibleFeatures.CompressionType : Qcow2IncompatibleFeatures.None,
+            Incompatible = (options.CompressionType != Qcow2CompressionType.Zlib ? Qcow2IncompatibleFeatures.CompressionType : Qcow2IncompatibleFeatures.None)
+                | (options.ExtendedL2 ? Qcow2IncompatibleFeatures.ExtendedL2 : Qcow2IncompatibleFeatures.None),
             CompressionType = options.CompressionType,
             Extensions = extensions,
             BackingFile = options.BackingFile,

@@ -34,7 +34,9 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// image with snapshots cannot be resized (as in QEMU). L2 updates are held in the L2 cache and
 /// written back at flush, eviction and close, after a barrier; with lazy refcounts, refcount blocks are written at flush and close
 /// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
-/// Compressed clusters are zlib (deflate) or zstd (compression_type). Extended L2 entries, external data files and encryption are refused at open.
+/// Compressed clusters are zlib (deflate) or zstd (compression_type). Extended L2 entries split a cluster
+/// into 32 subclusters, each allocated, zero or unallocated on its own (<see cref="Qcow2Mapping"/>).
+/// External data files and encryption are refused at open.
 /// </summary>
 internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnapshotTable
 {
@@ -82,7 +84,7 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
             l1Size = snapshot.L1Size;
             _size = (long)(snapshot.DiskSize ?? Header.Size);
             // ReadSnapshots checked this table against the other metadata already.
-            if (Qcow2Header.L1EntriesFor((ulong)_size, _clusterBits) > l1Size)
+            if (Qcow2Header.L1EntriesFor((ulong)_size, _clusterBits, Header.ExtendedL2) > l1Size)
             {
                 throw new BlockOperationException($"The L1 table of snapshot '{wanted}' is too small for its disk size");
             }
@@ -129,7 +131,7 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
             if (v3)
             {
                 specific.Add(new("corrupt", (header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0));
-                specific.Add(new("extended-l2", false));
+                specific.Add(new("extended-l2", header.ExtendedL2));
             }
 
             return new ImageInfo
@@ -206,7 +208,8 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
             }
         }
 
-        return mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied
+        return mapping.KindAt(inCluster) == Qcow2ClusterKind.Normal && mapping.Copied
+            && inCluster + buffer.Length <= mapping.RunEnd(inCluster, Header.ClusterSize)
             && _io.File.TryWriteNoWait(mapping.HostOffset + inCluster, buffer, out error);
     }
 
@@ -270,9 +273,9 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
     {
         var error = GetMapping(offset, out var mapping);
         var inCluster = offset & _clusterMask;
-        length = Math.Min(length, Header.ClusterSize - inCluster);
+        length = Math.Min(length, mapping.RunEnd((int)inCluster, Header.ClusterSize) - inCluster);
         const BlockStatusFlags Stored = BlockStatusFlags.Data | BlockStatusFlags.Allocated;
-        status = mapping.Kind switch
+        status = mapping.KindAt((int)inCluster) switch
         {
             Qcow2ClusterKind.Normal => new BlockStatus(Stored | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, Filename),
             Qcow2ClusterKind.Compressed => new BlockStatus(Stored, length, 0, Filename),

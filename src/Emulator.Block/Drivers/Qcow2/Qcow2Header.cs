@@ -105,16 +105,22 @@ internal sealed record Qcow2Header
 
     public int RefcountBits => 1 << RefcountOrder;
 
-    /// <summary>Entries per L2 table (8 bytes each, one cluster).</summary>
-    public int L2Entries => ClusterSize / 8;
+    /// <summary>L2 entries are 128 bits with subcluster bitmaps (incompatible bit 4).</summary>
+    public bool ExtendedL2 => (Incompatible & Qcow2IncompatibleFeatures.ExtendedL2) != 0;
+
+    /// <summary>Bytes per L2 entry: 8, or 16 with extended L2 entries.</summary>
+    public int L2EntryBytes => ExtendedL2 ? Qcow2Entry.ExtendedEntryBytes : Qcow2Entry.EntryBytes;
+
+    /// <summary>Entries per L2 table (one cluster).</summary>
+    public int L2Entries => ClusterSize / L2EntryBytes;
 
     /// <summary>Guest bytes one L1 entry covers.</summary>
     public long L1Coverage => (long)ClusterSize * L2Entries;
 
     /// <summary>The number of L1 entries <paramref name="size"/> guest bytes need.</summary>
-    public static long L1EntriesFor(ulong size, int clusterBits)
+    public static long L1EntriesFor(ulong size, int clusterBits, bool extendedL2 = false)
     {
-        var coverageBits = clusterBits + clusterBits - 3;
+        var coverageBits = clusterBits + clusterBits - (extendedL2 ? 4 : 3);
         return (long)((size + (1UL << coverageBits) - 1) >> coverageBits);
     }
 
@@ -344,7 +350,7 @@ internal sealed record Qcow2Header
             throw Bad($"Active L1 table too large ({L1Size} entries)");
         }
 
-        if (Size > long.MaxValue / 2 || L1EntriesFor(Size, ClusterBits) > L1Size)
+        if (Size > long.MaxValue / 2 || L1EntriesFor(Size, ClusterBits, ExtendedL2) > L1Size)
         {
             throw Bad($"The L1 table ({L1Size} entries) is too small for a virtual size of {Size} bytes");
         }

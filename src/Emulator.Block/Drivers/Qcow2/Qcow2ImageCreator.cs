@@ -12,7 +12,7 @@ internal sealed class Qcow2ImageCreator : IImageCreator
     private const int DefaultRefcountBits = 16;
 
     public IReadOnlyCollection<string> OptionNames { get; } =
-        ["cluster_size", "compat", "backing_file", "backing_fmt", "preallocation", "lazy_refcounts", "refcount_bits", "compression_type"];
+        ["cluster_size", "compat", "backing_file", "backing_fmt", "preallocation", "lazy_refcounts", "refcount_bits", "compression_type", "extended_l2"];
 
     /// <summary>The options of the new image (backing file and format from the request, else from the options).</summary>
     public static Qcow2CreateOptions Parse(ImageCreateRequest request)
@@ -41,6 +41,7 @@ internal sealed class Qcow2ImageCreator : IImageCreator
                 "full" or "falloc" => Qcow2Preallocation.Full,
                 var other => throw new BlockOperationException($"Invalid preallocation mode: '{other}'"),
             },
+            ExtendedL2 = ImageOptionValues.ParseSwitch(options.GetValueOrDefault("extended_l2"), "extended_l2"),
             CompressionType = (options.GetValueOrDefault("compression_type") ?? "zlib") switch
             {
                 "zlib" => Qcow2CompressionType.Zlib,

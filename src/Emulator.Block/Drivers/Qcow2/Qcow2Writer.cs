@@ -30,16 +30,23 @@ internal static class Qcow2Writer
             else
             {
                 Qcow2Mapping mapping;
+                bool inPlace;
                 lock (driver.MetadataLock)
                 {
                     error = driver.Map.Lookup(offset, out mapping);
-                    if (error == BlockError.None && !(mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied))
+                    inPlace = mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied
+                        && mapping.KindAt(inCluster) == Qcow2ClusterKind.Normal && inCluster + chunk <= mapping.RunEnd(inCluster, clusterSize);
+                    if (error == BlockError.None && !inPlace)
                     {
-                        error = Allocate(driver, offset - inCluster, inCluster, part, mapping);
+                        // Subclusters of a cluster the image owns (or of none yet) are allocated one by one;
+                        // a compressed or shared cluster is copied whole.
+                        error = driver.Map.SubclusterBits != 0 && mapping.Kind != Qcow2ClusterKind.Compressed && (mapping.HostOffset == 0 || mapping.Copied)
+                            ? Qcow2SubclusterWriter.Write(driver, offset - inCluster, inCluster, part, mapping)
+                            : Allocate(driver, offset - inCluster, inCluster, part, mapping);
                     }
                 }
 
-                if (error == BlockError.None && mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied)
+                if (error == BlockError.None && inPlace)
                 {
                     error = driver.Io.Write(mapping.HostOffset + inCluster, part);
                 }
@@ -75,6 +82,13 @@ internal static class Qcow2Writer
                     lock (driver.MetadataLock)
                     {
                         error = ZeroCluster(driver, offset, discard, unmap);
+                    }
+                }
+                else if (!discard && Qcow2SubclusterWriter.CoversSubclusters(driver, inCluster, chunk))
+                {
+                    lock (driver.MetadataLock)
+                    {
+                        error = Qcow2SubclusterWriter.Zero(driver, offset - inCluster, inCluster, chunk, zeroes.Memory);
                     }
                 }
                 else
@@ -172,7 +186,11 @@ internal static class Qcow2Writer
         try
         {
             var cluster = buffer.Memory[..clusterSize];
-            if (data.Length < clusterSize)
+            if (data.Length < clusterSize && old.SubclusterBits != 0 && old.Kind != Qcow2ClusterKind.Compressed)
+            {
+                error = Qcow2SubclusterWriter.ReadGuestView(driver, clusterStart, old, cluster, 0, clusterSize);
+            }
+            else if (data.Length < clusterSize)
             {
                 error = old.Kind switch
                 {
