@@ -119,7 +119,14 @@ internal static class ImgCheck
         ImgOutput.Json(stdout, writer =>
         {
             writer.WriteStartObject();
+
+            // qemu-img leaves out each count that is zero; its fields come in the order of its QDict.
             writer.WriteNumber("image-end-offset", result.ImageEndOffset);
+            if (result.CompressedClusters > 0)
+            {
+                writer.WriteNumber("compressed-clusters", result.CompressedClusters);
+            }
+
             writer.WriteNumber("total-clusters", result.TotalClusters);
             writer.WriteNumber("check-errors", result.CheckErrors);
             if (result.Leaks > 0)
@@ -142,24 +149,18 @@ internal static class ImgCheck
                 writer.WriteNumber("corruptions-fixed", result.CorruptionsFixed);
             }
 
-            // qemu-img leaves out each count that is zero.
             if (result.AllocatedClusters > 0)
             {
                 writer.WriteNumber("allocated-clusters", result.AllocatedClusters);
             }
 
+            writer.WriteString("filename", filename);
+            writer.WriteString("format", format);
             if (result.FragmentedClusters > 0)
             {
                 writer.WriteNumber("fragmented-clusters", result.FragmentedClusters);
             }
 
-            if (result.CompressedClusters > 0)
-            {
-                writer.WriteNumber("compressed-clusters", result.CompressedClusters);
-            }
-
-            writer.WriteString("filename", filename);
-            writer.WriteString("format", format);
             writer.WriteEndObject();
         });
 }

@@ -136,4 +136,89 @@ public class ImgQcow2FeatureTests : ImgTestBase
 
         Assert.That((exit, errors.Trim()), Is.EqualTo((1, "emu img: Extended L2 entries are only supported with cluster sizes of at least 16384 bytes")));
     }
+
+    [Test]
+    public void QemuDataFileImage_ReadInfoMapCheckEqualQemu()
+    {
+        var image = PathOf("d.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", $"data_file={PathOf("d.raw")}", image, "4M");
+        QemuTools.Io(image, "write -P 0x11 0 4096", "write -z 65536 65536", "write -P 0x22 200000 70000");
+
+        Assert.That(EmuOk("info", "--output=json", image), Is.EqualTo(QemuTools.Img("info", "--output=json", image)));
+        Assert.That(EmuOk("info", image), Is.EqualTo(QemuTools.Img("info", image)));
+        Assert.That(EmuOk("map", "--output=json", image), Is.EqualTo(QemuTools.Img("map", "--output=json", image)));
+        Assert.That(EmuOk("map", image), Is.EqualTo(QemuTools.Img("map", image)));
+        Assert.That(EmuOk("check", "--output=json", image), Is.EqualTo(QemuTools.Img("check", "--output=json", image)));
+        EmuOk("convert", "-O", "raw", image, PathOf("ours.raw"));
+        QemuTools.Img("convert", "-O", "raw", image, PathOf("theirs.raw"));
+        Assert.That(File.ReadAllBytes(PathOf("ours.raw")), Is.EqualTo(File.ReadAllBytes(PathOf("theirs.raw"))));
+    }
+
+    [Test]
+    public void WriteIntoRawDataFile_DataFileIsTheGuestImageAndQemuChecksClean()
+    {
+        var source = MixedRaw("src.raw");
+        var image = PathOf("d.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", $"data_file={PathOf("d.raw")},data_file_raw=on", image, "4M");
+
+        EmuOk("convert", "-n", "-f", "raw", "-O", "qcow2", source, image);
+
+        Assert.That(File.ReadAllBytes(PathOf("d.raw")), Is.EqualTo(File.ReadAllBytes(source)));
+        Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
+        Assert.That(QemuTools.Img("compare", "-f", "raw", "-F", "qcow2", source, image), Does.Contain("Images are identical."));
+    }
+
+    /// <summary>Absolute data file names: qemu-img 7.2 resolves a relative one against its working folder, we against the image's folder.</summary>
+    [TestCase("")]
+    [TestCase(",data_file_raw=on")]
+    public void CreateDataFile_QemuWritesReadsBackAndChecksClean(string raw)
+    {
+        var image = PathOf("d.qcow2");
+
+        EmuOk("create", "-q", "-f", "qcow2", "-o", $"data_file={PathOf("d.raw")}{raw}", image, "4M");
+        QemuTools.Io(image, "write -P 0x33 70000 5000");
+
+        Assert.That(File.Exists(PathOf("d.raw")), Is.True);
+        Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
+        Assert.That(EmuOk("map", "--output=json", image), Is.EqualTo(QemuTools.Img("map", "--output=json", image)));
+        Assert.That(Json(EmuOk("info", "--output=json", image))["format-specific"]!.ToJsonString(), Is.EqualTo(Json(QemuTools.Img("info", "--output=json", image))["format-specific"]!.ToJsonString()));
+        EmuOk("convert", "-O", "raw", image, PathOf("ours.raw"));
+        QemuTools.Img("convert", "-O", "raw", image, PathOf("theirs.raw"));
+        Assert.That(File.ReadAllBytes(PathOf("ours.raw")), Is.EqualTo(File.ReadAllBytes(PathOf("theirs.raw"))));
+    }
+
+    [Test]
+    public void CreateDataFile_RelativeName_CreatedAndOpenedBesideTheImage()
+    {
+        var image = PathOf("r.qcow2");
+
+        EmuOk("create", "-q", "-f", "qcow2", "-o", "data_file=r.data", image, "1M");
+        EmuOk("convert", "-n", "-f", "raw", "-O", "qcow2", MixedRaw("src.raw", 1 << 20), image);
+
+        Assert.That(File.ReadAllBytes(PathOf("r.data")).AsSpan(0, 4096).ToArray(), Is.EqualTo(File.ReadAllBytes(PathOf("src.raw")).AsSpan(0, 4096).ToArray()));
+        Assert.That(Json(EmuOk("info", "--output=json", image))["format-specific"]!["data"]!["data-file"]!.GetValue<string>(), Is.EqualTo("r.data"));
+    }
+
+    [Test]
+    public void Open_DataFileMissing_RefusedWithClearMessage()
+    {
+        var image = PathOf("d.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", $"data_file={PathOf("d.raw")}", image, "1M");
+        File.Delete(PathOf("d.raw"));
+
+        var (exit, _, errors) = Emu("map", image);
+
+        Assert.That((exit, errors.Trim()), Is.EqualTo((1, $"emu img: Could not open '{PathOf("d.raw")}': No such file or directory (the external data file of '{image}')")));
+    }
+
+    [Test]
+    public void Check_CompressedAndFragmentedImage_JsonEqualsQemu()
+    {
+        var source = PathOf("c.raw");
+        File.WriteAllBytes(source, [.. Random(300000, 9), .. new byte[300000]]);
+        var image = PathOf("c.qcow2");
+        QemuTools.Img("convert", "-c", "-O", "qcow2", "-o", "cluster_size=4096", source, image);
+
+        Assert.That(EmuOk("check", "--output=json", image), Is.EqualTo(QemuTools.Img("check", "--output=json", image)));
+    }
 }

@@ -254,19 +254,18 @@ internal sealed class Qcow2Checker
 
             if (active)
             {
+                // As QEMU counts them: compressed clusters are fragmented by nature (sector-granular reads).
                 _allocated++;
                 _compressed++;
+                _fragmented++;
             }
 
             return;
         }
 
-        if (mapping.HostOffset == 0)
-        {
-            return;
-        }
-
-        if (!Reference(mapping.HostOffset, _clusterSize, "data cluster"))
+        // Clusters of an external data file are not refcounted (qcow2.txt), and may lie at offset 0.
+        var dataFile = _driver.HasDataFile;
+        if ((mapping.HostOffset == 0 && !(dataFile && mapping.Copied)) || (!dataFile && !Reference(mapping.HostOffset, _clusterSize, "data cluster")))
         {
             return;
         }
@@ -311,7 +310,7 @@ internal sealed class Qcow2Checker
             {
                 var entry = map.ReadEntry(table, j, out _);
                 var host = (long)(entry & Qcow2Entry.OffsetMask);
-                if ((entry & Qcow2Entry.Compressed) != 0 || host == 0 || host >= _end)
+                if ((entry & Qcow2Entry.Compressed) != 0 || host == 0 || host >= _end || _driver.HasDataFile)
                 {
                     continue;
                 }

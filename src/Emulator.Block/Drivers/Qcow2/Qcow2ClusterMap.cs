@@ -20,6 +20,7 @@ internal sealed class Qcow2ClusterMap
     private readonly int _l2Bits;
     private readonly bool _hasZeroFlag;
     private readonly bool _extended;
+    private readonly bool _dataFile;
     private readonly int _entryBytes;
     private readonly byte[] _entryBuffer = new byte[8];
     private readonly HashSet<long> _l2Offsets = [];
@@ -39,6 +40,7 @@ internal sealed class Qcow2ClusterMap
         _refcounts = refcounts;
         _clusterBits = header.ClusterBits;
         _extended = header.ExtendedL2;
+        _dataFile = header.HasDataFile;
         _entryBytes = header.L2EntryBytes;
         _l2Bits = header.ClusterBits - (_extended ? 4 : 3);
         SubclusterBits = _extended ? header.ClusterBits - Qcow2Entry.SubclusterShift : 0;
@@ -113,7 +115,11 @@ internal sealed class Qcow2ClusterMap
         }
 
         var entry = ReadEntry(table, L2Index(guestOffset), out var bitmap);
-        return Decode(entry, bitmap, out mapping);
+        error = Decode(entry, bitmap, out mapping);
+        var cluster = guestOffset & ~(long)(ClusterSize - 1);
+        return error == BlockError.None && _dataFile && mapping.Kind != Qcow2ClusterKind.Unallocated && (mapping.HostOffset != 0 || mapping.Copied) && mapping.HostOffset != cluster
+            ? _corrupt($"External data file host cluster offset 0x{mapping.HostOffset:x} does not match guest cluster offset: 0x{cluster:x}")
+            : error;
     }
 
     /// <summary>The mapping when everything needed is already in memory and valid; false means "take the slow path" (which reports problems).</summary>
@@ -139,7 +145,8 @@ internal sealed class Qcow2ClusterMap
         }
 
         return _l2Cache.TryGetCached(l2Offset, out var table)
-            && Describe(ReadEntry(table, L2Index(guestOffset), out var bitmap), bitmap, out mapping) is null;
+            && Describe(ReadEntry(table, L2Index(guestOffset), out var bitmap), bitmap, out mapping) is null
+            && (!_dataFile || mapping.Kind != Qcow2ClusterKind.Normal || mapping.HostOffset == (guestOffset & ~(long)(ClusterSize - 1)));
     }
 
     /// <summary>The L2 table of a guest offset for an update, allocating and linking a new one when there is none.</summary>
@@ -253,10 +260,10 @@ internal sealed class Qcow2ClusterMap
     /// zero flag → every subcluster zero; a host cluster → every subcluster allocated; compressed or
     /// unallocated → none. So whole-cluster paths (allocation, zeroing, preallocation) serve both formats.
     /// </summary>
-    private static ulong WholeClusterBitmap(ulong entry) =>
+    private ulong WholeClusterBitmap(ulong entry) =>
         (entry & Qcow2Entry.Compressed) != 0 ? 0
         : (entry & Qcow2Entry.Zero) != 0 ? Qcow2Entry.AllZero
-        : (entry & Qcow2Entry.OffsetMask) != 0 ? Qcow2Entry.AllAllocated
+        : (entry & Qcow2Entry.OffsetMask) != 0 || (_dataFile && (entry & Qcow2Entry.Copied) != 0) ? Qcow2Entry.AllAllocated
         : 0;
 
     /// <summary>True when L2 entries changed since they were last written back.</summary>
@@ -292,6 +299,11 @@ internal sealed class Qcow2ClusterMap
     public string? Describe(ulong entry, ulong bitmap, out Qcow2Mapping mapping)
     {
         mapping = Qcow2Mapping.Unallocated;
+        if ((entry & Qcow2Entry.Compressed) != 0 && _dataFile)
+        {
+            return $"Compressed cluster entry 0x{entry:x} found in image with external data file";
+        }
+
         if ((entry & Qcow2Entry.Compressed) != 0)
         {
             var shift = Qcow2Entry.CompressedSizeShift(_clusterBits);
@@ -314,7 +326,10 @@ internal sealed class Qcow2ClusterMap
 
         var offset = (long)(entry & Qcow2Entry.OffsetMask);
         var copied = (entry & Qcow2Entry.Copied) != 0;
-        if (offset != 0)
+
+        // Data clusters of an external data file lie at their guest offset there (checked by Lookup), not in this file.
+        var hostCluster = offset != 0 || (_dataFile && copied);
+        if (offset != 0 && !_dataFile)
         {
             if ((offset & (ClusterSize - 1)) != 0)
             {
@@ -329,14 +344,14 @@ internal sealed class Qcow2ClusterMap
 
         if (_extended)
         {
-            return DescribeSubclusters(entry, bitmap, offset, copied, out mapping);
+            return DescribeSubclusters(entry, bitmap, hostCluster, offset, copied, out mapping);
         }
 
         if ((entry & Qcow2Entry.Zero) != 0)
         {
             mapping = new Qcow2Mapping(Qcow2ClusterKind.Zero, offset, 0, copied);
         }
-        else if (offset != 0)
+        else if (hostCluster)
         {
             mapping = new Qcow2Mapping(Qcow2ClusterKind.Normal, offset, 0, copied);
         }
@@ -345,7 +360,7 @@ internal sealed class Qcow2ClusterMap
     }
 
     /// <summary>An extended entry: the host cluster (if any) and what each subcluster reads (QEMU's QCOW2_SUBCLUSTER_INVALID cases refused).</summary>
-    private string? DescribeSubclusters(ulong entry, ulong bitmap, long offset, bool copied, out Qcow2Mapping mapping)
+    private string? DescribeSubclusters(ulong entry, ulong bitmap, bool hostCluster, long offset, bool copied, out Qcow2Mapping mapping)
     {
         mapping = Qcow2Mapping.Unallocated;
         var allocated = bitmap & Qcow2Entry.AllAllocated;
@@ -355,12 +370,12 @@ internal sealed class Qcow2ClusterMap
             return $"L2 entry 0x{entry:x} (bitmap 0x{bitmap:x}) marks a subcluster both allocated and zero";
         }
 
-        if (offset == 0 && allocated != 0)
+        if (!hostCluster && allocated != 0)
         {
             return $"L2 entry 0x{entry:x} (bitmap 0x{bitmap:x}) allocates subclusters without a host cluster";
         }
 
-        var kind = offset != 0 ? Qcow2ClusterKind.Normal
+        var kind = hostCluster ? Qcow2ClusterKind.Normal
             : zero == Qcow2Entry.AllAllocated ? Qcow2ClusterKind.Zero
             : Qcow2ClusterKind.Unallocated;
         mapping = new Qcow2Mapping(kind, offset, 0, copied) { SubclusterBits = SubclusterBits, Bitmap = bitmap };

@@ -72,6 +72,13 @@ public static class Qcow2Creator
 
         try
         {
+            if (options.DataFile is { } dataFile)
+            {
+                // As qemu-img: the data file is created (sparse) at the guest size.
+                using var data = new FileStream(Qcow2BackingOpener.Resolve(path, dataFile), FileMode.Create, FileAccess.Write, FileShare.None);
+                data.SetLength(options.Size);
+            }
+
             using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
             stream.Write(headerCluster);
             stream.Write(table);
@@ -103,7 +110,7 @@ public static class Qcow2Creator
             lock (driver.MetadataLock)
             {
                 var error = driver.Map.PrepareL2(offset, out var l2Offset);
-                error = error == BlockError.None ? driver.Refcounts.Allocate(1, out host) : error;
+                error = error == BlockError.None ? driver.AllocateDataCluster(offset, out host) : error;
                 error = error == BlockError.None ? driver.Map.SetL2(offset, l2Offset, (ulong)host | Qcow2Entry.Copied) : error;
                 if (error != BlockError.None)
                 {
@@ -113,7 +120,7 @@ public static class Qcow2Creator
 
             if (mode == Qcow2Preallocation.Full)
             {
-                var error = Qcow2Io.Wait(driver.FileNode.WriteZeroesAsync(host, driver.ClusterSize, BlockRequestFlags.None));
+                var error = Qcow2Io.Wait(driver.Data.File.WriteZeroesAsync(host, driver.ClusterSize, BlockRequestFlags.None));
                 if (error != BlockError.None)
                 {
                     return error;
@@ -167,6 +174,21 @@ public static class Qcow2Creator
             throw new BlockOperationException($"Extended L2 entries are only supported with cluster sizes of at least {MinExtendedL2ClusterSize} bytes");
         }
 
+        if (options.DataFileRaw && options.DataFile is null)
+        {
+            throw new BlockOperationException("data-file-raw requires data-file");
+        }
+
+        if (options.DataFileRaw && options.BackingFile is not null)
+        {
+            throw new BlockOperationException("Backing file and data-file-raw cannot be used at the same time");
+        }
+
+        if (options.DataFile is not null && options.Version == 2)
+        {
+            throw new BlockOperationException("External data files are only supported with compatibility level 1.1 and above (use version=v3 or greater)");
+        }
+
         if (options.Size < 0 || options.Size % 512 != 0)
         {
             throw new BlockOperationException("Image size must be a multiple of 512 bytes");
@@ -190,6 +212,11 @@ public static class Qcow2Creator
             extensions.Add(new Qcow2HeaderExtension(Qcow2HeaderExtensionType.BackingFormat, Encoding.UTF8.GetBytes(format)));
         }
 
+        if (options.DataFile is { } dataFile)
+        {
+            extensions.Add(new Qcow2HeaderExtension(Qcow2HeaderExtensionType.ExternalDataFile, Encoding.UTF8.GetBytes(dataFile)));
+        }
+
         if (options.Version == 3)
         {
             extensions.Add(Qcow2FeatureNames.Standard());
@@ -205,7 +232,9 @@ public static class Qcow2Creator
             HeaderLength = options.Version == 3 ? Qcow2Header.V3Length + 8 : Qcow2Header.V2Length,
             Compatible = options.LazyRefcounts ? Qcow2CompatibleFeatures.LazyRefcounts : Qcow2CompatibleFeatures.None,
             Incompatible = (options.CompressionType != Qcow2CompressionType.Zlib ? Qcow2IncompatibleFeatures.CompressionType : Qcow2IncompatibleFeatures.None)
-                | (options.ExtendedL2 ? Qcow2IncompatibleFeatures.ExtendedL2 : Qcow2IncompatibleFeatures.None),
+                | (options.ExtendedL2 ? Qcow2IncompatibleFeatures.ExtendedL2 : Qcow2IncompatibleFeatures.None)
+                | (options.DataFile is not null ? Qcow2IncompatibleFeatures.ExternalDataFile : Qcow2IncompatibleFeatures.None),
+            Autoclear = options.DataFileRaw ? Qcow2AutoclearFeatures.RawExternalData : Qcow2AutoclearFeatures.None,
             CompressionType = options.CompressionType,
             Extensions = extensions,
             BackingFile = options.BackingFile,

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Emulator.Block.Backend;
+using Emulator.Block.Drivers.File;
 using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.Qcow2;
@@ -36,12 +37,15 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
 /// Compressed clusters are zlib (deflate) or zstd (compression_type). Extended L2 entries split a cluster
 /// into 32 subclusters, each allocated, zero or unallocated on its own (<see cref="Qcow2Mapping"/>).
-/// External data files and encryption are refused at open.
+/// An external data file (data_file, optionally data_file_raw) holds the data clusters at their guest
+/// offsets, without refcounts; it is named in the header, opened relative to the image's folder, and
+/// such an image has no compressed clusters or internal snapshots. Encryption is refused at open.
 /// </summary>
 internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnapshotTable
 {
     private readonly Lock _lock = new();
     private readonly Qcow2Io _io;
+    private readonly Qcow2Io _data;
     private readonly BlockDriverState? _backing;
     private readonly Qcow2Refcounts _refcounts;
     private readonly Qcow2ClusterMap _map;
@@ -65,6 +69,7 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
         _clusterMask = Header.ClusterSize - 1;
         _layout = new Qcow2Layout(Header, file.Length);
         _layout.CheckFixedTables();
+        _data = OpenDataFile(node, graph, file.Driver.Filename);
         if ((Header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0 && !node.ReadOnly)
         {
             throw new BlockOperationException("qcow2: Image is corrupt; cannot be opened read/write");
@@ -128,6 +133,16 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
             }
 
             specific.Add(new("refcount-bits", (long)header.RefcountBits));
+            if (header.HasDataFile)
+            {
+                if (header.DataFile is { } dataFile)
+                {
+                    specific.Add(new("data-file", dataFile));
+                }
+
+                specific.Add(new("data-file-raw", DataFileRaw));
+            }
+
             if (v3)
             {
                 specific.Add(new("corrupt", (header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0));
@@ -174,6 +189,27 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
 
     internal Qcow2Io Io => _io;
 
+    /// <summary>Where data clusters are read and written: the external data file, or the image file itself.</summary>
+    internal Qcow2Io Data => _data;
+
+    /// <summary>Guest data lives in an external data file, at its guest offset, without refcounts.</summary>
+    internal bool HasDataFile => Header.HasDataFile;
+
+    /// <summary>The data file is kept a consistent raw image of the guest (autoclear bit 1).</summary>
+    internal bool DataFileRaw => HasDataFile && (Header.Autoclear & Qcow2AutoclearFeatures.RawExternalData) != 0;
+
+    /// <summary>A host cluster for the guest cluster at <paramref name="clusterStart"/>: a new one of the image, or the same offset of the data file.</summary>
+    internal BlockError AllocateDataCluster(long clusterStart, out long host)
+    {
+        if (HasDataFile)
+        {
+            host = clusterStart;
+            return BlockError.None;
+        }
+
+        return _refcounts.Allocate(1, out host);
+    }
+
     internal Lock MetadataLock => _lock;
 
     internal Qcow2Layout Layout => _layout;
@@ -210,7 +246,7 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
 
         return mapping.KindAt(inCluster) == Qcow2ClusterKind.Normal && mapping.Copied
             && inCluster + buffer.Length <= mapping.RunEnd(inCluster, Header.ClusterSize)
-            && _io.File.TryWriteNoWait(mapping.HostOffset + inCluster, buffer, out error);
+            && _data.File.TryWriteNoWait(mapping.HostOffset + inCluster, buffer, out error);
     }
 
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
@@ -251,7 +287,7 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
     });
 
     /// <summary>Creates an internal snapshot of the active image (<c>img snapshot -c</c>; see <see cref="Qcow2SnapshotOperations"/>).</summary>
-    public BlockError CreateSnapshot(string name) => Qcow2SnapshotOperations.Create(this, name);
+    public BlockError CreateSnapshot(string name) => HasDataFile ? BlockError.Unsupported : Qcow2SnapshotOperations.Create(this, name);
 
     /// <summary>Reverts the active image to the internal snapshot with this ID or name (<c>img snapshot -a</c>).</summary>
     public BlockError ApplySnapshot(string idOrName) => Qcow2SnapshotOperations.Apply(this, idOrName);
@@ -277,10 +313,10 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
         const BlockStatusFlags Stored = BlockStatusFlags.Data | BlockStatusFlags.Allocated;
         status = mapping.KindAt((int)inCluster) switch
         {
-            Qcow2ClusterKind.Normal => new BlockStatus(Stored | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, Filename),
+            Qcow2ClusterKind.Normal => new BlockStatus(Stored | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, _data.File.Driver.Filename),
             Qcow2ClusterKind.Compressed => new BlockStatus(Stored, length, 0, Filename),
             Qcow2ClusterKind.Zero when mapping.HostOffset != 0 =>
-                new BlockStatus(BlockStatusFlags.Zero | BlockStatusFlags.Allocated | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, Filename),
+                new BlockStatus(BlockStatusFlags.Zero | BlockStatusFlags.Allocated | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, _data.File.Driver.Filename),
             Qcow2ClusterKind.Zero => new BlockStatus(BlockStatusFlags.Zero | BlockStatusFlags.Allocated, length, 0, Filename),
             _ => new BlockStatus(BlockStatusFlags.None, length, 0, Filename),
         };
@@ -372,6 +408,32 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
         return BlockError.Io;
     }
 
+    /// <summary>
+    /// Opens the external data file the header names (relative to the image's folder, as QEMU's
+    /// data-file), with the image's read-only state; without one, data clusters live in the image.
+    /// </summary>
+    private Qcow2Io OpenDataFile(BlockDriverState node, BlockGraph graph, string imagePath)
+    {
+        if (!Header.HasDataFile)
+        {
+            return (Header.Autoclear & Qcow2AutoclearFeatures.RawExternalData) != 0
+                ? throw new BlockOperationException("data-file-raw requires a data file")
+                : _io;
+        }
+
+        var name = Header.DataFile ?? throw new BlockOperationException("'data-file' is required for this image");
+        var path = Qcow2BackingOpener.Resolve(imagePath, name);
+        if (!System.IO.File.Exists(path))
+        {
+            throw new BlockOperationException($"Could not open '{path}': No such file or directory (the external data file of '{imagePath}')");
+        }
+
+        var data = graph.AttachChild(node, BlockChildOptions.Of(new FileNodeOptions(path) { ReadOnly = node.ReadOnly }), "data-file").Node;
+        var io = new Qcow2Io(data, node.TraceName);
+        _io.DataIo = io;
+        return io;
+    }
+
     /// <summary>Tables (one cluster each) that fit in a cache of <paramref name="bytes"/> bytes; at least two.</summary>
     private static int CacheTables(long bytes, int clusterSize) => (int)Math.Clamp(bytes / clusterSize, 2, 1 << 16);
 
@@ -395,15 +457,17 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
     /// <summary>Read-write open: clears autoclear bits we do not maintain (so a stale bitmap is never trusted) and repairs a dirty image.</summary>
     private void PrepareForWriting()
     {
-        if (Header.Version >= 3 && Header.Autoclear != Qcow2AutoclearFeatures.None)
+        var kept = DataFileRaw ? Qcow2AutoclearFeatures.RawExternalData : Qcow2AutoclearFeatures.None;
+        if (Header.Version >= 3 && Header.Autoclear != kept)
         {
             var bytes = new byte[8];
+            BinaryPrimitives.WriteUInt64BigEndian(bytes, (ulong)kept);
             if (_io.Write(Qcow2Header.AutoclearField, bytes) != BlockError.None)
             {
                 throw new BlockOperationException("Could not update the qcow2 header");
             }
 
-            Header = Header with { Autoclear = Qcow2AutoclearFeatures.None };
+            Header = Header with { Autoclear = kept };
         }
 
         if ((Header.Incompatible & Qcow2IncompatibleFeatures.Dirty) != 0)

@@ -101,6 +101,14 @@ internal sealed record Qcow2Header
         }
     }
 
+    /// <summary>The external data file name (its header extension), when the image names one.</summary>
+    public string? DataFile => Extensions.FirstOrDefault(e => e.Type == Qcow2HeaderExtensionType.ExternalDataFile) is { } extension
+        ? Encoding.UTF8.GetString(extension.Data)
+        : null;
+
+    /// <summary>Guest data lives in an external data file (incompatible bit 2).</summary>
+    public bool HasDataFile => (Incompatible & Qcow2IncompatibleFeatures.ExternalDataFile) != 0;
+
     public int ClusterSize => 1 << ClusterBits;
 
     public int RefcountBits => 1 << RefcountOrder;

@@ -12,7 +12,7 @@ internal sealed class Qcow2ImageCreator : IImageCreator
     private const int DefaultRefcountBits = 16;
 
     public IReadOnlyCollection<string> OptionNames { get; } =
-        ["cluster_size", "compat", "backing_file", "backing_fmt", "preallocation", "lazy_refcounts", "refcount_bits", "compression_type", "extended_l2"];
+        ["cluster_size", "compat", "backing_file", "backing_fmt", "preallocation", "lazy_refcounts", "refcount_bits", "compression_type", "extended_l2", "data_file", "data_file_raw"];
 
     /// <summary>The options of the new image (backing file and format from the request, else from the options).</summary>
     public static Qcow2CreateOptions Parse(ImageCreateRequest request)
@@ -41,6 +41,8 @@ internal sealed class Qcow2ImageCreator : IImageCreator
                 "full" or "falloc" => Qcow2Preallocation.Full,
                 var other => throw new BlockOperationException($"Invalid preallocation mode: '{other}'"),
             },
+            DataFile = options.GetValueOrDefault("data_file"),
+            DataFileRaw = ImageOptionValues.ParseSwitch(options.GetValueOrDefault("data_file_raw"), "data_file_raw"),
             ExtendedL2 = ImageOptionValues.ParseSwitch(options.GetValueOrDefault("extended_l2"), "extended_l2"),
             CompressionType = (options.GetValueOrDefault("compression_type") ?? "zlib") switch
             {
@@ -55,6 +57,13 @@ internal sealed class Qcow2ImageCreator : IImageCreator
     {
         ArgumentNullException.ThrowIfNull(graph);
         var options = Parse(request);
+
+        // QEMU: a raw data file must be mapped 1:1 from the start, so it gets metadata preallocation.
+        if (options.DataFileRaw && options.Preallocation == Qcow2Preallocation.Off)
+        {
+            options = options with { Preallocation = Qcow2Preallocation.Metadata };
+        }
+
         Qcow2Creator.Create(request.Path, options);
         if (options.Preallocation == Qcow2Preallocation.Off)
         {

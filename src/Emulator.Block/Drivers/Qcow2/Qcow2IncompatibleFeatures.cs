@@ -22,5 +22,5 @@ internal enum Qcow2IncompatibleFeatures : ulong
     ExtendedL2 = 1UL << 4,
 
     /// <summary>The bits this driver handles itself.</summary>
-    Known = Dirty | Corrupt | CompressionType | ExtendedL2,
+    Known = Dirty | Corrupt | ExternalDataFile | CompressionType | ExtendedL2,
 }

@@ -40,7 +40,7 @@ internal static class Qcow2Reader
         switch (mapping.KindAt(inCluster))
         {
             case Qcow2ClusterKind.Normal:
-                return driver.Io.File.TryReadNoWait(mapping.HostOffset + inCluster, buffer, out error);
+                return driver.Data.File.TryReadNoWait(mapping.HostOffset + inCluster, buffer, out error);
             case Qcow2ClusterKind.Zero:
             case Qcow2ClusterKind.Unallocated when driver.BackingNode is null:
                 buffer.Span.Clear();
@@ -91,7 +91,7 @@ internal static class Qcow2Reader
             var part = buffer[..chunk];
             error = kind switch
             {
-                Qcow2ClusterKind.Normal => driver.Io.Read(mapping.HostOffset + inCluster, part),
+                Qcow2ClusterKind.Normal => driver.Data.Read(mapping.HostOffset + inCluster, part),
                 Qcow2ClusterKind.Unallocated => driver.ReadBacking(offset, part.Span, part),
                 Qcow2ClusterKind.Compressed => ReadCompressedPart(driver, mapping, inCluster, part.Span),
                 _ => Clear(part.Span),

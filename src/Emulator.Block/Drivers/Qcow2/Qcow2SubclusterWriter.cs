@@ -35,9 +35,9 @@ internal static class Qcow2SubclusterWriter
         var host = old.HostOffset;
         var error = driver.MarkDirty();
         error = error == BlockError.None ? driver.Map.PrepareL2(clusterStart, out l2Offset) : error;
-        if (error == BlockError.None && host == 0)
+        if (error == BlockError.None && old.Kind != Qcow2ClusterKind.Normal)
         {
-            error = driver.Refcounts.Allocate(1, out host);
+            error = driver.AllocateDataCluster(clusterStart, out host);
         }
 
         if (error != BlockError.None)
@@ -58,7 +58,7 @@ internal static class Qcow2SubclusterWriter
             }
 
             data.Span.CopyTo(cluster.Span[inCluster..]);
-            error = driver.Io.Write(host + spanStart, cluster[spanStart..spanEnd]);
+            error = driver.Data.Write(host + spanStart, cluster[spanStart..spanEnd]);
             var mask = Mask(first, last);
             var bitmap = (old.Bitmap | mask) & ~(mask << Qcow2Entry.ZeroBitmapShift);
             return error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, (ulong)host | Qcow2Entry.Copied, bitmap) : error;
@@ -88,7 +88,7 @@ internal static class Qcow2SubclusterWriter
         error = error == BlockError.None ? driver.Map.PrepareL2(clusterStart, out l2Offset) : error;
         var bits = driver.Map.SubclusterBits;
         var mask = Mask(inCluster >> bits, (inCluster + length - 1) >> bits);
-        var entry = old.HostOffset == 0 ? 0 : (ulong)old.HostOffset | (old.Copied ? Qcow2Entry.Copied : 0);
+        var entry = old.Kind != Qcow2ClusterKind.Normal ? 0 : (ulong)old.HostOffset | (old.Copied ? Qcow2Entry.Copied : 0);
         var bitmap = (old.Bitmap & ~mask) | (mask << Qcow2Entry.ZeroBitmapShift);
         return error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, entry, bitmap) : error;
     }
@@ -103,7 +103,7 @@ internal static class Qcow2SubclusterWriter
             var part = cluster[from..end];
             var error = mapping.KindAt(from) switch
             {
-                Qcow2ClusterKind.Normal => driver.Io.Read(mapping.HostOffset + from, part, IoTraceOp.CowRead),
+                Qcow2ClusterKind.Normal => driver.Data.Read(mapping.HostOffset + from, part, IoTraceOp.CowRead),
                 Qcow2ClusterKind.Unallocated => driver.ReadBacking(clusterStart + from, part.Span, part),
                 _ => Cleared(part.Span),
             };
