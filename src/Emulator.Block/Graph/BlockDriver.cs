@@ -68,6 +68,18 @@ public abstract class BlockDriver
 
     public virtual ValueTask<BlockError> TruncateAsync(long length) => Done(BlockError.Unsupported);
 
+    /// <summary>
+    /// Block status of the start of [<paramref name="offset"/>, +<paramref name="length"/>) (in range):
+    /// how far the answer holds and what it is. By default the whole range is this node's data; drivers
+    /// that know better (holes, unallocated clusters, zero clusters, where data lies) override it.
+    /// <see cref="BlockStatusQuery"/> follows backing chains.
+    /// </summary>
+    public virtual BlockError GetBlockStatus(long offset, long length, out BlockStatus status)
+    {
+        status = new BlockStatus(BlockStatusFlags.Data | BlockStatusFlags.Allocated, length, 0, Filename);
+        return BlockError.None;
+    }
+
     /// <summary>Releases host resources when the node is deleted.</summary>
     public virtual void Close()
     {

@@ -21,6 +21,9 @@ public interface IBlockDriverFactory
     BlockNodeOptions CreateFormatOptions(BlockChildOptions file, string? nodeName, bool readOnly) =>
         throw new NotSupportedException($"Driver '{Name}' is not a format driver.");
 
+    /// <summary>Format drivers that can write a new image of their format (<c>img create</c>); null otherwise.</summary>
+    IImageCreator? Creator => null;
+
     /// <summary>Opens the driver for <paramref name="node"/>, attaching children through <paramref name="graph"/>. Throws <see cref="BlockOperationException"/> with a clear message.</summary>
     BlockDriver Open(BlockDriverState node, BlockNodeOptions options, BlockGraph graph);
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Emulator.Block.Drivers.Qcow2;
+using Emulator.Block.Graph;
 
 namespace Emulator.Cli.Img;
 
@@ -28,24 +28,24 @@ internal static class ImgCheck
         var json = ImgOutput.IsJson(parsed.Get("--output"));
         var repair = parsed.Get("-r") switch
         {
-            null => Qcow2RepairMode.None,
-            "leaks" => Qcow2RepairMode.Leaks,
-            "all" => Qcow2RepairMode.All,
+            null => ImageRepairMode.None,
+            "leaks" => ImageRepairMode.Leaks,
+            "all" => ImageRepairMode.All,
             var other => throw new ImgUsageException($"Unknown option value for -r (expecting 'leaks' or 'all'): {other}"),
         };
         var filename = parsed.Positional[0];
         using var session = new ImgSession();
-        var node = session.Open(filename, parsed.Get("-f"), readOnly: repair == Qcow2RepairMode.None);
-        if (node.Driver is not Qcow2Driver qcow2)
+        var node = session.Open(filename, parsed.Get("-f"), readOnly: repair == ImageRepairMode.None);
+        if (node.Driver is not IImageCheck checker)
         {
             stderr.WriteLine("emu img: This image format does not support checks");
             return ExitNotSupported;
         }
 
-        var result = qcow2.Check(repair);
+        var result = checker.Check(repair);
         if (json)
         {
-            WriteJson(stdout, result, filename);
+            WriteJson(stdout, result, filename, node.DriverName);
         }
         else if (!parsed.Has("-q"))
         {
@@ -58,14 +58,14 @@ internal static class ImgCheck
             : ExitClean;
     }
 
-    private static void WriteText(TextWriter stdout, TextWriter stderr, Qcow2CheckResult result, Qcow2RepairMode repair)
+    private static void WriteText(TextWriter stdout, TextWriter stderr, ImageCheckResult result, ImageRepairMode repair)
     {
         foreach (var message in result.Messages)
         {
             stderr.WriteLine(message);
         }
 
-        if (repair != Qcow2RepairMode.None && (result.LeaksFixed > 0 || result.CorruptionsFixed > 0))
+        if (repair != ImageRepairMode.None && (result.LeaksFixed > 0 || result.CorruptionsFixed > 0))
         {
             stdout.WriteLine("The following inconsistencies were found and repaired:");
             stdout.WriteLine();
@@ -115,11 +115,18 @@ internal static class ImgCheck
         }
     }
 
-    private static void WriteJson(TextWriter stdout, Qcow2CheckResult result, string filename) =>
+    private static void WriteJson(TextWriter stdout, ImageCheckResult result, string filename, string format) =>
         ImgOutput.Json(stdout, writer =>
         {
             writer.WriteStartObject();
+
+            // qemu-img leaves out each count that is zero; its fields come in the order of its QDict.
             writer.WriteNumber("image-end-offset", result.ImageEndOffset);
+            if (result.CompressedClusters > 0)
+            {
+                writer.WriteNumber("compressed-clusters", result.CompressedClusters);
+            }
+
             writer.WriteNumber("total-clusters", result.TotalClusters);
             writer.WriteNumber("check-errors", result.CheckErrors);
             if (result.Leaks > 0)
@@ -145,12 +152,15 @@ internal static class ImgCheck
             if (result.AllocatedClusters > 0)
             {
                 writer.WriteNumber("allocated-clusters", result.AllocatedClusters);
-                writer.WriteNumber("fragmented-clusters", result.FragmentedClusters);
-                writer.WriteNumber("compressed-clusters", result.CompressedClusters);
             }
 
             writer.WriteString("filename", filename);
-            writer.WriteString("format", "qcow2");
+            writer.WriteString("format", format);
+            if (result.FragmentedClusters > 0)
+            {
+                writer.WriteNumber("fragmented-clusters", result.FragmentedClusters);
+            }
+
             writer.WriteEndObject();
         });
 }

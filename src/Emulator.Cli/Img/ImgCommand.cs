@@ -38,7 +38,7 @@ internal static class ImgCommand
                 "create" => ImgCreate.Run(rest, stdout),
                 "info" => ImgInfo.Run(rest, stdout),
                 "check" => ImgCheck.Run(rest, stdout, stderr),
-                "convert" => ImgConvert.Run(rest, stdout),
+                "convert" => ImgConvert.Run(rest, stdout, stderr),
                 "resize" => ImgResize.Run(rest, stdout),
                 "map" => ImgMap.Run(rest, stdout),
                 "compare" => ImgCompare.Run(rest, stdout, stderr),

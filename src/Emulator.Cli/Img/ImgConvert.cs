@@ -1,4 +1,3 @@
-using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Block.Graph;
 
@@ -19,7 +18,10 @@ internal static class ImgConvert
 {
     private const int ChunkSize = 2 << 20;
 
-    public static int Run(string[] args, TextWriter stdout)
+    /// <summary>The unit of zero detection for targets without clusters (a host page).</summary>
+    private const int DefaultGranularity = 4096;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var parsed = ImgArguments.Parse(args, "-f", "-O", "-o", "-t", "-T", "-m", "-B", "-F");
         parsed.AllowOnly("-f", "-O", "-o", "-c", "-p", "-q", "-t", "-T", "-m", "-W", "-U", "-n", "-B", "-F");
@@ -52,18 +54,13 @@ internal static class ImgConvert
             throw new ImgUsageException("Specifying backing image makes no sense when not creating an image");
         }
 
-        switch (existing ? "existing" : format)
+        if (!existing)
         {
-            case "existing":
-                break;
-            case "raw":
-                ImgCreate.CreateRaw(targetPath, size, options.GetValueOrDefault("preallocation") ?? "off");
-                break;
-            case "qcow2":
-                ImgCreate.CreateQcow2(targetPath, ImgCreate.Qcow2Options(options, size, backing, parsed.Get("-F") ?? options.GetValueOrDefault("backing_fmt")));
-                break;
-            default:
-                throw new ImgUsageException($"Unknown file format '{format}' (emu img writes raw and qcow2)");
+            ImgCreate.Create(session, format, new ImageCreateRequest(targetPath, size, options)
+            {
+                BackingFile = backing,
+                BackingFormat = parsed.Get("-F"),
+            });
         }
 
         var target = session.Open(targetPath, format, readOnly: false);
@@ -72,7 +69,11 @@ internal static class ImgConvert
             throw new ImgFailedException($"Target '{targetPath}' ({target.Length} bytes) is smaller than the source ({size} bytes)");
         }
 
-        Copy(source, target, compress, compareTarget: existing || backing is not null, parsed.Has("-p") && !parsed.Has("-q") ? stdout : null);
+        using (var progress = new ImgProgress(stdout, stderr, parsed.Has("-p") && !parsed.Has("-q")))
+        {
+            Copy(source, target, compress, compareTarget: existing || backing is not null, progress);
+        }
+
         var flushed = ImgSession.Wait(target.FlushAsync());
         if (flushed != BlockError.None)
         {
@@ -83,15 +84,15 @@ internal static class ImgConvert
     }
 
     /// <summary>Copies the source's guest view; with <paramref name="compareTarget"/>, only units that differ from what the target reads.</summary>
-    private static void Copy(BlockDriverState source, BlockDriverState target, bool compress, bool compareTarget, TextWriter? progress)
+    private static void Copy(BlockDriverState source, BlockDriverState target, bool compress, bool compareTarget, ImgProgress progress)
     {
         var size = source.Length;
-        var granularity = target.Driver is Block.Drivers.Qcow2.Qcow2Driver qcow2 ? qcow2.ClusterSize : 4096;
+        var granularity = (target.Driver as IImageInfo)?.Info.ClusterSize ?? DefaultGranularity;
         var chunk = Math.Max(ChunkSize, granularity);
         var buffer = new byte[chunk];
         var current = compareTarget ? new byte[chunk] : null;
         var flags = compress ? BlockRequestFlags.WriteCompressed : BlockRequestFlags.None;
-        Progress(progress, 0);
+        progress.Report(0);
         for (var offset = 0L; offset < size; offset += chunk)
         {
             var length = (int)Math.Min(chunk, size - offset);
@@ -104,7 +105,7 @@ internal static class ImgConvert
             if (current is not null)
             {
                 CopyDifferences(target, offset, buffer.AsMemory(0, length), current.AsMemory(0, length), granularity, flags);
-                Progress(progress, (offset + length) * 100.0 / size);
+                progress.Report((offset + length) * 100.0 / size);
                 continue;
             }
 
@@ -133,13 +134,11 @@ internal static class ImgConvert
                 run = end;
             }
 
-            Progress(progress, (offset + length) * 100.0 / size);
+            progress.Report((offset + length) * 100.0 / size);
         }
 
-        if (progress is not null)
-        {
-            progress.WriteLine();
-        }
+        progress.Report(100);
+        progress.End();
     }
 
     /// <summary>Writes each unit of <paramref name="data"/> that differs from what the target reads now (<paramref name="current"/>); zero units as write-zeroes.</summary>
@@ -168,16 +167,5 @@ internal static class ImgConvert
                 throw new ImgFailedException($"error while writing at byte {offset + run}: {error.Describe()}");
             }
         }
-    }
-
-    private static void Progress(TextWriter? output, double percent)
-    {
-        if (output is null)
-        {
-            return;
-        }
-
-        output.Write(string.Create(CultureInfo.InvariantCulture, $"    ({percent:F2}/100%)\r"));
-        output.Flush();
     }
 }

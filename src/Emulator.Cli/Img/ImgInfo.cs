@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Emulator.Block.Drivers.Qcow2;
 using Emulator.Block.Graph;
 
 namespace Emulator.Cli.Img;
@@ -24,7 +23,7 @@ internal static class ImgInfo
         var names = new List<string> { parsed.Positional[0] };
         while (parsed.Has("--backing-chain") && chain[^1].Backing is { } backing)
         {
-            names.Add(BackingPath(names[^1], ((Qcow2Driver)chain[^1].Driver).Header.BackingFile!));
+            names.Add(BackingPath(names[^1], ((IImageInfo)chain[^1].Driver).Info.BackingFile!));
             chain.Add(backing.Node);
         }
 
@@ -71,12 +70,13 @@ internal static class ImgInfo
 
     private static void WriteJson(Utf8JsonWriter writer, BlockDriverState node, string file)
     {
-        var qcow2 = node.Driver as Qcow2Driver;
+        var info = (node.Driver as IImageInfo)?.Info;
+        var snapshots = (node.Driver as ISnapshotTable)?.Snapshots ?? [];
         writer.WriteStartObject();
-        if (qcow2 is not null && qcow2.Snapshots.Count > 0)
+        if (snapshots.Count > 0)
         {
             writer.WriteStartArray("snapshots");
-            foreach (var snapshot in qcow2.Snapshots)
+            foreach (var snapshot in snapshots)
             {
                 writer.WriteStartObject();
                 if (snapshot.Icount is { } icount)
@@ -97,52 +97,53 @@ internal static class ImgInfo
             writer.WriteEndArray();
         }
 
-        if (qcow2?.Header.BackingFormat is { } backingFormat)
+        if (info?.BackingFormat is { } backingFormat)
         {
             writer.WriteString("backing-filename-format", backingFormat);
         }
 
         writer.WriteNumber("virtual-size", node.Length);
         writer.WriteString("filename", file);
-        if (qcow2 is not null)
+        if (info?.ClusterSize is { } clusterSize)
         {
-            writer.WriteNumber("cluster-size", qcow2.ClusterSize);
+            writer.WriteNumber("cluster-size", clusterSize);
         }
 
         writer.WriteString("format", node.DriverName);
         writer.WriteNumber("actual-size", HostFileStat.AllocatedBytes(node.Driver.Filename));
-        if (qcow2 is not null)
+        if (info is not null)
         {
-            WriteFormatSpecific(writer, qcow2);
-            if (qcow2.Header.BackingFile is { } backing)
+            WriteFormatSpecific(writer, node.DriverName, info);
+            if (info.BackingFile is { } backing)
             {
                 writer.WriteString("full-backing-filename", BackingPath(file, backing));
                 writer.WriteString("backing-filename", backing);
             }
         }
 
-        writer.WriteBoolean("dirty-flag", qcow2 is not null && (qcow2.Header.Incompatible & Qcow2IncompatibleFeatures.Dirty) != 0);
+        writer.WriteBoolean("dirty-flag", info?.Dirty ?? false);
         writer.WriteEndObject();
     }
 
-    private static void WriteFormatSpecific(Utf8JsonWriter writer, Qcow2Driver qcow2)
+    private static void WriteFormatSpecific(Utf8JsonWriter writer, string format, ImageInfo info)
     {
-        var header = qcow2.Header;
         writer.WriteStartObject("format-specific");
-        writer.WriteString("type", "qcow2");
+        writer.WriteString("type", format);
         writer.WriteStartObject("data");
-        writer.WriteString("compat", header.Version >= 3 ? "1.1" : "0.10");
-        writer.WriteString("compression-type", "zlib");
-        if (header.Version >= 3)
+        foreach (var (key, value) in info.FormatSpecific)
         {
-            writer.WriteBoolean("lazy-refcounts", (header.Compatible & Qcow2CompatibleFeatures.LazyRefcounts) != 0);
-        }
-
-        writer.WriteNumber("refcount-bits", header.RefcountBits);
-        if (header.Version >= 3)
-        {
-            writer.WriteBoolean("corrupt", (header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0);
-            writer.WriteBoolean("extended-l2", false);
+            switch (value)
+            {
+                case bool flag:
+                    writer.WriteBoolean(key, flag);
+                    break;
+                case long number:
+                    writer.WriteNumber(key, number);
+                    break;
+                default:
+                    writer.WriteString(key, value.ToString());
+                    break;
+            }
         }
 
         writer.WriteEndObject();
@@ -151,48 +152,51 @@ internal static class ImgInfo
 
     private static void WriteText(TextWriter output, BlockDriverState node, string file)
     {
-        var qcow2 = node.Driver as Qcow2Driver;
         output.WriteLine($"image: {file}");
         output.WriteLine($"file format: {node.DriverName}");
         output.WriteLine($"virtual size: {ImgSize.Format(node.Length)} ({node.Length} bytes)");
         output.WriteLine($"disk size: {ImgSize.Format(HostFileStat.AllocatedBytes(node.Driver.Filename))}");
-        if (qcow2 is null)
+        if (node.Driver is not IImageInfo { Info: var info })
         {
             return;
         }
 
-        var header = qcow2.Header;
-        output.WriteLine($"cluster_size: {qcow2.ClusterSize}");
-        if (header.BackingFile is { } backing)
+        if (info.ClusterSize is { } clusterSize)
+        {
+            output.WriteLine($"cluster_size: {clusterSize}");
+        }
+
+        if (info.BackingFile is { } backing)
         {
             var full = BackingPath(file, backing);
             output.WriteLine(full == backing ? $"backing file: {backing}" : $"backing file: {backing} (actual path: {full})");
-            if (header.BackingFormat is { } format)
+            if (info.BackingFormat is { } format)
             {
                 output.WriteLine($"backing file format: {format}");
             }
         }
 
-        WriteSnapshotList(output, qcow2.Snapshots);
-
-        output.WriteLine("Format specific information:");
-        output.WriteLine($"    compat: {(header.Version >= 3 ? "1.1" : "0.10")}");
-        output.WriteLine("    compression type: zlib");
-        if (header.Version >= 3)
+        WriteSnapshotList(output, (node.Driver as ISnapshotTable)?.Snapshots ?? []);
+        if (info.FormatSpecific.Count == 0)
         {
-            output.WriteLine($"    lazy refcounts: {((header.Compatible & Qcow2CompatibleFeatures.LazyRefcounts) != 0 ? "true" : "false")}");
+            return;
         }
 
-        output.WriteLine($"    refcount bits: {header.RefcountBits}");
-        if (header.Version >= 3)
+        output.WriteLine("Format specific information:");
+        foreach (var (key, value) in info.FormatSpecific)
         {
-            output.WriteLine($"    corrupt: {((header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0 ? "true" : "false")}");
-            output.WriteLine("    extended l2: false");
+            var text = value switch
+            {
+                bool flag => flag ? "true" : "false",
+                IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString(),
+            };
+            output.WriteLine($"    {key.Replace('-', ' ')}: {text}");
         }
     }
 
     /// <summary>The snapshot table as <c>qemu-img info</c> and <c>qemu-img snapshot -l</c> print it (nothing when there are none).</summary>
-    public static void WriteSnapshotList(TextWriter output, IReadOnlyList<Qcow2Snapshot> snapshots)
+    public static void WriteSnapshotList(TextWriter output, IReadOnlyList<ImageSnapshot> snapshots)
     {
         if (snapshots.Count > 0)
         {

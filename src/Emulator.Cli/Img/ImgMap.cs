@@ -1,7 +1,5 @@
 using System.Globalization;
 using Emulator.Block.Backend;
-using Emulator.Block.Drivers.Qcow2;
-using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
 
 namespace Emulator.Cli.Img;
@@ -14,6 +12,9 @@ namespace Emulator.Cli.Img;
 /// </summary>
 internal static class ImgMap
 {
+    /// <summary>The longest range asked at once (status answers may be shorter).</summary>
+    private const long MaxQuery = 1L << 30;
+
     public static int Run(string[] args, TextWriter stdout)
     {
         var parsed = ImgArguments.Parse(args, "-f", "--output", "-s", "-l", "--start-offset", "--max-length");
@@ -64,11 +65,23 @@ internal static class ImgMap
     public static List<ImgMapEntry> Build(BlockDriverState top)
     {
         var entries = new List<ImgMapEntry>();
-        var step = top.Driver is Qcow2Driver q ? q.ClusterSize : 1L << 30;
         for (var offset = 0L; offset < top.Length;)
         {
-            var length = Math.Min(step - (offset % step), top.Length - offset);
-            var entry = Describe(top, offset, length, 0);
+            var error = BlockStatusQuery.Resolve(top, offset, Math.Min(MaxQuery, top.Length - offset), out var status, out var depth);
+            if (error != BlockError.None)
+            {
+                throw new ImgFailedException($"Could not read the mapping at offset {offset}: {error.Describe()}");
+            }
+
+            var entry = new ImgMapEntry(
+                offset,
+                status.Length,
+                depth,
+                status.Has(BlockStatusFlags.Allocated),
+                status.Has(BlockStatusFlags.Zero),
+                status.Has(BlockStatusFlags.Data),
+                status.Has(BlockStatusFlags.OffsetValid) ? status.Offset : null,
+                status.File);
             if (entries.Count > 0 && entries[^1].Continues(entry))
             {
                 entries[^1] = entries[^1] with { Length = entries[^1].Length + entry.Length };
@@ -82,35 +95,6 @@ internal static class ImgMap
         }
 
         return entries;
-    }
-
-    private static ImgMapEntry Describe(BlockDriverState node, long offset, long length, int depth)
-    {
-        var file = node.Driver.Filename;
-        if (node.Driver is not Qcow2Driver qcow2)
-        {
-            var window = node.Driver is RawDriver raw ? raw.Offset : 0;
-            using var extents = new HostFileExtents(file);
-            var (data, run) = extents.At(window + offset, length);
-            return new ImgMapEntry(offset, run, depth, true, !data, data, window + offset, file);
-        }
-
-        var error = qcow2.GetMapping(offset, out var mapping);
-        if (error != BlockError.None)
-        {
-            throw new ImgFailedException($"Could not read the mapping at offset {offset}: {error.Describe()}");
-        }
-
-        var inCluster = offset & (qcow2.ClusterSize - 1);
-        return mapping.Kind switch
-        {
-            Qcow2ClusterKind.Normal => new ImgMapEntry(offset, length, depth, true, false, true, mapping.HostOffset + inCluster, file),
-            Qcow2ClusterKind.Compressed => new ImgMapEntry(offset, length, depth, true, false, true, null, file),
-            Qcow2ClusterKind.Zero => new ImgMapEntry(offset, length, depth, true, true, false, mapping.HostOffset != 0 ? mapping.HostOffset + inCluster : null, file),
-            _ when qcow2.BackingNode is { } backing && offset < backing.Length =>
-                Describe(backing, offset, Math.Min(length, backing.Length - offset), depth + 1),
-            _ => new ImgMapEntry(offset, length, depth, false, true, false, null, file),
-        };
     }
 
     private static string Bool(bool value) => value ? "true" : "false";

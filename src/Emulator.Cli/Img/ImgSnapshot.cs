@@ -1,5 +1,5 @@
 using Emulator.Block.Backend;
-using Emulator.Block.Drivers.Qcow2;
+using Emulator.Block.Graph;
 
 namespace Emulator.Cli.Img;
 
@@ -31,20 +31,20 @@ internal static class ImgSnapshot
         using var session = new ImgSession();
         var node = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: list);
         var action = list ? "list" : create is not null ? "create" : apply is not null ? "apply" : "delete";
-        if (node.Driver is not Qcow2Driver qcow2)
+        if (node.Driver is not ISnapshotTable table)
         {
             throw new ImgFailedException($"Could not {action} snapshot: this image format does not support snapshots");
         }
 
         if (list)
         {
-            ImgInfo.WriteSnapshotList(stdout, qcow2.Snapshots);
+            ImgInfo.WriteSnapshotList(stdout, table.Snapshots);
             return 0;
         }
 
-        var error = create is not null ? qcow2.CreateSnapshot(create)
-            : apply is not null ? qcow2.ApplySnapshot(apply)
-            : qcow2.DeleteSnapshot(delete!);
+        var error = create is not null ? table.CreateSnapshot(create)
+            : apply is not null ? table.ApplySnapshot(apply)
+            : table.DeleteSnapshot(delete!);
         error = error == BlockError.None ? ImgSession.Wait(node.FlushAsync()) : error;
         return error == BlockError.None
             ? 0

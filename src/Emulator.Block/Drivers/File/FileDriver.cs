@@ -91,6 +91,13 @@ public sealed class FileDriver : BlockDriver
         }
     }
 
+    /// <summary>Data and holes of the host file (SEEK_DATA/SEEK_HOLE); past its end, a hole.</summary>
+    public override BlockError GetBlockStatus(long offset, long length, out BlockStatus status)
+    {
+        status = FileExtents.At(_fd, Length, Filename, offset, length);
+        return BlockError.None;
+    }
+
     public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer)
     {
         if (IsDirect && !IsAligned(offset, buffer))

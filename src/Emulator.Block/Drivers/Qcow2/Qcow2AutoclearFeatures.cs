@@ -2,7 +2,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>qcow2 header bytes 88–95 (version 3): features a writer that does not know them must clear.</summary>
 [Flags]
-public enum Qcow2AutoclearFeatures : ulong
+internal enum Qcow2AutoclearFeatures : ulong
 {
     None = 0,
 

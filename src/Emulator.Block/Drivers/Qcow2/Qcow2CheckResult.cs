@@ -1,29 +1,6 @@
+using Emulator.Block.Graph;
+
 namespace Emulator.Block.Drivers.Qcow2;
 
-/// <summary>The outcome of a consistency check, counted as <c>qemu-img check</c> counts it.</summary>
-public sealed record Qcow2CheckResult
-{
-    public int Corruptions { get; init; }
-
-    public int Leaks { get; init; }
-
-    /// <summary>Errors that kept the check from completing (unreadable metadata, an image too large to check).</summary>
-    public int CheckErrors { get; init; }
-
-    public int CorruptionsFixed { get; init; }
-
-    public int LeaksFixed { get; init; }
-
-    public long ImageEndOffset { get; init; }
-
-    public long TotalClusters { get; init; }
-
-    public long AllocatedClusters { get; init; }
-
-    public long FragmentedClusters { get; init; }
-
-    public long CompressedClusters { get; init; }
-
-    /// <summary>One line per problem found, in QEMU's wording where there is one.</summary>
-    public IReadOnlyList<string> Messages { get; init; } = [];
-}
+/// <summary>The outcome of a qcow2 consistency check (cluster counts as <c>qemu-img check</c> counts them).</summary>
+internal sealed record Qcow2CheckResult : ImageCheckResult;

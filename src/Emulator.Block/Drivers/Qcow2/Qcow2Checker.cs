@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Emulator.Block.Backend;
 
 namespace Emulator.Block.Drivers.Qcow2;
@@ -220,24 +219,24 @@ internal sealed class Qcow2Checker
                 continue;
             }
 
-            for (var j = 0; j < table.Length / 8; j++)
+            for (var j = 0; j < _driver.Map.EntriesPerTable; j++)
             {
-                var entry = BinaryPrimitives.ReadUInt64BigEndian(table.AsSpan(j * 8));
-                if (entry == 0)
+                var entry = _driver.Map.ReadEntry(table, j, out var bitmap);
+                if (entry == 0 && bitmap == 0)
                 {
                     continue;
                 }
 
-                CountL2Entry(entry, active, ref previous);
+                CountL2Entry(entry, bitmap, active, ref previous);
             }
         }
 
         return errors;
     }
 
-    private void CountL2Entry(ulong entry, bool active, ref long previous)
+    private void CountL2Entry(ulong entry, ulong bitmap, bool active, ref long previous)
     {
-        if (_driver.Map.Describe(entry, out var mapping) is { } problem)
+        if (_driver.Map.Describe(entry, bitmap, out var mapping) is { } problem)
         {
             _corruptions++;
             _messages.Add($"ERROR: {problem}");
@@ -255,19 +254,18 @@ internal sealed class Qcow2Checker
 
             if (active)
             {
+                // As QEMU counts them: compressed clusters are fragmented by nature (sector-granular reads).
                 _allocated++;
                 _compressed++;
+                _fragmented++;
             }
 
             return;
         }
 
-        if (mapping.HostOffset == 0)
-        {
-            return;
-        }
-
-        if (!Reference(mapping.HostOffset, _clusterSize, "data cluster"))
+        // Clusters of an external data file are not refcounted (qcow2.txt), and may lie at offset 0.
+        var dataFile = _driver.HasDataFile;
+        if ((mapping.HostOffset == 0 && !(dataFile && mapping.Copied)) || (!dataFile && !Reference(mapping.HostOffset, _clusterSize, "data cluster")))
         {
             return;
         }
@@ -308,11 +306,11 @@ internal sealed class Qcow2Checker
                 continue;
             }
 
-            for (var j = 0; j < table.Length / 8; j++)
+            for (var j = 0; j < map.EntriesPerTable; j++)
             {
-                var entry = BinaryPrimitives.ReadUInt64BigEndian(table.AsSpan(j * 8));
+                var entry = map.ReadEntry(table, j, out _);
                 var host = (long)(entry & Qcow2Entry.OffsetMask);
-                if ((entry & Qcow2Entry.Compressed) != 0 || host == 0 || host >= _end)
+                if ((entry & Qcow2Entry.Compressed) != 0 || host == 0 || host >= _end || _driver.HasDataFile)
                 {
                     continue;
                 }

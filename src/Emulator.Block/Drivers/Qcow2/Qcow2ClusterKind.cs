@@ -1,7 +1,7 @@
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>What a guest cluster maps to.</summary>
-public enum Qcow2ClusterKind : byte
+internal enum Qcow2ClusterKind : byte
 {
     /// <summary>No L2 table or a zero L2 entry: read from the backing file, or zeroes without one.</summary>
     Unallocated,

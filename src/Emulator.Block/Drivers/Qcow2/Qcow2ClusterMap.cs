@@ -19,6 +19,9 @@ internal sealed class Qcow2ClusterMap
     private readonly int _clusterBits;
     private readonly int _l2Bits;
     private readonly bool _hasZeroFlag;
+    private readonly bool _extended;
+    private readonly bool _dataFile;
+    private readonly int _entryBytes;
     private readonly byte[] _entryBuffer = new byte[8];
     private readonly HashSet<long> _l2Offsets = [];
     private ulong[] _l1;
@@ -36,8 +39,14 @@ internal sealed class Qcow2ClusterMap
         _io = io;
         _refcounts = refcounts;
         _clusterBits = header.ClusterBits;
-        _l2Bits = header.ClusterBits - 3;
-        _hasZeroFlag = header.Version >= 3;
+        _extended = header.ExtendedL2;
+        _dataFile = header.HasDataFile;
+        _entryBytes = header.L2EntryBytes;
+        _l2Bits = header.ClusterBits - (_extended ? 4 : 3);
+        SubclusterBits = _extended ? header.ClusterBits - Qcow2Entry.SubclusterShift : 0;
+
+        // Extended entries keep zero status in the bitmap; bit 0 of the entry is reserved there.
+        _hasZeroFlag = header.Version >= 3 && !_extended;
         _l1 = l1;
         foreach (var entry in l1)
         {
@@ -56,6 +65,20 @@ internal sealed class Qcow2ClusterMap
     public IReadOnlyList<ulong> L1 => _l1;
 
     public int ClusterSize => 1 << _clusterBits;
+
+    /// <summary>log2 of the subcluster size with extended L2 entries; 0 without.</summary>
+    public int SubclusterBits { get; }
+
+    /// <summary>Entries in one L2 table.</summary>
+    public int EntriesPerTable => 1 << _l2Bits;
+
+    /// <summary>Entry <paramref name="index"/> of an L2 table and, with extended entries, its subcluster bitmap.</summary>
+    public ulong ReadEntry(ReadOnlySpan<byte> table, int index, out ulong bitmap)
+    {
+        var at = index * _entryBytes;
+        bitmap = _extended ? BinaryPrimitives.ReadUInt64BigEndian(table[(at + 8)..]) : 0;
+        return BinaryPrimitives.ReadUInt64BigEndian(table[at..]);
+    }
 
     /// <summary>Reads an L1 table of <paramref name="entries"/> entries at <paramref name="offset"/>; throws <see cref="BlockOperationException"/> when unreadable.</summary>
     public static ulong[] LoadL1(Qcow2Io io, long offset, uint entries)
@@ -91,8 +114,12 @@ internal sealed class Qcow2ClusterMap
             return error;
         }
 
-        var entry = BinaryPrimitives.ReadUInt64BigEndian(table.AsSpan(L2Index(guestOffset) * 8));
-        return Decode(entry, out mapping);
+        var entry = ReadEntry(table, L2Index(guestOffset), out var bitmap);
+        error = Decode(entry, bitmap, out mapping);
+        var cluster = guestOffset & ~(long)(ClusterSize - 1);
+        return error == BlockError.None && _dataFile && mapping.Kind != Qcow2ClusterKind.Unallocated && (mapping.HostOffset != 0 || mapping.Copied) && mapping.HostOffset != cluster
+            ? _corrupt($"External data file host cluster offset 0x{mapping.HostOffset:x} does not match guest cluster offset: 0x{cluster:x}")
+            : error;
     }
 
     /// <summary>The mapping when everything needed is already in memory and valid; false means "take the slow path" (which reports problems).</summary>
@@ -118,7 +145,8 @@ internal sealed class Qcow2ClusterMap
         }
 
         return _l2Cache.TryGetCached(l2Offset, out var table)
-            && Describe(BinaryPrimitives.ReadUInt64BigEndian(table.AsSpan(L2Index(guestOffset) * 8)), out mapping) is null;
+            && Describe(ReadEntry(table, L2Index(guestOffset), out var bitmap), bitmap, out mapping) is null
+            && (!_dataFile || mapping.Kind != Qcow2ClusterKind.Normal || mapping.HostOffset == (guestOffset & ~(long)(ClusterSize - 1)));
     }
 
     /// <summary>The L2 table of a guest offset for an update, allocating and linking a new one when there is none.</summary>
@@ -197,7 +225,24 @@ internal sealed class Qcow2ClusterMap
     /// data and refcounts the entry needs are durable before it is (as QEMU's L2 cache depends on
     /// its refcount cache and the data writes).
     /// </summary>
-    public BlockError SetL2(long guestOffset, long l2Offset, ulong entry)
+    public BlockError SetL2(long guestOffset, long l2Offset, ulong entry) =>
+        _extended ? SetL2(guestOffset, l2Offset, entry & ~Qcow2Entry.Zero, WholeClusterBitmap(entry)) : SetL2Standard(guestOffset, l2Offset, entry);
+
+    /// <summary>Sets an extended L2 entry and its subcluster bitmap (see <see cref="SetL2(long, long, ulong)"/>).</summary>
+    public BlockError SetL2(long guestOffset, long l2Offset, ulong entry, ulong bitmap)
+    {
+        var error = SetL2Standard(guestOffset, l2Offset, entry);
+        if (error == BlockError.None && _extended)
+        {
+            _l2Cache.Get(l2Offset, out var table);
+            BinaryPrimitives.WriteUInt64BigEndian(table.AsSpan((L2Index(guestOffset) * _entryBytes) + 8), bitmap);
+        }
+
+        return error;
+    }
+
+    /// <summary>Sets the 64-bit part of an L2 entry only (flags such as COPIED), leaving an extended entry's bitmap as it is.</summary>
+    public BlockError SetL2Standard(long guestOffset, long l2Offset, ulong entry)
     {
         var error = _l2Cache.Get(l2Offset, out var table);
         if (error != BlockError.None)
@@ -205,10 +250,21 @@ internal sealed class Qcow2ClusterMap
             return error;
         }
 
-        BinaryPrimitives.WriteUInt64BigEndian(table.AsSpan(L2Index(guestOffset) * 8), entry);
+        BinaryPrimitives.WriteUInt64BigEndian(table.AsSpan(L2Index(guestOffset) * _entryBytes), entry);
         _l2Cache.MarkDirty(l2Offset);
         return BlockError.None;
     }
+
+    /// <summary>
+    /// The bitmap of an extended entry that means what a standard entry means for the whole cluster:
+    /// zero flag → every subcluster zero; a host cluster → every subcluster allocated; compressed or
+    /// unallocated → none. So whole-cluster paths (allocation, zeroing, preallocation) serve both formats.
+    /// </summary>
+    private ulong WholeClusterBitmap(ulong entry) =>
+        (entry & Qcow2Entry.Compressed) != 0 ? 0
+        : (entry & Qcow2Entry.Zero) != 0 ? Qcow2Entry.AllZero
+        : (entry & Qcow2Entry.OffsetMask) != 0 || (_dataFile && (entry & Qcow2Entry.Copied) != 0) ? Qcow2Entry.AllAllocated
+        : 0;
 
     /// <summary>True when L2 entries changed since they were last written back.</summary>
     public bool HasDirty => _l2Cache.HasDirty;
@@ -223,20 +279,31 @@ internal sealed class Qcow2ClusterMap
         var error = _l2Cache.Get(l2Offset, out var table);
         if (error == BlockError.None)
         {
-            entry = BinaryPrimitives.ReadUInt64BigEndian(table.AsSpan(L2Index(guestOffset) * 8));
+            entry = BinaryPrimitives.ReadUInt64BigEndian(table.AsSpan(L2Index(guestOffset) * _entryBytes));
         }
 
         return error;
     }
 
     /// <summary>Checks and decodes a raw L2 entry; a bad one is reported as corruption.</summary>
-    public BlockError Decode(ulong entry, out Qcow2Mapping mapping) =>
-        Describe(entry, out mapping) is { } problem ? _corrupt(problem) : BlockError.None;
+    public BlockError Decode(ulong entry, out Qcow2Mapping mapping) => Decode(entry, 0, out mapping);
 
-    /// <summary>Decodes a raw L2 entry; returns why it cannot be right, or null.</summary>
-    public string? Describe(ulong entry, out Qcow2Mapping mapping)
+    /// <summary>Checks and decodes an L2 entry with its subcluster bitmap (extended entries).</summary>
+    public BlockError Decode(ulong entry, ulong bitmap, out Qcow2Mapping mapping) =>
+        Describe(entry, bitmap, out mapping) is { } problem ? _corrupt(problem) : BlockError.None;
+
+    /// <summary>Decodes a raw L2 entry (the host cluster only for extended entries); returns why it cannot be right, or null.</summary>
+    public string? Describe(ulong entry, out Qcow2Mapping mapping) => Describe(entry, 0, out mapping);
+
+    /// <summary>Decodes an L2 entry and its subcluster bitmap; returns why they cannot be right, or null.</summary>
+    public string? Describe(ulong entry, ulong bitmap, out Qcow2Mapping mapping)
     {
         mapping = Qcow2Mapping.Unallocated;
+        if ((entry & Qcow2Entry.Compressed) != 0 && _dataFile)
+        {
+            return $"Compressed cluster entry 0x{entry:x} found in image with external data file";
+        }
+
         if ((entry & Qcow2Entry.Compressed) != 0)
         {
             var shift = Qcow2Entry.CompressedSizeShift(_clusterBits);
@@ -259,7 +326,10 @@ internal sealed class Qcow2ClusterMap
 
         var offset = (long)(entry & Qcow2Entry.OffsetMask);
         var copied = (entry & Qcow2Entry.Copied) != 0;
-        if (offset != 0)
+
+        // Data clusters of an external data file lie at their guest offset there (checked by Lookup), not in this file.
+        var hostCluster = offset != 0 || (_dataFile && copied);
+        if (offset != 0 && !_dataFile)
         {
             if ((offset & (ClusterSize - 1)) != 0)
             {
@@ -272,15 +342,43 @@ internal sealed class Qcow2ClusterMap
             }
         }
 
+        if (_extended)
+        {
+            return DescribeSubclusters(entry, bitmap, hostCluster, offset, copied, out mapping);
+        }
+
         if ((entry & Qcow2Entry.Zero) != 0)
         {
             mapping = new Qcow2Mapping(Qcow2ClusterKind.Zero, offset, 0, copied);
         }
-        else if (offset != 0)
+        else if (hostCluster)
         {
             mapping = new Qcow2Mapping(Qcow2ClusterKind.Normal, offset, 0, copied);
         }
 
+        return null;
+    }
+
+    /// <summary>An extended entry: the host cluster (if any) and what each subcluster reads (QEMU's QCOW2_SUBCLUSTER_INVALID cases refused).</summary>
+    private string? DescribeSubclusters(ulong entry, ulong bitmap, bool hostCluster, long offset, bool copied, out Qcow2Mapping mapping)
+    {
+        mapping = Qcow2Mapping.Unallocated;
+        var allocated = bitmap & Qcow2Entry.AllAllocated;
+        var zero = bitmap >> Qcow2Entry.ZeroBitmapShift;
+        if ((allocated & zero) != 0)
+        {
+            return $"L2 entry 0x{entry:x} (bitmap 0x{bitmap:x}) marks a subcluster both allocated and zero";
+        }
+
+        if (!hostCluster && allocated != 0)
+        {
+            return $"L2 entry 0x{entry:x} (bitmap 0x{bitmap:x}) allocates subclusters without a host cluster";
+        }
+
+        var kind = hostCluster ? Qcow2ClusterKind.Normal
+            : zero == Qcow2Entry.AllAllocated ? Qcow2ClusterKind.Zero
+            : Qcow2ClusterKind.Unallocated;
+        mapping = new Qcow2Mapping(kind, offset, 0, copied) { SubclusterBits = SubclusterBits, Bitmap = bitmap };
         return null;
     }
 

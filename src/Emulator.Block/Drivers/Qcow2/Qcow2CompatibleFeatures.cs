@@ -2,7 +2,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>qcow2 header bytes 80–87 (version 3): features an implementation may ignore.</summary>
 [Flags]
-public enum Qcow2CompatibleFeatures : ulong
+internal enum Qcow2CompatibleFeatures : ulong
 {
     None = 0,
 

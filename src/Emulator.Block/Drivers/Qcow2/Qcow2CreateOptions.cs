@@ -19,4 +19,16 @@ public sealed record Qcow2CreateOptions
     public bool LazyRefcounts { get; init; }
 
     public Qcow2Preallocation Preallocation { get; init; }
+
+    /// <summary>How compressed clusters are encoded (<c>compression_type=zlib|zstd</c>); zstd needs version 3.</summary>
+    public Qcow2CompressionType CompressionType { get; init; }
+
+    /// <summary>128-bit L2 entries with 32 subclusters per cluster (<c>extended_l2=on</c>); needs version 3 and clusters of 16 KiB or more.</summary>
+    public bool ExtendedL2 { get; init; }
+
+    /// <summary>An external data file for the guest data (<c>data_file=</c>), created beside the image and named in its header.</summary>
+    public string? DataFile { get; init; }
+
+    /// <summary>Keep the data file a consistent raw image (<c>data_file_raw=on</c>; implies metadata preallocation).</summary>
+    public bool DataFileRaw { get; init; }
 }

@@ -13,6 +13,9 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 public static class Qcow2Creator
 {
+    /// <summary>Subclusters smaller than 512 bytes are not allowed: 32 of them need clusters of 16 KiB.</summary>
+    private const int MinExtendedL2ClusterSize = 16384;
+
     public static void Create(string path, Qcow2CreateOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -69,6 +72,13 @@ public static class Qcow2Creator
 
         try
         {
+            if (options.DataFile is { } dataFile)
+            {
+                // As qemu-img: the data file is created (sparse) at the guest size.
+                using var data = new FileStream(Qcow2BackingOpener.Resolve(path, dataFile), FileMode.Create, FileAccess.Write, FileShare.None);
+                data.SetLength(options.Size);
+            }
+
             using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
             stream.Write(headerCluster);
             stream.Write(table);
@@ -86,7 +96,7 @@ public static class Qcow2Creator
     }
 
     /// <summary>Allocates every cluster of an open, empty image (preallocation=metadata|full).</summary>
-    public static BlockError Preallocate(Qcow2Driver driver, Qcow2Preallocation mode)
+    internal static BlockError Preallocate(Qcow2Driver driver, Qcow2Preallocation mode)
     {
         ArgumentNullException.ThrowIfNull(driver);
         if (mode == Qcow2Preallocation.Off)
@@ -100,7 +110,7 @@ public static class Qcow2Creator
             lock (driver.MetadataLock)
             {
                 var error = driver.Map.PrepareL2(offset, out var l2Offset);
-                error = error == BlockError.None ? driver.Refcounts.Allocate(1, out host) : error;
+                error = error == BlockError.None ? driver.AllocateDataCluster(offset, out host) : error;
                 error = error == BlockError.None ? driver.Map.SetL2(offset, l2Offset, (ulong)host | Qcow2Entry.Copied) : error;
                 if (error != BlockError.None)
                 {
@@ -110,7 +120,7 @@ public static class Qcow2Creator
 
             if (mode == Qcow2Preallocation.Full)
             {
-                var error = Qcow2Io.Wait(driver.FileNode.WriteZeroesAsync(host, driver.ClusterSize, BlockRequestFlags.None));
+                var error = Qcow2Io.Wait(driver.Data.File.WriteZeroesAsync(host, driver.ClusterSize, BlockRequestFlags.None));
                 if (error != BlockError.None)
                 {
                     return error;
@@ -149,6 +159,36 @@ public static class Qcow2Creator
             throw new BlockOperationException("Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
         }
 
+        if (options.Version == 2 && options.CompressionType != Qcow2CompressionType.Zlib)
+        {
+            throw new BlockOperationException("Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)");
+        }
+
+        if (options.ExtendedL2 && options.Version == 2)
+        {
+            throw new BlockOperationException("Extended L2 entries are only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
+        }
+
+        if (options.ExtendedL2 && options.ClusterSize < MinExtendedL2ClusterSize)
+        {
+            throw new BlockOperationException($"Extended L2 entries are only supported with cluster sizes of at least {MinExtendedL2ClusterSize} bytes");
+        }
+
+        if (options.DataFileRaw && options.DataFile is null)
+        {
+            throw new BlockOperationException("data-file-raw requires data-file");
+        }
+
+        if (options.DataFileRaw && options.BackingFile is not null)
+        {
+            throw new BlockOperationException("Backing file and data-file-raw cannot be used at the same time");
+        }
+
+        if (options.DataFile is not null && options.Version == 2)
+        {
+            throw new BlockOperationException("External data files are only supported with compatibility level 1.1 and above (use version=v3 or greater)");
+        }
+
         if (options.Size < 0 || options.Size % 512 != 0)
         {
             throw new BlockOperationException("Image size must be a multiple of 512 bytes");
@@ -160,7 +200,7 @@ public static class Qcow2Creator
         }
 
         var clusterBits = BitOperations.Log2((uint)options.ClusterSize);
-        var l1Entries = Qcow2Header.L1EntriesFor((ulong)options.Size, clusterBits);
+        var l1Entries = Qcow2Header.L1EntriesFor((ulong)options.Size, clusterBits, options.ExtendedL2);
         if (l1Entries * 8 > Qcow2Header.MaxL1Bytes)
         {
             throw new BlockOperationException("Image size is too large for this cluster size");
@@ -170,6 +210,11 @@ public static class Qcow2Creator
         if (options.BackingFormat is { } format)
         {
             extensions.Add(new Qcow2HeaderExtension(Qcow2HeaderExtensionType.BackingFormat, Encoding.UTF8.GetBytes(format)));
+        }
+
+        if (options.DataFile is { } dataFile)
+        {
+            extensions.Add(new Qcow2HeaderExtension(Qcow2HeaderExtensionType.ExternalDataFile, Encoding.UTF8.GetBytes(dataFile)));
         }
 
         if (options.Version == 3)
@@ -186,6 +231,11 @@ public static class Qcow2Creator
             RefcountOrder = BitOperations.Log2((uint)options.RefcountBits),
             HeaderLength = options.Version == 3 ? Qcow2Header.V3Length + 8 : Qcow2Header.V2Length,
             Compatible = options.LazyRefcounts ? Qcow2CompatibleFeatures.LazyRefcounts : Qcow2CompatibleFeatures.None,
+            Incompatible = (options.CompressionType != Qcow2CompressionType.Zlib ? Qcow2IncompatibleFeatures.CompressionType : Qcow2IncompatibleFeatures.None)
+                | (options.ExtendedL2 ? Qcow2IncompatibleFeatures.ExtendedL2 : Qcow2IncompatibleFeatures.None)
+                | (options.DataFile is not null ? Qcow2IncompatibleFeatures.ExternalDataFile : Qcow2IncompatibleFeatures.None),
+            Autoclear = options.DataFileRaw ? Qcow2AutoclearFeatures.RawExternalData : Qcow2AutoclearFeatures.None,
+            CompressionType = options.CompressionType,
             Extensions = extensions,
             BackingFile = options.BackingFile,
         };

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Emulator.Block.Backend;
+using Emulator.Block.Drivers.File;
 using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.Qcow2;
@@ -34,12 +35,17 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// image with snapshots cannot be resized (as in QEMU). L2 updates are held in the L2 cache and
 /// written back at flush, eviction and close, after a barrier; with lazy refcounts, refcount blocks are written at flush and close
 /// after the dirty bit is set, and a dirty image is repaired when it is next opened read-write.
-/// Extended L2 entries, external data files, encryption and zstd compression are refused at open.
+/// Compressed clusters are zlib (deflate) or zstd (compression_type). Extended L2 entries split a cluster
+/// into 32 subclusters, each allocated, zero or unallocated on its own (<see cref="Qcow2Mapping"/>).
+/// An external data file (data_file, optionally data_file_raw) holds the data clusters at their guest
+/// offsets, without refcounts; it is named in the header, opened relative to the image's folder, and
+/// such an image has no compressed clusters or internal snapshots. Encryption is refused at open.
 /// </summary>
-public sealed class Qcow2Driver : BlockDriver
+internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnapshotTable
 {
     private readonly Lock _lock = new();
     private readonly Qcow2Io _io;
+    private readonly Qcow2Io _data;
     private readonly BlockDriverState? _backing;
     private readonly Qcow2Refcounts _refcounts;
     private readonly Qcow2ClusterMap _map;
@@ -63,6 +69,7 @@ public sealed class Qcow2Driver : BlockDriver
         _clusterMask = Header.ClusterSize - 1;
         _layout = new Qcow2Layout(Header, file.Length);
         _layout.CheckFixedTables();
+        _data = OpenDataFile(node, graph, file.Driver.Filename);
         if ((Header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0 && !node.ReadOnly)
         {
             throw new BlockOperationException("qcow2: Image is corrupt; cannot be opened read/write");
@@ -82,7 +89,7 @@ public sealed class Qcow2Driver : BlockDriver
             l1Size = snapshot.L1Size;
             _size = (long)(snapshot.DiskSize ?? Header.Size);
             // ReadSnapshots checked this table against the other metadata already.
-            if (Qcow2Header.L1EntriesFor((ulong)_size, _clusterBits) > l1Size)
+            if (Qcow2Header.L1EntriesFor((ulong)_size, _clusterBits, Header.ExtendedL2) > l1Size)
             {
                 throw new BlockOperationException($"The L1 table of snapshot '{wanted}' is too small for its disk size");
             }
@@ -109,6 +116,49 @@ public sealed class Qcow2Driver : BlockDriver
     public Qcow2Header Header { get; private set; }
 
     public IReadOnlyList<Qcow2Snapshot> Snapshots { get; private set; }
+
+    IReadOnlyList<ImageSnapshot> ISnapshotTable.Snapshots => Snapshots;
+
+    /// <summary>What <c>img info</c> shows of this image (qemu-img's field order).</summary>
+    public ImageInfo Info
+    {
+        get
+        {
+            var header = Header;
+            var v3 = header.Version >= 3;
+            var specific = new List<KeyValuePair<string, object>> { new("compat", v3 ? "1.1" : "0.10"), new("compression-type", header.CompressionType == Qcow2CompressionType.Zstd ? "zstd" : "zlib") };
+            if (v3)
+            {
+                specific.Add(new("lazy-refcounts", (header.Compatible & Qcow2CompatibleFeatures.LazyRefcounts) != 0));
+            }
+
+            specific.Add(new("refcount-bits", (long)header.RefcountBits));
+            if (header.HasDataFile)
+            {
+                if (header.DataFile is { } dataFile)
+                {
+                    specific.Add(new("data-file", dataFile));
+                }
+
+                specific.Add(new("data-file-raw", DataFileRaw));
+            }
+
+            if (v3)
+            {
+                specific.Add(new("corrupt", (header.Incompatible & Qcow2IncompatibleFeatures.Corrupt) != 0));
+                specific.Add(new("extended-l2", header.ExtendedL2));
+            }
+
+            return new ImageInfo
+            {
+                ClusterSize = ClusterSize,
+                BackingFile = header.BackingFile,
+                BackingFormat = header.BackingFormat,
+                Dirty = (header.Incompatible & Qcow2IncompatibleFeatures.Dirty) != 0,
+                FormatSpecific = specific,
+            };
+        }
+    }
 
     public override long Length => Volatile.Read(ref _size);
 
@@ -138,6 +188,27 @@ public sealed class Qcow2Driver : BlockDriver
     internal Qcow2Refcounts Refcounts => _refcounts;
 
     internal Qcow2Io Io => _io;
+
+    /// <summary>Where data clusters are read and written: the external data file, or the image file itself.</summary>
+    internal Qcow2Io Data => _data;
+
+    /// <summary>Guest data lives in an external data file, at its guest offset, without refcounts.</summary>
+    internal bool HasDataFile => Header.HasDataFile;
+
+    /// <summary>The data file is kept a consistent raw image of the guest (autoclear bit 1).</summary>
+    internal bool DataFileRaw => HasDataFile && (Header.Autoclear & Qcow2AutoclearFeatures.RawExternalData) != 0;
+
+    /// <summary>A host cluster for the guest cluster at <paramref name="clusterStart"/>: a new one of the image, or the same offset of the data file.</summary>
+    internal BlockError AllocateDataCluster(long clusterStart, out long host)
+    {
+        if (HasDataFile)
+        {
+            host = clusterStart;
+            return BlockError.None;
+        }
+
+        return _refcounts.Allocate(1, out host);
+    }
 
     internal Lock MetadataLock => _lock;
 
@@ -173,8 +244,9 @@ public sealed class Qcow2Driver : BlockDriver
             }
         }
 
-        return mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied
-            && _io.File.TryWriteNoWait(mapping.HostOffset + inCluster, buffer, out error);
+        return mapping.KindAt(inCluster) == Qcow2ClusterKind.Normal && mapping.Copied
+            && inCluster + buffer.Length <= mapping.RunEnd(inCluster, Header.ClusterSize)
+            && _data.File.TryWriteNoWait(mapping.HostOffset + inCluster, buffer, out error);
     }
 
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
@@ -207,8 +279,15 @@ public sealed class Qcow2Driver : BlockDriver
     public Qcow2CheckResult Check(Qcow2RepairMode repair) =>
         Qcow2Checker.Run(this, Node.ReadOnly ? Qcow2RepairMode.None : repair);
 
+    ImageCheckResult IImageCheck.Check(ImageRepairMode repair) => Check(repair switch
+    {
+        ImageRepairMode.Leaks => Qcow2RepairMode.Leaks,
+        ImageRepairMode.All => Qcow2RepairMode.All,
+        _ => Qcow2RepairMode.None,
+    });
+
     /// <summary>Creates an internal snapshot of the active image (<c>img snapshot -c</c>; see <see cref="Qcow2SnapshotOperations"/>).</summary>
-    public BlockError CreateSnapshot(string name) => Qcow2SnapshotOperations.Create(this, name);
+    public BlockError CreateSnapshot(string name) => HasDataFile ? BlockError.Unsupported : Qcow2SnapshotOperations.Create(this, name);
 
     /// <summary>Reverts the active image to the internal snapshot with this ID or name (<c>img snapshot -a</c>).</summary>
     public BlockError ApplySnapshot(string idOrName) => Qcow2SnapshotOperations.Apply(this, idOrName);
@@ -223,6 +302,25 @@ public sealed class Qcow2Driver : BlockDriver
         {
             return _map.Lookup(guestOffset, out mapping);
         }
+    }
+
+    /// <summary>Block status of the cluster at <paramref name="offset"/> (at most to its end), from its L2 entry.</summary>
+    public override BlockError GetBlockStatus(long offset, long length, out BlockStatus status)
+    {
+        var error = GetMapping(offset, out var mapping);
+        var inCluster = offset & _clusterMask;
+        length = Math.Min(length, mapping.RunEnd((int)inCluster, Header.ClusterSize) - inCluster);
+        const BlockStatusFlags Stored = BlockStatusFlags.Data | BlockStatusFlags.Allocated;
+        status = mapping.KindAt((int)inCluster) switch
+        {
+            Qcow2ClusterKind.Normal => new BlockStatus(Stored | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, _data.File.Driver.Filename),
+            Qcow2ClusterKind.Compressed => new BlockStatus(Stored, length, 0, Filename),
+            Qcow2ClusterKind.Zero when mapping.HostOffset != 0 =>
+                new BlockStatus(BlockStatusFlags.Zero | BlockStatusFlags.Allocated | BlockStatusFlags.OffsetValid, length, mapping.HostOffset + inCluster, _data.File.Driver.Filename),
+            Qcow2ClusterKind.Zero => new BlockStatus(BlockStatusFlags.Zero | BlockStatusFlags.Allocated, length, 0, Filename),
+            _ => new BlockStatus(BlockStatusFlags.None, length, 0, Filename),
+        };
+        return error;
     }
 
     public override void Close()
@@ -287,7 +385,7 @@ public sealed class Qcow2Driver : BlockDriver
         // Compressed clusters are the cold path (images made by convert -c); a buffer per read is fine here.
         var raw = new byte[mapping.CompressedLength];
         var error = _io.Read(mapping.HostOffset, raw);
-        return error != BlockError.None || Qcow2Compression.Decompress(raw, raw.Length, cluster) ? error : BlockError.Io;
+        return error != BlockError.None || Qcow2Compression.Decompress(Header.CompressionType, raw, raw.Length, cluster) ? error : BlockError.Io;
     }
 
     /// <summary>Records detected metadata corruption: sets the corrupt bit (version 3), makes the node read-only, emits BLOCK_IMAGE_CORRUPTED once. Returns the I/O error for the request.</summary>
@@ -308,6 +406,32 @@ public sealed class Qcow2Driver : BlockDriver
         Node.ReadOnly = true;
         _events.Publish(new BlockImageCorruptedEvent(string.Empty, Node.NodeName, $"{message}; further corruption events will be suppressed", null, null, wasWritable));
         return BlockError.Io;
+    }
+
+    /// <summary>
+    /// Opens the external data file the header names (relative to the image's folder, as QEMU's
+    /// data-file), with the image's read-only state; without one, data clusters live in the image.
+    /// </summary>
+    private Qcow2Io OpenDataFile(BlockDriverState node, BlockGraph graph, string imagePath)
+    {
+        if (!Header.HasDataFile)
+        {
+            return (Header.Autoclear & Qcow2AutoclearFeatures.RawExternalData) != 0
+                ? throw new BlockOperationException("data-file-raw requires a data file")
+                : _io;
+        }
+
+        var name = Header.DataFile ?? throw new BlockOperationException("'data-file' is required for this image");
+        var path = Qcow2BackingOpener.Resolve(imagePath, name);
+        if (!System.IO.File.Exists(path))
+        {
+            throw new BlockOperationException($"Could not open '{path}': No such file or directory (the external data file of '{imagePath}')");
+        }
+
+        var data = graph.AttachChild(node, BlockChildOptions.Of(new FileNodeOptions(path) { ReadOnly = node.ReadOnly }), "data-file").Node;
+        var io = new Qcow2Io(data, node.TraceName);
+        _io.DataIo = io;
+        return io;
     }
 
     /// <summary>Tables (one cluster each) that fit in a cache of <paramref name="bytes"/> bytes; at least two.</summary>
@@ -333,15 +457,17 @@ public sealed class Qcow2Driver : BlockDriver
     /// <summary>Read-write open: clears autoclear bits we do not maintain (so a stale bitmap is never trusted) and repairs a dirty image.</summary>
     private void PrepareForWriting()
     {
-        if (Header.Version >= 3 && Header.Autoclear != Qcow2AutoclearFeatures.None)
+        var kept = DataFileRaw ? Qcow2AutoclearFeatures.RawExternalData : Qcow2AutoclearFeatures.None;
+        if (Header.Version >= 3 && Header.Autoclear != kept)
         {
             var bytes = new byte[8];
+            BinaryPrimitives.WriteUInt64BigEndian(bytes, (ulong)kept);
             if (_io.Write(Qcow2Header.AutoclearField, bytes) != BlockError.None)
             {
                 throw new BlockOperationException("Could not update the qcow2 header");
             }
 
-            Header = Header with { Autoclear = Qcow2AutoclearFeatures.None };
+            Header = Header with { Autoclear = kept };
         }
 
         if ((Header.Incompatible & Qcow2IncompatibleFeatures.Dirty) != 0)

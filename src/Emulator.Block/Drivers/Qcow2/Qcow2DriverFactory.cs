@@ -20,6 +20,8 @@ public sealed class Qcow2DriverFactory : IBlockDriverFactory
 
     public BlockDriverKind Kind => BlockDriverKind.Format;
 
+    public IImageCreator? Creator { get; } = new Qcow2ImageCreator();
+
     public Type OptionsType => typeof(Qcow2NodeOptions);
 
     public int Probe(ReadOnlySpan<byte> header) =>

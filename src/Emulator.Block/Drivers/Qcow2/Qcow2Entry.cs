@@ -1,7 +1,7 @@
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>Bit layout of L1, L2 and refcount table entries (qcow2.txt, "Cluster mapping" and "Host cluster management").</summary>
-public static class Qcow2Entry
+internal static class Qcow2Entry
 {
     /// <summary>Bits 9–55: a host offset in an L1, L2 or refcount table entry.</summary>
     public const ulong OffsetMask = 0x00FF_FFFF_FFFF_FE00;
@@ -23,6 +23,23 @@ public static class Qcow2Entry
 
     /// <summary>Reserved bits of a refcount table entry (0–8).</summary>
     public const ulong RefcountTableReserved = 0x1FF;
+
+    /// <summary>Bytes of a standard L2 entry, and of an extended one (the entry and its subcluster bitmap).</summary>
+    public const int EntryBytes = 8;
+    public const int ExtendedEntryBytes = 16;
+
+    /// <summary>Subclusters per cluster with extended L2 entries (one bit each in both halves of the bitmap).</summary>
+    public const int Subclusters = 32;
+
+    /// <summary>log2 of <see cref="Subclusters"/>.</summary>
+    public const int SubclusterShift = 5;
+
+    /// <summary>The bitmap half (bits 32–63) that marks subclusters reading as zeroes; bits 0–31 mark allocated ones.</summary>
+    public const int ZeroBitmapShift = 32;
+
+    /// <summary>Every subcluster allocated, and every subcluster reading as zeroes.</summary>
+    public const ulong AllAllocated = 0xFFFF_FFFF;
+    public const ulong AllZero = 0xFFFF_FFFF_0000_0000;
 
     /// <summary>Compressed data is counted in 512-byte sectors whatever the cluster size.</summary>
     public const int CompressedSectorSize = 512;

@@ -3,7 +3,7 @@ using System.Text;
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>The feature name table extension: 48-byte records of type (0 incompatible, 1 compatible, 2 autoclear), bit number and a 46-byte name.</summary>
-public static class Qcow2FeatureNames
+internal static class Qcow2FeatureNames
 {
     private const int RecordLength = 48;
     private const int NameLength = 46;

@@ -10,7 +10,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// (ranges, alignment, feature bits); <see cref="Qcow2Layout"/> checks the tables against each other
 /// and the file. Unknown extensions and the bitmaps extension are kept and written back untouched.
 /// </summary>
-public sealed record Qcow2Header
+internal sealed record Qcow2Header
 {
     public const uint Magic = 0x514649FB;
     public const int V2Length = 72;
@@ -79,7 +79,7 @@ public sealed record Qcow2Header
 
     public int HeaderLength { get; init; } = V3Length;
 
-    public byte CompressionType { get; init; }
+    public Qcow2CompressionType CompressionType { get; init; }
 
     public IReadOnlyList<Qcow2HeaderExtension> Extensions { get; init; } = [];
 
@@ -101,20 +101,34 @@ public sealed record Qcow2Header
         }
     }
 
+    /// <summary>The external data file name (its header extension), when the image names one.</summary>
+    public string? DataFile => Extensions.FirstOrDefault(e => e.Type == Qcow2HeaderExtensionType.ExternalDataFile) is { } extension
+        ? Encoding.UTF8.GetString(extension.Data)
+        : null;
+
+    /// <summary>Guest data lives in an external data file (incompatible bit 2).</summary>
+    public bool HasDataFile => (Incompatible & Qcow2IncompatibleFeatures.ExternalDataFile) != 0;
+
     public int ClusterSize => 1 << ClusterBits;
 
     public int RefcountBits => 1 << RefcountOrder;
 
-    /// <summary>Entries per L2 table (8 bytes each, one cluster).</summary>
-    public int L2Entries => ClusterSize / 8;
+    /// <summary>L2 entries are 128 bits with subcluster bitmaps (incompatible bit 4).</summary>
+    public bool ExtendedL2 => (Incompatible & Qcow2IncompatibleFeatures.ExtendedL2) != 0;
+
+    /// <summary>Bytes per L2 entry: 8, or 16 with extended L2 entries.</summary>
+    public int L2EntryBytes => ExtendedL2 ? Qcow2Entry.ExtendedEntryBytes : Qcow2Entry.EntryBytes;
+
+    /// <summary>Entries per L2 table (one cluster).</summary>
+    public int L2Entries => ClusterSize / L2EntryBytes;
 
     /// <summary>Guest bytes one L1 entry covers.</summary>
     public long L1Coverage => (long)ClusterSize * L2Entries;
 
     /// <summary>The number of L1 entries <paramref name="size"/> guest bytes need.</summary>
-    public static long L1EntriesFor(ulong size, int clusterBits)
+    public static long L1EntriesFor(ulong size, int clusterBits, bool extendedL2 = false)
     {
-        var coverageBits = clusterBits + clusterBits - 3;
+        var coverageBits = clusterBits + clusterBits - (extendedL2 ? 4 : 3);
         return (long)((size + (1UL << coverageBits) - 1) >> coverageBits);
     }
 
@@ -176,7 +190,7 @@ public sealed record Qcow2Header
                 Autoclear = (Qcow2AutoclearFeatures)BinaryPrimitives.ReadUInt64BigEndian(data[AutoclearField..]),
                 RefcountOrder = checked((int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(data[RefcountOrderField..]), int.MaxValue)),
                 HeaderLength = (int)headerLength,
-                CompressionType = headerLength > V3Length ? data[CompressionTypeField] : (byte)0,
+                CompressionType = headerLength > V3Length ? (Qcow2CompressionType)data[CompressionTypeField] : Qcow2CompressionType.Zlib,
             };
         }
 
@@ -216,7 +230,7 @@ public sealed record Qcow2Header
             BinaryPrimitives.WriteUInt32BigEndian(destination[HeaderLengthField..], (uint)HeaderLength);
             if (HeaderLength > V3Length)
             {
-                destination[CompressionTypeField] = CompressionType;
+                destination[CompressionTypeField] = (byte)CompressionType;
             }
 
             position = HeaderLength;
@@ -317,9 +331,15 @@ public sealed record Qcow2Header
             throw Bad("Encrypted qcow2 images are not supported");
         }
 
-        if (CompressionType != 0)
+        if (CompressionType is not (Qcow2CompressionType.Zlib or Qcow2CompressionType.Zstd))
         {
-            throw Bad($"Unsupported qcow2 compression type {CompressionType} (only zlib is supported)");
+            throw Bad($"qcow2: unknown compression type: {(byte)CompressionType}");
+        }
+
+        // QEMU's validate_compression_type: the feature bit is set exactly when the type is not zlib.
+        if ((CompressionType != Qcow2CompressionType.Zlib) != ((Incompatible & Qcow2IncompatibleFeatures.CompressionType) != 0))
+        {
+            throw Bad($"qcow2: Compression type incompatible feature bit must {(CompressionType == Qcow2CompressionType.Zlib ? "not " : string.Empty)}be set");
         }
 
         if (BackingFileOffset != 0
@@ -338,7 +358,7 @@ public sealed record Qcow2Header
             throw Bad($"Active L1 table too large ({L1Size} entries)");
         }
 
-        if (Size > long.MaxValue / 2 || L1EntriesFor(Size, ClusterBits) > L1Size)
+        if (Size > long.MaxValue / 2 || L1EntriesFor(Size, ClusterBits, ExtendedL2) > L1Size)
         {
             throw Bad($"The L1 table ({L1Size} entries) is too small for a virtual size of {Size} bytes");
         }

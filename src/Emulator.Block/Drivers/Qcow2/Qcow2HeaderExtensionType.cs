@@ -1,7 +1,7 @@
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>Header extension type codes (qcow2.txt, "Header extensions").</summary>
-public enum Qcow2HeaderExtensionType : uint
+internal enum Qcow2HeaderExtensionType : uint
 {
     End = 0,
     BackingFormat = 0xE2792ACA,

@@ -2,7 +2,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>qcow2 header bytes 72–79 (version 3): features a reader must understand to open the image at all.</summary>
 [Flags]
-public enum Qcow2IncompatibleFeatures : ulong
+internal enum Qcow2IncompatibleFeatures : ulong
 {
     None = 0,
 
@@ -22,5 +22,5 @@ public enum Qcow2IncompatibleFeatures : ulong
     ExtendedL2 = 1UL << 4,
 
     /// <summary>The bits this driver handles itself.</summary>
-    Known = Dirty | Corrupt,
+    Known = Dirty | Corrupt | ExternalDataFile | CompressionType | ExtendedL2,
 }

@@ -24,6 +24,9 @@ internal sealed class Qcow2Io
 
     public BlockDriverState File { get; }
 
+    /// <summary>The I/O of an external data file: flushed with this file's barriers and flushes, first, so data is durable before the metadata that maps it.</summary>
+    public Qcow2Io? DataIo { get; set; }
+
     public static BlockError Wait(ValueTask<BlockError> operation) =>
         operation.IsCompleted ? operation.Result : operation.AsTask().GetAwaiter().GetResult();
 
@@ -65,17 +68,27 @@ internal sealed class Qcow2Io
 
     public BlockError Flush()
     {
-        Volatile.Write(ref _unflushed, 0);
-        return Wait(File.FlushAsync());
+        var error = DataIo?.Flush() ?? BlockError.None;
+        return error == BlockError.None ? FlushFile() : error;
     }
 
     /// <summary>
     /// Makes every write issued so far durable before the next one is issued: a flush of the file
-    /// child, skipped when nothing was written since the last flush. Program order alone survives a
+    /// child (and of the data file first), skipped when nothing was written since the last flush. Program order alone survives a
     /// killed process (the host page cache keeps it); only a flush keeps it across a power loss,
     /// because the disk may reorder writes it has not been told to make durable.
     /// </summary>
-    public BlockError Barrier() => Volatile.Read(ref _unflushed) != 0 ? Flush() : BlockError.None;
+    public BlockError Barrier()
+    {
+        var error = DataIo?.Barrier() ?? BlockError.None;
+        return error != BlockError.None || Volatile.Read(ref _unflushed) == 0 ? error : FlushFile();
+    }
+
+    private BlockError FlushFile()
+    {
+        Volatile.Write(ref _unflushed, 0);
+        return Wait(File.FlushAsync());
+    }
 
     /// <summary>
     /// Grows the file to cover clusters just allocated, before anything is written into them. Every

@@ -32,10 +32,15 @@ internal static class Qcow2Reader
             }
         }
 
-        switch (mapping.Kind)
+        if (inCluster + buffer.Length > mapping.RunEnd(inCluster, driver.ClusterSize))
+        {
+            return false;
+        }
+
+        switch (mapping.KindAt(inCluster))
         {
             case Qcow2ClusterKind.Normal:
-                return driver.Io.File.TryReadNoWait(mapping.HostOffset + inCluster, buffer, out error);
+                return driver.Data.File.TryReadNoWait(mapping.HostOffset + inCluster, buffer, out error);
             case Qcow2ClusterKind.Zero:
             case Qcow2ClusterKind.Unallocated when driver.BackingNode is null:
                 buffer.Span.Clear();
@@ -54,22 +59,27 @@ internal static class Qcow2Reader
             var inCluster = (int)(offset & driver.ClusterMask);
             var chunk = (int)Math.Min(buffer.Length, driver.ClusterSize - inCluster);
             Qcow2Mapping mapping;
+            Qcow2ClusterKind kind;
             BlockError error;
             lock (driver.MetadataLock)
             {
                 error = driver.Map.Lookup(offset, out mapping);
 
+                // With subclusters, one run of subclusters that read alike.
+                chunk = Math.Min(chunk, mapping.RunEnd(inCluster, driver.ClusterSize) - inCluster);
+                kind = mapping.KindAt(inCluster);
+
                 // Contiguous host clusters are read in one request.
-                while (error == BlockError.None && mapping.Kind == Qcow2ClusterKind.Normal && chunk < buffer.Length)
+                while (error == BlockError.None && kind == Qcow2ClusterKind.Normal && chunk < buffer.Length && ((offset + chunk) & driver.ClusterMask) == 0)
                 {
                     error = driver.Map.Lookup(offset + chunk, out var next);
-                    if (error != BlockError.None || next.Kind != Qcow2ClusterKind.Normal || next.HostOffset != mapping.HostOffset + inCluster + chunk)
+                    if (error != BlockError.None || next.KindAt(0) != Qcow2ClusterKind.Normal || next.HostOffset != mapping.HostOffset + inCluster + chunk)
                     {
                         error = BlockError.None;
                         break;
                     }
 
-                    chunk += (int)Math.Min(buffer.Length - chunk, driver.ClusterSize);
+                    chunk += Math.Min(buffer.Length - chunk, next.RunEnd(0, driver.ClusterSize));
                 }
             }
 
@@ -79,9 +89,9 @@ internal static class Qcow2Reader
             }
 
             var part = buffer[..chunk];
-            error = mapping.Kind switch
+            error = kind switch
             {
-                Qcow2ClusterKind.Normal => driver.Io.Read(mapping.HostOffset + inCluster, part),
+                Qcow2ClusterKind.Normal => driver.Data.Read(mapping.HostOffset + inCluster, part),
                 Qcow2ClusterKind.Unallocated => driver.ReadBacking(offset, part.Span, part),
                 Qcow2ClusterKind.Compressed => ReadCompressedPart(driver, mapping, inCluster, part.Span),
                 _ => Clear(part.Span),

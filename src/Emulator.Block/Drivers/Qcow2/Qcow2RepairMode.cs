@@ -1,7 +1,7 @@
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>What <c>check -r</c> may fix.</summary>
-public enum Qcow2RepairMode : byte
+internal enum Qcow2RepairMode : byte
 {
     None,
 

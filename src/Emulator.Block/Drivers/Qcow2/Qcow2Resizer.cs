@@ -27,7 +27,7 @@ internal static class Qcow2Resizer
         {
             var old = driver.Length;
             var error = driver.MarkDirty();
-            var needed = Qcow2Header.L1EntriesFor((ulong)length, driver.ClusterBits);
+            var needed = Qcow2Header.L1EntriesFor((ulong)length, driver.ClusterBits, driver.Header.ExtendedL2);
             if (needed * 8 > Qcow2Header.MaxL1Bytes)
             {
                 return BlockError.InvalidArgument;
@@ -63,7 +63,7 @@ internal static class Qcow2Resizer
     private static BlockError FreeTail(Qcow2Driver driver, long length, long old)
     {
         var map = driver.Map;
-        var l1Coverage = (long)driver.ClusterSize * (driver.ClusterSize / 8);
+        var l1Coverage = (long)driver.ClusterSize * driver.Map.EntriesPerTable;
         var firstCluster = (length + driver.ClusterMask) & ~driver.ClusterMask;
         for (var offset = firstCluster; offset < old;)
         {
@@ -92,7 +92,7 @@ internal static class Qcow2Resizer
         }
 
         // L2 tables wholly past the new end are unlinked, then freed.
-        var keep = Qcow2Header.L1EntriesFor((ulong)length, driver.ClusterBits);
+        var keep = Qcow2Header.L1EntriesFor((ulong)length, driver.ClusterBits, driver.Header.ExtendedL2);
         for (var i = keep; i < map.L1.Count; i++)
         {
             var l2Offset = (long)(map.L1[(int)i] & Qcow2Entry.OffsetMask);

@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
 using System.Text;
 using Emulator.Block.Backend;
+using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>One entry of the internal snapshot table (qcow2.txt, "Snapshots"): its L1 table, names, times and the disk size it had.</summary>
-public sealed record Qcow2Snapshot(
+internal sealed record Qcow2Snapshot(
     ulong L1TableOffset,
     uint L1Size,
     string Id,
@@ -17,6 +18,7 @@ public sealed record Qcow2Snapshot(
     ulong? DiskSize,
     ulong? Icount,
     int EntryLength)
+    : ImageSnapshot(Id, Name, DateSeconds, DateNanoseconds, VmClockNanoseconds, VmStateSize, Icount)
 {
     private const int FixedLength = 40;
 

@@ -99,7 +99,7 @@ internal static class Qcow2SnapshotCreator
     public static BlockError ReferenceTree(Qcow2Driver driver, IReadOnlyList<ulong> l1, Dictionary<long, long>? dryRun, bool clearCopied)
     {
         var map = driver.Map;
-        var entriesPerL2 = driver.ClusterSize / 8;
+        var entriesPerL2 = map.EntriesPerTable;
         for (var i = 0; i < l1.Count; i++)
         {
             var l2Offset = (long)(l1[i] & Qcow2Entry.OffsetMask);
@@ -118,7 +118,7 @@ internal static class Qcow2SnapshotCreator
                 error = error == BlockError.None ? ReferenceData(driver, mapping, dryRun) : error;
                 if (error == BlockError.None && dryRun is null && clearCopied && (raw & Qcow2Entry.Copied) != 0 && (raw & Qcow2Entry.Compressed) == 0)
                 {
-                    error = map.SetL2(guest, l2Offset, raw & ~Qcow2Entry.Copied);
+                    error = map.SetL2Standard(guest, l2Offset, raw & ~Qcow2Entry.Copied);
                 }
             }
 

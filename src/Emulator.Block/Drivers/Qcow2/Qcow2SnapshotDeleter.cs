@@ -86,7 +86,7 @@ internal static class Qcow2SnapshotDeleter
     public static BlockError UnreferenceTree(Qcow2Driver driver, IReadOnlyList<ulong> l1)
     {
         var map = driver.Map;
-        var entriesPerL2 = driver.ClusterSize / 8;
+        var entriesPerL2 = driver.Map.EntriesPerTable;
         for (var i = 0; i < l1.Count; i++)
         {
             var l2Offset = (long)(l1[i] & Qcow2Entry.OffsetMask);
@@ -119,7 +119,7 @@ internal static class Qcow2SnapshotDeleter
     public static BlockError RestoreCopied(Qcow2Driver driver)
     {
         var map = driver.Map;
-        var entriesPerL2 = driver.ClusterSize / 8;
+        var entriesPerL2 = driver.Map.EntriesPerTable;
         for (var i = 0; i < map.L1.Count; i++)
         {
             var l2Offset = (long)(map.L1[i] & Qcow2Entry.OffsetMask);
@@ -146,7 +146,7 @@ internal static class Qcow2SnapshotDeleter
                 }
 
                 error = driver.Refcounts.Get(mapping.HostOffset, out var count);
-                error = error == BlockError.None && count == 1 ? map.SetL2(guest, l2Offset, raw | Qcow2Entry.Copied) : error;
+                error = error == BlockError.None && count == 1 ? map.SetL2Standard(guest, l2Offset, raw | Qcow2Entry.Copied) : error;
             }
 
             if (error != BlockError.None)

@@ -30,18 +30,25 @@ internal static class Qcow2Writer
             else
             {
                 Qcow2Mapping mapping;
+                bool inPlace;
                 lock (driver.MetadataLock)
                 {
                     error = driver.Map.Lookup(offset, out mapping);
-                    if (error == BlockError.None && !(mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied))
+                    inPlace = mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied
+                        && mapping.KindAt(inCluster) == Qcow2ClusterKind.Normal && inCluster + chunk <= mapping.RunEnd(inCluster, clusterSize);
+                    if (error == BlockError.None && !inPlace)
                     {
-                        error = Allocate(driver, offset - inCluster, inCluster, part, mapping);
+                        // Subclusters of a cluster the image owns (or of none yet) are allocated one by one;
+                        // a compressed or shared cluster is copied whole.
+                        error = driver.Map.SubclusterBits != 0 && mapping.Kind != Qcow2ClusterKind.Compressed && (mapping.HostOffset == 0 || mapping.Copied)
+                            ? Qcow2SubclusterWriter.Write(driver, offset - inCluster, inCluster, part, mapping)
+                            : Allocate(driver, offset - inCluster, inCluster, part, mapping);
                     }
                 }
 
-                if (error == BlockError.None && mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied)
+                if (error == BlockError.None && inPlace)
                 {
-                    error = driver.Io.Write(mapping.HostOffset + inCluster, part);
+                    error = driver.Data.Write(mapping.HostOffset + inCluster, part);
                 }
             }
 
@@ -64,17 +71,31 @@ internal static class Qcow2Writer
         try
         {
             zeroes.Span.Clear();
-            while (length > 0)
+
+            // A raw data file must read as the guest sees it: zeroes are written there, and discard (advisory) does nothing.
+            var writeZeroes = driver.DataFileRaw;
+            while (length > 0 && !(writeZeroes && discard))
             {
                 var inCluster = (int)(offset & driver.ClusterMask);
                 var chunk = (int)Math.Min(length, driver.ClusterSize - inCluster);
                 var whole = inCluster == 0 && (chunk == driver.ClusterSize || offset + chunk == driver.Length);
                 BlockError error;
-                if (whole)
+                if (writeZeroes)
+                {
+                    error = Write(driver, offset, zeroes.Memory[..chunk], BlockRequestFlags.None);
+                }
+                else if (whole)
                 {
                     lock (driver.MetadataLock)
                     {
                         error = ZeroCluster(driver, offset, discard, unmap);
+                    }
+                }
+                else if (!discard && Qcow2SubclusterWriter.CoversSubclusters(driver, inCluster, chunk))
+                {
+                    lock (driver.MetadataLock)
+                    {
+                        error = Qcow2SubclusterWriter.Zero(driver, offset - inCluster, inCluster, chunk, zeroes.Memory);
                     }
                 }
                 else
@@ -137,7 +158,7 @@ internal static class Qcow2Writer
                 }
 
                 return BlockError.None;
-            case Qcow2ClusterKind.Normal or Qcow2ClusterKind.Zero when old.HostOffset != 0:
+            case Qcow2ClusterKind.Normal or Qcow2ClusterKind.Zero when old.HostOffset != 0 && !driver.HasDataFile:
                 return driver.Refcounts.Change(old.HostOffset, -1);
             default:
                 return BlockError.None;
@@ -160,10 +181,11 @@ internal static class Qcow2Writer
         // (a 4 KiB write into a 64 KiB cluster then writes 4 KiB, not 64).
         var zeroSource = old.Kind == Qcow2ClusterKind.Zero
             || (old.Kind == Qcow2ClusterKind.Unallocated && (driver.BackingNode is not { } backing || clusterStart >= backing.Length));
-        if (zeroSource && !(old.Kind == Qcow2ClusterKind.Zero && old.HostOffset != 0 && old.Copied))
+        // Not so in an external data file, where the guest cluster's own offset may hold older data.
+        if (zeroSource && !driver.HasDataFile && !(old.Kind == Qcow2ClusterKind.Zero && old.HostOffset != 0 && old.Copied))
         {
-            error = driver.Refcounts.Allocate(1, out var fresh);
-            error = error == BlockError.None ? driver.Io.Write(fresh + inCluster, data) : error;
+            error = driver.AllocateDataCluster(clusterStart, out var fresh);
+            error = error == BlockError.None ? driver.Data.Write(fresh + inCluster, data) : error;
             error = error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, (ulong)fresh | Qcow2Entry.Copied) : error;
             return error == BlockError.None ? Release(driver, old) : error;
         }
@@ -172,11 +194,15 @@ internal static class Qcow2Writer
         try
         {
             var cluster = buffer.Memory[..clusterSize];
-            if (data.Length < clusterSize)
+            if (data.Length < clusterSize && old.SubclusterBits != 0 && old.Kind != Qcow2ClusterKind.Compressed)
+            {
+                error = Qcow2SubclusterWriter.ReadGuestView(driver, clusterStart, old, cluster, 0, clusterSize);
+            }
+            else if (data.Length < clusterSize)
             {
                 error = old.Kind switch
                 {
-                    Qcow2ClusterKind.Normal => driver.Io.Read(old.HostOffset, cluster, IoTraceOp.CowRead),
+                    Qcow2ClusterKind.Normal => driver.Data.Read(old.HostOffset, cluster, IoTraceOp.CowRead),
                     Qcow2ClusterKind.Compressed => driver.ReadCompressed(old, cluster.Span),
                     Qcow2ClusterKind.Unallocated => driver.ReadBacking(clusterStart, cluster.Span, cluster),
                     _ => Cleared(cluster.Span),
@@ -194,10 +220,10 @@ internal static class Qcow2Writer
             var host = old.HostOffset;
             if (!reuse)
             {
-                error = driver.Refcounts.Allocate(1, out host);
+                error = driver.AllocateDataCluster(clusterStart, out host);
             }
 
-            error = error == BlockError.None ? driver.Io.Write(host, cluster) : error;
+            error = error == BlockError.None ? driver.Data.Write(host, cluster) : error;
             error = error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, (ulong)host | Qcow2Entry.Copied) : error;
             return error == BlockError.None && !reuse ? Release(driver, old) : error;
         }
@@ -256,11 +282,17 @@ internal static class Qcow2Writer
 
     private static BlockError WriteCompressed(Qcow2Driver driver, long offset, ReadOnlySpan<byte> data)
     {
+        if (driver.HasDataFile)
+        {
+            // qcow2.txt: an image with an external data file has no compressed clusters.
+            return BlockError.Unsupported;
+        }
+
         var clusterSize = driver.ClusterSize;
         var input = new byte[clusterSize];
         data.CopyTo(input);
         var output = new byte[clusterSize];
-        if (!Qcow2Compression.Compress(input, output, clusterSize - Qcow2Entry.CompressedSectorSize, out var length))
+        if (!Qcow2Compression.Compress(driver.Header.CompressionType, input, output, clusterSize - Qcow2Entry.CompressedSectorSize, out var length))
         {
             // Incompressible data is stored as a normal cluster, as QEMU does.
             return Write(driver, offset, input.AsMemory(0, data.Length), BlockRequestFlags.None);

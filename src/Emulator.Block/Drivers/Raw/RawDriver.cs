@@ -8,7 +8,7 @@ namespace Emulator.Block.Drivers.Raw;
 /// (QEMU's raw offset= and size=). Requests are already range-checked against <see cref="Length"/>
 /// by the backend, so adding the offset cannot leave the window.
 /// </summary>
-public sealed class RawDriver : BlockDriver
+internal sealed class RawDriver : BlockDriver
 {
     private readonly BlockDriverState _file;
     private readonly long _offset;
@@ -56,6 +56,14 @@ public sealed class RawDriver : BlockDriver
 
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags) =>
         _file.WriteAsync(_offset + offset, buffer, flags);
+
+    /// <summary>The child's status inside the window (a raw node allocates everything it shows).</summary>
+    public override BlockError GetBlockStatus(long offset, long length, out BlockStatus status)
+    {
+        var error = _file.Driver.GetBlockStatus(_offset + offset, length, out status);
+        status = status with { Flags = status.Flags | BlockStatusFlags.Allocated };
+        return error;
+    }
 
     public override ValueTask<BlockError> FlushAsync() => _file.FlushAsync();
 

@@ -11,6 +11,8 @@ public sealed class RawDriverFactory : IBlockDriverFactory
 
     public BlockDriverKind Kind => BlockDriverKind.Format;
 
+    public IImageCreator? Creator { get; } = new RawImageCreator();
+
     public Type OptionsType => typeof(RawNodeOptions);
 
     public int Probe(ReadOnlySpan<byte> header) => FallbackScore;
