@@ -68,6 +68,13 @@ public abstract class BlockDriver
 
     public virtual ValueTask<BlockError> TruncateAsync(long length) => Done(BlockError.Unsupported);
 
+    /// <summary>
+    /// How the range starting at <paramref name="offset"/> is stored, for at most <paramref name="length"/>
+    /// bytes (the answer may cover less). By default everything is allocated data; drivers that know
+    /// better (nbd's base:allocation, qcow2, sparse files) override it.
+    /// </summary>
+    public virtual ValueTask<BlockStatus> BlockStatusAsync(long offset, long length) => new(BlockStatus.AllData(length));
+
     /// <summary>Releases host resources when the node is deleted.</summary>
     public virtual void Close()
     {

@@ -166,6 +166,8 @@ public sealed class BlockDriverState
         return IoTrace.DriverEnd(TraceName, IoTraceOp.WriteZeroes, Driver.WriteZeroesAsync(offset, length, flags));
     }
 
+    public ValueTask<BlockStatus> BlockStatusAsync(long offset, long length) => Driver.BlockStatusAsync(offset, length);
+
     public ValueTask<BlockError> TruncateAsync(long length) =>
         ReadOnly ? new(BlockError.ReadOnly) : Driver.TruncateAsync(length);
 

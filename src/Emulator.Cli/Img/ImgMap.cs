@@ -1,5 +1,6 @@
 using System.Globalization;
 using Emulator.Block.Backend;
+using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.Qcow2;
 using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
@@ -90,6 +91,20 @@ internal static class ImgMap
         if (node.Driver is not Qcow2Driver qcow2)
         {
             var window = node.Driver is RawDriver raw ? raw.Offset : 0;
+            var protocol = node.Driver is RawDriver ? node.File!.Node : node;
+            if (protocol.Driver is not FileDriver)
+            {
+                // A remote or virtual protocol (nbd): ask the node itself what it holds.
+                var status = ImgSession.Wait(protocol.BlockStatusAsync(window + offset, length));
+                if (status.Error != BlockError.None)
+                {
+                    throw new ImgFailedException($"Could not read the block status at offset {offset}: {status.Error.Describe()}");
+                }
+
+                var stored = (status.Flags & BlockStatusFlags.Data) != 0;
+                return new ImgMapEntry(offset, Math.Max(1, status.Length), depth, true, (status.Flags & BlockStatusFlags.Zero) != 0, stored, window + offset, file);
+            }
+
             using var extents = new HostFileExtents(file);
             var (data, run) = extents.At(window + offset, length);
             return new ImgMapEntry(offset, run, depth, true, !data, data, window + offset, file);
