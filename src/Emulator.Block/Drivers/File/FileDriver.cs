@@ -230,6 +230,32 @@ public sealed class FileDriver : BlockDriver
         }
     }
 
+    /// <summary>Data or hole at <paramref name="offset"/> (SEEK_DATA/SEEK_HOLE); a hole reads as zeroes. Filesystems without them: all data.</summary>
+    public override ValueTask<BlockStatus> BlockStatusAsync(long offset, long length)
+    {
+        var end = Length;
+        if (offset >= end)
+        {
+            return new(new BlockStatus(BlockError.None, length, BlockStatusFlags.Zero | BlockStatusFlags.Allocated));
+        }
+
+        var data = LinuxFile.Lseek(_fd, offset, LinuxFile.SeekData);
+        if (data < 0)
+        {
+            return new(LinuxFile.LastError == LinuxFile.ErrNoDeviceOrAddress
+                ? new BlockStatus(BlockError.None, length, BlockStatusFlags.Zero | BlockStatusFlags.Allocated)
+                : BlockStatus.AllData(length));
+        }
+
+        if (data > offset)
+        {
+            return new(new BlockStatus(BlockError.None, Math.Min(length, data - offset), BlockStatusFlags.Zero | BlockStatusFlags.Allocated));
+        }
+
+        var hole = LinuxFile.Lseek(_fd, offset, LinuxFile.SeekHole);
+        return new(BlockStatus.AllData(hole <= offset ? length : Math.Min(length, hole - offset)));
+    }
+
     public override void Close() => _handle.Dispose();
 
     private static BlockOperationException OpenError(string filename, int errno) =>

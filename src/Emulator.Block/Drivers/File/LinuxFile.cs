@@ -52,6 +52,15 @@ internal static partial class LinuxFile
     [LibraryImport("libc", EntryPoint = "pwritev2", SetLastError = true)]
     public static unsafe partial nint Pwritev2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
 
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    public static partial long Lseek(int fd, long offset, int whence);
+
+    public const int SeekData = 3;
+    public const int SeekHole = 4;
+
+    /// <summary>lseek's "no data past this offset" (ENXIO).</summary>
+    public const int ErrNoDeviceOrAddress = 6;
+
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     public static unsafe partial int Fstat(int fd, byte* statBuffer);
 

@@ -216,6 +216,36 @@ public sealed class Qcow2Driver : BlockDriver
     /// <summary>Deletes the internal snapshot with this ID or name (<c>img snapshot -d</c>).</summary>
     public BlockError DeleteSnapshot(string idOrName) => Qcow2SnapshotOperations.Delete(this, idOrName);
 
+    /// <summary>
+    /// The status of the guest view (the backing chain included, as QEMU's block status above the
+    /// node): a run of clusters of one kind from <paramref name="offset"/>. Unallocated clusters ask
+    /// the backing node and read as zeroes without one.
+    /// </summary>
+    public override async ValueTask<BlockStatus> BlockStatusAsync(long offset, long length)
+    {
+        var kind = ClassifyRun(offset, length, out var run, out var error);
+        if (error != BlockError.None)
+        {
+            return new BlockStatus(error, 0, BlockStatusFlags.None);
+        }
+
+        switch (kind)
+        {
+            case Qcow2ClusterKind.Normal or Qcow2ClusterKind.Compressed:
+                return BlockStatus.AllData(run);
+            case Qcow2ClusterKind.Zero:
+                return new BlockStatus(BlockError.None, run, BlockStatusFlags.Zero | BlockStatusFlags.Allocated);
+        }
+
+        if (_backing is { } backing && offset < backing.Length)
+        {
+            var below = await backing.BlockStatusAsync(offset, Math.Min(run, backing.Length - offset)).ConfigureAwait(false);
+            return below with { Flags = below.Flags & ~BlockStatusFlags.Allocated };
+        }
+
+        return new BlockStatus(BlockError.None, run, BlockStatusFlags.Zero);
+    }
+
     /// <summary>The mapping of the guest cluster at <paramref name="guestOffset"/> (for <c>img map</c>).</summary>
     public BlockError GetMapping(long guestOffset, out Qcow2Mapping mapping)
     {
@@ -244,6 +274,40 @@ public sealed class Qcow2Driver : BlockDriver
     }
 
     internal void SetLength(long length) => Volatile.Write(ref _size, length);
+
+    /// <summary>The kind of the cluster at <paramref name="offset"/> and how many bytes (up to <paramref name="length"/>) share it.</summary>
+    private Qcow2ClusterKind ClassifyRun(long offset, long length, out long run, out BlockError error)
+    {
+        run = 0;
+        Qcow2ClusterKind? kind = null;
+        lock (_lock)
+        {
+            var position = offset;
+            var end = Math.Min(offset + length, Length);
+            while (position < end)
+            {
+                error = _map.Lookup(position, out var mapping);
+                if (error != BlockError.None)
+                {
+                    return default;
+                }
+
+                var k = mapping.Kind == Qcow2ClusterKind.Compressed ? Qcow2ClusterKind.Normal : mapping.Kind;
+                if (kind is { } first && first != k)
+                {
+                    break;
+                }
+
+                kind = k;
+                var next = Math.Min(end, (position | _clusterMask) + 1);
+                run += next - position;
+                position = next;
+            }
+        }
+
+        error = BlockError.None;
+        return kind ?? Qcow2ClusterKind.Unallocated;
+    }
 
     /// <summary>Sets the dirty bit before the first allocation when lazy refcounts are on (under the lock).</summary>
     internal BlockError MarkDirty()

@@ -64,6 +64,8 @@ public sealed class RawDriver : BlockDriver
     public override ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags) =>
         _file.WriteZeroesAsync(_offset + offset, length, flags);
 
+    public override ValueTask<BlockStatus> BlockStatusAsync(long offset, long length) => _file.BlockStatusAsync(_offset + offset, length);
+
     /// <summary>A windowed raw node has a fixed size; QEMU refuses to resize it too.</summary>
     public override ValueTask<BlockError> TruncateAsync(long length) =>
         _offset != 0 || _size is not null ? Done(BlockError.Unsupported) : _file.TruncateAsync(length);
