@@ -23,7 +23,7 @@ internal sealed class NbdClientConnection : IDisposable
     private readonly Lock _gate = new();
     private readonly Lock _sendLock = new();
     private readonly Thread _receiver;
-    private readonly byte[] _scratch = new byte[64 * 1024];
+    private readonly NbdReceiveBuffer _rx;
     private readonly byte[] _sendHeader = new byte[NbdLimits.RequestHeaderSize];
     private readonly Stack<NbdPendingRequest> _free = new();
     private readonly Action<NbdPendingRequest> _release;
@@ -37,6 +37,7 @@ internal sealed class NbdClientConnection : IDisposable
         Info = info;
         Server = server;
         _release = Release;
+        _rx = new NbdReceiveBuffer(socket);
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = $"nbd-recv {server}" };
         _receiver.Start();
     }
@@ -185,7 +186,7 @@ internal sealed class NbdClientConnection : IDisposable
         Span<byte> header = stackalloc byte[NbdLimits.StructuredReplyHeaderSize];
         while (true)
         {
-            if (!NbdWire.ReceiveExactly(_socket, header[..4]))
+            if (!_rx.ReadExactly(header[..4]))
             {
                 return "connection closed by the server";
             }
@@ -196,7 +197,7 @@ internal sealed class NbdClientConnection : IDisposable
                 return $"bad reply magic 0x{BinaryPrimitives.ReadUInt32BigEndian(header):x8}";
             }
 
-            if (!NbdWire.ReceiveExactly(_socket, header[4..size]))
+            if (!_rx.ReadExactly(header[4..size]))
             {
                 return "connection closed in the middle of a reply header";
             }
@@ -259,7 +260,7 @@ internal sealed class NbdClientConnection : IDisposable
 
         if (request.Command == NbdCommand.Read)
         {
-            if (!NbdWire.ReceiveExactly(_socket, request.ReadBuffer.Span))
+            if (!_rx.ReadExactly(request.ReadBuffer.Span))
             {
                 return "connection closed in the middle of read data";
             }
@@ -301,7 +302,7 @@ internal sealed class NbdClientConnection : IDisposable
         }
 
         Span<byte> offsetBytes = stackalloc byte[8];
-        if (!NbdWire.ReceiveExactly(_socket, offsetBytes))
+        if (!_rx.ReadExactly(offsetBytes))
         {
             return "connection closed in the middle of a data chunk";
         }
@@ -313,7 +314,7 @@ internal sealed class NbdClientConnection : IDisposable
             return "data chunk outside the requested range";
         }
 
-        if (!NbdWire.ReceiveExactly(_socket, request.ReadBuffer.Span.Slice((int)relative, (int)count)))
+        if (!_rx.ReadExactly(request.ReadBuffer.Span.Slice((int)relative, (int)count)))
         {
             return "connection closed in the middle of a data chunk";
         }
@@ -330,7 +331,7 @@ internal sealed class NbdClientConnection : IDisposable
             return $"hole chunk of {length} bytes (12 expected)";
         }
 
-        if (!NbdWire.ReceiveExactly(_socket, body))
+        if (!_rx.ReadExactly(body))
         {
             return "connection closed in the middle of a hole chunk";
         }
@@ -355,7 +356,7 @@ internal sealed class NbdClientConnection : IDisposable
         }
 
         Span<byte> first = stackalloc byte[12];
-        if (!NbdWire.ReceiveExactly(_socket, first) || !NbdWire.Skip(_socket, length - 12, _scratch))
+        if (!_rx.ReadExactly(first) || !_rx.Skip(length - 12))
         {
             return "connection closed in the middle of a block status chunk";
         }
@@ -387,7 +388,7 @@ internal sealed class NbdClientConnection : IDisposable
         }
 
         Span<byte> head = stackalloc byte[6];
-        if (!NbdWire.ReceiveExactly(_socket, head) || !NbdWire.Skip(_socket, length - 6, _scratch))
+        if (!_rx.ReadExactly(head) || !_rx.Skip(length - 6))
         {
             return "connection closed in the middle of an error chunk";
         }

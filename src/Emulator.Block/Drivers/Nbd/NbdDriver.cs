@@ -32,7 +32,7 @@ public sealed class NbdDriver : BlockDriver
     private static readonly int[] BackoffSeconds = [0, 1, 2, 4, 8, 16];
 
     private readonly NbdNodeOptions _options;
-    private readonly ManualResetEventSlim _connected = new(false);
+    private TaskCompletionSource _reconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private volatile NbdClientConnection? _connection;
     private long _droppedAt;
@@ -76,6 +76,12 @@ public sealed class NbdDriver : BlockDriver
 
     public override long? AllocatedSize => null;
 
+    /// <summary>
+    /// Requests run on the caller's thread: sending never waits for a reply (only, briefly, for socket
+    /// buffer space) and waiting for a reconnect is asynchronous, so there is no reason for a worker hop.
+    /// </summary>
+    public override bool IsNonBlocking => true;
+
     /// <summary>Why the last connection ended or the last attempt failed; null while all is well.</summary>
     public string? LastError { get; private set; }
 
@@ -96,9 +102,9 @@ public sealed class NbdDriver : BlockDriver
             return ReadSlowAsync(offset, buffer);
         }
 
-        return Connection() is { } c
+        return Live() is { } c
             ? c.Send(NbdCommand.Read, NbdCommandFlags.None, offset, buffer.Length, [], buffer, out _)
-            : Done(BlockError.Io);
+            : AfterReconnect(() => ReadAsync(offset, buffer));
     }
 
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
@@ -124,9 +130,9 @@ public sealed class NbdDriver : BlockDriver
             return WriteSlowAsync(offset, buffer, fua);
         }
 
-        return Connection() is { } c
+        return Live() is { } c
             ? c.Send(NbdCommand.Write, fua ? NbdCommandFlags.Fua : NbdCommandFlags.None, offset, buffer.Length, buffer.Span, Memory<byte>.Empty, out _)
-            : Done(BlockError.Io);
+            : AfterReconnect(() => WriteAsync(offset, buffer, flags));
     }
 
     public override ValueTask<BlockError> FlushAsync()
@@ -136,9 +142,9 @@ public sealed class NbdDriver : BlockDriver
             return Done(BlockError.None);
         }
 
-        return Connection() is { } c
+        return Live() is { } c
             ? c.Send(NbdCommand.Flush, NbdCommandFlags.None, 0, 0, [], Memory<byte>.Empty, out _)
-            : Done(BlockError.Io);
+            : AfterReconnect(FlushAsync);
     }
 
     public override ValueTask<BlockError> DiscardAsync(long offset, long length)
@@ -181,7 +187,7 @@ public sealed class NbdDriver : BlockDriver
         }
 
         var asked = Math.Min(length, AlignDown(uint.MaxValue));
-        if (Connection() is not { } c)
+        if (await ConnectionAsync().ConfigureAwait(false) is not { } c)
         {
             return new BlockStatus(BlockError.Io, 0, BlockStatusFlags.None);
         }
@@ -211,7 +217,7 @@ public sealed class NbdDriver : BlockDriver
         _closing = true;
         lock (_gate)
         {
-            _connected.Set();
+            _reconnected.TrySetResult();
         }
 
         _reconnector?.Join();
@@ -224,24 +230,38 @@ public sealed class NbdDriver : BlockDriver
 
     private long AlignDown(long value) => Info.MinimumBlock <= 1 ? value : value & ~(long)(Info.MinimumBlock - 1);
 
-    /// <summary>The live connection, waiting for a reconnect within reconnect-delay of a drop; null when there is none.</summary>
-    private NbdClientConnection? Connection()
+    /// <summary>The connection when it is up (the fast path: no waiting, no allocation).</summary>
+    private NbdClientConnection? Live() => _connection is { IsDead: false } c && !_closing ? c : null;
+
+    /// <summary>
+    /// The live connection, waiting (asynchronously: the caller's thread is never held, which is what
+    /// lets requests run inline) for a reconnect within reconnect-delay of a drop; null when there is none.
+    /// </summary>
+    private async ValueTask<NbdClientConnection?> ConnectionAsync()
     {
-        var connection = _connection;
-        if (connection is { IsDead: false })
+        if (Live() is { } live)
         {
-            return connection;
+            return live;
         }
 
         var left = _options.ReconnectDelaySeconds * Stopwatch.Frequency - (Stopwatch.GetTimestamp() - Interlocked.Read(ref _droppedAt));
-        if (left > 0 && !_closing)
+        Task reconnected;
+        lock (_gate)
         {
-            _connected.Wait(TimeSpan.FromSeconds((double)left / Stopwatch.Frequency));
+            reconnected = _reconnected.Task;
         }
 
-        connection = _connection;
-        return connection is { IsDead: false } && !_closing ? connection : null;
+        if (left > 0 && !_closing)
+        {
+            await Task.WhenAny(reconnected, Task.Delay(TimeSpan.FromSeconds((double)left / Stopwatch.Frequency))).ConfigureAwait(false);
+        }
+
+        return Live();
     }
+
+    /// <summary>Runs <paramref name="operation"/> again once reconnected (within reconnect-delay), else fails it.</summary>
+    private async ValueTask<BlockError> AfterReconnect(Func<ValueTask<BlockError>> operation) =>
+        await ConnectionAsync().ConfigureAwait(false) is null ? BlockError.Io : await operation().ConfigureAwait(false);
 
     private NbdClientConnection? Connect()
     {
@@ -273,7 +293,7 @@ public sealed class NbdDriver : BlockDriver
         {
             _connection = connection;
             Connections++;
-            _connected.Set();
+            _reconnected.TrySetResult();
         }
     }
 
@@ -289,7 +309,7 @@ public sealed class NbdDriver : BlockDriver
         lock (_gate)
         {
             Interlocked.Exchange(ref _droppedAt, Stopwatch.GetTimestamp());
-            _connected.Reset();
+            _reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _reconnector = new Thread(Reconnect) { IsBackground = true, Name = "nbd-reconnect" };
             _reconnector.Start(connection);
         }
@@ -384,7 +404,7 @@ public sealed class NbdDriver : BlockDriver
         for (var done = 0; done < buffer.Length;)
         {
             var chunk = Math.Min(max, buffer.Length - done);
-            var c = Connection();
+            var c = await ConnectionAsync().ConfigureAwait(false);
             if (c is null)
             {
                 return BlockError.Io;
@@ -410,7 +430,7 @@ public sealed class NbdDriver : BlockDriver
         while (length > 0)
         {
             var chunk = Math.Min(max, length);
-            if (Connection() is not { } c)
+            if (await ConnectionAsync().ConfigureAwait(false) is not { } c)
             {
                 return BlockError.Io;
             }

@@ -25,7 +25,10 @@ internal sealed class NbdServerSession
     private readonly Lock _sendLock = new();
     private readonly SemaphoreSlim _slots;
     private readonly int _maxRequests;
+    private const int CoalesceLimit = 64 * 1024;
+
     private readonly byte[] _replyHeader = new byte[NbdLimits.StructuredReplyHeaderSize + 8];
+    private readonly byte[] _sendBuffer = new byte[CoalesceLimit + NbdLimits.StructuredReplyHeaderSize + 8];
     private NbdExport? _export;
     private bool _structured;
     private bool _allocation;
@@ -87,8 +90,8 @@ internal sealed class NbdServerSession
     private void Serve(NbdExport export)
     {
         Span<byte> header = stackalloc byte[NbdLimits.RequestHeaderSize];
-        var scratch = new byte[64 * 1024];
-        while (NbdWire.ReceiveExactly(_socket, header))
+        var rx = new NbdReceiveBuffer(_socket);
+        while (rx.ReadExactly(header))
         {
             if (!NbdRequestHeader.TryRead(header, out var request))
             {
@@ -111,7 +114,7 @@ internal sealed class NbdServerSession
 
             if (error != NbdErrno.None)
             {
-                if (!NbdWire.Skip(_socket, payload, scratch))
+                if (!rx.Skip(payload))
                 {
                     return;
                 }
@@ -122,7 +125,7 @@ internal sealed class NbdServerSession
 
             _slots.Wait();
             var buffer = request.Command is NbdCommand.Read or NbdCommand.Write && request.Length > 0 ? Rent((int)request.Length) : null;
-            if (payload > 0 && !NbdWire.ReceiveExactly(_socket, buffer!.Span[..(int)payload]))
+            if (payload > 0 && !rx.ReadExactly(buffer!.Span[..(int)payload]))
             {
                 Return(buffer);
                 _slots.Release();
@@ -310,9 +313,22 @@ internal sealed class NbdServerSession
         }
     }
 
+    /// <summary>Sends a reply (under the send lock); header and a small payload go in one system call.</summary>
     private void Send(ReadOnlySpan<byte> header, ReadOnlySpan<byte> data)
     {
-        if (!NbdWire.SendAll(_socket, header) || !NbdWire.SendAll(_socket, data))
+        bool sent;
+        if (data.Length <= CoalesceLimit)
+        {
+            header.CopyTo(_sendBuffer);
+            data.CopyTo(_sendBuffer.AsSpan(header.Length));
+            sent = NbdWire.SendAll(_socket, _sendBuffer.AsSpan(0, header.Length + data.Length));
+        }
+        else
+        {
+            sent = NbdWire.SendAll(_socket, header) && NbdWire.SendAll(_socket, data);
+        }
+
+        if (!sent)
         {
             // The client is gone: the reading thread sees the shutdown and ends the session.
             Close();
