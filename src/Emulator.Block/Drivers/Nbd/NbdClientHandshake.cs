@@ -48,7 +48,7 @@ internal static class NbdClientHandshake
         }
 
         var structured = SimpleOption(socket, NbdOption.StructuredReply, server);
-        uint? allocation = structured ? SetAllocationContext(socket, export, server) : null;
+        var allocation = structured ? SetAllocationContext(socket, export, server) : null;
         return Go(socket, export, server, structured, allocation)
             ?? ExportName(socket, export, noZeroes, server, structured, allocation);
     }
@@ -106,7 +106,7 @@ internal static class NbdClientHandshake
                     // No block status from this server: everything reads as allocated data.
                     return null;
                 default:
-                    throw Refused(server, NbdOption.SetMetaContext, type, data);
+                    throw Refused(server, NbdOption.SetMetaContext, type, data, export);
             }
         }
     }
@@ -251,7 +251,7 @@ internal static class NbdClientHandshake
 
     private static BlockOperationException Refused(string server, NbdOption option, NbdOptionReplyType type, byte[] payload, string? export = null)
     {
-        var message = payload.Length > 0 && ((uint)type & (uint)NbdOptionReplyType.ErrorBit) != 0 ? $": {Encoding.UTF8.GetString(payload)}" : string.Empty;
+        var message = payload.Length > 0 && ((uint)type & (uint)NbdOptionReplyType.ErrorBit) != 0 ? $" (server: {Encoding.UTF8.GetString(payload)})" : string.Empty;
         var what = type switch
         {
             NbdOptionReplyType.ErrUnknown => $"export '{export}' not known",

@@ -56,7 +56,7 @@ public sealed class NbdDriver : BlockDriver
         Filename = options.Server.IsUnix
             ? $"nbd+unix:///{options.Export}?socket={options.Server.Path}"
             : $"nbd://{options.Server.Host}:{options.Server.Port}/{options.Export}";
-        var connection = Connect() ?? throw new BlockOperationException($"Failed to connect to '{options.Server}': {LastError}");
+        var connection = Connect() ?? throw new BlockOperationException(LastError!);
         Info = connection.Info;
         if (Info.Has(NbdTransmissionFlags.ReadOnly) && !node.ReadOnly)
         {
@@ -181,9 +181,10 @@ public sealed class NbdDriver : BlockDriver
 
     public override async ValueTask<BlockStatus> BlockStatusAsync(long offset, long length)
     {
+        length = Math.Min(length, Length - offset);
         if (Info.AllocationContext is null || length <= 0)
         {
-            return BlockStatus.AllData(length);
+            return BlockStatus.AllData(Math.Max(0, length));
         }
 
         var asked = Math.Min(length, AlignDown(uint.MaxValue));
@@ -275,7 +276,7 @@ public sealed class NbdDriver : BlockDriver
         catch (SocketException e)
         {
             socket?.Dispose();
-            LastError = e.Message;
+            LastError = $"Failed to connect to '{_options.Server}': {e.Message}";
             return null;
         }
         catch (BlockOperationException e)

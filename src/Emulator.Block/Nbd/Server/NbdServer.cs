@@ -21,6 +21,7 @@ public sealed class NbdServer : IDisposable
     private readonly List<Thread> _threads = [];
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _acceptor;
+    private readonly string? _unixPath;
     private bool _servedOne;
     private volatile bool _stopping;
     private bool _disposed;
@@ -40,6 +41,7 @@ public sealed class NbdServer : IDisposable
         _listener.Bind(endPoint);
         _listener.Listen(16);
         LocalEndPoint = _listener.LocalEndPoint!;
+        _unixPath = endPoint is UnixDomainSocketEndPoint ? endPoint.ToString() : null;
         _acceptor = new Thread(AcceptLoop) { IsBackground = true, Name = "nbd-accept" };
         _acceptor.Start();
     }
@@ -112,7 +114,7 @@ public sealed class NbdServer : IDisposable
 
         _disposed = true;
         _stopping = true;
-        var path = (_listener.LocalEndPoint as UnixDomainSocketEndPoint)?.ToString();
+        var path = _unixPath;
         _listener.Dispose();
         _acceptor.Join();
         Thread[] threads;
