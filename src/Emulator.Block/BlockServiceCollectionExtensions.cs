@@ -1,6 +1,7 @@
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.Blkdebug;
 using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.Nbd;
 using Emulator.Block.Drivers.NullCo;
 using Emulator.Block.Drivers.Qcow2;
 using Emulator.Block.Drivers.Raw;
@@ -40,7 +41,10 @@ public static class BlockServiceCollectionExtensions
     public static IServiceCollection AddQcow2Driver(this IServiceCollection services) =>
         services.AddSingleton<IBlockDriverFactory, Qcow2DriverFactory>();
 
+    public static IServiceCollection AddNbdDriver(this IServiceCollection services) =>
+        services.AddSingleton<IBlockDriverFactory, NbdDriverFactory>();
+
     /// <summary>Every driver this assembly has.</summary>
     public static IServiceCollection AddStandardBlockDrivers(this IServiceCollection services) =>
-        services.AddFileDriver().AddRawDriver().AddNullDriver().AddBlkdebugDriver().AddQcow2Driver();
+        services.AddFileDriver().AddRawDriver().AddNullDriver().AddBlkdebugDriver().AddQcow2Driver().AddNbdDriver();
 }

@@ -3,7 +3,7 @@ using Emulator.Cli.QemuSystem;
 
 namespace Emulator.Cli;
 
-/// <summary>The <c>emu</c> command line: dispatches <c>boot</c>, <c>img</c>, <c>system</c> and <c>profile</c>.</summary>
+/// <summary>The <c>emu</c> command line: dispatches <c>boot</c>, <c>img</c>, <c>system</c>, <c>profile</c> and <c>nbd</c>.</summary>
 internal static class EmuCommand
 {
     private const string Usage = """
@@ -12,6 +12,7 @@ internal static class EmuCommand
           img     disk images: create, info, check, convert, resize, map, compare, bench
           system  QEMU-compatible command line (what bin/emu-system-x86_64 runs)
           profile summarise an I/O trace written with --io-trace
+          nbd     serve an image over NBD (qemu-nbd's options)
         Run 'emu <command> --help' for a command's options.
         """;
 
@@ -36,6 +37,8 @@ internal static class EmuCommand
                 return QemuSystemCommand.Run(args[1..], stdout, stderr);
             case "profile":
                 return Profile.ProfileCommand.Run(args[1..], stdout, stderr);
+            case "nbd":
+                return Nbd.NbdCommand.Run(args[1..], stdout, stderr);
             default:
                 stderr.WriteLine($"emu: unknown command '{args[0]}' (try 'emu --help')");
                 return 2;

@@ -34,6 +34,7 @@ public static class MonitorServiceCollectionExtensions
             BlockMediaCommands.Register(table, layer);
             BlockdevCommands.Register(table, layer, sp.GetRequiredService<BlockdevOptionsParser>());
             HmpCommands.Register(table, layer, sp.GetRequiredService<HmpOutput>());
+            NbdServerCommands.Register(table, layer);
             MachineInfoCommands.Register(table);
             if (sp.GetService<IDeviceHotplug>() is { } hotplug)
             {

@@ -164,11 +164,11 @@ public sealed class BlockLayer
             formatDriver = Graph.Drivers.Find(format) ?? throw new BlockOperationException($"Unknown driver '{format}'");
             if (formatDriver.Kind == BlockDriverKind.Protocol)
             {
-                return Graph.Open(new FileNodeOptions(filename) { ReadOnly = readOnly, Cache = cache });
+                return Graph.Open(ProtocolOptions(filename, readOnly, cache));
             }
         }
 
-        var file = Graph.Open(new FileNodeOptions(filename) { ReadOnly = readOnly, Cache = cache });
+        var file = Graph.Open(ProtocolOptions(filename, readOnly, cache));
         try
         {
             formatDriver ??= Probe(file);
@@ -180,6 +180,10 @@ public sealed class BlockLayer
             Graph.Unref(file);
         }
     }
+
+    /// <summary>The protocol node for an image name: a protocol's own syntax (<c>nbd://…</c>) or else a host file.</summary>
+    internal BlockNodeOptions ProtocolOptions(string filename, bool readOnly, FileCacheMode cache) =>
+        Graph.Drivers.ParseProtocolFilename(filename, readOnly) ?? new FileNodeOptions(filename) { ReadOnly = readOnly, Cache = cache };
 
     internal void Forget(BlockBackend backend)
     {

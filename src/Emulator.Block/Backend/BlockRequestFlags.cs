@@ -13,4 +13,7 @@ public enum BlockRequestFlags : byte
 
     /// <summary>For writes: store the data compressed (whole clusters of an unallocated area; <c>img convert -c</c>). Drivers without compression ignore it.</summary>
     WriteCompressed = 4,
+
+    /// <summary>For write-zeroes: fail with <see cref="BlockError.Unsupported"/> rather than fall back to writing zero buffers (QEMU's BDRV_REQ_NO_FALLBACK, NBD's FAST_ZERO).</summary>
+    NoFallback = 8,
 }

@@ -29,6 +29,20 @@ public sealed class BlockDriverRegistry
         _byOptions.GetValueOrDefault(options.GetType())
         ?? throw new BlockOperationException($"Unknown driver '{options.Driver}' (not registered with this block layer).");
 
+    /// <summary>The protocol node options for a filename a protocol driver recognises (<c>nbd://…</c>); null for a plain host file.</summary>
+    public BlockNodeOptions? ParseProtocolFilename(string filename, bool readOnly)
+    {
+        foreach (var factory in _byName.Values)
+        {
+            if (factory.Kind == BlockDriverKind.Protocol && factory.TryParseFilename(filename, readOnly, out var options))
+            {
+                return options;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// Picks the format of an image from its first bytes: the format driver with the highest score,
     /// raw as the fallback. Only used when no format was given.

@@ -17,6 +17,13 @@ public interface IBlockDriverFactory
     /// <summary>Format drivers: how sure the driver is that <paramref name="header"/> (the first bytes of the image) is its format; 0 = not.</summary>
     int Probe(ReadOnlySpan<byte> header) => 0;
 
+    /// <summary>Protocol drivers: the options for a filename in this protocol's syntax (<c>nbd://…</c>), false when the name is not one.</summary>
+    bool TryParseFilename(string filename, bool readOnly, out BlockNodeOptions? options)
+    {
+        options = null;
+        return false;
+    }
+
     /// <summary>Format drivers: the options of a node of this format with default settings over <paramref name="file"/>.</summary>
     BlockNodeOptions CreateFormatOptions(BlockChildOptions file, string? nodeName, bool readOnly) =>
         throw new NotSupportedException($"Driver '{Name}' is not a format driver.");

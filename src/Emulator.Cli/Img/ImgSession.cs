@@ -31,19 +31,23 @@ internal sealed class ImgSession : IDisposable
     public static BlockError Wait(ValueTask<BlockError> operation) =>
         operation.IsCompleted ? operation.Result : operation.AsTask().GetAwaiter().GetResult();
 
+    public static BlockStatus Wait(ValueTask<BlockStatus> operation) =>
+        operation.IsCompleted ? operation.Result : operation.AsTask().GetAwaiter().GetResult();
+
     /// <summary>
     /// Opens an image as file → format node (the format probed when <paramref name="format"/> is null).
     /// <paramref name="noBacking"/> leaves a qcow2 image's backing file closed (as qemu-img info does).
     /// </summary>
     public BlockDriverState Open(string path, string? format, bool readOnly, FileCacheMode cache = FileCacheMode.Writeback, bool noBacking = false)
     {
-        if (!System.IO.File.Exists(path))
+        var graph = Layer.Graph;
+        var protocol = graph.Drivers.ParseProtocolFilename(path, readOnly);
+        if (protocol is null && !System.IO.File.Exists(path))
         {
             throw new BlockOperationException($"Could not open '{path}': No such file or directory");
         }
 
-        var graph = Layer.Graph;
-        var file = graph.Open(new FileNodeOptions(path) { ReadOnly = readOnly, Cache = cache });
+        var file = graph.Open(protocol ?? new FileNodeOptions(path) { ReadOnly = readOnly, Cache = cache });
         try
         {
             var factory = format is null ? Probe(file) : graph.Drivers.Find(format) ?? throw new ImgUsageException($"Unknown file format '{format}'");

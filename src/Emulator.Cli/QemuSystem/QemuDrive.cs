@@ -1,6 +1,7 @@
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.Blkdebug;
 using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.Nbd;
 using Emulator.Block.Drivers.NullCo;
 using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
@@ -66,10 +67,12 @@ internal sealed class QemuDrive
     {
         plainFile = null;
         var file = Get("file");
-        if (file is null)
+        if (file is null && Get("file.driver") != "nbd")
         {
             return null;
         }
+
+        file ??= string.Empty;
 
         BlockNodeOptions protocol;
         if (file == "null-co://" || Get("file.driver") == "null-co")
@@ -80,6 +83,10 @@ internal sealed class QemuDrive
                 ReadZeroes = Get("file.read-zeroes") is not { } rz || KeyValueList.IsOn("-drive", "file.read-zeroes", rz),
                 Size = Get("file.size") is { } size && long.TryParse(size, out var bytes) ? bytes : NullNodeOptions.DefaultSize,
             };
+        }
+        else if (Get("file.driver") == "nbd")
+        {
+            protocol = NbdNode();
         }
         else if (file.StartsWith("blkdebug:", StringComparison.Ordinal))
         {
@@ -110,6 +117,26 @@ internal sealed class QemuDrive
 
         // Every node of a read-only drive is opened read-only, so no layer below the backend can write either.
         return Get("format") is null or "raw" ? new RawNodeOptions(protocol) { ReadOnly = IsReadOnly } : throw new QemuOptionException($"-drive: Unknown driver '{Get("format")}'");
+    }
+
+    /// <summary>-drive file.driver=nbd,file.server.type=inet|unix,file.server.host=,file.server.port=,file.server.path=,file.export=.</summary>
+    private NbdNodeOptions NbdNode()
+    {
+        var server = Get("file.server.type") switch
+        {
+            "inet" => NbdServerAddress.Inet(
+                Get("file.server.host") ?? throw new QemuOptionException("-drive: Parameter 'server.host' is missing"),
+                Get("file.server.port") is { } port && int.TryParse(port, out var number) ? number : Block.Nbd.NbdLimits.DefaultPort),
+            "unix" => NbdServerAddress.Unix(Get("file.server.path") ?? throw new QemuOptionException("-drive: Parameter 'server.path' is missing")),
+            var other => throw new QemuOptionException($"-drive: Parameter 'server.type' does not accept value '{other}'"),
+        };
+        return new NbdNodeOptions(server)
+        {
+            ReadOnly = IsReadOnly,
+            Export = Get("file.export") ?? string.Empty,
+            TlsCreds = Get("file.tls-creds"),
+            ReconnectDelaySeconds = Get("file.reconnect-delay") is { } delay && int.TryParse(delay, out var seconds) ? seconds : 0,
+        };
     }
 
     private FileNodeOptions FileNode(string path) => new(path)

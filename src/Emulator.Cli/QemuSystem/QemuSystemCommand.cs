@@ -25,7 +25,7 @@ internal static class QemuSystemCommand
 {
     private const string Prefix = "emu-system-x86_64";
 
-    private static readonly string[] IntegerKeys = ["size", "offset", "errno", "sector", "latency-ns", "align", "max-transfer"];
+    private static readonly string[] IntegerKeys = ["size", "offset", "errno", "sector", "latency-ns", "align", "max-transfer", "reconnect-delay", "open-timeout"];
 
     private static readonly string[] BooleanKeys = ["read-only", "read-zeroes", "once", "immediately", "auto-read-only", "force-share", "direct", "no-flush"];
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.Blkdebug;
 using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.Nbd;
 using Emulator.Block.Drivers.NullCo;
 using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
@@ -49,6 +50,14 @@ public sealed class BlockdevOptionsParser
                 Size = OptionalInteger(o, "size") ?? NullNodeOptions.DefaultSize,
                 ReadZeroes = OptionalBoolean(o, "read-zeroes") ?? true,
             });
+        Register("nbd", ["server", "export", "tls-creds", "tls-hostname", "x-dirty-bitmap", "reconnect-delay", "open-timeout"], (o, _) =>
+            new NbdNodeOptions(NbdServer(o))
+            {
+                Export = OptionalString(o, "export") ?? string.Empty,
+                TlsCreds = OptionalString(o, "tls-creds"),
+                ReconnectDelaySeconds = (int)Math.Clamp(OptionalInteger(o, "reconnect-delay") ?? 0, 0, int.MaxValue),
+                OpenTimeoutSeconds = (int)Math.Clamp(OptionalInteger(o, "open-timeout") ?? 0, 0, int.MaxValue),
+            });
         Register("blkdebug", ["image", "config", "inject-error", "set-state", "align", "max-transfer"], (o, i) =>
             new BlkdebugNodeOptions(Child(o, "image", i)) { Rules = InjectErrors(o) });
     }
@@ -66,6 +75,31 @@ public sealed class BlockdevOptionsParser
         JsonObject child => BlockChildOptions.Of(inherited.Parser!.Parse(child, inherited)),
         _ => throw new QmpException($"Invalid parameter type for '{member}', expected: BlockdevRef"),
     };
+
+    /// <summary>QAPI SocketAddress: <c>{type: inet, host, port}</c> (port a string, as QEMU types it) or <c>{type: unix, path}</c>.</summary>
+    private static NbdServerAddress NbdServer(JsonObject o)
+    {
+        if (o["server"] is not JsonObject server)
+        {
+            throw o["server"] is null ? QmpArguments.Missing("server") : new QmpException("Invalid parameter type for 'server', expected: object");
+        }
+
+        try
+        {
+            return RequiredString(server, "type") switch
+            {
+                "inet" => NbdServerAddress.Inet(RequiredString(server, "host"), OptionalString(server, "port") is { } port
+                    ? int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : throw new QmpException($"Parameter 'port' does not accept value '{port}'")
+                    : Block.Nbd.NbdLimits.DefaultPort),
+                "unix" => NbdServerAddress.Unix(RequiredString(server, "path")),
+                var other => throw new QmpException($"Parameter 'type' does not accept value '{other}'"),
+            };
+        }
+        catch (BlockOperationException e)
+        {
+            throw new QmpException(e.Message);
+        }
+    }
 
     private static IReadOnlyList<BlkdebugRule> InjectErrors(JsonObject o)
     {

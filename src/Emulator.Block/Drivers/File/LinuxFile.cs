@@ -53,12 +53,11 @@ internal static partial class LinuxFile
     [LibraryImport("libc", EntryPoint = "pwritev2", SetLastError = true)]
     public static unsafe partial nint Pwritev2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
 
-    /// <summary>lseek whence values that find data and holes in a sparse file.</summary>
-    public const int SeekData = 3;
-    public const int SeekHole = 4;
-
     [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
     public static partial long Lseek(int fd, long offset, int whence);
+
+    public const int SeekData = 3;
+    public const int SeekHole = 4;
 
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     public static unsafe partial int Fstat(int fd, byte* statBuffer);

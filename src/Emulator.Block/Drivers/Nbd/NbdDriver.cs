@@ -1,0 +1,463 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Emulator.Block.Backend;
+using Emulator.Block.Graph;
+using Emulator.Block.Memory;
+using Emulator.Block.Nbd;
+
+namespace Emulator.Block.Drivers.Nbd;
+
+/// <summary>
+/// The <c>nbd</c> protocol driver: a client of an NBD server (NetworkBlockDevice doc/proto.md) over
+/// TCP or a Unix socket. Fixed newstyle handshake with NBD_OPT_GO (NBD_OPT_EXPORT_NAME as fallback),
+/// structured replies and <c>base:allocation</c> block status when the server offers them; many
+/// requests in flight on one connection, matched by cookie; FLUSH, TRIM, WRITE_ZEROES (NO_HOLE,
+/// FAST_ZERO) and FUA as the export's flags allow; a read-only export refuses a writable open.
+/// Requests longer than the server's maximum block size are split; reads not aligned to its minimum
+/// block size are widened through a bounce buffer.
+/// <para>
+/// When the connection drops (or the server breaks the protocol, which drops it on purpose) the
+/// requests in flight fail with <see cref="BlockError.Io"/>, which the backend's error policy handles
+/// (werror=stop parks them for a retry at resume). A background thread reconnects at once, then after
+/// 1, 2, 4, 8 and 16 s (then every 16 s), as QEMU's connection thread does. New requests meanwhile
+/// wait up to <see cref="NbdNodeOptions.ReconnectDelaySeconds"/> from the drop for a new connection
+/// (QEMU's reconnect-delay; 0 = fail at once).
+/// </para>
+/// Limitations: no TLS; writes not aligned to the server's minimum block size fail with
+/// <see cref="BlockError.InvalidArgument"/> (no read-modify-write); a server that stops answering
+/// without closing the connection leaves requests waiting (QEMU has no request timeout either).
+/// </summary>
+public sealed class NbdDriver : BlockDriver
+{
+    private static readonly int[] BackoffSeconds = [0, 1, 2, 4, 8, 16];
+
+    private readonly NbdNodeOptions _options;
+    private TaskCompletionSource _reconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private volatile NbdClientConnection? _connection;
+    private long _droppedAt;
+    private Thread? _reconnector;
+    private volatile bool _closing;
+
+    internal NbdDriver(BlockDriverState node, NbdNodeOptions options)
+        : base(node)
+    {
+        if (options.TlsCreds is not null)
+        {
+            throw new BlockOperationException("NBD: tls-creds is not supported by this NBD client (connect without TLS, or use a TLS-terminating proxy)");
+        }
+
+        if (options.ReconnectDelaySeconds < 0)
+        {
+            throw new BlockOperationException("reconnect-delay cannot be negative");
+        }
+
+        _options = options;
+        Filename = options.Server.IsUnix
+            ? $"nbd+unix:///{options.Export}?socket={options.Server.Path}"
+            : $"nbd://{options.Server.Host}:{options.Server.Port}/{options.Export}";
+        var connection = Connect() ?? throw new BlockOperationException(LastError!);
+        Info = connection.Info;
+        if (Info.Has(NbdTransmissionFlags.ReadOnly) && !node.ReadOnly)
+        {
+            connection.Disconnect();
+            throw new BlockOperationException("Could not open '" + Filename + "': NBD export is read-only");
+        }
+
+        Install(connection);
+    }
+
+    /// <summary>What the first handshake agreed (size, flags, block sizes).</summary>
+    public NbdExportInfo Info { get; }
+
+    public override string Filename { get; }
+
+    public override long Length => Info.Size;
+
+    public override long? AllocatedSize => null;
+
+    /// <summary>
+    /// Requests run on the caller's thread: sending never waits for a reply (only, briefly, for socket
+    /// buffer space) and waiting for a reconnect is asynchronous, so there is no reason for a worker hop.
+    /// </summary>
+    public override bool IsNonBlocking => true;
+
+    /// <summary>Why the last connection ended or the last attempt failed; null while all is well.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Connections made so far (1 after open; more after reconnects).</summary>
+    public int Connections { get; private set; }
+
+    public bool IsConnected => _connection is { IsDead: false };
+
+    public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer)
+    {
+        if (buffer.Length == 0)
+        {
+            return Done(BlockError.None);
+        }
+
+        if (!IsAligned(offset, buffer.Length) || buffer.Length > Info.MaximumBlock)
+        {
+            return ReadSlowAsync(offset, buffer);
+        }
+
+        return Live() is { } c
+            ? c.Send(NbdCommand.Read, NbdCommandFlags.None, offset, buffer.Length, [], buffer, out _)
+            : AfterReconnect(() => ReadAsync(offset, buffer));
+    }
+
+    public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
+    {
+        if (Info.Has(NbdTransmissionFlags.ReadOnly))
+        {
+            return Done(BlockError.ReadOnly);
+        }
+
+        if (buffer.Length == 0)
+        {
+            return Done(BlockError.None);
+        }
+
+        if (!IsAligned(offset, buffer.Length))
+        {
+            return Done(BlockError.InvalidArgument);
+        }
+
+        var fua = (flags & BlockRequestFlags.Fua) != 0;
+        if (buffer.Length > Info.MaximumBlock || (fua && !Info.Has(NbdTransmissionFlags.SendFua)))
+        {
+            return WriteSlowAsync(offset, buffer, fua);
+        }
+
+        return Live() is { } c
+            ? c.Send(NbdCommand.Write, fua ? NbdCommandFlags.Fua : NbdCommandFlags.None, offset, buffer.Length, buffer.Span, Memory<byte>.Empty, out _)
+            : AfterReconnect(() => WriteAsync(offset, buffer, flags));
+    }
+
+    public override ValueTask<BlockError> FlushAsync()
+    {
+        if (!Info.Has(NbdTransmissionFlags.SendFlush))
+        {
+            return Done(BlockError.None);
+        }
+
+        return Live() is { } c
+            ? c.Send(NbdCommand.Flush, NbdCommandFlags.None, 0, 0, [], Memory<byte>.Empty, out _)
+            : AfterReconnect(FlushAsync);
+    }
+
+    public override ValueTask<BlockError> DiscardAsync(long offset, long length)
+    {
+        if (Info.Has(NbdTransmissionFlags.ReadOnly))
+        {
+            return Done(BlockError.ReadOnly);
+        }
+
+        // Discard is advisory: without NBD_FLAG_SEND_TRIM there is nothing to do.
+        return Info.Has(NbdTransmissionFlags.SendTrim) && length > 0
+            ? RangeAsync(NbdCommand.Trim, NbdCommandFlags.None, offset, length)
+            : Done(BlockError.None);
+    }
+
+    public override ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags)
+    {
+        if (Info.Has(NbdTransmissionFlags.ReadOnly))
+        {
+            return Done(BlockError.ReadOnly);
+        }
+
+        var fast = (flags & BlockRequestFlags.NoFallback) != 0;
+        if (!Info.Has(NbdTransmissionFlags.SendWriteZeroes) || (fast && !Info.Has(NbdTransmissionFlags.SendFastZero)))
+        {
+            return fast ? Done(BlockError.Unsupported) : base.WriteZeroesAsync(offset, length, flags);
+        }
+
+        var wire = ((flags & BlockRequestFlags.MayUnmap) != 0 ? NbdCommandFlags.None : NbdCommandFlags.NoHole)
+            | (fast ? NbdCommandFlags.FastZero : NbdCommandFlags.None)
+            | ((flags & BlockRequestFlags.Fua) != 0 && Info.Has(NbdTransmissionFlags.SendFua) ? NbdCommandFlags.Fua : NbdCommandFlags.None);
+        return length == 0 ? Done(BlockError.None) : RangeAsync(NbdCommand.WriteZeroes, wire, offset, length);
+    }
+
+    /// <summary>
+    /// Block status from the server's base:allocation context. The block layer asks synchronously (img map,
+    /// convert, an NBD export of this node), so this waits for the reply; the guest I/O path never asks.
+    /// </summary>
+    public override BlockError GetBlockStatus(long offset, long length, out BlockStatus status)
+    {
+        var (error, answer) = QueryStatusAsync(offset, length).AsTask().GetAwaiter().GetResult();
+        status = answer;
+        return error;
+    }
+
+    private async ValueTask<(BlockError Error, BlockStatus Status)> QueryStatusAsync(long offset, long length)
+    {
+        length = Math.Min(length, Length - offset);
+        if (Info.AllocationContext is null || length <= 0)
+        {
+            return (BlockError.None, new BlockStatus(BlockStatusFlags.Data | BlockStatusFlags.Allocated | BlockStatusFlags.OffsetValid, Math.Max(0, length), offset, Filename));
+        }
+
+        var asked = Math.Min(length, AlignDown(uint.MaxValue));
+        if (await ConnectionAsync().ConfigureAwait(false) is not { } c)
+        {
+            return (BlockError.Io, default);
+        }
+
+        var task = c.Send(NbdCommand.BlockStatus, NbdCommandFlags.ReqOne, offset, asked, [], Memory<byte>.Empty, out var pending, keep: true);
+        var error = await task.ConfigureAwait(false);
+        if (pending is null)
+        {
+            return (error, default);
+        }
+
+        var status = pending.StatusFlags;
+        var extent = pending.StatusLength;
+        c.Release(pending);
+        if (error != BlockError.None)
+        {
+            return (error, default);
+        }
+
+        var result = ((status & NbdAllocationFlags.Hole) != 0 ? BlockStatusFlags.None : BlockStatusFlags.Data | BlockStatusFlags.Allocated)
+            | ((status & NbdAllocationFlags.Zero) != 0 ? BlockStatusFlags.Zero : BlockStatusFlags.None);
+        // As QEMU's nbd driver: the data lies at the same offset of the export.
+        return (BlockError.None, new BlockStatus(result | BlockStatusFlags.OffsetValid, extent, offset, Filename));
+    }
+
+    public override void Close()
+    {
+        _closing = true;
+        lock (_gate)
+        {
+            _reconnected.TrySetResult();
+        }
+
+        _reconnector?.Join();
+        _connection?.Disconnect();
+        _connection = null;
+    }
+
+    private bool IsAligned(long offset, int length) =>
+        Info.MinimumBlock <= 1 || ((offset | (long)length) & (Info.MinimumBlock - 1)) == 0;
+
+    private long AlignDown(long value) => Info.MinimumBlock <= 1 ? value : value & ~(long)(Info.MinimumBlock - 1);
+
+    /// <summary>The connection when it is up (the fast path: no waiting, no allocation).</summary>
+    private NbdClientConnection? Live() => _connection is { IsDead: false } c && !_closing ? c : null;
+
+    /// <summary>
+    /// The live connection, waiting (asynchronously: the caller's thread is never held, which is what
+    /// lets requests run inline) for a reconnect within reconnect-delay of a drop; null when there is none.
+    /// </summary>
+    private async ValueTask<NbdClientConnection?> ConnectionAsync()
+    {
+        if (Live() is { } live)
+        {
+            return live;
+        }
+
+        var left = _options.ReconnectDelaySeconds * Stopwatch.Frequency - (Stopwatch.GetTimestamp() - Interlocked.Read(ref _droppedAt));
+        Task reconnected;
+        lock (_gate)
+        {
+            reconnected = _reconnected.Task;
+        }
+
+        if (left > 0 && !_closing)
+        {
+            await Task.WhenAny(reconnected, Task.Delay(TimeSpan.FromSeconds((double)left / Stopwatch.Frequency))).ConfigureAwait(false);
+        }
+
+        return Live();
+    }
+
+    /// <summary>Runs <paramref name="operation"/> again once reconnected (within reconnect-delay), else fails it.</summary>
+    private async ValueTask<BlockError> AfterReconnect(Func<ValueTask<BlockError>> operation) =>
+        await ConnectionAsync().ConfigureAwait(false) is null ? BlockError.Io : await operation().ConfigureAwait(false);
+
+    private NbdClientConnection? Connect()
+    {
+        Socket? socket = null;
+        try
+        {
+            socket = _options.Server.Connect();
+            var info = NbdClientHandshake.Run(socket, _options.Export, _options.Server.ToString());
+            return new NbdClientConnection(socket, info, _options.Server.ToString());
+        }
+        catch (SocketException e)
+        {
+            socket?.Dispose();
+            LastError = $"Failed to connect to '{_options.Server}': {e.Message}";
+            return null;
+        }
+        catch (BlockOperationException e)
+        {
+            socket?.Dispose();
+            LastError = e.Message;
+            return null;
+        }
+    }
+
+    private void Install(NbdClientConnection connection)
+    {
+        connection.Closed += OnClosed;
+        lock (_gate)
+        {
+            _connection = connection;
+            Connections++;
+            _reconnected.TrySetResult();
+        }
+    }
+
+    private void OnClosed(NbdClientConnection connection, string? reason)
+    {
+        if (_closing)
+        {
+            return;
+        }
+
+        LastError = $"NBD connection to {connection.Server} lost: {reason}";
+        Console.Error.WriteLine($"emu: {LastError}; reconnecting");
+        lock (_gate)
+        {
+            Interlocked.Exchange(ref _droppedAt, Stopwatch.GetTimestamp());
+            _reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _reconnector = new Thread(Reconnect) { IsBackground = true, Name = "nbd-reconnect" };
+            _reconnector.Start(connection);
+        }
+    }
+
+    private void Reconnect(object? state)
+    {
+        ((NbdClientConnection)state!).Dispose();
+        for (var attempt = 0; !_closing; attempt++)
+        {
+            var wait = TimeSpan.FromSeconds(BackoffSeconds[Math.Min(attempt, BackoffSeconds.Length - 1)]);
+            if (wait > TimeSpan.Zero && WaitOrClose(wait))
+            {
+                return;
+            }
+
+            if (Connect() is not { } connection)
+            {
+                continue;
+            }
+
+            if (connection.Info.Size != Info.Size || (connection.Info.Has(NbdTransmissionFlags.ReadOnly) && !Node.ReadOnly))
+            {
+                LastError = $"NBD server {connection.Server} changed the export (size or read-only) across a reconnect";
+                connection.Disconnect();
+                continue;
+            }
+
+            LastError = null;
+            Install(connection);
+            return;
+        }
+    }
+
+    /// <summary>Sleeps for <paramref name="wait"/> unless the node closes first; true when it did.</summary>
+    private bool WaitOrClose(TimeSpan wait)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        while (!_closing && Stopwatch.GetTimestamp() < deadline)
+        {
+            Thread.Sleep(50);
+        }
+
+        return _closing;
+    }
+
+    private async ValueTask<BlockError> ReadSlowAsync(long offset, Memory<byte> buffer)
+    {
+        var min = Math.Max(1u, Info.MinimumBlock);
+        var max = (int)AlignDown(Math.Min(Info.MaximumBlock, (uint)NbdLimits.MaxPayload));
+        var start = offset - (offset % min);
+        var end = offset + buffer.Length;
+        var alignedEnd = Math.Min(Length, (end + min - 1) / min * min);
+        if (start == offset && alignedEnd == end)
+        {
+            for (var done = 0; done < buffer.Length;)
+            {
+                var chunk = Math.Min(max, buffer.Length - done);
+                var error = await ReadAsync(offset + done, buffer.Slice(done, chunk)).ConfigureAwait(false);
+                if (error != BlockError.None)
+                {
+                    return error;
+                }
+
+                done += chunk;
+            }
+
+            return BlockError.None;
+        }
+
+        var bounce = AlignedBufferPool.Shared.Rent((int)(alignedEnd - start));
+        try
+        {
+            var error = await ReadAsync(start, bounce.Memory[..(int)(alignedEnd - start)]).ConfigureAwait(false);
+            if (error == BlockError.None)
+            {
+                bounce.Span.Slice((int)(offset - start), buffer.Length).CopyTo(buffer.Span);
+            }
+
+            return error;
+        }
+        finally
+        {
+            AlignedBufferPool.Shared.Return(bounce);
+        }
+    }
+
+    private async ValueTask<BlockError> WriteSlowAsync(long offset, ReadOnlyMemory<byte> buffer, bool fua)
+    {
+        var max = (int)AlignDown(Math.Min(Info.MaximumBlock, (uint)NbdLimits.MaxPayload));
+        var wireFua = fua && Info.Has(NbdTransmissionFlags.SendFua);
+        for (var done = 0; done < buffer.Length;)
+        {
+            var chunk = Math.Min(max, buffer.Length - done);
+            var c = await ConnectionAsync().ConfigureAwait(false);
+            if (c is null)
+            {
+                return BlockError.Io;
+            }
+
+            var error = await c.Send(NbdCommand.Write, wireFua ? NbdCommandFlags.Fua : NbdCommandFlags.None, offset + done, chunk, buffer.Span.Slice(done, chunk), Memory<byte>.Empty, out _).ConfigureAwait(false);
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+
+            done += chunk;
+        }
+
+        // FUA the server cannot do itself: a flush after the write gives the same guarantee.
+        return fua && !wireFua ? await FlushAsync().ConfigureAwait(false) : BlockError.None;
+    }
+
+    /// <summary>TRIM and WRITE_ZEROES carry a 32-bit length: longer ranges go in aligned pieces.</summary>
+    private async ValueTask<BlockError> RangeAsync(NbdCommand command, NbdCommandFlags flags, long offset, long length)
+    {
+        var max = AlignDown(1L << 30);
+        while (length > 0)
+        {
+            var chunk = Math.Min(max, length);
+            if (await ConnectionAsync().ConfigureAwait(false) is not { } c)
+            {
+                return BlockError.Io;
+            }
+
+            var error = await c.Send(command, flags, offset, chunk, [], Memory<byte>.Empty, out _).ConfigureAwait(false);
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+
+            offset += chunk;
+            length -= chunk;
+        }
+
+        return BlockError.None;
+    }
+}

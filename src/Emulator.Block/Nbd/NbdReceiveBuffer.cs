@@ -1,0 +1,92 @@
+using System.Net.Sockets;
+
+namespace Emulator.Block.Nbd;
+
+/// <summary>
+/// Buffered receiving for one connection's reading thread: one <c>recv</c> takes in as much as the
+/// peer has sent (with many requests in flight that is many headers at once), and headers are then
+/// parsed from memory. Large payloads with nothing buffered go straight into the destination.
+/// Measured with <c>emu img bench -d 16</c> over a Unix socket: three system calls per 4 KiB read
+/// reply became well under one.
+/// </summary>
+public sealed class NbdReceiveBuffer
+{
+    private const int Capacity = 256 * 1024;
+    private const int DirectThreshold = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly byte[] _buffer = new byte[Capacity];
+    private int _start;
+    private int _end;
+
+    public NbdReceiveBuffer(Socket socket)
+    {
+        _socket = socket;
+    }
+
+    /// <summary>Fills <paramref name="destination"/>; false when the stream ended first.</summary>
+    public bool ReadExactly(Span<byte> destination)
+    {
+        while (destination.Length > 0)
+        {
+            if (_start == _end)
+            {
+                if (destination.Length >= DirectThreshold)
+                {
+                    return NbdWire.ReceiveExactly(_socket, destination);
+                }
+
+                if (!Fill())
+                {
+                    return false;
+                }
+            }
+
+            var take = Math.Min(destination.Length, _end - _start);
+            _buffer.AsSpan(_start, take).CopyTo(destination);
+            _start += take;
+            destination = destination[take..];
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads and drops <paramref name="length"/> bytes.</summary>
+    public bool Skip(long length)
+    {
+        while (length > 0)
+        {
+            if (_start == _end && !Fill())
+            {
+                return false;
+            }
+
+            var take = (int)Math.Min(length, _end - _start);
+            _start += take;
+            length -= take;
+        }
+
+        return true;
+    }
+
+    private bool Fill()
+    {
+        _start = _end = 0;
+        int n;
+        try
+        {
+            n = _socket.Receive(_buffer, SocketFlags.None);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+
+        _end = n;
+        return n > 0;
+    }
+}

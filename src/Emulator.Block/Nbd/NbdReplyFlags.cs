@@ -1,0 +1,10 @@
+namespace Emulator.Block.Nbd;
+
+[Flags]
+public enum NbdReplyFlags : ushort
+{
+    None = 0,
+
+    /// <summary>This is the last chunk of the reply.</summary>
+    Done = 1 << 0,
+}
