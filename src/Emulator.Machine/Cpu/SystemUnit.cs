@@ -10,7 +10,7 @@ namespace Emulator.Machine.Cpu;
 internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
 {
     /// <summary>CPUID leaf 1 EAX: family 6, model 3, stepping 3 (a Pentium II-class identity, as the i686 instructions CMOV and RDTSC are there).</summary>
-    private const uint ProcessorSignature = 0x0000_0633;
+    public const uint ProcessorSignature = 0x0000_0633;
     private const uint HighestLeaf = 1;
 
     /// <summary>"GenuineIntel" as CPUID leaf 0 returns it in EBX, EDX, ECX (little-endian ASCII).</summary>
@@ -19,6 +19,8 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
     private const uint VendorEcx = 0x6C65_746E;
 
     /// <summary>Leaf 1 EDX bits (Intel SDM vol. 2A, CPUID, table 3-11) for what this CPU implements.</summary>
+    /// <summary>CPUID.1:ECX bit 31: running under a hypervisor, which QEMU sets too (Linux then skips the PMU it would probe).</summary>
+    private const uint FeatureEcxHypervisor = 1u << 31;
     private const uint FeatureFpu = 1 << 0;
     private const uint FeaturePse = 1 << 3;
     private const uint FeatureTsc = 1 << 4;
@@ -275,7 +277,7 @@ internal sealed class SystemUnit(ExecutionCore core, SegmentUnit segments)
                 SetCpuid(HighestLeaf, VendorEbx, VendorEcx, VendorEdx);
                 break;
             case 1:
-                SetCpuid(ProcessorSignature, 0, 0, FeatureFlags);
+                SetCpuid(ProcessorSignature, 0, FeatureEcxHypervisor, FeatureFlags);
                 break;
             default:
                 SetCpuid(0, 0, 0, 0);

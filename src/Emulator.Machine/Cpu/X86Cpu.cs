@@ -37,8 +37,8 @@ public sealed class X86Cpu
     public const uint ResetBase = 0xFFFF_0000;
     public const uint ResetIp = 0xFFF0;
 
-    /// <summary>EDX after reset: the processor signature (family, model, stepping).</summary>
-    public const uint ResetEdx = 0x0000_052C;
+    /// <summary>EDX after reset: the processor signature (family, model, stepping), the one CPUID leaf 1 reports.</summary>
+    public const uint ResetEdx = SystemUnit.ProcessorSignature;
 
     private const byte DataAccessRights = 0x93;
     private const byte CodeAccessRights = 0x9B;
