@@ -163,8 +163,20 @@ internal static class Qcow2Writer
         if (zeroSource && !(old.Kind == Qcow2ClusterKind.Zero && old.HostOffset != 0 && old.Copied))
         {
             error = driver.Refcounts.Allocate(1, out var fresh);
-            error = error == BlockError.None ? driver.Io.Write(fresh + inCluster, data) : error;
-            error = error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, (ulong)fresh | Qcow2Entry.Copied) : error;
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+
+            error = driver.Io.Write(fresh + inCluster, data);
+            if (error != BlockError.None)
+            {
+                // The write's own error is what the guest hears; a cluster that cannot be given back only leaks.
+                _ = driver.Refcounts.Abandon(fresh);
+                return error;
+            }
+
+            error = driver.Map.SetL2(clusterStart, l2Offset, (ulong)fresh | Qcow2Entry.Copied);
             return error == BlockError.None ? Release(driver, old) : error;
         }
 
@@ -195,9 +207,23 @@ internal static class Qcow2Writer
             if (!reuse)
             {
                 error = driver.Refcounts.Allocate(1, out host);
+                if (error != BlockError.None)
+                {
+                    return error;
+                }
             }
 
-            error = error == BlockError.None ? driver.Io.Write(host, cluster) : error;
+            error = driver.Io.Write(host, cluster);
+            if (error != BlockError.None)
+            {
+                if (!reuse)
+                {
+                    _ = driver.Refcounts.Abandon(host);
+                }
+
+                return error;
+            }
+
             error = error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, (ulong)host | Qcow2Entry.Copied) : error;
             return error == BlockError.None && !reuse ? Release(driver, old) : error;
         }
