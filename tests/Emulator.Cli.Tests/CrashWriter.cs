@@ -6,7 +6,7 @@ namespace Emulator.Cli.Tests;
 
 /// <summary>
 /// The child process of the crash-consistency test (this test assembly's own entry point, run with
-/// <c>dotnet exec Emulator.Cli.Tests.dll crash-writer image seed</c>). Write i goes to slot
+/// <c>dotnet exec Emulator.Cli.Tests.dll crash-writer image seed [format]</c>; without a format it is probed). Write i goes to slot
 /// i mod slots with data derived from (seed, i); every few writes it flushes and prints
 /// <c>flushed i</c>: every write up to i is acknowledged and flushed. It writes until it is killed.
 /// </summary>
@@ -17,16 +17,16 @@ public static class CrashWriter
 
     public static int Main(string[] args)
     {
-        if (args.Length != 3 || args[0] != "crash-writer")
+        if (args.Length is < 3 or > 4 || args[0] != "crash-writer")
         {
-            Console.Error.WriteLine("usage: crash-writer image seed");
+            Console.Error.WriteLine("usage: crash-writer image seed [format]");
             return 2;
         }
 
         var seed = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
         using var services = new ServiceCollection().AddBlockLayer().AddStandardBlockDrivers().BuildServiceProvider();
         var layer = services.GetRequiredService<BlockLayer>();
-        var backend = layer.OpenImage(new BlockBackendOptions(), args[1]);
+        var backend = layer.OpenImage(new BlockBackendOptions(), args[1], args.Length == 4 ? args[3] : null);
         var slots = (int)(backend.Length / SlotSize);
         Console.WriteLine("ready");
         for (var i = 0; ; i++)

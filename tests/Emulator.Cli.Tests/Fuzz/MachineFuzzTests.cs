@@ -22,12 +22,13 @@ public class MachineFuzzTests
         using var fuzzer = new MachineFuzzer(seed);
 
         fuzzer.Run(StepsPerSeed, DateTime.UtcNow + SeedBudget);
-        TestContext.Out.WriteLine($"seed {seed}: {fuzzer.Steps} steps, {fuzzer.BlockRequests} block requests");
+        TestContext.Out.WriteLine($"seed {seed}: {fuzzer.Steps} steps, {fuzzer.BlockRequests} block requests, {fuzzer.WritesVerified} acknowledged writes read back");
 
         Assert.Multiple(() =>
         {
             Assert.That(fuzzer.Steps, Is.GreaterThan(StepsPerSeed / 10), "the run made progress");
             Assert.That(fuzzer.BlockRequests, Is.Positive, "hostile guest requests reached the block layer");
+            Assert.That(fuzzer.WritesVerified, Is.Positive, "well-formed writes amid the hostile steps were acknowledged and read back");
         });
     }
 
@@ -45,7 +46,7 @@ public class MachineFuzzTests
             using var fuzzer = new MachineFuzzer(s);
             fuzzer.Run(long.MaxValue, deadline < DateTime.UtcNow.AddSeconds(60) ? deadline : DateTime.UtcNow.AddSeconds(60));
             total += fuzzer.Steps;
-            TestContext.Out.WriteLine($"seed {s}: {fuzzer.Steps} steps, {fuzzer.BlockRequests} block requests, total {total} steps");
+            TestContext.Out.WriteLine($"seed {s}: {fuzzer.Steps} steps, {fuzzer.BlockRequests} block requests, {fuzzer.WritesVerified} acknowledged writes read back, total {total} steps");
         }
 
         Assert.That(total, Is.Positive);

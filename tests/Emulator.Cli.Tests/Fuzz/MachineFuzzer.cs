@@ -15,7 +15,10 @@ namespace Emulator.Cli.Tests.Fuzz;
 /// addresses past RAM), virtual time, or a media operation — and after each the loop runs until no
 /// request is in flight. Invariants: no host exception escapes (the test fails with seed and step), no
 /// step hangs (bounded wall time), and the read-only images keep their bytes (hashed at start, checked
-/// every <see cref="CheckEvery"/> steps and at the end). The same seed replays the same run.
+/// every <see cref="CheckEvery"/> steps and at the end), and written data reads back: now and then a
+/// well-formed write (virtio-blk OUT on the writable virtio disk, ATA WRITE SECTORS after a soft reset on
+/// the IDE disk) lands amid the hostile steps, and when the device acknowledges it, the image holds the
+/// data and the device reads it back (<see cref="WritesVerified"/>). The same seed replays the same run.
 /// </summary>
 internal sealed class MachineFuzzer : IDisposable
 {
@@ -56,6 +59,7 @@ internal sealed class MachineFuzzer : IDisposable
     private readonly List<(string Path, byte[] Hash)> _readOnly = [];
     private readonly BlockBackend _cd;
     private readonly string _cdImage;
+    private readonly FuzzWriteProbes _probes;
 
     public MachineFuzzer(int seed)
     {
@@ -83,9 +87,13 @@ internal sealed class MachineFuzzer : IDisposable
         _host.Devices.AddVirtio(vdRw, new VirtioBlkOptions { DeviceId = "vd1" }, VirtioSlotWritable);
         _machine.Start();
         PlaceBars();
+        _probes = new FuzzWriteProbes(_machine, layer, _random, Settle, PlaceBars, () => $"seed {Seed}, step {Steps}");
     }
 
     public int Seed { get; }
+
+    /// <summary>Well-formed writes the devices acknowledged and whose data was then found on the image and read back by the guest.</summary>
+    public long WritesVerified => _probes.Verified;
 
     public long Steps { get; private set; }
 
@@ -162,8 +170,19 @@ internal sealed class MachineFuzzer : IDisposable
             case < 74:
                 _machine.Clock.Advance(_random.Next(1, 10_000_000));
                 break;
-            case < 98:
+            case < 96:
                 Kick();
+                break;
+            case < 98:
+                if (_random.Next(2) == 0)
+                {
+                    _probes.Virtio(VirtioIoBase + 0x100, "vd1", DiskBytes);
+                }
+                else
+                {
+                    _probes.Ata("hd0", DiskBytes);
+                }
+
                 break;
             default:
                 Media();

@@ -39,6 +39,9 @@ internal sealed class QtestMachine : IDisposable
 
     public LineChannel Qtest { get; }
 
+    /// <summary>Waits for the emulator to exit on its own (after QMP quit: its images are flushed and closed only then).</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
     public void Dispose()
     {
         Qtest.Dispose();

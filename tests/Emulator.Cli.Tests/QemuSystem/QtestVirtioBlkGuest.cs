@@ -46,6 +46,8 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
     private const int StepNanoseconds = 100_000;
 
     private int _queueSize;
+    private uint _usedAddress;
+    private uint _usedBefore;
 
     /// <summary>Places BAR0, enables I/O and bus mastering, negotiates no features, sets up queue 0.</summary>
     public void Initialize()
@@ -107,6 +109,7 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
         var avail = Rings + (uint)(DescriptorBytes * _queueSize);
         var used = (avail + 4 + (uint)(2 * _queueSize) + 2 + PageBytes - 1) & ~(uint)(PageBytes - 1);
         var usedIndex = qtest.Value($"readw 0x{used + 2:x}");
+        (_usedAddress, _usedBefore) = (used, usedIndex);
         var availIndex = qtest.Value($"readw 0x{avail + 2:x}");
         qtest.Command($"writew 0x{avail + 4 + (2 * (availIndex % _queueSize)):x} 0");
         qtest.Command($"writew 0x{avail + 2:x} 0x{availIndex + 1:x}");
@@ -114,6 +117,25 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
         for (var i = 0; i < PollSteps; i++)
         {
             if (qtest.Value($"readw 0x{used + 2:x}") != usedIndex)
+            {
+                return qtest.Value($"readb 0x{Status:x}");
+            }
+
+            qtest.Command($"clock_step {StepNanoseconds}");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// After a <see cref="WriteSector"/> that returned null (its request is held, the machine stopped on an
+    /// I/O error), waits for that request to complete; returns its status byte, or null when it never does.
+    /// </summary>
+    public uint? AwaitLastWrite()
+    {
+        for (var i = 0; i < PollSteps; i++)
+        {
+            if (qtest.Value($"readw 0x{_usedAddress + 2:x}") != _usedBefore)
             {
                 return qtest.Value($"readb 0x{Status:x}");
             }

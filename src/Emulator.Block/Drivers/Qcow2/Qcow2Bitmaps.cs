@@ -31,7 +31,10 @@ internal static class Qcow2Bitmaps
         var count = BinaryPrimitives.ReadUInt32BigEndian(extension.Data);
         var directorySize = BinaryPrimitives.ReadUInt64BigEndian(extension.Data.AsSpan(8));
         var directoryOffset = BinaryPrimitives.ReadUInt64BigEndian(extension.Data.AsSpan(16));
-        if (directorySize > MaxDirectoryBytes || directoryOffset > long.MaxValue)
+        // The directory and tables lie in clusters of the file: one claimed past its end is malformed,
+        // and is not read (a hostile size would otherwise be allocated whole, up to the limit, on every open).
+        var fileLength = io.File.Length;
+        if (directorySize > MaxDirectoryBytes || directoryOffset > long.MaxValue || (long)directorySize > fileLength - (long)Math.Min(directoryOffset, (ulong)fileLength))
         {
             return false;
         }
@@ -56,7 +59,8 @@ internal static class Qcow2Bitmaps
             var tableEntries = BinaryPrimitives.ReadUInt32BigEndian(entry[8..]);
             var nameLength = BinaryPrimitives.ReadUInt16BigEndian(entry[18..]);
             var extraLength = BinaryPrimitives.ReadUInt32BigEndian(entry[20..]);
-            if (tableOffset > long.MaxValue || (ulong)tableEntries * 8 > Qcow2Header.MaxL1Bytes)
+            if (tableOffset > long.MaxValue || (ulong)tableEntries * 8 > Qcow2Header.MaxL1Bytes
+                || (long)tableEntries * 8 > fileLength - (long)Math.Min(tableOffset, (ulong)fileLength))
             {
                 return false;
             }

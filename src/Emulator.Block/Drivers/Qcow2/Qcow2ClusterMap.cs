@@ -171,9 +171,16 @@ internal sealed class Qcow2ClusterMap
 
         error = _l2Cache.Create(l2Offset, out var table);
         error = error == BlockError.None ? _l2Cache.WriteThrough(l2Offset, table, 0, table.Length) : error;
+        if (error != BlockError.None)
+        {
+            // Nothing links the table yet: give its cluster back, so a retry (after ENOSPC) allocates the same one.
+            _l2Cache.Evict(l2Offset);
+            _ = _refcounts.Abandon(l2Offset);
+            return error;
+        }
 
         // The new table and its refcount are durable before the L1 entry links it.
-        error = error == BlockError.None ? _io.Barrier() : error;
+        error = _io.Barrier();
         if (error != BlockError.None)
         {
             return error;

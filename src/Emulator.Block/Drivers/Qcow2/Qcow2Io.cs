@@ -105,4 +105,11 @@ internal sealed class Qcow2Io
         Volatile.Write(ref _unflushed, 1);
         return Wait(File.TruncateAsync(end));
     }
+
+    /// <summary>Cuts the file back to <paramref name="end"/> (only ever the tail <see cref="Extend"/> just added), so the cut clusters read as zeroes again.</summary>
+    public BlockError Shrink(long end)
+    {
+        Volatile.Write(ref _unflushed, 1);
+        return Wait(File.TruncateAsync(end));
+    }
 }

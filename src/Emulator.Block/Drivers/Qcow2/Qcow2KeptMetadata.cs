@@ -24,7 +24,9 @@ internal static class Qcow2KeptMetadata
             throw new BlockOperationException($"The snapshot table at 0x{offset:x} {layout.Describe(offset, 1, true) ?? "lies past the end of the file"}");
         }
 
-        var bytes = new byte[Math.Min(MaxSnapshotTableBytes, layout.FileLength - offset)];
+        // No more than the header's count of entries can need: a table near the start of a large file
+        // must not turn into a read of the whole file.
+        var bytes = new byte[Math.Min(Math.Min(MaxSnapshotTableBytes, layout.FileLength - offset), (long)header.SnapshotCount * Qcow2Snapshot.MaxEntryLength)];
         if (io.Read(offset, bytes) != BlockError.None)
         {
             throw new BlockOperationException("Could not read the snapshot table");

@@ -163,6 +163,26 @@ internal sealed class Qcow2Refcounts
         return BlockError.None;
     }
 
+    /// <summary>
+    /// Gives back a cluster <see cref="Allocate"/> handed out whose data write then failed (QEMU's
+    /// qcow2_alloc_cluster_abort): its refcount drops back to 0 and, when it is the last cluster handed
+    /// out and the file ends with it, the file is cut back and the next allocation takes it again — so a
+    /// write retried after ENOSPC lands where it would have landed had there been room, instead of leaking
+    /// a cluster per failure. Cutting the file also drops whatever part of the failed write reached it:
+    /// a fresh cluster must read as zeroes where nothing was written.
+    /// </summary>
+    public BlockError Abandon(long offset)
+    {
+        var error = Change(offset, -1);
+        if (error == BlockError.None && offset + ClusterSize == NextFree && _io.File.Length == NextFree
+            && _io.Shrink(offset) == BlockError.None)
+        {
+            NextFree = offset;
+        }
+
+        return error;
+    }
+
     /// <summary>Adds <paramref name="delta"/> to the refcount of the cluster at <paramref name="hostOffset"/>; underflow and overflow are corruption.</summary>
     public BlockError Change(long hostOffset, long delta)
     {

@@ -22,6 +22,12 @@ internal sealed record Qcow2Snapshot(
 {
     private const int FixedLength = 40;
 
+    /// <summary>QEMU's QCOW_MAX_SNAPSHOT_EXTRA_DATA: more extra data than this in one entry is refused.</summary>
+    public const int MaxExtraLength = 1024;
+
+    /// <summary>The longest entry a table can hold: the fixed part, the most extra data, the longest id and name, padding.</summary>
+    public const int MaxEntryLength = FixedLength + MaxExtraLength + ushort.MaxValue + ushort.MaxValue + 7;
+
     /// <summary>Parses <paramref name="count"/> entries from the table bytes; throws <see cref="BlockOperationException"/> when one runs off the end or is malformed.</summary>
     public static List<Qcow2Snapshot> ParseTable(ReadOnlySpan<byte> table, uint count, int clusterSize)
     {
@@ -41,6 +47,11 @@ internal sealed record Qcow2Snapshot(
             var nameLength = BinaryPrimitives.ReadUInt16BigEndian(entry[14..]);
             var vmStateSize = (ulong)BinaryPrimitives.ReadUInt32BigEndian(entry[32..]);
             var extraLength = BinaryPrimitives.ReadUInt32BigEndian(entry[36..]);
+            if (extraLength > MaxExtraLength)
+            {
+                throw new BlockOperationException($"Too much extra metadata in snapshot table entry {i}");
+            }
+
             var length = (long)FixedLength + extraLength + idLength + nameLength;
             if (length > table.Length - position)
             {

@@ -185,8 +185,20 @@ internal static class Qcow2Writer
         if (zeroSource && !driver.HasDataFile && !(old.Kind == Qcow2ClusterKind.Zero && old.HostOffset != 0 && old.Copied))
         {
             error = driver.AllocateDataCluster(clusterStart, out var fresh);
-            error = error == BlockError.None ? driver.Data.Write(fresh + inCluster, data) : error;
-            error = error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, (ulong)fresh | Qcow2Entry.Copied) : error;
+            if (error != BlockError.None)
+            {
+                return error;
+            }
+
+            error = driver.Data.Write(fresh + inCluster, data);
+            if (error != BlockError.None)
+            {
+                // The write's own error is what the guest hears; a cluster that cannot be given back only leaks.
+                GiveBack(driver, fresh);
+                return error;
+            }
+
+            error = driver.Map.SetL2(clusterStart, l2Offset, (ulong)fresh | Qcow2Entry.Copied);
             return error == BlockError.None ? Release(driver, old) : error;
         }
 
@@ -221,15 +233,41 @@ internal static class Qcow2Writer
             if (!reuse)
             {
                 error = driver.AllocateDataCluster(clusterStart, out host);
+                if (error != BlockError.None)
+                {
+                    return error;
+                }
             }
 
-            error = error == BlockError.None ? driver.Data.Write(host, cluster) : error;
+            error = driver.Data.Write(host, cluster);
+            if (error != BlockError.None)
+            {
+                if (!reuse)
+                {
+                    GiveBack(driver, host);
+                }
+
+                return error;
+            }
+
             error = error == BlockError.None ? driver.Map.SetL2(clusterStart, l2Offset, (ulong)host | Qcow2Entry.Copied) : error;
             return error == BlockError.None && !reuse ? Release(driver, old) : error;
         }
         finally
         {
             AlignedBufferPool.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Returns a data cluster whose write failed (QEMU's qcow2_alloc_cluster_abort), so a retry after
+    /// ENOSPC allocates it again instead of leaking one; clusters in an external data file are not refcounted.
+    /// </summary>
+    private static void GiveBack(Qcow2Driver driver, long host)
+    {
+        if (!driver.HasDataFile)
+        {
+            _ = driver.Refcounts.Abandon(host);
         }
     }
 
