@@ -46,15 +46,53 @@ public class LinuxSelftestBootTests
         });
     }
 
-    private void GenerateDisks(string script)
+    [Test]
+    public void LinuxSelftest_IsohybridAsHardDisk_IsolinuxLoadsKernelThroughBiosDisk()
     {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(_dir);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, $"gen-disks.py failed: {error}{output.Result}");
+        // A copy made isohybrid (syslinux-utils): its MBR chains to ISOLINUX, which then reads the kernel through INT 13h on drive 80h.
+        var iso = Path.Combine(_dir, "hybrid.iso");
+        File.Copy(GuestImageBootTests.Image("linux-selftest/linux-selftest-basic.iso"), iso);
+        File.SetAttributes(iso, FileAttributes.Normal);
+        RunTool("isohybrid", "syslinux-utils", iso);
+
+        var run = GuestImageBootTests.Boot(
+            ["--timeout", "600", "--memory", "256M", "--boot", "c", "--drive", $"file={iso},if=ide,format=raw", "--until", "Linux version 6.1.0-50-686"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Status, Is.Zero, run.Describe());
+            Assert.That(run.Output, Does.Contain("ISOLINUX 6.04 20200816 EHDD"), "ISOLINUX started from the hard disk");
+            Assert.That(run.Output, Does.Contain("Loading /isolinux/initrd.gz...ok"));
+        });
+    }
+
+    private void GenerateDisks(string script) => RunTool("python3", "python3", script, _dir);
+
+    private static void RunTool(string tool, string package, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Assert.Fail($"{tool} is needed (Debian package {package}): {e.Message}");
+            return;
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.That(process.ExitCode, Is.Zero, $"{tool} {string.Join(' ', args)} failed: {error}{output.Result}");
+        }
     }
 }
