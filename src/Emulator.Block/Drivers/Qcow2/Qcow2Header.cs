@@ -199,6 +199,11 @@ internal sealed record Qcow2Header
         string? backing = null;
         if (header.BackingFileOffset != 0 && header.BackingFileSize != 0)
         {
+            if (header.BackingFileOffset + header.BackingFileSize > (ulong)data.Length)
+            {
+                throw Bad("qcow2 backing file name lies past the end of the image");
+            }
+
             var start = (int)header.BackingFileOffset;
             backing = Encoding.UTF8.GetString(data.Slice(start, (int)header.BackingFileSize));
         }
@@ -285,7 +290,9 @@ internal sealed record Qcow2Header
     private static List<Qcow2HeaderExtension> ParseExtensions(ReadOnlySpan<byte> cluster, Qcow2Header header)
     {
         var extensions = new List<Qcow2HeaderExtension>();
-        var end = header.BackingFileOffset != 0 ? (int)header.BackingFileOffset : cluster.Length;
+        // The backing file name bounds the extension area, and so does what was read: a truncated image's
+        // header may name a backing file past its own end.
+        var end = header.BackingFileOffset != 0 ? (int)Math.Min(header.BackingFileOffset, (ulong)cluster.Length) : cluster.Length;
         var position = header.HeaderLength;
         while (true)
         {

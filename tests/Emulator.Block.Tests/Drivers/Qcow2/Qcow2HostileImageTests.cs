@@ -176,6 +176,20 @@ public class Qcow2HostileImageTests : Qcow2TestBase
         Assert.That(() => Open(image), Throws.TypeOf<BlockOperationException>().With.Message.Contains("not in qcow2 format"));
     }
 
+    /// <summary>Found by the image fuzzer (seed 1, image 32608): an overlay cut to 123 bytes names its backing file past the end.</summary>
+    [Test]
+    public void Open_TruncatedOverlayNamingBackingPastEnd_ClearMessage()
+    {
+        Create("base.raw.qcow2", 1 << 20);
+        var image = Create("cut.qcow2", 1 << 20, backing: "base.raw.qcow2", backingFormat: "qcow2");
+        using (var stream = new FileStream(image, FileMode.Open, FileAccess.Write))
+        {
+            stream.SetLength(123);
+        }
+
+        Assert.That(() => Open(image, readOnly: true), Throws.TypeOf<BlockOperationException>().With.Message.Contains("past the end of the header"));
+    }
+
     /// <summary>Random bytes of the metadata clusters mutated with a fixed seed: every image either opens and serves I/O with error values, or is refused with a <see cref="BlockOperationException"/>.</summary>
     [Test]
     public void Mutation_RandomMetadataBytes_OpenOrCleanError()
