@@ -72,14 +72,10 @@ internal static class FloatConversion
             return false;
         }
 
+        // No DE here: FIST, FISTP and FBSTP list only #IS, #IA and #P (Intel SDM vol. 2A).
         if (v.IsZero)
         {
             return true;
-        }
-
-        if (v.IsDenormal)
-        {
-            ctx.Raise(FpuStatus.Denormal);
         }
 
         var exp = ExtendedArithmetic.Exponent(v);
@@ -300,12 +296,8 @@ internal static class FloatConversion
             return infinity;
         }
 
+        // No DE for a denormal source: FST/FSTP list #IS, #IA, #U, #O, #P (Intel SDM vol. 2A); it underflows instead.
         if (v.IsZero)
-        {
-            return 0;
-        }
-
-        if (ExtendedArithmetic.CheckDenormal(ref ctx, v, v))
         {
             return 0;
         }

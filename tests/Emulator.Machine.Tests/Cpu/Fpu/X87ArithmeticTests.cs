@@ -474,6 +474,26 @@ public class X87ArithmeticTests
         Assert.That(BitConverter.SingleToUInt32Bits((float)value), Is.EqualTo(expected), "the expectation is .NET's own double→float conversion");
     }
 
+    /// <summary>FST lists no #D: an extended denormal stored as a double underflows to +0 (UE, PE), and FIST of one rounds to 0 with PE only.</summary>
+    [Test]
+    public void Store_ExtendedDenormal_UnderflowsWithoutDe()
+    {
+        var bed = new X87TestBed().Extended(X87TestBed.Input, 0x0000, 0x4000_0000_0000_0000).Qword(X87TestBed.Output, ulong.MaxValue).Run(asm =>
+        {
+            asm.fninit();
+            asm.fld(__tword_ptr[X87TestBed.Input]);
+            asm.fst(__qword_ptr[X87TestBed.Output]);
+            asm.fnstsw(__word_ptr[0x130]);
+            asm.fnclex();
+            asm.fistp(__dword_ptr[X87TestBed.Output + 8]);
+        });
+
+        Assert.That(bed.ReadQword(X87TestBed.Output), Is.Zero);
+        Assert.That(bed.ReadWord(0x130) & Exceptions, Is.EqualTo(Underflow | Precision));
+        Assert.That(bed.ReadDword(X87TestBed.Output + 8), Is.Zero);
+        Assert.That(bed.Status & Exceptions, Is.EqualTo(Precision));
+    }
+
     [Test]
     public void FbstpThenFbld_RoundTripsEighteenDigits()
     {
