@@ -81,35 +81,10 @@ internal static class BootCommand
         using var host = new EmulatorHost(machine);
         host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
         using var demo = options.Drives.Count == 0 ? DemoDisks.Create() : null;
-        IoTraceFile? trace;
-        try
+        if (!TryOpenOutput("--io-trace", options.IoTrace, path => IoTraceFile.Start(path, machine), error, out var trace)
+            || !TryOpenOutput("--cpu-log", options.CpuLog, path => CpuExceptionLog.Open(path, machine.Cpu), error, out var cpuLog))
         {
-            trace = options.IoTrace is { } path ? IoTraceFile.Start(path, machine) : null;
-        }
-        catch (IOException e)
-        {
-            error.WriteLine($"emu boot: --io-trace: {e.Message}");
-            return 1;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            error.WriteLine($"emu boot: --io-trace: {e.Message}");
-            return 1;
-        }
-
-        StreamWriter? cpuLog;
-        try
-        {
-            cpuLog = options.CpuLog is { } logPath ? CpuExceptionLog.Open(logPath, machine.Cpu) : null;
-        }
-        catch (IOException e)
-        {
-            error.WriteLine($"emu boot: --cpu-log: {e.Message}");
-            return 1;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            error.WriteLine($"emu boot: --cpu-log: {e.Message}");
+            trace?.Dispose();
             return 1;
         }
 
@@ -128,6 +103,36 @@ internal static class BootCommand
         }
 
         return status;
+    }
+
+    /// <summary>
+    /// Opens the output file an option names (nothing when it names none); false, with the host's reason
+    /// printed after the option, when the file cannot be created.
+    /// </summary>
+    private static bool TryOpenOutput<T>(string option, string? path, Func<string, T> open, TextWriter error, out T? opened)
+        where T : class, IDisposable
+    {
+        opened = null;
+        if (path is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            opened = open(path);
+            return true;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"emu boot: {option}: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"emu boot: {option}: {e.Message}");
+        }
+
+        return false;
     }
 
     /// <summary>The signal's number on Linux, for the shell's 128 + N convention.</summary>

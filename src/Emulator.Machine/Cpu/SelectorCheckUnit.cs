@@ -36,7 +36,7 @@ internal sealed class SelectorCheckUnit(ExecutionCore core, SegmentUnit segments
         }
 
         var selector = (ushort)value;
-        if (!Lookup(selector, out var found, out var high))
+        if (!TryRead(selector, out var found, out _, out var high))
         {
             return false;
         }
@@ -79,13 +79,13 @@ internal sealed class SelectorCheckUnit(ExecutionCore core, SegmentUnit segments
         }
 
         var selector = (ushort)value;
-        if (!segments.TryReadRawDescriptor(selector, out var found, out var low, out var high))
+        if (!TryRead(selector, out var found, out var low, out var high))
         {
             return false;
         }
 
         var access = (byte)(high >> AccessShift);
-        var ok = found && (selector & NullIndexMask) != 0 && Visible(access, selector, systemTypes);
+        var ok = found && Visible(access, selector, systemTypes);
         if (ok)
         {
             var result = accessRights
@@ -98,16 +98,20 @@ internal sealed class SelectorCheckUnit(ExecutionCore core, SegmentUnit segments
         return true;
     }
 
-    private bool Lookup(ushort selector, out bool found, out uint high)
+    /// <summary>
+    /// The descriptor a check looks at; <paramref name="found"/> is false for a selector of index 0 (in
+    /// either table, as QEMU treats it), which is not read, and for one past its table's limit.
+    /// </summary>
+    private bool TryRead(ushort selector, out bool found, out uint low, out uint high)
     {
-        high = 0;
-        found = false;
         if ((selector & NullIndexMask) == 0)
         {
+            found = false;
+            low = high = 0;
             return true;
         }
 
-        return segments.TryReadRawDescriptor(selector, out found, out _, out high);
+        return segments.TryReadRawDescriptor(selector, out found, out low, out high);
     }
 
     /// <summary>LAR/LSL: a code or data segment visible at max(CPL, RPL) (conforming code always), or an accepted system type.</summary>

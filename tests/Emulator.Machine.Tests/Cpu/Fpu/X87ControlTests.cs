@@ -1,3 +1,4 @@
+using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Emulator.Machine.Tests.Cpu.Fpu;
@@ -218,9 +219,7 @@ public class X87ControlTests
         var machine = MachineWithHandler(DeviceNotAvailableVector);
         machine.Load16(asm =>
         {
-            asm.mov(eax, cr0);
-            asm.or(eax, TaskSwitchedBit);
-            asm.mov(cr0, eax);
+            SetCr0Bits(asm, TaskSwitchedBit);
             asm.fld1();
         });
 
@@ -237,9 +236,7 @@ public class X87ControlTests
         machine.Load16(asm =>
         {
             asm.xor(si, si);
-            asm.mov(eax, cr0);
-            asm.or(eax, TaskSwitchedBit | (monitor ? MonitorBit : 0));
-            asm.mov(cr0, eax);
+            SetCr0Bits(asm, TaskSwitchedBit | (monitor ? MonitorBit : 0));
             asm.wait();
         });
 
@@ -255,9 +252,7 @@ public class X87ControlTests
         machine.Load16(asm =>
         {
             asm.xor(si, si);
-            asm.mov(eax, cr0);
-            asm.or(eax, TaskSwitchedBit);
-            asm.mov(cr0, eax);
+            SetCr0Bits(asm, TaskSwitchedBit);
             asm.clts();
             asm.fninit();
             asm.fld1();
@@ -283,9 +278,7 @@ public class X87ControlTests
         machine.Load16(asm =>
         {
             var wait = asm.CreateLabel();
-            asm.mov(eax, cr0);
-            asm.or(eax, NumericErrorBit);
-            asm.mov(cr0, eax);
+            SetCr0Bits(asm, NumericErrorBit);
             asm.fninit();
             asm.fldcw(__word_ptr[0x40]);
             asm.fld1();
@@ -413,9 +406,7 @@ public class X87ControlTests
         machine.Load16(asm =>
         {
             asm.xor(si, si);
-            asm.mov(eax, cr0);
-            asm.or(eax, NumericErrorBit);
-            asm.mov(cr0, eax);
+            SetCr0Bits(asm, NumericErrorBit);
             asm.fninit();
             asm.fldcw(__word_ptr[0x40]);
             asm.fld1();
@@ -436,6 +427,14 @@ public class X87ControlTests
         machine.RunToHalt();
 
         Assert.That(machine.Registers.SI, Is.EqualTo(expectedVector));
+    }
+
+    /// <summary>ORs <paramref name="bits"/> into CR0.</summary>
+    private static void SetCr0Bits(Assembler asm, uint bits)
+    {
+        asm.mov(eax, cr0);
+        asm.or(eax, bits);
+        asm.mov(cr0, eax);
     }
 
     private static CpuTestMachine MachineWithHandler(byte vector)
