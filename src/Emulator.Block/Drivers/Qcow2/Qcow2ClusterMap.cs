@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Emulator.Block.Backend;
 
@@ -147,6 +148,70 @@ internal sealed class Qcow2ClusterMap
         return _l2Cache.TryGetCached(l2Offset, out var table)
             && Describe(ReadEntry(table, L2Index(guestOffset), out var bitmap), bitmap, out mapping) is null
             && (!_dataFile || mapping.Kind != Qcow2ClusterKind.Normal || mapping.HostOffset == (guestOffset & ~(long)(ClusterSize - 1)));
+    }
+
+    /// <summary>
+    /// Checks, before data is written in place, that the host cluster of a COPIED entry is the entry's
+    /// alone: its refcount is exactly 1 (an entry marked COPIED over a free cluster would let that
+    /// cluster be handed out a second time), and no other entry of the same L2 table maps it (checked
+    /// once each time the table is read into the cache). QEMU writes in both cases and the two guest
+    /// clusters then share their data; here the image is marked corrupt and the write fails.
+    /// </summary>
+    public BlockError CheckInPlace(long guestOffset, Qcow2Mapping mapping)
+    {
+        if (_dataFile)
+        {
+            return BlockError.None;
+        }
+
+        var error = _refcounts.Get(mapping.HostOffset, out var refcount);
+        if (error != BlockError.None)
+        {
+            return error;
+        }
+
+        if (refcount != 1)
+        {
+            return _corrupt($"Data cluster at 0x{mapping.HostOffset:x} is marked COPIED but its refcount is {refcount}");
+        }
+
+        error = FindL2(guestOffset, out var l2Offset, out _);
+        if (error != BlockError.None || l2Offset == 0 || _l2Cache.IsVerified(l2Offset))
+        {
+            return error;
+        }
+
+        error = _l2Cache.Get(l2Offset, out var table);
+        if (error != BlockError.None)
+        {
+            return error;
+        }
+
+        if (FindSharedCopied(table) is { } shared)
+        {
+            return _corrupt($"L2 table at 0x{l2Offset:x} maps host cluster 0x{shared:x}, marked COPIED, more than once");
+        }
+
+        _l2Cache.MarkVerified(l2Offset);
+        return BlockError.None;
+    }
+
+    /// <summary>
+    /// <see cref="CheckInPlace"/> from memory alone, for the no-wait write path: true only when the
+    /// cluster's refcount is cached and 1 and its L2 table was already verified; false means "take the
+    /// slow path" (which runs the full check and reports a problem).
+    /// </summary>
+    public bool InPlaceVerified(long guestOffset, Qcow2Mapping mapping)
+    {
+        if (_dataFile)
+        {
+            return true;
+        }
+
+        var l1Index = guestOffset >> (_clusterBits + _l2Bits);
+        return l1Index < _l1.Length
+            && _refcounts.TryGetCached(mapping.HostOffset, out var refcount) && refcount == 1
+            && _l2Cache.IsVerified((long)(_l1[l1Index] & Qcow2Entry.OffsetMask));
     }
 
     /// <summary>The L2 table of a guest offset for an update, allocating and linking a new one when there is none.</summary>
@@ -458,6 +523,43 @@ internal sealed class Qcow2ClusterMap
         _l2Offsets.Contains(cluster) ? "overlaps an L2 table"
         : _refcounts.IsRefcountBlock(cluster) ? "overlaps a refcount block"
         : null;
+
+    /// <summary>A host cluster that two entries of one L2 table map while one of them says it is the only user (COPIED), or null.</summary>
+    private long? FindSharedCopied(byte[] table)
+    {
+        // Host offsets are cluster aligned, so bit 0 is free to carry the COPIED flag through the sort.
+        var hosts = ArrayPool<long>.Shared.Rent(EntriesPerTable);
+        try
+        {
+            var count = 0;
+            for (var i = 0; i < EntriesPerTable; i++)
+            {
+                var entry = ReadEntry(table, i, out _);
+                var host = (long)(entry & Qcow2Entry.OffsetMask);
+                if ((entry & Qcow2Entry.Compressed) == 0 && host != 0)
+                {
+                    hosts[count++] = host | ((entry & Qcow2Entry.Copied) != 0 ? 1L : 0L);
+                }
+            }
+
+            var sorted = hosts.AsSpan(0, count);
+            sorted.Sort();
+            for (var i = 1; i < sorted.Length; i++)
+            {
+                // Equal hosts sort next to each other, a COPIED one last: the later of a pair carries the flag if any does.
+                if ((sorted[i] & ~1L) == (sorted[i - 1] & ~1L) && (sorted[i] & 1) != 0)
+                {
+                    return sorted[i] & ~1L;
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(hosts);
+        }
+    }
 
     private int L2Index(long guestOffset) => (int)((guestOffset >> _clusterBits) & ((1L << _l2Bits) - 1));
 

@@ -238,7 +238,7 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
         Qcow2Mapping mapping;
         lock (_lock)
         {
-            if (!_map.TryLookupCached(offset, out mapping))
+            if (!_map.TryLookupCached(offset, out mapping) || (mapping.Copied && mapping.HostOffset != 0 && !_map.InPlaceVerified(offset, mapping)))
             {
                 return false;
             }

@@ -116,6 +116,26 @@ internal sealed class Qcow2Refcounts
         return error;
     }
 
+    /// <summary>The refcount of a host cluster when its refcount block is cached; false means "look it up with <see cref="Get"/>".</summary>
+    public bool TryGetCached(long hostOffset, out ulong refcount)
+    {
+        refcount = 0;
+        var cluster = hostOffset >> _clusterBits;
+        var index = cluster / _blockEntries;
+        if (index >= _table.Length || _table[index] == 0)
+        {
+            return true;
+        }
+
+        if (!_blocks.TryGetCached((long)_table[index], out var block))
+        {
+            return false;
+        }
+
+        refcount = Qcow2RefcountBlock.Get(block, _order, cluster % _blockEntries);
+        return true;
+    }
+
     /// <summary>
     /// Allocates <paramref name="count"/> contiguous clusters at the end of the image, each with
     /// refcount 1 on disk before this returns. Clusters past the end of the file that already have a

@@ -20,6 +20,7 @@ internal sealed class Qcow2TableCache
     private readonly byte[][] _tables;
     private readonly Dictionary<long, int> _slots;
     private readonly bool[] _dirty;
+    private readonly bool[] _verified;
     private long _clock;
     private int _lastHit;
 
@@ -32,6 +33,7 @@ internal sealed class Qcow2TableCache
         _stamps = new long[capacity];
         _tables = new byte[capacity][];
         _dirty = new bool[capacity];
+        _verified = new bool[capacity];
         _slots = new Dictionary<long, int>(capacity);
         Array.Fill(_offsets, -1);
     }
@@ -104,6 +106,22 @@ internal sealed class Qcow2TableCache
         _stamps[slot] = ++_clock;
         table = buffer;
         return BlockError.None;
+    }
+
+    /// <summary>
+    /// Whether the cached table at <paramref name="offset"/> passed the owner's consistency check since it
+    /// was read (<see cref="MarkVerified"/>); a table read again, created or reassigned starts unverified.
+    /// </summary>
+    public bool IsVerified(long offset) => Find(offset) is var slot && slot >= 0 && _verified[slot];
+
+    /// <summary>Records that the cached table at <paramref name="offset"/> passed the owner's consistency check.</summary>
+    public void MarkVerified(long offset)
+    {
+        var slot = Find(offset);
+        if (slot >= 0)
+        {
+            _verified[slot] = true;
+        }
     }
 
     /// <summary>Marks a cached table as changed in memory only (lazy refcounts): it is written back on eviction or <see cref="WriteBack"/>.</summary>
@@ -196,6 +214,7 @@ internal sealed class Qcow2TableCache
 
         _offsets[slot] = offset;
         _slots[offset] = slot;
+        _verified[slot] = false;
     }
 
     /// <summary>The slot to reuse: a free one, else the least recently used (written back first when it is dirty).</summary>

@@ -36,6 +36,12 @@ internal static class Qcow2Writer
                     error = driver.Map.Lookup(offset, out mapping);
                     inPlace = mapping.Kind == Qcow2ClusterKind.Normal && mapping.Copied
                         && mapping.KindAt(inCluster) == Qcow2ClusterKind.Normal && inCluster + chunk <= mapping.RunEnd(inCluster, clusterSize);
+                    // Every path below that keeps the entry's host cluster writes into it: make sure it is the entry's own.
+                    if (error == BlockError.None && mapping.Copied && mapping.HostOffset != 0 && mapping.Kind != Qcow2ClusterKind.Compressed)
+                    {
+                        error = driver.Map.CheckInPlace(offset, mapping);
+                    }
+
                     if (error == BlockError.None && !inPlace)
                     {
                         // Subclusters of a cluster the image owns (or of none yet) are allocated one by one;
