@@ -15,6 +15,9 @@ public class LinuxSelftestBootTests
 {
     private const int PassStatus = 1;
 
+    /// <summary>The self-test ISO in ../shared (read it, never write it).</summary>
+    internal static string IsoPath => GuestImageBootTests.Image("linux-selftest/linux-selftest-basic.iso");
+
     private string _dir = null!;
 
     [SetUp]
@@ -26,8 +29,8 @@ public class LinuxSelftestBootTests
     [Test]
     public void LinuxSelftest_FromCd_KernelDriversPassOnEveryDevice()
     {
-        var iso = GuestImageBootTests.Image("linux-selftest/linux-selftest-basic.iso");
-        GenerateDisks(Path.Combine(Path.GetDirectoryName(iso)!, "gen-disks.py"));
+        var iso = IsoPath;
+        GenerateDisks(_dir);
         string Disk(string name) => Path.Combine(_dir, name);
 
         var run = GuestImageBootTests.Boot(
@@ -51,7 +54,7 @@ public class LinuxSelftestBootTests
     {
         // A copy made isohybrid (syslinux-utils): its MBR chains to ISOLINUX, which then reads the kernel through INT 13h on drive 80h.
         var iso = Path.Combine(_dir, "hybrid.iso");
-        File.Copy(GuestImageBootTests.Image("linux-selftest/linux-selftest-basic.iso"), iso);
+        File.Copy(IsoPath, iso);
         File.SetAttributes(iso, FileAttributes.Normal);
         RunTool("isohybrid", "syslinux-utils", iso);
 
@@ -66,7 +69,9 @@ public class LinuxSelftestBootTests
         });
     }
 
-    private void GenerateDisks(string script) => RunTool("python3", "python3", script, _dir);
+    /// <summary>Writes the disks the ISO expects (the guest's gen-disks.py) into <paramref name="dir"/>.</summary>
+    internal static void GenerateDisks(string dir) =>
+        RunTool("python3", "python3", Path.Combine(Path.GetDirectoryName(IsoPath)!, "gen-disks.py"), dir);
 
     private static void RunTool(string tool, string package, params string[] args)
     {
