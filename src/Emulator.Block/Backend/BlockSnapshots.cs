@@ -16,14 +16,16 @@ public static class BlockSnapshots
         FileCacheMode cache = FileCacheMode.Writeback)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var fullPath = Path.GetFullPath(filename);
-        var probe = layer.OpenImageNode(fullPath, format, readOnly: true, cache);
+        // A protocol name (nbd://…) is kept as it is; a host file is named by its full path, so the
+        // overlay in the temporary folder finds it.
+        var backing = layer.Graph.Drivers.ParseProtocolFilename(filename, readOnly: true) is null ? Path.GetFullPath(filename) : filename;
+        var probe = layer.OpenImageNode(backing, format, readOnly: true, cache);
         var size = probe.Length;
         var backingFormat = probe.DriverName;
         layer.Graph.Unref(probe);
 
         var overlay = Path.Combine(Path.GetTempPath(), $"{OverlayPrefix}{Guid.NewGuid():N}.qcow2");
-        Qcow2Creator.Create(overlay, new Qcow2CreateOptions { Size = size, BackingFile = fullPath, BackingFormat = backingFormat });
+        Qcow2Creator.Create(overlay, new Qcow2CreateOptions { Size = size, BackingFile = backing, BackingFormat = backingFormat });
         try
         {
             return layer.OpenImage(options with { ReadOnly = false }, overlay, "qcow2", cache);

@@ -1,4 +1,5 @@
 using Emulator.Block.Backend;
+using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.Nbd;
 using Emulator.Block.Drivers.NullCo;
 using Emulator.Block.Drivers.Qcow2;
@@ -116,6 +117,33 @@ public class NbdLoopbackTests
         var write = NbdLoopback.Wait(node.Driver.WriteAsync(0, new byte[512], BlockRequestFlags.None));
 
         Assert.That((read, write), Is.EqualTo((BlockError.None, BlockError.ReadOnly)));
+    }
+
+    [Test]
+    public void SnapshotOn_OverReadOnlyExport_WritesStayInTheTemporaryOverlay()
+    {
+        var image = _h.CreateImage(1 << 20, "exported.img");
+        var before = File.ReadAllBytes(image);
+        var data = Enumerable.Repeat((byte)0x77, 4096).ToArray();
+        var back = new byte[8192];
+        BlockError written, read;
+        var exported = _h.Layer.Graph.Open(new FileNodeOptions(image) { ReadOnly = true });
+        using (var loop = new NbdLoopback(_h, exported, writable: false))
+        {
+            var backend = _h.Layer.OpenImageSnapshot(new BlockBackendOptions(), loop.Uri(), "raw");
+            written = NbdLoopback.Wait(backend.Root!.WriteAsync(65536, data, BlockRequestFlags.None));
+            read = NbdLoopback.Wait(backend.Root!.ReadAsync(65536 - 4096, back));
+            backend.Unref();
+        }
+
+        _h.Layer.Graph.Unref(exported);
+        Assert.Multiple(() =>
+        {
+            Assert.That((written, read), Is.EqualTo((BlockError.None, BlockError.None)));
+            Assert.That(back[..4096], Is.EqualTo(before[(65536 - 4096)..65536]), "the export's data below the write");
+            Assert.That(back[4096..], Is.EqualTo(data), "the write, from the overlay");
+            Assert.That(File.ReadAllBytes(image), Is.EqualTo(before), "the exported image is untouched");
+        });
     }
 
     [Test]

@@ -5,7 +5,8 @@ using Emulator.Block.Graph;
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>
-/// Opens the backing file a qcow2 header names: the path relative to the image's own folder, read-only,
+/// Opens the backing file a qcow2 header names: the path relative to the image's own folder (or a
+/// protocol name such as <c>nbd://…</c>, opened through its protocol driver as QEMU does), read-only,
 /// in the format backing_fmt gives (probed from its first bytes when absent). Refuses a chain that
 /// comes back to an image already in it, and chains deeper than <see cref="MaxDepth"/> (each level
 /// holds a file descriptor).
@@ -28,7 +29,8 @@ internal static class Qcow2BackingOpener
 
     public static BdrvChild Open(BlockDriverState node, BlockGraph graph, Qcow2NodeOptions options, string imagePath, string backing, string? format)
     {
-        var path = Resolve(imagePath, backing);
+        var protocol = graph.Drivers.ParseProtocolFilename(backing, readOnly: true);
+        var path = protocol is null ? Resolve(imagePath, backing) : backing;
         var chain = new List<string>(options.ChainAbove) { Identity(imagePath) };
         if (chain.Count > MaxDepth)
         {
@@ -40,7 +42,7 @@ internal static class Qcow2BackingOpener
             throw new BlockOperationException($"Backing file chain loops: '{path}' is its own backing file (through {string.Join(" -> ", chain)})");
         }
 
-        var file = graph.Open(new FileNodeOptions(path) { ReadOnly = true });
+        var file = graph.Open(protocol ?? new FileNodeOptions(path) { ReadOnly = true });
         try
         {
             var factory = format is null ? Probe(graph, file) : graph.Drivers.Find(format)
