@@ -4,7 +4,7 @@ using Emulator.Monitor.Qmp;
 
 namespace Emulator.Monitor.Commands;
 
-/// <summary>query-version, query-commands, query-status, stop, cont, system_reset, quit.</summary>
+/// <summary>query-version, query-commands, query-name, query-status, stop, cont, system_reset, quit.</summary>
 internal static class CoreCommands
 {
     public static void Register(QmpCommandTable table, IMachineControl machine, BlockLayer blocks)
@@ -12,6 +12,8 @@ internal static class CoreCommands
         table.Add(new QmpCommand("query-version", [], _ => QmpVersion.ToJson()));
         table.Add(new QmpCommand("query-commands", [], _ =>
             new JsonArray([.. table.Names.Append("qmp_capabilities").Order(StringComparer.Ordinal).Select(n => (JsonNode)new JsonObject { ["name"] = n })])));
+        // QEMU answers an empty object for a VM started without -name; the launcher takes no -name.
+        table.Add(new QmpCommand("query-name", [], _ => new JsonObject()));
         table.Add(new QmpCommand("query-status", [], _ => new JsonObject
         {
             ["status"] = StatusName(machine.RunState),

@@ -53,25 +53,27 @@ public sealed class QmpSession
         try
         {
             Write(new JsonObject { ["QMP"] = new JsonObject { ["version"] = QmpVersion.ToJson(), ["capabilities"] = new JsonArray() } });
-            var framer = new QmpJsonFramer();
-            using var reader = new StreamReader(_input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, leaveOpen: true);
-            var buffer = new char[4096];
+            var streamer = new QmpJsonStreamer();
+            var messages = new List<QmpJsonMessage>();
+            var buffer = new byte[4096];
             while (!_broken)
             {
-                var n = await reader.ReadAsync(buffer.AsMemory(), cancellation).ConfigureAwait(false);
+                var n = await _input.ReadAsync(buffer.AsMemory(), cancellation).ConfigureAwait(false);
                 if (n == 0)
                 {
                     break;
                 }
 
-                foreach (var text in framer.Feed(buffer.AsMemory(0, n)))
+                messages.Clear();
+                streamer.Feed(buffer.AsSpan(0, n), messages);
+                foreach (var message in messages)
                 {
                     // Counted until the reply is written, so a shutting-down server still sends it.
                     _activity.Enter();
                     JsonObject? reply = null;
                     try
                     {
-                        reply = Handle(text);
+                        reply = Handle(message);
                     }
                     finally
                     {
@@ -115,23 +117,14 @@ public sealed class QmpSession
         return reply;
     }
 
-    private JsonObject Handle(string? text)
+    private JsonObject Handle(QmpJsonMessage message)
     {
-        if (text is null)
+        if (message.Error is { } error)
         {
-            return Error("JSON parse error, token too large");
+            return Error(error);
         }
 
-        JsonNode? parsed;
-        try
-        {
-            parsed = JsonNode.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            return Error($"JSON parse error, {e.Message.Split(" Path:")[0].TrimEnd('.')}");
-        }
-
+        var parsed = message.Value;
         if (parsed is not JsonObject request)
         {
             return Error("QMP input must be a JSON object");

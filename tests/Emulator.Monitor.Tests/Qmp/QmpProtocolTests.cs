@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Emulator.Monitor.Tests.Support;
 
@@ -81,6 +82,72 @@ public class QmpProtocolTests
             Assert.That(ErrorDesc(bad), Does.StartWith("JSON parse error"));
             Assert.That(good["return"], Is.Not.Null);
         });
+    }
+
+    // Lexical and syntax errors as QEMU's own qmp-test sends them: each gets exactly one error, then the
+    // stream is back in step at the next '{' (the reply to the following command is that command's).
+    [TestCase(new byte[] { (byte)'{', (byte)']', (byte)'\n' }, TestName = "Malformed_SyntaxError_OneErrorThenRecovered")]
+    [TestCase(new byte[] { (byte)'{', 0xFF }, TestName = "Malformed_ImpossibleByte_OneErrorThenRecovered")]
+    [TestCase(new byte[] { (byte)'{', 0x01 }, TestName = "Malformed_ControlCharacter_OneErrorThenRecovered")]
+    [TestCase(new byte[] { (byte)'{', (byte)'\'', (byte)'b', (byte)'a', (byte)'d', (byte)' ', 0xFF }, TestName = "Malformed_ImpossibleByteInString_OneErrorThenRecovered")]
+    [TestCase(new byte[] { (byte)'{', (byte)'\'', (byte)'i', (byte)'d', (byte)'\'', (byte)':', (byte)'\'', (byte)'\n' }, TestName = "Malformed_NewlineInString_OneErrorThenRecovered")]
+    [TestCase(new byte[] { (byte)'%', (byte)'%', (byte)'p' }, TestName = "Malformed_Interpolation_OneErrorThenRecovered")]
+    public void Malformed_OneGenericError_ThenNextCommandAnswered(byte[] input)
+    {
+        using var client = _h.Connect();
+
+        var bad = client.SendBytes(input);
+        var next = client.Execute("query-status", id: 7);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ErrorClass(bad), Is.EqualTo("GenericError"));
+            Assert.That(ErrorDesc(bad), Does.StartWith("JSON parse error"));
+            Assert.That((int?)next["id"], Is.EqualTo(7), "the reply to the next command is its own");
+            Assert.That(next["return"], Is.Not.Null);
+        });
+    }
+
+    [Test]
+    public void SingleQuotesEscapesAndSplitWrites_ParsedAsQemuDoes()
+    {
+        using var client = _h.Connect();
+        var text = Encoding.UTF8.GetBytes("{'execute': 'query-status', 'id': 'it\\'s \\u00e9 \"q\" \\ud83d\\ude00'}");
+
+        // Byte by byte, as a slow client might send it.
+        foreach (var b in text[..^1])
+        {
+            client.SendBytesOnly([b]);
+        }
+
+        var reply = client.SendBytes(text[^1..]);
+
+        Assert.That((string?)reply["id"], Is.EqualTo("it's \u00e9 \"q\" \U0001F600"));
+    }
+
+    [TestCase("{'execute': 'query-status', 'id': 18446744073709551615}", "18446744073709551615")]
+    [TestCase("{'execute': 'query-status', 'id': -9223372036854775808}", "-9223372036854775808")]
+    [TestCase("{'execute': 'query-status', 'id': 1.5e3}", "1500")]
+    public void Numbers_SignedUnsignedAndFloat_EchoedInId(string input, string id)
+    {
+        using var client = _h.Connect();
+
+        var reply = client.SendRaw(input);
+
+        Assert.That(reply["id"]!.ToJsonString(), Is.EqualTo(id));
+    }
+
+    [TestCase("{'execute': 'query-status', 'execute': 'stop'}", "JSON parse error, duplicate key")]
+    [TestCase("{'execute': 'query-status', 'id': nul}", "JSON parse error, invalid keyword 'nul'")]
+    [TestCase("{'execute': 'query-status', 'id': '\\x'}", "JSON parse error, invalid escape sequence in string")]
+    [TestCase("{'execute': 'query-status', 'id': '\\u0000'}", "JSON parse error, \\u0000 is not a valid Unicode character")]
+    public void Malformed_ParseErrorWithQemuWording(string input, string desc)
+    {
+        using var client = _h.Connect();
+
+        var reply = client.SendRaw(input);
+
+        Assert.That(ErrorDesc(reply), Is.EqualTo(desc));
     }
 
     [TestCase("[1]", "QMP input must be a JSON object")]

@@ -54,9 +54,15 @@ internal sealed class QmpTestClient : IDisposable
     }
 
     /// <summary>Sends text as is and returns the next reply (events that arrive first are kept in <see cref="Events"/>).</summary>
-    public JsonObject SendRaw(string text)
+    public JsonObject SendRaw(string text) => SendBytes(Encoding.UTF8.GetBytes(text + "\n"));
+
+    /// <summary>Sends bytes as they are and waits for nothing.</summary>
+    public void SendBytesOnly(byte[] bytes) => _stream.Write(bytes);
+
+    /// <summary>Sends bytes as they are (no newline added) and returns the next reply.</summary>
+    public JsonObject SendBytes(byte[] bytes)
     {
-        _stream.Write(Encoding.UTF8.GetBytes(text + "\n"));
+        _stream.Write(bytes);
         while (true)
         {
             var message = ReadMessage();
