@@ -62,8 +62,8 @@ internal sealed class QmpJsonParser
 
         while (true)
         {
-            var key = Next();
-            if (key.Kind != QmpJsonTokenKind.String)
+            // A key is parsed as a value first (so "{]" says "expecting value", as QEMU does), then must be a string.
+            if (Value() is not JsonValue key || !key.TryGetValue<string>(out var name))
             {
                 throw new FormatException("key is not a string in object");
             }
@@ -73,7 +73,6 @@ internal sealed class QmpJsonParser
                 throw new FormatException("missing : in object pair");
             }
 
-            var name = DecodeString(key.Text);
             var value = Value();
             if (!result.TryAdd(name, value))
             {

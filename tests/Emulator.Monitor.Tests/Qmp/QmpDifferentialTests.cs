@@ -44,6 +44,18 @@ public class QmpDifferentialTests
         "{\"execute\":\"block_resize\",\"arguments\":{\"device\":\"d1\",\"size\":-1}}",
         "{\"execute\":\"block_resize\",\"arguments\":{\"device\":\"d1\",\"size\":8192}}",
         "{\"execute\":\"query-block\",\"id\":\"q\"}",
+        // QEMU's JSON dialect and its malformed-input answers (what QEMU's own qmp-test sends).
+        "{'execute': 'query-name', 'id': 'single quotes'}",
+        "{]",
+        "%%p",
+        "null",
+        "{}",
+        "{'execute': true}",
+        "{'execute': 'no-such-cmd', 'extra': true}",
+        "{'execute': 'query-status', 'execute': 'stop'}",
+        "{'execute': 'query-status', 'id': nul}",
+        "{'execute': 'query-status', 'id': '\\x'}",
+        "{'execute': 'query-status', 'id': 18446744073709551615}",
         "{\"execute\":\"qom-list-types\",\"arguments\":{\"implements\":\"block-backend\"}}",
         "{\"execute\":\"qom-list-types\",\"arguments\":{\"implements\":5}}",
     ];
