@@ -135,6 +135,34 @@ public class NbdInteropTests : ImgTestBase
     }
 
     [Test]
+    public void ClientVsNbdkitBlocksizePolicy_UnalignedWrites_ReadModifyWritten()
+    {
+        // The server refuses any request that is not whole 4 KiB blocks (EINVAL).
+        _peers.StartNbdkit(Sock("k"), "--filter=blocksize-policy", "memory", "64K",
+            "blocksize-minimum=4096", "blocksize-preferred=4096", "blocksize-maximum=65536", "blocksize-error-policy=error");
+        var node = OpenNbd(Sock("k"), export: string.Empty);
+        var expected = new byte[65536];
+        expected.AsSpan().Fill(0x11);
+        var first = Wait(node.WriteAsync(0, expected, BlockRequestFlags.None));
+        var small = Enumerable.Repeat((byte)0x5a, 512).ToArray();
+        var spanning = Enumerable.Range(0, 9000).Select(i => (byte)(i * 7)).ToArray();
+
+        var inBlock = Wait(node.WriteAsync(1000, small, BlockRequestFlags.None));
+        var acrossBlocks = Wait(node.WriteAsync(20_000, spanning, BlockRequestFlags.Fua));
+        small.CopyTo(expected, 1000);
+        spanning.CopyTo(expected, 20_000);
+        var back = new byte[65536];
+        var read = Wait(node.ReadAsync(0, back));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(((NbdDriver)node.Driver).Info.MinimumBlock, Is.EqualTo(4096));
+            Assert.That((first, inBlock, acrossBlocks, read), Is.EqualTo((BlockError.None, BlockError.None, BlockError.None, BlockError.None)));
+            Assert.That(back, Is.EqualTo(expected));
+        });
+    }
+
+    [Test]
     public void ClientVsNbdkitDelayFilter_EightReadsInFlight_OverlapInTime()
     {
         _peers.StartNbdkit(Sock("k"), "--filter=delay", "memory", "1M", "delay-read=500ms");

@@ -34,6 +34,7 @@ public sealed class NbdDriver : BlockDriver
     private readonly NbdNodeOptions _options;
     private TaskCompletionSource _reconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private volatile NbdClientConnection? _connection;
     private long _droppedAt;
     private Thread? _reconnector;
@@ -119,11 +120,14 @@ public sealed class NbdDriver : BlockDriver
             return Done(BlockError.None);
         }
 
-        if (!IsAligned(offset, buffer.Length))
-        {
-            return Done(BlockError.InvalidArgument);
-        }
+        // A server with a minimum block size takes whole blocks only: a write that is not aligned is
+        // read-modify-written (QEMU's block layer does the same above its nbd driver). Writes to such a
+        // server go one at a time so an aligned write cannot land between another's read and write.
+        return Info.MinimumBlock > 1 ? WriteSerialisedAsync(offset, buffer, flags) : WriteAlignedAsync(offset, buffer, flags);
+    }
 
+    private ValueTask<BlockError> WriteAlignedAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
+    {
         var fua = (flags & BlockRequestFlags.Fua) != 0;
         if (buffer.Length > Info.MaximumBlock || (fua && !Info.Has(NbdTransmissionFlags.SendFua)))
         {
@@ -132,7 +136,7 @@ public sealed class NbdDriver : BlockDriver
 
         return Live() is { } c
             ? c.Send(NbdCommand.Write, fua ? NbdCommandFlags.Fua : NbdCommandFlags.None, offset, buffer.Length, buffer.Span, Memory<byte>.Empty, out _)
-            : AfterReconnect(() => WriteAsync(offset, buffer, flags));
+            : AfterReconnect(() => WriteAlignedAsync(offset, buffer, flags));
     }
 
     public override ValueTask<BlockError> FlushAsync()
@@ -407,6 +411,53 @@ public sealed class NbdDriver : BlockDriver
         finally
         {
             AlignedBufferPool.Shared.Return(bounce);
+        }
+    }
+
+    private async ValueTask<BlockError> WriteSerialisedAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
+    {
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (IsAligned(offset, buffer.Length))
+            {
+                return await WriteAlignedAsync(offset, buffer, flags).ConfigureAwait(false);
+            }
+
+            var min = Info.MinimumBlock;
+            var start = AlignDown(offset);
+            var end = offset + buffer.Length;
+            var alignedEnd = Math.Min(Length, (end + min - 1) / min * min);
+            var length = (int)(alignedEnd - start);
+            var bounce = AlignedBufferPool.Shared.Rent(length);
+            try
+            {
+                var whole = bounce.Memory[..length];
+
+                // Only the first and last blocks keep bytes of their own; the middle is all new data.
+                var error = offset > start ? await ReadAsync(start, whole[..(int)Math.Min(min, length)]).ConfigureAwait(false) : BlockError.None;
+                var tail = (int)Math.Max(0, AlignDown(end - 1) - start);
+                if (error == BlockError.None && end < alignedEnd && (tail > 0 || offset == start))
+                {
+                    error = await ReadAsync(start + tail, whole[tail..]).ConfigureAwait(false);
+                }
+
+                if (error != BlockError.None)
+                {
+                    return error;
+                }
+
+                buffer.Span.CopyTo(whole.Span[(int)(offset - start)..]);
+                return await WriteAlignedAsync(start, whole, flags).ConfigureAwait(false);
+            }
+            finally
+            {
+                AlignedBufferPool.Shared.Return(bounce);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
         }
     }
 
