@@ -63,8 +63,8 @@ internal static class NbdServerCommands
 
                 return state.Add(a.OptionalString("name") ?? node.NodeName, node, writable, a.OptionalString("description"), id);
             }));
-        table.Add(new QmpCommand("nbd-server-remove", [new QmpParameter("name", QmpType.String), new QmpParameter("mode", QmpType.String, true)], a => state.Remove(a.String("name"))));
-        table.Add(new QmpCommand("block-export-del", [new QmpParameter("id", QmpType.String), new QmpParameter("mode", QmpType.String, true)], a => state.Remove(a.String("id"))));
+        table.Add(new QmpCommand("nbd-server-remove", [new QmpParameter("name", QmpType.String), new QmpParameter("mode", QmpType.String, true)], a => state.Remove(a.String("name"), a.OptionalString("mode"))));
+        table.Add(new QmpCommand("block-export-del", [new QmpParameter("id", QmpType.String), new QmpParameter("mode", QmpType.String, true)], a => state.Remove(a.String("id"), a.OptionalString("mode"))));
         table.Add(new QmpCommand("nbd-server-stop", [], _ => state.Stop()));
         table.Add(new QmpCommand("query-block-exports", [], _ => state.Query()));
     }
@@ -140,14 +140,30 @@ internal static class NbdServerCommands
             return null;
         }
 
-        public JsonNode? Remove(string id)
+        /// <summary>
+        /// block-export-del / nbd-server-remove: mode "safe" (the default) refuses while a client is
+        /// connected to the export, "hard" disconnects its clients first; the node is let go only once
+        /// no session can touch it.
+        /// </summary>
+        public JsonNode? Remove(string id, string? mode)
         {
-            if (!_exports.Remove(id, out var entry))
+            var hard = mode switch
+            {
+                null or "safe" => false,
+                "hard" => true,
+                _ => throw new QmpException($"Parameter 'mode' does not accept value '{mode}'"),
+            };
+            if (!_exports.TryGetValue(id, out var entry))
             {
                 throw new QmpException($"Export '{id}' is not found");
             }
 
-            _server?.RemoveExport(entry.Export.Name);
+            if (_server is { } server && !server.RemoveExport(entry.Export.Name, hard))
+            {
+                throw new QmpException($"export '{id}' still in use");
+            }
+
+            _exports.Remove(id);
             Layer.Graph.Unref(entry.Export.Node);
             return null;
         }

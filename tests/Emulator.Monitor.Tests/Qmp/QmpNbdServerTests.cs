@@ -71,6 +71,31 @@ public class QmpNbdServerTests
     }
 
     [Test]
+    public void ServerRemove_ClientConnected_SafeRefusedHardDisconnects()
+    {
+        _h.AddDisk(_h.CreateImage(1 << 20, "hd.img"));
+        Start();
+        Run("nbd-server-add", new JsonObject { ["device"] = "hd0" });
+        var node = _h.Layer.Graph.Open(new NbdNodeOptions(NbdServerAddress.Unix(_socket)) { Export = "hd0", ReadOnly = true });
+
+        var safe = Desc(Run("nbd-server-remove", new JsonObject { ["name"] = "hd0" }));
+        var badMode = Desc(Run("nbd-server-remove", new JsonObject { ["name"] = "hd0", ["mode"] = "soft" }));
+        var hard = Run("nbd-server-remove", new JsonObject { ["name"] = "hd0", ["mode"] = "hard" });
+        var listed = Run("query-block-exports")["return"]!.AsArray();
+        var afterRemoval = node.ReadAsync(0, new byte[512]).AsTask().WaitAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
+        _h.Layer.Graph.Unref(node);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(safe, Is.EqualTo("export 'hd0' still in use"));
+            Assert.That(badMode, Is.EqualTo("Parameter 'mode' does not accept value 'soft'"));
+            Assert.That(hard.ContainsKey("return"), Is.True, Desc(hard));
+            Assert.That(listed, Is.Empty);
+            Assert.That(afterRemoval, Is.Not.EqualTo(BlockError.None), "the disconnected client cannot read the removed export");
+        });
+    }
+
+    [Test]
     public void Errors_AsQemuWordsThem()
     {
         _h.AddDisk(_h.CreateImage(1 << 20, "hd.img"));

@@ -13,6 +13,10 @@ namespace Emulator.Block.Nbd.Server;
 /// </summary>
 public sealed class NbdServer : IDisposable
 {
+    /// <summary>How long a hard export removal waits for its disconnected clients' sessions to end.</summary>
+    private const int SessionExitLimitMs = 30_000;
+    private const int SessionExitPollMs = 10;
+
     private readonly Socket _listener;
     private readonly NbdServerOptions _options;
     private readonly Lock _gate = new();
@@ -87,13 +91,50 @@ public sealed class NbdServer : IDisposable
         }
     }
 
-    /// <summary>Removes an export; clients already using it keep it until they disconnect.</summary>
-    public bool RemoveExport(string name)
+    /// <summary>
+    /// Removes an export (QEMU's block-export-del). While a client uses it, a safe removal is refused
+    /// (false); a hard one disconnects those clients and waits for their sessions to end, so the
+    /// caller may let go of the exported node afterwards. True when the export is gone (or never was).
+    /// </summary>
+    public bool RemoveExport(string name, bool disconnectClients)
     {
+        NbdServerSession[] users;
         lock (_gate)
         {
-            return _exports.Remove(name);
+            if (!_exports.TryGetValue(name, out var export))
+            {
+                return true;
+            }
+
+            users = [.. _sessions.Where(session => session.Export == export)];
+            if (users.Length > 0 && !disconnectClients)
+            {
+                return false;
+            }
+
+            _exports.Remove(name);
         }
+
+        foreach (var session in users)
+        {
+            session.Close();
+        }
+
+        var deadline = Environment.TickCount64 + SessionExitLimitMs;
+        while (Environment.TickCount64 < deadline)
+        {
+            lock (_gate)
+            {
+                if (!users.Any(_sessions.Contains))
+                {
+                    break;
+                }
+            }
+
+            Thread.Sleep(SessionExitPollMs);
+        }
+
+        return true;
     }
 
     public NbdExport? FindExport(string name)

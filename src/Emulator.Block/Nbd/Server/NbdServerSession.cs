@@ -41,6 +41,9 @@ internal sealed class NbdServerSession
         _slots = new SemaphoreSlim(maxRequests, maxRequests);
     }
 
+    /// <summary>The export the client chose (null during the handshake).</summary>
+    public NbdExport? Export => Volatile.Read(ref _export);
+
     public void Close()
     {
         try
