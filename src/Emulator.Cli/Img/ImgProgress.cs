@@ -12,8 +12,11 @@ namespace Emulator.Cli.Img;
 /// </summary>
 internal sealed class ImgProgress : IDisposable
 {
-    /// <summary>Percent the job must advance before the next line (qemu-img's min_skip for convert).</summary>
-    private const float MinSkip = 1.0f;
+    /// <summary>Percent the job must advance before the next line: qemu-img's min_skip for convert.</summary>
+    public const float ConvertMinSkip = 1.0f;
+
+    /// <summary>qemu-img's min_skip for compare.</summary>
+    public const float CompareMinSkip = 2.0f;
 
     /// <summary>SIGUSR1 on Linux: asks a job running without -p for one report.</summary>
     private const int SignalUser1 = 10;
@@ -21,16 +24,18 @@ internal sealed class ImgProgress : IDisposable
     private readonly TextWriter _stdout;
     private readonly TextWriter _stderr;
     private readonly bool _enabled;
+    private readonly float _minSkip;
     private readonly PosixSignalRegistration? _signal;
     private float _current;
     private float _lastPrint;
     private int _reportRequested;
 
-    public ImgProgress(TextWriter stdout, TextWriter stderr, bool enabled)
+    public ImgProgress(TextWriter stdout, TextWriter stderr, bool enabled, float minSkip = ConvertMinSkip)
     {
         _stdout = stdout;
         _stderr = stderr;
         _enabled = enabled;
+        _minSkip = minSkip;
         if (!enabled && OperatingSystem.IsLinux())
         {
             _signal = PosixSignalRegistration.Create((PosixSignal)SignalUser1, context =>
@@ -49,7 +54,7 @@ internal sealed class ImgProgress : IDisposable
     {
         var current = (float)Math.Min(percent, 100);
         _current = current;
-        if (current > _lastPrint + MinSkip || current == 100 || current == 0)
+        if (current > _lastPrint + _minSkip || current == 100 || current == 0)
         {
             _lastPrint = current;
             Print();
