@@ -31,7 +31,7 @@ public static class VirtioReadGuest
     public const byte ExitNoDevice = 1;
     public const byte ExitRequestFailed = 2;
 
-    private const ushort DebugExitPort = 0x501;
+    public const ushort DebugExitPort = 0x501;
     private const ushort PciAddressPort = 0xCF8;
     private const ushort PciDataPort = 0xCFC;
     private const uint PciEnable = 0x8000_0000;
@@ -66,8 +66,12 @@ public static class VirtioReadGuest
     private const ushort AvailNoInterrupt = 1;
     private const byte StatusPending = 0xFF;
 
-    /// <summary>The boot sector reading <paramref name="requests"/> × 64 KiB, over <paramref name="chunks"/> chunks.</summary>
-    public static byte[] BootSector(uint requests, uint chunks)
+    /// <summary>
+    /// The boot sector reading <paramref name="requests"/> × 64 KiB, over <paramref name="chunks"/> chunks; the
+    /// result goes to <paramref name="resultPort"/> (a machine run again and again passes a port that does not
+    /// end it).
+    /// </summary>
+    public static byte[] BootSector(uint requests, uint chunks, ushort resultPort = DebugExitPort)
     {
         var a = new Assembler(16);
         var scan = a.CreateLabel();
@@ -196,7 +200,7 @@ public static class VirtioReadGuest
         a.Label(ref fail);
         a.mov(al, ExitRequestFailed);
         a.Label(ref exit);
-        a.mov(dx, DebugExitPort);
+        a.mov(dx, resultPort);
         a.@out(dx, al);
         a.Label(ref spin);
         a.hlt();

@@ -35,6 +35,12 @@ public class VirtioGuestReadBenchmarks
     private const uint PciCommandIo = 0x1;
     private const uint PciEnable = 0x8000_0000;
 
+    /// <summary>Not isa-debug-exit's port: the guest's result write must not shut the machine down between runs.</summary>
+    private const ushort ResultPort = VirtioReadGuest.DebugExitPort + 1;
+
+    /// <summary>The guest's loop is about 23 instructions a request; fewer means it did not run.</summary>
+    private const int MinInstructionsPerRequest = 20;
+
     private ServiceProvider _services = null!;
     private BlockLayer _layer = null!;
     private BlockBackend _backend = null!;
@@ -60,7 +66,7 @@ public class VirtioGuestReadBenchmarks
         _layer = _services.GetRequiredService<BlockLayer>();
         _backend = Open("baseline");
         _baselineBuffer = new AlignedBuffer(VirtioReadGuest.RequestBytes);
-        _sector = VirtioReadGuest.BootSector(Requests, Requests);
+        _sector = VirtioReadGuest.BootSector(Requests, Requests, ResultPort);
         _machine = new PcMachine(new PcMachineOptions { RamSize = 16 << 20, Idle = IdleMode.Skip });
         _machine.AddLoopSource(new CompletionSource(_layer));
         new VirtioBlkPci(_machine, Open("vda"), new VirtioBlkOptions { MsixVectors = 0 }).AttachToBus(Slot);
@@ -117,7 +123,13 @@ public class VirtioGuestReadBenchmarks
         r.EIP = VirtioReadGuest.LoadAddress;
         r.InterruptFlag = false;
         cpu.Halted = false;
-        _machine.Run(RunLimits.UntilIdle);
+        var start = _machine.InstructionsExecuted;
+        var stop = _machine.Run(RunLimits.UntilIdle);
+        if (stop != RunStopReason.Idle || _machine.InstructionsExecuted - start < Requests * MinInstructionsPerRequest)
+        {
+            throw new InvalidOperationException($"The virtio guest stopped ({stop}) after {_machine.InstructionsExecuted - start} instructions.");
+        }
+
         return _machine.InstructionsExecuted;
     }
 
