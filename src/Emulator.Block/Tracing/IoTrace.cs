@@ -47,6 +47,7 @@ public static class IoTrace
     /// <summary>Registers a device queue ("ide0", "virtio-blk0/q1" …) once, when the device is built; returns its id.</summary>
     public static int RegisterTrack(string name)
     {
+        Export.IoTraceObservers.Register();
         var id = RegisterName(name);
         lock (RegistryLock)
         {

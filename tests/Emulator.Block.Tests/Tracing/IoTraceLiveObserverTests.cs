@@ -167,7 +167,7 @@ public class IoTraceLiveObserverTests
 
         protected override void OnEventWritten(EventWrittenEventArgs eventData)
         {
-            if (eventData.EventId == IoTraceEventSource.RequestEventId)
+            if (eventData.EventName == IoTraceEventSource.RequestEventName)
             {
                 lock (_events)
                 {

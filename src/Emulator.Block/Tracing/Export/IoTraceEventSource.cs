@@ -4,24 +4,33 @@ namespace Emulator.Block.Tracing.Export;
 
 /// <summary>
 /// The I/O trace as .NET runtime events, for <c>dotnet-trace collect --providers Emulator-Storage-IoTrace</c>:
-/// one <see cref="Request"/> event per finished guest request (the span the trace file carries). Enabling
-/// the provider starts a tracing session when none runs; disabling it ends the session it started.
+/// one <see cref="RequestEventName"/> event per finished guest request (the span the trace file carries).
+/// Enabling the provider starts a tracing session when none runs; disabling it ends the session it started.
 /// Events are written by the collector's thread, never on the I/O path.
 /// </summary>
+/// <remarks>
+/// The event is self-describing (TraceLogging), not manifest-based: EventPipe registers a manifest event
+/// with EventSource's session bits as keywords (0xF00000000000), and dotnet-trace 10 enables a provider
+/// named without keywords with keywords 0, which filters such an event out, so the bare provider name
+/// recorded nothing. A self-describing event carries no keywords and is enabled by the bare name.
+/// </remarks>
 [EventSource(Name = ProviderName)]
 public sealed class IoTraceEventSource : EventSource
 {
     public const string ProviderName = "Emulator-Storage-IoTrace";
-    public const int RequestEventId = 1;
+    public const string RequestEventName = "Request";
 
     public static readonly IoTraceEventSource Log = new();
 
+    private static readonly EventSourceOptions RequestOptions = new() { Level = EventLevel.Informational };
+
     private IoTraceEventSource()
+        : base(EventSourceSettings.EtwSelfDescribingEventFormat)
     {
     }
 
     /// <summary>A finished request: what it was, and its phases in wall µs and virtual ns (-1 where a stage was not seen).</summary>
-    [Event(RequestEventId, Level = EventLevel.Informational, Message = "{1} {3} offset {4} length {5}: {8} µs")]
+    [NonEvent]
     public void Request(
         long span,
         string device,
@@ -38,7 +47,21 @@ public sealed class IoTraceEventSource : EventSource
     {
         if (IsEnabled())
         {
-            WriteEvent(RequestEventId, span, device, drive, op, offset, length, queueDepth, result, serviceMicros, guestViewMicros, serviceVirtualNs, guestInstructions);
+            Write(RequestEventName, RequestOptions, new IoTraceRequestEvent
+            {
+                span = span,
+                device = device,
+                drive = drive,
+                op = op,
+                offset = offset,
+                length = length,
+                queueDepth = queueDepth,
+                result = result,
+                serviceMicros = serviceMicros,
+                guestViewMicros = guestViewMicros,
+                serviceVirtualNs = serviceVirtualNs,
+                guestInstructions = guestInstructions,
+            });
         }
     }
 

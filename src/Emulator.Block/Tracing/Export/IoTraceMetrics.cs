@@ -26,6 +26,11 @@ public static class IoTraceMetrics
         Meter.CreateObservableUpDownCounter("emulator.block.in_flight", ObserveInFlight, "{request}", "Guest requests in flight");
     }
 
+    /// <summary>Runs the static constructor: the meter and its instruments exist from here on.</summary>
+    internal static void Register()
+    {
+    }
+
     /// <summary>True when some listener records one of the push instruments.</summary>
     internal static bool Enabled => Requests.Enabled || Bytes.Enabled || Latency.Enabled;
 

@@ -14,6 +14,17 @@ internal static class IoTraceObservers
     private static int s_holders;
     private static IoTraceCollector? s_owned;
 
+    /// <summary>
+    /// Creates the EventSource and the meter (once; a device registering its first track calls this), so
+    /// dotnet-trace and dotnet-counters attached to a running emulator find them: both only exist, and can
+    /// only be switched on, once constructed.
+    /// </summary>
+    public static void Register()
+    {
+        _ = IoTraceEventSource.Log;
+        IoTraceMetrics.Register();
+    }
+
     /// <summary>An observer was switched on (the EventSource provider): make sure a session runs until <see cref="Release"/>.</summary>
     public static void Acquire()
     {
