@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Packs the libraries into artifacts/packages, builds the samples against those packages (a folder
 # feed named in samples/nuget.config; no project references) and runs them. Exits nonzero when a step
-# or a sample fails.   usage: samples/run-sample.sh [--no-pack]
+# or a sample fails.   usage: samples/run-sample.sh [--no-pack | --no-tool]
+# (--no-tool packs the libraries only, not the emu tool package, which the samples do not use)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 feed=$root/artifacts/packages
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+projects=(src/Emulator.Block src/Emulator.Machine devices/Emulator.Devices firmware-stubs/Emulator.Firmware src/Emulator.Monitor)
+[ "${1:-}" = "--no-tool" ] || projects+=(src/Emulator.Cli)
 if [ "${1:-}" != "--no-pack" ]; then
   rm -rf "$feed"
-  for project in src/Emulator.Block src/Emulator.Machine devices/Emulator.Devices \
-                 firmware-stubs/Emulator.Firmware src/Emulator.Monitor src/Emulator.Cli; do
+  for project in "${projects[@]}"; do
     dotnet pack "$root/$project" -c Release -o "$feed" -p:ContinuousIntegrationBuild=true --nologo -v quiet
   done
 fi

@@ -107,7 +107,8 @@ public class EnospcTests
         using var qmpSocket = qmpListener.Accept();
         using var qmp = new QmpLineClient(qmpSocket);
         qmp.Execute("qmp_capabilities");
-        var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot);
+        // A write the machine stopped on must come back unanswered quickly; StoppedOnError waits for slow ones.
+        var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot) { Patience = TimeSpan.Zero };
         guest.Initialize();
         var stops = 0;
         var sector = 0UL;

@@ -43,6 +43,13 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
     private const uint TypeOut = 1;
     private const int HostFeatures = 0x00;
     private const int PollSteps = 200;
+
+    /// <summary>
+    /// How long (host time) a request may take before it counts as unanswered, beyond the first
+    /// <see cref="PollSteps"/> polls: the completion comes from an I/O thread, which a loaded host
+    /// can hold up. Zero where an unanswered request is expected (the machine stopped on an error).
+    /// </summary>
+    public TimeSpan Patience { get; set; } = TimeSpan.FromSeconds(20);
     private const int StepNanoseconds = 100_000;
 
     private int _queueSize;
@@ -78,7 +85,8 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
         qtest.Command($"writew 0x{avail + 4:x} 0");
         qtest.Command($"writew 0x{avail + 2:x} 1");
         qtest.Command($"outw 0x{IoBase + QueueNotify:x} 0");
-        for (var i = 0; i < PollSteps; i++)
+        var polling = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < PollSteps || polling.Elapsed < Patience; i++)
         {
             if (qtest.Value($"readw 0x{used + 2:x}") == 1)
             {
@@ -114,7 +122,8 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
         qtest.Command($"writew 0x{avail + 4 + (2 * (availIndex % _queueSize)):x} 0");
         qtest.Command($"writew 0x{avail + 2:x} 0x{availIndex + 1:x}");
         qtest.Command($"outw 0x{IoBase + QueueNotify:x} 0");
-        for (var i = 0; i < PollSteps; i++)
+        var polling = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < PollSteps || polling.Elapsed < Patience; i++)
         {
             if (qtest.Value($"readw 0x{used + 2:x}") != usedIndex)
             {
@@ -133,7 +142,8 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
     /// </summary>
     public uint? AwaitLastWrite()
     {
-        for (var i = 0; i < PollSteps; i++)
+        var polling = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < PollSteps || polling.Elapsed < Patience; i++)
         {
             if (qtest.Value($"readw 0x{_usedAddress + 2:x}") != _usedBefore)
             {
