@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
+using Emulator.Board;
 using Emulator.Cli.Hosting;
 using Emulator.Cli.Profile;
 using Emulator.Machine.Loop;
-using Emulator.Machine.Platform;
 using Emulator.Monitor;
 using Emulator.Monitor.Commands;
 using Emulator.Monitor.Qmp;
@@ -79,7 +79,12 @@ internal static class QemuSystemCommand
         using var serialFile = options.Serial is { } serial && serial.StartsWith("file:", StringComparison.Ordinal)
             ? OpenSerialFile(serial["file:".Length..])
             : null;
-        var machine = new PcMachine(new PcMachineOptions
+        var description = new BoardDescription
+        {
+            EmptyBoard = emptyBoard,
+            BootOrder = options.BootOrder,
+            BootOnce = options.BootOnce,
+            Machine = new PcMachineOptions
         {
             RamSize = options.MemoryBytes,
             RunCpu = accelerator != "qtest",
@@ -98,14 +103,16 @@ internal static class QemuSystemCommand
                     output.Flush();
                 }
             },
-        });
-        using var host = new EmulatorHost(machine, emptyBoard);
+        },
+        };
+        using var host = new EmulatorHost(description);
+        var machine = host.Machine;
 
         // Signals before any socket: a harness may send SIGTERM as soon as either answers. QEMU exits 0.
         host.ExitOnTerminationSignals(_ => 0);
         var layer = host.Layer;
 
-        OpenDrives(host, options, emptyBoard);
+        Populate(host, description with { Drives = [.. options.Drives.Select(items => Drive(host.Layer, options, items))] });
         AddBlockdevs(host.Services, layer, options);
         if (emptyBoard && options.Devices.Count > 0)
         {
@@ -114,10 +121,6 @@ internal static class QemuSystemCommand
         }
 
         QemuDevices.Attach(host, options.Devices, options.Globals);
-        if (!emptyBoard)
-        {
-            ApplyBootOrder(machine, options);
-        }
 
         machine.Start();
         if (options.StartPaused)
@@ -156,78 +159,46 @@ internal static class QemuSystemCommand
         }
     }
 
-    /// <summary>
-    /// -boot as QEMU's pc machine applies it: the order goes to CMOS for the BIOS; with once= that
-    /// order is used for the first boot and the machine's first reset puts the normal order back.
-    /// </summary>
-    private static void ApplyBootOrder(PcMachine machine, QemuOptions options)
+    /// <summary>Places and opens the -drive options and applies -boot; the board's refusals are command-line errors.</summary>
+    private static void Populate(EmulatorHost host, BoardDescription description)
     {
-        SetBootOrder(machine, options.BootOnce ?? options.BootOrder);
-        if (options.BootOnce is null)
+        try
         {
-            return;
+            host.Board.Populate(description);
         }
-
-        void Restore(bool cold)
+        catch (BoardException e)
         {
-            machine.ResetDone -= Restore;
-            SetBootOrder(machine, options.BootOrder);
+            throw new QemuOptionException(e.Message);
         }
-
-        machine.ResetDone += Restore;
-    }
-
-    private static void SetBootOrder(PcMachine machine, string order)
-    {
-        if (CmosSetup.CheckBootOrder(order) is { } problem)
+        catch (ArgumentException e)
         {
-            throw new QemuOptionException(problem);
+            throw new QemuOptionException($"-drive: {e.Message}");
         }
-
-        CmosSetup.SetBootOrder(machine.Chipset.Cmos, order);
     }
 
     /// <summary>
-    /// Opens every -drive and attaches it to its interface. On <paramref name="emptyBoard"/> (-machine
-    /// none) an explicit if=ide/floppy/virtio is refused with QEMU's wording, while a drive without if=
-    /// (-cdrom, say) is opened and left unclaimed, as QEMU 7.2 leaves it.
+    /// One -drive for the board: its interface, index or bus/unit and identity, opened when the board places it.
+    /// On an empty board (-machine none) an explicit if=ide/floppy/virtio is refused with QEMU's wording, while
+    /// a drive without if= (-cdrom, say) is opened and left unclaimed, as QEMU 7.2 leaves it.
     /// </summary>
-    private static void OpenDrives(EmulatorHost host, QemuOptions options, bool emptyBoard)
+    private static BoardDrive Drive(BlockLayer layer, QemuOptions options, List<KeyValuePair<string, string>> items)
     {
-        var layer = host.Layer;
-        var used = new HashSet<(string, int)>();
-        foreach (var items in options.Drives)
+        var drive = QemuDrive.Parse(items);
+        var label = $"-drive {Describe(items, null)}";
+        var cdrom = drive.Get("media") == "cdrom";
+        return new BoardDrive
         {
-            var drive = QemuDrive.Parse(items);
-            var index = drive.Get("index") is { } i && int.TryParse(i, out var n) ? n : Enumerable.Range(0, 64).First(x => !used.Contains((drive.Interface, x)));
-            used.Add((drive.Interface, index));
-            if (drive.Interface is not ("none" or "ide" or "floppy" or "virtio"))
-            {
-                throw new QemuOptionException($"-drive if={drive.Interface}: unsupported interface (this pc has ide, floppy and virtio)");
-            }
-
-            if (emptyBoard && drive.Get("if") is not (null or "none"))
-            {
-                var unit = drive.Interface == "ide" ? $"bus={index / 2},unit={index % 2}" : $"bus=0,unit={index}";
-                throw new QemuOptionException(drive.Interface == "virtio"
-                    ? $"-drive {Describe(items, null)}: {EmptyBoardHotplug.NoBus("virtio-blk-pci")}"
-                    : $"-drive {Describe(items, null)}: machine type does not support if={drive.Interface},{unit}");
-            }
-
-            var cdrom = drive.Get("media") == "cdrom";
-            var name = drive.Id ?? drive.Interface switch
-            {
-                "none" => throw new QemuOptionException("-drive if=none: Parameter 'id' is missing"),
-                "ide" => $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}",
-                "floppy" => $"floppy{index}",
-                _ => $"virtio{index}",
-            };
-            var backend = OpenDrive(layer, options, drive, name);
-            if (drive.Interface != "none" && !emptyBoard)
-            {
-                QemuDevices.AttachDrive(host, drive.Interface, index, backend, cdrom, name, options.Globals);
-            }
-        }
+            Interface = drive.Interface,
+            InterfaceGiven = drive.Get("if") is not (null or "none"),
+            CdRom = cdrom,
+            Index = drive.Number(label, "index"),
+            Bus = drive.Number(label, "bus"),
+            Unit = drive.Number(label, "unit"),
+            Id = drive.Id,
+            Label = label,
+            Open = name => OpenDrive(layer, options, drive, name),
+            IdeIdentity = name => QemuDevices.IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], options.Globals, name),
+        };
     }
 
     /// <summary>An option's value as QEMU quotes it in errors: the implied first key (-device's driver; -drive has none) bare.</summary>

@@ -1,10 +1,10 @@
 using Emulator.Block.Backend;
 using Emulator.Machine.Loop;
 
-namespace Emulator.Cli.Hosting;
+namespace Emulator.Board;
 
 /// <summary>Feeds the block layer's completions to the machine loop's fixed point and wakes the loop when one arrives.</summary>
-internal sealed class BlockLoopSource(BlockLayer layer) : IMachineLoopSource
+public sealed class BlockLoopSource(BlockLayer layer) : IMachineLoopSource
 {
     public bool HasOutstanding => layer.Backends.Any(b => b.InFlight > 0);
 
