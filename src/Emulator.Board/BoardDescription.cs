@@ -14,6 +14,12 @@ public sealed record BoardDescription
     /// <summary>-machine none: no storage bus; a drive that names its interface is refused.</summary>
     public bool EmptyBoard { get; init; }
 
+    /// <summary>
+    /// A completion becomes guest-visible at the first loop fixed point after its submission, however long
+    /// the host took (the machine waits for the host): polling guests run the same way twice too.
+    /// </summary>
+    public bool DeterministicIo { get; init; }
+
     public IReadOnlyList<BoardDrive> Drives { get; init; } = [];
 
     /// <summary>QEMU's -boot order (a floppy, c hard disk, d CD-ROM, n network); "cad" is the pc default.</summary>

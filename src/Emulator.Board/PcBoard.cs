@@ -17,12 +17,13 @@ public sealed class PcBoard
     /// <param name="machine">The machine, not started yet.</param>
     /// <param name="layer">The block layer the drives are opened in.</param>
     /// <param name="emptyBoard">-machine none: the controllers exist but no drive may name an interface.</param>
-    public PcBoard(PcMachine machine, BlockLayer layer, bool emptyBoard = false)
+    /// <param name="deterministicIo">Completions delivered in submission order once every request in flight is done (<see cref="BlockLoopSource"/>).</param>
+    public PcBoard(PcMachine machine, BlockLayer layer, bool emptyBoard = false, bool deterministicIo = false)
     {
         Machine = machine;
         Layer = layer;
         EmptyBoard = emptyBoard;
-        ConnectBlockLayer(machine, layer);
+        ConnectBlockLayer(machine, layer, deterministicIo);
         Devices = new StorageDevices(machine);
         PcFirmware.Install(machine);
     }
@@ -34,12 +35,12 @@ public sealed class PcBoard
     /// device: completions run at the loop's fixed point (a completion wakes a halted loop), and the stop
     /// error policy pauses the machine with run state io-error.
     /// </summary>
-    public static void ConnectBlockLayer(PcMachine machine, BlockLayer layer)
+    public static void ConnectBlockLayer(PcMachine machine, BlockLayer layer, bool deterministicIo = false)
     {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(layer);
         layer.RunControl = new BlockVmRunControl(machine);
-        machine.AddLoopSource(new BlockLoopSource(layer));
+        machine.AddLoopSource(new BlockLoopSource(layer, deterministicIo));
     }
 
     public BlockLayer Layer { get; }

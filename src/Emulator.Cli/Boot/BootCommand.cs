@@ -44,6 +44,8 @@ internal static class BootCommand
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
           --cpu-log FILE              log every processor exception and shutdown to FILE (like QEMU's -d int,cpu_reset)
           --no-reboot                 a guest reset (triple fault, keyboard controller, port 92h/CF9h) ends the run with status 0
+          --deterministic             every disk completion reaches the guest at the same instruction count on every run
+                                      (the machine waits for the host); with --rtc-base, a guest runs the same way twice
           --io-trace FILE             trace every guest I/O request into FILE (Perfetto / chrome://tracing
                                       JSON; summarise it with 'emu profile FILE')
         With no drive, the embedded demo guest runs and exits through isa-debug-exit.
@@ -72,6 +74,7 @@ internal static class BootCommand
         using var demo = options.Drives.Count == 0 ? DemoDisks.Create() : null;
         var description = new BoardDescription
         {
+            DeterministicIo = options.Deterministic,
             Machine = new PcMachineOptions
             {
                 RamSize = options.MemoryBytes,

@@ -28,13 +28,14 @@ internal sealed class EmulatorHost : IDisposable
 
     /// <summary>A host over a new machine built as <paramref name="description"/> says; <see cref="PcBoard.Populate"/> then adds its drives.</summary>
     public EmulatorHost(BoardDescription description)
-        : this(new PcMachine(description.Machine), description.EmptyBoard)
+        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo)
     {
     }
 
     /// <param name="machine">The machine the host drives.</param>
     /// <param name="emptyBoard">-machine none: device_add finds no bus to plug into.</param>
-    public EmulatorHost(PcMachine machine, bool emptyBoard = false)
+    /// <param name="deterministicIo">Block completions delivered in submission order once the host finished them all (<see cref="BlockLoopSource"/>).</param>
+    public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false)
     {
         Machine = machine;
         _services = new ServiceCollection()
@@ -48,7 +49,7 @@ internal sealed class EmulatorHost : IDisposable
             .AddSingleton<IIoTraceControl>(_ => new Profile.IoTraceControl(machine))
             .BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
-        Board = new PcBoard(machine, Layer, emptyBoard);
+        Board = new PcBoard(machine, Layer, emptyBoard, deterministicIo);
 
         // Created now so STOP/RESUME/RESET reach every QMP client from the first state change.
         _services.GetRequiredService<IMachineControl>();
