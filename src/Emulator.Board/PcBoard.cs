@@ -52,8 +52,8 @@ public sealed class PcBoard
     /// <summary>
     /// Opens every drive (so a missing or locked image is reported before the guest runs) and attaches it
     /// where QEMU places it, writes the boot order to CMOS, and offers the boot sector on fw_cfg. Failures
-    /// are <see cref="BoardException"/>s (position), <see cref="BlockOperationException"/>s (image) or
-    /// <see cref="ArgumentException"/>s from a controller; what was opened before stays with the block layer.
+    /// are <see cref="BoardException"/>s (position, a controller's refusal) or <see cref="BlockOperationException"/>s
+    /// (image); what was opened before stays with the block layer.
     /// </summary>
     public PcBoard Populate(BoardDescription description)
     {
@@ -109,7 +109,16 @@ public sealed class PcBoard
             throw new BoardException(StorageDevices.ReadOnlyNode);
         }
 
-        Devices.AttachDrive(position, backend, drive.CdRom, drive.IdeIdentity?.Invoke(position.Name));
+        try
+        {
+            Devices.AttachDrive(position, backend, drive.CdRom, drive.IdeIdentity?.Invoke(position.Name));
+        }
+        catch (ArgumentException e)
+        {
+            // A controller's refusal (no free PCI slot, a drive already there) names the drive as the user wrote it.
+            throw new BoardException($"{drive.Label}: {e.Message}");
+        }
+
         return backend;
     }
 

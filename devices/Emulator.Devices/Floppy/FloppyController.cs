@@ -119,7 +119,7 @@ public sealed class FloppyController : IPortDevice, IResettable
 
         _transfer = new FdcTransfer(this, machine.Chipset.Dma.GetChannel(DefaultDmaChannel), machine.Clock);
         machine.AddResettable(this);
-        _resume = new ResumeHook(machine, _transfer.RetryParked);
+        _resume = ResumeHook.Subscribe(machine, _transfer.RetryParked);
         Reset(raiseIrq: false);
     }
 

@@ -93,7 +93,7 @@ public sealed class Piix3Ide : PciFunction
             channel.RegisterPorts(machine.Ports);
         }
 
-        ide._resume = new ResumeHook(machine, ide.RetryParkedRequests);
+        ide._resume = ResumeHook.Subscribe(machine, ide.RetryParkedRequests);
         return ide;
     }
 

@@ -9,27 +9,27 @@ namespace Emulator.Devices.Lifecycle;
 /// </summary>
 public sealed class ResumeHook : IDisposable
 {
-    private readonly PcMachine _machine;
     private readonly Action _resumed;
-    private bool _disposed;
+    private PcMachine? _machine;
 
-    /// <param name="machine">The machine whose run state is watched.</param>
-    /// <param name="resumed">Runs on the machine thread each time the machine resumes.</param>
-    public ResumeHook(PcMachine machine, Action resumed)
+    private ResumeHook(Action resumed) => _resumed = resumed;
+
+    /// <summary>Runs <paramref name="resumed"/> on the machine thread each time <paramref name="machine"/> resumes, until disposed.</summary>
+    public static ResumeHook Subscribe(PcMachine machine, Action resumed)
     {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(resumed);
-        _machine = machine;
-        _resumed = resumed;
-        machine.StateChanged += OnStateChanged;
+        var hook = new ResumeHook(resumed) { _machine = machine };
+        machine.StateChanged += hook.OnStateChanged;
+        return hook;
     }
 
     public void Dispose()
     {
-        if (!_disposed)
+        if (_machine is { } machine)
         {
-            _disposed = true;
-            _machine.StateChanged -= OnStateChanged;
+            _machine = null;
+            machine.StateChanged -= OnStateChanged;
         }
     }
 

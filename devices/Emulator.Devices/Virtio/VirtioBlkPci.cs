@@ -88,7 +88,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         backend.AttachDevice(this, options.DeviceId, options.QomPath);
         backend.EnableIoStatus();
         _originalWriteCache = backend.WriteCacheEnabled;
-        _resume = new ResumeHook(machine, RetryParked);
+        _resume = ResumeHook.Subscribe(machine, RetryParked);
     }
 
     public BlockBackend Backend { get; }

@@ -43,16 +43,22 @@ public sealed class BlockCompletionQueue
     /// <summary>Runs every completion queued so far, in posting order. Machine thread only. Returns how many ran.</summary>
     public int RunPending()
     {
-        Draining?.Invoke();
-        BlockRequest? batch;
-        lock (_lock)
-        {
-            batch = _head;
-            _head = _tail = null;
-            _queued = 0;
-        }
+        var batch = TakeBatch();
 
         return Deliver(batch);
+    }
+
+    /// <summary>Publishes the drivers' queued events, then takes every queued completion off the queue, in posting order.</summary>
+    private BlockRequest? TakeBatch()
+    {
+        Draining?.Invoke();
+        lock (_lock)
+        {
+            var batch = _head;
+            _head = _tail = null;
+            _queued = 0;
+            return batch;
+        }
     }
 
     private static int Deliver(BlockRequest? batch)
@@ -129,14 +135,7 @@ public sealed class BlockCompletionQueue
     /// </summary>
     public int RunPendingInSubmissionOrder()
     {
-        Draining?.Invoke();
-        BlockRequest? batch;
-        lock (_lock)
-        {
-            batch = _head;
-            _head = _tail = null;
-            _queued = 0;
-        }
+        var batch = TakeBatch();
 
         // Insertion sort on the intrusive list: the batch is a handful of requests, and nothing is allocated.
         BlockRequest? sorted = null;

@@ -123,26 +123,12 @@ internal static class BootCommand
     private static bool TryOpenOutput<T>(string option, string? path, Func<string, T> open, TextWriter error, out T? opened)
         where T : class, IDisposable
     {
-        opened = null;
-        if (path is null)
+        if (HostFile.TryOpen(path, open, out opened, out var problem))
         {
             return true;
         }
 
-        try
-        {
-            opened = open(path);
-            return true;
-        }
-        catch (IOException e)
-        {
-            error.WriteLine($"emu boot: {option}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            error.WriteLine($"emu boot: {option}: {e.Message}");
-        }
-
+        error.WriteLine($"emu boot: {option}: {problem}");
         return false;
     }
 
@@ -180,12 +166,6 @@ internal static class BootCommand
         }
         catch (BoardException e)
         {
-            error.WriteLine($"emu boot: {e.Message}");
-            return 2;
-        }
-        catch (ArgumentException e)
-        {
-            // A controller refused the drive (no free PCI slot).
             error.WriteLine($"emu boot: {e.Message}");
             return 2;
         }

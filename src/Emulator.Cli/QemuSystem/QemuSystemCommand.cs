@@ -143,21 +143,10 @@ internal static class QemuSystemCommand
         return machine.ExitStatus ?? 0;
     }
 
-    private static FileStream OpenSerialFile(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        }
-        catch (IOException e)
-        {
-            throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {e.Message}");
-        }
-    }
+    private static FileStream OpenSerialFile(string path) =>
+        HostFile.TryOpen(path, file => new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read), out var stream, out var problem)
+            ? stream!
+            : throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {problem}");
 
     /// <summary>Places and opens the -drive options and applies -boot; the board's refusals are command-line errors.</summary>
     private static void Populate(EmulatorHost host, BoardDescription description)
@@ -169,10 +158,6 @@ internal static class QemuSystemCommand
         catch (BoardException e)
         {
             throw new QemuOptionException(e.Message);
-        }
-        catch (ArgumentException e)
-        {
-            throw new QemuOptionException($"-drive: {e.Message}");
         }
     }
 
@@ -285,26 +270,10 @@ internal static class QemuSystemCommand
     }
 
     /// <summary>-io-trace FILE: a file that cannot be created is a command-line error, reported before the guest runs.</summary>
-    private static IoTraceFile? StartIoTrace(QemuOptions options, PcMachine machine)
-    {
-        if (options.IoTrace is not { } path)
-        {
-            return null;
-        }
-
-        try
-        {
-            return IoTraceFile.Start(path, machine);
-        }
-        catch (IOException e)
-        {
-            throw new QemuOptionException($"-io-trace {path}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new QemuOptionException($"-io-trace {path}: {e.Message}");
-        }
-    }
+    private static IoTraceFile? StartIoTrace(QemuOptions options, PcMachine machine) =>
+        HostFile.TryOpen(options.IoTrace, path => IoTraceFile.Start(path, machine), out var trace, out var problem)
+            ? trace
+            : throw new QemuOptionException($"-io-trace {options.IoTrace}: {problem}");
 
     /// <summary>
     /// The qtest endpoint, logging to <paramref name="logPath"/> when given ("none" turns logging off, as
@@ -320,18 +289,9 @@ internal static class QemuSystemCommand
             throw new QemuOptionException($"-qtest {target}: only unix:PATH is supported");
         }
 
-        QtestLog? log;
-        try
+        if (!HostFile.TryOpen(logPath is "none" ? null : logPath, QtestLog.Open, out var log, out var problem))
         {
-            log = logPath is null or "none" ? null : QtestLog.Open(logPath);
-        }
-        catch (IOException e)
-        {
-            throw new QemuOptionException($"-qtest-log {logPath}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new QemuOptionException($"-qtest-log {logPath}: {e.Message}");
+            throw new QemuOptionException($"-qtest-log {logPath}: {problem}");
         }
 
         var qtest = new QtestServer(machine, executor, log);
