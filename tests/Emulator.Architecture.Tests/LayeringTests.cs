@@ -33,6 +33,7 @@ public class LayeringTests
         return hits;
     }
 
+    [TestCase("Emulator.Board")]
     [TestCase("Emulator.Devices")]
     [TestCase("Emulator.Firmware")]
     [TestCase("Emulator.Machine")]
@@ -51,6 +52,16 @@ public class LayeringTests
         var blockTests = Assembly.LoadFrom(Path.Combine(AppContext.BaseDirectory, "Emulator.Block.Tests.dll"));
 
         Assert.That(ForbiddenReferences(blockTests), Has.Some.StartsWith("Emulator.Block.Graph."));
+    }
+
+    [Test]
+    public void Board_ReferencesNoFrontEndOrMonitor()
+    {
+        var references = Assembly.Load("Emulator.Board").GetReferencedAssemblies()
+            .Select(r => r.Name!)
+            .Where(n => n.StartsWith("Emulator.", StringComparison.Ordinal));
+
+        Assert.That(references, Is.SubsetOf(new[] { "Emulator.Machine", "Emulator.Block", "Emulator.Devices", "Emulator.Firmware" }));
     }
 
     [TestCase("Emulator.Machine")]

@@ -1,5 +1,6 @@
 using Emulator.Block.Backend;
 using Emulator.Block.Memory;
+using Emulator.Devices.Lifecycle;
 using Emulator.Machine.Dma;
 using Emulator.Machine.Timers;
 using Emulator.Block.Tracing;
@@ -304,7 +305,7 @@ internal sealed class FdcTransfer : IBlockCompletionHandler
             failed = false;
         }
 
-        if (failed && request.ErrorAction == BlockErrorAction.Stop)
+        if (failed && StopPolicy.ShouldPark(request))
         {
             _parked = true;
             return;

@@ -1,4 +1,5 @@
 using Emulator.Block.Backend;
+using Emulator.Devices.Lifecycle;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
 using Emulator.Machine.Lifecycle;
@@ -83,6 +84,7 @@ public sealed class FloppyController : IPortDevice, IResettable
     private readonly FloppyDrive[] _drives = new FloppyDrive[MaxDrives];
     private readonly byte[] _fifo = new byte[SectorSize];
     private readonly FdcTransfer _transfer;
+    private readonly ResumeHook _resume;
     private readonly FdcSettings _settings = new();
 
     private FdcStatusA _sra;
@@ -117,13 +119,7 @@ public sealed class FloppyController : IPortDevice, IResettable
 
         _transfer = new FdcTransfer(this, machine.Chipset.Dma.GetChannel(DefaultDmaChannel), machine.Clock);
         machine.AddResettable(this);
-        machine.StateChanged += (_, now) =>
-        {
-            if (now == MachineRunState.Running)
-            {
-                _transfer.RetryParked();
-            }
-        };
+        _resume = ResumeHook.Subscribe(machine, _transfer.RetryParked);
         Reset(raiseIrq: false);
     }
 

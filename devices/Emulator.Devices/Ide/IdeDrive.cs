@@ -1,3 +1,4 @@
+using Emulator.Devices.Lifecycle;
 using System.Buffers.Binary;
 using Emulator.Block.Backend;
 using Emulator.Block.Memory;
@@ -456,19 +457,18 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
             return;
         }
 
-        if (request.Error != BlockError.None)
+        if (StopPolicy.ShouldPark(request))
         {
-            switch (request.ErrorAction)
-            {
-                case BlockErrorAction.Stop:
-                    // Park it: the guest sees nothing (still BSY) and the request runs again when the machine resumes.
-                    _pendingIo = io;
-                    _parked = true;
-                    return;
-                case BlockErrorAction.Report:
-                    OnIoFailed(io, request.Error);
-                    return;
-            }
+            // Park it: the guest sees nothing (still BSY) and the request runs again when the machine resumes.
+            _pendingIo = io;
+            _parked = true;
+            return;
+        }
+
+        if (request.Error != BlockError.None && request.ErrorAction == BlockErrorAction.Report)
+        {
+            OnIoFailed(io, request.Error);
+            return;
         }
 
         OnIoCompleted(io);

@@ -1,3 +1,4 @@
+using Emulator.Devices.Lifecycle;
 using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Machine.Bus;
@@ -15,7 +16,7 @@ namespace Emulator.Devices.Ide;
 /// 0x40-0x4B are stored only.
 /// <para>
 /// <see cref="Install"/> builds it into a <see cref="PcMachine"/> before <c>Start</c>: PCI
-/// registration, ports, and the hook to resume (<see cref="PcMachine.StateChanged"/>, which re-issues
+/// registration, ports, and the hook to resume (a <see cref="ResumeHook"/>, which re-issues
 /// requests the <c>stop</c> error policy parked). A machine reset reaches it as a PCI reset: its
 /// configuration space returns to power-on values and both channels reset. Completions of the drives' block requests are delivered by whatever drains the
 /// block layer's completion queue at the loop's fixed point (the host's block loop source).
@@ -48,6 +49,7 @@ public sealed class Piix3Ide : PciFunction
 
     private readonly IdeChannel[] _channels;
     private int _serialNumber;
+    private ResumeHook? _resume;
 
     private Piix3Ide(PcMachine machine)
         : base(I440fxHostBridge.IntelVendorId, Piix3IdeDeviceId, IdeClass)
@@ -91,13 +93,7 @@ public sealed class Piix3Ide : PciFunction
             channel.RegisterPorts(machine.Ports);
         }
 
-        machine.StateChanged += (old, now) =>
-        {
-            if (now == MachineRunState.Running && old is MachineRunState.Paused or MachineRunState.IoError)
-            {
-                ide.RetryParkedRequests();
-            }
-        };
+        ide._resume = ResumeHook.Subscribe(machine, ide.RetryParkedRequests);
         return ide;
     }
 

@@ -1,3 +1,4 @@
+using Emulator.Devices.Lifecycle;
 using System.Buffers.Binary;
 using System.Text;
 using Emulator.Block.Backend;
@@ -18,7 +19,7 @@ namespace Emulator.Devices.Virtio;
 /// Error policy: report → IOERR, ignore → OK, stop → the operation is parked and resubmitted
 /// unchanged when the machine runs again. A resize raises a configuration interrupt.
 /// <para>Wiring: construct, then <see cref="AttachToBus"/> at a free slot (before or after the machine
-/// starts); <see cref="Unplug"/> takes it away again (hot unplug). A machine reset reaches it as a PCI reset; it hooks <see cref="PcMachine.StateChanged"/>
+/// starts); <see cref="Unplug"/> takes it away again (hot unplug). A machine reset reaches it as a PCI reset; it hooks the machine's resume (<see cref="ResumeHook"/>, disposed by Unplug)
 /// itself (to retry parked requests); the host must deliver the block layer's completions at the loop's fixed point.</para>
 /// Limitations: requests above 16 MiB of data get IOERR; no SCSI, zoned, secure-erase or lifetime
 /// requests; no iothreads (all queues run on the machine thread).
@@ -58,6 +59,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private readonly int[] _queueGeneration;
     private readonly VirtioBlkPool _pool;
     private readonly List<VirtioBlkIo> _parked = [];
+    private readonly ResumeHook _resume;
     private readonly bool[] _throttled;
     private int _generation;
 
@@ -86,7 +88,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         backend.AttachDevice(this, options.DeviceId, options.QomPath);
         backend.EnableIoStatus();
         _originalWriteCache = backend.WriteCacheEnabled;
-        machine.StateChanged += OnStateChanged;
+        _resume = ResumeHook.Subscribe(machine, RetryParked);
     }
 
     public BlockBackend Backend { get; }
@@ -136,7 +138,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
 
         Backend.Drain();
         ResetFunction();
-        _machine.StateChanged -= OnStateChanged;
+        _resume.Dispose();
         Bus?.Unregister(Device, Function);
         Backend.DetachDevice(this);
         IsUnplugged = true;
@@ -158,7 +160,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             return;
         }
 
-        if (request.Error != BlockError.None && request.ErrorAction == BlockErrorAction.Stop)
+        if (StopPolicy.ShouldPark(request))
         {
             _parked.Add(io);
             return;
@@ -562,9 +564,10 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
     }
 
-    private void OnStateChanged(MachineRunState old, MachineRunState now)
+    /// <summary>The machine resumed: the operations the <c>stop</c> policy parked run again.</summary>
+    private void RetryParked()
     {
-        if (now != MachineRunState.Running || _parked.Count == 0)
+        if (_parked.Count == 0)
         {
             return;
         }

@@ -22,6 +22,7 @@ internal sealed class FdcDriver(FirmwareContext context)
     private readonly byte[] _result = new byte[7];
     private readonly int[] _cylinder = [-1, -1];
     private bool _initialized;
+    private bool _resultRead;
     private byte _rate = 0xFF;
 
     public FirmwareContext Context => context;
@@ -149,7 +150,7 @@ internal sealed class FdcDriver(FirmwareContext context)
             _ => IsaDmaPorts.ModeToMemory,
         }, address, length);
         ClearInterrupt();
-        if (!Command(
+        foreach (var wait in AwaitResult(Command(
                 command == DiskCommand.Write ? WriteData : ReadData,
                 (byte)((head << 2) | unit),
                 (byte)cylinder,
@@ -158,20 +159,13 @@ internal sealed class FdcDriver(FirmwareContext context)
                 SectorSize512,
                 (byte)lastSector,
                 Gap3ReadWrite,
-                DataLength))
-        {
-            Fail(DiskStatus.ControllerFailure);
-            yield break;
-        }
-
-        foreach (var wait in WaitInterrupt())
+                DataLength)))
         {
             yield return wait;
         }
 
-        if (!ReadResult(7))
+        if (!_resultRead)
         {
-            Fail(DiskStatus.ControllerFailure);
             yield break;
         }
 
@@ -204,20 +198,13 @@ internal sealed class FdcDriver(FirmwareContext context)
     {
         _dma.Program(IsaDmaPorts.ModeFromMemory, address, sectors * 4);
         ClearInterrupt();
-        if (!Command(FormatTrack, (byte)((head << 2) | unit), SectorSize512, (byte)sectors, Gap3Format, FormatFill))
-        {
-            Fail(DiskStatus.ControllerFailure);
-            yield break;
-        }
-
-        foreach (var wait in WaitInterrupt())
+        foreach (var wait in AwaitResult(Command(FormatTrack, (byte)((head << 2) | unit), SectorSize512, (byte)sectors, Gap3Format, FormatFill)))
         {
             yield return wait;
         }
 
-        if (!ReadResult(7))
+        if (!_resultRead)
         {
-            Fail(DiskStatus.ControllerFailure);
             yield break;
         }
 
@@ -270,6 +257,32 @@ internal sealed class FdcDriver(FirmwareContext context)
     }
 
     /// <summary>Waits for IRQ 6 (the ROM handler sets BDA 3Eh bit 7); gives up after the deadline with a timeout.</summary>
+    /// <summary>
+    /// After a command was sent (<paramref name="accepted"/> false when the FIFO refused it): waits for its
+    /// interrupt and reads its seven result bytes. A refused command or a missing result is a controller
+    /// failure; <c>_resultRead</c> says whether the caller has a result to judge.
+    /// </summary>
+    private IEnumerable<BiosServiceResult> AwaitResult(bool accepted)
+    {
+        _resultRead = false;
+        if (!accepted)
+        {
+            Fail(DiskStatus.ControllerFailure);
+            yield break;
+        }
+
+        foreach (var wait in WaitInterrupt())
+        {
+            yield return wait;
+        }
+
+        _resultRead = ReadResult(7);
+        if (!_resultRead)
+        {
+            Fail(DiskStatus.ControllerFailure);
+        }
+    }
+
     private IEnumerable<BiosServiceResult> WaitInterrupt()
     {
         var deadline = new Deadline(context, ticks: 37);

@@ -229,6 +229,7 @@ public sealed class BlockBackend
         request.Invalid = false;
         request.Next = null;
         request.StartTimestamp = Stopwatch.GetTimestamp();
+        request.Sequence = _layer.NextSequence();
         var depth = Interlocked.Increment(ref _inFlight);
         if (IoTrace.Enabled)
         {

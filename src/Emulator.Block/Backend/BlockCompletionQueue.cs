@@ -17,6 +17,7 @@ public sealed class BlockCompletionQueue
     private BlockRequest? _head;
     private BlockRequest? _tail;
     private int _sleepers;
+    private int _queued;
 
     /// <summary>How long a waiter polls before it sleeps: 20 µs.</summary>
     private static readonly long PollTicks = Stopwatch.Frequency / 50_000;
@@ -42,14 +43,26 @@ public sealed class BlockCompletionQueue
     /// <summary>Runs every completion queued so far, in posting order. Machine thread only. Returns how many ran.</summary>
     public int RunPending()
     {
+        var batch = TakeBatch();
+
+        return Deliver(batch);
+    }
+
+    /// <summary>Publishes the drivers' queued events, then takes every queued completion off the queue, in posting order.</summary>
+    private BlockRequest? TakeBatch()
+    {
         Draining?.Invoke();
-        BlockRequest? batch;
         lock (_lock)
         {
-            batch = _head;
+            var batch = _head;
             _head = _tail = null;
+            _queued = 0;
+            return batch;
         }
+    }
 
+    private static int Deliver(BlockRequest? batch)
+    {
         var count = 0;
         while (batch is not null)
         {
@@ -104,6 +117,54 @@ public sealed class BlockCompletionQueue
         }
     }
 
+    /// <summary>Completions posted and not yet run.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queued;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs every completion queued so far in the order the requests were submitted, whatever order the
+    /// I/O threads finished them in (deterministic delivery). Machine thread only. Returns how many ran.
+    /// </summary>
+    public int RunPendingInSubmissionOrder()
+    {
+        var batch = TakeBatch();
+
+        // Insertion sort on the intrusive list: the batch is a handful of requests, and nothing is allocated.
+        BlockRequest? sorted = null;
+        while (batch is not null)
+        {
+            var next = batch.Next;
+            if (sorted is null || batch.Sequence < sorted.Sequence)
+            {
+                batch.Next = sorted;
+                sorted = batch;
+            }
+            else
+            {
+                var at = sorted;
+                while (at.Next is not null && at.Next.Sequence < batch.Sequence)
+                {
+                    at = at.Next;
+                }
+
+                batch.Next = at.Next;
+                at.Next = batch;
+            }
+
+            batch = next;
+        }
+
+        return Deliver(sorted);
+    }
+
     internal void Post(BlockRequest request)
     {
         if (IoTrace.Enabled)
@@ -113,6 +174,7 @@ public sealed class BlockCompletionQueue
 
         lock (_lock)
         {
+            _queued++;
             if (_tail is null)
             {
                 _head = _tail = request;

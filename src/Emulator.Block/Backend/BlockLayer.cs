@@ -15,6 +15,7 @@ public sealed class BlockLayer
 
     private readonly Dictionary<string, BlockBackend> _named = new(StringComparer.Ordinal);
     private readonly List<BlockBackend> _all = [];
+    private long _sequence;
     private readonly BlockDriverEvents _driverEvents;
 
     public BlockLayer(BlockDriverRegistry drivers, IBlockEventSink events, BlockCompletionQueue completions, BlockIoWorkers workers, BlockDriverEvents driverEvents)
@@ -61,6 +62,48 @@ public sealed class BlockLayer
     public IReadOnlyList<BlockBackend> Backends => _all;
 
     internal BlockIoWorkers Workers { get; }
+
+    /// <summary>Requests submitted and not yet delivered, over every backend.</summary>
+    public int InFlight
+    {
+        get
+        {
+            var count = 0;
+            foreach (var backend in _all)
+            {
+                count += backend.InFlight;
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// Deterministic delivery, for runs that must go the same way twice: waits until every request in
+    /// flight has finished on its I/O thread (a request is never left behind because the host was slow),
+    /// then runs the completions in submission order. Called at the machine loop's fixed point, it makes a
+    /// completion guest-visible at the first fixed point after its submission, an instruction count that
+    /// depends on the guest only. The machine thread blocks while the host works: a backend that never
+    /// answers stops the machine (and the monitor, which runs on it) until it does. Returns how many ran.
+    /// </summary>
+    public int RunCompletionsInOrder()
+    {
+        while (InFlight > Completions.Queued)
+        {
+            if (!Completions.HasPending)
+            {
+                Completions.WaitForPending(TimeSpan.FromMilliseconds(50));
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+
+        return Completions.RunPendingInSubmissionOrder();
+    }
+
+    internal long NextSequence() => Interlocked.Increment(ref _sequence);
 
     public BlockBackend? FindBackend(string name) => _named.GetValueOrDefault(name);
 

@@ -59,6 +59,9 @@ public sealed class BlockRequest
     /// <summary>Intrusive link for the worker and completion queues.</summary>
     internal BlockRequest? Next { get; set; }
 
+    /// <summary>The layer-wide order of submission, by which deterministic delivery orders completions.</summary>
+    internal long Sequence { get; set; }
+
     /// <summary>True when the request was refused before reaching a driver (accounted as invalid).</summary>
     internal bool Invalid { get; set; }
 

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Emulator.Block.Backend;
+using Emulator.Board;
 using Emulator.Cli.Hosting;
 using Emulator.Cli.Profile;
 using Emulator.Firmware.Demo;
-using Emulator.Firmware.Services;
 using Emulator.Machine.Loop;
-using Emulator.Machine.Platform;
 
 namespace Emulator.Cli.Boot;
 
@@ -45,6 +44,8 @@ internal static class BootCommand
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
           --cpu-log FILE              log every processor exception and shutdown to FILE (like QEMU's -d int,cpu_reset)
           --no-reboot                 a guest reset (triple fault, keyboard controller, port 92h/CF9h) ends the run with status 0
+          --deterministic             every disk completion reaches the guest at the same instruction count on every run
+                                      (the machine waits for the host); with --rtc-base, a guest runs the same way twice
           --io-trace FILE             trace every guest I/O request into FILE (Perfetto / chrome://tracing
                                       JSON; summarise it with 'emu profile FILE')
         With no drive, the embedded demo guest runs and exits through isa-debug-exit.
@@ -70,17 +71,27 @@ internal static class BootCommand
         }
 
         ScreenMirror? mirror = null;
-        var machine = new PcMachine(new PcMachineOptions
-        {
-            RamSize = options.MemoryBytes,
-            RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
-            SerialOutput = b => mirror?.Serial(b),
-            NoReboot = options.NoReboot,
-        });
-        mirror = new ScreenMirror(machine.Chipset.Vga, output);
-        using var host = new EmulatorHost(machine);
-        host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
         using var demo = options.Drives.Count == 0 ? DemoDisks.Create() : null;
+        var description = new BoardDescription
+        {
+            DeterministicIo = options.Deterministic,
+            Machine = new PcMachineOptions
+            {
+                RamSize = options.MemoryBytes,
+                RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
+                SerialOutput = b => mirror?.Serial(b),
+                NoReboot = options.NoReboot,
+            },
+
+            // The demo tour: its own four disks, and the boot sector from fw_cfg with no disk tried first.
+            BootOrder = demo is null ? options.BootOrder : string.Empty,
+            FirmwareBootSector = demo is null ? null : DemoGuest.Build(),
+        };
+        using var host = new EmulatorHost(description);
+        var machine = host.Machine;
+        mirror = new ScreenMirror(machine.Chipset.Vga, output);
+        host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
+        description = description with { Drives = Drives(host.Layer, demo?.Drives ?? options.Drives) };
         if (!TryOpenOutput("--io-trace", options.IoTrace, path => IoTraceFile.Start(path, machine), error, out var trace)
             || !TryOpenOutput("--cpu-log", options.CpuLog, path => CpuExceptionLog.Open(path, machine.Cpu), error, out var cpuLog))
         {
@@ -92,7 +103,7 @@ internal static class BootCommand
         using (trace)
         using (cpuLog)
         {
-            status = Run(options, machine, host, mirror, input, error, demo);
+            status = Run(options, description, host, mirror, input, error);
         }
 
         // Whatever ended the run, every image is drained, flushed and closed before the status goes back.
@@ -112,26 +123,12 @@ internal static class BootCommand
     private static bool TryOpenOutput<T>(string option, string? path, Func<string, T> open, TextWriter error, out T? opened)
         where T : class, IDisposable
     {
-        opened = null;
-        if (path is null)
+        if (HostFile.TryOpen(path, open, out opened, out var problem))
         {
             return true;
         }
 
-        try
-        {
-            opened = open(path);
-            return true;
-        }
-        catch (IOException e)
-        {
-            error.WriteLine($"emu boot: {option}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            error.WriteLine($"emu boot: {option}: {e.Message}");
-        }
-
+        error.WriteLine($"emu boot: {option}: {problem}");
         return false;
     }
 
@@ -143,22 +140,12 @@ internal static class BootCommand
         _ => 15,
     };
 
-    private static int Run(BootOptions options, PcMachine machine, EmulatorHost host, ScreenMirror mirror, TextReader input, TextWriter error, DemoDisks? demo)
+    private static int Run(BootOptions options, BoardDescription description, EmulatorHost host, ScreenMirror mirror, TextReader input, TextWriter error)
     {
+        var machine = host.Machine;
         try
         {
-            if (demo is not null)
-            {
-                // The demo tour: its own four disks, and the boot sector from fw_cfg with no disk tried first.
-                OpenDrives(host, options with { Drives = demo.Drives });
-                SetBootOrder(machine, string.Empty);
-                machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, DemoGuest.Build());
-            }
-            else
-            {
-                OpenDrives(host, options);
-                SetBootOrder(machine, options.BootOrder);
-            }
+            host.Board.Populate(description);
 
             // Like QEMU without -S, the machine is running by the time the monitor answers.
             machine.Start();
@@ -173,6 +160,11 @@ internal static class BootCommand
             return 1;
         }
         catch (UsageException e)
+        {
+            error.WriteLine($"emu boot: {e.Message}");
+            return 2;
+        }
+        catch (BoardException e)
         {
             error.WriteLine($"emu boot: {e.Message}");
             return 2;
@@ -243,36 +235,28 @@ internal static class BootCommand
     }
 
     /// <summary>
-    /// Opens every drive's image through the block layer (so a missing or locked file is reported before
-    /// the guest starts) and attaches it to its controller: IDE by index, floppy A:/B:, virtio-blk-pci.
+    /// The drives for the board: placed as QEMU's -drive places them (IDE by index, floppy A:/B:,
+    /// virtio-blk-pci), each image opened through the block layer when the board is populated.
     /// </summary>
-    private static void OpenDrives(EmulatorHost host, BootOptions options)
-    {
-        var layer = host.Layer;
-        foreach (var (drive, name, index) in DriveNaming.Assign(options.Drives))
+    private static List<BoardDrive> Drives(BlockLayer layer, IReadOnlyList<DriveSpec> drives) =>
+        drives.Select(drive => new BoardDrive
         {
-            var readOnly = drive.ReadOnly || drive.Media == "cdrom";
-            var backendOptions = new BlockBackendOptions { Name = name, ReadOnly = readOnly };
-
-            // Writes go to a temporary overlay with snapshot=on; the image is opened read-only.
-            var backend = drive.Snapshot && !readOnly
-                ? layer.OpenImageSnapshot(backendOptions, drive.File, drive.Format)
-                : layer.OpenImage(backendOptions, drive.File, drive.Format);
-            try
+            Interface = drive.Interface,
+            CdRom = drive.Media == "cdrom",
+            Index = drive.Index,
+            Label = $"drive {drive.File}",
+            ReadOnlyDiskAllowed = true,
+            Open = name =>
             {
-                if (StorageDevices.PositionError(drive.Interface, index) is { } position)
-                {
-                    throw new UsageException($"drive {drive.File}: {position}");
-                }
+                var readOnly = drive.ReadOnly || drive.Media == "cdrom";
+                var backendOptions = new BlockBackendOptions { Name = name, ReadOnly = readOnly };
 
-                host.Devices.AttachDrive(drive.Interface, index, backend, drive.Media == "cdrom", name);
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException($"drive {drive.File}: {e.Message}");
-            }
-        }
-    }
+                // Writes go to a temporary overlay with snapshot=on; the image is opened read-only.
+                return drive.Snapshot && !readOnly
+                    ? layer.OpenImageSnapshot(backendOptions, drive.File, drive.Format)
+                    : layer.OpenImage(backendOptions, drive.File, drive.Format);
+            },
+        }).ToList();
 
     private static void ReadTerminalKeys(PcMachine machine)
     {
@@ -290,9 +274,6 @@ internal static class BootCommand
             }
         }
     }
-
-    /// <summary>The boot order as QEMU hands it to the BIOS: CMOS 3Dh (first two devices) and 38h high nibble (third).</summary>
-    internal static void SetBootOrder(PcMachine machine, string order) => CmosSetup.SetBootOrder(machine.Chipset.Cmos, order);
 
     /// <summary>
     /// Host keys go to the 8042 on the machine thread. On a terminal each key is read as it is pressed

@@ -36,6 +36,9 @@ internal sealed record BootOptions
     /// <summary>A guest reset (triple fault, 8042, port 92h/CF9h) ends the run with status 0 instead of rebooting.</summary>
     public bool NoReboot { get; init; }
 
+    /// <summary>Deterministic I/O: each block completion reaches the guest at the first loop fixed point after its submission.</summary>
+    public bool Deterministic { get; init; }
+
     public static BootOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BootOptions();
@@ -127,6 +130,9 @@ internal sealed record BootOptions
                     break;
                 case "--no-reboot":
                     options = options with { NoReboot = true };
+                    break;
+                case "--deterministic":
+                    options = options with { Deterministic = true };
                     break;
                 case "--screen-dump":
                     options = options with { ScreenDump = true };

@@ -2,7 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Emulator.Block;
 using Emulator.Block.Backend;
-using Emulator.Firmware;
+using Emulator.Board;
 using Emulator.Machine.Loop;
 using Emulator.Monitor;
 using Emulator.Monitor.Machine;
@@ -12,9 +12,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Emulator.Cli.Hosting;
 
 /// <summary>
-/// The composition both front ends (<c>emu boot</c>, <c>emu system</c>) share: the block layer and
-/// its drivers, the monitor over the machine (with device_add/device_del), the block stop policy pausing the machine, block
-/// completions fed to the loop, the storage controllers, and the BIOS in the ROM.
+/// The host both front ends (<c>emu boot</c>, <c>emu system</c>) share around the board
+/// (<see cref="PcBoard"/>: BIOS, storage controllers, block completions and stop policy): the block
+/// layer and its drivers, the monitor over the machine (with device_add/device_del), termination signals
+/// and the one way out.
 /// </summary>
 internal sealed class EmulatorHost : IDisposable
 {
@@ -25,12 +26,18 @@ internal sealed class EmulatorHost : IDisposable
     private readonly List<PosixSignalRegistration> _signals = [];
     private int _signalsSeen;
 
+    /// <summary>A host over a new machine built as <paramref name="description"/> says; <see cref="PcBoard.Populate"/> then adds its drives.</summary>
+    public EmulatorHost(BoardDescription description)
+        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo)
+    {
+    }
+
     /// <param name="machine">The machine the host drives.</param>
     /// <param name="emptyBoard">-machine none: device_add finds no bus to plug into.</param>
-    public EmulatorHost(PcMachine machine, bool emptyBoard = false)
+    /// <param name="deterministicIo">Block completions delivered in submission order once the host finished them all (<see cref="BlockLoopSource"/>).</param>
+    public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false)
     {
         Machine = machine;
-        Devices = new StorageDevices(machine);
         _services = new ServiceCollection()
             .AddBlockLayer()
             .AddStandardBlockDrivers()
@@ -42,23 +49,24 @@ internal sealed class EmulatorHost : IDisposable
             .AddSingleton<IIoTraceControl>(_ => new Profile.IoTraceControl(machine))
             .BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
-        Layer.RunControl = new BlockVmRunControl(machine);
-        machine.AddLoopSource(new BlockLoopSource(Layer));
+        Board = new PcBoard(machine, Layer, emptyBoard, deterministicIo);
 
         // Created now so STOP/RESUME/RESET reach every QMP client from the first state change.
         _services.GetRequiredService<IMachineControl>();
 
         // Created now so a guest's eject reaches the devices even before a QMP client asks for anything.
         _services.GetRequiredService<IDeviceHotplug>();
-        PcFirmware.Install(machine);
     }
 
     public PcMachine Machine { get; }
 
     public BlockLayer Layer { get; }
 
+    /// <summary>The board: BIOS, storage controllers, drives and boot order.</summary>
+    public PcBoard Board { get; }
+
     /// <summary>The IDE, floppy and virtio-blk controllers drives attach to.</summary>
-    public StorageDevices Devices { get; }
+    public StorageDevices Devices => Board.Devices;
 
     public IServiceProvider Services => _services;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Emulator.Block.Backend;
+using Emulator.Board;
 using Emulator.Cli.Hosting;
 using Emulator.Devices.Ide;
 using Emulator.Devices.Virtio;
@@ -19,9 +20,6 @@ internal static class QemuDevices
 {
     /// <summary>The abstract QOM parent of ide-hd and ide-cd, which -global may name.</summary>
     private const string IdeBaseType = "ide-device";
-
-    /// <summary>QEMU's refusal of a read-only node to a device that needs to write (blk_set_perm).</summary>
-    private const string ReadOnlyNode = "Block node is read-only";
 
     private static readonly string[] Drivers = ["ide-hd", "ide-cd", "floppy", "virtio-blk-pci"];
 
@@ -113,30 +111,6 @@ internal static class QemuDevices
         }
     }
 
-    /// <summary>The index an <c>-drive if=ide</c> takes: bus * 2 + unit. IDE drives take their -global defaults.</summary>
-    public static void AttachDrive(EmulatorHost host, string interfaceName, int index, BlockBackend backend, bool cdrom, string name, IReadOnlyDictionary<string, string> globals)
-    {
-        try
-        {
-            if (StorageDevices.PositionError(interfaceName, index) is not null)
-            {
-                throw new QemuOptionException($"-drive if={interfaceName},index={index}: no such {interfaceName} position");
-            }
-
-            if (interfaceName == "ide" && !cdrom && backend.IsReadOnly)
-            {
-                throw new QemuOptionException(ReadOnlyNode);
-            }
-
-            var ide = interfaceName == "ide" ? IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], globals, name) : null;
-            host.Devices.AttachDrive(interfaceName, index, backend, cdrom, name, ide);
-        }
-        catch (ArgumentException e)
-        {
-            throw new QemuOptionException($"-drive if={interfaceName}: {e.Message}");
-        }
-    }
-
     private static BlockBackend Backend(EmulatorHost host, string driver, Dictionary<string, string> properties)
     {
         if (!properties.TryGetValue("drive", out var name))
@@ -206,7 +180,7 @@ internal static class QemuDevices
         if (!cdrom && backend.IsReadOnly)
         {
             // QEMU 7.2's ide-hd asks for write permission at realize, which a read-only node refuses.
-            throw new QemuOptionException($"-device {driver}: {ReadOnlyNode}");
+            throw new QemuOptionException($"-device {driver}: {StorageDevices.ReadOnlyNode}");
         }
 
         var options = IdeOptions(driver, properties, globals, id ?? (backend.Name.Length > 0 ? backend.Name : $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}"));
@@ -217,7 +191,7 @@ internal static class QemuDevices
     /// serial, model and ver of an IDE drive: the -device property, else <c>-global DRIVER.PROPERTY</c>,
     /// else <c>-global ide-device.PROPERTY</c> (QEMU applies a type's globals to its subtypes too).
     /// </summary>
-    private static IdeDriveOptions IdeOptions(string driver, Dictionary<string, string> properties, IReadOnlyDictionary<string, string> globals, string deviceId)
+    internal static IdeDriveOptions IdeOptions(string driver, Dictionary<string, string> properties, IReadOnlyDictionary<string, string> globals, string deviceId)
     {
         string? Property(string key) =>
             properties.GetValueOrDefault(key) ?? globals.GetValueOrDefault($"{driver}.{key}") ?? globals.GetValueOrDefault($"{IdeBaseType}.{key}");

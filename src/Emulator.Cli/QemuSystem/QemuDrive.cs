@@ -39,10 +39,25 @@ internal sealed class QemuDrive
             }
         }
 
-        return new QemuDrive(items);
+        var drive = new QemuDrive(items);
+        if (drive.Get("serial") is not null)
+        {
+            // QEMU 7.2 dropped -drive serial= (ide-hd,serial= replaces it): the option falls through to the format driver, which refuses it.
+            throw new QemuOptionException($"-drive {string.Join(',', items.Select(kv => $"{kv.Key}={kv.Value}"))}: Block format '{drive.Get("format") ?? "raw"}' does not support the option 'serial'");
+        }
+
+        return drive;
     }
 
     public string? Get(string key) => Items.LastOrDefault(kv => kv.Key == key).Value;
+
+    /// <summary>A numeric key (index, bus, unit), or null when absent; anything else is refused as QEMU refuses it.</summary>
+    public int? Number(string label, string key) => Get(key) switch
+    {
+        null => null,
+        var text when int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) => value,
+        _ => throw new QemuOptionException($"{label}: Parameter '{key}' expects a number"),
+    };
 
     public BlockBackendOptions BackendOptions(string name)
     {

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
+using Emulator.Board;
 using Emulator.Cli.Hosting;
 using Emulator.Cli.Profile;
 using Emulator.Machine.Loop;
-using Emulator.Machine.Platform;
 using Emulator.Monitor;
 using Emulator.Monitor.Commands;
 using Emulator.Monitor.Qmp;
@@ -79,7 +79,12 @@ internal static class QemuSystemCommand
         using var serialFile = options.Serial is { } serial && serial.StartsWith("file:", StringComparison.Ordinal)
             ? OpenSerialFile(serial["file:".Length..])
             : null;
-        var machine = new PcMachine(new PcMachineOptions
+        var description = new BoardDescription
+        {
+            EmptyBoard = emptyBoard,
+            BootOrder = options.BootOrder,
+            BootOnce = options.BootOnce,
+            Machine = new PcMachineOptions
         {
             RamSize = options.MemoryBytes,
             RunCpu = accelerator != "qtest",
@@ -98,14 +103,16 @@ internal static class QemuSystemCommand
                     output.Flush();
                 }
             },
-        });
-        using var host = new EmulatorHost(machine, emptyBoard);
+        },
+        };
+        using var host = new EmulatorHost(description);
+        var machine = host.Machine;
 
         // Signals before any socket: a harness may send SIGTERM as soon as either answers. QEMU exits 0.
         host.ExitOnTerminationSignals(_ => 0);
         var layer = host.Layer;
 
-        OpenDrives(host, options, emptyBoard);
+        Populate(host, description with { Drives = [.. options.Drives.Select(items => Drive(host.Layer, options, items))] });
         AddBlockdevs(host.Services, layer, options);
         if (emptyBoard && options.Devices.Count > 0)
         {
@@ -114,10 +121,6 @@ internal static class QemuSystemCommand
         }
 
         QemuDevices.Attach(host, options.Devices, options.Globals);
-        if (!emptyBoard)
-        {
-            ApplyBootOrder(machine, options);
-        }
 
         machine.Start();
         if (options.StartPaused)
@@ -140,94 +143,47 @@ internal static class QemuSystemCommand
         return machine.ExitStatus ?? 0;
     }
 
-    private static FileStream OpenSerialFile(string path)
+    private static FileStream OpenSerialFile(string path) =>
+        HostFile.TryOpen(path, file => new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read), out var stream, out var problem)
+            ? stream!
+            : throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {problem}");
+
+    /// <summary>Places and opens the -drive options and applies -boot; the board's refusals are command-line errors.</summary>
+    private static void Populate(EmulatorHost host, BoardDescription description)
     {
         try
         {
-            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+            host.Board.Populate(description);
         }
-        catch (IOException e)
+        catch (BoardException e)
         {
-            throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {e.Message}");
+            throw new QemuOptionException(e.Message);
         }
     }
 
     /// <summary>
-    /// -boot as QEMU's pc machine applies it: the order goes to CMOS for the BIOS; with once= that
-    /// order is used for the first boot and the machine's first reset puts the normal order back.
+    /// One -drive for the board: its interface, index or bus/unit and identity, opened when the board places it.
+    /// On an empty board (-machine none) an explicit if=ide/floppy/virtio is refused with QEMU's wording, while
+    /// a drive without if= (-cdrom, say) is opened and left unclaimed, as QEMU 7.2 leaves it.
     /// </summary>
-    private static void ApplyBootOrder(PcMachine machine, QemuOptions options)
+    private static BoardDrive Drive(BlockLayer layer, QemuOptions options, List<KeyValuePair<string, string>> items)
     {
-        SetBootOrder(machine, options.BootOnce ?? options.BootOrder);
-        if (options.BootOnce is null)
+        var drive = QemuDrive.Parse(items);
+        var label = $"-drive {Describe(items, null)}";
+        var cdrom = drive.Get("media") == "cdrom";
+        return new BoardDrive
         {
-            return;
-        }
-
-        void Restore(bool cold)
-        {
-            machine.ResetDone -= Restore;
-            SetBootOrder(machine, options.BootOrder);
-        }
-
-        machine.ResetDone += Restore;
-    }
-
-    private static void SetBootOrder(PcMachine machine, string order)
-    {
-        if (CmosSetup.CheckBootOrder(order) is { } problem)
-        {
-            throw new QemuOptionException(problem);
-        }
-
-        CmosSetup.SetBootOrder(machine.Chipset.Cmos, order);
-    }
-
-    /// <summary>
-    /// Opens every -drive and attaches it to its interface. On <paramref name="emptyBoard"/> (-machine
-    /// none) an explicit if=ide/floppy/virtio is refused with QEMU's wording, while a drive without if=
-    /// (-cdrom, say) is opened and left unclaimed, as QEMU 7.2 leaves it.
-    /// </summary>
-    private static void OpenDrives(EmulatorHost host, QemuOptions options, bool emptyBoard)
-    {
-        var layer = host.Layer;
-        var used = new HashSet<(string, int)>();
-        foreach (var items in options.Drives)
-        {
-            var drive = QemuDrive.Parse(items);
-            var index = drive.Get("index") is { } i && int.TryParse(i, out var n) ? n : Enumerable.Range(0, 64).First(x => !used.Contains((drive.Interface, x)));
-            used.Add((drive.Interface, index));
-            if (drive.Interface is not ("none" or "ide" or "floppy" or "virtio"))
-            {
-                throw new QemuOptionException($"-drive if={drive.Interface}: unsupported interface (this pc has ide, floppy and virtio)");
-            }
-
-            if (emptyBoard && drive.Get("if") is not (null or "none"))
-            {
-                var unit = drive.Interface == "ide" ? $"bus={index / 2},unit={index % 2}" : $"bus=0,unit={index}";
-                throw new QemuOptionException(drive.Interface == "virtio"
-                    ? $"-drive {Describe(items, null)}: {EmptyBoardHotplug.NoBus("virtio-blk-pci")}"
-                    : $"-drive {Describe(items, null)}: machine type does not support if={drive.Interface},{unit}");
-            }
-
-            var cdrom = drive.Get("media") == "cdrom";
-            var name = drive.Id ?? drive.Interface switch
-            {
-                "none" => throw new QemuOptionException("-drive if=none: Parameter 'id' is missing"),
-                "ide" => $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}",
-                "floppy" => $"floppy{index}",
-                _ => $"virtio{index}",
-            };
-            var backend = OpenDrive(layer, options, drive, name);
-            if (drive.Interface != "none" && !emptyBoard)
-            {
-                QemuDevices.AttachDrive(host, drive.Interface, index, backend, cdrom, name, options.Globals);
-            }
-        }
+            Interface = drive.Interface,
+            InterfaceGiven = drive.Get("if") is not (null or "none"),
+            CdRom = cdrom,
+            Index = drive.Number(label, "index"),
+            Bus = drive.Number(label, "bus"),
+            Unit = drive.Number(label, "unit"),
+            Id = drive.Id,
+            Label = label,
+            Open = name => OpenDrive(layer, options, drive, name),
+            IdeIdentity = name => QemuDevices.IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], options.Globals, name),
+        };
     }
 
     /// <summary>An option's value as QEMU quotes it in errors: the implied first key (-device's driver; -drive has none) bare.</summary>
@@ -314,26 +270,10 @@ internal static class QemuSystemCommand
     }
 
     /// <summary>-io-trace FILE: a file that cannot be created is a command-line error, reported before the guest runs.</summary>
-    private static IoTraceFile? StartIoTrace(QemuOptions options, PcMachine machine)
-    {
-        if (options.IoTrace is not { } path)
-        {
-            return null;
-        }
-
-        try
-        {
-            return IoTraceFile.Start(path, machine);
-        }
-        catch (IOException e)
-        {
-            throw new QemuOptionException($"-io-trace {path}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new QemuOptionException($"-io-trace {path}: {e.Message}");
-        }
-    }
+    private static IoTraceFile? StartIoTrace(QemuOptions options, PcMachine machine) =>
+        HostFile.TryOpen(options.IoTrace, path => IoTraceFile.Start(path, machine), out var trace, out var problem)
+            ? trace
+            : throw new QemuOptionException($"-io-trace {options.IoTrace}: {problem}");
 
     /// <summary>
     /// The qtest endpoint, logging to <paramref name="logPath"/> when given ("none" turns logging off, as
@@ -349,18 +289,9 @@ internal static class QemuSystemCommand
             throw new QemuOptionException($"-qtest {target}: only unix:PATH is supported");
         }
 
-        QtestLog? log;
-        try
+        if (!HostFile.TryOpen(logPath is "none" ? null : logPath, QtestLog.Open, out var log, out var problem))
         {
-            log = logPath is null or "none" ? null : QtestLog.Open(logPath);
-        }
-        catch (IOException e)
-        {
-            throw new QemuOptionException($"-qtest-log {logPath}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new QemuOptionException($"-qtest-log {logPath}: {e.Message}");
+            throw new QemuOptionException($"-qtest-log {logPath}: {problem}");
         }
 
         var qtest = new QtestServer(machine, executor, log);

@@ -111,20 +111,7 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
     {
         while (!_stopping.IsCancellationRequested)
         {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
+            if (await ListenerAccept.NextAsync(listener, _stopping.Token).ConfigureAwait(false) is not { } client)
             {
                 return;
             }

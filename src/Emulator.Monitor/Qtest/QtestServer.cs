@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Emulator.Machine.Loop;
+using Emulator.Monitor.Qmp;
 
 namespace Emulator.Monitor.Qtest;
 
@@ -46,22 +47,12 @@ public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor, Qt
     {
         while (!_stopping.IsCancellationRequested)
         {
-            try
-            {
-                Serve(await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false));
-            }
-            catch (OperationCanceledException)
+            if (await ListenerAccept.NextAsync(listener, _stopping.Token).ConfigureAwait(false) is not { } client)
             {
                 return;
             }
-            catch (SocketException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
+
+            Serve(client);
         }
     }
 

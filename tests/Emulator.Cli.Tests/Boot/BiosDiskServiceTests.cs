@@ -1,5 +1,4 @@
 using Emulator.Block.Backend;
-using Emulator.Cli.Boot;
 using Emulator.Cli.Hosting;
 using Emulator.Firmware.Services;
 using Emulator.Machine.Loop;
@@ -98,7 +97,7 @@ public class BiosDiskServiceTests
         host.Devices.AttachIde(0, disk, cdrom: false, "ide0-hd0");
         var fd = host.Layer.OpenImage(new BlockBackendOptions { Name = "floppy0", ReadOnly = true }, floppy, "raw");
         host.Devices.AttachFloppy(0, fd, "floppy0");
-        BootCommand.SetBootOrder(machine, string.Empty);
+        host.Board.ApplyBootOrder(string.Empty);
         machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, BootSector());
         var reason = machine.Run(new RunLimits { WallTimeout = TimeSpan.FromSeconds(60) });
         Assert.That(reason, Is.EqualTo(RunStopReason.Exited), "the guest reached isa-debug-exit");

@@ -54,6 +54,43 @@ public class BootOrderTests
         Assert.That(ours, Is.EqualTo(qemu));
     }
 
+    [TestCase("a")]
+    [TestCase("c")]
+    [TestCase("d")]
+    [TestCase("dca")]
+    [TestCase("order=c,once=d")]
+    public void Boot_SameImages_SameDeviceAsReferenceQemu(string boot)
+    {
+        var reference = SharedFolder.Find("qemu-qtest", "qemu-ref-system-x86_64");
+        Assume.That(reference, Is.Not.Null, "../shared/qemu-qtest/qemu-ref-system-x86_64 is not there; the comparison needs it");
+        Assume.That(File.Exists(Genisoimage), Is.True, "genisoimage is not installed; the CD image needs it");
+        var args = Drives(withCd: true).Concat(["-boot", boot]).ToArray();
+
+        var ours = Run(Launcher.Path(), args);
+        var qemu = Run(reference!, args);
+
+        Assert.That(ours, Is.EqualTo(qemu));
+    }
+
+    [TestCase("a")]
+    [TestCase("c")]
+    public void Boot_FdaAndHda_SameDeviceAsReferenceQemu(string boot)
+    {
+        var reference = SharedFolder.Find("qemu-qtest", "qemu-ref-system-x86_64");
+        Assume.That(reference, Is.Not.Null, "../shared/qemu-qtest/qemu-ref-system-x86_64 is not there; the comparison needs it");
+        Drives(withCd: false);
+        string[] args =
+        [
+            "-display", "none", "-serial", "stdio", "-device", "isa-debug-exit", "-snapshot",
+            "-fda", Path.Combine(_dir, "a.img"), "-hda", Path.Combine(_dir, "c.img"), "-boot", boot,
+        ];
+
+        var ours = Run(Launcher.Path(), args);
+        var qemu = Run(reference!, args);
+
+        Assert.That(ours, Is.EqualTo(qemu));
+    }
+
     [TestCase("x", "Invalid boot device 'x'")]
     [TestCase("cadn", "Too many boot devices for PC")]
     [TestCase("acdc", "Boot device 'c' was given twice")]

@@ -1,5 +1,6 @@
 using Emulator.Block;
 using Emulator.Block.Backend;
+using Emulator.Board;
 using Emulator.Devices.Floppy;
 using Emulator.Machine.Loop;
 using Microsoft.Extensions.DependencyInjection;
@@ -75,7 +76,7 @@ internal sealed class FloppyTestBed : IDisposable
         _services = new ServiceCollection().AddBlockLayer().AddStandardBlockDrivers().BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         Machine = new PcMachine(new PcMachineOptions { RunCpu = runCpu, RamSize = 2 * 1024 * 1024, Idle = IdleMode.Skip });
-        Machine.AddLoopSource(new CompletionSource(Layer));
+        Machine.AddLoopSource(new BlockLoopSource(Layer));
         Fdc = new FloppyController(Machine);
         Fdc.Install();
         TempDir = Directory.CreateTempSubdirectory("emu-fdc-test-").FullName;
@@ -252,16 +253,6 @@ internal sealed class FloppyTestBed : IDisposable
         var data = new byte[backend.Length];
         backend.Read(0, data);
         return data;
-    }
-
-    /// <summary>What the emulator's host adds to the loop: block completions drained at the fixed point.</summary>
-    private sealed class CompletionSource(BlockLayer layer) : IMachineLoopSource
-    {
-        public bool HasOutstanding => layer.Backends.Any(b => b.InFlight > 0);
-
-        public int RunPending() => layer.Completions.RunPending();
-
-        public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
     }
 
     /// <summary>

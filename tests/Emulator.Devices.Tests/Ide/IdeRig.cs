@@ -1,5 +1,6 @@
 using Emulator.Block;
 using Emulator.Block.Backend;
+using Emulator.Board;
 using Emulator.Devices.Ide;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Loop;
@@ -67,8 +68,7 @@ internal sealed class IdeRig : IDisposable
         Layer = _services.GetRequiredService<BlockLayer>();
         _services.GetRequiredService<BlockEventBroadcaster>().Published += Events.Add;
         Machine = new PcMachine(new PcMachineOptions { RunCpu = runCpu, RamSize = 8 << 20, Idle = IdleMode.Skip });
-        Layer.RunControl = new RunControl(Machine);
-        Machine.AddLoopSource(new CompletionSource(Layer));
+        PcBoard.ConnectBlockLayer(Machine, Layer);
         Ide = Piix3Ide.Install(Machine);
         TempDir = Directory.CreateTempSubdirectory("emu-ide-test-").FullName;
     }
@@ -246,18 +246,4 @@ internal sealed class IdeRig : IDisposable
 
     private static uint ConfigAddress(int offset, int function) =>
         0x8000_0000u | (1u << 11) | ((uint)function << 8) | (uint)(offset & 0xFC);
-
-    private sealed class RunControl(PcMachine machine) : IVmRunControl
-    {
-        public void RequestStopForIoError() => machine.RequestPause(MachineRunState.IoError);
-    }
-
-    private sealed class CompletionSource(BlockLayer layer) : IMachineLoopSource
-    {
-        public bool HasOutstanding => layer.Backends.Any(b => b.InFlight > 0);
-
-        public int RunPending() => layer.Completions.RunPending();
-
-        public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
-    }
 }

@@ -2,6 +2,7 @@ using Emulator.Block;
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.Blkdebug;
 using Emulator.Block.Drivers.File;
+using Emulator.Board;
 using Emulator.Devices.Virtio;
 using Emulator.Machine.Loop;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,8 +25,7 @@ internal sealed class VirtioRig : IDisposable
         _services = new ServiceCollection().AddBlockLayer().AddStandardBlockDrivers().BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         Machine = new PcMachine(new PcMachineOptions { RunCpu = false, RamSize = ramSize });
-        Layer.RunControl = new RunControl(Machine);
-        Machine.AddLoopSource(new CompletionSource(Layer));
+        PcBoard.ConnectBlockLayer(Machine, Layer);
         TempDir = Directory.CreateTempSubdirectory("emu-virtio-test-").FullName;
     }
 
@@ -78,19 +78,5 @@ internal sealed class VirtioRig : IDisposable
     {
         _services.Dispose();
         Directory.Delete(TempDir, recursive: true);
-    }
-
-    private sealed class RunControl(PcMachine machine) : IVmRunControl
-    {
-        public void RequestStopForIoError() => machine.RequestPause(MachineRunState.IoError);
-    }
-
-    private sealed class CompletionSource(BlockLayer layer) : IMachineLoopSource
-    {
-        public bool HasOutstanding => layer.Backends.Any(b => b.InFlight > 0);
-
-        public int RunPending() => layer.Completions.RunPending();
-
-        public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
     }
 }

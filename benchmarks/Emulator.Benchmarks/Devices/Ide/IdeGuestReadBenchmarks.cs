@@ -5,6 +5,7 @@ using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Memory;
 using Emulator.Benchmarks.Tracing;
+using Emulator.Board;
 using Emulator.Devices.Ide;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Cpu;
@@ -94,7 +95,7 @@ public class IdeGuestReadBenchmarks
     private PcMachine CreateMachine(string name, byte[] code)
     {
         var machine = new PcMachine(new PcMachineOptions { RamSize = 16 << 20, Idle = IdleMode.Skip });
-        machine.AddLoopSource(new CompletionSource(_layer));
+        machine.AddLoopSource(new BlockLoopSource(_layer));
         var ide = Piix3Ide.Install(machine);
         ide.AttachDisk(0, 0, Open(name));
         machine.Start();
@@ -242,14 +243,5 @@ public class IdeGuestReadBenchmarks
         var stream = new MemoryStream();
         assembler.Assemble(new StreamCodeWriter(stream), CodeAddress);
         return stream.ToArray();
-    }
-
-    private sealed class CompletionSource(BlockLayer layer) : IMachineLoopSource
-    {
-        public bool HasOutstanding => layer.Backends.Any(b => b.InFlight > 0);
-
-        public int RunPending() => layer.Completions.RunPending();
-
-        public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
     }
 }

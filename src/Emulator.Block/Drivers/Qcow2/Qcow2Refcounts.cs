@@ -206,21 +206,12 @@ internal sealed class Qcow2Refcounts
     /// <summary>Adds <paramref name="delta"/> to the refcount of the cluster at <paramref name="hostOffset"/>; underflow and overflow are corruption.</summary>
     public BlockError Change(long hostOffset, long delta)
     {
-        var cluster = hostOffset >> _clusterBits;
-        var error = EnsureBlock(cluster / _blockEntries);
+        var error = BlockOf(hostOffset, out var blockOffset, out var block, out var index);
         if (error != BlockError.None)
         {
             return error;
         }
 
-        var blockOffset = (long)_table[cluster / _blockEntries];
-        error = _blocks.Get(blockOffset, out var block);
-        if (error != BlockError.None)
-        {
-            return error;
-        }
-
-        var index = cluster % _blockEntries;
         var old = Qcow2RefcountBlock.Get(block, _order, index);
         if ((delta < 0 && old < (ulong)-delta) || (delta > 0 && MaxRefcount - old < (ulong)delta))
         {
@@ -233,16 +224,25 @@ internal sealed class Qcow2Refcounts
     /// <summary>Sets a refcount outright (repair).</summary>
     public BlockError Set(long hostOffset, ulong value)
     {
+        var error = BlockOf(hostOffset, out var blockOffset, out var block, out var index);
+        return error != BlockError.None ? error : Store(blockOffset, block, index, Math.Min(value, MaxRefcount));
+    }
+
+    /// <summary>The refcount block holding the cluster at <paramref name="hostOffset"/> (allocated when missing) and the cluster's index in it.</summary>
+    private BlockError BlockOf(long hostOffset, out long blockOffset, out byte[] block, out long index)
+    {
         var cluster = hostOffset >> _clusterBits;
+        index = cluster % _blockEntries;
+        blockOffset = 0;
+        block = [];
         var error = EnsureBlock(cluster / _blockEntries);
         if (error != BlockError.None)
         {
             return error;
         }
 
-        var blockOffset = (long)_table[cluster / _blockEntries];
-        error = _blocks.Get(blockOffset, out var block);
-        return error != BlockError.None ? error : Store(blockOffset, block, cluster % _blockEntries, Math.Min(value, MaxRefcount));
+        blockOffset = (long)_table[cluster / _blockEntries];
+        return _blocks.Get(blockOffset, out block);
     }
 
     /// <summary>True when the cluster at <paramref name="offset"/> is a refcount block (so it can be neither data nor an L2 table).</summary>

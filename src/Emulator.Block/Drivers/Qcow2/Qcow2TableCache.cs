@@ -43,16 +43,15 @@ internal sealed class Qcow2TableCache
     /// <summary>The table at <paramref name="offset"/>, read from the file when it is not cached.</summary>
     public BlockError Get(long offset, out byte[] table)
     {
-        var slot = Find(offset);
-        if (slot < 0)
+        var error = SlotFor(offset, out var slot, out var cached);
+        if (error != BlockError.None)
         {
-            var error = Victim(out slot);
-            if (error != BlockError.None)
-            {
-                table = [];
-                return error;
-            }
+            table = [];
+            return error;
+        }
 
+        if (!cached)
+        {
             var buffer = _tables[slot] ??= new byte[_tableSize];
             Evict(_offsets[slot]);
             error = _io.Read(offset, buffer, IoTraceOp.MetadataRead);
@@ -68,6 +67,14 @@ internal sealed class Qcow2TableCache
         _stamps[slot] = ++_clock;
         table = _tables[slot];
         return BlockError.None;
+    }
+
+    /// <summary>The slot caching <paramref name="offset"/> (<paramref name="cached"/>), else a slot freed for it; an error when none can be freed.</summary>
+    private BlockError SlotFor(long offset, out int slot, out bool cached)
+    {
+        slot = Find(offset);
+        cached = slot >= 0;
+        return cached ? BlockError.None : Victim(out slot);
     }
 
     /// <summary>The table at <paramref name="offset"/> when it is cached; never reads the file.</summary>
@@ -88,15 +95,11 @@ internal sealed class Qcow2TableCache
     /// <summary>Caches a table just created (all zero) without reading it; the caller writes it.</summary>
     public BlockError Create(long offset, out byte[] table)
     {
-        var slot = Find(offset);
-        if (slot < 0)
+        var error = SlotFor(offset, out var slot, out _);
+        if (error != BlockError.None)
         {
-            var error = Victim(out slot);
-            if (error != BlockError.None)
-            {
-                table = [];
-                return error;
-            }
+            table = [];
+            return error;
         }
 
         var buffer = _tables[slot] ??= new byte[_tableSize];

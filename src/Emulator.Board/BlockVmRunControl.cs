@@ -1,10 +1,10 @@
 using Emulator.Block.Backend;
 using Emulator.Machine.Loop;
 
-namespace Emulator.Cli.Hosting;
+namespace Emulator.Board;
 
 /// <summary>The block layer's stop policy pauses the machine with run state io-error.</summary>
-internal sealed class BlockVmRunControl(PcMachine machine) : IVmRunControl
+public sealed class BlockVmRunControl(PcMachine machine) : IVmRunControl
 {
     public void RequestStopForIoError() => machine.RequestPause(MachineRunState.IoError);
 }

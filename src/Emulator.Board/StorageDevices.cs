@@ -4,15 +4,18 @@ using Emulator.Devices.Ide;
 using Emulator.Devices.Virtio;
 using Emulator.Machine.Loop;
 
-namespace Emulator.Cli.Hosting;
+namespace Emulator.Board;
 
 /// <summary>
 /// The storage controllers of the emulated PC, as QEMU's pc machine has them: the PIIX3 IDE function
 /// at 00:01.1 and the ISA floppy controller (both always present), and virtio-blk-pci functions added
 /// per drive in the first free PCI slots from 00:03.0. Front ends attach backends to them by index.
 /// </summary>
-internal sealed class StorageDevices
+public sealed class StorageDevices
 {
+    /// <summary>QEMU's refusal of a read-only node to a device that needs to write (blk_set_perm).</summary>
+    public const string ReadOnlyNode = "Block node is read-only";
+
     /// <summary>QEMU's pc leaves 00:02.0 to the display; user devices start at slot 3.</summary>
     public const int FirstFreeSlot = 3;
     private const int Slots = 32;
@@ -53,30 +56,22 @@ internal sealed class StorageDevices
         }
     }
 
-    /// <summary>Why <paramref name="index"/> is no position on <paramref name="interfaceName"/> (IDE 0-3, floppy 0-1, virtio any), or null.</summary>
-    public static string? PositionError(string interfaceName, int index) => interfaceName switch
-    {
-        "ide" when index is < 0 or > 3 => "IDE index must be 0-3",
-        "floppy" when index is < 0 or > 1 => "floppy index must be 0 or 1",
-        _ => null,
-    };
-
     /// <summary>
-    /// Attaches a drive the way a -drive if=… places it: IDE by index (with <paramref name="ide"/> for its
-    /// identity), floppy by unit, virtio-blk in the next free slot. The index must pass <see cref="PositionError"/>.
+    /// Attaches a drive where <see cref="DrivePlacement"/> placed it: IDE by bus and unit (with
+    /// <paramref name="ide"/> for its identity), floppy by unit, virtio-blk in the next free slot.
     /// </summary>
-    public void AttachDrive(string interfaceName, int index, BlockBackend backend, bool cdrom, string name, IdeDriveOptions? ide = null)
+    public void AttachDrive(DrivePosition position, BlockBackend backend, bool cdrom, IdeDriveOptions? ide = null)
     {
-        switch (interfaceName)
+        switch (position.Interface)
         {
-            case "ide":
-                AttachIde(index, backend, cdrom, ide ?? new IdeDriveOptions { DeviceId = name });
+            case DrivePlacement.Ide:
+                AttachIde(position.Index, backend, cdrom, ide ?? new IdeDriveOptions { DeviceId = position.Name });
                 break;
-            case "floppy":
-                AttachFloppy(index, backend, name);
+            case DrivePlacement.Floppy:
+                AttachFloppy(position.Unit, backend, position.Name);
                 break;
             default:
-                AddVirtio(backend, new VirtioBlkOptions { DeviceId = name });
+                AddVirtio(backend, new VirtioBlkOptions { DeviceId = position.Name });
                 break;
         }
     }

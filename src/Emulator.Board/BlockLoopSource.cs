@@ -1,0 +1,21 @@
+using Emulator.Block.Backend;
+using Emulator.Machine.Loop;
+
+namespace Emulator.Board;
+
+/// <summary>
+/// Feeds the block layer's completions to the machine loop's fixed point and wakes the loop when one arrives.
+/// By default a completion is delivered at the first fixed point after its I/O thread posted it (so a guest
+/// that polls sees it after a number of iterations that depends on the host); with
+/// <paramref name="deterministic"/> the fixed point waits for every request in flight and delivers in
+/// submission order (<see cref="BlockLayer.RunCompletionsInOrder"/>), so the guest sees each completion at
+/// an instruction count that depends on the guest alone.
+/// </summary>
+public sealed class BlockLoopSource(BlockLayer layer, bool deterministic = false) : IMachineLoopSource
+{
+    public bool HasOutstanding => layer.InFlight > 0;
+
+    public int RunPending() => deterministic ? layer.RunCompletionsInOrder() : layer.Completions.RunPending();
+
+    public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
+}

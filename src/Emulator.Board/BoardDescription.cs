@@ -1,0 +1,35 @@
+using Emulator.Machine.Loop;
+
+namespace Emulator.Board;
+
+/// <summary>
+/// What a pc board is built from: the machine (RAM, RTC start, serial, reboot behaviour, whether the CPU
+/// runs), the drives in command-line order, the boot order for the BIOS, and optionally a boot sector the
+/// BIOS loads from fw_cfg before any drive. <see cref="BoardBuilder"/> turns it into a <see cref="PcBoard"/>.
+/// </summary>
+public sealed record BoardDescription
+{
+    public PcMachineOptions Machine { get; init; } = new();
+
+    /// <summary>-machine none: no storage bus; a drive that names its interface is refused.</summary>
+    public bool EmptyBoard { get; init; }
+
+    /// <summary>
+    /// A completion becomes guest-visible at the first loop fixed point after its submission, however long
+    /// the host took (the machine waits for the host): polling guests run the same way twice too.
+    /// </summary>
+    public bool DeterministicIo { get; init; }
+
+    public IReadOnlyList<BoardDrive> Drives { get; init; } = [];
+
+    /// <summary>QEMU's -boot order (a floppy, c hard disk, d CD-ROM, n network); "cad" is the pc default.</summary>
+    public string BootOrder { get; init; } = DefaultBootOrder;
+
+    /// <summary>-boot once=: the order for the first boot; the machine's first reset restores <see cref="BootOrder"/>.</summary>
+    public string? BootOnce { get; init; }
+
+    /// <summary>A boot sector the BIOS boots before trying any drive (the demo guest), or null.</summary>
+    public byte[]? FirmwareBootSector { get; init; }
+
+    public const string DefaultBootOrder = "cad";
+}

@@ -1,0 +1,44 @@
+using Emulator.Block.Backend;
+
+namespace Emulator.Board;
+
+/// <summary>
+/// One drive of a <see cref="BoardDescription"/>, as QEMU's <c>-drive</c> places it: an interface (ide,
+/// floppy, virtio, or none for a backend a device claims later), an optional index or bus/unit, and how to
+/// open its backend once its name is known.
+/// </summary>
+public sealed record BoardDrive
+{
+    /// <summary>ide, floppy, virtio or none.</summary>
+    public string Interface { get; init; } = DrivePlacement.Ide;
+
+    /// <summary>True when the interface was named (-drive if=…); on an empty board only such drives are refused.</summary>
+    public bool InterfaceGiven { get; init; } = true;
+
+    public bool CdRom { get; init; }
+
+    /// <summary>The flat position (QEMU's index=), or null for bus/unit or the next free one.</summary>
+    public int? Index { get; init; }
+
+    public int? Bus { get; init; }
+
+    public int? Unit { get; init; }
+
+    /// <summary>The backend name (-drive id=); null for QEMU's default name from the position.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>What errors about this drive start with, as the front end's user wrote it (e.g. <c>-drive file=a.img,if=ide</c>).</summary>
+    public required string Label { get; init; }
+
+    /// <summary>
+    /// An IDE hard disk may sit on a read-only backend (emu boot; the disk then aborts writes). QEMU's
+    /// ide-hd refuses one (false, the default).
+    /// </summary>
+    public bool ReadOnlyDiskAllowed { get; init; }
+
+    /// <summary>Opens the drive's backend under the name it was given.</summary>
+    public required Func<string, BlockBackend> Open { get; init; }
+
+    /// <summary>An IDE drive's identity (serial, model, revision) for its backend name; null for the defaults.</summary>
+    public Func<string, Devices.Ide.IdeDriveOptions>? IdeIdentity { get; init; }
+}

@@ -1,0 +1,92 @@
+namespace Emulator.Board;
+
+/// <summary>
+/// QEMU's drive placement (blockdev.c drive_new, vl.c drive_check_orphans) for the pc machine: an index
+/// becomes bus and unit, a missing unit takes the first free one, a taken or impossible position is refused
+/// with QEMU's words, and the backend is named ide{bus}-{hd|cd}{unit}, floppy{unit} or virtio{unit}.
+/// </summary>
+public sealed class DrivePlacement
+{
+    public const string Ide = "ide";
+    public const string Floppy = "floppy";
+    public const string Virtio = "virtio";
+    public const string None = "none";
+
+    /// <summary>Units per IDE bus (master, slave); the other interfaces have one bus.</summary>
+    public const int IdeUnitsPerBus = 2;
+
+    /// <summary>The pc machine's IDE buses (primary, secondary) and floppy drives (A:, B:).</summary>
+    public const int IdeBuses = 2;
+    public const int FloppyUnits = 2;
+
+    private readonly HashSet<(string Interface, int Bus, int Unit)> _used = [];
+
+    public static bool IsKnownInterface(string name) => name is Ide or Floppy or Virtio or None;
+
+    /// <summary>Places <paramref name="drive"/> after the drives placed before it; a <see cref="BoardException"/> names what is wrong.</summary>
+    public DrivePosition Place(BoardDrive drive)
+    {
+        var perBus = drive.Interface == Ide ? IdeUnitsPerBus : 0;
+        var bus = drive.Bus ?? 0;
+        var unit = drive.Unit;
+        if (drive.Index is { } index)
+        {
+            if (bus != 0 || unit is not null)
+            {
+                throw Error(drive, "index cannot be used with bus and unit");
+            }
+
+            bus = perBus > 0 ? index / perBus : 0;
+            unit = perBus > 0 ? index % perBus : index;
+        }
+
+        if (unit is null)
+        {
+            unit = 0;
+            while (_used.Contains((drive.Interface, bus, unit.Value)))
+            {
+                unit++;
+                if (perBus > 0 && unit >= perBus)
+                {
+                    unit -= perBus;
+                    bus++;
+                }
+            }
+        }
+
+        if (perBus > 0 && unit >= perBus)
+        {
+            throw Error(drive, $"unit {unit} too big (max is {perBus - 1})");
+        }
+
+        var flat = perBus > 0 ? (bus * perBus) + unit.Value : unit.Value;
+        if (!_used.Add((drive.Interface, bus, unit.Value)))
+        {
+            // QEMU names the index as given (-1 when the drive gave bus and unit instead).
+            throw Error(drive, $"drive with bus={bus}, unit={unit} (index={drive.Index ?? -1}) exists");
+        }
+
+        var name = drive.Id ?? drive.Interface switch
+        {
+            None => throw Error(drive, "Parameter 'id' is missing"),
+            Ide => $"ide{bus}-{(drive.CdRom ? "cd" : "hd")}{unit}",
+            Floppy => $"floppy{unit}",
+            _ => $"virtio{unit}",
+        };
+        return new DrivePosition(drive.Interface, bus, unit.Value, flat, name);
+    }
+
+    /// <summary>Why the pc machine has no such position (QEMU's drive_check_orphans), or null when it has.</summary>
+    public static string? Orphan(DrivePosition position) => position.Interface switch
+    {
+        Ide when position.Bus >= IdeBuses => Unsupported(position),
+        Floppy when position.Bus > 0 || position.Unit >= FloppyUnits => Unsupported(position),
+        _ => null,
+    };
+
+    /// <summary>QEMU's refusal of a drive no device of the machine claims.</summary>
+    public static string Unsupported(DrivePosition position) =>
+        $"machine type does not support if={position.Interface},bus={position.Bus},unit={position.Unit}";
+
+    private static BoardException Error(BoardDrive drive, string message) => new($"{drive.Label}: {message}");
+}

@@ -1,0 +1,155 @@
+using Emulator.Block.Backend;
+using Emulator.Firmware;
+using Emulator.Firmware.Services;
+using Emulator.Machine.Loop;
+using Emulator.Machine.Platform;
+
+namespace Emulator.Board;
+
+/// <summary>
+/// QEMU's pc board around a <see cref="PcMachine"/>: the BIOS in the ROM, the storage controllers
+/// (<see cref="StorageDevices"/>), the block layer's completions delivered at the loop's fixed point and
+/// its stop policy pausing the machine. <see cref="Populate"/> places and opens the described drives and
+/// writes the boot order. Every front end (emu boot, emu system, in-process harnesses) builds the board here.
+/// </summary>
+public sealed class PcBoard
+{
+    /// <param name="machine">The machine, not started yet.</param>
+    /// <param name="layer">The block layer the drives are opened in.</param>
+    /// <param name="emptyBoard">-machine none: the controllers exist but no drive may name an interface.</param>
+    /// <param name="deterministicIo">Completions delivered in submission order once every request in flight is done (<see cref="BlockLoopSource"/>).</param>
+    public PcBoard(PcMachine machine, BlockLayer layer, bool emptyBoard = false, bool deterministicIo = false)
+    {
+        Machine = machine;
+        Layer = layer;
+        EmptyBoard = emptyBoard;
+        ConnectBlockLayer(machine, layer, deterministicIo);
+        Devices = new StorageDevices(machine);
+        PcFirmware.Install(machine);
+    }
+
+    public PcMachine Machine { get; }
+
+    /// <summary>
+    /// What joins a block layer to a machine, for the board and for rigs that build a machine around one
+    /// device: completions run at the loop's fixed point (a completion wakes a halted loop), and the stop
+    /// error policy pauses the machine with run state io-error.
+    /// </summary>
+    public static void ConnectBlockLayer(PcMachine machine, BlockLayer layer, bool deterministicIo = false)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(layer);
+        layer.RunControl = new BlockVmRunControl(machine);
+        machine.AddLoopSource(new BlockLoopSource(layer, deterministicIo));
+    }
+
+    public BlockLayer Layer { get; }
+
+    public StorageDevices Devices { get; }
+
+    public bool EmptyBoard { get; }
+
+    /// <summary>
+    /// Opens every drive (so a missing or locked image is reported before the guest runs) and attaches it
+    /// where QEMU places it, writes the boot order to CMOS, and offers the boot sector on fw_cfg. Failures
+    /// are <see cref="BoardException"/>s (position, a controller's refusal) or <see cref="BlockOperationException"/>s
+    /// (image); what was opened before stays with the block layer.
+    /// </summary>
+    public PcBoard Populate(BoardDescription description)
+    {
+        var placement = new DrivePlacement();
+        foreach (var drive in description.Drives)
+        {
+            AddDrive(placement, drive);
+        }
+
+        if (!EmptyBoard)
+        {
+            ApplyBootOrder(description.BootOrder, description.BootOnce);
+        }
+
+        if (description.FirmwareBootSector is { } sector)
+        {
+            Machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, sector);
+        }
+
+        return this;
+    }
+
+    /// <summary>Places, opens and attaches one drive; returns its backend.</summary>
+    public BlockBackend AddDrive(DrivePlacement placement, BoardDrive drive)
+    {
+        if (!DrivePlacement.IsKnownInterface(drive.Interface))
+        {
+            throw new BoardException($"{drive.Label}: unsupported interface if={drive.Interface} (this pc has ide, floppy and virtio)");
+        }
+
+        var position = placement.Place(drive);
+        if (EmptyBoard && drive.InterfaceGiven && drive.Interface != DrivePlacement.None)
+        {
+            throw new BoardException(drive.Interface == DrivePlacement.Virtio
+                ? $"{drive.Label}: No 'PCI' bus found for device 'virtio-blk-pci'"
+                : $"{drive.Label}: {DrivePlacement.Unsupported(position)}");
+        }
+
+        if (DrivePlacement.Orphan(position) is { } orphan)
+        {
+            throw new BoardException($"{drive.Label}: {orphan}");
+        }
+
+        var backend = drive.Open(position.Name);
+        if (drive.Interface == DrivePlacement.None || EmptyBoard)
+        {
+            return backend;
+        }
+
+        if (drive.Interface == DrivePlacement.Ide && !drive.CdRom && backend.IsReadOnly && !drive.ReadOnlyDiskAllowed)
+        {
+            // QEMU 7.2's ide-hd asks for write permission at realize, which a read-only node refuses.
+            throw new BoardException(StorageDevices.ReadOnlyNode);
+        }
+
+        try
+        {
+            Devices.AttachDrive(position, backend, drive.CdRom, drive.IdeIdentity?.Invoke(position.Name));
+        }
+        catch (ArgumentException e)
+        {
+            // A controller's refusal (no free PCI slot, a drive already there) names the drive as the user wrote it.
+            throw new BoardException($"{drive.Label}: {e.Message}");
+        }
+
+        return backend;
+    }
+
+    /// <summary>
+    /// -boot as QEMU's pc machine applies it: the order goes to CMOS for the BIOS; with once= that order is
+    /// used for the first boot and the machine's first reset puts the normal order back.
+    /// </summary>
+    public void ApplyBootOrder(string order, string? once = null)
+    {
+        SetBootOrder(once ?? order);
+        if (once is null)
+        {
+            return;
+        }
+
+        void Restore(bool cold)
+        {
+            Machine.ResetDone -= Restore;
+            SetBootOrder(order);
+        }
+
+        Machine.ResetDone += Restore;
+    }
+
+    private void SetBootOrder(string order)
+    {
+        if (CmosSetup.CheckBootOrder(order) is { } problem)
+        {
+            throw new BoardException(problem);
+        }
+
+        CmosSetup.SetBootOrder(Machine.Chipset.Cmos, order);
+    }
+}
