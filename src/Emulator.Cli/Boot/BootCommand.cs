@@ -43,6 +43,7 @@ internal static class BootCommand
           --stats                     print wall time, guest instructions and virtual time at the end
           --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
+          --cpu interp|jit            the interpreter alone (default) or with the translating tier (docs/translating-cpu.md)
           --cpu-log FILE              log every processor exception and shutdown to FILE (like QEMU's -d int,cpu_reset)
           --no-reboot                 a guest reset (triple fault, keyboard controller, port 92h/CF9h) ends the run with status 0
           --io-trace FILE             trace every guest I/O request into FILE (Perfetto / chrome://tracing
@@ -77,6 +78,7 @@ internal static class BootCommand
             SerialOutput = b => mirror?.Serial(b),
             NoReboot = options.NoReboot,
         });
+        machine.Cpu.Tier = options.Cpu;
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         using var host = new EmulatorHost(machine);
         host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
