@@ -178,8 +178,27 @@ public sealed class X86Cpu
         }
     }
 
+    /// <summary>
+    /// Times a page's translations may be dropped (by writes into it) before its code is only interpreted;
+    /// tests that rewrite code on purpose raise it.
+    /// </summary>
+    public int TranslationDropLimit
+    {
+        get => _translator?.DropLimit ?? Translation.TranslatingTier.DefaultDropLimit;
+        set
+        {
+            if (_translator is not null)
+            {
+                _translator.DropLimit = value;
+            }
+        }
+    }
+
     /// <summary>Blocks translated so far (0 with the interpreter alone).</summary>
     public long BlocksTranslated => _translator?.Translated ?? 0;
+
+    /// <summary>Host time the translating tier has spent forming and compiling blocks.</summary>
+    public TimeSpan TranslationTime => _translator?.TranslationTime ?? TimeSpan.Zero;
 
     /// <summary>Instructions run in translated code so far (0 with the interpreter alone).</summary>
     public long TranslatedInstructions => _translator?.InstructionsRun ?? 0;

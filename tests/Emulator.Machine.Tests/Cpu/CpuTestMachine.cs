@@ -31,6 +31,7 @@ internal sealed class CpuTestMachine
             // Runs the instruction tests through the translating tier, every block compiled on first sight.
             Cpu.Tier = CpuTier.Translator;
             Cpu.TranslationThreshold = 1;
+            Cpu.TranslationDropLimit = int.MaxValue;
         }
     }
 

@@ -24,6 +24,7 @@ internal sealed class TierPair
         Candidate = new CpuTestMachine();
         Candidate.Cpu.Tier = CpuTier.Translator;
         Candidate.Cpu.TranslationThreshold = 1;
+        Candidate.Cpu.TranslationDropLimit = int.MaxValue;
         foreach (var machine in Machines)
         {
             // A limit fault (a word at offset FFFF) lands in a handler that halts, in both tiers alike.

@@ -54,6 +54,7 @@ internal sealed class VectorRunner
             // Every vector's instruction through the translating tier when it translates it.
             _cpu.Tier = CpuTier.Translator;
             _cpu.TranslationThreshold = 1;
+            _cpu.TranslationDropLimit = int.MaxValue;
         }
     }
 
