@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Emulator.Benchmarks.Cpu;
 using Emulator.TestSupport;
 
 namespace Emulator.Benchmarks;
@@ -8,8 +9,10 @@ internal static class Program
     private const string VirtioGuestCommand = "virtio-guest";
 
     /// <summary>
-    /// BenchmarkDotNet's switcher, or <c>virtio-guest FILE REQUESTS CHUNKS</c>: writes the side-by-side
-    /// guest's boot sector (<see cref="VirtioReadGuest"/>) for benchmarks/virtio-side-by-side.sh.
+    /// BenchmarkDotNet's switcher, or one of the side-by-side scripts' helpers:
+    /// <c>virtio-guest FILE REQUESTS CHUNKS</c> writes the virtio guest's boot sector
+    /// (<see cref="VirtioReadGuest"/>) for benchmarks/virtio-side-by-side.sh, and
+    /// <c>--write-loop-floppy FILE OUTER</c> the CPU loop both emulators run for benchmarks/cpu-vs-qemu.sh.
     /// </summary>
     private static int Main(string[] args)
     {
@@ -22,6 +25,12 @@ internal static class Program
             }
 
             File.WriteAllBytes(args[1], VirtioReadGuest.BootSector(requests, chunks));
+            return 0;
+        }
+
+        if (args is ["--write-loop-floppy", var path, var outer])
+        {
+            BootSectorLoop.Write(path, int.Parse(outer, System.Globalization.CultureInfo.InvariantCulture));
             return 0;
         }
 

@@ -42,6 +42,7 @@ internal static class BootCommand
           --stats                     print wall time, guest instructions and virtual time at the end
           --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
+          --cpu interp|jit            the interpreter alone (default) or with the translating tier (docs/translating-cpu.md)
           --cpu-log FILE              log every processor exception and shutdown to FILE (like QEMU's -d int,cpu_reset)
           --no-reboot                 a guest reset (triple fault, keyboard controller, port 92h/CF9h) ends the run with status 0
           --deterministic             every disk completion reaches the guest at the same instruction count on every run
@@ -89,6 +90,7 @@ internal static class BootCommand
         };
         using var host = new EmulatorHost(description);
         var machine = host.Machine;
+        machine.Cpu.Tier = options.Cpu;
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
         description = description with { Drives = Drives(host.Layer, demo?.Drives ?? options.Drives) };

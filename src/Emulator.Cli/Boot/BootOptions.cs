@@ -1,4 +1,5 @@
 using System.Globalization;
+using Emulator.Machine.Cpu;
 
 namespace Emulator.Cli.Boot;
 
@@ -32,6 +33,9 @@ internal sealed record BootOptions
 
     /// <summary>Log every processor exception and shutdown to this file (QEMU's <c>-d int,cpu_reset -D FILE</c>).</summary>
     public string? CpuLog { get; init; }
+
+    /// <summary><c>--cpu interp|jit</c>: the interpreter alone (default) or the translating tier on top of it.</summary>
+    public CpuTier Cpu { get; init; } = CpuTier.Interpreter;
 
     /// <summary>A guest reset (triple fault, 8042, port 92h/CF9h) ends the run with status 0 instead of rebooting.</summary>
     public bool NoReboot { get; init; }
@@ -127,6 +131,17 @@ internal sealed record BootOptions
                     break;
                 case "--cpu-log":
                     options = options with { CpuLog = Value() };
+                    break;
+                case "--cpu":
+                    options = options with
+                    {
+                        Cpu = Value() switch
+                        {
+                            "interp" => CpuTier.Interpreter,
+                            "jit" => CpuTier.Translator,
+                            var other => throw new UsageException($"--cpu takes interp or jit, not '{other}'"),
+                        },
+                    };
                     break;
                 case "--no-reboot":
                     options = options with { NoReboot = true };

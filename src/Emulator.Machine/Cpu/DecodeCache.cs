@@ -38,6 +38,9 @@ internal sealed class DecodeCache : ICodeWriteListener
     private CodePage? _lastPage;
     private uint _lastPageNumber = uint.MaxValue;
 
+    /// <summary>Called with the physical page number whenever a page's decoded code is dropped (the translating tier drops its blocks there).</summary>
+    public Action<uint>? PageDropped { get; set; }
+
     public DecodeCache(ExecutionCore core)
     {
         _core = core;
@@ -109,6 +112,7 @@ internal sealed class DecodeCache : ICodeWriteListener
         {
             page.Clear();
             _memory.ClearCodePage(pageNumber);
+            PageDropped?.Invoke(pageNumber);
         }
     }
 

@@ -313,10 +313,19 @@ internal sealed class ExecutionCore
     /// </summary>
     public bool RequireIopl() => Cpl <= (int)((R.Flags & Eflags.IoplMask) >> IoplShift) || RaiseGeneralProtection(0);
 
+    /// <summary>
+    /// Instructions the current <see cref="X86Cpu.Run"/> has started so far (a device or RDTSC inside a run
+    /// reads the count through <see cref="X86Cpu.InstructionsSoFar"/>); translated blocks keep it exact too.
+    /// </summary>
+    public long Progress;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Condition(int code)
+    public bool Condition(int code) => Condition(code, R.Flags);
+
+    /// <summary>Whether condition code <paramref name="code"/> (Iced's <see cref="ConditionCode"/>) holds for <paramref name="f"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Condition(int code, uint f)
     {
-        var f = R.Flags;
         return (ConditionCode)code switch
         {
             ConditionCode.o => (f & Eflags.Overflow) != 0,

@@ -419,7 +419,8 @@ internal sealed class IntegerUnit(ExecutionCore core)
         _ => Neg(value, size, ref flags),
     };
 
-    private static uint Neg(uint value, int size, ref uint flags)
+    /// <summary>NEG: 0 − value, CF set unless the value is zero (the translating tier calls it too).</summary>
+    internal static uint Neg(uint value, int size, ref uint flags)
     {
         var result = Alu.Sub(0, value, 0, size, ref flags);
         flags = value != 0 ? flags | Eflags.Carry : flags & ~Eflags.Carry;

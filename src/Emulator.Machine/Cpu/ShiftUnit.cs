@@ -88,7 +88,8 @@ internal sealed class ShiftUnit(ExecutionCore core)
         return true;
     }
 
-    private static uint Compute(Op op, uint value, int count, int size, ref uint flags)
+    /// <summary>The result and flags of a shift or rotate by a masked, non-zero count (the translating tier calls it too).</summary>
+    internal static uint Compute(Op op, uint value, int count, int size, ref uint flags)
     {
         var bits = Alu.Bits(size);
         var mask = Alu.Mask(size);

@@ -54,7 +54,7 @@ public sealed class X86Cpu
     private readonly IInterruptAcknowledge? _interrupts;
     private uint _instructionEip;
     private uint _instructionEsp;
-    private long _progress;
+    private Translation.TranslatingTier? _translator;
     private bool _stopRequested;
 
     public X86Cpu(GuestMemory memory, IoPortBus ports, IInterruptAcknowledge? interrupts)
@@ -122,7 +122,7 @@ public sealed class X86Cpu
     public void IgnoreNumericError() => _core.Fpu.IgnoreNumericError = true;
 
     /// <summary>Instructions executed since construction, counted as each one starts (so a device or RDTSC inside a run sees the count so far).</summary>
-    public long InstructionsSoFar => InstructionCount + _progress;
+    public long InstructionsSoFar => InstructionCount + _core.Progress;
 
     /// <summary>Instructions executed since construction (faulting instructions count), updated when a run returns.</summary>
     public long InstructionCount { get; private set; }
@@ -145,6 +145,63 @@ public sealed class X86Cpu
 
         return destination.Length;
     }
+
+    /// <summary>
+    /// Which tier runs guest code: the interpreter alone (the default and the reference), or the
+    /// translating tier (docs/translating-cpu.md) with the interpreter for every instruction it does not
+    /// translate. Guest-visible behaviour and instruction counts are the same either way.
+    /// </summary>
+    public CpuTier Tier
+    {
+        get => _translator is null ? CpuTier.Interpreter : CpuTier.Translator;
+        set
+        {
+            if (value == Tier)
+            {
+                return;
+            }
+
+            _translator = value == CpuTier.Translator ? new Translation.TranslatingTier(_core, _cache) : null;
+        }
+    }
+
+    /// <summary>Runs a block once it has been entered this many times (1 = translate on first sight); tests lower it.</summary>
+    public int TranslationThreshold
+    {
+        get => _translator?.Threshold ?? Translation.TranslatingTier.DefaultThreshold;
+        set
+        {
+            if (_translator is not null)
+            {
+                _translator.Threshold = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Times a page's translations may be dropped (by writes into it) before its code is only interpreted;
+    /// tests that rewrite code on purpose raise it.
+    /// </summary>
+    public int TranslationDropLimit
+    {
+        get => _translator?.DropLimit ?? Translation.TranslatingTier.DefaultDropLimit;
+        set
+        {
+            if (_translator is not null)
+            {
+                _translator.DropLimit = value;
+            }
+        }
+    }
+
+    /// <summary>Blocks translated so far (0 with the interpreter alone).</summary>
+    public long BlocksTranslated => _translator?.Translated ?? 0;
+
+    /// <summary>Host time the translating tier has spent forming and compiling blocks.</summary>
+    public TimeSpan TranslationTime => _translator?.TranslationTime ?? TimeSpan.Zero;
+
+    /// <summary>Instructions run in translated code so far (0 with the interpreter alone).</summary>
+    public long TranslatedInstructions => _translator?.InstructionsRun ?? 0;
 
     /// <summary>Processor reset: real mode, CS:IP = F000:FFF0 with CS base FFFF0000, every other segment 0 with a 64 KiB limit.</summary>
     public void Reset()
@@ -180,6 +237,7 @@ public sealed class X86Cpu
         _core.Halted = false;
         _core.InterruptShadow = false;
         _cache.Flush();
+        _translator?.Flush();
         _core.Mmu.FlushAll();
         _core.Fpu.Reset();
         _core.TimeStampOffset = 0;
@@ -198,9 +256,9 @@ public sealed class X86Cpu
     /// </summary>
     public long Run(long maxInstructions)
     {
-        _progress = 0;
+        _core.Progress = 0;
         _core.Mmu.Resync();
-        while (_progress < maxInstructions)
+        while (_core.Progress < maxInstructions)
         {
             if (_core.Halted && !TryWake())
             {
@@ -220,9 +278,9 @@ public sealed class X86Cpu
         }
 
         _stopRequested = false;
-        var ran = _progress;
+        var ran = _core.Progress;
         InstructionCount += ran;
-        _progress = 0;
+        _core.Progress = 0;
         return ran;
     }
 
@@ -233,12 +291,14 @@ public sealed class X86Cpu
         var core = _core;
         var gpr = registers.Gpr;
         var segments = registers.Seg;
-        var done = _progress;
+        var done = core.Progress;
+        var translator = _translator;
         while (done < maxInstructions)
         {
             _instructionEip = registers.EIP;
             _instructionEsp = gpr[CpuRegisters.Esp];
-            if (core.InterruptShadow)
+            var shadowed = core.InterruptShadow;
+            if (shadowed)
             {
                 core.InterruptShadow = false;
             }
@@ -253,11 +313,35 @@ public sealed class X86Cpu
                 _instructionEsp = gpr[CpuRegisters.Esp];
             }
 
+            // A block checks interrupts only at its ends, so the one instruction an STI/MOV SS shadow covers runs alone.
+            if (translator is not null && !shadowed && (registers.Flags & Eflags.Trap) == 0)
+            {
+                var outcome = translator.TryRun(done, maxInstructions, out var ran);
+                if (outcome != Translation.BlockOutcome.NotRun)
+                {
+                    done += ran;
+                    core.Progress = done;
+                    if (outcome == Translation.BlockOutcome.Faulted)
+                    {
+                        _instructionEip = registers.EIP;
+                        _instructionEsp = gpr[CpuRegisters.Esp];
+                        return false;
+                    }
+
+                    if (_stopRequested)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+            }
+
             ref var cs = ref segments[ExecutionCore.Cs];
             var eip = _instructionEip;
             ref var d = ref _cache.Fetch(cs, eip);
             registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & Ip16Mask;
-            _progress = ++done;
+            core.Progress = ++done;
             var singleStep = (registers.Flags & Eflags.Trap) != 0 && d.Op is not (Op.Int or Op.Int3 or Op.Into or Op.Int1);
             if (!_dispatcher.Execute(ref d))
             {

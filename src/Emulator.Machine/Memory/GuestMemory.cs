@@ -41,6 +41,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     private readonly byte[] _ram;
     private readonly PageFlags[] _pages = new PageFlags[PageCount];
     private readonly RegionMap _regions = new();
+    private long _slowAccesses;
     private uint _a20Mask = Unbacked;
 
     public GuestMemory(int ramSize = DefaultRamSize)
@@ -69,6 +70,13 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
     /// <summary>The mask the CPU applies to every physical address.</summary>
     public uint A20Mask => _a20Mask;
+
+    /// <summary>
+    /// CPU accesses that left the RAM fast path (ROM, MMIO, unbacked, page-crossing) so far. The translating
+    /// tier ends a block after an instruction that moved it: a device may have raised an interrupt or
+    /// asked the CPU to stop, which the interpreter would notice before the next instruction.
+    /// </summary>
+    public long SlowAccesses => _slowAccesses;
 
     internal ICodeWriteListener? CodeListener { get; set; }
 
@@ -389,6 +397,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
     private uint ReadSlow(uint address, AccessWidth width)
     {
+        _slowAccesses++;
         var count = (uint)width;
         if (_regions.Find(address) is { } region && region.ContainsRange(address, count))
         {
@@ -445,6 +454,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             return;
         }
 
+        _slowAccesses++;
         if (_regions.Find(address) is { } region && region.ContainsRange(address, count))
         {
             region.Device?.Write(address, width, value);

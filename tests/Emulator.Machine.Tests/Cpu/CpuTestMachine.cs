@@ -26,7 +26,17 @@ internal sealed class CpuTestMachine
         Memory = new GuestMemory(RamSize);
         Ports = new IoPortBus();
         Cpu = new X86Cpu(Memory, Ports, interrupts);
+        if (Environment.GetEnvironmentVariable(TierVariable) == "jit")
+        {
+            // Runs the instruction tests through the translating tier, every block compiled on first sight.
+            Cpu.Tier = CpuTier.Translator;
+            Cpu.TranslationThreshold = 1;
+            Cpu.TranslationDropLimit = int.MaxValue;
+        }
     }
+
+    /// <summary>Set to <c>jit</c> to run every test built on this machine with the translating tier.</summary>
+    public const string TierVariable = "EMU_TEST_CPU";
 
     public GuestMemory Memory { get; }
 

@@ -49,6 +49,13 @@ internal sealed class VectorRunner
     public VectorRunner()
     {
         _cpu = new X86Cpu(_memory, new IoPortBus(), null);
+        if (Environment.GetEnvironmentVariable(CpuTestMachine.TierVariable) == "jit")
+        {
+            // Every vector's instruction through the translating tier when it translates it.
+            _cpu.Tier = CpuTier.Translator;
+            _cpu.TranslationThreshold = 1;
+            _cpu.TranslationDropLimit = int.MaxValue;
+        }
     }
 
     /// <summary>Runs one gzipped JSON file; returns passed, run (skipped excluded) and the first failures.</summary>

@@ -1,0 +1,90 @@
+using Emulator.Machine.Memory;
+
+namespace Emulator.Machine.Cpu.Translation;
+
+/// <summary>
+/// Forms a block from the interpreter's decode cache (so both tiers decode with the same Iced decoder
+/// and the same <see cref="OpDecoder"/> facts, and the bytes are in a page whose writes are reported):
+/// translatable instructions from CS:EIP up to the first branch, the first instruction not translated,
+/// the page end, or <see cref="MaxInstructions"/>. Then a backward pass marks which instructions' status
+/// flags anything can observe (a later reader, a possible fault, a block exit).
+/// </summary>
+internal static class BlockBuilder
+{
+    /// <summary>Longest block: bounds translation cost and the work redone when a block is dropped.</summary>
+    public const int MaxInstructions = 32;
+
+    private const int MaxInstructionLength = 15;
+
+    public static void Form(DecodeCache cache, in SegmentCache cs, uint eip, uint physical, List<BlockInstruction> block)
+    {
+        block.Clear();
+        var offset = 0u;
+        var pageOffset = physical & GuestMemory.PageOffsetMask;
+        var ipLimit = cs.Big ? uint.MaxValue : 0xFFFFu;
+        while (block.Count < MaxInstructions)
+        {
+            var at = eip + offset;
+            if ((ulong)at + MaxInstructionLength > cs.Limit || pageOffset + offset >= GuestMemory.PageSize || at > ipLimit)
+            {
+                break;
+            }
+
+            var d = cache.Fetch(cs, at);
+            if (d.Op == Op.FetchFault || pageOffset + offset + d.Length > GuestMemory.PageSize || !CanTranslate(d)
+                || (ulong)at + d.Length - 1 > ipLimit)
+            {
+                break;
+            }
+
+            block.Add(new BlockInstruction { D = d, Offset = offset });
+            offset += d.Length;
+            if (FlowEmitter.EndsBlock(d.Op))
+            {
+                break;
+            }
+        }
+
+        MarkLiveFlags(block);
+    }
+
+    public static bool CanTranslate(in DecodedInstruction d) =>
+        AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d);
+
+    private static void MarkLiveFlags(List<BlockInstruction> block)
+    {
+        var live = Eflags.Status;
+        for (var i = block.Count - 1; i >= 0; i--)
+        {
+            var item = block[i];
+            var faults = TouchesMemory(item.D);
+            if (faults)
+            {
+                // A fault or a device access here exposes the flags after it (the block may stop there) and before it.
+                live = Eflags.Status;
+            }
+
+            var (writes, reads) = FlagEffects(item.D.Op);
+            item.NeedFlags = (writes & live) != 0;
+            block[i] = item;
+            live = (live & ~writes) | reads | (faults ? Eflags.Status : 0);
+        }
+    }
+
+    /// <summary>Whether the instruction accesses memory (so it may fault or reach a device).</summary>
+    public static bool TouchesMemory(in DecodedInstruction d) =>
+        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret
+        || ((d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory) && d.Op is not (Op.Lea or Op.Nop));
+
+    private static (uint Writes, uint Reads) FlagEffects(Op op) => op switch
+    {
+        Op.Add or Op.Or or Op.Sub or Op.And or Op.Xor or Op.Cmp or Op.Test or Op.Neg => (Eflags.Status, 0),
+        Op.Adc or Op.Sbb => (Eflags.Status, Eflags.Carry),
+        Op.Inc or Op.Dec => (Eflags.Status & ~Eflags.Carry, 0),
+
+        // A shift by zero keeps every flag, so a shift kills nothing and passes everything through.
+        Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar => (0, Eflags.Status),
+        Op.Jcc or Op.Setcc => (0, Eflags.Status),
+        _ => (0, 0),
+    };
+}

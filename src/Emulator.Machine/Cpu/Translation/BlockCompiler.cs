@@ -1,0 +1,103 @@
+using System.Linq.Expressions;
+
+namespace Emulator.Machine.Cpu.Translation;
+
+/// <summary>
+/// Compiles a formed block to a .NET delegate through a LINQ expression tree (the runtime's
+/// <c>LambdaCompiler</c> emits IL into a collectible DynamicMethod, which the JIT turns into native
+/// code). Shape of the generated method:
+/// <code>
+/// load r0..r7, flags, eip0 from the CPU; snapshot the slow-access and invalidation counters
+/// top:
+///   per instruction: compute into temporaries; on a fault → exit(~(executed + i), its EIP)
+///                    commit registers/flags; after a memory access, if a device or a code write
+///                    happened → exit(executed + i + 1, next EIP)
+///   executed += count; if next == eip0 and the budget allows another pass and nothing happened → goto top
+/// exit: write r0..r7, flags, EIP back; return the count
+/// </code>
+/// </summary>
+internal static class BlockCompiler
+{
+    public static Func<BlockRuntime, long> Compile(List<BlockInstruction> block, bool codeBig, bool stackBig)
+    {
+        var c = new EmitContext(codeBig, stackBig);
+        var rt = c.Runtime;
+        var gpr = Expression.Field(rt, nameof(BlockRuntime.Gpr));
+        var slow = Expression.Variable(typeof(long), "slow");
+        var invalidations = Expression.Variable(typeof(int), "inv");
+        var next = Expression.Variable(typeof(uint), "next");
+        var slowNow = Expression.Property(rt, nameof(BlockRuntime.SlowAccesses));
+        var invalidationsNow = Expression.Field(rt, nameof(BlockRuntime.Invalidations));
+        var nothingHappened = Expression.AndAlso(Expression.Equal(slow, slowNow), Expression.Equal(invalidations, invalidationsNow));
+        var top = Expression.Label("top");
+        var body = new List<Expression>();
+
+        for (var i = 0; i < c.Registers.Length; i++)
+        {
+            body.Add(Expression.Assign(c.Registers[i], Expression.ArrayIndex(gpr, EmitContext.I(i))));
+        }
+
+        body.Add(Expression.Assign(c.Flags, Expression.Property(rt, nameof(BlockRuntime.Flags))));
+        body.Add(Expression.Assign(c.EntryEip, Expression.Field(rt, nameof(BlockRuntime.EntryEip))));
+        body.Add(Expression.Assign(c.Executed, Expression.Constant(0L)));
+        body.Add(Expression.Assign(slow, slowNow));
+        body.Add(Expression.Assign(invalidations, invalidationsNow));
+        body.Add(Expression.Label(top));
+
+        var last = block[^1];
+        for (var i = 0; i < block.Count; i++)
+        {
+            var item = block[i];
+            body.Add(Emit(c, item, i, next));
+            var after = c.Eip(item.Offset + item.D.Length);
+            if (i < block.Count - 1 && BlockBuilder.TouchesMemory(item.D))
+            {
+                body.Add(Expression.IfThen(Expression.Not(nothingHappened), c.Leave(i, after)));
+            }
+        }
+
+        if (!FlowEmitter.EndsBlock(last.D.Op))
+        {
+            body.Add(Expression.Assign(next, c.Eip(last.Offset + last.D.Length)));
+        }
+
+        var count = Expression.Constant((long)block.Count);
+        body.Add(Expression.AddAssign(c.Executed, count));
+        body.Add(Expression.IfThen(
+            Expression.AndAlso(
+                Expression.AndAlso(Expression.Equal(next, c.EntryEip), Expression.LessThanOrEqual(Expression.Add(c.Executed, count), Expression.Field(rt, nameof(BlockRuntime.Budget)))),
+                nothingHappened),
+            Expression.Goto(top)));
+        body.Add(Expression.Assign(c.Result, c.Executed));
+        body.Add(Expression.Assign(c.ExitEip, next));
+        body.Add(Expression.Label(c.Exit));
+        for (var i = 0; i < c.Registers.Length; i++)
+        {
+            body.Add(Expression.Assign(Expression.ArrayAccess(gpr, EmitContext.I(i)), c.Registers[i]));
+        }
+
+        body.Add(Expression.Assign(Expression.Property(rt, nameof(BlockRuntime.Flags)), c.Flags));
+        body.Add(Expression.Assign(Expression.Property(rt, nameof(BlockRuntime.Eip)), c.ExitEip));
+        body.Add(c.Result);
+
+        var variables = new List<ParameterExpression>(c.Registers) { c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, slow, invalidations, next };
+        variables.AddRange(c.Temporaries);
+        var lambda = Expression.Lambda<Func<BlockRuntime, long>>(Expression.Block(typeof(long), variables, body), rt);
+        return lambda.Compile();
+    }
+
+    private static Expression Emit(EmitContext c, in BlockInstruction item, int index, ParameterExpression next) => item.D.Op switch
+    {
+        Op.Add or Op.Or or Op.Adc or Op.Sbb or Op.And or Op.Sub or Op.Xor or Op.Cmp or Op.Test => AluEmitter.Binary(c, item, index),
+        Op.Inc or Op.Dec or Op.Not or Op.Neg => AluEmitter.Unary(c, item, index),
+        Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar => AluEmitter.Shift(c, item),
+        Op.Mov => MoveEmitter.Mov(c, item, index),
+        Op.Movzx or Op.Movsx => MoveEmitter.Extend(c, item, index),
+        Op.Lea => MoveEmitter.Lea(c, item),
+        Op.Setcc => MoveEmitter.Setcc(c, item, index),
+        Op.Nop => Expression.Empty(),
+        Op.Push => FlowEmitter.Push(c, item, index),
+        Op.Pop => FlowEmitter.Pop(c, item, index),
+        _ => FlowEmitter.Branch(c, item, index, next),
+    };
+}

@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using Emulator.Machine.Memory;
+
+namespace Emulator.Machine.Cpu.Translation;
+
+/// <summary>
+/// What translated code sees of the CPU: the register file it loads into locals and writes back, the
+/// entry EIP and instruction budget of this run, and the memory accessors. Every access goes through
+/// the <see cref="ExecutionCore"/>'s segment checks and the <see cref="MemoryUnit"/> (its inlined RAM
+/// and TLB fast paths, the page walk, MMIO and faults), so a translated access behaves as the
+/// interpreter's does, fault values included.
+/// </summary>
+internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory)
+{
+    public readonly uint[] Gpr = core.Gpr;
+
+    /// <summary>EIP of the block's first instruction for this run (blocks are keyed by physical address, so one block may run at several CS:EIP).</summary>
+    public uint EntryEip;
+
+    /// <summary>How many instructions this run may count at most (the interpreter's remaining budget).</summary>
+    public long Budget;
+
+    /// <summary>Instructions the enclosing <see cref="X86Cpu.Run"/> had counted when the block was entered.</summary>
+    public long ProgressBase;
+
+    /// <summary>Bumped whenever translated code is dropped (a write into a code page): a running block stops after the instruction that did it.</summary>
+    public int Invalidations;
+
+    public uint Flags
+    {
+        get => core.R.Flags;
+        set => core.R.Flags = value;
+    }
+
+    public uint Eip
+    {
+        get => core.R.EIP;
+        set => core.R.EIP = value;
+    }
+
+    public long SlowAccesses => memory.SlowAccesses;
+
+    /// <summary>Makes <see cref="X86Cpu.InstructionsSoFar"/> exact before an access that may reach a device.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetProgress(long counted) => core.Progress = ProgressBase + counted;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Read(int segment, uint offset, int size, out uint value) => core.TryRead(segment, offset, size, out value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Write(int segment, uint offset, int size, uint value) => core.TryWrite(segment, offset, size, value);
+
+    /// <summary>The read of a read-modify-write: limit-checked and translated with write intent, so <see cref="WriteBack"/> cannot fault.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ReadForWrite(int segment, uint offset, int size, out uint linear, out uint value)
+    {
+        if (!core.TryLinear(segment, offset, size, out linear))
+        {
+            value = 0;
+            return false;
+        }
+
+        return core.Mmu.TryReadForWrite(linear, size, out value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool WriteBack(uint linear, int size, uint value) => core.Mmu.TryWrite(linear, size, value);
+
+    /// <summary>A limit check alone (a shift by zero still addresses its memory operand).</summary>
+    public bool CheckLimit(int segment, uint offset, int size) => core.TryLinear(segment, offset, size, out _);
+}

@@ -1,0 +1,153 @@
+using System.Linq.Expressions;
+using System.Reflection;
+
+namespace Emulator.Machine.Cpu.Translation;
+
+/// <summary>
+/// The shared pieces of one block's expression tree: guest registers and EFLAGS held in locals for the
+/// whole block (loaded on entry, written back at every exit), the entry EIP, the instructions counted
+/// by earlier passes of a self-looping block, and the exits. The emitters build each instruction from
+/// these so every instruction commits its registers only after its last possible fault, as the
+/// interpreter's units do.
+/// </summary>
+internal sealed class EmitContext
+{
+    private const uint Word = 0xFFFF;
+    private const uint Byte = 0xFF;
+    private const uint Dword = 0xFFFF_FFFF;
+
+    private static readonly MethodInfo ReadMethod = Method(nameof(BlockRuntime.Read));
+    private static readonly MethodInfo WriteMethod = Method(nameof(BlockRuntime.Write));
+    private static readonly MethodInfo ReadForWriteMethod = Method(nameof(BlockRuntime.ReadForWrite));
+    private static readonly MethodInfo WriteBackMethod = Method(nameof(BlockRuntime.WriteBack));
+    private static readonly MethodInfo CheckLimitMethod = Method(nameof(BlockRuntime.CheckLimit));
+    private static readonly MethodInfo SetProgressMethod = Method(nameof(BlockRuntime.SetProgress));
+
+    public EmitContext(bool codeBig, bool stackBig)
+    {
+        Runtime = Expression.Parameter(typeof(BlockRuntime), "rt");
+        for (var i = 0; i < Registers.Length; i++)
+        {
+            Registers[i] = Expression.Variable(typeof(uint), "r" + i);
+        }
+
+        Flags = Expression.Variable(typeof(uint), "flags");
+        EntryEip = Expression.Variable(typeof(uint), "eip0");
+        Executed = Expression.Variable(typeof(long), "executed");
+        ExitEip = Expression.Variable(typeof(uint), "exitEip");
+        Result = Expression.Variable(typeof(long), "result");
+        Exit = Expression.Label("exit");
+        IpMask = codeBig ? Dword : Word;
+        StackMask = stackBig ? Dword : Word;
+    }
+
+    public ParameterExpression Runtime { get; }
+
+    public ParameterExpression[] Registers { get; } = new ParameterExpression[8];
+
+    public ParameterExpression Flags { get; }
+
+    public ParameterExpression EntryEip { get; }
+
+    /// <summary>Instructions counted by earlier passes of a block that loops to itself.</summary>
+    public ParameterExpression Executed { get; }
+
+    public ParameterExpression ExitEip { get; }
+
+    public ParameterExpression Result { get; }
+
+    public LabelTarget Exit { get; }
+
+    public uint IpMask { get; }
+
+    public uint StackMask { get; }
+
+    /// <summary>Temporaries declared by the emitters; the compiler declares them at block scope.</summary>
+    public List<ParameterExpression> Temporaries { get; } = [];
+
+    public ParameterExpression Temp(string name)
+    {
+        var variable = Expression.Variable(typeof(uint), name + Temporaries.Count);
+        Temporaries.Add(variable);
+        return variable;
+    }
+
+    public static Expression U(uint value) => Expression.Constant(value);
+
+    public static Expression I(int value) => Expression.Constant(value);
+
+    public static Expression MaskOf(int size) => U(Alu.Mask(size));
+
+    /// <summary>EIP of the instruction <paramref name="offset"/> bytes after the block's first (IP wraps in 16-bit code).</summary>
+    public Expression Eip(uint offset) => Expression.And(Expression.Add(EntryEip, U(offset)), U(IpMask));
+
+    public Expression ReadReg(int index, int shift, int size) => size switch
+    {
+        4 => Registers[index],
+        2 => Expression.And(Registers[index], U(Word)),
+        _ => Expression.And(Expression.RightShift(Registers[index], I(shift)), U(Byte)),
+    };
+
+    public Expression WriteReg(int index, int shift, int size, Expression value)
+    {
+        var r = Registers[index];
+        return size switch
+        {
+            4 => Expression.Assign(r, value),
+            2 => Expression.Assign(r, Expression.Or(Expression.And(r, U(~Word)), Expression.And(value, U(Word)))),
+            _ => Expression.Assign(r, Expression.Or(
+                Expression.And(r, U(~(Byte << shift))),
+                Expression.And(Expression.LeftShift(value, I(shift)), U(Byte << shift)))),
+        };
+    }
+
+    /// <summary>The memory operand's offset: displacement + base + index × scale, wrapped to the address size.</summary>
+    public Expression Offset(in DecodedInstruction d)
+    {
+        Expression offset = U(d.Disp);
+        if (d.Base != DecodedInstruction.NoRegister)
+        {
+            offset = Expression.Add(offset, Registers[d.Base]);
+        }
+
+        if (d.Index != DecodedInstruction.NoRegister)
+        {
+            offset = Expression.Add(offset, Expression.LeftShift(Registers[d.Index], I(d.Scale)));
+        }
+
+        return Expression.And(offset, U(d.AddrMask));
+    }
+
+    /// <summary>Leaves the block at instruction <paramref name="index"/> because it faulted: nothing of it is committed, EIP is its own.</summary>
+    public Expression Fault(int index, uint offset) => Expression.Block(
+        Expression.Assign(Result, Expression.Subtract(Expression.Constant(-1L), Expression.Add(Executed, Expression.Constant((long)index)))),
+        Expression.Assign(ExitEip, Eip(offset)),
+        Expression.Goto(Exit));
+
+    /// <summary>Leaves the block after instruction <paramref name="index"/> completed, at <paramref name="nextEip"/>.</summary>
+    public Expression Leave(int index, Expression nextEip) => Expression.Block(
+        Expression.Assign(Result, Expression.Add(Executed, Expression.Constant((long)index + 1))),
+        Expression.Assign(ExitEip, nextEip),
+        Expression.Goto(Exit));
+
+    public Expression SetProgress(int index) =>
+        Expression.Call(Runtime, SetProgressMethod, Expression.Add(Executed, Expression.Constant((long)index + 1)));
+
+    /// <summary>if (!rt.Read(seg, offset, size, out value)) fault.</summary>
+    public Expression Read(int index, uint at, int segment, Expression offset, int size, ParameterExpression value) =>
+        Expression.IfThen(Expression.Not(Expression.Call(Runtime, ReadMethod, I(segment), offset, I(size), value)), Fault(index, at));
+
+    public Expression Write(int index, uint at, int segment, Expression offset, int size, Expression value) =>
+        Expression.IfThen(Expression.Not(Expression.Call(Runtime, WriteMethod, I(segment), offset, I(size), value)), Fault(index, at));
+
+    public Expression ReadForWrite(int index, uint at, int segment, Expression offset, int size, ParameterExpression linear, ParameterExpression value) =>
+        Expression.IfThen(Expression.Not(Expression.Call(Runtime, ReadForWriteMethod, I(segment), offset, I(size), linear, value)), Fault(index, at));
+
+    public Expression WriteBack(int index, uint at, ParameterExpression linear, int size, Expression value) =>
+        Expression.IfThen(Expression.Not(Expression.Call(Runtime, WriteBackMethod, linear, I(size), value)), Fault(index, at));
+
+    public Expression CheckLimit(int index, uint at, int segment, Expression offset, int size) =>
+        Expression.IfThen(Expression.Not(Expression.Call(Runtime, CheckLimitMethod, I(segment), offset, I(size))), Fault(index, at));
+
+    private static MethodInfo Method(string name) => typeof(BlockRuntime).GetMethod(name) ?? throw new InvalidOperationException(name);
+}

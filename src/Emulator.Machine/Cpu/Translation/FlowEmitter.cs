@@ -1,0 +1,105 @@
+using System.Linq.Expressions;
+
+namespace Emulator.Machine.Cpu.Translation;
+
+/// <summary>
+/// Translates near JMP/Jcc/CALL/RET and PUSH/POP of registers and immediates, following
+/// <see cref="ControlUnit"/>: a push writes below SP first and moves SP only after the write succeeded,
+/// a pop reads first, and a branch target is masked by the operand size (not the code size).
+/// </summary>
+internal static class FlowEmitter
+{
+    private const uint Word = 0xFFFF;
+
+    public static bool CanTranslate(in DecodedInstruction d) => d.Op switch
+    {
+        Op.Jmp or Op.Jcc or Op.Call => true,
+        Op.Ret => d.Form0 is OperandForm.None or OperandForm.Immediate,
+        Op.Push => d.Form0 is OperandForm.Register or OperandForm.Immediate,
+        Op.Pop => d.Form0 == OperandForm.Register,
+        _ => false,
+    };
+
+    /// <summary>True for the instructions that end a block.</summary>
+    public static bool EndsBlock(Op op) => op is Op.Jmp or Op.Jcc or Op.Call or Op.Ret;
+
+    public static Expression Push(EmitContext c, in BlockInstruction bi, int index)
+    {
+        var d = bi.D;
+        int size = d.Size;
+        var value = d.Form0 == OperandForm.Register ? c.ReadReg(d.Reg0, 0, size) : EmitContext.U(d.Imm & Alu.Mask(size));
+        var pushed = c.Temp("pv");
+        var newSp = c.Temp("sp");
+        var esp = c.Registers[CpuRegisters.Esp];
+        return Expression.Block(
+            Expression.Assign(pushed, value),
+            Expression.Assign(newSp, Expression.And(Expression.Subtract(esp, EmitContext.U((uint)size)), EmitContext.U(c.StackMask))),
+            c.SetProgress(index),
+            c.Write(index, bi.Offset, ExecutionCore.Ss, newSp, size, pushed),
+            Expression.Assign(esp, Expression.Or(Expression.And(esp, EmitContext.U(~c.StackMask)), newSp)));
+    }
+
+    public static Expression Pop(EmitContext c, in BlockInstruction bi, int index)
+    {
+        var d = bi.D;
+        int size = d.Size;
+        var value = c.Temp("pop");
+        return Expression.Block(
+            c.SetProgress(index),
+            c.Read(index, bi.Offset, ExecutionCore.Ss, Expression.And(c.Registers[CpuRegisters.Esp], EmitContext.U(c.StackMask)), size, value),
+            AdjustStack(c, EmitContext.U((uint)size)),
+            c.WriteReg(d.Reg0, 0, size, value));
+    }
+
+    /// <summary>A block-ending transfer: assigns the next EIP (taken or not) to <paramref name="next"/>.</summary>
+    public static Expression Branch(EmitContext c, in BlockInstruction bi, int index, ParameterExpression next)
+    {
+        var d = bi.D;
+        int size = d.Size;
+        var fallThrough = c.Eip(bi.Offset + d.Length);
+        var target = Target(Expression.Add(fallThrough, EmitContext.U(d.Imm)), size);
+        switch (d.Op)
+        {
+            case Op.Jmp:
+                return Expression.Assign(next, target);
+            case Op.Jcc:
+                return Expression.Assign(next, Expression.Condition(ConditionEmitter.Holds(d.Aux, c.Flags), target, fallThrough));
+            case Op.Call:
+            {
+                var returnAddress = c.Temp("ret");
+                var newSp = c.Temp("sp");
+                var esp = c.Registers[CpuRegisters.Esp];
+                return Expression.Block(
+                    Expression.Assign(returnAddress, fallThrough),
+                    Expression.Assign(newSp, Expression.And(Expression.Subtract(esp, EmitContext.U((uint)size)), EmitContext.U(c.StackMask))),
+                    c.SetProgress(index),
+                    c.Write(index, bi.Offset, ExecutionCore.Ss, newSp, size, returnAddress),
+                    Expression.Assign(esp, Expression.Or(Expression.And(esp, EmitContext.U(~c.StackMask)), newSp)),
+                    Expression.Assign(next, Target(Expression.Add(returnAddress, EmitContext.U(d.Imm)), size)));
+            }
+
+            default:
+            {
+                var popped = c.Temp("ret");
+                var release = d.Form0 == OperandForm.Immediate ? d.Imm & Word : 0;
+                return Expression.Block(
+                    c.SetProgress(index),
+                    c.Read(index, bi.Offset, ExecutionCore.Ss, Expression.And(c.Registers[CpuRegisters.Esp], EmitContext.U(c.StackMask)), size, popped),
+                    AdjustStack(c, EmitContext.U((uint)size)),
+                    AdjustStack(c, EmitContext.U(release)),
+                    Expression.Assign(next, Target(popped, size)));
+            }
+        }
+    }
+
+    private static Expression Target(Expression target, int size) => size == 4 ? target : Expression.And(target, EmitContext.U(Word));
+
+    private static Expression AdjustStack(EmitContext c, Expression bytes)
+    {
+        var esp = c.Registers[CpuRegisters.Esp];
+        var mask = EmitContext.U(c.StackMask);
+        return Expression.Assign(esp, Expression.Or(
+            Expression.And(esp, EmitContext.U(~c.StackMask)),
+            Expression.And(Expression.Add(esp, bytes), mask)));
+    }
+}

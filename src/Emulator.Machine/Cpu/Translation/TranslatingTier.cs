@@ -1,0 +1,225 @@
+using Emulator.Machine.Memory;
+
+namespace Emulator.Machine.Cpu.Translation;
+
+/// <summary>
+/// The translating tier's dispatcher and cache (docs/translating-cpu.md). At each instruction boundary
+/// the interpreter loop asks <see cref="TryRun"/> for a block at CS:EIP: the fetch address is
+/// translated as the interpreter's fetch does, the block is looked up by physical address and
+/// CS/SS size in a direct-mapped table of <see cref="TableSize"/> entries, which is also the cache limit
+/// (a new key evicts the old block of its slot). A key is compiled once it has been seen
+/// <see cref="Threshold"/> times. Blocks of a page are dropped with the interpreter's decoded code for
+/// that page (<see cref="DecodeCache.PageDropped"/>: CPU writes through any alias, DMA, remaps).
+/// </summary>
+internal sealed class TranslatingTier
+{
+    /// <summary>
+    /// Entries before a block is compiled. Expression-tree compilation costs milliseconds per block
+    /// (measured 29 ms per block on this loaded 2-core machine during a FreeDOS boot: 683 blocks, 19.6 s),
+    /// the price of tens of thousands of interpreted instructions, so only blocks that clearly loop are worth it.
+    /// </summary>
+    public const int DefaultThreshold = 4096;
+
+    /// <summary>Table slots, and so the most blocks alive at once.</summary>
+    public const int TableSize = 1 << TableBits;
+
+    /// <summary>
+    /// Drops of one page after which its code is only interpreted: guests that keep data beside their
+    /// code (DOS patching INT numbers, variables in the kernel's code pages) would otherwise pay a
+    /// compilation for every few dozen instructions. QEMU's answer to the same pattern is single-instruction
+    /// blocks for pages written while executing.
+    /// </summary>
+    public const int DefaultDropLimit = 4;
+
+    private const int TableBits = 14;
+    private const uint FibonacciHash = 2654435761u;
+    private const int MaxInstructionLength = 15;
+    private const uint Ip16Limit = 0xFFFF;
+
+    private readonly ExecutionCore _core;
+    private readonly DecodeCache _cache;
+    private readonly BlockRuntime _runtime;
+    private readonly Slot[] _table = new Slot[TableSize];
+    private readonly Dictionary<uint, List<TranslatedBlock>> _byPage = [];
+    private readonly List<BlockInstruction> _scratch = new(BlockBuilder.MaxInstructions);
+    private readonly Dictionary<uint, int> _drops = [];
+    private long _translationTicks;
+
+    public TranslatingTier(ExecutionCore core, DecodeCache cache)
+    {
+        _core = core;
+        _cache = cache;
+        _runtime = new BlockRuntime(core, core.Mmu.Physical);
+        cache.PageDropped = OnPageDropped;
+    }
+
+    public int Threshold { get; set; } = DefaultThreshold;
+
+    /// <summary>Drops of a page after which it is only interpreted (<see cref="DefaultDropLimit"/>).</summary>
+    public int DropLimit { get; set; } = DefaultDropLimit;
+
+    public long Translated { get; private set; }
+
+    public long InstructionsRun { get; private set; }
+
+    public long Evicted { get; private set; }
+
+    /// <summary>Host time spent forming and compiling blocks (the tier's translation cost).</summary>
+    public TimeSpan TranslationTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, _translationTicks);
+
+    /// <summary>
+    /// Runs the block at CS:EIP if one is compiled and fits: its instructions stay inside the CS limit
+    /// (as the interpreter's cached fetch requires) and the budget <paramref name="max"/> − <paramref name="done"/>
+    /// (so virtual time is not overshot). <paramref name="ran"/> counts instructions as the interpreter
+    /// would, a faulting one included.
+    /// </summary>
+    public BlockOutcome TryRun(long done, long max, out long ran)
+    {
+        ran = 0;
+        ref var cs = ref _core.Seg[ExecutionCore.Cs];
+        var eip = _core.R.EIP;
+        if (!_core.Mmu.TryTranslateFetch(cs.Base + eip, out var physical))
+        {
+            return BlockOutcome.NotRun;
+        }
+
+        var mode = (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
+        var key = ((ulong)physical << 2) | mode;
+        ref var slot = ref _table[(int)(((physical ^ (mode << 30)) * FibonacciHash) >> (32 - TableBits))];
+        if (slot.Key != key || slot.Block is { Valid: false })
+        {
+            Evict(ref slot);
+            slot.Key = key;
+        }
+
+        var block = slot.Block;
+        if (block is null)
+        {
+            if (++slot.Hits < Threshold)
+            {
+                return BlockOutcome.NotRun;
+            }
+
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            block = Translate(cs, eip, physical, key);
+            _translationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+            slot.Block = block;
+        }
+
+        if (block.Count == 0
+            || (ulong)eip + block.LastOffset + MaxInstructionLength > cs.Limit
+            || (!cs.Big && (ulong)eip + block.EndOffset - 1 > Ip16Limit)
+            || done + block.Count > max)
+        {
+            return BlockOutcome.NotRun;
+        }
+
+        _runtime.EntryEip = eip;
+        _runtime.Budget = max - done;
+        _runtime.ProgressBase = done;
+        var result = block.Code(_runtime);
+        if (result >= 0)
+        {
+            ran = result;
+            InstructionsRun += ran;
+            return BlockOutcome.Completed;
+        }
+
+        ran = ~result + 1;
+        InstructionsRun += ran;
+        return BlockOutcome.Faulted;
+    }
+
+    /// <summary>Drops every block (processor reset).</summary>
+    public void Flush()
+    {
+        foreach (var blocks in _byPage.Values)
+        {
+            foreach (var block in blocks)
+            {
+                block.Valid = false;
+            }
+        }
+
+        _byPage.Clear();
+        _drops.Clear();
+        Array.Clear(_table);
+        _runtime.Invalidations++;
+    }
+
+    private TranslatedBlock Translate(in SegmentCache cs, uint eip, uint physical, ulong key)
+    {
+        var page = physical >> GuestMemory.PageShift;
+        _scratch.Clear();
+        if (_drops.GetValueOrDefault(page) < DropLimit)
+        {
+            BlockBuilder.Form(_cache, cs, eip, physical, _scratch);
+        }
+
+        TranslatedBlock block;
+        if (_scratch.Count == 0)
+        {
+            // Remembered as untranslatable until the page changes, so the lookup stays one probe.
+            block = new TranslatedBlock(key, page, 0, 0, 0, static _ => 0);
+        }
+        else
+        {
+            var last = _scratch[^1];
+            block = new TranslatedBlock(key, page, _scratch.Count, last.Offset, last.Offset + last.D.Length,
+                BlockCompiler.Compile(_scratch, cs.Big, _core.Seg[ExecutionCore.Ss].Big));
+            Translated++;
+        }
+
+        if (!_byPage.TryGetValue(page, out var list))
+        {
+            list = [];
+            _byPage[page] = list;
+        }
+
+        list.Add(block);
+        return block;
+    }
+
+    private void Evict(ref Slot slot)
+    {
+        if (slot.Block is { } old)
+        {
+            if (old.Valid && _byPage.TryGetValue(old.Page, out var list))
+            {
+                list.Remove(old);
+                Evicted++;
+            }
+
+            old.Valid = false;
+        }
+
+        slot = default;
+    }
+
+    private void OnPageDropped(uint page)
+    {
+        if (!_byPage.Remove(page, out var blocks))
+        {
+            return;
+        }
+
+        if (blocks.Exists(block => block.Count > 0))
+        {
+            _drops[page] = _drops.GetValueOrDefault(page) + 1;
+        }
+
+        foreach (var block in blocks)
+        {
+            block.Valid = false;
+        }
+
+        _runtime.Invalidations++;
+    }
+
+    private struct Slot
+    {
+        public ulong Key;
+        public int Hits;
+        public TranslatedBlock? Block;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+using Emulator.Machine.Cpu;
+
+namespace Emulator.Machine.Loop;
+
+/// <summary>
+/// The differential mode of the translating tier (docs/translating-cpu.md): two machines built alike,
+/// a reference (normally the interpreter alone) and a candidate (the translating tier), run in equal
+/// instruction slices. Time is a function of instructions, so both must stay identical: after every
+/// slice the CPU state (general and segment registers, EIP, EFLAGS, CR0/CR3, instruction count) is
+/// compared, and all of RAM every <see cref="RamCheckInterval"/> slices and at the end. The run stops
+/// at the first divergence and describes it.
+/// </summary>
+public sealed class LockstepRunner(PcMachine reference, PcMachine candidate)
+{
+    /// <summary>Instructions per slice: the granularity at which a divergence is caught.</summary>
+    public long SliceInstructions { get; init; } = 256;
+
+    /// <summary>Slices between full RAM comparisons.</summary>
+    public int RamCheckInterval { get; init; } = 1024;
+
+    /// <summary>Slices run so far.</summary>
+    public long Slices { get; private set; }
+
+    /// <summary>
+    /// Runs until <paramref name="done"/> holds for the reference (checked after each slice), at most
+    /// <paramref name="maxInstructions"/>; returns null when both machines stayed identical, otherwise
+    /// a report of the first difference.
+    /// </summary>
+    public string? Run(Func<PcMachine, bool> done, long maxInstructions)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        var limits = RunLimits.Instructions(SliceInstructions);
+        while (reference.InstructionsExecuted < maxInstructions)
+        {
+            var before = reference.InstructionsExecuted;
+            reference.Run(limits);
+            candidate.Run(limits);
+            Slices++;
+            if (CompareCpu() is { } cpuDifference)
+            {
+                return $"after instruction {reference.InstructionsExecuted} (slice from {before}): {cpuDifference}";
+            }
+
+            var finished = done(reference);
+            if ((Slices % RamCheckInterval == 0 || finished) && CompareRam() is { } ramDifference)
+            {
+                return $"by instruction {reference.InstructionsExecuted}: {ramDifference}";
+            }
+
+            if (finished)
+            {
+                return null;
+            }
+
+            if (reference.InstructionsExecuted == before && reference.State != MachineRunState.Running)
+            {
+                return done(reference) ? null : $"the reference machine stopped ({reference.State}) at instruction {before} before the end condition";
+            }
+        }
+
+        return $"the end condition did not hold within {maxInstructions} instructions";
+    }
+
+    private string? CompareCpu()
+    {
+        var a = reference.Cpu.Registers;
+        var b = candidate.Cpu.Registers;
+        var report = new StringBuilder();
+        Check(report, "instructions", (ulong)reference.InstructionsExecuted, (ulong)candidate.InstructionsExecuted);
+        Check(report, "EIP", a.EIP, b.EIP);
+        Check(report, "EFLAGS", a.EFLAGS, b.EFLAGS);
+        Check(report, "EAX", a.EAX, b.EAX);
+        Check(report, "ECX", a.ECX, b.ECX);
+        Check(report, "EDX", a.EDX, b.EDX);
+        Check(report, "EBX", a.EBX, b.EBX);
+        Check(report, "ESP", a.ESP, b.ESP);
+        Check(report, "EBP", a.EBP, b.EBP);
+        Check(report, "ESI", a.ESI, b.ESI);
+        Check(report, "EDI", a.EDI, b.EDI);
+        Check(report, "CR0", a.CR0, b.CR0);
+        Check(report, "CR3", a.CR3, b.CR3);
+        foreach (var segment in Enum.GetValues<SegmentRegister>())
+        {
+            Check(report, segment.ToString(), a.GetSegment(segment).Selector, b.GetSegment(segment).Selector);
+            Check(report, segment + ".base", a.GetSegment(segment).Base, b.GetSegment(segment).Base);
+        }
+
+        return report.Length == 0 ? null : $"{report}at {a.CS:X4}:{a.EIP:X8}";
+    }
+
+    private string? CompareRam()
+    {
+        var size = (uint)Math.Min(reference.Memory.RamSize, candidate.Memory.RamSize);
+        var left = new byte[size];
+        var right = new byte[size];
+        reference.Memory.Read(0, left);
+        candidate.Memory.Read(0, right);
+        var at = left.AsSpan().CommonPrefixLength(right);
+        return at == left.Length ? null : $"RAM byte {at:X8}: reference {left[at]:X2}, candidate {right[at]:X2}";
+    }
+
+    private static void Check(StringBuilder report, string name, ulong expected, ulong actual)
+    {
+        if (expected != actual)
+        {
+            report.Append($"{name}: reference {expected:X8}, candidate {actual:X8}; ");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using Iced.Intel;
+
+namespace Emulator.Machine.Tests.Cpu.Translation;
+
+/// <summary>Random 16-bit-code instructions of one family (8/16/32-bit operands, 16-bit addressing), built as Iced <see cref="Instruction"/>s.</summary>
+internal static class RandomInstructions
+{
+    public static readonly string[] AluOps = ["Add", "Or", "Adc", "Sbb", "And", "Sub", "Xor", "Cmp"];
+    public static readonly string[] ShiftOps = ["Rol", "Ror", "Rcl", "Rcr", "Shl", "Shr", "Sar"];
+    public static readonly string[] Conditions = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];
+
+    private static readonly Register[] Byte = [Register.AL, Register.CL, Register.DL, Register.BL, Register.AH, Register.CH, Register.DH, Register.BH];
+    private static readonly Register[] Word = [Register.AX, Register.CX, Register.DX, Register.BX, Register.BP, Register.SI, Register.DI];
+    private static readonly Register[] Dword = [Register.EAX, Register.ECX, Register.EDX, Register.EBX, Register.EBP, Register.ESI, Register.EDI];
+    private static readonly (Register Base, Register Index)[] Addressing =
+    [
+        (Register.BX, Register.SI), (Register.BX, Register.DI), (Register.BP, Register.SI), (Register.BP, Register.DI),
+        (Register.SI, Register.None), (Register.DI, Register.None), (Register.BP, Register.None), (Register.BX, Register.None),
+    ];
+
+    public static int Size(Random random) => random.Next(3) switch { 0 => 8, 1 => 16, _ => 32 };
+
+    public static Register Reg(Random random, int size) => size switch
+    {
+        8 => Byte[random.Next(Byte.Length)],
+        16 => Word[random.Next(Word.Length)],
+        _ => Dword[random.Next(Dword.Length)],
+    };
+
+    public static MemoryOperand Mem(Random random)
+    {
+        var (b, i) = Addressing[random.Next(Addressing.Length)];
+        var displacement = random.Next(2) == 0 ? 0 : random.Next(-128, 128);
+        return new MemoryOperand(b, i, 1, displacement, displacement == 0 && b != Register.BP ? 0 : 1);
+    }
+
+    public static Code Code(string name) => Enum.Parse<Code>(name);
+
+    public static uint Immediate(Random random, int size) => size switch
+    {
+        8 => (uint)random.Next(256),
+        16 => (uint)random.Next(65536),
+        _ => (uint)random.NextInt64(0, 1L << 32),
+    };
+
+    public static Instruction AluRegister(Random random)
+    {
+        var size = Size(random);
+        var op = random.Next(AluOps.Length + 1) is var k && k == AluOps.Length ? "Test" : AluOps[k];
+        return Instruction.Create(Code($"{op}_rm{size}_r{size}"), Reg(random, size), Reg(random, size));
+    }
+
+    public static Instruction AluImmediate(Random random)
+    {
+        var size = Size(random);
+        var op = AluOps[random.Next(AluOps.Length)];
+        if (size != 8 && random.Next(2) == 0)
+        {
+            return Instruction.Create(Code($"{op}_rm{size}_imm8"), Reg(random, size), random.Next(-128, 128));
+        }
+
+        return Instruction.Create(Code($"{op}_rm{size}_imm{size}"), Reg(random, size), Immediate(random, size));
+    }
+
+    public static Instruction AluMemory(Random random)
+    {
+        var size = Size(random);
+        var op = AluOps[random.Next(AluOps.Length)];
+        return random.Next(4) switch
+        {
+            0 => Instruction.Create(Code($"{op}_r{size}_rm{size}"), Reg(random, size), Mem(random)),
+            1 => Instruction.Create(Code($"{op}_rm{size}_r{size}"), Mem(random), Reg(random, size)),
+            2 => Instruction.Create(Code($"Test_rm{size}_r{size}"), Mem(random), Reg(random, size)),
+            _ => Instruction.Create(Code($"{op}_rm{size}_imm{size}"), Mem(random), Immediate(random, size)),
+        };
+    }
+
+    public static Instruction Unary(Random random)
+    {
+        var size = Size(random);
+        var op = random.Next(4) switch { 0 => "Inc", 1 => "Dec", 2 => "Not", _ => "Neg" };
+        return random.Next(2) == 0
+            ? Instruction.Create(Code($"{op}_rm{size}"), Reg(random, size))
+            : Instruction.Create(Code($"{op}_rm{size}"), Mem(random));
+    }
+
+    public static Instruction Shift(Random random)
+    {
+        var size = Size(random);
+        var op = ShiftOps[random.Next(ShiftOps.Length)];
+        return random.Next(3) switch
+        {
+            0 => Instruction.Create(Code($"{op}_rm{size}_imm8"), Reg(random, size), random.Next(0, 40)),
+            1 => Instruction.Create(Code($"{op}_rm{size}_CL"), Reg(random, size), Register.CL),
+            _ => Instruction.Create(Code($"{op}_rm{size}_1"), Reg(random, size), 1),
+        };
+    }
+
+    public static Instruction Move(Random random)
+    {
+        var size = Size(random);
+        return random.Next(8) switch
+        {
+            0 => Instruction.Create(Code($"Mov_rm{size}_r{size}"), Reg(random, size), Reg(random, size)),
+            1 => Instruction.Create(Code($"Mov_rm{size}_r{size}"), Mem(random), Reg(random, size)),
+            2 => Instruction.Create(Code($"Mov_r{size}_rm{size}"), Reg(random, size), Mem(random)),
+            3 => Instruction.Create(Code($"Mov_r{size}_imm{size}"), Reg(random, size), Immediate(random, size)),
+            4 => Instruction.Create(Code($"Mov_rm{size}_imm{size}"), Mem(random), Immediate(random, size)),
+            5 => Extend(random),
+            6 => Instruction.Create(Iced.Intel.Code.Lea_r16_m, Reg(random, 16), Mem(random)),
+            _ => Instruction.Create(Iced.Intel.Code.Lea_r32_m, Reg(random, 32), Mem(random)),
+        };
+    }
+
+    public static Instruction SetCondition(Random random)
+    {
+        var code = Code($"Set{Conditions[random.Next(Conditions.Length)]}_rm8");
+        return random.Next(2) == 0 ? Instruction.Create(code, Reg(random, 8)) : Instruction.Create(code, Mem(random));
+    }
+
+    public static Instruction Stack(Random random)
+    {
+        return random.Next(6) switch
+        {
+            0 => Instruction.Create(Iced.Intel.Code.Push_r16, Reg(random, 16)),
+            1 => Instruction.Create(Iced.Intel.Code.Push_r32, Reg(random, 32)),
+            2 => Instruction.Create(Iced.Intel.Code.Pop_r16, Reg(random, 16)),
+            3 => Instruction.Create(Iced.Intel.Code.Pop_r32, Reg(random, 32)),
+            4 => Instruction.Create(Iced.Intel.Code.Push_imm16, random.Next(65536)),
+            _ => Instruction.Create(Iced.Intel.Code.Pushd_imm8, random.Next(-128, 128)),
+        };
+    }
+
+    private static Instruction Extend(Random random)
+    {
+        var kind = random.Next(2) == 0 ? "Movzx" : "Movsx";
+        return random.Next(4) switch
+        {
+            0 => Instruction.Create(Code($"{kind}_r16_rm8"), Reg(random, 16), Mem(random)),
+            1 => Instruction.Create(Code($"{kind}_r32_rm8"), Reg(random, 32), Reg(random, 8)),
+            2 => Instruction.Create(Code($"{kind}_r32_rm16"), Reg(random, 32), Mem(random)),
+            _ => Instruction.Create(Code($"{kind}_r16_rm8"), Reg(random, 16), Reg(random, 8)),
+        };
+    }
+}
