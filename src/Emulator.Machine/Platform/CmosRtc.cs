@@ -41,16 +41,9 @@ public sealed class CmosRtc : IPortDevice, IResettable
     private const byte DefaultStatusA = (byte)RtcStatusA.DividerNormal | DefaultRate;
     private const long NsPerSecond = VirtualClock.NanosecondsPerSecond;
     private const long TicksPerNs = 100;
-    private const long RtcBaseHz = 32_768;
 
     /// <summary>UIP rises this long before an update: eight 32.768 kHz cycles, 244.140 µs (QEMU's UIP_HOLD_LENGTH).</summary>
-    private const long UpdateInProgressNs = 8 * NsPerSecond / RtcBaseHz;
-    private const int RateBelowEightShift = 7;
-    private const int SmallRateLimit = 2;
-    private const int SecondsPerMinute = 60;
-    private const int MinutesPerHour = 60;
-    private const int HoursPerDay = 24;
-    private const byte AlarmDontCare = 0xC0;
+    private const long UpdateInProgressNs = 8 * NsPerSecond / RtcPeriodicRate.BaseHz;
     private const RtcStatusC InterruptFlags = RtcStatusC.Periodic | RtcStatusC.Alarm | RtcStatusC.UpdateEnded;
 
     /// <summary>Shutdown status 0FEh: the guest suspended itself (S3), which a reset must not forget.</summary>
@@ -328,8 +321,8 @@ public sealed class CmosRtc : IPortDevice, IResettable
 
         // With its interrupt off, PF is still set by the chip (datasheet); derive it from elapsed time.
         var now = _clock.PreciseNow;
-        if (PeriodNs() is { } period && (StatusB & RtcStatusB.PeriodicInterrupt) == 0
-            && now / period != _lastStatusCReadNs / period)
+        var period = RtcPeriodicRate.ClocksToNs(RtcPeriodicRate.Clocks(_ram[(int)CmosOffset.StatusA]));
+        if (period > 0 && (StatusB & RtcStatusB.PeriodicInterrupt) == 0 && now / period != _lastStatusCReadNs / period)
         {
             value |= RtcStatusC.Periodic;
         }
@@ -357,23 +350,6 @@ public sealed class CmosRtc : IPortDevice, IResettable
         _ram[(int)CmosOffset.StatusC] = (byte)c;
     }
 
-    /// <summary>Register A's periodic rate in 32.768 kHz cycles, or 0 when the rate is 0.</summary>
-    private int RatePeriodClocks()
-    {
-        var rate = _ram[(int)CmosOffset.StatusA] & (int)RtcStatusA.RateMask;
-        if (rate == 0)
-        {
-            return 0;
-        }
-
-        // Rates 1 and 2 repeat rates 8 and 9 (datasheet, "Periodic Interrupt Rate" table).
-        var shift = rate <= SmallRateLimit ? rate + RateBelowEightShift : rate;
-        return 1 << (shift - 1);
-    }
-
-    /// <summary>The periodic interrupt period for register A's rate, or null when the rate is 0.</summary>
-    private long? PeriodNs() => RatePeriodClocks() is var clocks and > 0 ? RtcClocksToNs(clocks) : null;
-
     /// <summary>
     /// Re-arms the periodic timer after its period may have changed. A new period counts from the
     /// last interrupt (no earlier than now), so a guest that reprograms the rate in its handler gets
@@ -381,7 +357,7 @@ public sealed class CmosRtc : IPortDevice, IResettable
     /// </summary>
     private void UpdatePeriodic(long nowNs, int oldPeriod, bool periodChange)
     {
-        var period = (StatusB & RtcStatusB.PeriodicInterrupt) != 0 ? RatePeriodClocks() : 0;
+        var period = (StatusB & RtcStatusB.PeriodicInterrupt) != 0 ? RtcPeriodicRate.Clocks(_ram[(int)CmosOffset.StatusA]) : 0;
         _periodClocks = period;
         if (period == 0)
         {
@@ -389,16 +365,16 @@ public sealed class CmosRtc : IPortDevice, IResettable
             return;
         }
 
-        var now = NsToRtcClocks(nowNs);
+        var now = RtcPeriodicRate.NsToClocks(nowNs);
         long sinceLast = 0;
         if (oldPeriod != 0 && periodChange)
         {
-            var last = NsToRtcClocks(_nextPeriodicNs) - oldPeriod;
+            var last = RtcPeriodicRate.NsToClocks(_nextPeriodicNs) - oldPeriod;
             sinceLast = Math.Clamp(now - last, 0, period);
         }
 
         // One nanosecond past the cycle edge, so the interrupt lands on or after it.
-        _nextPeriodicNs = RtcClocksToNs(now + period - sinceLast) + 1;
+        _nextPeriodicNs = RtcPeriodicRate.ClocksToNs(now + period - sinceLast) + 1;
         _periodicTimer.Arm(_nextPeriodicNs);
     }
 
@@ -421,7 +397,7 @@ public sealed class CmosRtc : IPortDevice, IResettable
         {
             _updateTimer.Arm(nextUpdate);
         }
-        else if ((c & RtcStatusC.Alarm) == 0 && SecondsToNextAlarm() is { } seconds)
+        else if ((c & RtcStatusC.Alarm) == 0 && RtcAlarm.SecondsToNext(_ram, CurrentTime, TimeFormat) is { } seconds)
         {
             _updateTimer.Arm(nextUpdate + ((seconds - 1) * NsPerSecond));
         }
@@ -440,7 +416,7 @@ public sealed class CmosRtc : IPortDevice, IResettable
     private void OnUpdateEnded()
     {
         var flags = RtcStatusC.UpdateEnded;
-        if (AlarmMatches(CurrentTime))
+        if (RtcAlarm.Matches(_ram, CurrentTime, TimeFormat))
         {
             flags |= RtcStatusC.Alarm;
         }
@@ -450,89 +426,12 @@ public sealed class CmosRtc : IPortDevice, IResettable
         RescheduleUpdate();
     }
 
-    /// <summary>Whole seconds from the current second to the next one the alarm matches (1 … 86400), or null if none does.</summary>
-    private long? SecondsToNextAlarm()
-    {
-        if (!AlarmCanMatch(CmosOffset.SecondsAlarm, SecondsPerMinute) || !AlarmCanMatch(CmosOffset.MinutesAlarm, MinutesPerHour)
-            || !AlarmCanMatch(CmosOffset.HoursAlarm, HoursPerDay))
-        {
-            return null;
-        }
-
-        var current = CurrentTime;
-        var second = new DateTime(current.Ticks - (current.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-        var candidate = second.AddSeconds(1);
-        var limit = second.AddDays(1);
-
-        // Each field can match, so this skips whole hours and minutes: at most ~150 steps.
-        while (candidate <= limit)
-        {
-            if (!AlarmField(CmosOffset.HoursAlarm, CmosOffset.Hours, candidate))
-            {
-                candidate = candidate.AddTicks(-(candidate.Ticks % TimeSpan.TicksPerHour)).AddHours(1);
-            }
-            else if (!AlarmField(CmosOffset.MinutesAlarm, CmosOffset.Minutes, candidate))
-            {
-                candidate = candidate.AddTicks(-(candidate.Ticks % TimeSpan.TicksPerMinute)).AddMinutes(1);
-            }
-            else if (!AlarmField(CmosOffset.SecondsAlarm, CmosOffset.Seconds, candidate))
-            {
-                candidate = candidate.AddSeconds(1);
-            }
-            else
-            {
-                return (long)(candidate - second).TotalSeconds;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>True when the alarm byte is "don't care" or equals the encoding of some value of its field.</summary>
-    private bool AlarmCanMatch(CmosOffset alarm, int fieldValues)
-    {
-        var value = _ram[(int)alarm];
-        if ((value & AlarmDontCare) == AlarmDontCare)
-        {
-            return true;
-        }
-
-        for (var v = 0; v < fieldValues; v++)
-        {
-            var encoded = alarm == CmosOffset.HoursAlarm ? TimeFormat.EncodeHour(v) : TimeFormat.Encode(v);
-            if (encoded == value)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private bool AlarmMatches(DateTime now) =>
-        AlarmField(CmosOffset.SecondsAlarm, CmosOffset.Seconds, now)
-        && AlarmField(CmosOffset.MinutesAlarm, CmosOffset.Minutes, now)
-        && AlarmField(CmosOffset.HoursAlarm, CmosOffset.Hours, now);
-
-    /// <summary>Alarm bytes compare as stored with the time byte (so in 12-hour mode the PM bit counts), or match anything when "don't care".</summary>
-    private bool AlarmField(CmosOffset alarm, CmosOffset field, DateTime now)
-    {
-        var value = _ram[(int)alarm];
-        return (value & AlarmDontCare) == AlarmDontCare || value == RtcTimeRegisters.Encode(field, now, TimeFormat);
-    }
-
     private RtcEncoding TimeFormat => new(StatusB);
 
     private static bool DividerRuns(byte statusA) => (statusA & (byte)RtcStatusA.DividerMask) <= (byte)RtcStatusA.DividerNormal;
 
     private static bool DividerInReset(byte statusA) =>
         (statusA & (byte)RtcStatusA.DividerReset) == (byte)RtcStatusA.DividerReset;
-
-    private static long NsToRtcClocks(long ns) =>
-        ((ns / NsPerSecond) * RtcBaseHz) + ((ns % NsPerSecond) * RtcBaseHz / NsPerSecond);
-
-    private static long RtcClocksToNs(long clocks) =>
-        ((clocks / RtcBaseHz) * NsPerSecond) + ((clocks % RtcBaseHz) * NsPerSecond / RtcBaseHz);
 
     private static long PositiveModulo(long value, long modulus)
     {
