@@ -44,6 +44,8 @@ public sealed class CmosRtc : IPortDevice, IResettable
 
     /// <summary>UIP rises this long before an update: eight 32.768 kHz cycles, 244.140 µs (QEMU's UIP_HOLD_LENGTH).</summary>
     private const long UpdateInProgressNs = 8 * NsPerSecond / RtcPeriodicRate.BaseHz;
+    /// <summary>DV2-1 = 11 in register A: the divider chain held in reset (datasheet, "Divider Control").</summary>
+    private const byte DividerResetBits = 0x60;
     private const RtcStatusC InterruptFlags = RtcStatusC.Periodic | RtcStatusC.Alarm | RtcStatusC.UpdateEnded;
 
     /// <summary>Shutdown status 0FEh: the guest suspended itself (S3), which a reset must not forget.</summary>
@@ -430,8 +432,7 @@ public sealed class CmosRtc : IPortDevice, IResettable
 
     private static bool DividerRuns(byte statusA) => (statusA & (byte)RtcStatusA.DividerMask) <= (byte)RtcStatusA.DividerNormal;
 
-    private static bool DividerInReset(byte statusA) =>
-        (statusA & (byte)RtcStatusA.DividerReset) == (byte)RtcStatusA.DividerReset;
+    private static bool DividerInReset(byte statusA) => (statusA & DividerResetBits) == DividerResetBits;
 
     private static long PositiveModulo(long value, long modulus)
     {

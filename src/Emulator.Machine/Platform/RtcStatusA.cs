@@ -10,8 +10,5 @@ public enum RtcStatusA : byte
 
     /// <summary>DV2-0 = 010: the 32.768 kHz time base running normally.</summary>
     DividerNormal = 0x20,
-
-    /// <summary>DV2-1 = 11: the divider chain held in reset; the clock stops and no update cycles run.</summary>
-    DividerReset = 0x60,
     UpdateInProgress = 0x80,
 }
