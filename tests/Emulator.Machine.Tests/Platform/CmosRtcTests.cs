@@ -26,6 +26,19 @@ public class CmosRtcTests
     private const byte BBinary = 0x04;
     private const byte B24Hour = 0x02;
     private const byte AUpdateInProgress = 0x80;
+    private const byte ANormal = 0x26;
+    private const byte ADividerReset = 0x76;
+    private const byte RegSecondsAlarm = 0x01;
+    private const byte RegMinutesAlarm = 0x03;
+    private const byte RegHoursAlarm = 0x05;
+    private const byte AlarmDontCare = 0xC0;
+    private const byte CAlarm = 0x20;
+    private const byte CUpdateEnded = 0x10;
+    private const byte BUpdateEnded = 0x10;
+    private const long Second = VirtualClock.NanosecondsPerSecond;
+
+    /// <summary>QEMU's UIP_HOLD_LENGTH: eight 32.768 kHz cycles.</summary>
+    private const long UipHold = 8 * Second / 32768;
     private const long Ms = 1_000_000;
 
     private static readonly DateTime Start = new(2024, 3, 15, 13, 45, 30, DateTimeKind.Utc);
@@ -184,7 +197,8 @@ public class CmosRtcTests
         WriteCmos(RegB, BPeriodic | B24Hour);
         for (var i = 0; i < 1024; i++)
         {
-            _clock.Advance(VirtualClock.NanosecondsPerSecond / 1024);
+            // The period is 32 cycles of 32.768 kHz, 976 562.5 ns: step by it rounded up so each step holds one interrupt.
+            _clock.Advance((VirtualClock.NanosecondsPerSecond + 1023) / 1024);
             ReadCmos(RegC);
         }
 
@@ -327,5 +341,196 @@ public class CmosRtcTests
         _clock.Advance(2 * Ms);
 
         Assert.That(ReadCmos(RegC) & 0xC0, Is.EqualTo(0x40));
+    }
+
+    /// <summary>As QEMU's rtc-test set_time: divider in reset, the time written, divider released.</summary>
+    private void SetTime(byte statusB, byte hours, byte minutes, byte seconds)
+    {
+        WriteCmos(RegB, statusB);
+        WriteCmos(RegA, ADividerReset);
+        WriteCmos(RegHours, hours);
+        WriteCmos(RegMinutes, minutes);
+        WriteCmos(RegSeconds, seconds);
+        ReadCmos(RegC);
+        WriteCmos(RegA, ANormal);
+    }
+
+    [Test]
+    public void AlarmFlag_TwelveHourPmAlarmWithInterruptsOff_SetWhenHourReached()
+    {
+        WriteCmos(RegMinutesAlarm, AlarmDontCare);
+        WriteCmos(RegSecondsAlarm, AlarmDontCare);
+        WriteCmos(RegHoursAlarm, 0x82);
+        SetTime(0, 0x81, 0x59, 0x00);
+
+        _clock.Advance(60 * Second);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ReadCmos(RegHours), Is.EqualTo(0x82));
+            Assert.That(ReadCmos(RegC) & CAlarm, Is.EqualTo(CAlarm));
+        });
+    }
+
+    [Test]
+    public void AlarmFlag_HoursDifferOnlyByPmBit_NotSet()
+    {
+        WriteCmos(RegMinutesAlarm, AlarmDontCare);
+        WriteCmos(RegSecondsAlarm, AlarmDontCare);
+        WriteCmos(RegHoursAlarm, 0x02);
+        SetTime(BBinary, 3, 0, 0);
+
+        _clock.Advance(11 * 3600 * Second);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ReadCmos(RegHours), Is.EqualTo(0x82));
+            Assert.That(ReadCmos(RegC) & CAlarm, Is.Zero);
+        });
+    }
+
+    [Test]
+    public void UpdateEndedFlag_InterruptDisabled_SetByNextUpdateCycle()
+    {
+        ReadCmos(RegC);
+
+        _clock.Advance(Second);
+
+        Assert.That(ReadCmos(RegC) & CUpdateEnded, Is.EqualTo(CUpdateEnded));
+    }
+
+    [Test]
+    public void UpdateTimer_UpdateEndedFlagPending_NextWakeIsTheAlarm()
+    {
+        // Alarm bytes are 0: 00:00:00, which is 10 h 14 min 30 s after the 13:45:30 start.
+        _clock.Advance(Second);
+
+        Assert.That(_clock.NextDeadline, Is.EqualTo(((10 * 3600) + (14 * 60) + 30) * Second));
+    }
+
+    [Test]
+    public void UpdateTimer_UpdateEndedAndAlarmFlagsPending_NoWakeUntilRegisterCRead()
+    {
+        WriteCmos(RegSecondsAlarm, AlarmDontCare);
+        WriteCmos(RegMinutesAlarm, AlarmDontCare);
+        WriteCmos(RegHoursAlarm, AlarmDontCare);
+
+        _clock.Advance(Second);
+
+        Assert.That(_clock.NextDeadline, Is.Null);
+    }
+
+    [Test]
+    public void DividerReset_Held_TimeRegistersDoNotAdvance()
+    {
+        WriteCmos(RegA, ADividerReset);
+        WriteCmos(RegSeconds, 0x58);
+
+        _clock.Advance(Second);
+
+        Assert.That(ReadCmos(RegSeconds), Is.EqualTo(0x58));
+    }
+
+    [Test]
+    public void DividerReset_Released_FirstUpdateHalfASecondLater()
+    {
+        SetTime(B24Hour, 0x02, 0x04, 0x58);
+
+        _clock.Advance((Second / 2) - UipHold - 1);
+        var beforeUip = ReadCmos(RegA) & AUpdateInProgress;
+        var secondsBefore = ReadCmos(RegSeconds);
+        _clock.Advance(1);
+        var atUip = ReadCmos(RegA) & AUpdateInProgress;
+        _clock.Advance(UipHold);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeUip, Is.Zero);
+            Assert.That(secondsBefore, Is.EqualTo(0x58));
+            Assert.That(atUip, Is.EqualTo(AUpdateInProgress));
+            Assert.That(ReadCmos(RegA) & AUpdateInProgress, Is.Zero);
+            Assert.That(ReadCmos(RegSeconds), Is.EqualTo(0x59));
+        });
+    }
+
+    [Test]
+    public void UpdateInProgress_AlarmMovedAwayDuringUip_ClearsAfterTheUpdate()
+    {
+        SetTime(B24Hour, 0x02, 0x04, 0x58);
+        _clock.Advance(Second / 2);
+        WriteCmos(RegHoursAlarm, 0x02);
+        WriteCmos(RegMinutesAlarm, AlarmDontCare);
+        WriteCmos(RegSecondsAlarm, AlarmDontCare);
+        _clock.Advance(Second - (UipHold / 2));
+        var duringUip = ReadCmos(RegA) & AUpdateInProgress;
+
+        WriteCmos(RegHoursAlarm, 0x03);
+        _clock.Advance(UipHold);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(duringUip, Is.EqualTo(AUpdateInProgress));
+            Assert.That(ReadCmos(RegA) & AUpdateInProgress, Is.Zero);
+        });
+    }
+
+    [Test]
+    public void PeriodicInterrupt_RateSlowedAfterAnInterrupt_NewPeriodCountsFromThatInterrupt()
+    {
+        WriteCmos(RegA, 0x2D);
+        WriteCmos(RegB, BPeriodic | B24Hour);
+        _clock.Advance(126 * Ms);
+        ReadCmos(RegC);
+        WriteCmos(RegA, 0x2F);
+
+        _clock.Advance(498 * Ms);
+        var early = _irq8.Level;
+        _clock.Advance(2 * Ms);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(early, Is.False);
+            Assert.That(_irq8.Level, Is.True);
+        });
+    }
+
+    [Test]
+    public void TimeRegisters_ImpossibleDateWrittenUnderSet_RollsOverWhenSetCleared()
+    {
+        WriteCmos(RegB, BSet | B24Hour);
+        WriteCmos(RegYear, 0x11);
+        WriteCmos(RegMonth, 0x02);
+        WriteCmos(RegDay, 0x31);
+        WriteCmos(RegB, B24Hour);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ReadCmos(RegDay), Is.EqualTo(0x03));
+            Assert.That(ReadCmos(RegMonth), Is.EqualTo(0x03));
+        });
+    }
+
+    [Test]
+    public void SetBit_Cleared_UpdateKeepsTheDividerPhase()
+    {
+        _clock.Advance(300 * Ms);
+        WriteCmos(RegB, BSet | B24Hour);
+        _clock.Advance(500 * Ms);
+        WriteCmos(RegB, B24Hour);
+
+        _clock.Advance(250 * Ms);
+
+        Assert.That(ReadCmos(RegSeconds), Is.EqualTo(0x31));
+    }
+
+    [Test]
+    public void StatusB_InterruptEnabledWithItsFlagPending_RaisesIrq8AtOnce()
+    {
+        ReadCmos(RegC);
+        _clock.Advance(Second);
+
+        WriteCmos(RegB, BUpdateEnded | B24Hour);
+
+        Assert.That(_irq8.Level, Is.True);
     }
 }
