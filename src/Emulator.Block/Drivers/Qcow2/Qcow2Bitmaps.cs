@@ -81,7 +81,14 @@ internal static class Qcow2Bitmaps
                 }
             }
 
-            position += (int)((DirectoryEntryLength + extraLength + nameLength + 7) & ~7L);
+            // The entry's own length (extra data and name, padded to 8) must stay inside the directory.
+            var entryLength = (DirectoryEntryLength + (long)extraLength + nameLength + 7) & ~7L;
+            if (entryLength > directory.Length - position)
+            {
+                return false;
+            }
+
+            position += (int)entryLength;
         }
 
         return true;

@@ -19,6 +19,7 @@ public class Qcow2FuzzRegressionTests : Qcow2TestBase
     private const int DirectorySizeInExtension = 8 + 8;
     private const uint BitmapsExtensionType = 0x2385_2875;
     private const int HeaderLengthField = 100;
+    private const int EntryExtraDataSizeField = 20;
 
     private string ImageWithSnapshot()
     {
@@ -87,6 +88,37 @@ public class Qcow2FuzzRegressionTests : Qcow2TestBase
         H.Layer.Graph.Unref(node);
 
         Assert.That(allocated, Is.LessThan(4L << 20), "bytes allocated to open a 60 KiB image claiming a 32 MiB bitmap directory");
+        Assert.That(check.Messages, Has.Some.Contains("the bitmaps extension or directory cannot be read"));
+    }
+
+    [Test]
+    public void Open_BitmapEntryExtraDataHuge_MalformedNotAnException()
+    {
+        // Seed 1, image 87852 of the 100,000-image campaign: the bitmap count raised to 2 and the first
+        // entry's extra_data_size set to 0xfea8f8df walked the directory to a negative position.
+        QemuTools.Require();
+        var image = PathOf("bitmap-extra.qcow2");
+        QemuTools.Img("create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", image, "1M");
+        QemuTools.Img("bitmap", "--add", image, "dirty");
+        var extension = FindBitmapsExtension(image);
+        using (var file = new FileStream(image, FileMode.Open))
+        {
+            var field = new byte[8];
+            file.Position = extension + 8 + 16;
+            file.ReadExactly(field);
+            var directory = (long)BinaryPrimitives.ReadUInt64BigEndian(field);
+            file.Position = extension + 8;
+            BinaryPrimitives.WriteUInt32BigEndian(field, 2);
+            file.Write(field, 0, 4);
+            file.Position = directory + EntryExtraDataSizeField;
+            BinaryPrimitives.WriteUInt32BigEndian(field, 0xfea8_f8df);
+            file.Write(field, 0, 4);
+        }
+
+        var node = OpenNode(image, readOnly: true);
+        var check = ((Qcow2Driver)node.Driver).Check(Qcow2RepairMode.None);
+        H.Layer.Graph.Unref(node);
+
         Assert.That(check.Messages, Has.Some.Contains("the bitmaps extension or directory cannot be read"));
     }
 
