@@ -28,6 +28,9 @@ public sealed record BoardDescription
     /// <summary>-boot once=: the order for the first boot; the machine's first reset restores <see cref="BootOrder"/>.</summary>
     public string? BootOnce { get; init; }
 
+    /// <summary>False with QEMU's -no-fd-bootchk: the BIOS boots a floppy whose first sector lacks the 55AAh signature.</summary>
+    public bool CheckFloppySignature { get; init; } = true;
+
     /// <summary>A boot sector the BIOS boots before trying any drive (the demo guest), or null.</summary>
     public byte[]? FirmwareBootSector { get; init; }
 

@@ -14,6 +14,8 @@ namespace Emulator.Board;
 /// </summary>
 public sealed class PcBoard
 {
+    private bool _checkFloppySignature = true;
+
     /// <param name="machine">The machine, not started yet.</param>
     /// <param name="layer">The block layer the drives are opened in.</param>
     /// <param name="emptyBoard">-machine none: the controllers exist but no drive may name an interface.</param>
@@ -65,6 +67,7 @@ public sealed class PcBoard
 
         if (!EmptyBoard)
         {
+            _checkFloppySignature = description.CheckFloppySignature;
             ApplyBootOrder(description.BootOrder, description.BootOnce);
         }
 
@@ -150,6 +153,6 @@ public sealed class PcBoard
             throw new BoardException(problem);
         }
 
-        CmosSetup.SetBootOrder(Machine.Chipset.Cmos, order);
+        CmosSetup.SetBootOrder(Machine.Chipset.Cmos, order, _checkFloppySignature);
     }
 }

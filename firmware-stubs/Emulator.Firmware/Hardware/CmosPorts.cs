@@ -23,6 +23,9 @@ public sealed class CmosPorts(IoPortBus ports)
     public const byte MemoryAbove16MLow = 0x34;
     public const byte MemoryAbove16MHigh = 0x35;
     public const byte BootOrderSecond = 0x38;
+
+    /// <summary>Bit 0 of <see cref="BootOrderSecond"/>: boot a floppy without checking its signature.</summary>
+    public const byte FloppySignatureUnchecked = 0x01;
     public const byte BootOrderFirst = 0x3D;
     public const byte UpdateInProgress = 0x80;
 

@@ -16,7 +16,7 @@ internal sealed class QemuOptions
     private string? _serial;
 
     /// <summary>Options that take no value.</summary>
-    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "S", "enable-kvm", "no-user-config", "snapshot"];
+    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "no-fd-bootchk", "S", "enable-kvm", "no-user-config", "snapshot"];
 
     /// <summary>Options that take a value.</summary>
     private static readonly HashSet<string> Valued =
@@ -68,6 +68,9 @@ internal sealed class QemuOptions
     public Dictionary<string, string> Globals { get; } = new(StringComparer.Ordinal);
 
     public string BootOrder { get; private set; } = "cad";
+
+    /// <summary>False with -no-fd-bootchk: a floppy boots without the 55AAh signature.</summary>
+    public bool CheckFloppySignature { get; private set; } = true;
 
     /// <summary>-boot once=: the order for the first boot only; a reset goes back to <see cref="BootOrder"/>.</summary>
     public string? BootOnce { get; private set; }
@@ -124,6 +127,9 @@ internal sealed class QemuOptions
                 break;
             case "no-reboot":
                 NoReboot = true;
+                break;
+            case "no-fd-bootchk":
+                CheckFloppySignature = false;
                 break;
             case "snapshot":
                 Snapshot = true;

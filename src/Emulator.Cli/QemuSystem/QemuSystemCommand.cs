@@ -84,6 +84,7 @@ internal static class QemuSystemCommand
             EmptyBoard = emptyBoard,
             BootOrder = options.BootOrder,
             BootOnce = options.BootOnce,
+            CheckFloppySignature = options.CheckFloppySignature,
             Machine = new PcMachineOptions
         {
             RamSize = options.MemoryBytes,

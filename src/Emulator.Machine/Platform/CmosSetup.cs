@@ -17,6 +17,9 @@ public static class CmosSetup
     private const int ByteBits = 8;
     private const int HighNibbleShift = 4;
 
+    /// <summary>Bit 0 of 38h: boot a floppy without checking its 55AAh signature (SeaBIOS reads it the same way).</summary>
+    public const byte FloppySignatureUnchecked = 0x01;
+
     /// <summary>Hard disk type 47, "user defined", whose geometry follows in the parameter block.</summary>
     private const byte UserDefinedDiskType = 47;
     private const byte ExtendedDiskTypeNibble = 0x0F;
@@ -100,11 +103,12 @@ public static class CmosSetup
     /// <summary>
     /// The boot order as QEMU's pc machine stores it for the BIOS (<c>-boot order=</c>): up to three
     /// devices, a/b floppy, c hard disk, d CD-ROM, n network; the first two in 3Dh, the third in the
-    /// high nibble of 38h, whose low bit stays clear so the floppy boot signature is checked. An
-    /// empty order leaves no device (firmware that boots from fw_cfg then tries nothing else).
+    /// high nibble of 38h, whose low bit is set only when the floppy boot signature is not to be
+    /// checked (QEMU's -no-fd-bootchk). An empty order leaves no device (firmware that boots from fw_cfg
+    /// then tries nothing else).
     /// </summary>
     /// <exception cref="ArgumentException">The order <see cref="CheckBootOrder"/> refuses.</exception>
-    public static void SetBootOrder(CmosRtc cmos, string order)
+    public static void SetBootOrder(CmosRtc cmos, string order, bool checkFloppySignature = true)
     {
         ArgumentNullException.ThrowIfNull(cmos);
         if (CheckBootOrder(order) is { } problem)
@@ -119,7 +123,7 @@ public static class CmosSetup
         }
 
         cmos.SetByte((int)CmosOffset.BootOrderFirst, (byte)((devices[1] << HighNibbleShift) | devices[0]));
-        cmos.SetByte((int)CmosOffset.BootOrderSecond, (byte)(devices[2] << HighNibbleShift));
+        cmos.SetByte((int)CmosOffset.BootOrderSecond, (byte)((devices[2] << HighNibbleShift) | (checkFloppySignature ? 0 : FloppySignatureUnchecked)));
     }
 
     /// <summary>Why a PC cannot boot in <paramref name="order"/> (QEMU's messages), or null when it can.</summary>

@@ -25,6 +25,9 @@ public class EnospcTests
     private const long VirtualSize = 8 << 20;
     private const string FilesystemSize = "4m";
 
+    /// <summary>How long a write retried after cont may take to complete on a loaded host.</summary>
+    private static readonly TimeSpan RetryPatience = TimeSpan.FromSeconds(20);
+
     private string _dir = null!;
     private string _mount = null!;
     private bool _mounted;
@@ -135,7 +138,7 @@ public class EnospcTests
                     File.Delete(filler);
                     qmp.Execute("cont");
                     qmp.WaitForEvent("RESUME");
-                    status = guest.AwaitLastWrite();
+                    status = guest.AwaitLastWrite(RetryPatience);
                     stops++;
                 }
 
@@ -165,7 +168,7 @@ public class EnospcTests
                 return true;
             }
 
-            status = guest.AwaitLastWrite();
+            status = guest.AwaitLastWrite(RetryPatience);
             if (status is not null)
             {
                 return false;

@@ -140,10 +140,10 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
     /// After a <see cref="WriteSector"/> that returned null (its request is held, the machine stopped on an
     /// I/O error), waits for that request to complete; returns its status byte, or null when it never does.
     /// </summary>
-    public uint? AwaitLastWrite()
+    public uint? AwaitLastWrite(TimeSpan? patience = null)
     {
         var polling = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; i < PollSteps || polling.Elapsed < Patience; i++)
+        for (var i = 0; i < PollSteps || polling.Elapsed < (patience ?? Patience); i++)
         {
             if (qtest.Value($"readw 0x{_usedAddress + 2:x}") != _usedBefore)
             {
