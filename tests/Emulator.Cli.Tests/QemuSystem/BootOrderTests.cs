@@ -14,6 +14,7 @@ public class BootOrderTests
     private const int FloppyBytes = 1_474_560;
     private const int DiskBytes = 1 << 20;
     private const byte ExitValue = 0x10;
+    private const int SignatureOffset = 510;
 
     private string _dir = null!;
 
@@ -89,6 +90,29 @@ public class BootOrderTests
         var qemu = Run(reference!, args);
 
         Assert.That(ours, Is.EqualTo(qemu));
+    }
+
+    [Test]
+    public void Boot_UnsignedFloppyWithNoFdBootchk_BootsAsReferenceQemu()
+    {
+        var reference = SharedFolder.Find("qemu-qtest", "qemu-ref-system-x86_64");
+        Assume.That(reference, Is.Not.Null, "../shared/qemu-qtest/qemu-ref-system-x86_64 is not there; the comparison needs it");
+        var floppy = Path.Combine(_dir, "unsigned.img");
+        var image = Image(BootSectors.SerialThenExit('A', ExitValue), FloppyBytes);
+        image[SignatureOffset] = 0;
+        image[SignatureOffset + 1] = 0;
+        File.WriteAllBytes(floppy, image);
+        string[] args =
+        [
+            "-display", "none", "-serial", "stdio", "-device", "isa-debug-exit", "-no-fd-bootchk", "-boot", "a",
+            "-drive", $"file={floppy},if=floppy,format=raw,snapshot=on",
+        ];
+
+        var ours = Run(Launcher.Path(), args);
+        var qemu = Run(reference!, args);
+
+        Assert.That(ours, Is.EqualTo(qemu));
+        Assert.That(ours, Is.EqualTo(("A", (ExitValue << 1) | 1)), "the floppy without its 55AAh signature booted");
     }
 
     [TestCase("x", "Invalid boot device 'x'")]
