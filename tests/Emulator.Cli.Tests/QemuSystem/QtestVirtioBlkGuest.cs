@@ -85,19 +85,13 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
         qtest.Command($"writew 0x{avail + 4:x} 0");
         qtest.Command($"writew 0x{avail + 2:x} 1");
         qtest.Command($"outw 0x{IoBase + QueueNotify:x} 0");
-        var polling = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; i < PollSteps || polling.Elapsed < Patience; i++)
+        if (!UsedIndexMoves(used, 0, Patience))
         {
-            if (qtest.Value($"readw 0x{used + 2:x}") == 1)
-            {
-                var data = qtest.Command($"read 0x{Data:x} {Sector}");
-                return (qtest.Value($"readb 0x{Status:x}"), data["OK 0x".Length..]);
-            }
-
-            qtest.Command($"clock_step {StepNanoseconds}");
+            return null;
         }
 
-        return null;
+        var data = qtest.Command($"read 0x{Data:x} {Sector}");
+        return (qtest.Value($"readb 0x{Status:x}"), data["OK 0x".Length..]);
     }
 
     /// <summary>The device's legacy feature bits (virtio 1.2 section 4.1.4.8: the low 32 bits).</summary>
@@ -122,38 +116,34 @@ internal sealed class QtestVirtioBlkGuest(LineChannel qtest, int slot)
         qtest.Command($"writew 0x{avail + 4 + (2 * (availIndex % _queueSize)):x} 0");
         qtest.Command($"writew 0x{avail + 2:x} 0x{availIndex + 1:x}");
         qtest.Command($"outw 0x{IoBase + QueueNotify:x} 0");
-        var polling = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; i < PollSteps || polling.Elapsed < Patience; i++)
-        {
-            if (qtest.Value($"readw 0x{used + 2:x}") != usedIndex)
-            {
-                return qtest.Value($"readb 0x{Status:x}");
-            }
-
-            qtest.Command($"clock_step {StepNanoseconds}");
-        }
-
-        return null;
+        return UsedIndexMoves(used, usedIndex, Patience) ? qtest.Value($"readb 0x{Status:x}") : null;
     }
 
     /// <summary>
     /// After a <see cref="WriteSector"/> that returned null (its request is held, the machine stopped on an
     /// I/O error), waits for that request to complete; returns its status byte, or null when it never does.
     /// </summary>
-    public uint? AwaitLastWrite(TimeSpan? patience = null)
+    public uint? AwaitLastWrite(TimeSpan? patience = null) =>
+        UsedIndexMoves(_usedAddress, _usedBefore, patience ?? Patience) ? qtest.Value($"readb 0x{Status:x}") : null;
+
+    /// <summary>
+    /// Polls the used ring's index at <paramref name="used"/> while virtual time steps: true once it is no
+    /// longer <paramref name="before"/>, false after <see cref="PollSteps"/> polls and <paramref name="patience"/> of host time.
+    /// </summary>
+    private bool UsedIndexMoves(uint used, uint before, TimeSpan patience)
     {
         var polling = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; i < PollSteps || polling.Elapsed < (patience ?? Patience); i++)
+        for (var i = 0; i < PollSteps || polling.Elapsed < patience; i++)
         {
-            if (qtest.Value($"readw 0x{_usedAddress + 2:x}") != _usedBefore)
+            if (qtest.Value($"readw 0x{used + 2:x}") != before)
             {
-                return qtest.Value($"readb 0x{Status:x}");
+                return true;
             }
 
             qtest.Command($"clock_step {StepNanoseconds}");
         }
 
-        return null;
+        return false;
     }
 
     private void Descriptor(int index, uint address, int length, uint flags, int next)
