@@ -247,6 +247,13 @@ public sealed class NbdDriver : BlockDriver
 
     private long AlignDown(long value) => Info.MinimumBlock <= 1 ? value : value & ~(long)(Info.MinimumBlock - 1);
 
+    /// <summary>The end of the minimum block holding <paramref name="value"/> - 1, not past the export's end.</summary>
+    private long AlignUpInExport(long value)
+    {
+        var min = Math.Max(1u, Info.MinimumBlock);
+        return Math.Min(Length, (value + min - 1) / min * min);
+    }
+
     /// <summary>The connection when it is up (the fast path: no waiting, no allocation).</summary>
     private NbdClientConnection? Live() => _connection is { IsDead: false } c && !_closing ? c : null;
 
@@ -379,7 +386,7 @@ public sealed class NbdDriver : BlockDriver
         var max = (int)AlignDown(Math.Min(Info.MaximumBlock, (uint)NbdLimits.MaxPayload));
         var start = offset - (offset % min);
         var end = offset + buffer.Length;
-        var alignedEnd = Math.Min(Length, (end + min - 1) / min * min);
+        var alignedEnd = AlignUpInExport(end);
         if (start == offset && alignedEnd == end)
         {
             for (var done = 0; done < buffer.Length;)
@@ -427,7 +434,7 @@ public sealed class NbdDriver : BlockDriver
             var min = Info.MinimumBlock;
             var start = AlignDown(offset);
             var end = offset + buffer.Length;
-            var alignedEnd = Math.Min(Length, (end + min - 1) / min * min);
+            var alignedEnd = AlignUpInExport(end);
             var length = (int)(alignedEnd - start);
             var bounce = AlignedBufferPool.Shared.Rent(length);
             try
