@@ -14,11 +14,13 @@ internal static class CoreCommands
             new JsonArray([.. table.Names.Append("qmp_capabilities").Order(StringComparer.Ordinal).Select(n => (JsonNode)new JsonObject { ["name"] = n })])));
         // QEMU answers an empty object for a VM started without -name; the launcher takes no -name.
         table.Add(new QmpCommand("query-name", [], _ => new JsonObject()));
+        // Members in QAPI schema order, as QEMU adds them: "singlestep" and "status" share a bucket of its
+        // dictionary, so the order they are added is the order they go out (QmpJsonWriter).
         table.Add(new QmpCommand("query-status", [], _ => new JsonObject
         {
-            ["status"] = StatusName(machine.RunState),
-            ["singlestep"] = false,
             ["running"] = machine.RunState == RunState.Running,
+            ["singlestep"] = false,
+            ["status"] = StatusName(machine.RunState),
         }));
         table.Add(new QmpCommand("stop", [], _ =>
         {

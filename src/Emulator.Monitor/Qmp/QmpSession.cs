@@ -222,7 +222,7 @@ public sealed class QmpSession
     /// <summary>Queues <paramref name="message"/> for the writer; never blocks. Any thread.</summary>
     private void Write(JsonObject message, bool counted = false)
     {
-        var bytes = Encoding.UTF8.GetBytes(message.ToJsonString() + "\r\n");
+        var bytes = Encoding.UTF8.GetBytes(QmpJsonWriter.Write(message) + "\r\n");
         if (_broken || Interlocked.Add(ref _unsentBytes, bytes.Length) > MaxUnsentBytes || !_outbox.Writer.TryWrite(new Outgoing(bytes, counted)))
         {
             if (counted)

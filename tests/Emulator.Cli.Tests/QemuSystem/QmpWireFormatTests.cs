@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Emulator.Cli.Tests.QemuSystem;
+
+/// <summary>
+/// QMP replies byte for byte as QEMU writes them (its spacing, its string escapes): the same
+/// conversation against emu-system-x86_64 and the installed Debian qemu-system-x86_64, and every
+/// reply line after the greeting must be the same text, not just the same JSON value. A client
+/// that matches text (a shell script, a log compared with QEMU's) sees no difference.
+/// </summary>
+public class QmpWireFormatTests
+{
+    private const string DebianQemu = "/usr/bin/qemu-system-x86_64";
+
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("emu-qmp-wire-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    [TestCase("{\"execute\":\"query-status\"}")]
+    [TestCase("{\"execute\":\"query-name\"}")]
+    [TestCase("{\"execute\":\"no+such<command>&'é\\u0001/\\\"\\\\\\t𝄞\"}")]
+    [TestCase("{\"execute\":\"query-status\",\"id\":[1,{\"a\":\"b c\",\"d\":[]},{}]}")]
+    [TestCase("{\"execute\":\"query-status\",\"arguments\":{\"x\":1}}")]
+    public void Reply_SameBytesAsQemu(string command)
+    {
+        var ours = Converse(Launcher.Path(), command);
+        var qemu = Converse(Qemu(), command);
+
+        Assert.That(ours, Is.EqualTo(qemu));
+    }
+
+    private static string Qemu()
+    {
+        if (!File.Exists(DebianQemu))
+        {
+            Assert.Ignore($"{DebianQemu} is not installed: nothing to compare QMP's wire format with");
+        }
+
+        return DebianQemu;
+    }
+
+    /// <summary>Negotiates, sends <paramref name="command"/> and returns the capabilities reply and the command's reply as sent, line ends included.</summary>
+    private string Converse(string binary, string command)
+    {
+        var path = Path.Combine(_dir, $"{Path.GetFileName(binary)}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-machine", "none", "-display", "none", "-nodefaults", "-qmp", $"unix:{path}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        try
+        {
+            listener.ReceiveTimeout = 30_000;
+            using var socket = listener.Accept();
+            socket.ReceiveTimeout = 30_000;
+            ReadLine(socket);
+            socket.Send("{\"execute\":\"qmp_capabilities\"}\n"u8);
+            var negotiated = ReadLine(socket);
+            socket.Send(System.Text.Encoding.UTF8.GetBytes(command + "\n"));
+            var reply = ReadLine(socket);
+            socket.Send("{\"execute\":\"quit\"}\n"u8);
+            process.WaitForExit(30_000);
+            return negotiated + reply;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    /// <summary>One line as its bytes arrived, "\r\n" included, decoded as UTF-8 only at the end.</summary>
+    private static string ReadLine(Socket socket)
+    {
+        var bytes = new List<byte>();
+        var one = new byte[1];
+        while (bytes.Count == 0 || bytes[^1] != (byte)'\n')
+        {
+            if (socket.Receive(one) == 0)
+            {
+                break;
+            }
+
+            bytes.Add(one[0]);
+        }
+
+        return System.Text.Encoding.UTF8.GetString([.. bytes]);
+    }
+}
