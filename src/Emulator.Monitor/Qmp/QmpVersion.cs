@@ -13,9 +13,10 @@ public static class QmpVersion
     public const int Micro = 0;
     public const string Package = "Emulator.Storage";
 
+    // Members in QAPI schema order, as QEMU adds them ("minor" and "micro" share a bucket of its dictionary).
     public static JsonObject ToJson() => new()
     {
-        ["qemu"] = new JsonObject { ["micro"] = Micro, ["minor"] = Minor, ["major"] = Major },
+        ["qemu"] = new JsonObject { ["major"] = Major, ["minor"] = Minor, ["micro"] = Micro },
         ["package"] = Package,
     };
 }
