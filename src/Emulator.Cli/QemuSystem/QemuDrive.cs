@@ -3,6 +3,7 @@ using Emulator.Block.Drivers.Blkdebug;
 using Emulator.Block.Drivers.File;
 using Emulator.Block.Drivers.Nbd;
 using Emulator.Block.Drivers.NullCo;
+using Emulator.Block.Drivers.Qcow2;
 using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
 
@@ -131,7 +132,13 @@ internal sealed class QemuDrive
         }
 
         // Every node of a read-only drive is opened read-only, so no layer below the backend can write either.
-        return Get("format") is null or "raw" ? new RawNodeOptions(protocol) { ReadOnly = IsReadOnly } : throw new QemuOptionException($"-drive: Unknown driver '{Get("format")}'");
+        return Get("format") switch
+        {
+            null or "raw" => new RawNodeOptions(protocol) { ReadOnly = IsReadOnly },
+            // A qcow2 image over a protocol named by options (file.driver=nbd,… or blkdebug:…): format node over it.
+            "qcow2" => new Qcow2NodeOptions(protocol) { ReadOnly = IsReadOnly },
+            var other => throw new QemuOptionException($"-drive: Unknown driver '{other}'"),
+        };
     }
 
     /// <summary>-drive file.driver=nbd,file.server.type=inet|unix,file.server.host=,file.server.port=,file.server.path=,file.export=.</summary>

@@ -237,6 +237,46 @@ public class NbdInteropTests : ImgTestBase
         Assert.That(_peers.Run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", _peers.Uri(Sock("o"), "e"), top).ExitCode, Is.Zero);
     }
 
+    /// <summary>
+    /// QEMU's option form of an NBD drive under a format (<c>-drive file.driver=nbd,file.server.*,format=qcow2</c>):
+    /// qemu-nbd exports a qcow2 file's bytes, emu-system-x86_64 opens qcow2 over that export, and the
+    /// writes through the drive (a new cluster, and one into existing data) land in the file, around the data there.
+    /// </summary>
+    [Test]
+    public void EmuSystem_DriveOptionFormQcow2OverNbd_ReadsAndWritesTheImage()
+    {
+        var image = Qcow2WithData();
+
+        // Room after the image's clusters, as on a fixed-size volume: the export cannot grow, so new clusters go there.
+        using (var file = File.OpenWrite(image))
+        {
+            file.SetLength(32 << 20);
+        }
+
+        var server = _peers.StartQemuNbd(Sock("q"), "-f", "raw", image);
+        var qmpSocket = PathOf("qmp.sock");
+        var drive = $"file.driver=nbd,file.server.type=unix,file.server.path={Sock("q")},file.export=e,format=qcow2,if=none,id=d0";
+
+        using (var machine = new QemuSystem.QtestMachine(Dir, "-machine", "pc", "-accel", "qtest", "-display", "none", "-drive", drive, "-qmp", $"unix:{qmpSocket},server=on,wait=off"))
+        using (var qmp = Boot.QmpLineClient.Connect(qmpSocket))
+        {
+            qmp.Execute("qmp_capabilities");
+            var block = qmp.Execute("query-block")["return"]!.AsArray().Single(b => (string?)b!["device"] == "d0")!;
+            string Io(string command) => (string)qmp.Execute("human-monitor-command", new() { ["command-line"] = $"qemu-io d0 \"{command}\"" })["return"]!;
+
+            Assert.That((string?)block["inserted"]?["drv"], Is.EqualTo("qcow2"));
+
+            // qemu-io under HMP prints to the emulator's stdout and returns "", as QEMU's does: what it wrote is checked in the file.
+            Io("write -P 0x77 12M 64k");
+            Io("write -P 0x78 1M 4k");
+            qmp.Execute("quit");
+            Assert.That(machine.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, "the emulator did not exit after quit");
+        }
+
+        NbdPeers.Terminate(server);
+        QemuTools.Io(image, "read -P 0x77 12M 64k", "read -P 0x78 1M 4k", "read -P 0xab 1052672 2093056", "read -P 0x5c 9M 64k");
+    }
+
     [Test]
     public void EmuNbd_NoImage_UsageError()
     {

@@ -103,7 +103,11 @@ internal sealed class Qcow2Io
         }
 
         Volatile.Write(ref _unflushed, 1);
-        return Wait(File.TruncateAsync(end));
+        var grown = Wait(File.TruncateAsync(end));
+
+        // A protocol of fixed size (an NBD export, a host block device) cannot grow: the write that needed the
+        // space fails as QEMU's fails when qcow2 allocates past the end of such a node, with EINVAL.
+        return grown == BlockError.Unsupported ? BlockError.InvalidArgument : grown;
     }
 
     /// <summary>Cuts the file back to <paramref name="end"/> (only ever the tail <see cref="Extend"/> just added), so the cut clusters read as zeroes again.</summary>

@@ -15,6 +15,9 @@ internal sealed class Qcow2Refcounts
 {
     private const long MaxSkippedBytes = 1L << 30;
 
+    // Refcount blocks read backwards at open to find the image's end before giving up (a hostile table of empty blocks).
+    private const int MaxEndScanBlocks = 64;
+
     private readonly Qcow2Io _io;
     private readonly Qcow2TableCache _blocks;
     private readonly Func<string, BlockError> _corrupt;
@@ -94,7 +97,44 @@ internal sealed class Qcow2Refcounts
         }
 
         var end = (layout.FileLength + header.ClusterSize - 1) & ~((long)header.ClusterSize - 1);
-        return new Qcow2Refcounts(io, header, table, end, cacheTables, corrupt);
+        return new Qcow2Refcounts(io, header, table, Math.Min(end, UsedEnd(io, header, table) ?? end), cacheTables, corrupt);
+    }
+
+    /// <summary>
+    /// The end of the last cluster with a refcount (QEMU's "image end offset"), or null when the last
+    /// refcount blocks hold none or cannot be read. New clusters go from there, so free space after the
+    /// image inside the file is used first — the only space there is when the file cannot grow (an NBD
+    /// export, a host block device), where QEMU's first-fit allocator also finds it.
+    /// </summary>
+    private static long? UsedEnd(Qcow2Io io, Qcow2Header header, ulong[] table)
+    {
+        var blockEntries = ((long)header.ClusterSize * 8) >> header.RefcountOrder;
+        var block = new byte[header.ClusterSize];
+        var scanned = 0;
+        for (var i = table.Length - 1; i >= 0 && scanned < MaxEndScanBlocks; i--)
+        {
+            if (table[i] == 0)
+            {
+                continue;
+            }
+
+            scanned++;
+            if (io.Read((long)table[i], block) != BlockError.None)
+            {
+                return null;
+            }
+
+            for (var j = blockEntries - 1; j >= 0; j--)
+            {
+                if (Qcow2RefcountBlock.Get(block, header.RefcountOrder, j) != 0)
+                {
+                    var clusters = (i * blockEntries) + j + 1;
+                    return clusters <= long.MaxValue >> header.ClusterBits ? clusters << header.ClusterBits : null;
+                }
+            }
+        }
+
+        return null;
     }
 
     public BlockError Get(long hostOffset, out ulong refcount)
