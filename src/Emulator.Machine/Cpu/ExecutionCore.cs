@@ -24,6 +24,9 @@ internal sealed class ExecutionCore
 
     private const int IoplShift = 12;
 
+    /// <summary>Where a 32-bit TSS holds the offset of its I/O permission bitmap.</summary>
+    private const uint TssBitmapOffsetField = 0x66;
+
     private int _cpl;
 
     private const uint Word = 0xFFFF;
@@ -307,11 +310,49 @@ internal sealed class ExecutionCore
     /// <summary>Privileged instructions (MOV CRn, LGDT, LIDT, LMSW, CLTS, HLT, INVLPG, LTR): #GP(0) unless CPL is 0.</summary>
     public bool RequireCpl0() => Cpl == 0 || RaiseGeneralProtection(0);
 
-    /// <summary>
-    /// IOPL-sensitive instructions (CLI, STI, IN, OUT, INS, OUTS): #GP(0) when CPL &gt; IOPL. The TSS I/O
-    /// permission bitmap is not consulted yet.
-    /// </summary>
+    /// <summary>IOPL-sensitive instructions without an I/O port (CLI, STI): #GP(0) when CPL &gt; IOPL.</summary>
     public bool RequireIopl() => Cpl <= (int)((R.Flags & Eflags.IoplMask) >> IoplShift) || RaiseGeneralProtection(0);
+
+    /// <summary>
+    /// IN, OUT, INS, OUTS on <paramref name="size"/> bytes at <paramref name="port"/> (Intel SDM vol. 1, 19.5):
+    /// allowed when CPL ≤ IOPL; otherwise every bit for those ports in the current 32-bit TSS's I/O
+    /// permission bitmap must be clear. The bitmap starts at the 16-bit offset at TSS+66h; the processor
+    /// reads two bytes there, both of which must lie within the TSS limit. A 16-bit TSS has no bitmap.
+    /// Anything else is #GP(0); a page fault reading the bitmap is raised as such.
+    /// </summary>
+    public bool RequireIoPermission(ushort port, int size)
+    {
+        if (Cpl <= (int)((R.Flags & Eflags.IoplMask) >> IoplShift))
+        {
+            return true;
+        }
+
+        var tr = R.TaskRegister;
+        var type = tr.Access & DescriptorAccess.SystemTypeMask;
+        if (type is not (DescriptorAccess.AvailableTss32 or DescriptorAccess.BusyTss32) || tr.Limit < TssBitmapOffsetField + 1)
+        {
+            return RaiseGeneralProtection(0);
+        }
+
+        if (!Mmu.TryReadSystem(tr.Base + TssBitmapOffsetField, 2, out var bitmapOffset))
+        {
+            return false;
+        }
+
+        var byteOffset = bitmapOffset + ((uint)port >> 3);
+        if (byteOffset + 1 > tr.Limit)
+        {
+            return RaiseGeneralProtection(0);
+        }
+
+        if (!Mmu.TryReadSystem(tr.Base + byteOffset, 2, out var bits))
+        {
+            return false;
+        }
+
+        var wanted = ((1u << size) - 1) << (port & 7);
+        return (bits & wanted) == 0 || RaiseGeneralProtection(0);
+    }
 
     /// <summary>
     /// Instructions the current <see cref="X86Cpu.Run"/> has started so far (a device or RDTSC inside a run

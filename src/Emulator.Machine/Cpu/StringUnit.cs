@@ -26,7 +26,7 @@ internal sealed class StringUnit(ExecutionCore core)
 
     public bool Execute(ref DecodedInstruction d)
     {
-        if (d.Op is Op.Ins or Op.Outs && !core.RequireIopl())
+        if (d.Op is Op.Ins or Op.Outs && !core.RequireIoPermission((ushort)core.Reg(CpuRegisters.Edx), d.Size))
         {
             return false;
         }
@@ -71,24 +71,24 @@ internal sealed class StringUnit(ExecutionCore core)
 
     public bool In(ref DecodedInstruction d)
     {
-        if (!core.RequireIopl())
+        var port = d.Instr.Op1Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
+        if (!core.RequireIoPermission(port, d.Size))
         {
             return false;
         }
 
-        var port = d.Instr.Op1Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
         core.WriteReg(CpuRegisters.Eax, 0, d.Size, core.Ports.Read(port, (PortWidth)d.Size));
         return true;
     }
 
     public bool Out(ref DecodedInstruction d)
     {
-        if (!core.RequireIopl())
+        var port = d.Instr.Op0Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
+        if (!core.RequireIoPermission(port, d.Size))
         {
             return false;
         }
 
-        var port = d.Instr.Op0Kind == OpKind.Register ? (ushort)core.Reg(CpuRegisters.Edx) : (ushort)d.Imm;
         core.Ports.Write(port, (PortWidth)d.Size, core.ReadReg(CpuRegisters.Eax, 0, d.Size));
         return true;
     }

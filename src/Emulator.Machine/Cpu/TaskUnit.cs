@@ -4,8 +4,8 @@ namespace Emulator.Machine.Cpu;
 /// The system-segment registers: LDTR (LLDT/SLDT) and the task register with its TSS (Intel SDM
 /// vol. 3, 3.5.1 and 7.2): LTR/STR, and the inner-privilege stacks
 /// (SS0:ESP0 … SS2:ESP2) an interrupt to a more privileged level switches to. 32-bit and 16-bit TSS
-/// layouts are read. Not emulated yet: task switches (JMP/CALL to a TSS or task gate, IRET with NT,
-/// task gates in the IDT) and the I/O permission bitmap.
+/// layouts are read (the I/O permission bitmap by <see cref="ExecutionCore.RequireIoPermission"/>).
+/// Not emulated yet: task switches (JMP/CALL to a TSS or task gate, IRET with NT, task gates in the IDT).
 /// </summary>
 internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
 {
