@@ -5,7 +5,7 @@ namespace Emulator.Machine.Cpu;
 /// INTO, BOUND), IRET, and the stack instructions (PUSH, POP, PUSHA, POPA, PUSHF, POPF, ENTER, LEAVE).
 /// Near targets are relative to the next instruction and masked to the operand size.
 /// </summary>
-internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts)
+internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, CallGateUnit gates)
 {
     private const int MaxEnterNesting = 31;
 
@@ -30,28 +30,11 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
         return true;
     }
 
-    public bool JumpFar(ref DecodedInstruction d)
-    {
-        var target = d.Size == 4 ? d.Instr.FarBranch32 : d.Instr.FarBranch16;
-        if (!segments.TryLoadFarTarget(d.Instr.FarBranchSelector))
-        {
-            return false;
-        }
+    public bool JumpFar(ref DecodedInstruction d) =>
+        FarJump(d.Instr.FarBranchSelector, d.Size == 4 ? d.Instr.FarBranch32 : d.Instr.FarBranch16, d.Size);
 
-        core.Branch(target, d.Size);
-        return true;
-    }
-
-    public bool JumpFarIndirect(ref DecodedInstruction d)
-    {
-        if (!TryReadFarPointer(ref d, out var selector, out var offset) || !segments.TryLoadFarTarget(selector))
-        {
-            return false;
-        }
-
-        core.Branch(offset, d.Size);
-        return true;
-    }
+    public bool JumpFarIndirect(ref DecodedInstruction d) =>
+        TryReadFarPointer(ref d, out var selector, out var offset) && FarJump(selector, offset, d.Size);
 
     public bool Call(ref DecodedInstruction d)
     {
@@ -358,9 +341,31 @@ internal sealed class ControlUnit(ExecutionCore core, SegmentUnit segments, Inte
 
     public bool InterruptReturn(ref DecodedInstruction d) => interrupts.Return(d.Size);
 
-    /// <summary>Far CALL: the return address is pushed and the target CS checked before CS changes.</summary>
+    /// <summary>Far JMP: to a code segment at the same level, or through a call gate (the gate's offset; the instruction's is ignored).</summary>
+    private bool FarJump(ushort selector, uint offset, int size)
+    {
+        if (gates.TryTransfer(selector, call: false, core.R.EIP, out var done))
+        {
+            return done;
+        }
+
+        if (!segments.TryLoadFarTarget(selector))
+        {
+            return false;
+        }
+
+        core.Branch(offset, size);
+        return true;
+    }
+
+    /// <summary>Far CALL: the return address is pushed and the target CS checked before CS changes; a call gate may change the level.</summary>
     private bool FarCall(ushort selector, uint offset, int size)
     {
+        if (gates.TryTransfer(selector, call: true, core.R.EIP, out var done))
+        {
+            return done;
+        }
+
         if (!segments.TryReadFarTarget(selector, out var code)
             || !core.TryPush(core.Seg[ExecutionCore.Cs].Selector, size)
             || !core.TryPush(core.R.EIP, size))

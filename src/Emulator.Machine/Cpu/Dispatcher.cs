@@ -28,7 +28,7 @@ internal sealed class Dispatcher
         _integer = new IntegerUnit(core);
         _shift = new ShiftUnit(core);
         _multiply = new MultiplyUnit(core);
-        _control = new ControlUnit(core, segments, interrupts);
+        _control = new ControlUnit(core, segments, interrupts, new CallGateUnit(core, segments, tasks));
         _string = new StringUnit(core);
         _system = new SystemUnit(core, segments);
         _selectors = new SelectorCheckUnit(core, segments);

@@ -192,7 +192,7 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
         var frame = new StackFrame(core, size);
         if (inner)
         {
-            if (!tasks.TryReadInnerStack(dpl, out var ss, out var esp) || !TryReadTssStack(ss, dpl, out var stack))
+            if (!tasks.TryReadInnerStackSegment(dpl, out var stack, out var esp))
             {
                 return false;
             }
@@ -220,22 +220,6 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
         var offset = (low & Word) | (high & ~Word);
         core.R.EIP = size == 4 ? offset : offset & Word;
         return true;
-    }
-
-    /// <summary>The inner stack from the TSS must pass the SS checks for the new level; a failure is #TS with its selector.</summary>
-    private bool TryReadTssStack(ushort ss, int dpl, out SegmentCache stack)
-    {
-        if (segments.TryReadStack(ss, dpl, out stack))
-        {
-            return true;
-        }
-
-        if (core.Fault.Vector == ExceptionVector.GeneralProtection)
-        {
-            core.Raise(ExceptionVector.InvalidTss, ss & SelectorErrorMask);
-        }
-
-        return false;
     }
 
     /// <summary>Real-mode push of a word that wraps at the segment end instead of faulting (a fault while delivering would be a shutdown).</summary>

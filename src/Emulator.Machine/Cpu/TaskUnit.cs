@@ -150,6 +150,31 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
         return core.TryWriteRm0(ref d, size, core.R.TaskRegister.Selector);
     }
 
+    /// <summary>
+    /// The stack an inner-privilege transfer (interrupt or call gate) switches to: SS:ESP for
+    /// <paramref name="dpl"/> from the TSS, SS checked for that level; a failed SS check is #TS(SS).
+    /// </summary>
+    public bool TryReadInnerStackSegment(int dpl, out SegmentCache stack, out uint esp)
+    {
+        stack = default;
+        if (!TryReadInnerStack(dpl, out var ss, out esp))
+        {
+            return false;
+        }
+
+        if (segments.TryReadStack(ss, dpl, out stack))
+        {
+            return true;
+        }
+
+        if (core.Fault.Vector == ExceptionVector.GeneralProtection)
+        {
+            core.Raise(ExceptionVector.InvalidTss, ss & SelectorErrorMask);
+        }
+
+        return false;
+    }
+
     /// <summary>The SS:ESP for privilege <paramref name="dpl"/> from the current TSS; #TS(TR) when the slot lies past its limit.</summary>
     public bool TryReadInnerStack(int dpl, out ushort ss, out uint esp)
     {

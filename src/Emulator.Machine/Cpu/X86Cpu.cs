@@ -9,8 +9,9 @@ namespace Emulator.Machine.Cpu;
 /// XADD/CMPXCHG/BSWAP and the i686's CMOV, CMPXCHG8B, RDTSC and CPUID (family 6), with an integrated
 /// x87 FPU (Cpu/Fpu, docs/x87-fpu.md), in real mode with
 /// 16/32-bit operand and address sizes, and protected mode: GDT segment loads with the privilege and
-/// type checks, privilege levels 0–3 (CPL changes through interrupt and trap gates with the stack
-/// from the TSS, IRET and far RET to an outer level, privileged and IOPL-sensitive instructions),
+/// type checks, privilege levels 0–3 (CPL changes through interrupt, trap and call gates with the stack
+/// from the TSS, IRET and far RET to an outer level, privileged and IOPL-sensitive instructions, the
+/// TSS I/O permission bitmap),
 /// the LDT (LLDT/SLDT), LTR/STR, and the way back to real mode keeping hidden limits (unreal mode).
 /// <para>
 /// Every guest access goes through one <see cref="MemoryUnit"/> (32-bit paging with 4 KiB and 4 MiB
@@ -18,8 +19,7 @@ namespace Emulator.Machine.Cpu;
 /// instruction commits nothing before its last possible fault (docs/cpu-memory-unit.md).
 /// </para>
 /// <para>
-/// Not emulated: call gates, task gates and task switches, the I/O permission bitmap,
-/// virtual-8086 mode, bit-exact x87 transcendentals (computed in double precision), debug
+/// Not emulated: task gates and task switches, virtual-8086 mode, bit-exact x87 transcendentals (computed in double precision), debug
 /// breakpoints (MOV DRn keeps the registers; TF single-step traps are delivered), the alignment check, and cycle
 /// timing. SS limit violations are #SS in protected mode and #GP(0) in real mode, which is what the
 /// 286 real-mode test vectors record.

@@ -1,0 +1,139 @@
+namespace Emulator.Machine.Cpu;
+
+/// <summary>
+/// Far JMP and CALL through a call gate (Intel SDM vol. 3, 5.8.3–5.8.5): the selector names a 16- or
+/// 32-bit gate whose DPL must be ≥ CPL and ≥ the selector's RPL (#GP(gate)), present (#NP(gate)); the
+/// gate's code segment must have DPL ≤ CPL (#GP(code)), and a JMP may reach only the same level unless
+/// the code is conforming. A CALL to more privileged non-conforming code switches to the stack the TSS
+/// gives for that level (#TS for a bad SS there), pushes the old SS:ESP, copies the gate's parameter
+/// count of words or doublewords from the old stack, then the return CS:EIP — in the gate's size, not
+/// the instruction's. Nothing is committed before the last push succeeded. RETF n to the outer level
+/// (<see cref="ControlUnit.ReturnFar"/>) releases the parameters from both stacks.
+/// </summary>
+internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, TaskUnit tasks)
+{
+    private const byte CallGate16 = 0x4;
+    private const byte CallGate32 = 0xC;
+    private const int AccessShift = 8;
+    private const uint ParameterCountMask = 0x1F;
+    private const uint Word = 0xFFFF;
+
+    /// <summary>A selector error code keeps the index and TI (Intel SDM vol. 3, 6.13).</summary>
+    private const ushort SelectorErrorMask = 0xFFFC;
+
+    /// <summary>
+    /// Whether <paramref name="selector"/> names a call gate (protected mode only); then the transfer has
+    /// been done or has faulted, and <paramref name="done"/> says which. False for anything else, which
+    /// the caller transfers to as a code segment (a failed descriptor read is left for that path too).
+    /// </summary>
+    public bool TryTransfer(ushort selector, bool call, uint returnEip, out bool done)
+    {
+        done = false;
+        if (!core.R.ProtectedMode)
+        {
+            return false;
+        }
+
+        if (!segments.TryReadRawDescriptor(selector, out var found, out var low, out var high))
+        {
+            return true; // reading the descriptor table faulted
+        }
+
+        if (!found)
+        {
+            return false;
+        }
+
+        var access = (byte)(high >> AccessShift);
+        var type = access & DescriptorAccess.SystemTypeMask;
+        if ((access & DescriptorAccess.CodeOrData) != 0 || type is not (CallGate16 or CallGate32))
+        {
+            return false;
+        }
+
+        done = Transfer(selector, low, high, access, call, returnEip);
+        return true;
+    }
+
+    private bool Transfer(ushort gateSelector, uint low, uint high, byte access, bool call, uint returnEip)
+    {
+        var cpl = core.Cpl;
+        var gateDpl = DescriptorAccess.Dpl(access);
+        if (gateDpl < cpl || gateDpl < (gateSelector & ExecutionCore.SelectorRplMask))
+        {
+            return core.RaiseGeneralProtection(gateSelector & SelectorErrorMask);
+        }
+
+        if ((access & DescriptorAccess.Present) == 0)
+        {
+            return core.Raise(ExceptionVector.SegmentNotPresent, gateSelector & SelectorErrorMask);
+        }
+
+        var codeSelector = (ushort)(low >> 16);
+        if (!segments.TryReadCode(codeSelector, out var code))
+        {
+            return false;
+        }
+
+        var dpl = DescriptorAccess.Dpl(code.Access);
+        var conforming = DescriptorAccess.IsConformingCode(code.Access);
+        if (dpl > cpl || (!call && !conforming && dpl != cpl))
+        {
+            return core.RaiseGeneralProtection(codeSelector & SelectorErrorMask);
+        }
+
+        var size = (access & DescriptorAccess.SystemTypeMask) == CallGate32 ? 4 : 2;
+        var offset = size == 4 ? (low & Word) | (high & ~Word) : low & Word;
+        if (offset > code.Limit)
+        {
+            return core.RaiseGeneralProtection(0);
+        }
+
+        var inner = call && !conforming && dpl < cpl;
+        code.Selector = (ushort)((codeSelector & ~ExecutionCore.SelectorRplMask) | (inner ? dpl : cpl));
+        if (call && !Push(inner, dpl, size, (int)(high & ParameterCountMask), returnEip))
+        {
+            return false;
+        }
+
+        segments.CommitCode(code);
+        core.R.EIP = offset;
+        return true;
+    }
+
+    /// <summary>The CALL's frame: on the current stack, or on the TSS's stack for <paramref name="dpl"/> with the old SS:ESP and the parameters; committed only when complete.</summary>
+    private bool Push(bool inner, int dpl, int size, int parameters, uint returnEip)
+    {
+        var frame = new StackFrame(core, size);
+        if (inner)
+        {
+            if (!tasks.TryReadInnerStackSegment(dpl, out var stack, out var esp))
+            {
+                return false;
+            }
+
+            frame = new StackFrame(core, size, stack, esp);
+            if (!frame.TryPush(core.Seg[ExecutionCore.Ss].Selector) || !frame.TryPush(core.Reg(CpuRegisters.Esp)))
+            {
+                return false;
+            }
+
+            // The parameters keep their order: the last (highest address on the old stack) is pushed first.
+            for (var i = parameters - 1; i >= 0; i--)
+            {
+                if (!core.TryPeekStack((uint)(i * size), size, out var parameter) || !frame.TryPush(parameter))
+                {
+                    return false;
+                }
+            }
+        }
+
+        if (!frame.TryPush(core.Seg[ExecutionCore.Cs].Selector) || !frame.TryPush(returnEip))
+        {
+            return false;
+        }
+
+        frame.Commit();
+        return true;
+    }
+}
