@@ -8,11 +8,13 @@ namespace Emulator.Machine.Cpu;
 /// gives for that level (#TS for a bad SS there), pushes the old SS:ESP, copies the gate's parameter
 /// count of words or doublewords from the old stack, then the return CS:EIP — in the gate's size, not
 /// the instruction's. Nothing is committed before the last push succeeded. RETF n to the outer level
-/// (<see cref="ControlUnit.ReturnFar"/>) releases the parameters from both stacks.
+/// (<see cref="ControlUnit.ReturnFar"/>) releases the parameters from both stacks. A TSS descriptor
+/// or task gate as the target switches tasks (<see cref="TaskSwitchUnit"/>).
 /// </summary>
-internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, TaskUnit tasks)
+internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, TaskUnit tasks, TaskSwitchUnit switcher)
 {
     private const byte CallGate16 = 0x4;
+    private const byte TaskGate = 0x5;
     private const byte CallGate32 = 0xC;
     private const int AccessShift = 8;
     private const uint ParameterCountMask = 0x1F;
@@ -46,13 +48,43 @@ internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, Tas
 
         var access = (byte)(high >> AccessShift);
         var type = access & DescriptorAccess.SystemTypeMask;
-        if ((access & DescriptorAccess.CodeOrData) != 0 || type is not (CallGate16 or CallGate32))
+        if ((access & DescriptorAccess.CodeOrData) != 0)
         {
             return false;
         }
 
-        done = Transfer(selector, low, high, access, call, returnEip);
-        return true;
+        switch (type)
+        {
+            case CallGate16 or CallGate32:
+                done = Transfer(selector, low, high, access, call, returnEip);
+                return true;
+            case TaskGate or DescriptorAccess.AvailableTss16 or DescriptorAccess.AvailableTss32 or DescriptorAccess.BusyTss16 or DescriptorAccess.BusyTss32:
+                done = SwitchTask(selector, low, access, type == TaskGate, call, returnEip);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// JMP/CALL to a TSS descriptor or a task gate (Intel SDM vol. 3, 7.3): its DPL must be ≥ CPL and ≥
+    /// the selector's RPL (#GP), the gate present (#NP); the switch itself checks the TSS it names.
+    /// </summary>
+    private bool SwitchTask(ushort selector, uint low, byte access, bool gate, bool call, uint returnEip)
+    {
+        var dpl = DescriptorAccess.Dpl(access);
+        if (dpl < core.Cpl || dpl < (selector & ExecutionCore.SelectorRplMask))
+        {
+            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
+        }
+
+        if (gate && (access & DescriptorAccess.Present) == 0)
+        {
+            return core.Raise(ExceptionVector.SegmentNotPresent, selector & SelectorErrorMask);
+        }
+
+        var tss = gate ? (ushort)(low >> 16) : selector;
+        return switcher.Switch(tss, call ? TaskSwitchReason.Call : TaskSwitchReason.Jump, returnEip);
     }
 
     private bool Transfer(ushort gateSelector, uint low, uint high, byte access, bool call, uint returnEip)

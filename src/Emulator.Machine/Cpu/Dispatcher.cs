@@ -22,13 +22,13 @@ internal sealed class Dispatcher
     private readonly FpuUnit _fpu;
     private readonly ModelSpecificRegisters _msrs;
 
-    public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, TaskUnit tasks)
+    public Dispatcher(ExecutionCore core, SegmentUnit segments, InterruptUnit interrupts, TaskUnit tasks, TaskSwitchUnit switcher)
     {
         _core = core;
         _integer = new IntegerUnit(core);
         _shift = new ShiftUnit(core);
         _multiply = new MultiplyUnit(core);
-        _control = new ControlUnit(core, segments, interrupts, new CallGateUnit(core, segments, tasks));
+        _control = new ControlUnit(core, segments, interrupts, new CallGateUnit(core, segments, tasks, switcher));
         _string = new StringUnit(core);
         _system = new SystemUnit(core, segments);
         _selectors = new SelectorCheckUnit(core, segments);

@@ -9,9 +9,10 @@ namespace Emulator.Machine.Cpu;
 /// pushed first). IRET returns to the same or an outer level (popping SS:ESP, and nulling data
 /// segments the outer level may not use). Exceptions 8, 10–14 and 17 push an error code. Delivery
 /// commits SS, ESP, CS, EIP and EFLAGS only after its last possible fault (docs/cpu-memory-unit.md).
-/// Not emulated: task gates and IRET with NT (task switches), virtual-8086 mode.
+/// A task gate in the IDT and IRET with NT switch tasks (<see cref="TaskSwitchUnit"/>). Not emulated:
+/// virtual-8086 mode.
 /// </summary>
-internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, TaskUnit tasks)
+internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, TaskUnit tasks, TaskSwitchUnit switcher)
 {
     private const int RealModeVectorSize = 4;
     private const int GateSize = 8;
@@ -22,6 +23,7 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
     private const uint Gate32Bit = 0x08;
     private const uint TrapGateBit = 0x01;
     private const uint InterruptGate16 = 0x06;
+    private const uint TaskGate = 0x05;
     private const uint IdtVectorErrorBit = 2;
     private const uint ExternalBit = 1;
     private const uint Word = 0xFFFF;
@@ -54,7 +56,9 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
     {
         if (core.R.ProtectedMode && (core.R.Flags & Eflags.NestedTask) != 0)
         {
-            return core.RaiseGeneralProtection(0);
+            // Back to the task that called or was interrupted: the previous-task link at the start of the TSS.
+            return core.Mmu.TryReadSystem(core.R.TaskRegister.Base, 2, out var link)
+                && switcher.Switch((ushort)link, TaskSwitchReason.Iret, core.R.EIP);
         }
 
         if (!core.TryPeekStack(0, size, out var eip)
@@ -162,7 +166,8 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
 
         var type = (high >> GateTypeShift) & GateTypeMask;
         var cpl = core.Cpl;
-        if ((type & ~(Gate32Bit | TrapGateBit)) != InterruptGate16 || (software && (int)((high >> GateDplShift) & ExecutionCore.SelectorRplMask) < cpl))
+        var taskGate = type == TaskGate;
+        if (((type & ~(Gate32Bit | TrapGateBit)) != InterruptGate16 && !taskGate) || (software && (int)((high >> GateDplShift) & ExecutionCore.SelectorRplMask) < cpl))
         {
             return core.RaiseGeneralProtection(gateError);
         }
@@ -170,6 +175,11 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
         if ((high & GatePresent) == 0)
         {
             return core.Raise(ExceptionVector.SegmentNotPresent, gateError);
+        }
+
+        if (taskGate)
+        {
+            return switcher.Switch((ushort)(low >> 16), TaskSwitchReason.Interrupt, returnEip, errorCode);
         }
 
         var selector = (ushort)(low >> 16);

@@ -8,8 +8,8 @@ namespace Emulator.Machine.Cpu;
 /// DPL ≥ max(CPL, RPL) unless conforming code, SS needs a writable data segment with RPL = DPL = CPL
 /// (#SS when not present), other registers #NP when not present; far JMP/CALL targets need
 /// DPL = CPL (non-conforming) or DPL ≤ CPL (conforming) and keep CPL as CS.RPL. Selectors with TI
-/// set read the LDT that LLDT loaded. Call gates are <see cref="CallGateUnit"/>'s. Not emulated: task
-/// gates and TSS descriptors as far-transfer targets (#GP), setting the descriptor's accessed bit.
+/// set read the LDT that LLDT loaded. Call gates, task gates and TSS descriptors as far-transfer
+/// targets are <see cref="CallGateUnit"/>'s. Not emulated: setting the descriptor's accessed bit.
 /// </summary>
 internal sealed class SegmentUnit(ExecutionCore core)
 {

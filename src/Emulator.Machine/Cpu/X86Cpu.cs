@@ -19,7 +19,8 @@ namespace Emulator.Machine.Cpu;
 /// instruction commits nothing before its last possible fault (docs/cpu-memory-unit.md).
 /// </para>
 /// <para>
-/// Not emulated: task gates and task switches, virtual-8086 mode, bit-exact x87 transcendentals (computed in double precision), debug
+/// Task switches through TSS descriptors, task gates and IRET with NT (<see cref="TaskSwitchUnit"/>).
+/// Not emulated: virtual-8086 mode, bit-exact x87 transcendentals (computed in double precision), debug
 /// breakpoints (MOV DRn keeps the registers; TF single-step traps are delivered), the alignment check, and cycle
 /// timing. SS limit violations are #SS in protected mode and #GP(0) in real mode, which is what the
 /// 286 real-mode test vectors record.
@@ -65,8 +66,9 @@ public sealed class X86Cpu
         _core = new ExecutionCore(_registers, memory, ports);
         var segments = new SegmentUnit(_core);
         var tasks = new TaskUnit(_core, segments);
-        _interruptUnit = new InterruptUnit(_core, segments, tasks);
-        _dispatcher = new Dispatcher(_core, segments, _interruptUnit, tasks);
+        var switcher = new TaskSwitchUnit(_core, segments);
+        _interruptUnit = new InterruptUnit(_core, segments, tasks, switcher);
+        _dispatcher = new Dispatcher(_core, segments, _interruptUnit, tasks, switcher);
         _cache = new DecodeCache(_core);
         _core.TimeStampCounter = () => (ulong)InstructionsSoFar;
         Reset();
