@@ -11,6 +11,12 @@ public enum CpuExceptionOutcome
 
     /// <summary>Delivering the double fault faulted too: the processor shut down (a PC resets).</summary>
     Shutdown,
+
+    /// <summary>
+    /// Delivering it raised an exception that is handled serially (not a double fault, Intel SDM vol. 3,
+    /// table 6-5): that exception was delivered in its place (its own record follows).
+    /// </summary>
+    Superseded,
 }
 
 /// <summary>
@@ -36,6 +42,7 @@ public readonly record struct CpuExceptionRecord(
         {
             CpuExceptionOutcome.DoubleFault => "double fault",
             CpuExceptionOutcome.Shutdown => "shutdown",
+            CpuExceptionOutcome.Superseded => "superseded",
             _ => "delivered",
         };
         return $"{Mnemonic(Vector)}{code} at {CodeSelector:X4}:{Eip:X8} cr2={Cr2:X8} cpl={Cpl} insn={Instruction} -> {outcome}";

@@ -53,6 +53,9 @@ public sealed class X86Cpu
     private readonly Dispatcher _dispatcher;
     private readonly DecodeCache _cache;
     private readonly IInterruptAcknowledge? _interrupts;
+    /// <summary>Faults delivered one after another (benign, then what delivering it raised, …) before the CPU gives up and shuts down.</summary>
+    private const int MaxSerialFaults = 8;
+
     private uint _instructionEip;
     private uint _instructionEsp;
     private Translation.TranslatingTier? _translator;
@@ -379,9 +382,12 @@ public sealed class X86Cpu
     }
 
     /// <summary>
-    /// Delivers a fault raised by an instruction. A fault while delivering it becomes a double fault
-    /// (#DF, vector 8), and a fault while delivering that shuts the processor down, which a PC's
-    /// chipset turns into a reset: the CPU resets itself at once and tells the board (<see cref="Shutdown"/>).
+    /// Delivers a fault raised by an instruction. A fault while delivering it follows Intel's table of
+    /// exception classes (SDM vol. 3, table 6-5): after a contributory exception (#DE, #TS, #NP, #SS,
+    /// #GP) another contributory one, and after a #PF a contributory one or another #PF, become a
+    /// double fault (#DF, vector 8); any other pair is handled serially (the second is delivered as if
+    /// it came first). A fault while delivering #DF shuts the processor down, which a PC's chipset
+    /// turns into a reset: the CPU resets itself at once and tells the board (<see cref="Shutdown"/>).
     /// CR2 takes the address of every #PF as it is raised.
     /// </summary>
     private void DeliverFault(CpuFault fault)
@@ -389,25 +395,53 @@ public sealed class X86Cpu
         var observer = ExceptionRaised;
         var selector = _registers.Seg[ExecutionCore.Cs].Selector;
         var cpl = _core.Cpl;
-        NoteFault(fault);
-        if (_interruptUnit.Deliver(fault.Vector, _instructionEip, fault.ErrorCode, false))
+        var current = fault;
+        CpuFault? doubled = null;
+        for (var attempt = 0; attempt < MaxSerialFaults; attempt++)
         {
-            observer?.Invoke(Record(fault, selector, cpl, CpuExceptionOutcome.Delivered));
-            return;
+            NoteFault(current);
+            if (_interruptUnit.Deliver(current.Vector, _instructionEip, current.ErrorCode, false))
+            {
+                observer?.Invoke(doubled is { } cause ? Record(cause, selector, cpl, CpuExceptionOutcome.DoubleFault) : Record(current, selector, cpl, CpuExceptionOutcome.Delivered));
+                return;
+            }
+
+            RestoreInstruction();
+            if (doubled is not null)
+            {
+                break;
+            }
+
+            var next = _core.Fault;
+            if (IsDoubleFault(current.Vector, next.Vector))
+            {
+                doubled = current;
+                current = new CpuFault(ExceptionVector.DoubleFault, 0, 0);
+                continue;
+            }
+
+            observer?.Invoke(Record(current, selector, cpl, CpuExceptionOutcome.Superseded));
+            current = next;
         }
 
-        RestoreInstruction();
         NoteFault(_core.Fault);
-        if (_interruptUnit.Deliver(ExceptionVector.DoubleFault, _instructionEip, 0, false))
-        {
-            observer?.Invoke(Record(fault, selector, cpl, CpuExceptionOutcome.DoubleFault));
-            return;
-        }
-
-        observer?.Invoke(Record(fault, selector, cpl, CpuExceptionOutcome.Shutdown));
+        observer?.Invoke(Record(doubled ?? current, selector, cpl, CpuExceptionOutcome.Shutdown));
         Reset();
         Shutdown?.Invoke();
     }
+
+    /// <summary>Whether <paramref name="second"/>, raised while delivering <paramref name="first"/>, makes a double fault (Intel SDM vol. 3, table 6-5).</summary>
+    private static bool IsDoubleFault(byte first, byte second)
+    {
+        var secondContributory = IsContributory(second);
+        return first == ExceptionVector.PageFault
+            ? secondContributory || second == ExceptionVector.PageFault
+            : IsContributory(first) && secondContributory;
+    }
+
+    private static bool IsContributory(byte vector) =>
+        vector is ExceptionVector.DivideError or ExceptionVector.InvalidTss or ExceptionVector.SegmentNotPresent
+            or ExceptionVector.StackFault or ExceptionVector.GeneralProtection;
 
     private CpuExceptionRecord Record(in CpuFault fault, ushort selector, int cpl, CpuExceptionOutcome outcome) =>
         new(fault.Vector, fault.ErrorCode, selector, _instructionEip, _registers.CR2, cpl, InstructionsSoFar, outcome);
