@@ -24,6 +24,8 @@ namespace Emulator.Benchmarks.Devices.Ide;
 /// BlockBackend. Each operation is one byte, so MB/s = 1000 / Mean(ns) and Ratio compares paths.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class IdeGuestReadBenchmarks
 {
     public const int TransferBytes = 1 << 20;

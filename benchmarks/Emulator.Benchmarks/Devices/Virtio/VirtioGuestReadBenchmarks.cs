@@ -23,6 +23,8 @@ namespace Emulator.Benchmarks.Devices.Virtio;
 /// one byte, so MB/s = 1000 / Mean(ns), as in <see cref="Ide.IdeGuestReadBenchmarks"/>.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class VirtioGuestReadBenchmarks
 {
     public const int TransferBytes = 1 << 20;
