@@ -73,6 +73,13 @@ public class IdeGuestReadBenchmarks
         _trace = BenchmarkIoTrace.Start(IoTrace, _dmaMachine);
     }
 
+    /// <summary>Ends the running trace session, if any, and starts one for <paramref name="mode"/> (<see cref="IoTraceOverhead"/>'s interleaved runs).</summary>
+    internal void SwitchTrace(IoTraceMode mode)
+    {
+        _trace?.Dispose();
+        _trace = BenchmarkIoTrace.Start(mode, _dmaMachine);
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {

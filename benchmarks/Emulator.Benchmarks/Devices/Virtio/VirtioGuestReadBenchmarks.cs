@@ -93,6 +93,13 @@ public class VirtioGuestReadBenchmarks
         _trace = BenchmarkIoTrace.Start(IoTrace, _machine);
     }
 
+    /// <summary>Ends the running trace session, if any, and starts one for <paramref name="mode"/> (<see cref="IoTraceOverhead"/>'s interleaved runs).</summary>
+    internal void SwitchTrace(IoTraceMode mode)
+    {
+        _trace?.Dispose();
+        _trace = BenchmarkIoTrace.Start(mode, _machine);
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
