@@ -41,7 +41,7 @@ public static class IoTrace
     private static long t_currentSpan;
 
     [ThreadStatic]
-    private static SharedReading t_shared;
+    private static IoTraceSharedReading t_shared;
 
     /// <summary>True while a session records. The only thing a stamp site reads when tracing is off.</summary>
     public static bool Enabled
@@ -220,7 +220,7 @@ public static class IoTrace
     {
         if (span != 0)
         {
-            var reuse = TakeReading(SharedReadingKind.End, span, rootNode < 0 ? -1 : rootNode, out var ticks);
+            var reuse = TakeReading(IoTraceSharedReadingKind.End, span, rootNode, out var ticks);
             Write(ticks, reuse, IoTraceStage.Queued, span, -1, -1);
         }
     }
@@ -249,11 +249,11 @@ public static class IoTrace
     internal static void DriverBegin(int node, IoTraceOp op, long offset, long length, bool forwards = false)
     {
         var span = t_currentSpan;
-        var reuse = TakeReading(SharedReadingKind.Begin, span, AnyNode, out var ticks);
+        var reuse = TakeReading(IoTraceSharedReadingKind.Begin, span, AnyNode, out var ticks);
         Write(ticks, reuse, IoTraceStage.DriverBegin, span, -1, node, op, offset, length);
         if (forwards)
         {
-            Offer(SharedReadingKind.Begin, span, node, ticks);
+            Offer(IoTraceSharedReadingKind.Begin, span, node, ticks);
         }
     }
 
@@ -270,7 +270,7 @@ public static class IoTrace
         var reuse = false;
         if (forwards)
         {
-            reuse = TakeReading(SharedReadingKind.End, span, AnyNode, out ticks);
+            reuse = TakeReading(IoTraceSharedReadingKind.End, span, AnyNode, out ticks);
         }
         else
         {
@@ -280,7 +280,7 @@ public static class IoTrace
         Write(ticks, reuse, IoTraceStage.DriverEnd, span, -1, node, op, result: result);
         if (result != ResultPending)
         {
-            Offer(SharedReadingKind.End, span, node, ticks);
+            Offer(IoTraceSharedReadingKind.End, span, node, ticks);
         }
     }
 
@@ -321,11 +321,11 @@ public static class IoTrace
     /// (begin/end) of this span by <paramref name="node"/> (or by any, <see cref="AnyNode"/>), in this session;
     /// otherwise reads the clock. Either way the offer is spent: a reading is shared with the next stamp only.
     /// </summary>
-    private static bool TakeReading(SharedReadingKind kind, long span, int node, out long ticks)
+    private static bool TakeReading(IoTraceSharedReadingKind kind, long span, int node, out long ticks)
     {
         ref var shared = ref t_shared;
         var offered = shared.Kind;
-        shared.Kind = SharedReadingKind.None;
+        shared.Kind = IoTraceSharedReadingKind.None;
         if (offered == kind && shared.Span == span && span != 0 && (node == AnyNode || shared.Node == node) && shared.Session == s_session)
         {
             ticks = shared.Ticks;
@@ -336,7 +336,7 @@ public static class IoTrace
         return false;
     }
 
-    private static void Offer(SharedReadingKind kind, long span, int node, long ticks)
+    private static void Offer(IoTraceSharedReadingKind kind, long span, int node, long ticks)
     {
         ref var shared = ref t_shared;
         shared.Kind = kind;
@@ -355,7 +355,7 @@ public static class IoTrace
     {
         // Whatever this stamp took, an offer lives for one stamp only.
         ref var shared = ref t_shared;
-        shared.Kind = SharedReadingKind.None;
+        shared.Kind = IoTraceSharedReadingKind.None;
         if (shared.DecodedPending && stage != IoTraceStage.Decoded)
         {
             FlushDecoded(ref shared);
@@ -383,7 +383,7 @@ public static class IoTrace
 
     /// <summary>A decode whose submit never came (or came with tracing off): written with a reading of its own.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void FlushDecoded(ref SharedReading shared)
+    private static void FlushDecoded(ref IoTraceSharedReading shared)
     {
         var track = shared.DecodedTrack;
         shared.DecodedPending = false;
@@ -404,32 +404,5 @@ public static class IoTrace
             t_ring = ring;
             return ring;
         }
-    }
-
-    private enum SharedReadingKind : byte
-    {
-        None,
-
-        /// <summary>A forwarding node's start, for its child's start.</summary>
-        Begin,
-
-        /// <summary>A finished node's end, for a forwarding parent's end or the backend's queued stamp.</summary>
-        End,
-    }
-
-    /// <summary>
-    /// Per thread: the reading the last stamp offered to the next one, and a decode waiting for its submit.
-    /// Both are tied to the session (<see cref="s_session"/>) they were made in.
-    /// </summary>
-    private struct SharedReading
-    {
-        public long Ticks;
-        public long Span;
-        public int Node;
-        public int Session;
-        public SharedReadingKind Kind;
-        public bool DecodedPending;
-        public int DecodedTrack;
-        public int DecodedSession;
     }
 }
