@@ -7,12 +7,14 @@ namespace Emulator.Benchmarks;
 internal static class Program
 {
     private const string VirtioGuestCommand = "virtio-guest";
+    private const string IoTraceOverheadCommand = "io-trace-overhead";
 
     /// <summary>
     /// BenchmarkDotNet's switcher, or one of the side-by-side scripts' helpers:
     /// <c>virtio-guest FILE REQUESTS CHUNKS</c> writes the virtio guest's boot sector
     /// (<see cref="VirtioReadGuest"/>) for benchmarks/virtio-side-by-side.sh, and
-    /// <c>--write-loop-floppy FILE OUTER</c> the CPU loop both emulators run for benchmarks/cpu-vs-qemu.sh.
+    /// <c>--write-loop-floppy FILE OUTER</c> the CPU loop both emulators run for benchmarks/cpu-vs-qemu.sh,
+    /// and <c>io-trace-overhead [ROUNDS] [MIB]</c> measures tracing's cost with its modes interleaved (<see cref="Tracing.IoTraceOverhead"/>).
     /// </summary>
     private static int Main(string[] args)
     {
@@ -28,6 +30,17 @@ internal static class Program
             return 0;
         }
 
+        if (args.Length > 0 && args[0] == IoTraceOverheadCommand)
+        {
+            if (args.Length > 3 || !TryCount(args, 1, 40, out var rounds) || !TryCount(args, 2, 64, out var mebibytes))
+            {
+                Console.Error.WriteLine($"usage: {IoTraceOverheadCommand} [ROUNDS] [MIB] (positive integers; 40 and 64 by default)");
+                return 2;
+            }
+
+            return Tracing.IoTraceOverhead.Run(rounds, mebibytes, Console.Out);
+        }
+
         if (args is ["--write-loop-floppy", var path, var outer])
         {
             BootSectorLoop.Write(path, int.Parse(outer, System.Globalization.CultureInfo.InvariantCulture));
@@ -36,5 +49,16 @@ internal static class Program
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
+    }
+
+    private static bool TryCount(string[] args, int index, int fallback, out int value)
+    {
+        if (args.Length <= index)
+        {
+            value = fallback;
+            return true;
+        }
+
+        return int.TryParse(args[index], System.Globalization.CultureInfo.InvariantCulture, out value) && value > 0;
     }
 }

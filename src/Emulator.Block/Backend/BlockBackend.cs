@@ -233,7 +233,7 @@ public sealed class BlockBackend
         var depth = Interlocked.Increment(ref _inFlight);
         if (IoTrace.Enabled)
         {
-            IoTrace.Submitted(request, _traceName, depth);
+            IoTrace.Submitted(request, _traceName, depth, request.StartTimestamp);
         }
         else
         {
@@ -331,19 +331,25 @@ public sealed class BlockBackend
         }
     }
 
+    /// <summary>The root node's name id in I/O traces, -1 without a medium (any thread: a recent value will do).</summary>
+    internal int TraceRootName => _root?.TraceName ?? -1;
+
     internal void DriverCompleted(BlockRequest request) => _layer.Completions.Post(request);
 
     /// <summary>Accounts, applies the error policy and calls the device. Machine thread, from the completion queue.</summary>
     internal void Deliver(BlockRequest request)
     {
         var type = AcctTypeOf(request.Kind);
+
+        // One host clock reading for the accounting and the trace's delivered stamp.
+        var now = request.Invalid && !IoTrace.Enabled ? 0 : Stopwatch.GetTimestamp();
         if (request.Invalid)
         {
             Stats.Invalid(type);
         }
         else if (request.Error == BlockError.None)
         {
-            Stats.Done(type, request.Length, request.StartTimestamp, Stopwatch.GetTimestamp());
+            Stats.Done(type, request.Length, request.StartTimestamp, now);
             if (type == BlockAcctType.Write)
             {
                 Stats.WroteUpTo(request.Offset + request.Length);
@@ -351,13 +357,13 @@ public sealed class BlockBackend
         }
         else
         {
-            Stats.Failed(type, request.StartTimestamp, Stopwatch.GetTimestamp());
+            Stats.Failed(type, request.StartTimestamp, now);
             request.ErrorAction = ApplyErrorPolicy(request.Kind == BlockRequestKind.Read, request.Error);
         }
 
         if (IoTrace.Enabled)
         {
-            IoTrace.SpanEvent(IoTraceStage.Delivered, request.TraceSpan, (short)request.Error);
+            IoTrace.Delivered(request.TraceSpan, (short)request.Error, now);
         }
 
         request.ClearInFlight();

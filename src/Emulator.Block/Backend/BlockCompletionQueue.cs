@@ -169,7 +169,7 @@ public sealed class BlockCompletionQueue
     {
         if (IoTrace.Enabled)
         {
-            IoTrace.SpanEvent(IoTraceStage.Queued, request.TraceSpan);
+            IoTrace.Queued(request.TraceSpan, request.Backend?.TraceRootName ?? -1);
         }
 
         lock (_lock)

@@ -25,6 +25,13 @@ public abstract class BlockDriver
     /// <summary>True when operations never block the calling thread (they may then run inline on the machine thread).</summary>
     public virtual bool IsNonBlocking => false;
 
+    /// <summary>
+    /// True when every request goes straight to one child with no work of its own but an offset (raw): an
+    /// I/O trace then stamps this node's start and end with its child's clock readings instead of taking
+    /// two more (docs/io-tracing.md, "Shared readings").
+    /// </summary>
+    public virtual bool ForwardsToChild => false;
+
     /// <summary>The size of the data this node presents, in bytes.</summary>
     public abstract long Length { get; }
 

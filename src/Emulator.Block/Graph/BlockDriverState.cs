@@ -71,8 +71,8 @@ public sealed class BlockDriverState
             return Driver.ReadAsync(offset, buffer);
         }
 
-        IoTrace.DriverBegin(TraceName, IoTraceOp.Read, offset, buffer.Length);
-        return IoTrace.DriverEnd(TraceName, IoTraceOp.Read, Driver.ReadAsync(offset, buffer));
+        IoTrace.DriverBegin(TraceName, IoTraceOp.Read, offset, buffer.Length, Driver.ForwardsToChild);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.Read, Driver.ReadAsync(offset, buffer), Driver.ForwardsToChild);
     }
 
     public bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error)
@@ -82,9 +82,9 @@ public sealed class BlockDriverState
             return Driver.TryReadNoWait(offset, buffer, out error);
         }
 
-        IoTrace.DriverBegin(TraceName, IoTraceOp.ReadNoWait, offset, buffer.Length);
+        IoTrace.DriverBegin(TraceName, IoTraceOp.ReadNoWait, offset, buffer.Length, Driver.ForwardsToChild);
         var done = Driver.TryReadNoWait(offset, buffer, out error);
-        IoTrace.DriverEnd(TraceName, IoTraceOp.ReadNoWait, done ? (short)error : IoTrace.ResultNotDone);
+        IoTrace.DriverEnd(TraceName, IoTraceOp.ReadNoWait, done ? (short)error : IoTrace.ResultNotDone, Driver.ForwardsToChild);
         return done;
     }
 
@@ -101,9 +101,9 @@ public sealed class BlockDriverState
             return Driver.TryWriteNoWait(offset, buffer, out error);
         }
 
-        IoTrace.DriverBegin(TraceName, IoTraceOp.WriteNoWait, offset, buffer.Length);
+        IoTrace.DriverBegin(TraceName, IoTraceOp.WriteNoWait, offset, buffer.Length, Driver.ForwardsToChild);
         var done = Driver.TryWriteNoWait(offset, buffer, out error);
-        IoTrace.DriverEnd(TraceName, IoTraceOp.WriteNoWait, done ? (short)error : IoTrace.ResultNotDone);
+        IoTrace.DriverEnd(TraceName, IoTraceOp.WriteNoWait, done ? (short)error : IoTrace.ResultNotDone, Driver.ForwardsToChild);
         return done;
     }
 
@@ -119,8 +119,8 @@ public sealed class BlockDriverState
             return Driver.WriteAsync(offset, buffer, flags);
         }
 
-        IoTrace.DriverBegin(TraceName, IoTraceOp.Write, offset, buffer.Length);
-        return IoTrace.DriverEnd(TraceName, IoTraceOp.Write, Driver.WriteAsync(offset, buffer, flags));
+        IoTrace.DriverBegin(TraceName, IoTraceOp.Write, offset, buffer.Length, Driver.ForwardsToChild);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.Write, Driver.WriteAsync(offset, buffer, flags), Driver.ForwardsToChild);
     }
 
     public ValueTask<BlockError> FlushAsync()
@@ -130,8 +130,8 @@ public sealed class BlockDriverState
             return Driver.FlushAsync();
         }
 
-        IoTrace.DriverBegin(TraceName, IoTraceOp.Flush, 0, 0);
-        return IoTrace.DriverEnd(TraceName, IoTraceOp.Flush, Driver.FlushAsync());
+        IoTrace.DriverBegin(TraceName, IoTraceOp.Flush, 0, 0, Driver.ForwardsToChild);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.Flush, Driver.FlushAsync(), Driver.ForwardsToChild);
     }
 
     public ValueTask<BlockError> DiscardAsync(long offset, long length)
@@ -146,8 +146,8 @@ public sealed class BlockDriverState
             return Driver.DiscardAsync(offset, length);
         }
 
-        IoTrace.DriverBegin(TraceName, IoTraceOp.Discard, offset, length);
-        return IoTrace.DriverEnd(TraceName, IoTraceOp.Discard, Driver.DiscardAsync(offset, length));
+        IoTrace.DriverBegin(TraceName, IoTraceOp.Discard, offset, length, Driver.ForwardsToChild);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.Discard, Driver.DiscardAsync(offset, length), Driver.ForwardsToChild);
     }
 
     public ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags)
@@ -162,8 +162,8 @@ public sealed class BlockDriverState
             return Driver.WriteZeroesAsync(offset, length, flags);
         }
 
-        IoTrace.DriverBegin(TraceName, IoTraceOp.WriteZeroes, offset, length);
-        return IoTrace.DriverEnd(TraceName, IoTraceOp.WriteZeroes, Driver.WriteZeroesAsync(offset, length, flags));
+        IoTrace.DriverBegin(TraceName, IoTraceOp.WriteZeroes, offset, length, Driver.ForwardsToChild);
+        return IoTrace.DriverEnd(TraceName, IoTraceOp.WriteZeroes, Driver.WriteZeroesAsync(offset, length, flags), Driver.ForwardsToChild);
     }
 
     public ValueTask<BlockError> TruncateAsync(long length) =>

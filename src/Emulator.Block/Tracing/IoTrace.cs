@@ -28,11 +28,20 @@ public static class IoTrace
     private static bool[] s_interruptOutstanding = new bool[16];
     private static long s_nextSpan;
 
+    private static int s_session;
+    private static IIoTraceClock? s_clock;
+
+    /// <summary><see cref="TakeReading"/>: an offer from any node of the span will do.</summary>
+    private const int AnyNode = int.MinValue;
+
     [ThreadStatic]
     private static IoTraceRing? t_ring;
 
     [ThreadStatic]
     private static long t_currentSpan;
+
+    [ThreadStatic]
+    private static IoTraceSharedReading t_shared;
 
     /// <summary>True while a session records. The only thing a stamp site reads when tracing is off.</summary>
     public static bool Enabled
@@ -41,8 +50,18 @@ public static class IoTrace
         get => s_enabled;
     }
 
-    /// <summary>The machine's clocks; null stamps zero virtual time and instructions.</summary>
-    public static IIoTraceClock? Clock { get; set; }
+    /// <summary>
+    /// The machine's clocks; null stamps zero virtual time and instructions. The host installs them with the
+    /// machine, not with a session, so a session a tool starts (dotnet-trace, dotnet-counters) has them too.
+    /// </summary>
+    public static IIoTraceClock? Clock
+    {
+        get => Volatile.Read(ref s_clock);
+        set => Volatile.Write(ref s_clock, value);
+    }
+
+    /// <summary>Uninstalls <paramref name="clock"/> if it is still the one installed (a host that goes away; another may have replaced it).</summary>
+    public static void ReleaseClock(IIoTraceClock clock) => Interlocked.CompareExchange(ref s_clock, null, clock);
 
     /// <summary>Registers a device queue ("ide0", "virtio-blk0/q1" …) once, when the device is built; returns its id.</summary>
     public static int RegisterTrack(string name)
@@ -97,12 +116,25 @@ public static class IoTrace
         }
     }
 
-    /// <summary>The device decoded a request of <paramref name="track"/> (PRD table or chain walked). Machine thread.</summary>
+    /// <summary>
+    /// The device decoded a request of <paramref name="track"/> (PRD table or chain walked) and is about to
+    /// submit it. Machine thread. The record waits for the <c>BlockBackend.Submit</c> that follows on this
+    /// thread and takes its clock reading (docs/io-tracing.md, "Shared readings"); any other stamp first
+    /// writes a decode still waiting with a reading of its own, so none is lost.
+    /// </summary>
     public static void Decoded(int track)
     {
         if (s_enabled)
         {
-            TrackEvent(IoTraceStage.Decoded, track);
+            ref var shared = ref t_shared;
+            if (shared.DecodedPending && shared.DecodedSession == s_session)
+            {
+                TrackEvent(IoTraceStage.Decoded, shared.DecodedTrack);
+            }
+
+            shared.DecodedPending = true;
+            shared.DecodedTrack = track;
+            shared.DecodedSession = s_session;
         }
     }
 
@@ -151,25 +183,54 @@ public static class IoTrace
 
                 Array.Clear(s_interruptOutstanding);
             }
+
+            // Readings and decodes a thread kept from an earlier session are never shared into this one.
+            Interlocked.Increment(ref s_session);
         }
 
         s_enabled = enabled;
     }
 
-    /// <summary>Opens the span of <paramref name="request"/> (backend submit). Caller checked <see cref="Enabled"/>.</summary>
-    internal static void Submitted(BlockRequest request, int drive, int queueDepth)
+    /// <summary>
+    /// Opens the span of <paramref name="request"/> (backend submit), at <paramref name="hostTicks"/>: the
+    /// reading the backend took for its own accounting. A decode of the request's track waiting on this
+    /// thread (<see cref="Decoded"/>) is written first with the same reading. Caller checked <see cref="Enabled"/>.
+    /// </summary>
+    internal static void Submitted(BlockRequest request, int drive, int queueDepth, long hostTicks)
     {
         var span = Interlocked.Increment(ref s_nextSpan);
         request.TraceSpan = span;
-        Write(IoTraceStage.Submitted, span, request.TraceTrack, drive, OpOf(request.Kind), request.Offset, request.Length, queueDepth);
+        ref var shared = ref t_shared;
+        var decoded = shared.DecodedPending && shared.DecodedTrack == request.TraceTrack && shared.DecodedSession == s_session;
+        if (decoded)
+        {
+            shared.DecodedPending = false;
+            Write(hostTicks, false, IoTraceStage.Decoded, 0, request.TraceTrack, -1);
+        }
+
+        Write(hostTicks, decoded, IoTraceStage.Submitted, span, request.TraceTrack, drive, OpOf(request.Kind), request.Offset, request.Length, queueDepth);
     }
 
-    /// <summary>A span event (Queued, Delivered). Caller checked <see cref="Enabled"/>.</summary>
-    internal static void SpanEvent(IoTraceStage stage, long span, short result = 0)
+    /// <summary>
+    /// The completion of <paramref name="span"/> was queued for the machine thread. When the end of the
+    /// backend's root node (<paramref name="rootNode"/>) was the previous stamp on this thread — the driver
+    /// finished inline and the backend posted at once — that reading is shared. Caller checked <see cref="Enabled"/>.
+    /// </summary>
+    internal static void Queued(long span, int rootNode)
     {
         if (span != 0)
         {
-            Write(stage, span, -1, -1, result: result);
+            var reuse = TakeReading(IoTraceSharedReadingKind.End, span, rootNode, out var ticks);
+            Write(ticks, reuse, IoTraceStage.Queued, span, -1, -1);
+        }
+    }
+
+    /// <summary>The completion of <paramref name="span"/> was delivered at <paramref name="hostTicks"/> (the backend's accounting reading). Caller checked <see cref="Enabled"/>.</summary>
+    internal static void Delivered(long span, short result, long hostTicks)
+    {
+        if (span != 0)
+        {
+            Write(hostTicks, false, IoTraceStage.Delivered, span, -1, -1, result: result);
         }
     }
 
@@ -180,28 +241,63 @@ public static class IoTrace
         set => t_currentSpan = value;
     }
 
-    /// <summary>Node <paramref name="node"/> starts <paramref name="op"/>. Caller checked <see cref="Enabled"/>.</summary>
-    internal static void DriverBegin(int node, IoTraceOp op, long offset, long length) =>
-        Write(IoTraceStage.DriverBegin, t_currentSpan, -1, node, op, offset, length);
+    /// <summary>
+    /// Node <paramref name="node"/> starts <paramref name="op"/>. A node that hands every request straight to
+    /// its child (<paramref name="forwards"/>, raw) leaves its reading for the child's start, the next stamp
+    /// on this thread; a start that follows such a parent's takes it. Caller checked <see cref="Enabled"/>.
+    /// </summary>
+    internal static void DriverBegin(int node, IoTraceOp op, long offset, long length, bool forwards = false)
+    {
+        var span = t_currentSpan;
+        var reuse = TakeReading(IoTraceSharedReadingKind.Begin, span, AnyNode, out var ticks);
+        Write(ticks, reuse, IoTraceStage.DriverBegin, span, -1, node, op, offset, length);
+        if (forwards)
+        {
+            Offer(IoTraceSharedReadingKind.Begin, span, node, ticks);
+        }
+    }
 
-    /// <summary>Node <paramref name="node"/> ends <paramref name="op"/> with <paramref name="result"/>. Caller checked <see cref="Enabled"/>.</summary>
-    internal static void DriverEnd(int node, IoTraceOp op, short result) =>
-        Write(IoTraceStage.DriverEnd, t_currentSpan, -1, node, op, result: result);
+    /// <summary>
+    /// Node <paramref name="node"/> ends <paramref name="op"/> with <paramref name="result"/>. A forwarding
+    /// node's end takes the reading of its child's end (the previous stamp on this thread); an end that
+    /// finished (not <see cref="ResultPending"/>) leaves its reading for the next stamp, which takes it only
+    /// if it is a forwarding parent's end or the backend's queued stamp for this root node. Caller checked <see cref="Enabled"/>.
+    /// </summary>
+    internal static void DriverEnd(int node, IoTraceOp op, short result, bool forwards = false)
+    {
+        var span = t_currentSpan;
+        long ticks;
+        var reuse = false;
+        if (forwards)
+        {
+            reuse = TakeReading(IoTraceSharedReadingKind.End, span, AnyNode, out ticks);
+        }
+        else
+        {
+            ticks = ReadClock();
+        }
+
+        Write(ticks, reuse, IoTraceStage.DriverEnd, span, -1, node, op, result: result);
+        if (result != ResultPending)
+        {
+            Offer(IoTraceSharedReadingKind.End, span, node, ticks);
+        }
+    }
 
     /// <summary>
     /// Stamps the end of a node operation: the result if it finished inline (handed back as a plain value,
     /// since a source-backed ValueTask may be consumed only once), <see cref="ResultPending"/> otherwise.
     /// </summary>
-    internal static ValueTask<BlockError> DriverEnd(int node, IoTraceOp op, ValueTask<BlockError> operation)
+    internal static ValueTask<BlockError> DriverEnd(int node, IoTraceOp op, ValueTask<BlockError> operation, bool forwards = false)
     {
         if (!operation.IsCompleted)
         {
-            DriverEnd(node, op, ResultPending);
+            DriverEnd(node, op, ResultPending, forwards);
             return operation;
         }
 
         var result = operation.Result;
-        DriverEnd(node, op, (short)result);
+        DriverEnd(node, op, (short)result, forwards);
         return new ValueTask<BlockError>(result);
     }
 
@@ -214,19 +310,62 @@ public static class IoTrace
         _ => IoTraceOp.WriteZeroes,
     };
 
-    private static void TrackEvent(IoTraceStage stage, int track) => Write(stage, 0, track, -1);
+    private static void TrackEvent(IoTraceStage stage, int track) => Write(ReadClock(), false, stage, 0, track, -1);
+
+    /// <summary>The host clock (Stopwatch ticks); the one costly part of a stamp (docs/io-tracing.md, "What it costs").</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long ReadClock() => Stopwatch.GetTimestamp();
 
     /// <summary>
-    /// Fills in the clocks and writes the record into this thread's ring. The record is built once and passed
-    /// by reference; the host clock read dominates the cost (Stopwatch ticks: ~20 ns with a vDSO clock,
-    /// ~170 ns measured in this project's Firecracker VMs, where clock_gettime is a system call).
+    /// Takes the reading the previous stamp on this thread left, when it was offered for a stamp of this kind
+    /// (begin/end) of this span by <paramref name="node"/> (or by any, <see cref="AnyNode"/>), in this session;
+    /// otherwise reads the clock. Either way the offer is spent: a reading is shared with the next stamp only.
     /// </summary>
-    private static void Write(IoTraceStage stage, long span, int track, int name, IoTraceOp op = IoTraceOp.None, long offset = 0, long length = 0, int queueDepth = 0, short result = 0)
+    private static bool TakeReading(IoTraceSharedReadingKind kind, long span, int node, out long ticks)
     {
+        ref var shared = ref t_shared;
+        var offered = shared.Kind;
+        shared.Kind = IoTraceSharedReadingKind.None;
+        if (offered == kind && shared.Span == span && span != 0 && (node == AnyNode || shared.Node == node) && shared.Session == s_session)
+        {
+            ticks = shared.Ticks;
+            return true;
+        }
+
+        ticks = ReadClock();
+        return false;
+    }
+
+    private static void Offer(IoTraceSharedReadingKind kind, long span, int node, long ticks)
+    {
+        ref var shared = ref t_shared;
+        shared.Kind = kind;
+        shared.Span = span;
+        shared.Node = node;
+        shared.Ticks = ticks;
+        shared.Session = s_session;
+    }
+
+    /// <summary>
+    /// Fills in the machine's clocks and writes the record into this thread's ring: host time is the
+    /// caller's reading (<see cref="ReadClock"/>, or one shared with the previous stamp). A decode still
+    /// waiting for its submit (<see cref="Decoded"/>) goes first, so the ring stays in time order.
+    /// </summary>
+    private static void Write(long hostTicks, bool sharesPrevious, IoTraceStage stage, long span, int track, int name, IoTraceOp op = IoTraceOp.None, long offset = 0, long length = 0, int queueDepth = 0, short result = 0)
+    {
+        // Whatever this stamp took, an offer lives for one stamp only.
+        ref var shared = ref t_shared;
+        shared.Kind = IoTraceSharedReadingKind.None;
+        if (shared.DecodedPending && stage != IoTraceStage.Decoded)
+        {
+            FlushDecoded(ref shared);
+        }
+
         var clock = Clock;
         var record = new IoTraceRecord
         {
-            HostTicks = Stopwatch.GetTimestamp(),
+            HostTicks = hostTicks,
+            SharesPreviousReading = sharesPrevious,
             VirtualNs = clock?.VirtualNanoseconds ?? 0,
             Instructions = clock?.GuestInstructions ?? 0,
             Stage = stage,
@@ -240,6 +379,18 @@ public static class IoTrace
             Result = result,
         };
         (t_ring ?? AttachRing()).Write(in record);
+    }
+
+    /// <summary>A decode whose submit never came (or came with tracing off): written with a reading of its own.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FlushDecoded(ref IoTraceSharedReading shared)
+    {
+        var track = shared.DecodedTrack;
+        shared.DecodedPending = false;
+        if (shared.DecodedSession == s_session)
+        {
+            Write(ReadClock(), false, IoTraceStage.Decoded, 0, track, -1);
+        }
     }
 
     /// <summary>This thread's first stamp: its ring, allocated once and kept for the life of the thread.</summary>

@@ -10,6 +10,10 @@ namespace Emulator.Block.Tracing;
 [StructLayout(LayoutKind.Sequential)]
 public readonly record struct IoTraceRecord
 {
+    // The stage shares its byte with the shared-reading flag, keeping the record at 64 bytes.
+    private const byte StageMask = 0x7F;
+    private const byte SharedReadingBit = 0x80;
+
     /// <summary>Host time, <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
     public long HostTicks { get; init; }
 
@@ -35,7 +39,24 @@ public readonly record struct IoTraceRecord
     /// <summary>Requests in flight on the backend at submit.</summary>
     public int QueueDepth { get; init; }
 
-    public IoTraceStage Stage { get; init; }
+    private readonly byte _stage;
+
+    public IoTraceStage Stage
+    {
+        get => (IoTraceStage)(_stage & StageMask);
+        init => _stage = (byte)((_stage & SharedReadingBit) | ((byte)value & StageMask));
+    }
+
+    /// <summary>
+    /// This record's host time is the previous record's on the same thread: one clock reading stamps
+    /// two stages that follow each other in one synchronous call chain (docs/io-tracing.md, "Shared
+    /// readings"), so the time between them is not measured, not zero.
+    /// </summary>
+    public bool SharesPreviousReading
+    {
+        get => (_stage & SharedReadingBit) != 0;
+        init => _stage = (byte)(value ? _stage | SharedReadingBit : _stage & StageMask);
+    }
 
     public IoTraceOp Op { get; init; }
 

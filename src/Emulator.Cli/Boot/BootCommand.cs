@@ -94,7 +94,7 @@ internal static class BootCommand
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
         description = description with { Drives = Drives(host.Layer, demo?.Drives ?? options.Drives) };
-        if (!TryOpenOutput("--io-trace", options.IoTrace, path => IoTraceFile.Start(path, machine), error, out var trace)
+        if (!TryOpenOutput("--io-trace", options.IoTrace, path => IoTraceFile.Start(path), error, out var trace)
             || !TryOpenOutput("--cpu-log", options.CpuLog, path => CpuExceptionLog.Open(path, machine.Cpu), error, out var cpuLog))
         {
             trace?.Dispose();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Emulator.Block;
 using Emulator.Block.Backend;
+using Emulator.Block.Tracing;
 using Emulator.Board;
 using Emulator.Machine.Loop;
 using Emulator.Monitor;
@@ -24,6 +25,7 @@ internal sealed class EmulatorHost : IDisposable
 
     private readonly ServiceProvider _services;
     private readonly List<PosixSignalRegistration> _signals = [];
+    private readonly Profile.MachineTraceClock _traceClock;
     private int _signalsSeen;
 
     /// <summary>A host over a new machine built as <paramref name="description"/> says; <see cref="PcBoard.Populate"/> then adds its drives.</summary>
@@ -38,6 +40,11 @@ internal sealed class EmulatorHost : IDisposable
     public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false)
     {
         Machine = machine;
+
+        // The I/O tracer's virtual time and instruction count, for every session: --io-trace, QMP, or one a
+        // tool starts through the EventSource or the meter (docs/io-tracing.md).
+        _traceClock = new Profile.MachineTraceClock(machine);
+        IoTrace.Clock = _traceClock;
         _services = new ServiceCollection()
             .AddBlockLayer()
             .AddStandardBlockDrivers()
@@ -46,7 +53,7 @@ internal sealed class EmulatorHost : IDisposable
             .AddSingleton<IMachineControl, MachineControl>()
             .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
             .AddSingleton<IDeviceHotplug>(sp => emptyBoard ? new EmptyBoardHotplug() : new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()))
-            .AddSingleton<IIoTraceControl>(_ => new Profile.IoTraceControl(machine))
+            .AddSingleton<IIoTraceControl, Profile.IoTraceControl>()
             .BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         Board = new PcBoard(machine, Layer, emptyBoard, deterministicIo);
@@ -155,5 +162,6 @@ internal sealed class EmulatorHost : IDisposable
         }
 
         _services.Dispose();
+        IoTrace.ReleaseClock(_traceClock);
     }
 }

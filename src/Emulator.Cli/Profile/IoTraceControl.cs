@@ -1,5 +1,4 @@
 using Emulator.Block.Tracing;
-using Emulator.Machine.Loop;
 using Emulator.Monitor;
 
 namespace Emulator.Cli.Profile;
@@ -8,7 +7,7 @@ namespace Emulator.Cli.Profile;
 /// QMP's x-emu-io-trace-start/stop over an <see cref="IoTraceFile"/> session. Runs on the machine thread
 /// (the monitor executor); a session still running when the host shuts down is completed on dispose.
 /// </summary>
-internal sealed class IoTraceControl(PcMachine machine) : IIoTraceControl, IDisposable
+internal sealed class IoTraceControl : IIoTraceControl, IDisposable
 {
     private IoTraceFile? _session;
 
@@ -21,7 +20,7 @@ internal sealed class IoTraceControl(PcMachine machine) : IIoTraceControl, IDisp
 
         try
         {
-            _session = IoTraceFile.Start(path, machine);
+            _session = IoTraceFile.Start(path);
             return null;
         }
         catch (IOException e)

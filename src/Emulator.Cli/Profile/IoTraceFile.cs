@@ -1,12 +1,10 @@
 using Emulator.Block.Tracing;
 using Emulator.Block.Tracing.Export;
-using Emulator.Machine.Loop;
 
 namespace Emulator.Cli.Profile;
 
 /// <summary>
-/// An <c>--io-trace FILE</c> session: the machine's clocks installed for the tracer, a Trace Event Format
-/// writer on FILE, and the collector feeding it. Disposing ends the session and completes the file.
+/// An <c>--io-trace FILE</c> session: a Trace Event Format writer on FILE and the collector feeding it. Disposing ends the session and completes the file.
 /// </summary>
 internal sealed class IoTraceFile : IDisposable
 {
@@ -23,13 +21,13 @@ internal sealed class IoTraceFile : IDisposable
     public long Requests => _writer.SpansWritten;
 
     /// <summary>Starts tracing into <paramref name="path"/>; a file that cannot be created is reported as a usage error by the caller.</summary>
-    public static IoTraceFile Start(string path, PcMachine machine)
+    public static IoTraceFile Start(string path)
     {
         var writer = TraceEventFileWriter.Create(path);
 
-        // The caller runs the machine loop on this thread: its track in the trace says so.
+        // The caller runs the machine loop on this thread: its track in the trace says so. The machine's
+        // clocks are the host's to install (EmulatorHost), for this session and any a tool starts.
         Thread.CurrentThread.Name ??= "machine";
-        IoTrace.Clock = new MachineTraceClock(machine);
         return new IoTraceFile(IoTraceCollector.Start(writer), writer);
     }
 
@@ -37,6 +35,5 @@ internal sealed class IoTraceFile : IDisposable
     {
         _collector.Dispose();
         _writer.Dispose();
-        IoTrace.Clock = null;
     }
 }

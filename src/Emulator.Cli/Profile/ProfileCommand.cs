@@ -129,12 +129,25 @@ internal static class ProfileCommand
             for (var i = 0; i < ProfilePhase.All.Count; i++)
             {
                 var (wall, virt) = g.Phases[i];
-                if (wall.Count == 0)
+                var oneReading = g.PhaseOneReading[i];
+                if (wall.Count > 0)
                 {
-                    continue;
+                    output.WriteLine(string.Format(c, "  {0,-34} {1,7}  {2,37}  {3,37}{4}", ProfilePhase.All[i].Name, wall.Count, Percentiles(wall), Percentiles(virt),
+                        oneReading > 0 ? $"  (+{oneReading} not measured: one clock reading)" : string.Empty));
                 }
+                else if (oneReading > 0)
+                {
+                    output.WriteLine(string.Format(c, "  {0,-34} {1,7}  not measured: both ends share one clock reading", ProfilePhase.All[i].Name, oneReading));
+                }
+            }
 
-                output.WriteLine(string.Format(c, "  {0,-34} {1,7}  {2,37}  {3,37}", ProfilePhase.All[i].Name, wall.Count, Percentiles(wall), Percentiles(virt)));
+            if (g.SharedReadings.Count > 0)
+            {
+                output.WriteLine("  stamped with one clock reading (same thread, one call chain; the time between is not measured, not zero):");
+                foreach (var (pair, count) in g.SharedReadings)
+                {
+                    output.WriteLine(string.Format(c, "    {0,-32} {1,7} of {2}", pair, count, g.Count));
+                }
             }
 
             output.WriteLine();

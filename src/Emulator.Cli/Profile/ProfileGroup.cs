@@ -29,6 +29,15 @@ internal sealed class ProfileGroup(string device, string op)
     public (LatencyHistogram Wall, LatencyHistogram Virtual)[] Phases { get; } =
         ProfilePhase.All.Select(_ => (new LatencyHistogram(), new LatencyHistogram())).ToArray();
 
+    /// <summary>
+    /// Per phase: requests whose phase was not measured because both ends were stamped with one clock
+    /// reading (docs/io-tracing.md, "Shared readings"); they are left out of that phase's histograms.
+    /// </summary>
+    public long[] PhaseOneReading { get; } = new long[ProfilePhase.All.Count];
+
+    /// <summary>Consecutive stages stamped with one clock reading ("decoded = submitted"), with how many requests did so.</summary>
+    public SortedDictionary<string, long> SharedReadings { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Wall latency of each request from its first stage to delivery (µs), for the latency histogram plot.</summary>
     public List<double> ServiceMicros { get; } = [];
 

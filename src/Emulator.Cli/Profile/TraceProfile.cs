@@ -9,6 +9,10 @@ namespace Emulator.Cli.Profile;
 /// </summary>
 internal sealed class TraceProfile
 {
+    /// <summary>The stage names the trace file writes, in the order a request passes them.</summary>
+    private static readonly string[] StageOrder =
+        ["doorbell", "decoded", "submitted", "driver_start", "driver_end", "queued", "delivered", "interrupt", "acknowledged"];
+
     private TraceProfile(List<ProfileGroup> groups, long dropped)
     {
         Groups = groups;
@@ -101,16 +105,45 @@ internal sealed class TraceProfile
             group.ServiceMicros.Add(en.Us - s.Us);
         }
 
+        string? previous = null;
+        (double Us, long Vns)? previousStamp = null;
+        foreach (var name in StageOrder)
+        {
+            if (Stage(stages, name) is not { } stamp)
+            {
+                continue;
+            }
+
+            if (previous is not null && OneReading(stages, previousStamp!.Value, name, stamp))
+            {
+                var pair = $"{previous} = {name}";
+                group.SharedReadings[pair] = group.SharedReadings.GetValueOrDefault(pair) + 1;
+            }
+
+            previous = name;
+            previousStamp = stamp;
+        }
+
         for (var i = 0; i < ProfilePhase.All.Count; i++)
         {
             var phase = ProfilePhase.All[i];
             if (Stage(stages, phase.From) is { } from && Stage(stages, phase.To) is { } to)
             {
+                if (OneReading(stages, from, phase.To, to))
+                {
+                    group.PhaseOneReading[i]++;
+                    continue;
+                }
+
                 group.Phases[i].Wall.Record((long)Math.Round((to.Us - from.Us) * 1000));
                 group.Phases[i].Virtual.Record(to.Vns - from.Vns);
             }
         }
     }
+
+    /// <summary>True when stage <paramref name="toName"/> took the clock reading of the stage at <paramref name="from"/>: the time between was not measured.</summary>
+    private static bool OneReading(JsonElement stages, (double Us, long Vns) from, string toName, (double Us, long Vns) to) =>
+        to.Us == from.Us && stages.TryGetProperty(toName, out var stage) && stage.TryGetProperty("shared_reading", out var shared) && shared.ValueKind == JsonValueKind.True;
 
     private static (double Us, long Vns)? Stage(JsonElement stages, string name) =>
         stages.TryGetProperty(name, out var stage) && stage.TryGetProperty("us", out var us) && us.TryGetDouble(out var micros)

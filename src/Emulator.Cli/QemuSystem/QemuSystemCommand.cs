@@ -131,7 +131,7 @@ internal static class QemuSystemCommand
 
         StartMonitors(host, options);
         using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint, options.QtestLog) : null;
-        using (StartIoTrace(options, machine))
+        using (StartIoTrace(options))
         {
             machine.Run(new RunLimits());
         }
@@ -271,8 +271,8 @@ internal static class QemuSystemCommand
     }
 
     /// <summary>-io-trace FILE: a file that cannot be created is a command-line error, reported before the guest runs.</summary>
-    private static IoTraceFile? StartIoTrace(QemuOptions options, PcMachine machine) =>
-        HostFile.TryOpen(options.IoTrace, path => IoTraceFile.Start(path, machine), out var trace, out var problem)
+    private static IoTraceFile? StartIoTrace(QemuOptions options) =>
+        HostFile.TryOpen(options.IoTrace, path => IoTraceFile.Start(path), out var trace, out var problem)
             ? trace
             : throw new QemuOptionException($"-io-trace {options.IoTrace}: {problem}");
 

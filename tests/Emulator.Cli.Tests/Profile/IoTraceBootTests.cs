@@ -62,6 +62,10 @@ public class IoTraceBootTests
                 Assert.That(args.GetProperty("result").GetString(), Is.EqualTo("None"));
             }
 
+            // A device's decode and the backend's submit are one reading, and the file says which stage borrowed it.
+            Assert.That(spans.Where(a => a.GetProperty("stages").TryGetProperty("decoded", out _))
+                .Select(a => a.GetProperty("stages").GetProperty("submitted").TryGetProperty("shared_reading", out var shared) && shared.GetBoolean()), Is.Not.Empty.And.All.True);
+
             // The IDE and floppy paths interrupt and the BIOS acknowledges; the guest-side instruction count is there.
             Assert.That(spans.Where(a => a.GetProperty("device").GetString() == "ide.0").All(a => a.TryGetProperty("guest_instructions", out _)), Is.True);
         });
@@ -100,6 +104,10 @@ public class IoTraceBootTests
             Assert.That(text, Does.Contain("virtio-blk virtio0/q0 read:"));
             Assert.That(text, Does.Contain("wall p50 / p90 / p99 / max"));
             Assert.That(text, Does.Contain("queued → delivered (fixed point)"));
+
+            // The devices submit the moment they have decoded: one clock reading, and the profile says so.
+            Assert.That(text, Does.Contain("stamped with one clock reading"));
+            Assert.That(text, Does.Match(@"decoded = submitted\s+\d+ of \d+"));
         });
     }
 

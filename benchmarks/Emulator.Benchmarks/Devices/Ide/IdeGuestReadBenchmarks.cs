@@ -24,6 +24,8 @@ namespace Emulator.Benchmarks.Devices.Ide;
 /// BlockBackend. Each operation is one byte, so MB/s = 1000 / Mean(ns) and Ratio compares paths.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class IdeGuestReadBenchmarks
 {
     public const int TransferBytes = 1 << 20;
@@ -69,6 +71,13 @@ public class IdeGuestReadBenchmarks
         DmaRead();
         Verify(_dmaMachine, "DMA");
         _trace = BenchmarkIoTrace.Start(IoTrace, _dmaMachine);
+    }
+
+    /// <summary>Ends the running trace session, if any, and starts one for <paramref name="mode"/> (<see cref="IoTraceOverhead"/>'s interleaved runs).</summary>
+    internal void SwitchTrace(IoTraceMode mode)
+    {
+        _trace?.Dispose();
+        _trace = BenchmarkIoTrace.Start(mode, _dmaMachine);
     }
 
     [GlobalCleanup]

@@ -23,6 +23,8 @@ namespace Emulator.Benchmarks.Devices.Virtio;
 /// one byte, so MB/s = 1000 / Mean(ns), as in <see cref="Ide.IdeGuestReadBenchmarks"/>.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class VirtioGuestReadBenchmarks
 {
     public const int TransferBytes = 1 << 20;
@@ -89,6 +91,13 @@ public class VirtioGuestReadBenchmarks
         }
 
         _trace = BenchmarkIoTrace.Start(IoTrace, _machine);
+    }
+
+    /// <summary>Ends the running trace session, if any, and starts one for <paramref name="mode"/> (<see cref="IoTraceOverhead"/>'s interleaved runs).</summary>
+    internal void SwitchTrace(IoTraceMode mode)
+    {
+        _trace?.Dispose();
+        _trace = BenchmarkIoTrace.Start(mode, _machine);
     }
 
     [GlobalCleanup]

@@ -44,6 +44,8 @@ internal sealed class RawDriver : BlockDriver
 
     public override bool IsNonBlocking => _file.IsNonBlocking;
 
+    public override bool ForwardsToChild => true;
+
     public override long Length => _size ?? _file.Length - _offset;
 
     public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer) => _file.ReadAsync(_offset + offset, buffer);

@@ -29,7 +29,7 @@ public sealed class IoTraceEventSource : EventSource
     {
     }
 
-    /// <summary>A finished request: what it was, and its phases in wall µs and virtual ns (-1 where a stage was not seen).</summary>
+    /// <summary>A finished request: what it was, its phases in wall µs and virtual ns (-1 where a stage was not seen), and where it started on the guest's clock.</summary>
     [NonEvent]
     public void Request(
         long span,
@@ -43,7 +43,9 @@ public sealed class IoTraceEventSource : EventSource
         double serviceMicros,
         double guestViewMicros,
         long serviceVirtualNs,
-        long guestInstructions)
+        long guestInstructions,
+        long startVirtualNs,
+        long startInstructions)
     {
         if (IsEnabled())
         {
@@ -61,6 +63,8 @@ public sealed class IoTraceEventSource : EventSource
                 guestViewMicros = guestViewMicros,
                 serviceVirtualNs = serviceVirtualNs,
                 guestInstructions = guestInstructions,
+                startVirtualNs = startVirtualNs,
+                startInstructions = startInstructions,
             });
         }
     }

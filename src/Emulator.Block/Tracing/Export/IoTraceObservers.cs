@@ -139,7 +139,9 @@ internal static class IoTraceObservers
             service,
             acked.IsSet ? Micros(acked.HostTicks - start.HostTicks) : -1,
             delivered.IsSet ? delivered.VirtualNs - start.VirtualNs : -1,
-            acked.IsSet ? acked.Instructions - start.Instructions : -1);
+            acked.IsSet ? acked.Instructions - start.Instructions : -1,
+            start.VirtualNs,
+            start.Instructions);
     }
 
     private static double Micros(long ticks) => ticks * 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency;

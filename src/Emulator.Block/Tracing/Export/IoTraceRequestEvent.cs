@@ -34,4 +34,10 @@ internal sealed class IoTraceRequestEvent
     public long serviceVirtualNs { get; init; }
 
     public long guestInstructions { get; init; }
+
+    /// <summary>Virtual time (ns since power-on) at the request's first stage: places it on the guest's clock.</summary>
+    public long startVirtualNs { get; init; }
+
+    /// <summary>Guest instructions executed before the request's first stage.</summary>
+    public long startInstructions { get; init; }
 }

@@ -166,6 +166,7 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
             _json.WriteNumber("offset", record.Offset);
             _json.WriteNumber("length", record.Length);
             _json.WriteNumber("virtual_ns", record.VirtualNs);
+            WriteSharedReading(record.SharesPreviousReading);
             _json.WriteEndObject();
             _json.WriteEndObject();
             if (record.Span != 0 && _flowStepped.Add(record.Span))
@@ -186,8 +187,18 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
         Event("E", begun, DriverCategory, BlockLayerPid, tid, ts);
         _json.WriteStartObject("args");
         _json.WriteString("result", ResultName(record.Result));
+        WriteSharedReading(record.SharesPreviousReading);
         _json.WriteEndObject();
         _json.WriteEndObject();
+    }
+
+    /// <summary>Marks a stamp whose host time is the previous stamp's reading on its thread (not measured apart).</summary>
+    private void WriteSharedReading(bool shared)
+    {
+        if (shared)
+        {
+            _json.WriteBoolean("shared_reading", true);
+        }
     }
 
     private void WriteSpan(IoSpan span)
@@ -228,6 +239,7 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
                 AsyncEvent("b", phase, PhaseCategory, pid, span.Id, span[from].HostTicks);
                 _json.WriteStartObject("args");
                 _json.WriteNumber("virtual_ns", span[stage].VirtualNs - span[from].VirtualNs);
+                WriteSharedReading(OneReading(span[from], span[stage]));
                 _json.WriteEndObject();
                 _json.WriteEndObject();
                 AsyncEvent("e", phase, PhaseCategory, pid, span.Id, span[stage].HostTicks);
@@ -288,6 +300,7 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
                 _json.WriteNumber("us", Micros(stamp.HostTicks));
                 _json.WriteNumber("vns", stamp.VirtualNs);
                 _json.WriteNumber("instr", stamp.Instructions);
+                WriteSharedReading(stamp.SharesPreviousReading);
                 _json.WriteEndObject();
             }
         }
@@ -295,6 +308,9 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
         _json.WriteEndObject();
         _json.WriteEndObject();
     }
+
+    /// <summary>True when <paramref name="to"/> was stamped with <paramref name="from"/>'s clock reading: the phase between them was not measured.</summary>
+    private static bool OneReading(IoStamp from, IoStamp to) => to.SharesPreviousReading && to.HostTicks == from.HostTicks;
 
     private static string ResultName(short result) => result switch
     {
