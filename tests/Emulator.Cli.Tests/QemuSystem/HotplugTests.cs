@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Emulator.Cli.Tests.Boot;
 
 namespace Emulator.Cli.Tests.QemuSystem;
 

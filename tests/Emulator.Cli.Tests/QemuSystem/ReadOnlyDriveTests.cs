@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Emulator.Cli.Tests.Boot;
 
 namespace Emulator.Cli.Tests.QemuSystem;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Emulator.Cli.QemuSystem;
+namespace Emulator.Hosting.QemuSystem;
 
 /// <summary>The QEMU command line as the launcher understands it (the forms qtest suites and libqtest use).</summary>
-internal sealed class QemuOptions
+public sealed class QemuOptions
 {
     private const string Option = "emu-system-x86_64";
     private const string SerialStdio = "stdio";

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Emulator.Monitor;
 using Emulator.Monitor.Qmp;
 
-namespace Emulator.Cli.Hosting;
+namespace Emulator.Hosting;
 
 /// <summary>
 /// device_add/device_del on <c>-machine none</c>: the board has no PCI, IDE or floppy bus, so every

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Emulator.Cli.QemuSystem;
+using Emulator.Hosting.QemuSystem;
 using Emulator.Devices.Virtio;
 using Emulator.Machine.Acpi;
 using Emulator.Monitor;
 using Emulator.Monitor.Qmp;
 
-namespace Emulator.Cli.Hosting;
+namespace Emulator.Hosting;
 
 /// <summary>
 /// device_add / device_del for virtio-blk-pci through the ACPI PCI hotplug registers, as QEMU's pc

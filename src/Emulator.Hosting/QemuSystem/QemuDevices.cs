@@ -1,12 +1,11 @@
 using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Board;
-using Emulator.Cli.Hosting;
 using Emulator.Devices.Ide;
 using Emulator.Devices.Virtio;
 using Emulator.Machine.Platform;
 
-namespace Emulator.Cli.QemuSystem;
+namespace Emulator.Hosting.QemuSystem;
 
 /// <summary>
 /// <c>-device</c> for the storage models, with QEMU's property names: <c>ide-hd</c>/<c>ide-cd</c>
@@ -16,7 +15,7 @@ namespace Emulator.Cli.QemuSystem;
 /// <c>-blockdev</c> node name (then the device gets an anonymous backend over the node).
 /// Mistakes get QEMU's messages.
 /// </summary>
-internal static class QemuDevices
+public static class QemuDevices
 {
     /// <summary>The abstract QOM parent of ide-hd and ide-cd, which -global may name.</summary>
     private const string IdeBaseType = "ide-device";

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Emulator.Cli.Tests.QemuSystem;
+namespace Emulator.TestSupport;
 
 /// <summary>A text line protocol over an accepted socket (qtest, or raw QMP lines), 30 s per read.</summary>
 internal sealed class LineChannel : IDisposable

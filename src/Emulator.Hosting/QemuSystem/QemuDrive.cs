@@ -6,7 +6,7 @@ using Emulator.Block.Drivers.NullCo;
 using Emulator.Block.Drivers.Raw;
 using Emulator.Block.Graph;
 
-namespace Emulator.Cli.QemuSystem;
+namespace Emulator.Hosting.QemuSystem;
 
 /// <summary>
 /// One <c>-drive</c>: the backend options (id, rerror, werror, cache, readonly) and the node tree

@@ -1,7 +1,7 @@
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.Blkdebug;
 
-namespace Emulator.Cli.QemuSystem;
+namespace Emulator.Hosting.QemuSystem;
 
 /// <summary>blkdebug's rule file: <c>[inject-error]</c> sections of <c>key = "value"</c> lines (event, errno, sector, once).</summary>
 internal static class BlkdebugConfig

@@ -1,12 +1,12 @@
 using System.Text;
 
-namespace Emulator.Cli.QemuSystem;
+namespace Emulator.Hosting.QemuSystem;
 
 /// <summary>
 /// QEMU's option syntax: <c>[implied=]value,key=value,…</c> where a doubled comma is a literal comma.
 /// A first item without '=' is the implied key's value (e.g. -machine pc, -qmp unix:PATH).
 /// </summary>
-internal static class KeyValueList
+public static class KeyValueList
 {
     public static List<KeyValuePair<string, string>> Parse(string text, string? impliedKey = null)
     {

@@ -9,7 +9,7 @@ using Emulator.Monitor.Machine;
 using Emulator.Monitor.Qmp;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Emulator.Cli.Hosting;
+namespace Emulator.Hosting;
 
 /// <summary>
 /// The host both front ends (<c>emu boot</c>, <c>emu system</c>) share around the board
@@ -17,7 +17,7 @@ namespace Emulator.Cli.Hosting;
 /// layer and its drivers, the monitor over the machine (with device_add/device_del), termination signals
 /// and the one way out.
 /// </summary>
-internal sealed class EmulatorHost : IDisposable
+public sealed class EmulatorHost : IDisposable
 {
     /// <summary>How long shutdown waits for requests in flight before it flushes and closes anyway.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
@@ -27,27 +27,41 @@ internal sealed class EmulatorHost : IDisposable
     private int _signalsSeen;
 
     /// <summary>A host over a new machine built as <paramref name="description"/> says; <see cref="PcBoard.Populate"/> then adds its drives.</summary>
+    /// <param name="description">The board to build.</param>
     public EmulatorHost(BoardDescription description)
         : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo)
+    {
+    }
+
+    /// <summary>As <see cref="EmulatorHost(BoardDescription)"/>, with I/O tracing for QMP's x-emu-io-trace-start/stop.</summary>
+    /// <param name="description">The board to build.</param>
+    /// <param name="ioTrace">Makes the host's I/O tracing over the machine.</param>
+    public EmulatorHost(BoardDescription description, Func<PcMachine, IIoTraceControl> ioTrace)
+        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo, ioTrace)
     {
     }
 
     /// <param name="machine">The machine the host drives.</param>
     /// <param name="emptyBoard">-machine none: device_add finds no bus to plug into.</param>
     /// <param name="deterministicIo">Block completions delivered in submission order once the host finished them all (<see cref="BlockLoopSource"/>).</param>
-    public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false)
+    /// <param name="ioTrace">Makes the host's I/O tracing for QMP's x-emu-io-trace-start/stop; without it those commands do not exist.</param>
+    public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false, Func<PcMachine, IIoTraceControl>? ioTrace = null)
     {
         Machine = machine;
-        _services = new ServiceCollection()
+        var services = new ServiceCollection()
             .AddBlockLayer()
             .AddStandardBlockDrivers()
             .AddMonitor()
             .AddSingleton(machine)
             .AddSingleton<IMachineControl, MachineControl>()
             .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
-            .AddSingleton<IDeviceHotplug>(sp => emptyBoard ? new EmptyBoardHotplug() : new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()))
-            .AddSingleton<IIoTraceControl>(_ => new Profile.IoTraceControl(machine))
-            .BuildServiceProvider();
+            .AddSingleton<IDeviceHotplug>(sp => emptyBoard ? new EmptyBoardHotplug() : new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()));
+        if (ioTrace is not null)
+        {
+            services.AddSingleton<IIoTraceControl>(_ => ioTrace(machine));
+        }
+
+        _services = services.BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         Board = new PcBoard(machine, Layer, emptyBoard, deterministicIo);
 

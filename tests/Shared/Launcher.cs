@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Emulator.Cli.Tests.QemuSystem;
+namespace Emulator.TestSupport;
 
 /// <summary>The build's bin/emu-system-x86_64, started as a qtest harness starts QEMU.</summary>
 internal static class Launcher

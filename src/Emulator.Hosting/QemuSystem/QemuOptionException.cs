@@ -1,10 +1,10 @@
-namespace Emulator.Cli.QemuSystem;
+namespace Emulator.Hosting.QemuSystem;
 
 /// <summary>
 /// A QEMU-style command line the launcher refuses; printed as "emu-system-x86_64: MESSAGE", exit status 1.
 /// <see cref="Detail"/> is the message without the option it came from, as QMP's device_add reports it.
 /// </summary>
-internal sealed class QemuOptionException(string message, string? detail = null) : Exception(message)
+public sealed class QemuOptionException(string message, string? detail = null) : Exception(message)
 {
     public string Detail => detail ?? Message;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace Emulator.Cli.Tests.QemuSystem;
+namespace Emulator.TestSupport;
 
 /// <summary>
 /// emu-system-x86_64 under qtest, started as libqtest starts QEMU (-qtest unix:…, -accel qtest): the

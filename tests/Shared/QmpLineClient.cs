@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Emulator.Cli.Tests.Boot;
+namespace Emulator.TestSupport;
 
 /// <summary>A minimal QMP client for tests: one JSON object per line, events kept until asked for.</summary>
 internal sealed class QmpLineClient : IDisposable
