@@ -1,7 +1,8 @@
 using System.Globalization;
 using Emulator.Machine.Bus;
+using Emulator.Testing;
 
-namespace Emulator.Testing.Tests.Support;
+namespace Emulator.TestSupport;
 
 /// <summary>
 /// <see cref="IQtest"/> over a qtest socket (emu-system-x86_64 or QEMU), as libqtest implements it over text lines,
