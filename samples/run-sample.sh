@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 feed=$root/artifacts/packages
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-projects=(src/Emulator.Block src/Emulator.Machine devices/Emulator.Devices firmware-stubs/Emulator.Firmware src/Emulator.Monitor)
+projects=(src/Emulator.Block src/Emulator.Machine devices/Emulator.Devices firmware-stubs/Emulator.Firmware src/Emulator.Board src/Emulator.Monitor src/Emulator.Hosting src/Emulator.Testing)
 [ "${1:-}" = "--no-tool" ] || projects+=(src/Emulator.Cli)
 if [ "${1:-}" != "--no-pack" ]; then
   rm -rf "$feed"

@@ -10,7 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-projects=(src/Emulator.Block src/Emulator.Machine firmware-stubs/Emulator.Firmware devices/Emulator.Devices src/Emulator.Monitor)
+projects=(src/Emulator.Block src/Emulator.Machine firmware-stubs/Emulator.Firmware devices/Emulator.Devices src/Emulator.Monitor src/Emulator.Board src/Emulator.Hosting src/Emulator.Testing)
 if [ "$#" -gt 0 ]; then projects=("$@"); fi
 
 # 1. RS0017: the build reports "<dir>/PublicAPI.<kind>.txt(<line>,<col>): error RS0017: Symbol '<entry>' …".

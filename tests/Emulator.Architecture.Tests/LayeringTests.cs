@@ -84,4 +84,29 @@ public class LayeringTests
 
         Assert.That(references, Is.SubsetOf(new[] { "Emulator.Machine" }));
     }
+
+    [Test]
+    public void Hosting_ReferencesLibrariesNotTheTool()
+    {
+        var references = Assembly.Load("Emulator.Hosting").GetReferencedAssemblies()
+            .Select(r => r.Name!)
+            .Where(n => n.StartsWith("Emulator.", StringComparison.Ordinal) || n == "emu");
+
+        Assert.That(references, Is.SubsetOf(new[] { "Emulator.Machine", "Emulator.Block", "Emulator.Devices", "Emulator.Firmware", "Emulator.Board", "Emulator.Monitor" }));
+    }
+
+    [Test]
+    public void Testing_BuildsOnHostingNotTheTool()
+    {
+        var references = Assembly.Load("Emulator.Testing").GetReferencedAssemblies()
+            .Select(r => r.Name!)
+            .Where(n => n.StartsWith("Emulator.", StringComparison.Ordinal) || n == "emu")
+            .ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(references, Does.Contain("Emulator.Hosting"));
+            Assert.That(references, Has.None.EqualTo("emu"));
+        });
+    }
 }

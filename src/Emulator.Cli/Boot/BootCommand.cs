@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Emulator.Block.Backend;
 using Emulator.Board;
 using Emulator.Cli.Hosting;
+using Emulator.Hosting;
 using Emulator.Cli.Profile;
 using Emulator.Firmware.Demo;
 using Emulator.Machine.Loop;
@@ -88,7 +89,7 @@ internal static class BootCommand
             BootOrder = demo is null ? options.BootOrder : string.Empty,
             FirmwareBootSector = demo is null ? null : DemoGuest.Build(),
         };
-        using var host = new EmulatorHost(description);
+        using var host = new EmulatorHost(description, _ => new IoTraceControl());
         var machine = host.Machine;
         machine.Cpu.Tier = options.Cpu;
         mirror = new ScreenMirror(machine.Chipset.Vga, output);

@@ -1,15 +1,11 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
-using Emulator.Board;
-using Emulator.Cli.Hosting;
 using Emulator.Cli.Profile;
+using Emulator.Hosting;
+using Emulator.Hosting.QemuSystem;
 using Emulator.Machine.Loop;
 using Emulator.Monitor;
-using Emulator.Monitor.Commands;
 using Emulator.Monitor.Qmp;
 using Emulator.Monitor.Qtest;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Emulator.Cli.QemuSystem;
 
@@ -24,10 +20,6 @@ namespace Emulator.Cli.QemuSystem;
 internal static class QemuSystemCommand
 {
     private const string Prefix = "emu-system-x86_64";
-
-    private static readonly string[] IntegerKeys = ["size", "offset", "errno", "sector", "latency-ns", "align", "max-transfer", "reconnect-delay", "open-timeout"];
-
-    private static readonly string[] BooleanKeys = ["read-only", "read-zeroes", "once", "immediately", "auto-read-only", "force-share", "direct", "no-flush"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
@@ -67,61 +59,32 @@ internal static class QemuSystemCommand
             return 0;
         }
 
-        var emptyBoard = options.Machine == "none";
-        if (!emptyBoard && (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal)))
-        {
-            throw new QemuOptionException($"-machine {options.Machine}: unsupported machine type (this emulator builds 'pc' and 'none')");
-        }
-
-        var accelerator = options.Accelerators.Count == 0 ? "tcg" : options.Accelerators.FirstOrDefault(a => a is "tcg" or "qtest")
-            ?? throw new QemuOptionException("-accel: no accelerator found (kvm is not available; use tcg or qtest)");
         var qtestMode = options.Qtest is not null;
-        using var serialFile = options.Serial is { } serial && serial.StartsWith("file:", StringComparison.Ordinal)
+        FileStream? serialFile = null;
+
+        // The machine type and accelerator are checked before the serial file is created.
+        var description = QemuSystemBoard.Describe(options, b =>
+        {
+            if (serialFile is not null)
+            {
+                serialFile.WriteByte(b);
+                serialFile.Flush();
+            }
+            else if (options.Serial == "stdio" && !qtestMode)
+            {
+                output.Write((char)b);
+                output.Flush();
+            }
+        });
+        using var serialFileOwner = serialFile = options.Serial is { } serial && serial.StartsWith("file:", StringComparison.Ordinal)
             ? OpenSerialFile(serial["file:".Length..])
             : null;
-        var description = new BoardDescription
-        {
-            EmptyBoard = emptyBoard,
-            BootOrder = options.BootOrder,
-            BootOnce = options.BootOnce,
-            CheckFloppySignature = options.CheckFloppySignature,
-            Machine = new PcMachineOptions
-        {
-            RamSize = options.MemoryBytes,
-            RunCpu = accelerator != "qtest",
-            NoReboot = options.NoReboot,
-            RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
-            SerialOutput = b =>
-            {
-                if (serialFile is not null)
-                {
-                    serialFile.WriteByte(b);
-                    serialFile.Flush();
-                }
-                else if (options.Serial == "stdio" && !qtestMode)
-                {
-                    output.Write((char)b);
-                    output.Flush();
-                }
-            },
-        },
-        };
-        using var host = new EmulatorHost(description);
+        using var host = new EmulatorHost(description, _ => new IoTraceControl());
         var machine = host.Machine;
 
         // Signals before any socket: a harness may send SIGTERM as soon as either answers. QEMU exits 0.
         host.ExitOnTerminationSignals(_ => 0);
-        var layer = host.Layer;
-
-        Populate(host, description with { Drives = [.. options.Drives.Select(items => Drive(host.Layer, options, items))] });
-        AddBlockdevs(host.Services, layer, options);
-        if (emptyBoard && options.Devices.Count > 0)
-        {
-            var driver = options.Devices[0].First().Value;
-            throw new QemuOptionException($"-device {Describe(options.Devices[0], "driver")}: {EmptyBoardHotplug.NoBus(driver)}");
-        }
-
-        QemuDevices.Attach(host, options.Devices, options.Globals);
+        QemuSystemBoard.Populate(host, options, description);
 
         machine.Start();
         if (options.StartPaused)
@@ -148,91 +111,6 @@ internal static class QemuSystemCommand
         HostFile.TryOpen(path, file => new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read), out var stream, out var problem)
             ? stream!
             : throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {problem}");
-
-    /// <summary>Places and opens the -drive options and applies -boot; the board's refusals are command-line errors.</summary>
-    private static void Populate(EmulatorHost host, BoardDescription description)
-    {
-        try
-        {
-            host.Board.Populate(description);
-        }
-        catch (BoardException e)
-        {
-            throw new QemuOptionException(e.Message);
-        }
-    }
-
-    /// <summary>
-    /// One -drive for the board: its interface, index or bus/unit and identity, opened when the board places it.
-    /// On an empty board (-machine none) an explicit if=ide/floppy/virtio is refused with QEMU's wording, while
-    /// a drive without if= (-cdrom, say) is opened and left unclaimed, as QEMU 7.2 leaves it.
-    /// </summary>
-    private static BoardDrive Drive(BlockLayer layer, QemuOptions options, List<KeyValuePair<string, string>> items)
-    {
-        var drive = QemuDrive.Parse(items);
-        var label = $"-drive {Describe(items, null)}";
-        var cdrom = drive.Get("media") == "cdrom";
-        return new BoardDrive
-        {
-            Interface = drive.Interface,
-            InterfaceGiven = drive.Get("if") is not (null or "none"),
-            CdRom = cdrom,
-            Index = drive.Number(label, "index"),
-            Bus = drive.Number(label, "bus"),
-            Unit = drive.Number(label, "unit"),
-            Id = drive.Id,
-            Label = label,
-            Open = name => OpenDrive(layer, options, drive, name),
-            IdeIdentity = name => QemuDevices.IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], options.Globals, name),
-        };
-    }
-
-    /// <summary>An option's value as QEMU quotes it in errors: the implied first key (-device's driver; -drive has none) bare.</summary>
-    private static string Describe(List<KeyValuePair<string, string>> items, string? implied) =>
-        string.Join(',', items.Select((kv, i) => i == 0 && kv.Key == implied ? kv.Value : $"{kv.Key}={kv.Value}"));
-
-    /// <summary>Opens one -drive's backend: a snapshot overlay, an image file, or the node tree its options describe (empty for a CD with no file).</summary>
-    private static BlockBackend OpenDrive(BlockLayer layer, QemuOptions options, QemuDrive drive, string name)
-    {
-        var snapshot = options.Snapshot || (drive.Get("snapshot") is { } flag && KeyValueList.IsOn("-drive", "snapshot", flag));
-        var root = drive.RootOptions(out var plainFile);
-        var cache = drive.Direct ? Block.Drivers.File.FileCacheMode.None : Block.Drivers.File.FileCacheMode.Writeback;
-        if (snapshot && !drive.IsReadOnly && (plainFile ?? drive.Get("file")) is { } image && root is null or Block.Drivers.Raw.RawNodeOptions { File.Inline: Block.Drivers.File.FileNodeOptions })
-        {
-            // Writes go to a temporary qcow2 overlay; the image is opened read-only.
-            return layer.OpenImageSnapshot(drive.BackendOptions(name), image, drive.Get("format"), cache);
-        }
-
-        return plainFile is not null
-            ? layer.OpenImage(drive.BackendOptions(name), plainFile, drive.Get("format"), cache)
-            : layer.CreateBackend(drive.BackendOptions(name), root);
-    }
-
-    /// <summary>-blockdev: QEMU's dotted keys become the same JSON blockdev-add takes, typed as its schema types them.</summary>
-    private static void AddBlockdevs(IServiceProvider services, BlockLayer layer, QemuOptions options)
-    {
-        var parser = services.GetRequiredService<BlockdevOptionsParser>();
-        foreach (var items in options.Blockdevs)
-        {
-            var json = new JsonObject();
-            foreach (var (key, value) in items)
-            {
-                var path = key.Split('.');
-                var target = json;
-                foreach (var part in path[..^1])
-                {
-                    target = target[part] as JsonObject ?? (JsonObject)(target[part] = new JsonObject());
-                }
-
-                var leaf = path[^1];
-                target[leaf] = IntegerKeys.Contains(leaf) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number
-                    : BooleanKeys.Contains(leaf) ? KeyValueList.IsOn("-blockdev", key, value)
-                    : (JsonNode)value;
-            }
-
-            layer.AddNode(parser.Parse(json));
-        }
-    }
 
     private static void StartMonitors(EmulatorHost host, QemuOptions options)
     {

@@ -36,6 +36,7 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
     private const ushort ChipSelectMask = 0x01;
 
     private bool _lastOutput;
+    private uint _inputLevels;
 
     public PicPair()
     {
@@ -45,6 +46,12 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
 
     /// <summary>Raised when the INTR output to the CPU changes; the loop uses it to wake a halted CPU.</summary>
     public event Action<bool>? InterruptOutputChanged;
+
+    /// <summary>Raised on every ISA input level change (IRQ 0-15, level), before the chips see it.</summary>
+    public event Action<int, bool>? InputChanged;
+
+    /// <summary>When set, input changes are only reported through <see cref="InputChanged"/>, not driven into the chips (qtest interception).</summary>
+    public bool Intercepted { get; set; }
 
     public Pic8259 Master { get; }
 
@@ -74,6 +81,18 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
     {
         ArgumentOutOfRangeException.ThrowIfNegative(irq);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(irq, IrqCount);
+        var bit = 1u << irq;
+        if (((_inputLevels & bit) != 0) != level)
+        {
+            _inputLevels = level ? _inputLevels | bit : _inputLevels & ~bit;
+            InputChanged?.Invoke(irq, level);
+        }
+
+        if (Intercepted)
+        {
+            return;
+        }
+
         if (irq < IrqsPerChip)
         {
             Master.SetInput(irq, level);

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Emulator.Monitor.Qmp;
 
 /// <summary>The commands a QMP server offers, by name.</summary>
@@ -16,4 +18,50 @@ public sealed class QmpCommandTable
     }
 
     public QmpCommand? Find(string name) => _commands.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Runs command <paramref name="name"/> for a negotiated client, as a QMP session does after it checked
+    /// the request's shape: CommandNotFound for an unknown name, the arguments checked against the command's
+    /// parameters, the handler run on the machine thread through <paramref name="executor"/>. Returns the
+    /// reply, <c>{"return": …}</c> or <c>{"error": {"class", "desc"}}</c>, with <paramref name="id"/> echoed.
+    /// The socket sessions and the in-process harness both answer through here.
+    /// </summary>
+    public JsonObject Execute(string name, JsonObject arguments, IMonitorExecutor executor, JsonNode? id = null)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(executor);
+        if (Find(name) is not { } command)
+        {
+            return ErrorReply($"The command {name} has not been found", QmpErrorClass.CommandNotFound, id);
+        }
+
+        try
+        {
+            var checkedArguments = QmpArguments.Check((JsonObject)arguments.DeepClone(), command.Parameters, command.OpenArguments);
+            var result = executor.Invoke(() => command.Handler(checkedArguments)) ?? new JsonObject();
+            var reply = new JsonObject { ["return"] = result };
+            if (id is not null)
+            {
+                reply["id"] = id.DeepClone();
+            }
+
+            return reply;
+        }
+        catch (QmpException e)
+        {
+            return ErrorReply(e.Message, e.ErrorClass, id);
+        }
+    }
+
+    /// <summary>QEMU's error reply: <c>{"error": {"class", "desc"}}</c>, with <paramref name="id"/> echoed when given.</summary>
+    internal static JsonObject ErrorReply(string desc, QmpErrorClass errorClass = QmpErrorClass.GenericError, JsonNode? id = null)
+    {
+        var reply = new JsonObject { ["error"] = new JsonObject { ["class"] = errorClass.ToString(), ["desc"] = desc } };
+        if (id is not null)
+        {
+            reply["id"] = id.DeepClone();
+        }
+
+        return reply;
+    }
 }

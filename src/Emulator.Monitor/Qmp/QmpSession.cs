@@ -106,16 +106,8 @@ public sealed class QmpSession
         }
     }
 
-    private static JsonObject Error(string desc, QmpErrorClass errorClass = QmpErrorClass.GenericError, JsonNode? id = null)
-    {
-        var reply = new JsonObject { ["error"] = new JsonObject { ["class"] = errorClass.ToString(), ["desc"] = desc } };
-        if (id is not null)
-        {
-            reply["id"] = id.DeepClone();
-        }
-
-        return reply;
-    }
+    private static JsonObject Error(string desc, QmpErrorClass errorClass = QmpErrorClass.GenericError, JsonNode? id = null) =>
+        QmpCommandTable.ErrorReply(desc, errorClass, id);
 
     private JsonObject Handle(QmpJsonMessage message)
     {
@@ -166,27 +158,7 @@ public sealed class QmpSession
             return Error("Expecting capabilities negotiation with 'qmp_capabilities'", QmpErrorClass.CommandNotFound, id);
         }
 
-        if (_commands.Find(name) is not { } command)
-        {
-            return Error($"The command {name} has not been found", QmpErrorClass.CommandNotFound, id);
-        }
-
-        try
-        {
-            var checkedArguments = QmpArguments.Check((JsonObject)argumentObject.DeepClone(), command.Parameters, command.OpenArguments);
-            var result = _executor.Invoke(() => command.Handler(checkedArguments)) ?? new JsonObject();
-            var reply = new JsonObject { ["return"] = result };
-            if (id is not null)
-            {
-                reply["id"] = id.DeepClone();
-            }
-
-            return reply;
-        }
-        catch (QmpException e)
-        {
-            return Error(e.Message, e.ErrorClass, id);
-        }
+        return _commands.Execute(name, argumentObject, _executor, id);
     }
 
     private JsonObject Negotiate(JsonObject arguments, JsonNode? id)

@@ -1,5 +1,5 @@
 using Emulator.Block.Backend;
-using Emulator.Cli.Hosting;
+using Emulator.Hosting;
 using Emulator.Firmware.Services;
 using Emulator.Machine.Loop;
 using Iced.Intel;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Emulator.Block.Backend;
-using Emulator.Cli.Hosting;
+using Emulator.Hosting;
 using Emulator.Devices.Virtio;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Loop;

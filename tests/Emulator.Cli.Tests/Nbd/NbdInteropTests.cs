@@ -257,8 +257,8 @@ public class NbdInteropTests : ImgTestBase
         var qmpSocket = PathOf("qmp.sock");
         var drive = $"file.driver=nbd,file.server.type=unix,file.server.path={Sock("q")},file.export=e,format=qcow2,if=none,id=d0";
 
-        using (var machine = new QemuSystem.QtestMachine(Dir, "-machine", "pc", "-accel", "qtest", "-display", "none", "-drive", drive, "-qmp", $"unix:{qmpSocket},server=on,wait=off"))
-        using (var qmp = Boot.QmpLineClient.Connect(qmpSocket))
+        using (var machine = new Emulator.TestSupport.QtestMachine(Dir, "-machine", "pc", "-accel", "qtest", "-display", "none", "-drive", drive, "-qmp", $"unix:{qmpSocket},server=on,wait=off"))
+        using (var qmp = Emulator.TestSupport.QmpLineClient.Connect(qmpSocket))
         {
             qmp.Execute("qmp_capabilities");
             var block = qmp.Execute("query-block")["return"]!.AsArray().Single(b => (string?)b!["device"] == "d0")!;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Emulator.Cli.Tests.QemuSystem;
 
 namespace Emulator.Cli.Tests.Packaging;
 

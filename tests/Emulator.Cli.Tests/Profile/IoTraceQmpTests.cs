@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Emulator.Cli.Tests.Boot;
 
 namespace Emulator.Cli.Tests.Profile;
 

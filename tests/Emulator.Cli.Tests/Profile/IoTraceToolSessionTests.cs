@@ -2,7 +2,7 @@ using System.Diagnostics.Tracing;
 using Emulator.Block.Backend;
 using Emulator.Block.Tracing;
 using Emulator.Block.Tracing.Export;
-using Emulator.Cli.Hosting;
+using Emulator.Hosting;
 using Emulator.Machine.Loop;
 
 namespace Emulator.Cli.Tests.Profile;

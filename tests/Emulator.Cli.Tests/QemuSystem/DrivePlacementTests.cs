@@ -1,4 +1,3 @@
-using Emulator.Cli.Tests.Boot;
 
 namespace Emulator.Cli.Tests.QemuSystem;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Emulator.Cli.Img;
-using Emulator.Cli.Tests.Boot;
+using Emulator.Testing.Qos;
 
 namespace Emulator.Cli.Tests.QemuSystem;
 
@@ -111,7 +111,7 @@ public class EnospcTests
         using var qmp = new QmpLineClient(qmpSocket);
         qmp.Execute("qmp_capabilities");
         // A write the machine stopped on must come back unanswered quickly; StoppedOnError waits for slow ones.
-        var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot) { Patience = TimeSpan.Zero };
+        var guest = new VirtioBlkLegacy(new PciBus(new SocketQtest(machine.Qtest)).At(Slot)!, GuestAllocator.ForPc(128 << 20)) { Patience = TimeSpan.Zero };
         guest.Initialize();
         var stops = 0;
         var sector = 0UL;
@@ -138,7 +138,7 @@ public class EnospcTests
                     File.Delete(filler);
                     qmp.Execute("cont");
                     qmp.WaitForEvent("RESUME");
-                    status = guest.AwaitLastWrite(RetryPatience);
+                    status = guest.AwaitLastRequest(RetryPatience);
                     stops++;
                 }
 
@@ -157,7 +157,7 @@ public class EnospcTests
     /// A write the guest saw no answer to (on a loaded machine a write can simply take longer than the
     /// guest's polling): true once the machine is stopped on an I/O error, false with the write's status once it completes.
     /// </summary>
-    private static bool StoppedOnError(QmpLineClient qmp, QtestVirtioBlkGuest guest, out uint? status)
+    private static bool StoppedOnError(QmpLineClient qmp, VirtioBlkLegacy guest, out byte? status)
     {
         status = null;
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -168,7 +168,7 @@ public class EnospcTests
                 return true;
             }
 
-            status = guest.AwaitLastWrite(RetryPatience);
+            status = guest.AwaitLastRequest(RetryPatience);
             if (status is not null)
             {
                 return false;

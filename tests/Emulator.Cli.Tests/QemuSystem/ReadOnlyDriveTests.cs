@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Emulator.Cli.Tests.Boot;
+using Emulator.Testing.Qos;
 
 namespace Emulator.Cli.Tests.QemuSystem;
 
@@ -44,7 +44,7 @@ public class ReadOnlyDriveTests
         var image = Image("vd1.img", DiskBytes);
         using var machine = new QtestMachine(
             _dir, "-drive", $"if=none,id=vd1,file={image},{format}readonly=on", "-device", $"virtio-blk-pci,drive=vd1,addr={Slot:x2}.0");
-        var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot);
+        var guest = new VirtioBlkLegacy(new PciBus(new SocketQtest(machine.Qtest)).At(Slot)!, GuestAllocator.ForPc(128 << 20));
         guest.Initialize();
 
         var features = guest.ReadHostFeatures();
@@ -65,13 +65,13 @@ public class ReadOnlyDriveTests
         using (var machine = new QtestMachine(
             _dir, "-drive", $"if=none,id=vd1,file={image},format=raw", "-device", $"virtio-blk-pci,drive=vd1,addr={Slot:x2}.0"))
         {
-            var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot);
+            var guest = new VirtioBlkLegacy(new PciBus(new SocketQtest(machine.Qtest)).At(Slot)!, GuestAllocator.ForPc(128 << 20));
             guest.Initialize();
 
             Assert.That(guest.WriteSector(1, GuestFill), Is.EqualTo(StatusOk));
         }
 
-        Assert.That(File.ReadAllBytes(image).AsSpan(QtestVirtioBlkGuest.Sector, QtestVirtioBlkGuest.Sector).ToArray(), Is.All.EqualTo(GuestFill));
+        Assert.That(File.ReadAllBytes(image).AsSpan(VirtioBlkLegacy.Sector, VirtioBlkLegacy.Sector).ToArray(), Is.All.EqualTo(GuestFill));
     }
 
     [Test]
@@ -81,7 +81,7 @@ public class ReadOnlyDriveTests
         using var machine = new QtestMachine(
             _dir, "-blockdev", $"driver=raw,node-name=vd1,read-only=on,file.driver=file,file.filename={image}",
             "-device", $"virtio-blk-pci,drive=vd1,addr={Slot:x2}.0");
-        var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot);
+        var guest = new VirtioBlkLegacy(new PciBus(new SocketQtest(machine.Qtest)).At(Slot)!, GuestAllocator.ForPc(128 << 20));
         guest.Initialize();
 
         var features = guest.ReadHostFeatures();
@@ -101,7 +101,7 @@ public class ReadOnlyDriveTests
     {
         var image = Image("fd.img", FloppyBytes);
         using var machine = new QtestMachine(_dir, "-drive", $"if=floppy,file={image},{format}readonly=on");
-        var guest = new QtestFloppyGuest(machine.Qtest);
+        var guest = new FloppyController(new SocketQtest(machine.Qtest), GuestAllocator.ForPc(128 << 20));
 
         AssertWriteRefused(guest, image);
     }
@@ -110,16 +110,16 @@ public class ReadOnlyDriveTests
     public void FloppyWriteData_WritableDrive_SectorOnDisk()
     {
         var image = Image("fd.img", FloppyBytes);
-        uint[]? result;
+        byte[]? result;
         using (var machine = new QtestMachine(_dir, "-drive", $"if=floppy,file={image},format=raw"))
         {
-            result = new QtestFloppyGuest(machine.Qtest).WriteSector(2, GuestFill);
+            result = new FloppyController(new SocketQtest(machine.Qtest), GuestAllocator.ForPc(128 << 20)).WriteSector(2, GuestFill);
         }
 
         Assert.Multiple(() =>
         {
             Assert.That(result?[0] & St0InterruptCodeMask, Is.Zero, "normal termination");
-            Assert.That(File.ReadAllBytes(image).AsSpan(QtestFloppyGuest.Sector, QtestFloppyGuest.Sector).ToArray(), Is.All.EqualTo(GuestFill));
+            Assert.That(File.ReadAllBytes(image).AsSpan(FloppyController.Sector, FloppyController.Sector).ToArray(), Is.All.EqualTo(GuestFill));
         });
     }
 
@@ -144,7 +144,7 @@ public class ReadOnlyDriveTests
             Assert.That(added.ContainsKey("return"), added.ToJsonString());
             Assert.That(inserted.ContainsKey("return"), inserted.ToJsonString());
         });
-        AssertWriteRefused(new QtestFloppyGuest(machine.Qtest), image);
+        AssertWriteRefused(new FloppyController(new SocketQtest(machine.Qtest), GuestAllocator.ForPc(128 << 20)), image);
     }
 
     [Test]
@@ -165,7 +165,7 @@ public class ReadOnlyDriveTests
         });
 
         Assert.That(changed.ContainsKey("return"), changed.ToJsonString());
-        AssertWriteRefused(new QtestFloppyGuest(machine.Qtest), image);
+        AssertWriteRefused(new FloppyController(new SocketQtest(machine.Qtest), GuestAllocator.ForPc(128 << 20)), image);
     }
 
     [Test]
@@ -208,7 +208,7 @@ public class ReadOnlyDriveTests
         });
     }
 
-    private static void AssertWriteRefused(QtestFloppyGuest guest, string image)
+    private static void AssertWriteRefused(FloppyController guest, string image)
     {
         var st3 = guest.SenseDrive();
         var result = guest.WriteSector(2, GuestFill);

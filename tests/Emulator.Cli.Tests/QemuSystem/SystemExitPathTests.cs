@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Emulator.Cli.Tests.Boot;
 
 namespace Emulator.Cli.Tests.QemuSystem;
 

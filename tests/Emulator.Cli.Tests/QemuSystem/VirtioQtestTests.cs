@@ -1,3 +1,5 @@
+using Emulator.Testing.Qos;
+
 namespace Emulator.Cli.Tests.QemuSystem;
 
 /// <summary>virtio-blk-pci driven over the launcher's qtest socket, as tests/qtest/virtio-blk-test.c drives QEMU's.</summary>
@@ -27,13 +29,13 @@ public class VirtioQtestTests
     public void LegacyRead_SecondSector_DataStatusOkAndIntx()
     {
         var image = Path.Combine(_dir, "disk.img");
-        File.WriteAllBytes(image, [.. Enumerable.Range(0, 1 << 16).Select(i => (byte)(i / QtestVirtioBlkGuest.Sector))]);
+        File.WriteAllBytes(image, [.. Enumerable.Range(0, 1 << 16).Select(i => (byte)(i / VirtioBlkLegacy.Sector))]);
         using var machine = new QtestMachine(
             _dir, "-drive", $"file={image},if=none,id=d0,format=raw", "-device", $"virtio-blk-pci,drive=d0,addr={Slot:x2}.0");
         machine.Qtest.Command("irq_intercept_in ioapic");
         machine.Qtest.Command($"outl 0xcf8 0x{PiixPirqRouteAddress:x}");
         machine.Qtest.Command($"outb 0x{0xCFC + SlotPirq:x} 0x{RoutedIrq:x}");
-        var guest = new QtestVirtioBlkGuest(machine.Qtest, Slot);
+        var guest = new VirtioBlkLegacy(new PciBus(new SocketQtest(machine.Qtest)).At(Slot)!, GuestAllocator.ForPc(128 << 20));
         guest.Initialize();
 
         var result = guest.ReadSector(1);
@@ -42,7 +44,7 @@ public class VirtioQtestTests
         {
             Assert.That(result, Is.Not.Null, "the used ring never moved");
             Assert.That(result?.Status, Is.Zero, "VIRTIO_BLK_S_OK");
-            Assert.That(result?.DataHex, Is.EqualTo(string.Concat(Enumerable.Repeat("01", QtestVirtioBlkGuest.Sector))));
+            Assert.That(result?.Data, Is.EqualTo(Enumerable.Repeat((byte)1, VirtioBlkLegacy.Sector)));
             Assert.That(machine.Qtest.Asynchronous, Does.Contain($"IRQ raise {RoutedIrq}"));
         });
     }

@@ -1,0 +1,181 @@
+using Emulator.Block.Backend;
+using Emulator.Block.Drivers.Blkdebug;
+using Emulator.Block.Drivers.File;
+using Emulator.Block.Drivers.Nbd;
+using Emulator.Block.Drivers.NullCo;
+using Emulator.Block.Drivers.Qcow2;
+using Emulator.Block.Drivers.Raw;
+using Emulator.Block.Graph;
+
+namespace Emulator.Hosting.QemuSystem;
+
+/// <summary>
+/// One <c>-drive</c>: the backend options (id, rerror, werror, cache, readonly) and the node tree
+/// from the filename, which may be a file, <c>null-co://</c>, or <c>blkdebug:CONFIG:IMAGE</c>, with
+/// <c>file.*</c> options for the protocol node.
+/// </summary>
+internal sealed class QemuDrive
+{
+    private static readonly string[] Known =
+        ["file", "if", "media", "format", "id", "index", "bus", "unit", "cache", "snapshot", "readonly", "rerror", "werror", "auto-read-only", "aio", "discard", "detect-zeroes", "serial"];
+
+    private QemuDrive(List<KeyValuePair<string, string>> items)
+    {
+        Items = items;
+    }
+
+    public List<KeyValuePair<string, string>> Items { get; }
+
+    public string Interface => Get("if") ?? (Get("media") == "cdrom" ? "ide" : "ide");
+
+    public string? Id => Get("id");
+
+    public static QemuDrive Parse(List<KeyValuePair<string, string>> items)
+    {
+        foreach (var (key, _) in items)
+        {
+            if (!Known.Contains(key) && !key.StartsWith("file.", StringComparison.Ordinal))
+            {
+                throw new QemuOptionException($"-drive: Invalid parameter '{key}'");
+            }
+        }
+
+        var drive = new QemuDrive(items);
+        if (drive.Get("serial") is not null)
+        {
+            // QEMU 7.2 dropped -drive serial= (ide-hd,serial= replaces it): the option falls through to the format driver, which refuses it.
+            throw new QemuOptionException($"-drive {string.Join(',', items.Select(kv => $"{kv.Key}={kv.Value}"))}: Block format '{drive.Get("format") ?? "raw"}' does not support the option 'serial'");
+        }
+
+        return drive;
+    }
+
+    public string? Get(string key) => Items.LastOrDefault(kv => kv.Key == key).Value;
+
+    /// <summary>A numeric key (index, bus, unit), or null when absent; anything else is refused as QEMU refuses it.</summary>
+    public int? Number(string label, string key) => Get(key) switch
+    {
+        null => null,
+        var text when int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) => value,
+        _ => throw new QemuOptionException($"{label}: Parameter '{key}' expects a number"),
+    };
+
+    public BlockBackendOptions BackendOptions(string name)
+    {
+        var cache = Get("cache") ?? "writeback";
+        return new BlockBackendOptions
+        {
+            Name = name,
+            ReadErrorPolicy = Policy("rerror", BlockErrorPolicy.Report),
+            WriteErrorPolicy = Policy("werror", BlockErrorPolicy.Enospc),
+            WriteCache = cache is not ("writethrough" or "directsync"),
+            ReadOnly = IsReadOnly,
+        };
+    }
+
+    /// <summary>readonly=on, or media=cdrom, which QEMU's drive_new makes read-only whatever readonly says.</summary>
+    public bool IsReadOnly => (Get("readonly") is { } ro && KeyValueList.IsOn("-drive", "readonly", ro)) || Get("media") == "cdrom";
+
+    public bool Direct => Get("cache") is "none" or "directsync";
+
+    /// <summary>The root node's options, or null for a plain file whose format is probed or is not raw (<paramref name="plainFile"/>).</summary>
+    public BlockNodeOptions? RootOptions(out string? plainFile)
+    {
+        plainFile = null;
+        var file = Get("file");
+        if (file is null && Get("file.driver") != "nbd")
+        {
+            return null;
+        }
+
+        file ??= string.Empty;
+
+        BlockNodeOptions protocol;
+        if (file == "null-co://" || Get("file.driver") == "null-co")
+        {
+            protocol = new NullNodeOptions
+            {
+                ReadOnly = IsReadOnly,
+                ReadZeroes = Get("file.read-zeroes") is not { } rz || KeyValueList.IsOn("-drive", "file.read-zeroes", rz),
+                Size = Get("file.size") is { } size && long.TryParse(size, out var bytes) ? bytes : NullNodeOptions.DefaultSize,
+            };
+        }
+        else if (Get("file.driver") == "nbd")
+        {
+            protocol = NbdNode();
+        }
+        else if (file.StartsWith("blkdebug:", StringComparison.Ordinal))
+        {
+            var rest = file["blkdebug:".Length..];
+            var colon = rest.IndexOf(':');
+            if (colon < 0)
+            {
+                throw new QemuOptionException($"-drive: blkdebug filename must be blkdebug:CONFIG:IMAGE, not '{file}'");
+            }
+
+            var config = rest[..colon];
+            protocol = new BlkdebugNodeOptions(FileNode(rest[(colon + 1)..]))
+            {
+                ReadOnly = IsReadOnly,
+                Rules = config.Length == 0 ? [] : BlkdebugConfig.Read(config),
+            };
+        }
+        else if (Get("format") is not "raw")
+        {
+            // A plain file whose format is probed, or named (qcow2 …): the block layer opens file → format.
+            plainFile = file;
+            return null;
+        }
+        else
+        {
+            protocol = FileNode(file);
+        }
+
+        // Every node of a read-only drive is opened read-only, so no layer below the backend can write either.
+        return Get("format") switch
+        {
+            null or "raw" => new RawNodeOptions(protocol) { ReadOnly = IsReadOnly },
+            // A qcow2 image over a protocol named by options (file.driver=nbd,… or blkdebug:…): format node over it.
+            "qcow2" => new Qcow2NodeOptions(protocol) { ReadOnly = IsReadOnly },
+            var other => throw new QemuOptionException($"-drive: Unknown driver '{other}'"),
+        };
+    }
+
+    /// <summary>-drive file.driver=nbd,file.server.type=inet|unix,file.server.host=,file.server.port=,file.server.path=,file.export=.</summary>
+    private NbdNodeOptions NbdNode()
+    {
+        var server = Get("file.server.type") switch
+        {
+            "inet" => NbdServerAddress.Inet(
+                Get("file.server.host") ?? throw new QemuOptionException("-drive: Parameter 'server.host' is missing"),
+                Get("file.server.port") is { } port && int.TryParse(port, out var number) ? number : Block.Nbd.NbdLimits.DefaultPort),
+            "unix" => NbdServerAddress.Unix(Get("file.server.path") ?? throw new QemuOptionException("-drive: Parameter 'server.path' is missing")),
+            var other => throw new QemuOptionException($"-drive: Parameter 'server.type' does not accept value '{other}'"),
+        };
+        return new NbdNodeOptions(server)
+        {
+            ReadOnly = IsReadOnly,
+            Export = Get("file.export") ?? string.Empty,
+            TlsCreds = Get("file.tls-creds"),
+            ReconnectDelaySeconds = Get("file.reconnect-delay") is { } delay && int.TryParse(delay, out var seconds) ? seconds : 0,
+        };
+    }
+
+    private FileNodeOptions FileNode(string path) => new(path)
+    {
+        ReadOnly = IsReadOnly,
+        Cache = Direct ? FileCacheMode.None : FileCacheMode.Writeback,
+        Locking = Get("file.locking") == "off" ? FileLockMode.Off : FileLockMode.On,
+        DiscardUnmap = Get("discard") is "unmap" or "on",
+    };
+
+    private BlockErrorPolicy Policy(string key, BlockErrorPolicy fallback) => Get(key) switch
+    {
+        null or "auto" => fallback,
+        "report" => BlockErrorPolicy.Report,
+        "ignore" => BlockErrorPolicy.Ignore,
+        "enospc" => BlockErrorPolicy.Enospc,
+        "stop" => BlockErrorPolicy.Stop,
+        var other => throw new QemuOptionException($"-drive: '{other}' invalid {(key == "rerror" ? "read" : "write")} error action"),
+    };
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Emulator.Block.Backend;
+using Emulator.Board;
+using Emulator.Machine.Loop;
+using Emulator.Monitor.Commands;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Emulator.Hosting.QemuSystem;
+
+/// <summary>
+/// Builds QEMU's pc board from parsed <see cref="QemuOptions"/>: the machine type and accelerator checks,
+/// the board description, then the -drive, -blockdev and -device options in QEMU's order. <c>emu system</c>
+/// and the in-process harness (Emulator.Testing) both build through here, so a machine made from the same
+/// options is the same machine. Every refusal is a <see cref="QemuOptionException"/> with QEMU's wording.
+/// </summary>
+public static class QemuSystemBoard
+{
+    private static readonly string[] IntegerKeys = ["size", "offset", "errno", "sector", "latency-ns", "align", "max-transfer", "reconnect-delay", "open-timeout"];
+
+    private static readonly string[] BooleanKeys = ["read-only", "read-zeroes", "once", "immediately", "auto-read-only", "force-share", "direct", "no-flush"];
+
+    /// <summary>The accelerator that runs: of several -accel, the first usable one (tcg or qtest; kvm never is); tcg when none is given.</summary>
+    public static string Accelerator(QemuOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Accelerators.Count == 0 ? "tcg" : options.Accelerators.FirstOrDefault(a => a is "tcg" or "qtest")
+            ?? throw new QemuOptionException("-accel: no accelerator found (kvm is not available; use tcg or qtest)");
+    }
+
+    /// <summary>
+    /// The board <paramref name="options"/> describe, without its drives (<see cref="Populate"/> adds them):
+    /// machine type pc (or none), RAM, boot order, whether the CPU runs (not under -accel qtest), -no-reboot and
+    /// -rtc base=; COM1's bytes go to <paramref name="serialOutput"/>.
+    /// </summary>
+    public static BoardDescription Describe(QemuOptions options, Action<byte>? serialOutput = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var emptyBoard = options.Machine == "none";
+        if (!emptyBoard && (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal)))
+        {
+            throw new QemuOptionException($"-machine {options.Machine}: unsupported machine type (this emulator builds 'pc' and 'none')");
+        }
+
+        var accelerator = Accelerator(options);
+        return new BoardDescription
+        {
+            EmptyBoard = emptyBoard,
+            BootOrder = options.BootOrder,
+            BootOnce = options.BootOnce,
+            CheckFloppySignature = options.CheckFloppySignature,
+            Machine = new PcMachineOptions
+            {
+                RamSize = options.MemoryBytes,
+                RunCpu = accelerator != "qtest",
+                NoReboot = options.NoReboot,
+                RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
+                SerialOutput = serialOutput ?? (static _ => { }),
+            },
+        };
+    }
+
+    /// <summary>
+    /// Places and opens the -drive options and applies -boot, adds the -blockdev nodes, then attaches the
+    /// -device models with the -global properties, on the board of <paramref name="host"/>, made from
+    /// <paramref name="description"/> (<see cref="Describe"/>). The machine has not started yet.
+    /// </summary>
+    public static void Populate(EmulatorHost host, QemuOptions options, BoardDescription description)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(description);
+        try
+        {
+            host.Board.Populate(description with { Drives = [.. options.Drives.Select(items => Drive(host.Layer, options, items))] });
+        }
+        catch (BoardException e)
+        {
+            throw new QemuOptionException(e.Message);
+        }
+
+        AddBlockdevs(host.Services, host.Layer, options);
+        if (options.Machine == "none" && options.Devices.Count > 0)
+        {
+            var driver = options.Devices[0].First().Value;
+            throw new QemuOptionException($"-device {Quote(options.Devices[0], "driver")}: {EmptyBoardHotplug.NoBus(driver)}");
+        }
+
+        QemuDevices.Attach(host, options.Devices, options.Globals);
+    }
+
+    /// <summary>
+    /// One -drive for the board: its interface, index or bus/unit and identity, opened when the board places it.
+    /// On an empty board (-machine none) an explicit if=ide/floppy/virtio is refused with QEMU's wording, while
+    /// a drive without if= (-cdrom, say) is opened and left unclaimed, as QEMU 7.2 leaves it.
+    /// </summary>
+    private static BoardDrive Drive(BlockLayer layer, QemuOptions options, List<KeyValuePair<string, string>> items)
+    {
+        var drive = QemuDrive.Parse(items);
+        var label = $"-drive {Quote(items, null)}";
+        var cdrom = drive.Get("media") == "cdrom";
+        return new BoardDrive
+        {
+            Interface = drive.Interface,
+            InterfaceGiven = drive.Get("if") is not (null or "none"),
+            CdRom = cdrom,
+            Index = drive.Number(label, "index"),
+            Bus = drive.Number(label, "bus"),
+            Unit = drive.Number(label, "unit"),
+            Id = drive.Id,
+            Label = label,
+            Open = name => OpenDrive(layer, options, drive, name),
+            IdeIdentity = name => QemuDevices.IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], options.Globals, name),
+        };
+    }
+
+    /// <summary>An option's value as QEMU quotes it in errors: the implied first key (-device's driver; -drive has none) bare.</summary>
+    private static string Quote(List<KeyValuePair<string, string>> items, string? implied) =>
+        string.Join(',', items.Select((kv, i) => i == 0 && kv.Key == implied ? kv.Value : $"{kv.Key}={kv.Value}"));
+
+    /// <summary>Opens one -drive's backend: a snapshot overlay, an image file, or the node tree its options describe (empty for a CD with no file).</summary>
+    private static BlockBackend OpenDrive(BlockLayer layer, QemuOptions options, QemuDrive drive, string name)
+    {
+        var snapshot = options.Snapshot || (drive.Get("snapshot") is { } flag && KeyValueList.IsOn("-drive", "snapshot", flag));
+        var root = drive.RootOptions(out var plainFile);
+        var cache = drive.Direct ? Block.Drivers.File.FileCacheMode.None : Block.Drivers.File.FileCacheMode.Writeback;
+        if (snapshot && !drive.IsReadOnly && (plainFile ?? drive.Get("file")) is { } image && root is null or Block.Drivers.Raw.RawNodeOptions { File.Inline: Block.Drivers.File.FileNodeOptions })
+        {
+            // Writes go to a temporary qcow2 overlay; the image is opened read-only.
+            return layer.OpenImageSnapshot(drive.BackendOptions(name), image, drive.Get("format"), cache);
+        }
+
+        return plainFile is not null
+            ? layer.OpenImage(drive.BackendOptions(name), plainFile, drive.Get("format"), cache)
+            : layer.CreateBackend(drive.BackendOptions(name), root);
+    }
+
+    /// <summary>-blockdev: QEMU's dotted keys become the same JSON blockdev-add takes, typed as its schema types them.</summary>
+    private static void AddBlockdevs(IServiceProvider services, BlockLayer layer, QemuOptions options)
+    {
+        var parser = services.GetRequiredService<BlockdevOptionsParser>();
+        foreach (var items in options.Blockdevs)
+        {
+            var json = new JsonObject();
+            foreach (var (key, value) in items)
+            {
+                var path = key.Split('.');
+                var target = json;
+                foreach (var part in path[..^1])
+                {
+                    target = target[part] as JsonObject ?? (JsonObject)(target[part] = new JsonObject());
+                }
+
+                var leaf = path[^1];
+                target[leaf] = IntegerKeys.Contains(leaf) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number
+                    : BooleanKeys.Contains(leaf) ? KeyValueList.IsOn("-blockdev", key, value)
+                    : (JsonNode)value;
+            }
+
+            layer.AddNode(parser.Parse(json));
+        }
+    }
+}

@@ -1,0 +1,333 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace Emulator.Testing.Qos;
+
+/// <summary>
+/// The ATA/ATAPI side of libqos and QEMU's ide-test for the PIIX3 IDE function (8086:7010): task file access,
+/// IDENTIFY, LBA28 commands, bus-master DMA with PRD tables written to guest memory from a
+/// <see cref="GuestAllocator"/>, and ATAPI PACKET commands in PIO. The channel's IRQ is observed through the
+/// intercepted I/O APIC input (14 or 15). Waiting polls the alternate status or the bus master status
+/// (which acknowledge nothing) for up to <see cref="Patience"/> of host time: a disk completion comes from an
+/// I/O thread.
+/// </summary>
+public sealed class AtaChannel
+{
+    public const ushort Piix3VendorId = 0x8086;
+    public const ushort Piix3IdeDeviceId = 0x7010;
+    public const int BusMasterBar = 4;
+
+    /// <summary>Task file offsets from the command block (ATA/ATAPI-6 7.1).</summary>
+    public const int DataRegister = 0;
+    public const int ErrorFeatures = 1;
+    public const int SectorCount = 2;
+    public const int LbaLow = 3;
+    public const int LbaMid = 4;
+    public const int LbaHigh = 5;
+    public const int Device = 6;
+    public const int StatusCommand = 7;
+
+    /// <summary>Status bits.</summary>
+    public const byte Err = 0x01;
+    public const byte Drq = 0x08;
+    public const byte Dsc = 0x10;
+    public const byte Drdy = 0x40;
+    public const byte Bsy = 0x80;
+
+    /// <summary>Commands.</summary>
+    public const byte ReadDmaCommand = 0xC8;
+    public const byte WriteDmaCommand = 0xCA;
+    public const byte IdentifyDeviceCommand = 0xEC;
+    public const byte IdentifyPacketDeviceCommand = 0xA1;
+    public const byte PacketCommand = 0xA0;
+
+    /// <summary>Bus master registers from the channel's base and their bits (SFF-8038i).</summary>
+    public const int BmCommand = 0;
+    public const int BmStatus = 2;
+    public const int BmPrdTable = 4;
+    public const byte BmStart = 0x01;
+    public const byte BmToMemory = 0x08;
+    public const byte BmActive = 0x01;
+    public const byte BmError = 0x02;
+    public const byte BmInterrupt = 0x04;
+
+    public const int SectorSize = 512;
+    public const int IdentifyWords = 256;
+
+    private const ushort PrimaryCommandBlock = 0x1F0;
+    private const ushort PrimaryControl = 0x3F6;
+    private const ushort SecondaryCommandBlock = 0x170;
+    private const ushort SecondaryControl = 0x376;
+    private const int PrimaryIrq = 14;
+    private const int SecondaryIrq = 15;
+    private const int SecondaryBusMasterOffset = 8;
+    private const byte DeviceLba = 0x40;
+    private const byte DeviceObsolete = 0xA0;
+    private const byte UnitBit = 0x10;
+    private const int LbaHighNibbleShift = 24;
+    private const int PacketBytes = 12;
+    private const byte PacketDmaFeature = 0x01;
+
+    private readonly IQtest _qtest;
+    private readonly GuestAllocator _allocator;
+    private readonly ushort _commandBlock;
+    private readonly ushort _control;
+    private readonly ulong _busMaster;
+    private readonly PciBar _bar;
+    private int _unit;
+
+    private AtaChannel(IQtest qtest, GuestAllocator allocator, PciBar busMasterBar, bool secondary)
+    {
+        _qtest = qtest;
+        _allocator = allocator;
+        _bar = busMasterBar;
+        _commandBlock = secondary ? SecondaryCommandBlock : PrimaryCommandBlock;
+        _control = secondary ? SecondaryControl : PrimaryControl;
+        _busMaster = secondary ? SecondaryBusMasterOffset : 0UL;
+        Irq = secondary ? SecondaryIrq : PrimaryIrq;
+    }
+
+    /// <summary>The channel's ISA IRQ (14 primary, 15 secondary).</summary>
+    public int Irq { get; }
+
+    /// <summary>How long a wait may take in host time before it is a <see cref="TimeoutException"/>.</summary>
+    public TimeSpan Patience { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Finds the PIIX3 IDE function, maps its bus master BAR (BAR4), enables I/O decoding and bus mastering and
+    /// intercepts the I/O APIC's inputs, as ide-test's setup does.
+    /// </summary>
+    public static AtaChannel Open(PciBus bus, GuestAllocator allocator, bool secondary = false)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(allocator);
+        var ide = bus.Find(Piix3VendorId, Piix3IdeDeviceId) ?? throw new InvalidOperationException("no PIIX3 IDE function on bus 0");
+        var bar = ide.MapBar(BusMasterBar);
+        ide.Enable();
+        bus.Qtest.InterceptIrqIn("ioapic");
+        return new AtaChannel(bus.Qtest, allocator, bar, secondary);
+    }
+
+    public byte ReadRegister(int offset) => _qtest.InB((ushort)(_commandBlock + offset));
+
+    public void WriteRegister(int offset, byte value) => _qtest.OutB((ushort)(_commandBlock + offset), value);
+
+    /// <summary>The status register: reading it acknowledges INTRQ.</summary>
+    public byte Status() => ReadRegister(StatusCommand);
+
+    /// <summary>The alternate status register: the same bits, acknowledging nothing.</summary>
+    public byte AltStatus() => _qtest.InB(_control);
+
+    public byte BusMasterStatus() => _bar.ReadB(_busMaster + BmStatus);
+
+    /// <summary>Selects device <paramref name="unit"/> (0 master, 1 slave) for the commands that follow.</summary>
+    public void Select(int unit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(unit);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(unit, 1);
+        _unit = unit;
+        WriteRegister(Device, (byte)(DeviceObsolete | (unit == 1 ? UnitBit : 0)));
+    }
+
+    /// <summary>IDENTIFY DEVICE (or IDENTIFY PACKET DEVICE) in PIO: the 256 words.</summary>
+    public ushort[] Identify(bool packetDevice = false)
+    {
+        WriteRegister(StatusCommand, packetDevice ? IdentifyPacketDeviceCommand : IdentifyDeviceCommand);
+        WaitFor(s => (s & (Bsy | Drq)) == Drq || (s & (Bsy | Err)) == Err, "IDENTIFY data");
+        var words = new ushort[IdentifyWords];
+        for (var i = 0; i < words.Length; i++)
+        {
+            words[i] = _qtest.InW((ushort)(_commandBlock + DataRegister));
+        }
+
+        return words;
+    }
+
+    /// <summary>Writes the task file of an LBA28 command and the command itself.</summary>
+    public void Lba28Command(byte command, long lba, int sectors, byte features = 0)
+    {
+        WriteRegister(ErrorFeatures, features);
+        WriteRegister(SectorCount, (byte)sectors);
+        WriteRegister(LbaLow, (byte)lba);
+        WriteRegister(LbaMid, (byte)(lba >> 8));
+        WriteRegister(LbaHigh, (byte)(lba >> 16));
+        WriteRegister(Device, (byte)(DeviceObsolete | DeviceLba | (_unit == 1 ? UnitBit : 0) | (int)((lba >> LbaHighNibbleShift) & 0xF)));
+        WriteRegister(StatusCommand, command);
+    }
+
+    /// <summary>Writes <paramref name="entries"/> as a PRD table into newly allocated guest memory; returns its address.</summary>
+    public ulong WritePrdTable(IReadOnlyList<PrdEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var table = _allocator.Allocate((ulong)Math.Max(1, entries.Count) * PrdEntry.Size);
+        var bytes = new byte[entries.Count * PrdEntry.Size];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * PrdEntry.Size), entry.Address);
+            var count = (uint)(entry.Length & (PrdEntry.MaxLength - 1)) | (entry.EndOfTable ? PrdEntry.EndOfTableBit : 0);
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((i * PrdEntry.Size) + 4), count);
+        }
+
+        _qtest.Write(table, bytes);
+        return table;
+    }
+
+    /// <summary>
+    /// ide-test's send_dma_request: writes the PRD table, programs the bus master, issues <paramref name="command"/>
+    /// (LBA28) and starts the engine, waits until it stops being active or raises INTR, stops it, and reads the
+    /// outcome. The PRD table's memory is given back afterwards.
+    /// </summary>
+    public AtaDmaResult Dma(byte command, long lba, int sectors, IReadOnlyList<PrdEntry> prds, bool toMemory)
+    {
+        var table = WritePrdTable(prds);
+        try
+        {
+            _bar.WriteB(_busMaster + BmCommand, 0);
+            _bar.WriteL(_busMaster + BmPrdTable, (uint)table);
+            _bar.WriteB(_busMaster + BmStatus, BmInterrupt | BmError);
+            Lba28Command(command, lba, sectors);
+            _bar.WriteB(_busMaster + BmCommand, (byte)(BmStart | (toMemory ? BmToMemory : 0)));
+            var busMasterStatus = WaitForBusMaster();
+            _bar.WriteB(_busMaster + BmCommand, 0);
+            return Outcome(busMasterStatus);
+        }
+        finally
+        {
+            _allocator.Free(table);
+        }
+    }
+
+    /// <summary>READ DMA of <paramref name="sectors"/> at <paramref name="lba"/> into one region at <paramref name="buffer"/>.</summary>
+    public AtaDmaResult ReadDma(long lba, int sectors, uint buffer) =>
+        Dma(ReadDmaCommand, lba, sectors, [new PrdEntry(buffer, sectors * SectorSize, EndOfTable: true)], toMemory: true);
+
+    /// <summary>WRITE DMA of <paramref name="sectors"/> at <paramref name="lba"/> from one region at <paramref name="buffer"/>.</summary>
+    public AtaDmaResult WriteDma(long lba, int sectors, uint buffer) =>
+        Dma(WriteDmaCommand, lba, sectors, [new PrdEntry(buffer, sectors * SectorSize, EndOfTable: true)], toMemory: false);
+
+    /// <summary>
+    /// An ATAPI PACKET command with PIO data in (ide-test's and cdrom-test's send_scsi_cdb_read10 path): the 12-byte
+    /// <paramref name="cdb"/> written after DRQ, then each DRQ block read (its size from the byte count registers)
+    /// until the device leaves the data phase. Returns the data; the final status is in <paramref name="status"/>.
+    /// </summary>
+    public byte[] PacketRead(ReadOnlySpan<byte> cdb, ushort byteCountLimit, out byte status)
+    {
+        if (cdb.Length != PacketBytes)
+        {
+            throw new ArgumentException($"an ATAPI packet is {PacketBytes} bytes", nameof(cdb));
+        }
+
+        WriteRegister(ErrorFeatures, 0);
+        WriteRegister(LbaMid, (byte)byteCountLimit);
+        WriteRegister(LbaHigh, (byte)(byteCountLimit >> 8));
+        WriteRegister(StatusCommand, PacketCommand);
+        WaitFor(s => (s & (Bsy | Drq)) == Drq, "the packet's DRQ");
+        for (var i = 0; i < PacketBytes; i += 2)
+        {
+            _qtest.OutW((ushort)(_commandBlock + DataRegister), BinaryPrimitives.ReadUInt16LittleEndian(cdb[i..]));
+        }
+
+        var data = new List<byte>();
+        while (true)
+        {
+            var current = WaitFor(s => (s & Bsy) == 0, "the packet's data phase");
+            if ((current & Drq) == 0)
+            {
+                status = Status();
+                return [.. data];
+            }
+
+            var count = ReadRegister(LbaMid) | (ReadRegister(LbaHigh) << 8);
+            for (var i = 0; i < count; i += 2)
+            {
+                var word = _qtest.InW((ushort)(_commandBlock + DataRegister));
+                data.Add((byte)word);
+                data.Add((byte)(word >> 8));
+            }
+
+            Status();
+        }
+    }
+
+    /// <summary>An ATAPI PACKET command with DMA data in through <paramref name="prds"/> (features bit 0), as ide-test's cdrom DMA cases.</summary>
+    public AtaDmaResult PacketDma(ReadOnlySpan<byte> cdb, IReadOnlyList<PrdEntry> prds)
+    {
+        if (cdb.Length != PacketBytes)
+        {
+            throw new ArgumentException($"an ATAPI packet is {PacketBytes} bytes", nameof(cdb));
+        }
+
+        var table = WritePrdTable(prds);
+        try
+        {
+            _bar.WriteB(_busMaster + BmCommand, 0);
+            _bar.WriteL(_busMaster + BmPrdTable, (uint)table);
+            _bar.WriteB(_busMaster + BmStatus, BmInterrupt | BmError);
+            WriteRegister(ErrorFeatures, PacketDmaFeature);
+            WriteRegister(StatusCommand, PacketCommand);
+            WaitFor(s => (s & (Bsy | Drq)) == Drq, "the packet's DRQ");
+            for (var i = 0; i < PacketBytes; i += 2)
+            {
+                _qtest.OutW((ushort)(_commandBlock + DataRegister), BinaryPrimitives.ReadUInt16LittleEndian(cdb[i..]));
+            }
+
+            _bar.WriteB(_busMaster + BmCommand, BmStart | BmToMemory);
+            var busMasterStatus = WaitForBusMaster();
+            _bar.WriteB(_busMaster + BmCommand, 0);
+            return Outcome(busMasterStatus);
+        }
+        finally
+        {
+            _allocator.Free(table);
+        }
+    }
+
+    private AtaDmaResult Outcome(byte busMasterStatus)
+    {
+        var raised = _qtest.GetIrq(Irq);
+        var error = ReadRegister(ErrorFeatures);
+        var status = Status();
+        return new AtaDmaResult(busMasterStatus, raised, status, error, _qtest.GetIrq(Irq));
+    }
+
+    private byte WaitForBusMaster()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = BusMasterStatus();
+            if ((status & (BmActive | BmInterrupt)) != BmActive)
+            {
+                return status;
+            }
+
+            if (clock.Elapsed > Patience)
+            {
+                throw new TimeoutException($"the bus master stayed active for {Patience} (status 0x{status:x2})");
+            }
+
+            Thread.Yield();
+        }
+    }
+
+    private byte WaitFor(Func<byte, bool> done, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = AltStatus();
+            if (done(status))
+            {
+                return status;
+            }
+
+            if (clock.Elapsed > Patience)
+            {
+                throw new TimeoutException($"no {what} within {Patience} (status 0x{status:x2})");
+            }
+
+            Thread.Yield();
+        }
+    }
+}
