@@ -33,6 +33,7 @@ public sealed class BlockBackend
         WriteErrorPolicy = options.WriteErrorPolicy;
         WriteCacheEnabled = options.WriteCache;
         EmptyReadOnly = options.ReadOnly;
+        DetectZeroes = options.DetectZeroes;
         _traceName = Name.Length > 0 ? IoTrace.RegisterName(Name) : -1;
     }
 
@@ -47,6 +48,9 @@ public sealed class BlockBackend
 
     /// <summary>The guest-visible write cache (IDE SET FEATURES 02h/82h, virtio-blk WCE). When off, writes carry FUA.</summary>
     public bool WriteCacheEnabled { get; set; }
+
+    /// <summary>detect-zeroes: an all-zero write reaches the root node as a write-zeroes.</summary>
+    public DetectZeroes DetectZeroes { get; }
 
     public BlockAcctStats Stats { get; } = new();
 
@@ -439,7 +443,7 @@ public sealed class BlockBackend
         var done = request.Kind switch
         {
             BlockRequestKind.Read => root.TryReadNoWait(request.Offset, request.Buffer, out error),
-            BlockRequestKind.Write when (WriteFlags(request.Flags) & BlockRequestFlags.Fua) == 0 =>
+            BlockRequestKind.Write when (WriteFlags(request.Flags) & BlockRequestFlags.Fua) == 0 && !IsDetectedZero(request.Buffer.Span, request.Flags) =>
                 root.TryWriteNoWait(request.Offset, request.Buffer, out error),
             _ => NotTried(out error),
         };
@@ -452,6 +456,15 @@ public sealed class BlockBackend
             return false;
         }
     }
+
+    /// <summary>
+    /// QEMU's detect-zeroes test: on, the write is not compressed, and every byte is zero. The scan is a
+    /// vectorised search over the guest's buffer and allocates nothing.
+    /// </summary>
+    private bool IsDetectedZero(ReadOnlySpan<byte> buffer, BlockRequestFlags flags) =>
+        DetectZeroes != DetectZeroes.Off && (flags & BlockRequestFlags.WriteCompressed) == 0 && !buffer.ContainsAnyExcept((byte)0);
+
+    private BlockRequestFlags ZeroWriteFlags => DetectZeroes == DetectZeroes.Unmap ? BlockRequestFlags.MayUnmap : BlockRequestFlags.None;
 
     private BlockRequestFlags WriteFlags(BlockRequestFlags flags) => WriteCacheEnabled ? flags : flags | BlockRequestFlags.Fua;
 
@@ -498,6 +511,7 @@ public sealed class BlockBackend
         kind switch
         {
             BlockRequestKind.Read => root.ReadAsync(offset, buffer),
+            BlockRequestKind.Write when IsDetectedZero(buffer.Span, flags) => root.WriteZeroesAsync(offset, length, WriteFlags(flags) | ZeroWriteFlags),
             BlockRequestKind.Write => root.WriteAsync(offset, buffer, WriteFlags(flags)),
             BlockRequestKind.Flush => root.FlushAsync(),
             BlockRequestKind.Discard => root.DiscardAsync(offset, length),

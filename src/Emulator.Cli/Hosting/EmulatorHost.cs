@@ -28,14 +28,15 @@ internal sealed class EmulatorHost : IDisposable
 
     /// <summary>A host over a new machine built as <paramref name="description"/> says; <see cref="PcBoard.Populate"/> then adds its drives.</summary>
     public EmulatorHost(BoardDescription description)
-        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo)
+        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo, description.Bios)
     {
     }
 
     /// <param name="machine">The machine the host drives.</param>
     /// <param name="emptyBoard">-machine none: device_add finds no bus to plug into.</param>
     /// <param name="deterministicIo">Block completions delivered in submission order once the host finished them all (<see cref="BlockLoopSource"/>).</param>
-    public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false)
+    /// <param name="bios">A BIOS image instead of the built-in firmware (-bios), or null.</param>
+    public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false, byte[]? bios = null)
     {
         Machine = machine;
         _services = new ServiceCollection()
@@ -49,7 +50,7 @@ internal sealed class EmulatorHost : IDisposable
             .AddSingleton<IIoTraceControl>(_ => new Profile.IoTraceControl(machine))
             .BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
-        Board = new PcBoard(machine, Layer, emptyBoard, deterministicIo);
+        Board = new PcBoard(machine, Layer, emptyBoard, deterministicIo, bios);
 
         // Created now so STOP/RESUME/RESET reach every QMP client from the first state change.
         _services.GetRequiredService<IMachineControl>();
@@ -69,6 +70,9 @@ internal sealed class EmulatorHost : IDisposable
     public StorageDevices Devices => Board.Devices;
 
     public IServiceProvider Services => _services;
+
+    /// <summary>The monitor's view of the machine (run state, events, the guest's name).</summary>
+    public MachineControl MachineControl => (MachineControl)_services.GetRequiredService<IMachineControl>();
 
     public IMonitorExecutor Executor => _services.GetRequiredService<IMonitorExecutor>();
 

@@ -16,7 +16,8 @@ namespace Emulator.Cli.QemuSystem;
 /// <summary>
 /// <c>emu system …</c>, which the build's <c>bin/emu-system-x86_64</c> launcher runs: the QEMU option
 /// forms device-model suites use (-machine pc, -m, -accel, -qtest, -chardev/-mon, -qmp, -drive,
-/// -blockdev, -device, -global, -cdrom/-fda/-hda, -boot, -S, -nodefaults, -nographic …). With
+/// -blockdev, -device, -global, -cdrom/-fda/-hda, -boot, -S, -nodefaults, -nographic, -no-shutdown, -bios/-L,
+/// -vga, -smp, -cpu … each with its QEMU effect or QEMU's refusal, <see cref="QemuPlatformOptions"/>). With
 /// -accel qtest the CPU does not run and time moves only through qtest. Nothing is written to stdout
 /// in qtest mode. SIGTERM, SIGINT and SIGHUP exit with status 0; every way out drains, flushes and closes every node (<see cref="EmulatorHost.Shutdown"/>). Errors are one line,
 /// "emu-system-x86_64: …", and exit status 1.
@@ -29,32 +30,45 @@ internal static class QemuSystemCommand
 
     private static readonly string[] BooleanKeys = ["read-only", "read-zeroes", "once", "immediately", "auto-read-only", "force-share", "direct", "no-flush"];
 
+    /// <summary>The first PCI slot QEMU's pc gives a device without an address: after the host bridge and PIIX3 (00:00, 00:01).</summary>
+    private const int FirstPciSlot = 2;
+
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
+        QemuOptions? options = null;
         try
         {
-            return RunChecked(QemuOptions.Parse(args), output, error);
+            options = QemuOptions.Parse(args);
+            return RunChecked(options, output, error);
         }
         catch (QemuOptionException e)
         {
-            error.WriteLine($"{Prefix}: {e.Message}");
+            error.WriteLine(Line(options, e.Message));
             return 1;
         }
         catch (BlockOperationException e)
         {
-            error.WriteLine($"{Prefix}: {e.Message}");
+            error.WriteLine(Line(options, e.Message));
             return 1;
         }
         catch (QmpException e)
         {
-            error.WriteLine($"{Prefix}: {e.Message}");
+            error.WriteLine(Line(options, e.Message));
             return 1;
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            error.WriteLine($"{Prefix}: socket: {e.Message}");
+            error.WriteLine(Line(options, $"socket: {e.Message}"));
             return 1;
         }
+    }
+
+    /// <summary>An error or warning line as QEMU prints it: -msg timestamp=on's UTC time, -msg guest-name=on's name, the program, the text.</summary>
+    private static string Line(QemuOptions? options, string text)
+    {
+        var timestamp = options?.MessageTimestamp == true ? DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z' ", CultureInfo.InvariantCulture) : string.Empty;
+        var guest = options is { MessageGuestName: true, Name: { } name } ? name + " " : string.Empty;
+        return $"{timestamp}{guest}{Prefix}: {text}";
     }
 
     private static int RunChecked(QemuOptions options, TextWriter output, TextWriter error)
@@ -66,6 +80,30 @@ internal static class QemuSystemCommand
             output.WriteLine("tcg");
             return 0;
         }
+
+        if (options.CpuHelp)
+        {
+            QemuPlatformOptions.PrintCpuHelp(output);
+            return 0;
+        }
+
+        if (options.DataDirectoryHelp)
+        {
+            // QEMU lists its firmware directories; this emulator has only those -L gave (its BIOS is built in).
+            foreach (var directory in options.DataDirectories)
+            {
+                output.WriteLine(directory);
+            }
+
+            return 0;
+        }
+
+        foreach (var warning in options.Warnings)
+        {
+            error.WriteLine(Line(options, warning));
+        }
+
+        options.CheckSmp();
 
         var emptyBoard = options.Machine == "none";
         if (!emptyBoard && (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal)))
@@ -82,6 +120,12 @@ internal static class QemuSystemCommand
         var description = new BoardDescription
         {
             EmptyBoard = emptyBoard,
+            Bios = options.Bios is { } bios ? ReadBios(bios, options.DataDirectories) : null,
+
+            // QEMU's pc puts the VGA at 00:02.0 and the default NIC after it; this emulator has neither as a
+            // PCI function (its VGA is the legacy text adapter) and leaves their slots empty, so devices
+            // without an address land where QEMU puts them.
+            FirstUserSlot = FirstPciSlot + (options.Vga ? 1 : 0) + (options.Defaults ? 1 : 0),
             BootOrder = options.BootOrder,
             BootOnce = options.BootOnce,
             CheckFloppySignature = options.CheckFloppySignature,
@@ -90,6 +134,9 @@ internal static class QemuSystemCommand
             RamSize = options.MemoryBytes,
             RunCpu = accelerator != "qtest",
             NoReboot = options.NoReboot,
+            NoShutdown = options.NoShutdown,
+            Vga = options.Vga,
+            SerialPort = options.SerialPort,
             RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
             SerialOutput = b =>
             {
@@ -108,6 +155,7 @@ internal static class QemuSystemCommand
         };
         using var host = new EmulatorHost(description);
         var machine = host.Machine;
+        host.MachineControl.Name = options.Name;
 
         // Signals before any socket: a harness may send SIGTERM as soon as either answers. QEMU exits 0.
         host.ExitOnTerminationSignals(_ => 0);
@@ -142,6 +190,30 @@ internal static class QemuSystemCommand
         }
 
         return machine.ExitStatus ?? 0;
+    }
+
+    /// <summary>
+    /// -bios NAME as QEMU's pc loads it (qemu_find_file, x86_bios_rom_init): the name as given, else each -L
+    /// directory; a file that is missing, unreadable, empty or not a whole number of 64 KiB blocks is refused
+    /// with QEMU's words (which name the file as given and start with "qemu:", not the program's name).
+    /// </summary>
+    private static byte[] ReadBios(string name, List<string> directories)
+    {
+        foreach (var path in directories.Select(d => Path.Combine(d, name)).Prepend(name))
+        {
+            if (File.Exists(path) && PcBoard.IsBiosSize(new FileInfo(path).Length)
+                && HostFile.TryOpen(path, File.ReadAllBytes, out var image, out _))
+            {
+                return image!;
+            }
+
+            if (File.Exists(path))
+            {
+                break;
+            }
+        }
+
+        throw new QemuOptionException($"could not load PC BIOS '{name}'");
     }
 
     private static FileStream OpenSerialFile(string path) =>
