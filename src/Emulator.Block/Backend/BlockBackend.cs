@@ -49,7 +49,7 @@ public sealed class BlockBackend
     /// <summary>The guest-visible write cache (IDE SET FEATURES 02h/82h, virtio-blk WCE). When off, writes carry FUA.</summary>
     public bool WriteCacheEnabled { get; set; }
 
-    /// <summary>detect-zeroes: an all-zero write reaches the root node as a write-zeroes.</summary>
+    /// <summary>detect-zeroes given for this backend (-drive detect-zeroes=): set on every root it gets (<see cref="BlockDriverState.DetectZeroes"/>).</summary>
     public DetectZeroes DetectZeroes { get; }
 
     public BlockAcctStats Stats { get; } = new();
@@ -377,6 +377,11 @@ public sealed class BlockBackend
             throw new InvalidOperationException("The backend already has a medium.");
         }
 
+        if (DetectZeroes != DetectZeroes.Off)
+        {
+            node.DetectZeroes = DetectZeroes;
+        }
+
         _root = node;
     }
 
@@ -443,7 +448,7 @@ public sealed class BlockBackend
         var done = request.Kind switch
         {
             BlockRequestKind.Read => root.TryReadNoWait(request.Offset, request.Buffer, out error),
-            BlockRequestKind.Write when (WriteFlags(request.Flags) & BlockRequestFlags.Fua) == 0 && !IsDetectedZero(request.Buffer.Span, request.Flags) =>
+            BlockRequestKind.Write when (WriteFlags(request.Flags) & BlockRequestFlags.Fua) == 0 =>
                 root.TryWriteNoWait(request.Offset, request.Buffer, out error),
             _ => NotTried(out error),
         };
@@ -456,15 +461,6 @@ public sealed class BlockBackend
             return false;
         }
     }
-
-    /// <summary>
-    /// QEMU's detect-zeroes test: on, the write is not compressed, and every byte is zero. The scan is a
-    /// vectorised search over the guest's buffer and allocates nothing.
-    /// </summary>
-    private bool IsDetectedZero(ReadOnlySpan<byte> buffer, BlockRequestFlags flags) =>
-        DetectZeroes != DetectZeroes.Off && (flags & BlockRequestFlags.WriteCompressed) == 0 && !buffer.ContainsAnyExcept((byte)0);
-
-    private BlockRequestFlags ZeroWriteFlags => DetectZeroes == DetectZeroes.Unmap ? BlockRequestFlags.MayUnmap : BlockRequestFlags.None;
 
     private BlockRequestFlags WriteFlags(BlockRequestFlags flags) => WriteCacheEnabled ? flags : flags | BlockRequestFlags.Fua;
 
@@ -511,7 +507,6 @@ public sealed class BlockBackend
         kind switch
         {
             BlockRequestKind.Read => root.ReadAsync(offset, buffer),
-            BlockRequestKind.Write when IsDetectedZero(buffer.Span, flags) => root.WriteZeroesAsync(offset, length, WriteFlags(flags) | ZeroWriteFlags),
             BlockRequestKind.Write => root.WriteAsync(offset, buffer, WriteFlags(flags)),
             BlockRequestKind.Flush => root.FlushAsync(),
             BlockRequestKind.Discard => root.DiscardAsync(offset, length),

@@ -302,7 +302,15 @@ internal static class QemuSystemCommand
                     : (JsonNode)value;
             }
 
-            layer.AddNode(parser.Parse(json));
+            try
+            {
+                layer.AddNode(parser.Parse(json));
+            }
+            catch (QmpException e)
+            {
+                // QEMU names the option as written before the parser's words.
+                throw new QemuOptionException($"-blockdev {Describe(items, null)}: {e.Message}");
+            }
         }
     }
 

@@ -47,6 +47,17 @@ public class DetectZeroesTests
     }
 
     [Test]
+    public void ZeroWrite_NodeOptionOn_ReachesDriverAsWriteZeroes()
+    {
+        var backend = _h.Layer.CreateBackend(new BlockBackendOptions(), new RecordingNodeOptions { NodeName = "rec", DetectZeroes = DetectZeroes.On });
+        var driver = (RecordingDriver)_h.Layer.Graph.Find("rec")!.Driver;
+
+        backend.Write(0, new byte[Sector]);
+
+        Assert.That(driver.WriteZeroesFlags, Is.EqualTo(new[] { BlockRequestFlags.None }));
+    }
+
+    [Test]
     public void ZeroWrite_DetectZeroesOff_ReachesNodeAsWrite()
     {
         var (backend, driver) = Open(DetectZeroes.Off);

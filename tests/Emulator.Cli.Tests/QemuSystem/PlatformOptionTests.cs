@@ -59,6 +59,10 @@ public class PlatformOptionTests
     [TestCase("-drive", "file={disk},format=raw,aio=native,cache=none")]
     [TestCase("-drive", "file={disk},format=raw,aio=io_uring")]
     [TestCase("-drive", "file={disk},format=raw,detect-zeroes=foo")]
+    [TestCase("-blockdev", "driver=file,filename={disk},node-name=f0,locking=off,aio=native")]
+    [TestCase("-blockdev", "driver=file,filename={disk},node-name=f0,locking=off,aio=io_uring")]
+    [TestCase("-blockdev", "driver=file,filename={disk},node-name=f0,locking=off,detect-zeroes=foo")]
+    [TestCase("-blockdev", "driver=file,filename={disk},node-name=f0,locking=off,detect-zeroes=unmap")]
     public void Option_Refused_SameMessageAsReferenceQemu(params string[] option)
     {
         var args = Arguments(option);
@@ -77,6 +81,7 @@ public class PlatformOptionTests
     [TestCase("-msg", "timestamp=on")]
     [TestCase("-no-shutdown")]
     [TestCase("-drive", "file={disk},format=raw,aio=threads,detect-zeroes=unmap,discard=unmap,file.locking=off")]
+    [TestCase("-blockdev", "driver=file,filename={disk},node-name=f0,locking=off,aio=threads,discard=unmap,detect-zeroes=unmap")]
     public void Option_Accepted_AsReferenceQemuAcceptsIt(params string[] option)
     {
         var (ours, qemu) = BothRefusals(Arguments(option));
