@@ -7,5 +7,5 @@ namespace Emulator.Board;
 public static class BoardBuilder
 {
     public static PcBoard Build(BoardDescription description, BlockLayer layer) =>
-        new PcBoard(new PcMachine(description.Machine), layer, description.EmptyBoard, description.DeterministicIo).Populate(description);
+        new PcBoard(new PcMachine(description.Machine), layer, description.EmptyBoard, description.DeterministicIo, description.Bios).Populate(description);
 }

@@ -20,6 +20,15 @@ public sealed record BoardDescription
     /// </summary>
     public bool DeterministicIo { get; init; }
 
+    /// <summary>
+    /// A BIOS image to run instead of the built-in firmware (QEMU's -bios): mapped below 4 GiB with its last
+    /// 128 KiB (or all of it, if smaller) aliased below 1 MiB; null for the built-in BIOS.
+    /// </summary>
+    public byte[]? Bios { get; init; }
+
+    /// <summary>The first PCI slot a device without an address takes (<see cref="StorageDevices.FirstUserSlot"/>).</summary>
+    public int FirstUserSlot { get; init; } = StorageDevices.FirstFreeSlot;
+
     public IReadOnlyList<BoardDrive> Drives { get; init; } = [];
 
     /// <summary>QEMU's -boot order (a floppy, c hard disk, d CD-ROM, n network); "cad" is the pc default.</summary>

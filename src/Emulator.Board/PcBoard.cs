@@ -20,14 +20,47 @@ public sealed class PcBoard
     /// <param name="layer">The block layer the drives are opened in.</param>
     /// <param name="emptyBoard">-machine none: the controllers exist but no drive may name an interface.</param>
     /// <param name="deterministicIo">Completions delivered in submission order once every request in flight is done (<see cref="BlockLoopSource"/>).</param>
-    public PcBoard(PcMachine machine, BlockLayer layer, bool emptyBoard = false, bool deterministicIo = false)
+    /// <param name="bios">A BIOS image to run instead of the built-in firmware (<see cref="BoardDescription.Bios"/>), or null.</param>
+    public PcBoard(PcMachine machine, BlockLayer layer, bool emptyBoard = false, bool deterministicIo = false, byte[]? bios = null)
     {
         Machine = machine;
         Layer = layer;
         EmptyBoard = emptyBoard;
         ConnectBlockLayer(machine, layer, deterministicIo);
         Devices = new StorageDevices(machine);
-        PcFirmware.Install(machine);
+        if (bios is null)
+        {
+            PcFirmware.Install(machine);
+        }
+        else
+        {
+            LoadBios(machine, bios);
+        }
+    }
+
+    /// <summary>QEMU's pc BIOS window: the image ends at 4 GiB, and its last 128 KiB (at most) end at 1 MiB.</summary>
+    public const int IsaBiosWindow = 128 << 10;
+
+    /// <summary>A BIOS image is a whole number of 64 KiB blocks (QEMU's x86_bios_rom_init), at most 16 MiB here.</summary>
+    public const int BiosBlock = 64 << 10;
+
+    private const long FourGigabytes = 1L << 32;
+    private const uint FirstMegabyte = 1 << 20;
+    private const int MaxBiosSize = 16 << 20;
+
+    /// <summary>Whether <paramref name="size"/> bytes can be a BIOS image (QEMU refuses any other size with "could not load PC BIOS").</summary>
+    public static bool IsBiosSize(long size) => size > 0 && size % BiosBlock == 0 && size <= MaxBiosSize;
+
+    private static void LoadBios(PcMachine machine, byte[] image)
+    {
+        if (!IsBiosSize(image.Length))
+        {
+            throw new BoardException($"a BIOS image is a whole number of 64 KiB blocks, at most 16 MiB (this one is {image.Length} bytes)");
+        }
+
+        machine.Memory.MapRom((uint)(FourGigabytes - image.Length), image);
+        var low = Math.Min(image.Length, IsaBiosWindow);
+        machine.Memory.MapRom(FirstMegabyte - (uint)low, image.AsSpan(image.Length - low));
     }
 
     public PcMachine Machine { get; }
@@ -59,6 +92,7 @@ public sealed class PcBoard
     /// </summary>
     public PcBoard Populate(BoardDescription description)
     {
+        Devices.FirstUserSlot = description.FirstUserSlot;
         var placement = new DrivePlacement();
         foreach (var drive in description.Drives)
         {

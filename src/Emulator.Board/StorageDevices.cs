@@ -30,6 +30,13 @@ public sealed class StorageDevices
         Floppy.Install();
     }
 
+    /// <summary>
+    /// The first slot a virtio-blk-pci function without an address takes: <see cref="FirstFreeSlot"/> by
+    /// default; QEMU's pc starts after the display (00:02.0) and the default NIC when they exist, so
+    /// <c>emu system</c> sets it from -vga and -nodefaults.
+    /// </summary>
+    public int FirstUserSlot { get; set; } = FirstFreeSlot;
+
     public Piix3Ide Ide { get; }
 
     public FloppyController Floppy { get; }
@@ -100,7 +107,7 @@ public sealed class StorageDevices
     public VirtioBlkPci AddVirtio(BlockBackend backend, VirtioBlkOptions options, int? slot = null, string? id = null)
     {
         var bus = _machine.Chipset.PciBus;
-        var device = slot ?? Enumerable.Range(FirstFreeSlot, Slots - FirstFreeSlot).FirstOrDefault(d => bus.GetFunction(d, 0) is null, -1);
+        var device = slot ?? Enumerable.Range(FirstUserSlot, Slots - FirstUserSlot).FirstOrDefault(d => bus.GetFunction(d, 0) is null, -1);
         if (device < 0 || bus.GetFunction(device, 0) is not null)
         {
             throw new ArgumentException(device < 0 ? "no free PCI slot for a virtio-blk-pci device" : $"PCI slot {device:x2}.0 is already in use");

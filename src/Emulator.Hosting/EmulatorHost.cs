@@ -31,7 +31,7 @@ public sealed class EmulatorHost : IDisposable
     /// <summary>A host over a new machine built as <paramref name="description"/> says; <see cref="PcBoard.Populate"/> then adds its drives.</summary>
     /// <param name="description">The board to build.</param>
     public EmulatorHost(BoardDescription description)
-        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo)
+        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo, bios: description.Bios)
     {
     }
 
@@ -39,7 +39,7 @@ public sealed class EmulatorHost : IDisposable
     /// <param name="description">The board to build.</param>
     /// <param name="ioTrace">Makes the host's I/O tracing over the machine.</param>
     public EmulatorHost(BoardDescription description, Func<PcMachine, IIoTraceControl> ioTrace)
-        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo, ioTrace)
+        : this(new PcMachine(description.Machine), description.EmptyBoard, description.DeterministicIo, ioTrace, description.Bios)
     {
     }
 
@@ -47,7 +47,8 @@ public sealed class EmulatorHost : IDisposable
     /// <param name="emptyBoard">-machine none: device_add finds no bus to plug into.</param>
     /// <param name="deterministicIo">Block completions delivered in submission order once the host finished them all (<see cref="BlockLoopSource"/>).</param>
     /// <param name="ioTrace">Makes the host's I/O tracing for QMP's x-emu-io-trace-start/stop; without it those commands do not exist.</param>
-    public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false, Func<PcMachine, IIoTraceControl>? ioTrace = null)
+    /// <param name="bios">A BIOS image instead of the built-in firmware (-bios), or null.</param>
+    public EmulatorHost(PcMachine machine, bool emptyBoard = false, bool deterministicIo = false, Func<PcMachine, IIoTraceControl>? ioTrace = null, byte[]? bios = null)
     {
         Machine = machine;
 
@@ -70,7 +71,7 @@ public sealed class EmulatorHost : IDisposable
 
         _services = services.BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
-        Board = new PcBoard(machine, Layer, emptyBoard, deterministicIo);
+        Board = new PcBoard(machine, Layer, emptyBoard, deterministicIo, bios);
 
         // Created now so STOP/RESUME/RESET reach every QMP client from the first state change.
         _services.GetRequiredService<IMachineControl>();
@@ -90,6 +91,9 @@ public sealed class EmulatorHost : IDisposable
     public StorageDevices Devices => Board.Devices;
 
     public IServiceProvider Services => _services;
+
+    /// <summary>The monitor's view of the machine (run state, events, the guest's name).</summary>
+    public MachineControl MachineControl => (MachineControl)_services.GetRequiredService<IMachineControl>();
 
     public IMonitorExecutor Executor => _services.GetRequiredService<IMonitorExecutor>();
 

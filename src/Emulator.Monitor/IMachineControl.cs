@@ -8,6 +8,9 @@ public interface IMachineControl
 {
     RunState RunState { get; }
 
+    /// <summary>The guest's name (-name), for query-name; null when none was given.</summary>
+    string? Name => null;
+
     /// <summary>QMP <c>stop</c>: pause the guest (STOP event).</summary>
     void Stop();
 

@@ -18,15 +18,15 @@ internal sealed class QtestMachine : IDisposable
     {
     }
 
-    /// <summary>Starts <paramref name="binary"/> (ours or a reference qemu-system-x86_64) the same way.</summary>
-    public QtestMachine(string binary, string dir, string[] args)
+    /// <summary>Starts <paramref name="binary"/> (ours or a reference qemu-system-x86_64) the same way; <paramref name="noDefaults"/> false leaves QEMU's default devices.</summary>
+    public QtestMachine(string binary, string dir, string[] args, bool noDefaults = true)
     {
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         var path = Path.Combine(dir, "qtest.sock");
         listener.Bind(new UnixDomainSocketEndPoint(path));
         listener.Listen(1);
         // As libqtest: the test's arguments first, then -accel qtest (an earlier usable -accel wins).
-        _process = Launcher.StartBinary(binary, ["-qtest", $"unix:{path}", "-display", "none", "-nodefaults", .. args, "-accel", "qtest"]);
+        _process = Launcher.StartBinary(binary, ["-qtest", $"unix:{path}", "-display", "none", .. (noDefaults ? ["-nodefaults"] : Array.Empty<string>()), .. args, "-accel", "qtest"]);
         if (!listener.Poll(TimeSpan.FromSeconds(30), SelectMode.SelectRead))
         {
             _process.Kill();

@@ -1,9 +1,10 @@
-using Emulator.Devices.Lifecycle;
 using System.Buffers.Binary;
 using System.Text;
 using Emulator.Block.Backend;
-using Emulator.Machine.Loop;
 using Emulator.Block.Tracing;
+using Emulator.Devices.Lifecycle;
+using Emulator.Devices.Pci;
+using Emulator.Machine.Loop;
 
 namespace Emulator.Devices.Virtio;
 
@@ -112,6 +113,9 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
             return (ulong)features;
         }
     }
+
+    /// <summary>Whether the driver accepted a virtio-blk feature (the transport knows only the device-independent bits).</summary>
+    private bool Has(VirtioBlkFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
 
     /// <summary>Places the function at 00:<paramref name="device"/>.<paramref name="function"/> and wires INTA# through the chipset's router.</summary>
     public void AttachToBus(int device, int function = 0)

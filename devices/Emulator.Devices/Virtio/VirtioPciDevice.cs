@@ -1,10 +1,11 @@
 using System.Numerics;
+using Emulator.Block.Tracing;
+using Emulator.Devices.Pci;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
 using Emulator.Machine.Memory;
 using Emulator.Machine.Pci;
 using static Emulator.Devices.Virtio.VirtioPciLayout;
-using Emulator.Block.Tracing;
 
 namespace Emulator.Devices.Virtio;
 
@@ -132,8 +133,6 @@ public abstract class VirtioPciDevice : PciFunction
     public VirtqueueFault BrokenReason { get; private set; }
 
     protected bool Has(VirtioFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
-
-    protected bool Has(VirtioBlkFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
 
     /// <summary>Wires INTA# once the function sits at a bus slot.</summary>
     protected void ConnectInterrupt(PciInterruptRouter router) => _intx = router.GetIntxLine(Device, InterruptPin);

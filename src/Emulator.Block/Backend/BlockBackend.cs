@@ -33,6 +33,7 @@ public sealed class BlockBackend
         WriteErrorPolicy = options.WriteErrorPolicy;
         WriteCacheEnabled = options.WriteCache;
         EmptyReadOnly = options.ReadOnly;
+        DetectZeroes = options.DetectZeroes;
         _traceName = Name.Length > 0 ? IoTrace.RegisterName(Name) : -1;
     }
 
@@ -47,6 +48,9 @@ public sealed class BlockBackend
 
     /// <summary>The guest-visible write cache (IDE SET FEATURES 02h/82h, virtio-blk WCE). When off, writes carry FUA.</summary>
     public bool WriteCacheEnabled { get; set; }
+
+    /// <summary>detect-zeroes given for this backend (-drive detect-zeroes=): set on every root it gets (<see cref="BlockDriverState.DetectZeroes"/>).</summary>
+    public DetectZeroes DetectZeroes { get; }
 
     public BlockAcctStats Stats { get; } = new();
 
@@ -377,6 +381,11 @@ public sealed class BlockBackend
         if (_root is not null)
         {
             throw new InvalidOperationException("The backend already has a medium.");
+        }
+
+        if (DetectZeroes != DetectZeroes.Off)
+        {
+            node.DetectZeroes = DetectZeroes;
         }
 
         _root = node;

@@ -15,4 +15,7 @@ public sealed record BlockBackendOptions
 
     /// <summary>For an empty drive: whether a medium inserted later is opened read-only.</summary>
     public bool ReadOnly { get; init; }
+
+    /// <summary>detect-zeroes: all-zero writes become write-zeroes (<see cref="Backend.DetectZeroes"/>).</summary>
+    public DetectZeroes DetectZeroes { get; init; }
 }

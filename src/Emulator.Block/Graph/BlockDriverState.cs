@@ -19,6 +19,7 @@ public sealed class BlockDriverState
         AutoNamed = autoNamed;
         Options = options;
         ReadOnly = options.ReadOnly;
+        DetectZeroes = options.DetectZeroes;
         TraceName = IoTrace.RegisterName(nodeName);
     }
 
@@ -34,6 +35,14 @@ public sealed class BlockDriverState
     public bool ReadOnly { get; internal set; }
 
     public int RefCount { get; internal set; } = 1;
+
+    /// <summary>
+    /// QEMU's detect-zeroes for this node (block/io.c bdrv_aligned_pwritev): an uncompressed write whose
+    /// buffer is all zero bytes goes to the driver as a write-zeroes, with MAY_UNMAP for <see cref="DetectZeroes.Unmap"/>
+    /// (which the options allow only on a node opened with discard=unmap). A backend created with the option
+    /// (-drive detect-zeroes=) sets it on its root.
+    /// </summary>
+    public DetectZeroes DetectZeroes { get; internal set; }
 
     /// <summary>This node's name id in I/O traces.</summary>
     internal int TraceName { get; }
@@ -96,6 +105,13 @@ public sealed class BlockDriverState
             return true;
         }
 
+        if (IsDetectedZero(buffer.Span, BlockRequestFlags.None))
+        {
+            // Not inline: the write becomes a write-zeroes, which runs on the asynchronous path.
+            error = BlockError.None;
+            return false;
+        }
+
         if (!IoTrace.Enabled)
         {
             return Driver.TryWriteNoWait(offset, buffer, out error);
@@ -112,6 +128,12 @@ public sealed class BlockDriverState
         if (ReadOnly)
         {
             return new(BlockError.ReadOnly);
+        }
+
+        if (IsDetectedZero(buffer.Span, flags))
+        {
+            var unmap = DetectZeroes == DetectZeroes.Unmap ? BlockRequestFlags.MayUnmap : BlockRequestFlags.None;
+            return WriteZeroesAsync(offset, buffer.Length, flags | unmap);
         }
 
         if (!IoTrace.Enabled)
@@ -168,6 +190,10 @@ public sealed class BlockDriverState
 
     public ValueTask<BlockError> TruncateAsync(long length) =>
         ReadOnly ? new(BlockError.ReadOnly) : Driver.TruncateAsync(length);
+
+    /// <summary>The detect-zeroes test: on, not a compressed write, every byte zero (a vectorised scan that allocates nothing).</summary>
+    private bool IsDetectedZero(ReadOnlySpan<byte> buffer, BlockRequestFlags flags) =>
+        DetectZeroes != DetectZeroes.Off && (flags & BlockRequestFlags.WriteCompressed) == 0 && !buffer.ContainsAnyExcept((byte)0);
 
     public override string ToString() => $"{NodeName} ({DriverName})";
 

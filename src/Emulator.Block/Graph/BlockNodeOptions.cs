@@ -1,3 +1,5 @@
+using Emulator.Block.Backend;
+
 namespace Emulator.Block.Graph;
 
 /// <summary>
@@ -13,4 +15,7 @@ public abstract record BlockNodeOptions
     public string? NodeName { get; init; }
 
     public bool ReadOnly { get; init; }
+
+    /// <summary>detect-zeroes: all-zero writes reach this node's driver as write-zeroes (QEMU's per-node option).</summary>
+    public DetectZeroes DetectZeroes { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Cli.Profile;
 using Emulator.Hosting;
@@ -12,7 +13,8 @@ namespace Emulator.Cli.QemuSystem;
 /// <summary>
 /// <c>emu system …</c>, which the build's <c>bin/emu-system-x86_64</c> launcher runs: the QEMU option
 /// forms device-model suites use (-machine pc, -m, -accel, -qtest, -chardev/-mon, -qmp, -drive,
-/// -blockdev, -device, -global, -cdrom/-fda/-hda, -boot, -S, -nodefaults, -nographic …). With
+/// -blockdev, -device, -global, -cdrom/-fda/-hda, -boot, -S, -nodefaults, -nographic, -no-shutdown, -bios/-L,
+/// -vga, -smp, -cpu … each with its QEMU effect or QEMU's refusal, <see cref="QemuPlatformOptions"/>). With
 /// -accel qtest the CPU does not run and time moves only through qtest. Nothing is written to stdout
 /// in qtest mode. SIGTERM, SIGINT and SIGHUP exit with status 0; every way out drains, flushes and closes every node (<see cref="EmulatorHost.Shutdown"/>). Errors are one line,
 /// "emu-system-x86_64: …", and exit status 1.
@@ -23,30 +25,40 @@ internal static class QemuSystemCommand
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
+        QemuOptions? options = null;
         try
         {
-            return RunChecked(QemuOptions.Parse(args), output, error);
+            options = QemuOptions.Parse(args);
+            return RunChecked(options, output, error);
         }
         catch (QemuOptionException e)
         {
-            error.WriteLine($"{Prefix}: {e.Message}");
+            error.WriteLine(Line(options, e.Message));
             return 1;
         }
         catch (BlockOperationException e)
         {
-            error.WriteLine($"{Prefix}: {e.Message}");
+            error.WriteLine(Line(options, e.Message));
             return 1;
         }
         catch (QmpException e)
         {
-            error.WriteLine($"{Prefix}: {e.Message}");
+            error.WriteLine(Line(options, e.Message));
             return 1;
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            error.WriteLine($"{Prefix}: socket: {e.Message}");
+            error.WriteLine(Line(options, $"socket: {e.Message}"));
             return 1;
         }
+    }
+
+    /// <summary>An error or warning line as QEMU prints it: -msg timestamp=on's UTC time, -msg guest-name=on's name, the program, the text.</summary>
+    private static string Line(QemuOptions? options, string text)
+    {
+        var timestamp = options?.MessageTimestamp == true ? DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z' ", CultureInfo.InvariantCulture) : string.Empty;
+        var guest = options is { MessageGuestName: true, Name: { } name } ? name + " " : string.Empty;
+        return $"{timestamp}{guest}{Prefix}: {text}";
     }
 
     private static int RunChecked(QemuOptions options, TextWriter output, TextWriter error)
@@ -58,6 +70,30 @@ internal static class QemuSystemCommand
             output.WriteLine("tcg");
             return 0;
         }
+
+        if (options.CpuHelp)
+        {
+            QemuPlatformOptions.PrintCpuHelp(output);
+            return 0;
+        }
+
+        if (options.DataDirectoryHelp)
+        {
+            // QEMU lists its firmware directories; this emulator has only those -L gave (its BIOS is built in).
+            foreach (var directory in options.DataDirectories)
+            {
+                output.WriteLine(directory);
+            }
+
+            return 0;
+        }
+
+        foreach (var warning in options.Warnings)
+        {
+            error.WriteLine(Line(options, warning));
+        }
+
+        options.CheckSmp();
 
         var qtestMode = options.Qtest is not null;
         FileStream? serialFile = null;

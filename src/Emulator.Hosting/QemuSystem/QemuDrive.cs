@@ -41,6 +41,24 @@ internal sealed class QemuDrive
         }
 
         var drive = new QemuDrive(items);
+        var label = $"-drive {string.Join(',', items.Select(kv => $"{kv.Key}={kv.Value}"))}";
+        switch (drive.Get("aio"))
+        {
+            case null or "threads":
+                break;
+            case "native":
+                // Linux AIO: this emulator's file driver has only its thread pool, as a QEMU built without libaio.
+                throw new QemuOptionException($"{label}: aio=native was specified, but is not supported in this build.");
+            default:
+                // io_uring included: QEMU built without liburing does not know the value either.
+                throw new QemuOptionException($"{label}: invalid aio option");
+        }
+
+        if (drive.Get("detect-zeroes") is { } zeroes && zeroes is not ("off" or "on" or "unmap"))
+        {
+            throw new QemuOptionException($"{label}: invalid parameter value: {zeroes}");
+        }
+
         if (drive.Get("serial") is not null)
         {
             // QEMU 7.2 dropped -drive serial= (ide-hd,serial= replaces it): the option falls through to the format driver, which refuses it.
@@ -70,8 +88,19 @@ internal sealed class QemuDrive
             WriteErrorPolicy = Policy("werror", BlockErrorPolicy.Enospc),
             WriteCache = cache is not ("writethrough" or "directsync"),
             ReadOnly = IsReadOnly,
+            DetectZeroes = Get("detect-zeroes") switch
+            {
+                "on" => DetectZeroes.On,
+
+                // QEMU adds BDRV_REQ_MAY_UNMAP only on a node opened with discard=unmap; otherwise unmap writes zeroes as on does.
+                "unmap" => DiscardUnmap ? DetectZeroes.Unmap : DetectZeroes.On,
+                _ => DetectZeroes.Off,
+            },
         };
     }
+
+    /// <summary>discard=unmap (or on): the guest's discards, and detect-zeroes=unmap's zero writes, may free space.</summary>
+    public bool DiscardUnmap => Get("discard") is "unmap" or "on";
 
     /// <summary>readonly=on, or media=cdrom, which QEMU's drive_new makes read-only whatever readonly says.</summary>
     public bool IsReadOnly => (Get("readonly") is { } ro && KeyValueList.IsOn("-drive", "readonly", ro)) || Get("media") == "cdrom";
@@ -166,7 +195,7 @@ internal sealed class QemuDrive
         ReadOnly = IsReadOnly,
         Cache = Direct ? FileCacheMode.None : FileCacheMode.Writeback,
         Locking = Get("file.locking") == "off" ? FileLockMode.Off : FileLockMode.On,
-        DiscardUnmap = Get("discard") is "unmap" or "on",
+        DiscardUnmap = DiscardUnmap,
     };
 
     private BlockErrorPolicy Policy(string key, BlockErrorPolicy fallback) => Get(key) switch

@@ -9,22 +9,25 @@ public sealed class QemuOptions
     private const string SerialStdio = "stdio";
     private const string SerialFilePrefix = "file:";
     private const string SerialNone = "none";
+    private const string SerialNull = "null";
 
     private static readonly HashSet<string> KnownAccelerators = ["tcg", "qtest", "kvm", "xen", "hax", "hvf", "whpx", "nvmm"];
     private static readonly HashSet<string> TcgProperties = ["thread", "tb-size", "split-wx", "one-insn-per-tb"];
 
     private string? _serial;
+    private string? _smp;
 
     /// <summary>Options that take no value.</summary>
     private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "no-fd-bootchk", "S", "enable-kvm", "no-user-config", "snapshot"];
 
+    private static readonly string[] NameKeys = ["guest", "process", "debug-threads"];
+    private static readonly string[] MsgKeys = ["timestamp", "guest-name"];
+
     /// <summary>Options that take a value.</summary>
     private static readonly HashSet<string> Valued =
         ["machine", "M", "m", "accel", "qtest", "qtest-log", "chardev", "mon", "qmp", "drive", "blockdev", "device", "global",
-         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial", "io-trace"];
-
-    /// <summary>Options accepted and ignored: they only change host-side presentation or tracing.</summary>
-    private static readonly HashSet<string> Ignored = ["display", "audio", "run-with", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
+         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial", "io-trace",
+         "display", "audio", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
 
     public string Machine { get; private set; } = "pc";
 
@@ -43,8 +46,54 @@ public sealed class QemuOptions
     /// <summary>-no-reboot: a guest reset ends the emulator instead.</summary>
     public bool NoReboot { get; private set; }
 
-    /// <summary>-serial for COM1: "stdio", "file:PATH", or "none"/null for nowhere; with -nographic and no -serial, stdio.</summary>
-    public string? Serial => _serial ?? (NoGraphic ? SerialStdio : null);
+    /// <summary>
+    /// -serial for COM1: "stdio", "file:PATH", or null for nowhere (null, vc); with -nographic and no -serial,
+    /// stdio, unless -nodefaults took the default serial port away.
+    /// </summary>
+    public string? Serial => _serial switch
+    {
+        null => NoGraphic && Defaults ? SerialStdio : null,
+        SerialNone or SerialNull => null,
+        _ => _serial,
+    };
+
+    /// <summary>Whether the board has COM1: QEMU creates no isa-serial for -serial none, nor by default under -nodefaults.</summary>
+    public bool SerialPort => _serial is null ? Defaults : _serial != SerialNone;
+
+    /// <summary>False with -nodefaults: no default serial port, VGA, NIC (QEMU's default devices).</summary>
+    public bool Defaults { get; private set; } = true;
+
+    /// <summary>-no-shutdown: a guest power-off stops the machine instead of ending the run.</summary>
+    public bool NoShutdown { get; private set; }
+
+    /// <summary>-vga std|none, or null for the default (a VGA unless -nodefaults).</summary>
+    public bool? VgaGiven { get; private set; }
+
+    /// <summary>Whether the board has a VGA: -vga std, or by default unless -nodefaults.</summary>
+    public bool Vga => VgaGiven ?? Defaults;
+
+    /// <summary>-cpu help: list the CPU models and stop.</summary>
+    public bool CpuHelp { get; private set; }
+
+    /// <summary>-bios FILE: the image to run instead of the built-in BIOS.</summary>
+    public string? Bios { get; private set; }
+
+    /// <summary>-L DIR: where -bios looks for a file not found as given; -L help lists them.</summary>
+    public List<string> DataDirectories { get; } = [];
+
+    public bool DataDirectoryHelp { get; private set; }
+
+    /// <summary>-name [guest=]NAME: what query-name answers.</summary>
+    public string? Name { get; private set; }
+
+    /// <summary>-msg timestamp=on: error messages start with the UTC time.</summary>
+    public bool MessageTimestamp { get; private set; }
+
+    /// <summary>-msg guest-name=on: error messages start with the guest's name.</summary>
+    public bool MessageGuestName { get; private set; }
+
+    /// <summary>Warnings the options themselves raise (-trace for an event that does not exist), printed before the machine starts.</summary>
+    public List<string> Warnings { get; } = [];
 
     /// <summary>-snapshot: every drive gets a temporary overlay.</summary>
     public bool Snapshot { get; private set; }
@@ -99,7 +148,7 @@ public sealed class QemuOptions
                 continue;
             }
 
-            if (!Valued.Contains(name) && !Ignored.Contains(name))
+            if (!Valued.Contains(name))
             {
                 throw new QemuOptionException($"{arg}: invalid option");
             }
@@ -113,6 +162,15 @@ public sealed class QemuOptions
         }
 
         return options;
+    }
+
+    /// <summary>-smp checked as QEMU checks it when it creates the machine: after every option, so against the final -machine.</summary>
+    public void CheckSmp()
+    {
+        if (_smp is { } smp)
+        {
+            QemuPlatformOptions.CheckSmp(smp, Machine == "none" ? "none" : QemuPlatformOptions.PcMachineType);
+        }
     }
 
     private void ApplyFlag(string name)
@@ -136,6 +194,12 @@ public sealed class QemuOptions
                 break;
             case "enable-kvm":
                 Accelerators.Add("kvm");
+                break;
+            case "nodefaults":
+                Defaults = false;
+                break;
+            case "no-shutdown":
+                NoShutdown = true;
                 break;
         }
     }
@@ -222,18 +286,94 @@ public sealed class QemuOptions
             case "boot":
                 ParseBoot(value);
                 break;
+            case "smp":
+                _smp = value;
+                break;
+            case "cpu":
+                CpuHelp |= QemuPlatformOptions.CheckCpu(value);
+                break;
+            case "vga":
+                VgaGiven = QemuPlatformOptions.ParseVga(value);
+                break;
+            case "display":
+                QemuPlatformOptions.CheckDisplay(value);
+                break;
+            case "audio":
+                QemuPlatformOptions.CheckAudio(value);
+                break;
+            case "k":
+                throw QemuPlatformOptions.KeyboardLayoutRefusal(value);
+            case "bios":
+                Bios = value;
+                break;
+            case "L" when value == "help":
+                DataDirectoryHelp = true;
+                break;
+            case "L":
+                DataDirectories.Add(value);
+                break;
+            case "name":
+                Name = CheckedKeys(arg, value, "guest", NameKeys).FirstOrDefault(kv => kv.Key == "guest").Value;
+                break;
+            case "msg":
+                foreach (var (key, text) in CheckedKeys(arg, value, null, MsgKeys))
+                {
+                    MessageTimestamp = key == "timestamp" ? KeyValueList.IsOn(arg, key, text) : MessageTimestamp;
+                    MessageGuestName = key == "guest-name" ? KeyValueList.IsOn(arg, key, text) : MessageGuestName;
+                }
+
+                break;
+            case "trace":
+                ParseTrace(arg, value);
+                break;
             case "serial":
                 _serial = value switch
                 {
                     SerialStdio or "mon:stdio" => SerialStdio,
-                    "none" or "null" or "vc" => SerialNone,
+                    SerialNone => SerialNone,
+                    SerialNull or "vc" => SerialNull,
                     _ when value.StartsWith(SerialFilePrefix, StringComparison.Ordinal) && value.Length > SerialFilePrefix.Length => value,
                     _ => throw new QemuOptionException($"{arg} {value}: '{value.Split(':')[0]}' is not a valid char driver"),
                 };
                 break;
-            default:
-                // Presentation and tracing options: accepted, nothing to do.
-                break;
+        }
+    }
+
+    /// <summary>An option's key=value list with QEMU's refusal of a key it does not take.</summary>
+    private static List<KeyValuePair<string, string>> CheckedKeys(string arg, string value, string? implied, string[] keys)
+    {
+        var items = KeyValueList.Parse(value, implied);
+        foreach (var (key, _) in items)
+        {
+            if (!keys.Contains(key))
+            {
+                throw new QemuOptionException($"{arg} {value}: Invalid parameter '{key}'");
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// -trace [enable=]PATTERN[,events=FILE][,file=FILE]: this emulator has none of QEMU's trace events (its
+    /// guest I/O tracing is -io-trace), so every pattern gets QEMU's warning for an event that does not exist.
+    /// </summary>
+    private void ParseTrace(string arg, string value)
+    {
+        foreach (var (key, text) in KeyValueList.Parse(value, "enable"))
+        {
+            switch (key)
+            {
+                case "enable":
+                    Warnings.Add($"{arg} {value}: warning: trace event '{text}' does not exist");
+                    break;
+                case "events":
+                    throw new QemuOptionException($"{arg} {value}: no trace events to enable from '{text}': this emulator has none of QEMU's trace events (see -io-trace)");
+                case "file":
+                    throw new QemuOptionException($"{arg} {value}: no trace backend writes '{text}': this emulator has none of QEMU's trace events (see -io-trace)");
+                default:
+                    throw new QemuOptionException($"{arg} {value}: Invalid parameter '{key}'");
+            }
         }
     }
 

@@ -20,6 +20,9 @@ public static class QemuSystemBoard
 
     private static readonly string[] BooleanKeys = ["read-only", "read-zeroes", "once", "immediately", "auto-read-only", "force-share", "direct", "no-flush"];
 
+    /// <summary>The first PCI slot QEMU's pc gives a device without an address: after the host bridge and PIIX3 (00:00, 00:01).</summary>
+    private const int FirstPciSlot = 2;
+
     /// <summary>The accelerator that runs: of several -accel, the first usable one (tcg or qtest; kvm never is); tcg when none is given.</summary>
     public static string Accelerator(QemuOptions options)
     {
@@ -46,6 +49,12 @@ public static class QemuSystemBoard
         return new BoardDescription
         {
             EmptyBoard = emptyBoard,
+            Bios = options.Bios is { } bios ? ReadBios(bios, options.DataDirectories) : null,
+
+            // QEMU's pc puts the VGA at 00:02.0 and the default NIC after it; this emulator has neither as a
+            // PCI function (its VGA is the legacy text adapter) and leaves their slots empty, so devices
+            // without an address land where QEMU puts them.
+            FirstUserSlot = FirstPciSlot + (options.Vga ? 1 : 0) + (options.Defaults ? 1 : 0),
             BootOrder = options.BootOrder,
             BootOnce = options.BootOnce,
             CheckFloppySignature = options.CheckFloppySignature,
@@ -54,10 +63,37 @@ public static class QemuSystemBoard
                 RamSize = options.MemoryBytes,
                 RunCpu = accelerator != "qtest",
                 NoReboot = options.NoReboot,
+                NoShutdown = options.NoShutdown,
+                Vga = options.Vga,
+                SerialPort = options.SerialPort,
                 RtcStartTime = options.RtcBase ?? DateTime.UtcNow,
                 SerialOutput = serialOutput ?? (static _ => { }),
             },
         };
+    }
+
+    /// <summary>
+    /// -bios NAME as QEMU's pc loads it (qemu_find_file, x86_bios_rom_init): the name as given, else each -L
+    /// directory; a file that is missing, unreadable, empty or not a whole number of 64 KiB blocks is refused
+    /// with QEMU's words (which name the file as given and start with "qemu:", not the program's name).
+    /// </summary>
+    private static byte[] ReadBios(string name, List<string> directories)
+    {
+        foreach (var path in directories.Select(d => Path.Combine(d, name)).Prepend(name))
+        {
+            if (File.Exists(path) && PcBoard.IsBiosSize(new FileInfo(path).Length)
+                && HostFile.TryOpen(path, File.ReadAllBytes, out var image, out _))
+            {
+                return image!;
+            }
+
+            if (File.Exists(path))
+            {
+                break;
+            }
+        }
+
+        throw new QemuOptionException($"could not load PC BIOS '{name}'");
     }
 
     /// <summary>
@@ -70,6 +106,7 @@ public static class QemuSystemBoard
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(description);
+        host.MachineControl.Name = options.Name;
         try
         {
             host.Board.Populate(description with { Drives = [.. options.Drives.Select(items => Drive(host.Layer, options, items))] });
@@ -157,7 +194,15 @@ public static class QemuSystemBoard
                     : (JsonNode)value;
             }
 
-            layer.AddNode(parser.Parse(json));
+            try
+            {
+                layer.AddNode(parser.Parse(json));
+            }
+            catch (Emulator.Monitor.Qmp.QmpException e)
+            {
+                // QEMU names the option as written before the parser's words.
+                throw new QemuOptionException($"-blockdev {Quote(items, null)}: {e.Message}");
+            }
         }
     }
 }

@@ -15,4 +15,10 @@ public enum MachineRunState
 
     /// <summary>The guest asked to exit (isa-debug-exit) or the user quit.</summary>
     Shutdown,
+
+    /// <summary>
+    /// The guest powered off under -no-shutdown (QEMU's "shutdown" state with the VM stopped): nothing runs
+    /// until a system reset, which leads to <see cref="Prelaunch"/>.
+    /// </summary>
+    GuestShutdown,
 }

@@ -39,6 +39,7 @@ public sealed class PcMachine
     private readonly List<IResettable> _devices = [];
     private readonly ManualResetEventSlim _wake = new(false);
     private bool _resetPending;
+    private bool _started;
     private bool _watchedPortWritten;
     private ushort? _watchedPort;
     private int _looping;
@@ -61,7 +62,9 @@ public sealed class PcMachine
             DebugConsoleOutput = options.DebugConsoleOutput,
             ExitRequested = status => Exit(status),
             ResetRequested = GuestReset,
-            PowerOffRequested = () => Exit(0),
+            PowerOffRequested = () => GuestShutdown(guestReset: false),
+            HasVga = options.Vga,
+            HasCom1 = options.SerialPort,
         });
         Chipset.RegisterPorts(Ports);
         Memory.RegisterMmio((uint)IoApic.DefaultBaseAddress, IoApic.MmioSize, new IoApicMmio(Chipset.IoApic));
@@ -101,6 +104,9 @@ public sealed class PcMachine
     public PciMemoryBarMapper PciMemoryBars { get; }
 
     public MachineRunState State { get; private set; } = MachineRunState.Prelaunch;
+
+    /// <summary>True when the last guest-requested shutdown was a reset turned into a shutdown by -no-reboot (QEMU's reason guest-reset).</summary>
+    public bool ShutdownByGuestReset { get; private set; }
 
     /// <summary>The status the guest exited with (isa-debug-exit: (v &lt;&lt; 1) | 1), or 0 after a quit.</summary>
     public int? ExitStatus { get; private set; }
@@ -142,11 +148,12 @@ public sealed class PcMachine
     /// <summary>Freezes the port table and resets the CPU; devices must have registered their ports before.</summary>
     public void Start()
     {
-        if (State != MachineRunState.Prelaunch)
+        if (_started)
         {
             throw new InvalidOperationException("The machine was already started.");
         }
 
+        _started = true;
         Ports.Freeze();
         Cpu.Reset();
         SetState(MachineRunState.Running);
@@ -176,10 +183,10 @@ public sealed class PcMachine
         });
     }
 
-    /// <summary>Resumes a paused machine (QMP cont). Any thread.</summary>
+    /// <summary>Resumes a paused machine, or one a reset brought back to prelaunch (QMP cont). Any thread.</summary>
     public void Resume() => OnMachineThread(() =>
     {
-        if (State is MachineRunState.Paused or MachineRunState.IoError)
+        if (State is MachineRunState.Paused or MachineRunState.IoError || (State == MachineRunState.Prelaunch && _started))
         {
             SetState(MachineRunState.Running);
         }
@@ -202,7 +209,7 @@ public sealed class PcMachine
     public RunStopReason Run(RunLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        if (State == MachineRunState.Prelaunch)
+        if (!_started)
         {
             Start();
         }
@@ -283,7 +290,7 @@ public sealed class PcMachine
     {
         if (_options.NoReboot)
         {
-            Exit(0);
+            GuestShutdown(guestReset: true);
         }
         else
         {
@@ -291,6 +298,25 @@ public sealed class PcMachine
         }
 
         Cpu.RequestStop();
+    }
+
+    /// <summary>
+    /// The guest asked for a shutdown (ACPI soft-off, or a reset under -no-reboot): the run ends with status 0,
+    /// or under <see cref="PcMachineOptions.NoShutdown"/> the machine stops in <see cref="MachineRunState.GuestShutdown"/>
+    /// (QEMU's shutdown action "pause"). Runs on the machine thread, inside the CPU's slice, which it ends.
+    /// </summary>
+    private void GuestShutdown(bool guestReset)
+    {
+        ShutdownByGuestReset = guestReset;
+        if (_options.NoShutdown)
+        {
+            SetState(MachineRunState.GuestShutdown);
+            Cpu.RequestStop();
+        }
+        else
+        {
+            Exit(0);
+        }
     }
 
     private void OnMachineThread(Action action)
@@ -349,6 +375,12 @@ public sealed class PcMachine
         foreach (var device in _devices)
         {
             device.Reset();
+        }
+
+        // QEMU (main_loop_should_exit) leaves a machine reset out of the shutdown state in prelaunch: cont runs it again.
+        if (State == MachineRunState.GuestShutdown)
+        {
+            SetState(MachineRunState.Prelaunch);
         }
 
         ResetDone?.Invoke(false);

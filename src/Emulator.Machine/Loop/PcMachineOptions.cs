@@ -31,6 +31,19 @@ public sealed record PcMachineOptions
     /// <summary>QEMU's -no-reboot: a reset the guest asks for ends the run (status 0); the monitor's system_reset still resets.</summary>
     public bool NoReboot { get; init; }
 
+    /// <summary>
+    /// QEMU's -no-shutdown: a guest power-off (or, with <see cref="NoReboot"/>, a guest reset) stops the
+    /// machine in run state <see cref="MachineRunState.GuestShutdown"/> instead of ending the run; a system
+    /// reset then brings it back to prelaunch.
+    /// </summary>
+    public bool NoShutdown { get; init; }
+
+    /// <summary>The VGA (text mode) at its legacy ports; false for QEMU's -vga none (or -nodefaults without -vga).</summary>
+    public bool Vga { get; init; } = true;
+
+    /// <summary>COM1 at 3F8h/IRQ 4; false when QEMU would create no isa-serial (-serial none, -nodefaults without -serial).</summary>
+    public bool SerialPort { get; init; } = true;
+
     public CmosFloppyType FloppyA { get; init; } = CmosFloppyType.None;
 
     public CmosFloppyType FloppyB { get; init; } = CmosFloppyType.None;

@@ -17,11 +17,15 @@ namespace Emulator.Machine.Platform;
 /// isa-debug-exit, the POST code port 0x80, fw_cfg, the ISA DMA pair, and PCI bus 0 with the i440FX at 00:00.0, the PIIX3 ISA
 /// bridge at 00:01.0, PIIX4 power management at 00:01.3 (PM block at 0x600), configuration mechanism #1, the PCI I/O window at 0xC000-0xFFFF, and QEMU's ACPI
 /// GPE0 block (0xAFE0, SCI on IRQ 9) with the PCI hotplug registers (0xAE00).
-/// <see cref="RegisterPorts"/> claims every port before the bus is frozen. The I/O APIC is
+/// <see cref="RegisterPorts"/> claims every port before the bus is frozen; the VGA and COM1 may be left out
+/// (<see cref="PcChipsetOptions.HasVga"/>, <see cref="PcChipsetOptions.HasCom1"/>), their ports then float. The I/O APIC is
 /// memory-mapped: the machine maps <see cref="IoApic"/> at <see cref="IoApic.DefaultBaseAddress"/>.
 /// </summary>
 public sealed class PcChipset
 {
+    private readonly bool _hasVga;
+    private readonly bool _hasCom1;
+
     public PcChipset(VirtualClock clock, IDmaMemory memory, IA20Gate a20, PcChipsetOptions options)
     {
         ArgumentNullException.ThrowIfNull(clock);
@@ -29,6 +33,8 @@ public sealed class PcChipset
         ArgumentNullException.ThrowIfNull(a20);
         ArgumentNullException.ThrowIfNull(options);
         Clock = clock;
+        _hasVga = options.HasVga;
+        _hasCom1 = options.HasCom1;
         Pic = new PicPair();
         IoApic = new IoApic();
         IrqLines = new IsaIrqLines(Pic, IoApic);
@@ -149,8 +155,16 @@ public sealed class PcChipset
         DebugExit.RegisterPorts(bus);
         PostCode.RegisterPorts(bus);
         FwCfg.RegisterPorts(bus);
-        Vga.RegisterPorts(bus);
-        Com1.RegisterPorts(bus);
+        if (_hasVga)
+        {
+            Vga.RegisterPorts(bus);
+        }
+
+        if (_hasCom1)
+        {
+            Com1.RegisterPorts(bus);
+        }
+
         PciConfig.RegisterPorts(bus);
         PciIoWindow.RegisterPorts(bus);
         AcpiGpe.RegisterPorts(bus);

@@ -16,6 +16,12 @@ public sealed class PcChipsetOptions
 
     public CmosFloppyType FloppyB { get; init; } = CmosFloppyType.None;
 
+    /// <summary>The VGA's ports are claimed; without it they float, as on QEMU's pc with -vga none.</summary>
+    public bool HasVga { get; init; } = true;
+
+    /// <summary>COM1's ports are claimed; without it they float, as on QEMU's pc with no isa-serial.</summary>
+    public bool HasCom1 { get; init; } = true;
+
     /// <summary>Bytes the guest sends on COM1.</summary>
     public Action<byte> SerialOutput { get; init; } = static _ => { };
 

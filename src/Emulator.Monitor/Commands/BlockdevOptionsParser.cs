@@ -27,7 +27,7 @@ public sealed class BlockdevOptionsParser
     public BlockdevOptionsParser()
     {
         Register("file", ["filename", "locking", "aio", "aio-max-batch", "drop-cache", "x-check-cache-dropped", "pr-manager"], (o, i) =>
-            new FileNodeOptions(RequiredString(o, "filename"))
+            new FileNodeOptions(CheckAio(o, RequiredString(o, "filename")))
             {
                 Cache = i.Direct ? FileCacheMode.None : FileCacheMode.Writeback,
                 Locking = OptionalString(o, "locking") switch
@@ -149,6 +149,17 @@ public sealed class BlockdevOptionsParser
         _ => throw new QmpException($"Invalid parameter type for '{name}', expected: string"),
     };
 
+    /// <summary>
+    /// aio=threads is the file driver's thread pool; native (Linux AIO) and io_uring are refused as a QEMU built
+    /// without them refuses them (io_uring is then not a value of the enum at all). Returns <paramref name="filename"/>.
+    /// </summary>
+    private static string CheckAio(JsonObject o, string filename) => OptionalString(o, "aio") switch
+    {
+        null or "threads" => filename,
+        "native" => throw new QmpException("aio=native was specified, but is not supported in this build."),
+        var other => throw new QmpException($"Parameter 'aio' does not accept value '{other}'"),
+    };
+
     private static long? OptionalInteger(JsonObject o, string name) => o[name] switch
     {
         null => null,
@@ -197,9 +208,17 @@ public sealed class BlockdevOptionsParser
             "ignore" or "off" => false,
             var other => throw new QmpException($"Parameter 'discard' does not accept value '{other}'"),
         };
+        var detectZeroes = OptionalString(o, "detect-zeroes") switch
+        {
+            null or "off" => DetectZeroes.Off,
+            "on" => DetectZeroes.On,
+            "unmap" when unmap => DetectZeroes.Unmap,
+            "unmap" => throw new QmpException("setting detect-zeroes to unmap is not allowed without setting discard operation to unmap"),
+            var other => throw new QmpException($"Parameter 'detect-zeroes' does not accept value '{other}'"),
+        };
         var readOnly = OptionalBoolean(o, "read-only") ?? inherited.ReadOnly;
         var built = entry.Build(o, new Inherited(direct, unmap, readOnly) { Parser = this });
-        return built with { NodeName = OptionalString(o, "node-name"), ReadOnly = readOnly };
+        return built with { NodeName = OptionalString(o, "node-name"), ReadOnly = readOnly, DetectZeroes = detectZeroes };
     }
 
     /// <summary>Options a child inherits from its parent unless it sets its own.</summary>

@@ -12,8 +12,9 @@ internal static class CoreCommands
         table.Add(new QmpCommand("query-version", [], _ => QmpVersion.ToJson()));
         table.Add(new QmpCommand("query-commands", [], _ =>
             new JsonArray([.. table.Names.Append("qmp_capabilities").Order(StringComparer.Ordinal).Select(n => (JsonNode)new JsonObject { ["name"] = n })])));
-        // QEMU answers an empty object for a VM started without -name; the launcher takes no -name.
-        table.Add(new QmpCommand("query-name", [], _ => new JsonObject()));
+        // QEMU answers an empty object for a VM started without -name.
+        table.Add(new QmpCommand("query-name", [], _ => machine.Name is { } name ? new JsonObject { ["name"] = name } : new JsonObject()));
+
         // Members in QAPI schema order, as QEMU adds them: "singlestep" and "status" share a bucket of its
         // dictionary, so the order they are added is the order they go out (QmpJsonWriter).
         table.Add(new QmpCommand("query-status", [], _ => new JsonObject
@@ -29,7 +30,13 @@ internal static class CoreCommands
         }));
         table.Add(new QmpCommand("cont", [], _ =>
         {
-            // QEMU's cont resets every backend's I/O status before the guest runs again.
+            // QEMU refuses cont from the shutdown state before it touches anything, then resets every
+            // backend's I/O status before the guest runs again.
+            if (machine.RunState == RunState.Shutdown)
+            {
+                throw new QmpException("Resetting the Virtual Machine is required");
+            }
+
             blocks.ResetAllIoStatus();
             machine.Continue();
             return null;

@@ -12,6 +12,7 @@ public sealed class MachineControl : IMachineControl
     private readonly PcMachine _machine;
     private readonly MonitorEvents _events;
     private bool _quitting;
+    private bool _resetAfterShutdown;
 
     public MachineControl(PcMachine machine, MonitorEvents events)
     {
@@ -34,6 +35,9 @@ public sealed class MachineControl : IMachineControl
         _ => RunState.Shutdown,
     };
 
+    /// <summary>-name GUEST: what query-name answers.</summary>
+    public string? Name { get; set; }
+
     public void Stop() => _machine.RequestPause();
 
     public void Continue() => _machine.Resume();
@@ -47,19 +51,36 @@ public sealed class MachineControl : IMachineControl
         _machine.Exit(0);
     }
 
+    private void PublishGuestShutdown() => _events.Publish("SHUTDOWN", new JsonObject
+    {
+        ["guest"] = true,
+        ["reason"] = _machine.ShutdownByGuestReset ? "guest-reset" : "guest-shutdown",
+    });
+
     private void OnStateChanged(MachineRunState from, MachineRunState to)
     {
         if (to is MachineRunState.Paused or MachineRunState.IoError)
         {
             _events.Publish("STOP");
         }
-        else if (to == MachineRunState.Running && from is MachineRunState.Paused or MachineRunState.IoError)
+        else if (to == MachineRunState.Running && (from is MachineRunState.Paused or MachineRunState.IoError || _resetAfterShutdown))
         {
+            _resetAfterShutdown = false;
             _events.Publish("RESUME");
+        }
+        else if (to == MachineRunState.GuestShutdown)
+        {
+            // -no-shutdown: QEMU reports the shutdown, then the stop of the VM it paused instead of exiting.
+            PublishGuestShutdown();
+            _events.Publish("STOP");
+        }
+        else if (to == MachineRunState.Prelaunch && from == MachineRunState.GuestShutdown)
+        {
+            _resetAfterShutdown = true;
         }
         else if (to == MachineRunState.Shutdown && !_quitting)
         {
-            _events.Publish("SHUTDOWN", new JsonObject { ["guest"] = true, ["reason"] = "guest-shutdown" });
+            PublishGuestShutdown();
         }
     }
 }

@@ -3,7 +3,7 @@ using Emulator.Block.Graph;
 
 namespace Emulator.Block.Tests.Support;
 
-/// <summary>A protocol driver registered by the tests through DI that records the flags each write reached it with.</summary>
+/// <summary>A protocol driver registered by the tests through DI that records the flags each write and write-zeroes reached it with.</summary>
 internal sealed record RecordingNodeOptions : BlockNodeOptions
 {
     public override string Driver => "recording";
@@ -12,6 +12,8 @@ internal sealed record RecordingNodeOptions : BlockNodeOptions
 internal sealed class RecordingDriver(BlockDriverState node) : BlockDriver(node)
 {
     public List<BlockRequestFlags> WriteFlags { get; } = [];
+
+    public List<BlockRequestFlags> WriteZeroesFlags { get; } = [];
 
     public override bool IsNonBlocking => true;
 
@@ -22,6 +24,12 @@ internal sealed class RecordingDriver(BlockDriverState node) : BlockDriver(node)
     public override ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
     {
         WriteFlags.Add(flags);
+        return Done(BlockError.None);
+    }
+
+    public override ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags)
+    {
+        WriteZeroesFlags.Add(flags);
         return Done(BlockError.None);
     }
 }

@@ -1,6 +1,6 @@
 using Emulator.Machine.Pci;
 
-namespace Emulator.Devices.Virtio;
+namespace Emulator.Devices.Pci;
 
 /// <summary>
 /// The MSI-X table and pending bit array of one function (PCI Local Bus Specification 3.0,
