@@ -1,4 +1,5 @@
 using Emulator.Block.Backend;
+using Emulator.Devices.Ide;
 using Emulator.Firmware;
 using Emulator.Firmware.Services;
 using Emulator.Machine.Loop;
@@ -14,6 +15,9 @@ namespace Emulator.Board;
 /// </summary>
 public sealed class PcBoard
 {
+    private const int IdeDrives = 4;
+    private const int CmosHardDisks = 2;
+
     private bool _checkFloppySignature = true;
 
     /// <param name="machine">The machine, not started yet.</param>
@@ -28,6 +32,8 @@ public sealed class PcBoard
         ConnectBlockLayer(machine, layer, deterministicIo);
         Devices = new StorageDevices(machine);
         PcFirmware.Install(machine);
+        machine.StateChanged += OnFirstStart;
+        machine.ResetDone += _ => PublishBiosGeometry();
     }
 
     public PcMachine Machine { get; }
@@ -144,6 +150,54 @@ public sealed class PcBoard
         }
 
         Machine.ResetDone += Restore;
+    }
+
+    /// <summary>
+    /// QEMU's pc_cmos_init_late and fw_cfg machine-ready step, once every device is in place (the machine
+    /// leaves prelaunch): the IDE hard disks' types, parameter tables and BIOS translations in CMOS, and the
+    /// "bios-geometry" file, which each reset then rebuilds from the devices still present.
+    /// </summary>
+    private void OnFirstStart(MachineRunState from, MachineRunState to)
+    {
+        if (from != MachineRunState.Prelaunch)
+        {
+            return;
+        }
+
+        Machine.StateChanged -= OnFirstStart;
+        if (!EmptyBoard)
+        {
+            WriteHardDiskCmos();
+            PublishBiosGeometry();
+        }
+    }
+
+    private void WriteHardDiskCmos()
+    {
+        var cmos = Machine.Chipset.Cmos;
+        for (var index = 0; index < IdeDrives; index++)
+        {
+            if (Devices.Ide.GetChannel(index / 2).GetDrive(index % 2) is not AtaDisk disk)
+            {
+                continue;
+            }
+
+            // Only the primary channel's two disks have a parameter table; all four have a translation.
+            if (index < CmosHardDisks)
+            {
+                CmosSetup.SetHardDisk(cmos, index, disk.Geometry.Cylinders, disk.Geometry.Heads, disk.Geometry.Sectors);
+            }
+
+            CmosSetup.SetDiskTranslation(cmos, index, (byte)disk.Translation);
+        }
+    }
+
+    private void PublishBiosGeometry()
+    {
+        if (!EmptyBoard)
+        {
+            Machine.Chipset.FwCfg.SetFile(BiosGeometryList.FileName, Devices.BiosGeometry.ToFileContents());
+        }
     }
 
     private void SetBootOrder(string order)

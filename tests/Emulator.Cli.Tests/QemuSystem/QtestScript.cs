@@ -4,7 +4,8 @@ namespace Emulator.Cli.Tests.QemuSystem;
 /// A qtest conversation kept as data (QemuSystem/Scripts/*.qtest), so one harness drives ours and a
 /// reference QEMU alike. Format, one item a line: <c># comment</c>; <c>@args …</c> the machine's
 /// options, where <c>{disk}</c> is a 1 MiB raw image whose byte at offset O is (O / 512 + O) mod 256
-/// and <c>{floppy}</c> a zeroed 1.44 MB image; <c>&gt; command</c> a command; <c>~&gt; command</c> a
+/// , <c>{floppy}</c> a zeroed 1.44 MB image and <c>{mbr-disk}</c> a sparse 30 MiB image whose MBR has
+/// hd-geo-test's partition laid out through a translating BIOS (ending at head 127, sector 63); <c>&gt; command</c> a command; <c>~&gt; command</c> a
 /// command whose reply differs legitimately between implementations (a serial number, a version
 /// string), compared on its first word only; <c>*&gt; command</c> a command repeated (for up to 5 s) until
 /// it gives its expected reply, as QEMU's own tests poll a status register while a block request
@@ -17,6 +18,12 @@ internal sealed class QtestScript
 {
     public const int DiskBytes = 1 << 20;
     public const int FloppyBytes = 1_474_560;
+    public const long MbrDiskBytes = 61_440 * 512;
+
+    /// <summary>hd-geo-test's part_lba entry: C/H/S 0/1/1 (LBA 63) to 0/127/63, 8001 sectors, active, type 06h.</summary>
+    private static readonly byte[] TranslatedPartition = [0x80, 1, 1, 0, 6, 127, 63, 0, 63, 0, 0, 0, 0x41, 0x1F, 0, 0];
+    private const int PartitionTable = 0x1BE;
+    private const int SignatureOffset = 510;
 
     private static readonly TimeSpan PollLimit = TimeSpan.FromSeconds(5);
 
@@ -82,7 +89,22 @@ internal sealed class QtestScript
         var floppy = Path.Combine(dir, "floppy.img");
         File.WriteAllBytes(disk, [.. Enumerable.Range(0, DiskBytes).Select(o => (byte)((o / 512) + o))]);
         File.WriteAllBytes(floppy, new byte[FloppyBytes]);
-        return [.. Args.Select(a => a.Replace("{disk}", disk, StringComparison.Ordinal).Replace("{floppy}", floppy, StringComparison.Ordinal))];
+        var mbrDisk = Path.Combine(dir, "mbr-disk.img");
+        var mbr = new byte[512];
+        TranslatedPartition.CopyTo(mbr, PartitionTable);
+        mbr[SignatureOffset] = 0x55;
+        mbr[SignatureOffset + 1] = 0xAA;
+        using (var file = File.Create(mbrDisk))
+        {
+            file.Write(mbr);
+            file.SetLength(MbrDiskBytes);
+        }
+
+        return
+        [
+            .. Args.Select(a => a.Replace("{disk}", disk, StringComparison.Ordinal).Replace("{floppy}", floppy, StringComparison.Ordinal)
+                .Replace("{mbr-disk}", mbrDisk, StringComparison.Ordinal)),
+        ];
     }
 
     /// <summary>
