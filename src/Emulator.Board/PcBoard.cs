@@ -57,6 +57,9 @@ public sealed class PcBoard
 
     public bool EmptyBoard { get; }
 
+    /// <summary>Where the drives so far were placed: <see cref="Populate"/>'s drives, then those added at run time (HMP drive_add).</summary>
+    public DrivePlacement Placement { get; } = new();
+
     /// <summary>
     /// Opens every drive (so a missing or locked image is reported before the guest runs) and attaches it
     /// where QEMU places it, writes the boot order to CMOS, and offers the boot sector on fw_cfg. Failures
@@ -65,10 +68,9 @@ public sealed class PcBoard
     /// </summary>
     public PcBoard Populate(BoardDescription description)
     {
-        var placement = new DrivePlacement();
         foreach (var drive in description.Drives)
         {
-            AddDrive(placement, drive);
+            AddDrive(Placement, drive);
         }
 
         if (!EmptyBoard)

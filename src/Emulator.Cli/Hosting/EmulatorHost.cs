@@ -46,6 +46,7 @@ internal sealed class EmulatorHost : IDisposable
             .AddSingleton<IMachineControl, MachineControl>()
             .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
             .AddSingleton<IDeviceHotplug>(sp => emptyBoard ? new EmptyBoardHotplug() : new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()))
+            .AddSingleton<IDriveHotplug>(_ => new QemuSystem.DriveHotplug(this))
             .AddSingleton<IIoTraceControl>(_ => new Profile.IoTraceControl(machine))
             .BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
@@ -69,6 +70,9 @@ internal sealed class EmulatorHost : IDisposable
     public StorageDevices Devices => Board.Devices;
 
     public IServiceProvider Services => _services;
+
+    /// <summary>How HMP drive_add reads its options: <c>emu system</c>'s -drive parser (null in <c>emu boot</c>, which has no -drive).</summary>
+    public Func<List<KeyValuePair<string, string>>, BoardDrive>? DriveParser { get; set; }
 
     public IMonitorExecutor Executor => _services.GetRequiredService<IMonitorExecutor>();
 

@@ -138,7 +138,9 @@ internal static class QemuDevices
         }
         catch (BlockOperationException)
         {
-            throw QemuOptionException.In($"-device {driver},drive={name}", $"Property '{driver}.drive' can't find value '{name}'");
+            // virtio-blk-pci forwards drive to its inner virtio-blk-device, which is what QEMU names.
+            var owner = driver == "virtio-blk-pci" ? "virtio-blk-device" : driver;
+            throw QemuOptionException.In($"-device {driver},drive={name}", $"Property '{owner}.drive' can't find value '{name}'");
         }
 
         return anonymous;
@@ -276,6 +278,11 @@ internal static class QemuDevices
     private static VirtioBlkPci AddVirtio(EmulatorHost host, Dictionary<string, string> properties, BlockBackend backend, string? id)
     {
         const string Driver = "virtio-blk-pci";
+        if (!backend.IsInserted)
+        {
+            throw QemuOptionException.In($"-device {Describe(Driver, properties)}", "Device needs media, but drive is empty");
+        }
+
         int? slot = null;
         if (properties.GetValueOrDefault("addr") is { } addr)
         {

@@ -113,6 +113,8 @@ internal static class QemuSystemCommand
         host.ExitOnTerminationSignals(_ => 0);
         var layer = host.Layer;
 
+        host.DriveParser = items => Drive(host.Layer, options, items);
+        CheckDriveIds(options);
         Populate(host, description with { Drives = [.. options.Drives.Select(items => Drive(host.Layer, options, items))] });
         AddBlockdevs(host.Services, layer, options);
         if (emptyBoard && options.Devices.Count > 0)
@@ -148,6 +150,19 @@ internal static class QemuSystemCommand
         HostFile.TryOpen(path, file => new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read), out var stream, out var problem)
             ? stream!
             : throw new QemuOptionException($"-serial file:{path}: could not open '{path}': {problem}");
+
+    /// <summary>-drive ids are QemuOpts ids: a second -drive with the same id is refused before anything opens.</summary>
+    private static void CheckDriveIds(QemuOptions options)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var items in options.Drives)
+        {
+            if (items.LastOrDefault(kv => kv.Key == "id").Value is { } id && !seen.Add(id))
+            {
+                throw new QemuOptionException($"-drive {Describe(items, null)}: Duplicate ID '{id}' for drive");
+            }
+        }
+    }
 
     /// <summary>Places and opens the -drive options and applies -boot; the board's refusals are command-line errors.</summary>
     private static void Populate(EmulatorHost host, BoardDescription description)
