@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Emulator.Block.Backend;
 using Emulator.Devices.Ide;
 using Emulator.Firmware;
@@ -16,6 +17,8 @@ namespace Emulator.Board;
 public sealed class PcBoard
 {
     private const int IdeDrives = 4;
+    private const string BootFailWaitFile = "etc/boot-fail-wait";
+    private const string BootMenuWaitFile = "etc/boot-menu-wait";
     private const int CmosHardDisks = 2;
 
     private bool _checkFloppySignature = true;
@@ -79,12 +82,44 @@ public sealed class PcBoard
             ApplyBootOrder(description.BootOrder, description.BootOnce);
         }
 
+        if (!EmptyBoard)
+        {
+            ApplyFirmwareConfiguration(description);
+        }
+
         if (description.FirmwareBootSector is { } sector)
         {
             Machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, sector);
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// The -boot and -uuid items QEMU's fw_cfg gives the firmware (fw_cfg_reboot, fw_cfg_bootsplash): the
+    /// UUID, the boot-menu flag, etc/boot-fail-wait (always, -1 meaning never) and etc/boot-menu-wait when a
+    /// splash time was given. Our BIOS reads none of them (SeaBIOS does); a guest or a test reading fw_cfg sees QEMU's values.
+    /// </summary>
+    private void ApplyFirmwareConfiguration(BoardDescription description)
+    {
+        var fwCfg = Machine.Chipset.FwCfg;
+        if (description.Uuid is { } uuid)
+        {
+            fwCfg.SetItem(FwCfgKey.Uuid, uuid);
+        }
+
+        var menu = new byte[sizeof(ushort)];
+        BinaryPrimitives.WriteUInt16LittleEndian(menu, description.BootMenu ? (ushort)1 : (ushort)0);
+        fwCfg.SetItem(FwCfgKey.BootMenu, menu);
+        var failWait = new byte[sizeof(uint)];
+        BinaryPrimitives.WriteUInt32LittleEndian(failWait, unchecked((uint)description.RebootTimeout));
+        fwCfg.SetFile(BootFailWaitFile, failWait);
+        if (description.SplashTime is { } splash)
+        {
+            var menuWait = new byte[sizeof(ushort)];
+            BinaryPrimitives.WriteUInt16LittleEndian(menuWait, splash);
+            fwCfg.SetFile(BootMenuWaitFile, menuWait);
+        }
     }
 
     /// <summary>Places, opens and attaches one drive; returns its backend.</summary>

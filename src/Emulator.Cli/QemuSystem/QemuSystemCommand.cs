@@ -84,6 +84,10 @@ internal static class QemuSystemCommand
             EmptyBoard = emptyBoard,
             BootOrder = options.BootOrder,
             BootOnce = options.BootOnce,
+            BootMenu = options.BootMenu,
+            SplashTime = options.SplashTime,
+            RebootTimeout = options.RebootTimeout,
+            Uuid = options.Uuid,
             CheckFloppySignature = options.CheckFloppySignature,
             Machine = new PcMachineOptions
         {
