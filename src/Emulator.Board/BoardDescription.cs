@@ -40,6 +40,18 @@ public sealed record BoardDescription
     /// <summary>False with QEMU's -no-fd-bootchk: the BIOS boots a floppy whose first sector lacks the 55AAh signature.</summary>
     public bool CheckFloppySignature { get; init; } = true;
 
+    /// <summary>-boot menu=on: fw_cfg's boot-menu item tells the firmware to offer a menu (ours has none).</summary>
+    public bool BootMenu { get; init; }
+
+    /// <summary>-boot splash-time= (ms): fw_cfg etc/boot-menu-wait, only when given.</summary>
+    public ushort? SplashTime { get; init; }
+
+    /// <summary>-boot reboot-timeout= (ms, -1 never): fw_cfg etc/boot-fail-wait, always there as on QEMU's pc.</summary>
+    public int RebootTimeout { get; init; } = -1;
+
+    /// <summary>-uuid: the 16 bytes of fw_cfg's UUID item (string order), or null for all zeros.</summary>
+    public byte[]? Uuid { get; init; }
+
     /// <summary>A boot sector the BIOS boots before trying any drive (the demo guest), or null.</summary>
     public byte[]? FirmwareBootSector { get; init; }
 

@@ -68,7 +68,7 @@ public sealed class DrivePlacement
 
         var name = drive.Id ?? drive.Interface switch
         {
-            None => throw Error(drive, "Parameter 'id' is missing"),
+            None => $"none{unit}",
             Ide => $"ide{bus}-{(drive.CdRom ? "cd" : "hd")}{unit}",
             Floppy => $"floppy{unit}",
             _ => $"virtio{unit}",

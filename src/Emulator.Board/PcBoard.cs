@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using Emulator.Block.Backend;
+using Emulator.Devices.Ide;
 using Emulator.Firmware;
 using Emulator.Firmware.Services;
 using Emulator.Machine.Loop;
@@ -14,6 +16,11 @@ namespace Emulator.Board;
 /// </summary>
 public sealed class PcBoard
 {
+    private const int IdeDrives = 4;
+    private const string BootFailWaitFile = "etc/boot-fail-wait";
+    private const string BootMenuWaitFile = "etc/boot-menu-wait";
+    private const int CmosHardDisks = 2;
+
     private bool _checkFloppySignature = true;
 
     /// <param name="machine">The machine, not started yet.</param>
@@ -36,6 +43,9 @@ public sealed class PcBoard
         {
             LoadBios(machine, bios);
         }
+
+        machine.StateChanged += OnFirstStart;
+        machine.ResetDone += _ => PublishBiosGeometry();
     }
 
     /// <summary>QEMU's pc BIOS window: the image ends at 4 GiB, and its last 128 KiB (at most) end at 1 MiB.</summary>
@@ -84,6 +94,9 @@ public sealed class PcBoard
 
     public bool EmptyBoard { get; }
 
+    /// <summary>Where the drives so far were placed: <see cref="Populate"/>'s drives, then those added at run time (HMP drive_add).</summary>
+    public DrivePlacement Placement { get; } = new();
+
     /// <summary>
     /// Opens every drive (so a missing or locked image is reported before the guest runs) and attaches it
     /// where QEMU places it, writes the boot order to CMOS, and offers the boot sector on fw_cfg. Failures
@@ -93,10 +106,9 @@ public sealed class PcBoard
     public PcBoard Populate(BoardDescription description)
     {
         Devices.FirstUserSlot = description.FirstUserSlot;
-        var placement = new DrivePlacement();
         foreach (var drive in description.Drives)
         {
-            AddDrive(placement, drive);
+            AddDrive(Placement, drive);
         }
 
         if (!EmptyBoard)
@@ -105,12 +117,44 @@ public sealed class PcBoard
             ApplyBootOrder(description.BootOrder, description.BootOnce);
         }
 
+        if (!EmptyBoard)
+        {
+            ApplyFirmwareConfiguration(description);
+        }
+
         if (description.FirmwareBootSector is { } sector)
         {
             Machine.Chipset.FwCfg.AddFile(FirmwareOptions.BootSectorFile, sector);
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// The -boot and -uuid items QEMU's fw_cfg gives the firmware (fw_cfg_reboot, fw_cfg_bootsplash): the
+    /// UUID, the boot-menu flag, etc/boot-fail-wait (always, -1 meaning never) and etc/boot-menu-wait when a
+    /// splash time was given. Our BIOS reads none of them (SeaBIOS does); a guest or a test reading fw_cfg sees QEMU's values.
+    /// </summary>
+    private void ApplyFirmwareConfiguration(BoardDescription description)
+    {
+        var fwCfg = Machine.Chipset.FwCfg;
+        if (description.Uuid is { } uuid)
+        {
+            fwCfg.SetItem(FwCfgKey.Uuid, uuid);
+        }
+
+        var menu = new byte[sizeof(ushort)];
+        BinaryPrimitives.WriteUInt16LittleEndian(menu, description.BootMenu ? (ushort)1 : (ushort)0);
+        fwCfg.SetItem(FwCfgKey.BootMenu, menu);
+        var failWait = new byte[sizeof(uint)];
+        BinaryPrimitives.WriteUInt32LittleEndian(failWait, unchecked((uint)description.RebootTimeout));
+        fwCfg.SetFile(BootFailWaitFile, failWait);
+        if (description.SplashTime is { } splash)
+        {
+            var menuWait = new byte[sizeof(ushort)];
+            BinaryPrimitives.WriteUInt16LittleEndian(menuWait, splash);
+            fwCfg.SetFile(BootMenuWaitFile, menuWait);
+        }
     }
 
     /// <summary>Places, opens and attaches one drive; returns its backend.</summary>
@@ -178,6 +222,54 @@ public sealed class PcBoard
         }
 
         Machine.ResetDone += Restore;
+    }
+
+    /// <summary>
+    /// QEMU's pc_cmos_init_late and fw_cfg machine-ready step, once every device is in place (the machine
+    /// leaves prelaunch): the IDE hard disks' types, parameter tables and BIOS translations in CMOS, and the
+    /// "bios-geometry" file, which each reset then rebuilds from the devices still present.
+    /// </summary>
+    private void OnFirstStart(MachineRunState from, MachineRunState to)
+    {
+        if (from != MachineRunState.Prelaunch)
+        {
+            return;
+        }
+
+        Machine.StateChanged -= OnFirstStart;
+        if (!EmptyBoard)
+        {
+            WriteHardDiskCmos();
+            PublishBiosGeometry();
+        }
+    }
+
+    private void WriteHardDiskCmos()
+    {
+        var cmos = Machine.Chipset.Cmos;
+        for (var index = 0; index < IdeDrives; index++)
+        {
+            if (Devices.Ide.GetChannel(index / 2).GetDrive(index % 2) is not AtaDisk disk)
+            {
+                continue;
+            }
+
+            // Only the primary channel's two disks have a parameter table; all four have a translation.
+            if (index < CmosHardDisks)
+            {
+                CmosSetup.SetHardDisk(cmos, index, disk.Geometry.Cylinders, disk.Geometry.Heads, disk.Geometry.Sectors);
+            }
+
+            CmosSetup.SetDiskTranslation(cmos, index, (byte)disk.Translation);
+        }
+    }
+
+    private void PublishBiosGeometry()
+    {
+        if (!EmptyBoard)
+        {
+            Machine.Chipset.FwCfg.SetFile(BiosGeometryList.FileName, Devices.BiosGeometry.ToFileContents());
+        }
     }
 
     private void SetBootOrder(string order)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Devices.Floppy;
 using Emulator.Devices.Ide;
@@ -49,6 +50,17 @@ public sealed class StorageDevices
     /// <summary>The virtio-blk-pci functions that have a user id, by id.</summary>
     public Dictionary<string, VirtioBlkPci> VirtioById { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The logical geometries given to devices (lcyls/lheads/lsecs), published as fw_cfg "bios-geometry" by the board.</summary>
+    public BiosGeometryList BiosGeometry { get; } = new();
+
+    /// <summary>The Open Firmware path of IDE drive <paramref name="index"/> (0-3) as QEMU's pc names it (qdev_get_fw_dev_path).</summary>
+    public static string IdeFirmwarePath(int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"/pci@i0cf8/ide@1,1/drive@{index / 2}/disk@{index % 2}");
+
+    /// <summary>The Open Firmware path of a virtio-blk-pci disk in PCI slot <paramref name="slot"/>, function 0 (QEMU names virtio-blk "scsi").</summary>
+    public static string VirtioFirmwarePath(int slot) =>
+        string.Create(CultureInfo.InvariantCulture, $"/pci@i0cf8/scsi@{slot:x}/disk@0,0");
+
     /// <summary>Takes <paramref name="id"/> for a <paramref name="driver"/> device; false when another device has it.</summary>
     public bool ClaimId(string id, string driver) => Ids.TryAdd(id, driver);
 
@@ -56,6 +68,7 @@ public sealed class StorageDevices
     public void Forget(VirtioBlkPci virtio)
     {
         Virtio.Remove(virtio);
+        BiosGeometry.Remove(virtio);
         if (VirtioById.FirstOrDefault(kv => ReferenceEquals(kv.Value, virtio)).Key is { } id)
         {
             VirtioById.Remove(id);
@@ -84,21 +97,12 @@ public sealed class StorageDevices
     }
 
     /// <summary>IDE index 0-3: primary master, primary slave, secondary master, secondary slave.</summary>
-    public void AttachIde(int index, BlockBackend backend, bool cdrom, string deviceId) =>
+    public IdeDrive AttachIde(int index, BlockBackend backend, bool cdrom, string deviceId) =>
         AttachIde(index, backend, cdrom, new IdeDriveOptions { DeviceId = deviceId });
 
     /// <summary>IDE index 0-3 with the drive's identity (serial, model, firmware revision) given.</summary>
-    public void AttachIde(int index, BlockBackend backend, bool cdrom, IdeDriveOptions options)
-    {
-        if (cdrom)
-        {
-            Ide.AttachCdrom(index / 2, index % 2, backend, options);
-        }
-        else
-        {
-            Ide.AttachDisk(index / 2, index % 2, backend, options);
-        }
-    }
+    public IdeDrive AttachIde(int index, BlockBackend backend, bool cdrom, IdeDriveOptions options) =>
+        cdrom ? Ide.AttachCdrom(index / 2, index % 2, backend, options) : Ide.AttachDisk(index / 2, index % 2, backend, options);
 
     public void AttachFloppy(int unit, BlockBackend backend, string deviceId) =>
         Floppy.AttachDrive(unit, backend, FloppyDriveType.Auto, deviceId);

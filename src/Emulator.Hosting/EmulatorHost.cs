@@ -63,7 +63,8 @@ public sealed class EmulatorHost : IDisposable
             .AddSingleton(machine)
             .AddSingleton<IMachineControl, MachineControl>()
             .AddSingleton<IMonitorExecutor, MachineMonitorExecutor>()
-            .AddSingleton<IDeviceHotplug>(sp => emptyBoard ? new EmptyBoardHotplug() : new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()));
+            .AddSingleton<IDeviceHotplug>(sp => emptyBoard ? new EmptyBoardHotplug() : new DeviceHotplug(this, sp.GetRequiredService<MonitorEvents>()))
+            .AddSingleton<IDriveHotplug>(_ => new QemuSystem.DriveHotplug(this));
         if (ioTrace is not null)
         {
             services.AddSingleton<IIoTraceControl>(_ => ioTrace(machine));
@@ -94,6 +95,9 @@ public sealed class EmulatorHost : IDisposable
 
     /// <summary>The monitor's view of the machine (run state, events, the guest's name).</summary>
     public MachineControl MachineControl => (MachineControl)_services.GetRequiredService<IMachineControl>();
+
+    /// <summary>How HMP drive_add reads its options: <c>emu system</c>'s -drive parser (null in <c>emu boot</c>, which has no -drive).</summary>
+    public Func<List<KeyValuePair<string, string>>, BoardDrive>? DriveParser { get; set; }
 
     public IMonitorExecutor Executor => _services.GetRequiredService<IMonitorExecutor>();
 

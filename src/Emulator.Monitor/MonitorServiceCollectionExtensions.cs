@@ -33,7 +33,7 @@ public static class MonitorServiceCollectionExtensions
             BlockQueryCommands.Register(table, layer);
             BlockMediaCommands.Register(table, layer);
             BlockdevCommands.Register(table, layer, sp.GetRequiredService<BlockdevOptionsParser>());
-            HmpCommands.Register(table, layer, sp.GetRequiredService<HmpOutput>());
+            HmpCommands.Register(table, layer, sp.GetRequiredService<HmpOutput>(), sp.GetService<IDriveHotplug>());
             NbdServerCommands.Register(table, layer);
             MachineInfoCommands.Register(table);
             if (sp.GetService<IDeviceHotplug>() is { } hotplug)

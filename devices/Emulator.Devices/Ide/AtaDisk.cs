@@ -48,14 +48,17 @@ public sealed class AtaDisk : IdeDrive
         {
             given.Validate();
             Geometry = given;
-            Translation = given.AutoTranslation();
+            Translation = options.Translation ?? given.AutoTranslation();
         }
         else
         {
             // Configuration time, not the guest's I/O path: one synchronous read of the MBR for the guess.
             var mbr = IoBuffer[..AtaSectorSize];
             var readable = TotalSectors > 0 && Backend.Read(0, IoMemory[..AtaSectorSize]) == BlockError.None;
-            (Geometry, Translation) = IdeGeometry.Guess(TotalSectors, readable ? mbr : []);
+            (Geometry, var guessed) = IdeGeometry.Guess(TotalSectors, readable ? mbr : []);
+
+            // As hd_geometry_guess, a translation the user gave wins over the guessed one.
+            Translation = options.Translation ?? guessed;
         }
         _heads = Geometry.Heads;
         _sectorsPerTrack = Geometry.Sectors;

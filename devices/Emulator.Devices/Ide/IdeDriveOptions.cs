@@ -23,4 +23,7 @@ public sealed record IdeDriveOptions
 
     /// <summary>Geometry override (QEMU's cyls/heads/secs); all three or none. Hard disks only.</summary>
     public IdeGeometry? Geometry { get; init; }
+
+    /// <summary>QEMU's bios-chs-trans; null is "auto" (guessed with the geometry, or from the given geometry). Hard disks only.</summary>
+    public BiosChsTranslation? Translation { get; init; }
 }

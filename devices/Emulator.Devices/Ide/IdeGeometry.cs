@@ -86,19 +86,29 @@ public sealed record IdeGeometry(int Cylinders, int Heads, int Sectors)
         return null;
     }
 
-    /// <summary>QEMU's "auto" translation: none when the geometry fits the BIOS's 1024/16/63, else LARGE or LBA by size.</summary>
+    /// <summary>QEMU's "auto" translation (hd_bios_chs_auto_trans): none when the geometry fits the BIOS's 1024/16/63, else LBA.</summary>
     public BiosChsTranslation AutoTranslation() =>
-        Cylinders <= BiosMaxCylinders && Heads <= MaxHeads && Sectors <= MaxSectors ? BiosChsTranslation.None : LargeOrLba(this);
+        Cylinders <= BiosMaxCylinders && Heads <= MaxHeads && Sectors <= MaxSectors ? BiosChsTranslation.None : BiosChsTranslation.Lba;
 
     private static BiosChsTranslation LargeOrLba(IdeGeometry g) =>
         (long)g.Cylinders * g.Heads <= LargeTranslationLimit ? BiosChsTranslation.Large : BiosChsTranslation.Lba;
 
-    /// <summary>Refuses a geometry the registers cannot address.</summary>
+    /// <summary>Refuses a geometry the registers cannot address, with QEMU's messages (blkconf_geometry: cylinders, then heads, then sectors).</summary>
     public void Validate()
     {
-        if (Cylinders is < 1 or > ushort.MaxValue || Heads is < 1 or > MaxHeads || Sectors is < 1 or > byte.MaxValue)
+        if (Cylinders is < 1 or > ushort.MaxValue)
         {
-            throw new ArgumentException($"Invalid IDE geometry {Cylinders}/{Heads}/{Sectors}: cylinders 1-65535, heads 1-16, sectors 1-255.");
+            throw new ArgumentException($"cyls must be between 1 and {ushort.MaxValue}");
+        }
+
+        if (Heads is < 1 or > MaxHeads)
+        {
+            throw new ArgumentException($"heads must be between 1 and {MaxHeads}");
+        }
+
+        if (Sectors is < 1 or > byte.MaxValue)
+        {
+            throw new ArgumentException($"secs must be between 1 and {byte.MaxValue}");
         }
     }
 }

@@ -32,7 +32,8 @@ internal sealed class AtaPioDisk : BiosDisk
     private readonly bool _lba48;
     private readonly byte[] _sector = new byte[SectorBytes];
 
-    public AtaPioDisk(AtaChannel channel, int unit, ReadOnlySpan<byte> identify)
+    /// <summary>A disk from its IDENTIFY data, with the CHS translation the board asked for in CMOS 39h (SeaBIOS takes it from there for ATA disks).</summary>
+    public AtaPioDisk(AtaChannel channel, int unit, ReadOnlySpan<byte> identify, ChsTranslation translation)
     {
         _channel = channel;
         _unit = unit;
@@ -53,7 +54,7 @@ internal sealed class AtaPioDisk : BiosDisk
         }
 
         Sectors = sectors;
-        Geometry = DiskGeometry.Translate(physical, (long)sectors);
+        Geometry = DiskGeometry.Translate(physical, (long)sectors, translation);
         Model = IdentifyString(identify, WordModel, ModelWords);
     }
 

@@ -63,12 +63,15 @@ internal sealed class DiskSystem(FirmwareContext context)
         }
 
         var pci = new PciSetup(context.Ports).Run();
+        var translations = context.Cmos.Read(CmosPorts.DiskTranslation);
+        var drive = 0;
         foreach (var (commandBase, controlBase) in new[] { (PrimaryBase, PrimaryControl), (SecondaryBase, SecondaryControl) })
         {
             var channel = new AtaChannel(context, commandBase, controlBase);
-            for (var unit = 0; unit < 2; unit++)
+            for (var unit = 0; unit < 2; unit++, drive++)
             {
-                foreach (var wait in Identify(channel, unit))
+                var translation = (ChsTranslation)((translations >> (drive * CmosPorts.DiskTranslationBits)) & CmosPorts.DiskTranslationMask);
+                foreach (var wait in Identify(channel, unit, translation))
                 {
                     yield return wait;
                 }
@@ -131,7 +134,7 @@ internal sealed class DiskSystem(FirmwareContext context)
     }
 
     /// <summary>IDENTIFY DEVICE, or IDENTIFY PACKET DEVICE when the device answers with the ATAPI signature.</summary>
-    private IEnumerable<BiosServiceResult> Identify(AtaChannel channel, int unit)
+    private IEnumerable<BiosServiceResult> Identify(AtaChannel channel, int unit, ChsTranslation translation)
     {
         channel.Select(unit);
         var status = channel.AlternateStatus;
@@ -188,7 +191,7 @@ internal sealed class DiskSystem(FirmwareContext context)
         }
         else
         {
-            _hardDisks.Add(new AtaPioDisk(channel, unit, identify));
+            _hardDisks.Add(new AtaPioDisk(channel, unit, identify, translation));
         }
     }
 }

@@ -107,7 +107,7 @@ internal sealed class VirtioBlkDisk : BiosDisk
             }
         }
 
-        var disk = new VirtioBlkDisk(context, io, memory, size, sectors, DiskGeometry.Translate(physical, (long)sectors));
+        var disk = new VirtioBlkDisk(context, io, memory, size, sectors, DiskGeometry.Translate(physical, (long)sectors, DiskGeometry.GuessTranslation(physical, (long)sectors)));
         context.Memory.WriteWord(disk._avail, AvailNoInterrupt);
         ports.Write((ushort)(io + QueuePfn), PortWidth.Dword, memory / PageSize);
         ports.WriteByte((ushort)(io + DeviceStatus), StatusAcknowledge | StatusDriver | StatusDriverOk);

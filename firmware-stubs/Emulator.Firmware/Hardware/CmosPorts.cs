@@ -27,6 +27,11 @@ public sealed class CmosPorts(IoPortBus ports)
     /// <summary>Bit 0 of <see cref="BootOrderSecond"/>: boot a floppy without checking its signature.</summary>
     public const byte FloppySignatureUnchecked = 0x01;
     public const byte BootOrderFirst = 0x3D;
+
+    /// <summary>The CHS translation of IDE drives 0-3, two bits each from bit 0 (QEMU's pc_cmos_init_late).</summary>
+    internal const byte DiskTranslation = 0x39;
+    internal const int DiskTranslationBits = 2;
+    internal const byte DiskTranslationMask = 0x03;
     public const byte UpdateInProgress = 0x80;
 
     public byte Read(byte index)

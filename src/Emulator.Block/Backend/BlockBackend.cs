@@ -38,7 +38,7 @@ public sealed class BlockBackend
     }
 
     /// <summary>The user-visible name, or "" for an anonymous backend.</summary>
-    public string Name { get; }
+    public string Name { get; internal set; }
 
     public int RefCount { get; private set; } = 1;
 

@@ -228,6 +228,37 @@ public sealed class BlockLayer
     internal BlockNodeOptions ProtocolOptions(string filename, bool readOnly, FileCacheMode cache) =>
         Graph.Drivers.ParseProtocolFilename(filename, readOnly) ?? new FileNodeOptions(filename) { ReadOnly = readOnly, Cache = cache };
 
+    /// <summary>
+    /// HMP drive_del on a backend (QEMU's hmp_drive_del): the medium is dropped at once and the backend
+    /// loses its name, so the name is free again. A backend with a device attached lives on, empty and
+    /// anonymous, with errors reported to the guest (never stopping it) until the device lets it go;
+    /// one without a device is deleted.
+    /// </summary>
+    public void DeleteDrive(BlockBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (backend.IsInserted)
+        {
+            backend.RemoveRoot();
+        }
+
+        if (backend.Name.Length > 0)
+        {
+            _named.Remove(backend.Name);
+            backend.Name = string.Empty;
+        }
+
+        if (backend.HasDevice)
+        {
+            backend.ReadErrorPolicy = BlockErrorPolicy.Report;
+            backend.WriteErrorPolicy = BlockErrorPolicy.Report;
+        }
+        else
+        {
+            backend.Unref();
+        }
+    }
+
     internal void Forget(BlockBackend backend)
     {
         _all.Remove(backend);

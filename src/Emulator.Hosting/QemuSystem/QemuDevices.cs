@@ -137,7 +137,9 @@ public static class QemuDevices
         }
         catch (BlockOperationException)
         {
-            throw QemuOptionException.In($"-device {driver},drive={name}", $"Property '{driver}.drive' can't find value '{name}'");
+            // virtio-blk-pci forwards drive to its inner virtio-blk-device, which is what QEMU names.
+            var owner = driver == "virtio-blk-pci" ? "virtio-blk-device" : driver;
+            throw QemuOptionException.In($"-device {driver},drive={name}", $"Property '{owner}.drive' can't find value '{name}'");
         }
 
         return anonymous;
@@ -183,8 +185,76 @@ public static class QemuDevices
         }
 
         var options = IdeOptions(driver, properties, globals, id ?? (backend.Name.Length > 0 ? backend.Name : $"ide{index / 2}-{(cdrom ? "cd" : "hd")}{index % 2}"));
-        host.Devices.AttachIde(index, backend, cdrom, options);
+        if (!cdrom)
+        {
+            options = options with { Geometry = UserGeometry(driver, properties), Translation = ChsTranslation(driver, properties) };
+        }
+
+        var drive = host.Devices.AttachIde(index, backend, cdrom, options);
+        if (!cdrom)
+        {
+            AddLogicalGeometry(host, driver, properties, drive, StorageDevices.IdeFirmwarePath(index));
+        }
     }
+
+    /// <summary>ide-hd's cyls/heads/secs: none given means guessed; any given means all three are checked (blkconf_geometry).</summary>
+    private static IdeGeometry? UserGeometry(string driver, Dictionary<string, string> properties)
+    {
+        var cylinders = Unsigned(driver, properties, "cyls");
+        var heads = Unsigned(driver, properties, "heads");
+        var sectors = Unsigned(driver, properties, "secs");
+        if (cylinders == 0 && heads == 0 && sectors == 0)
+        {
+            return null;
+        }
+
+        // Values past int's range are refused by Validate as out of range, as QEMU refuses them.
+        var geometry = new IdeGeometry((int)Math.Min(cylinders, int.MaxValue), (int)Math.Min(heads, int.MaxValue), (int)Math.Min(sectors, int.MaxValue));
+        try
+        {
+            geometry.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new QemuOptionException($"-device {Describe(driver, properties)}: {e.Message}");
+        }
+
+        return geometry;
+    }
+
+    /// <summary>ide-hd's bios-chs-trans: auto (null), none, lba, large or rechs.</summary>
+    private static BiosChsTranslation? ChsTranslation(string driver, Dictionary<string, string> properties) =>
+        properties.GetValueOrDefault("bios-chs-trans") switch
+        {
+            null or "auto" => null,
+            "none" => BiosChsTranslation.None,
+            "lba" => BiosChsTranslation.Lba,
+            "large" => BiosChsTranslation.Large,
+            "rechs" => BiosChsTranslation.Rechs,
+            var other => throw new QemuOptionException($"-device {Describe(driver, properties)}: Parameter 'bios-chs-trans' does not accept value '{other}'"),
+        };
+
+    /// <summary>lcyls/lheads/lsecs: the logical geometry the firmware is told through fw_cfg "bios-geometry".</summary>
+    private static void AddLogicalGeometry(EmulatorHost host, string driver, Dictionary<string, string> properties, object device, string firmwarePath) =>
+        host.Devices.BiosGeometry.Add(
+            device, firmwarePath, Unsigned(driver, properties, "lcyls"), Unsigned(driver, properties, "lheads"), Unsigned(driver, properties, "lsecs"));
+
+    /// <summary>A uint32 qdev property (0 when absent) with QEMU's message for a value that is not one.</summary>
+    private static uint Unsigned(string driver, Dictionary<string, string> properties, string key)
+    {
+        if (!properties.TryGetValue(key, out var text))
+        {
+            return 0;
+        }
+
+        return uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new QemuOptionException($"-device {Describe(driver, properties)}: Parameter '{key}' expects integer");
+    }
+
+    /// <summary>The -device argument as the user wrote it, for error messages: driver first, then the properties.</summary>
+    private static string Describe(string driver, Dictionary<string, string> properties) =>
+        string.Join(',', properties.Where(kv => kv.Key != "driver").Select(kv => $"{kv.Key}={kv.Value}").Prepend(driver));
 
     /// <summary>
     /// serial, model and ver of an IDE drive: the -device property, else <c>-global DRIVER.PROPERTY</c>,
@@ -207,6 +277,11 @@ public static class QemuDevices
     private static VirtioBlkPci AddVirtio(EmulatorHost host, Dictionary<string, string> properties, BlockBackend backend, string? id)
     {
         const string Driver = "virtio-blk-pci";
+        if (!backend.IsInserted)
+        {
+            throw QemuOptionException.In($"-device {Describe(Driver, properties)}", "Device needs media, but drive is empty");
+        }
+
         int? slot = null;
         if (properties.GetValueOrDefault("addr") is { } addr)
         {
@@ -231,7 +306,9 @@ public static class QemuDevices
             WriteZeroes = Flag(Driver, properties, "write-zeroes") ?? defaults.WriteZeroes,
             RequestMerging = Flag(Driver, properties, "request-merging") ?? defaults.RequestMerging,
         };
-        return host.Devices.AddVirtio(backend, options, slot, id);
+        var virtio = host.Devices.AddVirtio(backend, options, slot, id);
+        AddLogicalGeometry(host, Driver, properties, virtio, StorageDevices.VirtioFirmwarePath(virtio.Device));
+        return virtio;
     }
 
     private static int? Number(string driver, Dictionary<string, string> properties, string key, int min, int max)

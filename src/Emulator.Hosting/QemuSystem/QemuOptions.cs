@@ -26,7 +26,7 @@ public sealed class QemuOptions
     /// <summary>Options that take a value.</summary>
     private static readonly HashSet<string> Valued =
         ["machine", "M", "m", "accel", "qtest", "qtest-log", "chardev", "mon", "qmp", "drive", "blockdev", "device", "global",
-         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial", "io-trace",
+         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial", "io-trace", "uuid",
          "display", "audio", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
 
     public string Machine { get; private set; } = "pc";
@@ -120,6 +120,18 @@ public sealed class QemuOptions
 
     /// <summary>False with -no-fd-bootchk: a floppy boots without the 55AAh signature.</summary>
     public bool CheckFloppySignature { get; private set; } = true;
+
+    /// <summary>-boot menu=on: the firmware is told to offer a boot menu (fw_cfg boot-menu item).</summary>
+    public bool BootMenu { get; private set; }
+
+    /// <summary>-boot splash-time= in milliseconds (fw_cfg etc/boot-menu-wait), or null.</summary>
+    public ushort? SplashTime { get; private set; }
+
+    /// <summary>-boot reboot-timeout= in milliseconds, -1 for never (fw_cfg etc/boot-fail-wait).</summary>
+    public int RebootTimeout { get; private set; } = -1;
+
+    /// <summary>-uuid: the machine UUID in its string's byte order (fw_cfg UUID item), or null.</summary>
+    public byte[]? Uuid { get; private set; }
 
     /// <summary>-boot once=: the order for the first boot only; a reset goes back to <see cref="BootOrder"/>.</summary>
     public string? BootOnce { get; private set; }
@@ -283,6 +295,11 @@ public sealed class QemuOptions
                 break;
             }
 
+            case "uuid":
+                Uuid = Guid.TryParseExact(value, "D", out var uuid)
+                    ? uuid.ToByteArray(bigEndian: true)
+                    : throw new QemuOptionException($"-uuid {value}: failed to parse UUID string: wrong format");
+                break;
             case "boot":
                 ParseBoot(value);
                 break;
@@ -421,14 +438,39 @@ public sealed class QemuOptions
                 case "once":
                     BootOnce = ValidBootDevices(text);
                     break;
-                case "menu" or "splash" or "splash-time" or "reboot-timeout" or "strict":
-                    // The BIOS has no boot menu or splash screen and never retries a failed boot.
+                case "menu":
+                    BootMenu = text switch
+                    {
+                        "on" or "yes" or "true" => true,
+                        "off" or "no" or "false" => false,
+                        _ => throw new QemuOptionException("Parameter 'boot.menu' expects 'on' or 'off'"),
+                    };
+                    break;
+                case "splash-time":
+                    var splash = BootInteger(key, text);
+                    SplashTime = splash is >= 0 and <= ushort.MaxValue
+                        ? (ushort)splash
+                        : throw new QemuOptionException("splash-time is invalid,it should be a value between 0 and 65535");
+                    break;
+                case "reboot-timeout":
+                    var reboot = BootInteger(key, text);
+                    RebootTimeout = reboot is >= -1 and <= ushort.MaxValue
+                        ? (int)reboot
+                        : throw new QemuOptionException("reboot timeout is invalid,it should be a value between -1 and 65535");
+                    break;
+                case "splash" or "strict":
+                    // Our BIOS shows no splash picture and boots only from the CMOS order anyway.
                     break;
                 default:
                     throw new QemuOptionException($"Parameter 'boot.{key}' is unexpected");
             }
         }
     }
+
+    private static long BootInteger(string key, string text) =>
+        long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new QemuOptionException($"Parameter 'boot.{key}' expects integer");
 
     /// <summary>Drive letters a-p, each at most once (the board then says which it can boot from).</summary>
     private static string ValidBootDevices(string devices)

@@ -57,6 +57,10 @@ public static class QemuSystemBoard
             FirstUserSlot = FirstPciSlot + (options.Vga ? 1 : 0) + (options.Defaults ? 1 : 0),
             BootOrder = options.BootOrder,
             BootOnce = options.BootOnce,
+            BootMenu = options.BootMenu,
+            SplashTime = options.SplashTime,
+            RebootTimeout = options.RebootTimeout,
+            Uuid = options.Uuid,
             CheckFloppySignature = options.CheckFloppySignature,
             Machine = new PcMachineOptions
             {
@@ -107,6 +111,8 @@ public static class QemuSystemBoard
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(description);
         host.MachineControl.Name = options.Name;
+        host.DriveParser = items => Drive(host.Layer, options, items);
+        CheckDriveIds(options);
         try
         {
             host.Board.Populate(description with { Drives = [.. options.Drives.Select(items => Drive(host.Layer, options, items))] });
@@ -124,6 +130,19 @@ public static class QemuSystemBoard
         }
 
         QemuDevices.Attach(host, options.Devices, options.Globals);
+    }
+
+    /// <summary>-drive ids are QemuOpts ids: a second -drive with the same id is refused before anything opens.</summary>
+    private static void CheckDriveIds(QemuOptions options)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var items in options.Drives)
+        {
+            if (items.LastOrDefault(kv => kv.Key == "id").Value is { } id && !seen.Add(id))
+            {
+                throw new QemuOptionException($"-drive {Quote(items, null)}: Duplicate ID '{id}' for drive");
+            }
+        }
     }
 
     /// <summary>

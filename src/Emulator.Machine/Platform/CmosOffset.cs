@@ -47,6 +47,9 @@ public enum CmosOffset : byte
     /// <summary>Third boot device in bits 7-4; bit 0 set skips the floppy boot-signature check (QEMU/Bochs BIOS convention).</summary>
     BootOrderSecond = 0x38,
 
+    /// <summary>BIOS CHS translation of IDE drives 0-3, two bits each from bit 0 (QEMU/Bochs BIOS convention: 0 none, 1 LBA, 2 LARGE, 3 R-ECHS).</summary>
+    DiskTranslation = 0x39,
+
     /// <summary>First boot device in bits 3-0, second in bits 7-4 (1 floppy, 2 hard disk, 3 CD-ROM, 4 network).</summary>
     BootOrderFirst = 0x3D,
     AboveFourGigabytesLow = 0x5B,

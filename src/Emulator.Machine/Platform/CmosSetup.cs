@@ -24,6 +24,12 @@ public static class CmosSetup
     private const byte UserDefinedDiskType = 47;
     private const byte ExtendedDiskTypeNibble = 0x0F;
     private const byte MoreThanEightHeads = 0x08;
+
+    /// <summary>Control byte bits 7-6 (AT Technical Reference, fixed disk parameter table): disable retries, as QEMU's pc sets them.</summary>
+    private const byte NoRetries = 0xC0;
+    private const int MaxTranslatedDrives = 4;
+    private const int TranslationBits = 2;
+    private const byte TranslationMask = 0x03;
     private const int DiskParameterBytes = 9;
     private const int MaxHardDisks = 2;
     private const int MaxBootDevices = 3;
@@ -88,7 +94,7 @@ public static class CmosSetup
         p[2] = (byte)heads;
         p[3] = byte.MaxValue;
         p[4] = byte.MaxValue;
-        p[5] = heads > 8 ? MoreThanEightHeads : (byte)0;
+        p[5] = (byte)(NoRetries | (heads > 8 ? MoreThanEightHeads : 0));
         p[6] = (byte)cylinders;
         p[7] = (byte)(cylinders >> ByteBits);
         p[8] = (byte)sectorsPerTrack;
@@ -98,6 +104,21 @@ public static class CmosSetup
         }
 
         UpdateChecksum(cmos);
+    }
+
+    /// <summary>
+    /// The BIOS translation (0 none, 1 LBA, 2 LARGE, 3 R-ECHS) of IDE drive <paramref name="drive"/>
+    /// (0-3: primary master, primary slave, secondary master, secondary slave) in CMOS 39h.
+    /// </summary>
+    public static void SetDiskTranslation(CmosRtc cmos, int drive, byte translation)
+    {
+        ArgumentNullException.ThrowIfNull(cmos);
+        ArgumentOutOfRangeException.ThrowIfNegative(drive);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(drive, MaxTranslatedDrives);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(translation, TranslationMask);
+        var shift = drive * TranslationBits;
+        var value = cmos.GetByte((int)CmosOffset.DiskTranslation) & ~(TranslationMask << shift);
+        cmos.SetByte((int)CmosOffset.DiskTranslation, (byte)(value | (translation << shift)));
     }
 
     /// <summary>

@@ -86,6 +86,25 @@ public sealed class FwCfg : IPortDevice, IResettable
         RebuildDirectory();
     }
 
+    /// <summary>
+    /// Adds <paramref name="name"/> or replaces its contents (QEMU's fw_cfg_modify_file): what a board
+    /// regenerates at every reset, such as "bios-geometry" after a device was unplugged.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, too long or not ASCII.</exception>
+    public void SetFile(string name, byte[] data)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(data);
+        if (_files.ContainsKey(name))
+        {
+            _files[name] = data;
+            RebuildDirectory();
+            return;
+        }
+
+        AddFile(name, data);
+    }
+
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
 using Emulator.Monitor.Commands;
 using Emulator.Monitor.Qmp;
@@ -7,20 +8,22 @@ namespace Emulator.Monitor.Hmp;
 
 /// <summary>
 /// QMP's <c>human-monitor-command</c> with a small HMP set: <c>info block</c>, <c>info blockstats</c>,
-/// <c>eject [-f] DEV</c>, <c>change DEV FILE [FMT]</c>, <c>qemu-io DEV "CMD"</c>. Replies are
-/// QEMU 7.2's text with CR LF line ends; failures come back as <c>Error: …</c> inside a normal return.
+/// <c>eject [-f] DEV</c>, <c>change DEV FILE [FMT]</c>, <c>qemu-io DEV "CMD"</c>, <c>drive_add ADDR OPTS</c>
+/// (through the front end's <see cref="IDriveHotplug"/>) and <c>drive_del ID</c>. Replies are QEMU 7.2's
+/// text with CR LF line ends; failures come back inside a normal return, as <c>Error: …</c> where QEMU's
+/// command uses hmp_handle_error and bare where it uses error_report (drive_add, drive_del).
 /// </summary>
 internal static class HmpCommands
 {
-    public static void Register(QmpCommandTable table, BlockLayer layer, HmpOutput output)
+    public static void Register(QmpCommandTable table, BlockLayer layer, HmpOutput output, IDriveHotplug? drives)
     {
         table.Add(new QmpCommand(
             "human-monitor-command",
             [new QmpParameter("command-line", QmpType.String), new QmpParameter("cpu-index", QmpType.Integer, Optional: true)],
-            a => Execute(layer, output, a.String("command-line"))));
+            a => Execute(table, layer, output, drives, a.String("command-line"))));
     }
 
-    private static string Execute(BlockLayer layer, HmpOutput output, string line)
+    private static string Execute(QmpCommandTable table, BlockLayer layer, HmpOutput output, IDriveHotplug? drives, string line)
     {
         var words = Tokenize(line);
         if (words.Count == 0)
@@ -37,6 +40,8 @@ internal static class HmpCommands
                 ("eject", _) => Eject(layer, words),
                 ("change", 3 or 4) => Change(layer, words),
                 ("qemu-io", _) => QemuIo(layer, output, words),
+                ("drive_add", _) when drives is not null => DriveAdd(drives, words),
+                ("drive_del", _) => DriveDel(table, layer, words),
                 _ => $"unknown command: '{line.Trim()}'\r\n",
             };
         }
@@ -47,6 +52,67 @@ internal static class HmpCommands
         catch (BlockOperationException e)
         {
             return $"Error: {e.Message}\r\n";
+        }
+    }
+
+    /// <summary>
+    /// drive_add [-n] ADDR OPTS: ADDR (a PCI address, or anything for if=none) is not used, OPTS is a -drive.
+    /// "-n" (add a node instead) is not supported here. Failures print QEMU's message bare (error_report).
+    /// </summary>
+    private static string DriveAdd(IDriveHotplug drives, List<string> words)
+    {
+        if (words.Count < 3)
+        {
+            return "drive_add: string expected\r\nTry \"help drive_add\" for more information\r\n";
+        }
+
+        try
+        {
+            drives.AddDrive(words[2]);
+            return "OK\r\n";
+        }
+        catch (QmpException e)
+        {
+            return $"{e.Message}\r\n";
+        }
+    }
+
+    /// <summary>
+    /// drive_del ID (QEMU's hmp_drive_del): a node name is deleted as blockdev-del would; a drive loses its
+    /// medium and name at once (its device, if any, keeps an empty anonymous backend until it is removed).
+    /// </summary>
+    private static string DriveDel(QmpCommandTable table, BlockLayer layer, List<string> words)
+    {
+        if (words.Count < 2)
+        {
+            return "drive_del: block device name expected\r\nTry \"help drive_del\" for more information\r\n";
+        }
+
+        var id = words[1];
+        try
+        {
+            if (layer.NodeExists(id))
+            {
+                var blockdevDel = table.Find("blockdev-del") ?? throw new InvalidOperationException("blockdev-del is not registered");
+                blockdevDel.Handler(new QmpArguments(new JsonObject { ["node-name"] = id }));
+                return string.Empty;
+            }
+
+            if (layer.FindBackend(id) is not { } backend)
+            {
+                return $"Device '{id}' not found\r\n";
+            }
+
+            layer.DeleteDrive(backend);
+            return string.Empty;
+        }
+        catch (QmpException e)
+        {
+            return $"{e.Message}\r\n";
+        }
+        catch (BlockOperationException e)
+        {
+            return $"{e.Message}\r\n";
         }
     }
 

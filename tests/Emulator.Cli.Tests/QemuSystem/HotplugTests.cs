@@ -187,7 +187,7 @@ public class HotplugTests
         _qmp.WaitForEvent("DEVICE_DELETED");
         var again = AddDisk("drv1");
 
-        Assert.That((string?)again["error"]?["desc"], Is.EqualTo("Property 'virtio-blk-pci.drive' can't find value 'drive1'"));
+        Assert.That((string?)again["error"]?["desc"], Is.EqualTo("Property 'virtio-blk-device.drive' can't find value 'drive1'"));
     }
 
     [Test]
@@ -267,7 +267,7 @@ public class HotplugTests
     }
 
     [TestCase("{\"driver\":\"virtio-blk-pci\",\"id\":\"x\"}", "drive property not set")]
-    [TestCase("{\"driver\":\"virtio-blk-pci\",\"id\":\"x\",\"drive\":\"nope\"}", "Property 'virtio-blk-pci.drive' can't find value 'nope'")]
+    [TestCase("{\"driver\":\"virtio-blk-pci\",\"id\":\"x\",\"drive\":\"nope\"}", "Property 'virtio-blk-device.drive' can't find value 'nope'")]
     [TestCase("{\"driver\":\"frob\"}", "'frob' is not a valid device model name")]
     [TestCase("{\"driver\":\"ide-hd\",\"drive\":\"drive1\"}", "Bus 'ide.0' does not support hotplugging")]
     public void DeviceAdd_Bad_QemuMessage(string arguments, string desc)
@@ -276,6 +276,56 @@ public class HotplugTests
 
         Assert.That((string?)reply["error"]?["desc"], Is.EqualTo(desc));
     }
+
+    /// <summary>HMP drive_add/drive_del replies, each as the reference QEMU 7.2 gives it (errors bare, as error_report prints them).</summary>
+    [TestCase("drive_add 0 if=none,id=drive9", "OK\r\n")]
+    [TestCase("drive_add 0 if=none,id=drive1", "Duplicate ID 'drive1' for drive\r\n")]
+    [TestCase("drive_add 0 if=ide,id=drive9,media=cdrom", "Can't hot-add drive to type 1\r\n")]
+    [TestCase("drive_add 0 if=none,id=drive9,file=/nonexistent", "Could not open '/nonexistent': No such file or directory\r\n")]
+    [TestCase("drive_add 0", "drive_add: string expected\r\nTry \"help drive_add\" for more information\r\n")]
+    [TestCase("drive_del", "drive_del: block device name expected\r\nTry \"help drive_del\" for more information\r\n")]
+    [TestCase("drive_del nosuch", "Device 'nosuch' not found\r\n")]
+    [TestCase("drive_del drive1", "")]
+    public void Hmp_DriveAddOrDel_QemuReply(string command, string expected)
+    {
+        Assert.That(Hmp(command), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void DriveDel_UnusedDrive_GoneAndIdFreeAgain()
+    {
+        Hmp("drive_del drive1");
+        var blocks = (JsonArray)_qmp.Execute("query-block")["return"]!;
+        var again = Hmp("drive_add 0 if=none,id=drive1");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(blocks.Select(b => (string?)b!["device"]), Is.EquivalentTo(new[] { "drive0" }));
+            Assert.That(again, Is.EqualTo("OK\r\n"));
+        });
+    }
+
+    [Test]
+    public void DriveDel_DriveOfPluggedDevice_DeviceKeepsEmptyAnonymousBackend()
+    {
+        Hmp("drive_del drive0");
+        var blocks = (JsonArray)_qmp.Execute("query-block")["return"]!;
+        var anonymous = blocks.Single(b => (string?)b!["device"] == string.Empty)!;
+
+        Assert.That(anonymous.AsObject().ContainsKey("inserted"), Is.False, anonymous.ToJsonString());
+    }
+
+    [Test]
+    public void DeviceAdd_EmptyDrive_DeviceNeedsMedia()
+    {
+        Hmp("drive_add 0 if=none,id=empty");
+        var reply = _qmp.Execute("device_add", new JsonObject { ["driver"] = "virtio-blk-pci", ["drive"] = "empty", ["id"] = "e" });
+
+        Assert.That((string?)reply["error"]?["desc"], Is.EqualTo("Device needs media, but drive is empty"));
+    }
+
+    private string? Hmp(string command) =>
+        (string?)_qmp.Execute("human-monitor-command", new JsonObject { ["command-line"] = command })["return"];
 
     private JsonObject AddDisk(string id) =>
         _qmp.Execute("device_add", new JsonObject { ["driver"] = "virtio-blk-pci", ["drive"] = "drive1", ["id"] = id, ["addr"] = $"0x{Slot:x2}.0" });

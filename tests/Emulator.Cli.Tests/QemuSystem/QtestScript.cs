@@ -1,14 +1,19 @@
+using System.Buffers.Binary;
+using System.Text;
 namespace Emulator.Cli.Tests.QemuSystem;
 
 /// <summary>
 /// A qtest conversation kept as data (QemuSystem/Scripts/*.qtest), so one harness drives ours and a
 /// reference QEMU alike. Format, one item a line: <c># comment</c>; <c>@args …</c> the machine's
 /// options, where <c>{disk}</c> is a 1 MiB raw image whose byte at offset O is (O / 512 + O) mod 256
-/// and <c>{floppy}</c> a zeroed 1.44 MB image; <c>&gt; command</c> a command; <c>~&gt; command</c> a
+/// , <c>{floppy}</c> a zeroed 1.44 MB image and <c>{mbr-disk}</c> a sparse 30 MiB image whose MBR has
+/// hd-geo-test's partition laid out through a translating BIOS (ending at head 127, sector 63); <c>&gt; command</c> a command; <c>~&gt; command</c> a
 /// command whose reply differs legitimately between implementations (a serial number, a version
 /// string), compared on its first word only; <c>*&gt; command</c> a command repeated (for up to 5 s) until
 /// it gives its expected reply, as QEMU's own tests poll a status register while a block request
-/// completes on QEMU's I/O thread; every other line is an expected line after the command
+/// completes on QEMU's I/O thread; <c>f&gt; NAME</c> reads fw_cfg file NAME by looking it up in the file
+/// directory (selector 0x510, data 0x511, byte reads) and replies <c>FILE hex-bytes</c> or <c>FILE absent</c>, so a
+/// file is compared by name whatever key each implementation gave it; every other line is an expected line after the command
 /// before it: the <c>IRQ …</c> lines seen while it ran, then its reply. <c>@ignore-irq N …</c> drops
 /// the IRQ lines of those I/O APIC inputs (the PIT's, which ticks from reset with no firmware to stop it,
 /// so its edges during a long clock_step only measure elapsed time).
@@ -17,6 +22,12 @@ internal sealed class QtestScript
 {
     public const int DiskBytes = 1 << 20;
     public const int FloppyBytes = 1_474_560;
+    public const long MbrDiskBytes = 61_440 * 512;
+
+    /// <summary>hd-geo-test's part_lba entry: C/H/S 0/1/1 (LBA 63) to 0/127/63, 8001 sectors, active, type 06h.</summary>
+    private static readonly byte[] TranslatedPartition = [0x80, 1, 1, 0, 6, 127, 63, 0, 63, 0, 0, 0, 0x41, 0x1F, 0, 0];
+    private const int PartitionTable = 0x1BE;
+    private const int SignatureOffset = 510;
 
     private static readonly TimeSpan PollLimit = TimeSpan.FromSeconds(5);
 
@@ -62,9 +73,9 @@ internal sealed class QtestScript
                 ignoredIrqs.UnionWith(line["@ignore-irq ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             }
             else if (line.StartsWith("> ", StringComparison.Ordinal) || line.StartsWith("~> ", StringComparison.Ordinal)
-                     || line.StartsWith("*> ", StringComparison.Ordinal))
+                     || line.StartsWith("*> ", StringComparison.Ordinal) || line.StartsWith("f> ", StringComparison.Ordinal))
             {
-                steps.Add(new Step(line[(line.IndexOf('>') + 2)..], line[0] == '~', line[0] == '*', []));
+                steps.Add(new Step(line[(line.IndexOf('>') + 2)..], line[0] == '~', line[0] == '*', []) { FwCfgFile = line[0] == 'f' });
             }
             else
             {
@@ -82,7 +93,22 @@ internal sealed class QtestScript
         var floppy = Path.Combine(dir, "floppy.img");
         File.WriteAllBytes(disk, [.. Enumerable.Range(0, DiskBytes).Select(o => (byte)((o / 512) + o))]);
         File.WriteAllBytes(floppy, new byte[FloppyBytes]);
-        return [.. Args.Select(a => a.Replace("{disk}", disk, StringComparison.Ordinal).Replace("{floppy}", floppy, StringComparison.Ordinal))];
+        var mbrDisk = Path.Combine(dir, "mbr-disk.img");
+        var mbr = new byte[512];
+        TranslatedPartition.CopyTo(mbr, PartitionTable);
+        mbr[SignatureOffset] = 0x55;
+        mbr[SignatureOffset + 1] = 0xAA;
+        using (var file = File.Create(mbrDisk))
+        {
+            file.Write(mbr);
+            file.SetLength(MbrDiskBytes);
+        }
+
+        return
+        [
+            .. Args.Select(a => a.Replace("{disk}", disk, StringComparison.Ordinal).Replace("{floppy}", floppy, StringComparison.Ordinal)
+                .Replace("{mbr-disk}", mbrDisk, StringComparison.Ordinal)),
+        ];
     }
 
     /// <summary>
@@ -96,7 +122,7 @@ internal sealed class QtestScript
         var received = new List<string>();
         foreach (var step in Steps)
         {
-            var reply = qtest.Command(step.Command);
+            var reply = step.FwCfgFile ? ReadFwCfgFile(qtest, step.Command) : qtest.Command(step.Command);
             var deadline = DateTime.UtcNow + PollLimit;
             while (step.Poll && reply != step.Expected[^1] && DateTime.UtcNow < deadline)
             {
@@ -104,7 +130,7 @@ internal sealed class QtestScript
                 reply = qtest.Command(step.Command);
             }
 
-            received.Add($"> {step.Command}");
+            received.Add($"{(step.FwCfgFile ? "f" : string.Empty)}> {step.Command}");
             received.Add(step.Masked ? reply.Split(' ')[0] : reply);
         }
 
@@ -115,9 +141,42 @@ internal sealed class QtestScript
     /// <summary>What <see cref="Run"/> should return, by the script's expected lines.</summary>
     public List<string> Expected() =>
     [
-        .. Steps.SelectMany(s => (IEnumerable<string>)[$"> {s.Command}", s.Masked ? s.Expected[^1].Split(' ')[0] : s.Expected[^1]]),
+        .. Steps.SelectMany(s => (IEnumerable<string>)[$"{(s.FwCfgFile ? "f" : string.Empty)}> {s.Command}", s.Masked ? s.Expected[^1].Split(' ')[0] : s.Expected[^1]]),
         .. Steps.SelectMany(s => s.Expected.SkipLast(1)).Where(l => !_ignoredIrqs.Contains(l.Split(' ')[^1])),
     ];
 
-    internal sealed record Step(string Command, bool Masked, bool Poll, List<string> Expected);
+    /// <summary>fw_cfg file <paramref name="name"/> through the traditional I/O interface (docs/specs/fw_cfg.rst, "File Directory").</summary>
+    private static string ReadFwCfgFile(LineChannel qtest, string name)
+    {
+        const ushort Selector = 0x510;
+        const ushort Data = 0x511;
+        const int Directory = 0x19;
+        const int EntryBytes = 64;
+        const int NameOffset = 8;
+        byte[] Read(int count) => [.. Enumerable.Range(0, count).Select(_ => (byte)qtest.Value($"inb 0x{Data:x}"))];
+
+        qtest.Command($"outw 0x{Selector:x} 0x{Directory:x}");
+        var count = BinaryPrimitives.ReadUInt32BigEndian(Read(sizeof(uint)));
+        for (var i = 0; i < count; i++)
+        {
+            var entry = Read(EntryBytes);
+            var entryName = Encoding.ASCII.GetString(entry, NameOffset, EntryBytes - NameOffset).TrimEnd('\0');
+            if (entryName != name)
+            {
+                continue;
+            }
+
+            var size = BinaryPrimitives.ReadUInt32BigEndian(entry);
+            var key = BinaryPrimitives.ReadUInt16BigEndian(entry.AsSpan(sizeof(uint)));
+            qtest.Command($"outw 0x{Selector:x} 0x{key:x}");
+            return $"FILE {Convert.ToHexString(Read((int)size))}";
+        }
+
+        return "FILE absent";
+    }
+
+    internal sealed record Step(string Command, bool Masked, bool Poll, List<string> Expected)
+    {
+        public bool FwCfgFile { get; init; }
+    }
 }
