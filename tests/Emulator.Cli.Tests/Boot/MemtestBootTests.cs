@@ -36,14 +36,14 @@ public class MemtestBootTests
     {
         var floppy = WriteFloppy();
 
+        // The streamed screen is sampled, so a short test's line may never appear in it: judge the final screen.
         var run = GuestImageBootTests.Boot(["--fda", floppy, "--memory", "4352K", "--cpu", "jit", "--until", "Test #3  [Moving inversions, 1s & 0s]"]);
 
         var screen = FinalScreen(run.Output);
         Assert.Multiple(() =>
         {
             Assert.That(run.Status, Is.Zero, run.Describe());
-            Assert.That(run.Output, Does.Contain("Test #0  [Address test, walking ones, no cache]"));
-            Assert.That(run.Output, Does.Contain("Test #2  [Address test, own address + window]"));
+            Assert.That(screen, Does.Contain("Test #3  [Moving inversions, 1s & 0s]"), "tests 0 and 2 (address tests) are behind it");
             Assert.That(screen, Does.Contain("[PAE]"), "memtest tests through PAE paging");
             Assert.That(screen, Does.Contain("Status: Testing"));
             Assert.That(screen, Does.Match(@"Pass:\s+0\s+Errors:\s+0\b"), "no error in the address tests");
@@ -71,7 +71,6 @@ public class MemtestBootTests
             Assert.That(run.Status, Is.Zero, run.Describe());
             Assert.That(run.Output, Does.Contain("Memtest86+ v6.10"));
             Assert.That(run.Output, Does.Contain("[PAE]"), "memtest tests through PAE paging");
-            Assert.That(run.Output, Does.Contain("Test #9  [Modulo 20, random pattern]"), "the pass ran up to the last selected test");
             Assert.That(run.Output, Does.Not.Contain("[Bit fade test"), "bit fade was deselected");
             Assert.That(screen, Does.Match(@"Pass:\s+1\s+Errors:\s+0\b"), "one whole pass, no errors");
             Assert.That(screen, Does.Contain("Status: Pass"), "memtest's verdict after the pass");
