@@ -73,7 +73,8 @@ public class LinuxSelftestBootTests
     internal static void GenerateDisks(string dir) =>
         RunTool("python3", "python3", Path.Combine(Path.GetDirectoryName(IsoPath)!, "gen-disks.py"), dir);
 
-    private static void RunTool(string tool, string package, params string[] args)
+    /// <summary>Runs a Debian tool; fails the test with the package to install when it is missing or fails.</summary>
+    internal static void RunTool(string tool, string package, params string[] args)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
