@@ -7,6 +7,7 @@ using Emulator.Machine.Loop;
 using Emulator.Monitor;
 using Emulator.Monitor.Qmp;
 using Emulator.Monitor.Qtest;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Emulator.Cli.QemuSystem;
 
@@ -22,6 +23,7 @@ namespace Emulator.Cli.QemuSystem;
 internal static class QemuSystemCommand
 {
     private const string Prefix = "emu-system-x86_64";
+    private const string StdioBackend = "stdio";
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
@@ -169,6 +171,12 @@ internal static class QemuSystemCommand
 
         foreach (var qmp in options.Qmp)
         {
+            if (qmp.First().Value == StdioBackend)
+            {
+                ServeStdio(host, options);
+                continue;
+            }
+
             Serve(host, qmp.First().Value, IsServer(qmp));
         }
     }
@@ -176,11 +184,25 @@ internal static class QemuSystemCommand
     private static bool IsServer(List<KeyValuePair<string, string>> items) =>
         items.FirstOrDefault(kv => kv.Key == "server").Value is { } server && KeyValueList.IsOn("-chardev", "server", server);
 
+    /// <summary>
+    /// -qmp stdio: one QMP session on the process's standard input and output, as QEMU's stdio character
+    /// backend gives it; stdio serves one character device only, so -serial stdio with it is refused in QEMU's words.
+    /// </summary>
+    private static void ServeStdio(EmulatorHost host, QemuOptions options)
+    {
+        if (options.Serial == StdioBackend)
+        {
+            throw new QemuOptionException("-serial stdio: cannot use stdio by multiple character devices");
+        }
+
+        host.Services.GetRequiredService<QmpServer>().Serve(Console.OpenStandardInput(), Console.OpenStandardOutput());
+    }
+
     private static void Serve(EmulatorHost host, string endpoint, bool listen)
     {
         if (!host.ServeQmp(endpoint, listen))
         {
-            throw new QemuOptionException($"-qmp {endpoint}: use unix:PATH or tcp:127.0.0.1:PORT,server=on");
+            throw new QemuOptionException($"-qmp {endpoint}: use unix:PATH, tcp:127.0.0.1:PORT,server=on or stdio");
         }
     }
 

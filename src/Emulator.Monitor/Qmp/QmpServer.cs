@@ -56,17 +56,13 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
         Track(socket, ServeSocket(socket));
     }
 
-    /// <summary>Serves one client on a pair of streams (stdio).</summary>
-    public Task Serve(Stream input, Stream output)
-    {
-        var task = new QmpSession(input, output, _commands, _executor, _events, _activity).RunAsync(_stopping.Token);
-        lock (_lock)
-        {
-            _tasks.Add(task);
-        }
-
-        return task;
-    }
+    /// <summary>
+    /// Serves one client on a pair of streams (stdio). Shutting the server down does not wait for this
+    /// session: a read from a terminal or pipe cannot be cancelled, and the emulator must leave after
+    /// QMP quit even while the client keeps its end open (its replies are written before, as for sockets).
+    /// </summary>
+    public Task Serve(Stream input, Stream output) =>
+        new QmpSession(input, output, _commands, _executor, _events, _activity).RunAsync(_stopping.Token);
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 

@@ -34,6 +34,55 @@ public class QmpWireFormatTests
         Assert.That(ours, Is.EqualTo(qemu));
     }
 
+    /// <summary>-qmp stdio: the same session on standard input and output; the replies after the greeting, timestamps aside, are QEMU's bytes.</summary>
+    [Test]
+    public void QmpStdio_Session_SameBytesAsQemu()
+    {
+        const string Commands = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-status\"}\n{\"execute\":\"quit\"}\n";
+
+        Assert.That(StdioSession(Launcher.Path(), Commands), Is.EqualTo(StdioSession(Qemu(), Commands)));
+    }
+
+    [Test]
+    public void QmpStdio_WithSerialStdio_RefusedAsQemu()
+    {
+        var start = new ProcessStartInfo(Launcher.Path()) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-machine", "pc", "-accel", "qtest", "-display", "none", "-qmp", "stdio", "-serial", "stdio" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEnd();
+        Assert.That(process.WaitForExit(30_000), Is.True);
+
+        Assert.That((process.ExitCode, error.Split('\n')[0]), Is.EqualTo((1, "emu-system-x86_64: -serial stdio: cannot use stdio by multiple character devices")));
+    }
+
+    /// <summary>Runs <paramref name="binary"/> with -qmp stdio fed <paramref name="commands"/>; stdout without the greeting, timestamps blanked.</summary>
+    private static string StdioSession(string binary, string commands)
+    {
+        var start = new ProcessStartInfo(binary) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-machine", "none", "-display", "none", "-nodefaults", "-qmp", "stdio" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Write(commands);
+        process.StandardInput.Flush();
+        var output = process.StandardOutput.ReadToEnd();
+        process.StandardInput.Close();
+        if (!process.WaitForExit(30_000))
+        {
+            process.Kill();
+        }
+
+        var lines = output.Split("\r\n")[1..];
+        return System.Text.RegularExpressions.Regex.Replace(string.Join("\r\n", lines), "\"timestamp\": \\{[^}]*\\}", "\"timestamp\": T");
+    }
+
     private static string Qemu()
     {
         if (!File.Exists(DebianQemu))
