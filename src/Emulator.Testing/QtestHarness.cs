@@ -202,7 +202,7 @@ public sealed class QtestHarness : IQtest, IDisposable
     {
         ArgumentNullException.ThrowIfNull(command);
         var parsed = arguments is null ? [] : (JsonObject)JsonNode.Parse(arguments.ToJsonString())!;
-        return _qmp.Execute(command, parsed, _host.Executor);
+        return QmpJsonWriter.AsSent(_qmp.Execute(command, parsed, _host.Executor));
     }
 
     /// <summary>Runs a QMP command and returns its <c>return</c> value; an error reply is a <see cref="QmpErrorException"/>.</summary>
@@ -306,7 +306,7 @@ public sealed class QtestHarness : IQtest, IDisposable
     {
         lock (_lock)
         {
-            _pendingEvents.Add(message);
+            _pendingEvents.Add(QmpJsonWriter.AsSent(message));
             System.Threading.Monitor.PulseAll(_lock);
         }
     }

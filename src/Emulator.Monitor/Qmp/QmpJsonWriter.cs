@@ -13,7 +13,7 @@ namespace Emulator.Monitor.Qmp;
 /// clients that compare text, or log it as QEMU's own tests do, see QEMU's bytes. Object members come
 /// out in the order QEMU's hash table holds them (see <see cref="Bucket"/>).
 /// </summary>
-internal static class QmpJsonWriter
+public static class QmpJsonWriter
 {
     private const char Replacement = '\uFFFD';
     private const int FirstPrintable = 0x20;
@@ -27,12 +27,23 @@ internal static class QmpJsonWriter
     private const int HashShiftStep = 5;
     private const int HashShiftPeriod = 24;
 
+    /// <summary>The JSON text QEMU's monitor would send for <paramref name="node"/> (no line end).</summary>
+    /// <param name="node">A reply, an event, or any value in one.</param>
+    /// <returns>The text.</returns>
     public static string Write(JsonNode? node)
     {
         var text = new StringBuilder();
         Append(text, node);
         return text.ToString();
     }
+
+    /// <summary>
+    /// <paramref name="message"/> as a client that parses the wire sees it: the same members, in the order QEMU
+    /// sends them. An in-process client (the conformance harness) gets the objects a socket client gets.
+    /// </summary>
+    /// <param name="message">A reply or event.</param>
+    /// <returns>A new object.</returns>
+    public static JsonObject AsSent(JsonObject message) => JsonNode.Parse(Write(message))!.AsObject();
 
     private static void Append(StringBuilder text, JsonNode? node)
     {
