@@ -202,13 +202,7 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
         var frame = new StackFrame(core, size);
         if (inner)
         {
-            if (!tasks.TryReadInnerStackSegment(dpl, out var stack, out var esp))
-            {
-                return false;
-            }
-
-            frame = new StackFrame(core, size, stack, esp);
-            if (!frame.TryPush(core.Seg[ExecutionCore.Ss].Selector) || !frame.TryPush(core.Reg(CpuRegisters.Esp)))
+            if (!tasks.TryOpenInnerFrame(dpl, size, out frame))
             {
                 return false;
             }

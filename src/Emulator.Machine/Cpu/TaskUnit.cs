@@ -175,6 +175,22 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
         return false;
     }
 
+    /// <summary>
+    /// A frame for a transfer to the more privileged level <paramref name="dpl"/> (interrupt or call gate):
+    /// on the TSS's stack for that level, with the old SS:ESP already pushed; nothing committed yet.
+    /// </summary>
+    public bool TryOpenInnerFrame(int dpl, int size, out StackFrame frame)
+    {
+        frame = default;
+        if (!TryReadInnerStackSegment(dpl, out var stack, out var esp))
+        {
+            return false;
+        }
+
+        frame = new StackFrame(core, size, stack, esp);
+        return frame.TryPush(core.Seg[ExecutionCore.Ss].Selector) && frame.TryPush(core.Reg(CpuRegisters.Esp));
+    }
+
     /// <summary>The SS:ESP for privilege <paramref name="dpl"/> from the current TSS; #TS(TR) when the slot lies past its limit.</summary>
     public bool TryReadInnerStack(int dpl, out ushort ss, out uint esp)
     {
