@@ -44,6 +44,7 @@ internal sealed class TranslatingTier
     private readonly List<BlockInstruction> _scratch = new(BlockBuilder.MaxInstructions);
     private readonly Dictionary<uint, int> _drops = [];
     private long _translationTicks;
+    private TranslatedBlock? _previous;
 
     public TranslatingTier(ExecutionCore core, DecodeCache cache)
     {
@@ -64,6 +65,9 @@ internal sealed class TranslatingTier
 
     public long Evicted { get; private set; }
 
+    /// <summary>Blocks entered through a predecessor's link instead of the full lookup.</summary>
+    public long Chained { get; private set; }
+
     /// <summary>Host time spent forming and compiling blocks (the tier's translation cost).</summary>
     public TimeSpan TranslationTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, _translationTicks);
 
@@ -78,32 +82,36 @@ internal sealed class TranslatingTier
         ran = 0;
         ref var cs = ref _core.Seg[ExecutionCore.Cs];
         var eip = _core.R.EIP;
-        if (!_core.Mmu.TryTranslateFetch(cs.Base + eip, out var physical))
-        {
-            return BlockOutcome.NotRun;
-        }
-
+        var linear = cs.Base + eip;
         var mode = (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
-        var key = ((ulong)physical << 2) | mode;
-        ref var slot = ref _table[(int)(((physical ^ (mode << 30)) * FibonacciHash) >> (32 - TableBits))];
-        if (slot.Key != key || slot.Block is { Valid: false })
-        {
-            Evict(ref slot);
-            slot.Key = key;
-        }
+        var previous = _previous;
+        _previous = null;
 
-        var block = slot.Block;
-        if (block is null)
+        // Chaining: the block that just completed remembers which block ran next at this linear address.
+        // The link is followed only when it is provably what the lookup below would find: the successor
+        // is still valid (not dropped by a code write, DMA, remap, eviction or reset; a valid block is
+        // the only one alive for its key and sits in its slot) and its key equals the physical address
+        // the fetch translates to now (TLB hit or paging off, the same value and no side effect) plus
+        // the current CS/SS sizes. A CR3 load or INVLPG that remaps the page misses or changes the frame.
+        var block = previous?.Successor(linear);
+        if (block is not { Valid: true }
+            || !_core.Mmu.TryTranslateFetchCached(linear, out var cached)
+            || block.Key != (((ulong)cached << 2) | mode))
         {
-            if (++slot.Hits < Threshold)
+            block = Lookup(cs, eip, linear, mode);
+            if (block is null)
             {
                 return BlockOutcome.NotRun;
             }
 
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            block = Translate(cs, eip, physical, key);
-            _translationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
-            slot.Block = block;
+            if (previous is { Valid: true } && block.Count > 0)
+            {
+                previous.Link(linear, block);
+            }
+        }
+        else
+        {
+            Chained++;
         }
 
         if (block.Count == 0
@@ -120,6 +128,7 @@ internal sealed class TranslatingTier
         var result = block.Code(_runtime);
         if (result >= 0)
         {
+            _previous = block;
             ran = result;
             InstructionsRun += ran;
             return BlockOutcome.Completed;
@@ -128,6 +137,39 @@ internal sealed class TranslatingTier
         ran = ~result + 1;
         InstructionsRun += ran;
         return BlockOutcome.Faulted;
+    }
+
+    /// <summary>The full lookup: fetch translation (may walk; a fault is left to the interpreter), table probe, compilation once hot. Null: interpret.</summary>
+    private TranslatedBlock? Lookup(in SegmentCache cs, uint eip, uint linear, uint mode)
+    {
+        if (!_core.Mmu.TryTranslateFetch(linear, out var physical))
+        {
+            return null;
+        }
+
+        var key = ((ulong)physical << 2) | mode;
+        ref var slot = ref _table[(int)(((physical ^ (mode << 30)) * FibonacciHash) >> (32 - TableBits))];
+        if (slot.Key != key || slot.Block is { Valid: false })
+        {
+            Evict(ref slot);
+            slot.Key = key;
+        }
+
+        var block = slot.Block;
+        if (block is null)
+        {
+            if (++slot.Hits < Threshold)
+            {
+                return null;
+            }
+
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            block = Translate(cs, eip, physical, key);
+            _translationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+            slot.Block = block;
+        }
+
+        return block;
     }
 
     /// <summary>Drops every block (processor reset).</summary>
@@ -144,6 +186,7 @@ internal sealed class TranslatingTier
         _byPage.Clear();
         _drops.Clear();
         Array.Clear(_table);
+        _previous = null;
         _runtime.Invalidations++;
     }
 
