@@ -65,7 +65,11 @@ internal sealed class TranslatingTier
 
     public long Evicted { get; private set; }
 
-    /// <summary>Blocks entered through a predecessor's link instead of the full lookup.</summary>
+    /// <summary>
+    /// Blocks entered through a predecessor's link instead of the full lookup (block chaining,
+    /// docs/translating-cpu.md): at the next boundary, or straight after the predecessor when it touched
+    /// no device and dropped no code.
+    /// </summary>
     public long Chained { get; private set; }
 
     /// <summary>Host time spent forming and compiling blocks (the tier's translation cost).</summary>
@@ -75,7 +79,9 @@ internal sealed class TranslatingTier
     /// Runs the block at CS:EIP if one is compiled and fits: its instructions stay inside the CS limit
     /// (as the interpreter's cached fetch requires) and the budget <paramref name="max"/> − <paramref name="done"/>
     /// (so virtual time is not overshot). <paramref name="ran"/> counts instructions as the interpreter
-    /// would, a faulting one included.
+    /// would, a faulting one included. After a block that touched no device and dropped no code, its
+    /// validated chain link is followed here, as a block looping to itself goes round (see
+    /// <see cref="Chained"/>); otherwise control goes back to the interpreter loop's boundary checks.
     /// </summary>
     public BlockOutcome TryRun(long done, long max, out long ran)
     {
@@ -83,20 +89,11 @@ internal sealed class TranslatingTier
         ref var cs = ref _core.Seg[ExecutionCore.Cs];
         var eip = _core.R.EIP;
         var linear = cs.Base + eip;
-        var mode = (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
+        var mode = Mode(cs);
         var previous = _previous;
         _previous = null;
-
-        // Chaining: the block that just completed remembers which block ran next at this linear address.
-        // The link is followed only when it is provably what the lookup below would find: the successor
-        // is still valid (not dropped by a code write, DMA, remap, eviction or reset; a valid block is
-        // the only one alive for its key and sits in its slot) and its key equals the physical address
-        // the fetch translates to now (TLB hit or paging off, the same value and no side effect) plus
-        // the current CS/SS sizes. A CR3 load or INVLPG that remaps the page misses or changes the frame.
-        var block = previous?.Successor(linear);
-        if (block is not { Valid: true }
-            || !_core.Mmu.TryTranslateFetchCached(linear, out var cached)
-            || block.Key != (((ulong)cached << 2) | mode))
+        var block = ValidSuccessor(previous, linear, mode);
+        if (block is null)
         {
             block = Lookup(cs, eip, linear, mode);
             if (block is null)
@@ -114,30 +111,77 @@ internal sealed class TranslatingTier
             Chained++;
         }
 
-        if (block.Count == 0
-            || (ulong)eip + block.LastOffset + MaxInstructionLength > cs.Limit
-            || (!cs.Big && (ulong)eip + block.EndOffset - 1 > Ip16Limit)
-            || done + block.Count > max)
+        if (!Fits(block, cs, eip, done, max))
         {
             return BlockOutcome.NotRun;
         }
 
-        _runtime.EntryEip = eip;
-        _runtime.Budget = max - done;
-        _runtime.ProgressBase = done;
-        var result = block.Code(_runtime);
-        if (result >= 0)
+        while (true)
         {
-            _previous = block;
-            ran = result;
-            InstructionsRun += ran;
-            return BlockOutcome.Completed;
-        }
+            var slowBefore = _runtime.SlowAccesses;
+            var invalidationsBefore = _runtime.Invalidations;
+            _runtime.EntryEip = eip;
+            _runtime.Budget = max - done - ran;
+            _runtime.ProgressBase = done + ran;
+            var result = block.Code(_runtime);
+            if (result < 0)
+            {
+                var counted = ~result + 1;
+                ran += counted;
+                InstructionsRun += counted;
+                return BlockOutcome.Faulted;
+            }
 
-        ran = ~result + 1;
-        InstructionsRun += ran;
-        return BlockOutcome.Faulted;
+            ran += result;
+            InstructionsRun += result;
+            _previous = block;
+
+            // A device access may have raised an interrupt or asked for a stop, and a code write may have
+            // dropped blocks: those go back to the interpreter loop, which checks them at this boundary.
+            // Otherwise nothing the boundary checks read can have changed (IF, TF and the shadows change
+            // only in interpreted instructions), exactly as when a block loops to itself.
+            if (_runtime.SlowAccesses != slowBefore || _runtime.Invalidations != invalidationsBefore)
+            {
+                return BlockOutcome.Completed;
+            }
+
+            eip = _core.R.EIP;
+            linear = cs.Base + eip;
+            var next = ValidSuccessor(block, linear, Mode(cs));
+            if (next is null || !Fits(next, cs, eip, done + ran, max))
+            {
+                return BlockOutcome.Completed;
+            }
+
+            Chained++;
+            block = next;
+        }
     }
+
+    /// <summary>
+    /// <paramref name="previous"/>'s link for <paramref name="linear"/> when it is provably the block the full
+    /// lookup would find: still valid (a valid block is the only live one for its key) and keyed by the
+    /// physical address the fetch translates to now without a walk (paging off, or a TLB hit) and the
+    /// current CS/SS sizes. Null otherwise: the full lookup decides.
+    /// </summary>
+    private TranslatedBlock? ValidSuccessor(TranslatedBlock? previous, uint linear, uint mode)
+    {
+        var block = previous?.Successor(linear);
+        return block is { Valid: true }
+            && _core.Mmu.TryTranslateFetchCached(linear, out var physical)
+            && block.Key == (((ulong)physical << 2) | mode)
+            ? block
+            : null;
+    }
+
+    private uint Mode(in SegmentCache cs) => (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
+
+    /// <summary>Entry checks: translated, every instruction inside the CS limit (and IP not wrapping in 16-bit code), room in the budget.</summary>
+    private static bool Fits(TranslatedBlock block, in SegmentCache cs, uint eip, long done, long max) =>
+        block.Count != 0
+        && (ulong)eip + block.LastOffset + MaxInstructionLength <= cs.Limit
+        && (cs.Big || (ulong)eip + block.EndOffset - 1 <= Ip16Limit)
+        && done + block.Count <= max;
 
     /// <summary>The full lookup: fetch translation (may walk; a fault is left to the interpreter), table probe, compilation once hot. Null: interpret.</summary>
     private TranslatedBlock? Lookup(in SegmentCache cs, uint eip, uint linear, uint mode)
