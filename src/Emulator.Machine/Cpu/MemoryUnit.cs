@@ -197,6 +197,30 @@ internal sealed class MemoryUnit
         return paged >= 0;
     }
 
+    /// <summary>
+    /// <see cref="TryTranslateFetch"/> when it needs no page walk (paging off, or a TLB hit), with the
+    /// same result and no side effect; false on a TLB miss, which must take <see cref="TryTranslateFetch"/>.
+    /// The translating tier validates a chained successor block with it (docs/translating-cpu.md).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryTranslateFetchCached(uint linear, out uint physical)
+    {
+        if (!_paging)
+        {
+            physical = linear & _memory.A20Mask;
+            return true;
+        }
+
+        if (_tlb.TryLookup(linear >> PageShift, false, _user, out var frame))
+        {
+            physical = (frame | (linear & PageOffsetMask)) & _memory.A20Mask;
+            return true;
+        }
+
+        physical = 0;
+        return false;
+    }
+
     /// <summary>One instruction byte for the decoder.</summary>
     public bool TryFetchByte(uint linear, out byte value)
     {

@@ -208,6 +208,9 @@ public sealed class X86Cpu
     /// <summary>Instructions run in translated code so far (0 with the interpreter alone).</summary>
     public long TranslatedInstructions => _translator?.InstructionsRun ?? 0;
 
+    /// <summary>Translated blocks entered through the previous block's chain link rather than the full lookup.</summary>
+    public long ChainedBlocks => _translator?.Chained ?? 0;
+
     /// <summary>Processor reset: real mode, CS:IP = F000:FFF0 with CS base FFFF0000, every other segment 0 with a 64 KiB limit.</summary>
     public void Reset()
     {

@@ -26,4 +26,40 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
     public Func<BlockRuntime, long> Code { get; } = code;
 
     public bool Valid { get; set; } = true;
+
+    /// <summary>
+    /// Linear fetch addresses (CS.base + EIP) of the last two blocks that ran right after this one (the
+    /// taken and not-taken targets of its branch, typically), and those blocks. A hint only: the
+    /// dispatcher follows a link only after proving it is the block its full lookup would find.
+    /// </summary>
+    public uint FirstSuccessorLinear;
+
+    public TranslatedBlock? FirstSuccessor;
+
+    public uint SecondSuccessorLinear;
+
+    public TranslatedBlock? SecondSuccessor;
+
+    /// <summary>Remembers <paramref name="successor"/> as the block found at <paramref name="linear"/> after this one; the older of two links gives way.</summary>
+    public void Link(uint linear, TranslatedBlock successor)
+    {
+        if (FirstSuccessor is not null && FirstSuccessorLinear == linear)
+        {
+            FirstSuccessor = successor;
+            return;
+        }
+
+        // Shifting also overwrites a stale second link to the same address.
+        SecondSuccessorLinear = FirstSuccessorLinear;
+        SecondSuccessor = FirstSuccessor;
+
+        FirstSuccessorLinear = linear;
+        FirstSuccessor = successor;
+    }
+
+    /// <summary>The linked successor at <paramref name="linear"/>, or null.</summary>
+    public TranslatedBlock? Successor(uint linear) =>
+        FirstSuccessor is not null && FirstSuccessorLinear == linear ? FirstSuccessor
+        : SecondSuccessor is not null && SecondSuccessorLinear == linear ? SecondSuccessor
+        : null;
 }

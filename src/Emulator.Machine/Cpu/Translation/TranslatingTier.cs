@@ -44,6 +44,7 @@ internal sealed class TranslatingTier
     private readonly List<BlockInstruction> _scratch = new(BlockBuilder.MaxInstructions);
     private readonly Dictionary<uint, int> _drops = [];
     private long _translationTicks;
+    private TranslatedBlock? _previous;
 
     public TranslatingTier(ExecutionCore core, DecodeCache cache)
     {
@@ -64,6 +65,13 @@ internal sealed class TranslatingTier
 
     public long Evicted { get; private set; }
 
+    /// <summary>
+    /// Blocks entered through a predecessor's link instead of the full lookup (block chaining,
+    /// docs/translating-cpu.md): at the next boundary, or straight after the predecessor when it touched
+    /// no device and dropped no code.
+    /// </summary>
+    public long Chained { get; private set; }
+
     /// <summary>Host time spent forming and compiling blocks (the tier's translation cost).</summary>
     public TimeSpan TranslationTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, _translationTicks);
 
@@ -71,19 +79,118 @@ internal sealed class TranslatingTier
     /// Runs the block at CS:EIP if one is compiled and fits: its instructions stay inside the CS limit
     /// (as the interpreter's cached fetch requires) and the budget <paramref name="max"/> − <paramref name="done"/>
     /// (so virtual time is not overshot). <paramref name="ran"/> counts instructions as the interpreter
-    /// would, a faulting one included.
+    /// would, a faulting one included. After a block that touched no device and dropped no code, its
+    /// validated chain link is followed here, as a block looping to itself goes round (see
+    /// <see cref="Chained"/>); otherwise control goes back to the interpreter loop's boundary checks.
     /// </summary>
     public BlockOutcome TryRun(long done, long max, out long ran)
     {
         ran = 0;
         ref var cs = ref _core.Seg[ExecutionCore.Cs];
         var eip = _core.R.EIP;
-        if (!_core.Mmu.TryTranslateFetch(cs.Base + eip, out var physical))
+        var linear = cs.Base + eip;
+        var mode = Mode(cs);
+        var previous = _previous;
+        _previous = null;
+        var block = ValidSuccessor(previous, linear, mode);
+        if (block is null)
+        {
+            block = Lookup(cs, eip, linear, mode);
+            if (block is null)
+            {
+                return BlockOutcome.NotRun;
+            }
+
+            if (previous is { Valid: true } && block.Count > 0)
+            {
+                previous.Link(linear, block);
+            }
+        }
+        else
+        {
+            Chained++;
+        }
+
+        if (!Fits(block, cs, eip, done, max))
         {
             return BlockOutcome.NotRun;
         }
 
-        var mode = (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
+        while (true)
+        {
+            var slowBefore = _runtime.SlowAccesses;
+            var invalidationsBefore = _runtime.Invalidations;
+            _runtime.EntryEip = eip;
+            _runtime.Budget = max - done - ran;
+            _runtime.ProgressBase = done + ran;
+            var result = block.Code(_runtime);
+            if (result < 0)
+            {
+                var counted = ~result + 1;
+                ran += counted;
+                InstructionsRun += counted;
+                return BlockOutcome.Faulted;
+            }
+
+            ran += result;
+            InstructionsRun += result;
+            _previous = block;
+
+            // A device access may have raised an interrupt or asked for a stop, and a code write may have
+            // dropped blocks: those go back to the interpreter loop, which checks them at this boundary.
+            // Otherwise nothing the boundary checks read can have changed (IF, TF and the shadows change
+            // only in interpreted instructions), exactly as when a block loops to itself.
+            if (_runtime.SlowAccesses != slowBefore || _runtime.Invalidations != invalidationsBefore)
+            {
+                return BlockOutcome.Completed;
+            }
+
+            eip = _core.R.EIP;
+            linear = cs.Base + eip;
+            var next = ValidSuccessor(block, linear, Mode(cs));
+            if (next is null || !Fits(next, cs, eip, done + ran, max))
+            {
+                return BlockOutcome.Completed;
+            }
+
+            Chained++;
+            block = next;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="previous"/>'s link for <paramref name="linear"/> when it is provably the block the full
+    /// lookup would find: still valid (a valid block is the only live one for its key) and keyed by the
+    /// physical address the fetch translates to now without a walk (paging off, or a TLB hit) and the
+    /// current CS/SS sizes. Null otherwise: the full lookup decides.
+    /// </summary>
+    private TranslatedBlock? ValidSuccessor(TranslatedBlock? previous, uint linear, uint mode)
+    {
+        var block = previous?.Successor(linear);
+        return block is { Valid: true }
+            && _core.Mmu.TryTranslateFetchCached(linear, out var physical)
+            && block.Key == (((ulong)physical << 2) | mode)
+            ? block
+            : null;
+    }
+
+    private uint Mode(in SegmentCache cs) => (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
+
+    /// <summary>Entry checks: translated, every instruction inside the CS limit (and IP not wrapping in 16-bit code), room in the budget.</summary>
+    private static bool Fits(TranslatedBlock block, in SegmentCache cs, uint eip, long done, long max) =>
+        block.Count != 0
+        && (ulong)eip + block.LastOffset + MaxInstructionLength <= cs.Limit
+        && (cs.Big || (ulong)eip + block.EndOffset - 1 <= Ip16Limit)
+        && done + block.Count <= max;
+
+    /// <summary>The full lookup: fetch translation (may walk; a fault is left to the interpreter), table probe, compilation once hot. Null: interpret.</summary>
+    private TranslatedBlock? Lookup(in SegmentCache cs, uint eip, uint linear, uint mode)
+    {
+        if (!_core.Mmu.TryTranslateFetch(linear, out var physical))
+        {
+            return null;
+        }
+
         var key = ((ulong)physical << 2) | mode;
         ref var slot = ref _table[(int)(((physical ^ (mode << 30)) * FibonacciHash) >> (32 - TableBits))];
         if (slot.Key != key || slot.Block is { Valid: false })
@@ -97,7 +204,7 @@ internal sealed class TranslatingTier
         {
             if (++slot.Hits < Threshold)
             {
-                return BlockOutcome.NotRun;
+                return null;
             }
 
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -106,28 +213,7 @@ internal sealed class TranslatingTier
             slot.Block = block;
         }
 
-        if (block.Count == 0
-            || (ulong)eip + block.LastOffset + MaxInstructionLength > cs.Limit
-            || (!cs.Big && (ulong)eip + block.EndOffset - 1 > Ip16Limit)
-            || done + block.Count > max)
-        {
-            return BlockOutcome.NotRun;
-        }
-
-        _runtime.EntryEip = eip;
-        _runtime.Budget = max - done;
-        _runtime.ProgressBase = done;
-        var result = block.Code(_runtime);
-        if (result >= 0)
-        {
-            ran = result;
-            InstructionsRun += ran;
-            return BlockOutcome.Completed;
-        }
-
-        ran = ~result + 1;
-        InstructionsRun += ran;
-        return BlockOutcome.Faulted;
+        return block;
     }
 
     /// <summary>Drops every block (processor reset).</summary>
@@ -144,6 +230,7 @@ internal sealed class TranslatingTier
         _byPage.Clear();
         _drops.Clear();
         Array.Clear(_table);
+        _previous = null;
         _runtime.Invalidations++;
     }
 

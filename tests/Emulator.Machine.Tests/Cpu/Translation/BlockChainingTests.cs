@@ -1,0 +1,139 @@
+using Emulator.Machine.Cpu;
+using Iced.Intel;
+using static Emulator.Machine.Tests.Cpu.PagedCpuMachine;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Emulator.Machine.Tests.Cpu.Translation;
+
+/// <summary>
+/// Block chaining in the translating tier (docs/translating-cpu.md): a block that ran is remembered as
+/// its predecessor's successor and later entered without the full lookup, but never once the successor
+/// was dropped (a code write) or its page now translates elsewhere (a CR3 switch). Each guest loop
+/// runs a block A whose jump leads to a block B in another page; B changes under A's link mid-loop,
+/// and a stale B would leave a different sum.
+/// </summary>
+public class BlockChainingTests
+{
+    private const uint SuccessorOffset = 0x1000;
+    private const uint ReturnOffset = 0x2000;
+    private const uint PatchedImmediate = SuccessorOffset + 1;
+    private const byte NewImmediate = 5;
+    private const ushort Iterations = 20;
+    private const ushort SwitchAt = 10;
+
+    private const uint SuccessorLinear = 0x0030_0000;
+    private const uint SuccessorPage = SuccessorLinear / PageSize;
+    private const uint ReturnAddress = CodeAddress + PageSize;
+    private const uint SecondDirectory = 0x1_3000;
+    private const uint FirstFrame = 0x5_0000;
+    private const uint SecondFrame = 0x6_0000;
+    private const int FirstAddend = 1;
+    private const int SecondAddend = 100;
+
+    [Test]
+    public void ChainedSuccessor_RewrittenBySelfModifyingStore_RunsTheNewBytes()
+    {
+        var pair = new TierPair();
+        pair.Load(new Random(7), a =>
+        {
+            // A, at CS:0: its jump leads to B in the next page.
+            a.inc(dx);
+            a.jmp((ulong)SuccessorOffset);
+        });
+        foreach (var machine in new[] { pair.Reference, pair.Candidate })
+        {
+            // B: 'mov al, imm8' (immediate at B+1), add it to BL, go on in a third page.
+            machine.Memory.Write(CpuTestMachine.Physical(CpuTestMachine.CodeSegment, SuccessorOffset), CpuTestMachine.Assemble(16, SuccessorOffset, a =>
+            {
+                a.mov(al, 1);
+                a.add(bl, al);
+                a.jmp((ulong)ReturnOffset);
+            }));
+
+            // At the switch count, a store through CS rewrites B's immediate; then loop back to A.
+            machine.Memory.Write(CpuTestMachine.Physical(CpuTestMachine.CodeSegment, ReturnOffset), CpuTestMachine.Assemble(16, ReturnOffset, a =>
+            {
+                var skip = a.CreateLabel();
+                a.cmp(cx, SwitchAt);
+                a.jne(skip);
+                a.AddInstruction(Instruction.Create(Code.Mov_rm8_imm8, new MemoryOperand(Register.None, Register.None, 1, PatchedImmediate, 2, false, Register.CS), NewImmediate));
+                a.Label(ref skip);
+                a.dec(cx);
+                a.jnz(0ul);
+                a.hlt();
+            }));
+            machine.Registers.ECX = Iterations;
+            machine.Registers.EBX = 0;
+        }
+
+        Assert.That(pair.RunAndCompare(), Is.Null);
+        Assert.That(pair.Candidate.Cpu.Halted, Is.True);
+        const int Expected = ((Iterations - SwitchAt + 1) * 1) + ((SwitchAt - 1) * NewImmediate);
+        Assert.That(pair.Candidate.Registers.BL, Is.EqualTo(Expected), "B's old translation ran after the store");
+        Assert.That(pair.Candidate.Cpu.ChainedBlocks, Is.GreaterThan(0), "no block was entered through a chain link");
+    }
+
+    [Test]
+    public void ChainedSuccessor_PageRemappedByCr3Switch_RunsTheNewMapping()
+    {
+        var reference = RemappingLoop(CpuTier.Interpreter);
+        var candidate = RemappingLoop(CpuTier.Translator);
+
+        const uint Expected = (SwitchAt * FirstAddend) + ((Iterations - SwitchAt) * SecondAddend);
+        Assert.That(reference.Registers.EBX, Is.EqualTo(Expected), "the interpreter's sum");
+        Assert.That(candidate.Registers.EBX, Is.EqualTo(Expected), "a stale chained successor ran after MOV CR3");
+        Assert.That(candidate.Registers.EDX, Is.EqualTo(reference.Registers.EDX));
+        Assert.That(candidate.Registers.EIP, Is.EqualTo(reference.Registers.EIP));
+        Assert.That(candidate.Inner.Cpu.InstructionCount, Is.EqualTo(reference.Inner.Cpu.InstructionCount));
+        Assert.That(candidate.Inner.Cpu.ChainedBlocks, Is.GreaterThan(0), "no block was entered through a chain link");
+    }
+
+    /// <summary>
+    /// Paged flat code: A (inc EDX; jmp to linear 3 MiB) → B (add EBX; jmp back) → the return page, which
+    /// loads CR3 with a second directory once EDX reaches the switch count. The two directories map
+    /// linear 3 MiB to different frames holding different B's; everything else is the identity map.
+    /// </summary>
+    private static PagedCpuMachine RemappingLoop(CpuTier tier)
+    {
+        var machine = new PagedCpuMachine();
+        machine.Inner.Cpu.Tier = tier;
+        machine.Inner.Cpu.TranslationThreshold = 1;
+        machine.Inner.Cpu.TranslationDropLimit = int.MaxValue;
+        machine.SetTableEntry(TableAddress, SuccessorPage, FirstFrame | Present | Writable);
+        machine.WriteDwords(SecondDirectory, SpareTableAddress | Present | Writable | User);
+        for (var page = 0u; page < MappedPages; page++)
+        {
+            machine.SetTableEntry(SpareTableAddress, page, (page * PageSize) | Present | Writable | User);
+        }
+
+        machine.SetTableEntry(SpareTableAddress, SuccessorPage, SecondFrame | Present | Writable);
+        machine.Inner.Memory.Write(FirstFrame, CpuTestMachine.Assemble(32, SuccessorLinear, a => Successor(a, FirstAddend)));
+        machine.Inner.Memory.Write(SecondFrame, CpuTestMachine.Assemble(32, SuccessorLinear, a => Successor(a, SecondAddend)));
+        machine.WriteCode(CodeAddress, a =>
+        {
+            a.inc(edx);
+            a.jmp((ulong)SuccessorLinear);
+        });
+        machine.WriteCode(ReturnAddress, a =>
+        {
+            var skip = a.CreateLabel();
+            a.cmp(edx, SwitchAt);
+            a.jne(skip);
+            a.mov(cr3, esi);
+            a.Label(ref skip);
+            a.cmp(edx, Iterations);
+            a.jne((ulong)CodeAddress);
+            a.hlt();
+        });
+        var r = machine.Registers;
+        (r.EBX, r.EDX, r.ESI) = (0, 0, SecondDirectory);
+        machine.RunToHalt();
+        return machine;
+    }
+
+    private static void Successor(Assembler a, int addend)
+    {
+        a.add(ebx, addend);
+        a.jmp((ulong)ReturnAddress);
+    }
+}
