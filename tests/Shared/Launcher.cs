@@ -21,10 +21,16 @@ internal static class Launcher
     public static Process Start(params string[] args) => StartBinary(Path(), args);
 
     /// <summary>Starts <paramref name="binary"/> (ours, or a reference QEMU) with stdout and stderr redirected.</summary>
-    public static Process StartBinary(string binary, params string[] args)
+    public static Process StartBinary(string binary, params string[] args) => StartBinary(binary, redirectInput: false, args);
+
+    /// <summary>As <see cref="StartBinary(string, string[])"/>, with stdin redirected too (-qmp stdio, a guest's keyboard).</summary>
+    public static Process StartWithInput(string binary, params string[] args) => StartBinary(binary, redirectInput: true, args);
+
+    private static Process StartBinary(string binary, bool redirectInput, string[] args)
     {
         var start = new ProcessStartInfo(binary)
         {
+            RedirectStandardInput = redirectInput,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

@@ -127,9 +127,9 @@ public static class IoTrace
         if (s_enabled)
         {
             ref var shared = ref t_shared;
-            if (shared.DecodedPending && shared.DecodedSession == s_session)
+            if (shared.DecodedPending)
             {
-                TrackEvent(IoTraceStage.Decoded, shared.DecodedTrack);
+                FlushDecoded(ref shared);
             }
 
             shared.DecodedPending = true;

@@ -95,8 +95,6 @@ internal static class QemuSystemCommand
             error.WriteLine(Line(options, warning));
         }
 
-        options.CheckSmp();
-
         var qtestMode = options.Qtest is not null;
         FileStream? serialFile = null;
 

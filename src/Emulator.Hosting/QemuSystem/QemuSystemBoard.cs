@@ -39,6 +39,7 @@ public static class QemuSystemBoard
     public static BoardDescription Describe(QemuOptions options, Action<byte>? serialOutput = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.CheckSmp();
         var emptyBoard = options.Machine == "none";
         if (!emptyBoard && (!options.Machine.StartsWith("pc", StringComparison.Ordinal) || options.Machine.StartsWith("pc-q35", StringComparison.Ordinal)))
         {

@@ -31,6 +31,9 @@ internal static class DescriptorAccess
 
     public static int Dpl(byte access) => (access >> DplShift) & DplMask;
 
+    /// <summary>A 32-bit TSS descriptor, available or busy (the layout with ESP/EIP in doublewords, CR3 and the I/O bitmap).</summary>
+    public static bool IsTss32(byte access) => (access & SystemTypeMask) is AvailableTss32 or BusyTss32;
+
     public static bool IsCode(byte access) => (access & (CodeOrData | Code)) == (CodeOrData | Code);
 
     public static bool IsConformingCode(byte access) => IsCode(access) && (access & ConformingOrDown) != 0;

@@ -328,8 +328,7 @@ internal sealed class ExecutionCore
         }
 
         var tr = R.TaskRegister;
-        var type = tr.Access & DescriptorAccess.SystemTypeMask;
-        if (type is not (DescriptorAccess.AvailableTss32 or DescriptorAccess.BusyTss32) || tr.Limit < TssBitmapOffsetField + 1)
+        if (!DescriptorAccess.IsTss32(tr.Access) || tr.Limit < TssBitmapOffsetField + 1)
         {
             return RaiseGeneralProtection(0);
         }

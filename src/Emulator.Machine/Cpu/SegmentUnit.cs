@@ -32,7 +32,8 @@ internal sealed class SegmentUnit(ExecutionCore core)
     private const uint BaseMiddleMask = 0xFF;
     private const uint BaseHighMask = 0xFF00_0000;
 
-    private static readonly int[] DataSegments = [ExecutionCore.Es, ExecutionCore.Ds, (int)SegmentRegister.FS, (int)SegmentRegister.GS];
+    /// <summary>DS, ES, FS and GS: the registers a privilege change or task switch checks as data segments.</summary>
+    internal static readonly int[] DataSegments = [ExecutionCore.Es, ExecutionCore.Ds, (int)SegmentRegister.FS, (int)SegmentRegister.GS];
 
     /// <summary>Loads a data or stack segment register (MOV, POP, LDS/LES/LSS/LFS/LGS); the register changes only on success.</summary>
     public bool TryLoad(int segment, ushort selector)

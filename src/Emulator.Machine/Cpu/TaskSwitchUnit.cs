@@ -45,8 +45,6 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
     private const int Tss16SegmentCount = 4;
     private const int GprCount = 8;
 
-    private static readonly int[] DataSegments = [ExecutionCore.Es, ExecutionCore.Ds, (int)SegmentRegister.FS, (int)SegmentRegister.GS];
-
     private readonly uint[] _gpr = new uint[GprCount];
     private readonly ushort[] _selectors = new ushort[SegmentCount];
     private readonly SegmentCache[] _savedSegments = new SegmentCache[SegmentCount];
@@ -73,7 +71,7 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
         }
 
         var type = tss.Access & DescriptorAccess.SystemTypeMask;
-        var wide = type is DescriptorAccess.AvailableTss32 or DescriptorAccess.BusyTss32;
+        var wide = DescriptorAccess.IsTss32(tss.Access);
         var busy = type is DescriptorAccess.BusyTss16 or DescriptorAccess.BusyTss32;
         var isTss = (tss.Access & DescriptorAccess.CodeOrData) == 0 && (wide || type is DescriptorAccess.AvailableTss16 or DescriptorAccess.BusyTss16);
         if (!isTss || busy != (reason == TaskSwitchReason.Iret))
@@ -174,8 +172,7 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
     private bool SaveOldTask(TaskSwitchReason reason, uint returnEip)
     {
         var tr = core.R.TaskRegister;
-        var type = tr.Access & DescriptorAccess.SystemTypeMask;
-        var wide = type is DescriptorAccess.AvailableTss32 or DescriptorAccess.BusyTss32;
+        var wide = DescriptorAccess.IsTss32(tr.Access);
         if (tr.Limit < (wide ? Tss32Ldt - 1 : Tss16Ldt - 1))
         {
             return core.Raise(ExceptionVector.InvalidTss, tr.Selector & SelectorErrorMask);
@@ -286,7 +283,7 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
         }
 
         core.Seg[ExecutionCore.Ss] = stack;
-        foreach (var segment in DataSegments)
+        foreach (var segment in SegmentUnit.DataSegments)
         {
             // A 16-bit TSS holds no FS or GS: they become null (their selectors were cleared above).
             if (!segments.TryLoad(segment, _selectors[segment]))
@@ -298,19 +295,13 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
         return true;
     }
 
-    /// <summary>The new task's LDT: an LDT descriptor in the GDT, present; #TS(selector) otherwise.</summary>
+    /// <summary>The new task's LDT: a present LDT descriptor in the GDT; #TS(selector) otherwise.</summary>
     private bool TryReadLdt(ushort selector)
     {
-        var error = selector & SelectorErrorMask;
         if ((selector & TableIndicator) != 0 || !segments.TryReadDescriptor(selector, out var ldt)
-            || (ldt.Access & DescriptorAccess.CodeOrData) != 0 || (ldt.Access & DescriptorAccess.SystemTypeMask) != DescriptorAccess.Ldt)
+            || (ldt.Access & (DescriptorAccess.CodeOrData | DescriptorAccess.SystemTypeMask | DescriptorAccess.Present)) != (DescriptorAccess.Ldt | DescriptorAccess.Present))
         {
-            return core.Raise(ExceptionVector.InvalidTss, error);
-        }
-
-        if ((ldt.Access & DescriptorAccess.Present) == 0)
-        {
-            return core.Raise(ExceptionVector.InvalidTss, error);
+            return core.Raise(ExceptionVector.InvalidTss, selector & SelectorErrorMask);
         }
 
         core.R.LdtRegister = ldt;

@@ -195,7 +195,7 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
     public bool TryReadInnerStack(int dpl, out ushort ss, out uint esp)
     {
         var tr = core.R.TaskRegister;
-        var wide = (tr.Access & DescriptorAccess.SystemTypeMask) is DescriptorAccess.AvailableTss32 or DescriptorAccess.BusyTss32;
+        var wide = DescriptorAccess.IsTss32(tr.Access);
         var offset = wide ? Tss32StackBase + ((uint)dpl * Tss32StackStride) : Tss16StackBase + ((uint)dpl * Tss16StackStride);
         var slot = wide ? 4 : 2;
         ss = 0;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace Emulator.Cli.Tests.QemuSystem;
@@ -46,13 +45,7 @@ public class QmpWireFormatTests
     [Test]
     public void QmpStdio_WithSerialStdio_RefusedAsQemu()
     {
-        var start = new ProcessStartInfo(Launcher.Path()) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-machine", "pc", "-accel", "qtest", "-display", "none", "-qmp", "stdio", "-serial", "stdio" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Launcher.StartWithInput(Launcher.Path(), "-machine", "pc", "-accel", "qtest", "-display", "none", "-qmp", "stdio", "-serial", "stdio");
         process.StandardInput.Close();
         var error = process.StandardError.ReadToEnd();
         Assert.That(process.WaitForExit(30_000), Is.True);
@@ -63,13 +56,7 @@ public class QmpWireFormatTests
     /// <summary>Runs <paramref name="binary"/> with -qmp stdio fed <paramref name="commands"/>; stdout without the greeting, timestamps blanked.</summary>
     private static string StdioSession(string binary, string commands)
     {
-        var start = new ProcessStartInfo(binary) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-machine", "none", "-display", "none", "-nodefaults", "-qmp", "stdio" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Launcher.StartWithInput(binary, "-machine", "none", "-display", "none", "-nodefaults", "-qmp", "stdio");
         process.StandardInput.Write(commands);
         process.StandardInput.Flush();
         var output = process.StandardOutput.ReadToEnd();
@@ -100,13 +87,7 @@ public class QmpWireFormatTests
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(path));
         listener.Listen(1);
-        var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-machine", "none", "-display", "none", "-nodefaults", "-qmp", $"unix:{path}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Launcher.StartBinary(binary, "-machine", "none", "-display", "none", "-nodefaults", "-qmp", $"unix:{path}");
         try
         {
             listener.ReceiveTimeout = 30_000;

@@ -169,10 +169,13 @@ internal sealed class TranslatingTier
         var block = previous?.Successor(linear);
         return block is { Valid: true }
             && _core.Mmu.TryTranslateFetchCached(linear, out var physical)
-            && block.Key == (((ulong)physical << 2) | mode)
+            && block.Key == Key(physical, mode)
             ? block
             : null;
     }
+
+    /// <summary>A block's identity: its physical address and the CS/SS sizes it was translated for.</summary>
+    private static ulong Key(uint physical, uint mode) => ((ulong)physical << 2) | mode;
 
     private uint Mode(in SegmentCache cs) => (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
 
@@ -191,7 +194,7 @@ internal sealed class TranslatingTier
             return null;
         }
 
-        var key = ((ulong)physical << 2) | mode;
+        var key = Key(physical, mode);
         ref var slot = ref _table[(int)(((physical ^ (mode << 30)) * FibonacciHash) >> (32 - TableBits))];
         if (slot.Key != key || slot.Block is { Valid: false })
         {
