@@ -14,6 +14,7 @@ namespace Emulator.Cli.Tests.Boot;
 /// it removes test 10 from the selection, then waits for the pass counter to reach 1 with no errors
 /// (SlowBoot category: ~5.1 G instructions, minutes of CPU). The default run only checks that memtest
 /// starts testing on its own and gets through its two address tests without an error (~0.3 G).
+/// The whole default pass, bit fade included, is a manual run (SlowBootManual).
 /// </para>
 /// </summary>
 public class MemtestBootTests
@@ -72,6 +73,26 @@ public class MemtestBootTests
             Assert.That(run.Output, Does.Contain("Memtest86+ v6.10"));
             Assert.That(run.Output, Does.Contain("[PAE]"), "memtest tests through PAE paging");
             Assert.That(run.Output, Does.Not.Contain("[Bit fade test"), "bit fade was deselected");
+            Assert.That(screen, Does.Match(@"Pass:\s+1\s+Errors:\s+0\b"), "one whole pass, no errors");
+            Assert.That(screen, Does.Contain("Status: Pass"), "memtest's verdict after the pass");
+        });
+    }
+
+    [Test]
+    [Explicit("memtest86+'s default first pass with bit fade: ~21 G guest instructions, tens of minutes of CPU")]
+    [Category("SlowBootManual")]
+    public void Memtest_FirstFullPass_CompletesWithNoErrors()
+    {
+        var floppy = WriteFloppy();
+
+        // No key: memtest starts its default selection on its own, bit fade (2 × 80 s of RDTSC polling) included.
+        var run = GuestImageBootTests.Boot(["--fda", floppy, "--memory", "4352K", "--cpu", "jit", "--timeout", "7200", "--until", "Pass:  1"]);
+
+        var screen = FinalScreen(run.Output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Status, Is.Zero, run.Describe());
+            Assert.That(run.Output, Does.Contain("[Bit fade test"), "bit fade ran");
             Assert.That(screen, Does.Match(@"Pass:\s+1\s+Errors:\s+0\b"), "one whole pass, no errors");
             Assert.That(screen, Does.Contain("Status: Pass"), "memtest's verdict after the pass");
         });
