@@ -32,7 +32,7 @@ public sealed class AcpiPciHotplug : IPortDevice
     private uint _select;
 
     /// <summary>Creates the block; slots 0 and 1 (host bridge, PIIX3) are never removable.</summary>
-    public AcpiPciHotplug(AcpiGpeBlock gpe)
+    internal AcpiPciHotplug(AcpiGpeBlock gpe)
     {
         ArgumentNullException.ThrowIfNull(gpe);
         _gpe = gpe;

@@ -35,7 +35,7 @@ public sealed class Dma8237
         }
     }
 
-    public DmaCommand Command { get; private set; }
+    internal DmaCommand Command { get; private set; }
 
     public bool Enabled => (Command & DmaCommand.ControllerDisable) == 0;
 

@@ -101,7 +101,7 @@ public sealed class PcMachine
     public X86Cpu Cpu { get; }
 
     /// <summary>Maps PCI memory BARs into <see cref="Memory"/> as the guest programs them.</summary>
-    public PciMemoryBarMapper PciMemoryBars { get; }
+    internal PciMemoryBarMapper PciMemoryBars { get; }
 
     public MachineRunState State { get; private set; } = MachineRunState.Prelaunch;
 

@@ -15,7 +15,7 @@ public sealed class PciBus
 
     private readonly PciFunction?[,] _functions = new PciFunction?[DeviceCount, FunctionCount];
 
-    public PciBus(PciIoWindow ioWindow)
+    internal PciBus(PciIoWindow ioWindow)
     {
         ArgumentNullException.ThrowIfNull(ioWindow);
         IoWindow = ioWindow;
@@ -24,7 +24,7 @@ public sealed class PciBus
     /// <summary>(function, BAR, old address, new address): a memory BAR moved, appeared (old null) or went away (new null).</summary>
     public event Action<PciFunction, PciBar, ulong?, ulong?>? MemoryBarChanged;
 
-    public PciIoWindow IoWindow { get; }
+    internal PciIoWindow IoWindow { get; }
 
     /// <summary>Where functions send MSI/MSI-X messages; set by the machine that owns guest memory (null on a bare bus).</summary>
     public MsiDelivery? Msi { get; set; }

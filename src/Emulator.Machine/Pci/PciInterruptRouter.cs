@@ -21,7 +21,7 @@ public sealed class PciInterruptRouter
     private readonly int[] _assertedCount = new int[Piix3IsaBridge.PirqCount];
     private readonly int?[] _routedIrq = new int?[Piix3IsaBridge.PirqCount];
 
-    public PciInterruptRouter(Piix3IsaBridge bridge, IsaIrqLines isa)
+    internal PciInterruptRouter(Piix3IsaBridge bridge, IsaIrqLines isa)
     {
         ArgumentNullException.ThrowIfNull(bridge);
         ArgumentNullException.ThrowIfNull(isa);

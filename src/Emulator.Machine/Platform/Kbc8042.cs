@@ -75,9 +75,9 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         _ram[0] = (byte)ResetCommandByte;
     }
 
-    public Ps2Keyboard Keyboard { get; } = new();
+    internal Ps2Keyboard Keyboard { get; } = new();
 
-    public Ps2Mouse Mouse { get; } = new();
+    internal Ps2Mouse Mouse { get; } = new();
 
     /// <summary>Host mouse movement (<paramref name="dy"/> positive is up), reported if the guest enabled the mouse.</summary>
     public void MoveMouse(int dx, int dy, MouseButtons buttons)
@@ -86,7 +86,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         Pump();
     }
 
-    public KbcCommandByte CommandByte => (KbcCommandByte)_ram[0];
+    internal KbcCommandByte CommandByte => (KbcCommandByte)_ram[0];
 
     /// <summary>
     /// Power-on: output buffer empty, interrupts and translation on in the command byte, no command

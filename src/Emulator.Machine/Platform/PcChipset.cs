@@ -76,45 +76,45 @@ public sealed class PcChipset
 
     public Pit8254 Pit { get; }
 
-    public SystemControlPortB PortB { get; }
+    internal SystemControlPortB PortB { get; }
 
     public CmosRtc Cmos { get; }
 
-    public Uart16550 Com1 { get; }
+    internal Uart16550 Com1 { get; }
 
     public Kbc8042 Keyboard { get; }
 
-    public SystemControlPortA PortA { get; }
+    internal SystemControlPortA PortA { get; }
 
     public VgaText Vga { get; }
 
-    public DebugConsolePort DebugConsole { get; }
+    internal DebugConsolePort DebugConsole { get; }
 
     public DebugExitPort DebugExit { get; }
 
-    public PostCodePort PostCode { get; }
+    internal PostCodePort PostCode { get; }
 
     public FwCfg FwCfg { get; }
 
     public IsaDma Dma { get; }
 
-    public PciIoWindow PciIoWindow { get; }
+    internal PciIoWindow PciIoWindow { get; }
 
     public PciBus PciBus { get; }
 
     public I440fxHostBridge HostBridge { get; }
 
-    public Piix3IsaBridge IsaBridge { get; }
+    internal Piix3IsaBridge IsaBridge { get; }
 
     /// <summary>PIIX4 power management at 00:01.3: the ACPI PM1 registers and PM timer, soft-off.</summary>
-    public Piix4PowerManagement PowerManagement { get; }
+    internal Piix4PowerManagement PowerManagement { get; }
 
-    public PciConfigPorts PciConfig { get; }
+    internal PciConfigPorts PciConfig { get; }
 
     public PciInterruptRouter PciInterrupts { get; }
 
     /// <summary>GPE0: the SCI source of the hotplug registers.</summary>
-    public AcpiGpeBlock AcpiGpe { get; }
+    internal AcpiGpeBlock AcpiGpe { get; }
 
     /// <summary>The ACPI PCI hotplug registers of bus 0.</summary>
     public AcpiPciHotplug PciHotplug { get; }
