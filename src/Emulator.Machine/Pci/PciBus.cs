@@ -10,7 +10,9 @@ namespace Emulator.Machine.Pci;
 /// </summary>
 public sealed class PciBus
 {
+    /// <summary>Device numbers on the bus (0-31).</summary>
     public const int DeviceCount = 32;
+    /// <summary>Functions per device (0-7).</summary>
     public const int FunctionCount = 8;
 
     private readonly PciFunction?[,] _functions = new PciFunction?[DeviceCount, FunctionCount];
@@ -86,14 +88,20 @@ public sealed class PciBus
         return removed;
     }
 
+    /// <summary>The function at <paramref name="device"/>.<paramref name="function"/>, or null for an empty slot.</summary>
     public PciFunction? GetFunction(int device, int function) => _functions[device, function];
 
+    /// <summary>
+    /// A configuration read of <paramref name="width"/> bytes at <paramref name="offset"/>; all ones for an empty
+    /// slot (a master abort), as a guest probing the bus expects.
+    /// </summary>
     public uint ReadConfig(int device, int function, int offset, PortWidth width)
     {
         var target = _functions[device, function];
         return target is null ? uint.MaxValue : target.ReadConfig(offset, width);
     }
 
+    /// <summary>A configuration write; dropped for an empty slot.</summary>
     public void WriteConfig(int device, int function, int offset, PortWidth width, uint value) =>
         _functions[device, function]?.WriteConfig(offset, width, value);
 

@@ -25,9 +25,13 @@ namespace Emulator.Machine.Platform;
 /// </summary>
 public sealed class Kbc8042 : IPortDevice, IResettable
 {
+    /// <summary>The data port: reads the output buffer, writes go to the keyboard or to a command's parameter.</summary>
     public const ushort DataPort = 0x60;
+    /// <summary>Reads the status register; writes a controller command.</summary>
     public const ushort StatusCommandPort = 0x64;
+    /// <summary>The keyboard's ISA IRQ.</summary>
     public const int KeyboardIrq = 1;
+    /// <summary>The auxiliary (PS/2 mouse) port's ISA IRQ.</summary>
     public const int AuxIrq = 12;
 
     private const byte SelfTestPassed = 0x55;
@@ -107,6 +111,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         UpdateIrqs();
     }
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -130,12 +135,16 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         Pump();
     }
 
+    /// <summary>
+    /// Presses <paramref name="key"/> and holds it (typematic repeat is not emulated); call from the machine thread.
+    /// </summary>
     public void PressKey(Key key)
     {
         Keyboard.KeyEvent(key, pressed: true);
         Pump();
     }
 
+    /// <summary>Releases <paramref name="key"/>; call from the machine thread.</summary>
     public void ReleaseKey(Key key)
     {
         Keyboard.KeyEvent(key, pressed: false);
@@ -153,6 +162,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         Pump();
     }
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         if (port == StatusCommandPort)
@@ -170,6 +180,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         return value;
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var b = (byte)value;
