@@ -2,7 +2,7 @@ namespace Emulator.Machine.Acpi;
 
 /// <summary>The GPE0 status/enable bits QEMU's pc uses (hw/acpi/pcihp.c, hw/acpi/cpu_hotplug.c; ACPI 6.4 section 4.8.5).</summary>
 [Flags]
-public enum AcpiGpeBits : ushort
+internal enum AcpiGpeBits : ushort
 {
     None = 0,
 

@@ -9,7 +9,7 @@ namespace Emulator.Machine.Acpi;
 /// enable bytes. SCI (ISA IRQ 9, level) is asserted while any enabled status bit is set.
 /// Limitations: no PM1 event/control block, so the SCI only ever comes from GPE0.
 /// </summary>
-public sealed class AcpiGpeBlock : IPortDevice
+internal sealed class AcpiGpeBlock : IPortDevice
 {
     /// <summary>GPE0_BLK in QEMU's FADT for pc.</summary>
     public const ushort BasePort = 0xAFE0;

@@ -15,6 +15,7 @@ namespace Emulator.Machine.Acpi;
 /// </summary>
 public sealed class AcpiPciHotplug : IPortDevice
 {
+    /// <summary>First of the hotplug register block's ports (QEMU's PIIX4 ACPI PCI hotplug window at 0xAE00).</summary>
     public const ushort BasePort = 0xAE00;
 
     /// <summary>ACPI_PCIHP_SIZE with acpi-index: six registers.</summary>
@@ -32,7 +33,7 @@ public sealed class AcpiPciHotplug : IPortDevice
     private uint _select;
 
     /// <summary>Creates the block; slots 0 and 1 (host bridge, PIIX3) are never removable.</summary>
-    public AcpiPciHotplug(AcpiGpeBlock gpe)
+    internal AcpiPciHotplug(AcpiGpeBlock gpe)
     {
         ArgumentNullException.ThrowIfNull(gpe);
         _gpe = gpe;
@@ -52,6 +53,7 @@ public sealed class AcpiPciHotplug : IPortDevice
     /// <summary>PCIRMV.</summary>
     public uint Removable { get; private set; } = uint.MaxValue;
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -94,6 +96,7 @@ public sealed class AcpiPciHotplug : IPortDevice
         _select = RootBusSelect;
     }
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         var offset = port - BasePort;
@@ -123,6 +126,7 @@ public sealed class AcpiPciHotplug : IPortDevice
         return result;
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var offset = port - BasePort;

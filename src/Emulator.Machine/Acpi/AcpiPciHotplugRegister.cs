@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Acpi;
 
 /// <summary>Offsets in the ACPI PCI hotplug block (QEMU docs/specs/acpi_pci_hotplug.rst; hw/acpi/pcihp.c), each a 32-bit register.</summary>
-public enum AcpiPciHotplugRegister
+internal enum AcpiPciHotplugRegister
 {
     /// <summary>PCIU: slots with a device inserted since the last read (read clears, as QEMU does with bridge support on).</summary>
     Up = 0x00,

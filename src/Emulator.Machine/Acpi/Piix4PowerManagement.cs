@@ -15,7 +15,7 @@ namespace Emulator.Machine.Acpi;
 /// elsewhere leaves it unreachable. PM1 events raise no SCI (GPE0 has its own block), there is no
 /// SMBus, APM port or sleep state other than soft-off.
 /// </summary>
-public sealed class Piix4PowerManagement : PciFunction, IPortDevice
+internal sealed class Piix4PowerManagement : PciFunction, IPortDevice
 {
     public const ushort Piix4PmDeviceId = 0x7113;
     public const int SlotDevice = 1;

@@ -19,6 +19,7 @@ public sealed class IoPortBus
     /// <summary>Raised after every write (port, width, value); tests use it to stop on a port write.</summary>
     public event Action<ushort, PortWidth, uint>? PortWritten;
 
+    /// <summary>True once <see cref="Freeze"/> has run: the port table is fixed and <see cref="Register"/> throws.</summary>
     public bool IsFrozen => _frozen;
 
     /// <summary>Claims <paramref name="count"/> ports from <paramref name="first"/> for <paramref name="device"/>.</summary>
@@ -62,6 +63,11 @@ public sealed class IoPortBus
     /// <summary>The device that owns <paramref name="port"/>, if any.</summary>
     public IPortDevice? OwnerOf(ushort port) => _owners[port];
 
+    /// <summary>
+    /// Reads <paramref name="width"/> bytes at <paramref name="port"/> from its owner, masked to the width. An owner
+    /// that does not serve the width gets byte accesses to consecutive ports instead; unclaimed ports read 0xFF per
+    /// byte. Called on the machine thread.
+    /// </summary>
     public uint Read(ushort port, PortWidth width)
     {
         var owner = _owners[port];
@@ -81,6 +87,11 @@ public sealed class IoPortBus
         };
     }
 
+    /// <summary>
+    /// Writes the low <paramref name="width"/> bytes of <paramref name="value"/> at <paramref name="port"/> (split
+    /// into byte writes when the owner does not serve the width; unclaimed ports drop them), then raises <see
+    /// cref="PortWritten"/>. Called on the machine thread.
+    /// </summary>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var owner = _owners[port];
@@ -100,8 +111,10 @@ public sealed class IoPortBus
         PortWritten?.Invoke(port, width, value & Mask(width));
     }
 
+    /// <summary>One-byte <see cref="Read"/>.</summary>
     public byte ReadByte(ushort port) => (byte)Read(port, PortWidth.Byte);
 
+    /// <summary>One-byte <see cref="Write"/>.</summary>
     public void WriteByte(ushort port, byte value) => Write(port, PortWidth.Byte, value);
 
     /// <summary>

@@ -35,8 +35,12 @@ public sealed class Dma8237
         }
     }
 
-    public DmaCommand Command { get; private set; }
+    internal DmaCommand Command { get; private set; }
 
+    /// <summary>
+    /// False while the guest has set the command register's controller-disable bit: no channel of this chip
+    /// transfers.
+    /// </summary>
     public bool Enabled => (Command & DmaCommand.ControllerDisable) == 0;
 
     /// <summary>Mask bits 0-3, one per channel (set = masked).</summary>

@@ -39,28 +39,47 @@ public sealed class DmaChannel
     /// <summary>Channel number 0-7.</summary>
     public int Number { get; }
 
+    /// <summary>True for channels 4-7: addresses and counts are in 16-bit words and page bit 0 is ignored.</summary>
     public bool IsSixteenBit { get; }
 
+    /// <summary>
+    /// The base address register the guest programmed (reloaded into <see cref="CurrentAddress"/> by
+    /// auto-initialisation).
+    /// </summary>
     public ushort BaseAddress { get; internal set; }
 
+    /// <summary>
+    /// The address the next byte (or word) moves to or from, within the 64 KiB (128 KiB for 16-bit channels) page.
+    /// </summary>
     public ushort CurrentAddress { get; internal set; }
 
+    /// <summary>The base count register: transfers minus one, as the guest programmed it.</summary>
     public ushort BaseCount { get; internal set; }
 
+    /// <summary>Transfers left minus one; it wraps to 0xFFFF when the last transfer is done (terminal count).</summary>
     public ushort CurrentCount { get; internal set; }
 
+    /// <summary>The mode register the guest last wrote for this channel.</summary>
     public DmaMode Mode { get; internal set; }
 
+    /// <summary>The 74LS612 page register: address bits 23-16.</summary>
     public byte Page { get; internal set; }
 
+    /// <summary>The EISA/PIIX high page register: address bits 31-24 (cleared by a write to the low page register).</summary>
     public byte HighPage { get; internal set; }
 
+    /// <summary>The direction field of <see cref="Mode"/>.</summary>
     public DmaTransferType TransferType => (DmaTransferType)(Mode & DmaMode.TransferTypeMask);
 
+    /// <summary>
+    /// True when the channel reloads its base address and count at terminal count instead of masking itself.
+    /// </summary>
     public bool AutoInitialize => (Mode & DmaMode.AutoInitialize) != 0;
 
+    /// <summary>True when the address counts down.</summary>
     public bool Decrement => (Mode & DmaMode.AddressDecrement) != 0;
 
+    /// <summary>True while the channel's mask bit is set; a masked channel moves nothing.</summary>
     public bool IsMasked => _controller.IsMasked(_localIndex);
 
     /// <summary>True when a transfer can run now: the channel is unmasked and its controller enabled.</summary>

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Dma;
 
 /// <summary>Command register bits (8237A datasheet, "Command Register"); only the controller disable bit changes behaviour here.</summary>
 [Flags]
-public enum DmaCommand : byte
+internal enum DmaCommand : byte
 {
     None = 0,
     MemoryToMemory = 0x01,

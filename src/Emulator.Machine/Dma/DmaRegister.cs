@@ -5,7 +5,7 @@ namespace Emulator.Machine.Dma;
 /// address register command codes" and Table 3 "Software commands"). The first controller decodes
 /// them at ports 0x00-0x0F, the second at 0xC0-0xDE on even ports (index = (port - 0xC0) / 2).
 /// </summary>
-public enum DmaRegister : byte
+internal enum DmaRegister : byte
 {
     /// <summary>Channel n base/current address at 2n, base/current word count at 2n+1.</summary>
     ChannelRegistersEnd = 0x07,

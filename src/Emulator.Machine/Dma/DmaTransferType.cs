@@ -12,5 +12,6 @@ public enum DmaTransferType : byte
     /// <summary>Memory to I/O device.</summary>
     Read = 0x08,
 
+    /// <summary>The reserved encoding; a transfer on such a channel moves nothing.</summary>
     Illegal = 0x0C,
 }

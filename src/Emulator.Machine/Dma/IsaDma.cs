@@ -16,13 +16,21 @@ namespace Emulator.Machine.Dma;
 /// </summary>
 public sealed class IsaDma : IPortDevice, IResettable
 {
+    /// <summary>First port of the first (8-bit) controller's register block.</summary>
     public const ushort FirstControllerPort = 0x00;
+    /// <summary>First port of the second (16-bit) controller's register block; registers are on even ports.</summary>
     public const ushort SecondControllerPort = 0xC0;
+    /// <summary>First page register port (channel 2); the block runs to 0x8F.</summary>
     public const ushort PagePort = 0x81;
+    /// <summary>First high page register port; same layout as the page registers, 0x400 higher.</summary>
     public const ushort HighPagePort = 0x481;
+    /// <summary>Ports of the first controller's register block.</summary>
     public const int ControllerPorts = 16;
+    /// <summary>Ports of the second controller's register block (16 registers on even addresses).</summary>
     public const int SecondControllerPorts = 32;
+    /// <summary>Ports of the page register block (0x81-0x8F, and the same for the high page block).</summary>
     public const int PagePorts = 15;
+    /// <summary>ISA DMA channels: 0-3 on the first controller, 4-7 on the second (4 is the cascade).</summary>
     public const int ChannelCount = 8;
 
     private const int ChannelsPerController = 4;
@@ -38,6 +46,10 @@ public sealed class IsaDma : IPortDevice, IResettable
     private readonly byte[] _highPageScratch = new byte[PagePorts + 1];
     private readonly int[] _channelOfPageOffset = new int[PagePorts + 1];
 
+    /// <summary>
+    /// Both controllers at power-on (all channels masked), moving data through <paramref name="memory"/>; call <see
+    /// cref="RegisterPorts"/> to claim the ports.
+    /// </summary>
     public IsaDma(IDmaMemory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
@@ -50,8 +62,10 @@ public sealed class IsaDma : IPortDevice, IResettable
         }
     }
 
+    /// <summary>The controller of channels 0-3.</summary>
     public Dma8237 FirstController => _first;
 
+    /// <summary>The controller of channels 4-7 (channel 4 cascades the first controller).</summary>
     public Dma8237 SecondController => _second;
 
     /// <summary>Channel <paramref name="number"/> (0-7); channel 4 is the cascade and never carries data.</summary>
@@ -72,6 +86,7 @@ public sealed class IsaDma : IPortDevice, IResettable
         _second.MasterClear();
     }
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -81,6 +96,7 @@ public sealed class IsaDma : IPortDevice, IResettable
         bus.Register(this, HighPagePort, PagePorts);
     }
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         if (port < ControllerPorts)
@@ -105,6 +121,7 @@ public sealed class IsaDma : IPortDevice, IResettable
         return high ? dma.HighPage : dma.Page;
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var b = (byte)value;

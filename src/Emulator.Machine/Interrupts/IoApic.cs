@@ -20,12 +20,16 @@ namespace Emulator.Machine.Interrupts;
 /// </summary>
 public sealed class IoApic : IIsaIrqSink, IResettable
 {
+    /// <summary>Physical address a PC maps the I/O APIC at (the MADT and MP table say so).</summary>
     public const ulong DefaultBaseAddress = 0xFEC0_0000;
+    /// <summary>Bytes of the MMIO window at <see cref="DefaultBaseAddress"/>.</summary>
     public const int MmioSize = 0x1000;
+    /// <summary>Inputs and redirection entries.</summary>
     public const int PinCount = 24;
 
     /// <summary>Datasheet 3.1: the index register (IOREGSEL) and the data window (IOWIN).</summary>
     public const ulong RegisterSelectOffset = 0x00;
+    /// <summary>Offset of IOWIN, the data window for the register IOREGSEL selects.</summary>
     public const ulong WindowOffset = 0x10;
 
     /// <summary>Version register: version 0x20 (as QEMU reports) and maximum redirection entry 23 in bits 23-16.</summary>
@@ -44,6 +48,7 @@ public sealed class IoApic : IIsaIrqSink, IResettable
     private byte _select;
     private uint _id;
 
+    /// <summary>A power-on I/O APIC: every entry masked, ID 0.</summary>
     public IoApic() => Reset();
 
     /// <summary>
@@ -76,6 +81,7 @@ public sealed class IoApic : IIsaIrqSink, IResettable
     /// <summary>The 64-bit redirection entry <paramref name="entry"/>.</summary>
     public ulong GetRedirection(int entry) => _entries[entry];
 
+    /// <inheritdoc/>
     public void SetIrq(int irq, bool level) => SetInput(irq, level);
 
     /// <summary>Drives input <paramref name="input"/> (0-23; input 0 lands on redirection entry 2).</summary>
@@ -139,6 +145,10 @@ public sealed class IoApic : IIsaIrqSink, IResettable
         }
     }
 
+    /// <summary>
+    /// Reads indirect register <paramref name="index"/> (0x00 ID, 0x01 version, 0x02 arbitration, 0x10-0x3F
+    /// redirection entry halves, low half on even indexes); other indexes read zero.
+    /// </summary>
     public uint ReadRegister(byte index)
     {
         switch ((IoApicRegister)index)
@@ -159,6 +169,10 @@ public sealed class IoApic : IIsaIrqSink, IResettable
         }
     }
 
+    /// <summary>
+    /// Writes indirect register <paramref name="index"/>: the ID bits, or a redirection entry half (delivery status
+    /// and Remote IRR are read-only); writing the version, arbitration or an unknown index has no effect.
+    /// </summary>
     public void WriteRegister(byte index, uint value)
     {
         if ((IoApicRegister)index == IoApicRegister.Id)

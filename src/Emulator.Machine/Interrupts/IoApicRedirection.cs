@@ -2,7 +2,7 @@ namespace Emulator.Machine.Interrupts;
 
 /// <summary>Bits of a 64-bit I/O APIC redirection table entry (82093AA datasheet, section 3.2.4).</summary>
 [Flags]
-public enum IoApicRedirection : ulong
+internal enum IoApicRedirection : ulong
 {
     None = 0,
     VectorMask = 0xFF,

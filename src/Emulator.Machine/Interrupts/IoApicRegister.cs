@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Interrupts;
 
 /// <summary>I/O APIC indirect registers selected through IOREGSEL (82093AA datasheet, section 3.2).</summary>
-public enum IoApicRegister : byte
+internal enum IoApicRegister : byte
 {
     Id = 0x00,
     Version = 0x01,

@@ -18,13 +18,16 @@ public sealed class IsaIrqLine : IIrqLine
         _sinks = sinks;
     }
 
+    /// <summary>The ISA IRQ number, 0-15.</summary>
     public int Irq { get; }
 
     /// <summary>The level the controllers see: the device's level OR the routed PCI level.</summary>
     public bool Level => _deviceLevel || _routedLevel;
 
+    /// <inheritdoc/>
     public void Raise() => Set(true);
 
+    /// <inheritdoc/>
     public void Lower() => Set(false);
 
     /// <summary>Drives the ISA device's own contribution.</summary>

@@ -9,6 +9,10 @@ public sealed class IsaIrqLines
 {
     private readonly IsaIrqLine[] _lines = new IsaIrqLine[PicPair.IrqCount];
 
+    /// <summary>
+    /// Sixteen lines, each reporting its level changes to every one of <paramref name="sinks"/> in order (the PIC
+    /// pair, then the I/O APIC on a PC).
+    /// </summary>
     public IsaIrqLines(params IIsaIrqSink[] sinks)
     {
         ArgumentNullException.ThrowIfNull(sinks);

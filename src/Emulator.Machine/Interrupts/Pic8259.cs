@@ -36,24 +36,36 @@ public sealed class Pic8259
         _elcrWritableMask = elcrWritableMask;
     }
 
+    /// <summary>Interrupt request register: inputs waiting to be served (bit n = input n).</summary>
     public byte Irr { get; private set; }
 
+    /// <summary>In-service register: levels acknowledged and not yet ended by an EOI.</summary>
     public byte Isr { get; private set; }
 
+    /// <summary>Interrupt mask register (OCW1): set bits block their input.</summary>
     public byte Imr { get; private set; }
 
+    /// <summary>Edge/level control register: set bits make their input level-sensitive (PIIX ELCR).</summary>
     public byte Elcr { get; private set; }
 
+    /// <summary>Vector of input 0 from ICW2 (low three bits zero); input n delivers <c>VectorBase + n</c>.</summary>
     public byte VectorBase { get; private set; }
 
+    /// <summary>ICW4 AEOI: the acknowledge ends the interrupt itself, no EOI needed.</summary>
     public bool AutoEoi { get; private set; }
 
+    /// <summary>Rotate in automatic EOI mode (OCW2 rotate-on-AEOI set/clear).</summary>
     public bool RotateOnAutoEoi { get; private set; }
 
+    /// <summary>Special mask mode (OCW3): masked levels do not block lower-priority ones.</summary>
     public bool SpecialMaskMode { get; private set; }
 
+    /// <summary>
+    /// ICW4 special fully nested mode (master only): the slave's cascade input can interrupt while in service.
+    /// </summary>
     public bool SpecialFullyNested { get; private set; }
 
+    /// <summary>ICW1 LTIM: every input level-sensitive, whatever the ELCR says.</summary>
     public bool LevelTriggeredMode { get; private set; }
 
     /// <summary>The chip's INT output: a request out-ranks everything in service.</summary>

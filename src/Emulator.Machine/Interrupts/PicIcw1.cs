@@ -2,7 +2,7 @@ namespace Emulator.Machine.Interrupts;
 
 /// <summary>ICW1 bits (8259A datasheet, "Initialization Command Word 1"), written to the command port with bit 4 set.</summary>
 [Flags]
-public enum PicIcw1 : byte
+internal enum PicIcw1 : byte
 {
     None = 0,
     Icw4Needed = 0x01,

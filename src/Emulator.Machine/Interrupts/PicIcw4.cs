@@ -2,7 +2,7 @@ namespace Emulator.Machine.Interrupts;
 
 /// <summary>ICW4 bits (8259A datasheet, "Initialization Command Word 4").</summary>
 [Flags]
-public enum PicIcw4 : byte
+internal enum PicIcw4 : byte
 {
     None = 0,
     Mode8086 = 0x01,

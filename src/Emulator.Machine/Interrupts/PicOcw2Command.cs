@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Interrupts;
 
 /// <summary>OCW2 command field, bits 7-5 (8259A datasheet, "Operation Control Word 2"); bits 2-0 carry the level.</summary>
-public enum PicOcw2Command : byte
+internal enum PicOcw2Command : byte
 {
     RotateInAutoEoiClear = 0,
     NonSpecificEoi = 1,

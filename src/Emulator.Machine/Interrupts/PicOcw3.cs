@@ -2,7 +2,7 @@ namespace Emulator.Machine.Interrupts;
 
 /// <summary>OCW3 bits (8259A datasheet, "Operation Control Word 3"): bit 3 set and bit 4 clear on the command port.</summary>
 [Flags]
-public enum PicOcw3 : byte
+internal enum PicOcw3 : byte
 {
     None = 0,
     ReadIsr = 0x01,

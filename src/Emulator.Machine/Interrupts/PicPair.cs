@@ -17,15 +17,21 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
     /// <summary>Master input the slave's INT output is wired to on the PC/AT board.</summary>
     public const int CascadeIrq = 2;
 
+    /// <summary>The master's command port (ICW1, OCW2, OCW3; reads IRR or ISR).</summary>
     public const ushort MasterCommandPort = 0x20;
+    /// <summary>The master's data port (ICW2-4, OCW1 the mask).</summary>
     public const ushort MasterDataPort = 0x21;
+    /// <summary>The slave's command port.</summary>
     public const ushort SlaveCommandPort = 0xA0;
+    /// <summary>The slave's data port.</summary>
     public const ushort SlaveDataPort = 0xA1;
 
     /// <summary>PIIX3 datasheet 2.3.x ELCR1/ELCR2: edge (0) or level (1) per IRQ.</summary>
     public const ushort ElcrMasterPort = 0x4D0;
+    /// <summary>ELCR of the slave, IRQs 8-15 (PIIX3; IRQ 8 and 13 are always edge).</summary>
     public const ushort ElcrSlavePort = 0x4D1;
 
+    /// <summary>ISA IRQs served by the pair.</summary>
     public const int IrqCount = 16;
 
     // IRQ 0, 1, 2 (timer, keyboard, cascade) are always edge; so are IRQ 8 and 13 on the slave (PIIX3 ELCR).
@@ -38,6 +44,7 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
     private bool _lastOutput;
     private uint _inputLevels;
 
+    /// <summary>Both chips at power-on (uninitialised; the guest's ICW sequence programs them).</summary>
     public PicPair()
     {
         Master = new Pic8259(isMaster: true, ElcrMasterWritable);
@@ -53,10 +60,13 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
     /// <summary>When set, input changes are only reported through <see cref="InputChanged"/>, not driven into the chips (qtest interception).</summary>
     public bool Intercepted { get; set; }
 
+    /// <summary>The chip for IRQs 0-7.</summary>
     public Pic8259 Master { get; }
 
+    /// <summary>The chip for IRQs 8-15, cascaded into master input <see cref="CascadeIrq"/>.</summary>
     public Pic8259 Slave { get; }
 
+    /// <inheritdoc/>
     public bool InterruptPending => Master.Output;
 
     /// <summary>Both chips back to power-on (uninitialized, ELCRs edge), which drops INTR.</summary>
@@ -105,6 +115,7 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
         Update();
     }
 
+    /// <inheritdoc/>
     public byte Acknowledge()
     {
         var irq = Master.HighestRequest();
@@ -139,6 +150,7 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
         return vector;
     }
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         byte value = port switch
@@ -157,6 +169,7 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
         return value;
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var b = (byte)value;

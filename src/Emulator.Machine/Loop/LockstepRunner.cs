@@ -11,7 +11,7 @@ namespace Emulator.Machine.Loop;
 /// compared, and all of RAM every <see cref="RamCheckInterval"/> slices and at the end. The run stops
 /// at the first divergence and describes it.
 /// </summary>
-public sealed class LockstepRunner(PcMachine reference, PcMachine candidate)
+internal sealed class LockstepRunner(PcMachine reference, PcMachine candidate)
 {
     /// <summary>Instructions per slice: the granularity at which a divergence is caught.</summary>
     public long SliceInstructions { get; init; } = 256;

@@ -5,6 +5,7 @@ public enum MachineRunState
 {
     /// <summary>Built, not started.</summary>
     Prelaunch,
+    /// <summary>Executing guest code (or waiting in the loop for an interrupt or I/O).</summary>
     Running,
 
     /// <summary>Paused by the user (QMP stop).</summary>

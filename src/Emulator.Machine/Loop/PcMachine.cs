@@ -45,6 +45,11 @@ public sealed class PcMachine
     private int _looping;
     private long _sliceStart;
 
+    /// <summary>
+    /// Builds the whole PC (memory, port bus, chipset with its ports claimed, I/O APIC mapping, CPU) in state <see
+    /// cref="MachineRunState.Prelaunch"/>. Devices are added and firmware loaded before the first <see cref="Run"/>.
+    /// Throws <see cref="ArgumentOutOfRangeException"/> for an unusable <see cref="PcMachineOptions.RamSize"/>.
+    /// </summary>
     public PcMachine(PcMachineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -90,19 +95,31 @@ public sealed class PcMachine
         };
     }
 
+    /// <summary>
+    /// The guest physical address space. Safe to use from the machine thread, or from others only while the loop is
+    /// not running.
+    /// </summary>
     public GuestMemory Memory { get; }
 
+    /// <summary>The I/O port bus; devices register here before the loop first runs (it freezes the table).</summary>
     public IoPortBus Ports { get; }
 
+    /// <summary>The machine's virtual time: advanced only by the loop, on the machine thread.</summary>
     public VirtualClock Clock { get; }
 
+    /// <summary>The PC platform chips.</summary>
     public PcChipset Chipset { get; }
 
+    /// <summary>
+    /// The CPU: registers and counters to inspect between runs or from loop callbacks, never while a slice runs on
+    /// another thread.
+    /// </summary>
     public X86Cpu Cpu { get; }
 
     /// <summary>Maps PCI memory BARs into <see cref="Memory"/> as the guest programs them.</summary>
-    public PciMemoryBarMapper PciMemoryBars { get; }
+    internal PciMemoryBarMapper PciMemoryBars { get; }
 
+    /// <summary>The current run state; changes are raised through <see cref="StateChanged"/> on the machine thread.</summary>
     public MachineRunState State { get; private set; } = MachineRunState.Prelaunch;
 
     /// <summary>True when the last guest-requested shutdown was a reset turned into a shutdown by -no-reboot (QEMU's reason guest-reset).</summary>
@@ -111,6 +128,7 @@ public sealed class PcMachine
     /// <summary>The status the guest exited with (isa-debug-exit: (v &lt;&lt; 1) | 1), or 0 after a quit.</summary>
     public int? ExitStatus { get; private set; }
 
+    /// <summary>Guest instructions retired since power-on (reset does not clear it).</summary>
     public long InstructionsExecuted => Cpu.InstructionCount;
 
     /// <summary>True while <see cref="Run"/> is executing: posted work will be picked up at the next fixed point.</summary>
@@ -125,6 +143,10 @@ public sealed class PcMachine
     /// <summary>Raised on the machine thread after a system reset (RESET event).</summary>
     public event Action<bool>? ResetDone;
 
+    /// <summary>
+    /// Adds <paramref name="source"/> to the sources polled at every fixed point of the loop and hands it the loop's
+    /// wake-up callback. Call before <see cref="Run"/>, from the thread that builds the machine.
+    /// </summary>
     public void AddLoopSource(IMachineLoopSource source)
     {
         ArgumentNullException.ThrowIfNull(source);

@@ -6,6 +6,7 @@ namespace Emulator.Machine.Loop;
 /// <summary>How a PC machine is built.</summary>
 public sealed record PcMachineOptions
 {
+    /// <summary>Guest RAM in bytes: at least 1 MiB and a multiple of 4 KiB (<see cref="GuestMemory.PageSize"/>).</summary>
     public int RamSize { get; init; } = GuestMemory.DefaultRamSize;
 
     /// <summary>
@@ -17,6 +18,10 @@ public sealed record PcMachineOptions
     /// <summary>Most instructions run between two fixed points of the loop (bounds the latency of completions and host input).</summary>
     public long SliceInstructions { get; init; } = 20_000;
 
+    /// <summary>
+    /// What a halted CPU with only a timer pending does: sleep in real time, or jump the virtual clock to the
+    /// deadline.
+    /// </summary>
     public IdleMode Idle { get; init; } = IdleMode.Sleep;
 
     /// <summary>
@@ -44,11 +49,17 @@ public sealed record PcMachineOptions
     /// <summary>COM1 at 3F8h/IRQ 4; false when QEMU would create no isa-serial (-serial none, -nodefaults without -serial).</summary>
     public bool SerialPort { get; init; } = true;
 
+    /// <summary>CMOS drive type reported for floppy drive A (byte 0x10, high nibble).</summary>
     public CmosFloppyType FloppyA { get; init; } = CmosFloppyType.None;
 
+    /// <summary>CMOS drive type reported for floppy drive B (byte 0x10, low nibble).</summary>
     public CmosFloppyType FloppyB { get; init; } = CmosFloppyType.None;
 
+    /// <summary>Receives each byte the guest transmits on COM1, on the machine thread.</summary>
     public Action<byte> SerialOutput { get; init; } = static _ => { };
 
+    /// <summary>
+    /// Receives each byte the guest writes to the Bochs/QEMU debug console port 0xE9, on the machine thread.
+    /// </summary>
     public Action<byte> DebugConsoleOutput { get; init; } = static _ => { };
 }

@@ -21,7 +21,11 @@ public sealed record RunLimits
     /// <summary>Return when the machine is paused instead of waiting to be resumed.</summary>
     public bool ReturnWhenPaused { get; init; }
 
+    /// <summary>Run until the machine is idle or paused, with no instruction or time limit.</summary>
     public static RunLimits UntilIdle { get; } = new() { ReturnWhenIdle = true, ReturnWhenPaused = true };
 
+    /// <summary>
+    /// Run at most <paramref name="count"/> instructions, returning early when the machine becomes idle or paused.
+    /// </summary>
     public static RunLimits Instructions(long count) => new() { MaxInstructions = count, ReturnWhenIdle = true, ReturnWhenPaused = true };
 }

@@ -44,6 +44,11 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     private long _slowAccesses;
     private uint _a20Mask = Unbacked;
 
+    /// <summary>
+    /// A guest address space with <paramref name="ramSize"/> bytes of zeroed RAM from address 0 and the A20 gate
+    /// enabled. Throws <see cref="ArgumentOutOfRangeException"/> unless the size is a multiple of <see
+    /// cref="PageSize"/> and at least <see cref="MinimumRamSize"/>.
+    /// </summary>
     public GuestMemory(int ramSize = DefaultRamSize)
     {
         if (ramSize < MinimumRamSize || ramSize % PageSize != 0)
@@ -157,6 +162,10 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         return true;
     }
 
+    /// <summary>
+    /// CPU-side read of the byte at <paramref name="address"/> (A20 applied): RAM, ROM or MMIO; 0xFF where nothing is
+    /// mapped.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte ReadByte(uint address)
     {
@@ -169,6 +178,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         return (byte)ReadSlow(address, AccessWidth.Byte);
     }
 
+    /// <summary>CPU-side little-endian word read; may straddle a page or region boundary.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ushort ReadWord(uint address)
     {
@@ -181,6 +191,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         return (ushort)ReadSlow(address, AccessWidth.Word);
     }
 
+    /// <summary>CPU-side little-endian doubleword read; may straddle a page or region boundary.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadDword(uint address)
     {
@@ -193,6 +204,10 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         return ReadSlow(address, AccessWidth.Dword);
     }
 
+    /// <summary>
+    /// CPU-side write of a byte (A20 applied): ROM and unmapped addresses drop it; a write to a page holding decoded
+    /// code invalidates that code.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteByte(uint address, byte value)
     {
@@ -206,6 +221,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         WriteSlow(address, AccessWidth.Byte, value);
     }
 
+    /// <summary>CPU-side little-endian word write, with the rules of <see cref="WriteByte"/> for each byte.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteWord(uint address, ushort value)
     {
@@ -219,6 +235,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         WriteSlow(address, AccessWidth.Word, value);
     }
 
+    /// <summary>CPU-side little-endian doubleword write, with the rules of <see cref="WriteByte"/> for each byte.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteDword(uint address, uint value)
     {

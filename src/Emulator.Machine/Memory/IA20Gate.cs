@@ -6,5 +6,6 @@ namespace Emulator.Machine.Memory;
 /// </summary>
 public interface IA20Gate
 {
+    /// <summary>Whether address bit 20 passes through (true) or is forced to zero (false, the 8086 wrap at 1 MiB).</summary>
     bool A20Enabled { get; set; }
 }

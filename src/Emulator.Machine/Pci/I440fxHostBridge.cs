@@ -12,9 +12,13 @@ namespace Emulator.Machine.Pci;
 /// </summary>
 public sealed class I440fxHostBridge : PciFunction
 {
+    /// <summary>Intel's PCI vendor ID.</summary>
     public const ushort IntelVendorId = 0x8086;
+    /// <summary>The 82441FX PMC's device ID.</summary>
     public const ushort I440fxDeviceId = 0x1237;
+    /// <summary>The bridge's PCI device number on bus 0.</summary>
     public const int SlotDevice = 0;
+    /// <summary>The bridge's PCI function number.</summary>
     public const int SlotFunction = 0;
 
     private const uint HostBridgeClass = 0x06_00_00;
@@ -30,6 +34,9 @@ public sealed class I440fxHostBridge : PciFunction
     private const byte SmramWritable = 0x78;
     private const byte SmramDefault = 0x02;
 
+    /// <summary>
+    /// The host bridge at power-on: PAM registers 0 (BIOS area reads and writes go to ROM/PCI), SMRAM closed.
+    /// </summary>
     public I440fxHostBridge()
         : base(IntelVendorId, I440fxDeviceId, HostBridgeClass, Revision)
     {
@@ -45,8 +52,10 @@ public sealed class I440fxHostBridge : PciFunction
     /// <summary>(PAM register index 0-6, new value) after a guest write.</summary>
     public event Action<int, byte>? PamChanged;
 
+    /// <summary>PAM register <paramref name="index"/> (0-6, config offsets 0x59-0x5F) as the guest last wrote it.</summary>
     public byte GetPam(int index) => GetConfigByte(Pam0 + index);
 
+    /// <inheritdoc/>
     protected override void OnConfigWritten(int offset, PortWidth width, uint value)
     {
         for (var at = offset; at < offset + (int)width; at++)

@@ -15,11 +15,14 @@ namespace Emulator.Machine.Pci;
 /// </summary>
 public sealed class MsiDelivery
 {
+    /// <summary>Base of the local APIC interrupt window that MSI writes are aimed at.</summary>
     public const ulong InterruptWindowBase = 0xFEE0_0000;
+    /// <summary>Size of the interrupt window (1 MiB).</summary>
     public const ulong InterruptWindowSize = 0x10_0000;
 
     private readonly IDmaMemory _memory;
 
+    /// <summary>An MSI sink that writes messages outside the interrupt window into <paramref name="memory"/>.</summary>
     public MsiDelivery(IDmaMemory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
@@ -32,6 +35,7 @@ public sealed class MsiDelivery
     /// <summary>Messages aimed at the interrupt window so far.</summary>
     public long InterruptCount { get; private set; }
 
+    /// <summary>The last message aimed at the interrupt window, null before the first.</summary>
     public MsiMessage? LastInterrupt { get; private set; }
 
     /// <summary>Performs the message write of <paramref name="data"/> to <paramref name="address"/>.</summary>

@@ -10,12 +10,14 @@ namespace Emulator.Machine.Pci;
 /// </summary>
 public sealed class PciBus
 {
+    /// <summary>Device numbers on the bus (0-31).</summary>
     public const int DeviceCount = 32;
+    /// <summary>Functions per device (0-7).</summary>
     public const int FunctionCount = 8;
 
     private readonly PciFunction?[,] _functions = new PciFunction?[DeviceCount, FunctionCount];
 
-    public PciBus(PciIoWindow ioWindow)
+    internal PciBus(PciIoWindow ioWindow)
     {
         ArgumentNullException.ThrowIfNull(ioWindow);
         IoWindow = ioWindow;
@@ -24,7 +26,7 @@ public sealed class PciBus
     /// <summary>(function, BAR, old address, new address): a memory BAR moved, appeared (old null) or went away (new null).</summary>
     public event Action<PciFunction, PciBar, ulong?, ulong?>? MemoryBarChanged;
 
-    public PciIoWindow IoWindow { get; }
+    internal PciIoWindow IoWindow { get; }
 
     /// <summary>Where functions send MSI/MSI-X messages; set by the machine that owns guest memory (null on a bare bus).</summary>
     public MsiDelivery? Msi { get; set; }
@@ -86,14 +88,20 @@ public sealed class PciBus
         return removed;
     }
 
+    /// <summary>The function at <paramref name="device"/>.<paramref name="function"/>, or null for an empty slot.</summary>
     public PciFunction? GetFunction(int device, int function) => _functions[device, function];
 
+    /// <summary>
+    /// A configuration read of <paramref name="width"/> bytes at <paramref name="offset"/>; all ones for an empty
+    /// slot (a master abort), as a guest probing the bus expects.
+    /// </summary>
     public uint ReadConfig(int device, int function, int offset, PortWidth width)
     {
         var target = _functions[device, function];
         return target is null ? uint.MaxValue : target.ReadConfig(offset, width);
     }
 
+    /// <summary>A configuration write; dropped for an empty slot.</summary>
     public void WriteConfig(int device, int function, int offset, PortWidth width, uint value) =>
         _functions[device, function]?.WriteConfig(offset, width, value);
 

@@ -14,7 +14,7 @@ namespace Emulator.Machine.Pci;
 /// requests a reset.
 /// Limitations: only bus 0 exists; byte and word writes at 0xCF8 are ignored, as on QEMU.
 /// </summary>
-public sealed class PciConfigPorts : IPortDevice
+internal sealed class PciConfigPorts : IPortDevice
 {
     public const ushort AddressPort = 0xCF8;
     public const ushort ResetControlPort = 0xCF9;

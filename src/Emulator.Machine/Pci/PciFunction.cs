@@ -20,7 +20,9 @@ namespace Emulator.Machine.Pci;
 /// </summary>
 public class PciFunction
 {
+    /// <summary>Bytes of configuration space (the conventional 256; no extended space).</summary>
     public const int ConfigSpaceSize = 256;
+    /// <summary>Base address registers a type 0 header has.</summary>
     public const int BarCount = 6;
 
     private const byte MultiFunctionBit = 0x80;
@@ -64,12 +66,18 @@ public class PciFunction
         _writable[(int)PciConfigRegister.InterruptLine] = byte.MaxValue;
     }
 
+    /// <summary>The read-only vendor ID (offset 0x00).</summary>
     public ushort VendorId => GetWord(PciConfigRegister.VendorId);
 
+    /// <summary>The read-only device ID (offset 0x02).</summary>
     public ushort DeviceId => GetWord(PciConfigRegister.DeviceId);
 
+    /// <summary>True when header type bit 7 says the device has functions beyond 0.</summary>
     public bool IsMultiFunction => (_config[(int)PciConfigRegister.HeaderType] & MultiFunctionBit) != 0;
 
+    /// <summary>
+    /// The command register as the guest last wrote it; devices check <see cref="PciCommand.BusMaster"/> before DMA.
+    /// </summary>
     public PciCommand Command => (PciCommand)GetWord(PciConfigRegister.Command);
 
     /// <summary>The interrupt line register the firmware wrote (offset 0x3C).</summary>
@@ -81,10 +89,13 @@ public class PciFunction
     /// <summary>The bus this function is registered on, once registered.</summary>
     public PciBus? Bus { get; internal set; }
 
+    /// <summary>The device number on the bus (0-31), set when the function is registered.</summary>
     public int Device { get; internal set; }
 
+    /// <summary>The function number (0-7), set when the function is registered.</summary>
     public int Function { get; internal set; }
 
+    /// <summary>BAR <paramref name="index"/> (0-5) if the function declared one, else null.</summary>
     public PciBar? GetBar(int index) => _bars[index];
 
     /// <summary>Configuration read of <paramref name="width"/> bytes at <paramref name="offset"/>; bytes past 0xFF read as 0xFF.</summary>
@@ -154,6 +165,7 @@ public class PciFunction
     /// <summary>Access to an I/O BAR: <paramref name="offset"/> is relative to the BAR's base.</summary>
     public virtual uint IoRead(int bar, int offset, PortWidth width) => uint.MaxValue;
 
+    /// <summary>Write to an I/O BAR: <paramref name="offset"/> from the BAR's base; the default drops it.</summary>
     public virtual void IoWrite(int bar, int offset, PortWidth width, uint value)
     {
     }
@@ -161,6 +173,10 @@ public class PciFunction
     /// <summary>Access to a memory BAR: <paramref name="offset"/> is relative to the BAR's base, <paramref name="size"/> in bytes.</summary>
     public virtual ulong MemoryRead(int bar, ulong offset, int size) => ulong.MaxValue;
 
+    /// <summary>
+    /// Write of <paramref name="size"/> bytes to a memory BAR at <paramref name="offset"/> from its base; the default
+    /// drops it.
+    /// </summary>
     public virtual void MemoryWrite(int bar, ulong offset, int size, ulong value)
     {
     }
@@ -209,8 +225,10 @@ public class PciFunction
         return offset;
     }
 
+    /// <summary>Sets the read-only interrupt pin register: 1-4 for INTA#-INTD#, 0 for none.</summary>
     protected void SetInterruptPin(byte pin) => _config[(int)PciConfigRegister.InterruptPin] = pin;
 
+    /// <summary>Sets the read-only subsystem vendor and subsystem IDs (offsets 0x2C and 0x2E).</summary>
     protected void SetSubsystem(ushort vendorId, ushort subsystemId)
     {
         SetWord(PciConfigRegister.SubsystemVendorId, vendorId);
@@ -220,11 +238,16 @@ public class PciFunction
     /// <summary>Sets a configuration byte directly (device-side; ignores masks).</summary>
     protected void SetConfigByte(int offset, byte value) => _config[offset] = value;
 
+    /// <summary>A configuration byte as stored, without the read hook <see cref="BeforeConfigRead"/>.</summary>
     protected byte GetConfigByte(int offset) => _config[offset];
 
     /// <summary>Makes the bits of <paramref name="mask"/> at <paramref name="offset"/> guest-writable.</summary>
     protected void SetWritable(int offset, byte mask) => _writable[offset] = mask;
 
+    /// <summary>
+    /// Makes the bits of <paramref name="mask"/> at <paramref name="offset"/> write-one-to-clear: a guest write of 1
+    /// clears them, 0 leaves them.
+    /// </summary>
     protected void SetWriteOneToClear(int offset, byte mask) => _writeOneToClear[offset] = mask;
 
     private void AddBar(int index, PciBarKind kind, uint size, bool prefetchable, uint minimum)

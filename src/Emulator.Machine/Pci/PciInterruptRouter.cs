@@ -21,7 +21,7 @@ public sealed class PciInterruptRouter
     private readonly int[] _assertedCount = new int[Piix3IsaBridge.PirqCount];
     private readonly int?[] _routedIrq = new int?[Piix3IsaBridge.PirqCount];
 
-    public PciInterruptRouter(Piix3IsaBridge bridge, IsaIrqLines isa)
+    internal PciInterruptRouter(Piix3IsaBridge bridge, IsaIrqLines isa)
     {
         ArgumentNullException.ThrowIfNull(bridge);
         ArgumentNullException.ThrowIfNull(isa);
@@ -38,6 +38,7 @@ public sealed class PciInterruptRouter
         return new PciIntxLine(this, (pin - 1 + device - 1 + PinsPerDevice) % Piix3IsaBridge.PirqCount);
     }
 
+    /// <summary>True while at least one INTx# line wired to PIRQ <paramref name="pirq"/> (0-3) is asserted.</summary>
     public bool IsPirqAsserted(int pirq) => _assertedCount[pirq] > 0;
 
     internal void Change(int pirq, bool raise)

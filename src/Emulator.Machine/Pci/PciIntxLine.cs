@@ -17,6 +17,7 @@ public sealed class PciIntxLine : IIrqLine
     /// <summary>The PIRQ (0 = PIRQA#) this pin is wired to.</summary>
     public int Pirq { get; }
 
+    /// <summary>Asserts INTx#; the PIRQ stays asserted while any function sharing it asserts.</summary>
     public void Raise()
     {
         if (!_level)
@@ -26,6 +27,7 @@ public sealed class PciIntxLine : IIrqLine
         }
     }
 
+    /// <summary>Deasserts this function's INTx#.</summary>
     public void Lower()
     {
         if (_level)

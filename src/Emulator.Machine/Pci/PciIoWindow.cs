@@ -14,7 +14,7 @@ namespace Emulator.Machine.Pci;
 /// Limitations: an I/O BAR programmed outside the window is not reachable; where two BARs overlap, the
 /// one programmed last wins until it moves away.
 /// </summary>
-public sealed class PciIoWindow : IPortDevice
+internal sealed class PciIoWindow : IPortDevice
 {
     public const ushort DefaultFirstPort = 0xC000;
     public const int DefaultPortCount = 0x4000;

@@ -11,7 +11,7 @@ namespace Emulator.Machine.Pci;
 /// unmapped (it does not decode) until it moves somewhere free; a BAR over RAM hides that RAM
 /// while it decodes, as the PCI hole does on a real board.
 /// </summary>
-public sealed class PciMemoryBarMapper
+internal sealed class PciMemoryBarMapper
 {
     private readonly GuestMemory _memory;
     private readonly Dictionary<(PciFunction, int), BarWindow> _windows = [];

@@ -10,7 +10,7 @@ namespace Emulator.Machine.Pci;
 /// <see cref="PciInterruptRouter"/>. Command and status and the other PIIX3 registers (IORT, XBCS, TOM,
 /// MBIRQ0, MBDMA, PCSC) start at their datasheet reset values and are stored only.
 /// </summary>
-public sealed class Piix3IsaBridge : PciFunction
+internal sealed class Piix3IsaBridge : PciFunction
 {
     public const ushort Piix3IsaDeviceId = 0x7000;
     public const int SlotDevice = 1;

@@ -29,8 +29,11 @@ namespace Emulator.Machine.Platform;
 /// </summary>
 public sealed class CmosRtc : IPortDevice, IResettable
 {
+    /// <summary>The index port; bit 7 of the written byte is the NMI mask, bits 6-0 select the byte.</summary>
     public const ushort IndexPort = 0x70;
+    /// <summary>The data port: reads or writes the byte the index port selected.</summary>
     public const ushort DataPort = 0x71;
+    /// <summary>Bytes of CMOS RAM, clock registers 0x00-0x0D included.</summary>
     public const int Size = 128;
 
     private const byte IndexMask = 0x7F;
@@ -103,6 +106,7 @@ public sealed class CmosRtc : IPortDevice, IResettable
     /// <summary>Update cycles (UF, AF) run: SET clear and the divider chain out of reset.</summary>
     private bool UpdatesRun => !Frozen && !DividerInReset(_ram[(int)CmosOffset.StatusA]);
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -134,12 +138,14 @@ public sealed class CmosRtc : IPortDevice, IResettable
     /// <summary>Stores a raw CMOS byte, for the machine builder; see <see cref="CmosSetup"/> for the checksum.</summary>
     public void SetByte(int index, byte value) => _ram[index] = value;
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         // The index register is write-only; QEMU reads it as all ones.
         return port == IndexPort ? byte.MaxValue : ReadRegister(_index);
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         if (port == IndexPort)

@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>IBM PC code page 437 as the VGA text-mode character generator draws it, for screen dumps.</summary>
-public static class CodePage437
+internal static class CodePage437
 {
     // 0x00 and 0xFF draw as blanks; the rest are the glyphs of the original PC ROM font.
     private const string Glyphs =

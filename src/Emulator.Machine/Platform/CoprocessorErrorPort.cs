@@ -10,7 +10,7 @@ namespace Emulator.Machine.Platform;
 /// software); with CR0.NE set, as Linux runs, errors are #MF and this port sees nothing. As QEMU's
 /// pc machine (ioportF0 and the ferr IRQ, hw/i386/pc.c), reads float high.
 /// </summary>
-public sealed class CoprocessorErrorPort : IPortDevice
+internal sealed class CoprocessorErrorPort : IPortDevice
 {
     public const ushort Port = 0xF0;
 

@@ -6,7 +6,7 @@ namespace Emulator.Machine.Platform;
 /// QEMU/Bochs debug console ("isa-debugcon") at port 0xE9: every byte written goes to the host
 /// sink; a read returns 0xE9 so a guest can detect the port, as QEMU's readback value does.
 /// </summary>
-public sealed class DebugConsolePort : IPortDevice
+internal sealed class DebugConsolePort : IPortDevice
 {
     public const ushort Port = 0xE9;
 

@@ -9,6 +9,7 @@ namespace Emulator.Machine.Platform;
 /// </summary>
 public sealed class DebugExitPort : IPortDevice
 {
+    /// <summary>QEMU's default port for isa-debug-exit.</summary>
     public const ushort DefaultPort = 0x501;
 
     private readonly Action<int> _exitRequested;
@@ -23,13 +24,16 @@ public sealed class DebugExitPort : IPortDevice
         _port = port;
     }
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.Register(this, _port, 1, PortWidths.All);
     }
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width) => uint.MaxValue;
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value) => _exitRequested(unchecked((int)((value << 1) | 1)));
 }

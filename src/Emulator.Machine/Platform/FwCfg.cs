@@ -17,7 +17,9 @@ namespace Emulator.Machine.Platform;
 /// </summary>
 public sealed class FwCfg : IPortDevice, IResettable
 {
+    /// <summary>The selector port: a 16-bit write picks the item and rewinds its read offset.</summary>
     public const ushort SelectorPort = 0x510;
+    /// <summary>The data port: each byte read returns the next byte of the selected item.</summary>
     public const ushort DataPort = 0x511;
 
     /// <summary>fw_cfg.rst "File Directory": 56-byte NUL-terminated name.</summary>
@@ -36,6 +38,10 @@ public sealed class FwCfg : IPortDevice, IResettable
     private byte[] _selected = [];
     private int _offset;
 
+    /// <summary>
+    /// An fw_cfg device with the standard items: signature, ID, a zero UUID, <paramref name="ramSize"/> bytes of RAM,
+    /// <paramref name="cpuCount"/> CPUs, and an empty file directory.
+    /// </summary>
     public FwCfg(ulong ramSize, ushort cpuCount = 1)
     {
         SetItem(FwCfgKey.Signature, SignatureBytes);
@@ -105,6 +111,7 @@ public sealed class FwCfg : IPortDevice, IResettable
         AddFile(name, data);
     }
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -112,6 +119,7 @@ public sealed class FwCfg : IPortDevice, IResettable
         bus.Register(this, DataPort, 1);
     }
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         if (width != PortWidth.Byte)
@@ -122,6 +130,7 @@ public sealed class FwCfg : IPortDevice, IResettable
         return _offset < _selected.Length ? _selected[_offset++] : 0u;
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         // A 16-bit write at the selector port selects; byte writes are data writes, which QEMU has ignored since 2.4.

@@ -25,9 +25,13 @@ namespace Emulator.Machine.Platform;
 /// </summary>
 public sealed class Kbc8042 : IPortDevice, IResettable
 {
+    /// <summary>The data port: reads the output buffer, writes go to the keyboard or to a command's parameter.</summary>
     public const ushort DataPort = 0x60;
+    /// <summary>Reads the status register; writes a controller command.</summary>
     public const ushort StatusCommandPort = 0x64;
+    /// <summary>The keyboard's ISA IRQ.</summary>
     public const int KeyboardIrq = 1;
+    /// <summary>The auxiliary (PS/2 mouse) port's ISA IRQ.</summary>
     public const int AuxIrq = 12;
 
     private const byte SelfTestPassed = 0x55;
@@ -75,9 +79,9 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         _ram[0] = (byte)ResetCommandByte;
     }
 
-    public Ps2Keyboard Keyboard { get; } = new();
+    internal Ps2Keyboard Keyboard { get; } = new();
 
-    public Ps2Mouse Mouse { get; } = new();
+    internal Ps2Mouse Mouse { get; } = new();
 
     /// <summary>Host mouse movement (<paramref name="dy"/> positive is up), reported if the guest enabled the mouse.</summary>
     public void MoveMouse(int dx, int dy, MouseButtons buttons)
@@ -86,7 +90,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         Pump();
     }
 
-    public KbcCommandByte CommandByte => (KbcCommandByte)_ram[0];
+    internal KbcCommandByte CommandByte => (KbcCommandByte)_ram[0];
 
     /// <summary>
     /// Power-on: output buffer empty, interrupts and translation on in the command byte, no command
@@ -107,6 +111,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         UpdateIrqs();
     }
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -130,12 +135,16 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         Pump();
     }
 
+    /// <summary>
+    /// Presses <paramref name="key"/> and holds it (typematic repeat is not emulated); call from the machine thread.
+    /// </summary>
     public void PressKey(Key key)
     {
         Keyboard.KeyEvent(key, pressed: true);
         Pump();
     }
 
+    /// <summary>Releases <paramref name="key"/>; call from the machine thread.</summary>
     public void ReleaseKey(Key key)
     {
         Keyboard.KeyEvent(key, pressed: false);
@@ -153,6 +162,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         Pump();
     }
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         if (port == StatusCommandPort)
@@ -170,6 +180,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         return value;
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var b = (byte)value;

@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>8042 controller commands written to port 0x64 (PS/2 Technical Reference, "Commands (I/O Address Hex 64)").</summary>
-public enum KbcCommand : byte
+internal enum KbcCommand : byte
 {
     ReadCommandByte = 0x20,
     ReadRamLast = 0x3F,

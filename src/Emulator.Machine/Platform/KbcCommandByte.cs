@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>8042 controller command byte (RAM byte 0), read with 0x20 and written with 0x60.</summary>
 [Flags]
-public enum KbcCommandByte : byte
+internal enum KbcCommandByte : byte
 {
     None = 0,
     KeyboardInterrupt = 0x01,

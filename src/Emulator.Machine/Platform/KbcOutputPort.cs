@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>8042 output port (read with 0xD0, written with 0xD1): reset line (active low) and the A20 gate among others.</summary>
 [Flags]
-public enum KbcOutputPort : byte
+internal enum KbcOutputPort : byte
 {
     None = 0,
     SystemResetInactive = 0x01,

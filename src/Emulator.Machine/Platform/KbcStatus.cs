@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>8042 status register, read at port 0x64 (IBM PS/2 Technical Reference, "Keyboard/Auxiliary Device Controller", status register).</summary>
 [Flags]
-public enum KbcStatus : byte
+internal enum KbcStatus : byte
 {
     None = 0,
     OutputBufferFull = 0x01,

@@ -4,8 +4,12 @@ namespace Emulator.Machine.Platform;
 [Flags]
 public enum MouseButtons : byte
 {
+    /// <summary>No button held.</summary>
     None = 0,
+    /// <summary>The left button.</summary>
     Left = 0x01,
+    /// <summary>The right button.</summary>
     Right = 0x02,
+    /// <summary>The middle button.</summary>
     Middle = 0x04,
 }

@@ -26,6 +26,11 @@ public sealed class PcChipset
     private readonly bool _hasVga;
     private readonly bool _hasCom1;
 
+    /// <summary>
+    /// All chips at power-on, wired to <paramref name="clock"/>, DMA through <paramref name="memory"/> and the A20
+    /// line through <paramref name="a20"/>, with the host callbacks of <paramref name="options"/>; ports are claimed
+    /// by <see cref="RegisterPorts"/>.
+    /// </summary>
     public PcChipset(VirtualClock clock, IDmaMemory memory, IA20Gate a20, PcChipsetOptions options)
     {
         ArgumentNullException.ThrowIfNull(clock);
@@ -66,55 +71,74 @@ public sealed class PcChipset
         PciHotplug = new AcpiPciHotplug(AcpiGpe);
     }
 
+    /// <summary>The virtual clock every timer of the chipset runs on.</summary>
     public VirtualClock Clock { get; }
 
+    /// <summary>The 8259A pair at 0x20/0xA0, the CPU's interrupt controller.</summary>
     public PicPair Pic { get; }
 
+    /// <summary>The I/O APIC; its MMIO window is mapped by the machine.</summary>
     public IoApic IoApic { get; }
 
+    /// <summary>The ISA IRQ lines; devices take their line from here.</summary>
     public IsaIrqLines IrqLines { get; }
 
+    /// <summary>The 8254 PIT at 0x40-0x43, counter 0 on IRQ 0.</summary>
     public Pit8254 Pit { get; }
 
-    public SystemControlPortB PortB { get; }
+    internal SystemControlPortB PortB { get; }
 
+    /// <summary>The MC146818 RTC and CMOS RAM at 0x70/0x71, on IRQ 8.</summary>
     public CmosRtc Cmos { get; }
 
-    public Uart16550 Com1 { get; }
+    internal Uart16550 Com1 { get; }
 
+    /// <summary>
+    /// The 8042 keyboard controller at 0x60/0x64 with its keyboard (IRQ 1) and mouse (IRQ 12); the host types through
+    /// it.
+    /// </summary>
     public Kbc8042 Keyboard { get; }
 
-    public SystemControlPortA PortA { get; }
+    internal SystemControlPortA PortA { get; }
 
+    /// <summary>The text-mode VGA at 0x3C0-0x3DF; its screen is readable as text.</summary>
     public VgaText Vga { get; }
 
-    public DebugConsolePort DebugConsole { get; }
+    internal DebugConsolePort DebugConsole { get; }
 
+    /// <summary>QEMU's isa-debug-exit at 0x501.</summary>
     public DebugExitPort DebugExit { get; }
 
-    public PostCodePort PostCode { get; }
+    internal PostCodePort PostCode { get; }
 
+    /// <summary>
+    /// The fw_cfg device at 0x510/0x511; the machine builder adds files and items to it before the guest runs.
+    /// </summary>
     public FwCfg FwCfg { get; }
 
+    /// <summary>ISA DMA: both 8237A controllers and the page registers.</summary>
     public IsaDma Dma { get; }
 
-    public PciIoWindow PciIoWindow { get; }
+    internal PciIoWindow PciIoWindow { get; }
 
+    /// <summary>PCI bus 0, reached through the configuration ports 0xCF8/0xCFC.</summary>
     public PciBus PciBus { get; }
 
+    /// <summary>The i440FX host bridge at 00:00.0.</summary>
     public I440fxHostBridge HostBridge { get; }
 
-    public Piix3IsaBridge IsaBridge { get; }
+    internal Piix3IsaBridge IsaBridge { get; }
 
     /// <summary>PIIX4 power management at 00:01.3: the ACPI PM1 registers and PM timer, soft-off.</summary>
-    public Piix4PowerManagement PowerManagement { get; }
+    internal Piix4PowerManagement PowerManagement { get; }
 
-    public PciConfigPorts PciConfig { get; }
+    internal PciConfigPorts PciConfig { get; }
 
+    /// <summary>The PIIX3's PIRQ routing: PCI devices take their INTx# line from here.</summary>
     public PciInterruptRouter PciInterrupts { get; }
 
     /// <summary>GPE0: the SCI source of the hotplug registers.</summary>
-    public AcpiGpeBlock AcpiGpe { get; }
+    internal AcpiGpeBlock AcpiGpe { get; }
 
     /// <summary>The ACPI PCI hotplug registers of bus 0.</summary>
     public AcpiPciHotplug PciHotplug { get; }

@@ -12,8 +12,10 @@ public sealed class PcChipsetOptions
     /// <summary>Wall-clock time the RTC starts from; the host clock at start, or a fixed instant for repeatable runs.</summary>
     public DateTime RtcStartTime { get; init; } = DateTime.UtcNow;
 
+    /// <summary>CMOS drive type for floppy drive A; a 1.44 MB drive by default.</summary>
     public CmosFloppyType FloppyA { get; init; } = CmosFloppyType.Drive1440K;
 
+    /// <summary>CMOS drive type for floppy drive B; none by default.</summary>
     public CmosFloppyType FloppyB { get; init; } = CmosFloppyType.None;
 
     /// <summary>The VGA's ports are claimed; without it they float, as on QEMU's pc with -vga none.</summary>

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>Port 0x61 bits (PIIX3 datasheet, "NMI Status and Control Register").</summary>
 [Flags]
-public enum PortBBits : byte
+internal enum PortBBits : byte
 {
     None = 0,
     Timer2Gate = 0x01,

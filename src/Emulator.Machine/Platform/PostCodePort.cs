@@ -7,7 +7,7 @@ namespace Emulator.Machine.Platform;
 /// as an I/O delay. Like QEMU's ioport80 the write has no effect on the machine and reads float
 /// high; the last code is kept, and an optional sink sees every code (useful when firmware hangs).
 /// </summary>
-public sealed class PostCodePort : IPortDevice
+internal sealed class PostCodePort : IPortDevice
 {
     public const ushort Port = 0x80;
 

@@ -8,7 +8,7 @@ namespace Emulator.Machine.Platform;
 /// Limitations: set 3 is accepted but produces set 2 codes; no typematic repeat; no fake-shift
 /// sequences for the cursor block under NumLock.
 /// </summary>
-public sealed class Ps2Keyboard
+internal sealed class Ps2Keyboard
 {
     private const byte ExtendedPrefix = 0xE0;
     private const byte BreakBit = 0x80;

@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>Commands the host sends the keyboard through port 0x60 (PS/2 Technical Reference, "Keyboard Commands"), and its replies.</summary>
-public enum Ps2KeyboardCommand : byte
+internal enum Ps2KeyboardCommand : byte
 {
     SetLeds = 0xED,
     Echo = 0xEE,

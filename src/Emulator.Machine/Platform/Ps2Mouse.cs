@@ -7,7 +7,7 @@ namespace Emulator.Machine.Platform;
 /// <see cref="Move"/> while reporting is enabled in stream mode (or on 0xEB read data).
 /// Limitations: no IntelliMouse wheel extension; wrap mode is acknowledged but does not echo.
 /// </summary>
-public sealed class Ps2Mouse
+internal sealed class Ps2Mouse
 {
     private const byte Acknowledge = 0xFA;
     private const byte Resend = 0xFE;

@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>Commands the host sends the PS/2 mouse through 0xD4 (PS/2 Technical Reference, "Auxiliary Device Commands").</summary>
-public enum Ps2MouseCommand : byte
+internal enum Ps2MouseCommand : byte
 {
     SetScaling1To1 = 0xE6,
     SetScaling2To1 = 0xE7,

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>MC146818 register A (datasheet, "Register A").</summary>
 [Flags]
-public enum RtcStatusA : byte
+internal enum RtcStatusA : byte
 {
     None = 0,
     RateMask = 0x0F,

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>MC146818 register B (datasheet, "Register B").</summary>
 [Flags]
-public enum RtcStatusB : byte
+internal enum RtcStatusB : byte
 {
     None = 0,
     DaylightSaving = 0x01,

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>MC146818 register C, read-only and cleared by reading (datasheet, "Register C").</summary>
 [Flags]
-public enum RtcStatusC : byte
+internal enum RtcStatusC : byte
 {
     None = 0,
     UpdateEnded = 0x10,

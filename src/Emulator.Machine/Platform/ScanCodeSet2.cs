@@ -5,7 +5,7 @@ namespace Emulator.Machine.Platform;
 /// and the 8042's set 2 → set 1 translation built as its inverse. Extended keys use the same base
 /// code after the 0xE0 prefix in both sets, so one table indexed by the set 1 code covers them.
 /// </summary>
-public static class ScanCodeSet2
+internal static class ScanCodeSet2
 {
     /// <summary>Set 2 break prefix.</summary>
     public const byte BreakPrefix = 0xF0;

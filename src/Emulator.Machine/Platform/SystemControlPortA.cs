@@ -10,7 +10,7 @@ namespace Emulator.Machine.Platform;
 /// fast reset (a 0 → 1 transition calls the reset callback). Other bits are stored and read back,
 /// as QEMU's port92 device does.
 /// </summary>
-public sealed class SystemControlPortA : IPortDevice, IResettable
+internal sealed class SystemControlPortA : IPortDevice, IResettable
 {
     public const ushort Port = 0x92;
 

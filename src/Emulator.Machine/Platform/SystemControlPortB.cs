@@ -12,7 +12,7 @@ namespace Emulator.Machine.Platform;
 /// change always make progress whether or not virtual time moved.
 /// Limitations: no speaker sound, NMI sources (bits 6-7) always read 0.
 /// </summary>
-public sealed class SystemControlPortB : IPortDevice, IResettable
+internal sealed class SystemControlPortB : IPortDevice, IResettable
 {
     public const ushort Port = 0x61;
 

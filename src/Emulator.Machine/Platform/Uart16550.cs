@@ -20,7 +20,7 @@ namespace Emulator.Machine.Platform;
 /// Limitations: like QEMU, the IRQ is not gated by OUT2; no parity, framing or break errors are ever
 /// generated; the baud rate only paces the character timeout, not transmission or reception.
 /// </summary>
-public sealed class Uart16550 : IPortDevice, IResettable
+internal sealed class Uart16550 : IPortDevice, IResettable
 {
     public const ushort Com1Port = 0x3F8;
     public const int Com1Irq = 4;

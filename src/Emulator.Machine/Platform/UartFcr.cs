@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>FIFO control register bits (NS16550A datasheet, "FIFO Control Register").</summary>
 [Flags]
-public enum UartFcr : byte
+internal enum UartFcr : byte
 {
     None = 0,
     Enable = 0x01,

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>Interrupt enable register bits (NS16550A datasheet, "Interrupt Enable Register").</summary>
 [Flags]
-public enum UartIer : byte
+internal enum UartIer : byte
 {
     None = 0,
     ReceivedData = 0x01,

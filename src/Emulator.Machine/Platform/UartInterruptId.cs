@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>IIR bits 3-0, highest priority first (NS16550A datasheet, Table IV), and the FIFO-enabled bits 7-6.</summary>
-public enum UartInterruptId : byte
+internal enum UartInterruptId : byte
 {
     ModemStatus = 0x00,
     NoInterrupt = 0x01,

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>Line control register bits (NS16550A datasheet, "Line Control Register").</summary>
 [Flags]
-public enum UartLcr : byte
+internal enum UartLcr : byte
 {
     None = 0,
     WordLengthMask = 0x03,

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>Line status register bits (NS16550A datasheet, "Line Status Register").</summary>
 [Flags]
-public enum UartLsr : byte
+internal enum UartLsr : byte
 {
     None = 0,
     DataReady = 0x01,

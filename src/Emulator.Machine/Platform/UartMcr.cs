@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>Modem control register bits (NS16550A datasheet, "Modem Control Register").</summary>
 [Flags]
-public enum UartMcr : byte
+internal enum UartMcr : byte
 {
     None = 0,
     DataTerminalReady = 0x01,

@@ -2,7 +2,7 @@ namespace Emulator.Machine.Platform;
 
 /// <summary>Modem status register bits (NS16550A datasheet, "Modem Status Register").</summary>
 [Flags]
-public enum UartMsr : byte
+internal enum UartMsr : byte
 {
     None = 0,
     DeltaClearToSend = 0x01,

@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>16550A register offsets from the base port (NS16550A datasheet, Table II); DLAB selects DLL/DLM at 0 and 1.</summary>
-public enum UartRegister : byte
+internal enum UartRegister : byte
 {
     /// <summary>RBR on read, THR on write, DLL with DLAB set.</summary>
     Data = 0,

@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>Maps printable ASCII and a few control characters to the US-layout key and whether Shift is held.</summary>
-public static class UsKeyboardLayout
+internal static class UsKeyboardLayout
 {
     private const int AsciiCount = 128;
     private const char Escape = '\u001b';

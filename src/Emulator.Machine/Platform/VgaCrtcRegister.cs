@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>CRT controller registers used in text mode (IBM VGA Technical Reference, "CRT Controller Registers").</summary>
-public enum VgaCrtcRegister : byte
+internal enum VgaCrtcRegister : byte
 {
     CursorStart = 0x0A,
     CursorEnd = 0x0B,

@@ -1,7 +1,7 @@
 namespace Emulator.Machine.Platform;
 
 /// <summary>VGA I/O ports in colour mode (IBM VGA Technical Reference, "Register Summary").</summary>
-public enum VgaPort : ushort
+internal enum VgaPort : ushort
 {
     AttributeIndexData = 0x3C0,
     AttributeDataRead = 0x3C1,

@@ -19,8 +19,11 @@ namespace Emulator.Machine.Platform;
 /// </summary>
 public sealed class VgaText : IPortDevice, IResettable
 {
+    /// <summary>Physical address of the colour text buffer.</summary>
     public const ulong TextBufferAddress = 0xB8000;
+    /// <summary>Characters per row.</summary>
     public const int Columns = 80;
+    /// <summary>Rows on the screen.</summary>
     public const int RowCount = 25;
 
     private const int CellBytes = 2;
@@ -67,6 +70,7 @@ public sealed class VgaText : IPortDevice, IResettable
     private bool _retracePhase;
     private byte _videoEnable;
 
+    /// <summary>A VGA with power-on registers, reading text cells through <paramref name="memory"/>.</summary>
     public VgaText(IDmaMemory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
@@ -106,14 +110,19 @@ public sealed class VgaText : IPortDevice, IResettable
     /// <summary>Cursor location in characters from 0xB8000 (CRTC 0x0E/0x0F).</summary>
     public int CursorLocation => (_crtc[(int)VgaCrtcRegister.CursorLocationHigh] << ByteBits) | _crtc[(int)VgaCrtcRegister.CursorLocationLow];
 
+    /// <summary>Cursor row relative to the start address; outside 0-24 when the cursor is off screen.</summary>
     public int CursorRow => (CursorLocation - StartAddress) / Columns;
 
+    /// <summary>Cursor column relative to the start address.</summary>
     public int CursorColumn => (CursorLocation - StartAddress) % Columns;
 
+    /// <summary>False when the cursor-start register's disable bit (bit 5) is set.</summary>
     public bool CursorVisible => (_crtc[(int)VgaCrtcRegister.CursorStart] & CursorDisabled) == 0;
 
+    /// <summary>First scan line of the cursor block (CRTC 0x0A, bits 4-0).</summary>
     public int CursorStartLine => _crtc[(int)VgaCrtcRegister.CursorStart] & CursorScanLineMask;
 
+    /// <summary>Last scan line of the cursor block (CRTC 0x0B, bits 4-0).</summary>
     public int CursorEndLine => _crtc[(int)VgaCrtcRegister.CursorEnd] & CursorScanLineMask;
 
     /// <summary>The 25 rows of 80 characters as currently in guest memory.</summary>
@@ -153,6 +162,7 @@ public sealed class VgaText : IPortDevice, IResettable
         return _memory.TryRead(address, cell) ? cell[1] : (byte)0;
     }
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -161,6 +171,7 @@ public sealed class VgaText : IPortDevice, IResettable
         bus.Register(this, (ushort)VgaPort.InputStatus1, 1);
     }
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         switch ((VgaPort)port)
@@ -204,6 +215,7 @@ public sealed class VgaText : IPortDevice, IResettable
         }
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var b = (byte)value;

@@ -16,10 +16,15 @@ namespace Emulator.Machine.Timers;
 /// </summary>
 public sealed class Pit8254 : IPortDevice, IResettable
 {
+    /// <summary>The counters' clock, in Hz (the PC's 14.31818 MHz crystal divided by 12).</summary>
     public const long InputFrequencyHz = 1_193_182;
+    /// <summary>The port of counter 0; counters 1 and 2 follow.</summary>
     public const ushort Counter0Port = 0x40;
+    /// <summary>The control word port.</summary>
     public const ushort ControlPort = 0x43;
+    /// <summary>Ports the PIT claims, from <see cref="Counter0Port"/>.</summary>
     public const int PortCount = 4;
+    /// <summary>Counters on the chip.</summary>
     public const int ChannelCount = 3;
 
     private const int SpeakerChannel = 2;
@@ -32,6 +37,10 @@ public sealed class Pit8254 : IPortDevice, IResettable
     private readonly PitChannel[] _channels = new PitChannel[ChannelCount];
     private bool _irqLevel;
 
+    /// <summary>
+    /// The PIT at its reset state, counting on <paramref name="clock"/>, counter 0's OUT driving <paramref
+    /// name="irq0"/>.
+    /// </summary>
     public Pit8254(VirtualClock clock, IIrqLine irq0)
     {
         ArgumentNullException.ThrowIfNull(clock);
@@ -49,8 +58,10 @@ public sealed class Pit8254 : IPortDevice, IResettable
         UpdateIrq();
     }
 
+    /// <summary>Counter <paramref name="channel"/> (0-2), to inspect its programmed state.</summary>
     public PitChannel this[int channel] => _channels[channel];
 
+    /// <inheritdoc/>
     public void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -71,6 +82,7 @@ public sealed class Pit8254 : IPortDevice, IResettable
     /// <summary>Counter 2's gate, driven by port 0x61 bit 0.</summary>
     public void SetGate(int channel, bool level) => _channels[channel].SetGate(level);
 
+    /// <inheritdoc/>
     public uint Read(ushort port, PortWidth width)
     {
         var index = port - Counter0Port;
@@ -79,6 +91,7 @@ public sealed class Pit8254 : IPortDevice, IResettable
         return index < ChannelCount ? _channels[index].ReadCount() : byte.MaxValue;
     }
 
+    /// <inheritdoc/>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var index = port - Counter0Port;

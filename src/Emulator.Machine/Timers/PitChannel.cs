@@ -50,14 +50,19 @@ public sealed class PitChannel
         Reset(gate);
     }
 
+    /// <summary>The counter number, 0-2.</summary>
     public int Index { get; }
 
+    /// <summary>The counting mode from the last control word.</summary>
     public PitMode Mode { get; private set; }
 
+    /// <summary>How the count is read and written, from the last control word.</summary>
     public PitAccess Access { get; private set; }
 
+    /// <summary>True when the counter counts in BCD (0-9999) rather than binary.</summary>
     public bool Bcd { get; private set; }
 
+    /// <summary>The level of the counter's GATE input.</summary>
     public bool Gate { get; private set; }
 
     /// <summary>The programmed count in clocks (1-65536, 0 meaning the maximum).</summary>

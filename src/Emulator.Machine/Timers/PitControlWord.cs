@@ -2,7 +2,7 @@ namespace Emulator.Machine.Timers;
 
 /// <summary>Fields of the 8254 control word written to port 0x43 (datasheet, "Control Word Format" and "Read-Back Command").</summary>
 [Flags]
-public enum PitControlWord : byte
+internal enum PitControlWord : byte
 {
     None = 0,
     Bcd = 0x01,

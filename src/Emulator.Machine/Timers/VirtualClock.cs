@@ -9,6 +9,7 @@ namespace Emulator.Machine.Timers;
 /// </summary>
 public sealed class VirtualClock
 {
+    /// <summary>Clock units per second: time values are nanoseconds.</summary>
     public const long NanosecondsPerSecond = 1_000_000_000;
 
     // Armed timers form an intrusive list sorted by (deadline, arm sequence): arming is O(n)

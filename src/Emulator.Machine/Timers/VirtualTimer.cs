@@ -16,8 +16,10 @@ public sealed class VirtualTimer
         Name = name;
     }
 
+    /// <summary>A name for diagnostics (trace output), given by the device that created the timer.</summary>
     public string Name { get; }
 
+    /// <summary>True from <see cref="Arm"/> until the timer fires or is cancelled.</summary>
     public bool IsArmed { get; internal set; }
 
     /// <summary>The absolute virtual time (ns) the timer fires at; meaningful while armed.</summary>
@@ -33,6 +35,7 @@ public sealed class VirtualTimer
     /// <summary>Arms the timer <paramref name="delay"/> nanoseconds from now.</summary>
     public void ArmAfter(long delay) => _clock.Link(this, checked(_clock.PreciseNow + Math.Max(0, delay)));
 
+    /// <summary>Disarms the timer; harmless when it is not armed.</summary>
     public void Cancel() => _clock.Unlink(this);
 
     internal bool RunsBefore(VirtualTimer other) =>
