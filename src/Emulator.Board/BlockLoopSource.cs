@@ -5,8 +5,9 @@ namespace Emulator.Board;
 
 /// <summary>
 /// Feeds the block layer's completions to the machine loop's fixed point and wakes the loop when one arrives.
-/// By default a completion is delivered at the first fixed point after its I/O thread posted it (so a guest
-/// that polls sees it after a number of iterations that depends on the host); with
+/// By default a completion is delivered at the first fixed point after its I/O thread posted it, and posting
+/// ends the CPU's slice so that fixed point comes at the next instruction boundary (a guest that polls sees
+/// it after a number of iterations that depends on the host); with
 /// <paramref name="deterministic"/> the fixed point waits for every request in flight and delivers in
 /// submission order (<see cref="BlockLayer.RunCompletionsInOrder"/>), so the guest sees each completion at
 /// an instruction count that depends on the guest alone.
@@ -18,4 +19,6 @@ public sealed class BlockLoopSource(BlockLayer layer, bool deterministic = false
     public int RunPending() => deterministic ? layer.RunCompletionsInOrder() : layer.Completions.RunPending();
 
     public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
+
+    public bool WakeupEndsSlice => !deterministic;
 }

@@ -253,9 +253,11 @@ public sealed class X86Cpu
 
     /// <summary>
     /// Makes the current <see cref="Run"/> return once the instruction in progress completes. Meant for
-    /// device callbacks on the machine thread (a port or MMIO write the loop must react to at once).
+    /// device callbacks on the machine thread (a port or MMIO write the loop must react to at once), and
+    /// safe from any thread (the loop's wake-up when an I/O thread's completion is ready): the CPU sees it
+    /// at its next instruction or translated-block boundary; one that lands between slices ends the next.
     /// </summary>
-    public void RequestStop() => _stopRequested = true;
+    public void RequestStop() => Volatile.Write(ref _stopRequested, true);
 
     /// <summary>
     /// Executes up to <paramref name="maxInstructions"/> instructions and returns how many ran. Returns

@@ -15,4 +15,13 @@ public interface IMachineLoopSource
 
     /// <summary>Installs the callback the source calls (from any thread) when work becomes ready, to wake a sleeping loop.</summary>
     void SetWakeup(Action wakeup);
+
+    /// <summary>
+    /// True (the default) when the wake-up also ends the CPU's running slice, so the loop reaches its fixed
+    /// point and delivers the work at the next instruction boundary, as an I/O thread's completion kicks
+    /// QEMU's vCPU out of its translated code. False keeps delivery at the slice's natural end: a source
+    /// that delivers at instruction counts the guest alone decides (deterministic I/O) must not let host
+    /// timing choose where a slice ends.
+    /// </summary>
+    bool WakeupEndsSlice => true;
 }

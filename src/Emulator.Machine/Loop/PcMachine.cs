@@ -150,7 +150,7 @@ public sealed class PcMachine
     public void AddLoopSource(IMachineLoopSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        source.SetWakeup(_wake.Set);
+        source.SetWakeup(source.WakeupEndsSlice ? WakeAndEndSlice : _wake.Set);
         _sources.Add(source);
     }
 
@@ -339,6 +339,13 @@ public sealed class PcMachine
         {
             Exit(0);
         }
+    }
+
+    /// <summary>A loop source's work is ready (any thread): wake a sleeping loop, and end a running slice so the fixed point delivers it now.</summary>
+    private void WakeAndEndSlice()
+    {
+        _wake.Set();
+        Cpu.RequestStop();
     }
 
     private void OnMachineThread(Action action)

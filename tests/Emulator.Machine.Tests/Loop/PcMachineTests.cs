@@ -266,6 +266,42 @@ public class PcMachineTests
         });
     }
 
+    [TestCase(true, TestName = "LoopSource_WorkReadyMidSlice_DeliveredAfterTheCurrentInstruction")]
+    [TestCase(false, TestName = "LoopSource_WorkReadyMidSliceForASourceKeepingSliceEnds_DeliveredWhenTheSliceEnds")]
+    public void LoopSource_WorkReadyMidSlice_DeliveredWhereTheSourceAsks(bool endsSlice)
+    {
+        // The guest rings a port and spins; the port's handler makes the source's work ready, as an I/O
+        // thread's completion does (the wake-up may come from any thread; here it is the machine thread,
+        // so the instruction counts are exact).
+        const ushort SignalPort = 0x0510;
+        const int SliceInstructions = 20_000;
+        var machine = Boot(a =>
+        {
+            var self = a.CreateLabel();
+            a.mov(dx, SignalPort);
+            a.@out(dx, al);
+            a.Label(ref self);
+            a.jmp(self);
+        });
+        var source = new FakeSource { EndsSlice = endsSlice, Outstanding = true, Counter = () => machine.Cpu.InstructionsSoFar };
+        machine.AddLoopSource(source);
+        long signalledAt = -1;
+        machine.Ports.PortWritten += (port, _, _) =>
+        {
+            if (port == SignalPort)
+            {
+                signalledAt = machine.Cpu.InstructionsSoFar;
+                source.Complete();
+            }
+        };
+
+        machine.Run(new RunLimits { Until = () => source.Delivered > 0, WallTimeout = TimeSpan.FromSeconds(10) });
+
+        // The count includes the OUT while its port write runs, so "right after it" is the same count.
+        var after = source.DeliveredAt - signalledAt;
+        Assert.That(after, endsSlice ? Is.Zero : Is.GreaterThanOrEqualTo(SliceInstructions - 2), $"signalled at {signalledAt}, delivered at {source.DeliveredAt}");
+    }
+
     private sealed class FakeSource : IMachineLoopSource
     {
         private Action? _wake;
@@ -276,6 +312,14 @@ public class PcMachineTests
         public int Delivered { get; private set; }
 
         public int DeliveredOnThread { get; private set; }
+
+        public bool EndsSlice { get; init; } = true;
+
+        public Func<long>? Counter { get; init; }
+
+        public long DeliveredAt { get; private set; }
+
+        public bool WakeupEndsSlice => EndsSlice;
 
         public bool HasOutstanding => Outstanding;
 
@@ -296,6 +340,7 @@ public class PcMachineTests
             Outstanding = false;
             Delivered++;
             DeliveredOnThread = Environment.CurrentManagedThreadId;
+            DeliveredAt = Counter?.Invoke() ?? 0;
             return 1;
         }
 
