@@ -14,10 +14,18 @@ namespace Emulator.Board;
 /// </summary>
 public sealed class BlockLoopSource(BlockLayer layer, bool deterministic = false) : IMachineLoopSource
 {
+    /// <summary>Whether any block request is still in flight, so the loop keeps polling this source while the CPU halts.</summary>
     public bool HasOutstanding => layer.InFlight > 0;
 
+    /// <summary>
+    /// Runs the completions that are ready, on the machine thread at the loop's fixed point. In deterministic
+    /// mode this first waits for every request in flight and then runs them in submission order.
+    /// </summary>
+    /// <returns>The number of completions run.</returns>
     public int RunPending() => deterministic ? layer.RunCompletionsInOrder() : layer.Completions.RunPending();
 
+    /// <summary>Registers the loop's wakeup: the block layer's I/O threads call it after posting a completion.</summary>
+    /// <param name="wakeup">Thread-safe action that wakes a halted loop.</param>
     public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
 
     public bool WakeupEndsSlice => !deterministic;

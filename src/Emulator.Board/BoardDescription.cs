@@ -9,6 +9,7 @@ namespace Emulator.Board;
 /// </summary>
 public sealed record BoardDescription
 {
+    /// <summary>The machine's options: RAM size, RTC start, serial output, reboot behaviour, whether the CPU runs.</summary>
     public PcMachineOptions Machine { get; init; } = new();
 
     /// <summary>-machine none: no storage bus; a drive that names its interface is refused.</summary>
@@ -29,6 +30,7 @@ public sealed record BoardDescription
     /// <summary>The first PCI slot a device without an address takes (<see cref="StorageDevices.FirstUserSlot"/>).</summary>
     public int FirstUserSlot { get; init; } = StorageDevices.FirstFreeSlot;
 
+    /// <summary>The drives in command-line order; placement gives each its bus, unit and default name in this order.</summary>
     public IReadOnlyList<BoardDrive> Drives { get; init; } = [];
 
     /// <summary>QEMU's -boot order (a floppy, c hard disk, d CD-ROM, n network); "cad" is the pc default.</summary>
@@ -55,5 +57,6 @@ public sealed record BoardDescription
     /// <summary>A boot sector the BIOS boots before trying any drive (the demo guest), or null.</summary>
     public byte[]? FirmwareBootSector { get; init; }
 
+    /// <summary>QEMU's pc default boot order: floppy, hard disk, CD-ROM.</summary>
     public const string DefaultBootOrder = "cad";
 }

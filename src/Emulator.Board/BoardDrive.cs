@@ -15,13 +15,16 @@ public sealed record BoardDrive
     /// <summary>True when the interface was named (-drive if=…); on an empty board only such drives are refused.</summary>
     public bool InterfaceGiven { get; init; } = true;
 
+    /// <summary>True for a CD-ROM (media=cdrom): an IDE drive becomes ide-cd, and the backend may be empty.</summary>
     public bool CdRom { get; init; }
 
     /// <summary>The flat position (QEMU's index=), or null for bus/unit or the next free one.</summary>
     public int? Index { get; init; }
 
+    /// <summary>The bus (QEMU's bus=): 0-1 for IDE, 0 for the other interfaces; null with <see cref="Index"/> or for the next free position.</summary>
     public int? Bus { get; init; }
 
+    /// <summary>The unit on the bus (QEMU's unit=): 0-1 for IDE and floppy, 0 for virtio; null for the first free unit.</summary>
     public int? Unit { get; init; }
 
     /// <summary>The backend name (-drive id=); null for QEMU's default name from the position.</summary>

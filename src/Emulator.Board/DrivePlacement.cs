@@ -7,9 +7,13 @@ namespace Emulator.Board;
 /// </summary>
 public sealed class DrivePlacement
 {
+    /// <summary>The IDE interface (if=ide): two buses with two units each.</summary>
     public const string Ide = "ide";
+    /// <summary>The floppy interface (if=floppy): units 0 and 1.</summary>
     public const string Floppy = "floppy";
+    /// <summary>The virtio interface (if=virtio): each drive becomes a virtio-blk-pci function.</summary>
     public const string Virtio = "virtio";
+    /// <summary>No interface (if=none): only the backend is created, for a <c>-device</c> to claim.</summary>
     public const string None = "none";
 
     /// <summary>Units per IDE bus (master, slave); the other interfaces have one bus.</summary>
@@ -17,11 +21,12 @@ public sealed class DrivePlacement
 
     /// <summary>The pc machine's IDE buses (primary, secondary) and floppy drives (A:, B:).</summary>
     public const int IdeBuses = 2;
+    /// <summary>Floppy drives on the pc machine (A: and B:).</summary>
     public const int FloppyUnits = 2;
 
     private readonly HashSet<(string Interface, int Bus, int Unit)> _used = [];
 
-    public static bool IsKnownInterface(string name) => name is Ide or Floppy or Virtio or None;
+    internal static bool IsKnownInterface(string name) => name is Ide or Floppy or Virtio or None;
 
     /// <summary>Places <paramref name="drive"/> after the drives placed before it; a <see cref="BoardException"/> names what is wrong.</summary>
     public DrivePosition Place(BoardDrive drive)
@@ -77,7 +82,7 @@ public sealed class DrivePlacement
     }
 
     /// <summary>Why the pc machine has no such position (QEMU's drive_check_orphans), or null when it has.</summary>
-    public static string? Orphan(DrivePosition position) => position.Interface switch
+    internal static string? Orphan(DrivePosition position) => position.Interface switch
     {
         Ide when position.Bus >= IdeBuses => Unsupported(position),
         Floppy when position.Bus > 0 || position.Unit >= FloppyUnits => Unsupported(position),
@@ -85,7 +90,7 @@ public sealed class DrivePlacement
     };
 
     /// <summary>QEMU's refusal of a drive no device of the machine claims.</summary>
-    public static string Unsupported(DrivePosition position) =>
+    internal static string Unsupported(DrivePosition position) =>
         $"machine type does not support if={position.Interface},bus={position.Bus},unit={position.Unit}";
 
     private static BoardException Error(BoardDrive drive, string message) => new($"{drive.Label}: {message}");

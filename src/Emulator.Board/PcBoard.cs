@@ -23,11 +23,17 @@ public sealed class PcBoard
 
     private bool _checkFloppySignature = true;
 
+    /// <summary>
+    /// Builds the board's fixed part around <paramref name="machine"/>: the BIOS, the IDE function and floppy
+    /// controller, the block layer's connection to the loop. Add drives with <see cref="Populate"/> or
+    /// <see cref="AddDrive"/> before the machine starts.
+    /// </summary>
     /// <param name="machine">The machine, not started yet.</param>
     /// <param name="layer">The block layer the drives are opened in.</param>
     /// <param name="emptyBoard">-machine none: the controllers exist but no drive may name an interface.</param>
     /// <param name="deterministicIo">Completions delivered in submission order once every request in flight is done (<see cref="BlockLoopSource"/>).</param>
     /// <param name="bios">A BIOS image to run instead of the built-in firmware (<see cref="BoardDescription.Bios"/>), or null.</param>
+    /// <exception cref="BoardException"><paramref name="bios"/> is not a whole number of 64 KiB blocks of at most 16 MiB.</exception>
     public PcBoard(PcMachine machine, BlockLayer layer, bool emptyBoard = false, bool deterministicIo = false, byte[]? bios = null)
     {
         Machine = machine;
@@ -49,10 +55,10 @@ public sealed class PcBoard
     }
 
     /// <summary>QEMU's pc BIOS window: the image ends at 4 GiB, and its last 128 KiB (at most) end at 1 MiB.</summary>
-    public const int IsaBiosWindow = 128 << 10;
+    internal const int IsaBiosWindow = 128 << 10;
 
     /// <summary>A BIOS image is a whole number of 64 KiB blocks (QEMU's x86_bios_rom_init), at most 16 MiB here.</summary>
-    public const int BiosBlock = 64 << 10;
+    internal const int BiosBlock = 64 << 10;
 
     private const long FourGigabytes = 1L << 32;
     private const uint FirstMegabyte = 1 << 20;
@@ -73,6 +79,7 @@ public sealed class PcBoard
         machine.Memory.MapRom(FirstMegabyte - (uint)low, image.AsSpan(image.Length - low));
     }
 
+    /// <summary>The machine the board is built on.</summary>
     public PcMachine Machine { get; }
 
     /// <summary>
@@ -88,10 +95,13 @@ public sealed class PcBoard
         machine.AddLoopSource(new BlockLoopSource(layer, deterministicIo));
     }
 
+    /// <summary>The block layer the drives' backends live in; its completions run on the machine thread.</summary>
     public BlockLayer Layer { get; }
 
+    /// <summary>The storage controllers: the IDE function, the floppy controller and the virtio-blk-pci functions.</summary>
     public StorageDevices Devices { get; }
 
+    /// <summary>True for -machine none: drives that name an interface are refused.</summary>
     public bool EmptyBoard { get; }
 
     /// <summary>Where the drives so far were placed: <see cref="Populate"/>'s drives, then those added at run time (HMP drive_add).</summary>

@@ -23,6 +23,8 @@ public sealed class StorageDevices
 
     private readonly PcMachine _machine;
 
+    /// <summary>Installs the PIIX3 IDE function at 00:01.1 and the floppy controller at 3F0h on <paramref name="machine"/>, which must not have started.</summary>
+    /// <param name="machine">The machine the controllers are installed in.</param>
     public StorageDevices(PcMachine machine)
     {
         _machine = machine;
@@ -38,10 +40,13 @@ public sealed class StorageDevices
     /// </summary>
     public int FirstUserSlot { get; set; } = FirstFreeSlot;
 
+    /// <summary>The PIIX3 IDE function (always present, as on QEMU's pc).</summary>
     public Piix3Ide Ide { get; }
 
+    /// <summary>The floppy controller (always present, as on QEMU's pc).</summary>
     public FloppyController Floppy { get; }
 
+    /// <summary>The virtio-blk-pci functions on the bus, in the order they were added; an unplugged function is removed by <see cref="Forget"/>. Machine thread only.</summary>
     public List<VirtioBlkPci> Virtio { get; } = [];
 
     /// <summary>User device ids (<c>id=</c>) in use, with the driver that holds each: QEMU's ids are unique across devices.</summary>
@@ -104,6 +109,11 @@ public sealed class StorageDevices
     public IdeDrive AttachIde(int index, BlockBackend backend, bool cdrom, IdeDriveOptions options) =>
         cdrom ? Ide.AttachCdrom(index / 2, index % 2, backend, options) : Ide.AttachDisk(index / 2, index % 2, backend, options);
 
+    /// <summary>Attaches a floppy drive of auto-detected type on <paramref name="backend"/> at <paramref name="unit"/>.</summary>
+    /// <param name="unit">0 (A:) or 1 (B:).</param>
+    /// <param name="backend">The drive's backend; it may be empty.</param>
+    /// <param name="deviceId">The device name the backend reports in events and errors.</param>
+    /// <exception cref="ArgumentException">The unit is out of range or taken, or the backend's error policy is not supported.</exception>
     public void AttachFloppy(int unit, BlockBackend backend, string deviceId) =>
         Floppy.AttachDrive(unit, backend, FloppyDriveType.Auto, deviceId);
 

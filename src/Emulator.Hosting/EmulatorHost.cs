@@ -81,8 +81,10 @@ public sealed class EmulatorHost : IDisposable
         _services.GetRequiredService<IDeviceHotplug>();
     }
 
+    /// <summary>The machine the host runs; its loop belongs to the front end (run it on one thread, stop it before <see cref="Shutdown"/>).</summary>
     public PcMachine Machine { get; }
 
+    /// <summary>The block layer every drive, <c>-blockdev</c> node and QMP block command works on; closed by <see cref="Shutdown"/>.</summary>
     public BlockLayer Layer { get; }
 
     /// <summary>The board: BIOS, storage controllers, drives and boot order.</summary>
@@ -91,6 +93,7 @@ public sealed class EmulatorHost : IDisposable
     /// <summary>The IDE, floppy and virtio-blk controllers drives attach to.</summary>
     public StorageDevices Devices => Board.Devices;
 
+    /// <summary>The host's services (monitor, QMP server, hotplug, machine control), created on first use and disposed with the host.</summary>
     public IServiceProvider Services => _services;
 
     /// <summary>The monitor's view of the machine (run state, events, the guest's name).</summary>
@@ -99,6 +102,7 @@ public sealed class EmulatorHost : IDisposable
     /// <summary>How HMP drive_add reads its options: <c>emu system</c>'s -drive parser (null in <c>emu boot</c>, which has no -drive).</summary>
     public Func<List<KeyValuePair<string, string>>, BoardDrive>? DriveParser { get; set; }
 
+    /// <summary>Runs monitor commands (QMP, HMP, qtest's own) against this host; the commands that touch the machine are marshalled to its loop.</summary>
     public IMonitorExecutor Executor => _services.GetRequiredService<IMonitorExecutor>();
 
     /// <summary>
@@ -171,6 +175,10 @@ public sealed class EmulatorHost : IDisposable
     /// </summary>
     public IReadOnlyList<string> Shutdown() => Layer.DrainFlushCloseAll(DrainTimeout);
 
+    /// <summary>
+    /// Shuts the block layer down (as <see cref="Shutdown"/>) unless the machine loop is still running, removes
+    /// the signal handlers and disposes the services. Call after the loop returned.
+    /// </summary>
     public void Dispose()
     {
         if (!Machine.IsLooping)

@@ -1,7 +1,7 @@
 namespace Emulator.Hosting;
 
 /// <summary>Opens the host files the front ends write (serial, I/O trace, CPU log, qtest log) with one rule for failures.</summary>
-public static class HostFile
+internal static class HostFile
 {
     /// <summary>
     /// Runs <paramref name="open"/> on <paramref name="path"/> (nothing, and true, when there is no path); false

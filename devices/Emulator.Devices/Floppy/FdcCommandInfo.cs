@@ -7,7 +7,7 @@ namespace Emulator.Devices.Floppy;
 /// <param name="Parameters">Parameter bytes after the command byte.</param>
 /// <param name="Kind">The handler.</param>
 /// <param name="Direction">For data commands, what the transfer does.</param>
-public readonly record struct FdcCommandInfo(
+internal readonly record struct FdcCommandInfo(
     FdcOpcode Opcode,
     byte Mask,
     string Name,

@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Floppy;
 
 /// <summary>Which handler of <see cref="FloppyController"/> runs a command once its parameters are in.</summary>
-public enum FdcCommandKind : byte
+internal enum FdcCommandKind : byte
 {
     Invalid,
     Transfer,

@@ -7,7 +7,7 @@ namespace Emulator.Devices.Floppy;
 /// byte no command claims (answered with ST0 = invalid command). WRITE DATA appears twice because
 /// BeOS 4.5 sends it with the SK bit set, which the datasheet does not allow; QEMU accepts it.
 /// </summary>
-public static class FdcCommandTable
+internal static class FdcCommandTable
 {
     private const byte ModifiersIgnored = 0x1F;
     private const byte MfmIgnored = 0x3F;

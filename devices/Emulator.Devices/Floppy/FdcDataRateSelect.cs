@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Data rate select register bits (82078 datasheet, "Datarate Select Register"); CCR shares the rate bits.</summary>
 [Flags]
-public enum FdcDataRateSelect : byte
+internal enum FdcDataRateSelect : byte
 {
     None = 0,
 

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Digital output register bits (82078 datasheet, "Digital Output Register").</summary>
 [Flags]
-public enum FdcDigitalOutput : byte
+internal enum FdcDigitalOutput : byte
 {
     None = 0,
 

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Main status register bits (82078 datasheet, "Main Status Register").</summary>
 [Flags]
-public enum FdcMainStatus : byte
+internal enum FdcMainStatus : byte
 {
     None = 0,
     Drive0Busy = 0x01,

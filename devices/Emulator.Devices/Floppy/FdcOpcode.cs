@@ -4,7 +4,7 @@ namespace Emulator.Devices.Floppy;
 /// Command bytes (82078 datasheet, "Command Set Summary"), without the MT (0x80), MFM (0x40)
 /// and SK (0x20) modifier bits that <see cref="FdcCommandTable"/> masks off where they apply.
 /// </summary>
-public enum FdcOpcode : byte
+internal enum FdcOpcode : byte
 {
     ReadTrack = 0x02,
     Specify = 0x03,

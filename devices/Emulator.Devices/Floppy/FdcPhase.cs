@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Floppy;
 
 /// <summary>The three controller phases (82078 datasheet, "Controller Phases").</summary>
-public enum FdcPhase : byte
+internal enum FdcPhase : byte
 {
     /// <summary>The host writes a command byte and its parameters.</summary>
     Command,

@@ -4,7 +4,7 @@ namespace Emulator.Devices.Floppy;
 /// Register offsets from the controller base (82078 datasheet, "Register Summary", PC-AT mode).
 /// Offsets 4 and 7 mean two registers: MSR and DIR when read, DSR and CCR when written.
 /// </summary>
-public enum FdcRegister : byte
+internal enum FdcRegister : byte
 {
     /// <summary>Status register A (read). Not decoded on the ISA card: port base+0 stays unclaimed.</summary>
     StatusA = 0,

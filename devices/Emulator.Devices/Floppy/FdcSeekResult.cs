@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Floppy;
 
 /// <summary>The outcome of positioning a drive on a head, track and sector.</summary>
-public enum FdcSeekResult : byte
+internal enum FdcSeekResult : byte
 {
     /// <summary>The head was already on that track.</summary>
     SameTrack,

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Status register 0 bits (82078 datasheet, "Status Register 0").</summary>
 [Flags]
-public enum FdcStatus0 : byte
+internal enum FdcStatus0 : byte
 {
     None = 0,
     DriveSelectMask = 0x03,

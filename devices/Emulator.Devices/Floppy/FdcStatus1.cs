@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Status register 1 bits (82078 datasheet, "Status Register 1").</summary>
 [Flags]
-public enum FdcStatus1 : byte
+internal enum FdcStatus1 : byte
 {
     None = 0,
 

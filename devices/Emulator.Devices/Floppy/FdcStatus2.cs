@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Status register 2 bits (82078 datasheet, "Status Register 2").</summary>
 [Flags]
-public enum FdcStatus2 : byte
+internal enum FdcStatus2 : byte
 {
     None = 0,
 

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Status register 3 bits, the SENSE DRIVE STATUS answer (82078 datasheet, "Status Register 3").</summary>
 [Flags]
-public enum FdcStatus3 : byte
+internal enum FdcStatus3 : byte
 {
     None = 0,
     DriveSelectMask = 0x03,

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Status register A bits (82078 datasheet, "Status Register A", PS/2 mode) as QEMU models them.</summary>
 [Flags]
-public enum FdcStatusA : byte
+internal enum FdcStatusA : byte
 {
     None = 0,
 

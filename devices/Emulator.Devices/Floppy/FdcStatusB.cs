@@ -2,7 +2,7 @@ namespace Emulator.Devices.Floppy;
 
 /// <summary>Status register B bits (82078 datasheet, "Status Register B", PS/2 mode).</summary>
 [Flags]
-public enum FdcStatusB : byte
+internal enum FdcStatusB : byte
 {
     None = 0,
     Motor0 = 0x01,

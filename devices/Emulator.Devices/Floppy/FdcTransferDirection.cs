@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Floppy;
 
 /// <summary>What a data command does with the sectors it walks over.</summary>
-public enum FdcTransferDirection : byte
+internal enum FdcTransferDirection : byte
 {
     None,
     Read,

@@ -7,7 +7,7 @@ namespace Emulator.Devices.Floppy;
 /// holds drive A in the high nibble and drive B in the low one, the equipment byte (0x14) gets bit 0
 /// (diskettes present) and bits 7:6 (count − 1), its other bits are kept; the checksum is redone.
 /// </summary>
-public static class FloppyCmos
+internal static class FloppyCmos
 {
     private const byte EquipmentFloppyBits = 0xC1;
     private const byte EquipmentOneDrive = 0x01;

@@ -43,9 +43,13 @@ namespace Emulator.Devices.Floppy;
 /// </summary>
 public sealed class FloppyController : IPortDevice, IResettable
 {
+    /// <summary>The first I/O port of the controller's register block on a PC (3F0h); the controller decodes base+0 to base+7 except base+6.</summary>
     public const ushort DefaultBasePort = 0x3F0;
+    /// <summary>The ISA interrupt line the controller raises at the end of a command or seek (IRQ 6).</summary>
     public const int DefaultIrq = 6;
+    /// <summary>The 8237 channel data moves through in DMA mode (channel 2).</summary>
     public const int DefaultDmaChannel = 2;
+    /// <summary>Drive slots the controller models (units 0 and 1, QEMU's pc has two).</summary>
     public const int MaxDrives = 2;
 
     /// <summary>Bytes per sector of every medium the controller handles (and the FIFO's size).</summary>
@@ -123,10 +127,11 @@ public sealed class FloppyController : IPortDevice, IResettable
         Reset(raiseIrq: false);
     }
 
+    /// <summary>The first I/O port of the register block; always <see cref="DefaultBasePort"/>.</summary>
     public ushort BasePort => DefaultBasePort;
 
     /// <summary>The current command phase (for diagnostics; guests see it through MSR).</summary>
-    public FdcPhase Phase => _phase;
+    internal FdcPhase Phase => _phase;
 
     internal FdcMainStatus Msr { get; set; }
 
@@ -209,6 +214,13 @@ public sealed class FloppyController : IPortDevice, IResettable
         return drive;
     }
 
+    /// <summary>
+    /// A guest read of the register at <paramref name="port"/> (status A/B, DOR, TDR, MSR, FIFO, DIR);
+    /// reading the FIFO advances the result phase. Ports outside the block read FFh. Machine thread only.
+    /// </summary>
+    /// <param name="port">The absolute port, <see cref="BasePort"/> + register offset.</param>
+    /// <param name="width">The access width; the registers are 8 bits wide, only the low byte is meaningful.</param>
+    /// <returns>The register value in the low byte.</returns>
     public uint Read(ushort port, PortWidth width) => (FdcRegister)(port - DefaultBasePort) switch
     {
         FdcRegister.StatusA => (uint)_sra,
@@ -221,6 +233,14 @@ public sealed class FloppyController : IPortDevice, IResettable
         _ => byte.MaxValue,
     };
 
+    /// <summary>
+    /// A guest write to the register at <paramref name="port"/> (DOR, TDR, DSR, FIFO, CCR); a FIFO write
+    /// feeds the command phase and may start a command or a transfer. While the controller is held in
+    /// reset (DOR bit 2 clear) only DOR writes take effect. Machine thread only.
+    /// </summary>
+    /// <param name="port">The absolute port, <see cref="BasePort"/> + register offset.</param>
+    /// <param name="width">The access width; only the low byte is used.</param>
+    /// <param name="value">The value written.</param>
     public void Write(ushort port, PortWidth width, uint value)
     {
         var b = (byte)value;

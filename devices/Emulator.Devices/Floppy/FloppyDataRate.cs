@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Floppy;
 
 /// <summary>Data rate codes of DSR/CCR bits 1:0 (82078 datasheet, "Data Rate Select"), as programmed and as a medium needs them.</summary>
-public enum FloppyDataRate : byte
+internal enum FloppyDataRate : byte
 {
     Rate500K = 0,
     Rate300K = 1,

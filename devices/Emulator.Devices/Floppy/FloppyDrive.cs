@@ -24,6 +24,7 @@ public sealed class FloppyDrive : IBlockDevOps
         _fallback = fallback;
     }
 
+    /// <summary>The drive's slot on the controller: 0 (A:) or 1 (B:).</summary>
     public int Unit { get; }
 
     /// <summary>The backend, or null for a slot with no drive.</summary>
@@ -32,35 +33,47 @@ public sealed class FloppyDrive : IBlockDevOps
     /// <summary>The drive type after auto-detection (what CMOS reports).</summary>
     public FloppyDriveType DriveType { get; private set; } = FloppyDriveType.None;
 
-    public byte Track { get; private set; }
+    internal byte Track { get; private set; }
 
-    public byte Head { get; internal set; }
+    internal byte Head { get; set; }
 
-    public byte Sector { get; internal set; } = 1;
+    internal byte Sector { get; set; } = 1;
 
+    /// <summary>Sectors per track of the inserted medium's format (from QEMU's format table); 0 with no medium.</summary>
     public byte SectorsPerTrack { get; internal set; }
 
+    /// <summary>Tracks (cylinders) of the inserted medium's format; 0 with no medium.</summary>
     public byte Tracks { get; private set; }
 
+    /// <summary>Whether the inserted medium's format has two heads.</summary>
     public bool DoubleSided { get; private set; }
 
-    public FloppyDataRate MediaRate { get; private set; }
+    internal FloppyDataRate MediaRate { get; private set; }
 
+    /// <summary>Whether writes are refused (the guest sees write protect): true for a slot with no backend or on a read-only backend.</summary>
     public bool ReadOnly { get; private set; } = true;
 
     /// <summary>The disk change line (DIR bit 7 while this drive is selected).</summary>
     public bool MediaChanged { get; private set; } = true;
 
     /// <summary>PERPENDICULAR MODE gap/write-gate bits; kept only to be reported back.</summary>
-    public byte Perpendicular { get; internal set; }
+    internal byte Perpendicular { get; set; }
 
+    /// <summary>Whether the drive's backend holds a medium; false for a slot with no backend.</summary>
     public bool IsInserted => Backend?.IsInserted ?? false;
 
+    /// <summary>A floppy drive supports media change only (no tray, no lock, no eject request).</summary>
     public BlockDevCapabilities Capabilities => BlockDevCapabilities.ChangeMedia;
 
     /// <summary>Sector index on the medium of the current head position; negative for sector 0 (no such sector).</summary>
-    public long SectorIndex => ((((long)Track * (DoubleSided ? 2 : 1)) + Head) * SectorsPerTrack) + Sector - 1;
+    internal long SectorIndex => ((((long)Track * (DoubleSided ? 2 : 1)) + Head) * SectorsPerTrack) + Sector - 1;
 
+    /// <summary>
+    /// The backend's medium was inserted or removed: the disk change line is raised and the format, write
+    /// protection and geometry are recomputed from the new medium.
+    /// </summary>
+    /// <param name="load">True for an insertion, false for a removal (both handled the same way).</param>
+    /// <returns>Always null: a floppy drive never refuses a media change.</returns>
     public string? ChangeMedia(bool load)
     {
         MediaChanged = true;

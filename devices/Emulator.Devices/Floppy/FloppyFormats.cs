@@ -7,7 +7,7 @@ namespace Emulator.Devices.Floppy;
 /// <see cref="FloppyDriveType.Auto"/> drive takes the first entry of any type whose size matches,
 /// else the first entry of the fallback type.
 /// </summary>
-public static class FloppyFormats
+internal static class FloppyFormats
 {
     private const FloppyDriveType D144 = FloppyDriveType.Drive144;
     private const FloppyDriveType D288 = FloppyDriveType.Drive288;

@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>ATA command opcodes implemented (ATA/ATAPI-6, chapter 8; ACS-2 for DATA SET MANAGEMENT).</summary>
-public enum AtaCommand : byte
+internal enum AtaCommand : byte
 {
     Nop = 0x00,
     DataSetManagement = 0x06,

@@ -5,4 +5,4 @@ namespace Emulator.Devices.Ide;
 /// success sets DSC. The handler returns true when the command completed synchronously (the shared
 /// epilogue then clears BSY and raises the IRQ) and false when it continues (data phase or I/O).
 /// </summary>
-public readonly record struct AtaCommandEntry(Func<IdeDrive, byte, bool>? Handler, IdeDriveKind Kinds, bool SetsDsc);
+internal readonly record struct AtaCommandEntry(Func<IdeDrive, byte, bool>? Handler, IdeDriveKind Kinds, bool SetsDsc);

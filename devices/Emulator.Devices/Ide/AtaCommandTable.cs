@@ -6,7 +6,7 @@ namespace Emulator.Devices.Ide;
 /// Limitations: no SMART, CFA, security (other than FREEZE LOCK as a no-op), READ/WRITE BUFFER,
 /// queued or FUA commands — all abort, as in QEMU's ide-hd.
 /// </summary>
-public static class AtaCommandTable
+internal static class AtaCommandTable
 {
     private const int OpcodeCount = 256;
 

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Ide;
 
 /// <summary>Device control register (write at 0x3F6/0x376; ATA/ATAPI-6, section 7.8).</summary>
 [Flags]
-public enum AtaDeviceControl : byte
+internal enum AtaDeviceControl : byte
 {
     None = 0,
 

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Ide;
 
 /// <summary>Device/head register bits (ATA/ATAPI-6, section 7.10).</summary>
 [Flags]
-public enum AtaDeviceHead : byte
+internal enum AtaDeviceHead : byte
 {
     None = 0,
 

@@ -19,6 +19,7 @@ namespace Emulator.Devices.Ide;
 /// </summary>
 public sealed class AtaDisk : IdeDrive
 {
+    /// <summary>The largest READ/WRITE MULTIPLE block in sectors the disk reports in IDENTIFY word 47 and accepts from SET MULTIPLE MODE.</summary>
     public const int MaxMultipleSectors = 16;
 
     private const string DefaultModel = "QEMU HARDDISK";
@@ -41,7 +42,7 @@ public sealed class AtaDisk : IdeDrive
     private bool _direct;
     private ulong _directAddress;
 
-    public AtaDisk(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
+    internal AtaDisk(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * AtaSectorSize)
     {
         if (options.Geometry is { } given)
@@ -66,8 +67,10 @@ public sealed class AtaDisk : IdeDrive
         Reset();
     }
 
+    /// <summary>Always <see cref="IdeDriveKind.HardDisk"/>.</summary>
     public override IdeDriveKind Kind => IdeDriveKind.HardDisk;
 
+    /// <summary>A hard disk reacts to resizes only: no removable medium, tray or lock.</summary>
     public override BlockDevCapabilities Capabilities => BlockDevCapabilities.Resize;
 
     /// <summary>The default (IDENTIFY words 1, 3, 6) geometry.</summary>
@@ -235,7 +238,7 @@ public sealed class AtaDisk : IdeDrive
         return true;
     }
 
-    protected override void OnTransferEnd(IdeTransferStep step)
+    private protected override void OnTransferEnd(IdeTransferStep step)
     {
         switch (step)
         {
@@ -262,7 +265,7 @@ public sealed class AtaDisk : IdeDrive
         }
     }
 
-    protected override void OnIoCompleted(IdeIo io)
+    private protected override void OnIoCompleted(IdeIo io)
     {
         switch (io)
         {
@@ -307,7 +310,7 @@ public sealed class AtaDisk : IdeDrive
         }
     }
 
-    protected override void OnIoFailed(IdeIo io, BlockError error)
+    private protected override void OnIoFailed(IdeIo io, BlockError error)
     {
         if (io == IdeIo.Trim && error == BlockError.Unsupported)
         {
@@ -326,7 +329,7 @@ public sealed class AtaDisk : IdeDrive
         Channel.RaiseIrq();
     }
 
-    protected override void ContinueDma()
+    private protected override void ContinueDma()
     {
         if (NSector == 0)
         {

@@ -5,7 +5,7 @@ namespace Emulator.Devices.Ide;
 /// SCSI sense key instead (SFF-8020i, section 7.1.2).
 /// </summary>
 [Flags]
-public enum AtaErrorBits : byte
+internal enum AtaErrorBits : byte
 {
     None = 0,
 

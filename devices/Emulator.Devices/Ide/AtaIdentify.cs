@@ -8,7 +8,7 @@ namespace Emulator.Devices.Ide;
 /// every command, so SET FEATURES, SET MULTIPLE MODE, INITIALIZE DEVICE PARAMETERS and a resize
 /// are always reflected without patching a cached copy.
 /// </summary>
-public static class AtaIdentify
+internal static class AtaIdentify
 {
     public const int PageBytes = 512;
 

@@ -5,7 +5,7 @@ namespace Emulator.Devices.Ide;
 /// offset means a different register for reads and writes at 1 (error / features) and 7 (status /
 /// command); both names are given.
 /// </summary>
-public enum AtaRegister : byte
+internal enum AtaRegister : byte
 {
     Data = 0,
     ErrorOrFeatures = 1,

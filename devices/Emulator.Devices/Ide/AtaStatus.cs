@@ -2,7 +2,7 @@ namespace Emulator.Devices.Ide;
 
 /// <summary>ATA status register bits (ATA/ATAPI-6, section 7.15). QEMU never sets DF, CORR or IDX.</summary>
 [Flags]
-public enum AtaStatus : byte
+internal enum AtaStatus : byte
 {
     None = 0,
 

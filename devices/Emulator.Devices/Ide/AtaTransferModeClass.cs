@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>Transfer mode classes in SET FEATURES 03h's sector count, bits 7:3 (ATA/ATAPI-6, 8.37.10, table 37).</summary>
-public enum AtaTransferModeClass : byte
+internal enum AtaTransferModeClass : byte
 {
     PioDefault = 0x00,
     Pio = 0x01,

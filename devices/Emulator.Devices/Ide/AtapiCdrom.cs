@@ -19,7 +19,9 @@ namespace Emulator.Devices.Ide;
 /// </summary>
 public sealed class AtapiCdrom : IdeDrive
 {
+    /// <summary>The length in bytes of the SCSI command block the guest writes after PACKET (12, as ATAPI requires).</summary>
     public const int PacketBytes = 12;
+    /// <summary>Bytes per CD-ROM logical block (2048); the medium's capacity is counted in these blocks.</summary>
     public const int SectorSize = AtapiReplies.CdSectorSize;
 
     /// <summary>A raw CD frame: 12 sync, 4 header, 2048 data, 288 EDC/ECC bytes (ECMA-130 mode 1).</summary>
@@ -55,20 +57,24 @@ public sealed class AtapiCdrom : IdeDrive
     private bool _direct;
     private ulong _directAddress;
 
-    public AtapiCdrom(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
+    internal AtapiCdrom(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultSerial)
         : base(channel, unit, backend, options, DefaultModel, defaultSerial, BufferSectors * SectorSize)
     {
         Reset();
     }
 
+    /// <summary>Always <see cref="IdeDriveKind.Cdrom"/>.</summary>
     public override IdeDriveKind Kind => IdeDriveKind.Cdrom;
 
+    /// <summary>A CD-ROM drive has a removable medium, a tray, a lock the guest controls and eject requests, and reacts to resizes.</summary>
     public override BlockDevCapabilities Capabilities =>
         BlockDevCapabilities.ChangeMedia | BlockDevCapabilities.EjectRequest | BlockDevCapabilities.Tray
         | BlockDevCapabilities.MediumLock | BlockDevCapabilities.Resize;
 
+    /// <summary>Whether the tray is open (after an eject by the guest or the monitor); a medium is unreadable while it is.</summary>
     public override bool IsTrayOpen => TrayOpen;
 
+    /// <summary>Whether the guest locked the medium with PREVENT ALLOW MEDIUM REMOVAL; a locked drive turns a monitor eject into an eject request.</summary>
     public override bool IsMediumLocked => TrayLocked;
 
     /// <summary>Capacity in 2048-byte blocks; 0 with no medium.</summary>
@@ -222,7 +228,7 @@ public sealed class AtapiCdrom : IdeDrive
 
     // ---- Protocol ----
 
-    protected override void OnTransferEnd(IdeTransferStep step)
+    private protected override void OnTransferEnd(IdeTransferStep step)
     {
         switch (step)
         {
@@ -238,7 +244,7 @@ public sealed class AtapiCdrom : IdeDrive
         }
     }
 
-    protected override void OnIoCompleted(IdeIo io)
+    private protected override void OnIoCompleted(IdeIo io)
     {
         if (io == IdeIo.Flush)
         {
@@ -281,7 +287,7 @@ public sealed class AtapiCdrom : IdeDrive
         ServeDrq();
     }
 
-    protected override void OnIoFailed(IdeIo io, BlockError error)
+    private protected override void OnIoFailed(IdeIo io, BlockError error)
     {
         if (io == IdeIo.Flush)
         {
@@ -305,7 +311,7 @@ public sealed class AtapiCdrom : IdeDrive
         }
     }
 
-    protected override void ContinueDma()
+    private protected override void ContinueDma()
     {
         if (_transferLeft <= 0)
         {

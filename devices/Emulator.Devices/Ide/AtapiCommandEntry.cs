@@ -1,4 +1,4 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>One row of the packet command table: the handler (given the 12-byte packet) and its prologue flags.</summary>
-public readonly record struct AtapiCommandEntry(Action<AtapiCdrom, byte[]>? Handler, AtapiCommandFlags Flags);
+internal readonly record struct AtapiCommandEntry(Action<AtapiCdrom, byte[]>? Handler, AtapiCommandFlags Flags);

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Ide;
 
 /// <summary>How the packet prologue treats a command (QEMU's ALLOW_UA / CHECK_READY / NONDATA).</summary>
 [Flags]
-public enum AtapiCommandFlags : byte
+internal enum AtapiCommandFlags : byte
 {
     None = 0,
 

@@ -6,7 +6,7 @@ namespace Emulator.Devices.Ide;
 /// Limitations: no READ DVD STRUCTURE, MODE SELECT, audio play, READ CD MSF, READ TRACK
 /// INFORMATION or writing.
 /// </summary>
-public static class AtapiCommandTable
+internal static class AtapiCommandTable
 {
     private const int OpcodeCount = 256;
 

@@ -8,7 +8,7 @@ namespace Emulator.Devices.Ide;
 /// <see cref="AtapiReplies"/> and sent by PIO or DMA (<see cref="AtapiCdrom.Reply"/>), or starts a
 /// read. Behaviour follows QEMU's hw/ide/atapi.c (MMC-5 and SPC-3 for the formats).
 /// </summary>
-public static class AtapiCommands
+internal static class AtapiCommands
 {
     private const int MaxConfigurationBytes = 512;
     private const byte PowerConditionMask = 0xF0;

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Ide;
 
 /// <summary>The interrupt reason in the sector count register of a packet device (SFF-8020i, section 5.10; ATA/ATAPI-6, 9.8).</summary>
 [Flags]
-public enum AtapiInterruptReason : byte
+internal enum AtapiInterruptReason : byte
 {
     None = 0,
 

@@ -9,7 +9,7 @@ namespace Emulator.Devices.Ide;
 /// GET EVENT STATUS NOTIFICATION media class (MMC-5 6.6), READ DISC INFORMATION (MMC-5 6.22) and
 /// MECHANISM STATUS (MMC-5 6.10). The values are those QEMU's ide-cd reports.
 /// </summary>
-public static class AtapiReplies
+internal static class AtapiReplies
 {
     public const int SenseBytes = 18;
     public const int InquiryBytes = 36;

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Ide;
 
 /// <summary>Bus-master IDE command register bits (PIIX3 datasheet 290550, section 2.7.1, BMICX).</summary>
 [Flags]
-public enum BusMasterCommand : byte
+internal enum BusMasterCommand : byte
 {
     None = 0,
 

@@ -17,7 +17,7 @@ namespace Emulator.Devices.Ide;
 /// Limitations: the 64 KiB boundary rule is not enforced, and bus-master enable in the PCI command
 /// register is not checked (QEMU does neither).
 /// </summary>
-public sealed class BusMasterDma
+internal sealed class BusMasterDma
 {
     /// <summary>Register offsets inside the channel's 8-byte window.</summary>
     public const int CommandOffset = 0;

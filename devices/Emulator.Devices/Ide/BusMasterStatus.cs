@@ -2,7 +2,7 @@ namespace Emulator.Devices.Ide;
 
 /// <summary>Bus-master IDE status register bits (PIIX3 datasheet 290550, section 2.7.2, BMISX).</summary>
 [Flags]
-public enum BusMasterStatus : byte
+internal enum BusMasterStatus : byte
 {
     None = 0,
 

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Emulator.Devices.Ide;
 
 /// <summary>Big-endian fields of a SCSI command descriptor block, as SPC-3 4.3 lays them out.</summary>
-public static class Cdb
+internal static class Cdb
 {
     public static ushort Be16(byte[] cdb, int offset) => BinaryPrimitives.ReadUInt16BigEndian(cdb.AsSpan(offset));
 

@@ -21,6 +21,7 @@ namespace Emulator.Devices.Ide;
 /// </summary>
 public sealed class IdeChannel : IPortBlockDevice
 {
+    /// <summary>The number of consecutive ports of the command block (data, error/features, count, LBA low/mid/high, device, status/command).</summary>
     public const int CommandBlockPorts = 8;
 
     private readonly IIrqLine _irq;
@@ -38,7 +39,7 @@ public sealed class IdeChannel : IPortBlockDevice
     /// <param name="memory">Guest memory as the bus master sees it.</param>
     /// <param name="defer">Runs an action at the machine loop's next fixed point (the SRST reset).</param>
     /// <param name="kick">Ends the CPU's current slice so the loop delivers block completions soon.</param>
-    public IdeChannel(int index, ushort commandBase, ushort controlPort, IIrqLine irq, IDmaMemory memory, Action<Action> defer, Action kick)
+    internal IdeChannel(int index, ushort commandBase, ushort controlPort, IIrqLine irq, IDmaMemory memory, Action<Action> defer, Action kick)
     {
         Index = index;
         CommandBase = commandBase;
@@ -52,13 +53,16 @@ public sealed class IdeChannel : IPortBlockDevice
         TraceTrack = IoTrace.RegisterTrack($"ide.{index}");
     }
 
+    /// <summary>The channel number: 0 for the primary, 1 for the secondary channel.</summary>
     public int Index { get; }
 
+    /// <summary>The first port of the channel's command block (1F0h primary, 170h secondary).</summary>
     public ushort CommandBase { get; }
 
+    /// <summary>The alternate status / device control port (3F6h primary, 376h secondary).</summary>
     public ushort ControlPort { get; }
 
-    public BusMasterDma BusMaster { get; }
+    internal BusMasterDma BusMaster { get; }
 
     /// <summary>The channel's queue in I/O traces: a channel runs one command at a time for both drives.</summary>
     internal int TraceTrack { get; }
@@ -66,10 +70,13 @@ public sealed class IdeChannel : IPortBlockDevice
     /// <summary>The drive whose DMA command owns the bus master, if any.</summary>
     internal IdeDrive? DmaDrive { get; set; }
 
+    /// <summary>The drive attached as master (unit 0) or slave (unit 1), or null for an empty position.</summary>
+    /// <param name="unit">0 or 1.</param>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="unit"/> is not 0 or 1.</exception>
     public IdeDrive? GetDrive(int unit) => _drives[unit];
 
     /// <summary>Claims the command block, with the data port at every width and the rest as bytes, and the control port.</summary>
-    public void RegisterPorts(IoPortBus bus)
+    internal void RegisterPorts(IoPortBus bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.Register(this, CommandBase, 1, PortWidths.All);
@@ -101,7 +108,7 @@ public sealed class IdeChannel : IPortBlockDevice
     internal void RequestCompletionRun() => _kick();
 
     /// <summary>Machine reset: both drives reset (DRDY|DSC, signature, no diagnostic, as QEMU's bus reset), unit 0, control 0, bus master zeroed.</summary>
-    public void Reset()
+    internal void Reset()
     {
         _irq.Lower();
         _control = AtaDeviceControl.None;
@@ -124,6 +131,14 @@ public sealed class IdeChannel : IPortBlockDevice
         }
     }
 
+    /// <summary>
+    /// A guest read of a task-file register or of the alternate status. Reading the status register
+    /// lowers the channel's IRQ, the alternate status does not; an absent drive's registers mirror the
+    /// present one's (QEMU's behaviour). Machine thread only.
+    /// </summary>
+    /// <param name="port">An absolute port of the command block or the control port.</param>
+    /// <param name="width">The access width; only the data port moves more than a byte.</param>
+    /// <returns>The register value, or the next data word for the data port.</returns>
     public uint Read(ushort port, PortWidth width)
     {
         if (port == ControlPort)
@@ -162,6 +177,13 @@ public sealed class IdeChannel : IPortBlockDevice
         };
     }
 
+    /// <summary>
+    /// A guest write to a task-file register, the command register (starting the command on the selected
+    /// drive) or the device control register (nIEN, SRST, HOB). Machine thread only.
+    /// </summary>
+    /// <param name="port">An absolute port of the command block or the control port.</param>
+    /// <param name="width">The access width; only the data port takes more than a byte.</param>
+    /// <param name="value">The value written.</param>
     public void Write(ushort port, PortWidth width, uint value)
     {
         if (port == ControlPort)
@@ -208,9 +230,22 @@ public sealed class IdeChannel : IPortBlockDevice
         }
     }
 
+    /// <summary>
+    /// The <c>rep insw/insd</c> fast path: copies as many whole data elements as the selected drive's
+    /// ready PIO data block holds into <paramref name="destination"/>.
+    /// </summary>
+    /// <param name="port">The port; anything but the data port moves nothing.</param>
+    /// <param name="width">The element width.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <returns>The bytes moved (0 when the bus must fall back to single accesses).</returns>
     public int ReadString(ushort port, PortWidth width, Span<byte> destination) =>
         port == CommandBase && _drives[_unit] is { } drive ? drive.ReadDataRun(width, destination) : 0;
 
+    /// <summary>The <c>rep outsw/outsd</c> fast path: feeds whole data elements into the selected drive's open PIO data-out block.</summary>
+    /// <param name="port">The port; anything but the data port moves nothing.</param>
+    /// <param name="width">The element width.</param>
+    /// <param name="source">The bytes to write.</param>
+    /// <returns>The bytes consumed (0 when the bus must fall back to single accesses).</returns>
     public int WriteString(ushort port, PortWidth width, ReadOnlySpan<byte> source) =>
         port == CommandBase && _drives[_unit] is { } drive ? drive.WriteDataRun(width, source) : 0;
 

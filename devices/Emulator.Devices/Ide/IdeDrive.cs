@@ -17,6 +17,7 @@ namespace Emulator.Devices.Ide;
 /// </summary>
 public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
 {
+    /// <summary>Bytes per ATA logical sector (512); a hard disk's capacity and every LBA count in these sectors.</summary>
     public const int AtaSectorSize = 512;
 
     private const byte SignatureCount = 1;
@@ -48,7 +49,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     private bool _dmaStayActive;
     private long _dmaBytes;
 
-    protected IdeDrive(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultModel, string defaultSerial, int ioBufferBytes)
+    private protected IdeDrive(IdeChannel channel, int unit, BlockBackend backend, IdeDriveOptions options, string defaultModel, string defaultSerial, int ioBufferBytes)
     {
         Channel = channel ?? throw new ArgumentNullException(nameof(channel));
         Backend = backend ?? throw new ArgumentNullException(nameof(backend));
@@ -61,22 +62,31 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
         Request = new BlockRequest(this) { TraceTrack = channel.TraceTrack };
     }
 
+    /// <summary>Whether this is a hard disk (ide-hd) or a CD-ROM drive (ide-cd).</summary>
     public abstract IdeDriveKind Kind { get; }
 
+    /// <summary>The media operations the drive supports, as the block layer's device operations see them.</summary>
     public abstract BlockDevCapabilities Capabilities { get; }
 
+    /// <summary>The channel the drive is attached to.</summary>
     public IdeChannel Channel { get; }
 
+    /// <summary>The drive's position on its channel: 0 (master) or 1 (slave).</summary>
     public int Unit { get; }
 
+    /// <summary>The block backend the drive reads and writes; attached to the drive for its lifetime.</summary>
     public BlockBackend Backend { get; }
 
+    /// <summary>The properties the drive was attached with.</summary>
     public IdeDriveOptions Options { get; }
 
+    /// <summary>The model string IDENTIFY (and INQUIRY for a CD-ROM) reports: the option given, or QEMU's default.</summary>
     public string Model { get; }
 
+    /// <summary>The serial number IDENTIFY reports: the option given, or QEMU's "QM%05d" numbering by attach order.</summary>
     public string Serial { get; }
 
+    /// <summary>The firmware revision IDENTIFY reports (<see cref="IdeDriveOptions.DefaultFirmwareRevision"/> unless given).</summary>
     public string FirmwareRevision { get; }
 
     // The task file, named as in QEMU's IDEState. NSector holds the full LBA48 count while a command runs.
@@ -137,13 +147,13 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     /// <summary>True while the drive's block request is in flight (or its completion is queued).</summary>
     internal bool IsWaitingForIo => Request.IsInFlight;
 
-    protected BlockRequest Request { get; }
+    private protected BlockRequest Request { get; }
 
-    protected Memory<byte> IoMemory => _ioBuffer.Memory;
+    private protected Memory<byte> IoMemory => _ioBuffer.Memory;
 
-    protected Span<byte> IoBuffer => _ioBuffer.Span;
+    private protected Span<byte> IoBuffer => _ioBuffer.Span;
 
-    protected int IoBufferBytes => _ioBuffer.Length;
+    private protected int IoBufferBytes => _ioBuffer.Length;
 
     /// <summary>The command prologue and epilogue (QEMU's ide_exec_cmd after the bus checks).</summary>
     internal void ExecuteCommand(byte opcode)
@@ -283,7 +293,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>A flush (or SET FEATURES' write-cache flush) finished.</summary>
-    protected void CompleteFlush()
+    private protected void CompleteFlush()
     {
         Status = AtaStatus.Drdy | AtaStatus.Dsc;
         Channel.RaiseIrq();
@@ -395,7 +405,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>Opens a PIO data block over the I/O buffer: DRQ is set unless the command already failed.</summary>
-    protected void StartTransfer(int offset, int length, bool hostToDevice, IdeTransferStep onEnd)
+    private protected void StartTransfer(int offset, int length, bool hostToDevice, IdeTransferStep onEnd)
     {
         _dataPos = offset;
         _dataEnd = offset + length;
@@ -408,7 +418,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>Ends any PIO data phase: DRQ clears and data-port accesses move nothing.</summary>
-    protected void StopTransfer()
+    private protected void StopTransfer()
     {
         _dataPos = _dataEnd = 0;
         _pioOut = false;
@@ -417,7 +427,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>Continues after the guest moved the last byte of a data block.</summary>
-    protected abstract void OnTransferEnd(IdeTransferStep step);
+    private protected abstract void OnTransferEnd(IdeTransferStep step);
 
     private void EndTransfer()
     {
@@ -435,7 +445,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     /// Submits <see cref="Request"/> (prepared by the caller) as <paramref name="io"/>. PIO and
     /// non-data commands are BSY until it completes; DMA keeps DRDY|DSC|DRQ as QEMU shows it.
     /// </summary>
-    protected void Submit(IdeIo io, bool busy = true)
+    private protected void Submit(IdeIo io, bool busy = true)
     {
         _pendingIo = io;
         if (busy)
@@ -448,6 +458,12 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
         Channel.RequestCompletionRun();
     }
 
+    /// <summary>
+    /// The drive's block request finished; called by the block layer's completion queue on the machine
+    /// thread. Applies the backend's error policy (report, ignore, or park for retry under <c>stop</c>)
+    /// and continues the command.
+    /// </summary>
+    /// <param name="request">The drive's own request.</param>
     public void OnBlockRequestCompleted(BlockRequest request)
     {
         var io = _pendingIo;
@@ -487,15 +503,15 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
         Channel.RequestCompletionRun();
     }
 
-    protected abstract void OnIoCompleted(IdeIo io);
+    private protected abstract void OnIoCompleted(IdeIo io);
 
     /// <summary>The <c>report</c> action: map the error to the guest-visible failure (one place per drive kind).</summary>
-    protected abstract void OnIoFailed(IdeIo io, BlockError error);
+    private protected abstract void OnIoFailed(IdeIo io, BlockError error);
 
     // ---- Bus-master DMA ----
 
     /// <summary>A DMA command is ready: DRQ set; the transfer begins now if the engine was started, else at START.</summary>
-    protected void StartDma(long totalBytes)
+    private protected void StartDma(long totalBytes)
     {
         Status = AtaStatus.Drdy | AtaStatus.Dsc | AtaStatus.Drq;
         _dmaPending = true;
@@ -527,10 +543,10 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>Moves the next part of the DMA transfer (the PRD table is known to cover all of it).</summary>
-    protected abstract void ContinueDma();
+    private protected abstract void ContinueDma();
 
     /// <summary>The transfer finished: status, IRQ, then ACTIVE clears unless the PRDs were longer than the transfer.</summary>
-    protected void CompleteDma(AtaStatus status, bool allowStayActive = true)
+    private protected void CompleteDma(AtaStatus status, bool allowStayActive = true)
     {
         Status = status;
         Channel.RaiseIrq();
@@ -538,7 +554,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>Ends the DMA command; ACTIVE clears unless <paramref name="stayActive"/>.</summary>
-    protected void EndDma(bool stayActive)
+    private protected void EndDma(bool stayActive)
     {
         _dmaPending = _dmaRunning = false;
         Channel.BusMaster.SetInactive(stayActive);
@@ -549,7 +565,7 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     }
 
     /// <summary>The DMA command failed: abort, IRQ, engine inactive.</summary>
-    protected void FailDma()
+    private protected void FailDma()
     {
         AbortCommand();
         Channel.RaiseIrq();

@@ -4,8 +4,12 @@ namespace Emulator.Devices.Ide;
 [Flags]
 public enum IdeDriveKind : byte
 {
+    /// <summary>No drive.</summary>
     None = 0,
+    /// <summary>An ATA hard disk (<see cref="AtaDisk"/>).</summary>
     HardDisk = 1,
+    /// <summary>An ATAPI CD-ROM drive (<see cref="AtapiCdrom"/>).</summary>
     Cdrom = 2,
+    /// <summary>Either kind.</summary>
     All = HardDisk | Cdrom,
 }

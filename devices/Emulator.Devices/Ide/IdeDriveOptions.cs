@@ -7,12 +7,16 @@ namespace Emulator.Devices.Ide;
 /// </summary>
 public sealed record IdeDriveOptions
 {
+    /// <summary>The firmware revision QEMU 7.2 reports when none is given ("2.5+").</summary>
     public const string DefaultFirmwareRevision = "2.5+";
 
+    /// <summary>The serial number (at most 20 characters are visible in IDENTIFY); null for QEMU's numbered default.</summary>
     public string? Serial { get; init; }
 
+    /// <summary>The model string (at most 40 characters are visible); null for "QEMU HARDDISK" or "QEMU DVD-ROM".</summary>
     public string? Model { get; init; }
 
+    /// <summary>The firmware revision (at most 8 characters are visible); null for <see cref="DefaultFirmwareRevision"/>.</summary>
     public string? FirmwareRevision { get; init; }
 
     /// <summary>The device id given to <c>BlockBackend.AttachDevice</c> (qdev id); defaults to "ide{channel}-{cd|hd}{unit}".</summary>

@@ -10,8 +10,11 @@ namespace Emulator.Devices.Ide;
 /// </summary>
 public sealed record IdeGeometry(int Cylinders, int Heads, int Sectors)
 {
+    /// <summary>The most cylinders an ATA CHS geometry can report (16383).</summary>
     public const int MaxCylinders = 16383;
+    /// <summary>The most heads an ATA CHS geometry can report (16).</summary>
     public const int MaxHeads = 16;
+    /// <summary>The most sectors per track an ATA CHS geometry can report (63).</summary>
     public const int MaxSectors = 63;
     private const int MinCylinders = 2;
 

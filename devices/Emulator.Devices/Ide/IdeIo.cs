@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>The operation a drive's one block request is carrying, so its completion (and a retry after a <c>stop</c>) knows how to continue.</summary>
-public enum IdeIo : byte
+internal enum IdeIo : byte
 {
     None,
     PioRead,

@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>What a drive does when the guest has moved the last byte of the current PIO data block; QEMU calls it end_transfer_func.</summary>
-public enum IdeTransferStep : byte
+internal enum IdeTransferStep : byte
 {
     /// <summary>Nothing follows: the transfer simply stops.</summary>
     Stop,

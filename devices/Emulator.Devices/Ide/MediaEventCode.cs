@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>Media event codes of GET EVENT STATUS NOTIFICATION (MMC-5, table 161).</summary>
-public enum MediaEventCode : byte
+internal enum MediaEventCode : byte
 {
     NoChange = 0,
     EjectRequest = 1,

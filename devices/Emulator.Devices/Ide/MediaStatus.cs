@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>The media status byte of a media event descriptor (MMC-5, table 162).</summary>
-public enum MediaStatus : byte
+internal enum MediaStatus : byte
 {
     TrayClosedEmpty = 0,
     TrayOpen = 1,

@@ -25,18 +25,30 @@ namespace Emulator.Devices.Ide;
 /// </summary>
 public sealed class Piix3Ide : PciFunction
 {
+    /// <summary>The PCI device id of the PIIX3 IDE function (7010h; vendor Intel, 8086h).</summary>
     public const ushort Piix3IdeDeviceId = 0x7010;
+    /// <summary>The PCI device number the function sits at on QEMU's pc (00:01.1).</summary>
     public const int SlotDevice = 1;
+    /// <summary>The PCI function number of the IDE function within the PIIX3 (1).</summary>
     public const int SlotFunction = 1;
+    /// <summary>The BAR holding the bus-master registers (BAR4, 16 I/O ports: 8 per channel).</summary>
     public const int BusMasterBar = 4;
+    /// <summary>The number of channels (primary and secondary).</summary>
     public const int ChannelCount = 2;
+    /// <summary>Drives per channel (master and slave).</summary>
     public const int UnitsPerChannel = 2;
 
+    /// <summary>The primary channel's command block in legacy mode (1F0h-1F7h).</summary>
     public const ushort PrimaryCommandBase = 0x1F0;
+    /// <summary>The primary channel's alternate status / device control port (3F6h).</summary>
     public const ushort PrimaryControlPort = 0x3F6;
+    /// <summary>The primary channel's ISA interrupt (IRQ 14).</summary>
     public const int PrimaryIrq = 14;
+    /// <summary>The secondary channel's command block in legacy mode (170h-177h).</summary>
     public const ushort SecondaryCommandBase = 0x170;
+    /// <summary>The secondary channel's alternate status / device control port (376h).</summary>
     public const ushort SecondaryControlPort = 0x376;
+    /// <summary>The secondary channel's ISA interrupt (IRQ 15).</summary>
     public const int SecondaryIrq = 15;
 
     /// <summary>Base class 01 (mass storage), sub-class 01 (IDE), programming interface 80h (bus master, both channels legacy).</summary>
@@ -70,8 +82,10 @@ public sealed class Piix3Ide : PciFunction
         }
     }
 
+    /// <summary>Channel 0 (ports 1F0h/3F6h, IRQ 14).</summary>
     public IdeChannel Primary => _channels[0];
 
+    /// <summary>Channel 1 (ports 170h/376h, IRQ 15).</summary>
     public IdeChannel Secondary => _channels[1];
 
     /// <summary>
@@ -97,6 +111,9 @@ public sealed class Piix3Ide : PciFunction
         return ide;
     }
 
+    /// <summary>The channel with the given number.</summary>
+    /// <param name="channel">0 (primary) or 1 (secondary).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channel"/> is not 0 or 1.</exception>
     public IdeChannel GetChannel(int channel)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(channel);
@@ -147,6 +164,11 @@ public sealed class Piix3Ide : PciFunction
         }
     }
 
+    /// <summary>A guest read of the bus-master registers (BAR4): command, status and PRD table address of either channel, byte by byte.</summary>
+    /// <param name="bar">The BAR index (always <see cref="BusMasterBar"/>).</param>
+    /// <param name="offset">The offset in the BAR: 0-7 primary, 8-15 secondary.</param>
+    /// <param name="width">The access width; wider reads combine consecutive registers, little-endian.</param>
+    /// <returns>The register bytes.</returns>
     public override uint IoRead(int bar, int offset, PortWidth width)
     {
         uint value = 0;
@@ -158,6 +180,11 @@ public sealed class Piix3Ide : PciFunction
         return value;
     }
 
+    /// <summary>A guest write to the bus-master registers (BAR4); setting START begins a waiting DMA command, clearing it stops the engine.</summary>
+    /// <param name="bar">The BAR index (always <see cref="BusMasterBar"/>).</param>
+    /// <param name="offset">The offset in the BAR: 0-7 primary, 8-15 secondary.</param>
+    /// <param name="width">The access width; wider writes go to consecutive registers, little-endian.</param>
+    /// <param name="value">The value written.</param>
     public override void IoWrite(int bar, int offset, PortWidth width, uint value)
     {
         for (var i = 0; i < (int)width; i++)

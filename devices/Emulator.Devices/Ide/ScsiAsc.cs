@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>Additional sense codes the CD-ROM reports (SPC-3, annex D); the qualifier is always 0, as on QEMU.</summary>
-public enum ScsiAsc : byte
+internal enum ScsiAsc : byte
 {
     None = 0x00,
     InvalidCommandOperationCode = 0x20,

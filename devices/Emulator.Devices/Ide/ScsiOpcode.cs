@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>The SCSI/MMC packet commands the ATAPI CD-ROM implements (SPC-3, MMC-5; SFF-8020i for the ATAPI subset).</summary>
-public enum ScsiOpcode : byte
+internal enum ScsiOpcode : byte
 {
     TestUnitReady = 0x00,
     RequestSense = 0x03,

@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Ide;
 
 /// <summary>SCSI sense keys used by the CD-ROM (SPC-3, table 27).</summary>
-public enum SenseKey : byte
+internal enum SenseKey : byte
 {
     NoSense = 0x0,
     NotReady = 0x2,

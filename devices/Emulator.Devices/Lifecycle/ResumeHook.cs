@@ -7,7 +7,7 @@ namespace Emulator.Devices.Lifecycle;
 /// where requests the <c>stop</c> policy parked are retried (<see cref="StopPolicy"/>). Disposing it
 /// unsubscribes, so a removed device leaves no handler on the machine.
 /// </summary>
-public sealed class ResumeHook : IDisposable
+internal sealed class ResumeHook : IDisposable
 {
     private readonly Action _resumed;
     private PcMachine? _machine;

@@ -10,7 +10,7 @@ namespace Emulator.Devices.Lifecycle;
 /// (<see cref="ResumeHook"/>). QEMU's ide_handle_rw_error / virtio_blk_handle_rw_error with
 /// BLOCK_ERROR_ACTION_STOP, and the vm-change-state handlers that restart them.
 /// </summary>
-public static class StopPolicy
+internal static class StopPolicy
 {
     /// <summary>True when <paramref name="request"/> failed and the policy says park it until the machine resumes.</summary>
     public static bool ShouldPark(BlockRequest request)

@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Virtio;
 
 /// <summary>struct virtio_blk_config field offsets, little-endian (virtio 1.2, section 5.2.4).</summary>
-public enum VirtioBlkConfigOffset
+internal enum VirtioBlkConfigOffset
 {
     Capacity = 0,
     SizeMax = 8,

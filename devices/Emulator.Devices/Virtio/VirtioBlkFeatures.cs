@@ -2,7 +2,7 @@ namespace Emulator.Devices.Virtio;
 
 /// <summary>virtio-blk feature bits (virtio 1.2, section 5.2.3).</summary>
 [Flags]
-public enum VirtioBlkFeatures : ulong
+internal enum VirtioBlkFeatures : ulong
 {
     None = 0,
     SizeMax = 1UL << 1,

@@ -27,19 +27,24 @@ public sealed record VirtioBlkOptions
     /// <summary>request-merging.</summary>
     public bool RequestMerging { get; init; } = true;
 
+    /// <summary>discard: offer VIRTIO_BLK_F_DISCARD (the guest's DISCARD requests reach the backend as discards).</summary>
     public bool Discard { get; init; } = true;
 
+    /// <summary>write-zeroes: offer VIRTIO_BLK_F_WRITE_ZEROES.</summary>
     public bool WriteZeroes { get; init; } = true;
 
     /// <summary>max-discard-sectors and max-write-zeroes-sectors (QEMU's default: the largest request, 0x3FFFFF).</summary>
     public uint MaxDiscardSectors { get; init; } = 0x3F_FFFF;
 
+    /// <summary>max-write-zeroes-sectors: the largest WRITE ZEROES request in 512-byte sectors the configuration space advertises.</summary>
     public uint MaxWriteZeroesSectors { get; init; } = 0x3F_FFFF;
 
     /// <summary>CHS geometry; 0 guesses 16 heads and 63 sectors.</summary>
     public ushort Cylinders { get; init; }
 
+    /// <summary>CHS heads of the configuration space's geometry; 0 for 16.</summary>
     public byte Heads { get; init; }
 
+    /// <summary>CHS sectors per track of the configuration space's geometry; 0 for 63.</summary>
     public byte Sectors { get; init; }
 }

@@ -27,7 +27,9 @@ namespace Emulator.Devices.Virtio;
 /// </summary>
 public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompletionHandler
 {
+    /// <summary>The PCI device id of a transitional virtio-blk function (1001h; vendor 1AF4h), which a legacy driver also recognises.</summary>
     public const ushort TransitionalDeviceId = 0x1001;
+    /// <summary>The virtio device type of a block device (2), reported as the PCI subsystem id.</summary>
     public const ushort BlockDeviceType = 2;
 
     /// <summary>Largest data transfer of one request (and of one merged operation): bounds one bounce buffer.</summary>
@@ -92,14 +94,16 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         _resume = ResumeHook.Subscribe(machine, RetryParked);
     }
 
+    /// <summary>The block backend the device serves; attached to the device until <see cref="Unplug"/>.</summary>
     public BlockBackend Backend { get; }
 
     /// <summary>Backend operations parked by the stop policy, waiting for the machine to run again.</summary>
     public int ParkedOperations => _parked.Count;
 
+    /// <summary>A virtio disk reacts to resizes (configuration change interrupt); it has no removable medium.</summary>
     public BlockDevCapabilities Capabilities => BlockDevCapabilities.Resize;
 
-    protected override ulong DeviceFeatures
+    private protected override ulong DeviceFeatures
     {
         get
         {
@@ -150,6 +154,12 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
 
     void IBlockDevOps.Resized() => NotifyConfigChange();
 
+    /// <summary>
+    /// One of the device's block requests finished; called by the block layer's completion queue on the
+    /// machine thread. Applies the error policy (report, ignore, or park under <c>stop</c>), then writes
+    /// the status byte, returns the chain to the used ring and interrupts the driver.
+    /// </summary>
+    /// <param name="request">A request taken from the device's pool.</param>
     public void OnBlockRequestCompleted(BlockRequest request)
     {
         var io = (VirtioBlkIo)request.Tag!;
@@ -197,11 +207,11 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
     }
 
-    protected override byte ReadDeviceConfig(int offset) => _config.Read(offset);
+    private protected override byte ReadDeviceConfig(int offset) => _config.Read(offset);
 
-    protected override void WriteDeviceConfig(int offset, byte value) => _config.Write(offset, value);
+    private protected override void WriteDeviceConfig(int offset, byte value) => _config.Write(offset, value);
 
-    protected override void OnQueueNotify(int queue)
+    private protected override void OnQueueNotify(int queue)
     {
         var ring = Queues[queue];
         while (!IsBroken)
@@ -250,7 +260,7 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
     }
 
-    protected override void OnDeviceReset()
+    private protected override void OnDeviceReset()
     {
         _generation++;
         if (_pool.DirectOperations > _parked.Count(io => io.DirectAddress is not null))
@@ -276,14 +286,14 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         Backend.WriteCacheEnabled = _originalWriteCache;
     }
 
-    protected override void OnQueueReset(int queue)
+    private protected override void OnQueueReset(int queue)
     {
         _queueGeneration[queue]++;
         _throttled[queue] = false;
     }
 
     /// <summary>Without CONFIG_WCE the cache mode follows whether the driver knows FLUSH (writethrough for old guests), as QEMU.</summary>
-    protected override void OnDriverOk()
+    private protected override void OnDriverOk()
     {
         if (!Has(VirtioBlkFeatures.ConfigWce))
         {

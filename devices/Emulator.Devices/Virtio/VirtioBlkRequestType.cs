@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Virtio;
 
 /// <summary>virtio_blk_req.type (virtio 1.2, section 5.2.6). Bit 31 is the legacy BARRIER flag, ignored.</summary>
-public enum VirtioBlkRequestType : uint
+internal enum VirtioBlkRequestType : uint
 {
     In = 0,
     Out = 1,

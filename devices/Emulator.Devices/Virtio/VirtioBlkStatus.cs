@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Virtio;
 
 /// <summary>The status byte a virtio-blk request ends with (virtio 1.2, section 5.2.6).</summary>
-public enum VirtioBlkStatus : byte
+internal enum VirtioBlkStatus : byte
 {
     Ok = 0,
     IoErr = 1,

@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Virtio;
 
 /// <summary>struct virtio_pci_common_cfg field offsets (virtio 1.2, section 4.1.4.3).</summary>
-public enum VirtioCommonRegister
+internal enum VirtioCommonRegister
 {
     DeviceFeatureSelect = 0x00,
     DeviceFeature = 0x04,

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Virtio;
 
 /// <summary>The device status field (virtio 1.2, section 2.1). Writing 0 resets the device.</summary>
 [Flags]
-public enum VirtioDeviceStatus : byte
+internal enum VirtioDeviceStatus : byte
 {
     None = 0,
     Acknowledge = 1,

@@ -2,7 +2,7 @@ namespace Emulator.Devices.Virtio;
 
 /// <summary>Device-independent feature bits (virtio 1.2, section 6 "Reserved Feature Bits").</summary>
 [Flags]
-public enum VirtioFeatures : ulong
+internal enum VirtioFeatures : ulong
 {
     None = 0,
 

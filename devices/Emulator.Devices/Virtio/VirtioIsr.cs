@@ -2,7 +2,7 @@ namespace Emulator.Devices.Virtio;
 
 /// <summary>ISR status bits (virtio 1.2, section 4.1.4.5); reading the register clears them.</summary>
 [Flags]
-public enum VirtioIsr : byte
+internal enum VirtioIsr : byte
 {
     None = 0,
     Queue = 1,

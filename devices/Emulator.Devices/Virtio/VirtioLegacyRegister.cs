@@ -4,7 +4,7 @@ namespace Emulator.Devices.Virtio;
 /// The legacy (virtio 0.9.5) register block in I/O BAR0 (virtio 1.2, section 4.1.4.8). With MSI-X
 /// enabled the two vector registers follow and the device configuration starts at 0x18, else at 0x14.
 /// </summary>
-public enum VirtioLegacyRegister
+internal enum VirtioLegacyRegister
 {
     HostFeatures = 0x00,
     GuestFeatures = 0x04,

@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Virtio;
 
 /// <summary>cfg_type of a virtio vendor-specific PCI capability (virtio 1.2, section 4.1.4).</summary>
-public enum VirtioPciCapType : byte
+internal enum VirtioPciCapType : byte
 {
     CommonCfg = 1,
     NotifyCfg = 2,

@@ -43,7 +43,7 @@ public abstract class VirtioPciDevice : PciFunction
     /// <param name="queueSize">Maximum size of each queue (a power of two).</param>
     /// <param name="msixVectors">MSI-X vectors; 0 for none (INTx only).</param>
     /// <param name="configSize">Bytes of device-specific configuration.</param>
-    protected VirtioPciDevice(GuestMemory memory, ushort deviceId, ushort subsystemId, uint classCode, int queueCount, ushort queueSize, int msixVectors, int configSize)
+    private protected VirtioPciDevice(GuestMemory memory, ushort deviceId, ushort subsystemId, uint classCode, int queueCount, ushort queueSize, int msixVectors, int configSize)
         : base(VirtioPciLayout.VendorId, deviceId, classCode)
     {
         ArgumentNullException.ThrowIfNull(memory);
@@ -93,14 +93,14 @@ public abstract class VirtioPciDevice : PciFunction
     }
 
     /// <summary>Guest memory as the device's DMA engine sees it.</summary>
-    protected GuestMemory Memory { get; }
+    private protected GuestMemory Memory { get; }
 
     internal Virtqueue[] Queues { get; }
 
     internal MsixTable Msix { get; }
 
     /// <summary>The device-specific feature bits offered (without the transport bits).</summary>
-    protected abstract ulong DeviceFeatures { get; }
+    private protected abstract ulong DeviceFeatures { get; }
 
     /// <summary>Every bit offered to the driver.</summary>
     public ulong OfferedFeatures => DeviceFeatures | (ulong)_transportFeatures;
@@ -108,7 +108,7 @@ public abstract class VirtioPciDevice : PciFunction
     /// <summary>The features the driver acknowledged (legacy: as written; modern: once FEATURES_OK stuck).</summary>
     public ulong NegotiatedFeatures { get; internal set; }
 
-    public VirtioDeviceStatus Status => (VirtioDeviceStatus)_status;
+    internal VirtioDeviceStatus Status => (VirtioDeviceStatus)_status;
 
     /// <summary>The ISR status bits (reading the register clears them).</summary>
     internal byte Isr { get; private set; }
@@ -130,29 +130,29 @@ public abstract class VirtioPciDevice : PciFunction
     public bool IsBroken { get; private set; }
 
     /// <summary>The first fault that broke the device, for diagnostics.</summary>
-    public VirtqueueFault BrokenReason { get; private set; }
+    internal VirtqueueFault BrokenReason { get; private set; }
 
-    protected bool Has(VirtioFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
+    private protected bool Has(VirtioFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
 
     /// <summary>Wires INTA# once the function sits at a bus slot.</summary>
-    protected void ConnectInterrupt(PciInterruptRouter router) => _intx = router.GetIntxLine(Device, InterruptPin);
+    private protected void ConnectInterrupt(PciInterruptRouter router) => _intx = router.GetIntxLine(Device, InterruptPin);
 
-    protected abstract byte ReadDeviceConfig(int offset);
+    private protected abstract byte ReadDeviceConfig(int offset);
 
-    protected abstract void WriteDeviceConfig(int offset, byte value);
+    private protected abstract void WriteDeviceConfig(int offset, byte value);
 
     /// <summary>The driver notified queue <paramref name="queue"/> (which exists and is enabled; the device is not broken).</summary>
-    protected abstract void OnQueueNotify(int queue);
+    private protected abstract void OnQueueNotify(int queue);
 
     /// <summary>The driver reset the device (status 0) or the machine reset: drop in-flight bookkeeping.</summary>
-    protected abstract void OnDeviceReset();
+    private protected abstract void OnDeviceReset();
 
     /// <summary>A single queue was reset through queue_reset: forget its in-flight requests.</summary>
-    protected virtual void OnQueueReset(int queue)
+    private protected virtual void OnQueueReset(int queue)
     {
     }
 
-    protected virtual void OnDriverOk()
+    private protected virtual void OnDriverOk()
     {
     }
 
@@ -181,7 +181,7 @@ public abstract class VirtioPciDevice : PciFunction
     }
 
     /// <summary>Configuration changed (resize, NEEDS_RESET): bump the generation and interrupt (ISR = 3 as QEMU does).</summary>
-    protected void NotifyConfigChange()
+    private protected void NotifyConfigChange()
     {
         ConfigGeneration++;
         if ((_status & (byte)VirtioDeviceStatus.DriverOk) == 0)
@@ -218,7 +218,7 @@ public abstract class VirtioPciDevice : PciFunction
     }
 
     /// <summary>Full device reset (status 0): registers, queues, interrupts, and the device's in-flight state.</summary>
-    protected internal void ResetDevice()
+    internal void ResetDevice()
     {
         _status = 0;
         Isr = 0;
@@ -241,7 +241,7 @@ public abstract class VirtioPciDevice : PciFunction
     protected override void OnReset() => ResetFunction();
 
     /// <summary>Function reset: the device reset plus the function's MSI-X state.</summary>
-    protected void ResetFunction()
+    private protected void ResetFunction()
     {
         if (_msixCapability >= 0)
         {
@@ -252,10 +252,28 @@ public abstract class VirtioPciDevice : PciFunction
         ResetDevice();
     }
 
+    /// <summary>A guest read of the legacy virtio register block (BAR0): features, queue setup, status, ISR (read-to-clear) and device configuration.</summary>
+    /// <param name="bar">The BAR index (the legacy I/O BAR).</param>
+    /// <param name="offset">The offset in the register block.</param>
+    /// <param name="width">The access width.</param>
+    /// <returns>The register value.</returns>
     public override uint IoRead(int bar, int offset, PortWidth width) => VirtioLegacyInterface.Read(this, offset, (int)width);
 
+    /// <summary>A guest write to the legacy virtio register block (BAR0); a queue notify there processes the queue at once.</summary>
+    /// <param name="bar">The BAR index (the legacy I/O BAR).</param>
+    /// <param name="offset">The offset in the register block.</param>
+    /// <param name="width">The access width.</param>
+    /// <param name="value">The value written.</param>
     public override void IoWrite(int bar, int offset, PortWidth width, uint value) => VirtioLegacyInterface.Write(this, offset, (int)width, value);
 
+    /// <summary>
+    /// A guest read of the modern interface (common configuration, ISR, device configuration, notify area
+    /// in the memory BAR) or of the MSI-X table and pending bits. Unimplemented areas read 0.
+    /// </summary>
+    /// <param name="bar">The BAR index: the modern BAR or the MSI-X BAR.</param>
+    /// <param name="offset">The offset in the BAR.</param>
+    /// <param name="size">The access size in bytes (1, 2, 4 or 8).</param>
+    /// <returns>The value, zero-extended.</returns>
     public override ulong MemoryRead(int bar, ulong offset, int size)
     {
         if (bar == MsixBar)
@@ -291,6 +309,11 @@ public abstract class VirtioPciDevice : PciFunction
         }
     }
 
+    /// <summary>A guest write to the modern interface or the MSI-X table; writes to read-only or unimplemented areas are ignored.</summary>
+    /// <param name="bar">The BAR index: the modern BAR or the MSI-X BAR.</param>
+    /// <param name="offset">The offset in the BAR.</param>
+    /// <param name="size">The access size in bytes (1, 2, 4 or 8).</param>
+    /// <param name="value">The value written.</param>
     public override void MemoryWrite(int bar, ulong offset, int size, ulong value)
     {
         if (bar == MsixBar)
@@ -323,6 +346,10 @@ public abstract class VirtioPciDevice : PciFunction
         }
     }
 
+    /// <summary>A write to PCI configuration space: a pci_cfg_data write performs the BAR access the capability describes, MSI-X enable/mask follow the capability's control word, and INTx is re-evaluated.</summary>
+    /// <param name="offset">The configuration-space offset written.</param>
+    /// <param name="width">The access width.</param>
+    /// <param name="value">The value written.</param>
     protected override void OnConfigWritten(int offset, PortWidth width, uint value)
     {
         if (TouchesPciCfgData(offset, width) && PciCfgWindow() is { } window)

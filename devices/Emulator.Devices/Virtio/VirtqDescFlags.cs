@@ -2,7 +2,7 @@ namespace Emulator.Devices.Virtio;
 
 /// <summary>struct virtq_desc flags (virtio 1.2, section 2.7.5).</summary>
 [Flags]
-public enum VirtqDescFlags : ushort
+internal enum VirtqDescFlags : ushort
 {
     None = 0,
     Next = 1,

@@ -1,7 +1,7 @@
 namespace Emulator.Devices.Virtio;
 
 /// <summary>Why a queue was found malformed (virtio 1.2, 2.7; QEMU's virtqueue_pop errors). Any of these marks the device NEEDS_RESET.</summary>
-public enum VirtqueueFault : byte
+internal enum VirtqueueFault : byte
 {
     None,
 

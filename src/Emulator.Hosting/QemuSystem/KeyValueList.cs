@@ -6,7 +6,7 @@ namespace Emulator.Hosting.QemuSystem;
 /// QEMU's option syntax: <c>[implied=]value,key=value,…</c> where a doubled comma is a literal comma.
 /// A first item without '=' is the implied key's value (e.g. -machine pc, -qmp unix:PATH).
 /// </summary>
-public static class KeyValueList
+internal static class KeyValueList
 {
     public static List<KeyValuePair<string, string>> Parse(string text, string? impliedKey = null)
     {

@@ -15,7 +15,7 @@ namespace Emulator.Hosting.QemuSystem;
 /// <c>-blockdev</c> node name (then the device gets an anonymous backend over the node).
 /// Mistakes get QEMU's messages.
 /// </summary>
-public static class QemuDevices
+internal static class QemuDevices
 {
     /// <summary>The abstract QOM parent of ide-hd and ide-cd, which -global may name.</summary>
     private const string IdeBaseType = "ide-device";

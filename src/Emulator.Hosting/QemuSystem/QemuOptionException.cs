@@ -6,6 +6,7 @@ namespace Emulator.Hosting.QemuSystem;
 /// </summary>
 public sealed class QemuOptionException(string message, string? detail = null) : Exception(message)
 {
+    /// <summary>The message without the option it came from (what QMP's device_add reports); the whole message when none was given.</summary>
     public string Detail => detail ?? Message;
 
     /// <summary>"<paramref name="context"/>: <paramref name="detail"/>", keeping the detail apart.</summary>

@@ -29,18 +29,22 @@ public sealed class QemuOptions
          "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial", "io-trace", "uuid",
          "display", "audio", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
 
+    /// <summary>-machine / -M type (the implied key): "pc" by default; which types are accepted is decided when the board is described.</summary>
     public string Machine { get; private set; } = "pc";
 
     /// <summary>QEMU's default guest RAM.</summary>
     public int MemoryBytes { get; private set; } = 128 << 20;
 
+    /// <summary>The -accel names in command-line order (each checked against the known accelerators); empty for QEMU's default.</summary>
     public List<string> Accelerators { get; } = [];
 
     /// <summary>-accel help: list the accelerators and stop, as QEMU does.</summary>
     public bool AcceleratorHelp { get; private set; }
 
+    /// <summary>-S: the machine is created stopped and runs after QMP cont.</summary>
     public bool StartPaused { get; private set; }
 
+    /// <summary>-nographic: no display, and COM1 goes to stdio unless -serial says otherwise.</summary>
     public bool NoGraphic { get; private set; }
 
     /// <summary>-no-reboot: a guest reset ends the emulator instead.</summary>
@@ -81,6 +85,7 @@ public sealed class QemuOptions
     /// <summary>-L DIR: where -bios looks for a file not found as given; -L help lists them.</summary>
     public List<string> DataDirectories { get; } = [];
 
+    /// <summary>-L help: list the data directories and stop, as QEMU does.</summary>
     public bool DataDirectoryHelp { get; private set; }
 
     /// <summary>-name [guest=]NAME: what query-name answers.</summary>
@@ -98,24 +103,34 @@ public sealed class QemuOptions
     /// <summary>-snapshot: every drive gets a temporary overlay.</summary>
     public bool Snapshot { get; private set; }
 
+    /// <summary>-qtest CHARDEV: where the qtest protocol is served (e.g. <c>unix:PATH</c>), or null without qtest.</summary>
     public string? Qtest { get; private set; }
 
+    /// <summary>-qtest-log FILE: where the qtest exchange is logged (<c>/dev/null</c> for nowhere), or null.</summary>
     public string? QtestLog { get; private set; }
 
+    /// <summary>-chardev backends by id, each with its key=value list in the order given (the backend under key "backend").</summary>
     public Dictionary<string, List<KeyValuePair<string, string>>> Chardevs { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>-mon options (chardev=, mode=), one key=value list each, in command-line order.</summary>
     public List<List<KeyValuePair<string, string>>> Monitors { get; } = [];
 
+    /// <summary>-qmp endpoints, one key=value list each, in command-line order.</summary>
     public List<List<KeyValuePair<string, string>>> Qmp { get; } = [];
 
+    /// <summary>-drive options (and the shorthands -hda, -hdb, -cdrom, -fda, -fdb translated to them), one key=value list each, in command-line order.</summary>
     public List<List<KeyValuePair<string, string>>> Drives { get; } = [];
 
+    /// <summary>-blockdev options, one key=value list each (dotted keys for nested nodes), in command-line order.</summary>
     public List<List<KeyValuePair<string, string>>> Blockdevs { get; } = [];
 
+    /// <summary>-device options, one key=value list each with the driver under key "driver", in command-line order.</summary>
     public List<List<KeyValuePair<string, string>>> Devices { get; } = [];
 
+    /// <summary>-global DRIVER.PROPERTY=VALUE defaults, keyed by "DRIVER.PROPERTY"; a later -global replaces an earlier one.</summary>
     public Dictionary<string, string> Globals { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>-boot order= (the implied key): drive letters a, c, d, n in boot order; "cad" by default.</summary>
     public string BootOrder { get; private set; } = "cad";
 
     /// <summary>False with -no-fd-bootchk: a floppy boots without the 55AAh signature.</summary>
@@ -142,6 +157,14 @@ public sealed class QemuOptions
     /// <summary>-io-trace FILE (ours, not QEMU's): a Trace Event Format trace of every guest I/O request.</summary>
     public string? IoTrace { get; private set; }
 
+    /// <summary>
+    /// Parses a qemu-system-x86_64 command line (without the program name) the way QEMU does: options with
+    /// one or two leading dashes, an option's value in the next argument. Options QEMU accepts that do not
+    /// change this emulator (-display, -audio, …) are checked and otherwise ignored.
+    /// </summary>
+    /// <param name="args">The arguments.</param>
+    /// <returns>The parsed options; nothing is opened or built yet.</returns>
+    /// <exception cref="QemuOptionException">An unknown option, a missing or malformed value; the message is QEMU's wording.</exception>
     public static QemuOptions Parse(IReadOnlyList<string> args)
     {
         var options = new QemuOptions();
