@@ -173,7 +173,10 @@ internal sealed class NbdServerSession
             NbdCommand.Write or NbdCommand.Trim => NbdCommandFlags.Fua,
             NbdCommand.WriteZeroes => NbdCommandFlags.Fua | NbdCommandFlags.NoHole,
             NbdCommand.BlockStatus => NbdCommandFlags.ReqOne,
-            NbdCommand.Flush or NbdCommand.Cache => NbdCommandFlags.None,
+            NbdCommand.Flush => NbdCommandFlags.None,
+
+            // QEMU accepts FUA on every command; on a prefetch it means nothing.
+            NbdCommand.Cache => NbdCommandFlags.Fua,
             _ => (NbdCommandFlags?)null,
         };
         if (allowed is not { } mask || (request.Flags & ~mask) != 0)
@@ -182,7 +185,7 @@ internal sealed class NbdServerSession
         }
 
         var writes = request.Command is NbdCommand.Write or NbdCommand.WriteZeroes or NbdCommand.Trim;
-        if (request.Command == NbdCommand.Read && request.Length > NbdLimits.MaxPayload)
+        if (request.Command is NbdCommand.Read or NbdCommand.Cache && request.Length > NbdLimits.MaxPayload)
         {
             return NbdErrno.Invalid;
         }
@@ -234,7 +237,7 @@ internal sealed class NbdServerSession
                     SendDone(request.Cookie, await node.WriteZeroesAsync(offset, length, fua | unmap).ConfigureAwait(false));
                     break;
                 case NbdCommand.Cache:
-                    SendDone(request.Cookie, BlockError.None);
+                    SendDone(request.Cookie, await PrefetchAsync(node, offset, length).ConfigureAwait(false));
                     break;
                 case NbdCommand.BlockStatus:
                 {
@@ -252,6 +255,43 @@ internal sealed class NbdServerSession
             }
 
             _slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// NBD_CMD_CACHE: reads the range through the node and drops the data, so the host's page cache and the
+    /// format's metadata caches hold it when the client reads. QEMU 7.2 instead copies ranges its top node
+    /// does not allocate up from the backing chain (copy-on-read) and skips allocated ones; either way the
+    /// client sees only the reply, and a read error is the command's error.
+    /// </summary>
+    private static async ValueTask<BlockError> PrefetchAsync(BlockDriverState node, long offset, int length)
+    {
+        const int Chunk = 1024 * 1024;
+        if (length == 0)
+        {
+            return BlockError.None;
+        }
+
+        var scratch = AlignedBufferPool.Shared.Rent(Math.Min(length, Chunk));
+        try
+        {
+            for (var done = 0; done < length;)
+            {
+                var take = Math.Min(Chunk, length - done);
+                var error = await node.ReadAsync(offset + done, scratch.Memory[..take]).ConfigureAwait(false);
+                if (error != BlockError.None)
+                {
+                    return error;
+                }
+
+                done += take;
+            }
+
+            return BlockError.None;
+        }
+        finally
+        {
+            AlignedBufferPool.Shared.Return(scratch);
         }
     }
 
