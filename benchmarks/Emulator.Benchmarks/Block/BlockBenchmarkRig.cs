@@ -37,7 +37,7 @@ internal sealed class BlockBenchmarkRig : IBlockCompletionHandler, IDisposable
             }
         }
 
-        _services = new ServiceCollection().AddBlockLayer().AddFileDriver().AddRawDriver().AddNullDriver().BuildServiceProvider();
+        _services = new ServiceCollection().AddBlockLayer().AddFileDriver().AddRawDriver().AddNullDriver().AddNbdDriver().BuildServiceProvider();
         Layer = _services.GetRequiredService<BlockLayer>();
         File = Layer.CreateBackend(new BlockBackendOptions(), new RawNodeOptions(new FileNodeOptions(ImagePath) { Locking = FileLockMode.Off }));
         Null = Layer.CreateBackend(new BlockBackendOptions(), new NullNodeOptions { Size = ImageSize, ReadZeroes = false });

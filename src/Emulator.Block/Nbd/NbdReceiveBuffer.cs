@@ -24,6 +24,13 @@ public sealed class NbdReceiveBuffer
         _socket = socket;
     }
 
+    /// <summary>
+    /// Called on the reading thread just before a receive that may block (nothing left in the buffer):
+    /// the owner finishes the work it batched while parsing what had arrived (completions to hand on,
+    /// replies to send), so each wake-up of the thread costs one hand-off, not one per message.
+    /// </summary>
+    internal Action? BeforeWait { get; set; }
+
     /// <summary>Fills <paramref name="destination"/>; false when the stream ended first.</summary>
     public bool ReadExactly(Span<byte> destination)
     {
@@ -33,6 +40,7 @@ public sealed class NbdReceiveBuffer
             {
                 if (destination.Length >= DirectThreshold)
                 {
+                    BeforeWait?.Invoke();
                     return NbdWire.ReceiveExactly(_socket, destination);
                 }
 
@@ -71,6 +79,7 @@ public sealed class NbdReceiveBuffer
 
     private bool Fill()
     {
+        BeforeWait?.Invoke();
         _start = _end = 0;
         int n;
         try

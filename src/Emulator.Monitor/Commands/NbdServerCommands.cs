@@ -73,6 +73,7 @@ internal static class NbdServerCommands
     {
         private readonly Dictionary<string, (NbdExport Export, string Id)> _exports = new(StringComparer.Ordinal);
         private NbdServer? _server;
+        private long _maxConnections;
 
         public BlockLayer Layer { get; } = layer;
 
@@ -98,6 +99,7 @@ internal static class NbdServerCommands
             try
             {
                 _server = new NbdServer(endPoint, new NbdServerOptions { MaxClients = (int)Math.Min(max, int.MaxValue), Persistent = true });
+                _maxConnections = max;
             }
             catch (SocketException e)
             {
@@ -125,7 +127,7 @@ internal static class NbdServerCommands
                 throw new QmpException($"export name '{name}' too long");
             }
 
-            var export = new NbdExport(name, node, writable, description) { MultiConn = !writable };
+            var export = new NbdExport(name, node, writable, description) { MultiConn = _maxConnections != 1 };
             try
             {
                 server.AddExport(export);

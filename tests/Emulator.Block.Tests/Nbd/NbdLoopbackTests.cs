@@ -33,7 +33,8 @@ public class NbdLoopbackTests
         {
             Assert.That(node.Length, Is.EqualTo(1 << 20));
             Assert.That(info.NegotiatedWithGo && info.StructuredReplies && info.AllocationContext is not null, Is.True);
-            Assert.That(info.Has(NbdTransmissionFlags.SendFlush | NbdTransmissionFlags.SendTrim | NbdTransmissionFlags.SendWriteZeroes | NbdTransmissionFlags.SendFua), Is.True);
+            Assert.That(info.Has(NbdTransmissionFlags.SendFlush | NbdTransmissionFlags.SendTrim | NbdTransmissionFlags.SendWriteZeroes | NbdTransmissionFlags.SendFua | NbdTransmissionFlags.SendCache), Is.True);
+            Assert.That(info.Has(NbdTransmissionFlags.CanMultiConn), Is.False, "MultiConn was not asked for");
             Assert.That(node.Driver.Filename, Is.EqualTo(loop.Uri()));
         });
     }

@@ -66,6 +66,7 @@ public class NbdServerRequestTests
     [TestCase(NbdCommand.Trim, ExportSize + 4096, 512u, NbdErrno.Invalid)]
     [TestCase(NbdCommand.WriteZeroes, ExportSize - 512, 1024u, NbdErrno.NoSpace)]
     [TestCase(NbdCommand.BlockStatus, ExportSize, 1u, NbdErrno.Invalid)]
+    [TestCase(NbdCommand.Cache, ExportSize - 512, 1024u, NbdErrno.Invalid)]
     public void PastTheEnd_RangeRefused_ConnectionUsable(NbdCommand command, long offset, uint length, NbdErrno expected)
     {
         Connect();
@@ -117,6 +118,31 @@ public class NbdServerRequestTests
         Connect();
 
         Send(NbdCommand.Read, NbdCommandFlags.None, 0, (64u << 20) + 1);
+        var refused = Reply();
+        Send(NbdCommand.Read, NbdCommandFlags.None, 0, 512);
+
+        Assert.That((refused, Reply()), Is.EqualTo((NbdErrno.Invalid, NbdErrno.None)));
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Cache_WholeExport_SucceedsAndUsable(bool writable)
+    {
+        Connect(writable);
+
+        Send(NbdCommand.Cache, NbdCommandFlags.None, 0, ExportSize);
+        var cached = Reply();
+        Send(NbdCommand.Read, NbdCommandFlags.None, 0, 512);
+
+        Assert.That((cached, Reply()), Is.EqualTo((NbdErrno.None, NbdErrno.None)));
+    }
+
+    [Test]
+    public void OversizedCache_InvalidAndUsable()
+    {
+        Connect();
+
+        Send(NbdCommand.Cache, NbdCommandFlags.None, 0, (32u << 20) + 1);
         var refused = Reply();
         Send(NbdCommand.Read, NbdCommandFlags.None, 0, 512);
 

@@ -208,6 +208,23 @@ public class NbdInteropTests : ImgTestBase
         Assert.That(export["contexts"]!.AsArray().Select(c => c!.GetValue<string>()), Does.Contain("base:allocation"));
     }
 
+    [TestCase("1")]
+    [TestCase("2")]
+    public void ServerVsNbdinfo_ReadOnlyShared_SameCacheAndMultiConnAsQemuNbd(string shared)
+    {
+        var image = Qcow2WithData();
+        _peers.StartEmuNbd(Sock("o"), "-r", "-e", shared, image);
+        _peers.StartQemuNbd(Sock("q"), "-r", "-e", shared, image);
+
+        (bool Cache, bool MultiConn) Flags(string socket)
+        {
+            var export = Json(_peers.RunOk("nbdinfo", "--json", _peers.Uri(socket, "e")))["exports"]![0]!;
+            return (export["can_cache"]!.GetValue<bool>(), export["can_multi_conn"]!.GetValue<bool>());
+        }
+
+        Assert.That(Flags(Sock("o")), Is.EqualTo(Flags(Sock("q"))).And.EqualTo((true, shared != "1")));
+    }
+
     [Test]
     public void ServerVsNbdcopy_CopyExport_SameBytesAsImage()
     {

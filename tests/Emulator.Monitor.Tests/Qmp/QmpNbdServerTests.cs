@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Emulator.Block.Backend;
 using Emulator.Block.Drivers.Nbd;
+using Emulator.Block.Nbd;
 using Emulator.Monitor.Tests.Support;
 
 namespace Emulator.Monitor.Tests.Qmp;
@@ -52,6 +53,25 @@ public class QmpNbdServerTests
         Assert.That(added.ContainsKey("return"), Is.True, Desc(added));
         Assert.That(error, Is.EqualTo(BlockError.None));
         Assert.That(buffer, Is.EqualTo(expected));
+        _h.Layer.Graph.Unref(node);
+    }
+
+    [TestCase(1, false)]
+    [TestCase(2, true)]
+    public void ServerAdd_WritableExport_MultiConnWhenMaxConnectionsIsNotOne(int maxConnections, bool multiConn)
+    {
+        _h.AddDisk(_h.CreateImage(1 << 20, "hd.img"));
+        Run("nbd-server-start", new JsonObject
+        {
+            ["addr"] = new JsonObject { ["type"] = "unix", ["data"] = new JsonObject { ["path"] = _socket } },
+            ["max-connections"] = maxConnections,
+        });
+
+        Run("nbd-server-add", new JsonObject { ["device"] = "hd0", ["writable"] = true });
+        var node = _h.Layer.Graph.Open(new NbdNodeOptions(NbdServerAddress.Unix(_socket)) { Export = "hd0" });
+        var info = ((NbdDriver)node.Driver).Info;
+
+        Assert.That((info.Has(NbdTransmissionFlags.CanMultiConn), info.Has(NbdTransmissionFlags.ReadOnly)), Is.EqualTo((multiConn, false)));
         _h.Layer.Graph.Unref(node);
     }
 

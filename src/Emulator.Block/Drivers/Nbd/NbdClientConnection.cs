@@ -19,6 +19,9 @@ internal sealed class NbdClientConnection : IDisposable
     private const int MaxStatusPayload = 1 << 20;
     private const int MaxErrorMessage = 4096;
 
+    /// <summary>Finished requests held back while more replies are already buffered (see <see cref="CompleteReady"/>).</summary>
+    private const int MaxReady = 64;
+
     private readonly Socket _socket;
     private readonly Lock _gate = new();
     private readonly Lock _sendLock = new();
@@ -29,6 +32,8 @@ internal sealed class NbdClientConnection : IDisposable
     private readonly Action<NbdPendingRequest> _release;
     private NbdPendingRequest?[] _inFlight = new NbdPendingRequest?[16];
     private NbdPendingRequest[] _all = [];
+    private readonly NbdPendingRequest[] _ready = new NbdPendingRequest[MaxReady];
+    private int _readyCount;
     private bool _dead;
 
     public NbdClientConnection(Socket socket, NbdExportInfo info, string server)
@@ -37,7 +42,7 @@ internal sealed class NbdClientConnection : IDisposable
         Info = info;
         Server = server;
         _release = Release;
-        _rx = new NbdReceiveBuffer(socket);
+        _rx = new NbdReceiveBuffer(socket) { BeforeWait = CompleteReady };
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = $"nbd-recv {server}" };
         _receiver.Start();
     }
@@ -157,6 +162,9 @@ internal sealed class NbdClientConnection : IDisposable
     private void ReceiveLoop()
     {
         var reason = ReceiveReplies();
+
+        // Replies that arrived whole keep their results; only the rest fail.
+        CompleteReady();
         List<NbdPendingRequest> failed = [];
         lock (_gate)
         {
@@ -236,11 +244,42 @@ internal sealed class NbdClientConnection : IDisposable
                 return "block status reply without an extent";
             }
 
-            lock (_gate)
+            if (_readyCount == MaxReady)
             {
-                _inFlight[request.Slot] = null;
+                CompleteReady();
             }
 
+            _ready[_readyCount++] = request;
+        }
+    }
+
+    /// <summary>
+    /// Completes the requests whose replies have been read. Called when the receive buffer runs dry (before
+    /// the thread blocks in <c>recv</c>) rather than once per reply: with many requests in flight one
+    /// <c>recv</c> brings many replies, and the waiting machine thread is then woken once for all of them
+    /// instead of once each.
+    /// </summary>
+    private void CompleteReady()
+    {
+        var count = _readyCount;
+        if (count == 0)
+        {
+            return;
+        }
+
+        _readyCount = 0;
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _inFlight[_ready[i].Slot] = null;
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var request = _ready[i];
+            _ready[i] = null!;
             request.Complete(request.Error);
         }
     }

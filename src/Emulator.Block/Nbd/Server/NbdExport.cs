@@ -28,12 +28,20 @@ public sealed class NbdExport
 
     public string? Description { get; }
 
-    /// <summary>Several clients may use the export at once and see each other's flushed writes (one node serves them all).</summary>
+    /// <summary>
+    /// Advertise NBD_FLAG_CAN_MULTI_CONN: several clients may use the export at once and see each other's
+    /// flushed writes (one node serves them all). QEMU 7.2 sets it whenever its server takes more than one
+    /// connection (qemu-nbd <c>-e N</c> with N != 1, nbd-server-start's max-connections != 1), read-only or not.
+    /// </summary>
     public bool MultiConn { get; init; }
 
+    /// <summary>
+    /// The export's transmission flags, QEMU 7.2's set: FLUSH, FUA and CACHE always (a flush or a prefetch is
+    /// harmless on a read-only export), TRIM and WRITE_ZEROES when writable.
+    /// </summary>
     public NbdTransmissionFlags Flags =>
-        NbdTransmissionFlags.HasFlags | NbdTransmissionFlags.SendFlush | NbdTransmissionFlags.SendFua
+        NbdTransmissionFlags.HasFlags | NbdTransmissionFlags.SendFlush | NbdTransmissionFlags.SendFua | NbdTransmissionFlags.SendCache
         | (Writable ? NbdTransmissionFlags.SendTrim | NbdTransmissionFlags.SendWriteZeroes : NbdTransmissionFlags.ReadOnly)
         | NbdTransmissionFlags.SendDf
-        | (MultiConn || !Writable ? NbdTransmissionFlags.CanMultiConn : NbdTransmissionFlags.None);
+        | (MultiConn ? NbdTransmissionFlags.CanMultiConn : NbdTransmissionFlags.None);
 }
