@@ -28,5 +28,6 @@ public sealed class BlockLoopSource(BlockLayer layer, bool deterministic = false
     /// <param name="wakeup">Thread-safe action that wakes a halted loop.</param>
     public void SetWakeup(Action wakeup) => layer.Completions.Posted = wakeup;
 
+    /// <summary>True unless deterministic: a kick from an I/O thread would let host timing choose the instruction at which a completion is delivered.</summary>
     public bool WakeupEndsSlice => !deterministic;
 }
