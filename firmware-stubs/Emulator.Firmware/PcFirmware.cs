@@ -8,7 +8,7 @@ namespace Emulator.Firmware;
 public static class PcFirmware
 {
     /// <summary>
-    /// Installs the BIOS into <paramref name="machine"/>: assembles the ROM (a few milliseconds), maps it at the top of
+    /// Installs the BIOS into <paramref name="machine"/>: assembles the ROM with Iced, maps it at the top of
     /// the first megabyte and of the 4 GiB space, and claims I/O port 4F0h, through which the ROM's stubs hand each BIOS
     /// service to its implementation in this assembly. Call once,
     /// on the thread that builds the machine, before it runs. The BIOS boots the first bootable disk it finds and

@@ -69,7 +69,7 @@ public static class DemoGuest
         "read failed, status ",
     ];
 
-    /// <summary>Assembles the guest: real-mode code for <see cref="Origin"/> followed by its NUL-terminated strings. Hand the bytes to the machine as the fw_cfg file <see cref="Services.FirmwareOptions.BootSectorFile"/>. Each call assembles afresh (a few milliseconds) and returns a new array.</summary>
+    /// <summary>Assembles the guest: real-mode code for <see cref="Origin"/> followed by its NUL-terminated strings. Hand the bytes to the machine as the fw_cfg file <see cref="Services.FirmwareOptions.BootSectorFile"/>. Each call assembles afresh and returns a new array.</summary>
     public static byte[] Build()
     {
         // Pass 1 measures the code with placeholder string addresses (every MOV SI, imm16 has the same length).

@@ -24,7 +24,7 @@ public sealed class BlockdevOptionsParser
 
     private readonly Dictionary<string, (string[] Members, Func<JsonObject, Inherited, BlockNodeOptions> Build)> _drivers = new(StringComparer.Ordinal);
 
-    /// <summary>A parser for the drivers QMP offers: file, raw, null-co, nbd, blkdebug and qcow2.</summary>
+    /// <summary>A parser for the drivers <c>blockdev-add</c> takes here: file, raw, null-co, nbd and blkdebug; any other driver name is refused with QEMU's message.</summary>
     public BlockdevOptionsParser()
     {
         Register("file", ["filename", "locking", "aio", "aio-max-batch", "drop-cache", "x-check-cache-dropped", "pr-manager"], (o, i) =>
