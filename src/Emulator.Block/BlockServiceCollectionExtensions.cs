@@ -22,25 +22,36 @@ public static class BlockServiceCollectionExtensions
         services.AddSingleton(sp => new BlockDriverEvents(sp.GetRequiredService<IBlockEventSink>()));
         services.AddSingleton<BlockCompletionQueue>();
         services.AddSingleton(_ => new BlockIoWorkers(ioThreads));
-        services.AddSingleton<BlockLayer>();
+        services.AddSingleton(sp => new BlockLayer(
+            sp.GetRequiredService<BlockDriverRegistry>(),
+            sp.GetRequiredService<IBlockEventSink>(),
+            sp.GetRequiredService<BlockCompletionQueue>(),
+            sp.GetRequiredService<BlockIoWorkers>(),
+            sp.GetRequiredService<BlockDriverEvents>()));
         return services;
     }
 
+    /// <summary>Registers the <c>file</c> protocol driver (host files and block devices, <see cref="Drivers.File.FileNodeOptions"/>).</summary>
     public static IServiceCollection AddFileDriver(this IServiceCollection services) =>
         services.AddSingleton<IBlockDriverFactory, FileDriverFactory>();
 
+    /// <summary>Registers the <c>raw</c> format driver (<see cref="Drivers.Raw.RawNodeOptions"/>).</summary>
     public static IServiceCollection AddRawDriver(this IServiceCollection services) =>
         services.AddSingleton<IBlockDriverFactory, RawDriverFactory>();
 
+    /// <summary>Registers the <c>null-co</c> protocol driver (reads zeroes, drops writes; <see cref="Drivers.NullCo.NullNodeOptions"/>).</summary>
     public static IServiceCollection AddNullDriver(this IServiceCollection services) =>
         services.AddSingleton<IBlockDriverFactory, NullDriverFactory>();
 
+    /// <summary>Registers the <c>blkdebug</c> error-injection filter (<see cref="Drivers.Blkdebug.BlkdebugNodeOptions"/>).</summary>
     public static IServiceCollection AddBlkdebugDriver(this IServiceCollection services) =>
         services.AddSingleton<IBlockDriverFactory, BlkdebugDriverFactory>();
 
+    /// <summary>Registers the <c>qcow2</c> format driver (<see cref="Drivers.Qcow2.Qcow2NodeOptions"/>), with image creation for <c>img create</c>.</summary>
     public static IServiceCollection AddQcow2Driver(this IServiceCollection services) =>
         services.AddSingleton<IBlockDriverFactory, Qcow2DriverFactory>();
 
+    /// <summary>Registers the <c>nbd</c> protocol client (<c>nbd://</c> and <c>nbd+unix://</c> names, <see cref="Drivers.Nbd.NbdNodeOptions"/>).</summary>
     public static IServiceCollection AddNbdDriver(this IServiceCollection services) =>
         services.AddSingleton<IBlockDriverFactory, NbdDriverFactory>();
 

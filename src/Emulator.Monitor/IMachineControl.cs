@@ -6,6 +6,7 @@ namespace Emulator.Monitor;
 /// </summary>
 public interface IMachineControl
 {
+    /// <summary>The state <c>query-status</c> reports.</summary>
     RunState RunState { get; }
 
     /// <summary>The guest's name (-name), for query-name; null when none was given.</summary>

@@ -11,6 +11,7 @@ public sealed class MonitorEvents
     private readonly Lock _lock = new();
     private readonly List<Action<JsonObject>> _listeners = [];
 
+    /// <summary>Adds a listener called with each event object (<c>event</c>, <c>data</c>, <c>timestamp</c>) on the publishing thread; it must not block or throw.</summary>
     public void Subscribe(Action<JsonObject> listener)
     {
         lock (_lock)
@@ -19,6 +20,7 @@ public sealed class MonitorEvents
         }
     }
 
+    /// <summary>Removes a listener added with <see cref="Subscribe"/>; no effect when it is not subscribed.</summary>
     public void Unsubscribe(Action<JsonObject> listener)
     {
         lock (_lock)

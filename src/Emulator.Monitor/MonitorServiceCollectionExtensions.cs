@@ -13,8 +13,8 @@ public static class MonitorServiceCollectionExtensions
     /// <summary>
     /// Registers the QMP server and its commands. The caller registers <see cref="IMachineControl"/> and,
     /// when a machine loop runs, an <see cref="IMonitorExecutor"/> that runs commands on its thread
-    /// (otherwise commands run serialised on the client's thread). qemu-io prints to the console unless an
-    /// <see cref="HmpOutput"/> registered before this call says otherwise. device_add/device_del exist when
+    /// (otherwise commands run serialised on the client's thread). qemu-io prints to the console, as QEMU's
+    /// does. device_add/device_del exist when
     /// the caller registers an <see cref="IDeviceHotplug"/>, x-emu-io-trace-start/stop when it registers an
     /// <see cref="IIoTraceControl"/>.
     /// </summary>

@@ -1,7 +1,7 @@
 namespace Emulator.Monitor;
 
 /// <summary>Runs each command on the calling thread, one at a time: the stand-in for a machine thread when no loop runs.</summary>
-public sealed class SerialMonitorExecutor : IMonitorExecutor
+internal sealed class SerialMonitorExecutor : IMonitorExecutor
 {
     private readonly Lock _lock = new();
 

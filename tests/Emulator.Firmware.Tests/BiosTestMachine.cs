@@ -19,7 +19,7 @@ internal sealed class BiosTestMachine
     public BiosTestMachine(Action<Assembler> bootSector, PcMachineOptions? options = null)
     {
         Machine = new PcMachine((options ?? new PcMachineOptions()) with { Idle = IdleMode.Skip, RtcStartTime = RtcStart });
-        Firmware = PcFirmware.Install(Machine);
+        Firmware = PcFirmware.InstallWithTrap(Machine);
         var assembler = new Assembler(16);
         bootSector(assembler);
         using var stream = new MemoryStream();

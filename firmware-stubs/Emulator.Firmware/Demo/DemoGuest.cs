@@ -15,7 +15,9 @@ namespace Emulator.Firmware.Demo;
 /// </summary>
 public static class DemoGuest
 {
+    /// <summary>The offset (segment 0) the BIOS loads and starts the guest at, as for any boot sector.</summary>
     public const ushort Origin = 0x7C00;
+    /// <summary>The last line the guest prints before it powers the machine off: its presence in the console output means the tour completed.</summary>
     public const string DoneLine = "Demo finished: powering off through ACPI.";
 
     /// <summary>PM1a_CNT of the PIIX4 PM block POST places at 600h.</summary>
@@ -67,6 +69,7 @@ public static class DemoGuest
         "read failed, status ",
     ];
 
+    /// <summary>Assembles the guest: real-mode code for <see cref="Origin"/> followed by its NUL-terminated strings. Hand the bytes to the machine as the fw_cfg file <see cref="Services.FirmwareOptions.BootSectorFile"/>. Each call assembles afresh and returns a new array.</summary>
     public static byte[] Build()
     {
         // Pass 1 measures the code with placeholder string addresses (every MOV SI, imm16 has the same length).

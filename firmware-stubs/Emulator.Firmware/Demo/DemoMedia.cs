@@ -9,17 +9,25 @@ namespace Emulator.Firmware.Demo;
 /// </summary>
 public static class DemoMedia
 {
+    /// <summary>The label at the start of <see cref="Floppy"/>.</summary>
     public const string FloppyLabel = "demo floppy: FDC and ISA DMA";
+    /// <summary>The label at the start of <see cref="HardDisk"/>.</summary>
     public const string HardDiskLabel = "demo hard disk: ATA PIO";
+    /// <summary>The label at the start of <see cref="Cd"/>.</summary>
     public const string CdLabel = "demo CD-ROM: ATAPI packets";
+    /// <summary>The label at the start of <see cref="Virtio"/>.</summary>
     public const string VirtioLabel = "demo virtio-blk disk: virtqueue";
 
+    /// <summary>A new 1,474,560-byte floppy image (80 cylinders, 2 heads, 18 sectors) starting with <see cref="FloppyLabel"/>.</summary>
     public static byte[] Floppy() => Build(1_474_560, FloppyLabel, 0x11);
 
+    /// <summary>A new 4 MiB raw hard-disk image starting with <see cref="HardDiskLabel"/>.</summary>
     public static byte[] HardDisk() => Build(4 << 20, HardDiskLabel, 0x22);
 
+    /// <summary>A new CD-ROM image of 600 2048-byte blocks (1,228,800 bytes) starting with <see cref="CdLabel"/>.</summary>
     public static byte[] Cd() => Build(600 * 2048, CdLabel, 0x33);
 
+    /// <summary>A new 2 MiB raw disk image for virtio-blk starting with <see cref="VirtioLabel"/>.</summary>
     public static byte[] Virtio() => Build(2 << 20, VirtioLabel, 0x44);
 
     /// <summary>The checksum the tour prints: the 16-bit sum of the first sector's 256 little-endian words.</summary>

@@ -1,7 +1,7 @@
 namespace Emulator.Firmware.Hardware;
 
 /// <summary>BIOS data area (segment 0040h) offsets as linear addresses, IBM PC/AT layout.</summary>
-public static class Bda
+internal static class Bda
 {
     public const uint Base = 0x400;
     public const uint ComPorts = Base + 0x00;

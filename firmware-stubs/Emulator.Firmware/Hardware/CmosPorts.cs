@@ -3,7 +3,7 @@ using Emulator.Machine.Bus;
 namespace Emulator.Firmware.Hardware;
 
 /// <summary>The MC146818 CMOS/RTC as firmware reads it: index at port 70h (NMI kept disabled), data at 71h.</summary>
-public sealed class CmosPorts(IoPortBus ports)
+internal sealed class CmosPorts(IoPortBus ports)
 {
     public const ushort IndexPort = 0x70;
     public const ushort DataPort = 0x71;

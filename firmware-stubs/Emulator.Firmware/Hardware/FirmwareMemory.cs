@@ -5,7 +5,7 @@ namespace Emulator.Firmware.Hardware;
 /// the top of it: virtqueues for the BIOS's virtio-blk driver. The zone is reserved in the E820 map
 /// and left out of the INT 15h sizes, so an operating system never reuses it.
 /// </summary>
-public static class FirmwareMemory
+internal static class FirmwareMemory
 {
     public const uint OneMegabyte = 0x100000;
     public const uint SixteenMegabytes = 0x1000000;

@@ -5,7 +5,7 @@ using Emulator.Machine.Bus;
 namespace Emulator.Firmware.Hardware;
 
 /// <summary>QEMU's fw_cfg I/O interface as firmware uses it: select a key at 510h, read bytes at 511h; files through the directory key 19h.</summary>
-public sealed class FwCfgPorts(IoPortBus ports)
+internal sealed class FwCfgPorts(IoPortBus ports)
 {
     public const ushort SelectorPort = 0x510;
     public const ushort DataPort = 0x511;

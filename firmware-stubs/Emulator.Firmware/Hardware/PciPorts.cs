@@ -3,7 +3,7 @@ using Emulator.Machine.Bus;
 namespace Emulator.Firmware.Hardware;
 
 /// <summary>PCI configuration mechanism #1 (address at CF8h, data at CFCh) for bus 0, as firmware uses it.</summary>
-public sealed class PciPorts(IoPortBus ports)
+internal sealed class PciPorts(IoPortBus ports)
 {
     public const ushort AddressPort = 0xCF8;
     public const ushort DataPort = 0xCFC;

@@ -3,7 +3,7 @@ using Emulator.Machine.Bus;
 namespace Emulator.Firmware.Hardware;
 
 /// <summary>A PCI function found on bus 0, with the resources POST gave it.</summary>
-public sealed record PciDeviceInfo(int Device, int Function, ushort VendorId, ushort DeviceId, uint ClassCode, ushort[] IoBars, byte Irq);
+internal sealed record PciDeviceInfo(int Device, int Function, ushort VendorId, ushort DeviceId, uint ClassCode, ushort[] IoBars, byte Irq);
 
 /// <summary>
 /// POST's PCI pass, as SeaBIOS does it on a PIIX board: route PIRQA-D to IRQ 10, 10, 11, 11 (level
@@ -11,7 +11,7 @@ public sealed record PciDeviceInfo(int Device, int Function, ushort VendorId, us
 /// BARs from FE000000h, enable decoding and bus mastering, write each function's interrupt line,
 /// and place the PIIX4's ACPI PM block at 600h.
 /// </summary>
-public sealed class PciSetup(IoPortBus ports)
+internal sealed class PciSetup(IoPortBus ports)
 {
     private const int Devices = 32;
     private const int Functions = 8;

@@ -8,7 +8,7 @@ namespace Emulator.Firmware.Hardware;
 /// B8000h (4 KiB per page), the cursor position and shape in the BDA and in the CRTC registers
 /// (index 3D4h, data 3D5h). 80×25, eight pages.
 /// </summary>
-public sealed class TextConsole(GuestMemory memory, IoPortBus ports)
+internal sealed class TextConsole(GuestMemory memory, IoPortBus ports)
 {
     public const int Columns = 80;
     public const int Rows = 25;

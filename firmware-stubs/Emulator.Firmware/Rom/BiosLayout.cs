@@ -5,7 +5,7 @@ namespace Emulator.Firmware.Rom;
 /// relies on (IBM PC/AT BIOS conventions: POST at F000:E05B, the reset vector at F000:FFF0, the
 /// date at F000:FFF5, the model byte at F000:FFFE, the diskette parameter table at F000:EFC7).
 /// </summary>
-public static class BiosLayout
+internal static class BiosLayout
 {
     public const ushort Segment = 0xF000;
     public const int RomSize = 0x10000;

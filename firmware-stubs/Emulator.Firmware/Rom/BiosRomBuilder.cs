@@ -11,7 +11,7 @@ namespace Emulator.Firmware.Rom;
 /// after STI; HLT while the service answers <see cref="FirmwareTrap.Wait"/>; it returns with IRET,
 /// so the service hands results back by editing the caller's stacked AX, DX and FLAGS.
 /// </summary>
-public static class BiosRomBuilder
+internal static class BiosRomBuilder
 {
     private const byte PicEoi = 0x20;
     private const byte MasterPicCommand = 0x20;

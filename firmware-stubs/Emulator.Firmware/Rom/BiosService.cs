@@ -1,7 +1,7 @@
 namespace Emulator.Firmware.Rom;
 
 /// <summary>The firmware services a ROM stub can call through the trap port; the value is what the stub writes.</summary>
-public enum BiosService : byte
+internal enum BiosService : byte
 {
     Post = 1,
     Video = 0x10,

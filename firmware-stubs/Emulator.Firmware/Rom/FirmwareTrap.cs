@@ -6,7 +6,7 @@ namespace Emulator.Firmware.Rom;
 /// (the stub waits for an interrupt with STI; HLT and calls again) or <see cref="Poll"/> (the stub
 /// opens an interrupt window with STI; NOP and calls again).
 /// </summary>
-public static class FirmwareTrap
+internal static class FirmwareTrap
 {
     public const ushort Port = 0x04F0;
     public const byte Done = 0;

@@ -8,7 +8,7 @@ namespace Emulator.Firmware.Services;
 /// interrupt frame (IP, CS, FLAGS), so AX, DX and FLAGS are read and written there and come back to
 /// the caller when the stub pops and IRETs; every other register is live in the CPU.
 /// </summary>
-public sealed class BiosCall
+internal sealed class BiosCall
 {
     private const int DxSlot = 0;
     private const int AxSlot = 2;

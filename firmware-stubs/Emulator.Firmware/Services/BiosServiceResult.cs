@@ -5,7 +5,7 @@ namespace Emulator.Firmware.Services;
 /// the next interrupt and calls again); or polling hardware that does not interrupt the BIOS (the stub
 /// lets pending interrupts in and calls again at once).
 /// </summary>
-public enum BiosServiceResult
+internal enum BiosServiceResult
 {
     Done,
     WaitForInterrupt,

@@ -5,7 +5,7 @@ using Emulator.Machine.Memory;
 namespace Emulator.Firmware.Services;
 
 /// <summary>What every service reaches the machine through: guest memory and the port bus, as guest code would, plus the text console built on them.</summary>
-public sealed class FirmwareContext
+internal sealed class FirmwareContext
 {
     public FirmwareContext(GuestMemory memory, IoPortBus ports, FirmwareOptions options)
     {

@@ -12,7 +12,7 @@ namespace Emulator.Firmware.Services;
 /// reach the machine only through guest memory and the port bus; this class is the only one that
 /// knows the CPU, to hand a service the caller's registers.
 /// </summary>
-public sealed class FirmwareTrapPort : IPortDevice
+internal sealed class FirmwareTrapPort : IPortDevice
 {
     private readonly BiosCall _call;
     private readonly PostService _post;

@@ -21,6 +21,7 @@ public sealed class BlockAcctStats
     /// <summary>The highest byte offset written so far (end of the furthest write), <c>wr_highest_offset</c>.</summary>
     public long WriteHighestOffset { get; private set; }
 
+    /// <summary>A snapshot of the counters of one request class (copied, so later requests do not change it). Machine thread.</summary>
     public BlockAcctCounters this[BlockAcctType type]
     {
         get

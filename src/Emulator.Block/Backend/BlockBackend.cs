@@ -40,10 +40,13 @@ public sealed class BlockBackend
     /// <summary>The user-visible name, or "" for an anonymous backend.</summary>
     public string Name { get; internal set; }
 
+    /// <summary>References held: the creator's, one per attached device and one per <see cref="Ref"/>; 0 once deleted.</summary>
     public int RefCount { get; private set; } = 1;
 
+    /// <summary>What a failed asynchronous read does (<c>-drive rerror=</c>); applied by <see cref="ApplyErrorPolicy"/>.</summary>
     public BlockErrorPolicy ReadErrorPolicy { get; set; }
 
+    /// <summary>What a failed asynchronous write, flush, discard or write-zeroes does (<c>-drive werror=</c>).</summary>
     public BlockErrorPolicy WriteErrorPolicy { get; set; }
 
     /// <summary>The guest-visible write cache (IDE SET FEATURES 02h/82h, virtio-blk WCE). When off, writes carry FUA.</summary>
@@ -52,6 +55,7 @@ public sealed class BlockBackend
     /// <summary>detect-zeroes given for this backend (-drive detect-zeroes=): set on every root it gets (<see cref="BlockDriverState.DetectZeroes"/>).</summary>
     public DetectZeroes DetectZeroes { get; }
 
+    /// <summary>The accounting of asynchronous requests (<c>query-blockstats</c>); updated on the machine thread only.</summary>
     public BlockAcctStats Stats { get; } = new();
 
     /// <summary>A medium is inserted (the tray may still be open).</summary>
@@ -75,8 +79,10 @@ public sealed class BlockBackend
     /// <summary>The root node's driver name ("raw", "qcow2" …), when a medium is inserted.</summary>
     public string? FormatName => _root?.DriverName;
 
+    /// <summary>Asynchronous requests submitted and not yet delivered to their handler. Any thread.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>True while a device model is attached.</summary>
     public bool HasDevice => _devOps is not null;
 
     /// <summary>The attached device's id (qdev id), or "" when none is attached.</summary>
@@ -88,22 +94,27 @@ public sealed class BlockBackend
     /// <summary>No device, or a device that takes media changes (QEMU's blk_dev_has_removable_media).</summary>
     public bool HasRemovableMedia => _devOps is null || Has(BlockDevCapabilities.ChangeMedia);
 
+    /// <summary>True when the attached device has a tray (a CD-ROM); false without a device.</summary>
     public bool HasTray => Has(BlockDevCapabilities.Tray);
 
+    /// <summary>True when the attached device has a tray and it is open; an open tray makes the medium unavailable.</summary>
     public bool IsTrayOpen => Has(BlockDevCapabilities.Tray) && _devOps!.IsTrayOpen;
 
+    /// <summary>True when the guest locked the medium in the attached device (PREVENT ALLOW MEDIUM REMOVAL); eject then needs force.</summary>
     public bool IsMediumLocked => Has(BlockDevCapabilities.MediumLock) && _devOps!.IsMediumLocked;
 
     /// <summary>iostatus is reported only when the device asked for it and a policy can stop the VM.</summary>
     public bool IoStatusEnabled => _ioStatusRequested
         && (WriteErrorPolicy is BlockErrorPolicy.Enospc or BlockErrorPolicy.Stop || ReadErrorPolicy == BlockErrorPolicy.Stop);
 
+    /// <summary>The I/O status <c>query-block</c> shows: set by the first error a stop policy acts on (only when <see cref="IoStatusEnabled"/>), back to ok through <see cref="ResetIoStatus"/> or a device attach.</summary>
     public IoStatus IoStatus { get; private set; }
 
     internal BlockDriverState? Root => _root;
 
     internal bool EmptyReadOnly { get; set; }
 
+    /// <summary>Takes one more reference; each needs a matching <see cref="Unref"/>. Machine/monitor thread.</summary>
     public void Ref() => RefCount++;
 
     /// <summary>Drops a reference; the last one drains the backend, drops its medium and forgets its name.</summary>
@@ -152,6 +163,8 @@ public sealed class BlockBackend
         IoStatus = IoStatus.Ok;
     }
 
+    /// <summary>Detaches the device attached with <see cref="AttachDevice"/> and drops the reference it held (the last one deletes the backend).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="ops"/> is not the attached device.</exception>
     public void DetachDevice(IBlockDevOps ops)
     {
         if (!ReferenceEquals(_devOps, ops))
@@ -268,17 +281,40 @@ public sealed class BlockBackend
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="buffer"/>.Length bytes at byte <paramref name="offset"/> of the medium, blocking the calling
+    /// thread until done. For tools and set-up code: it goes through the same checks as <see cref="Submit"/> (range,
+    /// medium, closed layer) but does no accounting and applies no error policy (QEMU's blk_pread).
+    /// </summary>
+    /// <returns><see cref="BlockError.None"/>, or the refusal (<see cref="BlockError.OutOfRange"/>, <see cref="BlockError.NoMedium"/>) or driver error.</returns>
     public BlockError Read(long offset, Memory<byte> buffer) =>
         RunSync(BlockRequestKind.Read, offset, buffer.Length, buffer, BlockRequestFlags.None);
 
+    /// <summary>
+    /// Writes <paramref name="buffer"/> at byte <paramref name="offset"/>, blocking until done; with the write cache off the
+    /// write is forced to stable storage (FUA). Like <see cref="Read"/>: checked, not accounted, no error policy.
+    /// </summary>
+    /// <returns><see cref="BlockError.None"/>, <see cref="BlockError.ReadOnly"/> on a read-only medium, a range or medium refusal, or the driver's error.</returns>
     public BlockError Write(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags = BlockRequestFlags.None) =>
         RunSync(BlockRequestKind.Write, offset, buffer.Length, MemoryMarshal.AsMemory(buffer), flags);
 
+    /// <summary>
+    /// Flushes every cache between the medium and stable storage, blocking until done (no accounting, no error policy).
+    /// Returns <see cref="BlockError.NoMedium"/> without a medium, else the driver's result.
+    /// </summary>
     public BlockError Flush() => RunSync(BlockRequestKind.Flush, 0, 0, Memory<byte>.Empty, BlockRequestFlags.None);
 
+    /// <summary>
+    /// Discards <paramref name="length"/> bytes at <paramref name="offset"/> (a hint: the range may read as before or as zeroes
+    /// afterwards), blocking until done. Refused on a read-only medium or out of range; no accounting, no error policy.
+    /// </summary>
     public BlockError Discard(long offset, long length) =>
         RunSync(BlockRequestKind.Discard, offset, length, Memory<byte>.Empty, BlockRequestFlags.None);
 
+    /// <summary>
+    /// Makes <paramref name="length"/> bytes at <paramref name="offset"/> read as zeroes, blocking until done; with
+    /// <see cref="BlockRequestFlags.MayUnmap"/> the driver may deallocate the range instead. Checked like <see cref="Write"/>.
+    /// </summary>
     public BlockError WriteZeroes(long offset, long length, BlockRequestFlags flags = BlockRequestFlags.None) =>
         RunSync(BlockRequestKind.WriteZeroes, offset, length, Memory<byte>.Empty, flags);
 
@@ -316,6 +352,7 @@ public sealed class BlockBackend
         }
     }
 
+    /// <summary>The backend's name, or for an anonymous one the device that holds it (for messages).</summary>
     public override string ToString() => Name.Length > 0 ? Name : $"<anonymous backend of '{DeviceId}'>";
 
     /// <summary>Runs the driver operation of a checked request (worker thread, or inline for non-blocking drivers).</summary>

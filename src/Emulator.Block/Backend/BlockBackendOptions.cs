@@ -6,8 +6,10 @@ public sealed record BlockBackendOptions
     /// <summary>User-visible name (monitor-owned backend), or null for an anonymous one.</summary>
     public string? Name { get; init; }
 
+    /// <summary>The policy for failed reads (<c>rerror=</c>); QEMU's default, report.</summary>
     public BlockErrorPolicy ReadErrorPolicy { get; init; } = BlockErrorPolicy.Report;
 
+    /// <summary>The policy for failed writes (<c>werror=</c>); QEMU's default, enospc (stop on a full disk, report other errors).</summary>
     public BlockErrorPolicy WriteErrorPolicy { get; init; } = BlockErrorPolicy.Enospc;
 
     /// <summary>Guest-visible write cache; when off, every write is FUA.</summary>

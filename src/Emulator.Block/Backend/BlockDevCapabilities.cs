@@ -7,6 +7,7 @@ namespace Emulator.Block.Backend;
 [Flags]
 public enum BlockDevCapabilities : byte
 {
+    /// <summary>No optional callback: a fixed, non-removable disk.</summary>
     None = 0,
 
     /// <summary>The device takes media changes (<see cref="IBlockDevOps.ChangeMedia"/>): it is removable.</summary>

@@ -10,7 +10,7 @@ namespace Emulator.Block.Backend;
 /// request returns. The device name is filled in then: the backend whose tree holds the node, or
 /// "" for a node no backend uses (QEMU names the backend attached to the image, else "").
 /// </summary>
-public sealed class BlockDriverEvents : IBlockEventSink
+internal sealed class BlockDriverEvents : IBlockEventSink
 {
     private readonly ConcurrentQueue<BlockEvent> _pending = new();
     private readonly IBlockEventSink _target;

@@ -3,6 +3,7 @@ namespace Emulator.Block.Backend;
 /// <summary>Host-side descriptions of <see cref="BlockError"/> values, worded as strerror() words them (BLOCK_IO_ERROR's <c>reason</c>).</summary>
 public static class BlockErrorExtensions
 {
+    /// <summary>The error as a short English message in the words of the matching errno text (<c>Input/output error</c>, <c>No space left on device</c> …), for monitor replies and tool output.</summary>
     public static string Describe(this BlockError error) => error switch
     {
         BlockError.None => "Success",

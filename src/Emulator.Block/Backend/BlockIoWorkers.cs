@@ -13,7 +13,7 @@ namespace Emulator.Block.Backend;
 /// machine thread on a small host, hence the single poller.
 /// </para>
 /// </summary>
-public sealed class BlockIoWorkers : IDisposable
+internal sealed class BlockIoWorkers : IDisposable
 {
     public const int DefaultPollMicroseconds = 50;
 

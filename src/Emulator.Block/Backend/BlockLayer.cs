@@ -18,7 +18,7 @@ public sealed class BlockLayer
     private long _sequence;
     private readonly BlockDriverEvents _driverEvents;
 
-    public BlockLayer(BlockDriverRegistry drivers, IBlockEventSink events, BlockCompletionQueue completions, BlockIoWorkers workers, BlockDriverEvents driverEvents)
+    internal BlockLayer(BlockDriverRegistry drivers, IBlockEventSink events, BlockCompletionQueue completions, BlockIoWorkers workers, BlockDriverEvents driverEvents)
     {
         _driverEvents = driverEvents;
         completions.Draining = PublishDriverEvents;
@@ -29,6 +29,7 @@ public sealed class BlockLayer
         Media = new BlockMedia(this);
     }
 
+    /// <summary>The node graph under every backend of this layer: open, find and release nodes here.</summary>
     public BlockGraph Graph { get; }
 
     /// <summary>Publishes the events drivers queued (see <see cref="BlockDriverEvents"/>). Machine/loop thread.</summary>
@@ -47,7 +48,7 @@ public sealed class BlockLayer
     private static bool Holds(BlockDriverState node, string nodeName) =>
         node.NodeName == nodeName || node.Children.Any(child => Holds(child.Node, nodeName));
 
-    public IBlockEventSink Events { get; }
+    internal IBlockEventSink Events { get; }
 
     /// <summary>The queue the machine loop drains at its fixed point (<see cref="BlockCompletionQueue.RunPending"/>).</summary>
     public BlockCompletionQueue Completions { get; }
@@ -105,6 +106,7 @@ public sealed class BlockLayer
 
     internal long NextSequence() => Interlocked.Increment(ref _sequence);
 
+    /// <summary>The backend with this name (<c>-drive id=</c>, <c>blockdev-add</c> … <c>id</c>), or null; anonymous backends are not found.</summary>
     public BlockBackend? FindBackend(string name) => _named.GetValueOrDefault(name);
 
     /// <summary>

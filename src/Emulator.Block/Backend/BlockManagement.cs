@@ -24,6 +24,7 @@ public static class BlockManagement
         layer.Graph.Unref(node);
     }
 
+    /// <summary>True when a node of this name is open in the layer's graph.</summary>
     public static bool NodeExists(this BlockLayer layer, string nodeName) => layer.Graph.Find(nodeName) is not null;
 
     /// <summary>Resizes a node by name and tells every backend that has it as medium.</summary>

@@ -6,11 +6,13 @@ namespace Emulator.Block.Backend;
 /// </summary>
 public sealed class BlockOperationException : Exception
 {
+    /// <summary>A refused operation; <paramref name="message"/> is shown to the user as it is (a QMP error description, a tool's message).</summary>
     public BlockOperationException(string message)
         : base(message)
     {
     }
 
+    /// <summary>A refused operation with its user-facing <paramref name="message"/> and the failure underneath.</summary>
     public BlockOperationException(string message, Exception inner)
         : base(message, inner)
     {

@@ -15,6 +15,7 @@ public sealed class BlockRequest
     private ConfiguredValueTaskAwaitable<BlockError>.ConfiguredValueTaskAwaiter _awaiter;
     private int _inFlight;
 
+    /// <summary>A reusable request whose completions go to <paramref name="handler"/>; <paramref name="tag"/> is the device's own.</summary>
     public BlockRequest(IBlockCompletionHandler handler, object? tag = null)
     {
         Handler = handler ?? throw new ArgumentNullException(nameof(handler));
@@ -22,20 +23,25 @@ public sealed class BlockRequest
         _onDriverCompleted = OnDriverCompleted;
     }
 
+    /// <summary>Called once per submission, on the machine thread, when the request completes.</summary>
     public IBlockCompletionHandler Handler { get; }
 
     /// <summary>Free for the device (which drive, which queue slot …).</summary>
     public object? Tag { get; set; }
 
+    /// <summary>The operation set by the last <c>Prepare…</c> call.</summary>
     public BlockRequestKind Kind { get; private set; }
 
+    /// <summary>Byte offset into the medium where the request starts (0 for flush).</summary>
     public long Offset { get; private set; }
 
     /// <summary>Bytes covered: the buffer length for reads and writes, the range for discard and write-zeroes, 0 for flush.</summary>
     public long Length { get; private set; }
 
+    /// <summary>Data to write or room to read into; empty for flush, discard and write-zeroes. The device keeps it alive and untouched while the request is in flight.</summary>
     public Memory<byte> Buffer { get; private set; }
 
+    /// <summary>Modifiers given to <see cref="PrepareWrite"/> or <see cref="PrepareWriteZeroes"/>.</summary>
     public BlockRequestFlags Flags { get; private set; }
 
     /// <summary>The result, valid in the completion handler.</summary>
@@ -47,6 +53,7 @@ public sealed class BlockRequest
     /// <summary>The device queue this request belongs to in I/O traces (<c>IoTrace.RegisterTrack</c>); -1 for none.</summary>
     public int TraceTrack { get; set; } = -1;
 
+    /// <summary>True from <see cref="BlockBackend.Submit"/> until just before the handler runs; a request in flight must not be prepared or submitted again. Any thread.</summary>
     public bool IsInFlight => Volatile.Read(ref _inFlight) != 0;
 
     internal BlockBackend? Backend { get; set; }
@@ -65,15 +72,25 @@ public sealed class BlockRequest
     /// <summary>True when the request was refused before reaching a driver (accounted as invalid).</summary>
     internal bool Invalid { get; set; }
 
+    /// <summary>Sets the request up to read <paramref name="buffer"/>.Length bytes at byte <paramref name="offset"/>.</summary>
+    /// <exception cref="InvalidOperationException">The request is still in flight.</exception>
     public void PrepareRead(long offset, Memory<byte> buffer) => Prepare(BlockRequestKind.Read, offset, buffer.Length, buffer, BlockRequestFlags.None);
 
+    /// <summary>Sets the request up to write <paramref name="buffer"/> at byte <paramref name="offset"/> (flags: FUA, compressed).</summary>
+    /// <exception cref="InvalidOperationException">The request is still in flight.</exception>
     public void PrepareWrite(long offset, Memory<byte> buffer, BlockRequestFlags flags = BlockRequestFlags.None) =>
         Prepare(BlockRequestKind.Write, offset, buffer.Length, buffer, flags);
 
+    /// <summary>Sets the request up to flush the medium's caches to stable storage.</summary>
+    /// <exception cref="InvalidOperationException">The request is still in flight.</exception>
     public void PrepareFlush() => Prepare(BlockRequestKind.Flush, 0, 0, Memory<byte>.Empty, BlockRequestFlags.None);
 
+    /// <summary>Sets the request up to discard <paramref name="length"/> bytes at <paramref name="offset"/> (TRIM/UNMAP).</summary>
+    /// <exception cref="InvalidOperationException">The request is still in flight.</exception>
     public void PrepareDiscard(long offset, long length) => Prepare(BlockRequestKind.Discard, offset, length, Memory<byte>.Empty, BlockRequestFlags.None);
 
+    /// <summary>Sets the request up to make <paramref name="length"/> bytes at <paramref name="offset"/> read as zeroes (flags: may-unmap, no-fallback).</summary>
+    /// <exception cref="InvalidOperationException">The request is still in flight.</exception>
     public void PrepareWriteZeroes(long offset, long length, BlockRequestFlags flags = BlockRequestFlags.None) =>
         Prepare(BlockRequestKind.WriteZeroes, offset, length, Memory<byte>.Empty, flags);
 

@@ -1,8 +1,10 @@
 namespace Emulator.Block.Backend;
 
+/// <summary>Modifiers of a write or write-zeroes request (QEMU's <c>BDRV_REQ_*</c>).</summary>
 [Flags]
 public enum BlockRequestFlags : byte
 {
+    /// <summary>An ordinary request.</summary>
     None = 0,
 
     /// <summary>Force unit access: the write is on stable storage when it completes (added when the write cache is off).</summary>

@@ -10,8 +10,14 @@ namespace Emulator.Block.Backend;
 /// </summary>
 public static class BlockSnapshots
 {
-    public const string OverlayPrefix = "emu-snapshot-";
+    internal const string OverlayPrefix = "emu-snapshot-";
 
+    /// <summary>
+    /// Creates a backend over <paramref name="filename"/> opened read-only under a new temporary qcow2 overlay
+    /// (<c>-drive snapshot=on</c>, <c>qemu-nbd -s</c>): reads come from the image, writes stay in the overlay and
+    /// are lost when the backend goes. The format is probed when <paramref name="format"/> is null.
+    /// </summary>
+    /// <exception cref="BlockOperationException">The image cannot be opened or the overlay cannot be created.</exception>
     public static BlockBackend OpenImageSnapshot(this BlockLayer layer, BlockBackendOptions options, string filename, string? format = null,
         FileCacheMode cache = FileCacheMode.Writeback)
     {

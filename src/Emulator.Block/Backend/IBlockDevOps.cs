@@ -7,6 +7,7 @@ namespace Emulator.Block.Backend;
 /// </summary>
 public interface IBlockDevOps
 {
+    /// <summary>Which of the optional callbacks below this device implements; it must not change while attached.</summary>
     BlockDevCapabilities Capabilities { get; }
 
     /// <summary>
@@ -20,8 +21,10 @@ public interface IBlockDevOps
     {
     }
 
+    /// <summary>True while the device's tray is open (asked only with <see cref="BlockDevCapabilities.Tray"/>).</summary>
     bool IsTrayOpen => false;
 
+    /// <summary>True while the guest has locked the medium in (asked only with <see cref="BlockDevCapabilities.MediumLock"/>).</summary>
     bool IsMediumLocked => false;
 
     /// <summary>The medium size changed (<c>block_resize</c>).</summary>

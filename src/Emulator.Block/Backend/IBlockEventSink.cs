@@ -1,7 +1,7 @@
 namespace Emulator.Block.Backend;
 
 /// <summary>Receives the block layer's events (the monitor publishes them as QMP events). Called on the machine thread.</summary>
-public interface IBlockEventSink
+internal interface IBlockEventSink
 {
     void Publish(BlockEvent blockEvent);
 }

@@ -5,6 +5,8 @@ public enum ReadOnlyMode : byte
 {
     /// <summary>Keep the mode of the medium being replaced.</summary>
     Retain,
+    /// <summary>Open the new medium read-only.</summary>
     ReadOnly,
+    /// <summary>Open the new medium writable.</summary>
     ReadWrite,
 }

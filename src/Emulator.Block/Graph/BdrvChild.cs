@@ -1,7 +1,7 @@
 namespace Emulator.Block.Graph;
 
 /// <summary>A named edge from a parent node to a child node (<c>file</c>, <c>backing</c>, <c>image</c>); it holds a reference on the child.</summary>
-public sealed class BdrvChild
+internal sealed class BdrvChild
 {
     internal BdrvChild(BlockDriverState parent, string name, BlockDriverState node)
     {

@@ -9,7 +9,7 @@ namespace Emulator.Block.Graph;
 /// is done inline (no allocation) and asynchronously only when it really waits (a held blkdebug
 /// request, a network reply). Offsets are already checked against <see cref="Length"/> by the caller.
 /// </summary>
-public abstract class BlockDriver
+internal abstract class BlockDriver
 {
     private const int ZeroChunk = 64 * 1024;
 

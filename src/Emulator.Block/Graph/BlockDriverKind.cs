@@ -1,5 +1,6 @@
 namespace Emulator.Block.Graph;
 
+/// <summary>Where a driver sits in a node tree.</summary>
 public enum BlockDriverKind : byte
 {
     /// <summary>Reaches storage (file, nbd, null-co).</summary>

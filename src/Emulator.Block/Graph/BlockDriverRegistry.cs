@@ -8,6 +8,9 @@ public sealed class BlockDriverRegistry
     private readonly Dictionary<string, IBlockDriverFactory> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, IBlockDriverFactory> _byOptions = [];
 
+    /// <summary>The registry of the drivers registered through DI.</summary>
+    /// <exception cref="InvalidOperationException">Two drivers share a name.</exception>
+    /// <exception cref="ArgumentException">Two drivers share an options type.</exception>
     public BlockDriverRegistry(IEnumerable<IBlockDriverFactory> factories)
     {
         foreach (var factory in factories)
@@ -21,10 +24,14 @@ public sealed class BlockDriverRegistry
         }
     }
 
+    /// <summary>Every registered driver.</summary>
     public IEnumerable<IBlockDriverFactory> Drivers => _byName.Values;
 
+    /// <summary>The driver with this name (<c>qcow2</c>, <c>file</c> …, case-sensitive), or null.</summary>
     public IBlockDriverFactory? Find(string name) => _byName.GetValueOrDefault(name);
 
+    /// <summary>The driver that opens nodes of this options type.</summary>
+    /// <exception cref="BlockOperationException">No registered driver takes these options.</exception>
     public IBlockDriverFactory ForOptions(BlockNodeOptions options) =>
         _byOptions.GetValueOrDefault(options.GetType())
         ?? throw new BlockOperationException($"Unknown driver '{options.Driver}' (not registered with this block layer).");

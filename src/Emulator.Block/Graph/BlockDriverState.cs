@@ -23,17 +23,22 @@ public sealed class BlockDriverState
         TraceName = IoTrace.RegisterName(nodeName);
     }
 
+    /// <summary>The node's name, unique in its graph and in the namespace it shares with backend names.</summary>
     public string NodeName { get; }
 
     /// <summary>True when the name was generated (<c>#blockNNN</c>) rather than given.</summary>
     public bool AutoNamed { get; }
 
+    /// <summary>The options the node was opened with.</summary>
     public BlockNodeOptions Options { get; }
 
+    /// <summary>The driver's name (<c>qcow2</c>, <c>raw</c>, <c>file</c> …).</summary>
     public string DriverName => Options.Driver;
 
+    /// <summary>True when the node refuses writes, discards, write-zeroes and resizes.</summary>
     public bool ReadOnly { get; internal set; }
 
+    /// <summary>References held (the opener's, parent edges, backends, exports); the node closes when it reaches 0.</summary>
     public int RefCount { get; internal set; } = 1;
 
     /// <summary>
@@ -47,20 +52,44 @@ public sealed class BlockDriverState
     /// <summary>This node's name id in I/O traces.</summary>
     internal int TraceName { get; }
 
-    public BlockDriver Driver => _driver ?? throw new InvalidOperationException($"Node '{NodeName}' is not open.");
+    /// <summary>
+    /// The host file (or protocol address) this node's data comes from: its own for a protocol node,
+    /// its first child's for a format or filter node; empty for a node with no file (null-co).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The node was closed.</exception>
+    public string Filename => Driver.Filename;
 
-    public IReadOnlyList<BdrvChild> Children => _children;
+    /// <summary>The driver's image description (qcow2: cluster size, backing file, dirty flag, …), or null when the format has none (raw, protocols).</summary>
+    /// <exception cref="InvalidOperationException">The node was closed.</exception>
+    public IImageInfo? ImageInfo => Driver as IImageInfo;
+
+    /// <summary>The driver's consistency check and repair (<c>img check</c>), or null when the format has none.</summary>
+    /// <exception cref="InvalidOperationException">The node was closed.</exception>
+    public IImageCheck? ImageCheck => Driver as IImageCheck;
+
+    /// <summary>The driver's internal snapshot table (qcow2), or null when the format has none.</summary>
+    /// <exception cref="InvalidOperationException">The node was closed.</exception>
+    public ISnapshotTable? SnapshotTable => Driver as ISnapshotTable;
+
+    internal BlockDriver Driver => _driver ?? throw new InvalidOperationException($"Node '{NodeName}' is not open.");
+
+    internal IReadOnlyList<BdrvChild> Children => _children;
 
     /// <summary>The protocol or image child (<c>file</c>), if any.</summary>
-    public BdrvChild? File => FindChild("file");
+    internal BdrvChild? File => FindChild("file");
 
-    public BdrvChild? Backing => FindChild("backing");
+    internal BdrvChild? Backing => FindChild("backing");
 
+    /// <summary>The node this one reads unallocated data from (a qcow2 image's backing file, opened), or null when it has none or it was left closed.</summary>
+    public BlockDriverState? BackingNode => Backing?.Node;
+
+    /// <summary>The guest-visible size in bytes.</summary>
+    /// <exception cref="InvalidOperationException">The node was closed.</exception>
     public long Length => Driver.Length;
 
-    public bool IsNonBlocking => Driver.IsNonBlocking;
+    internal bool IsNonBlocking => Driver.IsNonBlocking;
 
-    public BdrvChild? FindChild(string name)
+    internal BdrvChild? FindChild(string name)
     {
         foreach (var child in _children)
         {
@@ -73,7 +102,7 @@ public sealed class BlockDriverState
         return null;
     }
 
-    public ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer)
+    internal ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer)
     {
         if (!IoTrace.Enabled)
         {
@@ -84,7 +113,7 @@ public sealed class BlockDriverState
         return IoTrace.DriverEnd(TraceName, IoTraceOp.Read, Driver.ReadAsync(offset, buffer), Driver.ForwardsToChild);
     }
 
-    public bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error)
+    internal bool TryReadNoWait(long offset, Memory<byte> buffer, out BlockError error)
     {
         if (!IoTrace.Enabled)
         {
@@ -97,7 +126,7 @@ public sealed class BlockDriverState
         return done;
     }
 
-    public bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
+    internal bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
     {
         if (ReadOnly)
         {
@@ -123,7 +152,7 @@ public sealed class BlockDriverState
         return done;
     }
 
-    public ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
+    internal ValueTask<BlockError> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, BlockRequestFlags flags)
     {
         if (ReadOnly)
         {
@@ -145,7 +174,7 @@ public sealed class BlockDriverState
         return IoTrace.DriverEnd(TraceName, IoTraceOp.Write, Driver.WriteAsync(offset, buffer, flags), Driver.ForwardsToChild);
     }
 
-    public ValueTask<BlockError> FlushAsync()
+    internal ValueTask<BlockError> FlushAsync()
     {
         if (!IoTrace.Enabled)
         {
@@ -156,7 +185,7 @@ public sealed class BlockDriverState
         return IoTrace.DriverEnd(TraceName, IoTraceOp.Flush, Driver.FlushAsync(), Driver.ForwardsToChild);
     }
 
-    public ValueTask<BlockError> DiscardAsync(long offset, long length)
+    internal ValueTask<BlockError> DiscardAsync(long offset, long length)
     {
         if (ReadOnly)
         {
@@ -172,7 +201,7 @@ public sealed class BlockDriverState
         return IoTrace.DriverEnd(TraceName, IoTraceOp.Discard, Driver.DiscardAsync(offset, length), Driver.ForwardsToChild);
     }
 
-    public ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags)
+    internal ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags)
     {
         if (ReadOnly)
         {
@@ -188,13 +217,14 @@ public sealed class BlockDriverState
         return IoTrace.DriverEnd(TraceName, IoTraceOp.WriteZeroes, Driver.WriteZeroesAsync(offset, length, flags), Driver.ForwardsToChild);
     }
 
-    public ValueTask<BlockError> TruncateAsync(long length) =>
+    internal ValueTask<BlockError> TruncateAsync(long length) =>
         ReadOnly ? new(BlockError.ReadOnly) : Driver.TruncateAsync(length);
 
     /// <summary>The detect-zeroes test: on, not a compressed write, every byte zero (a vectorised scan that allocates nothing).</summary>
     private bool IsDetectedZero(ReadOnlySpan<byte> buffer, BlockRequestFlags flags) =>
         DetectZeroes != DetectZeroes.Off && (flags & BlockRequestFlags.WriteCompressed) == 0 && !buffer.ContainsAnyExcept((byte)0);
 
+    /// <c>name (driver)</c>, for messages.
     public override string ToString() => $"{NodeName} ({DriverName})";
 
     internal void SetDriver(BlockDriver driver) => _driver = driver;

@@ -13,18 +13,22 @@ public sealed class BlockGraph
     private readonly Dictionary<string, BlockDriverState> _nodes = new(StringComparer.Ordinal);
     private int _autoNameCounter;
 
-    public BlockGraph(BlockDriverRegistry drivers)
+    /// <summary>An empty graph whose nodes are opened by <paramref name="drivers"/>.</summary>
+    internal BlockGraph(BlockDriverRegistry drivers)
     {
         Drivers = drivers;
     }
 
+    /// <summary>The drivers nodes of this graph are opened with.</summary>
     public BlockDriverRegistry Drivers { get; }
 
     /// <summary>Another namespace the node names must not clash with (backend names); set by the block layer.</summary>
     internal Func<string, bool>? IsNameTakenElsewhere { get; set; }
 
+    /// <summary>Every open node (a live view; do not change the graph while enumerating it). Machine/monitor thread.</summary>
     public IReadOnlyCollection<BlockDriverState> Nodes => _nodes.Values;
 
+    /// <summary>The open node with this name, or null.</summary>
     public BlockDriverState? Find(string nodeName) => _nodes.GetValueOrDefault(nodeName);
 
     /// <summary>Opens a node (and inline children). The caller owns the returned reference.</summary>
@@ -64,7 +68,7 @@ public sealed class BlockGraph
     }
 
     /// <summary>Opens or references a child and attaches it to <paramref name="parent"/> under <paramref name="edgeName"/>.</summary>
-    public BdrvChild AttachChild(BlockDriverState parent, BlockChildOptions child, string edgeName)
+    internal BdrvChild AttachChild(BlockDriverState parent, BlockChildOptions child, string edgeName)
     {
         BlockDriverState node;
         if (child.Reference is { } reference)
@@ -94,6 +98,8 @@ public sealed class BlockGraph
         return edge;
     }
 
+    /// <summary>Takes one more reference to <paramref name="node"/>; each needs a matching <see cref="Unref"/>.</summary>
+    /// <exception cref="InvalidOperationException">The node was already deleted.</exception>
     public void Ref(BlockDriverState node)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -182,7 +188,7 @@ public sealed class BlockGraph
     }
 
     /// <summary>The parents (nodes) that hold an edge to <paramref name="node"/>.</summary>
-    public IEnumerable<BdrvChild> ParentEdgesOf(BlockDriverState node)
+    internal IEnumerable<BdrvChild> ParentEdgesOf(BlockDriverState node)
     {
         foreach (var candidate in _nodes.Values)
         {

@@ -14,6 +14,7 @@ public abstract record BlockNodeOptions
     /// <summary>The node name; a unique one is generated when omitted.</summary>
     public string? NodeName { get; init; }
 
+    /// <summary>Open the node read-only (<c>read-only=on</c>); inline children inherit it.</summary>
     public bool ReadOnly { get; init; }
 
     /// <summary>detect-zeroes: all-zero writes reach this node's driver as write-zeroes (QEMU's per-node option).</summary>

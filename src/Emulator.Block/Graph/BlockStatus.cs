@@ -7,5 +7,6 @@ namespace Emulator.Block.Graph;
 /// </summary>
 public readonly record struct BlockStatus(BlockStatusFlags Flags, long Length, long Offset, string File)
 {
+    /// <summary>True when every bit of <paramref name="flag"/> is set in <see cref="Flags"/>.</summary>
     public bool Has(BlockStatusFlags flag) => (Flags & flag) == flag;
 }

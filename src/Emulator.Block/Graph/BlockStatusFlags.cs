@@ -4,6 +4,7 @@ namespace Emulator.Block.Graph;
 [Flags]
 public enum BlockStatusFlags : byte
 {
+    /// <summary>Nothing known: the range reads from a backing node (or as zeroes without one).</summary>
     None = 0,
 
     /// <summary>The range reads from stored data.</summary>

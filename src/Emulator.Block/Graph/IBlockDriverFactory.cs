@@ -8,10 +8,13 @@ namespace Emulator.Block.Graph;
 /// </summary>
 public interface IBlockDriverFactory
 {
+    /// <summary>The driver name in options and on the command line (<c>qcow2</c>, <c>file</c> …); unique in a registry.</summary>
     string Name { get; }
 
+    /// <summary>Whether the driver reaches storage, interprets a format or filters a child.</summary>
     BlockDriverKind Kind { get; }
 
+    /// <summary>The <see cref="BlockNodeOptions"/> subtype that selects this driver.</summary>
     Type OptionsType { get; }
 
     /// <summary>Format drivers: how sure the driver is that <paramref name="header"/> (the first bytes of the image) is its format; 0 = not.</summary>
@@ -32,5 +35,5 @@ public interface IBlockDriverFactory
     IImageCreator? Creator => null;
 
     /// <summary>Opens the driver for <paramref name="node"/>, attaching children through <paramref name="graph"/>. Throws <see cref="BlockOperationException"/> with a clear message.</summary>
-    BlockDriver Open(BlockDriverState node, BlockNodeOptions options, BlockGraph graph);
+    internal BlockDriver Open(BlockDriverState node, BlockNodeOptions options, BlockGraph graph);
 }

@@ -8,6 +8,8 @@ public static class ImageOptionValues
 {
     private const string SizeHint = "Invalid image size specified. You may use k, M, G, T, P or E suffixes for kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.";
 
+    /// <summary>A byte count: a decimal number (fractions allowed: <c>1.5G</c>) with an optional b/k/M/G/T/P/E suffix (powers of 1024), rounded down to a whole byte.</summary>
+    /// <exception cref="BlockOperationException">Not a size, or 8 EiB or more.</exception>
     public static long ParseSize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -10,10 +10,14 @@ namespace Emulator.Block.Memory;
 /// </summary>
 public sealed unsafe class AlignedBuffer : MemoryManager<byte>
 {
+    /// <summary>The default alignment, one host page (4096 bytes).</summary>
     public const int DefaultAlignment = 4096;
 
     private byte* _pointer;
 
+    /// <summary>A zero-filled native buffer of <paramref name="length"/> bytes at an address that is a multiple of <paramref name="alignment"/>. Free it with Dispose.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is not positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="alignment"/> is not a power of two.</exception>
     public AlignedBuffer(int length, int alignment = DefaultAlignment)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
@@ -28,18 +32,23 @@ public sealed unsafe class AlignedBuffer : MemoryManager<byte>
         NativeMemory.Clear(_pointer, (nuint)length);
     }
 
+    /// <summary>The size in bytes.</summary>
     public int Length { get; }
 
+    /// <summary>The address alignment in bytes (a power of two).</summary>
     public int Alignment { get; }
 
+    /// <summary>The whole buffer as a span (throws <see cref="ObjectDisposedException"/> after Dispose).</summary>
     public Span<byte> Span => GetSpan();
 
+    /// <inheritdoc/>
     public override Span<byte> GetSpan()
     {
         ObjectDisposedException.ThrowIf(_pointer is null, this);
         return new Span<byte>(_pointer, Length);
     }
 
+    /// <summary>A handle to byte <paramref name="elementIndex"/>; the memory is native, so it never moves and unpinning does nothing.</summary>
     public override MemoryHandle Pin(int elementIndex = 0)
     {
         ObjectDisposedException.ThrowIf(_pointer is null, this);
@@ -47,6 +56,7 @@ public sealed unsafe class AlignedBuffer : MemoryManager<byte>
         return new MemoryHandle(_pointer + elementIndex);
     }
 
+    /// <summary>Nothing to do: native memory never moves.</summary>
     public override void Unpin()
     {
     }
@@ -58,6 +68,7 @@ public sealed unsafe class AlignedBuffer : MemoryManager<byte>
         return ((nuint)handle.Pointer & (nuint)(alignment - 1)) == 0;
     }
 
+    /// <summary>Frees the native memory; the buffer must not be used afterwards.</summary>
     protected override void Dispose(bool disposing)
     {
         if (_pointer is not null)

@@ -15,6 +15,7 @@ public sealed class AlignedBufferPool : IDisposable
     private readonly Stack<AlignedBuffer>[] _free = new Stack<AlignedBuffer>[MaxShift - MinShift + 1];
     private readonly Lock _lock = new();
 
+    /// <summary>An empty pool (buffers are allocated on first rent).</summary>
     public AlignedBufferPool()
     {
         for (var i = 0; i < _free.Length; i++)
@@ -43,6 +44,8 @@ public sealed class AlignedBufferPool : IDisposable
         return new AlignedBuffer(1 << shift);
     }
 
+    /// <summary>Gives a rented buffer back for reuse; the caller must not touch it afterwards. Thread-safe.</summary>
+    /// <exception cref="ArgumentException">The buffer's size is not one of the pool's classes.</exception>
     public void Return(AlignedBuffer buffer)
     {
         ArgumentNullException.ThrowIfNull(buffer);
@@ -57,6 +60,7 @@ public sealed class AlignedBufferPool : IDisposable
         }
     }
 
+    /// <summary>Frees the buffers the pool holds (rented ones stay with their renters).</summary>
     public void Dispose()
     {
         lock (_lock)

@@ -2,7 +2,7 @@ namespace Emulator.Block.Nbd;
 
 /// <summary>Status flags of the <c>base:allocation</c> metadata context.</summary>
 [Flags]
-public enum NbdAllocationFlags : uint
+internal enum NbdAllocationFlags : uint
 {
     /// <summary>Allocated data.</summary>
     Data = 0,

@@ -2,7 +2,7 @@ namespace Emulator.Block.Nbd;
 
 /// <summary>The client's 32-bit flags, the answer to the handshake flags.</summary>
 [Flags]
-public enum NbdClientFlags : uint
+internal enum NbdClientFlags : uint
 {
     None = 0,
     FixedNewstyle = 1 << 0,

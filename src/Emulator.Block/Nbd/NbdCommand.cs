@@ -1,7 +1,7 @@
 namespace Emulator.Block.Nbd;
 
 /// <summary>Request types of the transmission phase (proto.md "Request types").</summary>
-public enum NbdCommand : ushort
+internal enum NbdCommand : ushort
 {
     Read = 0,
     Write = 1,

@@ -2,7 +2,7 @@ namespace Emulator.Block.Nbd;
 
 /// <summary>Command flags of a request (proto.md "Command flags").</summary>
 [Flags]
-public enum NbdCommandFlags : ushort
+internal enum NbdCommandFlags : ushort
 {
     None = 0,
     Fua = 1 << 0,

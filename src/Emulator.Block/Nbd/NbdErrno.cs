@@ -1,7 +1,7 @@
 namespace Emulator.Block.Nbd;
 
 /// <summary>The error values a reply carries (proto.md "Error values"; Linux errno numbers).</summary>
-public enum NbdErrno : uint
+internal enum NbdErrno : uint
 {
     None = 0,
     Perm = 1,

@@ -3,7 +3,7 @@ using Emulator.Block.Backend;
 namespace Emulator.Block.Nbd;
 
 /// <summary>Maps between the protocol's error values and the block layer's <see cref="BlockError"/>, both ways, in one place.</summary>
-public static class NbdErrors
+internal static class NbdErrors
 {
     public static BlockError ToBlockError(NbdErrno error) => error switch
     {

@@ -2,7 +2,7 @@ namespace Emulator.Block.Nbd;
 
 /// <summary>The server's 16-bit handshake flags, sent after IHAVEOPT.</summary>
 [Flags]
-public enum NbdHandshakeFlags : ushort
+internal enum NbdHandshakeFlags : ushort
 {
     None = 0,
     FixedNewstyle = 1 << 0,

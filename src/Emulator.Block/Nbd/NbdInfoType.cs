@@ -1,7 +1,7 @@
 namespace Emulator.Block.Nbd;
 
 /// <summary>Information types carried in NBD_REP_INFO replies and requested by NBD_OPT_INFO/GO.</summary>
-public enum NbdInfoType : ushort
+internal enum NbdInfoType : ushort
 {
     /// <summary>Size (u64) and transmission flags (u16).</summary>
     Export = 0,

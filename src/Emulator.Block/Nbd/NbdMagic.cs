@@ -1,7 +1,7 @@
 namespace Emulator.Block.Nbd;
 
 /// <summary>The magic numbers of the NBD protocol (NetworkBlockDevice doc/proto.md, "Protocol phases"). All are big-endian on the wire.</summary>
-public static class NbdMagic
+internal static class NbdMagic
 {
     /// <summary>"NBDMAGIC": the first eight bytes a server sends.</summary>
     public const ulong InitPassword = 0x4E42444D41474943;

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Nbd;
 
 /// <summary>Handshake options the client sends after IHAVEOPT (proto.md "Option types").</summary>
-public enum NbdOption : uint
+internal enum NbdOption : uint
 {
     ExportName = 1,
     Abort = 2,

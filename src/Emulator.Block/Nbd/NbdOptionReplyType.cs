@@ -1,7 +1,7 @@
 namespace Emulator.Block.Nbd;
 
 /// <summary>Option reply types (proto.md "Option reply types"); errors have bit 31 set.</summary>
-public enum NbdOptionReplyType : uint
+internal enum NbdOptionReplyType : uint
 {
     Ack = 1,
     Server = 2,

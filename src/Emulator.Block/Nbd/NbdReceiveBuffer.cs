@@ -9,7 +9,7 @@ namespace Emulator.Block.Nbd;
 /// Measured with <c>emu img bench -d 16</c> over a Unix socket: three system calls per 4 KiB read
 /// reply became well under one.
 /// </summary>
-public sealed class NbdReceiveBuffer
+internal sealed class NbdReceiveBuffer
 {
     private const int Capacity = 256 * 1024;
     private const int DirectThreshold = 64 * 1024;

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Nbd;
 
 [Flags]
-public enum NbdReplyFlags : ushort
+internal enum NbdReplyFlags : ushort
 {
     None = 0,
 

@@ -8,7 +8,7 @@ namespace Emulator.Block.Nbd;
 /// flags u16, type u16, cookie u64, payload length u32). Read in two steps: <see cref="SizeFor"/> on
 /// the magic, then <see cref="Read"/> on the whole header.
 /// </summary>
-public readonly record struct NbdReplyHeader(bool Structured, NbdErrno Error, NbdReplyFlags Flags, NbdReplyType Type, ulong Cookie, uint Length)
+internal readonly record struct NbdReplyHeader(bool Structured, NbdErrno Error, NbdReplyFlags Flags, NbdReplyType Type, ulong Cookie, uint Length)
 {
     /// <summary>The header's size for the magic in <paramref name="magic"/>, or 0 for a wrong magic.</summary>
     public static int SizeFor(ReadOnlySpan<byte> magic) => BinaryPrimitives.ReadUInt32BigEndian(magic) switch

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Nbd;
 
 /// <summary>Structured reply chunk types (proto.md "Structured reply types"); error types have bit 15 set.</summary>
-public enum NbdReplyType : ushort
+internal enum NbdReplyType : ushort
 {
     None = 0,
 

@@ -6,7 +6,7 @@ namespace Emulator.Block.Nbd;
 /// The 28-byte request header of the transmission phase: magic (u32), command flags (u16), type (u16),
 /// cookie (u64, the client's handle), offset (u64), length (u32). Parsed and written in place.
 /// </summary>
-public readonly record struct NbdRequestHeader(NbdCommandFlags Flags, NbdCommand Command, ulong Cookie, ulong Offset, uint Length)
+internal readonly record struct NbdRequestHeader(NbdCommandFlags Flags, NbdCommand Command, ulong Cookie, ulong Offset, uint Length)
 {
     public void Write(Span<byte> destination)
     {

@@ -2,7 +2,7 @@ namespace Emulator.Block.Nbd;
 
 /// <summary>Per-export transmission flags (proto.md "Transmission flags").</summary>
 [Flags]
-public enum NbdTransmissionFlags : ushort
+internal enum NbdTransmissionFlags : ushort
 {
     None = 0,
     HasFlags = 1 << 0,

@@ -9,7 +9,7 @@ namespace Emulator.Block.Nbd;
 /// never a partial result), whole sends, and the handshake's option framing. Allocation-free except
 /// for the handshake helpers, which run once per connection.
 /// </summary>
-public static class NbdWire
+internal static class NbdWire
 {
     /// <summary>Fills <paramref name="destination"/>; false when the peer closed or reset the connection first.</summary>
     public static bool ReceiveExactly(Socket socket, Span<byte> destination)

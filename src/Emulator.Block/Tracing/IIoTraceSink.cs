@@ -1,7 +1,7 @@
 namespace Emulator.Block.Tracing;
 
 /// <summary>Where a session's records go (a trace file, the EventSource …). Called on the collector's thread only.</summary>
-public interface IIoTraceSink
+internal interface IIoTraceSink
 {
     /// <summary>Records in host-time order (within the collector's reorder window).</summary>
     void OnEntries(ReadOnlySpan<IoTraceEntry> entries);

@@ -1,3 +1,4 @@
+using Emulator.Block.Tracing.Export;
 using System.Diagnostics;
 
 namespace Emulator.Block.Tracing;
@@ -45,8 +46,19 @@ public sealed class IoTraceCollector : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the one I/O trace session of the process, writing into a Trace Event Format file: tracing is
+    /// switched on and a background thread moves records from the per-thread rings to
+    /// <paramref name="writer"/> every <paramref name="interval"/> (default 20 ms), holding them back for
+    /// <paramref name="reorderWindow"/> (default 50 ms) so they arrive in host-time order. Stop or dispose
+    /// the collector to end the session; the writer is completed then, not disposed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A session is already running.</exception>
+    public static IoTraceCollector Start(TraceEventFileWriter writer, TimeSpan? interval = null, TimeSpan? reorderWindow = null) =>
+        Start((IIoTraceSink)writer, interval, reorderWindow);
+
     /// <summary>Starts the one session of the process; throws when one is already running.</summary>
-    public static IoTraceCollector Start(IIoTraceSink sink, TimeSpan? interval = null, TimeSpan? reorderWindow = null)
+    internal static IoTraceCollector Start(IIoTraceSink sink, TimeSpan? interval = null, TimeSpan? reorderWindow = null)
     {
         ArgumentNullException.ThrowIfNull(sink);
         lock (SessionLock)
@@ -86,6 +98,7 @@ public sealed class IoTraceCollector : IDisposable
         }
     }
 
+    /// <summary>Same as <see cref="Stop"/>.</summary>
     public void Dispose()
     {
         Stop();

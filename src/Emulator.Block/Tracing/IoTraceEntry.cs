@@ -1,4 +1,4 @@
 namespace Emulator.Block.Tracing;
 
 /// <summary>A record as the collector hands it on: the record and the ring (thread) it came from.</summary>
-public readonly record struct IoTraceEntry(IoTraceRecord Record, int Thread);
+internal readonly record struct IoTraceEntry(IoTraceRecord Record, int Thread);

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Tracing;
 
 /// <summary>The operation a span or a driver slice performs.</summary>
-public enum IoTraceOp : byte
+internal enum IoTraceOp : byte
 {
     None,
     Read,

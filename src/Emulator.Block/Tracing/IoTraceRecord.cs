@@ -8,7 +8,7 @@ namespace Emulator.Block.Tracing;
 /// Submitted the request's description); driver events name the node in <see cref="Name"/>.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly record struct IoTraceRecord
+internal readonly record struct IoTraceRecord
 {
     // The stage shares its byte with the shared-reading flag, keeping the record at 64 bytes.
     private const byte StageMask = 0x7F;

@@ -6,7 +6,7 @@ namespace Emulator.Block.Tracing;
 /// with a release store; the collector reads up to the head and publishes its tail. A full ring drops
 /// the new record and counts it (the trace reports drops; a stamp never waits).
 /// </summary>
-public sealed class IoTraceRing
+internal sealed class IoTraceRing
 {
     public const int DefaultCapacity = 1 << 16;
 

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Tracing;
 
 /// <summary>What a trace record marks. Track events come from devices; span events from the block layer.</summary>
-public enum IoTraceStage : byte
+internal enum IoTraceStage : byte
 {
     /// <summary>Track event: the guest rang the doorbell (ATA command, ATAPI packet, FDC command, virtio notify).</summary>
     Doorbell,

@@ -36,7 +36,7 @@ internal static class ImgCheck
         var filename = parsed.Positional[0];
         using var session = new ImgSession();
         var node = session.Open(filename, parsed.Get("-f"), readOnly: repair == ImageRepairMode.None);
-        if (node.Driver is not IImageCheck checker)
+        if (node.ImageCheck is not { } checker)
         {
             stderr.WriteLine("emu img: This image format does not support checks");
             return ExitNotSupported;

@@ -1,5 +1,4 @@
 using Emulator.Block.Backend;
-using Emulator.Block.Graph;
 
 namespace Emulator.Cli.Img;
 
@@ -46,11 +45,11 @@ internal static class ImgCompare
     private static int Compare(ImgArguments parsed, bool quiet, TextWriter stdout, TextWriter stderr, ImgProgress progress)
     {
         using var session = new ImgSession();
-        BlockDriverState first, second;
+        BlockBackend first, second;
         try
         {
-            first = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true);
-            second = session.Open(parsed.Positional[1], parsed.Get("-F") ?? parsed.Get("-f"), readOnly: true);
+            first = session.Io(session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true));
+            second = session.Io(session.Open(parsed.Positional[1], parsed.Get("-F") ?? parsed.Get("-f"), readOnly: true));
         }
         catch (BlockOperationException e)
         {
@@ -120,19 +119,19 @@ internal static class ImgCompare
     }
 
     /// <summary>Reads a chunk; past the end of the shorter image the chunk reads as zeroes.</summary>
-    private static bool Read(BlockDriverState node, long offset, Span<byte> span, byte[] buffer, TextWriter stderr)
+    private static bool Read(BlockBackend image, long offset, Span<byte> span, byte[] buffer, TextWriter stderr)
     {
         span.Clear();
-        if (offset >= node.Length)
+        if (offset >= image.Length)
         {
             return true;
         }
 
-        var length = (int)Math.Min(span.Length, node.Length - offset);
-        var error = ImgSession.Wait(node.ReadAsync(offset, buffer.AsMemory(0, length)));
+        var length = (int)Math.Min(span.Length, image.Length - offset);
+        var error = image.Read(offset, buffer.AsMemory(0, length));
         if (error != BlockError.None)
         {
-            stderr.WriteLine($"emu img: error while reading offset {offset} of {node.Driver.Filename}: {error.Describe()}");
+            stderr.WriteLine($"emu img: error while reading offset {offset} of {image.Filename}: {error.Describe()}");
             return false;
         }
 

@@ -71,10 +71,11 @@ internal static class ImgConvert
 
         using (var progress = new ImgProgress(stdout, stderr, parsed.Has("-p") && !parsed.Has("-q")))
         {
-            Copy(source, target, compress, compareTarget: existing || backing is not null, progress);
+            var granularity = target.ImageInfo?.Info.ClusterSize ?? DefaultGranularity;
+            Copy(session.Io(source), session.Io(target), granularity, compress, compareTarget: existing || backing is not null, progress);
         }
 
-        var flushed = ImgSession.Wait(target.FlushAsync());
+        var flushed = session.Io(target).Flush();
         if (flushed != BlockError.None)
         {
             throw new ImgFailedException($"error while flushing '{targetPath}': {flushed.Describe()}");
@@ -84,10 +85,9 @@ internal static class ImgConvert
     }
 
     /// <summary>Copies the source's guest view; with <paramref name="compareTarget"/>, only units that differ from what the target reads.</summary>
-    private static void Copy(BlockDriverState source, BlockDriverState target, bool compress, bool compareTarget, ImgProgress progress)
+    private static void Copy(BlockBackend source, BlockBackend target, int granularity, bool compress, bool compareTarget, ImgProgress progress)
     {
         var size = source.Length;
-        var granularity = (target.Driver as IImageInfo)?.Info.ClusterSize ?? DefaultGranularity;
         var chunk = Math.Max(ChunkSize, granularity);
         var buffer = new byte[chunk];
         var current = compareTarget ? new byte[chunk] : null;
@@ -96,7 +96,7 @@ internal static class ImgConvert
         for (var offset = 0L; offset < size; offset += chunk)
         {
             var length = (int)Math.Min(chunk, size - offset);
-            var error = ImgSession.Wait(source.ReadAsync(offset, buffer.AsMemory(0, length)));
+            var error = source.Read(offset, buffer.AsMemory(0, length));
             if (error != BlockError.None)
             {
                 throw new ImgFailedException($"error while reading at byte {offset}: {error.Describe()}");
@@ -125,7 +125,7 @@ internal static class ImgConvert
                     end += Math.Min(granularity, length - end);
                 }
 
-                error = ImgSession.Wait(target.WriteAsync(offset + run, buffer.AsMemory(run, end - run), flags));
+                error = target.Write(offset + run, buffer.AsMemory(run, end - run), flags);
                 if (error != BlockError.None)
                 {
                     throw new ImgFailedException($"error while writing at byte {offset + run}: {error.Describe()}");
@@ -142,9 +142,9 @@ internal static class ImgConvert
     }
 
     /// <summary>Writes each unit of <paramref name="data"/> that differs from what the target reads now (<paramref name="current"/>); zero units as write-zeroes.</summary>
-    private static void CopyDifferences(BlockDriverState target, long offset, Memory<byte> data, Memory<byte> current, int granularity, BlockRequestFlags flags)
+    private static void CopyDifferences(BlockBackend target, long offset, Memory<byte> data, Memory<byte> current, int granularity, BlockRequestFlags flags)
     {
-        var error = ImgSession.Wait(target.ReadAsync(offset, current));
+        var error = target.Read(offset, current);
         if (error != BlockError.None)
         {
             throw new ImgFailedException($"error while reading the target at byte {offset}: {error.Describe()}");
@@ -160,8 +160,8 @@ internal static class ImgConvert
             }
 
             error = wanted.Span.ContainsAnyExcept((byte)0)
-                ? ImgSession.Wait(target.WriteAsync(offset + run, wanted, flags))
-                : ImgSession.Wait(target.WriteZeroesAsync(offset + run, unit, BlockRequestFlags.MayUnmap));
+                ? target.Write(offset + run, wanted, flags)
+                : target.WriteZeroes(offset + run, unit, BlockRequestFlags.MayUnmap);
             if (error != BlockError.None)
             {
                 throw new ImgFailedException($"error while writing at byte {offset + run}: {error.Describe()}");

@@ -21,10 +21,10 @@ internal static class ImgInfo
         var top = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true, noBacking: !parsed.Has("--backing-chain"));
         var chain = new List<BlockDriverState> { top };
         var names = new List<string> { parsed.Positional[0] };
-        while (parsed.Has("--backing-chain") && chain[^1].Backing is { } backing)
+        while (parsed.Has("--backing-chain") && chain[^1].BackingNode is { } backing)
         {
-            names.Add(BackingPath(names[^1], ((IImageInfo)chain[^1].Driver).Info.BackingFile!));
-            chain.Add(backing.Node);
+            names.Add(BackingPath(names[^1], chain[^1].ImageInfo!.Info.BackingFile!));
+            chain.Add(backing);
         }
 
         if (json)
@@ -70,8 +70,8 @@ internal static class ImgInfo
 
     private static void WriteJson(Utf8JsonWriter writer, BlockDriverState node, string file)
     {
-        var info = (node.Driver as IImageInfo)?.Info;
-        var snapshots = (node.Driver as ISnapshotTable)?.Snapshots ?? [];
+        var info = node.ImageInfo?.Info;
+        var snapshots = node.SnapshotTable?.Snapshots ?? [];
         writer.WriteStartObject();
         if (snapshots.Count > 0)
         {
@@ -110,7 +110,7 @@ internal static class ImgInfo
         }
 
         writer.WriteString("format", node.DriverName);
-        writer.WriteNumber("actual-size", HostFileStat.AllocatedBytes(node.Driver.Filename));
+        writer.WriteNumber("actual-size", HostFileStat.AllocatedBytes(node.Filename));
         if (info is not null)
         {
             WriteFormatSpecific(writer, node.DriverName, info);
@@ -155,8 +155,8 @@ internal static class ImgInfo
         output.WriteLine($"image: {file}");
         output.WriteLine($"file format: {node.DriverName}");
         output.WriteLine($"virtual size: {ImgSize.Format(node.Length)} ({node.Length} bytes)");
-        output.WriteLine($"disk size: {ImgSize.Format(HostFileStat.AllocatedBytes(node.Driver.Filename))}");
-        if (node.Driver is not IImageInfo { Info: var info })
+        output.WriteLine($"disk size: {ImgSize.Format(HostFileStat.AllocatedBytes(node.Filename))}");
+        if (node.ImageInfo is not { Info: var info })
         {
             return;
         }
@@ -176,7 +176,7 @@ internal static class ImgInfo
             }
         }
 
-        WriteSnapshotList(output, (node.Driver as ISnapshotTable)?.Snapshots ?? []);
+        WriteSnapshotList(output, node.SnapshotTable?.Snapshots ?? []);
         if (info.FormatSpecific.Count == 0)
         {
             return;

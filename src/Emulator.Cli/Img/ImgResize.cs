@@ -34,7 +34,7 @@ internal static class ImgResize
             throw new ImgUsageException("Use the --shrink option to perform a shrink operation.");
         }
 
-        var error = ImgSession.Wait(node.TruncateAsync(size));
+        var error = session.Io(node).Truncate(size);
         if (error != BlockError.None)
         {
             throw new ImgFailedException(error == BlockError.InvalidArgument

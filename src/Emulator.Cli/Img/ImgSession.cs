@@ -10,8 +10,11 @@ namespace Emulator.Cli.Img;
 
 /// <summary>
 /// A block layer for one <c>emu img</c> run, built through DI as the emulator builds it. Like
-/// qemu-img, the tool works on nodes directly (it has no guest device): it opens file → format
-/// nodes, reads and writes them synchronously, and closes them at the end.
+/// qemu-img, the tool opens file → format nodes itself (it has no guest device) and asks them for
+/// their format capabilities (info, check, snapshots, block status); like qemu-img's blk_* calls, it
+/// reads and writes them through an anonymous <see cref="BlockBackend"/> over the node
+/// (<see cref="Io"/>), whose synchronous API checks range and read-only before the driver sees a
+/// request. Everything is closed at the end.
 /// </summary>
 internal sealed class ImgSession : IDisposable
 {
@@ -19,6 +22,7 @@ internal sealed class ImgSession : IDisposable
 
     private readonly ServiceProvider _services;
     private readonly List<BlockDriverState> _open = [];
+    private readonly Dictionary<BlockDriverState, BlockBackend> _backends = [];
 
     public ImgSession()
     {
@@ -27,9 +31,6 @@ internal sealed class ImgSession : IDisposable
     }
 
     public BlockLayer Layer { get; }
-
-    public static BlockError Wait(ValueTask<BlockError> operation) =>
-        operation.IsCompleted ? operation.Result : operation.AsTask().GetAwaiter().GetResult();
 
     public static BlockStatus Wait(ValueTask<BlockStatus> operation) =>
         operation.IsCompleted ? operation.Result : operation.AsTask().GetAwaiter().GetResult();
@@ -117,8 +118,25 @@ internal sealed class ImgSession : IDisposable
         return node;
     }
 
+    /// <summary>The backend that does <paramref name="node"/>'s I/O (one per node, made on first use, closed with the node).</summary>
+    public BlockBackend Io(BlockDriverState node)
+    {
+        if (!_backends.TryGetValue(node, out var backend))
+        {
+            backend = OpenBackend(node);
+            _backends.Add(node, backend);
+        }
+
+        return backend;
+    }
+
     public void Close(BlockDriverState node)
     {
+        if (_backends.Remove(node, out var backend))
+        {
+            backend.Unref();
+        }
+
         if (_open.Remove(node))
         {
             Layer.Graph.Unref(node);
@@ -138,11 +156,23 @@ internal sealed class ImgSession : IDisposable
     private IBlockDriverFactory Probe(BlockDriverState file)
     {
         var buffer = new byte[ProbeLength];
-        if (Wait(file.ReadAsync(0, buffer)) != BlockError.None)
+        var length = (int)Math.Min(ProbeLength, file.Length);
+        var backend = OpenBackend(file);
+        var error = backend.Read(0, buffer.AsMemory(0, length));
+        backend.Unref();
+        if (error != BlockError.None)
         {
-            throw new BlockOperationException($"Could not read '{file.Driver.Filename}' to determine its format");
+            throw new BlockOperationException($"Could not read '{file.Filename}' to determine its format");
         }
 
-        return Layer.Graph.Drivers.ProbeFormat(buffer.AsSpan(0, (int)Math.Min(ProbeLength, file.Length)));
+        return Layer.Graph.Drivers.ProbeFormat(buffer.AsSpan(0, length));
+    }
+
+    /// <summary>An anonymous backend with <paramref name="node"/> as its medium (the backend takes its own reference).</summary>
+    private BlockBackend OpenBackend(BlockDriverState node)
+    {
+        var backend = Layer.CreateBackend(new BlockBackendOptions { ReadOnly = node.ReadOnly });
+        Layer.Media.InsertMedium(backend, node.NodeName);
+        return backend;
     }
 }

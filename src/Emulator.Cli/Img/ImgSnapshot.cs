@@ -1,5 +1,4 @@
 using Emulator.Block.Backend;
-using Emulator.Block.Graph;
 
 namespace Emulator.Cli.Img;
 
@@ -31,7 +30,7 @@ internal static class ImgSnapshot
         using var session = new ImgSession();
         var node = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: list);
         var action = list ? "list" : create is not null ? "create" : apply is not null ? "apply" : "delete";
-        if (node.Driver is not ISnapshotTable table)
+        if (node.SnapshotTable is not { } table)
         {
             throw new ImgFailedException($"Could not {action} snapshot: this image format does not support snapshots");
         }
@@ -45,7 +44,7 @@ internal static class ImgSnapshot
         var error = create is not null ? table.CreateSnapshot(create)
             : apply is not null ? table.ApplySnapshot(apply)
             : table.DeleteSnapshot(delete!);
-        error = error == BlockError.None ? ImgSession.Wait(node.FlushAsync()) : error;
+        error = error == BlockError.None ? session.Io(node).Flush() : error;
         return error == BlockError.None
             ? 0
             : throw new ImgFailedException($"Could not {action} snapshot '{create ?? apply ?? delete}': {error.Describe()}");

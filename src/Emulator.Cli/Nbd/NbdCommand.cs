@@ -91,14 +91,17 @@ internal static class NbdCommand
         var image = parsed.Positional[0];
         var format = parsed.Get("-f") ?? parsed.Get("--format");
         BlockDriverState node;
+        BlockBackend io;
         if (parsed.Has("-s") || parsed.Has("--snapshot"))
         {
             var backend = session.Layer.OpenImageSnapshot(new BlockBackendOptions(), image, format, cache);
             node = session.Layer.Graph.Find(backend.RootNodeName!)!;
+            io = backend;
         }
         else
         {
             node = session.Open(image, format, readOnly, cache);
+            io = session.Io(node);
         }
 
         var name = parsed.Get("-x") ?? parsed.Get("--export-name") ?? string.Empty;
@@ -131,7 +134,7 @@ internal static class NbdCommand
         }
 
         server.Dispose();
-        var flushed = ImgSession.Wait(node.FlushAsync());
+        var flushed = io.Flush();
         if (flushed != BlockError.None)
         {
             throw new ImgFailedException($"Could not flush the image: {flushed.Describe()}");

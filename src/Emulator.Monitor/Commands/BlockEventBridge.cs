@@ -6,12 +6,13 @@ namespace Emulator.Monitor.Commands;
 /// <summary>
 /// Publishes the block layer's events as QMP events with QEMU 7.2's data members: DEVICE_TRAY_MOVED,
 /// BLOCK_IO_ERROR and BLOCK_IMAGE_CORRUPTED (all published on the machine/loop side: drivers' corruption
-/// events are queued by <see cref="BlockDriverEvents"/> and published by the loop with the backend's name).
+/// events are queued by the block layer and published by the loop with the backend's name).
 /// </summary>
 public sealed class BlockEventBridge
 {
     private readonly MonitorEvents _events;
 
+    /// <summary>Forwards every event <paramref name="blockEvents"/> publishes to <paramref name="events"/> from now on, for as long as the broadcaster lives (one bridge per block layer).</summary>
     public BlockEventBridge(BlockEventBroadcaster blockEvents, MonitorEvents events)
     {
         _events = events;

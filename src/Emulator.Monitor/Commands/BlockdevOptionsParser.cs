@@ -24,6 +24,7 @@ public sealed class BlockdevOptionsParser
 
     private readonly Dictionary<string, (string[] Members, Func<JsonObject, Inherited, BlockNodeOptions> Build)> _drivers = new(StringComparer.Ordinal);
 
+    /// <summary>A parser for the drivers <c>blockdev-add</c> takes here: file, raw, null-co, nbd and blkdebug; any other driver name is refused with QEMU's message.</summary>
     public BlockdevOptionsParser()
     {
         Register("file", ["filename", "locking", "aio", "aio-max-batch", "drop-cache", "x-check-cache-dropped", "pr-manager"], (o, i) =>
@@ -63,9 +64,11 @@ public sealed class BlockdevOptionsParser
     }
 
     /// <summary>Adds (or replaces) a driver's parser.</summary>
-    public void Register(string driver, string[] members, Func<JsonObject, Inherited, BlockNodeOptions> build) =>
+    internal void Register(string driver, string[] members, Func<JsonObject, Inherited, BlockNodeOptions> build) =>
         _drivers[driver] = (members, build);
 
+    /// <summary>The node options a <c>blockdev-add</c> argument object describes (top-level node, nothing inherited).</summary>
+    /// <exception cref="QmpException">A member is missing, unexpected or of the wrong type, or a value is not accepted; the message is QEMU's.</exception>
     public BlockNodeOptions Parse(JsonObject options) => Parse(options, new Inherited(false, false, false));
 
     private static BlockChildOptions Child(JsonObject o, string member, Inherited inherited) => o[member] switch
@@ -222,7 +225,7 @@ public sealed class BlockdevOptionsParser
     }
 
     /// <summary>Options a child inherits from its parent unless it sets its own.</summary>
-    public sealed record Inherited(bool Direct, bool Unmap, bool ReadOnly)
+    internal sealed record Inherited(bool Direct, bool Unmap, bool ReadOnly)
     {
         internal BlockdevOptionsParser? Parser { get; init; }
     }

@@ -14,6 +14,7 @@ public sealed class MachineControl : IMachineControl
     private bool _quitting;
     private bool _resetAfterShutdown;
 
+    /// <summary>Controls <paramref name="machine"/> and publishes its STOP, RESUME, RESET and SHUTDOWN events on <paramref name="events"/> from now on.</summary>
     public MachineControl(PcMachine machine, MonitorEvents events)
     {
         _machine = machine;
@@ -26,6 +27,7 @@ public sealed class MachineControl : IMachineControl
         });
     }
 
+    /// <inheritdoc/>
     public RunState RunState => _machine.State switch
     {
         MachineRunState.Prelaunch => RunState.Prelaunch,
@@ -38,12 +40,16 @@ public sealed class MachineControl : IMachineControl
     /// <summary>-name GUEST: what query-name answers.</summary>
     public string? Name { get; set; }
 
+    /// <inheritdoc/>
     public void Stop() => _machine.RequestPause();
 
+    /// <inheritdoc/>
     public void Continue() => _machine.Resume();
 
+    /// <inheritdoc/>
     public void Reset() => _machine.RequestReset();
 
+    /// <inheritdoc/>
     public void Quit()
     {
         _quitting = true;

@@ -4,7 +4,7 @@ namespace Emulator.Monitor.Qmp;
 /// Counts commands between arrival and their written reply, so a server shutting down (after
 /// <c>quit</c>, say) can let those replies go out first, as QEMU sends quit's reply before exiting.
 /// </summary>
-public sealed class QmpActivity
+internal sealed class QmpActivity
 {
     private int _busy;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Emulator.Monitor.Qmp;
 
 /// <summary>The checked <c>arguments</c> object of one command, with typed getters.</summary>
-public sealed class QmpArguments
+internal sealed class QmpArguments
 {
     private readonly JsonObject _values;
 

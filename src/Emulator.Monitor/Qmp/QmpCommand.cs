@@ -11,7 +11,7 @@ namespace Emulator.Monitor.Qmp;
 /// <param name="Parameters">The arguments; anything else is refused as unexpected.</param>
 /// <param name="Handler">Runs the command.</param>
 /// <param name="OpenArguments">Accept members not in the schema (blockdev-add's driver-specific options).</param>
-public sealed record QmpCommand(
+internal sealed record QmpCommand(
     string Name,
     IReadOnlyList<QmpParameter> Parameters,
     Func<QmpArguments, JsonNode?> Handler,

@@ -7,9 +7,10 @@ public sealed class QmpCommandTable
 {
     private readonly Dictionary<string, QmpCommand> _commands = new(StringComparer.Ordinal);
 
+    /// <summary>The names of the registered commands (<c>query-commands</c>), in no particular order.</summary>
     public IEnumerable<string> Names => _commands.Keys;
 
-    public void Add(QmpCommand command)
+    internal void Add(QmpCommand command)
     {
         if (!_commands.TryAdd(command.Name, command))
         {
@@ -17,7 +18,7 @@ public sealed class QmpCommandTable
         }
     }
 
-    public QmpCommand? Find(string name) => _commands.GetValueOrDefault(name);
+    internal QmpCommand? Find(string name) => _commands.GetValueOrDefault(name);
 
     /// <summary>
     /// Runs command <paramref name="name"/> for a negotiated client, as a QMP session does after it checked

@@ -1,4 +1,4 @@
 namespace Emulator.Monitor.Qmp;
 
 /// <summary>One argument of a command schema.</summary>
-public sealed record QmpParameter(string Name, QmpType Type, bool Optional = false);
+internal sealed record QmpParameter(string Name, QmpType Type, bool Optional = false);

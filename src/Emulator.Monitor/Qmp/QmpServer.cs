@@ -20,6 +20,7 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
     private readonly QmpActivity _activity = new();
     private int _disposed;
 
+    /// <summary>A server that answers with <paramref name="commands"/>, runs them through <paramref name="executor"/> and sends <paramref name="events"/> to negotiated sessions. It serves nothing until a Listen/Connect/Serve call.</summary>
     public QmpServer(QmpCommandTable commands, IMonitorExecutor executor, MonitorEvents events)
     {
         _commands = commands;
@@ -64,8 +65,10 @@ public sealed class QmpServer : IAsyncDisposable, IDisposable
     public Task Serve(Stream input, Stream output) =>
         new QmpSession(input, output, _commands, _executor, _events, _activity).RunAsync(_stopping.Token);
 
+    /// <summary>Same as <see cref="DisposeAsync"/>, blocking.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>Lets replies in progress go out (up to 2 s), closes every socket and waits for the socket sessions to end. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

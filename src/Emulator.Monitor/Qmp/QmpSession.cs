@@ -14,7 +14,7 @@ namespace Emulator.Monitor.Qmp;
 /// on this client's socket; a client that stops reading while more than
 /// <see cref="MaxUnsentBytes"/> pile up for it is disconnected (QEMU would buffer without bound).
 /// </summary>
-public sealed class QmpSession
+internal sealed class QmpSession
 {
     private static readonly string[] InputMembers = ["execute", "arguments", "id", "exec-oob", "control"];
 

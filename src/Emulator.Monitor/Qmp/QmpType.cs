@@ -1,7 +1,7 @@
 namespace Emulator.Monitor.Qmp;
 
 /// <summary>The argument types the command schemas use, named as QEMU's "expected: …" messages name them.</summary>
-public enum QmpType
+internal enum QmpType
 {
     String,
     Integer,

@@ -6,7 +6,7 @@ namespace Emulator.Monitor.Qmp;
 /// The version the monitor announces: the QEMU release whose QMP behaviour it follows (7.2, the
 /// one Debian 12 ships and the differential tests compare against), and our package name.
 /// </summary>
-public static class QmpVersion
+internal static class QmpVersion
 {
     public const int Major = 7;
     public const int Minor = 2;

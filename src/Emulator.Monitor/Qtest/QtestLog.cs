@@ -15,12 +15,14 @@ public sealed class QtestLog : IDisposable
     private readonly Lock _lock = new();
     private long _opened = Stopwatch.GetTimestamp();
 
+    /// <summary>A log written to <paramref name="writer"/>, which the log owns and disposes.</summary>
     public QtestLog(TextWriter writer) => _writer = writer;
 
     /// <summary>Opens FILE for writing (truncated, as QEMU's fopen "w+"), line-flushed so a crash loses nothing.</summary>
     public static QtestLog Open(string path) =>
         new(new StreamWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true });
 
+    /// <summary>A harness connected: restarts the clock and logs <c>OPENED</c>.</summary>
     public void Opened()
     {
         lock (_lock)
@@ -30,13 +32,16 @@ public sealed class QtestLog : IDisposable
         }
     }
 
+    /// <summary>The harness disconnected: logs <c>CLOSED</c>.</summary>
     public void Closed() => Write("I", "CLOSED");
 
     /// <summary>A received command (QEMU logs its space-separated words, each after one space: the line itself).</summary>
     public void Received(string line) => Write("R", line);
 
+    /// <summary>A line sent to the harness (a reply or an <c>IRQ</c> notice), without its newline.</summary>
     public void Sent(string line) => Write("S", line);
 
+    /// <summary>Closes the underlying writer.</summary>
     public void Dispose() => _writer.Dispose();
 
     private void Write(string kind, string text)

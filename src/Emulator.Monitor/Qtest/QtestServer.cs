@@ -15,12 +15,15 @@ public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor, Qt
     private readonly List<Socket> _sockets = [];
     private readonly Lock _lock = new();
 
+    /// <summary>Connects to the harness listening at <paramref name="path"/> (<c>-qtest unix:PATH</c>) and serves it in the background.</summary>
+    /// <exception cref="System.Net.Sockets.SocketException">Nothing listens there.</exception>
     public void ConnectUnix(string path)
     {
         var socket = UnixSockets.Connect(path);
         Serve(socket);
     }
 
+    /// <summary>Listens on a Unix socket at <paramref name="path"/> (replacing a stale socket file) and serves each client that connects, each on its own thread.</summary>
     public void ListenUnix(string path)
     {
         var listener = UnixSockets.Listen(path, 1);
@@ -28,6 +31,7 @@ public sealed class QtestServer(PcMachine machine, IMonitorExecutor executor, Qt
         _ = AcceptLoop(listener);
     }
 
+    /// <summary>Stops serving and closes every socket; the sessions end in the background.</summary>
     public void Dispose()
     {
         _stopping.Cancel();

@@ -10,7 +10,7 @@ namespace Emulator.Monitor.Qtest;
 /// uses too; an IRQ change a command causes is written before that command's reply. Bad input gets
 /// <c>FAIL …</c> or <c>ERR …</c>, never a dropped connection.
 /// </summary>
-public sealed class QtestSession
+internal sealed class QtestSession
 {
     /// <summary>Largest single memory transfer a command may ask for (<see cref="QtestCommands.MaxTransfer"/>).</summary>
     public const ulong MaxTransfer = QtestCommands.MaxTransfer;

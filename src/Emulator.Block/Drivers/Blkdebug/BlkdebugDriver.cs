@@ -9,7 +9,7 @@ namespace Emulator.Block.Drivers.Blkdebug;
 /// (QEMU's blkdebug inject-error and break/resume). Requests may run on I/O worker threads, so rule
 /// state is locked. A suspended request completes asynchronously; nothing else allocates.
 /// </summary>
-public sealed class BlkdebugDriver : BlockDriver
+internal sealed class BlkdebugDriver : BlockDriver
 {
     private readonly BlockDriverState _image;
     private readonly Lock _lock = new();

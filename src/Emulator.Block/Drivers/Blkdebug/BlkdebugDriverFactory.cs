@@ -2,7 +2,7 @@ using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.Blkdebug;
 
-public sealed class BlkdebugDriverFactory : IBlockDriverFactory
+internal sealed class BlkdebugDriverFactory : IBlockDriverFactory
 {
     public string Name => "blkdebug";
 

@@ -9,6 +9,7 @@ namespace Emulator.Block.Drivers.Blkdebug;
 /// </summary>
 public sealed record BlkdebugRule
 {
+    /// <summary>The request types the rule matches (default: all).</summary>
     public BlkdebugOperations Operations { get; init; } = BlkdebugOperations.All;
 
     /// <summary>The error to return: <see cref="BlockError.Io"/> or <see cref="BlockError.NoSpace"/> usually.</summary>
@@ -20,7 +21,9 @@ public sealed record BlkdebugRule
     /// <summary>Fail only the <see cref="Nth"/> matching request, then let everything through.</summary>
     public bool Once { get; init; }
 
+    /// <summary>First byte of the matched range (inclusive); null with <see cref="RangeEnd"/> null = any offset.</summary>
     public long? RangeStart { get; init; }
 
+    /// <summary>End of the matched range (exclusive byte offset).</summary>
     public long? RangeEnd { get; init; }
 }

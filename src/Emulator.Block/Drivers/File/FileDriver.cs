@@ -15,7 +15,7 @@ namespace Emulator.Block.Drivers.File;
 /// Limitation: the length is cached at open and updated by truncate; growth of the file by another
 /// process is not noticed (QEMU behaves the same).
 /// </summary>
-public sealed class FileDriver : BlockDriver
+internal sealed class FileDriver : BlockDriver
 {
     /// <summary>O_DIRECT alignment: 4 KiB covers both 512-byte and 4K-native host disks.</summary>
     private const int DirectAlignment = 4096;

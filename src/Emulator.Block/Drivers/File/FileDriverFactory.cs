@@ -2,7 +2,7 @@ using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.File;
 
-public sealed class FileDriverFactory : IBlockDriverFactory
+internal sealed class FileDriverFactory : IBlockDriverFactory
 {
     public string Name => "file";
 

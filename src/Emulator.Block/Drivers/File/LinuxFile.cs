@@ -70,7 +70,7 @@ internal static partial class LinuxFile
 
     /// <summary>struct iovec.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    public unsafe struct IoVec
+    internal unsafe struct IoVec
     {
         public byte* Base;
         public nuint Length;

@@ -27,7 +27,7 @@ namespace Emulator.Block.Drivers.Nbd;
 /// <see cref="BlockError.InvalidArgument"/> (no read-modify-write); a server that stops answering
 /// without closing the connection leaves requests waiting (QEMU has no request timeout either).
 /// </summary>
-public sealed class NbdDriver : BlockDriver
+internal sealed class NbdDriver : BlockDriver
 {
     private static readonly int[] BackoffSeconds = [0, 1, 2, 4, 8, 16];
 

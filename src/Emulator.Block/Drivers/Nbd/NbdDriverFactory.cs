@@ -2,7 +2,7 @@ using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.Nbd;
 
-public sealed class NbdDriverFactory : IBlockDriverFactory
+internal sealed class NbdDriverFactory : IBlockDriverFactory
 {
     public string Name => "nbd";
 

@@ -3,7 +3,7 @@ using Emulator.Block.Nbd;
 namespace Emulator.Block.Drivers.Nbd;
 
 /// <summary>What the handshake agreed for one export.</summary>
-public sealed record NbdExportInfo(long Size, NbdTransmissionFlags Flags)
+internal sealed record NbdExportInfo(long Size, NbdTransmissionFlags Flags)
 {
     /// <summary>Replies come as structured chunks (NBD_OPT_STRUCTURED_REPLY acknowledged).</summary>
     public bool StructuredReplies { get; init; }

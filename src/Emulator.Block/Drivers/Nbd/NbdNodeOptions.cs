@@ -8,6 +8,7 @@ public sealed record NbdNodeOptions(NbdServerAddress Server) : BlockNodeOptions
     /// <summary>QEMU's default: the server is asked for before the first connection gives up.</summary>
     public const int DefaultReconnectDelaySeconds = 0;
 
+    /// <inheritdoc/>
     public override string Driver => "nbd";
 
     /// <summary>The export name; the server's default export when empty.</summary>

@@ -16,15 +16,20 @@ public sealed record NbdServerAddress
         Path = path;
     }
 
+    /// <summary>The TCP host name or address; null for a Unix socket.</summary>
     public string? Host { get; }
 
+    /// <summary>The TCP port (1–65535); 0 for a Unix socket.</summary>
     public int Port { get; }
 
     /// <summary>The Unix socket path; null for TCP.</summary>
     public string? Path { get; }
 
+    /// <summary>True for a Unix socket address.</summary>
     public bool IsUnix => Path is not null;
 
+    /// <summary>A TCP address; <paramref name="port"/> defaults to NBD's 10809.</summary>
+    /// <exception cref="BlockOperationException">The host is empty or the port is outside 1–65535.</exception>
     public static NbdServerAddress Inet(string host, int port = NbdLimits.DefaultPort)
     {
         if (string.IsNullOrEmpty(host))
@@ -40,6 +45,8 @@ public sealed record NbdServerAddress
         return new NbdServerAddress(host, port, null);
     }
 
+    /// <summary>A Unix socket address.</summary>
+    /// <exception cref="BlockOperationException">The path is empty.</exception>
     public static NbdServerAddress Unix(string path) =>
         string.IsNullOrEmpty(path) ? throw new BlockOperationException("Parameter 'server.path' is missing") : new NbdServerAddress(null, 0, path);
 
@@ -74,9 +81,11 @@ public sealed record NbdServerAddress
         }
     }
 
+    /// <summary>The end point a server binds to: the Unix path, or the host resolved by DNS (an empty host or 0.0.0.0 = every IPv4 address). Throws <see cref="SocketException"/> when the host does not resolve.</summary>
     public EndPoint ListenEndPoint() => Path is { } path
         ? new UnixDomainSocketEndPoint(path)
         : new IPEndPoint(Host is "" or "0.0.0.0" or null ? IPAddress.Any : Dns.GetHostAddresses(Host)[0], Port);
 
+    /// <c>unix:PATH</c> or <c>HOST:PORT</c>, for messages.
     public override string ToString() => Path is { } path ? $"unix:{path}" : $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -9,7 +9,7 @@ namespace Emulator.Block.Drivers.Nbd;
 /// <c>nbd+unix:///export?socket=PATH</c>, and the legacy <c>nbd:host:port[:exportname=NAME]</c> and
 /// <c>nbd:unix:PATH[:exportname=NAME]</c>. <c>nbds</c> (TLS) is refused.
 /// </summary>
-public static class NbdUri
+internal static class NbdUri
 {
     public static bool IsNbd(string filename) => filename.StartsWith("nbd:", StringComparison.Ordinal)
         || filename.StartsWith("nbd+", StringComparison.Ordinal)

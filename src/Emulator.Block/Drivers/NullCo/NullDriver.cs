@@ -7,7 +7,7 @@ namespace Emulator.Block.Drivers.NullCo;
 /// The <c>null-co</c> protocol: a medium of a fixed size whose reads return zeroes (or leave the
 /// buffer) and whose writes are dropped. Everything completes inline; for benchmarks and tests.
 /// </summary>
-public sealed class NullDriver : BlockDriver
+internal sealed class NullDriver : BlockDriver
 {
     private readonly bool _readZeroes;
 

@@ -2,7 +2,7 @@ using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.NullCo;
 
-public sealed class NullDriverFactory : IBlockDriverFactory
+internal sealed class NullDriverFactory : IBlockDriverFactory
 {
     public string Name => "null-co";
 

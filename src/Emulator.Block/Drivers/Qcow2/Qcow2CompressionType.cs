@@ -1,7 +1,7 @@
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>qcow2 header byte 104 (qcow2.txt, "compression type"): how compressed clusters are encoded.</summary>
-public enum Qcow2CompressionType : byte
+internal enum Qcow2CompressionType : byte
 {
     /// <summary>Raw deflate (RFC 1951) without a zlib header; the default, and the only type of version 2 images.</summary>
     Zlib = 0,

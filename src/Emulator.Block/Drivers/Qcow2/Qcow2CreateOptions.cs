@@ -1,7 +1,7 @@
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>What a new qcow2 image looks like (<c>img create -f qcow2 -o ...</c>).</summary>
-public sealed record Qcow2CreateOptions
+internal sealed record Qcow2CreateOptions
 {
     public long Size { get; init; }
 

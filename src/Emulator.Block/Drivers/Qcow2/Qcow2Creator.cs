@@ -11,7 +11,7 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// and a zeroed L1 table, laid out as QEMU lays them out. Preallocation is done afterwards through
 /// the driver (<see cref="Preallocate"/>).
 /// </summary>
-public static class Qcow2Creator
+internal static class Qcow2Creator
 {
     /// <summary>Subclusters smaller than 512 bytes are not allowed: 32 of them need clusters of 16 KiB.</summary>
     private const int MinExtendedL2ClusterSize = 16384;

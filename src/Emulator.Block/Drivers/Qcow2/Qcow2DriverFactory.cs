@@ -4,7 +4,7 @@ using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.Qcow2;
 
-public sealed class Qcow2DriverFactory : IBlockDriverFactory
+internal sealed class Qcow2DriverFactory : IBlockDriverFactory
 {
     /// <summary>A magic number match beats raw's fallback score by far.</summary>
     private const int MagicScore = 100;

@@ -5,9 +5,12 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// <summary>Options of a <c>qcow2</c> format node (QEMU's blockdev-add qcow2 arguments that this driver knows).</summary>
 public sealed record Qcow2NodeOptions(BlockChildOptions File) : BlockNodeOptions
 {
+    /// <summary>Default size of the L2 table cache in bytes (8 MiB, enough to map 64 GiB with 64 KiB clusters).</summary>
     public const long DefaultL2CacheSize = 8L << 20;
+    /// <summary>Default size of the refcount block cache in bytes (1 MiB).</summary>
     public const long DefaultRefcountCacheSize = 1L << 20;
 
+    /// <inheritdoc/>
     public override string Driver => "qcow2";
 
     /// <summary>The backing node; null = the one the header names (opened read-only, format from backing_fmt or probed).</summary>

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Drivers.Qcow2;
 
 /// <summary>The preallocation modes of <c>img create</c> (QEMU's preallocation=off|metadata|full).</summary>
-public enum Qcow2Preallocation : byte
+internal enum Qcow2Preallocation : byte
 {
     Off,
 

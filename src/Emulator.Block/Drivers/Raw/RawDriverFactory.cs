@@ -2,7 +2,7 @@ using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.Raw;
 
-public sealed class RawDriverFactory : IBlockDriverFactory
+internal sealed class RawDriverFactory : IBlockDriverFactory
 {
     /// <summary>Raw is the fallback: any other format that recognises the header wins.</summary>
     private const int FallbackScore = 1;

@@ -5,6 +5,7 @@ namespace Emulator.Block.Drivers.Raw;
 /// <summary>Options of a <c>raw</c> format node: the image child and an optional window into it.</summary>
 public sealed record RawNodeOptions(BlockChildOptions File) : BlockNodeOptions
 {
+    /// <inheritdoc/>
     public override string Driver => "raw";
 
     /// <summary>Where the window starts in the child, in bytes.</summary>

@@ -5,6 +5,8 @@ namespace Emulator.Block.Nbd.Server;
 /// <summary>One export of an NBD server: a name, the node it serves and whether clients may write.</summary>
 public sealed class NbdExport
 {
+    /// <summary>An export of <paramref name="node"/> under <paramref name="name"/>; <paramref name="writable"/> is ignored for a read-only node.</summary>
+    /// <exception cref="ArgumentException">The name is longer than 4096 UTF-8 bytes.</exception>
     public NbdExport(string name, BlockDriverState node, bool writable, string? description = null)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -20,12 +22,16 @@ public sealed class NbdExport
         Description = description;
     }
 
+    /// <summary>The export name clients ask for (UTF-8, at most 4096 bytes; empty is the default export).</summary>
     public string Name { get; }
 
+    /// <summary>The node served; the caller keeps a reference to it while it is exported.</summary>
     public BlockDriverState Node { get; }
 
+    /// <summary>True when clients may write (never for a read-only node).</summary>
     public bool Writable { get; }
 
+    /// <summary>The description clients see in NBD_OPT_LIST/NBD_INFO_DESCRIPTION, or null.</summary>
     public string? Description { get; }
 
     /// <summary>
@@ -39,7 +45,7 @@ public sealed class NbdExport
     /// The export's transmission flags, QEMU 7.2's set: FLUSH, FUA and CACHE always (a flush or a prefetch is
     /// harmless on a read-only export), TRIM and WRITE_ZEROES when writable.
     /// </summary>
-    public NbdTransmissionFlags Flags =>
+    internal NbdTransmissionFlags Flags =>
         NbdTransmissionFlags.HasFlags | NbdTransmissionFlags.SendFlush | NbdTransmissionFlags.SendFua | NbdTransmissionFlags.SendCache
         | (Writable ? NbdTransmissionFlags.SendTrim | NbdTransmissionFlags.SendWriteZeroes : NbdTransmissionFlags.ReadOnly)
         | NbdTransmissionFlags.SendDf

@@ -30,6 +30,8 @@ public sealed class NbdServer : IDisposable
     private volatile bool _stopping;
     private bool _disposed;
 
+    /// <summary>Binds <paramref name="endPoint"/> (TCP or Unix) and starts accepting clients on a background thread; add exports before clients ask for them.</summary>
+    /// <exception cref="System.Net.Sockets.SocketException">The address cannot be bound (in use, no permission).</exception>
     public NbdServer(EndPoint endPoint, NbdServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
@@ -56,6 +58,7 @@ public sealed class NbdServer : IDisposable
     /// <summary>Completes when the server stops: disposed, or the last client left a non-persistent server.</summary>
     public Task Finished => _finished.Task;
 
+    /// <summary>Clients connected now. Any thread.</summary>
     public int ClientCount
     {
         get
@@ -67,6 +70,7 @@ public sealed class NbdServer : IDisposable
         }
     }
 
+    /// <summary>A copy of the current exports. Any thread.</summary>
     public IEnumerable<NbdExport> Exports
     {
         get
@@ -137,6 +141,7 @@ public sealed class NbdServer : IDisposable
         return true;
     }
 
+    /// <summary>The export of this name, or null. Any thread.</summary>
     public NbdExport? FindExport(string name)
     {
         lock (_gate)

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Tracing.Export;
 
 /// <summary>One guest request, assembled from its records: what it was, and when each stage happened.</summary>
-public sealed class IoSpan
+internal sealed class IoSpan
 {
     public const int StageCount = (int)IoSpanStage.Acknowledged + 1;
 

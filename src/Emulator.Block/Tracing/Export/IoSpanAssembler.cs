@@ -7,7 +7,7 @@ namespace Emulator.Block.Tracing.Export;
 /// that interrupt. A span the guest never acknowledges closes at the next doorbell on its track or at
 /// <see cref="Flush"/>. Driver stages give the span its host I/O window (outermost node only).
 /// </summary>
-public sealed class IoSpanAssembler
+internal sealed class IoSpanAssembler
 {
     private readonly Action<IoSpan> _finished;
     private readonly Dictionary<long, IoSpan> _open = [];

@@ -1,7 +1,7 @@
 namespace Emulator.Block.Tracing.Export;
 
 /// <summary>The stages of an assembled span, in the order a request passes them (indexes <see cref="IoSpan.Stamps"/>).</summary>
-public enum IoSpanStage
+internal enum IoSpanStage
 {
     Doorbell,
     Decoded,

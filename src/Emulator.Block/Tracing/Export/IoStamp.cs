@@ -5,7 +5,7 @@ namespace Emulator.Block.Tracing.Export;
 /// not. <see cref="SharesPreviousReading"/>: the host time is the previous stamp's reading on the same thread
 /// (<see cref="IoTraceRecord.SharesPreviousReading"/>).
 /// </summary>
-public readonly record struct IoStamp(long HostTicks, long VirtualNs, long Instructions, bool SharesPreviousReading = false)
+internal readonly record struct IoStamp(long HostTicks, long VirtualNs, long Instructions, bool SharesPreviousReading = false)
 {
     public bool IsSet => HostTicks != 0;
 

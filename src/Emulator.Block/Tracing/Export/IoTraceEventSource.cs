@@ -15,7 +15,7 @@ namespace Emulator.Block.Tracing.Export;
 /// recorded nothing. A self-describing event carries no keywords and is enabled by the bare name.
 /// </remarks>
 [EventSource(Name = ProviderName)]
-public sealed class IoTraceEventSource : EventSource
+internal sealed class IoTraceEventSource : EventSource
 {
     public const string ProviderName = "Emulator-Storage-IoTrace";
     public const string RequestEventName = "Request";

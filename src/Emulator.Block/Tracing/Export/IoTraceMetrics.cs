@@ -10,7 +10,7 @@ namespace Emulator.Block.Tracing.Export;
 /// each tagged with the device queue (and operation). Observing the in-flight gauge starts a tracing
 /// session when none runs, so a monitor attached to a running emulator sees live values.
 /// </summary>
-public static class IoTraceMetrics
+internal static class IoTraceMetrics
 {
     public const string MeterName = "Emulator.Storage.BlockIO";
 

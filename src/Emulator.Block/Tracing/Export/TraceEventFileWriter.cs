@@ -14,12 +14,12 @@ namespace Emulator.Block.Tracing.Export;
 /// </summary>
 public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
 {
-    public const string RequestCategory = "request";
-    public const string PhaseCategory = "phase";
-    public const string DriverCategory = "driver";
-    public const string FlowCategory = "flow";
-    public const int BlockLayerPid = 1;
-    public const int DeviceQueuePidBase = 100;
+    internal const string RequestCategory = "request";
+    internal const string PhaseCategory = "phase";
+    internal const string DriverCategory = "driver";
+    internal const string FlowCategory = "flow";
+    internal const int BlockLayerPid = 1;
+    internal const int DeviceQueuePidBase = 100;
 
     private readonly Stream _stream;
     private readonly Utf8JsonWriter _json;
@@ -32,6 +32,7 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
     private long _spans;
     private bool _completed;
 
+    /// <summary>A writer of Trace Event Format JSON into <paramref name="stream"/> (which it owns and closes); pass it to <see cref="IoTraceCollector.Start(TraceEventFileWriter, TimeSpan?, TimeSpan?)"/>.</summary>
     public TraceEventFileWriter(Stream stream)
     {
         _stream = stream ?? throw new ArgumentNullException(nameof(stream));
@@ -47,9 +48,10 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
     /// <summary>Requests written so far.</summary>
     public long SpansWritten => _spans;
 
+    /// <summary>A writer into a new file at <paramref name="path"/> (replaced if it exists); IO exceptions when it cannot be created.</summary>
     public static TraceEventFileWriter Create(string path) => new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16));
 
-    public void OnEntries(ReadOnlySpan<IoTraceEntry> entries)
+    void IIoTraceSink.OnEntries(ReadOnlySpan<IoTraceEntry> entries)
     {
         foreach (var entry in entries)
         {
@@ -65,7 +67,7 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
         _json.Flush();
     }
 
-    public void Complete(long dropped)
+    void IIoTraceSink.Complete(long dropped)
     {
         if (_completed)
         {
@@ -97,6 +99,7 @@ public sealed class TraceEventFileWriter : IIoTraceSink, IDisposable
         _stream.Flush();
     }
 
+    /// <summary>Closes the stream (the collector completes the JSON when its session stops; stop it first).</summary>
     public void Dispose()
     {
         _json.Dispose();
