@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs the libraries into artifacts/packages, builds the samples against those packages (a folder
-# feed named in samples/nuget.config; no project references) and runs them. Exits nonzero when a step
+# feed named in samples/nuget.config; no project references) and runs them: VirtioBlkSample (a program)
+# and HarnessTestSample (NUnit tests on the in-process harness, through dotnet test). Exits nonzero when a step
 # or a sample fails.   usage: samples/run-sample.sh [--no-pack | --no-tool]
 # (--no-tool packs the libraries only, not the emu tool package, which the samples do not use)
 set -euo pipefail
@@ -29,3 +30,8 @@ sample=$root/samples/VirtioBlkSample/VirtioBlkSample.csproj
 dotnet build "$sample" -c Release -p:EmulatorPackageVersion="$version" --nologo -v quiet
 dotnet run --project "$sample" -c Release --no-build -p:EmulatorPackageVersion="$version"
 echo "run-sample: VirtioBlkSample passed"
+
+# The harness-based NUnit test project: Emulator.Testing from the feed, NUnit from nuget.org.
+tests=$root/samples/HarnessTestSample/HarnessTestSample.csproj
+dotnet test "$tests" -c Release -p:EmulatorPackageVersion="$version" --nologo -v quiet
+echo "run-sample: HarnessTestSample passed"

@@ -3,6 +3,7 @@ namespace Emulator.Testing;
 /// <summary>A QMP command answered with an error reply (<see cref="QtestHarness.QmpReturn"/>).</summary>
 public sealed class QmpErrorException : Exception
 {
+    /// <summary>The error reply <paramref name="errorClass"/>: <paramref name="description"/> to <paramref name="command"/>.</summary>
     public QmpErrorException(string command, string errorClass, string description)
         : base($"{command}: {errorClass}: {description}")
     {

@@ -59,11 +59,7 @@ public sealed class QtestHarness : IQtest, IDisposable
 
             // Block events (BLOCK_IO_ERROR, DEVICE_TRAY_MOVED…) reach the bus once the bridge exists, as with a QMP server.
             _host.Services.GetRequiredService<BlockEventBridge>();
-            Machine.Start();
-            if (options.StartPaused)
-            {
-                Machine.RequestPause();
-            }
+            Machine.Start(paused: options.StartPaused);
 
             _loop = new Thread(() => Machine.Run(new RunLimits())) { IsBackground = true, Name = "machine" };
             _loop.Start();
@@ -134,14 +130,17 @@ public sealed class QtestHarness : IQtest, IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public uint In(ushort port, PortWidth width) => OnMachine(() => _qtest.In(port, width));
 
+    /// <inheritdoc/>
     public void Out(ushort port, PortWidth width, uint value) => OnMachine(() =>
     {
         _qtest.Out(port, width, value);
         return true;
     });
 
+    /// <inheritdoc/>
     public void Read(ulong address, Span<byte> data)
     {
         var buffer = new byte[data.Length];
@@ -153,6 +152,7 @@ public sealed class QtestHarness : IQtest, IDisposable
         buffer.CopyTo(data);
     }
 
+    /// <inheritdoc/>
     public void Write(ulong address, ReadOnlySpan<byte> data)
     {
         var buffer = data.ToArray();
@@ -163,26 +163,33 @@ public sealed class QtestHarness : IQtest, IDisposable
         });
     }
 
+    /// <inheritdoc/>
     public void Memset(ulong address, int size, byte value) => OnMachine(() =>
     {
         _qtest.Memset(address, size, value);
         return true;
     });
 
+    /// <inheritdoc/>
     public long ClockStep(ulong nanoseconds) => OnMachine(() => _qtest.ClockStep(nanoseconds)!.Value);
 
+    /// <inheritdoc/>
     public long? ClockStepToNextDeadline() => OnMachine(() => _qtest.ClockStep());
 
+    /// <inheritdoc/>
     public long ClockSet(ulong time)
     {
         var (ok, now) = OnMachine(() => (_qtest.ClockSet(time, out var t), t));
         return ok ? now : throw new InvalidOperationException($"clock_set {time}: the clock is already at {now.ToString(CultureInfo.InvariantCulture)} ns");
     }
 
+    /// <inheritdoc/>
     public void InterceptIrqIn(string path) => Intercept(path, output: false);
 
+    /// <inheritdoc/>
     public void InterceptIrqOut(string path) => Intercept(path, output: true);
 
+    /// <inheritdoc/>
     public bool GetIrq(int line)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(line);

@@ -122,11 +122,7 @@ internal static class QemuSystemCommand
         host.ExitOnTerminationSignals(_ => 0);
         QemuSystemBoard.Populate(host, options, description);
 
-        machine.Start();
-        if (options.StartPaused)
-        {
-            machine.RequestPause();
-        }
+        machine.Start(paused: options.StartPaused);
 
         StartMonitors(host, options);
         using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint, options.QtestLog) : null;

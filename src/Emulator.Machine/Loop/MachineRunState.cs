@@ -3,7 +3,7 @@ namespace Emulator.Machine.Loop;
 /// <summary>The machine's run state (QEMU's RunState values that apply here).</summary>
 public enum MachineRunState
 {
-    /// <summary>Built, not started.</summary>
+    /// <summary>Built, not started; or started under -S, or reset while not running, and not yet continued.</summary>
     Prelaunch,
     /// <summary>Executing guest code (or waiting in the loop for an interrupt or I/O).</summary>
     Running,

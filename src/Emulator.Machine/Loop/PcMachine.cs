@@ -167,8 +167,12 @@ public sealed class PcMachine
     /// <summary>Loads the firmware ROM (top of the first MiB, aliased below 4 GiB).</summary>
     public void LoadFirmware(ReadOnlySpan<byte> image) => Memory.LoadBios(image);
 
-    /// <summary>Freezes the port table and resets the CPU; devices must have registered their ports before.</summary>
-    public void Start()
+    /// <summary>
+    /// Freezes the port table and resets the CPU; devices must have registered their ports before. With
+    /// <paramref name="paused"/> (QEMU's -S) the machine is ready but stays in <see cref="MachineRunState.Prelaunch"/>
+    /// until the first <see cref="Resume"/>, as QEMU's does until the first cont.
+    /// </summary>
+    public void Start(bool paused = false)
     {
         if (_started)
         {
@@ -179,6 +183,12 @@ public sealed class PcMachine
         Ports.Freeze();
         Cpu.Reset();
         SetState(MachineRunState.Running);
+        if (paused)
+        {
+            // Leaving prelaunch once is the machine-ready step the board hangs its late set-up on (QEMU's
+            // machine_done, which runs before -S waits); no instruction runs before the state goes back.
+            SetState(MachineRunState.Prelaunch);
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> on the machine thread at the next fixed point. Any thread.</summary>
@@ -406,8 +416,9 @@ public sealed class PcMachine
             device.Reset();
         }
 
-        // QEMU (main_loop_should_exit) leaves a machine reset out of the shutdown state in prelaunch: cont runs it again.
-        if (State == MachineRunState.GuestShutdown)
+        // QEMU (main_loop_should_exit) leaves a machine reset while not running (paused, io-error, shut down) in
+        // prelaunch: cont runs it again.
+        if (State is MachineRunState.GuestShutdown or MachineRunState.Paused or MachineRunState.IoError)
         {
             SetState(MachineRunState.Prelaunch);
         }

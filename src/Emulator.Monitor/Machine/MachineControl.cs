@@ -12,7 +12,7 @@ public sealed class MachineControl : IMachineControl
     private readonly PcMachine _machine;
     private readonly MonitorEvents _events;
     private bool _quitting;
-    private bool _resetAfterShutdown;
+    private bool _prelaunchAgain;
 
     /// <summary>Controls <paramref name="machine"/> and publishes its STOP, RESUME, RESET and SHUTDOWN events on <paramref name="events"/> from now on.</summary>
     public MachineControl(PcMachine machine, MonitorEvents events)
@@ -69,9 +69,9 @@ public sealed class MachineControl : IMachineControl
         {
             _events.Publish("STOP");
         }
-        else if (to == MachineRunState.Running && (from is MachineRunState.Paused or MachineRunState.IoError || _resetAfterShutdown))
+        else if (to == MachineRunState.Running && (from is MachineRunState.Paused or MachineRunState.IoError || _prelaunchAgain))
         {
-            _resetAfterShutdown = false;
+            _prelaunchAgain = false;
             _events.Publish("RESUME");
         }
         else if (to == MachineRunState.GuestShutdown)
@@ -80,9 +80,10 @@ public sealed class MachineControl : IMachineControl
             PublishGuestShutdown();
             _events.Publish("STOP");
         }
-        else if (to == MachineRunState.Prelaunch && from == MachineRunState.GuestShutdown)
+        else if (to == MachineRunState.Prelaunch)
         {
-            _resetAfterShutdown = true;
+            // Started under -S or reset while not running: QEMU's vm_start announces the next run.
+            _prelaunchAgain = true;
         }
         else if (to == MachineRunState.Shutdown && !_quitting)
         {

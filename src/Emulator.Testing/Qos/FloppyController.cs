@@ -9,11 +9,16 @@ namespace Emulator.Testing.Qos;
 /// </summary>
 public sealed class FloppyController
 {
+    /// <summary>Bytes in a sector of a 1.44 MB medium.</summary>
     public const int Sector = 512;
 
+    /// <summary>The digital output register (DOR) of the primary controller.</summary>
     public const ushort DigitalOutput = 0x3F2;
+    /// <summary>The main status register (MSR).</summary>
     public const ushort MainStatus = 0x3F4;
+    /// <summary>The data FIFO: command and result bytes.</summary>
     public const ushort Fifo = 0x3F5;
+    /// <summary>The configuration control register (CCR, write): the data rate.</summary>
     public const ushort ConfigurationControl = 0x3F7;
 
     /// <summary>DOR: motor A on, DMA/IRQ gate, not in reset, drive 0.</summary>
@@ -53,6 +58,7 @@ public sealed class FloppyController
     private readonly IQtest _qtest;
     private readonly ulong _buffer;
 
+    /// <summary>Helpers over <paramref name="qtest"/>, with a one-sector DMA buffer from <paramref name="allocator"/> (below 16 MiB, or an <see cref="InvalidOperationException"/>).</summary>
     public FloppyController(IQtest qtest, GuestAllocator allocator)
     {
         ArgumentNullException.ThrowIfNull(qtest);

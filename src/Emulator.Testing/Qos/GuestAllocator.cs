@@ -7,6 +7,7 @@ namespace Emulator.Testing.Qos;
 /// </summary>
 public sealed class GuestAllocator
 {
+    /// <summary>The alignment and granule of every block.</summary>
     public const ulong PageSize = 4096;
 
     /// <summary>Where the pc allocator starts: above the real-mode area and the BIOS ROM.</summary>
@@ -25,8 +26,10 @@ public sealed class GuestAllocator
         _free[first] = end - first;
     }
 
+    /// <summary>The first address the allocator hands out.</summary>
     public ulong Start { get; }
 
+    /// <summary>The end of its range (exclusive).</summary>
     public ulong End { get; }
 
     /// <summary>The bytes not allocated.</summary>

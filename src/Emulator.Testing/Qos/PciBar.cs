@@ -15,23 +15,31 @@ public sealed class PciBar
         IsIo = io;
     }
 
+    /// <summary>Where the BAR was placed: an I/O port or a guest physical address.</summary>
     public ulong Address { get; }
 
+    /// <summary>Bytes the BAR decodes.</summary>
     public ulong Size { get; }
 
     /// <summary>True for an I/O BAR, false for memory.</summary>
     public bool IsIo { get; }
 
+    /// <summary>A byte at <paramref name="offset"/> in the BAR (an <see cref="ArgumentOutOfRangeException"/> past its end).</summary>
     public byte ReadB(ulong offset) => (byte)Read(offset, PortWidth.Byte);
 
+    /// <summary>A little-endian word at <paramref name="offset"/> in the BAR.</summary>
     public ushort ReadW(ulong offset) => (ushort)Read(offset, PortWidth.Word);
 
+    /// <summary>A little-endian dword at <paramref name="offset"/> in the BAR.</summary>
     public uint ReadL(ulong offset) => Read(offset, PortWidth.Dword);
 
+    /// <summary>Writes a byte at <paramref name="offset"/> in the BAR.</summary>
     public void WriteB(ulong offset, byte value) => Write(offset, PortWidth.Byte, value);
 
+    /// <summary>Writes a little-endian word at <paramref name="offset"/> in the BAR.</summary>
     public void WriteW(ulong offset, ushort value) => Write(offset, PortWidth.Word, value);
 
+    /// <summary>Writes a little-endian dword at <paramref name="offset"/> in the BAR.</summary>
     public void WriteL(ulong offset, uint value) => Write(offset, PortWidth.Dword, value);
 
     private uint Read(ulong offset, PortWidth width)

@@ -7,8 +7,9 @@ namespace Emulator.Testing.Qos;
 /// </summary>
 public sealed class PciBus
 {
-    /// <summary>CONFIG_ADDRESS and CONFIG_DATA (PCI Local Bus 3.0, 3.2.2.3.2).</summary>
+    /// <summary>CONFIG_ADDRESS (PCI Local Bus 3.0, 3.2.2.3.2).</summary>
     public const ushort ConfigAddressPort = 0xCF8;
+    /// <summary>CONFIG_DATA.</summary>
     public const ushort ConfigDataPort = 0xCFC;
 
     private const uint ConfigEnable = 0x8000_0000;
@@ -19,53 +20,64 @@ public sealed class PciBus
     private const int HeaderTypeOffset = 0x0E;
     private const byte MultiFunction = 0x80;
 
-    /// <summary>Where libqos's pc bus starts placing BARs.</summary>
+    /// <summary>Where libqos's pc bus starts placing I/O BARs.</summary>
     public const uint IoWindowStart = 0xC000;
+    /// <summary>The end of the I/O window (exclusive).</summary>
     public const uint IoWindowEnd = 0x1_0000;
+    /// <summary>Where memory BARs start.</summary>
     public const ulong MemoryWindowStart = 0xE000_0000;
+    /// <summary>The end of the memory window (exclusive): 4 GiB.</summary>
     public const ulong MemoryWindowEnd = 0x1_0000_0000;
 
     private uint _nextIo = IoWindowStart;
     private ulong _nextMemory = MemoryWindowStart;
 
+    /// <summary>Bus 0 of the pc machine behind <paramref name="qtest"/>.</summary>
     public PciBus(IQtest qtest)
     {
         ArgumentNullException.ThrowIfNull(qtest);
         Qtest = qtest;
     }
 
+    /// <summary>The transport every helper on this bus uses.</summary>
     public IQtest Qtest { get; }
 
+    /// <summary>A dword of function <paramref name="devFn"/>'s configuration space.</summary>
     public uint ConfigReadL(int devFn, int offset)
     {
         Select(devFn, offset);
         return Qtest.InL(ConfigDataPort);
     }
 
+    /// <summary>A word of function <paramref name="devFn"/>'s configuration space.</summary>
     public ushort ConfigReadW(int devFn, int offset)
     {
         Select(devFn, offset);
         return Qtest.InW((ushort)(ConfigDataPort + (offset & 2)));
     }
 
+    /// <summary>A byte of function <paramref name="devFn"/>'s configuration space.</summary>
     public byte ConfigReadB(int devFn, int offset)
     {
         Select(devFn, offset);
         return Qtest.InB((ushort)(ConfigDataPort + (offset & 3)));
     }
 
+    /// <summary>Writes a dword of function <paramref name="devFn"/>'s configuration space.</summary>
     public void ConfigWriteL(int devFn, int offset, uint value)
     {
         Select(devFn, offset);
         Qtest.OutL(ConfigDataPort, value);
     }
 
+    /// <summary>Writes a word of function <paramref name="devFn"/>'s configuration space.</summary>
     public void ConfigWriteW(int devFn, int offset, ushort value)
     {
         Select(devFn, offset);
         Qtest.OutW((ushort)(ConfigDataPort + (offset & 2)), value);
     }
 
+    /// <summary>Writes a byte of function <paramref name="devFn"/>'s configuration space.</summary>
     public void ConfigWriteB(int devFn, int offset, byte value)
     {
         Select(devFn, offset);

@@ -3,16 +3,24 @@ namespace Emulator.Testing.Qos;
 /// <summary>libqos's QPCIDevice: one function on bus 0, its identity, command register and BARs.</summary>
 public sealed class PciDevice
 {
+    /// <summary>Configuration space offsets of the type 0 header (PCI 3.0, 6.1): vendor id.</summary>
     public const int VendorIdOffset = 0x00;
+    /// <summary>Device id.</summary>
     public const int DeviceIdOffset = 0x02;
+    /// <summary>Command register.</summary>
     public const int CommandOffset = 0x04;
+    /// <summary>Revision id and class code (the class in the top 24 bits).</summary>
     public const int ClassOffset = 0x08;
+    /// <summary>The first base address register.</summary>
     public const int Bar0Offset = 0x10;
+    /// <summary>Base address registers in a type 0 header.</summary>
     public const int BarCount = 6;
 
-    /// <summary>Command register bits (PCI 3.0, 6.2.2).</summary>
+    /// <summary>Command register bits (PCI 3.0, 6.2.2): I/O space decoding.</summary>
     public const ushort IoSpace = 0x0001;
+    /// <summary>Command: memory space decoding.</summary>
     public const ushort MemorySpace = 0x0002;
+    /// <summary>Command: bus mastering.</summary>
     public const ushort BusMaster = 0x0004;
 
     private const uint BarIo = 0x1;
@@ -32,32 +40,43 @@ public sealed class PciDevice
         ClassCode = bus.ConfigReadL(devFn, ClassOffset) >> ClassShift;
     }
 
+    /// <summary>The bus the function is on.</summary>
     public PciBus Bus { get; }
 
     /// <summary>Slot × 8 + function.</summary>
     public int DevFn { get; }
 
+    /// <summary>The device (slot) number.</summary>
     public int Slot => DevFn / FunctionsPerSlot;
 
+    /// <summary>The function number.</summary>
     public int Function => DevFn % FunctionsPerSlot;
 
+    /// <summary>The vendor id read at enumeration.</summary>
     public ushort VendorId { get; }
 
+    /// <summary>The device id read at enumeration.</summary>
     public ushort DeviceId { get; }
 
     /// <summary>Base class, subclass and programming interface (24 bits).</summary>
     public uint ClassCode { get; }
 
+    /// <summary>A dword of the function's configuration space.</summary>
     public uint ConfigReadL(int offset) => Bus.ConfigReadL(DevFn, offset);
 
+    /// <summary>A word of the function's configuration space.</summary>
     public ushort ConfigReadW(int offset) => Bus.ConfigReadW(DevFn, offset);
 
+    /// <summary>A byte of the function's configuration space.</summary>
     public byte ConfigReadB(int offset) => Bus.ConfigReadB(DevFn, offset);
 
+    /// <summary>Writes a dword of the function's configuration space.</summary>
     public void ConfigWriteL(int offset, uint value) => Bus.ConfigWriteL(DevFn, offset, value);
 
+    /// <summary>Writes a word of the function's configuration space.</summary>
     public void ConfigWriteW(int offset, ushort value) => Bus.ConfigWriteW(DevFn, offset, value);
 
+    /// <summary>Writes a byte of the function's configuration space.</summary>
     public void ConfigWriteB(int offset, byte value) => Bus.ConfigWriteB(DevFn, offset, value);
 
     /// <summary>libqos's qpci_device_enable: I/O and memory decoding and bus mastering on.</summary>

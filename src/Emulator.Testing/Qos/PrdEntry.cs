@@ -5,6 +5,9 @@ namespace Emulator.Testing.Qos;
 /// <paramref name="Address"/> and <paramref name="Length"/> bytes (1-65536; 65536 is written as 0), and
 /// whether it is the last of the table.
 /// </summary>
+/// <param name="Address">Guest physical address of the region (below 4 GiB).</param>
+/// <param name="Length">Bytes in the region, 1 to 65536.</param>
+/// <param name="EndOfTable">True for the table's last entry (EOT).</param>
 public readonly record struct PrdEntry(uint Address, int Length, bool EndOfTable = false)
 {
     /// <summary>The size of one descriptor in guest memory.</summary>

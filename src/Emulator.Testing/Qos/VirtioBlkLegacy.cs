@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Emulator.Testing.Qos;
 
 /// <summary>
@@ -12,9 +10,10 @@ namespace Emulator.Testing.Qos;
 /// </summary>
 public sealed class VirtioBlkLegacy
 {
+    /// <summary>The request unit of virtio-blk: 512 bytes.</summary>
     public const int Sector = 512;
 
-    /// <summary>VIRTIO_BLK_S_OK, _IOERR, _UNSUPP.</summary>
+    /// <summary>VIRTIO_BLK_S_OK (virtio 1.2 section 5.2.6).</summary>
     public const byte StatusOk = 0;
 
     /// <summary>Legacy header registers (no MSI-X enabled).</summary>
@@ -29,32 +28,17 @@ public sealed class VirtioBlkLegacy
     private const byte Acknowledge = 1;
     private const byte Driver = 2;
     private const byte DriverOk = 4;
-
     private const int PageShift = 12;
-    private const int PageBytes = 1 << PageShift;
-    private const int DescriptorBytes = 16;
-    private const int RequestHeaderBytes = 16;
-    private const ushort Next = 1;
-    private const ushort Write = 2;
-    private const uint TypeIn = 0;
-    private const uint TypeOut = 1;
-    private const int PollSteps = 200;
-    private const ulong StepNanoseconds = 100_000;
-    private const byte StatusUnset = 0xFF;
 
     private readonly IQtest _qtest;
     private readonly PciDevice _device;
     private readonly GuestAllocator _allocator;
     private PciBar? _bar;
-    private int _queueSize;
-    private ulong _rings;
-    private ulong _header;
+    private Virtqueue? _queue;
+    private VirtioBlkRequests? _requests;
     private ulong _data;
-    private ulong _status;
-    private ulong _avail;
-    private ulong _used;
-    private ushort _usedBefore;
 
+    /// <summary>A driver for the virtio-blk function <paramref name="device"/>, with its queue and buffers from <paramref name="allocator"/>.</summary>
     public VirtioBlkLegacy(PciDevice device, GuestAllocator allocator)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -80,36 +64,28 @@ public sealed class VirtioBlkLegacy
         _bar.WriteB(DeviceStatus, Acknowledge | Driver);
         _bar.WriteL(GuestFeatures, 0);
         _bar.WriteW(QueueSelect, 0);
-        _queueSize = _bar.ReadW(QueueSize);
-        var availBytes = 4 + (2 * _queueSize) + 2;
-        var ringBytes = (ulong)((((DescriptorBytes * _queueSize) + availBytes + PageBytes - 1) & ~(PageBytes - 1)) + PageBytes);
-        _rings = _allocator.Allocate(ringBytes);
-        _qtest.Memset(_rings, (int)ringBytes, 0);
-        _avail = _rings + (ulong)(DescriptorBytes * _queueSize);
-        _used = (_avail + (ulong)availBytes + PageBytes - 1) & ~(ulong)(PageBytes - 1);
-        _header = _allocator.Allocate(RequestHeaderBytes);
+        _queue = new Virtqueue(_qtest, _allocator, 0, _bar.ReadW(QueueSize));
+        _requests = new VirtioBlkRequests(_qtest, _allocator, _queue, () => Bar.WriteW(QueueNotify, 0));
         _data = _allocator.Allocate(Sector);
-        _status = _allocator.Allocate(1);
-        _bar.WriteL(QueuePfn, (uint)(_rings >> PageShift));
+        _bar.WriteL(QueuePfn, (uint)(_queue.DescriptorTable >> PageShift));
         _bar.WriteB(DeviceStatus, Acknowledge | Driver | DriverOk);
     }
 
     /// <summary>The device's legacy feature bits (virtio 1.2 section 4.1.4.8: the low 32 bits).</summary>
     public uint ReadHostFeatures() => Bar.ReadL(HostFeatures);
 
+    /// <summary>The queue <see cref="Initialize"/> set up.</summary>
+    public Virtqueue Queue => _queue ?? throw new InvalidOperationException("Initialize first");
+
     /// <summary>Reads one sector; returns the status byte and the data, or null when the used ring never moved.</summary>
-    public (byte Status, byte[] Data)? ReadSector(ulong sector)
-    {
-        Submit(TypeIn, sector, dataFlags: Next | Write);
-        return UsedIndexMoves(Patience) ? (_qtest.ReadB(_status), _qtest.Memread(_data, Sector)) : null;
-    }
+    public (byte Status, byte[] Data)? ReadSector(ulong sector) =>
+        Requests.Run(VirtioBlkRequests.TypeIn, sector, _data, Sector, Patience) ? (Requests.Status, _qtest.Memread(_data, Sector)) : null;
 
     /// <summary>Writes one sector filled with <paramref name="fill"/>; returns the status byte, or null when the used ring never moved.</summary>
     public byte? WriteSector(ulong sector, byte fill)
     {
         _qtest.Memset(_data, Sector, fill);
-        Submit(TypeOut, sector, dataFlags: Next);
-        return UsedIndexMoves(Patience) ? _qtest.ReadB(_status) : null;
+        return Requests.Run(VirtioBlkRequests.TypeOut, sector, _data, Sector, Patience) ? Requests.Status : null;
     }
 
     /// <summary>
@@ -117,54 +93,9 @@ public sealed class VirtioBlkLegacy
     /// complete; returns its status byte, or null when it never does.
     /// </summary>
     public byte? AwaitLastRequest(TimeSpan? patience = null) =>
-        UsedIndexMoves(patience ?? Patience) ? _qtest.ReadB(_status) : null;
+        Requests.Await(patience ?? Patience) ? Requests.Status : null;
 
     private PciBar Bar => _bar ?? throw new InvalidOperationException("Initialize first");
 
-    /// <summary>A three-descriptor request (header, one sector, status) made available and notified.</summary>
-    private void Submit(uint type, ulong sector, ushort dataFlags)
-    {
-        var bar = Bar;
-        _qtest.WriteL(_header, type);
-        _qtest.WriteL(_header + 4, 0);
-        _qtest.WriteQ(_header + 8, sector);
-        _qtest.WriteB(_status, StatusUnset);
-        Descriptor(0, _header, RequestHeaderBytes, Next, 1);
-        Descriptor(1, _data, Sector, dataFlags, 2);
-        Descriptor(2, _status, 1, Write, 0);
-        _usedBefore = _qtest.ReadW(_used + 2);
-        var availIndex = _qtest.ReadW(_avail + 2);
-        _qtest.WriteW(_avail + 4 + (ulong)(2 * (availIndex % _queueSize)), 0);
-        _qtest.WriteW(_avail + 2, (ushort)(availIndex + 1));
-        bar.WriteW(QueueNotify, 0);
-    }
-
-    /// <summary>
-    /// Polls the used ring's index while virtual time steps: true once it moved, false after
-    /// <see cref="PollSteps"/> polls and <paramref name="patience"/> of host time.
-    /// </summary>
-    private bool UsedIndexMoves(TimeSpan patience)
-    {
-        var polling = Stopwatch.StartNew();
-        for (var i = 0; i < PollSteps || polling.Elapsed < patience; i++)
-        {
-            if (_qtest.ReadW(_used + 2) != _usedBefore)
-            {
-                return true;
-            }
-
-            _qtest.ClockStep(StepNanoseconds);
-        }
-
-        return false;
-    }
-
-    private void Descriptor(int index, ulong address, int length, ushort flags, ushort next)
-    {
-        var at = _rings + (ulong)(DescriptorBytes * index);
-        _qtest.WriteQ(at, address);
-        _qtest.WriteL(at + 8, (uint)length);
-        _qtest.WriteW(at + 12, flags);
-        _qtest.WriteW(at + 14, next);
-    }
+    private VirtioBlkRequests Requests => _requests ?? throw new InvalidOperationException("Initialize first");
 }
