@@ -18,7 +18,7 @@ public sealed class QemuOptions
     private string? _smp;
 
     /// <summary>Options that take no value.</summary>
-    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "no-fd-bootchk", "S", "enable-kvm", "no-user-config", "snapshot"];
+    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "no-fd-bootchk", "S", "preconfig", "enable-kvm", "no-user-config", "snapshot"];
 
     private static readonly string[] NameKeys = ["guest", "process", "debug-threads"];
     private static readonly string[] MsgKeys = ["timestamp", "guest-name"];
@@ -40,6 +40,9 @@ public sealed class QemuOptions
     public bool AcceleratorHelp { get; private set; }
 
     public bool StartPaused { get; private set; }
+
+    /// <summary>--preconfig: QMP serves the allow-preconfig commands in prelaunch until x-exit-preconfig.</summary>
+    public bool Preconfig { get; private set; }
 
     public bool NoGraphic { get; private set; }
 
@@ -191,6 +194,9 @@ public sealed class QemuOptions
         {
             case "S":
                 StartPaused = true;
+                break;
+            case "preconfig":
+                Preconfig = true;
                 break;
             case "nographic":
                 NoGraphic = true;

@@ -148,6 +148,16 @@ public sealed class PcMachine
     /// <summary>Freezes the port table and resets the CPU; devices must have registered their ports before.</summary>
     public void Start()
     {
+        StartInPrelaunch();
+        SetState(MachineRunState.Running);
+    }
+
+    /// <summary>
+    /// Starts as <see cref="Start"/> does but leaves the machine in <see cref="MachineRunState.Prelaunch"/> until
+    /// <see cref="Resume"/> (QEMU's -S and --preconfig: the guest has not run yet, QMP cont starts it).
+    /// </summary>
+    public void StartInPrelaunch()
+    {
         if (_started)
         {
             throw new InvalidOperationException("The machine was already started.");
@@ -156,7 +166,6 @@ public sealed class PcMachine
         _started = true;
         Ports.Freeze();
         Cpu.Reset();
-        SetState(MachineRunState.Running);
     }
 
     /// <summary>Runs <paramref name="work"/> on the machine thread at the next fixed point. Any thread.</summary>
@@ -194,6 +203,24 @@ public sealed class PcMachine
 
     /// <summary>System reset at the next fixed point (QMP system_reset, or the guest pulling the reset line).</summary>
     public void RequestReset() => OnMachineThread(() => _resetPending = true);
+
+    /// <summary>
+    /// QMP system_reset: on the machine thread, which runs monitor commands at the loop's fixed point, the
+    /// reset happens before the command returns (QEMU sends the RESET event before the command's reply);
+    /// from any other thread it is <see cref="RequestReset"/>.
+    /// </summary>
+    public void ResetFromMonitor()
+    {
+        if (Environment.CurrentManagedThreadId == MachineThreadId)
+        {
+            _resetPending = false;
+            SystemReset();
+        }
+        else
+        {
+            RequestReset();
+        }
+    }
 
     /// <summary>Stops the machine for good with <paramref name="status"/> (QMP quit: 0).</summary>
     public void Exit(int status) => OnMachineThread(() =>
@@ -377,8 +404,9 @@ public sealed class PcMachine
             device.Reset();
         }
 
-        // QEMU (main_loop_should_exit) leaves a machine reset out of the shutdown state in prelaunch: cont runs it again.
-        if (State == MachineRunState.GuestShutdown)
+        // QEMU (main_loop_should_exit) leaves a machine reset while it was not running (paused, stopped on an
+        // I/O error, shut down under -no-shutdown) in prelaunch: cont runs it again.
+        if (State is MachineRunState.Paused or MachineRunState.IoError or MachineRunState.GuestShutdown)
         {
             SetState(MachineRunState.Prelaunch);
         }

@@ -12,7 +12,6 @@ public sealed class MachineControl : IMachineControl
     private readonly PcMachine _machine;
     private readonly MonitorEvents _events;
     private bool _quitting;
-    private bool _resetAfterShutdown;
 
     public MachineControl(PcMachine machine, MonitorEvents events)
     {
@@ -38,11 +37,32 @@ public sealed class MachineControl : IMachineControl
     /// <summary>-name GUEST: what query-name answers.</summary>
     public string? Name { get; set; }
 
+    /// <summary>--preconfig: the machine waits in prelaunch until x-exit-preconfig.</summary>
+    public bool InPreconfig { get; set; }
+
+    /// <summary>Whether the guest starts when --preconfig ends (false under -S).</summary>
+    public bool Autostart { get; set; } = true;
+
+    /// <summary>0 on QEMU's empty board (-machine none), 1 on the PC.</summary>
+    public int CpuCount { get; set; } = 1;
+
+    /// <summary>The PC's RTC; QEMU's empty board has none.</summary>
+    public DateTime? RtcTime => CpuCount == 0 ? null : _machine.Chipset.Cmos.CurrentTime;
+
+    public void ExitPreconfig()
+    {
+        InPreconfig = false;
+        if (Autostart)
+        {
+            _machine.Resume();
+        }
+    }
+
     public void Stop() => _machine.RequestPause();
 
     public void Continue() => _machine.Resume();
 
-    public void Reset() => _machine.RequestReset();
+    public void Reset() => _machine.ResetFromMonitor();
 
     public void Quit()
     {
@@ -63,9 +83,9 @@ public sealed class MachineControl : IMachineControl
         {
             _events.Publish("STOP");
         }
-        else if (to == MachineRunState.Running && (from is MachineRunState.Paused or MachineRunState.IoError || _resetAfterShutdown))
+        else if (to == MachineRunState.Running)
         {
-            _resetAfterShutdown = false;
+            // QEMU's vm_start reports every start: from a pause, an I/O error stop, or prelaunch (-S, --preconfig, a reset).
             _events.Publish("RESUME");
         }
         else if (to == MachineRunState.GuestShutdown)
@@ -73,10 +93,6 @@ public sealed class MachineControl : IMachineControl
             // -no-shutdown: QEMU reports the shutdown, then the stop of the VM it paused instead of exiting.
             PublishGuestShutdown();
             _events.Publish("STOP");
-        }
-        else if (to == MachineRunState.Prelaunch && from == MachineRunState.GuestShutdown)
-        {
-            _resetAfterShutdown = true;
         }
         else if (to == MachineRunState.Shutdown && !_quitting)
         {

@@ -8,4 +8,7 @@ public sealed record BlkdebugNodeOptions(BlockChildOptions Image) : BlockNodeOpt
     public override string Driver => "blkdebug";
 
     public IReadOnlyList<BlkdebugRule> Rules { get; init; } = [];
+
+    /// <summary>A rule file read when the node opens; its rules apply before <see cref="Rules"/>.</summary>
+    public string? ConfigFile { get; init; }
 }
