@@ -67,6 +67,13 @@ public sealed class PcMachine
             HasCom1 = options.SerialPort,
         });
         Chipset.RegisterPorts(Ports);
+        Chipset.HostBridge.PamChanged += ApplyPam;
+
+        // The i440FX's power-on PAM registers (all zero) put 0xC0000-0xFFFFF on the PCI side.
+        for (var pam = 0; pam < I440fxHostBridge.PamCount; pam++)
+        {
+            ApplyPam(pam, Chipset.HostBridge.GetPam(pam));
+        }
         Memory.RegisterMmio((uint)IoApic.DefaultBaseAddress, IoApic.MmioSize, new IoApicMmio(Chipset.IoApic));
         PciMemoryBars = new PciMemoryBarMapper(Chipset.PciBus, Memory);
         Chipset.PciBus.Msi = new MsiDelivery(Memory);
@@ -141,6 +148,14 @@ public sealed class PcMachine
 
     /// <summary>Takes a device added with <see cref="AddResettable"/> out again (it is being removed).</summary>
     public void RemoveResettable(IResettable device) => _devices.Remove(device);
+
+    private void ApplyPam(int index, byte value)
+    {
+        foreach (var (start, length, access) in I440fxHostBridge.DecodePam(index, value))
+        {
+            Memory.SetShadowAccess(start, length, access);
+        }
+    }
 
     /// <summary>Loads the firmware ROM (top of the first MiB, aliased below 4 GiB).</summary>
     public void LoadFirmware(ReadOnlySpan<byte> image) => Memory.LoadBios(image);
