@@ -50,7 +50,7 @@ public sealed class PcBoard
             LoadBios(machine, bios);
         }
 
-        machine.StateChanged += OnFirstStart;
+        machine.Ready += OnMachineReady;
         machine.ResetDone += _ => PublishBiosGeometry();
     }
 
@@ -235,18 +235,13 @@ public sealed class PcBoard
     }
 
     /// <summary>
-    /// QEMU's pc_cmos_init_late and fw_cfg machine-ready step, once every device is in place (the machine
-    /// leaves prelaunch): the IDE hard disks' types, parameter tables and BIOS translations in CMOS, and the
+    /// QEMU's pc_cmos_init_late and fw_cfg machine-ready step, once every device is in place (<see cref="PcMachine.Ready"/>,
+    /// before -S waits): the IDE hard disks' types, parameter tables and BIOS translations in CMOS, and the
     /// "bios-geometry" file, which each reset then rebuilds from the devices still present.
     /// </summary>
-    private void OnFirstStart(MachineRunState from, MachineRunState to)
+    private void OnMachineReady()
     {
-        if (from != MachineRunState.Prelaunch)
-        {
-            return;
-        }
-
-        Machine.StateChanged -= OnFirstStart;
+        Machine.Ready -= OnMachineReady;
         if (!EmptyBoard)
         {
             WriteHardDiskCmos();

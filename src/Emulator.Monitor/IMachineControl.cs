@@ -23,4 +23,18 @@ public interface IMachineControl
 
     /// <summary>QMP <c>quit</c>: the SHUTDOWN event, then the emulator exits once the reply is sent.</summary>
     void Quit();
+
+    /// <summary>Whether the machine waits in --preconfig, where only allow-preconfig commands run.</summary>
+    bool InPreconfig => false;
+
+    /// <summary>QMP <c>x-exit-preconfig</c>: leaves --preconfig; the guest starts unless -S asked otherwise (RESUME event).</summary>
+    void ExitPreconfig()
+    {
+    }
+
+    /// <summary>How many CPUs the board has, for query-cpus-fast (none on QEMU's empty board).</summary>
+    int CpuCount => 1;
+
+    /// <summary>The RTC's current date and time (QOM /machine rtc-time); null when the board has no RTC.</summary>
+    DateTime? RtcTime => null;
 }

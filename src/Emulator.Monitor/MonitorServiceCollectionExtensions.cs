@@ -27,9 +27,11 @@ public static class MonitorServiceCollectionExtensions
         services.TryAddSingleton(_ => new HmpOutput(Console.Out));
         services.AddSingleton(sp =>
         {
-            var table = new QmpCommandTable();
+            var machine = sp.GetRequiredService<IMachineControl>();
+            var table = new QmpCommandTable { InPreconfig = () => machine.InPreconfig };
             var layer = sp.GetRequiredService<BlockLayer>();
-            CoreCommands.Register(table, sp.GetRequiredService<IMachineControl>(), layer);
+            CoreCommands.Register(table, machine, layer);
+            QomCommands.Register(table, machine);
             BlockQueryCommands.Register(table, layer);
             BlockMediaCommands.Register(table, layer);
             BlockdevCommands.Register(table, layer, sp.GetRequiredService<BlockdevOptionsParser>());

@@ -59,7 +59,7 @@ public sealed class QtestHarness : IQtest, IDisposable
 
             // Block events (BLOCK_IO_ERROR, DEVICE_TRAY_MOVED…) reach the bus once the bridge exists, as with a QMP server.
             _host.Services.GetRequiredService<BlockEventBridge>();
-            Machine.Start(paused: options.StartPaused);
+            QemuSystemBoard.Start(_host, options);
 
             _loop = new Thread(() => Machine.Run(new RunLimits())) { IsBackground = true, Name = "machine" };
             _loop.Start();

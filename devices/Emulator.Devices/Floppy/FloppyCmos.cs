@@ -27,7 +27,6 @@ internal static class FloppyCmos
             _ => EquipmentTwoDrives,
         };
         cmos.SetByte((int)CmosOffset.Equipment, equipment);
-        CmosSetup.UpdateChecksum(cmos);
     }
 
     public static CmosFloppyType ToCmos(FloppyDriveType type) => type switch

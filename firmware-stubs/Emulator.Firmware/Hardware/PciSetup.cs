@@ -9,7 +9,9 @@ internal sealed record PciDeviceInfo(int Device, int Function, ushort VendorId, 
 /// POST's PCI pass, as SeaBIOS does it on a PIIX board: route PIRQA-D to IRQ 10, 10, 11, 11 (level
 /// triggered in the ELCR), enumerate bus 0, size every BAR and assign I/O BARs from C000h and memory
 /// BARs from FE000000h, enable decoding and bus mastering, write each function's interrupt line,
-/// and place the PIIX4's ACPI PM block at 600h.
+/// and place the PIIX4's ACPI PM block at 600h. Before that, the i440FX's PAM registers open
+/// C0000h-EFFFFh as read/write DRAM, as SeaBIOS leaves the option-ROM and extension space it does not
+/// use (this firmware loads no option ROM); F0000h-FFFFFh stays on the PCI side, the ROM this firmware runs from.
 /// </summary>
 internal sealed class PciSetup(IoPortBus ports)
 {
@@ -45,12 +47,25 @@ internal sealed class PciSetup(IoPortBus ports)
 
     private static readonly byte[] PirqIrqs = [10, 10, 11, 11];
 
+    /// <summary>i440FX PAM1-PAM6 (datasheet 290549, 3.2.18) at 00:00.0: C0000h-EFFFFh in two 16 KiB fields each.</summary>
+    private const int HostBridgeDevice = 0;
+    private const int FirstOptionRomPam = 0x5A;
+    private const int LastOptionRomPam = 0x5F;
+
+    /// <summary>Both fields read enable and write enable: DRAM, read/write.</summary>
+    private const byte PamReadWriteBoth = 0x33;
+
     private readonly PciPorts _pci = new(ports);
 
     public PciPorts Config => _pci;
 
     public List<PciDeviceInfo> Run()
     {
+        for (var pam = FirstOptionRomPam; pam <= LastOptionRomPam; pam++)
+        {
+            _pci.Write8(HostBridgeDevice, 0, pam, PamReadWriteBoth);
+        }
+
         for (var pirq = 0; pirq < PirqIrqs.Length; pirq++)
         {
             _pci.Write8(IsaBridgeDevice, 0, PirqRouteBase + pirq, PirqIrqs[pirq]);

@@ -14,7 +14,7 @@ namespace Emulator.Cli.QemuSystem;
 /// <summary>
 /// <c>emu system …</c>, which the build's <c>bin/emu-system-x86_64</c> launcher runs: the QEMU option
 /// forms device-model suites use (-machine pc, -m, -accel, -qtest, -chardev/-mon, -qmp, -drive,
-/// -blockdev, -device, -global, -cdrom/-fda/-hda, -boot, -S, -nodefaults, -nographic, -no-shutdown, -bios/-L,
+/// -blockdev, -device, -global, -cdrom/-fda/-hda, -boot, -S, --preconfig, -nodefaults, -nographic, -no-shutdown, -bios/-L,
 /// -vga, -smp, -cpu … each with its QEMU effect or QEMU's refusal, <see cref="QemuPlatformOptions"/>). With
 /// -accel qtest the CPU does not run and time moves only through qtest. Nothing is written to stdout
 /// in qtest mode. SIGTERM, SIGINT and SIGHUP exit with status 0; every way out drains, flushes and closes every node (<see cref="EmulatorHost.Shutdown"/>). Errors are one line,
@@ -122,7 +122,7 @@ internal static class QemuSystemCommand
         host.ExitOnTerminationSignals(_ => 0);
         QemuSystemBoard.Populate(host, options, description);
 
-        machine.Start(paused: options.StartPaused);
+        QemuSystemBoard.Start(host, options);
 
         StartMonitors(host, options);
         using var qtest = options.Qtest is { } endpoint ? StartQtest(machine, host.Executor, endpoint, options.QtestLog) : null;

@@ -146,7 +146,7 @@ internal sealed class QemuDrive
             protocol = new BlkdebugNodeOptions(FileNode(rest[(colon + 1)..]))
             {
                 ReadOnly = IsReadOnly,
-                Rules = config.Length == 0 ? [] : BlkdebugConfig.Read(config),
+                ConfigFile = config.Length == 0 ? null : config,
             };
         }
         else if (Get("format") is not "raw")

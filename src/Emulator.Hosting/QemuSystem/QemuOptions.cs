@@ -18,7 +18,7 @@ public sealed class QemuOptions
     private string? _smp;
 
     /// <summary>Options that take no value.</summary>
-    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "no-fd-bootchk", "S", "enable-kvm", "no-user-config", "snapshot"];
+    private static readonly HashSet<string> Flags = ["nodefaults", "nographic", "no-shutdown", "no-reboot", "no-fd-bootchk", "S", "preconfig", "enable-kvm", "no-user-config", "snapshot"];
 
     private static readonly string[] NameKeys = ["guest", "process", "debug-threads"];
     private static readonly string[] MsgKeys = ["timestamp", "guest-name"];
@@ -43,6 +43,9 @@ public sealed class QemuOptions
 
     /// <summary>-S: the machine is created stopped and runs after QMP cont.</summary>
     public bool StartPaused { get; private set; }
+
+    /// <summary>--preconfig: QMP serves the allow-preconfig commands in prelaunch until x-exit-preconfig.</summary>
+    public bool Preconfig { get; private set; }
 
     /// <summary>-nographic: no display, and COM1 goes to stdio unless -serial says otherwise.</summary>
     public bool NoGraphic { get; private set; }
@@ -214,6 +217,9 @@ public sealed class QemuOptions
         {
             case "S":
                 StartPaused = true;
+                break;
+            case "preconfig":
+                Preconfig = true;
                 break;
             case "nographic":
                 NoGraphic = true;

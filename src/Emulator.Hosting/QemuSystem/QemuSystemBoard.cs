@@ -102,6 +102,24 @@ public static class QemuSystemBoard
     }
 
     /// <summary>
+    /// Starts the populated machine of <paramref name="host"/>: running, or held in prelaunch under -S and
+    /// --preconfig (QEMU's status for a VM that has not run yet; cont or x-exit-preconfig starts it).
+    /// </summary>
+    public static void Start(EmulatorHost host, QemuOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.StartPaused || options.Preconfig)
+        {
+            host.Machine.StartInPrelaunch();
+        }
+        else
+        {
+            host.Machine.Start();
+        }
+    }
+
+    /// <summary>
     /// Places and opens the -drive options and applies -boot, adds the -blockdev nodes, then attaches the
     /// -device models with the -global properties, on the board of <paramref name="host"/>, made from
     /// <paramref name="description"/> (<see cref="Describe"/>). The machine has not started yet.
@@ -112,6 +130,9 @@ public static class QemuSystemBoard
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(description);
         host.MachineControl.Name = options.Name;
+        host.MachineControl.CpuCount = description.EmptyBoard ? 0 : 1;
+        host.MachineControl.InPreconfig = options.Preconfig;
+        host.MachineControl.Autostart = !options.StartPaused;
         host.DriveParser = items => Drive(host.Layer, options, items);
         CheckDriveIds(options);
         try

@@ -72,6 +72,13 @@ public sealed class PcMachine
             HasCom1 = options.SerialPort,
         });
         Chipset.RegisterPorts(Ports);
+        Chipset.HostBridge.PamChanged += ApplyPam;
+
+        // The i440FX's power-on PAM registers (all zero) put 0xC0000-0xFFFFF on the PCI side.
+        for (var pam = 0; pam < I440fxHostBridge.PamCount; pam++)
+        {
+            ApplyPam(pam, Chipset.HostBridge.GetPam(pam));
+        }
         Memory.RegisterMmio((uint)IoApic.DefaultBaseAddress, IoApic.MmioSize, new IoApicMmio(Chipset.IoApic));
         PciMemoryBars = new PciMemoryBarMapper(Chipset.PciBus, Memory);
         Chipset.PciBus.Msi = new MsiDelivery(Memory);
@@ -140,6 +147,13 @@ public sealed class PcMachine
     /// <summary>Raised on the machine thread when the run state changes (the monitor turns it into STOP/RESUME).</summary>
     public event Action<MachineRunState, MachineRunState>? StateChanged;
 
+    /// <summary>
+    /// Raised once when the machine is started (<see cref="Start"/> or <see cref="StartInPrelaunch"/>), every device
+    /// in place and before any instruction runs: QEMU's machine-done step, which comes before -S waits. Boards
+    /// finish their set-up here (CMOS disk types, firmware tables).
+    /// </summary>
+    public event Action? Ready;
+
     /// <summary>Raised on the machine thread after a system reset (RESET event).</summary>
     public event Action<bool>? ResetDone;
 
@@ -164,15 +178,29 @@ public sealed class PcMachine
     /// <summary>Takes a device added with <see cref="AddResettable"/> out again (it is being removed).</summary>
     public void RemoveResettable(IResettable device) => _devices.Remove(device);
 
+    private void ApplyPam(int index, byte value)
+    {
+        foreach (var (start, length, access) in I440fxHostBridge.DecodePam(index, value))
+        {
+            Memory.SetShadowAccess(start, length, access);
+        }
+    }
+
     /// <summary>Loads the firmware ROM (top of the first MiB, aliased below 4 GiB).</summary>
     public void LoadFirmware(ReadOnlySpan<byte> image) => Memory.LoadBios(image);
 
+    /// <summary>Freezes the port table, resets the CPU and runs the guest from the next <see cref="Run"/>; devices must have registered their ports before.</summary>
+    public void Start()
+    {
+        StartInPrelaunch();
+        SetState(MachineRunState.Running);
+    }
+
     /// <summary>
-    /// Freezes the port table and resets the CPU; devices must have registered their ports before. With
-    /// <paramref name="paused"/> (QEMU's -S) the machine is ready but stays in <see cref="MachineRunState.Prelaunch"/>
-    /// until the first <see cref="Resume"/>, as QEMU's does until the first cont.
+    /// Starts as <see cref="Start"/> does but leaves the machine in <see cref="MachineRunState.Prelaunch"/> until
+    /// <see cref="Resume"/> (QEMU's -S and --preconfig: the guest has not run yet, QMP cont starts it).
     /// </summary>
-    public void Start(bool paused = false)
+    public void StartInPrelaunch()
     {
         if (_started)
         {
@@ -182,13 +210,7 @@ public sealed class PcMachine
         _started = true;
         Ports.Freeze();
         Cpu.Reset();
-        SetState(MachineRunState.Running);
-        if (paused)
-        {
-            // Leaving prelaunch once is the machine-ready step the board hangs its late set-up on (QEMU's
-            // machine_done, which runs before -S waits); no instruction runs before the state goes back.
-            SetState(MachineRunState.Prelaunch);
-        }
+        Ready?.Invoke();
     }
 
     /// <summary>Runs <paramref name="work"/> on the machine thread at the next fixed point. Any thread.</summary>
@@ -226,6 +248,24 @@ public sealed class PcMachine
 
     /// <summary>System reset at the next fixed point (QMP system_reset, or the guest pulling the reset line).</summary>
     public void RequestReset() => OnMachineThread(() => _resetPending = true);
+
+    /// <summary>
+    /// QMP system_reset: on the machine thread, which runs monitor commands at the loop's fixed point, the
+    /// reset happens before the command returns (QEMU sends the RESET event before the command's reply);
+    /// from any other thread it is <see cref="RequestReset"/>.
+    /// </summary>
+    public void ResetFromMonitor()
+    {
+        if (Environment.CurrentManagedThreadId == MachineThreadId)
+        {
+            _resetPending = false;
+            SystemReset();
+        }
+        else
+        {
+            RequestReset();
+        }
+    }
 
     /// <summary>Stops the machine for good with <paramref name="status"/> (QMP quit: 0).</summary>
     public void Exit(int status) => OnMachineThread(() =>
@@ -416,9 +456,9 @@ public sealed class PcMachine
             device.Reset();
         }
 
-        // QEMU (main_loop_should_exit) leaves a machine reset while not running (paused, io-error, shut down) in
-        // prelaunch: cont runs it again.
-        if (State is MachineRunState.GuestShutdown or MachineRunState.Paused or MachineRunState.IoError)
+        // QEMU (main_loop_should_exit) leaves a machine reset while it was not running (paused, stopped on an
+        // I/O error, shut down under -no-shutdown) in prelaunch: cont runs it again.
+        if (State is MachineRunState.Paused or MachineRunState.IoError or MachineRunState.GuestShutdown)
         {
             SetState(MachineRunState.Prelaunch);
         }

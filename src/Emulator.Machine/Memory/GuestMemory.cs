@@ -38,8 +38,23 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     private const ulong AddressSpaceSize = 1UL << 32;
     private const byte UnbackedByte = 0xFF;
 
+    /// <summary>The legacy area whose pages the host bridge's PAM registers switch: 0xC0000-0xFFFFF.</summary>
+    public const uint ShadowAreaStart = 0xC0000;
+
+    /// <summary>End (exclusive) of the PAM-switched area.</summary>
+    public const uint ShadowAreaEnd = FirstMegabyte;
+
+    private const int ShadowPages = (int)(ShadowAreaEnd - ShadowAreaStart) >> PageShift;
+
     private readonly byte[] _ram;
     private readonly PageFlags[] _pages = new PageFlags[PageCount];
+
+    /// <summary>
+    /// The shadow area's DRAM while a page shows the PCI side: <see cref="_ram"/> then holds what the PCI
+    /// side reads (the BIOS ROM's bytes, or zeros), so reads of either side stay on the fast path.
+    /// </summary>
+    private readonly byte[] _hiddenDram = new byte[ShadowPages << PageShift];
+    private readonly ShadowAccess[] _shadowAccess = new ShadowAccess[ShadowPages];
     private readonly RegionMap _regions = new();
     private long _slowAccesses;
     private uint _a20Mask = Unbacked;
@@ -61,6 +76,10 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         {
             _pages[page] = PageFlags.DirectRead | PageFlags.Ram;
         }
+
+        // Memory alone is plain RAM throughout; a board with a PAM-capable host bridge applies its power-on
+        // state (everything on the PCI side) through SetShadowAccess.
+        _shadowAccess.AsSpan().Fill(ShadowAccess.ReadWrite);
     }
 
     /// <summary>RAM size in bytes.</summary>
@@ -107,11 +126,70 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         var shadowed = address % PageSize == 0 && image.Length % PageSize == 0 && address + (ulong)image.Length <= (ulong)_ram.Length;
         if (shadowed)
         {
-            image.CopyTo(_ram.AsSpan((int)address));
+            for (var done = 0; done < image.Length; done += PageSize)
+            {
+                // In the shadow area the ROM is the PCI side: mapping it puts the page there (its DRAM kept hidden)
+                // until a PAM write brings the DRAM back.
+                var at = address + (uint)done;
+                if (IsShadowPage(at))
+                {
+                    SetShadowAccess(at, PageSize, ShadowAccess.Pci);
+                }
+
+                image.Slice(done, PageSize).CopyTo(_ram.AsSpan((int)at, PageSize));
+                ReportRemap(at >> PageShift);
+                _pages[at >> PageShift] = PageFlags.DirectRead;
+            }
+
+            return;
         }
 
-        SetPages(address, (uint)image.Length, shadowed ? PageFlags.DirectRead : PageFlags.None);
+        SetPages(address, (uint)image.Length, PageFlags.None);
     }
+
+    /// <summary>
+    /// Switches the pages of [<paramref name="address"/>, +<paramref name="length"/>) in the shadow area
+    /// (0xC0000-0xFFFFF) between DRAM and the PCI side, as the i440FX's PAM registers do: the DRAM
+    /// underneath keeps its contents while the PCI side (ROM, or nothing) shows. Page-aligned.
+    /// </summary>
+    public void SetShadowAccess(uint address, uint length, ShadowAccess access)
+    {
+        if (address < ShadowAreaStart || address + (ulong)length > ShadowAreaEnd || address % PageSize != 0 || length % PageSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(address), "PAM segments are whole pages inside 0xC0000-0xFFFFF.");
+        }
+
+        for (var at = address; at < address + length; at += PageSize)
+        {
+            var index = ShadowIndex(at);
+            var before = _shadowAccess[index];
+            if (before == access)
+            {
+                continue;
+            }
+
+            var ram = _ram.AsSpan((int)at, PageSize);
+            var hidden = _hiddenDram.AsSpan(index << PageShift, PageSize);
+            if (before == ShadowAccess.Pci)
+            {
+                // DRAM comes back; the PCI side is rebuilt from the ROM whenever it shows again.
+                hidden.CopyTo(ram);
+            }
+            else if (access == ShadowAccess.Pci)
+            {
+                ram.CopyTo(hidden);
+                ReadPciSide(at, ram);
+            }
+
+            _shadowAccess[index] = access;
+            ReportRemap(at >> PageShift);
+            _pages[at >> PageShift] = access == ShadowAccess.ReadWrite ? PageFlags.DirectRead | PageFlags.Ram : PageFlags.DirectRead;
+        }
+    }
+
+    /// <summary>The PAM state of the shadow-area page holding <paramref name="address"/>.</summary>
+    public ShadowAccess GetShadowAccess(uint address) =>
+        IsShadowPage(address) ? _shadowAccess[ShadowIndex(address)] : throw new ArgumentOutOfRangeException(nameof(address));
 
     /// <summary>Claims <paramref name="length"/> bytes from <paramref name="address"/> for <paramref name="device"/>.</summary>
     public void RegisterMmio(uint address, uint length, IMmioDevice device)
@@ -480,7 +558,8 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
         if (count == 1)
         {
-            if (address < (uint)_ram.Length && _regions.Find(address) is null)
+            // A directly read page without the RAM flag is read-only (ROM, or the shadow area's RE/PCI side): the write is dropped.
+            if (address < (uint)_ram.Length && _regions.Find(address) is null && (flags & PageFlags.DirectRead) == 0)
             {
                 _ram[address] = (byte)value;
             }
@@ -564,6 +643,20 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
         {
             ReportRemap(page);
             _pages[page] = flags;
+        }
+    }
+
+    private static bool IsShadowPage(uint address) => address >= ShadowAreaStart && address < ShadowAreaEnd;
+
+    private static int ShadowIndex(uint address) => (int)((address - ShadowAreaStart) >> PageShift);
+
+    /// <summary>The PCI side of one shadow-area page: the ROM mapped there, or zeros (QEMU's pc.rom and unassigned space read 0).</summary>
+    private void ReadPciSide(uint page, Span<byte> destination)
+    {
+        destination.Clear();
+        if (_regions.Find(page) is { Rom: { } rom } region && region.ContainsRange(page, PageSize))
+        {
+            rom.AsSpan((int)(page - region.Start), PageSize).CopyTo(destination);
         }
     }
 

@@ -38,9 +38,13 @@ public static class CmosSetup
     private const byte BootCdRom = 3;
     private const byte BootNetwork = 4;
 
-    /// <summary>Equipment byte (AT Technical Reference): bit 0 diskette present, bit 1 coprocessor, bits 7-6 diskette count - 1.</summary>
+    /// <summary>
+    /// Equipment byte (AT Technical Reference): bit 0 diskette present, bit 1 coprocessor, bit 2 PS/2 mouse
+    /// (QEMU's pc sets it for the 8042's auxiliary port), bits 7-6 diskette count - 1.
+    /// </summary>
     private const byte EquipmentFloppyPresent = 0x01;
     private const byte EquipmentCoprocessor = 0x02;
+    private const byte EquipmentPs2Mouse = 0x04;
     private const int EquipmentFloppyCountShift = 6;
 
     /// <summary>Memory size bytes: 640 KiB base, extended memory in KiB above 1 MiB, 64 KiB chunks above 16 MiB and above 4 GiB.</summary>
@@ -59,7 +63,6 @@ public static class CmosSetup
             cmos.SetByte((int)CmosOffset.AboveFourGigabytesLow + i, (byte)(above >> (ByteBits * i)));
         }
 
-        UpdateChecksum(cmos);
     }
 
     /// <summary>Floppy drive types (byte 0x10) and the diskette bits of the equipment byte.</summary>
@@ -68,9 +71,8 @@ public static class CmosSetup
         ArgumentNullException.ThrowIfNull(cmos);
         cmos.SetByte((int)CmosOffset.FloppyTypes, (byte)(((byte)driveA << HighNibbleShift) | (byte)driveB));
         var count = (driveA != CmosFloppyType.None ? 1 : 0) + (driveB != CmosFloppyType.None ? 1 : 0);
-        var equipment = (byte)(EquipmentCoprocessor | (count > 0 ? EquipmentFloppyPresent | ((count - 1) << EquipmentFloppyCountShift) : 0));
+        var equipment = (byte)(EquipmentCoprocessor | EquipmentPs2Mouse | (count > 0 ? EquipmentFloppyPresent | ((count - 1) << EquipmentFloppyCountShift) : 0));
         cmos.SetByte((int)CmosOffset.Equipment, equipment);
-        UpdateChecksum(cmos);
     }
 
     /// <summary>Hard disk <paramref name="drive"/> (0 or 1) as type 47 with the given CHS geometry.</summary>
@@ -103,7 +105,6 @@ public static class CmosSetup
             cmos.SetByte(block + i, p[i]);
         }
 
-        UpdateChecksum(cmos);
     }
 
     /// <summary>
@@ -175,20 +176,6 @@ public static class CmosSetup
         'n' => BootNetwork,
         _ => 0,
     };
-
-    /// <summary>Stores the sum of bytes 0x10-0x2D, big-endian, at 0x2E-0x2F.</summary>
-    public static void UpdateChecksum(CmosRtc cmos)
-    {
-        ArgumentNullException.ThrowIfNull(cmos);
-        var sum = 0;
-        for (var i = (int)CmosOffset.ChecksumFirst; i <= (int)CmosOffset.ChecksumLast; i++)
-        {
-            sum += cmos.GetByte(i);
-        }
-
-        cmos.SetByte((int)CmosOffset.ChecksumHigh, (byte)(sum >> ByteBits));
-        cmos.SetByte((int)CmosOffset.ChecksumLow, (byte)sum);
-    }
 
     private static void SetWord(CmosRtc cmos, CmosOffset low, ushort value)
     {

@@ -60,7 +60,7 @@ public sealed class BlockdevOptionsParser
                 OpenTimeoutSeconds = (int)Math.Clamp(OptionalInteger(o, "open-timeout") ?? 0, 0, int.MaxValue),
             });
         Register("blkdebug", ["image", "config", "inject-error", "set-state", "align", "max-transfer"], (o, i) =>
-            new BlkdebugNodeOptions(Child(o, "image", i)) { Rules = InjectErrors(o) });
+            new BlkdebugNodeOptions(Child(o, "image", i)) { Rules = InjectErrors(o), ConfigFile = OptionalString(o, "config") });
     }
 
     /// <summary>Adds (or replaces) a driver's parser.</summary>

@@ -4,7 +4,7 @@ using Emulator.Monitor.Qmp;
 
 namespace Emulator.Monitor.Commands;
 
-/// <summary>query-version, query-commands, query-name, query-status, stop, cont, system_reset, quit.</summary>
+/// <summary>query-version, query-commands, query-name, query-status, stop, cont, system_reset, x-exit-preconfig, query-cpus-fast, migrate-pause, quit.</summary>
 internal static class CoreCommands
 {
     public static void Register(QmpCommandTable table, IMachineControl machine, BlockLayer blocks)
@@ -46,6 +46,29 @@ internal static class CoreCommands
             machine.Reset();
             return null;
         }));
+        table.Add(new QmpCommand("x-exit-preconfig", [], _ =>
+        {
+            if (!machine.InPreconfig)
+            {
+                throw new QmpException("The command is permitted only before machine initialization");
+            }
+
+            machine.ExitPreconfig();
+            return null;
+        }));
+        table.Add(new QmpCommand("query-cpus-fast", [], _ =>
+            new JsonArray([.. Enumerable.Range(0, machine.CpuCount).Select(index => (JsonNode)new JsonObject
+            {
+                ["thread-id"] = Environment.ProcessId,
+                ["props"] = new JsonObject { ["core-id"] = 0, ["thread-id"] = 0, ["socket-id"] = index },
+                ["qom-path"] = $"/machine/unattached/device[{index}]",
+                ["cpu-index"] = index,
+                ["target"] = "x86_64",
+            })])));
+
+        // No migration ever runs here, so never in postcopy: QEMU's answer outside it. Safe off the machine thread.
+        table.Add(new QmpCommand("migrate-pause", [], _ =>
+            throw new QmpException("migrate-pause is currently only supported during postcopy-active state")) { AllowOob = true });
         table.Add(new QmpCommand("quit", [], _ =>
         {
             machine.Quit();

@@ -12,7 +12,6 @@ public sealed class MachineControl : IMachineControl
     private readonly PcMachine _machine;
     private readonly MonitorEvents _events;
     private bool _quitting;
-    private bool _prelaunchAgain;
 
     /// <summary>Controls <paramref name="machine"/> and publishes its STOP, RESUME, RESET and SHUTDOWN events on <paramref name="events"/> from now on.</summary>
     public MachineControl(PcMachine machine, MonitorEvents events)
@@ -40,6 +39,28 @@ public sealed class MachineControl : IMachineControl
     /// <summary>-name GUEST: what query-name answers.</summary>
     public string? Name { get; set; }
 
+    /// <summary>--preconfig: the machine waits in prelaunch until x-exit-preconfig.</summary>
+    public bool InPreconfig { get; set; }
+
+    /// <summary>Whether the guest starts when --preconfig ends (false under -S).</summary>
+    public bool Autostart { get; set; } = true;
+
+    /// <summary>0 on QEMU's empty board (-machine none), 1 on the PC.</summary>
+    public int CpuCount { get; set; } = 1;
+
+    /// <summary>The PC's RTC; QEMU's empty board has none.</summary>
+    public DateTime? RtcTime => CpuCount == 0 ? null : _machine.Chipset.Cmos.CurrentTime;
+
+    /// <summary>x-exit-preconfig: leaves --preconfig and starts the guest unless -S holds it in prelaunch.</summary>
+    public void ExitPreconfig()
+    {
+        InPreconfig = false;
+        if (Autostart)
+        {
+            _machine.Resume();
+        }
+    }
+
     /// <inheritdoc/>
     public void Stop() => _machine.RequestPause();
 
@@ -47,7 +68,7 @@ public sealed class MachineControl : IMachineControl
     public void Continue() => _machine.Resume();
 
     /// <inheritdoc/>
-    public void Reset() => _machine.RequestReset();
+    public void Reset() => _machine.ResetFromMonitor();
 
     /// <inheritdoc/>
     public void Quit()
@@ -69,9 +90,9 @@ public sealed class MachineControl : IMachineControl
         {
             _events.Publish("STOP");
         }
-        else if (to == MachineRunState.Running && (from is MachineRunState.Paused or MachineRunState.IoError || _prelaunchAgain))
+        else if (to == MachineRunState.Running)
         {
-            _prelaunchAgain = false;
+            // QEMU's vm_start reports every start: from a pause, an I/O error stop, or prelaunch (-S, --preconfig, a reset).
             _events.Publish("RESUME");
         }
         else if (to == MachineRunState.GuestShutdown)
@@ -79,11 +100,6 @@ public sealed class MachineControl : IMachineControl
             // -no-shutdown: QEMU reports the shutdown, then the stop of the VM it paused instead of exiting.
             PublishGuestShutdown();
             _events.Publish("STOP");
-        }
-        else if (to == MachineRunState.Prelaunch)
-        {
-            // Started under -S or reset while not running: QEMU's vm_start announces the next run.
-            _prelaunchAgain = true;
         }
         else if (to == MachineRunState.Shutdown && !_quitting)
         {

@@ -15,4 +15,12 @@ internal sealed record QmpCommand(
     string Name,
     IReadOnlyList<QmpParameter> Parameters,
     Func<QmpArguments, JsonNode?> Handler,
-    bool OpenArguments = false);
+    bool OpenArguments = false)
+{
+    /// <summary>
+    /// QAPI <c>allow-oob</c>: a client that enabled the <c>oob</c> capability may run it with <c>exec-oob</c>,
+    /// ahead of queued in-band commands. Its handler then runs on the client's I/O thread, not the machine
+    /// thread, so it must touch nothing the machine thread owns.
+    /// </summary>
+    public bool AllowOob { get; init; }
+}

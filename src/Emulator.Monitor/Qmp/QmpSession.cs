@@ -9,14 +9,21 @@ namespace Emulator.Monitor.Qmp;
 /// One QMP client: greeting, capabilities negotiation, command dispatch with <c>id</c> echo, and
 /// events once negotiated. Every malformed input gets the error reply QEMU sends and the session
 /// goes on; only end of input or a broken connection ends it. Commands run on the machine thread
-/// through <see cref="IMonitorExecutor"/>. Replies and events go through one outbox, in order, to a
+/// through <see cref="IMonitorExecutor"/>. As in QEMU 7.2 (monitor/qmp.c) the greeting offers the
+/// <c>oob</c> capability; until a client enables it, input is read one request at a time. Once enabled,
+/// in-band requests (malformed ones included) queue, up to <see cref="InBandQueueLength"/>, for a
+/// dispatcher that runs them in order while the reader goes on, so an <c>exec-oob</c> request of a
+/// command that allows it runs at once on the reader and its reply overtakes slower in-band ones. Replies and events go through one outbox, in order, to a
 /// writer task, so neither the machine thread (which publishes events) nor another client ever waits
 /// on this client's socket; a client that stops reading while more than
 /// <see cref="MaxUnsentBytes"/> pile up for it is disconnected (QEMU would buffer without bound).
 /// </summary>
 internal sealed class QmpSession
 {
-    private static readonly string[] InputMembers = ["execute", "arguments", "id", "exec-oob", "control"];
+    /// <summary>QEMU's QMP_REQ_QUEUE_LEN_MAX: in-band requests queued before the reader stops reading.</summary>
+    public const int InBandQueueLength = 8;
+
+    private const string OobCapability = "oob";
 
     private readonly Stream _input;
     private readonly Stream _output;
@@ -30,6 +37,7 @@ internal sealed class QmpSession
     private readonly QmpActivity _activity;
     private long _unsentBytes;
     private volatile bool _negotiated;
+    private volatile bool _oobEnabled;
     private volatile bool _broken;
 
     /// <summary>One message to send; <paramref name="Counted"/> when it is a reply the activity counter waits for.</summary>
@@ -49,10 +57,12 @@ internal sealed class QmpSession
     public async Task RunAsync(CancellationToken cancellation)
     {
         var writer = Task.Run(WriteLoop, CancellationToken.None);
+        var inBand = Channel.CreateBounded<QmpJsonMessage>(new BoundedChannelOptions(InBandQueueLength) { SingleReader = true, SingleWriter = true });
+        var dispatcher = Task.Run(() => DispatchLoop(inBand.Reader), CancellationToken.None);
         _events.Subscribe(OnEvent);
         try
         {
-            Write(new JsonObject { ["QMP"] = new JsonObject { ["version"] = QmpVersion.ToJson(), ["capabilities"] = new JsonArray() } });
+            Write(new JsonObject { ["QMP"] = new JsonObject { ["version"] = QmpVersion.ToJson(), ["capabilities"] = new JsonArray(OobCapability) } });
             var streamer = new QmpJsonStreamer();
             var messages = new List<QmpJsonMessage>();
             var buffer = new byte[4096];
@@ -70,20 +80,15 @@ internal sealed class QmpSession
                 {
                     // Counted until the reply is written, so a shutting-down server still sends it.
                     _activity.Enter();
-                    JsonObject? reply = null;
-                    try
+                    if (_oobEnabled && !IsOutOfBand(message))
                     {
-                        reply = Handle(message);
+                        await inBand.Writer.WriteAsync(message, cancellation).ConfigureAwait(false);
                     }
-                    finally
+                    else
                     {
-                        if (reply is null)
-                        {
-                            _activity.Exit();
-                        }
+                        // Out-of-band, or OOB not enabled: QEMU then reads no further until this one is answered.
+                        Respond(message);
                     }
-
-                    Write(reply, counted: true);
                 }
             }
         }
@@ -100,10 +105,44 @@ internal sealed class QmpSession
         }
         finally
         {
+            // Requests already queued are answered (a client may close its sending side and read on).
+            inBand.Writer.TryComplete();
+            await dispatcher.ConfigureAwait(false);
             _events.Unsubscribe(OnEvent);
             _outbox.Writer.TryComplete();
             await writer.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>QEMU's qmp_is_oob: an object with <c>exec-oob</c> and no <c>execute</c>.</summary>
+    private static bool IsOutOfBand(QmpJsonMessage message) =>
+        message.Value is JsonObject request && request.ContainsKey("exec-oob") && !request.ContainsKey("execute");
+
+    private async Task DispatchLoop(ChannelReader<QmpJsonMessage> queue)
+    {
+        await foreach (var message in queue.ReadAllAsync().ConfigureAwait(false))
+        {
+            Respond(message);
+        }
+    }
+
+    /// <summary>Handles one request and queues its reply (counted for the activity entered when it was read).</summary>
+    private void Respond(QmpJsonMessage message)
+    {
+        JsonObject? reply = null;
+        try
+        {
+            reply = Handle(message);
+        }
+        finally
+        {
+            if (reply is null)
+            {
+                _activity.Exit();
+            }
+        }
+
+        Write(reply, counted: true);
     }
 
     private static JsonObject Error(string desc, QmpErrorClass errorClass = QmpErrorClass.GenericError, JsonNode? id = null) =>
@@ -123,56 +162,104 @@ internal sealed class QmpSession
         }
 
         var id = request["id"];
-        foreach (var (member, _) in request)
+
+        // QEMU's qmp_dispatch_check_obj: exec-oob is a member only once the client enabled OOB.
+        string? name = null;
+        var outOfBand = false;
+        foreach (var (member, value) in request)
         {
-            if (!InputMembers.Contains(member))
+            if (member == "execute" || (member == "exec-oob" && _oobEnabled))
+            {
+                if (value?.GetValueKind() != JsonValueKind.String)
+                {
+                    return Error($"QMP input member '{member}' must be a string", id: id);
+                }
+
+                if (name is not null)
+                {
+                    return Error($"QMP input member '{member}' clashes with '{(outOfBand ? "exec-oob" : "execute")}'", id: id);
+                }
+
+                name = value.GetValue<string>();
+                outOfBand = member == "exec-oob";
+            }
+            else if (member == "arguments")
+            {
+                if (value is not JsonObject)
+                {
+                    return Error("QMP input member 'arguments' must be an object", id: id);
+                }
+            }
+            else if (member != "id")
             {
                 return Error($"QMP input member '{member}' is unexpected", id: id);
             }
         }
 
-        if (request["execute"] is not { } executeNode)
+        if (name is null)
         {
-            return Error(request["exec-oob"] is null ? "QMP input lacks member 'execute'" : "Out-Of-Band capability is not enabled", id: id);
+            return Error("QMP input lacks member 'execute'", id: id);
         }
 
-        if (executeNode.GetValueKind() != JsonValueKind.String)
+        var arguments = request["arguments"] as JsonObject ?? new JsonObject();
+        if (!_negotiated)
         {
-            return Error("QMP input member 'execute' must be a string", id: id);
-        }
-
-        var name = executeNode.GetValue<string>();
-        var arguments = request["arguments"] ?? new JsonObject();
-        if (arguments is not JsonObject argumentObject)
-        {
-            return Error("QMP input member 'arguments' must be an object", id: id);
+            // Before negotiation QEMU's command list holds qmp_capabilities alone.
+            return name == "qmp_capabilities" && !outOfBand
+                ? Negotiate(arguments, id)
+                : Error("Expecting capabilities negotiation with 'qmp_capabilities'", QmpErrorClass.CommandNotFound, id);
         }
 
         if (name == "qmp_capabilities")
         {
-            return Negotiate(argumentObject, id);
+            return outOfBand
+                ? Error("The command qmp_capabilities does not support OOB", id: id)
+                : Negotiate(arguments, id);
         }
 
-        if (!_negotiated)
-        {
-            return Error("Expecting capabilities negotiation with 'qmp_capabilities'", QmpErrorClass.CommandNotFound, id);
-        }
-
-        return _commands.Execute(name, argumentObject, _executor, id);
+        return _commands.Execute(name, arguments, _executor, id, outOfBand);
     }
 
+    /// <summary>qmp_capabilities: <c>enable</c> is a list of QMPCapability, of which this server offers <c>oob</c>.</summary>
     private JsonObject Negotiate(JsonObject arguments, JsonNode? id)
     {
+        var oob = false;
+        foreach (var (member, value) in arguments)
+        {
+            if (member != "enable")
+            {
+                return Error($"Parameter '{member}' is unexpected", id: id);
+            }
+
+            if (value is not JsonArray enable)
+            {
+                return Error("Invalid parameter type for 'enable', expected: array", id: id);
+            }
+
+            foreach (var capability in enable)
+            {
+                if (capability?.GetValueKind() != JsonValueKind.String)
+                {
+                    return Error("Invalid parameter type for 'null', expected: string", id: id);
+                }
+
+                // QEMU 7.2 names a list element 'null' in this message.
+                if (capability.GetValue<string>() != OobCapability)
+                {
+                    return Error($"Parameter 'null' does not accept value '{capability.GetValue<string>()}'", id: id);
+                }
+
+                oob = true;
+            }
+        }
+
+        // The arguments are checked first, as QEMU's generated marshaller does before the command runs.
         if (_negotiated)
         {
             return Error("Capabilities negotiation is already complete, command ignored", QmpErrorClass.CommandNotFound, id);
         }
 
-        if (arguments["enable"] is JsonArray { Count: > 0 } enable)
-        {
-            return Error($"Capability '{enable[0]}' not available", id: id);
-        }
-
+        _oobEnabled = oob;
         _negotiated = true;
         var reply = new JsonObject { ["return"] = new JsonObject() };
         if (id is not null)

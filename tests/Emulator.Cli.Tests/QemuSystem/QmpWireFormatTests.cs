@@ -42,6 +42,20 @@ public class QmpWireFormatTests
         Assert.That(StdioSession(Launcher.Path(), Commands), Is.EqualTo(StdioSession(Qemu(), Commands)));
     }
 
+    /// <summary>
+    /// -S leaves the VM in prelaunch, and a reset while it is not running (paused included) returns it there;
+    /// cont starts it from prelaunch with a RESUME event. RESET comes before system_reset's reply, as in QEMU.
+    /// </summary>
+    [Test]
+    public void QmpStdio_StartPausedStopAndReset_SameStatusesAndEventsAsQemu()
+    {
+        const string Commands = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-status\"}\n{\"execute\":\"cont\"}\n"
+            + "{\"execute\":\"stop\"}\n{\"execute\":\"system_reset\"}\n{\"execute\":\"query-status\"}\n{\"execute\":\"cont\"}\n"
+            + "{\"execute\":\"query-status\"}\n{\"execute\":\"quit\"}\n";
+
+        Assert.That(StdioSession(Launcher.Path(), Commands, "-S"), Is.EqualTo(StdioSession(Qemu(), Commands, "-S")));
+    }
+
     [Test]
     public void QmpStdio_WithSerialStdio_RefusedAsQemu()
     {
@@ -54,9 +68,9 @@ public class QmpWireFormatTests
     }
 
     /// <summary>Runs <paramref name="binary"/> with -qmp stdio fed <paramref name="commands"/>; stdout without the greeting, timestamps blanked.</summary>
-    private static string StdioSession(string binary, string commands)
+    private static string StdioSession(string binary, string commands, params string[] extra)
     {
-        using var process = Launcher.StartWithInput(binary, "-machine", "none", "-display", "none", "-nodefaults", "-qmp", "stdio");
+        using var process = Launcher.StartWithInput(binary, ["-machine", "none", "-display", "none", "-nodefaults", "-qmp", "stdio", .. extra]);
         process.StandardInput.Write(commands);
         process.StandardInput.Flush();
         var output = process.StandardOutput.ReadToEnd();

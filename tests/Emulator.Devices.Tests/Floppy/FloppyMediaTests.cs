@@ -61,18 +61,16 @@ public class FloppyMediaTests
     }
 
     [Test]
-    public void Cmos_TwoDrives_TypesAndEquipmentAndChecksum()
+    public void Cmos_TwoDrives_TypesAndEquipmentNoChecksum()
     {
         _bed.AttachImage(0, 2_949_120);
         _bed.AttachImage(1, 1_228_800, FloppyDriveType.Drive120);
-        
-        var sum = Enumerable.Range(0x10, 0x1E).Sum(i => _bed.Cmos((byte)i));
 
         Assert.Multiple(() =>
         {
             Assert.That(_bed.Cmos(0x10), Is.EqualTo(0x52));
             Assert.That(_bed.Cmos(0x14) & 0xC1, Is.EqualTo(0x41));
-            Assert.That((_bed.Cmos(0x2E) << 8) | _bed.Cmos(0x2F), Is.EqualTo(sum));
+            Assert.That((_bed.Cmos(0x2E), _bed.Cmos(0x2F)), Is.EqualTo((0, 0)), "QEMU writes no CMOS checksum");
         });
     }
 

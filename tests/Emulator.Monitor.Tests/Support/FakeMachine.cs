@@ -11,6 +11,14 @@ internal sealed class FakeMachine(MonitorEvents events) : IMachineControl
 
     public bool QuitRequested { get; private set; }
 
+    public bool InPreconfig { get; set; }
+
+    public void ExitPreconfig()
+    {
+        InPreconfig = false;
+        Continue();
+    }
+
     public void Stop()
     {
         if (RunState == RunState.Running)

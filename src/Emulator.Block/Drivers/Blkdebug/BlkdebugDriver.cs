@@ -20,7 +20,8 @@ internal sealed class BlkdebugDriver : BlockDriver
     internal BlkdebugDriver(BlockDriverState node, BlkdebugNodeOptions options, BlockGraph graph)
         : base(node)
     {
-        foreach (var rule in options.Rules)
+        var fromFile = options.ConfigFile is { Length: > 0 } path ? BlkdebugConfigFile.Read(path) : [];
+        foreach (var rule in fromFile.Concat(options.Rules))
         {
             AddRule(rule);
         }

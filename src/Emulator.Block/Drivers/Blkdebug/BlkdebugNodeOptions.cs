@@ -10,4 +10,7 @@ public sealed record BlkdebugNodeOptions(BlockChildOptions Image) : BlockNodeOpt
 
     /// <summary>The error-injection rules, tried in order for every request; the first that matches decides.</summary>
     public IReadOnlyList<BlkdebugRule> Rules { get; init; } = [];
+
+    /// <summary>A rule file read when the node opens; its rules apply before <see cref="Rules"/>.</summary>
+    public string? ConfigFile { get; init; }
 }

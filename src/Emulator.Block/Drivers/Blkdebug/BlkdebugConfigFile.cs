@@ -1,10 +1,13 @@
 using Emulator.Block.Backend;
-using Emulator.Block.Drivers.Blkdebug;
 
-namespace Emulator.Hosting.QemuSystem;
+namespace Emulator.Block.Drivers.Blkdebug;
 
-/// <summary>blkdebug's rule file: <c>[inject-error]</c> sections of <c>key = "value"</c> lines (event, errno, sector, once).</summary>
-internal static class BlkdebugConfig
+/// <summary>
+/// blkdebug's rule file (the <c>config</c> option, or CONFIG in <c>blkdebug:CONFIG:IMAGE</c>):
+/// <c>[inject-error]</c> sections of <c>key = "value"</c> lines (event, errno, sector, once). Read when
+/// the node opens, as QEMU's blkdebug_open does, so opening a FIFO waits for its writer there too.
+/// </summary>
+internal static class BlkdebugConfigFile
 {
     private const int NoSpaceErrno = 28;
 
@@ -13,11 +16,15 @@ internal static class BlkdebugConfig
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = System.IO.File.ReadAllLines(path);
         }
         catch (IOException e)
         {
-            throw new QemuOptionException($"-drive: Could not read blkdebug config file '{path}': {e.Message}");
+            throw new BlockOperationException($"Could not read blkdebug config file '{path}': {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new BlockOperationException($"Could not read blkdebug config file '{path}': {e.Message}");
         }
 
         var rules = new List<BlkdebugRule>();
@@ -53,8 +60,8 @@ internal static class BlkdebugConfig
 
     private static BlkdebugRule Rule(string path, Dictionary<string, string> section)
     {
-        var eventName = section.GetValueOrDefault("event") ?? throw new QemuOptionException($"{path}: inject-error needs an event");
-        var operations = BlkdebugEvents.ToOperations(eventName) ?? throw new QemuOptionException($"{path}: unknown blkdebug event '{eventName}'");
+        var eventName = section.GetValueOrDefault("event") ?? throw new BlockOperationException($"{path}: inject-error needs an event");
+        var operations = BlkdebugEvents.ToOperations(eventName) ?? throw new BlockOperationException($"{path}: unknown blkdebug event '{eventName}'");
         var sector = section.TryGetValue("sector", out var s) && long.TryParse(s, out var n) ? n : (long?)null;
         return new BlkdebugRule
         {
