@@ -95,7 +95,7 @@ internal sealed class VirtioCommonConfig(VirtioPciDevice device)
         (VirtioCommonRegister)offset switch
         {
             < VirtioCommonRegister.DeviceFeature => (_deviceFeatureSelect, VirtioCommonRegister.DeviceFeatureSelect),
-            < VirtioCommonRegister.DriverFeatureSelect => (FeatureWord(device.OfferedFeatures, _deviceFeatureSelect), VirtioCommonRegister.DeviceFeature),
+            < VirtioCommonRegister.DriverFeatureSelect => (FeatureWord(device.OfferedFeatures & ~(ulong)VirtioFeatures.LegacyOnly, _deviceFeatureSelect), VirtioCommonRegister.DeviceFeature),
             < VirtioCommonRegister.DriverFeature => (_driverFeatureSelect, VirtioCommonRegister.DriverFeatureSelect),
             < VirtioCommonRegister.ConfigMsixVector => (_driverFeatureSelect < FeatureWords ? _driverFeatureWords[_driverFeatureSelect] : 0, VirtioCommonRegister.DriverFeature),
             < VirtioCommonRegister.NumQueues => (device.ConfigVector, VirtioCommonRegister.ConfigMsixVector),

@@ -12,6 +12,13 @@ internal enum VirtioFeatures : ulong
     /// <summary>Bit 27: framing by byte offsets, not descriptor boundaries (legacy; implied by <see cref="Version1"/>).</summary>
     AnyLayout = 1UL << 27,
 
+    /// <summary>
+    /// The bits only the legacy interface shows: the modern interface's device_feature hides them (QEMU's
+    /// VIRTIO_LEGACY_FEATURES, less BAD_FEATURE, which the legacy register adds on its own). A driver that
+    /// writes them anyway is checked against what the device offers, as on QEMU.
+    /// </summary>
+    LegacyOnly = NotifyOnEmpty | AnyLayout,
+
     /// <summary>Bit 28: descriptors may point at indirect descriptor tables (2.7.5.3).</summary>
     IndirectDesc = 1UL << 28,
 

@@ -40,8 +40,6 @@ public class VirtioBlkModernTests
     }
 
     [Test]
-    [Ignore("Known difference from QEMU 7.2: the virtio-pci model offers NOTIFY_ON_EMPTY and ANY_LAYOUT through the modern "
-        + "device_feature too; QEMU masks the device's legacy_features there. The fix belongs in Emulator.Devices (VirtioCommonConfig).")]
     public void DeviceFeatures_ModernInterface_HidesLegacyOnlyBits()
     {
         using var qts = Start($"file={Image()},format=raw");
