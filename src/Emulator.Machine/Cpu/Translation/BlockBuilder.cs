@@ -49,7 +49,7 @@ internal static class BlockBuilder
     }
 
     public static bool CanTranslate(in DecodedInstruction d) =>
-        AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d);
+        AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d);
 
     private static void MarkLiveFlags(List<BlockInstruction> block)
     {
@@ -71,9 +71,9 @@ internal static class BlockBuilder
         }
     }
 
-    /// <summary>Whether the instruction accesses memory (so it may fault or reach a device).</summary>
+    /// <summary>Whether the instruction may fault or reach a device (memory accesses, RDTSC).</summary>
     public static bool TouchesMemory(in DecodedInstruction d) =>
-        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret
+        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc
         || ((d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory) && d.Op is not (Op.Lea or Op.Nop));
 
     private static (uint Writes, uint Reads) FlagEffects(Op op) => op switch
@@ -85,6 +85,6 @@ internal static class BlockBuilder
         // A shift by zero keeps every flag, so a shift kills nothing and passes everything through.
         Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar => (0, Eflags.Status),
         Op.Jcc or Op.Setcc => (0, Eflags.Status),
-        _ => (0, 0),
+        _ => SystemEmitter.FlagEffects(op),
     };
 }

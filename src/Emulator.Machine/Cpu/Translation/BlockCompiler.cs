@@ -98,6 +98,7 @@ internal static class BlockCompiler
         Op.Nop => Expression.Empty(),
         Op.Push => FlowEmitter.Push(c, item, index),
         Op.Pop => FlowEmitter.Pop(c, item, index),
+        Op.Rdtsc or Op.Clc or Op.Stc or Op.Cmc or Op.Cld or Op.Std => SystemEmitter.Emit(c, item, index),
         _ => FlowEmitter.Branch(c, item, index, next),
     };
 }

@@ -66,6 +66,19 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool WriteBack(uint linear, int size, uint value) => core.Mmu.TryWrite(linear, size, value);
 
+    /// <summary>RDTSC's counter, or false with #GP latched when CR4.TSD forbids it at this privilege (as <see cref="SystemUnit.ReadTimeStampCounter"/>).</summary>
+    public bool ReadTimeStampCounter(out ulong value)
+    {
+        if ((core.R.CR4 & ControlRegisters.TimeStampDisable) != 0 && !core.RequireCpl0())
+        {
+            value = 0;
+            return false;
+        }
+
+        value = core.ReadTimeStampCounter();
+        return true;
+    }
+
     /// <summary>A limit check alone (a shift by zero still addresses its memory operand).</summary>
     public bool CheckLimit(int segment, uint offset, int size) => core.TryLinear(segment, offset, size, out _);
 }

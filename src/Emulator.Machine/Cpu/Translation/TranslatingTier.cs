@@ -65,6 +65,9 @@ internal sealed class TranslatingTier
 
     public long Evicted { get; private set; }
 
+    /// <summary>Block entries (a self-looping block's extra passes inside one entry are not counted).</summary>
+    public long BlocksRun { get; private set; }
+
     /// <summary>
     /// Blocks entered through a predecessor's link instead of the full lookup (block chaining,
     /// docs/translating-cpu.md): at the next boundary, or straight after the predecessor when it touched
@@ -123,6 +126,7 @@ internal sealed class TranslatingTier
             _runtime.EntryEip = eip;
             _runtime.Budget = max - done - ran;
             _runtime.ProgressBase = done + ran;
+            BlocksRun++;
             var result = block.Code(_runtime);
             if (result < 0)
             {

@@ -131,6 +131,18 @@ internal static class RandomInstructions
         };
     }
 
+    /// <summary>RDTSC (reads the instruction count here), CLC/STC/CMC/CLD/STD, and ALU instructions whose flags they feed or overwrite.</summary>
+    public static Instruction FlagsAndTimeStamp(Random random) => random.Next(8) switch
+    {
+        0 => Instruction.Create(Iced.Intel.Code.Rdtsc),
+        1 => Instruction.Create(Iced.Intel.Code.Clc),
+        2 => Instruction.Create(Iced.Intel.Code.Stc),
+        3 => Instruction.Create(Iced.Intel.Code.Cmc),
+        4 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Cld : Iced.Intel.Code.Std),
+        5 => SetCondition(random),
+        _ => AluRegister(random),
+    };
+
     private static Instruction Extend(Random random)
     {
         var kind = random.Next(2) == 0 ? "Movzx" : "Movsx";

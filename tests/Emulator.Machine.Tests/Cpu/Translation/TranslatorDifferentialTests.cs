@@ -24,6 +24,7 @@ public class TranslatorDifferentialTests
         yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.Move).SetName("MovMovzxMovsxLea_RandomSequences_MatchInterpreter");
         yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.SetCondition).SetName("Setcc_RandomSequences_MatchInterpreter");
         yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.Stack).SetName("PushPop_RandomSequences_MatchInterpreter");
+        yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.FlagsAndTimeStamp).SetName("RdtscFlagOps_RandomSequences_MatchInterpreter");
     }
 
     [TestCaseSource(nameof(Families))]
