@@ -171,7 +171,7 @@ public sealed class X86Cpu
                 return;
             }
 
-            _translator = value == CpuTier.Translator ? new Translation.TranslatingTier(_core, _cache) : null;
+            _translator = value == CpuTier.Translator ? new Translation.TranslatingTier(_core, _cache, _dispatcher) : null;
         }
     }
 

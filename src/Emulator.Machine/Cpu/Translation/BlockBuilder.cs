@@ -49,7 +49,8 @@ internal static class BlockBuilder
     }
 
     public static bool CanTranslate(in DecodedInstruction d) =>
-        AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d);
+        AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d)
+        || InterpretEmitter.CanTranslate(d);
 
     private static void MarkLiveFlags(List<BlockInstruction> block)
     {
@@ -73,8 +74,13 @@ internal static class BlockBuilder
 
     /// <summary>Whether the instruction may fault or reach a device (memory accesses, RDTSC).</summary>
     public static bool TouchesMemory(in DecodedInstruction d) =>
-        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc
+        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc || Interpreted(d)
         || ((d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory) && d.Op is not (Op.Lea or Op.Nop));
+
+    /// <summary>Whether the block runs the instruction through the interpreter's handler (<see cref="InterpretEmitter"/>).</summary>
+    public static bool Interpreted(in DecodedInstruction d) =>
+        !(AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d))
+        && InterpretEmitter.CanTranslate(d);
 
     private static (uint Writes, uint Reads) FlagEffects(Op op) => op switch
     {

@@ -45,10 +45,11 @@ internal static class BlockCompiler
         body.Add(Expression.Label(top));
 
         var last = block[^1];
+        var decoded = new DecodedInstruction[block.Count];
         for (var i = 0; i < block.Count; i++)
         {
             var item = block[i];
-            body.Add(Emit(c, item, i, next));
+            body.Add(BlockBuilder.Interpreted(item.D) ? InterpretEmitter.Emit(c, item, i, decoded) : Emit(c, item, i, next));
             var after = c.Eip(item.Offset + item.D.Length);
             if (i < block.Count - 1 && BlockBuilder.TouchesMemory(item.D))
             {

@@ -46,11 +46,11 @@ internal sealed class TranslatingTier
     private long _translationTicks;
     private TranslatedBlock? _previous;
 
-    public TranslatingTier(ExecutionCore core, DecodeCache cache)
+    public TranslatingTier(ExecutionCore core, DecodeCache cache, Dispatcher dispatcher)
     {
         _core = core;
         _cache = cache;
-        _runtime = new BlockRuntime(core, core.Mmu.Physical);
+        _runtime = new BlockRuntime(core, core.Mmu.Physical, dispatcher);
         cache.PageDropped = OnPageDropped;
     }
 

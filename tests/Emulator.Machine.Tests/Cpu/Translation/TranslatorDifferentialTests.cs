@@ -25,6 +25,8 @@ public class TranslatorDifferentialTests
         yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.SetCondition).SetName("Setcc_RandomSequences_MatchInterpreter");
         yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.Stack).SetName("PushPop_RandomSequences_MatchInterpreter");
         yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.FlagsAndTimeStamp).SetName("RdtscFlagOps_RandomSequences_MatchInterpreter");
+        yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.Interpreted).SetName("InterpretedInsideBlock_RandomSequences_MatchInterpreter");
+        yield return new TestCaseData((Func<Random, Instruction>)RandomInstructions.StringOp).SetName("StringsAndRep_RandomSequences_MatchInterpreter");
     }
 
     [TestCaseSource(nameof(Families))]
