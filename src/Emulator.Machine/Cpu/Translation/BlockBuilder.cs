@@ -31,8 +31,10 @@ internal static class BlockBuilder
             }
 
             var d = cache.Fetch(cs, at);
+            // A block does not start with an instruction it would only hand to the interpreter: that start
+            // stays an untranslatable one (free to remember) instead of a compiled block (a REP step's restart point, say).
             if (d.Op == Op.FetchFault || pageOffset + offset + d.Length > GuestMemory.PageSize || !CanTranslate(d)
-                || (ulong)at + d.Length - 1 > ipLimit)
+                || (ulong)at + d.Length - 1 > ipLimit || (block.Count == 0 && Interpreted(d)))
             {
                 break;
             }

@@ -39,6 +39,8 @@ public class TranslatorDifferentialTests
             var sequence = Enumerable.Range(0, SequenceLength).Select(_ => next(random)).ToArray();
             pair.Load(random, a =>
             {
+                // A block starts with a translated instruction (one it would only interpret inside stays the interpreter's).
+                a.nop();
                 foreach (var instruction in sequence)
                 {
                     a.AddInstruction(instruction);
