@@ -46,6 +46,8 @@ public class TranslatorBenchmarks
             _cpus[("mixed32", tier)] = Warm(CreateCpu(Assemble32(), big: true, tier));
             _cpus[("branchy16", tier)] = Warm(CreateCpu(Assemble16(BranchyLoop16), big: false, tier));
             _cpus[("branchy32paged", tier)] = Warm(CreateCpu(AssembleBranchy32(), big: true, tier, paged: true));
+            _cpus[("tsc32", tier)] = Warm(CreateCpu(AssembleFlat32(TimeStampLoop32), big: true, tier));
+            _cpus[("imul32", tier)] = Warm(CreateCpu(AssembleFlat32(MultiplyLoop32), big: true, tier));
         }
     }
 
@@ -80,6 +82,22 @@ public class TranslatorBenchmarks
     [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
     [BenchmarkCategory("Flat32PagedBranchy")]
     public long Translator32PagedBranchy() => _cpus[("branchy32paged", CpuTier.Translator)].Run(InstructionsPerInvoke);
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = InstructionsPerInvoke)]
+    [BenchmarkCategory("Flat32TimeStampPoll")]
+    public long Interpreter32TimeStamp() => _cpus[("tsc32", CpuTier.Interpreter)].Run(InstructionsPerInvoke);
+
+    [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
+    [BenchmarkCategory("Flat32TimeStampPoll")]
+    public long Translator32TimeStamp() => _cpus[("tsc32", CpuTier.Translator)].Run(InstructionsPerInvoke);
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = InstructionsPerInvoke)]
+    [BenchmarkCategory("Flat32MultiplyCmov")]
+    public long Interpreter32Multiply() => _cpus[("imul32", CpuTier.Interpreter)].Run(InstructionsPerInvoke);
+
+    [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
+    [BenchmarkCategory("Flat32MultiplyCmov")]
+    public long Translator32Multiply() => _cpus[("imul32", CpuTier.Translator)].Run(InstructionsPerInvoke);
 
     private static X86Cpu Warm(X86Cpu cpu)
     {
@@ -199,6 +217,47 @@ public class TranslatorBenchmarks
         a.cmp(eax, edx);
         a.dec(ecx);
         a.jnz(inner);
+        a.jmp(outer);
+        return Encode(a, CodeAddress);
+    }
+
+    /// <summary>memtest86+'s delay shape: read the TSC, work, compare the elapsed count, loop.</summary>
+    private static void TimeStampLoop32(Assembler a)
+    {
+        var inner = a.CreateLabel();
+        a.mov(ecx, 1000);
+        a.Label(ref inner);
+        a.rdtsc();
+        a.mov(ebx, eax);
+        a.add(__dword_ptr[0x2_0000], ebx);
+        a.sub(eax, edx);
+        a.cmp(eax, 5);
+        a.dec(ecx);
+        a.jnz(inner);
+    }
+
+    /// <summary>A decompressor's shape (the Linux boot's most interpreted instructions were IMUL and CMOVcc): multiply, conditional move, exchange in a counted loop.</summary>
+    private static void MultiplyLoop32(Assembler a)
+    {
+        var inner = a.CreateLabel();
+        a.mov(ecx, 1000);
+        a.Label(ref inner);
+        a.mov(eax, __dword_ptr[0x2_0000]);
+        a.imul(eax, eax, 0x0800);
+        a.cmp(eax, ebx);
+        a.cmovb(ebx, eax);
+        a.xchg(edx, esi);
+        a.add(__dword_ptr[0x2_0004], eax);
+        a.dec(ecx);
+        a.jnz(inner);
+    }
+
+    private static byte[] AssembleFlat32(Action<Assembler> body)
+    {
+        var a = new Assembler(32);
+        var outer = a.CreateLabel();
+        a.Label(ref outer);
+        body(a);
         a.jmp(outer);
         return Encode(a, CodeAddress);
     }

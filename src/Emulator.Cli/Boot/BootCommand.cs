@@ -6,6 +6,7 @@ using Emulator.Cli.Hosting;
 using Emulator.Hosting;
 using Emulator.Cli.Profile;
 using Emulator.Firmware.Demo;
+using Emulator.Machine.Cpu;
 using Emulator.Machine.Loop;
 
 namespace Emulator.Cli.Boot;
@@ -25,6 +26,9 @@ internal static class BootCommand
 
     /// <summary>A run ended by SIGHUP, SIGINT or SIGTERM exits 128 + the signal's number, as a shell reports it.</summary>
     public const int SignalStatusBase = 128;
+
+    /// <summary>Interpreted mnemonics listed by <c>--stats</c> with the translating tier.</summary>
+    private const int TopInterpreted = 16;
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(50);
     private const char Escape = '\u001b';
     private static readonly TimeSpan KeyInterval = TimeSpan.FromMilliseconds(15);
@@ -211,6 +215,10 @@ internal static class BootCommand
         {
             error.WriteLine($"emu boot: stats: {(matched ? "matched" : reason.ToString().ToLowerInvariant())} after {wallClock.Elapsed.TotalSeconds:0.00} s wall, "
                 + $"{machine.InstructionsExecuted:N0} guest instructions, {machine.Clock.Now / 1e9:0.00} s virtual");
+            if (machine.Cpu.Tier == CpuTier.Translator)
+            {
+                WriteTierStats(error, machine);
+            }
         }
 
         return reason switch
@@ -223,6 +231,19 @@ internal static class BootCommand
     }
 
     /// <summary>Where the guest was: CS:IP, halted or not, interrupts on or off, instructions run.</summary>
+    /// <summary>The translating tier's share of the run and what it left to the interpreter (docs/translating-cpu.md).</summary>
+    private static void WriteTierStats(TextWriter error, PcMachine machine)
+    {
+        var cpu = machine.Cpu;
+        var total = Math.Max(1, machine.InstructionsExecuted);
+        var translated = cpu.TranslatedInstructions;
+        error.WriteLine($"emu boot: tier: {translated:N0} instructions translated ({100.0 * translated / total:0.0}%), "
+            + $"{cpu.BlocksRun:N0} block entries ({(double)translated / Math.Max(1, cpu.BlocksRun):0.0} instructions each, {cpu.ChainedBlocks:N0} chained), "
+            + $"{cpu.BlocksTranslated:N0} blocks compiled in {cpu.TranslationTime.TotalSeconds:0.00} s");
+        var top = cpu.InterpretedByMnemonic();
+        error.WriteLine("emu boot: interpreted: " + string.Join(", ", top.Take(TopInterpreted).Select(e => $"{e.Mnemonic} {100.0 * e.Count / total:0.00}%")));
+    }
+
     private static string Where(PcMachine machine)
     {
         var registers = machine.Cpu.Registers;

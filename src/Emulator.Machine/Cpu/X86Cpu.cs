@@ -59,6 +59,11 @@ public sealed class X86Cpu
     private uint _instructionEip;
     private uint _instructionEsp;
     private Translation.TranslatingTier? _translator;
+
+    private const int OpIndexMask = 0xFF;
+
+    /// <summary>Interpreted instructions by <see cref="Op"/> (+256 when REP-prefixed) while the translating tier is on.</summary>
+    private readonly long[] _interpretedByOp = new long[2 * (OpIndexMask + 1)];
     private bool _stopRequested;
 
     public X86Cpu(GuestMemory memory, IoPortBus ports, IInterruptAcknowledge? interrupts)
@@ -166,7 +171,7 @@ public sealed class X86Cpu
                 return;
             }
 
-            _translator = value == CpuTier.Translator ? new Translation.TranslatingTier(_core, _cache) : null;
+            _translator = value == CpuTier.Translator ? new Translation.TranslatingTier(_core, _cache, _dispatcher) : null;
         }
     }
 
@@ -210,6 +215,30 @@ public sealed class X86Cpu
 
     /// <summary>Translated blocks entered through the previous block's chain link rather than the full lookup.</summary>
     public long ChainedBlocks => _translator?.Chained ?? 0;
+
+    /// <summary>Translated blocks run (each pass of a self-looping block counts once per entry).</summary>
+    public long BlocksRun => _translator?.BlocksRun ?? 0;
+
+    /// <summary>
+    /// With the translating tier on, the instructions it left to the interpreter, by mnemonic, most
+    /// frequent first (a REP-prefixed string instruction is listed as "rep movs" etc.; each step of a
+    /// REP run counts once, as the machine's instruction count does). Empty with the interpreter alone.
+    /// </summary>
+    public IReadOnlyList<(string Mnemonic, long Count)> InterpretedByMnemonic()
+    {
+        var list = new List<(string, long)>();
+        for (var i = 0; i < _interpretedByOp.Length; i++)
+        {
+            if (_interpretedByOp[i] != 0)
+            {
+                var name = ((Op)(i & OpIndexMask)).ToString().ToLowerInvariant();
+                list.Add((i > OpIndexMask ? "rep " + name : name, _interpretedByOp[i]));
+            }
+        }
+
+        list.Sort((a, b) => b.Item2.CompareTo(a.Item2));
+        return list;
+    }
 
     /// <summary>Processor reset: real mode, CS:IP = F000:FFF0 with CS base FFFF0000, every other segment 0 with a 64 KiB limit.</summary>
     public void Reset()
@@ -352,6 +381,11 @@ public sealed class X86Cpu
             ref var d = ref _cache.Fetch(cs, eip);
             registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & Ip16Mask;
             core.Progress = ++done;
+            if (translator is not null)
+            {
+                _interpretedByOp[(int)d.Op | (d.Op is >= Op.Movs and <= Op.Outs && (d.Instr.HasRepPrefix || d.Instr.HasRepnePrefix) ? OpIndexMask + 1 : 0)]++;
+            }
+
             var singleStep = (registers.Flags & Eflags.Trap) != 0 && d.Op is not (Op.Int or Op.Int3 or Op.Into or Op.Int1);
             if (!_dispatcher.Execute(ref d))
             {

@@ -31,8 +31,10 @@ internal static class BlockBuilder
             }
 
             var d = cache.Fetch(cs, at);
+            // A block does not start with an instruction it would only hand to the interpreter: that start
+            // stays an untranslatable one (free to remember) instead of a compiled block (a REP step's restart point, say).
             if (d.Op == Op.FetchFault || pageOffset + offset + d.Length > GuestMemory.PageSize || !CanTranslate(d)
-                || (ulong)at + d.Length - 1 > ipLimit)
+                || (ulong)at + d.Length - 1 > ipLimit || (block.Count == 0 && Interpreted(d)))
             {
                 break;
             }
@@ -49,7 +51,8 @@ internal static class BlockBuilder
     }
 
     public static bool CanTranslate(in DecodedInstruction d) =>
-        AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d);
+        AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d)
+        || InterpretEmitter.CanTranslate(d);
 
     private static void MarkLiveFlags(List<BlockInstruction> block)
     {
@@ -71,10 +74,15 @@ internal static class BlockBuilder
         }
     }
 
-    /// <summary>Whether the instruction accesses memory (so it may fault or reach a device).</summary>
+    /// <summary>Whether the instruction may fault or reach a device (memory accesses, RDTSC).</summary>
     public static bool TouchesMemory(in DecodedInstruction d) =>
-        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret
+        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc || Interpreted(d)
         || ((d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory) && d.Op is not (Op.Lea or Op.Nop));
+
+    /// <summary>Whether the block runs the instruction through the interpreter's handler (<see cref="InterpretEmitter"/>).</summary>
+    public static bool Interpreted(in DecodedInstruction d) =>
+        !(AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d))
+        && InterpretEmitter.CanTranslate(d);
 
     private static (uint Writes, uint Reads) FlagEffects(Op op) => op switch
     {
@@ -85,6 +93,6 @@ internal static class BlockBuilder
         // A shift by zero keeps every flag, so a shift kills nothing and passes everything through.
         Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar => (0, Eflags.Status),
         Op.Jcc or Op.Setcc => (0, Eflags.Status),
-        _ => (0, 0),
+        _ => SystemEmitter.FlagEffects(op),
     };
 }

@@ -45,10 +45,11 @@ internal static class BlockCompiler
         body.Add(Expression.Label(top));
 
         var last = block[^1];
+        var decoded = new DecodedInstruction[block.Count];
         for (var i = 0; i < block.Count; i++)
         {
             var item = block[i];
-            body.Add(Emit(c, item, i, next));
+            body.Add(BlockBuilder.Interpreted(item.D) ? InterpretEmitter.Emit(c, item, i, decoded) : Emit(c, item, i, next));
             var after = c.Eip(item.Offset + item.D.Length);
             if (i < block.Count - 1 && BlockBuilder.TouchesMemory(item.D))
             {
@@ -98,6 +99,7 @@ internal static class BlockCompiler
         Op.Nop => Expression.Empty(),
         Op.Push => FlowEmitter.Push(c, item, index),
         Op.Pop => FlowEmitter.Pop(c, item, index),
+        Op.Rdtsc or Op.Clc or Op.Stc or Op.Cmc or Op.Cld or Op.Std => SystemEmitter.Emit(c, item, index),
         _ => FlowEmitter.Branch(c, item, index, next),
     };
 }

@@ -10,7 +10,7 @@ namespace Emulator.Machine.Cpu.Translation;
 /// and TLB fast paths, the page walk, MMIO and faults), so a translated access behaves as the
 /// interpreter's does, fault values included.
 /// </summary>
-internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory)
+internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispatcher dispatcher)
 {
     public readonly uint[] Gpr = core.Gpr;
 
@@ -65,6 +65,22 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory)
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool WriteBack(uint linear, int size, uint value) => core.Mmu.TryWrite(linear, size, value);
+
+    /// <summary>One instruction through the interpreter's handler (<see cref="InterpretEmitter"/>); false when it faulted.</summary>
+    public bool Interpret(DecodedInstruction[] decoded, int index) => dispatcher.Execute(ref decoded[index]);
+
+    /// <summary>RDTSC's counter, or false with #GP latched when CR4.TSD forbids it at this privilege (as <see cref="SystemUnit.ReadTimeStampCounter"/>).</summary>
+    public bool ReadTimeStampCounter(out ulong value)
+    {
+        if ((core.R.CR4 & ControlRegisters.TimeStampDisable) != 0 && !core.RequireCpl0())
+        {
+            value = 0;
+            return false;
+        }
+
+        value = core.ReadTimeStampCounter();
+        return true;
+    }
 
     /// <summary>A limit check alone (a shift by zero still addresses its memory operand).</summary>
     public bool CheckLimit(int segment, uint offset, int size) => core.TryLinear(segment, offset, size, out _);

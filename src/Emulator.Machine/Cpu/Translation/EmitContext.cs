@@ -130,6 +130,36 @@ internal sealed class EmitContext
         Expression.Assign(ExitEip, nextEip),
         Expression.Goto(Exit));
 
+    /// <summary>The CPU's EIP (not the block's local view of it).</summary>
+    public Expression RuntimeEip => Expression.Property(Runtime, nameof(BlockRuntime.Eip));
+
+    /// <summary>Writes the register locals and flags back to the CPU (before an interpreted instruction).</summary>
+    public IEnumerable<Expression> Spill()
+    {
+        var gpr = Expression.Field(Runtime, nameof(BlockRuntime.Gpr));
+        for (var i = 0; i < Registers.Length; i++)
+        {
+            yield return Expression.Assign(Expression.ArrayAccess(gpr, I(i)), Registers[i]);
+        }
+
+        yield return Expression.Assign(Expression.Property(Runtime, nameof(BlockRuntime.Flags)), Flags);
+    }
+
+    /// <summary>Reads the register locals and flags from the CPU (after an interpreted instruction); ESP kept when it faulted.</summary>
+    public IEnumerable<Expression> Reload(bool keepStackPointer)
+    {
+        var gpr = Expression.Field(Runtime, nameof(BlockRuntime.Gpr));
+        for (var i = 0; i < Registers.Length; i++)
+        {
+            if (!(keepStackPointer && i == CpuRegisters.Esp))
+            {
+                yield return Expression.Assign(Registers[i], Expression.ArrayIndex(gpr, I(i)));
+            }
+        }
+
+        yield return Expression.Assign(Flags, Expression.Property(Runtime, nameof(BlockRuntime.Flags)));
+    }
+
     public Expression SetProgress(int index) =>
         Expression.Call(Runtime, SetProgressMethod, Expression.Add(Executed, Expression.Constant((long)index + 1)));
 

@@ -46,11 +46,11 @@ internal sealed class TranslatingTier
     private long _translationTicks;
     private TranslatedBlock? _previous;
 
-    public TranslatingTier(ExecutionCore core, DecodeCache cache)
+    public TranslatingTier(ExecutionCore core, DecodeCache cache, Dispatcher dispatcher)
     {
         _core = core;
         _cache = cache;
-        _runtime = new BlockRuntime(core, core.Mmu.Physical);
+        _runtime = new BlockRuntime(core, core.Mmu.Physical, dispatcher);
         cache.PageDropped = OnPageDropped;
     }
 
@@ -64,6 +64,9 @@ internal sealed class TranslatingTier
     public long InstructionsRun { get; private set; }
 
     public long Evicted { get; private set; }
+
+    /// <summary>Block entries (a self-looping block's extra passes inside one entry are not counted).</summary>
+    public long BlocksRun { get; private set; }
 
     /// <summary>
     /// Blocks entered through a predecessor's link instead of the full lookup (block chaining,
@@ -123,6 +126,7 @@ internal sealed class TranslatingTier
             _runtime.EntryEip = eip;
             _runtime.Budget = max - done - ran;
             _runtime.ProgressBase = done + ran;
+            BlocksRun++;
             var result = block.Code(_runtime);
             if (result < 0)
             {

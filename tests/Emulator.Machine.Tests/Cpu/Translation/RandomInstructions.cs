@@ -131,6 +131,96 @@ internal static class RandomInstructions
         };
     }
 
+    /// <summary>RDTSC (reads the instruction count here), CLC/STC/CMC/CLD/STD, and ALU instructions whose flags they feed or overwrite.</summary>
+    public static Instruction FlagsAndTimeStamp(Random random) => random.Next(8) switch
+    {
+        0 => Instruction.Create(Iced.Intel.Code.Rdtsc),
+        1 => Instruction.Create(Iced.Intel.Code.Clc),
+        2 => Instruction.Create(Iced.Intel.Code.Stc),
+        3 => Instruction.Create(Iced.Intel.Code.Cmc),
+        4 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Cld : Iced.Intel.Code.Std),
+        5 => SetCondition(random),
+        _ => AluRegister(random),
+    };
+
+    /// <summary>Instructions a block runs through the interpreter's handler: exchanges, CMOVcc, bit tests and scans, multiply/divide, conversions, double shifts, stack frames, memory forms of shifts/PUSH/POP.</summary>
+    public static Instruction Interpreted(Random random)
+    {
+        var size = random.Next(2) == 0 ? 16 : 32;
+        var reg = Reg(random, size);
+        var memory = random.Next(2) == 0;
+        Instruction Rm(string code) => memory ? Instruction.Create(Code(code), Mem(random)) : Instruction.Create(Code(code), Reg(random, size));
+        Instruction RmReg(string code) => memory ? Instruction.Create(Code(code), Mem(random), reg) : Instruction.Create(Code(code), Reg(random, size), reg);
+        Instruction RegRm(string code) => memory ? Instruction.Create(Code(code), reg, Mem(random)) : Instruction.Create(Code(code), reg, Reg(random, size));
+        Instruction RmImm(string code, int value) => memory ? Instruction.Create(Code(code), Mem(random), value) : Instruction.Create(Code(code), Reg(random, size), value);
+        Instruction RmRegImm(string code, int value) => memory ? Instruction.Create(Code(code), Mem(random), reg, value) : Instruction.Create(Code(code), Reg(random, size), reg, value);
+        return random.Next(22) switch
+        {
+            0 => Instruction.Create(Code($"Xchg_rm{size}_r{size}"), Reg(random, size), reg),
+            1 => Instruction.Create(Code($"Xchg_rm{size}_r{size}"), Mem(random), reg),
+            2 => RegRm($"Cmov{Conditions[random.Next(Conditions.Length)]}_r{size}_rm{size}"),
+            3 => RmReg($"{BitOps[random.Next(BitOps.Length)]}_rm{size}_r{size}"),
+            4 => RmImm($"{BitOps[random.Next(BitOps.Length)]}_rm{size}_imm8", random.Next(256)),
+            5 => RegRm($"{(random.Next(2) == 0 ? "Bsf" : "Bsr")}_r{size}_rm{size}"),
+            6 => Rm($"{MulOps[random.Next(MulOps.Length)]}_rm{size}"),
+            7 => RegRm($"Imul_r{size}_rm{size}"),
+            8 => Instruction.Create(Code($"Imul_r{size}_rm{size}_imm8"), reg, Reg(random, size), random.Next(-128, 128)),
+            9 => Instruction.Create(random.Next(4) switch { 0 => Iced.Intel.Code.Cbw, 1 => Iced.Intel.Code.Cwde, 2 => Iced.Intel.Code.Cwd, _ => Iced.Intel.Code.Cdq }),
+            10 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Lahf : Iced.Intel.Code.Sahf),
+            11 => RmRegImm($"{(random.Next(2) == 0 ? "Shld" : "Shrd")}_rm{size}_r{size}_imm8", random.Next(40)),
+            12 => Instruction.Create(Code($"{(random.Next(2) == 0 ? "Shld" : "Shrd")}_rm{size}_r{size}_CL"), Reg(random, size), reg, Register.CL),
+            13 => Instruction.Create(Iced.Intel.Code.Bswap_r32, Reg(random, 32)),
+            14 => RmReg($"Xadd_rm{size}_r{size}"),
+            15 => RmReg($"Cmpxchg_rm{size}_r{size}"),
+            16 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Leavew : Iced.Intel.Code.Leaved),
+            17 => Instruction.Create(random.Next(3) switch { 0 => Iced.Intel.Code.Pushfw, 1 => Iced.Intel.Code.Pushaw, _ => Iced.Intel.Code.Popaw }),
+            18 => Instruction.Create(Code($"{ShiftOps[random.Next(ShiftOps.Length)]}_rm{size}_imm8"), Mem(random), random.Next(0, 40)),
+            19 => Instruction.Create(Code($"Push_rm{size}"), Mem(random)),
+            20 => Instruction.Create(Code($"Pop_rm{size}"), Mem(random)),
+            _ => AluRegister(random),
+        };
+    }
+
+    /// <summary>String instructions with and without REP/REPE/REPNE (16- and 32-bit addressing), a small CX now and then, CLD/STD.</summary>
+    public static Instruction StringOp(Random random)
+    {
+        var pick = random.Next(10);
+        if (pick == 0)
+        {
+            return Instruction.Create(Iced.Intel.Code.Mov_r16_imm16, Register.CX, random.Next(40));
+        }
+
+        if (pick == 1)
+        {
+            return Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Cld : Iced.Intel.Code.Std);
+        }
+
+        var address = random.Next(4) == 0 ? 32 : 16;
+        var repeat = random.Next(3) switch { 0 => RepPrefixKind.None, 1 => RepPrefixKind.Repe, _ => RepPrefixKind.Repne };
+        var none = Register.None;
+        return random.Next(15) switch
+        {
+            0 => Instruction.CreateMovsb(address, none, repeat),
+            1 => Instruction.CreateMovsw(address, none, repeat),
+            2 => Instruction.CreateMovsd(address, none, repeat),
+            3 => Instruction.CreateStosb(address, repeat),
+            4 => Instruction.CreateStosw(address, repeat),
+            5 => Instruction.CreateStosd(address, repeat),
+            6 => Instruction.CreateLodsb(address, none, repeat),
+            7 => Instruction.CreateLodsw(address, none, repeat),
+            8 => Instruction.CreateLodsd(address, none, repeat),
+            9 => Instruction.CreateCmpsb(address, none, repeat),
+            10 => Instruction.CreateCmpsw(address, none, repeat),
+            11 => Instruction.CreateCmpsd(address, none, repeat),
+            12 => Instruction.CreateScasb(address, repeat),
+            13 => Instruction.CreateScasw(address, repeat),
+            _ => Instruction.CreateScasd(address, repeat),
+        };
+    }
+
+    private static readonly string[] BitOps = ["Bt", "Bts", "Btr", "Btc"];
+    private static readonly string[] MulOps = ["Mul", "Imul", "Div", "Idiv"];
+
     private static Instruction Extend(Random random)
     {
         var kind = random.Next(2) == 0 ? "Movzx" : "Movsx";

@@ -17,6 +17,9 @@ internal sealed class TierPair
     private const long RunLimit = 10_000;
     private const byte GeneralProtection = 13;
 
+    /// <summary>#DE, #BR, #UD, #SS and #GP: faults the random families can raise (divide, BOUND, LOCK misuse, limits).</summary>
+    private static readonly byte[] HandledFaults = [0, 5, 6, 12, GeneralProtection];
+
     public TierPair()
     {
         Reference = new CpuTestMachine();
@@ -27,8 +30,11 @@ internal sealed class TierPair
         Candidate.Cpu.TranslationDropLimit = int.MaxValue;
         foreach (var machine in Machines)
         {
-            // A limit fault (a word at offset FFFF) lands in a handler that halts, in both tiers alike.
-            machine.InstallHandler(GeneralProtection, HandlerSegment, a => a.hlt());
+            // A fault (a limit fault for a word at offset FFFF, a divide error...) lands in a handler that halts, in both tiers alike.
+            foreach (var vector in HandledFaults)
+            {
+                machine.InstallHandler(vector, HandlerSegment, a => a.hlt());
+            }
         }
     }
 
@@ -87,6 +93,7 @@ internal sealed class TierPair
         Check(report, "EIP", a.EIP, b.EIP);
         CheckMemory(report, "data", CpuTestMachine.DataSegment);
         CheckMemory(report, "stack", CpuTestMachine.StackSegment);
+        CheckMemory(report, "extra", CpuTestMachine.ExtraSegment);
         return report.Length == 0 ? null : report.ToString();
     }
 
