@@ -22,8 +22,13 @@ public sealed class DebugRegisters
 
     private readonly uint[] _address = new uint[4];
 
+    /// <summary>
+    /// DR6, the debug status: which breakpoint conditions fired (B0-B3), BD, BS, BT; reserved bits read as <see
+    /// cref="Dr6Fixed"/>.
+    /// </summary>
     public uint Dr6 { get; private set; } = Dr6Fixed;
 
+    /// <summary>DR7, the debug control: enable bits and R/W, LEN of each breakpoint; reserved bit 10 reads as one.</summary>
     public uint Dr7 { get; private set; } = Dr7Fixed;
 
     /// <summary>DR0–DR3.</summary>

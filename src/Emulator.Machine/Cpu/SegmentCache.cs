@@ -9,8 +9,13 @@ public struct SegmentCache
     /// <summary>Real-mode limit, and the reset value of every segment.</summary>
     public const uint RealModeLimit = 0xFFFF;
 
+    /// <summary>
+    /// The visible selector: descriptor index in bits 15-3, table indicator in bit 2, RPL in bits 1-0 (the paragraph
+    /// in real mode).
+    /// </summary>
     public ushort Selector { get; set; }
 
+    /// <summary>Linear base address of the segment.</summary>
     public uint Base { get; set; }
 
     /// <summary>Highest valid offset (byte granular, already scaled when the descriptor had G=1).</summary>

@@ -35,7 +35,9 @@ public sealed class X86Cpu
 {
     /// <summary>The 386 reset vector: CS selector F000 with base FFFF0000, IP FFF0 (SDM vol. 3, 9.1.4).</summary>
     public const ushort ResetSelector = 0xF000;
+    /// <summary>Base of CS after reset: the top 64 KiB below 4 GiB, so the first fetch is at 0xFFFFFFF0.</summary>
     public const uint ResetBase = 0xFFFF_0000;
+    /// <summary>EIP after reset.</summary>
     public const uint ResetIp = 0xFFF0;
 
     /// <summary>EDX after reset: the processor signature (family, model, stepping), the one CPUID leaf 1 reports.</summary>
@@ -66,6 +68,10 @@ public sealed class X86Cpu
     private readonly long[] _interpretedByOp = new long[2 * (OpIndexMask + 1)];
     private bool _stopRequested;
 
+    /// <summary>
+    /// A CPU in its reset state executing from <paramref name="memory"/>, doing port I/O on <paramref name="ports"/>
+    /// and taking external interrupts from <paramref name="interrupts"/> (null: INTR is never raised).
+    /// </summary>
     public X86Cpu(GuestMemory memory, IoPortBus ports, IInterruptAcknowledge? interrupts)
     {
         ArgumentNullException.ThrowIfNull(memory);
