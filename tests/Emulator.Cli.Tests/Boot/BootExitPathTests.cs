@@ -203,12 +203,6 @@ public class BootExitPathTests
         a.@out(dx, al);
         a.jmp(wait);
 
-        var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), Origin);
-        var sector = new byte[ExitImage.Sector];
-        stream.ToArray().CopyTo(sector, 0);
-        sector[510] = 0x55;
-        sector[511] = 0xAA;
-        return sector;
+        return QemuSystem.BootSectors.Sector(a);
     }
 }

@@ -128,12 +128,6 @@ public class BootReadOnlyDriveTests
         a.hlt();
         a.jmp(hang);
 
-        var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), Origin);
-        var sector = new byte[Sector];
-        stream.ToArray().CopyTo(sector, 0);
-        sector[510] = 0x55;
-        sector[511] = 0xAA;
-        return sector;
+        return QemuSystem.BootSectors.Sector(a);
     }
 }

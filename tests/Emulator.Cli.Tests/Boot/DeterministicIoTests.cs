@@ -119,13 +119,7 @@ public partial class DeterministicIoTests
         a.Label(ref spin);
         a.hlt();
         a.jmp(spin);
-        using var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), Origin);
-        var sector = new byte[Sector];
-        stream.ToArray().CopyTo(sector, 0);
-        sector[510] = 0x55;
-        sector[511] = 0xAA;
-        return sector;
+        return QemuSystem.BootSectors.Sector(a);
     }
 
     /// <summary>INT 13h <paramref name="function"/> (AH=function, AL=1 sector) on C/H/S 0/0/2 of the boot drive into ES:<paramref name="buffer"/>; jumps to <paramref name="fail"/> on CF.</summary>

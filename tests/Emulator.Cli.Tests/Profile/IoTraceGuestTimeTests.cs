@@ -13,7 +13,6 @@ namespace Emulator.Cli.Tests.Profile;
 /// </summary>
 public class IoTraceGuestTimeTests
 {
-    private const ushort Origin = 0x7C00;
     private const ushort Buffer = 0x1000;
     private const ushort AtaData = 0x1F0;
     private const ushort AtaSectorCount = 0x1F2;
@@ -100,13 +99,7 @@ public class IoTraceGuestTimeTests
         a.Label(ref spin);
         a.hlt();
         a.jmp(spin);
-        using var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), Origin);
-        var sector = new byte[512];
-        stream.ToArray().CopyTo(sector, 0);
-        sector[510] = 0x55;
-        sector[511] = 0xAA;
-        return sector;
+        return QemuSystem.BootSectors.Sector(a);
     }
 
     private static void Out(Assembler a, ushort port, byte value)

@@ -7,6 +7,9 @@ namespace Emulator.Cli.Tests.QemuSystem;
 internal static class BootSectors
 {
     public const ushort DebugExitPort = 0x501;
+    private const ushort BootOrigin = 0x7C00;
+    private const int SectorBytes = 512;
+    private const int SignatureOffset = 510;
     private const ushort Com1 = 0x3F8;
     private const byte KbcCommandPort = 0x64;
     private const byte KbcPulseReset = 0xFE;
@@ -48,12 +51,23 @@ internal static class BootSectors
         a.Label(ref spin);
         a.hlt();
         a.jmp(spin);
+        return Sector(a);
+    }
+
+    /// <summary>
+    /// The code of <paramref name="a"/> assembled at 0000:7C00 in a 512-byte boot sector with the 55h AAh
+    /// signature; the code must end before the signature.
+    /// </summary>
+    public static byte[] Sector(Assembler a)
+    {
         using var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), 0x7C00);
-        var sector = new byte[512];
-        stream.ToArray().CopyTo(sector, 0);
-        sector[510] = 0x55;
-        sector[511] = 0xAA;
+        a.Assemble(new StreamCodeWriter(stream), BootOrigin);
+        var code = stream.ToArray();
+        Assert.That(code, Has.Length.LessThanOrEqualTo(SignatureOffset), "the boot sector's code overlaps its signature");
+        var sector = new byte[SectorBytes];
+        code.CopyTo(sector, 0);
+        sector[SignatureOffset] = 0x55;
+        sector[SignatureOffset + 1] = 0xAA;
         return sector;
     }
 }
