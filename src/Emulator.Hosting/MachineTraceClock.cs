@@ -13,9 +13,7 @@ namespace Emulator.Hosting;
 /// </summary>
 internal sealed class MachineTraceClock(PcMachine machine) : IIoTraceClock
 {
-    public long VirtualNanoseconds => OnMachineThread ? machine.Clock.PreciseNow : machine.Clock.Now;
+    public long VirtualNanoseconds => machine.IsMachineThread ? machine.Clock.PreciseNow : machine.Clock.Now;
 
-    public long GuestInstructions => OnMachineThread ? machine.Cpu.InstructionsSoFar : machine.InstructionsExecuted;
-
-    private bool OnMachineThread => Environment.CurrentManagedThreadId == machine.MachineThreadId;
+    public long GuestInstructions => machine.IsMachineThread ? machine.Cpu.InstructionsSoFar : machine.InstructionsExecuted;
 }

@@ -144,6 +144,9 @@ public sealed class PcMachine
     /// <summary>The managed id of the thread running the loop, or -1 before it first ran.</summary>
     public int MachineThreadId { get; private set; } = -1;
 
+    /// <summary>True when called on the thread running the loop (a device callback, a fixed-point action).</summary>
+    public bool IsMachineThread => Environment.CurrentManagedThreadId == MachineThreadId;
+
     /// <summary>Raised on the machine thread when the run state changes (the monitor turns it into STOP/RESUME).</summary>
     public event Action<MachineRunState, MachineRunState>? StateChanged;
 
@@ -256,7 +259,7 @@ public sealed class PcMachine
     /// </summary>
     public void ResetFromMonitor()
     {
-        if (Environment.CurrentManagedThreadId == MachineThreadId)
+        if (IsMachineThread)
         {
             _resetPending = false;
             SystemReset();
@@ -400,7 +403,7 @@ public sealed class PcMachine
 
     private void OnMachineThread(Action action)
     {
-        if (Environment.CurrentManagedThreadId == MachineThreadId)
+        if (IsMachineThread)
         {
             action();
         }

@@ -20,7 +20,7 @@ public sealed class MachineMonitorExecutor(PcMachine machine) : IMonitorExecutor
     /// <summary>Runs <paramref name="work"/> at the loop's next fixed point and waits for it; inline (serialised) when called on the machine thread or when the loop is not running, including a loop that stops while the work waits. Exceptions are rethrown with their stack. Any thread.</summary>
     public T Invoke<T>(Func<T> work)
     {
-        if (Environment.CurrentManagedThreadId == machine.MachineThreadId || !machine.IsLooping)
+        if (machine.IsMachineThread || !machine.IsLooping)
         {
             lock (_inline)
             {
