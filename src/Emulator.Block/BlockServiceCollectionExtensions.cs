@@ -33,7 +33,8 @@ public static class BlockServiceCollectionExtensions
 
     /// <summary>Registers the <c>file</c> protocol driver (host files and block devices, <see cref="Drivers.File.FileNodeOptions"/>).</summary>
     public static IServiceCollection AddFileDriver(this IServiceCollection services) =>
-        services.AddSingleton<IBlockDriverFactory, FileDriverFactory>();
+        services.AddSingleton<IBlockDriverFactory>(new BlockDriverFactory<FileNodeOptions>(
+            "file", BlockDriverKind.Protocol, (node, options, _) => new FileDriver(node, options)));
 
     /// <summary>Registers the <c>raw</c> format driver (<see cref="Drivers.Raw.RawNodeOptions"/>).</summary>
     public static IServiceCollection AddRawDriver(this IServiceCollection services) =>
@@ -41,11 +42,13 @@ public static class BlockServiceCollectionExtensions
 
     /// <summary>Registers the <c>null-co</c> protocol driver (reads zeroes, drops writes; <see cref="Drivers.NullCo.NullNodeOptions"/>).</summary>
     public static IServiceCollection AddNullDriver(this IServiceCollection services) =>
-        services.AddSingleton<IBlockDriverFactory, NullDriverFactory>();
+        services.AddSingleton<IBlockDriverFactory>(new BlockDriverFactory<NullNodeOptions>(
+            "null-co", BlockDriverKind.Protocol, (node, options, _) => new NullDriver(node, options)));
 
     /// <summary>Registers the <c>blkdebug</c> error-injection filter (<see cref="Drivers.Blkdebug.BlkdebugNodeOptions"/>).</summary>
     public static IServiceCollection AddBlkdebugDriver(this IServiceCollection services) =>
-        services.AddSingleton<IBlockDriverFactory, BlkdebugDriverFactory>();
+        services.AddSingleton<IBlockDriverFactory>(new BlockDriverFactory<BlkdebugNodeOptions>(
+            "blkdebug", BlockDriverKind.Filter, (node, options, graph) => new BlkdebugDriver(node, options, graph)));
 
     /// <summary>Registers the <c>qcow2</c> format driver (<see cref="Drivers.Qcow2.Qcow2NodeOptions"/>), with image creation for <c>img create</c>.</summary>
     public static IServiceCollection AddQcow2Driver(this IServiceCollection services) =>

@@ -86,6 +86,13 @@ internal sealed class BiosCall
     /// <summary>Success: carry clear.</summary>
     public void Ok() => Carry = false;
 
+    /// <summary>Success with a status in AH and carry clear (INT 15h functions return AH=00h).</summary>
+    public void Ok(byte status)
+    {
+        AH = status;
+        Carry = false;
+    }
+
     /// <summary>Failure with a status in AH and carry set, the usual BIOS convention.</summary>
     public void Fail(byte status)
     {

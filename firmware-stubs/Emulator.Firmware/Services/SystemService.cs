@@ -62,8 +62,7 @@ internal sealed class SystemService(FirmwareContext context)
             case 0xC0:
                 registers.ES = BiosLayout.Segment;
                 registers.BX = BiosLayout.ConfigurationTable;
-                call.AH = 0;
-                call.Ok();
+                call.Ok(0);
                 break;
             case 0x4F:
                 // Keyboard intercept: let the BIOS process the scan code.
@@ -71,8 +70,7 @@ internal sealed class SystemService(FirmwareContext context)
                 break;
             case 0x90:
             case 0x91:
-                call.AH = 0;
-                call.Ok();
+                call.Ok(0);
                 break;
             default:
                 call.Fail(Unsupported);
@@ -89,8 +87,7 @@ internal sealed class SystemService(FirmwareContext context)
     private IEnumerable<BiosServiceResult> Wait(BiosCall call)
     {
         var microseconds = ((uint)call.CX << 16) | call.DX;
-        call.AH = 0;
-        call.Ok();
+        call.Ok(0);
         if (microseconds < 1000)
         {
             yield break;
@@ -149,24 +146,20 @@ internal sealed class SystemService(FirmwareContext context)
         {
             case 0x00:
                 ports.WriteByte(FastA20Port, (byte)(control & ~FastA20Bit));
-                call.AH = 0;
-                call.Ok();
+                call.Ok(0);
                 break;
             case 0x01:
                 ports.WriteByte(FastA20Port, (byte)(control | FastA20Bit));
-                call.AH = 0;
-                call.Ok();
+                call.Ok(0);
                 break;
             case 0x02:
-                call.AH = 0;
                 call.AL = (byte)((control & FastA20Bit) != 0 ? 1 : 0);
-                call.Ok();
+                call.Ok(0);
                 break;
             case 0x03:
                 // Supported through port 92h.
                 call.Registers.BX = 0x0002;
-                call.AH = 0;
-                call.Ok();
+                call.Ok(0);
                 break;
             default:
                 call.Fail(Unsupported);

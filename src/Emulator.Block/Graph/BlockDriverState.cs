@@ -121,9 +121,7 @@ public sealed class BlockDriverState
         }
 
         IoTrace.DriverBegin(TraceName, IoTraceOp.ReadNoWait, offset, buffer.Length, Driver.ForwardsToChild);
-        var done = Driver.TryReadNoWait(offset, buffer, out error);
-        IoTrace.DriverEnd(TraceName, IoTraceOp.ReadNoWait, done ? (short)error : IoTrace.ResultNotDone, Driver.ForwardsToChild);
-        return done;
+        return TraceNoWaitEnd(IoTraceOp.ReadNoWait, Driver.TryReadNoWait(offset, buffer, out error), error);
     }
 
     internal bool TryWriteNoWait(long offset, ReadOnlyMemory<byte> buffer, out BlockError error)
@@ -147,8 +145,13 @@ public sealed class BlockDriverState
         }
 
         IoTrace.DriverBegin(TraceName, IoTraceOp.WriteNoWait, offset, buffer.Length, Driver.ForwardsToChild);
-        var done = Driver.TryWriteNoWait(offset, buffer, out error);
-        IoTrace.DriverEnd(TraceName, IoTraceOp.WriteNoWait, done ? (short)error : IoTrace.ResultNotDone, Driver.ForwardsToChild);
+        return TraceNoWaitEnd(IoTraceOp.WriteNoWait, Driver.TryWriteNoWait(offset, buffer, out error), error);
+    }
+
+    /// <summary>Ends the trace of a no-wait attempt: its error when it ran inline, "not done" when it must go the asynchronous way.</summary>
+    private bool TraceNoWaitEnd(IoTraceOp op, bool done, BlockError error)
+    {
+        IoTrace.DriverEnd(TraceName, op, done ? (short)error : IoTrace.ResultNotDone, Driver.ForwardsToChild);
         return done;
     }
 

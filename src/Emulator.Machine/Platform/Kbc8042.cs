@@ -46,8 +46,8 @@ public sealed class Kbc8042 : IPortDevice, IResettable
     private const KbcCommandByte ResetCommandByte = KbcCommandByte.KeyboardInterrupt | KbcCommandByte.AuxInterrupt | KbcCommandByte.Translate;
     private const KbcOutputPort OutputPortFixedBits = KbcOutputPort.SystemResetInactive | KbcOutputPort.KeyboardClock | KbcOutputPort.KeyboardData;
 
-    private readonly IIrqLine _irq1;
-    private readonly IIrqLine? _irq12;
+    private readonly IrqOutput _irq1;
+    private readonly IrqOutput? _irq12;
     private readonly IA20Gate _a20;
     private readonly Action _resetRequested;
     private readonly Queue<byte> _controllerOutput = new();
@@ -60,8 +60,6 @@ public sealed class Kbc8042 : IPortDevice, IResettable
     private KbcCommand? _pendingCommand;
     private bool _translatedBreakPending;
     private byte _outputBuffer;
-    private bool _irq1Level;
-    private bool _irq12Level;
 
     /// <param name="irq1">Keyboard interrupt (ISA IRQ 1).</param>
     /// <param name="irq12">Aux (mouse) interrupt, ISA IRQ 12; null when not wired.</param>
@@ -72,8 +70,8 @@ public sealed class Kbc8042 : IPortDevice, IResettable
         ArgumentNullException.ThrowIfNull(irq1);
         ArgumentNullException.ThrowIfNull(a20);
         ArgumentNullException.ThrowIfNull(resetRequested);
-        _irq1 = irq1;
-        _irq12 = irq12;
+        _irq1 = new IrqOutput(irq1);
+        _irq12 = irq12 is null ? null : new IrqOutput(irq12);
         _a20 = a20;
         _resetRequested = resetRequested;
         _ram[0] = (byte)ResetCommandByte;
@@ -394,28 +392,7 @@ public sealed class Kbc8042 : IPortDevice, IResettable
     {
         var full = (_status & KbcStatus.OutputBufferFull) != 0;
         var aux = (_status & KbcStatus.AuxOutputBufferFull) != 0;
-        SetLine(_irq1, ref _irq1Level, full && !aux && (CommandByte & KbcCommandByte.KeyboardInterrupt) != 0);
-        if (_irq12 is not null)
-        {
-            SetLine(_irq12, ref _irq12Level, full && aux && (CommandByte & KbcCommandByte.AuxInterrupt) != 0);
-        }
-    }
-
-    private static void SetLine(IIrqLine line, ref bool current, bool level)
-    {
-        if (level == current)
-        {
-            return;
-        }
-
-        current = level;
-        if (level)
-        {
-            line.Raise();
-        }
-        else
-        {
-            line.Lower();
-        }
+        _irq1.Set(full && !aux && (CommandByte & KbcCommandByte.KeyboardInterrupt) != 0);
+        _irq12?.Set(full && aux && (CommandByte & KbcCommandByte.AuxInterrupt) != 0);
     }
 }

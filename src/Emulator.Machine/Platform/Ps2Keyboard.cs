@@ -97,10 +97,7 @@ internal sealed class Ps2Keyboard
                 Reply(Ps2KeyboardCommand.Acknowledge);
                 break;
             case Ps2KeyboardCommand.Reset:
-                _output.Clear();
-                ScanningEnabled = true;
-                ScanCodeSet = DefaultSet;
-                Leds = 0;
+                Reset();
                 Reply(Ps2KeyboardCommand.Acknowledge);
                 Reply(Ps2KeyboardCommand.SelfTestPassed);
                 break;

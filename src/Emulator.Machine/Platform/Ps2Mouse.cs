@@ -47,14 +47,8 @@ internal sealed class Ps2Mouse
     {
         _output.Clear();
         _awaitingArgument = null;
-        _remoteMode = false;
-        _scaling2To1 = false;
         _buttons = MouseButtons.None;
-        _pendingDx = 0;
-        _pendingDy = 0;
-        ReportingEnabled = false;
-        SampleRate = DefaultSampleRate;
-        Resolution = DefaultResolution;
+        SetDefaults();
     }
 
     internal byte TakeOutput() => _output.Dequeue();

@@ -38,7 +38,7 @@ internal sealed class Uart16550 : IPortDevice, IResettable
 
     private static readonly int[] TriggerLevels = [1, 4, 8, 14];
 
-    private readonly IIrqLine _irq;
+    private readonly IrqOutput _irq;
     private readonly Action<byte> _transmit;
     private readonly ushort _basePort;
     private readonly VirtualClock? _clock;
@@ -55,7 +55,6 @@ internal sealed class Uart16550 : IPortDevice, IResettable
     private byte _scratch;
     private byte _divisorLow = 1;
     private byte _divisorHigh;
-    private bool _irqLevel;
     private bool _timeoutPending;
 
     /// <param name="irq">The UART's IRQ line (ISA IRQ 4 for COM1).</param>
@@ -66,7 +65,7 @@ internal sealed class Uart16550 : IPortDevice, IResettable
     {
         ArgumentNullException.ThrowIfNull(irq);
         ArgumentNullException.ThrowIfNull(transmit);
-        _irq = irq;
+        _irq = new IrqOutput(irq);
         _transmit = transmit;
         _basePort = basePort;
         _clock = clock;
@@ -375,22 +374,5 @@ internal sealed class Uart16550 : IPortDevice, IResettable
         return bits * VirtualClock.NanosecondsPerSecond * divisor / BaseBaudRate;
     }
 
-    private void UpdateIrq()
-    {
-        var level = PendingInterrupt() != UartInterruptId.NoInterrupt;
-        if (level == _irqLevel)
-        {
-            return;
-        }
-
-        _irqLevel = level;
-        if (level)
-        {
-            _irq.Raise();
-        }
-        else
-        {
-            _irq.Lower();
-        }
-    }
+    private void UpdateIrq() => _irq.Set(PendingInterrupt() != UartInterruptId.NoInterrupt);
 }

@@ -9,6 +9,23 @@ internal sealed class UartModem
 {
     private const UartMsr HostModemLines = UartMsr.ClearToSend | UartMsr.DataSetReady | UartMsr.DataCarrierDetect;
 
+    /// <summary>The inputs whose every change sets a delta bit (RI's delta is for its trailing edge only).</summary>
+    private static readonly (UartMsr Line, UartMsr Delta)[] DeltaBits =
+    [
+        (UartMsr.ClearToSend, UartMsr.DeltaClearToSend),
+        (UartMsr.DataSetReady, UartMsr.DeltaDataSetReady),
+        (UartMsr.DataCarrierDetect, UartMsr.DeltaDataCarrierDetect),
+    ];
+
+    /// <summary>Loopback's wiring of each MCR output to an MSR input.</summary>
+    private static readonly (UartMcr Output, UartMsr Input)[] LoopbackWiring =
+    [
+        (UartMcr.RequestToSend, UartMsr.ClearToSend),
+        (UartMcr.DataTerminalReady, UartMsr.DataSetReady),
+        (UartMcr.Out1, UartMsr.RingIndicator),
+        (UartMcr.Out2, UartMsr.DataCarrierDetect),
+    ];
+
     private UartMsr _msr = HostModemLines;
 
     public UartMcr Control { get; private set; }
@@ -38,19 +55,12 @@ internal sealed class UartModem
         Control = mcr & UartMcr.Mask;
         var after = Status() & UartMsr.Lines;
         var changed = before ^ after;
-        if ((changed & UartMsr.ClearToSend) != 0)
+        foreach (var (line, delta) in DeltaBits)
         {
-            _msr |= UartMsr.DeltaClearToSend;
-        }
-
-        if ((changed & UartMsr.DataSetReady) != 0)
-        {
-            _msr |= UartMsr.DeltaDataSetReady;
-        }
-
-        if ((changed & UartMsr.DataCarrierDetect) != 0)
-        {
-            _msr |= UartMsr.DeltaDataCarrierDetect;
+            if ((changed & line) != 0)
+            {
+                _msr |= delta;
+            }
         }
 
         if ((before & UartMsr.RingIndicator) != 0 && (after & UartMsr.RingIndicator) == 0)
@@ -68,24 +78,12 @@ internal sealed class UartModem
         }
 
         var lines = UartMsr.None;
-        if ((Control & UartMcr.RequestToSend) != 0)
+        foreach (var (output, input) in LoopbackWiring)
         {
-            lines |= UartMsr.ClearToSend;
-        }
-
-        if ((Control & UartMcr.DataTerminalReady) != 0)
-        {
-            lines |= UartMsr.DataSetReady;
-        }
-
-        if ((Control & UartMcr.Out1) != 0)
-        {
-            lines |= UartMsr.RingIndicator;
-        }
-
-        if ((Control & UartMcr.Out2) != 0)
-        {
-            lines |= UartMsr.DataCarrierDetect;
+            if ((Control & output) != 0)
+            {
+                lines |= input;
+            }
         }
 
         return deltas | lines;

@@ -32,10 +32,9 @@ public sealed class Pit8254 : IPortDevice, IResettable
     private const int SelectShift = 6;
 
     private readonly VirtualClock _clock;
-    private readonly IIrqLine _irq0;
+    private readonly IrqOutput _irq0;
     private readonly VirtualTimer _irqTimer;
     private readonly PitChannel[] _channels = new PitChannel[ChannelCount];
-    private bool _irqLevel;
 
     /// <summary>
     /// The PIT at its reset state, counting on <paramref name="clock"/>, counter 0's OUT driving <paramref
@@ -46,7 +45,7 @@ public sealed class Pit8254 : IPortDevice, IResettable
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(irq0);
         _clock = clock;
-        _irq0 = irq0;
+        _irq0 = new IrqOutput(irq0);
         _irqTimer = clock.CreateTimer(UpdateIrq, "pit-irq0");
         for (var i = 0; i < ChannelCount; i++)
         {
@@ -145,19 +144,7 @@ public sealed class Pit8254 : IPortDevice, IResettable
     private void UpdateIrq()
     {
         var channel = _channels[0];
-        var level = channel.Output;
-        if (level != _irqLevel)
-        {
-            _irqLevel = level;
-            if (level)
-            {
-                _irq0.Raise();
-            }
-            else
-            {
-                _irq0.Lower();
-            }
-        }
+        _irq0.Set(channel.Output);
 
         if (channel.NextOutputChange() is { } next)
         {

@@ -79,14 +79,9 @@ internal sealed class QmpJsonParser
                 throw new FormatException("duplicate key");
             }
 
-            switch (Next().Kind)
+            if (EndsAfterElement(QmpJsonTokenKind.RightBrace, "dict"))
             {
-                case QmpJsonTokenKind.RightBrace:
-                    return result;
-                case QmpJsonTokenKind.Comma:
-                    continue;
-                default:
-                    throw new FormatException("expected separator in dict");
+                return result;
             }
         }
     }
@@ -102,16 +97,28 @@ internal sealed class QmpJsonParser
         while (true)
         {
             result.Add(Value());
-            switch (Next().Kind)
+            if (EndsAfterElement(QmpJsonTokenKind.RightBracket, "list"))
             {
-                case QmpJsonTokenKind.RightBracket:
-                    return result;
-                case QmpJsonTokenKind.Comma:
-                    continue;
-                default:
-                    throw new FormatException("expected separator in list");
+                return result;
             }
         }
+    }
+
+    /// <summary>The token after an element: true for the container's <paramref name="close"/>, false for a comma (another element follows).</summary>
+    private bool EndsAfterElement(QmpJsonTokenKind close, string container)
+    {
+        var kind = Next().Kind;
+        if (kind == close)
+        {
+            return true;
+        }
+
+        if (kind != QmpJsonTokenKind.Comma)
+        {
+            throw new FormatException($"expected separator in {container}");
+        }
+
+        return false;
     }
 
     /// <summary>Takes the next token when it is of <paramref name="kind"/>.</summary>

@@ -256,11 +256,14 @@ public sealed class QtestCommands : IDisposable
         return $"OK 0x{BitConverter.ToUInt64(bytes):x16}";
     }
 
-    private string ReadHex(string[] words)
+    private string ReadHex(string[] words) => $"OK 0x{Convert.ToHexStringLower(ReadRange(words))}";
+
+    /// <summary>The guest bytes a <c>read</c> or <c>b64read</c> line names: its address and size.</summary>
+    private byte[] ReadRange(string[] words)
     {
         var data = new byte[Size(words)];
         Read(Address(words), data);
-        return $"OK 0x{Convert.ToHexStringLower(data)}";
+        return data;
     }
 
     private string WriteHex(string[] words)
@@ -286,12 +289,7 @@ public sealed class QtestCommands : IDisposable
         return "OK";
     }
 
-    private string ReadBase64(string[] words)
-    {
-        var data = new byte[Size(words)];
-        Read(Address(words), data);
-        return $"OK {Convert.ToBase64String(data)}";
-    }
+    private string ReadBase64(string[] words) => $"OK {Convert.ToBase64String(ReadRange(words))}";
 
     private string WriteBase64(string[] words)
     {

@@ -350,10 +350,7 @@ internal sealed class FileDriver : BlockDriver
         {
             while (destination.Length > 0)
             {
-                var start = offset & ~(long)(DirectAlignment - 1);
-                var skip = (int)(offset - start);
-                var take = Math.Min(destination.Length, BounceChunk);
-                var span = AlignUp(skip + take);
+                var (start, skip, take, span) = BounceWindow(offset, destination.Length);
                 var error = ReadFully(start, bounce.Span[..span]);
                 if (error != BlockError.None)
                 {
@@ -385,10 +382,7 @@ internal sealed class FileDriver : BlockDriver
                 var end = offset + source.Length;
                 while (source.Length > 0)
                 {
-                    var start = offset & ~(long)(DirectAlignment - 1);
-                    var skip = (int)(offset - start);
-                    var take = Math.Min(source.Length, BounceChunk);
-                    var span = AlignUp(skip + take);
+                    var (start, skip, take, span) = BounceWindow(offset, source.Length);
                     var error = ReadFully(start, bounce.Span[..span]);
                     if (error == BlockError.None)
                     {
@@ -421,6 +415,19 @@ internal sealed class FileDriver : BlockDriver
         {
             AlignedBufferPool.Shared.Return(bounce);
         }
+    }
+
+    /// <summary>
+    /// The aligned host range that carries the next bounced chunk at <paramref name="offset"/>: where it
+    /// starts, how far into it the guest bytes begin, how many of the <paramref name="remaining"/> bytes it
+    /// carries (at most <see cref="BounceChunk"/>), and its aligned length.
+    /// </summary>
+    private static (long Start, int Skip, int Take, int Span) BounceWindow(long offset, int remaining)
+    {
+        var start = offset & ~(long)(DirectAlignment - 1);
+        var skip = (int)(offset - start);
+        var take = Math.Min(remaining, BounceChunk);
+        return (start, skip, take, AlignUp(skip + take));
     }
 
     private static int AlignUp(int value) => (value + DirectAlignment - 1) & ~(DirectAlignment - 1);

@@ -364,6 +364,9 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
 
     internal int ClusterBits => _clusterBits;
 
+    /// <summary>Clusters that hold <paramref name="bytes"/> bytes of metadata (an L1 or snapshot table).</summary>
+    internal int ClustersFor(long bytes) => (int)((bytes + ClusterSize - 1) >> _clusterBits);
+
     internal long ClusterMask => _clusterMask;
 
     /// <summary>Reads guest data for one cluster's worth that is not allocated in this image: the backing node, zeroes past its end.</summary>

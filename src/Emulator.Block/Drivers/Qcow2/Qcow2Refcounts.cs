@@ -140,17 +140,16 @@ internal sealed class Qcow2Refcounts
     public BlockError Get(long hostOffset, out ulong refcount)
     {
         refcount = 0;
-        var cluster = hostOffset >> _clusterBits;
-        var index = cluster / _blockEntries;
-        if (index >= _table.Length || _table[index] == 0)
+        var blockOffset = ExistingBlockOf(hostOffset, out var index);
+        if (blockOffset == 0)
         {
             return BlockError.None;
         }
 
-        var error = _blocks.Get((long)_table[index], out var block);
+        var error = _blocks.Get(blockOffset, out var block);
         if (error == BlockError.None)
         {
-            refcount = Qcow2RefcountBlock.Get(block, _order, cluster % _blockEntries);
+            refcount = Qcow2RefcountBlock.Get(block, _order, index);
         }
 
         return error;
@@ -160,20 +159,31 @@ internal sealed class Qcow2Refcounts
     public bool TryGetCached(long hostOffset, out ulong refcount)
     {
         refcount = 0;
-        var cluster = hostOffset >> _clusterBits;
-        var index = cluster / _blockEntries;
-        if (index >= _table.Length || _table[index] == 0)
+        var blockOffset = ExistingBlockOf(hostOffset, out var index);
+        if (blockOffset == 0)
         {
             return true;
         }
 
-        if (!_blocks.TryGetCached((long)_table[index], out var block))
+        if (!_blocks.TryGetCached(blockOffset, out var block))
         {
             return false;
         }
 
-        refcount = Qcow2RefcountBlock.Get(block, _order, cluster % _blockEntries);
+        refcount = Qcow2RefcountBlock.Get(block, _order, index);
         return true;
+    }
+
+    /// <summary>
+    /// The offset of the refcount block holding the cluster at <paramref name="hostOffset"/>, or 0 when the
+    /// table has none (the cluster's refcount is then 0), and the cluster's index in that block.
+    /// </summary>
+    private long ExistingBlockOf(long hostOffset, out long index)
+    {
+        var cluster = hostOffset >> _clusterBits;
+        var tableIndex = cluster / _blockEntries;
+        index = cluster % _blockEntries;
+        return tableIndex < _table.Length ? (long)_table[tableIndex] : 0;
     }
 
     /// <summary>

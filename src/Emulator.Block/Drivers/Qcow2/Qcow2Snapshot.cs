@@ -20,7 +20,8 @@ internal sealed record Qcow2Snapshot(
     int EntryLength)
     : ImageSnapshot(Id, Name, DateSeconds, DateNanoseconds, VmClockNanoseconds, VmStateSize, Icount)
 {
-    private const int FixedLength = 40;
+    /// <summary>The fixed part of an entry, before its extra data, ID and name.</summary>
+    public const int FixedLength = 40;
 
     /// <summary>QEMU's QCOW_MAX_SNAPSHOT_EXTRA_DATA: more extra data than this in one entry is refused.</summary>
     public const int MaxExtraLength = 1024;

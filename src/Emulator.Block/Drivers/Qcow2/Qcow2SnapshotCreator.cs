@@ -15,10 +15,6 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 internal static class Qcow2SnapshotCreator
 {
-    /// <summary>qcow2.txt header bytes 60-71: nb_snapshots (4 bytes) then snapshots_offset (8 bytes).</summary>
-    private const int SnapshotFieldsOffset = 60;
-    private const int FixedEntryLength = 40;
-
     /// <summary>Extra data QEMU writes: vm_state_size_large, disk_size, icount.</summary>
     private const int ExtraDataLength = 24;
 
@@ -48,18 +44,16 @@ internal static class Qcow2SnapshotCreator
         var l1Offset = 0L;
         if (l1.Length > 0)
         {
-            error = driver.Refcounts.Allocate(ClustersFor(driver, l1.Length), out l1Offset);
+            error = driver.Refcounts.Allocate(driver.ClustersFor(l1.Length), out l1Offset);
             error = error == BlockError.None ? driver.Io.Write(l1Offset, l1) : error;
         }
 
-        var oldTable = new byte[driver.Snapshots.Sum(s => (long)s.EntryLength)];
-        if (error == BlockError.None && oldTable.Length > 0)
+        if (error != BlockError.None)
         {
-            // The last entry's padding may lie past the end of the file; it reads as zeroes.
-            var readable = (int)Math.Min(oldTable.Length, driver.FileNode.Length - (long)driver.Header.SnapshotsOffset);
-            error = driver.Io.Read((long)driver.Header.SnapshotsOffset, oldTable.AsMemory(0, Math.Max(0, readable)));
+            return error;
         }
 
+        error = Qcow2SnapshotTable.Read(driver, out var oldTable);
         if (error != BlockError.None)
         {
             return error;
@@ -69,25 +63,7 @@ internal static class Qcow2SnapshotCreator
         var table = new byte[oldTable.Length + entry.Length];
         oldTable.CopyTo(table, 0);
         entry.CopyTo(table, oldTable.Length);
-        error = driver.Refcounts.Allocate(ClustersFor(driver, table.Length), out var tableOffset);
-        error = error == BlockError.None ? driver.Io.Write(tableOffset, table) : error;
-        error = error == BlockError.None ? driver.Io.Barrier() : error;
-        if (error != BlockError.None)
-        {
-            return error;
-        }
-
-        var fields = new byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(fields, (uint)(driver.Snapshots.Count + 1));
-        BinaryPrimitives.WriteUInt64BigEndian(fields.AsSpan(4), (ulong)tableOffset);
-        error = driver.Io.Write(SnapshotFieldsOffset, fields);
-        error = error == BlockError.None ? driver.Io.Barrier() : error;
-        for (var i = 0; error == BlockError.None && oldTable.Length > 0 && i < ClustersFor(driver, oldTable.Length); i++)
-        {
-            error = driver.Refcounts.Change((long)driver.Header.SnapshotsOffset + ((long)i * driver.ClusterSize), -1);
-        }
-
-        return error;
+        return Qcow2SnapshotTable.Replace(driver, table, driver.Snapshots.Count + 1);
     }
 
     /// <summary>
@@ -169,8 +145,6 @@ internal static class Qcow2SnapshotCreator
         return count + (ulong)added > driver.Refcounts.MaxRefcount ? BlockError.InvalidArgument : BlockError.None;
     }
 
-    private static int ClustersFor(Qcow2Driver driver, long bytes) => (int)((bytes + driver.ClusterSize - 1) >> driver.ClusterBits);
-
     /// <summary>The next free numeric ID (QEMU numbers snapshots 1, 2, ... and skips IDs taken).</summary>
     private static string NextId(IReadOnlyList<Qcow2Snapshot> snapshots)
     {
@@ -190,7 +164,7 @@ internal static class Qcow2SnapshotCreator
     {
         var idBytes = Encoding.UTF8.GetBytes(id);
         var nameBytes = Encoding.UTF8.GetBytes(name);
-        var length = FixedEntryLength + ExtraDataLength + idBytes.Length + nameBytes.Length;
+        var length = Qcow2Snapshot.FixedLength + ExtraDataLength + idBytes.Length + nameBytes.Length;
         var entry = new byte[(length + 7) & ~7];
         var span = entry.AsSpan();
         BinaryPrimitives.WriteUInt64BigEndian(span, (ulong)l1Offset);
@@ -201,10 +175,10 @@ internal static class Qcow2SnapshotCreator
         BinaryPrimitives.WriteUInt32BigEndian(span[16..], (uint)(unixNanoseconds / 1_000_000_000));
         BinaryPrimitives.WriteUInt32BigEndian(span[20..], (uint)(unixNanoseconds % 1_000_000_000));
         BinaryPrimitives.WriteUInt32BigEndian(span[36..], ExtraDataLength);
-        BinaryPrimitives.WriteUInt64BigEndian(span[(FixedEntryLength + 8)..], (ulong)driver.Length);
-        BinaryPrimitives.WriteUInt64BigEndian(span[(FixedEntryLength + 16)..], ToolIcount);
-        idBytes.CopyTo(span[(FixedEntryLength + ExtraDataLength)..]);
-        nameBytes.CopyTo(span[(FixedEntryLength + ExtraDataLength + idBytes.Length)..]);
+        BinaryPrimitives.WriteUInt64BigEndian(span[(Qcow2Snapshot.FixedLength + 8)..], (ulong)driver.Length);
+        BinaryPrimitives.WriteUInt64BigEndian(span[(Qcow2Snapshot.FixedLength + 16)..], ToolIcount);
+        idBytes.CopyTo(span[(Qcow2Snapshot.FixedLength + ExtraDataLength)..]);
+        nameBytes.CopyTo(span[(Qcow2Snapshot.FixedLength + ExtraDataLength + idBytes.Length)..]);
         return entry;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Emulator.Block.Backend;
 
 namespace Emulator.Block.Drivers.Qcow2;
@@ -12,22 +11,16 @@ namespace Emulator.Block.Drivers.Qcow2;
 /// </summary>
 internal static class Qcow2SnapshotDeleter
 {
-    /// <summary>qcow2.txt header bytes 60-71: nb_snapshots (4 bytes) then snapshots_offset (8 bytes).</summary>
-    private const int SnapshotFieldsOffset = 60;
-
     public static BlockError Delete(Qcow2Driver driver, Qcow2Snapshot snapshot)
     {
         var error = driver.Map.WriteBack();
         error = error == BlockError.None ? driver.Refcounts.WriteBack() : error;
-        var oldTable = new byte[driver.Snapshots.Sum(s => (long)s.EntryLength)];
-        var oldOffset = (long)driver.Header.SnapshotsOffset;
-        if (error == BlockError.None)
+        if (error != BlockError.None)
         {
-            // The last entry's padding may lie past the end of the file; it reads as zeroes.
-            var readable = (int)Math.Min(oldTable.Length, driver.FileNode.Length - oldOffset);
-            error = driver.Io.Read(oldOffset, oldTable.AsMemory(0, Math.Max(0, readable)));
+            return error;
         }
 
+        error = Qcow2SnapshotTable.Read(driver, out var oldTable);
         if (error != BlockError.None)
         {
             return error;
@@ -45,24 +38,7 @@ internal static class Qcow2SnapshotDeleter
             position += entry.EntryLength;
         }
 
-        var tableOffset = 0L;
-        if (table.Count > 0)
-        {
-            error = driver.Refcounts.Allocate(ClustersFor(driver, table.Count), out tableOffset);
-            error = error == BlockError.None ? driver.Io.Write(tableOffset, table.ToArray()) : error;
-            error = error == BlockError.None ? driver.Io.Barrier() : error;
-        }
-
-        var fields = new byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(fields, (uint)(driver.Snapshots.Count - 1));
-        BinaryPrimitives.WriteUInt64BigEndian(fields.AsSpan(4), (ulong)tableOffset);
-        error = error == BlockError.None ? driver.Io.Write(SnapshotFieldsOffset, fields) : error;
-        error = error == BlockError.None ? driver.Io.Barrier() : error;
-        for (var i = 0; error == BlockError.None && i < ClustersFor(driver, oldTable.Length); i++)
-        {
-            error = driver.Refcounts.Change(oldOffset + ((long)i * driver.ClusterSize), -1);
-        }
-
+        error = Qcow2SnapshotTable.Replace(driver, [.. table], driver.Snapshots.Count - 1);
         error = error == BlockError.None ? Unshare(driver, snapshot) : error;
         error = error == BlockError.None ? driver.Io.Barrier() : error;
         error = error == BlockError.None ? RestoreCopied(driver) : error;
@@ -74,7 +50,7 @@ internal static class Qcow2SnapshotDeleter
     {
         var l1 = Qcow2ClusterMap.LoadL1(driver.Io, (long)snapshot.L1TableOffset, snapshot.L1Size);
         var error = UnreferenceTree(driver, l1);
-        for (var i = 0; error == BlockError.None && i < ClustersFor(driver, l1.Length * 8L); i++)
+        for (var i = 0; error == BlockError.None && i < driver.ClustersFor(l1.Length * 8L); i++)
         {
             error = driver.Refcounts.Change((long)snapshot.L1TableOffset + ((long)i * driver.ClusterSize), -1);
         }
@@ -157,6 +133,4 @@ internal static class Qcow2SnapshotDeleter
 
         return BlockError.None;
     }
-
-    private static int ClustersFor(Qcow2Driver driver, long bytes) => (int)((bytes + driver.ClusterSize - 1) >> driver.ClusterBits);
 }
