@@ -66,6 +66,55 @@ public class NbdWaiterPollTests
         });
     }
 
+    [Test]
+    public void ReadsThroughWaiter_AfterWarmUp_AllocateNothingOnTheWaitingThread()
+    {
+        using var loop = new NbdLoopback(_h, NbdLoopback.FileNode(_h, 1 << 20));
+        var backend = _h.Layer.CreateBackend(new BlockBackendOptions { Name = "hd0" }, new NbdNodeOptions(NbdServerAddress.Unix(loop.SocketPath)) { Export = "e" });
+        var counter = new CompletionCounter();
+        var requests = Enumerable.Range(0, Depth).Select(_ => new BlockRequest(counter)).ToArray();
+        var buffers = Enumerable.Range(0, Depth).Select(_ => new byte[4096]).ToArray();
+        void Round()
+        {
+            for (var i = 0; i < Depth; i++)
+            {
+                requests[i].PrepareRead(i * 4096L, buffers[i]);
+                backend.Submit(requests[i]);
+            }
+
+            var target = counter.Done + Depth;
+            var deadline = Environment.TickCount64 + 10_000;
+            while (counter.Done < target && Environment.TickCount64 < deadline)
+            {
+                if (_h.Layer.Completions.RunPending() == 0)
+                {
+                    _h.Layer.Completions.WaitForPending(TimeSpan.FromMilliseconds(20));
+                }
+            }
+        }
+
+        for (var round = 0; round < Rounds; round++)
+        {
+            Round();
+        }
+
+        var waiterReadsBefore = ((NbdDriver)backend.Root!.Driver).RepliesReadByWaiters;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < Rounds; round++)
+        {
+            Round();
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(counter.Done, Is.EqualTo(2 * Rounds * Depth));
+            Assert.That(allocated, Is.Zero);
+            Assert.That(((NbdDriver)backend.Root!.Driver).RepliesReadByWaiters, Is.GreaterThan(waiterReadsBefore), "the waiting thread read no reply itself");
+        });
+    }
+
     /// <summary>The bad answer to a read, by name.</summary>
     private static bool Garbage(string kind, Socket s, NbdRequestHeader r)
     {
@@ -121,6 +170,13 @@ public class NbdWaiterPollTests
             Assert.That(device.Completions[5].Error, Is.EqualTo(BlockError.Io));
             Assert.That(driver.LastError, Does.Contain(reason));
         });
+    }
+
+    private sealed class CompletionCounter : IBlockCompletionHandler
+    {
+        public int Done { get; private set; }
+
+        public void OnBlockRequestCompleted(BlockRequest request) => Done++;
     }
 
     private static byte[] Structured(NbdReplyFlags flags, NbdReplyType type, ulong cookie, uint length, int bodyBytes = 0)
