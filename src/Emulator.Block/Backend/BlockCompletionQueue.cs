@@ -51,7 +51,32 @@ public sealed class BlockCompletionQueue
     {
         var batch = TakeBatch();
 
-        return Deliver(batch);
+        return batch is null ? 0 : DeliverPlugged(batch);
+    }
+
+    /// <summary>
+    /// Delivers a batch with the pollers plugged: the requests the handlers submit go out together, one system
+    /// call per batch instead of one per request, and the server gets them as one burst.
+    /// </summary>
+    private int DeliverPlugged(BlockRequest? batch)
+    {
+        var pollers = Volatile.Read(ref _pollers);
+        foreach (var poller in pollers)
+        {
+            poller.Plug();
+        }
+
+        try
+        {
+            return Deliver(batch);
+        }
+        finally
+        {
+            foreach (var poller in pollers)
+            {
+                poller.Unplug();
+            }
+        }
     }
 
     /// <summary>Publishes the drivers' queued events, then takes every queued completion off the queue, in posting order.</summary>
@@ -227,6 +252,15 @@ public sealed class BlockCompletionQueue
         }
     }
 
+    /// <summary>Sends what the pollers hold for a batch still running: its thread is about to block on a request.</summary>
+    internal void SendHeld()
+    {
+        foreach (var poller in Volatile.Read(ref _pollers))
+        {
+            poller.SendHeld();
+        }
+    }
+
     /// <summary>Wakes a waiter without posting (a poller's own thread gave the socket up, so the waiter can take it).</summary>
     internal void Wake()
     {
@@ -297,7 +331,7 @@ public sealed class BlockCompletionQueue
             batch = next;
         }
 
-        return Deliver(sorted);
+        return DeliverPlugged(sorted);
     }
 
     internal void Post(BlockRequest request)

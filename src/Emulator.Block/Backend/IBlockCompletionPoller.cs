@@ -6,7 +6,8 @@ namespace Emulator.Block.Backend;
 /// driver's socket and completes its requests, instead of sleeping until the driver's own thread does
 /// it and wakes it (two thread hand-offs per burst of replies become none). The driver keeps a thread
 /// of its own for when nobody waits (the machine loop has its own wait, a blocked synchronous caller
-/// waits on a task).
+/// waits on a task). While a batch of completions runs (<see cref="Plug"/> … <see cref="Unplug"/>), the
+/// requests their handlers submit may be held and sent together (QEMU's <c>blk_io_plug</c>).
 /// </summary>
 internal interface IBlockCompletionPoller
 {
@@ -24,4 +25,13 @@ internal interface IBlockCompletionPoller
     /// the end of the stream).
     /// </summary>
     void EndPoll(bool readable);
+
+    /// <summary>Requests this thread sends from now until <see cref="Unplug"/> may be held and sent together.</summary>
+    void Plug();
+
+    /// <summary>Sends whatever <see cref="Plug"/> held back.</summary>
+    void Unplug();
+
+    /// <summary>Sends what is held now, still plugged (the plugging thread is about to block on a request).</summary>
+    void SendHeld();
 }

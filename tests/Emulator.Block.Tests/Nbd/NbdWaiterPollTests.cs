@@ -115,6 +115,29 @@ public class NbdWaiterPollTests
         });
     }
 
+    [Test]
+    public void SynchronousReadInCompletionHandler_BatchPlugged_CompletesWithItsData()
+    {
+        using var loop = new NbdLoopback(_h, NbdLoopback.FileNode(_h, 1 << 20));
+        var backend = _h.Layer.CreateBackend(new BlockBackendOptions { Name = "hd0" }, new NbdNodeOptions(NbdServerAddress.Unix(loop.SocketPath)) { Export = "e" });
+        var handler = new ReadingHandler(backend);
+        var requests = Enumerable.Range(0, Depth).Select(_ => new BlockRequest(handler)).ToArray();
+
+        // Each completion submits a request (held in the plugged batch) and then reads synchronously.
+        for (var round = 0; round < 4; round++)
+        {
+            foreach (var request in requests)
+            {
+                request.PrepareRead(0, new byte[4096]);
+                backend.Submit(request);
+            }
+
+            _h.RunLoopUntil(() => handler.Done == (round + 1) * Depth);
+        }
+
+        Assert.That(handler.Errors, Is.Empty);
+    }
+
     /// <summary>The bad answer to a read, by name.</summary>
     private static bool Garbage(string kind, Socket s, NbdRequestHeader r)
     {
@@ -170,6 +193,25 @@ public class NbdWaiterPollTests
             Assert.That(device.Completions[5].Error, Is.EqualTo(BlockError.Io));
             Assert.That(driver.LastError, Does.Contain(reason));
         });
+    }
+
+    private sealed class ReadingHandler(BlockBackend backend) : IBlockCompletionHandler
+    {
+        private readonly byte[] _buffer = new byte[4096];
+
+        public int Done { get; private set; }
+
+        public List<string> Errors { get; } = [];
+
+        public void OnBlockRequestCompleted(BlockRequest request)
+        {
+            Done++;
+            var error = backend.Read(8192, _buffer);
+            if (error != BlockError.None || _buffer[100] != BlockHarness.Pattern(8192 + 100))
+            {
+                Errors.Add($"completion {Done}: {error}");
+            }
+        }
     }
 
     private sealed class CompletionCounter : IBlockCompletionHandler

@@ -26,6 +26,8 @@ internal sealed class NbdClientConnection : IDisposable
     /// <summary>Write payloads up to this size go out in one <c>send</c> with their header (copied behind it).</summary>
     private const int InlinePayload = 64 * 1024;
 
+    private const int CorkCapacity = 256 * 1024;
+
     /// <summary>
     /// How long the receive thread leaves the socket to a waiting thread after that thread last polled
     /// (<see cref="BeginPoll"/>): long enough that a tool's wait loop, which polls again microseconds after it
@@ -42,7 +44,11 @@ internal sealed class NbdClientConnection : IDisposable
     private readonly Lock _sendLock = new();
     private readonly Thread _receiver;
     private readonly NbdReceiveBuffer _rx;
-    private readonly byte[] _sendBuffer = new byte[NbdLimits.RequestHeaderSize + InlinePayload];
+    /// <summary>Requests being sent; while plugged, requests not yet sent (<see cref="_corked"/> bytes).</summary>
+    private readonly byte[] _sendBuffer = new byte[CorkCapacity];
+    private int _corked;
+    private int _plugs;
+    private int _plugThread;
 
     /// <summary>Held by the thread reading replies: the receive thread, or a waiter polling (<see cref="BeginPoll"/>).</summary>
     private readonly Lock _readLock = new();
@@ -68,7 +74,7 @@ internal sealed class NbdClientConnection : IDisposable
         Info = info;
         Server = server;
         _release = Release;
-        _rx = new NbdReceiveBuffer(socket) { BeforeWait = CompleteReady };
+        _rx = new NbdReceiveBuffer(socket) { BeforeWait = BeforeBlockingRead };
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = $"nbd-recv {server}" };
         _receiver.Start();
     }
@@ -120,18 +126,25 @@ internal sealed class NbdClientConnection : IDisposable
         lock (_sendLock)
         {
             const int headerSize = NbdLimits.RequestHeaderSize;
-            new NbdRequestHeader(flags, command, request.Cookie, (ulong)offset, (uint)length).Write(_sendBuffer);
 
-            // One system call per request: a payload that fits goes behind the header in the same send.
+            // A payload that fits goes behind its header (one system call per request); while the sending
+            // thread has plugged the connection, requests collect here and go out together at Unplug.
             var inline = payload.Length <= InlinePayload;
+            var size = headerSize + (inline ? payload.Length : 0);
+            var corking = _plugs > 0 && _plugThread == Environment.CurrentManagedThreadId && inline;
+            var sent = _corked + size <= _sendBuffer.Length || FlushCorked();
+            new NbdRequestHeader(flags, command, request.Cookie, (ulong)offset, (uint)length).Write(_sendBuffer.AsSpan(_corked));
             if (inline)
             {
-                payload.CopyTo(_sendBuffer.AsSpan(headerSize));
+                payload.CopyTo(_sendBuffer.AsSpan(_corked + headerSize));
             }
 
-            var sent = inline
-                ? NbdWire.SendAll(_socket, _sendBuffer.AsSpan(0, headerSize + payload.Length))
-                : NbdWire.SendAll(_socket, _sendBuffer.AsSpan(0, headerSize)) && NbdWire.SendAll(_socket, payload);
+            _corked += size;
+            if (!corking)
+            {
+                sent &= FlushCorked() && (inline || NbdWire.SendAll(_socket, payload));
+            }
+
             if (!sent)
             {
                 // The reading thread sees the shutdown and fails every request in flight, this one included.
@@ -140,6 +153,68 @@ internal sealed class NbdClientConnection : IDisposable
         }
 
         return task;
+    }
+
+    /// <summary>
+    /// Holds the requests this thread sends until <see cref="Unplug"/> and sends them in one system call (QEMU's
+    /// <c>blk_io_plug</c>): a batch of completions that each submit the next request then reaches the server as
+    /// one burst, which it reads at one wake-up and answers with one burst. Requests from other threads are not
+    /// held. Should the plugging thread block before unplugging, the receive thread sends them before it sleeps.
+    /// </summary>
+    public void Plug()
+    {
+        lock (_sendLock)
+        {
+            var me = Environment.CurrentManagedThreadId;
+            if (_plugs == 0)
+            {
+                // Only while a waiter polls: the receive thread is then parked and sends held requests at
+                // each look (a plugging thread that blocks is not stuck). Otherwise it may sit in recv.
+                if (!HelperNearby())
+                {
+                    return;
+                }
+
+                _plugThread = me;
+            }
+
+            if (_plugThread == me)
+            {
+                _plugs++;
+            }
+        }
+    }
+
+    /// <summary>Ends a <see cref="Plug"/>; the last one sends what was held.</summary>
+    public void Unplug()
+    {
+        lock (_sendLock)
+        {
+            if (_plugs > 0 && _plugThread == Environment.CurrentManagedThreadId && --_plugs == 0 && !FlushCorked())
+            {
+                Shutdown();
+            }
+        }
+    }
+
+    /// <summary>Sends held requests now (any thread); the receive thread calls it before it sleeps.</summary>
+    public void SendHeld()
+    {
+        lock (_sendLock)
+        {
+            if (_corked > 0 && !FlushCorked())
+            {
+                Shutdown();
+            }
+        }
+    }
+
+    /// <summary>Sends the bytes collected in the send buffer. Under the send lock.</summary>
+    private bool FlushCorked()
+    {
+        var count = _corked;
+        _corked = 0;
+        return count == 0 || NbdWire.SendAll(_socket, _sendBuffer.AsSpan(0, count));
     }
 
     /// <summary>Returns a request kept with <c>keep</c> after its owner read the result fields.</summary>
@@ -156,6 +231,7 @@ internal sealed class NbdClientConnection : IDisposable
     {
         lock (_sendLock)
         {
+            FlushCorked();
             new NbdRequestHeader(NbdCommandFlags.None, NbdCommand.Disconnect, 0, 0, 0).Write(_sendBuffer);
             NbdWire.SendAll(_socket, _sendBuffer.AsSpan(0, NbdLimits.RequestHeaderSize));
         }
@@ -215,6 +291,7 @@ internal sealed class NbdClientConnection : IDisposable
                 // A waiter reads the replies (BeginPoll): stay out of its way, look again later. Not holding
                 // the role here matters: a thread blocked on the lock would be woken at every release.
                 _stopping.Wait(ParkMilliseconds);
+                SendHeld();
                 continue;
             }
 
@@ -258,6 +335,13 @@ internal sealed class NbdClientConnection : IDisposable
         }
 
         Closed?.Invoke(this, reason);
+    }
+
+    /// <summary>Before a read that may block: hand on the finished requests, and send any held ones (their replies may be what we wait for).</summary>
+    private void BeforeBlockingRead()
+    {
+        CompleteReady();
+        SendHeld();
     }
 
     /// <summary>True while a waiter polls this connection or did so within <see cref="HelperGraceTicks"/>.</summary>

@@ -46,6 +46,9 @@ internal sealed class NbdDriver : BlockDriver, IBlockCompletionPoller
     private int _polling;
     private readonly Action _wakeWaiter;
 
+    /// <summary>The connection plugged by the thread running completions (<see cref="Plug"/>), or null.</summary>
+    private NbdClientConnection? _plugged;
+
     internal NbdDriver(BlockDriverState node, NbdNodeOptions options, BlockCompletionQueue? completions = null)
         : base(node)
     {
@@ -271,6 +274,23 @@ internal sealed class NbdDriver : BlockDriver, IBlockCompletionPoller
         _polled!.EndPoll(readable);
         _polled = null;
         Volatile.Write(ref _polling, 0);
+    }
+
+    /// <inheritdoc/>
+    public void Plug()
+    {
+        _plugged = Live();
+        _plugged?.Plug();
+    }
+
+    /// <inheritdoc/>
+    public void SendHeld() => _plugged?.SendHeld();
+
+    /// <inheritdoc/>
+    public void Unplug()
+    {
+        _plugged?.Unplug();
+        _plugged = null;
     }
 
     public override void Close()
