@@ -2,7 +2,10 @@
 # Issue #20's side-by-side NBD throughput, both ends in one run (docs/nbd.md has the figures):
 #   server: `nbdcopy SRC null:` from `emu nbd` and from `qemu-nbd`, the same read-only raw image;
 #   client: `emu img bench` and `qemu-img bench` (4 KiB reads, depth 16) against the same server,
-#           once against `emu nbd` and once against `qemu-nbd`.
+#           once against `emu nbd` and once against `qemu-nbd`; then 4 KiB writes (`-w`, depth 16)
+#           against writable exports of a scratch copy, again from each server.
+#   EMU_BEFORE=DIR (a Release output directory of another build, e.g. the tree before a change) adds
+#           that build's `emu img bench` reads and writes against qemu-nbd, so before/after share a run.
 # Every measurement runs REPEATS times, interleaved so a burst of load from other processes hits
 # every contender alike; the median counts. Client times are the tools' own "Run completed in" line
 # (start-up excluded); nbdcopy times are wall clock around the process. CPU seconds (user + system)
@@ -28,11 +31,14 @@ emu=src/Emulator.Cli/bin/Release/net10.0/emu
 head -c $((mib * 1024 * 1024)) /dev/urandom > "$d/big.raw"
 cat "$d/big.raw" > /dev/null
 
+cp "$d/big.raw" "$d/emu-w.raw"; cp "$d/big.raw" "$d/qemu-w.raw"
 "$emu" nbd -f raw -r -k "$d/emu.sock" -t -e 8 "$d/big.raw" & pids+=($!)
 declare -A server=([emu]=$!)
 qemu-nbd -f raw -r -k "$d/qemu.sock" -t -e 8 "$d/big.raw" & pids+=($!)
 server[qemu]=$!
-for s in emu qemu; do
+"$emu" nbd -f raw -k "$d/emu-w.sock" -t -e 8 "$d/emu-w.raw" & pids+=($!)
+qemu-nbd -f raw --cache=writeback -k "$d/qemu-w.sock" -t -e 8 "$d/qemu-w.raw" & pids+=($!)
+for s in emu qemu emu-w qemu-w; do
   for _ in $(seq 100); do [ -S "$d/$s.sock" ] && break; sleep 0.1; done
   [ -S "$d/$s.sock" ] || { echo "the $s server did not start" >&2; exit 1; }
 done
@@ -49,10 +55,11 @@ copy() {   # copy SERVER -> "seconds cpu-seconds-of-the-server"
   echo "$(echo "$e - $s" | bc -l) $(echo "($c1 - $c0) / $hz" | bc -l)"
 }
 
-bench() {   # bench emu|qemu SERVER -> "seconds cpu-seconds-of-the-client"
+bench() {   # bench emu|qemu|before SERVER [-w] -> "seconds cpu-seconds-of-the-client"
   local out tool=(qemu-img)
   [ "$1" = emu ] && tool=("$emu" img)
-  out=$(/usr/bin/time -f 'cpu %U %S' "${tool[@]}" bench -f raw -c "$count" -d 16 "$(uri "$2")" 2>&1)
+  [ "$1" = before ] && tool=("$EMU_BEFORE/emu" img)
+  out=$(/usr/bin/time -f 'cpu %U %S' "${tool[@]}" bench -f raw -c "$count" -d 16 ${3:-} "$(uri "$2")" 2>&1)
   echo "$(echo "$out" | sed -n 's/^Run completed in \([0-9.]*\) seconds\./\1/p') $(echo "$out" | awk '/^cpu / { print $2 + $3 }')"
 }
 
@@ -61,18 +68,23 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR 
 # One warm-up pass (JIT of the emu server, page cache), not counted.
 copy emu >/dev/null; copy qemu >/dev/null; bench emu emu >/dev/null; bench qemu emu >/dev/null
 declare -A t cpu
-keys="copy-emu copy-qemu bench-emu-emu bench-qemu-emu bench-emu-qemu bench-qemu-qemu"
+keys="copy-emu copy-qemu bench-emu-emu bench-qemu-emu bench-emu-qemu bench-qemu-qemu write-emu-emu write-qemu-emu write-emu-qemu write-qemu-qemu"
+[ -n "${EMU_BEFORE:-}" ] && keys+=" bench-before-qemu write-before-qemu"
 record() { local r; r=($2); t[$1]+=" ${r[0]}"; cpu[$1]+=" ${r[1]}"; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for _ in $(seq "$repeats"); do
   record copy-emu "$(copy emu)"; record copy-qemu "$(copy qemu)"
   record bench-emu-emu "$(bench emu emu)"; record bench-qemu-emu "$(bench qemu emu)"
   record bench-emu-qemu "$(bench emu qemu)"; record bench-qemu-qemu "$(bench qemu qemu)"
+  [ -n "${EMU_BEFORE:-}" ] && record bench-before-qemu "$(bench before qemu)"
+  record write-emu-emu "$(bench emu emu-w -w)"; record write-qemu-emu "$(bench qemu emu-w -w)"
+  record write-emu-qemu "$(bench emu qemu-w -w)"; record write-qemu-qemu "$(bench qemu qemu-w -w)"
+  [ -n "${EMU_BEFORE:-}" ] && record write-before-qemu "$(bench before qemu-w -w)"
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "load average at start: $load_start; at end: $load_end; $(nproc) cores; $repeats runs each, median (all runs in brackets)"
-echo "copy-X: nbdcopy from server X (cpu = the server's); bench-C-S: client C against server S (cpu = the client's)"
+echo "copy-X: nbdcopy from server X (cpu = the server's); bench-C-S / write-C-S: client C reading / writing against server S (cpu = the client's)"
 for k in $keys; do
   printf '%-16s %7.3f s  cpu %6.3f s  [%s ]\n' "$k" "$(echo "${t[$k]}" | median)" "$(echo "${cpu[$k]}" | median)" "$(echo "${t[$k]}" | tr ' ' '\n' | grep . | xargs printf ' %.3f')"
 done
@@ -80,3 +92,9 @@ ratio() { printf '%.2f' "$(echo "$(echo "${t[$1]}" | median) / $(echo "${t[$2]}"
 echo "server, nbdcopy time emu nbd / qemu-nbd:              $(ratio copy-emu copy-qemu)x"
 echo "client vs emu nbd, time emu img / qemu-img bench:     $(ratio bench-emu-emu bench-qemu-emu)x"
 echo "client vs qemu-nbd, time emu img / qemu-img bench:    $(ratio bench-emu-qemu bench-qemu-qemu)x"
+echo "writes vs emu nbd, time emu img / qemu-img bench -w:  $(ratio write-emu-emu write-qemu-emu)x"
+echo "writes vs qemu-nbd, time emu img / qemu-img bench -w: $(ratio write-emu-qemu write-qemu-qemu)x"
+if [ -n "${EMU_BEFORE:-}" ]; then
+  echo "before vs qemu-nbd, reads, time emu img (before) / qemu-img bench:     $(ratio bench-before-qemu bench-qemu-qemu)x"
+  echo "before vs qemu-nbd, writes, time emu img (before) / qemu-img bench -w: $(ratio write-before-qemu write-qemu-qemu)x"
+fi

@@ -556,8 +556,17 @@ public sealed class BlockBackend
             _ => root.WriteZeroesAsync(offset, length, WriteFlags(flags)),
         };
 
-    private static BlockError Wait(ValueTask<BlockError> operation) =>
-        operation.IsCompleted ? operation.Result : operation.AsTask().GetAwaiter().GetResult();
+    private BlockError Wait(ValueTask<BlockError> operation)
+    {
+        if (operation.IsCompleted)
+        {
+            return operation.Result;
+        }
+
+        // Called from a completion handler, the request may be held in a plugged batch: send it first.
+        _layer.Completions.SendHeld();
+        return operation.AsTask().GetAwaiter().GetResult();
+    }
 
     private static BlockAcctType AcctTypeOf(BlockRequestKind kind) => kind switch
     {

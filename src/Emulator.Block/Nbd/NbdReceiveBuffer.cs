@@ -31,6 +31,9 @@ internal sealed class NbdReceiveBuffer
     /// </summary>
     internal Action? BeforeWait { get; set; }
 
+    /// <summary>Bytes received and not yet consumed.</summary>
+    public int Buffered => _end - _start;
+
     /// <summary>Fills <paramref name="destination"/>; false when the stream ended first.</summary>
     public bool ReadExactly(Span<byte> destination)
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Emulator.Block.Backend;
 using Emulator.Block.Nbd;
@@ -22,12 +23,42 @@ internal sealed class NbdClientConnection : IDisposable
     /// <summary>Finished requests held back while more replies are already buffered (see <see cref="CompleteReady"/>).</summary>
     private const int MaxReady = 64;
 
+    /// <summary>Write payloads up to this size go out in one <c>send</c> with their header (copied behind it).</summary>
+    private const int InlinePayload = 64 * 1024;
+
+    private const int CorkCapacity = 256 * 1024;
+
+    /// <summary>
+    /// How long the receive thread leaves the socket to a waiting thread after that thread last polled
+    /// (<see cref="BeginPoll"/>): long enough that a tool's wait loop, which polls again microseconds after it
+    /// ran its completions, never wakes the receive thread; short enough that replies are read soon after
+    /// the waiter stops polling (a synchronous caller blocked on a task).
+    /// </summary>
+    private static readonly long HelperGraceTicks = Stopwatch.Frequency / 200;
+
+    private const int ParkMilliseconds = 5;
+
     private readonly Socket _socket;
+    private readonly int _fd;
     private readonly Lock _gate = new();
     private readonly Lock _sendLock = new();
     private readonly Thread _receiver;
     private readonly NbdReceiveBuffer _rx;
-    private readonly byte[] _sendHeader = new byte[NbdLimits.RequestHeaderSize];
+    /// <summary>Requests being sent; while plugged, requests not yet sent (<see cref="_corked"/> bytes).</summary>
+    private readonly byte[] _sendBuffer = new byte[CorkCapacity];
+    private int _corked;
+    private int _plugs;
+    private int _plugThread;
+
+    /// <summary>Held by the thread reading replies: the receive thread, or a waiter polling (<see cref="BeginPoll"/>).</summary>
+    private readonly Lock _readLock = new();
+    private readonly ManualResetEventSlim _stopping = new(false);
+    private int _helpersInside;
+    private long _helperSeen;
+    private int _inFlightCount;
+
+    /// <summary>Why a polling waiter ended the connection (the receive thread reports it).</summary>
+    private string? _failure;
     private readonly Stack<NbdPendingRequest> _free = new();
     private readonly Action<NbdPendingRequest> _release;
     private NbdPendingRequest?[] _inFlight = new NbdPendingRequest?[16];
@@ -39,10 +70,11 @@ internal sealed class NbdClientConnection : IDisposable
     public NbdClientConnection(Socket socket, NbdExportInfo info, string server)
     {
         _socket = socket;
+        _fd = (int)socket.Handle;
         Info = info;
         Server = server;
         _release = Release;
-        _rx = new NbdReceiveBuffer(socket) { BeforeWait = CompleteReady };
+        _rx = new NbdReceiveBuffer(socket) { BeforeWait = BeforeBlockingRead };
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = $"nbd-recv {server}" };
         _receiver.Start();
     }
@@ -53,6 +85,12 @@ internal sealed class NbdClientConnection : IDisposable
 
     /// <summary>Raised once on the receive thread when the connection ends, with the reason (null when closed by us).</summary>
     public event Action<NbdClientConnection, string?>? Closed;
+
+    /// <summary>Raised on the receive thread when it has left the socket to waiters (see <see cref="BeginPoll"/>).</summary>
+    public Action? Yielded { get; set; }
+
+    /// <summary>Replies read by waiting threads rather than the receive thread (the poll path's share; for tests).</summary>
+    public long RepliesReadByWaiters { get; private set; }
 
     public bool IsDead
     {
@@ -80,21 +118,103 @@ internal sealed class NbdClientConnection : IDisposable
             request = _free.Count > 0 ? _free.Pop() : NewSlot();
             request.Start(command, offset, length, readBuffer, keep);
             _inFlight[request.Slot] = request;
+            _inFlightCount++;
         }
 
         pending = request;
         var task = request.Task;
         lock (_sendLock)
         {
-            new NbdRequestHeader(flags, command, request.Cookie, (ulong)offset, (uint)length).Write(_sendHeader);
-            if (!NbdWire.SendAll(_socket, _sendHeader) || !NbdWire.SendAll(_socket, payload))
+            const int headerSize = NbdLimits.RequestHeaderSize;
+
+            // A payload that fits goes behind its header (one system call per request); while the sending
+            // thread has plugged the connection, requests collect here and go out together at Unplug.
+            var inline = payload.Length <= InlinePayload;
+            var size = headerSize + (inline ? payload.Length : 0);
+            var corking = _plugs > 0 && _plugThread == Environment.CurrentManagedThreadId && inline;
+            var sent = _corked + size <= _sendBuffer.Length || FlushCorked();
+            new NbdRequestHeader(flags, command, request.Cookie, (ulong)offset, (uint)length).Write(_sendBuffer.AsSpan(_corked));
+            if (inline)
             {
-                // The receive thread sees the shutdown and fails every request in flight, this one included.
+                payload.CopyTo(_sendBuffer.AsSpan(_corked + headerSize));
+            }
+
+            _corked += size;
+            if (!corking)
+            {
+                sent &= FlushCorked() && (inline || NbdWire.SendAll(_socket, payload));
+            }
+
+            if (!sent)
+            {
+                // The reading thread sees the shutdown and fails every request in flight, this one included.
                 Shutdown();
             }
         }
 
         return task;
+    }
+
+    /// <summary>
+    /// Holds the requests this thread sends until <see cref="Unplug"/> and sends them in one system call (QEMU's
+    /// <c>blk_io_plug</c>): a batch of completions that each submit the next request then reaches the server as
+    /// one burst, which it reads at one wake-up and answers with one burst. Requests from other threads are not
+    /// held. Should the plugging thread block before unplugging, the receive thread sends them before it sleeps.
+    /// </summary>
+    public void Plug()
+    {
+        lock (_sendLock)
+        {
+            var me = Environment.CurrentManagedThreadId;
+            if (_plugs == 0)
+            {
+                // Only while a waiter polls: the receive thread is then parked and sends held requests at
+                // each look (a plugging thread that blocks is not stuck). Otherwise it may sit in recv.
+                if (!HelperNearby())
+                {
+                    return;
+                }
+
+                _plugThread = me;
+            }
+
+            if (_plugThread == me)
+            {
+                _plugs++;
+            }
+        }
+    }
+
+    /// <summary>Ends a <see cref="Plug"/>; the last one sends what was held.</summary>
+    public void Unplug()
+    {
+        lock (_sendLock)
+        {
+            if (_plugs > 0 && _plugThread == Environment.CurrentManagedThreadId && --_plugs == 0 && !FlushCorked())
+            {
+                Shutdown();
+            }
+        }
+    }
+
+    /// <summary>Sends held requests now (any thread); the receive thread calls it before it sleeps.</summary>
+    public void SendHeld()
+    {
+        lock (_sendLock)
+        {
+            if (_corked > 0 && !FlushCorked())
+            {
+                Shutdown();
+            }
+        }
+    }
+
+    /// <summary>Sends the bytes collected in the send buffer. Under the send lock.</summary>
+    private bool FlushCorked()
+    {
+        var count = _corked;
+        _corked = 0;
+        return count == 0 || NbdWire.SendAll(_socket, _sendBuffer.AsSpan(0, count));
     }
 
     /// <summary>Returns a request kept with <c>keep</c> after its owner read the result fields.</summary>
@@ -111,8 +231,9 @@ internal sealed class NbdClientConnection : IDisposable
     {
         lock (_sendLock)
         {
-            new NbdRequestHeader(NbdCommandFlags.None, NbdCommand.Disconnect, 0, 0, 0).Write(_sendHeader);
-            NbdWire.SendAll(_socket, _sendHeader);
+            FlushCorked();
+            new NbdRequestHeader(NbdCommandFlags.None, NbdCommand.Disconnect, 0, 0, 0).Write(_sendBuffer);
+            NbdWire.SendAll(_socket, _sendBuffer.AsSpan(0, NbdLimits.RequestHeaderSize));
         }
 
         Dispose();
@@ -131,6 +252,7 @@ internal sealed class NbdClientConnection : IDisposable
 
     private void Shutdown()
     {
+        _stopping.Set();
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -161,96 +283,243 @@ internal sealed class NbdClientConnection : IDisposable
 
     private void ReceiveLoop()
     {
-        var reason = ReceiveReplies();
-
-        // Replies that arrived whole keep their results; only the rest fail.
-        CompleteReady();
-        List<NbdPendingRequest> failed = [];
-        lock (_gate)
+        string? reason = null;
+        while (reason is null)
         {
-            _dead = true;
-            for (var i = 0; i < _inFlight.Length; i++)
+            if (!_stopping.IsSet && HelperNearby())
             {
-                if (_inFlight[i] is { } request)
-                {
-                    _inFlight[i] = null;
-                    failed.Add(request);
-                }
+                // A waiter reads the replies (BeginPoll): stay out of its way, look again later. Not holding
+                // the role here matters: a thread blocked on the lock would be woken at every release.
+                _stopping.Wait(ParkMilliseconds);
+                SendHeld();
+                continue;
+            }
+
+            lock (_readLock)
+            {
+                reason = _failure ?? ReceiveWhileAlone();
+            }
+
+            if (reason is null)
+            {
+                // A waiter that found the role taken sleeps until something is posted; let it take the role now.
+                Yielded?.Invoke();
             }
         }
 
-        Shutdown();
-        foreach (var request in failed)
+        lock (_readLock)
         {
-            request.Complete(BlockError.Io);
+            // Replies that arrived whole keep their results; only the rest fail.
+            CompleteReady();
+            List<NbdPendingRequest> failed = [];
+            lock (_gate)
+            {
+                _dead = true;
+                for (var i = 0; i < _inFlight.Length; i++)
+                {
+                    if (_inFlight[i] is { } request)
+                    {
+                        _inFlight[i] = null;
+                        failed.Add(request);
+                    }
+                }
+
+                _inFlightCount = 0;
+            }
+
+            Shutdown();
+            foreach (var request in failed)
+            {
+                request.Complete(BlockError.Io);
+            }
         }
 
         Closed?.Invoke(this, reason);
     }
 
-    /// <summary>Reads replies until the connection ends; returns why (null for an orderly close by us).</summary>
-    private string? ReceiveReplies()
+    /// <summary>Before a read that may block: hand on the finished requests, and send any held ones (their replies may be what we wait for).</summary>
+    private void BeforeBlockingRead()
     {
-        Span<byte> header = stackalloc byte[NbdLimits.StructuredReplyHeaderSize];
+        CompleteReady();
+        SendHeld();
+    }
+
+    /// <summary>True while a waiter polls this connection or did so within <see cref="HelperGraceTicks"/>.</summary>
+    private bool HelperNearby() =>
+        Volatile.Read(ref _helpersInside) > 0 || Stopwatch.GetTimestamp() - Volatile.Read(ref _helperSeen) < HelperGraceTicks;
+
+    /// <summary>
+    /// Reads replies, blocking for more, until the connection ends (returns why) or a waiter has started
+    /// polling (returns null, with nothing half read: the check comes only between replies, with the buffer empty).
+    /// </summary>
+    private string? ReceiveWhileAlone()
+    {
         while (true)
         {
-            if (!_rx.ReadExactly(header[..4]))
-            {
-                return "connection closed by the server";
-            }
-
-            var size = NbdReplyHeader.SizeFor(header);
-            if (size == 0)
-            {
-                return $"bad reply magic 0x{BinaryPrimitives.ReadUInt32BigEndian(header):x8}";
-            }
-
-            if (!_rx.ReadExactly(header[4..size]))
-            {
-                return "connection closed in the middle of a reply header";
-            }
-
-            var reply = NbdReplyHeader.Read(header);
-            NbdPendingRequest? request;
-            lock (_gate)
-            {
-                var slot = (int)(uint)reply.Cookie;
-                request = slot < _inFlight.Length && _inFlight[slot] is { } r && r.Cookie == reply.Cookie ? r : null;
-            }
-
-            if (request is null)
-            {
-                return $"reply for unknown cookie 0x{reply.Cookie:x16}";
-            }
-
-            var problem = reply.Structured ? ReadChunk(reply, request) : ReadSimple(reply, request);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            if (!reply.IsDone)
-            {
-                continue;
-            }
-
-            if (request.Error == BlockError.None && request.Command == NbdCommand.Read && request.Received < request.Length)
-            {
-                return $"read reply at offset {request.Offset} ended after {request.Received} of {request.Length} bytes";
-            }
-
-            if (request.Error == BlockError.None && request.Command == NbdCommand.BlockStatus && !request.StatusSeen)
-            {
-                return "block status reply without an extent";
-            }
-
-            if (_readyCount == MaxReady)
+            if (_rx.Buffered == 0)
             {
                 CompleteReady();
+                if (HelperNearby() && !_stopping.IsSet)
+                {
+                    return null;
+                }
             }
 
-            _ready[_readyCount++] = request;
+            if (ReadReply() is { } problem)
+            {
+                return _failure ?? problem;
+            }
         }
+    }
+
+    /// <summary>
+    /// Called by a thread about to wait for completions (<see cref="BlockCompletionQueue.WaitForPending"/>):
+    /// takes the reading role when the receive thread is not inside a read, completes the replies already
+    /// here, and returns the socket's descriptor to poll; -1 when the role is taken, the connection is
+    /// over or nothing is in flight. A role taken is given back by <see cref="EndPoll"/>.
+    /// </summary>
+    public int BeginPoll()
+    {
+        Interlocked.Increment(ref _helpersInside);
+        if (Volatile.Read(ref _inFlightCount) == 0 || !_readLock.TryEnter())
+        {
+            LeaveHelper();
+            return -1;
+        }
+
+        if (_failure is not null || IsDead)
+        {
+            _readLock.Exit();
+            LeaveHelper();
+            return -1;
+        }
+
+        ReceiveAvailable(readable: false);
+        return _fd;
+    }
+
+    /// <summary>Completes what arrived while the waiter slept (<paramref name="readable"/>: poll said so) and gives the role back.</summary>
+    public void EndPoll(bool readable)
+    {
+        if (_failure is null)
+        {
+            ReceiveAvailable(readable);
+        }
+
+        _readLock.Exit();
+        LeaveHelper();
+    }
+
+    private void LeaveHelper()
+    {
+        Volatile.Write(ref _helperSeen, Stopwatch.GetTimestamp());
+        Interlocked.Decrement(ref _helpersInside);
+    }
+
+    /// <summary>
+    /// Reads every reply that has arrived without waiting for more (a reply that arrived in part is read to
+    /// its end). A protocol error shuts the connection; the receive thread reports it and fails the rest.
+    /// </summary>
+    private void ReceiveAvailable(bool readable)
+    {
+        while (true)
+        {
+            if (_rx.Buffered == 0)
+            {
+                CompleteReady();
+                if (!readable && Available() == 0)
+                {
+                    return;
+                }
+
+                // Readable with nothing to read is the end of the stream: the read below finds it.
+                readable = false;
+            }
+
+            if (ReadReply() is { } problem)
+            {
+                CompleteReady();
+                _failure ??= problem;
+                Shutdown();
+                return;
+            }
+
+            RepliesReadByWaiters++;
+        }
+    }
+
+    private int Available()
+    {
+        try
+        {
+            return _socket.Available;
+        }
+        catch (SocketException)
+        {
+            return 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Reads one whole reply (blocking until it is here) and matches it to its request; returns why the connection must end, or null.</summary>
+    private string? ReadReply()
+    {
+        Span<byte> header = stackalloc byte[NbdLimits.StructuredReplyHeaderSize];
+        if (!_rx.ReadExactly(header[..4]))
+        {
+            return "connection closed by the server";
+        }
+
+        var size = NbdReplyHeader.SizeFor(header);
+        if (size == 0)
+        {
+            return $"bad reply magic 0x{BinaryPrimitives.ReadUInt32BigEndian(header):x8}";
+        }
+
+        if (!_rx.ReadExactly(header[4..size]))
+        {
+            return "connection closed in the middle of a reply header";
+        }
+
+        var reply = NbdReplyHeader.Read(header);
+        NbdPendingRequest? request;
+        lock (_gate)
+        {
+            var slot = (int)(uint)reply.Cookie;
+            request = slot < _inFlight.Length && _inFlight[slot] is { } r && r.Cookie == reply.Cookie ? r : null;
+        }
+
+        if (request is null)
+        {
+            return $"reply for unknown cookie 0x{reply.Cookie:x16}";
+        }
+
+        var problem = reply.Structured ? ReadChunk(reply, request) : ReadSimple(reply, request);
+        if (problem is not null || !reply.IsDone)
+        {
+            return problem;
+        }
+
+        if (request.Error == BlockError.None && request.Command == NbdCommand.Read && request.Received < request.Length)
+        {
+            return $"read reply at offset {request.Offset} ended after {request.Received} of {request.Length} bytes";
+        }
+
+        if (request.Error == BlockError.None && request.Command == NbdCommand.BlockStatus && !request.StatusSeen)
+        {
+            return "block status reply without an extent";
+        }
+
+        if (_readyCount == MaxReady)
+        {
+            CompleteReady();
+        }
+
+        _ready[_readyCount++] = request;
+        return null;
     }
 
     /// <summary>
@@ -274,6 +543,8 @@ internal sealed class NbdClientConnection : IDisposable
             {
                 _inFlight[_ready[i].Slot] = null;
             }
+
+            _inFlightCount -= count;
         }
 
         for (var i = 0; i < count; i++)

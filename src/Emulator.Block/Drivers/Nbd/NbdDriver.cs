@@ -27,7 +27,7 @@ namespace Emulator.Block.Drivers.Nbd;
 /// <see cref="BlockError.InvalidArgument"/> (no read-modify-write); a server that stops answering
 /// without closing the connection leaves requests waiting (QEMU has no request timeout either).
 /// </summary>
-internal sealed class NbdDriver : BlockDriver
+internal sealed class NbdDriver : BlockDriver, IBlockCompletionPoller
 {
     private static readonly int[] BackoffSeconds = [0, 1, 2, 4, 8, 16];
 
@@ -39,8 +39,17 @@ internal sealed class NbdDriver : BlockDriver
     private long _droppedAt;
     private Thread? _reconnector;
     private volatile bool _closing;
+    private readonly BlockCompletionQueue? _completions;
 
-    internal NbdDriver(BlockDriverState node, NbdNodeOptions options)
+    /// <summary>The connection whose reading role a waiter holds (<see cref="BeginPoll"/>), or null.</summary>
+    private NbdClientConnection? _polled;
+    private int _polling;
+    private readonly Action _wakeWaiter;
+
+    /// <summary>The connection plugged by the thread running completions (<see cref="Plug"/>), or null.</summary>
+    private NbdClientConnection? _plugged;
+
+    internal NbdDriver(BlockDriverState node, NbdNodeOptions options, BlockCompletionQueue? completions = null)
         : base(node)
     {
         if (options.TlsCreds is not null)
@@ -54,6 +63,8 @@ internal sealed class NbdDriver : BlockDriver
         }
 
         _options = options;
+        _completions = completions;
+        _wakeWaiter = WakeWaiter;
         Filename = options.Server.IsUnix
             ? $"nbd+unix:///{options.Export}?socket={options.Server.Path}"
             : $"nbd://{options.Server.Host}:{options.Server.Port}/{options.Export}";
@@ -66,6 +77,7 @@ internal sealed class NbdDriver : BlockDriver
         }
 
         Install(connection);
+        _completions?.RegisterPoller(this);
     }
 
     /// <summary>What the first handshake agreed (size, flags, block sizes).</summary>
@@ -90,6 +102,11 @@ internal sealed class NbdDriver : BlockDriver
     public int Connections { get; private set; }
 
     public bool IsConnected => _connection is { IsDead: false };
+
+    /// <summary>Replies on the current connection that a waiting thread read itself (<see cref="BeginPoll"/>).</summary>
+    internal long RepliesReadByWaiters => _connection?.RepliesReadByWaiters ?? 0;
+
+    private void WakeWaiter() => _completions?.Wake();
 
     public override ValueTask<BlockError> ReadAsync(long offset, Memory<byte> buffer)
     {
@@ -229,8 +246,56 @@ internal sealed class NbdDriver : BlockDriver
         return (BlockError.None, new BlockStatus(result | BlockStatusFlags.OffsetValid, extent, offset, Filename));
     }
 
+    /// <inheritdoc/>
+    public int BeginPoll()
+    {
+        if (Interlocked.CompareExchange(ref _polling, 1, 0) != 0)
+        {
+            return -1;
+        }
+
+        var c = Live();
+        var fd = c?.BeginPoll() ?? -1;
+        if (fd >= 0)
+        {
+            _polled = c;
+        }
+        else
+        {
+            Volatile.Write(ref _polling, 0);
+        }
+
+        return fd;
+    }
+
+    /// <inheritdoc/>
+    public void EndPoll(bool readable)
+    {
+        _polled!.EndPoll(readable);
+        _polled = null;
+        Volatile.Write(ref _polling, 0);
+    }
+
+    /// <inheritdoc/>
+    public void Plug()
+    {
+        _plugged = Live();
+        _plugged?.Plug();
+    }
+
+    /// <inheritdoc/>
+    public void SendHeld() => _plugged?.SendHeld();
+
+    /// <inheritdoc/>
+    public void Unplug()
+    {
+        _plugged?.Unplug();
+        _plugged = null;
+    }
+
     public override void Close()
     {
+        _completions?.UnregisterPoller(this);
         _closing = true;
         lock (_gate)
         {
@@ -322,6 +387,7 @@ internal sealed class NbdDriver : BlockDriver
     private void Install(NbdClientConnection connection)
     {
         connection.Closed += OnClosed;
+        connection.Yielded = _wakeWaiter;
         lock (_gate)
         {
             _connection = connection;

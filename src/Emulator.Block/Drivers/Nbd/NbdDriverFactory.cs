@@ -1,8 +1,10 @@
+using Emulator.Block.Backend;
 using Emulator.Block.Graph;
 
 namespace Emulator.Block.Drivers.Nbd;
 
-internal sealed class NbdDriverFactory : IBlockDriverFactory
+/// <summary>Opens <c>nbd</c> nodes; their drivers let the layer's waiters read replies (<see cref="IBlockCompletionPoller"/>).</summary>
+internal sealed class NbdDriverFactory(BlockCompletionQueue completions) : IBlockDriverFactory
 {
     public string Name => "nbd";
 
@@ -17,5 +19,5 @@ internal sealed class NbdDriverFactory : IBlockDriverFactory
     }
 
     public BlockDriver Open(BlockDriverState node, BlockNodeOptions options, BlockGraph graph) =>
-        new NbdDriver(node, (NbdNodeOptions)options);
+        new NbdDriver(node, (NbdNodeOptions)options, completions);
 }
