@@ -439,19 +439,33 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
     }
 
+    /// <summary>
+    /// The checks every data request shares before any I/O: out of range or too large completes IOERR (accounted as
+    /// invalid <paramref name="type"/>), nothing to move completes OK. True when <paramref name="request"/> is done.
+    /// </summary>
+    private bool CompletedEarly(VirtioBlkRequest request, bool valid, long amount, BlockAcctType type)
+    {
+        if (!valid)
+        {
+            Backend.Stats.AccountInvalid(type);
+            Complete(request, VirtioBlkStatus.IoErr);
+            return true;
+        }
+
+        if (amount == 0)
+        {
+            Complete(request, VirtioBlkStatus.Ok);
+            return true;
+        }
+
+        return false;
+    }
+
     private void StartReadWrite(VirtioBlkRequest request, bool isWrite)
     {
         var bytes = isWrite ? request.Chain.ReadableBytes - HeaderBytes : request.Chain.WritableBytes - StatusBytes;
-        if (!RangeOk(request.Sector, bytes) || bytes > MaxRequestBytes)
+        if (CompletedEarly(request, RangeOk(request.Sector, bytes) && bytes <= MaxRequestBytes, bytes, isWrite ? BlockAcctType.Write : BlockAcctType.Read))
         {
-            Backend.Stats.AccountInvalid(isWrite ? BlockAcctType.Write : BlockAcctType.Read);
-            Complete(request, VirtioBlkStatus.IoErr);
-            return;
-        }
-
-        if (bytes == 0)
-        {
-            Complete(request, VirtioBlkStatus.Ok);
             return;
         }
 
@@ -512,16 +526,8 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         var max = writeZeroes ? _options.MaxWriteZeroesSectors : _options.MaxDiscardSectors;
-        if (count > max || !RangeOk(sector, (long)count * VirtioBlkConfig.SectorSize))
+        if (CompletedEarly(request, count <= max && RangeOk(sector, (long)count * VirtioBlkConfig.SectorSize), count, writeZeroes ? BlockAcctType.Write : BlockAcctType.Unmap))
         {
-            Backend.Stats.AccountInvalid(writeZeroes ? BlockAcctType.Write : BlockAcctType.Unmap);
-            Complete(request, VirtioBlkStatus.IoErr);
-            return;
-        }
-
-        if (count == 0)
-        {
-            Complete(request, VirtioBlkStatus.Ok);
             return;
         }
 
