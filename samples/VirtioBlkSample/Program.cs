@@ -44,8 +44,7 @@ try
     //    delivered by the machine loop, and a virtio-blk-pci function on the PCI bus.
     var machine = new PcMachine(new PcMachineOptions { RunCpu = false });
     machine.AddLoopSource(new BlockCompletions(layer));
-    var device = new VirtioBlkPci(machine, backend);
-    device.AttachToBus(PciSlot);
+    machine.Install(new VirtioBlkPci(machine, backend, new VirtioBlkOptions { PciSlot = PciSlot }));
 
     // 4. The guest side: find the function, set up one virtqueue, read the sector, wait for the device.
     var guest = new LegacyVirtioBlkGuest(machine, PciSlot);

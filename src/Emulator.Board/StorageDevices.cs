@@ -11,6 +11,9 @@ namespace Emulator.Board;
 /// The storage controllers of the emulated PC, as QEMU's pc machine has them: the PIIX3 IDE function
 /// at 00:01.1 and the ISA floppy controller (both always present), and virtio-blk-pci functions added
 /// per drive in the first free PCI slots from 00:03.0. Front ends attach backends to them by index.
+/// Every controller joins the machine the same way, through <see cref="PcMachine.Install{T}"/>
+/// (the <see cref="Emulator.Machine.Lifecycle.IMachineDevice"/> lifecycle), and a hot-unplugged one leaves
+/// through <see cref="PcMachine.Remove"/>.
 /// </summary>
 public sealed class StorageDevices
 {
@@ -28,9 +31,8 @@ public sealed class StorageDevices
     public StorageDevices(PcMachine machine)
     {
         _machine = machine;
-        Ide = Piix3Ide.Install(machine);
-        Floppy = new FloppyController(machine);
-        Floppy.Install();
+        Ide = machine.Install(new Piix3Ide(machine));
+        Floppy = machine.Install(new FloppyController(machine));
     }
 
     /// <summary>
@@ -127,8 +129,7 @@ public sealed class StorageDevices
             throw new ArgumentException(device < 0 ? "no free PCI slot for a virtio-blk-pci device" : $"PCI slot {device:x2}.0 is already in use");
         }
 
-        var virtio = new VirtioBlkPci(_machine, backend, options);
-        virtio.AttachToBus(device);
+        var virtio = _machine.Install(new VirtioBlkPci(_machine, backend, options with { PciSlot = device }));
         Virtio.Add(virtio);
         if (id is not null)
         {

@@ -147,7 +147,7 @@ internal sealed class DeviceHotplug : IDeviceHotplug
         var id = _host.Devices.VirtioById.FirstOrDefault(kv => ReferenceEquals(kv.Value, virtio)).Key;
         var backend = virtio.Backend;
         _requested.Remove(virtio);
-        virtio.Unplug();
+        _host.Machine.Remove(virtio);
         _host.Devices.Forget(virtio);
 
         // As QEMU (blockdev_mark_auto_del): the backend goes with its device, a -drive's included;

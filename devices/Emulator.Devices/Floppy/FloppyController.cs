@@ -1,5 +1,4 @@
 using Emulator.Block.Backend;
-using Emulator.Devices.Lifecycle;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
 using Emulator.Machine.Lifecycle;
@@ -40,8 +39,14 @@ namespace Emulator.Devices.Floppy;
 /// QEMU); FORMAT AND WRITE is answered as an invalid command; the implied-seek, FIFO-threshold and
 /// polling settings of CONFIGURE are stored and reported, not acted on; sector IDs are not
 /// compared with N (every sector is 512 bytes on the image).
+/// <para>
+/// Lifecycle (<see cref="IMachineDevice"/>): <see cref="PcMachine.Install{T}"/> before <c>Start</c> claims the ports,
+/// IRQ 6 and DMA channel 2; a machine reset is the controller's hardware reset (no interrupt); a resume submits
+/// again the sector write the <c>stop</c> error policy parked. It cannot be hot-unplugged (QEMU's isa-fdc sits on
+/// the ISA bus); removed before the machine starts, it lets go of its drives' backends.
+/// </para>
 /// </summary>
-public sealed class FloppyController : IPortDevice, IResettable
+public sealed class FloppyController : IPortDevice, IMachineDevice
 {
     /// <summary>The first I/O port of the controller's register block on a PC (3F0h); the controller decodes base+0 to base+7 except base+6.</summary>
     public const ushort DefaultBasePort = 0x3F0;
@@ -78,17 +83,17 @@ public sealed class FloppyController : IPortDevice, IResettable
     private const int DriveSpecResultBytes = 4;
     private const int TransferResultBytes = 7;
     private const int SenseInterruptResultBytes = 2;
+    private const string NotHotpluggable = "Bus 'isa.0' does not support hotplugging";
 
     /// <summary>READ ID answers after one 20 ms revolution (300 rpm), as QEMU's result timer does.</summary>
     private const long ReadIdDelayNs = VirtualClock.NanosecondsPerSecond / 50;
 
     private readonly PcMachine _machine;
-    private readonly IIrqLine _irq;
+    private IIrqLine? _irq;
     private readonly VirtualTimer _resultTimer;
     private readonly FloppyDrive[] _drives = new FloppyDrive[MaxDrives];
     private readonly byte[] _fifo = new byte[SectorSize];
     private readonly FdcTransfer _transfer;
-    private readonly ResumeHook _resume;
     private readonly FdcSettings _settings = new();
 
     private FdcStatusA _sra;
@@ -100,9 +105,8 @@ public sealed class FloppyController : IPortDevice, IResettable
     private int _dataPos;
     private int _dataLen;
     private int _resetSenseInterrupts;
-    private bool _installed;
 
-    /// <param name="machine">The PC: its port bus, IRQ 6, DMA channel 2, clock, CMOS and reset/run-state events.</param>
+    /// <param name="machine">The PC: its DMA channel 2, clock and CMOS; <see cref="PcMachine.Install{T}"/> wires the controller in.</param>
     /// <param name="fallback">The drive type an <see cref="FloppyDriveType.Auto"/> drive takes with no medium (QEMU: 2.88 MB).</param>
     public FloppyController(PcMachine machine, FloppyDriveType fallback = FloppyDriveType.Drive288)
     {
@@ -113,7 +117,6 @@ public sealed class FloppyController : IPortDevice, IResettable
         }
 
         _machine = machine;
-        _irq = machine.Chipset.IrqLines[DefaultIrq];
         TraceTrack = IoTrace.RegisterTrack("fdc0");
         _resultTimer = machine.Clock.CreateTimer(OnReadIdTimer, "fdc-read-id");
         for (var i = 0; i < MaxDrives; i++)
@@ -122,8 +125,6 @@ public sealed class FloppyController : IPortDevice, IResettable
         }
 
         _transfer = new FdcTransfer(this, machine.Chipset.Dma.GetChannel(DefaultDmaChannel), machine.Clock);
-        machine.AddResettable(this);
-        _resume = ResumeHook.Subscribe(machine, _transfer.RetryParked);
         Reset(raiseIrq: false);
     }
 
@@ -155,17 +156,41 @@ public sealed class FloppyController : IPortDevice, IResettable
         return _drives[unit];
     }
 
-    /// <summary>Claims the ports (base+1..base+5 and base+7). Call before <see cref="PcMachine.Start"/>.</summary>
-    public void Install()
+    string? IMachineDevice.HotUnplugRefusal => NotHotpluggable;
+
+    /// <summary>Claims the ports (base+1..base+5 and base+7), IRQ 6 and DMA channel 2; before the machine starts.</summary>
+    void IMachineDevice.Install(DeviceHooks hooks)
     {
-        if (_installed)
+        ArgumentNullException.ThrowIfNull(hooks);
+        hooks.ClaimPorts(this, (ushort)(DefaultBasePort + FirstPortOffset), LowPortCount);
+        hooks.ClaimPorts(this, (ushort)(DefaultBasePort + DirPortOffset), 1);
+        _irq = hooks.IsaIrq(DefaultIrq);
+
+        // The transfer engine was built on this channel; recorded so removal drops its request line.
+        hooks.IsaDma(DefaultDmaChannel);
+    }
+
+    /// <summary>Machine reset: the controller's hardware reset, without the interrupt a software reset raises.</summary>
+    void IMachineDevice.Reset(ResetKind kind) => Reset(raiseIrq: false);
+
+    void IMachineDevice.Resume() => _transfer.RetryParked();
+
+    /// <summary>Removed before the machine started: timers stopped, each drive's requests finished and its backend free again, no drives in CMOS.</summary>
+    void IMachineDevice.Remove()
+    {
+        Reset(raiseIrq: false);
+        foreach (var drive in _drives)
         {
-            throw new InvalidOperationException("The floppy controller is already installed.");
+            if (drive.Backend is { } backend)
+            {
+                backend.Drain();
+                backend.DetachDevice(drive);
+                drive.Detach();
+            }
         }
 
-        _machine.Ports.Register(this, (ushort)(DefaultBasePort + FirstPortOffset), LowPortCount);
-        _machine.Ports.Register(this, (ushort)(DefaultBasePort + DirPortOffset), 1);
-        _installed = true;
+        FloppyCmos.Update(_machine.Chipset.Cmos, FloppyDriveType.None, FloppyDriveType.None);
+        _irq = null;
     }
 
     /// <summary>
@@ -284,7 +309,7 @@ public sealed class FloppyController : IPortDevice, IResettable
     {
         if ((_sra & FdcStatusA.InterruptPending) == 0)
         {
-            _irq.Raise();
+            _irq?.Raise();
             IoTrace.Interrupt(TraceTrack);
             _sra |= FdcStatusA.InterruptPending;
         }
@@ -301,7 +326,7 @@ public sealed class FloppyController : IPortDevice, IResettable
     {
         if ((_sra & FdcStatusA.InterruptPending) != 0)
         {
-            _irq.Lower();
+            _irq?.Lower();
             _sra &= ~FdcStatusA.InterruptPending;
         }
     }
@@ -382,9 +407,6 @@ public sealed class FloppyController : IPortDevice, IResettable
 
         _dsr = value;
     }
-
-    /// <summary>Machine reset: the controller's hardware reset, without the interrupt a software reset raises.</summary>
-    void IResettable.Reset() => Reset(raiseIrq: false);
 
     private void Reset(bool raiseIrq)
     {

@@ -81,6 +81,9 @@ public sealed class FloppyDrive : IBlockDevOps
         return null;
     }
 
+    /// <summary>The controller is being removed: the drive has no backend any more.</summary>
+    internal void Detach() => Backend = null;
+
     internal void Attach(BlockBackend backend, FloppyDriveType type)
     {
         Backend = backend;

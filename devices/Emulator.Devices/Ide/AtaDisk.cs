@@ -111,48 +111,30 @@ public sealed class AtaDisk : IdeDrive
     internal bool Identify()
     {
         AtaIdentify.BuildDisk(IoBuffer, this);
-        Status = AtaStatus.Drdy | AtaStatus.Dsc;
-        StartTransfer(0, AtaIdentify.PageBytes, hostToDevice: false, IdeTransferStep.Stop);
-        Channel.RaiseIrq();
-        return false;
+        return SendIdentifyPage();
     }
 
     /// <summary>READ SECTORS (EXT) and READ MULTIPLE (EXT).</summary>
-    internal bool ReadPio(byte opcode)
-    {
-        var command = (AtaCommand)opcode;
-        var multiple = command is AtaCommand.ReadMultiple or AtaCommand.ReadMultipleExt;
-        if (multiple && MultipleSectors == 0)
-        {
-            AbortCommand();
-            return true;
-        }
-
-        Lba48Transform(command is AtaCommand.ReadSectorsExt or AtaCommand.ReadMultipleExt);
-        _blockSectors = multiple ? MultipleSectors : 1;
-        if (!RangeOk(GetSector(), NSector))
-        {
-            AbortCommand();
-            return true;
-        }
-
-        Status = AtaStatus.Drdy | AtaStatus.Dsc;
-        FetchReadChunk();
-        return false;
-    }
+    internal bool ReadPio(byte opcode) => StartPio((AtaCommand)opcode, write: false);
 
     /// <summary>WRITE SECTORS (EXT), WRITE VERIFY and WRITE MULTIPLE (EXT): the first block is requested without an IRQ.</summary>
-    internal bool WritePio(byte opcode)
+    internal bool WritePio(byte opcode) => StartPio((AtaCommand)opcode, write: true);
+
+    /// <summary>
+    /// A PIO data command: a MULTIPLE command needs SET MULTIPLE first, the range must lie on the disk (ABRT
+    /// otherwise), a block is one sector or the multiple count; then the first block is read, or requested from the
+    /// host. Returns true when the command ended at once (aborted).
+    /// </summary>
+    private bool StartPio(AtaCommand command, bool write)
     {
-        var command = (AtaCommand)opcode;
-        var multiple = command is AtaCommand.WriteMultiple or AtaCommand.WriteMultipleExt;
+        var multiple = command is AtaCommand.ReadMultiple or AtaCommand.ReadMultipleExt or AtaCommand.WriteMultiple or AtaCommand.WriteMultipleExt;
         if (multiple && MultipleSectors == 0)
         {
             AbortCommand();
             return true;
         }
 
-        Lba48Transform(command is AtaCommand.WriteSectorsExt or AtaCommand.WriteMultipleExt);
+        Lba48Transform(command is AtaCommand.ReadSectorsExt or AtaCommand.ReadMultipleExt or AtaCommand.WriteSectorsExt or AtaCommand.WriteMultipleExt);
         _blockSectors = multiple ? MultipleSectors : 1;
         if (!RangeOk(GetSector(), NSector))
         {
@@ -161,7 +143,15 @@ public sealed class AtaDisk : IdeDrive
         }
 
         Status = AtaStatus.Drdy | AtaStatus.Dsc;
-        OpenWriteDrq();
+        if (write)
+        {
+            OpenWriteDrq();
+        }
+        else
+        {
+            FetchReadChunk();
+        }
+
         return false;
     }
 

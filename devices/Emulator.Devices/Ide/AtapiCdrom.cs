@@ -152,10 +152,7 @@ public sealed class AtapiCdrom : IdeDrive
     internal bool IdentifyPacket()
     {
         AtaIdentify.BuildPacket(IoBuffer, this);
-        Status = AtaStatus.Drdy | AtaStatus.Dsc;
-        StartTransfer(0, AtaIdentify.PageBytes, hostToDevice: false, IdeTransferStep.Stop);
-        Channel.RaiseIrq();
-        return false;
+        return SendIdentifyPage();
     }
 
     /// <summary>PACKET: wait for the 12-byte command with C/D set; QEMU raises no IRQ for this DRQ.</summary>

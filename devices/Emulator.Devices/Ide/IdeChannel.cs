@@ -1,3 +1,4 @@
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Bus;
 using Emulator.Machine.Interrupts;
 using Emulator.Machine.Memory;
@@ -24,7 +25,8 @@ public sealed class IdeChannel : IPortBlockDevice
     /// <summary>The number of consecutive ports of the command block (data, error/features, count, LBA low/mid/high, device, status/command).</summary>
     public const int CommandBlockPorts = 8;
 
-    private readonly IIrqLine _irq;
+    private readonly int _irqNumber;
+    private IIrqLine? _irq;
     private readonly Action<Action> _defer;
     private readonly Action _kick;
     private readonly IdeDrive?[] _drives = new IdeDrive?[2];
@@ -35,16 +37,16 @@ public sealed class IdeChannel : IPortBlockDevice
     /// <param name="index">0 = primary, 1 = secondary.</param>
     /// <param name="commandBase">First command block port (0x1F0 / 0x170).</param>
     /// <param name="controlPort">Alternate status / device control port (0x3F6 / 0x376).</param>
-    /// <param name="irq">The channel's interrupt line (IRQ 14 / 15).</param>
+    /// <param name="irq">The channel's ISA interrupt (IRQ 14 / 15), taken when the controller is installed.</param>
     /// <param name="memory">Guest memory as the bus master sees it.</param>
     /// <param name="defer">Runs an action at the machine loop's next fixed point (the SRST reset).</param>
     /// <param name="kick">Ends the CPU's current slice so the loop delivers block completions soon.</param>
-    internal IdeChannel(int index, ushort commandBase, ushort controlPort, IIrqLine irq, IDmaMemory memory, Action<Action> defer, Action kick)
+    internal IdeChannel(int index, ushort commandBase, ushort controlPort, int irq, IDmaMemory memory, Action<Action> defer, Action kick)
     {
         Index = index;
         CommandBase = commandBase;
         ControlPort = controlPort;
-        _irq = irq ?? throw new ArgumentNullException(nameof(irq));
+        _irqNumber = irq;
         _defer = defer ?? throw new ArgumentNullException(nameof(defer));
         _kick = kick ?? throw new ArgumentNullException(nameof(kick));
         BusMaster = new BusMasterDma(memory);
@@ -75,13 +77,32 @@ public sealed class IdeChannel : IPortBlockDevice
     /// <exception cref="IndexOutOfRangeException"><paramref name="unit"/> is not 0 or 1.</exception>
     public IdeDrive? GetDrive(int unit) => _drives[unit];
 
-    /// <summary>Claims the command block, with the data port at every width and the rest as bytes, and the control port.</summary>
-    internal void RegisterPorts(IoPortBus bus)
+    /// <summary>
+    /// Claims the command block (the data port at every width, the rest as bytes), the control port and the
+    /// channel's IRQ, as the controller is installed.
+    /// </summary>
+    internal void Connect(DeviceHooks hooks)
     {
-        ArgumentNullException.ThrowIfNull(bus);
-        bus.Register(this, CommandBase, 1, PortWidths.All);
-        bus.Register(this, (ushort)(CommandBase + 1), CommandBlockPorts - 1);
-        bus.Register(this, ControlPort, 1);
+        hooks.ClaimPorts(this, CommandBase, 1, PortWidths.All);
+        hooks.ClaimPorts(this, (ushort)(CommandBase + 1), CommandBlockPorts - 1);
+        hooks.ClaimPorts(this, ControlPort, 1);
+        _irq = hooks.IsaIrq(_irqNumber);
+    }
+
+    /// <summary>The controller is being removed: each drive's requests finish and its backend is free again.</summary>
+    internal void DetachDrives()
+    {
+        for (var unit = 0; unit < _drives.Length; unit++)
+        {
+            if (_drives[unit] is { } drive)
+            {
+                drive.Backend.Drain();
+                drive.Backend.DetachDevice(drive);
+                _drives[unit] = null;
+            }
+        }
+
+        _irq = null;
     }
 
     internal void Attach(int unit, IdeDrive drive)
@@ -100,7 +121,7 @@ public sealed class IdeChannel : IPortBlockDevice
         if ((_control & AtaDeviceControl.Nien) == 0)
         {
             BusMaster.LatchInterrupt();
-            _irq.Raise();
+            _irq?.Raise();
             IoTrace.Interrupt(TraceTrack);
         }
     }
@@ -110,7 +131,7 @@ public sealed class IdeChannel : IPortBlockDevice
     /// <summary>Machine reset: both drives reset (DRDY|DSC, signature, no diagnostic, as QEMU's bus reset), unit 0, control 0, bus master zeroed.</summary>
     internal void Reset()
     {
-        _irq.Lower();
+        _irq?.Lower();
         _control = AtaDeviceControl.None;
         _unit = 0;
         foreach (var drive in _drives)
@@ -203,7 +224,7 @@ public sealed class IdeChannel : IPortBlockDevice
         if (register == AtaRegister.StatusOrCommand)
         {
             _control &= ~AtaDeviceControl.Hob;
-            _irq.Lower();
+            _irq?.Lower();
             IoTrace.Doorbell(TraceTrack);
             ExecuteCommand(b);
             return;
@@ -283,7 +304,7 @@ public sealed class IdeChannel : IPortBlockDevice
     {
         if (lowerIrq)
         {
-            _irq.Lower();
+            _irq?.Lower();
             IoTrace.Acknowledge(TraceTrack);
         }
 

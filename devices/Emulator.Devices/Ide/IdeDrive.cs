@@ -355,53 +355,63 @@ public abstract class IdeDrive : IBlockCompletionHandler, IBlockDevOps
     /// <summary>The <c>rep insw</c> fast path: serves whole elements while a data-in block is ready, across blocks that are ready at once.</summary>
     internal int ReadDataRun(PortWidth width, Span<byte> destination)
     {
-        var step = (int)width;
         var done = 0;
-        while (width != PortWidth.Byte && (Status & AtaStatus.Drq) != 0 && !_pioOut && destination.Length - done >= step)
+        for (var bytes = NextDataRun(width, destination.Length, output: false); bytes > 0; bytes = NextDataRun(width, destination.Length - done, output: false))
         {
-            var count = Math.Min((_dataEnd - _dataPos) / step, (destination.Length - done) / step);
-            if (count == 0)
-            {
-                break;
-            }
-
-            var bytes = count * step;
             IoBuffer.Slice(_dataPos, bytes).CopyTo(destination[done..]);
-            _dataPos += bytes;
             done += bytes;
-            if (_dataPos >= _dataEnd)
-            {
-                EndTransfer();
-            }
+            AdvanceDataRun(bytes);
         }
 
-        return done / step;
+        return done / (int)width;
     }
 
     /// <summary>The <c>rep outsw</c> fast path.</summary>
     internal int WriteDataRun(PortWidth width, ReadOnlySpan<byte> source)
     {
-        var step = (int)width;
         var done = 0;
-        while (width != PortWidth.Byte && (Status & AtaStatus.Drq) != 0 && _pioOut && source.Length - done >= step)
+        for (var bytes = NextDataRun(width, source.Length, output: true); bytes > 0; bytes = NextDataRun(width, source.Length - done, output: true))
         {
-            var count = Math.Min((_dataEnd - _dataPos) / step, (source.Length - done) / step);
-            if (count == 0)
-            {
-                break;
-            }
-
-            var bytes = count * step;
             source.Slice(done, bytes).CopyTo(IoBuffer[_dataPos..]);
-            _dataPos += bytes;
             done += bytes;
-            if (_dataPos >= _dataEnd)
-            {
-                EndTransfer();
-            }
+            AdvanceDataRun(bytes);
         }
 
-        return done / step;
+        return done / (int)width;
+    }
+
+    /// <summary>
+    /// Bytes of whole <paramref name="width"/> elements the open PIO block in direction <paramref name="output"/> can
+    /// move now, at most <paramref name="room"/>; 0 ends the run (byte accesses, no DRQ, the other direction, no room).
+    /// </summary>
+    private int NextDataRun(PortWidth width, int room, bool output)
+    {
+        var step = (int)width;
+        if (width == PortWidth.Byte || (Status & AtaStatus.Drq) == 0 || _pioOut != output)
+        {
+            return 0;
+        }
+
+        return Math.Min((_dataEnd - _dataPos) / step, room / step) * step;
+    }
+
+    /// <summary>Moves the data pointer past a run; the block's end runs its end-of-transfer step (which may open the next block).</summary>
+    private void AdvanceDataRun(int bytes)
+    {
+        _dataPos += bytes;
+        if (_dataPos >= _dataEnd)
+        {
+            EndTransfer();
+        }
+    }
+
+    /// <summary>IDENTIFY (PACKET) DEVICE: the page built in the I/O buffer goes to the host as one PIO block, with an IRQ.</summary>
+    private protected bool SendIdentifyPage()
+    {
+        Status = AtaStatus.Drdy | AtaStatus.Dsc;
+        StartTransfer(0, AtaIdentify.PageBytes, hostToDevice: false, IdeTransferStep.Stop);
+        Channel.RaiseIrq();
+        return false;
     }
 
     /// <summary>Opens a PIO data block over the I/O buffer: DRQ is set unless the command already failed.</summary>

@@ -1,7 +1,7 @@
-using Emulator.Devices.Lifecycle;
 using System.Globalization;
 using Emulator.Block.Backend;
 using Emulator.Machine.Bus;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Loop;
 using Emulator.Machine.Pci;
 
@@ -15,15 +15,17 @@ namespace Emulator.Devices.Ide;
 /// (primary engine at +0, secondary at +8). IDETIM/SIDETIM and the other timing registers at
 /// 0x40-0x4B are stored only.
 /// <para>
-/// <see cref="Install"/> builds it into a <see cref="PcMachine"/> before <c>Start</c>: PCI
-/// registration, ports, and the hook to resume (a <see cref="ResumeHook"/>, which re-issues
-/// requests the <c>stop</c> error policy parked). A machine reset reaches it as a PCI reset: its
-/// configuration space returns to power-on values and both channels reset. Completions of the drives' block requests are delivered by whatever drains the
-/// block layer's completion queue at the loop's fixed point (the host's block loop source).
+/// Lifecycle (<see cref="IMachineDevice"/>): <see cref="PcMachine.Install{T}"/> before <c>Start</c> places the
+/// function at 00:01.1 and claims both channels' ports and IRQ 14/15. A machine reset resets it as a PCI
+/// reset: configuration space back to power-on values, both channels and their bus-master engines reset.
+/// A resume re-issues the requests the <c>stop</c> error policy parked. It cannot be hot-unplugged (QEMU's
+/// pc has it built in); removed before the machine starts, it detaches its drives. Completions of the drives'
+/// block requests are delivered by whatever drains the block layer's completion queue at the loop's fixed
+/// point (the board's block loop source).
 /// </para>
 /// Limitations: native-mode (PCI BAR0-3) decoding and PCI INTx are not modelled.
 /// </summary>
-public sealed class Piix3Ide : PciFunction
+public sealed class Piix3Ide : PciFunction, IMachineDevice
 {
     /// <summary>The PCI device id of the PIIX3 IDE function (7010h; vendor Intel, 8086h).</summary>
     public const ushort Piix3IdeDeviceId = 0x7010;
@@ -58,20 +60,22 @@ public sealed class Piix3Ide : PciFunction
     private const int TimingRegistersEnd = 0x4B;
     private const int ByteBits = 8;
     private const string SerialFormat = "QM{0:D5}";
+    private const string NotHotpluggable = "Device 'piix3-ide' does not support hotplugging";
 
     private readonly IdeChannel[] _channels;
     private int _serialNumber;
-    private ResumeHook? _resume;
 
-    private Piix3Ide(PcMachine machine)
+    /// <summary>Builds the function for <paramref name="machine"/>; <see cref="PcMachine.Install{T}"/> wires it in.</summary>
+    public Piix3Ide(PcMachine machine)
         : base(I440fxHostBridge.IntelVendorId, Piix3IdeDeviceId, IdeClass)
     {
+        ArgumentNullException.ThrowIfNull(machine);
         Action<Action> defer = machine.Post;
         Action kick = machine.Cpu.RequestStop;
         _channels =
         [
-            new IdeChannel(0, PrimaryCommandBase, PrimaryControlPort, machine.Chipset.IrqLines[PrimaryIrq], machine.Memory, defer, kick),
-            new IdeChannel(1, SecondaryCommandBase, SecondaryControlPort, machine.Chipset.IrqLines[SecondaryIrq], machine.Memory, defer, kick),
+            new IdeChannel(0, PrimaryCommandBase, PrimaryControlPort, PrimaryIrq, machine.Memory, defer, kick),
+            new IdeChannel(1, SecondaryCommandBase, SecondaryControlPort, SecondaryIrq, machine.Memory, defer, kick),
         ];
         AddIoBar(BusMasterBar, BusMasterBarSize);
         SetConfigByte((int)PciConfigRegister.Status, (byte)PciStatus.FastBackToBackCapable);
@@ -88,27 +92,35 @@ public sealed class Piix3Ide : PciFunction
     /// <summary>Channel 1 (ports 170h/376h, IRQ 15).</summary>
     public IdeChannel Secondary => _channels[1];
 
-    /// <summary>
-    /// Creates the controller and wires it into <paramref name="machine"/>: PCI 00:01.1, the legacy
-    /// ports, IRQ 14/15, reset and resume hooks. Call before <see cref="PcMachine.Start"/>.
-    /// </summary>
-    public static Piix3Ide Install(PcMachine machine)
+    string? IMachineDevice.HotUnplugRefusal => NotHotpluggable;
+
+    /// <summary>PCI 00:01.1, the legacy ports and IRQ 14/15 of both channels; before the machine starts.</summary>
+    void IMachineDevice.Install(DeviceHooks hooks)
     {
-        ArgumentNullException.ThrowIfNull(machine);
-        if (machine.Ports.IsFrozen)
+        ArgumentNullException.ThrowIfNull(hooks);
+        if (hooks.Machine.Ports.IsFrozen)
         {
             throw new InvalidOperationException("The IDE controller must be installed before the machine starts.");
         }
 
-        var ide = new Piix3Ide(machine);
-        machine.Chipset.PciBus.Register(SlotDevice, SlotFunction, ide);
-        foreach (var channel in ide._channels)
+        hooks.PlacePciFunction(SlotDevice, SlotFunction, this);
+        foreach (var channel in _channels)
         {
-            channel.RegisterPorts(machine.Ports);
+            channel.Connect(hooks);
         }
+    }
 
-        ide._resume = ResumeHook.Subscribe(machine, ide.RetryParkedRequests);
-        return ide;
+    void IMachineDevice.Reset(ResetKind kind) => Reset();
+
+    void IMachineDevice.Resume() => RetryParkedRequests();
+
+    /// <summary>Removed before the machine started: every drive waits for its request and lets go of its backend.</summary>
+    void IMachineDevice.Remove()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.DetachDrives();
+        }
     }
 
     /// <summary>The channel with the given number.</summary>

@@ -7,7 +7,7 @@ namespace Emulator.Devices.Lifecycle;
 /// a failed request whose action is <see cref="BlockErrorAction.Stop"/> is parked (the guest sees
 /// nothing; the backend has already asked the machine to pause with run state io-error), and the parked
 /// requests are submitted again, unchanged and in arrival order, when the machine runs again
-/// (<see cref="ResumeHook"/>). QEMU's ide_handle_rw_error / virtio_blk_handle_rw_error with
+/// (each model's <see cref="Emulator.Machine.Lifecycle.IMachineDevice.Resume"/>). QEMU's ide_handle_rw_error / virtio_blk_handle_rw_error with
 /// BLOCK_ERROR_ACTION_STOP, and the vm-change-state handlers that restart them.
 /// </summary>
 internal static class StopPolicy

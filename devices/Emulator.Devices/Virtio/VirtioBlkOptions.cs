@@ -3,6 +3,12 @@ namespace Emulator.Devices.Virtio;
 /// <summary>The properties of a virtio-blk-pci device (QEMU's <c>-device virtio-blk-pci,…</c>).</summary>
 public sealed record VirtioBlkOptions
 {
+    /// <summary>The PCI slot (device number) the function is placed at (<c>addr=</c>); 3 by default, the first slot after QEMU pc's display.</summary>
+    public int PciSlot { get; init; } = 3;
+
+    /// <summary>The PCI function number within <see cref="PciSlot"/> (<c>addr=S.F</c>); 0 by default.</summary>
+    public int PciFunctionNumber { get; init; }
+
     /// <summary>The QOM id (<c>id=</c>), used for the backend's device name and BLOCK_IO_ERROR.</summary>
     public string DeviceId { get; init; } = "virtio-disk0";
 

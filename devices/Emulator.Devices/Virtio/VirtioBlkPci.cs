@@ -4,6 +4,7 @@ using Emulator.Block.Backend;
 using Emulator.Block.Tracing;
 using Emulator.Devices.Lifecycle;
 using Emulator.Devices.Pci;
+using Emulator.Machine.Lifecycle;
 using Emulator.Machine.Loop;
 
 namespace Emulator.Devices.Virtio;
@@ -19,13 +20,15 @@ namespace Emulator.Devices.Virtio;
 /// <see cref="BlockBackend"/> asynchronously; completions fill the used ring on the machine thread.
 /// Error policy: report → IOERR, ignore → OK, stop → the operation is parked and resubmitted
 /// unchanged when the machine runs again. A resize raises a configuration interrupt.
-/// <para>Wiring: construct, then <see cref="AttachToBus"/> at a free slot (before or after the machine
-/// starts); <see cref="Unplug"/> takes it away again (hot unplug). A machine reset reaches it as a PCI reset; it hooks the machine's resume (<see cref="ResumeHook"/>, disposed by Unplug)
-/// itself (to retry parked requests); the host must deliver the block layer's completions at the loop's fixed point.</para>
+/// <para>Lifecycle (<see cref="IMachineDevice"/>): constructing it attaches the backend; <see cref="PcMachine.Install{T}"/>
+/// (before or after the machine starts) places the function at <see cref="VirtioBlkOptions.PciSlot"/> and takes its
+/// INTA# line; a machine reset is a PCI reset (queues reset, parked operations dropped); a resume resubmits the parked
+/// operations; <see cref="PcMachine.Remove"/> is the hot unplug that follows the guest's eject. The host must deliver
+/// the block layer's completions at the loop's fixed point.</para>
 /// Limitations: requests above 16 MiB of data get IOERR; no SCSI, zoned, secure-erase or lifetime
 /// requests; no iothreads (all queues run on the machine thread).
 /// </summary>
-public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompletionHandler
+public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompletionHandler, IMachineDevice
 {
     /// <summary>The PCI device id of a transitional virtio-blk function (1001h; vendor 1AF4h), which a legacy driver also recognises.</summary>
     public const ushort TransitionalDeviceId = 0x1001;
@@ -62,11 +65,10 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     private readonly int[] _queueGeneration;
     private readonly VirtioBlkPool _pool;
     private readonly List<VirtioBlkIo> _parked = [];
-    private readonly ResumeHook _resume;
     private readonly bool[] _throttled;
     private int _generation;
 
-    /// <summary>Builds the function and attaches it to <paramref name="backend"/>; place it with <see cref="AttachToBus"/>.</summary>
+    /// <summary>Builds the function and attaches it to <paramref name="backend"/>; <see cref="PcMachine.Install{T}"/> places it.</summary>
     public VirtioBlkPci(PcMachine machine, BlockBackend backend, VirtioBlkOptions? options = null)
         : this(machine, backend, Validate(options), Validate(options).MsixVectors ?? (Validate(options).NumQueues + 1))
     {
@@ -91,10 +93,9 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         backend.AttachDevice(this, options.DeviceId, options.QomPath);
         backend.EnableIoStatus();
         _originalWriteCache = backend.WriteCacheEnabled;
-        _resume = ResumeHook.Subscribe(machine, RetryParked);
     }
 
-    /// <summary>The block backend the device serves; attached to the device until <see cref="Unplug"/>.</summary>
+    /// <summary>The block backend the device serves; attached to the device until it is removed.</summary>
     public BlockBackend Backend { get; }
 
     /// <summary>Backend operations parked by the stop policy, waiting for the machine to run again.</summary>
@@ -121,33 +122,34 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
     /// <summary>Whether the driver accepted a virtio-blk feature (the transport knows only the device-independent bits).</summary>
     private bool Has(VirtioBlkFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
 
-    /// <summary>Places the function at 00:<paramref name="device"/>.<paramref name="function"/> and wires INTA# through the chipset's router.</summary>
-    public void AttachToBus(int device, int function = 0)
-    {
-        _machine.Chipset.PciBus.Register(device, function, this);
-        ConnectInterrupt(_machine.Chipset.PciInterrupts);
-    }
-
-    /// <summary>Whether <see cref="Unplug"/> ran: the function is off the bus and the backend is free.</summary>
+    /// <summary>Whether the device was removed (<see cref="PcMachine.Remove"/>): the function is off the bus and the backend is free.</summary>
     public bool IsUnplugged { get; private set; }
 
-    /// <summary>
-    /// Hot unplug, after the guest ejected the slot: in-flight operations are drained (their
-    /// completions go stale), the function is reset (parked operations dropped, interrupts lowered),
-    /// taken off the PCI bus, and detached from its backend, which stays for the host to reuse or
-    /// delete, as QEMU's virtio-blk unrealize leaves it.
-    /// </summary>
-    public void Unplug()
-    {
-        if (IsUnplugged)
-        {
-            return;
-        }
+    /// <summary>A virtio-blk-pci function can be hot-unplugged.</summary>
+    string? IMachineDevice.HotUnplugRefusal => null;
 
+    /// <summary>Places the function at 00:<see cref="VirtioBlkOptions.PciSlot"/>.<see cref="VirtioBlkOptions.PciFunctionNumber"/> and wires INTA# through the chipset's router.</summary>
+    void IMachineDevice.Install(DeviceHooks hooks)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        hooks.PlacePciFunction(_options.PciSlot, _options.PciFunctionNumber, this);
+        ConnectInterrupt(hooks.PciInterrupt(this));
+    }
+
+    void IMachineDevice.Reset(ResetKind kind) => Reset();
+
+    void IMachineDevice.Resume() => RetryParked();
+
+    /// <summary>
+    /// Hot unplug, after the guest ejected the slot: in-flight operations are drained (their completions go stale),
+    /// the function is reset (parked operations dropped, interrupts lowered) and detached from its backend, which
+    /// stays for the host to reuse or delete, as QEMU's virtio-blk unrealize leaves it; the machine then takes the
+    /// function off the bus.
+    /// </summary>
+    void IMachineDevice.Remove()
+    {
         Backend.Drain();
         ResetFunction();
-        _resume.Dispose();
-        Bus?.Unregister(Device, Function);
         Backend.DetachDevice(this);
         IsUnplugged = true;
     }
@@ -437,19 +439,33 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
     }
 
+    /// <summary>
+    /// The checks every data request shares before any I/O: out of range or too large completes IOERR (accounted as
+    /// invalid <paramref name="type"/>), nothing to move completes OK. True when <paramref name="request"/> is done.
+    /// </summary>
+    private bool CompletedEarly(VirtioBlkRequest request, bool valid, long amount, BlockAcctType type)
+    {
+        if (!valid)
+        {
+            Backend.Stats.AccountInvalid(type);
+            Complete(request, VirtioBlkStatus.IoErr);
+            return true;
+        }
+
+        if (amount == 0)
+        {
+            Complete(request, VirtioBlkStatus.Ok);
+            return true;
+        }
+
+        return false;
+    }
+
     private void StartReadWrite(VirtioBlkRequest request, bool isWrite)
     {
         var bytes = isWrite ? request.Chain.ReadableBytes - HeaderBytes : request.Chain.WritableBytes - StatusBytes;
-        if (!RangeOk(request.Sector, bytes) || bytes > MaxRequestBytes)
+        if (CompletedEarly(request, RangeOk(request.Sector, bytes) && bytes <= MaxRequestBytes, bytes, isWrite ? BlockAcctType.Write : BlockAcctType.Read))
         {
-            Backend.Stats.AccountInvalid(isWrite ? BlockAcctType.Write : BlockAcctType.Read);
-            Complete(request, VirtioBlkStatus.IoErr);
-            return;
-        }
-
-        if (bytes == 0)
-        {
-            Complete(request, VirtioBlkStatus.Ok);
             return;
         }
 
@@ -510,16 +526,8 @@ public sealed class VirtioBlkPci : VirtioPciDevice, IBlockDevOps, IBlockCompleti
         }
 
         var max = writeZeroes ? _options.MaxWriteZeroesSectors : _options.MaxDiscardSectors;
-        if (count > max || !RangeOk(sector, (long)count * VirtioBlkConfig.SectorSize))
+        if (CompletedEarly(request, count <= max && RangeOk(sector, (long)count * VirtioBlkConfig.SectorSize), count, writeZeroes ? BlockAcctType.Write : BlockAcctType.Unmap))
         {
-            Backend.Stats.AccountInvalid(writeZeroes ? BlockAcctType.Write : BlockAcctType.Unmap);
-            Complete(request, VirtioBlkStatus.IoErr);
-            return;
-        }
-
-        if (count == 0)
-        {
-            Complete(request, VirtioBlkStatus.Ok);
             return;
         }
 

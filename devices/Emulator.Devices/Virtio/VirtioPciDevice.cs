@@ -135,7 +135,8 @@ public abstract class VirtioPciDevice : PciFunction
     private protected bool Has(VirtioFeatures feature) => (NegotiatedFeatures & (ulong)feature) != 0;
 
     /// <summary>Wires INTA# once the function sits at a bus slot.</summary>
-    private protected void ConnectInterrupt(PciInterruptRouter router) => _intx = router.GetIntxLine(Device, InterruptPin);
+    /// <summary>The function's INTx# line, taken when it is installed.</summary>
+    private protected void ConnectInterrupt(IIrqLine intx) => _intx = intx;
 
     private protected abstract byte ReadDeviceConfig(int offset);
 

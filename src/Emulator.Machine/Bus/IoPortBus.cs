@@ -57,6 +57,22 @@ public sealed class IoPortBus
         }
     }
 
+    /// <summary>Frees <paramref name="count"/> ports from <paramref name="first"/> (a device removed before the machine started).</summary>
+    /// <exception cref="InvalidOperationException">The bus is frozen.</exception>
+    internal void Unregister(ushort first, int count)
+    {
+        if (_frozen)
+        {
+            throw new InvalidOperationException("The port bus is frozen; ports stay claimed once the machine has started.");
+        }
+
+        for (var p = (int)first; p < first + count; p++)
+        {
+            _owners[p] = null;
+            _widths[p] = default;
+        }
+    }
+
     /// <summary>Fixes the table. Registration after this throws.</summary>
     public void Freeze() => _frozen = true;
 

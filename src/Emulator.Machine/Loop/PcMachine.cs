@@ -36,9 +36,10 @@ public sealed class PcMachine
     private readonly PcMachineOptions _options;
     private readonly MachineWorkQueue _work = new();
     private readonly List<IMachineLoopSource> _sources = [];
-    private readonly List<IResettable> _devices = [];
+    private readonly List<IMachineDevice> _devices = [];
+    private readonly Dictionary<IMachineDevice, DeviceHooks> _hooks = new(ReferenceEqualityComparer.Instance);
     private readonly ManualResetEventSlim _wake = new(false);
-    private bool _resetPending;
+    private ResetKind? _pendingReset;
     private bool _started;
     private bool _watchedPortWritten;
     private ushort? _watchedPort;
@@ -71,7 +72,7 @@ public sealed class PcMachine
             HasVga = options.Vga,
             HasCom1 = options.SerialPort,
         });
-        Chipset.RegisterPorts(Ports);
+        Install(Chipset);
         Chipset.HostBridge.PamChanged += ApplyPam;
 
         // The i440FX's power-on PAM registers (all zero) put 0xC0000-0xFFFFF on the PCI side.
@@ -157,7 +158,7 @@ public sealed class PcMachine
     /// </summary>
     public event Action? Ready;
 
-    /// <summary>Raised on the machine thread after a system reset (RESET event).</summary>
+    /// <summary>Raised on the machine thread after a system reset (RESET event); true when the guest pulled the reset line (<see cref="ResetKind.Warm"/>), false for the host's <c>system_reset</c>.</summary>
     public event Action<bool>? ResetDone;
 
     /// <summary>
@@ -171,15 +172,72 @@ public sealed class PcMachine
         _sources.Add(source);
     }
 
-    /// <summary>Adds a device model outside the PCI bus (an ISA card) to what a system reset resets, after the chipset.</summary>
-    public void AddResettable(IResettable device)
+    /// <summary>The installed chip set and device models, in install order (the order a machine reset reaches them).</summary>
+    public IReadOnlyList<IMachineDevice> Devices => _devices;
+
+    /// <summary>
+    /// Installs <paramref name="device"/> (<see cref="IMachineDevice"/>): it hooks its ports, PCI functions, IRQ and
+    /// DMA lines through a fresh <see cref="DeviceHooks"/>, which records them; from then on every machine reset and
+    /// resume reaches it. Ports can only be claimed before <see cref="Start"/>; PCI functions at any time (hotplug).
+    /// Machine thread, or the thread building the machine.
+    /// </summary>
+    /// <returns><paramref name="device"/>.</returns>
+    /// <exception cref="InvalidOperationException">The device is already installed, or a hook it needs is taken (what it had hooked is undone).</exception>
+    public T Install<T>(T device)
+        where T : IMachineDevice
     {
         ArgumentNullException.ThrowIfNull(device);
+        if (_hooks.ContainsKey(device))
+        {
+            throw new InvalidOperationException($"{device.GetType().Name} is already installed.");
+        }
+
+        var hooks = new DeviceHooks(this);
+        var installed = false;
+        try
+        {
+            device.Install(hooks);
+            installed = true;
+        }
+        finally
+        {
+            if (!installed)
+            {
+                hooks.UnhookAll();
+            }
+        }
+
+        _hooks.Add(device, hooks);
         _devices.Add(device);
+        return device;
     }
 
-    /// <summary>Takes a device added with <see cref="AddResettable"/> out again (it is being removed).</summary>
-    public void RemoveResettable(IResettable device) => _devices.Remove(device);
+    /// <summary>
+    /// Removes an installed device: once the machine has started a device that cannot be hot-unplugged refuses with
+    /// its <see cref="IMachineDevice.HotUnplugRefusal"/>; otherwise the device finishes (<see cref="IMachineDevice.Remove"/>),
+    /// then every hook recorded at install is undone and resets no longer reach it. Removing a device that is not
+    /// installed does nothing. Machine thread.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The device refuses removal from a running machine, or it is the chip set.</exception>
+    public void Remove(IMachineDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!_hooks.TryGetValue(device, out var hooks))
+        {
+            return;
+        }
+
+        // The chip set is the board itself: not even a machine still being built lets it go.
+        if ((_started || ReferenceEquals(device, Chipset)) && device.HotUnplugRefusal is { } refusal)
+        {
+            throw new InvalidOperationException(refusal);
+        }
+
+        device.Remove();
+        hooks.UnhookAll();
+        _hooks.Remove(device);
+        _devices.Remove(device);
+    }
 
     private void ApplyPam(int index, byte value)
     {
@@ -249,8 +307,8 @@ public sealed class PcMachine
         }
     });
 
-    /// <summary>System reset at the next fixed point (QMP system_reset, or the guest pulling the reset line).</summary>
-    public void RequestReset() => OnMachineThread(() => _resetPending = true);
+    /// <summary>A hard (<see cref="ResetKind.Cold"/>) system reset at the next fixed point, as the host's <c>system_reset</c> asks. Any thread.</summary>
+    public void RequestReset() => OnMachineThread(() => _pendingReset = ResetKind.Cold);
 
     /// <summary>
     /// QMP system_reset: on the machine thread, which runs monitor commands at the loop's fixed point, the
@@ -261,8 +319,8 @@ public sealed class PcMachine
     {
         if (IsMachineThread)
         {
-            _resetPending = false;
-            SystemReset();
+            _pendingReset = null;
+            SystemReset(ResetKind.Cold);
         }
         else
         {
@@ -369,7 +427,8 @@ public sealed class PcMachine
         }
         else
         {
-            _resetPending = true;
+            // A reset the host asked for at the same fixed point stays the hard one.
+            _pendingReset ??= ResetKind.Warm;
         }
 
         Cpu.RequestStop();
@@ -423,6 +482,13 @@ public sealed class PcMachine
 
         State = state;
         StateChanged?.Invoke(old, state);
+        if (state == MachineRunState.Running && old is MachineRunState.Paused or MachineRunState.IoError)
+        {
+            foreach (var device in _devices.ToArray())
+            {
+                device.Resume();
+            }
+        }
     }
 
     /// <summary>The loop's one fixed point: posted work, loop sources, reset.</summary>
@@ -436,27 +502,31 @@ public sealed class PcMachine
             source.RunPending();
         }
 
-        if (_resetPending)
+        if (_pendingReset is { } kind)
         {
-            _resetPending = false;
-            SystemReset();
+            _pendingReset = null;
+            SystemReset(kind);
         }
     }
 
     /// <summary>
-    /// A system reset as QEMU's pc machine does it: the CPU (which re-opens the A20 gate), every chip
-    /// and PCI function (PCI device models reset through their function), the other device models
-    /// added with <see cref="AddResettable"/>, then <see cref="ResetDone"/> (the monitor's RESET event).
-    /// The CPU starts again at the reset vector, so the firmware's POST runs again.
+    /// A system reset as QEMU's pc machine does it: the CPU (which re-opens the A20 gate), then every installed
+    /// device in install order (<see cref="IMachineDevice.Reset"/>: the chip set with its own PCI functions first,
+    /// then the device models), then <see cref="ResetDone"/> (the monitor's RESET event, guest true for a
+    /// <see cref="ResetKind.Warm"/> reset). The CPU starts again at the reset vector, so the firmware's POST runs again.
     /// </summary>
-    private void SystemReset()
+    private void SystemReset(ResetKind kind)
     {
         Cpu.Reset();
         Memory.A20Enabled = true;
-        Chipset.Reset();
-        foreach (var device in _devices)
+
+        // A device the chip set's reset unplugs (an ACPI eject completing) is removed from the list meanwhile.
+        foreach (var device in _devices.ToArray())
         {
-            device.Reset();
+            if (_hooks.ContainsKey(device))
+            {
+                device.Reset(kind);
+            }
         }
 
         // QEMU (main_loop_should_exit) leaves a machine reset while it was not running (paused, stopped on an
@@ -466,7 +536,7 @@ public sealed class PcMachine
             SetState(MachineRunState.Prelaunch);
         }
 
-        ResetDone?.Invoke(false);
+        ResetDone?.Invoke(kind == ResetKind.Warm);
     }
 
     private RunStopReason? Check(RunLimits limits, long executed, Stopwatch wall)

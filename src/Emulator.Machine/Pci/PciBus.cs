@@ -56,12 +56,19 @@ public sealed class PciBus
         _functions[device, function] = pciFunction;
     }
 
-    /// <summary>Bus reset: every function's configuration space back to power-on values, BARs unmapped.</summary>
+    /// <summary>
+    /// Bus reset: every function's configuration space back to power-on values, BARs unmapped. A function that is a
+    /// device model installed in a machine (<see cref="Lifecycle.IMachineDevice"/>) is left to the machine, which
+    /// resets each installed device once, in install order.
+    /// </summary>
     public void Reset()
     {
         foreach (var function in _functions)
         {
-            function?.Reset();
+            if (function is not null and not Lifecycle.IMachineDevice)
+            {
+                function.Reset();
+            }
         }
     }
 

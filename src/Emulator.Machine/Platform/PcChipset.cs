@@ -20,9 +20,17 @@ namespace Emulator.Machine.Platform;
 /// <see cref="RegisterPorts"/> claims every port before the bus is frozen; the VGA and COM1 may be left out
 /// (<see cref="PcChipsetOptions.HasVga"/>, <see cref="PcChipsetOptions.HasCom1"/>), their ports then float. The I/O APIC is
 /// memory-mapped: the machine maps <see cref="IoApic"/> at <see cref="IoApic.DefaultBaseAddress"/>.
+/// <para>
+/// Lifecycle (<see cref="IMachineDevice"/>): the machine installs the chip set first, so every device model finds its
+/// lines and buses; a machine reset reaches every chip through <see cref="Reset()"/> (each part's
+/// <see cref="IResettable.Reset"/>); it is never removed.
+/// </para>
 /// </summary>
-public sealed class PcChipset
+public sealed class PcChipset : IMachineDevice
 {
+    /// <summary>QEMU's answer to unplugging the i440FX host, which sits on the system bus.</summary>
+    private const string NotHotpluggable = "Bus 'main-system-bus' does not support hotplugging";
+
     private readonly bool _hasVga;
     private readonly bool _hasCom1;
 
@@ -160,6 +168,26 @@ public sealed class PcChipset
         PciBus.Reset();
         PciHotplug.Reset();
         AcpiGpe.Reset();
+    }
+
+    string? IMachineDevice.HotUnplugRefusal => NotHotpluggable;
+
+    void IMachineDevice.Install(DeviceHooks hooks)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        hooks.ClaimPortsWith(RegisterPorts);
+    }
+
+    void IMachineDevice.Reset(ResetKind kind) => Reset();
+
+    /// <summary>No chip parks work while the machine is paused.</summary>
+    void IMachineDevice.Resume()
+    {
+    }
+
+    /// <summary>Never called: the machine refuses to remove its chip set.</summary>
+    void IMachineDevice.Remove()
+    {
     }
 
     private IEnumerable<IResettable> ResettableChips() => [Pic, IoApic, Pit, PortB, Cmos, Com1, Keyboard, PortA, Vga, FwCfg, Dma];

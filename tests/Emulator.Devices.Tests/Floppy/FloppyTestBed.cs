@@ -77,8 +77,7 @@ internal sealed class FloppyTestBed : IDisposable
         Layer = _services.GetRequiredService<BlockLayer>();
         Machine = new PcMachine(new PcMachineOptions { RunCpu = runCpu, RamSize = 2 * 1024 * 1024, Idle = IdleMode.Skip });
         Machine.AddLoopSource(new BlockLoopSource(Layer));
-        Fdc = new FloppyController(Machine);
-        Fdc.Install();
+        Fdc = Machine.Install(new FloppyController(Machine));
         TempDir = Directory.CreateTempSubdirectory("emu-fdc-test-").FullName;
     }
 

@@ -69,7 +69,7 @@ internal sealed class IdeRig : IDisposable
         _services.GetRequiredService<BlockEventBroadcaster>().Published += Events.Add;
         Machine = new PcMachine(new PcMachineOptions { RunCpu = runCpu, RamSize = 8 << 20, Idle = IdleMode.Skip });
         PcBoard.ConnectBlockLayer(Machine, Layer);
-        Ide = Piix3Ide.Install(Machine);
+        Ide = Machine.Install(new Piix3Ide(Machine));
         TempDir = Directory.CreateTempSubdirectory("emu-ide-test-").FullName;
     }
 

@@ -31,7 +31,7 @@ public class VirtioBlkUnplugTests
         _guest.Notify(0);
         var inFlight = backend.InFlight;
 
-        device.Unplug();
+        _rig.Machine.Remove(device);
 
         Assert.Multiple(() =>
         {
@@ -48,7 +48,7 @@ public class VirtioBlkUnplugTests
         var device = _rig.AddDevice(_rig.Open(_rig.CreateImage(DiskBytes)));
         _guest.InitLegacy(0);
 
-        device.Unplug();
+        _rig.Machine.Remove(device);
 
         Assert.Multiple(() =>
         {
@@ -64,7 +64,7 @@ public class VirtioBlkUnplugTests
         var backend = _rig.Open(_rig.CreateImage(DiskBytes));
         var device = _rig.AddDevice(backend);
 
-        device.Unplug();
+        _rig.Machine.Remove(device);
         var detached = !backend.HasDevice;
         var again = _rig.AddDevice(backend);
 

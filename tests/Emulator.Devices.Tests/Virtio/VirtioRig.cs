@@ -59,8 +59,7 @@ internal sealed class VirtioRig : IDisposable
 
     public VirtioBlkPci AddDevice(BlockBackend backend, VirtioBlkOptions? options = null, int slot = Slot)
     {
-        var device = new VirtioBlkPci(Machine, backend, options);
-        device.AttachToBus(slot);
+        var device = Machine.Install(new VirtioBlkPci(Machine, backend, (options ?? new VirtioBlkOptions()) with { PciSlot = slot }));
         return device;
     }
 

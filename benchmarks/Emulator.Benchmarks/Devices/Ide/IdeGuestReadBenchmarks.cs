@@ -105,7 +105,7 @@ public class IdeGuestReadBenchmarks
     {
         var machine = new PcMachine(new PcMachineOptions { RamSize = 16 << 20, Idle = IdleMode.Skip });
         machine.AddLoopSource(new BlockLoopSource(_layer));
-        var ide = Piix3Ide.Install(machine);
+        var ide = machine.Install(new Piix3Ide(machine));
         ide.AttachDisk(0, 0, Open(name));
         machine.Start();
 

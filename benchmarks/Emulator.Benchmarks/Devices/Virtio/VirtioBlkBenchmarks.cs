@@ -66,7 +66,7 @@ public class VirtioBlkBenchmarks
         _rig = new BlockBenchmarkRig(TransferSize, QueueDepth);
         _machine = new PcMachine(new PcMachineOptions { RunCpu = false, RamSize = 64 << 20 });
         _deviceBackend = _rig.Layer.CreateBackend(new BlockBackendOptions(), new RawNodeOptions(new FileNodeOptions(_rig.ImagePath) { Locking = FileLockMode.Off }));
-        new VirtioBlkPci(_machine, _deviceBackend, new VirtioBlkOptions { QueueSize = QueueSize, MsixVectors = 0 }).AttachToBus(Slot);
+        _machine.Install(new VirtioBlkPci(_machine, _deviceBackend, new VirtioBlkOptions { QueueSize = QueueSize, MsixVectors = 0, PciSlot = Slot }));
         _machine.Start();
         PciWrite(0x10, IoBase);
         PciWrite(0x04, 0x5);

@@ -71,7 +71,7 @@ public class VirtioGuestReadBenchmarks
         _sector = VirtioReadGuest.BootSector(Requests, Requests, ResultPort);
         _machine = new PcMachine(new PcMachineOptions { RamSize = 16 << 20, Idle = IdleMode.Skip });
         _machine.AddLoopSource(new CompletionSource(_layer));
-        new VirtioBlkPci(_machine, Open("vda"), new VirtioBlkOptions { MsixVectors = 0 }).AttachToBus(Slot);
+        _machine.Install(new VirtioBlkPci(_machine, Open("vda"), new VirtioBlkOptions { MsixVectors = 0, PciSlot = Slot }));
         _machine.Start();
 
         // Firmware's job, done from outside: BAR 0 in I/O space (the guest turns decoding on itself).
