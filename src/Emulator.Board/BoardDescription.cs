@@ -33,6 +33,12 @@ public sealed record BoardDescription
     /// <summary>The drives in command-line order; placement gives each its bus, unit and default name in this order.</summary>
     public IReadOnlyList<BoardDrive> Drives { get; init; } = [];
 
+    /// <summary>
+    /// Drives the front end adds when nothing took their position (<see cref="BoardDrive.IsDefault"/>): for
+    /// <c>emu system</c> QEMU's empty ide1-cd0, floppy0 and sd0 unless -nodefaults; none for <c>emu boot</c>.
+    /// </summary>
+    public IReadOnlyList<BoardDrive> DefaultDrives { get; init; } = [];
+
     /// <summary>QEMU's -boot order (a floppy, c hard disk, d CD-ROM, n network); "cad" is the pc default.</summary>
     public string BootOrder { get; init; } = DefaultBootOrder;
 

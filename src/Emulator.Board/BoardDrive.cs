@@ -9,7 +9,7 @@ namespace Emulator.Board;
 /// </summary>
 public sealed record BoardDrive
 {
-    /// <summary>ide, floppy, virtio or none.</summary>
+    /// <summary>ide, floppy, virtio, sd (QEMU's default sd0 only) or none.</summary>
     public string Interface { get; init; } = DrivePlacement.Ide;
 
     /// <summary>True when the interface was named (-drive if=…); on an empty board only such drives are refused.</summary>
@@ -27,6 +27,12 @@ public sealed record BoardDrive
     /// <summary>The unit on the bus (QEMU's unit=): 0-1 for IDE and floppy, 0 for virtio; null for the first free unit.</summary>
     public int? Unit { get; init; }
 
+    /// <summary>
+    /// One of QEMU's default drives (vl.c default_drive, DriveInfo.is_default): added after the described drives
+    /// only when its position is still free, and never refused as an orphan (the pc's sd0 has no device).
+    /// </summary>
+    public bool IsDefault { get; init; }
+
     /// <summary>The backend name (-drive id=); null for QEMU's default name from the position.</summary>
     public string? Id { get; init; }
 
@@ -41,6 +47,9 @@ public sealed record BoardDrive
 
     /// <summary>Opens the drive's backend under the name it was given.</summary>
     public required Func<string, BlockBackend> Open { get; init; }
+
+    /// <summary>A virtio drive's device options (its QOM path) for its backend name; null for the defaults.</summary>
+    public Func<string, Devices.Virtio.VirtioBlkOptions>? VirtioIdentity { get; init; }
 
     /// <summary>An IDE drive's identity (serial, model, revision) for its backend name; null for the defaults.</summary>
     public Func<string, Devices.Ide.IdeDriveOptions>? IdeIdentity { get; init; }

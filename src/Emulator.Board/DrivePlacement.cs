@@ -15,6 +15,19 @@ public sealed class DrivePlacement
     public const string Virtio = "virtio";
     /// <summary>No interface (if=none): only the backend is created, for a <c>-device</c> to claim.</summary>
     public const string None = "none";
+    /// <summary>
+    /// The SD card interface (if=sd): the pc machine has no SD controller, so only QEMU's default empty sd0 is
+    /// accepted (an unclaimed backend); a drive the user asks for is refused as QEMU's drive_check_orphans refuses it.
+    /// </summary>
+    public const string Sd = "sd";
+    /// <summary>
+    /// System flash (if=pflash): units 0 and 1, no device of their own here; the front end maps their images as
+    /// the firmware (<see cref="BoardDescription.Bios"/>) and the board only places and opens their backends.
+    /// </summary>
+    public const string Pflash = "pflash";
+
+    /// <summary>QEMU's pc has two system flash devices (pflash0 ending at 4 GiB, pflash1 below it).</summary>
+    public const int PflashUnits = 2;
 
     /// <summary>Units per IDE bus (master, slave); the other interfaces have one bus.</summary>
     public const int IdeUnitsPerBus = 2;
@@ -26,7 +39,23 @@ public sealed class DrivePlacement
 
     private readonly HashSet<(string Interface, int Bus, int Unit)> _used = [];
 
-    internal static bool IsKnownInterface(string name) => name is Ide or Floppy or Virtio or None;
+    internal static bool IsKnownInterface(string name) => name is Ide or Floppy or Virtio or None or Sd or Pflash;
+
+    /// <summary>
+    /// Whether <paramref name="drive"/>'s position (from its index, or bus/unit) holds no drive yet: QEMU's
+    /// default_drive adds a default drive only then (drive_get_by_index). A drive without a position is never free.
+    /// </summary>
+    public bool IsFree(BoardDrive drive)
+    {
+        ArgumentNullException.ThrowIfNull(drive);
+        var perBus = drive.Interface == Ide ? IdeUnitsPerBus : 0;
+        if (drive.Index is { } index)
+        {
+            return !_used.Contains((drive.Interface, perBus > 0 ? index / perBus : 0, perBus > 0 ? index % perBus : index));
+        }
+
+        return drive.Unit is { } unit && !_used.Contains((drive.Interface, drive.Bus ?? 0, unit));
+    }
 
     /// <summary>Places <paramref name="drive"/> after the drives placed before it; a <see cref="BoardException"/> names what is wrong.</summary>
     public DrivePosition Place(BoardDrive drive)
@@ -76,14 +105,19 @@ public sealed class DrivePlacement
             None => $"none{unit}",
             Ide => $"ide{bus}-{(drive.CdRom ? "cd" : "hd")}{unit}",
             Floppy => $"floppy{unit}",
+            Sd => $"sd{unit}",
+            Pflash => $"pflash{unit}",
             _ => $"virtio{unit}",
         };
         return new DrivePosition(drive.Interface, bus, unit.Value, flat, name);
     }
 
-    /// <summary>Why the pc machine has no such position (QEMU's drive_check_orphans), or null when it has.</summary>
-    internal static string? Orphan(DrivePosition position) => position.Interface switch
+    /// <summary>Why the pc machine has no such position (QEMU's drive_check_orphans), or null when it has; a default drive is never an orphan.</summary>
+    internal static string? Orphan(DrivePosition position, bool isDefault = false) => position.Interface switch
     {
+        _ when isDefault => null,
+        Sd => Unsupported(position),
+        Pflash when position.Unit >= PflashUnits => Unsupported(position),
         Ide when position.Bus >= IdeBuses => Unsupported(position),
         Floppy when position.Bus > 0 || position.Unit >= FloppyUnits => Unsupported(position),
         _ => null,

@@ -63,15 +63,18 @@ public sealed class PcBoard
     private const long FourGigabytes = 1L << 32;
     private const uint FirstMegabyte = 1 << 20;
     private const int MaxBiosSize = 16 << 20;
+    private const int FlashSector = 4 << 10;
 
     /// <summary>Whether <paramref name="size"/> bytes can be a BIOS image (QEMU refuses any other size with "could not load PC BIOS").</summary>
     public static bool IsBiosSize(long size) => size > 0 && size % BiosBlock == 0 && size <= MaxBiosSize;
 
     private static void LoadBios(PcMachine machine, byte[] image)
     {
-        if (!IsBiosSize(image.Length))
+        // -bios images are whole 64 KiB blocks (checked by the front end, as QEMU's x86_bios_rom_init does);
+        // system flash is made of 4 KiB sectors (pc_sysfw.c), so the board maps any whole number of those.
+        if (image.Length == 0 || image.Length % FlashSector != 0 || image.Length > MaxBiosSize)
         {
-            throw new BoardException($"a BIOS image is a whole number of 64 KiB blocks, at most 16 MiB (this one is {image.Length} bytes)");
+            throw new BoardException($"a firmware image is a whole number of 4 KiB sectors, at most 16 MiB (this one is {image.Length} bytes)");
         }
 
         machine.Memory.MapRom((uint)(FourGigabytes - image.Length), image);
@@ -117,6 +120,12 @@ public sealed class PcBoard
     {
         Devices.FirstUserSlot = description.FirstUserSlot;
         foreach (var drive in description.Drives)
+        {
+            AddDrive(Placement, drive);
+        }
+
+        // QEMU's configure_blockdev: the default drives come after every -drive, each only where no drive sits.
+        foreach (var drive in description.DefaultDrives.Where(Placement.IsFree))
         {
             AddDrive(Placement, drive);
         }
@@ -183,13 +192,13 @@ public sealed class PcBoard
                 : $"{drive.Label}: {DrivePlacement.Unsupported(position)}");
         }
 
-        if (DrivePlacement.Orphan(position) is { } orphan)
+        if (DrivePlacement.Orphan(position, drive.IsDefault) is { } orphan)
         {
             throw new BoardException($"{drive.Label}: {orphan}");
         }
 
         var backend = drive.Open(position.Name);
-        if (drive.Interface == DrivePlacement.None || EmptyBoard)
+        if (drive.Interface is DrivePlacement.None or DrivePlacement.Sd or DrivePlacement.Pflash || EmptyBoard)
         {
             return backend;
         }
@@ -202,7 +211,7 @@ public sealed class PcBoard
 
         try
         {
-            Devices.AttachDrive(position, backend, drive.CdRom, drive.IdeIdentity?.Invoke(position.Name));
+            Devices.AttachDrive(position, backend, drive.CdRom, drive.IdeIdentity?.Invoke(position.Name), drive.VirtioIdentity?.Invoke(position.Name));
         }
         catch (ArgumentException e)
         {

@@ -85,9 +85,10 @@ public sealed class StorageDevices
 
     /// <summary>
     /// Attaches a drive where <see cref="DrivePlacement"/> placed it: IDE by bus and unit (with
-    /// <paramref name="ide"/> for its identity), floppy by unit, virtio-blk in the next free slot.
+    /// <paramref name="ide"/> for its identity), floppy by unit, virtio-blk in the next free slot (with
+    /// <paramref name="virtio"/>'s properties when given).
     /// </summary>
-    public void AttachDrive(DrivePosition position, BlockBackend backend, bool cdrom, IdeDriveOptions? ide = null)
+    public void AttachDrive(DrivePosition position, BlockBackend backend, bool cdrom, IdeDriveOptions? ide = null, VirtioBlkOptions? virtio = null)
     {
         switch (position.Interface)
         {
@@ -98,7 +99,7 @@ public sealed class StorageDevices
                 AttachFloppy(position.Unit, backend, position.Name);
                 break;
             default:
-                AddVirtio(backend, new VirtioBlkOptions { DeviceId = position.Name });
+                AddVirtio(backend, virtio ?? new VirtioBlkOptions { DeviceId = position.Name });
                 break;
         }
     }

@@ -146,6 +146,7 @@ internal sealed class DeviceHotplug : IDeviceHotplug
 
         var id = _host.Devices.VirtioById.FirstOrDefault(kv => ReferenceEquals(kv.Value, virtio)).Key;
         var backend = virtio.Backend;
+        var path = PeripheralPaths.ProxyOf(backend.DeviceQomPath);
         _requested.Remove(virtio);
         _host.Machine.Remove(virtio);
         _host.Devices.Forget(virtio);
@@ -155,7 +156,7 @@ internal sealed class DeviceHotplug : IDeviceHotplug
         backend.Unref();
 
         // QEMU finalizes the virtio-blk-device child (no id) before its PCI proxy.
-        var path = id is null ? $"/machine/peripheral-anon/device[{slot}]" : $"/machine/peripheral/{id}";
+        _host.Peripherals.Release(path);
         _events.Publish("DEVICE_DELETED", new JsonObject { ["path"] = $"{path}/virtio-backend" });
         var data = new JsonObject();
         if (id is not null)

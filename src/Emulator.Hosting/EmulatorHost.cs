@@ -93,6 +93,9 @@ public sealed class EmulatorHost : IDisposable
     /// <summary>The IDE, floppy and virtio-blk controllers drives attach to.</summary>
     public StorageDevices Devices => Board.Devices;
 
+    /// <summary>QOM paths of the devices -device, -drive if=virtio and device_add created (query-block's qdev).</summary>
+    internal QemuSystem.PeripheralPaths Peripherals { get; } = new();
+
     /// <summary>The host's services (monitor, QMP server, hotplug, machine control), created on first use and disposed with the host.</summary>
     public IServiceProvider Services => _services;
 

@@ -294,9 +294,9 @@ internal static class QemuDevices
         }
 
         var defaults = new VirtioBlkOptions();
+
         var options = new VirtioBlkOptions
         {
-            DeviceId = id ?? (backend.Name.Length > 0 ? backend.Name : $"virtio-disk{host.Devices.Virtio.Count}"),
             Serial = properties.GetValueOrDefault("serial") ?? string.Empty,
             NumQueues = Number(Driver, properties, "num-queues", 1, 1024) ?? defaults.NumQueues,
             QueueSize = (ushort)(Number(Driver, properties, "queue-size", 4, 1024) ?? defaults.QueueSize),
@@ -306,7 +306,20 @@ internal static class QemuDevices
             WriteZeroes = Flag(Driver, properties, "write-zeroes") ?? defaults.WriteZeroes,
             RequestMerging = Flag(Driver, properties, "request-merging") ?? defaults.RequestMerging,
         };
-        var virtio = host.Devices.AddVirtio(backend, options, slot, id);
+        // The block device is the proxy's virtio-backend child, which has no id: query-block names its path.
+        var path = host.Peripherals.Claim(id) + PeripheralPaths.VirtioBackend;
+        options = options with { DeviceId = path, QomPath = path };
+        VirtioBlkPci virtio;
+        try
+        {
+            virtio = host.Devices.AddVirtio(backend, options, slot, id);
+        }
+        catch (ArgumentException)
+        {
+            host.Peripherals.Release(PeripheralPaths.ProxyOf(path));
+            throw;
+        }
+
         AddLogicalGeometry(host, Driver, properties, virtio, StorageDevices.VirtioFirmwarePath(virtio.Device));
         return virtio;
     }

@@ -17,7 +17,7 @@ namespace Emulator.Hosting.QemuSystem;
 internal sealed class QemuDrive
 {
     private static readonly string[] Known =
-        ["file", "if", "media", "format", "id", "index", "bus", "unit", "cache", "snapshot", "readonly", "rerror", "werror", "auto-read-only", "aio", "discard", "detect-zeroes", "serial"];
+        ["file", "if", "media", "format", "id", "index", "bus", "unit", "cache", "snapshot", "readonly", "rerror", "werror", "auto-read-only", "aio", "discard", "detect-zeroes", "serial", "driver", "size", "read-zeroes"];
 
     private QemuDrive(List<KeyValuePair<string, string>> items)
     {
@@ -111,8 +111,21 @@ internal sealed class QemuDrive
     public BlockNodeOptions? RootOptions(out string? plainFile)
     {
         plainFile = null;
+        if (Get("driver") is { } driver)
+        {
+            // -drive driver=D: the root node is D itself, no format node over it, with D's options at the top level.
+            return driver == "null-co"
+                ? NullNode(string.Empty)
+                : throw new QemuOptionException($"-drive: driver={driver}: only null-co is supported as a -drive driver here (use file= and format=)");
+        }
+
+        if (Get("size") is not null || Get("read-zeroes") is not null)
+        {
+            throw new QemuOptionException($"-drive: Invalid parameter '{(Get("size") is null ? "read-zeroes" : "size")}' (it belongs to driver=null-co)");
+        }
+
         var file = Get("file");
-        if (file is null && Get("file.driver") != "nbd")
+        if (file is null && Get("file.driver") is not ("nbd" or "null-co"))
         {
             return null;
         }
@@ -122,12 +135,7 @@ internal sealed class QemuDrive
         BlockNodeOptions protocol;
         if (file == "null-co://" || Get("file.driver") == "null-co")
         {
-            protocol = new NullNodeOptions
-            {
-                ReadOnly = IsReadOnly,
-                ReadZeroes = Get("file.read-zeroes") is not { } rz || KeyValueList.IsOn("-drive", "file.read-zeroes", rz),
-                Size = Get("file.size") is { } size && long.TryParse(size, out var bytes) ? bytes : NullNodeOptions.DefaultSize,
-            };
+            protocol = NullNode("file.");
         }
         else if (Get("file.driver") == "nbd")
         {
@@ -167,6 +175,27 @@ internal sealed class QemuDrive
             // A qcow2 image over a protocol named by options (file.driver=nbd,… or blkdebug:…): format node over it.
             "qcow2" => new Qcow2NodeOptions(protocol) { ReadOnly = IsReadOnly },
             var other => throw new QemuOptionException($"-drive: Unknown driver '{other}'"),
+        };
+    }
+
+    /// <summary>A null-co node from the keys under <paramref name="prefix"/> (size with QEMU's suffixes, read-zeroes).</summary>
+    private NullNodeOptions NullNode(string prefix)
+    {
+        long size;
+        try
+        {
+            size = Get($"{prefix}size") is { } text ? ImageOptionValues.ParseSize(text) : NullNodeOptions.DefaultSize;
+        }
+        catch (Block.Backend.BlockOperationException)
+        {
+            throw new QemuOptionException($"-drive: Parameter '{prefix}size' expects a non-negative number below 2^64");
+        }
+
+        return new NullNodeOptions
+        {
+            ReadOnly = IsReadOnly,
+            ReadZeroes = Get($"{prefix}read-zeroes") is not { } rz || KeyValueList.IsOn("-drive", $"{prefix}read-zeroes", rz),
+            Size = size,
         };
     }
 

@@ -26,7 +26,7 @@ public sealed class QemuOptions
     /// <summary>Options that take a value.</summary>
     private static readonly HashSet<string> Valued =
         ["machine", "M", "m", "accel", "qtest", "qtest-log", "chardev", "mon", "qmp", "drive", "blockdev", "device", "global",
-         "cdrom", "hda", "hdb", "fda", "fdb", "boot", "rtc", "serial", "io-trace", "uuid",
+         "cdrom", "hda", "hdb", "hdc", "hdd", "fda", "fdb", "boot", "rtc", "serial", "io-trace", "uuid",
          "display", "audio", "name", "trace", "vga", "smp", "cpu", "L", "bios", "k", "msg"];
 
     /// <summary>-machine / -M type (the implied key): "pc" by default; which types are accepted is decided when the board is described.</summary>
@@ -69,6 +69,28 @@ public sealed class QemuOptions
 
     /// <summary>False with -nodefaults: no default serial port, VGA, NIC (QEMU's default devices).</summary>
     public bool Defaults { get; private set; } = true;
+
+    /// <summary>
+    /// QEMU's default empty floppy0: unless -nodefaults, -machine none, or a -device/-global for isa-fdc or floppy
+    /// (vl.c default_list), which says the user places floppies.
+    /// </summary>
+    public bool DefaultFloppy => HasDefaultDrives && !NamesDriver("isa-fdc", "floppy");
+
+    /// <summary>
+    /// QEMU's default empty CD-ROM at index 2 (ide1-cd0): unless -nodefaults, -machine none, or a -device/-global
+    /// for ide-cd, ide-hd, scsi-cd or scsi-hd (vl.c default_list).
+    /// </summary>
+    public bool DefaultCdrom => HasDefaultDrives && !NamesDriver("ide-cd", "ide-hd", "scsi-cd", "scsi-hd");
+
+    /// <summary>QEMU's default empty sd0 (the pc has no SD controller; the backend stays unclaimed): unless -nodefaults or -machine none.</summary>
+    public bool DefaultSdCard => HasDefaultDrives;
+
+    private bool HasDefaultDrives => Defaults && Machine != "none";
+
+    /// <summary>Whether a -device or a -global names one of <paramref name="drivers"/> (vl.c default_driver_check).</summary>
+    private bool NamesDriver(params string[] drivers) =>
+        Devices.Any(d => d.FirstOrDefault(kv => kv.Key == "driver").Value is { } driver && drivers.Contains(driver))
+        || Globals.Keys.Any(key => key.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 && drivers.Contains(key[..dot]));
 
     /// <summary>-no-shutdown: a guest power-off stops the machine instead of ending the run.</summary>
     public bool NoShutdown { get; private set; }
@@ -121,7 +143,7 @@ public sealed class QemuOptions
     /// <summary>-qmp endpoints, one key=value list each, in command-line order.</summary>
     public List<List<KeyValuePair<string, string>>> Qmp { get; } = [];
 
-    /// <summary>-drive options (and the shorthands -hda, -hdb, -cdrom, -fda, -fdb translated to them), one key=value list each, in command-line order.</summary>
+    /// <summary>-drive options (and the shorthands -hda to -hdd, -cdrom, -fda, -fdb translated to them), one key=value list each, in command-line order.</summary>
     public List<List<KeyValuePair<string, string>>> Drives { get; } = [];
 
     /// <summary>-blockdev options, one key=value list each (dotted keys for nested nodes), in command-line order.</summary>
@@ -308,8 +330,9 @@ public sealed class QemuOptions
             case "cdrom":
                 Drives.Add([new("file", value), new("media", "cdrom"), new("index", "2")]);
                 break;
-            case "hda" or "hdb" or "fda" or "fdb":
-                Drives.Add([new("file", value), new("if", name[0] == 'f' ? "floppy" : "ide"), new("index", name[2] == 'a' ? "0" : "1")]);
+            case "hda" or "hdb" or "hdc" or "hdd" or "fda" or "fdb":
+                // QEMU's -hdX is index 0-3 of the default interface (ide on pc), -fdX index 0-1 of if=floppy.
+                Drives.Add([new("file", value), new("if", name[0] == 'f' ? "floppy" : "ide"), new("index", (name[2] - 'a').ToString(CultureInfo.InvariantCulture))]);
                 break;
             case "rtc":
             {

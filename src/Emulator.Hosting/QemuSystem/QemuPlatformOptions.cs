@@ -173,7 +173,8 @@ internal static class QemuPlatformOptions
 
     /// <summary>
     /// -audio [driver=]DRIVER,model=MODEL: this machine has no sound card, so every model is unknown (QEMU's
-    /// words, with an empty list of valid names); "none" alone (no audio, the form newer libqtest passes) is accepted.
+    /// words, with an empty list of valid names). QEMU 7.2 requires model= (its -audio creates a sound card), so
+    /// "-audio none", the form QEMU 8's libqtest passes, is refused as 7.2 refuses it.
     /// </summary>
     public static void CheckAudio(string value)
     {
@@ -183,10 +184,7 @@ internal static class QemuPlatformOptions
             throw new QemuOptionException($"-audio {value}: Unknown sound card name `{model}'{Environment.NewLine}Valid sound card names (comma separated):");
         }
 
-        if (items[0].Value != "none")
-        {
-            throw new QemuOptionException($"-audio {value}: Parameter 'model' is missing");
-        }
+        throw new QemuOptionException($"-audio {value}: Parameter 'model' is missing");
     }
 
     /// <summary>

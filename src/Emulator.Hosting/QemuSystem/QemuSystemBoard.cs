@@ -23,6 +23,12 @@ public static class QemuSystemBoard
     /// <summary>The first PCI slot QEMU's pc gives a device without an address: after the host bridge and PIIX3 (00:00, 00:01).</summary>
     private const int FirstPciSlot = 2;
 
+    /// <summary>QEMU's system flash sector (pc_sysfw.c FLASH_SECTOR_SIZE): a flash image is a whole number of them.</summary>
+    private const int FlashSector = 4 << 10;
+
+    /// <summary>The pc machine's max-fw-size default: pflash0 and pflash1 together.</summary>
+    private const long MaxFlashSize = 8 << 20;
+
     /// <summary>The accelerator that runs: of several -accel, the first usable one (tcg or qtest; kvm never is); tcg when none is given.</summary>
     public static string Accelerator(QemuOptions options)
     {
@@ -50,7 +56,7 @@ public static class QemuSystemBoard
         return new BoardDescription
         {
             EmptyBoard = emptyBoard,
-            Bios = options.Bios is { } bios ? ReadBios(bios, options.DataDirectories) : null,
+            Bios = ReadFlash(options) ?? (options.Bios is { } bios ? ReadBios(bios, options.DataDirectories) : null),
 
             // QEMU's pc puts the VGA at 00:02.0 and the default NIC after it; this emulator has neither as a
             // PCI function (its VGA is the legacy text adapter) and leaves their slots empty, so devices
@@ -75,6 +81,77 @@ public static class QemuSystemBoard
                 SerialOutput = serialOutput ?? (static _ => { }),
             },
         };
+    }
+
+    /// <summary>
+    /// -drive if=pflash as QEMU's pc maps system flash (pc_sysfw.c pc_system_flash_map), which then replaces the
+    /// BIOS (-bios is ignored): pflash0 ends at 4 GiB, pflash1 lies right below it, and the last 128 KiB of the
+    /// image also show below 1 MiB (isa-bios). Each image is a raw file of 4 KiB sectors, 8 MiB at most together,
+    /// refused with QEMU's words otherwise. Limitation: the flash reads as ROM; the CFI command set of QEMU's
+    /// pflash_cfi01 (query, program, erase) is not modelled, so writes do nothing. Null without if=pflash.
+    /// </summary>
+    private static byte[]? ReadFlash(QemuOptions options)
+    {
+        var units = new SortedDictionary<int, (string Label, QemuDrive Drive)>();
+        foreach (var items in options.Drives)
+        {
+            var drive = QemuDrive.Parse(items);
+            if (drive.Interface != DrivePlacement.Pflash)
+            {
+                continue;
+            }
+
+            var label = $"-drive {Quote(items, null)}";
+            var unit = drive.Number(label, "index") ?? drive.Number(label, "unit") ?? Enumerable.Range(0, DrivePlacement.PflashUnits + 1).First(u => !units.ContainsKey(u));
+
+            // Positions past the second flash or taken twice are refused by the board's placement, with QEMU's words.
+            if (unit < DrivePlacement.PflashUnits)
+            {
+                units.TryAdd(unit, (label, drive));
+            }
+        }
+
+        if (units.Count == 0)
+        {
+            return null;
+        }
+
+        if (!units.ContainsKey(0))
+        {
+            throw new QemuOptionException("pflash1 requires pflash0");
+        }
+
+        var images = new List<byte[]>();
+        foreach (var (unit, (label, drive)) in units)
+        {
+            if (drive.Get("format") is not (null or "raw"))
+            {
+                throw new QemuOptionException($"{label}: this emulator maps raw flash images only");
+            }
+
+            if (!HostFile.TryOpen(drive.Get("file"), File.ReadAllBytes, out var image, out var problem))
+            {
+                throw new QemuOptionException(drive.Get("file") is null
+                    ? $"can't get size of block device pflash{unit}: No medium found"
+                    : $"{label}: Could not open '{drive.Get("file")}': {problem}");
+            }
+
+            if (image!.Length == 0 || image.Length % FlashSector != 0)
+            {
+                throw new QemuOptionException(
+                    $"system firmware block device pflash{unit} has invalid size {image.Length}{Environment.NewLine}info: its size must be a non-zero multiple of 0x{FlashSector:x}");
+            }
+
+            images.Add(image);
+            if (images.Sum(i => (long)i.Length) > MaxFlashSize)
+            {
+                throw new QemuOptionException($"combined size of system firmware exceeds {MaxFlashSize} bytes");
+            }
+        }
+
+        // pflash1 below pflash0, both ending at 4 GiB: one image the board maps as it maps a BIOS.
+        images.Reverse();
+        return [.. images.SelectMany(i => i)];
     }
 
     /// <summary>
@@ -133,11 +210,15 @@ public static class QemuSystemBoard
         host.MachineControl.CpuCount = description.EmptyBoard ? 0 : 1;
         host.MachineControl.InPreconfig = options.Preconfig;
         host.MachineControl.Autostart = !options.StartPaused;
-        host.DriveParser = items => Drive(host.Layer, options, items);
+        host.DriveParser = items => Drive(host, options, items);
         CheckDriveIds(options);
         try
         {
-            host.Board.Populate(description with { Drives = [.. options.Drives.Select(items => Drive(host.Layer, options, items))] });
+            host.Board.Populate(description with
+            {
+                Drives = [.. options.Drives.Select(items => Drive(host, options, items))],
+                DefaultDrives = DefaultDrives(host, options),
+            });
         }
         catch (BoardException e)
         {
@@ -152,6 +233,32 @@ public static class QemuSystemBoard
         }
 
         QemuDevices.Attach(host, options.Devices, options.Globals);
+    }
+
+    /// <summary>
+    /// QEMU's default drives (vl.c configure_blockdev): an empty CD-ROM at IDE index 2, an empty floppy at index 0
+    /// and an empty sd0, each with the options -drive would give it (-snapshot included) and each only if no
+    /// -drive took its index; which of them exist is decided by -nodefaults, the machine and -device/-global.
+    /// </summary>
+    private static List<BoardDrive> DefaultDrives(EmulatorHost host, QemuOptions options)
+    {
+        List<List<KeyValuePair<string, string>>> drives = [];
+        if (options.DefaultCdrom)
+        {
+            drives.Add([new("if", DrivePlacement.Ide), new("index", "2"), new("media", "cdrom")]);
+        }
+
+        if (options.DefaultFloppy)
+        {
+            drives.Add([new("if", DrivePlacement.Floppy), new("index", "0")]);
+        }
+
+        if (options.DefaultSdCard)
+        {
+            drives.Add([new("if", DrivePlacement.Sd), new("index", "0")]);
+        }
+
+        return [.. drives.Select(items => Drive(host, options, items) with { IsDefault = true })];
     }
 
     /// <summary>-drive ids are QemuOpts ids: a second -drive with the same id is refused before anything opens.</summary>
@@ -172,8 +279,9 @@ public static class QemuSystemBoard
     /// On an empty board (-machine none) an explicit if=ide/floppy/virtio is refused with QEMU's wording, while
     /// a drive without if= (-cdrom, say) is opened and left unclaimed, as QEMU 7.2 leaves it.
     /// </summary>
-    private static BoardDrive Drive(BlockLayer layer, QemuOptions options, List<KeyValuePair<string, string>> items)
+    private static BoardDrive Drive(EmulatorHost host, QemuOptions options, List<KeyValuePair<string, string>> items)
     {
+        var layer = host.Layer;
         var drive = QemuDrive.Parse(items);
         var label = $"-drive {Quote(items, null)}";
         var cdrom = drive.Get("media") == "cdrom";
@@ -189,6 +297,13 @@ public static class QemuSystemBoard
             Label = label,
             Open = name => OpenDrive(layer, options, drive, name),
             IdeIdentity = name => QemuDevices.IdeOptions(cdrom ? "ide-cd" : "ide-hd", [], options.Globals, name),
+
+            // QEMU turns if=virtio into an anonymous -device virtio-blk-pci (drive_new); its block device is the virtio-backend child.
+            VirtioIdentity = _ =>
+            {
+                var path = host.Peripherals.Claim(null) + PeripheralPaths.VirtioBackend;
+                return new Devices.Virtio.VirtioBlkOptions { DeviceId = path, QomPath = path };
+            },
         };
     }
 

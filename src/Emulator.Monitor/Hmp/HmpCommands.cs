@@ -178,12 +178,12 @@ internal static class HmpCommands
                 text.Append($"    Attached to:      {backend.DeviceId}\r\n");
             }
 
-            if (backend.HasRemovableMedia && backend.HasDevice)
+            // QEMU prints the tray for every removable backend (one without a tray, or without a device, reads
+            // "closed"): query-block's removable is true for a backend no device claims, as for sd0 or if=none.
+            if (backend.HasRemovableMedia)
             {
                 var locked = backend.IsMediumLocked ? "locked" : "not locked";
-                text.Append(backend.HasTray
-                    ? $"    Removable device: {locked}, tray {(backend.IsTrayOpen ? "open" : "closed")}\r\n"
-                    : $"    Removable device: {locked}\r\n");
+                text.Append($"    Removable device: {locked}, tray {(backend.HasTray && backend.IsTrayOpen ? "open" : "closed")}\r\n");
             }
 
             if (backend.IoStatusEnabled && backend.IoStatus != IoStatus.Ok)

@@ -36,7 +36,7 @@ public class LauncherTests
         using var process = Start(
             "-qtest", $"unix:{_dir}/qtest.sock", "-qtest-log", "/dev/null",
             "-chardev", $"socket,path={_dir}/qmp.sock,id=char0", "-mon", "chardev=char0,mode=control",
-            "-display", "none", "-audio", "none", "-machine", "pc", "-accel", "qtest");
+            "-display", "none", "-machine", "pc", "-accel", "qtest");
         qtestListener.ReceiveTimeout = 30_000;
         using var qtestSocket = qtestListener.Accept();
         using var qmpSocket = qmpListener.Accept();

@@ -50,6 +50,8 @@ public class PlatformOptionTests
     [TestCase("-display", "sdl")]
     [TestCase("-display", "vnc=:5")]
     [TestCase("-audio", "alsa")]
+    [TestCase("-audio", "none")]
+    [TestCase("-audio", "driver=none")]
     [TestCase("-audio", "driver=none,model=foo")]
     [TestCase("-name", "guest1,bar=1")]
     [TestCase("-msg", "foo=on")]
