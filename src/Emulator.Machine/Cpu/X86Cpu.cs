@@ -210,11 +210,14 @@ public sealed class X86Cpu
         }
     }
 
-    /// <summary>Blocks translated so far (0 with the interpreter alone).</summary>
+    /// <summary>Blocks translated so far, compiled or with code reused from a block of the same bytes (0 with the interpreter alone).</summary>
     public long BlocksTranslated => _translator?.Translated ?? 0;
 
     /// <summary>Host time the translating tier has spent forming and compiling blocks.</summary>
-    public TimeSpan TranslationTime => _translator?.TranslationTime ?? TimeSpan.Zero;
+    public TimeSpan TranslationTime => TranslationCost.Total;
+
+    /// <summary>The translating tier's host time by phase (form, tree, IL, JIT) and blocks compiled.</summary>
+    public Translation.TranslationCost TranslationCost => _translator?.Cost ?? default;
 
     /// <summary>Instructions run in translated code so far (0 with the interpreter alone).</summary>
     public long TranslatedInstructions => _translator?.InstructionsRun ?? 0;

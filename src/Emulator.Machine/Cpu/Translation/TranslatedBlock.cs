@@ -27,6 +27,9 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
 
     public bool Valid { get; set; } = true;
 
+    /// <summary>Whether <see cref="Code"/> has run once (its dynamic method is JIT-compiled on the first run).</summary>
+    public bool Jitted { get; set; }
+
     /// <summary>
     /// Linear fetch addresses (CS.base + EIP) of the last two blocks that ran right after this one (the
     /// taken and not-taken targets of its branch, typically), and those blocks. A hint only: the

@@ -43,7 +43,12 @@ internal sealed class TranslatingTier
     private readonly Dictionary<uint, List<TranslatedBlock>> _byPage = [];
     private readonly List<BlockInstruction> _scratch = new(BlockBuilder.MaxInstructions);
     private readonly Dictionary<uint, int> _drops = [];
-    private long _translationTicks;
+    private readonly CompiledCodeCache _compiled = new();
+    private long _formTicks;
+    private long _buildTicks;
+    private long _compileTicks;
+    private TimeSpan _jitTime;
+    private long _jitIlBytes;
     private TranslatedBlock? _previous;
 
     public TranslatingTier(ExecutionCore core, DecodeCache cache, Dispatcher dispatcher)
@@ -75,8 +80,11 @@ internal sealed class TranslatingTier
     /// </summary>
     public long Chained { get; private set; }
 
-    /// <summary>Host time spent forming and compiling blocks (the tier's translation cost).</summary>
-    public TimeSpan TranslationTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, _translationTicks);
+    /// <summary>Host time spent forming and compiling blocks, by phase (the tier's translation cost).</summary>
+    public TranslationCost Cost => new(Translated - Reused, Elapsed(_formTicks), Elapsed(_buildTicks), Elapsed(_compileTicks), _jitTime, _jitIlBytes);
+
+    /// <summary>Blocks whose compiled code was reused from earlier blocks with the same bytes (<see cref="CompiledCodeCache"/>).</summary>
+    public long Reused => _compiled.Reused;
 
     /// <summary>
     /// Runs the block at CS:EIP if one is compiled and fits: its instructions stay inside the CS limit
@@ -127,7 +135,7 @@ internal sealed class TranslatingTier
             _runtime.Budget = max - done - ran;
             _runtime.ProgressBase = done + ran;
             BlocksRun++;
-            var result = block.Code(_runtime);
+            var result = block.Jitted ? block.Code(_runtime) : RunFirst(block);
             if (result < 0)
             {
                 var counted = ~result + 1;
@@ -161,6 +169,20 @@ internal sealed class TranslatingTier
             block = next;
         }
     }
+
+    /// <summary>A block's first run, which JIT-compiles its dynamic method: timed for <see cref="Cost"/>.</summary>
+    private long RunFirst(TranslatedBlock block)
+    {
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+        var ilBefore = System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true);
+        var result = block.Code(_runtime);
+        _jitTime += System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jitBefore;
+        _jitIlBytes += System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true) - ilBefore;
+        block.Jitted = true;
+        return result;
+    }
+
+    private static TimeSpan Elapsed(long ticks) => System.Diagnostics.Stopwatch.GetElapsedTime(0, ticks);
 
     /// <summary>
     /// <paramref name="previous"/>'s link for <paramref name="linear"/> when it is provably the block the full
@@ -214,9 +236,7 @@ internal sealed class TranslatingTier
                 return null;
             }
 
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             block = Translate(cs, eip, physical, key);
-            _translationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
             slot.Block = block;
         }
 
@@ -245,6 +265,7 @@ internal sealed class TranslatingTier
     {
         var page = physical >> GuestMemory.PageShift;
         _scratch.Clear();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_drops.GetValueOrDefault(page) < DropLimit)
         {
             BlockBuilder.Form(_cache, cs, eip, physical, _scratch);
@@ -253,14 +274,29 @@ internal sealed class TranslatingTier
         TranslatedBlock block;
         if (_scratch.Count == 0)
         {
+            _formTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+
             // Remembered as untranslatable until the page changes, so the lookup stays one probe.
             block = new TranslatedBlock(key, page, 0, 0, 0, static _ => 0);
         }
         else
         {
             var last = _scratch[^1];
-            block = new TranslatedBlock(key, page, _scratch.Count, last.Offset, last.Offset + last.D.Length,
-                BlockCompiler.Compile(_scratch, cs.Big, _core.Seg[ExecutionCore.Ss].Big));
+            var length = last.Offset + last.D.Length;
+            var mode = Mode(cs);
+            CompiledCodeCache.Shape? shape = null;
+            var formed = System.Diagnostics.Stopwatch.GetTimestamp();
+            _formTicks += formed - started;
+            if (!(_core.Mmu.Physical.TryGetRam(physical, (int)length, out var ram) && _compiled.TryGet(ram.Span, mode, out var code, out shape)))
+            {
+                code = Compile(cs);
+                if (shape is not null)
+                {
+                    _compiled.Add(shape, code);
+                }
+            }
+
+            block = new TranslatedBlock(key, page, _scratch.Count, last.Offset, length, code);
             Translated++;
         }
 
@@ -272,6 +308,23 @@ internal sealed class TranslatingTier
 
         list.Add(block);
         return block;
+    }
+
+    /// <summary>Builds and compiles the formed block in <c>_scratch</c>, timing each phase for <see cref="Cost"/>.</summary>
+    private Func<BlockRuntime, long> Compile(in SegmentCache cs)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var tree = BlockCompiler.Build(_scratch, cs.Big, _core.Seg[ExecutionCore.Ss].Big);
+        var built = System.Diagnostics.Stopwatch.GetTimestamp();
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+        var ilBefore = System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true);
+        var code = tree.Compile();
+        var jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jitBefore;
+        _jitTime += jit;
+        _jitIlBytes += System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true) - ilBefore;
+        _buildTicks += built - started;
+        _compileTicks += System.Diagnostics.Stopwatch.GetTimestamp() - built - jit.Ticks * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+        return code;
     }
 
     private void Evict(ref Slot slot)
