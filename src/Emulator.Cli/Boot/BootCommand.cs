@@ -47,7 +47,8 @@ internal static class BootCommand
           --stats                     print wall time, guest instructions and virtual time at the end
           --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
-          --cpu interp|jit            the interpreter alone (default) or with the translating tier (docs/translating-cpu.md)
+          --cpu interp|jit|jit-sync   the interpreter alone (default) or with the translating tier (docs/translating-cpu.md);
+                                      jit compiles blocks on a background thread, jit-sync on the machine thread
           --cpu-log FILE              log every processor exception and shutdown to FILE (like QEMU's -d int,cpu_reset)
           --no-reboot                 a guest reset (triple fault, keyboard controller, port 92h/CF9h) ends the run with status 0
           --deterministic             every disk completion reaches the guest at the same instruction count on every run
@@ -96,6 +97,7 @@ internal static class BootCommand
         using var host = new EmulatorHost(description, _ => new IoTraceControl());
         var machine = host.Machine;
         machine.Cpu.Tier = options.Cpu;
+        machine.Cpu.BackgroundTranslation = options.BackgroundTranslation;
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
         description = description with { Drives = Drives(host.Layer, demo?.Drives ?? options.Drives) };

@@ -195,6 +195,23 @@ public sealed class X86Cpu
     }
 
     /// <summary>
+    /// Compile hot blocks on a background thread and interpret them until their code is ready, instead of
+    /// compiling on the machine thread (docs/translating-cpu.md). Guest-visible behaviour is the same either
+    /// way; only which tier runs an instruction, and so host time, changes. Off by default.
+    /// </summary>
+    public bool BackgroundTranslation
+    {
+        get => _translator?.Background ?? false;
+        set
+        {
+            if (_translator is not null)
+            {
+                _translator.Background = value;
+            }
+        }
+    }
+
+    /// <summary>
     /// Times a page's translations may be dropped (by writes into it) before its code is only interpreted;
     /// tests that rewrite code on purpose raise it.
     /// </summary>

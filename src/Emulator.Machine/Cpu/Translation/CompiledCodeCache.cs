@@ -6,7 +6,7 @@ namespace Emulator.Machine.Cpu.Translation;
 /// segment bases and limits at run time, and formation (decode, live flags) is a function of those bytes
 /// and sizes — so when a block's page is dropped (a data write beside code, a remap, DMA) or its table
 /// slot is taken, the same bytes found again, at that address or another, reuse the compiled delegate
-/// instead of paying the expression-tree compiler and the JIT again. Bounded: at <see cref="MaxEntries"/>
+/// (or wait for the one being compiled) instead of paying the expression-tree compiler and the JIT again. Bounded: at <see cref="MaxEntries"/>
 /// the cache is emptied (as QEMU flushes its code buffer when full); dropped delegates are collectible.
 /// </summary>
 internal sealed class CompiledCodeCache
@@ -14,7 +14,7 @@ internal sealed class CompiledCodeCache
     /// <summary>Most delegates kept for reuse.</summary>
     public const int MaxEntries = 1 << 15;
 
-    private readonly Dictionary<Shape, Func<BlockRuntime, long>> _code = [];
+    private readonly Dictionary<Shape, CompiledCode> _code = [];
 
     /// <summary>Blocks whose code was found here instead of being compiled.</summary>
     public long Reused { get; private set; }
@@ -22,7 +22,7 @@ internal sealed class CompiledCodeCache
     public int Count => _code.Count;
 
     /// <summary>The code compiled earlier for these bytes and sizes, if any.</summary>
-    public bool TryGet(ReadOnlySpan<byte> bytes, uint mode, out Func<BlockRuntime, long> code, out Shape shape)
+    public bool TryGet(ReadOnlySpan<byte> bytes, uint mode, out CompiledCode code, out Shape shape)
     {
         shape = new Shape(bytes.ToArray(), mode);
         if (_code.TryGetValue(shape, out code!))
@@ -34,7 +34,7 @@ internal sealed class CompiledCodeCache
         return false;
     }
 
-    public void Add(Shape shape, Func<BlockRuntime, long> code)
+    public void Add(Shape shape, CompiledCode code)
     {
         if (_code.Count >= MaxEntries)
         {

@@ -44,11 +44,8 @@ internal sealed class TranslatingTier
     private readonly List<BlockInstruction> _scratch = new(BlockBuilder.MaxInstructions);
     private readonly Dictionary<uint, int> _drops = [];
     private readonly CompiledCodeCache _compiled = new();
+    private readonly BlockCompilation _compilation = new();
     private long _formTicks;
-    private long _buildTicks;
-    private long _compileTicks;
-    private TimeSpan _jitTime;
-    private long _jitIlBytes;
     private TranslatedBlock? _previous;
 
     public TranslatingTier(ExecutionCore core, DecodeCache cache, Dispatcher dispatcher)
@@ -81,7 +78,14 @@ internal sealed class TranslatingTier
     public long Chained { get; private set; }
 
     /// <summary>Host time spent forming and compiling blocks, by phase (the tier's translation cost).</summary>
-    public TranslationCost Cost => new(Translated - Reused, Elapsed(_formTicks), Elapsed(_buildTicks), Elapsed(_compileTicks), _jitTime, _jitIlBytes);
+    public TranslationCost Cost =>
+        new(_compilation.Blocks, BlockCompilation.Elapsed(_formTicks), _compilation.Build, _compilation.Compile, _compilation.Jit, _compilation.IlBytes);
+
+    /// <summary>
+    /// Compile blocks on the block compiler's thread (<see cref="BackgroundCompiler"/>) and interpret them
+    /// until their code is ready, instead of compiling on the machine thread when they become hot.
+    /// </summary>
+    public bool Background { get; set; }
 
     /// <summary>Blocks whose compiled code was reused from earlier blocks with the same bytes (<see cref="CompiledCodeCache"/>).</summary>
     public long Reused => _compiled.Reused;
@@ -135,7 +139,7 @@ internal sealed class TranslatingTier
             _runtime.Budget = max - done - ran;
             _runtime.ProgressBase = done + ran;
             BlocksRun++;
-            var result = block.Jitted ? block.Code(_runtime) : RunFirst(block);
+            var result = block.Code!(_runtime);
             if (result < 0)
             {
                 var counted = ~result + 1;
@@ -170,20 +174,6 @@ internal sealed class TranslatingTier
         }
     }
 
-    /// <summary>A block's first run, which JIT-compiles its dynamic method: timed for <see cref="Cost"/>.</summary>
-    private long RunFirst(TranslatedBlock block)
-    {
-        var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
-        var ilBefore = System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true);
-        var result = block.Code(_runtime);
-        _jitTime += System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jitBefore;
-        _jitIlBytes += System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true) - ilBefore;
-        block.Jitted = true;
-        return result;
-    }
-
-    private static TimeSpan Elapsed(long ticks) => System.Diagnostics.Stopwatch.GetElapsedTime(0, ticks);
-
     /// <summary>
     /// <paramref name="previous"/>'s link for <paramref name="linear"/> when it is provably the block the full
     /// lookup would find: still valid (a valid block is the only live one for its key) and keyed by the
@@ -208,6 +198,7 @@ internal sealed class TranslatingTier
     /// <summary>Entry checks: translated, every instruction inside the CS limit (and IP not wrapping in 16-bit code), room in the budget.</summary>
     private static bool Fits(TranslatedBlock block, in SegmentCache cs, uint eip, long done, long max) =>
         block.Count != 0
+        && block.Code is not null
         && (ulong)eip + block.LastOffset + MaxInstructionLength <= cs.Limit
         && (cs.Big || (ulong)eip + block.EndOffset - 1 <= Ip16Limit)
         && done + block.Count <= max;
@@ -277,7 +268,7 @@ internal sealed class TranslatingTier
             _formTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
 
             // Remembered as untranslatable until the page changes, so the lookup stays one probe.
-            block = new TranslatedBlock(key, page, 0, 0, 0, static _ => 0);
+            block = new TranslatedBlock(key, page, 0, 0, 0, CompiledCode.None);
         }
         else
         {
@@ -285,11 +276,23 @@ internal sealed class TranslatingTier
             var length = last.Offset + last.D.Length;
             var mode = Mode(cs);
             CompiledCodeCache.Shape? shape = null;
+            CompiledCode? code;
             var formed = System.Diagnostics.Stopwatch.GetTimestamp();
             _formTicks += formed - started;
-            if (!(_core.Mmu.Physical.TryGetRam(physical, (int)length, out var ram) && _compiled.TryGet(ram.Span, mode, out var code, out shape)))
+            if (!(_core.Mmu.Physical.TryGetRam(physical, (int)length, out var ram) && _compiled.TryGet(ram.Span, mode, out code, out shape)))
             {
-                code = Compile(cs);
+                code = new CompiledCode();
+                var codeBig = cs.Big;
+                var stackBig = _core.Seg[ExecutionCore.Ss].Big;
+                if (Background)
+                {
+                    BackgroundCompiler.Enqueue(_compilation, [.. _scratch], codeBig, stackBig, code);
+                }
+                else
+                {
+                    code.Run = _compilation.Run(_scratch, codeBig, stackBig);
+                }
+
                 if (shape is not null)
                 {
                     _compiled.Add(shape, code);
@@ -308,23 +311,6 @@ internal sealed class TranslatingTier
 
         list.Add(block);
         return block;
-    }
-
-    /// <summary>Builds and compiles the formed block in <c>_scratch</c>, timing each phase for <see cref="Cost"/>.</summary>
-    private Func<BlockRuntime, long> Compile(in SegmentCache cs)
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var tree = BlockCompiler.Build(_scratch, cs.Big, _core.Seg[ExecutionCore.Ss].Big);
-        var built = System.Diagnostics.Stopwatch.GetTimestamp();
-        var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
-        var ilBefore = System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true);
-        var code = tree.Compile();
-        var jit = System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jitBefore;
-        _jitTime += jit;
-        _jitIlBytes += System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true) - ilBefore;
-        _buildTicks += built - started;
-        _compileTicks += System.Diagnostics.Stopwatch.GetTimestamp() - built - jit.Ticks * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-        return code;
     }
 
     private void Evict(ref Slot slot)
