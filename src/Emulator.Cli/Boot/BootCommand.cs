@@ -47,7 +47,8 @@ internal static class BootCommand
           --stats                     print wall time, guest instructions and virtual time at the end
           --rtc-base DATE             start the RTC at DATE (UTC) instead of now: repeatable runs
           --qmp unix:PATH|tcp:HOST:PORT  serve QMP there; the run then lasts until 'quit'
-          --cpu interp|jit            the interpreter alone (default) or with the translating tier (docs/translating-cpu.md)
+          --cpu interp|jit|jit-sync   the interpreter alone (default) or with the translating tier (docs/translating-cpu.md);
+                                      jit compiles blocks on a background thread, jit-sync on the machine thread
           --cpu-log FILE              log every processor exception and shutdown to FILE (like QEMU's -d int,cpu_reset)
           --no-reboot                 a guest reset (triple fault, keyboard controller, port 92h/CF9h) ends the run with status 0
           --deterministic             every disk completion reaches the guest at the same instruction count on every run
@@ -96,6 +97,7 @@ internal static class BootCommand
         using var host = new EmulatorHost(description, _ => new IoTraceControl());
         var machine = host.Machine;
         machine.Cpu.Tier = options.Cpu;
+        machine.Cpu.BackgroundTranslation = options.BackgroundTranslation;
         mirror = new ScreenMirror(machine.Chipset.Vga, output);
         host.ExitOnTerminationSignals(signal => SignalStatusBase + SignalNumber(signal));
         description = description with { Drives = Drives(host.Layer, demo?.Drives ?? options.Drives) };
@@ -239,7 +241,11 @@ internal static class BootCommand
         var translated = cpu.TranslatedInstructions;
         error.WriteLine($"emu boot: tier: {translated:N0} instructions translated ({100.0 * translated / total:0.0}%), "
             + $"{cpu.BlocksRun:N0} block entries ({(double)translated / Math.Max(1, cpu.BlocksRun):0.0} instructions each, {cpu.ChainedBlocks:N0} chained), "
-            + $"{cpu.BlocksTranslated:N0} blocks compiled in {cpu.TranslationTime.TotalSeconds:0.00} s");
+            + $"{cpu.BlocksTranslated:N0} blocks translated ({cpu.TranslationCost.Blocks:N0} compiled, the rest reusing code of the same bytes) in {cpu.TranslationTime.TotalSeconds:0.00} s");
+        var cost = cpu.TranslationCost;
+        error.WriteLine($"emu boot: translation: form {cost.Form.TotalSeconds:0.00} s, trees {cost.Build.TotalSeconds:0.00} s, "
+            + $"IL {cost.Compile.TotalSeconds:0.00} s, JIT {cost.Jit.TotalSeconds:0.00} s ({cost.IlBytes:N0} IL bytes, "
+            + $"{(double)cost.IlBytes / Math.Max(1, cost.Blocks):N0} per block)");
         var top = cpu.InterpretedByMnemonic();
         error.WriteLine("emu boot: interpreted: " + string.Join(", ", top.Take(TopInterpreted).Select(e => $"{e.Mnemonic} {100.0 * e.Count / total:0.00}%")));
     }

@@ -34,8 +34,11 @@ internal sealed record BootOptions
     /// <summary>Log every processor exception and shutdown to this file (QEMU's <c>-d int,cpu_reset -D FILE</c>).</summary>
     public string? CpuLog { get; init; }
 
-    /// <summary><c>--cpu interp|jit</c>: the interpreter alone (default) or the translating tier on top of it.</summary>
+    /// <summary><c>--cpu interp|jit|jit-sync</c>: the interpreter alone (default) or the translating tier on top of it.</summary>
     public CpuTier Cpu { get; init; } = CpuTier.Interpreter;
+
+    /// <summary>With the translating tier, compile blocks on a background thread (<c>--cpu jit</c>) or on the machine thread (<c>--cpu jit-sync</c>).</summary>
+    public bool BackgroundTranslation { get; init; } = true;
 
     /// <summary>A guest reset (triple fault, 8042, port 92h/CF9h) ends the run with status 0 instead of rebooting.</summary>
     public bool NoReboot { get; init; }
@@ -133,14 +136,16 @@ internal sealed record BootOptions
                     options = options with { CpuLog = Value() };
                     break;
                 case "--cpu":
+                    var cpu = Value();
                     options = options with
                     {
-                        Cpu = Value() switch
+                        Cpu = cpu switch
                         {
                             "interp" => CpuTier.Interpreter,
-                            "jit" => CpuTier.Translator,
-                            var other => throw new UsageException($"--cpu takes interp or jit, not '{other}'"),
+                            "jit" or "jit-sync" => CpuTier.Translator,
+                            var other => throw new UsageException($"--cpu takes interp, jit or jit-sync, not '{other}'"),
                         },
+                        BackgroundTranslation = cpu != "jit-sync",
                     };
                     break;
                 case "--no-reboot":

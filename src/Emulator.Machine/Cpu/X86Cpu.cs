@@ -195,6 +195,23 @@ public sealed class X86Cpu
     }
 
     /// <summary>
+    /// Compile hot blocks on a background thread and interpret them until their code is ready, instead of
+    /// compiling on the machine thread (docs/translating-cpu.md). Guest-visible behaviour is the same either
+    /// way; only which tier runs an instruction, and so host time, changes. Off by default.
+    /// </summary>
+    public bool BackgroundTranslation
+    {
+        get => _translator?.Background ?? false;
+        set
+        {
+            if (_translator is not null)
+            {
+                _translator.Background = value;
+            }
+        }
+    }
+
+    /// <summary>
     /// Times a page's translations may be dropped (by writes into it) before its code is only interpreted;
     /// tests that rewrite code on purpose raise it.
     /// </summary>
@@ -210,11 +227,14 @@ public sealed class X86Cpu
         }
     }
 
-    /// <summary>Blocks translated so far (0 with the interpreter alone).</summary>
+    /// <summary>Blocks translated so far, compiled or with code reused from a block of the same bytes (0 with the interpreter alone).</summary>
     public long BlocksTranslated => _translator?.Translated ?? 0;
 
     /// <summary>Host time the translating tier has spent forming and compiling blocks.</summary>
-    public TimeSpan TranslationTime => _translator?.TranslationTime ?? TimeSpan.Zero;
+    public TimeSpan TranslationTime => TranslationCost.Total;
+
+    /// <summary>The translating tier's host time by phase (form, tree, IL, JIT) and blocks compiled.</summary>
+    public Translation.TranslationCost TranslationCost => _translator?.Cost ?? default;
 
     /// <summary>Instructions run in translated code so far (0 with the interpreter alone).</summary>
     public long TranslatedInstructions => _translator?.InstructionsRun ?? 0;

@@ -18,7 +18,10 @@ namespace Emulator.Machine.Cpu.Translation;
 /// </summary>
 internal static class BlockCompiler
 {
-    public static Func<BlockRuntime, long> Compile(List<BlockInstruction> block, bool codeBig, bool stackBig)
+    public static Func<BlockRuntime, long> Compile(List<BlockInstruction> block, bool codeBig, bool stackBig) => Build(block, codeBig, stackBig).Compile();
+
+    /// <summary>The block's expression tree (compiled by <see cref="Compile"/>; split so the tier can time tree building and compilation apart).</summary>
+    public static Expression<Func<BlockRuntime, long>> Build(List<BlockInstruction> block, bool codeBig, bool stackBig)
     {
         var c = new EmitContext(codeBig, stackBig);
         var rt = c.Runtime;
@@ -83,8 +86,7 @@ internal static class BlockCompiler
 
         var variables = new List<ParameterExpression>(c.Registers) { c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, slow, invalidations, next };
         variables.AddRange(c.Temporaries);
-        var lambda = Expression.Lambda<Func<BlockRuntime, long>>(Expression.Block(typeof(long), variables, body), rt);
-        return lambda.Compile();
+        return Expression.Lambda<Func<BlockRuntime, long>>(Expression.Block(typeof(long), variables, body), rt);
     }
 
     private static Expression Emit(EmitContext c, in BlockInstruction item, int index, ParameterExpression next) => item.D.Op switch

@@ -6,7 +6,7 @@ namespace Emulator.Machine.Cpu.Translation;
 /// its first byte plus the code-segment and stack-segment sizes (the two facts decoding and stack
 /// arithmetic depend on); anything else (CPL, paging, segment bases and limits) is read at run time.
 /// </summary>
-internal sealed class TranslatedBlock(ulong key, uint page, int count, uint lastOffset, uint endOffset, Func<BlockRuntime, long> code)
+internal sealed class TranslatedBlock(ulong key, uint page, int count, uint lastOffset, uint endOffset, CompiledCode code)
 {
     public ulong Key { get; } = key;
 
@@ -22,8 +22,11 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
     /// <summary>Byte length of the whole block.</summary>
     public uint EndOffset { get; } = endOffset;
 
-    /// <summary>Returns instructions counted (≥ 0), or the one's complement of those completed before the one that faulted.</summary>
-    public Func<BlockRuntime, long> Code { get; } = code;
+    /// <summary>
+    /// Returns instructions counted (≥ 0), or the one's complement of those completed before the one that
+    /// faulted. Null while the block compiler's thread is still compiling it (background translation).
+    /// </summary>
+    public Func<BlockRuntime, long>? Code => code.Run;
 
     public bool Valid { get; set; } = true;
 

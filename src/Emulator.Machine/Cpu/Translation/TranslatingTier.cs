@@ -43,7 +43,9 @@ internal sealed class TranslatingTier
     private readonly Dictionary<uint, List<TranslatedBlock>> _byPage = [];
     private readonly List<BlockInstruction> _scratch = new(BlockBuilder.MaxInstructions);
     private readonly Dictionary<uint, int> _drops = [];
-    private long _translationTicks;
+    private readonly CompiledCodeCache _compiled = new();
+    private readonly BlockCompilation _compilation = new();
+    private long _formTicks;
     private TranslatedBlock? _previous;
 
     public TranslatingTier(ExecutionCore core, DecodeCache cache, Dispatcher dispatcher)
@@ -75,8 +77,18 @@ internal sealed class TranslatingTier
     /// </summary>
     public long Chained { get; private set; }
 
-    /// <summary>Host time spent forming and compiling blocks (the tier's translation cost).</summary>
-    public TimeSpan TranslationTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, _translationTicks);
+    /// <summary>Host time spent forming and compiling blocks, by phase (the tier's translation cost).</summary>
+    public TranslationCost Cost =>
+        new(_compilation.Blocks, BlockCompilation.Elapsed(_formTicks), _compilation.Build, _compilation.Compile, _compilation.Jit, _compilation.IlBytes);
+
+    /// <summary>
+    /// Compile blocks on the block compiler's thread (<see cref="BackgroundCompiler"/>) and interpret them
+    /// until their code is ready, instead of compiling on the machine thread when they become hot.
+    /// </summary>
+    public bool Background { get; set; }
+
+    /// <summary>Blocks whose compiled code was reused from earlier blocks with the same bytes (<see cref="CompiledCodeCache"/>).</summary>
+    public long Reused => _compiled.Reused;
 
     /// <summary>
     /// Runs the block at CS:EIP if one is compiled and fits: its instructions stay inside the CS limit
@@ -127,7 +139,7 @@ internal sealed class TranslatingTier
             _runtime.Budget = max - done - ran;
             _runtime.ProgressBase = done + ran;
             BlocksRun++;
-            var result = block.Code(_runtime);
+            var result = block.Code!(_runtime);
             if (result < 0)
             {
                 var counted = ~result + 1;
@@ -186,6 +198,7 @@ internal sealed class TranslatingTier
     /// <summary>Entry checks: translated, every instruction inside the CS limit (and IP not wrapping in 16-bit code), room in the budget.</summary>
     private static bool Fits(TranslatedBlock block, in SegmentCache cs, uint eip, long done, long max) =>
         block.Count != 0
+        && block.Code is not null
         && (ulong)eip + block.LastOffset + MaxInstructionLength <= cs.Limit
         && (cs.Big || (ulong)eip + block.EndOffset - 1 <= Ip16Limit)
         && done + block.Count <= max;
@@ -214,9 +227,7 @@ internal sealed class TranslatingTier
                 return null;
             }
 
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             block = Translate(cs, eip, physical, key);
-            _translationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
             slot.Block = block;
         }
 
@@ -245,6 +256,7 @@ internal sealed class TranslatingTier
     {
         var page = physical >> GuestMemory.PageShift;
         _scratch.Clear();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_drops.GetValueOrDefault(page) < DropLimit)
         {
             BlockBuilder.Form(_cache, cs, eip, physical, _scratch);
@@ -253,14 +265,41 @@ internal sealed class TranslatingTier
         TranslatedBlock block;
         if (_scratch.Count == 0)
         {
+            _formTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+
             // Remembered as untranslatable until the page changes, so the lookup stays one probe.
-            block = new TranslatedBlock(key, page, 0, 0, 0, static _ => 0);
+            block = new TranslatedBlock(key, page, 0, 0, 0, CompiledCode.None);
         }
         else
         {
             var last = _scratch[^1];
-            block = new TranslatedBlock(key, page, _scratch.Count, last.Offset, last.Offset + last.D.Length,
-                BlockCompiler.Compile(_scratch, cs.Big, _core.Seg[ExecutionCore.Ss].Big));
+            var length = last.Offset + last.D.Length;
+            var mode = Mode(cs);
+            CompiledCodeCache.Shape? shape = null;
+            CompiledCode? code;
+            var formed = System.Diagnostics.Stopwatch.GetTimestamp();
+            _formTicks += formed - started;
+            if (!(_core.Mmu.Physical.TryGetRam(physical, (int)length, out var ram) && _compiled.TryGet(ram.Span, mode, out code, out shape)))
+            {
+                code = new CompiledCode();
+                var codeBig = cs.Big;
+                var stackBig = _core.Seg[ExecutionCore.Ss].Big;
+                if (Background)
+                {
+                    BackgroundCompiler.Enqueue(_compilation, [.. _scratch], codeBig, stackBig, code);
+                }
+                else
+                {
+                    code.Run = _compilation.Run(_scratch, codeBig, stackBig);
+                }
+
+                if (shape is not null)
+                {
+                    _compiled.Add(shape, code);
+                }
+            }
+
+            block = new TranslatedBlock(key, page, _scratch.Count, last.Offset, length, code);
             Translated++;
         }
 
