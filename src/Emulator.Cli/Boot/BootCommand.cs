@@ -268,7 +268,7 @@ internal static class BootCommand
     /// The drives for the board: placed as QEMU's -drive places them (IDE by index, floppy A:/B:,
     /// virtio-blk-pci), each image opened through the block layer when the board is populated.
     /// </summary>
-    private static List<BoardDrive> Drives(BlockLayer layer, IReadOnlyList<DriveSpec> drives) =>
+    internal static List<BoardDrive> Drives(BlockLayer layer, IReadOnlyList<DriveSpec> drives) =>
         drives.Select(drive => new BoardDrive
         {
             Interface = drive.Interface,

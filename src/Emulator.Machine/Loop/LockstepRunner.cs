@@ -7,9 +7,9 @@ namespace Emulator.Machine.Loop;
 /// The differential mode of the translating tier (docs/translating-cpu.md): two machines built alike,
 /// a reference (normally the interpreter alone) and a candidate (the translating tier), run in equal
 /// instruction slices. Time is a function of instructions, so both must stay identical: after every
-/// slice the CPU state (general and segment registers, EIP, EFLAGS, CR0/CR3, instruction count) is
-/// compared, and all of RAM every <see cref="RamCheckInterval"/> slices and at the end. The run stops
-/// at the first divergence and describes it.
+/// slice the CPU state (general registers, EIP, EFLAGS, CR0/CR2/CR3/CR4, each segment's selector, base and
+/// limit, instruction count) is compared, and all of RAM every <see cref="RamCheckInterval"/> slices and at
+/// the end. The run stops at the first divergence and describes it.
 /// </summary>
 internal sealed class LockstepRunner(PcMachine reference, PcMachine candidate)
 {
@@ -62,10 +62,18 @@ internal sealed class LockstepRunner(PcMachine reference, PcMachine candidate)
         return $"the end condition did not hold within {maxInstructions} instructions";
     }
 
+    private static readonly SegmentRegister[] Segments = Enum.GetValues<SegmentRegister>();
+
+    /// <summary>The per-slice comparison: no allocation unless something differs.</summary>
     private string? CompareCpu()
     {
         var a = reference.Cpu.Registers;
         var b = candidate.Cpu.Registers;
+        if (SameCpu(a, b) && reference.InstructionsExecuted == candidate.InstructionsExecuted)
+        {
+            return null;
+        }
+
         var report = new StringBuilder();
         Check(report, "instructions", (ulong)reference.InstructionsExecuted, (ulong)candidate.InstructionsExecuted);
         Check(report, "EIP", a.EIP, b.EIP);
@@ -79,25 +87,52 @@ internal sealed class LockstepRunner(PcMachine reference, PcMachine candidate)
         Check(report, "ESI", a.ESI, b.ESI);
         Check(report, "EDI", a.EDI, b.EDI);
         Check(report, "CR0", a.CR0, b.CR0);
+        Check(report, "CR2", a.CR2, b.CR2);
         Check(report, "CR3", a.CR3, b.CR3);
-        foreach (var segment in Enum.GetValues<SegmentRegister>())
+        Check(report, "CR4", a.CR4, b.CR4);
+        foreach (var segment in Segments)
         {
             Check(report, segment.ToString(), a.GetSegment(segment).Selector, b.GetSegment(segment).Selector);
             Check(report, segment + ".base", a.GetSegment(segment).Base, b.GetSegment(segment).Base);
+            Check(report, segment + ".limit", a.GetSegment(segment).Limit, b.GetSegment(segment).Limit);
         }
 
-        return report.Length == 0 ? null : $"{report}at {a.CS:X4}:{a.EIP:X8}";
+        return $"{report}at {a.CS:X4}:{a.EIP:X8}";
     }
 
+    private static bool SameCpu(CpuRegisters a, CpuRegisters b)
+    {
+        if (a.EIP != b.EIP || a.EFLAGS != b.EFLAGS || a.EAX != b.EAX || a.ECX != b.ECX || a.EDX != b.EDX || a.EBX != b.EBX
+            || a.ESP != b.ESP || a.EBP != b.EBP || a.ESI != b.ESI || a.EDI != b.EDI
+            || a.CR0 != b.CR0 || a.CR2 != b.CR2 || a.CR3 != b.CR3 || a.CR4 != b.CR4)
+        {
+            return false;
+        }
+
+        foreach (var segment in Segments)
+        {
+            var x = a.GetSegment(segment);
+            var y = b.GetSegment(segment);
+            if (x.Selector != y.Selector || x.Base != y.Base || x.Limit != y.Limit)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// All of RAM, byte for byte, straight from the two arrays: reading through the CPU's view would
+    /// reach MMIO (VGA latches, device registers) and change what the guest later sees.
+    /// </summary>
     private string? CompareRam()
     {
-        var size = (uint)Math.Min(reference.Memory.RamSize, candidate.Memory.RamSize);
-        var left = new byte[size];
-        var right = new byte[size];
-        reference.Memory.Read(0, left);
-        candidate.Memory.Read(0, right);
-        var at = left.AsSpan().CommonPrefixLength(right);
-        return at == left.Length ? null : $"RAM byte {at:X8}: reference {left[at]:X2}, candidate {right[at]:X2}";
+        var left = reference.Memory.RamContents;
+        var right = candidate.Memory.RamContents;
+        var size = Math.Min(left.Length, right.Length);
+        var at = left[..size].CommonPrefixLength(right[..size]);
+        return at == size ? null : $"RAM byte {at:X8}: reference {left[at]:X2}, candidate {right[at]:X2}";
     }
 
     private static void Check(StringBuilder report, string name, ulong expected, ulong actual)

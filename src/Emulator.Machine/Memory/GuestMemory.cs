@@ -85,6 +85,9 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// <summary>RAM size in bytes.</summary>
     public int RamSize => _ram.Length;
 
+    /// <summary>The RAM array itself, for the differential mode's byte-for-byte comparison (no device is reached).</summary>
+    internal ReadOnlySpan<byte> RamContents => _ram;
+
     /// <summary>True when physical address bit 20 passes through (no 1 MiB wrap).</summary>
     public bool A20Enabled
     {
