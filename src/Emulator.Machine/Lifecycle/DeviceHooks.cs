@@ -31,29 +31,6 @@ public sealed class DeviceHooks
         _ports.Add((first, count));
     }
 
-    /// <summary>
-    /// Runs <paramref name="register"/> (a part's own <c>RegisterPorts(bus)</c>) and records every port it claimed.
-    /// </summary>
-    internal void ClaimPortsWith(Action<IoPortBus> register)
-    {
-        ArgumentNullException.ThrowIfNull(register);
-        var ports = Machine.Ports;
-        var before = new bool[ushort.MaxValue + 1];
-        for (var port = 0; port <= ushort.MaxValue; port++)
-        {
-            before[port] = ports.OwnerOf((ushort)port) is not null;
-        }
-
-        register(ports);
-        for (var port = 0; port <= ushort.MaxValue; port++)
-        {
-            if (!before[port] && ports.OwnerOf((ushort)port) is not null)
-            {
-                _ports.Add(((ushort)port, 1));
-            }
-        }
-    }
-
     /// <summary>Places <paramref name="pciFunction"/> at 00:<paramref name="device"/>.<paramref name="function"/> on the machine's PCI bus.</summary>
     /// <exception cref="InvalidOperationException">The slot is taken.</exception>
     public void PlacePciFunction(int device, int function, PciFunction pciFunction)

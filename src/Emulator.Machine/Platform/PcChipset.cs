@@ -175,7 +175,10 @@ public sealed class PcChipset : IMachineDevice
     void IMachineDevice.Install(DeviceHooks hooks)
     {
         ArgumentNullException.ThrowIfNull(hooks);
-        hooks.ClaimPortsWith(RegisterPorts);
+
+        // Claimed on the bus directly, not recorded through the hooks: the machine never removes its chip set,
+        // so there is nothing for removal to give back.
+        RegisterPorts(hooks.Machine.Ports);
     }
 
     void IMachineDevice.Reset(ResetKind kind) => Reset();
