@@ -37,9 +37,10 @@ internal sealed class ImgSession : IDisposable
 
     /// <summary>
     /// Opens an image as file → format node (the format probed when <paramref name="format"/> is null).
-    /// <paramref name="noBacking"/> leaves a qcow2 image's backing file closed (as qemu-img info does).
+    /// <paramref name="noBacking"/> leaves a qcow2 image's backing file closed (as qemu-img info does);
+    /// <paramref name="discardUnmap"/> lets discards punch holes in a host file (discard=unmap).
     /// </summary>
-    public BlockDriverState Open(string path, string? format, bool readOnly, FileCacheMode cache = FileCacheMode.Writeback, bool noBacking = false)
+    public BlockDriverState Open(string path, string? format, bool readOnly, FileCacheMode cache = FileCacheMode.Writeback, bool noBacking = false, bool discardUnmap = false)
     {
         var graph = Layer.Graph;
         var protocol = graph.Drivers.ParseProtocolFilename(path, readOnly);
@@ -48,7 +49,7 @@ internal sealed class ImgSession : IDisposable
             throw new BlockOperationException($"Could not open '{path}': No such file or directory");
         }
 
-        var file = graph.Open(protocol ?? new FileNodeOptions(path) { ReadOnly = readOnly, Cache = cache });
+        var file = graph.Open(protocol ?? new FileNodeOptions(path) { ReadOnly = readOnly, Cache = cache, DiscardUnmap = discardUnmap });
         try
         {
             var factory = format is null ? Probe(file) : graph.Drivers.Find(format) ?? throw new ImgUsageException($"Unknown file format '{format}'");

@@ -32,6 +32,7 @@ internal static class NbdCommand
           -e, --shared=NUM         clients served at once (default 1, 0 = unlimited)
           -t, --persistent         keep serving after the last client leaves
               --cache=MODE         writeback (default) or none
+              --discard=MODE       ignore (default) or unmap: what a client's TRIM does to the image
               --pid-file=PATH      write the process id here once listening
         """;
 
@@ -61,7 +62,7 @@ internal static class NbdCommand
     private static int Serve(string[] args, TextWriter stdout)
     {
         var parsed = ImgArguments.Parse(
-            args, "-p", "--port", "-b", "--bind", "-k", "--socket", "-x", "--export-name", "-D", "--description", "-f", "--format", "-e", "--shared", "--cache", "--pid-file");
+            args, "-p", "--port", "-b", "--bind", "-k", "--socket", "-x", "--export-name", "-D", "--description", "-f", "--format", "-e", "--shared", "--cache", "--discard", "--pid-file");
         if (parsed.Has("-h") || parsed.Has("--help"))
         {
             stdout.WriteLine(Usage);
@@ -70,7 +71,7 @@ internal static class NbdCommand
 
         parsed.AllowOnly(
             "-p", "--port", "-b", "--bind", "-k", "--socket", "-x", "--export-name", "-D", "--description", "-f", "--format",
-            "-r", "--read-only", "-s", "--snapshot", "-e", "--shared", "-t", "--persistent", "--cache", "--pid-file");
+            "-r", "--read-only", "-s", "--snapshot", "-e", "--shared", "-t", "--persistent", "--cache", "--discard", "--pid-file");
         if (parsed.Positional.Count != 1)
         {
             throw new ImgUsageException("Expected exactly one image file name (try 'emu nbd --help')");
@@ -82,6 +83,13 @@ internal static class NbdCommand
             "writeback" or "writethrough" => FileCacheMode.Writeback,
             "none" or "directsync" => FileCacheMode.None,
             var other => throw new ImgUsageException($"Invalid cache mode '{other}'"),
+        };
+        // qemu-nbd's --discard (bdrv_parse_discard_flags): TRIM is ignored unless asked to unmap.
+        var discardUnmap = (parsed.Get("--discard") ?? "ignore") switch
+        {
+            "ignore" or "off" => false,
+            "unmap" or "on" => true,
+            var other => throw new ImgUsageException($"Invalid discard mode '{other}'"),
         };
         var shared = Number(parsed.Get("-e") ?? parsed.Get("--shared") ?? "1", "shared", 0, 1024);
         var options = new NbdServerOptions { MaxClients = shared, Persistent = parsed.Has("-t") || parsed.Has("--persistent") };
@@ -100,7 +108,7 @@ internal static class NbdCommand
         }
         else
         {
-            node = session.Open(image, format, readOnly, cache);
+            node = session.Open(image, format, readOnly, cache, discardUnmap: discardUnmap);
             io = session.Io(node);
         }
 

@@ -193,6 +193,23 @@ public class NbdInteropTests : ImgTestBase
         Assert.That(QemuTools.ImgStatus("check", image).ExitCode, Is.Zero);
     }
 
+    [TestCase("unmap", 0x00)]
+    [TestCase("ignore", 0x6d)]
+    public void ServerVsQemuIo_TrimUnderDiscardMode_PunchesOrKeeps(string mode, int left)
+    {
+        var image = PathOf("d.raw");
+        File.WriteAllBytes(image, Enumerable.Repeat((byte)0x6d, 4 << 20).ToArray());
+        var server = _peers.StartEmuNbd(Sock("o"), "-f", "raw", $"--discard={mode}", image);
+
+        var io = _peers.RunOk("qemu-io", "-f", "raw", "-c", "discard 1M 1M", _peers.Uri(Sock("o"), "e"));
+        NbdPeers.Terminate(server);
+        var bytes = File.ReadAllBytes(image);
+
+        Assert.That(io, Does.Contain("discard 1048576/1048576"));
+        Assert.That(bytes[(1 << 20)..(2 << 20)], Is.All.EqualTo((byte)left));
+        Assert.That(bytes[..(1 << 20)].Concat(bytes[(2 << 20)..]), Is.All.EqualTo((byte)0x6d));
+    }
+
     [Test]
     public void ServerVsNbdinfo_Json_SizeAndCapabilities()
     {
