@@ -40,9 +40,6 @@ public sealed class AtapiCdrom : IdeDrive
     private const int SyncBytes = 12;
     private const int RawHeaderBytes = 16;
     private const byte DataMode1 = 1;
-    private const int MsfLeadIn = 150;
-    private const int FramesPerSecond = 75;
-    private const int SecondsPerMinute = 60;
 
     private readonly byte[] _packet = new byte[PacketBytes];
     private int _mediaChanged;
@@ -492,10 +489,7 @@ public sealed class AtapiCdrom : IdeDrive
             frame[..SyncBytes].Fill(byte.MaxValue);
             frame[0] = 0;
             frame[SyncBytes - 1] = 0;
-            var address = _readLba + i + MsfLeadIn;
-            frame[SyncBytes] = (byte)(address / (FramesPerSecond * SecondsPerMinute));
-            frame[SyncBytes + 1] = (byte)(address / FramesPerSecond % SecondsPerMinute);
-            frame[SyncBytes + 2] = (byte)(address % FramesPerSecond);
+            CdMsf.Write(frame[SyncBytes..], _readLba + i);
             frame[SyncBytes + 3] = DataMode1;
             frame[(RawHeaderBytes + SectorSize)..].Clear();
         }

@@ -51,9 +51,6 @@ internal static class AtapiReplies
     private const byte PointFirstTrack = 0xA0;
     private const byte PointLastTrack = 0xA1;
     private const byte PointLeadOut = 0xA2;
-    private const int MsfLeadIn = 150;
-    private const int FramesPerSecond = 75;
-    private const int SecondsPerMinute = 60;
     private const byte PersistentCurrent = 0x03;
     private const byte GesnMediaClass = 4;
     private const byte GesnNoEvent = 0x80;
@@ -316,11 +313,8 @@ internal static class AtapiReplies
             return;
         }
 
-        var frames = lba + MsfLeadIn;
         b[0] = 0;
-        b[1] = (byte)(frames / (FramesPerSecond * SecondsPerMinute));
-        b[2] = (byte)(frames / FramesPerSecond % SecondsPerMinute);
-        b[3] = (byte)(frames % FramesPerSecond);
+        CdMsf.Write(b[1..], lba);
     }
 
     private static void PadAscii(Span<byte> b, string text)

@@ -23,7 +23,6 @@ internal sealed class BootService(FirmwareContext context, DiskSystem disks)
     private const byte HardDisk = 2;
     private const byte CdRom = 3;
     private const ushort BootSignature = 0xAA55;
-    private const byte FirstHardDisk = 0x80;
     private const int SignatureOffset = 510;
     private const uint BootRecordBlock = 17;
     private const byte BootIndicatorBootable = 0x88;
@@ -117,7 +116,7 @@ internal sealed class BootService(FirmwareContext context, DiskSystem disks)
         }
 
         // A floppy may boot without the signature when CMOS 38h bit 0 says so (QEMU's -no-fd-bootchk).
-        var skipSignature = drive < FirstHardDisk && (context.Cmos.Read(CmosPorts.BootOrderSecond) & CmosPorts.FloppySignatureUnchecked) != 0;
+        var skipSignature = drive < DiskSystem.FirstHardDisk && (context.Cmos.Read(CmosPorts.BootOrderSecond) & CmosPorts.FloppySignatureUnchecked) != 0;
         if (!skipSignature && context.Memory.ReadWord(BootAddress + SignatureOffset) != BootSignature)
         {
             context.Print("Boot failed: not a bootable disk\n\n");

@@ -18,7 +18,6 @@ internal sealed class SystemService(FirmwareContext context)
     private const uint Reserved = 2;
     private const ushort FastA20Port = 0x92;
     private const byte FastA20Bit = 0x02;
-    private const uint OneMegabyte = 0x100000;
     private const uint ExtendedBiosDataArea = 0x9FC00;
     private const uint IoApicBase = 0xFEC00000;
     private const uint BiosAlias = 0xFFFC0000;
@@ -102,7 +101,7 @@ internal sealed class SystemService(FirmwareContext context)
     }
 
     /// <summary>Usable memory above 1 MiB in KiB: up to the firmware's zone at the top of RAM.</summary>
-    private uint ExtendedKb() => (FirmwareMemory.HighZone(context.Cmos) - OneMegabyte) >> 10;
+    private uint ExtendedKb() => (FirmwareMemory.HighZone(context.Cmos) - FirmwareMemory.OneMegabyte) >> 10;
 
     /// <summary>One E820h entry per call: EBX is the continuation (0 at the end), ES:DI the 20-byte buffer.</summary>
     private void MemoryMap(BiosCall call)
@@ -113,7 +112,7 @@ internal sealed class SystemService(FirmwareContext context)
             (0, ExtendedBiosDataArea, Usable),
             (ExtendedBiosDataArea, 0xA0000 - ExtendedBiosDataArea, Reserved),
             (0xF0000, 0x10000, Reserved),
-            (OneMegabyte, FirmwareMemory.HighZone(context.Cmos) - OneMegabyte, Usable),
+            (FirmwareMemory.OneMegabyte, FirmwareMemory.HighZone(context.Cmos) - FirmwareMemory.OneMegabyte, Usable),
             (FirmwareMemory.HighZone(context.Cmos), FirmwareMemory.HighZoneSize, Reserved),
             (IoApicBase, 0x1000, Reserved),
             (BiosAlias, 0x40000, Reserved),

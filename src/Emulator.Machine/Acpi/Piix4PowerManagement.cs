@@ -50,7 +50,6 @@ internal sealed class Piix4PowerManagement : PciFunction, IPortDevice
     private const ushort SoftOff = 0;
     private const uint TimerMask = 0x00FF_FFFF;
     private const long TimerHalfPeriod = 1L << 23;
-    private const long NanosecondsPerSecond = 1_000_000_000;
 
     private readonly VirtualClock _clock;
     private readonly Action _powerOff;
@@ -135,7 +134,7 @@ internal sealed class Piix4PowerManagement : PciFunction, IPortDevice
         _overflowTick = 0;
     }
 
-    private long TimerTicks() => (long)((UInt128)(ulong)_clock.PreciseNow * TimerFrequencyHz / NanosecondsPerSecond);
+    private long TimerTicks() => (long)((UInt128)(ulong)_clock.PreciseNow * TimerFrequencyHz / VirtualClock.NanosecondsPerSecond);
 
     private ushort ReadStatus()
     {

@@ -16,12 +16,8 @@ internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, Tas
     private const byte CallGate16 = 0x4;
     private const byte TaskGate = 0x5;
     private const byte CallGate32 = 0xC;
-    private const int AccessShift = 8;
     private const uint ParameterCountMask = 0x1F;
     private const uint Word = 0xFFFF;
-
-    /// <summary>A selector error code keeps the index and TI (Intel SDM vol. 3, 6.13).</summary>
-    private const ushort SelectorErrorMask = 0xFFFC;
 
     /// <summary>
     /// Whether <paramref name="selector"/> names a call gate (protected mode only); then the transfer has
@@ -46,7 +42,7 @@ internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, Tas
             return false;
         }
 
-        var access = (byte)(high >> AccessShift);
+        var access = DescriptorAccess.FromHighDword(high);
         var type = access & DescriptorAccess.SystemTypeMask;
         if ((access & DescriptorAccess.CodeOrData) != 0)
         {
@@ -75,12 +71,12 @@ internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, Tas
         var dpl = DescriptorAccess.Dpl(access);
         if (dpl < core.Cpl || dpl < (selector & ExecutionCore.SelectorRplMask))
         {
-            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
+            return core.RaiseGeneralProtection(selector & SegmentSelector.ErrorMask);
         }
 
         if (gate && (access & DescriptorAccess.Present) == 0)
         {
-            return core.Raise(ExceptionVector.SegmentNotPresent, selector & SelectorErrorMask);
+            return core.Raise(ExceptionVector.SegmentNotPresent, selector & SegmentSelector.ErrorMask);
         }
 
         var tss = gate ? (ushort)(low >> 16) : selector;
@@ -93,12 +89,12 @@ internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, Tas
         var gateDpl = DescriptorAccess.Dpl(access);
         if (gateDpl < cpl || gateDpl < (gateSelector & ExecutionCore.SelectorRplMask))
         {
-            return core.RaiseGeneralProtection(gateSelector & SelectorErrorMask);
+            return core.RaiseGeneralProtection(gateSelector & SegmentSelector.ErrorMask);
         }
 
         if ((access & DescriptorAccess.Present) == 0)
         {
-            return core.Raise(ExceptionVector.SegmentNotPresent, gateSelector & SelectorErrorMask);
+            return core.Raise(ExceptionVector.SegmentNotPresent, gateSelector & SegmentSelector.ErrorMask);
         }
 
         var codeSelector = (ushort)(low >> 16);
@@ -111,7 +107,7 @@ internal sealed class CallGateUnit(ExecutionCore core, SegmentUnit segments, Tas
         var conforming = DescriptorAccess.IsConformingCode(code.Access);
         if (dpl > cpl || (!call && !conforming && dpl != cpl))
         {
-            return core.RaiseGeneralProtection(codeSelector & SelectorErrorMask);
+            return core.RaiseGeneralProtection(codeSelector & SegmentSelector.ErrorMask);
         }
 
         var size = (access & DescriptorAccess.SystemTypeMask) == CallGate32 ? 4 : 2;

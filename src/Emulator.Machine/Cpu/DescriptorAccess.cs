@@ -29,7 +29,15 @@ internal static class DescriptorAccess
     /// <summary>The bit that marks a TSS busy (type 1/9 → 3/B).</summary>
     public const byte TssBusy = 1 << 1;
 
+    /// <summary>Where the access byte sits in the 8-byte descriptor: byte 5 (bits 15-8 of its high doubleword).</summary>
+    public const int ByteOffset = 5;
+
+    private const int HighDwordShift = 8;
+
     public static int Dpl(byte access) => (access >> DplShift) & DplMask;
+
+    /// <summary>The access byte of a descriptor whose high doubleword is <paramref name="high"/>.</summary>
+    public static byte FromHighDword(uint high) => (byte)(high >> HighDwordShift);
 
     /// <summary>A 32-bit TSS descriptor, available or busy (the layout with ESP/EIP in doublewords, CR3 and the I/O bitmap).</summary>
     public static bool IsTss32(byte access) => (access & SystemTypeMask) is AvailableTss32 or BusyTss32;

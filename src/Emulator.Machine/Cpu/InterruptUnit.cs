@@ -27,10 +27,7 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
     private const uint IdtVectorErrorBit = 2;
     private const uint ExternalBit = 1;
     private const uint Word = 0xFFFF;
-    private const ushort SelectorIndexMask = 0xFFF8;
 
-    /// <summary>A selector error code keeps the index and TI (Intel SDM vol. 3, 6.13).</summary>
-    private const ushort SelectorErrorMask = 0xFFFC;
     private const int IoplShift = 12;
 
     /// <summary>Clears IF/TF as the CPU does on entry to a handler (interrupt gate or real mode).</summary>
@@ -191,7 +188,7 @@ internal sealed class InterruptUnit(ExecutionCore core, SegmentUnit segments, Ta
         var dpl = DescriptorAccess.Dpl(code.Access);
         if (dpl > cpl)
         {
-            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
+            return core.RaiseGeneralProtection(selector & SegmentSelector.ErrorMask);
         }
 
         var size = (type & Gate32Bit) != 0 ? 4 : 2;

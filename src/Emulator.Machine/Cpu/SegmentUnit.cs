@@ -14,17 +14,11 @@ namespace Emulator.Machine.Cpu;
 internal sealed class SegmentUnit(ExecutionCore core)
 {
     private const int DescriptorSize = 8;
-    private const ushort TableIndicator = 1 << 2;
-    private const ushort SelectorIndexMask = 0xFFF8;
-
-    /// <summary>A selector error code keeps the index and TI (Intel SDM vol. 3, 6.13).</summary>
-    private const ushort SelectorErrorMask = 0xFFFC;
     private const int RealModeShift = 4;
     private const uint GranularityBit = 1 << 23;
     private const uint DefaultBigBit = 1 << 22;
     private const uint PageGranularShift = 12;
     private const uint PageGranularFill = 0xFFF;
-    private const int AccessShift = 8;
 
     // Descriptor fields (Intel SDM vol. 3, 3.4.5).
     private const uint LimitLowMask = 0xFFFF;
@@ -57,7 +51,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return true;
         }
 
-        if (IsNull(selector))
+        if (SegmentSelector.IsNull(selector))
         {
             s = new SegmentCache { Selector = selector };
             return true;
@@ -69,7 +63,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
         }
 
         var access = loaded.Access;
-        var error = selector & SelectorErrorMask;
+        var error = selector & SegmentSelector.ErrorMask;
         var readable = (access & DescriptorAccess.CodeOrData) != 0
             && ((access & DescriptorAccess.Code) == 0 || (access & DescriptorAccess.ReadWrite) != 0);
         if (!readable)
@@ -99,7 +93,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
     public bool TryReadStack(ushort selector, int cpl, out SegmentCache loaded)
     {
         loaded = default;
-        if (IsNull(selector))
+        if (SegmentSelector.IsNull(selector))
         {
             return core.RaiseGeneralProtection(0);
         }
@@ -109,7 +103,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return false;
         }
 
-        var error = selector & SelectorErrorMask;
+        var error = selector & SegmentSelector.ErrorMask;
         if (Rpl(selector) != cpl || DescriptorAccess.Dpl(loaded.Access) != cpl || !DescriptorAccess.IsWritableData(loaded.Access))
         {
             return core.RaiseGeneralProtection(error);
@@ -152,7 +146,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
         var allowed = DescriptorAccess.IsConformingCode(loaded.Access) ? dpl <= cpl : dpl == cpl && Rpl(selector) <= cpl;
         if (!allowed)
         {
-            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
+            return core.RaiseGeneralProtection(selector & SegmentSelector.ErrorMask);
         }
 
         loaded.Selector = (ushort)((selector & ~ExecutionCore.SelectorRplMask) | cpl);
@@ -174,7 +168,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return true;
         }
 
-        if (IsNull(selector))
+        if (SegmentSelector.IsNull(selector))
         {
             loaded = default;
             return core.RaiseGeneralProtection(0);
@@ -185,7 +179,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             return false;
         }
 
-        var error = selector & SelectorErrorMask;
+        var error = selector & SegmentSelector.ErrorMask;
         if (!DescriptorAccess.IsCode(loaded.Access))
         {
             return core.RaiseGeneralProtection(error);
@@ -213,7 +207,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
         var rpl = Rpl(selector);
         var dpl = DescriptorAccess.Dpl(loaded.Access);
         var allowed = rpl >= core.Cpl && (DescriptorAccess.IsConformingCode(loaded.Access) ? dpl <= rpl : dpl == rpl);
-        return allowed || core.RaiseGeneralProtection(selector & SelectorErrorMask);
+        return allowed || core.RaiseGeneralProtection(selector & SegmentSelector.ErrorMask);
     }
 
     /// <summary>Makes a cache from <see cref="TryReadCode"/> the current CS; the memory unit picks up the new privilege.</summary>
@@ -234,7 +228,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
         foreach (var segment in DataSegments)
         {
             ref var s = ref core.Seg[segment];
-            if (!IsNull(s.Selector) && !DescriptorAccess.IsConformingCode(s.Access) && DescriptorAccess.Dpl(s.Access) < cpl)
+            if (!SegmentSelector.IsNull(s.Selector) && !DescriptorAccess.IsConformingCode(s.Access) && DescriptorAccess.Dpl(s.Access) < cpl)
             {
                 s = new SegmentCache { Selector = 0 };
             }
@@ -255,7 +249,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
 
         if (!found)
         {
-            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
+            return core.RaiseGeneralProtection(selector & SegmentSelector.ErrorMask);
         }
 
         var limit = ExpandedLimit(low, high);
@@ -265,7 +259,7 @@ internal sealed class SegmentUnit(ExecutionCore core)
             Base = (low >> 16) | ((high & BaseMiddleMask) << 16) | (high & BaseHighMask),
             Limit = limit,
             Big = (high & DefaultBigBit) != 0,
-            Access = (byte)(high >> AccessShift),
+            Access = DescriptorAccess.FromHighDword(high),
         };
         return true;
     }
@@ -278,12 +272,12 @@ internal sealed class SegmentUnit(ExecutionCore core)
     public bool TryReadRawDescriptor(ushort selector, out bool found, out uint low, out uint high)
     {
         low = high = 0;
-        var index = (uint)(selector & SelectorIndexMask);
-        var local = (selector & TableIndicator) != 0;
+        var index = (uint)(selector & SegmentSelector.IndexMask);
+        var local = (selector & SegmentSelector.TableIndicator) != 0;
         var ldt = core.R.LdtRegister;
         var tableBase = local ? ldt.Base : core.R.GdtrBase;
         var tableLimit = local ? ldt.Limit : core.R.GdtrLimit;
-        found = !((local && (ldt.Selector & SelectorIndexMask) == 0) || index + DescriptorSize - 1 > tableLimit);
+        found = !((local && (ldt.Selector & SegmentSelector.IndexMask) == 0) || index + DescriptorSize - 1 > tableLimit);
         if (!found)
         {
             return true;
@@ -301,7 +295,4 @@ internal sealed class SegmentUnit(ExecutionCore core)
     }
 
     private static int Rpl(ushort selector) => selector & ExecutionCore.SelectorRplMask;
-
-    /// <summary>A null selector is index 0 in the GDT; index 0 in the LDT is an ordinary selector.</summary>
-    private static bool IsNull(ushort selector) => (selector & (SelectorIndexMask | TableIndicator)) == 0;
 }

@@ -9,8 +9,6 @@ namespace Emulator.Machine.Cpu;
 /// </summary>
 internal sealed class SelectorCheckUnit(ExecutionCore core, SegmentUnit segments)
 {
-    private const ushort NullIndexMask = 0xFFFC;
-    private const int AccessShift = 8;
     private const uint LarMask32 = 0x00F0_FF00;
     private const uint LarMask16 = 0xFF00;
     private const int SelectorSize = 2;
@@ -41,7 +39,7 @@ internal sealed class SelectorCheckUnit(ExecutionCore core, SegmentUnit segments
             return false;
         }
 
-        var ok = found && Verifiable((byte)(high >> AccessShift), selector, write);
+        var ok = found && Verifiable(DescriptorAccess.FromHighDword(high), selector, write);
         SetZero(ok);
         return true;
     }
@@ -84,7 +82,7 @@ internal sealed class SelectorCheckUnit(ExecutionCore core, SegmentUnit segments
             return false;
         }
 
-        var access = (byte)(high >> AccessShift);
+        var access = DescriptorAccess.FromHighDword(high);
         var ok = found && Visible(access, selector, systemTypes);
         if (ok)
         {
@@ -104,7 +102,7 @@ internal sealed class SelectorCheckUnit(ExecutionCore core, SegmentUnit segments
     /// </summary>
     private bool TryRead(ushort selector, out bool found, out uint low, out uint high)
     {
-        if ((selector & NullIndexMask) == 0)
+        if (SegmentSelector.IsNull(selector))
         {
             found = false;
             low = high = 0;

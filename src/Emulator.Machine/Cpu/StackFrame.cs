@@ -9,7 +9,6 @@ namespace Emulator.Machine.Cpu;
 internal struct StackFrame
 {
     private const uint WordMask = 0xFFFF;
-    private const ushort SelectorErrorMask = 0xFFFC;
 
     private readonly ExecutionCore _core;
     private readonly int _size;
@@ -46,7 +45,7 @@ internal struct StackFrame
         if (next > _stack.Limit - (uint)(_size - 1))
         {
             return _switched
-                ? _core.Raise(ExceptionVector.StackFault, _stack.Selector & SelectorErrorMask)
+                ? _core.Raise(ExceptionVector.StackFault, _stack.Selector & SegmentSelector.ErrorMask)
                 : _core.R.ProtectedMode ? _core.Raise(ExceptionVector.StackFault, 0) : _core.RaiseGeneralProtection(0);
         }
 

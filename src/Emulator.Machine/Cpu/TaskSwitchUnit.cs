@@ -16,10 +16,6 @@ namespace Emulator.Machine.Cpu;
 /// </summary>
 internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
 {
-    private const ushort SelectorIndexMask = 0xFFF8;
-    private const ushort SelectorErrorMask = 0xFFFC;
-    private const ushort TableIndicator = 1 << 2;
-    private const uint AccessByteOffset = 5;
     private const uint Word = 0xFFFF;
 
     // Minimum limits: the whole 32-bit (104-byte) or 16-bit (44-byte) layout.
@@ -59,8 +55,8 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
     public bool Switch(ushort selector, TaskSwitchReason reason, uint returnEip, int errorCode = ExceptionVector.NoErrorCode)
     {
         var nesting = reason is TaskSwitchReason.Call or TaskSwitchReason.Interrupt;
-        var error = selector & SelectorErrorMask;
-        if ((selector & TableIndicator) != 0)
+        var error = selector & SegmentSelector.ErrorMask;
+        if ((selector & SegmentSelector.TableIndicator) != 0)
         {
             return Refuse(reason, error);
         }
@@ -175,7 +171,7 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
         var wide = DescriptorAccess.IsTss32(tr.Access);
         if (tr.Limit < (wide ? Tss32Ldt - 1 : Tss16Ldt - 1))
         {
-            return core.Raise(ExceptionVector.InvalidTss, tr.Selector & SelectorErrorMask);
+            return core.Raise(ExceptionVector.InvalidTss, tr.Selector & SegmentSelector.ErrorMask);
         }
 
         var slot = wide ? 4 : 2;
@@ -253,7 +249,7 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
 
     private bool LoadSegments(ushort ldtSelector)
     {
-        if ((ldtSelector & SelectorIndexMask) == 0)
+        if ((ldtSelector & SegmentSelector.IndexMask) == 0)
         {
             core.R.LdtRegister = new SegmentCache { Selector = ldtSelector };
         }
@@ -273,7 +269,7 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
         var dpl = DescriptorAccess.Dpl(code.Access);
         if (DescriptorAccess.IsConformingCode(code.Access) ? dpl > rpl : dpl != rpl)
         {
-            return core.Raise(ExceptionVector.InvalidTss, cs & SelectorErrorMask);
+            return core.Raise(ExceptionVector.InvalidTss, cs & SegmentSelector.ErrorMask);
         }
 
         segments.CommitCode(code);
@@ -298,10 +294,10 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
     /// <summary>The new task's LDT: a present LDT descriptor in the GDT; #TS(selector) otherwise.</summary>
     private bool TryReadLdt(ushort selector)
     {
-        if ((selector & TableIndicator) != 0 || !segments.TryReadDescriptor(selector, out var ldt)
+        if ((selector & SegmentSelector.TableIndicator) != 0 || !segments.TryReadDescriptor(selector, out var ldt)
             || (ldt.Access & (DescriptorAccess.CodeOrData | DescriptorAccess.SystemTypeMask | DescriptorAccess.Present)) != (DescriptorAccess.Ldt | DescriptorAccess.Present))
         {
-            return core.Raise(ExceptionVector.InvalidTss, selector & SelectorErrorMask);
+            return core.Raise(ExceptionVector.InvalidTss, selector & SegmentSelector.ErrorMask);
         }
 
         core.R.LdtRegister = ldt;
@@ -311,6 +307,6 @@ internal sealed class TaskSwitchUnit(ExecutionCore core, SegmentUnit segments)
     private void SetBusy(ushort selector, byte access, bool busy)
     {
         var value = busy ? access | DescriptorAccess.TssBusy : access & ~DescriptorAccess.TssBusy;
-        core.Mmu.TryWriteSystem(core.R.GdtrBase + (uint)(selector & SelectorIndexMask) + AccessByteOffset, 1, (uint)value);
+        core.Mmu.TryWriteSystem(core.R.GdtrBase + (uint)(selector & SegmentSelector.IndexMask) + DescriptorAccess.ByteOffset, 1, (uint)value);
     }
 }

@@ -9,13 +9,6 @@ namespace Emulator.Machine.Cpu;
 /// </summary>
 internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
 {
-    private const ushort SelectorIndexMask = 0xFFF8;
-
-    /// <summary>A selector error code keeps the index and TI (Intel SDM vol. 3, 6.13).</summary>
-    private const ushort SelectorErrorMask = 0xFFFC;
-    private const ushort TableIndicator = 1 << 2;
-    private const int AccessByteOffset = 5;
-
     // Stack slots: ESPn at 4 + 8n and SSn at 8 + 8n in a 32-bit TSS; SPn at 2 + 4n and SSn at 4 + 4n in a 16-bit one.
     private const uint Tss32StackBase = 4;
     private const uint Tss32StackStride = 8;
@@ -41,14 +34,14 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
         }
 
         var selector = (ushort)value;
-        if ((selector & SelectorIndexMask) == 0)
+        if ((selector & SegmentSelector.IndexMask) == 0)
         {
             return core.RaiseGeneralProtection(0);
         }
 
-        if ((selector & TableIndicator) != 0)
+        if ((selector & SegmentSelector.TableIndicator) != 0)
         {
-            return core.RaiseGeneralProtection(selector & SelectorErrorMask);
+            return core.RaiseGeneralProtection(selector & SegmentSelector.ErrorMask);
         }
 
         if (!segments.TryReadDescriptor(selector, out var tss))
@@ -56,7 +49,7 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
             return false;
         }
 
-        var error = selector & SelectorErrorMask;
+        var error = selector & SegmentSelector.ErrorMask;
         var type = tss.Access & DescriptorAccess.SystemTypeMask;
         if ((tss.Access & DescriptorAccess.CodeOrData) != 0 || type is not (DescriptorAccess.AvailableTss16 or DescriptorAccess.AvailableTss32))
         {
@@ -69,7 +62,7 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
         }
 
         tss.Access |= DescriptorAccess.TssBusy;
-        if (!core.Mmu.TryWriteSystem(core.R.GdtrBase + (uint)error + AccessByteOffset, 1, tss.Access))
+        if (!core.Mmu.TryWriteSystem(core.R.GdtrBase + (uint)error + DescriptorAccess.ByteOffset, 1, tss.Access))
         {
             return false;
         }
@@ -95,14 +88,14 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
         }
 
         var selector = (ushort)value;
-        if ((selector & (SelectorIndexMask | TableIndicator)) == 0)
+        if (SegmentSelector.IsNull(selector))
         {
             core.R.LdtRegister = new SegmentCache { Selector = selector };
             return true;
         }
 
-        var error = selector & SelectorErrorMask;
-        if ((selector & TableIndicator) != 0)
+        var error = selector & SegmentSelector.ErrorMask;
+        if ((selector & SegmentSelector.TableIndicator) != 0)
         {
             return core.RaiseGeneralProtection(error);
         }
@@ -169,7 +162,7 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
 
         if (core.Fault.Vector == ExceptionVector.GeneralProtection)
         {
-            core.Raise(ExceptionVector.InvalidTss, ss & SelectorErrorMask);
+            core.Raise(ExceptionVector.InvalidTss, ss & SegmentSelector.ErrorMask);
         }
 
         return false;
@@ -200,9 +193,9 @@ internal sealed class TaskUnit(ExecutionCore core, SegmentUnit segments)
         var slot = wide ? 4 : 2;
         ss = 0;
         esp = 0;
-        if ((tr.Selector & SelectorIndexMask) == 0 || offset + (uint)(2 * slot) - 1 > tr.Limit)
+        if ((tr.Selector & SegmentSelector.IndexMask) == 0 || offset + (uint)(2 * slot) - 1 > tr.Limit)
         {
-            return core.Raise(ExceptionVector.InvalidTss, tr.Selector & SelectorIndexMask);
+            return core.Raise(ExceptionVector.InvalidTss, tr.Selector & SegmentSelector.IndexMask);
         }
 
         if (!core.Mmu.TryReadSystem(tr.Base + offset, slot, out esp) || !core.Mmu.TryReadSystem(tr.Base + offset + (uint)slot, 2, out var selector))

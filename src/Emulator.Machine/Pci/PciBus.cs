@@ -35,10 +35,7 @@ public sealed class PciBus
     public void Register(int device, int function, PciFunction pciFunction)
     {
         ArgumentNullException.ThrowIfNull(pciFunction);
-        ArgumentOutOfRangeException.ThrowIfNegative(device);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(device, DeviceCount);
-        ArgumentOutOfRangeException.ThrowIfNegative(function);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(function, FunctionCount);
+        CheckSlot(device, function);
         if (_functions[device, function] is not null)
         {
             throw new InvalidOperationException($"PCI slot {device:X2}.{function} is already populated.");
@@ -79,10 +76,7 @@ public sealed class PciBus
     /// <returns>The function removed, or null when the slot was empty.</returns>
     public PciFunction? Unregister(int device, int function)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(device);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(device, DeviceCount);
-        ArgumentOutOfRangeException.ThrowIfNegative(function);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(function, FunctionCount);
+        CheckSlot(device, function);
         var removed = _functions[device, function];
         if (removed is null)
         {
@@ -130,5 +124,13 @@ public sealed class PciBus
         {
             MemoryBarChanged?.Invoke(function, bar, oldAddress, bar.Address);
         }
+    }
+
+    private static void CheckSlot(int device, int function)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(device);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(device, DeviceCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(function);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(function, FunctionCount);
     }
 }

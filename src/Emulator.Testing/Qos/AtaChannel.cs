@@ -298,10 +298,7 @@ public sealed class AtaChannel
                 return Status();
             }
 
-            for (var i = 0; i < SectorSize; i += 2)
-            {
-                _qtest.OutW((ushort)(_commandBlock + DataRegister), BinaryPrimitives.ReadUInt16LittleEndian(data[((sector * SectorSize) + i)..]));
-            }
+            WriteDataBlock(data.Slice(sector * SectorSize, SectorSize));
         }
 
         return FinalStatus("WRITE SECTORS EXT");
@@ -338,14 +335,9 @@ public sealed class AtaChannel
     /// (LBA48 for the EXT commands, <see cref="ReadDmaExtCommand"/> and <see cref="WriteDmaExtCommand"/>; LBA28 otherwise) and starts the engine, waits until it stops being active or raises INTR, stops it, and reads the
     /// outcome. The PRD table's memory is given back afterwards.
     /// </summary>
-    public AtaDmaResult Dma(byte command, long lba, int sectors, IReadOnlyList<PrdEntry> prds, bool toMemory)
-    {
-        var table = WritePrdTable(prds);
-        try
+    public AtaDmaResult Dma(byte command, long lba, int sectors, IReadOnlyList<PrdEntry> prds, bool toMemory) =>
+        BusMasterTransfer(prds, toMemory, () =>
         {
-            _bar.WriteB(_busMaster + BmCommand, 0);
-            _bar.WriteL(_busMaster + BmPrdTable, (uint)table);
-            _bar.WriteB(_busMaster + BmStatus, BmInterrupt | BmError);
             if (command is ReadDmaExtCommand or WriteDmaExtCommand)
             {
                 Lba48Command(command, lba, sectors);
@@ -354,17 +346,7 @@ public sealed class AtaChannel
             {
                 Lba28Command(command, lba, sectors);
             }
-
-            _bar.WriteB(_busMaster + BmCommand, (byte)(BmStart | (toMemory ? BmToMemory : 0)));
-            var busMasterStatus = WaitForBusMaster();
-            _bar.WriteB(_busMaster + BmCommand, 0);
-            return Outcome(busMasterStatus);
-        }
-        finally
-        {
-            _allocator.Free(table);
-        }
-    }
+        });
 
     /// <summary>READ DMA of <paramref name="sectors"/> at <paramref name="lba"/> into one region at <paramref name="buffer"/>.</summary>
     public AtaDmaResult ReadDma(long lba, int sectors, uint buffer) =>
@@ -381,21 +363,12 @@ public sealed class AtaChannel
     /// </summary>
     public byte[] PacketRead(ReadOnlySpan<byte> cdb, ushort byteCountLimit, out byte status)
     {
-        if (cdb.Length != PacketBytes)
-        {
-            throw new ArgumentException($"an ATAPI packet is {PacketBytes} bytes", nameof(cdb));
-        }
-
+        RequirePacket(cdb);
         WriteRegister(ErrorFeatures, 0);
         WriteRegister(LbaMid, (byte)byteCountLimit);
         WriteRegister(LbaHigh, (byte)(byteCountLimit >> 8));
         WriteRegister(StatusCommand, PacketCommand);
-        WaitFor(s => (s & (Bsy | Drq)) == Drq, "the packet's DRQ");
-        for (var i = 0; i < PacketBytes; i += 2)
-        {
-            _qtest.OutW((ushort)(_commandBlock + DataRegister), BinaryPrimitives.ReadUInt16LittleEndian(cdb[i..]));
-        }
-
+        WritePacket(cdb);
         var data = new List<byte>();
         while (true)
         {
@@ -407,12 +380,11 @@ public sealed class AtaChannel
             }
 
             var count = ReadRegister(LbaMid) | (ReadRegister(LbaHigh) << 8);
-            for (var i = 0; i < count; i += 2)
-            {
-                var word = _qtest.InW((ushort)(_commandBlock + DataRegister));
-                data.Add((byte)word);
-                data.Add((byte)(word >> 8));
-            }
+
+            // Whole words: an odd byte count still moves its last byte in a word of its own.
+            var block = new byte[(count + 1) & ~1];
+            ReadDataBlock(block);
+            data.AddRange(block);
 
             Status();
         }
@@ -421,34 +393,14 @@ public sealed class AtaChannel
     /// <summary>An ATAPI PACKET command with DMA data in through <paramref name="prds"/> (features bit 0), as ide-test's cdrom DMA cases.</summary>
     public AtaDmaResult PacketDma(ReadOnlySpan<byte> cdb, IReadOnlyList<PrdEntry> prds)
     {
-        if (cdb.Length != PacketBytes)
+        RequirePacket(cdb);
+        var packet = cdb.ToArray();
+        return BusMasterTransfer(prds, toMemory: true, () =>
         {
-            throw new ArgumentException($"an ATAPI packet is {PacketBytes} bytes", nameof(cdb));
-        }
-
-        var table = WritePrdTable(prds);
-        try
-        {
-            _bar.WriteB(_busMaster + BmCommand, 0);
-            _bar.WriteL(_busMaster + BmPrdTable, (uint)table);
-            _bar.WriteB(_busMaster + BmStatus, BmInterrupt | BmError);
             WriteRegister(ErrorFeatures, PacketDmaFeature);
             WriteRegister(StatusCommand, PacketCommand);
-            WaitFor(s => (s & (Bsy | Drq)) == Drq, "the packet's DRQ");
-            for (var i = 0; i < PacketBytes; i += 2)
-            {
-                _qtest.OutW((ushort)(_commandBlock + DataRegister), BinaryPrimitives.ReadUInt16LittleEndian(cdb[i..]));
-            }
-
-            _bar.WriteB(_busMaster + BmCommand, BmStart | BmToMemory);
-            var busMasterStatus = WaitForBusMaster();
-            _bar.WriteB(_busMaster + BmCommand, 0);
-            return Outcome(busMasterStatus);
-        }
-        finally
-        {
-            _allocator.Free(table);
-        }
+            WritePacket(packet);
+        });
     }
 
     /// <summary>The regions of <paramref name="sectors"/> sectors from <paramref name="buffer"/>: 64 KiB per PRD entry at most.</summary>
@@ -466,11 +418,59 @@ public sealed class AtaChannel
         return entries;
     }
 
+    private static void RequirePacket(ReadOnlySpan<byte> cdb)
+    {
+        if (cdb.Length != PacketBytes)
+        {
+            throw new ArgumentException($"an ATAPI packet is {PacketBytes} bytes", nameof(cdb));
+        }
+    }
+
+    /// <summary>Waits for the PACKET command's DRQ, then sends the 12-byte <paramref name="cdb"/>.</summary>
+    private void WritePacket(ReadOnlySpan<byte> cdb)
+    {
+        WaitFor(s => (s & (Bsy | Drq)) == Drq, "the packet's DRQ");
+        WriteDataBlock(cdb);
+    }
+
+    /// <summary>
+    /// ide-test's DMA request around <paramref name="issue"/>, which writes the command: the PRD table written, the
+    /// bus master stopped and pointed at it with its interrupt and error bits cleared, then started in direction
+    /// <paramref name="toMemory"/>, waited for and stopped again. The table's memory is given back afterwards.
+    /// </summary>
+    private AtaDmaResult BusMasterTransfer(IReadOnlyList<PrdEntry> prds, bool toMemory, Action issue)
+    {
+        var table = WritePrdTable(prds);
+        try
+        {
+            _bar.WriteB(_busMaster + BmCommand, 0);
+            _bar.WriteL(_busMaster + BmPrdTable, (uint)table);
+            _bar.WriteB(_busMaster + BmStatus, BmInterrupt | BmError);
+            issue();
+            _bar.WriteB(_busMaster + BmCommand, (byte)(BmStart | (toMemory ? BmToMemory : 0)));
+            var busMasterStatus = WaitForBusMaster();
+            _bar.WriteB(_busMaster + BmCommand, 0);
+            return Outcome(busMasterStatus);
+        }
+        finally
+        {
+            _allocator.Free(table);
+        }
+    }
+
     private void ReadDataBlock(Span<byte> block)
     {
         for (var i = 0; i < block.Length; i += 2)
         {
             BinaryPrimitives.WriteUInt16LittleEndian(block[i..], _qtest.InW((ushort)(_commandBlock + DataRegister)));
+        }
+    }
+
+    private void WriteDataBlock(ReadOnlySpan<byte> block)
+    {
+        for (var i = 0; i < block.Length; i += 2)
+        {
+            _qtest.OutW((ushort)(_commandBlock + DataRegister), BinaryPrimitives.ReadUInt16LittleEndian(block[i..]));
         }
     }
 
@@ -489,32 +489,19 @@ public sealed class AtaChannel
         return new AtaDmaResult(busMasterStatus, raised, status, error, _qtest.GetIrq(Irq));
     }
 
-    private byte WaitForBusMaster()
+    private byte WaitForBusMaster() =>
+        Poll(BusMasterStatus, s => (s & (BmActive | BmInterrupt)) != BmActive, s => $"the bus master stayed active for {Patience} (status 0x{s:x2})");
+
+    private byte WaitFor(Func<byte, bool> done, string what) =>
+        Poll(AltStatus, done, s => $"no {what} within {Patience} (status 0x{s:x2})");
+
+    /// <summary>Reads a status with <paramref name="read"/> until <paramref name="done"/> holds, yielding between reads, for up to <see cref="Patience"/>.</summary>
+    private byte Poll(Func<byte> read, Func<byte, bool> done, Func<byte, string> timeout)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var status = BusMasterStatus();
-            if ((status & (BmActive | BmInterrupt)) != BmActive)
-            {
-                return status;
-            }
-
-            if (clock.Elapsed > Patience)
-            {
-                throw new TimeoutException($"the bus master stayed active for {Patience} (status 0x{status:x2})");
-            }
-
-            Thread.Yield();
-        }
-    }
-
-    private byte WaitFor(Func<byte, bool> done, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var status = AltStatus();
+            var status = read();
             if (done(status))
             {
                 return status;
@@ -522,7 +509,7 @@ public sealed class AtaChannel
 
             if (clock.Elapsed > Patience)
             {
-                throw new TimeoutException($"no {what} within {Patience} (status 0x{status:x2})");
+                throw new TimeoutException(timeout(status));
             }
 
             Thread.Yield();

@@ -357,6 +357,19 @@ internal sealed class Qcow2ClusterMap
         return error;
     }
 
+    /// <summary>
+    /// Entry <paramref name="index"/> of the L2 table at <paramref name="l2Offset"/>, the one L1 entry
+    /// <paramref name="l1Index"/> points to, as a walk over a whole L1 table reads it (snapshot references,
+    /// COPIED repair): the guest offset it maps, the raw entry and the entry checked and decoded.
+    /// </summary>
+    public BlockError ReadTableEntry(int l1Index, int index, long l2Offset, out long guest, out ulong raw, out Qcow2Mapping mapping)
+    {
+        guest = (((long)l1Index * EntriesPerTable) + index) << _clusterBits;
+        mapping = Qcow2Mapping.Unallocated;
+        var error = GetL2Entry(guest, l2Offset, out raw);
+        return error == BlockError.None ? Decode(raw, out mapping) : error;
+    }
+
     /// <summary>Checks and decodes a raw L2 entry; a bad one is reported as corruption.</summary>
     public BlockError Decode(ulong entry, out Qcow2Mapping mapping) => Decode(entry, 0, out mapping);
 

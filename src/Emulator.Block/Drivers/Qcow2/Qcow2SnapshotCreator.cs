@@ -87,10 +87,7 @@ internal static class Qcow2SnapshotCreator
             var error = Reference(driver, l2Offset, dryRun);
             for (var j = 0; error == BlockError.None && j < entriesPerL2; j++)
             {
-                var guest = (((long)i * entriesPerL2) + j) << driver.ClusterBits;
-                error = map.GetL2Entry(guest, l2Offset, out var raw);
-                var mapping = Qcow2Mapping.Unallocated;
-                error = error == BlockError.None ? map.Decode(raw, out mapping) : error;
+                error = map.ReadTableEntry(i, j, l2Offset, out var guest, out var raw, out var mapping);
                 error = error == BlockError.None ? ReferenceData(driver, mapping, dryRun) : error;
                 if (error == BlockError.None && dryRun is null && clearCopied && (raw & Qcow2Entry.Copied) != 0 && (raw & Qcow2Entry.Compressed) == 0)
                 {

@@ -74,10 +74,7 @@ internal static class Qcow2SnapshotDeleter
             var error = BlockError.None;
             for (var j = 0; error == BlockError.None && j < entriesPerL2; j++)
             {
-                var guest = (((long)i * entriesPerL2) + j) << driver.ClusterBits;
-                error = map.GetL2Entry(guest, l2Offset, out var raw);
-                var mapping = Qcow2Mapping.Unallocated;
-                error = error == BlockError.None ? map.Decode(raw, out mapping) : error;
+                error = map.ReadTableEntry(i, j, l2Offset, out _, out _, out var mapping);
                 error = error == BlockError.None ? Qcow2Writer.Unreference(driver, mapping) : error;
             }
 
@@ -112,10 +109,7 @@ internal static class Qcow2SnapshotDeleter
 
             for (var j = 0; error == BlockError.None && l2Count == 1 && j < entriesPerL2; j++)
             {
-                var guest = (((long)i * entriesPerL2) + j) << driver.ClusterBits;
-                error = map.GetL2Entry(guest, l2Offset, out var raw);
-                var mapping = Qcow2Mapping.Unallocated;
-                error = error == BlockError.None ? map.Decode(raw, out mapping) : error;
+                error = map.ReadTableEntry(i, j, l2Offset, out var guest, out var raw, out var mapping);
                 if (error != BlockError.None || mapping.Kind is not (Qcow2ClusterKind.Normal or Qcow2ClusterKind.Zero) || mapping.HostOffset == 0 || mapping.Copied)
                 {
                     continue;
