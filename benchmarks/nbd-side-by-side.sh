@@ -3,9 +3,12 @@
 #   server: `nbdcopy SRC null:` from `emu nbd` and from `qemu-nbd`, the same read-only raw image;
 #   client: `emu img bench` and `qemu-img bench` (4 KiB reads, depth 16) against the same server,
 #           once against `emu nbd` and once against `qemu-nbd`; then 4 KiB writes (`-w`, depth 16)
-#           against writable exports of a scratch copy, again from each server.
+#           against writable exports of a scratch copy, again from each server;
+#   convert: `emu img convert` and `qemu-img convert -O raw` of the whole read-only export to a file, from each
+#           server (wall clock around the process, start-up included).
 #   EMU_BEFORE=DIR (a Release output directory of another build, e.g. the tree before a change) adds
-#           that build's `emu img bench` reads and writes against qemu-nbd, so before/after share a run.
+#           that build's `emu img bench` reads and writes against qemu-nbd, and its convert from each
+#           server, so before/after share a run.
 # Every measurement runs REPEATS times, interleaved so a burst of load from other processes hits
 # every contender alike; the median counts. Client times are the tools' own "Run completed in" line
 # (start-up excluded); nbdcopy times are wall clock around the process. CPU seconds (user + system)
@@ -63,13 +66,24 @@ bench() {   # bench emu|qemu|before SERVER [-w] -> "seconds cpu-seconds-of-the-c
   echo "$(echo "$out" | sed -n 's/^Run completed in \([0-9.]*\) seconds\./\1/p') $(echo "$out" | awk '/^cpu / { print $2 + $3 }')"
 }
 
+convert() {   # convert emu|qemu|before SERVER -> "seconds cpu-seconds-of-the-client"
+  local s e cpu tool=(qemu-img)
+  [ "$1" = emu ] && tool=("$emu" img)
+  [ "$1" = before ] && tool=("$EMU_BEFORE/emu" img)
+  rm -f "$d/out.raw"; s=$(date +%s.%N)
+  cpu=$(/usr/bin/time -f 'cpu %U %S' "${tool[@]}" convert -f raw -O raw "$(uri "$2")" "$d/out.raw" 2>&1 | awk '/^cpu / { print $2 + $3 }')
+  e=$(date +%s.%N); rm -f "$d/out.raw"
+  echo "$(echo "$e - $s" | bc -l) $cpu"
+}
+
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # One warm-up pass (JIT of the emu server, page cache), not counted.
 copy emu >/dev/null; copy qemu >/dev/null; bench emu emu >/dev/null; bench qemu emu >/dev/null
 declare -A t cpu
 keys="copy-emu copy-qemu bench-emu-emu bench-qemu-emu bench-emu-qemu bench-qemu-qemu write-emu-emu write-qemu-emu write-emu-qemu write-qemu-qemu"
-[ -n "${EMU_BEFORE:-}" ] && keys+=" bench-before-qemu write-before-qemu"
+keys+=" convert-emu-emu convert-qemu-emu convert-emu-qemu convert-qemu-qemu"
+[ -n "${EMU_BEFORE:-}" ] && keys+=" bench-before-qemu write-before-qemu convert-before-emu convert-before-qemu"
 record() { local r; r=($2); t[$1]+=" ${r[0]}"; cpu[$1]+=" ${r[1]}"; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for _ in $(seq "$repeats"); do
@@ -80,6 +94,9 @@ for _ in $(seq "$repeats"); do
   record write-emu-emu "$(bench emu emu-w -w)"; record write-qemu-emu "$(bench qemu emu-w -w)"
   record write-emu-qemu "$(bench emu qemu-w -w)"; record write-qemu-qemu "$(bench qemu qemu-w -w)"
   [ -n "${EMU_BEFORE:-}" ] && record write-before-qemu "$(bench before qemu-w -w)"
+  record convert-emu-emu "$(convert emu emu)"; record convert-qemu-emu "$(convert qemu emu)"
+  record convert-emu-qemu "$(convert emu qemu)"; record convert-qemu-qemu "$(convert qemu qemu)"
+  [ -n "${EMU_BEFORE:-}" ] && record convert-before-emu "$(convert before emu)" && record convert-before-qemu "$(convert before qemu)"
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -94,7 +111,11 @@ echo "client vs emu nbd, time emu img / qemu-img bench:     $(ratio bench-emu-em
 echo "client vs qemu-nbd, time emu img / qemu-img bench:    $(ratio bench-emu-qemu bench-qemu-qemu)x"
 echo "writes vs emu nbd, time emu img / qemu-img bench -w:  $(ratio write-emu-emu write-qemu-emu)x"
 echo "writes vs qemu-nbd, time emu img / qemu-img bench -w: $(ratio write-emu-qemu write-qemu-qemu)x"
+echo "convert from emu nbd, time emu img / qemu-img convert:  $(ratio convert-emu-emu convert-qemu-emu)x"
+echo "convert from qemu-nbd, time emu img / qemu-img convert: $(ratio convert-emu-qemu convert-qemu-qemu)x"
 if [ -n "${EMU_BEFORE:-}" ]; then
   echo "before vs qemu-nbd, reads, time emu img (before) / qemu-img bench:     $(ratio bench-before-qemu bench-qemu-qemu)x"
   echo "before vs qemu-nbd, writes, time emu img (before) / qemu-img bench -w: $(ratio write-before-qemu write-qemu-qemu)x"
+  echo "convert from emu nbd, time emu img (before) / qemu-img convert:  $(ratio convert-before-emu convert-qemu-emu)x"
+  echo "convert from qemu-nbd, time emu img (before) / qemu-img convert: $(ratio convert-before-qemu convert-qemu-qemu)x"
 fi

@@ -69,9 +69,14 @@ internal abstract class BlockDriver
     /// <summary>Discard is advisory: a driver that cannot deallocate succeeds without doing anything, as QEMU does.</summary>
     public virtual ValueTask<BlockError> DiscardAsync(long offset, long length) => Done(BlockError.None);
 
-    /// <summary>Writes zeroes by writing a shared zero buffer; drivers that can do better override it.</summary>
+    /// <summary>
+    /// Writes zeroes by writing a shared zero buffer; drivers that can do better override it. That is the slow
+    /// way, so a request with <see cref="BlockRequestFlags.NoFallback"/> fails with Unsupported instead.
+    /// </summary>
     public virtual ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags) =>
-        WriteZeroBuffersAsync(offset, length, flags & ~BlockRequestFlags.MayUnmap);
+        (flags & BlockRequestFlags.NoFallback) != 0
+            ? Done(BlockError.Unsupported)
+            : WriteZeroBuffersAsync(offset, length, flags & ~(BlockRequestFlags.MayUnmap | BlockRequestFlags.NoFallback));
 
     public virtual ValueTask<BlockError> TruncateAsync(long length) => Done(BlockError.Unsupported);
 

@@ -21,6 +21,10 @@ internal static class ImgConvert
     /// <summary>The unit of zero detection for targets without clusters (a host page).</summary>
     private const int DefaultGranularity = 4096;
 
+    /// <summary>Chunk reads in flight (qemu-img convert's <c>-m</c>: coroutines, 8 by default, at most 16).</summary>
+    private const int DefaultDepth = 8;
+    private const int MaxDepth = 16;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var parsed = ImgArguments.Parse(args, "-f", "-O", "-o", "-t", "-T", "-m", "-B", "-F");
@@ -32,6 +36,12 @@ internal static class ImgConvert
 
         var format = parsed.Get("-O") ?? "raw";
         var compress = parsed.Has("-c");
+        var depth = DefaultDepth;
+        if (parsed.Get("-m") is { } coroutines && (!int.TryParse(coroutines, out depth) || depth < 1 || depth > MaxDepth))
+        {
+            throw new ImgUsageException($"Invalid number of coroutines. Allowed number of coroutines is between 1 and {MaxDepth}");
+        }
+
         if (compress && format != "qcow2")
         {
             throw new ImgUsageException("Compression not supported for this file format");
@@ -72,7 +82,7 @@ internal static class ImgConvert
         using (var progress = new ImgProgress(stdout, stderr, parsed.Has("-p") && !parsed.Has("-q")))
         {
             var granularity = target.ImageInfo?.Info.ClusterSize ?? DefaultGranularity;
-            Copy(session.Io(source), session.Io(target), granularity, compress, compareTarget: existing || backing is not null, progress);
+            Copy(session.Layer, session.Io(source), session.Io(target), new CopyOptions(granularity, depth, compress, CompareTarget: existing || backing is not null), progress);
         }
 
         var flushed = session.Io(target).Flush();
@@ -84,28 +94,31 @@ internal static class ImgConvert
         return 0;
     }
 
-    /// <summary>Copies the source's guest view; with <paramref name="compareTarget"/>, only units that differ from what the target reads.</summary>
-    private static void Copy(BlockBackend source, BlockBackend target, int granularity, bool compress, bool compareTarget, ImgProgress progress)
+    /// <summary>Copies the source's guest view, reading ahead (<see cref="ImgConvertReader"/>); with <see cref="CopyOptions.CompareTarget"/>, only units that differ from what the target reads.</summary>
+    private static void Copy(BlockLayer layer, BlockBackend source, BlockBackend target, CopyOptions options, ImgProgress progress)
     {
         var size = source.Length;
+        var granularity = options.Granularity;
         var chunk = Math.Max(ChunkSize, granularity);
-        var buffer = new byte[chunk];
-        var current = compareTarget ? new byte[chunk] : null;
-        var flags = compress ? BlockRequestFlags.WriteCompressed : BlockRequestFlags.None;
+        var current = options.CompareTarget ? new byte[chunk] : null;
+        var flags = options.Compress ? BlockRequestFlags.WriteCompressed : BlockRequestFlags.None;
+        using var reader = new ImgConvertReader(layer, source, chunk, options.Depth);
         progress.Report(0);
-        for (var offset = 0L; offset < size; offset += chunk)
+        for (var done = 0L; done < size; reader.Advance())
         {
-            var length = (int)Math.Min(chunk, size - offset);
-            var error = source.Read(offset, buffer.AsMemory(0, length));
+            var error = reader.Next(out var offset, out var data);
             if (error != BlockError.None)
             {
                 throw new ImgFailedException($"error while reading at byte {offset}: {error.Describe()}");
             }
 
+            var length = data.Length;
+            var buffer = data.Span;
+            done = offset + length;
             if (current is not null)
             {
-                CopyDifferences(target, offset, buffer.AsMemory(0, length), current.AsMemory(0, length), granularity, flags);
-                progress.Report((offset + length) * 100.0 / size);
+                CopyDifferences(target, offset, data, current.AsMemory(0, length), granularity, flags);
+                progress.Report(done * 100.0 / size);
                 continue;
             }
 
@@ -113,19 +126,19 @@ internal static class ImgConvert
             for (var run = 0; run < length;)
             {
                 var unit = Math.Min(granularity, length - run);
-                if (!buffer.AsSpan(run, unit).ContainsAnyExcept((byte)0))
+                if (!buffer.Slice(run, unit).ContainsAnyExcept((byte)0))
                 {
                     run += unit;
                     continue;
                 }
 
                 var end = run + unit;
-                while (end < length && buffer.AsSpan(end, Math.Min(granularity, length - end)).ContainsAnyExcept((byte)0))
+                while (end < length && buffer.Slice(end, Math.Min(granularity, length - end)).ContainsAnyExcept((byte)0))
                 {
                     end += Math.Min(granularity, length - end);
                 }
 
-                error = target.Write(offset + run, buffer.AsMemory(run, end - run), flags);
+                error = target.Write(offset + run, data[run..end], flags);
                 if (error != BlockError.None)
                 {
                     throw new ImgFailedException($"error while writing at byte {offset + run}: {error.Describe()}");
@@ -134,12 +147,15 @@ internal static class ImgConvert
                 run = end;
             }
 
-            progress.Report((offset + length) * 100.0 / size);
+            progress.Report(done * 100.0 / size);
         }
 
         progress.Report(100);
         progress.End();
     }
+
+    /// <summary>How <see cref="Copy"/> works: the target's unit of zero detection, chunk reads in flight, compression, compare with the target.</summary>
+    private readonly record struct CopyOptions(int Granularity, int Depth, bool Compress, bool CompareTarget);
 
     /// <summary>Writes each unit of <paramref name="data"/> that differs from what the target reads now (<paramref name="current"/>); zero units as write-zeroes.</summary>
     private static void CopyDifferences(BlockBackend target, long offset, Memory<byte> data, Memory<byte> current, int granularity, BlockRequestFlags flags)

@@ -211,6 +211,25 @@ public class NbdInteropTests : ImgTestBase
     }
 
     [Test]
+    public void ServerVsQemuIo_FastZeroOnQcow2_SameAnswersAsQemuNbd()
+    {
+        // qemu-io's write -z -n is BDRV_REQ_NO_FALLBACK, which QEMU's client sends as NBD_CMD_FLAG_FAST_ZERO:
+        // whole clusters are zeroed, a part of a cluster would need zero data written and fails with ENOTSUP.
+        var image = Qcow2WithData();
+        var copy = PathOf("copy.qcow2");
+        File.Copy(image, copy);
+        _peers.StartEmuNbd(Sock("o"), image);
+        _peers.StartQemuNbd(Sock("q"), "-f", "qcow2", copy);
+
+        string[] Answers(string socket) => _peers.Run("qemu-io", "-f", "raw", "-c", "write -z -n 1M 1M", "-c", "write -z -n 2M 4k", "-c", "read -P 0 1M 1M", "-c", "read -P 0xab 2M 64k", _peers.Uri(socket, "e"))
+            .Output.Split('\n').Where(line => line.StartsWith("wrote", StringComparison.Ordinal) || line.StartsWith("read", StringComparison.Ordinal) || line.Contains("failed", StringComparison.Ordinal)).ToArray();
+
+        var ours = Answers(Sock("o"));
+        Assert.That(ours, Is.EqualTo(Answers(Sock("q"))));
+        Assert.That(ours, Is.EqualTo(new[] { "wrote 1048576/1048576 bytes at offset 1048576", "write failed: Operation not supported", "read 1048576/1048576 bytes at offset 1048576", "read 65536/65536 bytes at offset 2097152" }));
+    }
+
+    [Test]
     public void ServerVsNbdinfo_Json_SizeAndCapabilities()
     {
         var image = Qcow2WithData();

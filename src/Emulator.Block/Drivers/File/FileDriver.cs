@@ -212,6 +212,7 @@ internal sealed class FileDriver : BlockDriver
         var error = Fallocate(mode, offset, length);
         if (error == BlockError.Unsupported)
         {
+            // The filesystem cannot zero a range: zero buffers are written, unless the caller wants only the fast way.
             return base.WriteZeroesAsync(offset, length, flags);
         }
 

@@ -270,8 +270,16 @@ internal sealed class Qcow2Driver : BlockDriver, IImageInfo, IImageCheck, ISnaps
 
     public override ValueTask<BlockError> DiscardAsync(long offset, long length) => Done(Qcow2Writer.Zero(this, offset, length, discard: true, unmap: true));
 
+    /// <summary>
+    /// Zero clusters (and subclusters) where the range covers them, zero data elsewhere. With
+    /// <see cref="BlockRequestFlags.NoFallback"/> a range that would need zero data written (a partial
+    /// cluster, a version 2 image over a backing file, a raw data file) fails with Unsupported before
+    /// anything changes, as QEMU's qcow2 answers BDRV_REQ_NO_FALLBACK.
+    /// </summary>
     public override ValueTask<BlockError> WriteZeroesAsync(long offset, long length, BlockRequestFlags flags) =>
-        Done(Qcow2Writer.Zero(this, offset, length, discard: false, unmap: (flags & BlockRequestFlags.MayUnmap) != 0));
+        (flags & BlockRequestFlags.NoFallback) != 0 && !Qcow2Writer.ZeroesWithoutData(this, offset, length)
+            ? Done(BlockError.Unsupported)
+            : Done(Qcow2Writer.Zero(this, offset, length, discard: false, unmap: (flags & BlockRequestFlags.MayUnmap) != 0));
 
     public override ValueTask<BlockError> TruncateAsync(long length) => Done(Qcow2Resizer.Resize(this, length));
 

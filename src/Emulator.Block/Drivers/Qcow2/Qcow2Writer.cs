@@ -71,6 +71,35 @@ internal static class Qcow2Writer
     }
 
     /// <summary>Zeroes (or discards) a range: whole clusters through the zero flag or deallocation, partial ones by writing zeroes (discard leaves them).</summary>
+    /// <summary>
+    /// True when <see cref="Zero"/> (not a discard) would change only metadata over [offset, +length): every
+    /// piece a whole cluster or whole subclusters, zero clusters available (version 3, or no backing file
+    /// to hide) and no raw data file to write zeroes into.
+    /// </summary>
+    public static bool ZeroesWithoutData(Qcow2Driver driver, long offset, long length)
+    {
+        if (driver.DataFileRaw || (driver.Header.Version < 3 && driver.BackingNode is not null))
+        {
+            return false;
+        }
+
+        while (length > 0)
+        {
+            var inCluster = (int)(offset & driver.ClusterMask);
+            var chunk = (int)Math.Min(length, driver.ClusterSize - inCluster);
+            var whole = inCluster == 0 && (chunk == driver.ClusterSize || offset + chunk == driver.Length);
+            if (!whole && !Qcow2SubclusterWriter.CoversSubclusters(driver, inCluster, chunk))
+            {
+                return false;
+            }
+
+            offset += chunk;
+            length -= chunk;
+        }
+
+        return true;
+    }
+
     public static BlockError Zero(Qcow2Driver driver, long offset, long length, bool discard, bool unmap)
     {
         var zeroes = AlignedBufferPool.Shared.Rent(driver.ClusterSize);

@@ -43,11 +43,11 @@ public sealed class NbdExport
 
     /// <summary>
     /// The export's transmission flags, QEMU 7.2's set: FLUSH, FUA and CACHE always (a flush or a prefetch is
-    /// harmless on a read-only export), TRIM and WRITE_ZEROES when writable.
+    /// harmless on a read-only export), TRIM, WRITE_ZEROES and FAST_ZERO when writable.
     /// </summary>
     internal NbdTransmissionFlags Flags =>
         NbdTransmissionFlags.HasFlags | NbdTransmissionFlags.SendFlush | NbdTransmissionFlags.SendFua | NbdTransmissionFlags.SendCache
-        | (Writable ? NbdTransmissionFlags.SendTrim | NbdTransmissionFlags.SendWriteZeroes : NbdTransmissionFlags.ReadOnly)
+        | (Writable ? NbdTransmissionFlags.SendTrim | NbdTransmissionFlags.SendWriteZeroes | NbdTransmissionFlags.SendFastZero : NbdTransmissionFlags.ReadOnly)
         | NbdTransmissionFlags.SendDf
         | (MultiConn ? NbdTransmissionFlags.CanMultiConn : NbdTransmissionFlags.None);
 }

@@ -171,7 +171,7 @@ internal sealed class NbdServerSession
         {
             NbdCommand.Read => NbdCommandFlags.DontFragment,
             NbdCommand.Write or NbdCommand.Trim => NbdCommandFlags.Fua,
-            NbdCommand.WriteZeroes => NbdCommandFlags.Fua | NbdCommandFlags.NoHole,
+            NbdCommand.WriteZeroes => NbdCommandFlags.Fua | NbdCommandFlags.NoHole | NbdCommandFlags.FastZero,
             NbdCommand.BlockStatus => NbdCommandFlags.ReqOne,
             NbdCommand.Flush => NbdCommandFlags.None,
 
@@ -233,8 +233,10 @@ internal sealed class NbdServerSession
                     SendDone(request.Cookie, trimmed == BlockError.None && fua != 0 ? await node.FlushAsync().ConfigureAwait(false) : trimmed);
                     break;
                 case NbdCommand.WriteZeroes:
+                    // FAST_ZERO: the node fails with Unsupported (NBD_ENOTSUP) rather than write zero buffers.
                     var unmap = (request.Flags & NbdCommandFlags.NoHole) != 0 ? BlockRequestFlags.None : BlockRequestFlags.MayUnmap;
-                    SendDone(request.Cookie, await node.WriteZeroesAsync(offset, length, fua | unmap).ConfigureAwait(false));
+                    var fast = (request.Flags & NbdCommandFlags.FastZero) != 0 ? BlockRequestFlags.NoFallback : BlockRequestFlags.None;
+                    SendDone(request.Cookie, await node.WriteZeroesAsync(offset, length, fua | unmap | fast).ConfigureAwait(false));
                     break;
                 case NbdCommand.Cache:
                     SendDone(request.Cookie, await PrefetchAsync(node, offset, length).ConfigureAwait(false));
