@@ -131,47 +131,56 @@ internal sealed class TranslatingTier
             return BlockOutcome.NotRun;
         }
 
+        // The chain below runs in one code segment and stack size: CS and SS loads never happen inside a block.
+        var runtime = _runtime;
+        var csBase = cs.Base;
+        long counted = 0;
+        long entries = 0;
+        long chained = 0;
+        var outcome = BlockOutcome.Completed;
         while (true)
         {
-            var slowBefore = _runtime.SlowAccesses;
-            var invalidationsBefore = _runtime.Invalidations;
-            _runtime.EntryEip = eip;
-            _runtime.Budget = max - done - ran;
-            _runtime.ProgressBase = done + ran;
-            BlocksRun++;
-            var result = block.Code!(_runtime);
+            runtime.EntryEip = eip;
+            runtime.Budget = max - done - counted;
+            runtime.ProgressBase = done + counted;
+            entries++;
+            var result = block.Code!(runtime);
             if (result < 0)
             {
-                var counted = ~result + 1;
-                ran += counted;
-                InstructionsRun += counted;
-                return BlockOutcome.Faulted;
+                counted += ~result + 1;
+                outcome = BlockOutcome.Faulted;
+                break;
             }
 
-            ran += result;
-            InstructionsRun += result;
-            _previous = block;
+            counted += result;
 
             // A device access may have raised an interrupt or asked for a stop, and a code write may have
             // dropped blocks: those go back to the interpreter loop, which checks them at this boundary.
             // Otherwise nothing the boundary checks read can have changed (IF, TF and the shadows change
             // only in interpreted instructions), exactly as when a block loops to itself.
-            if (_runtime.SlowAccesses != slowBefore || _runtime.Invalidations != invalidationsBefore)
+            if (runtime.Disturbed)
             {
-                return BlockOutcome.Completed;
+                _previous = block;
+                break;
             }
 
             eip = _core.R.EIP;
-            linear = cs.Base + eip;
-            var next = ValidSuccessor(block, linear, Mode(cs));
-            if (next is null || !Fits(next, cs, eip, done + ran, max))
+            var next = ValidSuccessor(block, csBase + eip, mode);
+            if (next is null || !Fits(next, cs, eip, done + counted, max))
             {
-                return BlockOutcome.Completed;
+                _previous = block;
+                break;
             }
 
-            Chained++;
+            chained++;
             block = next;
         }
+
+        ran = counted;
+        InstructionsRun += counted;
+        BlocksRun += entries;
+        Chained += chained;
+        return outcome;
     }
 
     /// <summary>
