@@ -6,7 +6,8 @@
 # per second; a 1-pass run measures start-up. TIERS (default "qemu jit interp") picks the columns; a tier written
 # CPU:DLL runs --cpu CPU with another build's emu.dll (e.g. TIERS="qemu jit:/tmp/before/emu.dll jit"), so two
 # builds are compared in one run. METRIC=cpu measures user+system CPU seconds of each process (GNU time) instead of
-# wall seconds: on a loaded, shared host the time a process waits for a core then drops out.
+# wall seconds: on a loaded, shared host the time a process waits for a core then drops out. SHAPE=branchy runs
+# the branch-heavy loop (blocks of two or three instructions, ~5503 guest instructions per pass) instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 passes="${1:-100000}"
@@ -16,8 +17,14 @@ bench="dotnet benchmarks/Emulator.Benchmarks/bin/Release/net10.0/Emulator.Benchm
 default_emu="src/Emulator.Cli/bin/Release/net10.0/emu.dll"
 dir=$(mktemp -d /tmp/emu-cpu-bench-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-$bench --write-loop-floppy "$dir/loop.img" "$passes"
-$bench --write-loop-floppy "$dir/empty.img" 1
+shape="${SHAPE:-mixed}"
+case $shape in
+  mixed) per_pass=9005; shape_arg=() ;;
+  branchy) per_pass=5503; shape_arg=(branchy) ;;
+  *) echo "SHAPE must be mixed or branchy" >&2; exit 2 ;;
+esac
+$bench --write-loop-floppy "$dir/loop.img" "$passes" "${shape_arg[@]}"
+$bench --write-loop-floppy "$dir/empty.img" 1 "${shape_arg[@]}"
 
 wall() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; }
 cpu() { /usr/bin/time -f '%U %S' -o "$dir/time" "$@" >/dev/null 2>&1 || true; tail -n 1 "$dir/time" | awk '{ print $1 + $2 }'; }  # GNU time prepends a line when the command fails
@@ -39,7 +46,7 @@ for ((round = 0; round < rounds; round++)); do
   done
 done
 
-instructions=$(( passes * 9005 ))
+instructions=$(( passes * per_pass ))
 printf '%-40s %10s %10s %14s   (%s seconds)\n' tier start-s loop-s guest-instr/s "${METRIC:-wall}"
 for tier in $tiers; do
   # shellcheck disable=SC2086 # the lists are space-separated on purpose

@@ -14,7 +14,7 @@ internal static class Program
     /// BenchmarkDotNet's switcher, or one of the side-by-side scripts' helpers:
     /// <c>virtio-guest FILE REQUESTS CHUNKS</c> writes the virtio guest's boot sector
     /// (<see cref="VirtioReadGuest"/>) for benchmarks/virtio-side-by-side.sh, and
-    /// <c>--write-loop-floppy FILE OUTER</c> the CPU loop both emulators run for benchmarks/cpu-vs-qemu.sh,
+    /// <c>--write-loop-floppy FILE OUTER [branchy]</c> the CPU loop both emulators run for benchmarks/cpu-vs-qemu.sh,
     /// <c>translator-cpu-time [ROUNDS] [NAME-PART]</c> times the translator loops by thread CPU time (<see cref="TranslatorCpuTime"/>),
     /// and <c>io-trace-overhead [ROUNDS] [MIB]</c> measures tracing's cost with its modes interleaved (<see cref="Tracing.IoTraceOverhead"/>).
     /// </summary>
@@ -54,9 +54,9 @@ internal static class Program
             return TranslatorCpuTime.Run(rounds, args.Length > 2 ? args[2] : "Translator", Console.Out);
         }
 
-        if (args is ["--write-loop-floppy", var path, var outer])
+        if (args is ["--write-loop-floppy", var path, var outer, .. var shape] && shape is [] or ["branchy"])
         {
-            BootSectorLoop.Write(path, int.Parse(outer, System.Globalization.CultureInfo.InvariantCulture));
+            BootSectorLoop.Write(path, int.Parse(outer, System.Globalization.CultureInfo.InvariantCulture), branchy: shape is ["branchy"]);
             return 0;
         }
 
