@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Cpu.Translation;
@@ -189,6 +190,7 @@ internal sealed class TranslatingTier
     /// physical address the fetch translates to now without a walk (paging off, or a TLB hit) and the
     /// current CS/SS sizes. Null otherwise: the full lookup decides.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private TranslatedBlock? ValidSuccessor(TranslatedBlock? previous, uint linear, uint mode)
     {
         var block = previous?.Successor(linear);
@@ -205,6 +207,7 @@ internal sealed class TranslatingTier
     private uint Mode(in SegmentCache cs) => (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
 
     /// <summary>Entry checks: translated, every instruction inside the CS limit (and IP not wrapping in 16-bit code), room in the budget.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Fits(TranslatedBlock block, in SegmentCache cs, uint eip, long done, long max) =>
         block.Count != 0
         && block.Code is not null
