@@ -8,12 +8,14 @@ internal static class Program
 {
     private const string VirtioGuestCommand = "virtio-guest";
     private const string IoTraceOverheadCommand = "io-trace-overhead";
+    private const string TranslatorCpuTimeCommand = "translator-cpu-time";
 
     /// <summary>
     /// BenchmarkDotNet's switcher, or one of the side-by-side scripts' helpers:
     /// <c>virtio-guest FILE REQUESTS CHUNKS</c> writes the virtio guest's boot sector
     /// (<see cref="VirtioReadGuest"/>) for benchmarks/virtio-side-by-side.sh, and
-    /// <c>--write-loop-floppy FILE OUTER</c> the CPU loop both emulators run for benchmarks/cpu-vs-qemu.sh,
+    /// <c>--write-loop-floppy FILE OUTER [branchy]</c> the CPU loop both emulators run for benchmarks/cpu-vs-qemu.sh,
+    /// <c>translator-cpu-time [ROUNDS] [NAME-PART]</c> times the translator loops by thread CPU time (<see cref="TranslatorCpuTime"/>),
     /// and <c>io-trace-overhead [ROUNDS] [MIB]</c> measures tracing's cost with its modes interleaved (<see cref="Tracing.IoTraceOverhead"/>).
     /// </summary>
     private static int Main(string[] args)
@@ -41,9 +43,20 @@ internal static class Program
             return Tracing.IoTraceOverhead.Run(rounds, mebibytes, Console.Out);
         }
 
-        if (args is ["--write-loop-floppy", var path, var outer])
+        if (args.Length > 0 && args[0] == TranslatorCpuTimeCommand)
         {
-            BootSectorLoop.Write(path, int.Parse(outer, System.Globalization.CultureInfo.InvariantCulture));
+            if (args.Length > 3 || !TryCount(args, 1, 21, out var rounds))
+            {
+                Console.Error.WriteLine($"usage: {TranslatorCpuTimeCommand} [ROUNDS] [NAME-PART] (ROUNDS a positive integer, 21 by default; NAME-PART selects loops, Translator by default)");
+                return 2;
+            }
+
+            return TranslatorCpuTime.Run(rounds, args.Length > 2 ? args[2] : "Translator", Console.Out);
+        }
+
+        if (args is ["--write-loop-floppy", var path, var outer, .. var shape] && shape is [] or ["branchy"])
+        {
+            BootSectorLoop.Write(path, int.Parse(outer, System.Globalization.CultureInfo.InvariantCulture), branchy: shape is ["branchy"]);
             return 0;
         }
 

@@ -12,7 +12,7 @@ namespace Emulator.Benchmarks.Cpu;
 /// Guest instructions per second, interpreter against the translating tier (docs/translating-cpu.md),
 /// on the interpreter benchmark's integer/memory/branch loop in 16-bit real mode and flat 32-bit code,
 /// and on a branch-heavy loop whose blocks are two to three instructions long, in real mode and in flat
-/// 32-bit code with paging on (the shape of memtest86+'s loops; each block goes back through the
+/// 32-bit code with paging on (the shape of memtest86+'s loops; the mixed loop runs paged too, every access a TLB hit; each block goes back through the
 /// dispatcher, which follows a chain link instead of the full lookup when it can). Blocks are compiled in the global setup, so the figures are
 /// steady-state. Per category the interpreter is the baseline: Ratio &lt; 1 means the tier is faster.
 /// Time per operation is per guest instruction: instructions/s = 1e9 / Median(ns).
@@ -44,6 +44,7 @@ public class TranslatorBenchmarks
         {
             _cpus[("mixed16", tier)] = Warm(CreateCpu(Assemble16(MixedLoop16), big: false, tier));
             _cpus[("mixed32", tier)] = Warm(CreateCpu(Assemble32(), big: true, tier));
+            _cpus[("mixed32paged", tier)] = Warm(CreateCpu(Assemble32(), big: true, tier, paged: true));
             _cpus[("branchy16", tier)] = Warm(CreateCpu(Assemble16(BranchyLoop16), big: false, tier));
             _cpus[("branchy32paged", tier)] = Warm(CreateCpu(AssembleBranchy32(), big: true, tier, paged: true));
             _cpus[("tsc32", tier)] = Warm(CreateCpu(AssembleFlat32(TimeStampLoop32), big: true, tier));
@@ -66,6 +67,14 @@ public class TranslatorBenchmarks
     [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
     [BenchmarkCategory("Flat32Mixed")]
     public long Translator32Mixed() => _cpus[("mixed32", CpuTier.Translator)].Run(InstructionsPerInvoke);
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = InstructionsPerInvoke)]
+    [BenchmarkCategory("Flat32PagedMixed")]
+    public long Interpreter32PagedMixed() => _cpus[("mixed32paged", CpuTier.Interpreter)].Run(InstructionsPerInvoke);
+
+    [Benchmark(OperationsPerInvoke = InstructionsPerInvoke)]
+    [BenchmarkCategory("Flat32PagedMixed")]
+    public long Translator32PagedMixed() => _cpus[("mixed32paged", CpuTier.Translator)].Run(InstructionsPerInvoke);
 
     [Benchmark(Baseline = true, OperationsPerInvoke = InstructionsPerInvoke)]
     [BenchmarkCategory("RealMode16Branchy")]

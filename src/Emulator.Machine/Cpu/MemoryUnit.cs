@@ -139,6 +139,75 @@ internal sealed class MemoryUnit
         return TryWritePaged(linear, size, value, _user);
     }
 
+    /// <summary>
+    /// <see cref="TryRead"/> with a paged access's common case inline: a TLB hit for an access inside one page
+    /// reads the frame directly, exactly what <see cref="ReadPaged"/> does then (the TLB probe has no side
+    /// effect); anything else takes that path. For translated code (docs/translating-cpu.md), where each
+    /// memory access is inlined into the block; the interpreter keeps the smaller <see cref="TryRead"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadInline(uint linear, int size, out uint value)
+    {
+        if (!_paging)
+        {
+            value = ReadPhysical(linear, size);
+            return true;
+        }
+
+        var offset = linear & PageOffsetMask;
+        if (offset <= PageSize - (uint)size && _tlb.TryLookup(linear >> PageShift, false, _user, out var frame))
+        {
+            value = ReadPhysical(frame | offset, size);
+            return true;
+        }
+
+        var paged = ReadPaged(linear, size, false, _user);
+        value = (uint)paged;
+        return paged >= 0;
+    }
+
+    /// <summary><see cref="TryReadForWrite"/> with the TLB hit inline (see <see cref="TryReadInline"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadForWriteInline(uint linear, int size, out uint value)
+    {
+        if (!_paging)
+        {
+            value = ReadPhysical(linear, size);
+            return true;
+        }
+
+        var offset = linear & PageOffsetMask;
+        if (offset <= PageSize - (uint)size && _tlb.TryLookup(linear >> PageShift, true, _user, out var frame))
+        {
+            value = ReadPhysical(frame | offset, size);
+            return true;
+        }
+
+        var paged = ReadPaged(linear, size, true, _user);
+        value = (uint)paged;
+        return paged >= 0;
+    }
+
+    /// <summary><see cref="TryWrite"/> with the TLB hit inline (see <see cref="TryReadInline"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWriteInline(uint linear, int size, uint value)
+    {
+        if (!_paging)
+        {
+            WritePhysical(linear, size, value);
+            return true;
+        }
+
+        var offset = linear & PageOffsetMask;
+        if (offset <= PageSize - (uint)size && _tlb.TryLookup(linear >> PageShift, true, _user, out var frame))
+        {
+            WritePhysical(frame | offset, size, value);
+            return true;
+        }
+
+        return TryWritePaged(linear, size, value, _user);
+    }
+
     /// <summary>Proves a write of <paramref name="size"/> bytes would succeed (latching #PF if not) without writing.</summary>
     public bool TryCheckWrite(uint linear, int size)
     {

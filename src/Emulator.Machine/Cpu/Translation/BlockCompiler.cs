@@ -7,13 +7,13 @@ namespace Emulator.Machine.Cpu.Translation;
 /// <c>LambdaCompiler</c> emits IL into a collectible DynamicMethod, which the JIT turns into native
 /// code). Shape of the generated method:
 /// <code>
-/// load r0..r7, flags, eip0 from the CPU; snapshot the slow-access and invalidation counters
+/// load the registers the block uses, flags, eip0 from the CPU; snapshot the slow-access and invalidation counters (blocks that access memory)
 /// top:
 ///   per instruction: compute into temporaries; on a fault → exit(~(executed + i), its EIP)
 ///                    commit registers/flags; after a memory access, if a device or a code write
 ///                    happened → exit(executed + i + 1, next EIP)
 ///   executed += count; if next == eip0 and the budget allows another pass and nothing happened → goto top
-/// exit: write r0..r7, flags, EIP back; return the count
+/// exit: write back the registers it may have changed, flags, EIP; rt.Disturbed = a device or a code write happened; return the count
 /// </code>
 /// </summary>
 internal static class BlockCompiler
@@ -25,26 +25,21 @@ internal static class BlockCompiler
     {
         var c = new EmitContext(codeBig, stackBig);
         var rt = c.Runtime;
-        var gpr = Expression.Field(rt, nameof(BlockRuntime.Gpr));
+        var gpr = c.Gpr;
         var slow = Expression.Variable(typeof(long), "slow");
         var invalidations = Expression.Variable(typeof(int), "inv");
         var next = Expression.Variable(typeof(uint), "next");
         var slowNow = Expression.Property(rt, nameof(BlockRuntime.SlowAccesses));
         var invalidationsNow = Expression.Field(rt, nameof(BlockRuntime.Invalidations));
-        var nothingHappened = Expression.AndAlso(Expression.Equal(slow, slowNow), Expression.Equal(invalidations, invalidationsNow));
+        var disturbed = Expression.Field(rt, nameof(BlockRuntime.Disturbed));
+
+        // Only a memory access (or an instruction run by the interpreter's handler) can reach a device or drop code.
+        var touchesMemory = block.Exists(item => BlockBuilder.TouchesMemory(item.D));
+        var nothingHappened = touchesMemory
+            ? Expression.AndAlso(Expression.Equal(slow, slowNow), Expression.Equal(invalidations, invalidationsNow))
+            : (Expression)Expression.Constant(true);
         var top = Expression.Label("top");
         var body = new List<Expression>();
-
-        for (var i = 0; i < c.Registers.Length; i++)
-        {
-            body.Add(Expression.Assign(c.Registers[i], Expression.ArrayIndex(gpr, EmitContext.I(i))));
-        }
-
-        body.Add(Expression.Assign(c.Flags, Expression.Property(rt, nameof(BlockRuntime.Flags))));
-        body.Add(Expression.Assign(c.EntryEip, Expression.Field(rt, nameof(BlockRuntime.EntryEip))));
-        body.Add(Expression.Assign(c.Executed, Expression.Constant(0L)));
-        body.Add(Expression.Assign(slow, slowNow));
-        body.Add(Expression.Assign(invalidations, invalidationsNow));
         body.Add(Expression.Label(top));
 
         var last = block[^1];
@@ -75,16 +70,51 @@ internal static class BlockCompiler
         body.Add(Expression.Assign(c.Result, c.Executed));
         body.Add(Expression.Assign(c.ExitEip, next));
         body.Add(Expression.Label(c.Exit));
-        for (var i = 0; i < c.Registers.Length; i++)
+
+        // Only the registers the block uses are loaded, and only those it may change are written back.
+        var use = RegisterUse.Of(c.Registers, body);
+        for (var i = c.Registers.Length - 1; i >= 0; i--)
         {
-            body.Add(Expression.Assign(Expression.ArrayAccess(gpr, EmitContext.I(i)), c.Registers[i]));
+            if ((use.Changed & (1 << i)) != 0)
+            {
+                body.Add(Expression.Assign(Expression.ArrayAccess(gpr, EmitContext.I(i)), c.Registers[i]));
+            }
         }
 
         body.Add(Expression.Assign(Expression.Property(rt, nameof(BlockRuntime.Flags)), c.Flags));
         body.Add(Expression.Assign(Expression.Property(rt, nameof(BlockRuntime.Eip)), c.ExitEip));
+        body.Add(Expression.Assign(disturbed, touchesMemory ? Expression.Not(nothingHappened) : Expression.Constant(false)));
         body.Add(c.Result);
 
-        var variables = new List<ParameterExpression>(c.Registers) { c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, slow, invalidations, next };
+        var prologue = new List<Expression> { Expression.Assign(gpr, Expression.Field(rt, nameof(BlockRuntime.Gpr))) };
+
+        // Highest index first: one bounds check covers the rest.
+        for (var i = c.Registers.Length - 1; i >= 0; i--)
+        {
+            if ((use.Used & (1 << i)) != 0)
+            {
+                prologue.Add(Expression.Assign(c.Registers[i], Expression.ArrayIndex(gpr, EmitContext.I(i))));
+            }
+        }
+
+        prologue.Add(Expression.Assign(c.Flags, Expression.Property(rt, nameof(BlockRuntime.Flags))));
+        prologue.Add(Expression.Assign(c.EntryEip, Expression.Field(rt, nameof(BlockRuntime.EntryEip))));
+        prologue.Add(Expression.Assign(c.Executed, Expression.Constant(0L)));
+        if (touchesMemory)
+        {
+            prologue.Add(Expression.Assign(slow, slowNow));
+            prologue.Add(Expression.Assign(invalidations, invalidationsNow));
+        }
+
+        body.InsertRange(0, prologue);
+        var variables = c.Registers.Where((_, i) => (use.Used & (1 << i)) != 0).ToList();
+        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next]);
+        if (touchesMemory)
+        {
+            variables.Add(slow);
+            variables.Add(invalidations);
+        }
+
         variables.AddRange(c.Temporaries);
         return Expression.Lambda<Func<BlockRuntime, long>>(Expression.Block(typeof(long), variables, body), rt);
     }

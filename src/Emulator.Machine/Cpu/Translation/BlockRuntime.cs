@@ -7,12 +7,15 @@ namespace Emulator.Machine.Cpu.Translation;
 /// What translated code sees of the CPU: the register file it loads into locals and writes back, the
 /// entry EIP and instruction budget of this run, and the memory accessors. Every access goes through
 /// the <see cref="ExecutionCore"/>'s segment checks and the <see cref="MemoryUnit"/> (its inlined RAM
-/// and TLB fast paths, the page walk, MMIO and faults), so a translated access behaves as the
-/// interpreter's does, fault values included.
+/// fast path and, for translated code, an inlined TLB hit; the page walk, MMIO and faults), so a
+/// translated access behaves as the interpreter's does, fault values included.
 /// </summary>
 internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispatcher dispatcher)
 {
     public readonly uint[] Gpr = core.Gpr;
+
+    /// <summary>The CPU's registers, held here so a block reaches EFLAGS and EIP in one load less.</summary>
+    public readonly CpuRegisters Registers = core.R;
 
     /// <summary>EIP of the block's first instruction for this run (blocks are keyed by physical address, so one block may run at several CS:EIP).</summary>
     public uint EntryEip;
@@ -26,16 +29,23 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
     /// <summary>Bumped whenever translated code is dropped (a write into a code page): a running block stops after the instruction that did it.</summary>
     public int Invalidations;
 
+    /// <summary>
+    /// Set by a block as it completes: true when, during this entry, an access left the RAM fast path (a device
+    /// may have raised an interrupt or asked for a stop) or translated code was dropped. The dispatcher then
+    /// returns to the interpreter loop's boundary checks instead of entering a linked successor.
+    /// </summary>
+    public bool Disturbed;
+
     public uint Flags
     {
-        get => core.R.Flags;
-        set => core.R.Flags = value;
+        get => Registers.Flags;
+        set => Registers.Flags = value;
     }
 
     public uint Eip
     {
-        get => core.R.EIP;
-        set => core.R.EIP = value;
+        get => Registers.EIP;
+        set => Registers.EIP = value;
     }
 
     public long SlowAccesses => memory.SlowAccesses;
@@ -45,10 +55,20 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
     public void SetProgress(long counted) => core.Progress = ProgressBase + counted;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Read(int segment, uint offset, int size, out uint value) => core.TryRead(segment, offset, size, out value);
+    public bool Read(int segment, uint offset, int size, out uint value)
+    {
+        if (!core.TryLinear(segment, offset, size, out var linear))
+        {
+            value = 0;
+            return false;
+        }
+
+        return core.Mmu.TryReadInline(linear, size, out value);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Write(int segment, uint offset, int size, uint value) => core.TryWrite(segment, offset, size, value);
+    public bool Write(int segment, uint offset, int size, uint value) =>
+        core.TryLinear(segment, offset, size, out var linear) && core.Mmu.TryWriteInline(linear, size, value);
 
     /// <summary>The read of a read-modify-write: limit-checked and translated with write intent, so <see cref="WriteBack"/> cannot fault.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -60,11 +80,11 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
             return false;
         }
 
-        return core.Mmu.TryReadForWrite(linear, size, out value);
+        return core.Mmu.TryReadForWriteInline(linear, size, out value);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool WriteBack(uint linear, int size, uint value) => core.Mmu.TryWrite(linear, size, value);
+    public bool WriteBack(uint linear, int size, uint value) => core.Mmu.TryWriteInline(linear, size, value);
 
     /// <summary>One instruction through the interpreter's handler (<see cref="InterpretEmitter"/>); false when it faulted.</summary>
     public bool Interpret(DecodedInstruction[] decoded, int index) => dispatcher.Execute(ref decoded[index]);

@@ -31,6 +31,7 @@ internal sealed class EmitContext
             Registers[i] = Expression.Variable(typeof(uint), "r" + i);
         }
 
+        Gpr = Expression.Variable(typeof(uint[]), "gpr");
         Flags = Expression.Variable(typeof(uint), "flags");
         EntryEip = Expression.Variable(typeof(uint), "eip0");
         Executed = Expression.Variable(typeof(long), "executed");
@@ -44,6 +45,9 @@ internal sealed class EmitContext
     public ParameterExpression Runtime { get; }
 
     public ParameterExpression[] Registers { get; } = new ParameterExpression[8];
+
+    /// <summary>The CPU's register array, loaded once on entry (the register file is spilled to it and reloaded from it).</summary>
+    public ParameterExpression Gpr { get; }
 
     public ParameterExpression Flags { get; }
 
@@ -136,10 +140,10 @@ internal sealed class EmitContext
     /// <summary>Writes the register locals and flags back to the CPU (before an interpreted instruction).</summary>
     public IEnumerable<Expression> Spill()
     {
-        var gpr = Expression.Field(Runtime, nameof(BlockRuntime.Gpr));
-        for (var i = 0; i < Registers.Length; i++)
+        // Highest index first: one bounds check covers the rest.
+        for (var i = Registers.Length - 1; i >= 0; i--)
         {
-            yield return Expression.Assign(Expression.ArrayAccess(gpr, I(i)), Registers[i]);
+            yield return Expression.Assign(Expression.ArrayAccess(Gpr, I(i)), Registers[i]);
         }
 
         yield return Expression.Assign(Expression.Property(Runtime, nameof(BlockRuntime.Flags)), Flags);
@@ -148,12 +152,11 @@ internal sealed class EmitContext
     /// <summary>Reads the register locals and flags from the CPU (after an interpreted instruction); ESP kept when it faulted.</summary>
     public IEnumerable<Expression> Reload(bool keepStackPointer)
     {
-        var gpr = Expression.Field(Runtime, nameof(BlockRuntime.Gpr));
-        for (var i = 0; i < Registers.Length; i++)
+        for (var i = Registers.Length - 1; i >= 0; i--)
         {
             if (!(keepStackPointer && i == CpuRegisters.Esp))
             {
-                yield return Expression.Assign(Registers[i], Expression.ArrayIndex(gpr, I(i)));
+                yield return Expression.Assign(Registers[i], Expression.ArrayIndex(Gpr, I(i)));
             }
         }
 

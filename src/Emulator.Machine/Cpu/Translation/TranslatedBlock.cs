@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Emulator.Machine.Cpu.Translation;
 
 /// <summary>
@@ -61,6 +63,7 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
     }
 
     /// <summary>The linked successor at <paramref name="linear"/>, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TranslatedBlock? Successor(uint linear) =>
         FirstSuccessor is not null && FirstSuccessorLinear == linear ? FirstSuccessor
         : SecondSuccessor is not null && SecondSuccessorLinear == linear ? SecondSuccessor

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Cpu.Translation;
@@ -131,47 +132,56 @@ internal sealed class TranslatingTier
             return BlockOutcome.NotRun;
         }
 
+        // The chain below runs in one code segment and stack size: CS and SS loads never happen inside a block.
+        var runtime = _runtime;
+        var csBase = cs.Base;
+        long counted = 0;
+        long entries = 0;
+        long chained = 0;
+        var outcome = BlockOutcome.Completed;
         while (true)
         {
-            var slowBefore = _runtime.SlowAccesses;
-            var invalidationsBefore = _runtime.Invalidations;
-            _runtime.EntryEip = eip;
-            _runtime.Budget = max - done - ran;
-            _runtime.ProgressBase = done + ran;
-            BlocksRun++;
-            var result = block.Code!(_runtime);
+            runtime.EntryEip = eip;
+            runtime.Budget = max - done - counted;
+            runtime.ProgressBase = done + counted;
+            entries++;
+            var result = block.Code!(runtime);
             if (result < 0)
             {
-                var counted = ~result + 1;
-                ran += counted;
-                InstructionsRun += counted;
-                return BlockOutcome.Faulted;
+                counted += ~result + 1;
+                outcome = BlockOutcome.Faulted;
+                break;
             }
 
-            ran += result;
-            InstructionsRun += result;
-            _previous = block;
+            counted += result;
 
             // A device access may have raised an interrupt or asked for a stop, and a code write may have
             // dropped blocks: those go back to the interpreter loop, which checks them at this boundary.
             // Otherwise nothing the boundary checks read can have changed (IF, TF and the shadows change
             // only in interpreted instructions), exactly as when a block loops to itself.
-            if (_runtime.SlowAccesses != slowBefore || _runtime.Invalidations != invalidationsBefore)
+            if (runtime.Disturbed)
             {
-                return BlockOutcome.Completed;
+                _previous = block;
+                break;
             }
 
             eip = _core.R.EIP;
-            linear = cs.Base + eip;
-            var next = ValidSuccessor(block, linear, Mode(cs));
-            if (next is null || !Fits(next, cs, eip, done + ran, max))
+            var next = ValidSuccessor(block, csBase + eip, mode);
+            if (next is null || !Fits(next, cs, eip, done + counted, max))
             {
-                return BlockOutcome.Completed;
+                _previous = block;
+                break;
             }
 
-            Chained++;
+            chained++;
             block = next;
         }
+
+        ran = counted;
+        InstructionsRun += counted;
+        BlocksRun += entries;
+        Chained += chained;
+        return outcome;
     }
 
     /// <summary>
@@ -180,6 +190,7 @@ internal sealed class TranslatingTier
     /// physical address the fetch translates to now without a walk (paging off, or a TLB hit) and the
     /// current CS/SS sizes. Null otherwise: the full lookup decides.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private TranslatedBlock? ValidSuccessor(TranslatedBlock? previous, uint linear, uint mode)
     {
         var block = previous?.Successor(linear);
@@ -196,6 +207,7 @@ internal sealed class TranslatingTier
     private uint Mode(in SegmentCache cs) => (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
 
     /// <summary>Entry checks: translated, every instruction inside the CS limit (and IP not wrapping in 16-bit code), room in the budget.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Fits(TranslatedBlock block, in SegmentCache cs, uint eip, long done, long max) =>
         block.Count != 0
         && block.Code is not null
