@@ -80,7 +80,7 @@ internal static class BlockBuilder
 
     /// <summary>Whether the instruction may fault or reach a device (memory accesses, RDTSC).</summary>
     public static bool TouchesMemory(in DecodedInstruction d) =>
-        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc or Op.Leave || Interpreted(d)
+        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc or Op.Leave or Op.Pushf || Interpreted(d)
         || ((d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory) && d.Op is not (Op.Lea or Op.Nop));
 
     /// <summary>Whether the block runs the instruction through the interpreter's handler (<see cref="InterpretEmitter"/>).</summary>
@@ -96,7 +96,7 @@ internal static class BlockBuilder
         Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar => (0, Eflags.Status),
         Op.Jcc or Op.Setcc => (0, Eflags.Status),
         Op.Mul or Op.Imul1 or Op.Imul => MultiplyEmitter.FlagEffects(op),
-        Op.Cmovcc or Op.Bt or Op.Bts or Op.Btr or Op.Btc => DataEmitter.FlagEffects(op),
+        Op.Cmovcc or Op.Bt or Op.Bts or Op.Btr or Op.Btc or Op.Pushf => DataEmitter.FlagEffects(op),
         _ => SystemEmitter.FlagEffects(op),
     };
 }

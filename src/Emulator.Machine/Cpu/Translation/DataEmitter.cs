@@ -3,8 +3,8 @@ using System.Linq.Expressions;
 namespace Emulator.Machine.Cpu.Translation;
 
 /// <summary>
-/// Translates XCHG, CMOVcc, CBW/CWDE, CWD/CDQ, BT/BTS/BTR/BTC and LEAVE in their register and memory
-/// forms as <see cref="IntegerUnit"/> and <see cref="ControlUnit.Leave"/> run them: a memory operand is
+/// Translates XCHG, CMOVcc, CBW/CWDE, CWD/CDQ, BT/BTS/BTR/BTC, LEAVE and PUSHF in their register and
+/// memory forms as <see cref="IntegerUnit"/> and <see cref="ControlUnit"/> run them: a memory operand is
 /// read (with write intent for XCHG and BTS/BTR/BTC, so the write-back cannot fault) before any register
 /// or flag is committed; CMOVcc reads its source whatever the condition; a BT register bit offset is
 /// signed and addresses memory beyond the operand.
@@ -21,14 +21,14 @@ internal static class DataEmitter
         Op.Cbw or Op.Cwd => d.Size is 2 or 4,
         Op.Bt or Op.Bts or Op.Btr or Op.Btc => d.Form0 is OperandForm.Register or OperandForm.Memory
             && d.Form1 is OperandForm.Register or OperandForm.Immediate && d.Size is 2 or 4,
-        Op.Leave => d.Size is 2 or 4,
+        Op.Leave or Op.Pushf => d.Size is 2 or 4,
         _ => false,
     };
 
-    /// <summary>(writes, reads) of the status flags: CMOVcc reads them, the bit tests write CF.</summary>
+    /// <summary>(writes, reads) of the status flags: CMOVcc and PUSHF read them, the bit tests write CF.</summary>
     public static (uint Writes, uint Reads) FlagEffects(Op op) => op switch
     {
-        Op.Cmovcc => (0, Eflags.Status),
+        Op.Cmovcc or Op.Pushf => (0, Eflags.Status),
         Op.Bt or Op.Bts or Op.Btr or Op.Btc => (Eflags.Carry, 0),
         _ => (0, 0),
     };
@@ -40,6 +40,7 @@ internal static class DataEmitter
         Op.Cbw => Convert(c, bi.D.Size),
         Op.Cwd => ConvertToDouble(c, bi.D.Size),
         Op.Leave => Leave(c, bi, index),
+        Op.Pushf => PushFlags(c, bi, index),
         _ => BitTest(c, bi, index),
     };
 
@@ -121,6 +122,21 @@ internal static class DataEmitter
                 Expression.And(esp, Expression.Not(stackMask)),
                 Expression.And(Expression.Add(bp, EmitContext.U((uint)size)), stackMask))),
             c.WriteReg(CpuRegisters.Ebp, 0, size, value));
+    }
+
+    /// <summary>PUSHF/PUSHFD: EFLAGS without RF and VM, written below (E)SP before (E)SP moves (as <see cref="ExecutionCore.TryPush"/>).</summary>
+    private static Expression PushFlags(EmitContext c, in BlockInstruction bi, int index)
+    {
+        int size = bi.D.Size;
+        var pushed = c.Temp("pf");
+        var newSp = c.Temp("sp");
+        var esp = c.Registers[CpuRegisters.Esp];
+        return Expression.Block(
+            Expression.Assign(pushed, Expression.And(c.Flags, EmitContext.U(~(Eflags.Resume | Eflags.Virtual8086) & Alu.Mask(size)))),
+            Expression.Assign(newSp, Expression.And(Expression.Subtract(esp, EmitContext.U((uint)size)), EmitContext.U(c.StackMask))),
+            c.SetProgress(index),
+            c.Write(index, bi.Offset, ExecutionCore.Ss, newSp, size, pushed),
+            Expression.Assign(esp, Expression.Or(Expression.And(esp, EmitContext.U(~c.StackMask)), newSp)));
     }
 
     private static Expression BitTest(EmitContext c, in BlockInstruction bi, int index)

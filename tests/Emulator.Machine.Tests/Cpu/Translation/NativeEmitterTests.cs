@@ -5,7 +5,7 @@ namespace Emulator.Machine.Tests.Cpu.Translation;
 
 /// <summary>
 /// The native emitters for instructions that used to run through the interpreter's handler inside a block
-/// (MUL/IMUL, XCHG, CMOVcc, CBW/CWD, BT/BTS/BTR/BTC, LEAVE): random sequences mixed with flag producers and
+/// (MUL/IMUL, XCHG, CMOVcc, CBW/CWD, BT/BTS/BTR/BTC, LEAVE, PUSHF): random sequences mixed with flag producers and
 /// consumers, and each memory form at an offset that faults, run on both tiers; all state must match and
 /// the block must not have handed any of them to the interpreter.
 /// </summary>
@@ -17,7 +17,7 @@ public class NativeEmitterTests
     private const byte StackFault = 12;
     private const byte GeneralProtection = 13;
 
-    private static readonly string[] NativeMnemonics = ["mul", "imul1", "imul", "xchg", "cmovcc", "cbw", "cwd", "bt", "bts", "btr", "btc", "leave"];
+    private static readonly string[] NativeMnemonics = ["mul", "imul1", "imul", "xchg", "cmovcc", "cbw", "cwd", "bt", "bts", "btr", "btc", "leave", "pushf"];
 
     [Test]
     public void MultiplyExchangeCmovBitTest_RandomSequences_MatchInterpreterWithoutInterpreting()
@@ -57,6 +57,7 @@ public class NativeEmitterTests
         yield return Case("btr m16, r16", a => a.btr(__word_ptr[bx], dx));
         yield return Case("leave (word)", a => a.leave());
         yield return Case("leave (dword)", a => a.AddInstruction(Instruction.Create(Code.Leaved)));
+
     }
 
     [TestCaseSource(nameof(FaultingForms))]
@@ -97,6 +98,26 @@ public class NativeEmitterTests
         });
 
         Assert.That(pair.RunAndCompare(), Is.Null);
+        Assert.That(InterpretedInside(pair), Is.Empty);
+    }
+
+    [Test]
+    public void PushFlags_WordPastTheStackLimit_MatchesInterpreter()
+    {
+        // SP 1: the word goes to SS:FFFF and faults; delivering that fault pushes past the limit again (shutdown), in both tiers alike.
+        var pair = new TierPair();
+        pair.Load(new Random(7), a =>
+        {
+            a.stc();
+            a.pushf();
+            a.mov(sp, 1);
+            a.inc(ax);
+            a.pushf();
+            a.inc(bx);
+        });
+
+        Assert.That(pair.RunAndCompare(), Is.Null);
+        Assert.That(pair.Candidate.Cpu.TranslatedInstructions, Is.GreaterThan(0));
         Assert.That(InterpretedInside(pair), Is.Empty);
     }
 

@@ -181,7 +181,7 @@ internal static class RandomInstructions
         };
     }
 
-    /// <summary>Instructions with native emitters (MUL/IMUL, XCHG, CMOVcc, CBW/CWD, BT*, LEAVE) between flag producers and consumers.</summary>
+    /// <summary>Instructions with native emitters (MUL/IMUL, XCHG, CMOVcc, CBW/CWD, BT*, LEAVE, PUSHF) between flag producers and consumers.</summary>
     public static Instruction NativeData(Random random)
     {
         var size = random.Next(2) == 0 ? 16 : 32;
@@ -213,7 +213,7 @@ internal static class RandomInstructions
                 ? Instruction.Create(Code($"{BitOps[random.Next(BitOps.Length)]}_rm{size}_imm8"), Mem(random), random.Next(256))
                 : Instruction.Create(Code($"{BitOps[random.Next(BitOps.Length)]}_rm{size}_imm8"), Reg(random, size), random.Next(256)),
             9 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Leavew : Iced.Intel.Code.Leaved),
-            10 => SetCondition(random),
+            10 => random.Next(2) == 0 ? SetCondition(random) : Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Pushfw : Iced.Intel.Code.Pushfd),
             11 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Stc : Iced.Intel.Code.Cmc),
             _ => AluRegister(random),
         };
