@@ -248,6 +248,8 @@ internal static class BootCommand
             + $"{(double)cost.IlBytes / Math.Max(1, cost.Blocks):N0} per block)");
         var top = cpu.InterpretedByMnemonic();
         error.WriteLine("emu boot: interpreted: " + string.Join(", ", top.Take(TopInterpreted).Select(e => $"{e.Mnemonic} {100.0 * e.Count / total:0.00}%")));
+        var inside = cpu.InterpretedInsideBlocksByMnemonic();
+        error.WriteLine("emu boot: interpreted inside blocks: " + string.Join(", ", inside.Take(TopInterpreted).Select(e => $"{e.Mnemonic} {100.0 * e.Count / total:0.00}%")));
     }
 
     private static string Where(PcMachine machine)

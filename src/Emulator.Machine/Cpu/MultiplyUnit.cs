@@ -32,20 +32,8 @@ internal sealed class MultiplyUnit(ExecutionCore core)
             return false;
         }
 
-        ulong product;
-        bool overflow;
-        if (signed)
-        {
-            var p = SignExtend(a, size) * SignExtend(b, size);
-            product = (ulong)p;
-            overflow = p != SignExtend((uint)p & Alu.Mask(size), size);
-        }
-        else
-        {
-            product = (ulong)a * b;
-            overflow = product >> bits != 0;
-        }
-
+        var flags = core.R.Flags;
+        var product = AccumulatorProduct(a, b, size, signed, ref flags);
         var low = (uint)product & Alu.Mask(size);
         var high = (uint)(product >> bits) & Alu.Mask(size);
         if (size == 1)
@@ -58,7 +46,7 @@ internal sealed class MultiplyUnit(ExecutionCore core)
             core.WriteReg(CpuRegisters.Edx, 0, size, high);
         }
 
-        SetMultiplyFlags(low, size, overflow);
+        core.R.Flags = flags;
         return true;
     }
 
@@ -71,24 +59,45 @@ internal sealed class MultiplyUnit(ExecutionCore core)
             return false;
         }
 
-        long a;
-        long b;
-        if (d.Instr.OpCount == 3)
+        // Three operands: r/m times the immediate; two: the destination register times r/m.
+        var (a, b) = d.Instr.OpCount == 3 ? (operand, d.Imm & Alu.Mask(size)) : (core.ReadReg(d.Reg0, 0, size), operand);
+        var flags = core.R.Flags;
+        core.WriteReg(d.Reg0, 0, size, TruncatedProduct(a, b, size, ref flags));
+        core.R.Flags = flags;
+        return true;
+    }
+
+    /// <summary>
+    /// One-operand MUL/IMUL's double-width product of <paramref name="a"/> and <paramref name="b"/> (operand
+    /// size), with CF/OF set when the high half is significant; shared with the translating tier.
+    /// </summary>
+    internal static ulong AccumulatorProduct(uint a, uint b, int size, bool signed, ref uint flags)
+    {
+        ulong product;
+        bool overflow;
+        if (signed)
         {
-            a = SignExtend(operand, size);
-            b = SignExtend(d.Imm & Alu.Mask(size), size);
+            var p = SignExtend(a, size) * SignExtend(b, size);
+            product = (ulong)p;
+            overflow = p != SignExtend((uint)p & Alu.Mask(size), size);
         }
         else
         {
-            a = SignExtend(core.ReadReg(d.Reg0, 0, size), size);
-            b = SignExtend(operand, size);
+            product = (ulong)a * b;
+            overflow = product >> Alu.Bits(size) != 0;
         }
 
-        var p = a * b;
+        flags = MultiplyFlags(flags, (uint)product & Alu.Mask(size), size, overflow);
+        return product;
+    }
+
+    /// <summary>Two- and three-operand IMUL's product truncated to the operand size, and its flags; shared with the translating tier.</summary>
+    internal static uint TruncatedProduct(uint a, uint b, int size, ref uint flags)
+    {
+        var p = SignExtend(a, size) * SignExtend(b, size);
         var result = (uint)p & Alu.Mask(size);
-        core.WriteReg(d.Reg0, 0, size, result);
-        SetMultiplyFlags(result, size, p != SignExtend(result, size));
-        return true;
+        flags = MultiplyFlags(flags, result, size, p != SignExtend(result, size));
+        return result;
     }
 
     public bool Divide(ref DecodedInstruction d, bool signed)
@@ -233,7 +242,7 @@ internal sealed class MultiplyUnit(ExecutionCore core)
         _ => (int)value,
     };
 
-    private void SetMultiplyFlags(uint low, int size, bool overflow)
+    private static uint MultiplyFlags(uint flags, uint low, int size, bool overflow)
     {
         var f = Alu.SignZeroParity(low, size);
         if (overflow)
@@ -241,6 +250,6 @@ internal sealed class MultiplyUnit(ExecutionCore core)
             f |= Eflags.Carry | Eflags.Overflow;
         }
 
-        core.R.Flags = (core.R.Flags & ~Eflags.Status) | f;
+        return (flags & ~Eflags.Status) | f;
     }
 }

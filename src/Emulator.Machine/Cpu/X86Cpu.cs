@@ -250,15 +250,25 @@ public sealed class X86Cpu
     /// frequent first (a REP-prefixed string instruction is listed as "rep movs" etc.; each step of a
     /// REP run counts once, as the machine's instruction count does). Empty with the interpreter alone.
     /// </summary>
-    public IReadOnlyList<(string Mnemonic, long Count)> InterpretedByMnemonic()
+    public IReadOnlyList<(string Mnemonic, long Count)> InterpretedByMnemonic() => ByMnemonic(_interpretedByOp);
+
+    /// <summary>
+    /// With the translating tier on, the instructions translated blocks ran through the interpreter's handler
+    /// from inside the block (docs/translating-cpu.md, "interpreted inside a block"), by mnemonic, most
+    /// frequent first; they are also counted as translated. Empty with the interpreter alone.
+    /// </summary>
+    public IReadOnlyList<(string Mnemonic, long Count)> InterpretedInsideBlocksByMnemonic() =>
+        _translator is null ? [] : ByMnemonic(_translator.InterpretedInsideByOp);
+
+    private static List<(string Mnemonic, long Count)> ByMnemonic(long[] counts)
     {
         var list = new List<(string, long)>();
-        for (var i = 0; i < _interpretedByOp.Length; i++)
+        for (var i = 0; i < counts.Length; i++)
         {
-            if (_interpretedByOp[i] != 0)
+            if (counts[i] != 0)
             {
                 var name = ((Op)(i & OpIndexMask)).ToString().ToLowerInvariant();
-                list.Add((i > OpIndexMask ? "rep " + name : name, _interpretedByOp[i]));
+                list.Add((i > OpIndexMask ? "rep " + name : name, counts[i]));
             }
         }
 

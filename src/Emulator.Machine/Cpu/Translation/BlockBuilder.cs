@@ -51,8 +51,12 @@ internal static class BlockBuilder
     }
 
     public static bool CanTranslate(in DecodedInstruction d) =>
+        Native(d) || InterpretEmitter.CanTranslate(d);
+
+    /// <summary>Whether an emitter translates the instruction to .NET code of its own (rather than calling the interpreter's handler).</summary>
+    public static bool Native(in DecodedInstruction d) =>
         AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d)
-        || InterpretEmitter.CanTranslate(d);
+        || MultiplyEmitter.CanTranslate(d) || DataEmitter.CanTranslate(d);
 
     private static void MarkLiveFlags(List<BlockInstruction> block)
     {
@@ -76,13 +80,11 @@ internal static class BlockBuilder
 
     /// <summary>Whether the instruction may fault or reach a device (memory accesses, RDTSC).</summary>
     public static bool TouchesMemory(in DecodedInstruction d) =>
-        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc || Interpreted(d)
+        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc or Op.Leave or Op.Pushf || Interpreted(d)
         || ((d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory) && d.Op is not (Op.Lea or Op.Nop));
 
     /// <summary>Whether the block runs the instruction through the interpreter's handler (<see cref="InterpretEmitter"/>).</summary>
-    public static bool Interpreted(in DecodedInstruction d) =>
-        !(AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d))
-        && InterpretEmitter.CanTranslate(d);
+    public static bool Interpreted(in DecodedInstruction d) => !Native(d) && InterpretEmitter.CanTranslate(d);
 
     private static (uint Writes, uint Reads) FlagEffects(Op op) => op switch
     {
@@ -93,6 +95,8 @@ internal static class BlockBuilder
         // A shift by zero keeps every flag, so a shift kills nothing and passes everything through.
         Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar => (0, Eflags.Status),
         Op.Jcc or Op.Setcc => (0, Eflags.Status),
+        Op.Mul or Op.Imul1 or Op.Imul => MultiplyEmitter.FlagEffects(op),
+        Op.Cmovcc or Op.Bt or Op.Bts or Op.Btr or Op.Btc or Op.Pushf => DataEmitter.FlagEffects(op),
         _ => SystemEmitter.FlagEffects(op),
     };
 }

@@ -132,6 +132,8 @@ internal static class BlockCompiler
         Op.Push => FlowEmitter.Push(c, item, index),
         Op.Pop => FlowEmitter.Pop(c, item, index),
         Op.Rdtsc or Op.Clc or Op.Stc or Op.Cmc or Op.Cld or Op.Std => SystemEmitter.Emit(c, item, index),
+        Op.Mul or Op.Imul1 or Op.Imul => MultiplyEmitter.Emit(c, item, index),
+        Op.Xchg or Op.Cmovcc or Op.Cbw or Op.Cwd or Op.Bt or Op.Bts or Op.Btr or Op.Btc or Op.Leave or Op.Pushf => DataEmitter.Emit(c, item, index),
         _ => FlowEmitter.Branch(c, item, index, next),
     };
 }

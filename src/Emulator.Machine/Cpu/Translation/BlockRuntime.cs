@@ -86,8 +86,19 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool WriteBack(uint linear, int size, uint value) => core.Mmu.TryWriteInline(linear, size, value);
 
+    /// <summary>Instructions run through <see cref="Interpret"/> by <see cref="Op"/> (+<see cref="RepIndex"/> when REP-prefixed), for <c>--stats</c>.</summary>
+    public readonly long[] InterpretedByOp = new long[2 * RepIndex];
+
+    /// <summary>Offset of the REP-prefixed string instructions in <see cref="InterpretedByOp"/>.</summary>
+    public const int RepIndex = 256;
+
     /// <summary>One instruction through the interpreter's handler (<see cref="InterpretEmitter"/>); false when it faulted.</summary>
-    public bool Interpret(DecodedInstruction[] decoded, int index) => dispatcher.Execute(ref decoded[index]);
+    public bool Interpret(DecodedInstruction[] decoded, int index)
+    {
+        ref var d = ref decoded[index];
+        InterpretedByOp[(int)d.Op + (d.Op is >= Op.Movs and <= Op.Outs && (d.Instr.HasRepPrefix || d.Instr.HasRepnePrefix) ? RepIndex : 0)]++;
+        return dispatcher.Execute(ref d);
+    }
 
     /// <summary>RDTSC's counter, or false with #GP latched when CR4.TSD forbids it at this privilege (as <see cref="SystemUnit.ReadTimeStampCounter"/>).</summary>
     public bool ReadTimeStampCounter(out ulong value)

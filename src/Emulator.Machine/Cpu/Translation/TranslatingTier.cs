@@ -66,6 +66,9 @@ internal sealed class TranslatingTier
 
     public long InstructionsRun { get; private set; }
 
+    /// <summary>Instructions translated blocks ran through the interpreter's handler, by <see cref="Op"/> (+256 when REP-prefixed).</summary>
+    public long[] InterpretedInsideByOp => _runtime.InterpretedByOp;
+
     public long Evicted { get; private set; }
 
     /// <summary>Block entries (a self-looping block's extra passes inside one entry are not counted).</summary>

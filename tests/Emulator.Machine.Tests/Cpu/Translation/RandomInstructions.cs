@@ -181,6 +181,44 @@ internal static class RandomInstructions
         };
     }
 
+    /// <summary>Instructions with native emitters (MUL/IMUL, XCHG, CMOVcc, CBW/CWD, BT*, LEAVE, PUSHF) between flag producers and consumers.</summary>
+    public static Instruction NativeData(Random random)
+    {
+        var size = random.Next(2) == 0 ? 16 : 32;
+        var reg = Reg(random, size);
+        var memory = random.Next(3) == 0;
+        Instruction RegRm(string code) => memory ? Instruction.Create(Code(code), reg, Mem(random)) : Instruction.Create(Code(code), reg, Reg(random, size));
+        Instruction RmReg(string code) => memory ? Instruction.Create(Code(code), Mem(random), reg) : Instruction.Create(Code(code), Reg(random, size), reg);
+        return random.Next(14) switch
+        {
+            0 => Instruction.Create(Iced.Intel.Code.Xchg_rm8_r8, Reg(random, 8), Reg(random, 8)),
+            1 => RmReg($"Xchg_rm{size}_r{size}"),
+            2 => RegRm($"Cmov{Conditions[random.Next(Conditions.Length)]}_r{size}_rm{size}"),
+            3 => RegRm($"Imul_r{size}_rm{size}"),
+            4 => memory
+                ? (random.Next(2) == 0
+                    ? Instruction.Create(Code($"Imul_r{size}_rm{size}_imm8"), reg, Mem(random), random.Next(-128, 128))
+                    : Instruction.Create(Code($"Imul_r{size}_rm{size}_imm{size}"), reg, Mem(random), random.Next(-30000, 30000)))
+                : Instruction.Create(Code($"Imul_r{size}_rm{size}_imm8"), reg, Reg(random, size), random.Next(-128, 128)),
+            5 => random.Next(3) switch
+            {
+                0 => Instruction.Create(Code($"{(random.Next(2) == 0 ? "Mul" : "Imul")}_rm8"), Reg(random, 8)),
+                1 => Instruction.Create(Code($"{(random.Next(2) == 0 ? "Mul" : "Imul")}_rm8"), Mem(random)),
+                _ => memory ? Instruction.Create(Code($"{(random.Next(2) == 0 ? "Mul" : "Imul")}_rm{size}"), Mem(random))
+                    : Instruction.Create(Code($"{(random.Next(2) == 0 ? "Mul" : "Imul")}_rm{size}"), Reg(random, size)),
+            },
+            6 => Instruction.Create(random.Next(4) switch { 0 => Iced.Intel.Code.Cbw, 1 => Iced.Intel.Code.Cwde, 2 => Iced.Intel.Code.Cwd, _ => Iced.Intel.Code.Cdq }),
+            7 => RmReg($"{BitOps[random.Next(BitOps.Length)]}_rm{size}_r{size}"),
+            8 => memory
+                ? Instruction.Create(Code($"{BitOps[random.Next(BitOps.Length)]}_rm{size}_imm8"), Mem(random), random.Next(256))
+                : Instruction.Create(Code($"{BitOps[random.Next(BitOps.Length)]}_rm{size}_imm8"), Reg(random, size), random.Next(256)),
+            9 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Leavew : Iced.Intel.Code.Leaved),
+            10 => random.Next(2) == 0 ? SetCondition(random) : Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Pushfw : Iced.Intel.Code.Pushfd),
+            11 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Stc : Iced.Intel.Code.Cmc),
+            _ => AluRegister(random),
+        };
+    }
+
     /// <summary>String instructions with and without REP/REPE/REPNE (16- and 32-bit addressing), a small CX now and then, CLD/STD.</summary>
     public static Instruction StringOp(Random random)
     {
