@@ -11,12 +11,12 @@ namespace Emulator.Block.Tests.Nbd;
 /// <summary>Our server exporting a node of a test block layer on a Unix socket in the test's folder, and our client opened on it.</summary>
 internal sealed class NbdLoopback : IDisposable
 {
-    public NbdLoopback(BlockHarness harness, BlockDriverState exported, bool writable = true, NbdServerOptions? options = null, string export = "e")
+    public NbdLoopback(BlockHarness harness, BlockDriverState exported, bool writable = true, NbdServerOptions? options = null, string export = "e", bool multiConn = false)
     {
         Harness = harness;
         SocketPath = Path.Combine(harness.TempDir, $"nbd-{Guid.NewGuid():N}.sock"[..24]);
         Server = new NbdServer(new UnixDomainSocketEndPoint(SocketPath), options ?? new NbdServerOptions { MaxClients = 0, Persistent = true });
-        Server.AddExport(new NbdExport(export, exported, writable));
+        Server.AddExport(new NbdExport(export, exported, writable) { MultiConn = multiConn });
         Exported = exported;
     }
 

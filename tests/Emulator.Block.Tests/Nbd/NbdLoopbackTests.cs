@@ -190,6 +190,37 @@ public class NbdLoopbackTests
         Assert.That((dataError, data.Flags & ~BlockStatusFlags.OffsetValid, data.Length), Is.EqualTo((BlockError.None, BlockStatusFlags.Data | BlockStatusFlags.Allocated, 65536L)));
     }
 
+    /// <summary>
+    /// NBD_FLAG_CAN_MULTI_CONN promises that a FLUSH on one connection covers writes completed on the others
+    /// (the Linux kernel's <c>nbd-client -C 2</c> sends its flush on whichever socket the flushing CPU maps to).
+    /// The qcow2 node keeps new L2 entries in its cache until a flush, so the image read by a second opener
+    /// only holds the write after the flush that came over the other connection.
+    /// </summary>
+    [Test]
+    public void Flush_MultiConnQcow2Export_CoversWriteCompletedOnOtherConnection()
+    {
+        var image = Path.Combine(_h.TempDir, "multi.qcow2");
+        Qcow2Creator.Create(image, new Qcow2CreateOptions { Size = 4 << 20 });
+        var exported = _h.Layer.Graph.Open(new Qcow2NodeOptions(BlockChildOptions.Of(new FileNodeOptions(image) { Locking = FileLockMode.Off })));
+        using var loop = new NbdLoopback(_h, exported, multiConn: true);
+        var writer = loop.OpenClient();
+        var flusher = loop.OpenClient();
+        var data = Enumerable.Range(0, 65536).Select(i => (byte)((i * 11) + 3)).ToArray();
+
+        var write = NbdLoopback.Wait(writer.WriteAsync(1 << 20, data, BlockRequestFlags.None));
+        var beforeFlush = ReadImageAsAnotherOpener(image, 1 << 20, data.Length);
+        var flush = NbdLoopback.Wait(flusher.FlushAsync());
+        var afterFlush = ReadImageAsAnotherOpener(image, 1 << 20, data.Length);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(((NbdDriver)flusher.Driver).Info.Has(NbdTransmissionFlags.CanMultiConn), Is.True);
+            Assert.That((write, flush), Is.EqualTo((BlockError.None, BlockError.None)));
+            Assert.That(beforeFlush, Is.Not.EqualTo(data), "before any flush the write is only in the server's qcow2 cache (else this test shows nothing)");
+            Assert.That(afterFlush, Is.EqualTo(data), "the flush on the other connection put the write in the image");
+        });
+    }
+
     [Test]
     public void ProtocolFilename_OpenImage_BackendOverNbd()
     {
@@ -222,5 +253,15 @@ public class NbdLoopbackTests
         _h.Layer.Graph.Unref(client);
 
         Assert.That(loop.Server.Finished.Wait(TimeSpan.FromSeconds(10)), Is.True);
+    }
+
+    /// <summary>Opens the image afresh, read-only and without locks, in a layer of its own, as qemu-img -U would.</summary>
+    private static byte[] ReadImageAsAnotherOpener(string image, long offset, int length)
+    {
+        using var other = new BlockHarness();
+        var node = other.Layer.Graph.Open(new Qcow2NodeOptions(BlockChildOptions.Of(new FileNodeOptions(image) { Locking = FileLockMode.Off, ReadOnly = true })) { ReadOnly = true });
+        var buffer = new byte[length];
+        Assert.That(NbdLoopback.Wait(node.ReadAsync(offset, buffer)), Is.EqualTo(BlockError.None));
+        return buffer;
     }
 }

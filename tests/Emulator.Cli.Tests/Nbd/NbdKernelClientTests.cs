@@ -25,6 +25,10 @@ public class NbdKernelClientTests
     private const int DirectSectors = 3;
     private const int DiscardOffset = 8 << 20;
     private const int DiscardLength = 1 << 20;
+    private const int LargeBlock = 4096;
+    private const int LargeDirectBlock = 1025;
+    private const int LargeDirectBlocks = 3;
+    private const int Connections = 2;
     private const string Emu = "emu nbd";
     private const string QemuNbd = "qemu-nbd";
 
@@ -69,6 +73,59 @@ public class NbdKernelClientTests
         });
     }
 
+    /// <summary>
+    /// A qcow2 overlay on a qcow2 base (the export is the chain), set up with <c>nbd-client -b 4096 -C 2</c>:
+    /// 4 KiB logical blocks and two connections, which nbd-client only opens when the export advertises
+    /// NBD_FLAG_CAN_MULTI_CONN (both servers do with <c>-e 2</c>). The kernel spreads requests over both
+    /// sockets and sends each flush on one of them, so the flushed overlay must hold every write while the
+    /// server still runs; afterwards qemu-img finds the overlay clean and the base untouched.
+    /// </summary>
+    [TestCase(Emu)]
+    [TestCase(QemuNbd)]
+    public void KernelClient_Qcow2ChainTwoConnections4KiBlocks_OverlayHoldsExactlyTheWrites(string server)
+    {
+        var (raw, original) = Image(server, "chain");
+        using var peers = new NbdPeers(_dir);
+        var baseImage = Path.ChangeExtension(raw, ".base.qcow2");
+        var overlay = Path.ChangeExtension(raw, ".overlay.qcow2");
+        peers.RunOk("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, baseImage);
+        peers.RunOk("qemu-img", "create", "-q", "-f", "qcow2", "-b", baseImage, "-F", "qcow2", overlay);
+        var expected = (byte[])original.Clone();
+        _guest.Pattern.AsSpan(0, BufferedBlocks * 4096).CopyTo(expected.AsSpan(BufferedBlock * 4096));
+        _guest.Pattern.AsSpan(0, LargeDirectBlocks * LargeBlock).CopyTo(expected.AsSpan(LargeDirectBlock * LargeBlock));
+        expected.AsSpan(DiscardOffset, DiscardLength).Clear();
+        var expectedFile = raw + ".expected";
+        File.WriteAllBytes(expectedFile, expected);
+        var baseSum = Convert.ToHexStringLower(MD5.HashData(File.ReadAllBytes(baseImage)));
+        var (process, port) = Start(peers, server, overlay, readOnly: false, "qcow2", ["-e", Connections.ToString(CultureInfo.InvariantCulture)]);
+
+        var console = Boot(port, original, "rw", new Dictionary<string, string>
+        {
+            ["bs"] = LargeBlock.ToString(CultureInfo.InvariantCulture),
+            ["conns"] = Connections.ToString(CultureInfo.InvariantCulture),
+            ["dirseek"] = LargeDirectBlock.ToString(CultureInfo.InvariantCulture),
+            ["dircount"] = LargeDirectBlocks.ToString(CultureInfo.InvariantCulture),
+        }, cpus: Connections);
+        // -U: qemu-img reads beside the server's lock; what it sees is what the flushes put in the files.
+        var whileServed = peers.Run("qemu-img", "compare", "-U", "-f", "qcow2", "-F", "raw", overlay, expectedFile);
+        var exit = NbdPeers.Terminate(process);
+        var check = peers.Run("qemu-img", "check", "-f", "qcow2", overlay);
+        var afterExit = peers.Run("qemu-img", "compare", "-f", "qcow2", "-F", "raw", overlay, expectedFile);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(NbdKernelGuest.Result(console), Is.EqualTo("PASS"), console);
+            Assert.That(console, Does.Contain($"sector {LargeBlock} setup netlink"));
+            Assert.That(console, Does.Contain("NBDKERNEL: queue hctx1 (cpus 1)"), "nbd0 has a second hardware queue, so a second connection");
+            Assert.That(whileServed, Is.EqualTo((0, "Images are identical.\n")), "qemu-img compare while served");
+            Assert.That(exit, Is.Zero, $"{server} on SIGTERM");
+            Assert.That(check.ExitCode, Is.Zero, check.Output);
+            Assert.That(check.Output, Does.StartWith("No errors were found on the image."), "qemu-img check of the overlay");
+            Assert.That(afterExit.ExitCode, Is.Zero, afterExit.Output);
+            Assert.That(Convert.ToHexStringLower(MD5.HashData(File.ReadAllBytes(baseImage))), Is.EqualTo(baseSum), "the base image changed");
+        });
+    }
+
     [TestCase(Emu)]
     [TestCase(QemuNbd)]
     public void KernelClient_ReadOnlyExport_WriteRefusedAndImageUnchanged(string server)
@@ -77,13 +134,15 @@ public class NbdKernelClientTests
         using var peers = new NbdPeers(_dir);
         var (process, port) = Start(peers, server, image, readOnly: true);
 
-        var console = Boot(port, original, "ro");
+        // This boot also covers nbd-client's ioctl setup path (-L: NBD_SET_SOCK and NBD_DO_IT instead of netlink).
+        var console = Boot(port, original, "ro", new Dictionary<string, string> { ["setup"] = "ioctl" });
         NbdPeers.Terminate(process);
 
         Assert.Multiple(() =>
         {
             Assert.That(NbdKernelGuest.Result(console), Is.EqualTo("PASS"), console);
             Assert.That(console, Does.Contain("NBDKERNEL: write refused"));
+            Assert.That(console, Does.Contain("setup ioctl"));
             Assert.That(FirstDifference(File.ReadAllBytes(image), original), Is.EqualTo(-1), "first offset where the image changed");
         });
     }
@@ -97,11 +156,11 @@ public class NbdKernelClientTests
         return (path, content);
     }
 
-    private (Process Process, int Port) Start(NbdPeers peers, string server, string image, bool readOnly)
+    private (Process Process, int Port) Start(NbdPeers peers, string server, string image, bool readOnly, string format = "raw", string[]? extra = null)
     {
         var port = FreePort();
         var pidFile = Path.Combine(_dir, $"server-{port}.pid");
-        List<string> common = ["-p", port.ToString(CultureInfo.InvariantCulture), "-b", "127.0.0.1", "-x", "e", "-t", "--pid-file", pidFile, "-f", "raw", "--discard=unmap"];
+        List<string> common = ["-p", port.ToString(CultureInfo.InvariantCulture), "-b", "127.0.0.1", "-x", "e", "-t", "--pid-file", pidFile, "-f", format, "--discard=unmap", .. extra ?? []];
         if (readOnly)
         {
             common.Add("-r");
@@ -113,7 +172,7 @@ public class NbdKernelClientTests
         return (process, port);
     }
 
-    private string Boot(int port, byte[] original, string mode)
+    private string Boot(int port, byte[] original, string mode, IReadOnlyDictionary<string, string>? overrides = null, int cpus = 1)
     {
         var plan = new Dictionary<string, string>
         {
@@ -128,8 +187,13 @@ public class NbdKernelClientTests
             ["discardoff"] = DiscardOffset.ToString(CultureInfo.InvariantCulture),
             ["discardlen"] = DiscardLength.ToString(CultureInfo.InvariantCulture),
         };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            plan[key] = value;
+        }
+
         var started = Stopwatch.StartNew();
-        var console = _guest.Boot(_dir, port, plan);
+        var console = _guest.Boot(_dir, port, plan, cpus);
         TestContext.Out.WriteLine($"boot took {started.Elapsed.TotalSeconds:F1} s; guest said:");
         foreach (var line in console.Split('\n').Where(line => line.StartsWith("NBDKERNEL:", StringComparison.Ordinal) || line.Contains("nbd", StringComparison.Ordinal)))
         {

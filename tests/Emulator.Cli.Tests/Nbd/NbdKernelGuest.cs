@@ -84,9 +84,10 @@ internal sealed class NbdKernelGuest
 
     /// <summary>
     /// Boots the guest against a server on the host's TCP <paramref name="port"/>; <paramref name="plan"/>
-    /// becomes <c>nbdtest_KEY=VALUE</c> on the kernel command line. Returns the serial console.
+    /// becomes <c>nbdtest_KEY=VALUE</c> on the kernel command line; <paramref name="cpus"/> is the guest's
+    /// CPU count (one blk-mq hardware queue, so one NBD connection in use, per CPU). Returns the serial console.
     /// </summary>
-    public string Boot(string dir, int port, IReadOnlyDictionary<string, string> plan)
+    public string Boot(string dir, int port, IReadOnlyDictionary<string, string> plan, int cpus = 1)
     {
         var serial = Path.Combine(dir, $"serial-{port}.txt");
         var append = new StringBuilder("console=ttyS0 panic=-1 loglevel=4");
@@ -99,7 +100,7 @@ internal sealed class NbdKernelGuest
         var (exit, output) = RunFor(
             BootLimit,
             "qemu-system-x86_64",
-            "-accel", "tcg", "-m", "256", "-nodefaults", "-display", "none", "-no-reboot",
+            "-accel", "tcg", "-smp", cpus.ToString(CultureInfo.InvariantCulture), "-m", "256", "-nodefaults", "-display", "none", "-no-reboot",
             "-serial", $"file:{serial}", "-kernel", Kernel, "-initrd", Initramfs, "-append", append.ToString(),
             "-netdev", "user,id=net0", "-device", "e1000,netdev=net0");
         var console = File.Exists(serial) ? File.ReadAllText(serial) : string.Empty;
