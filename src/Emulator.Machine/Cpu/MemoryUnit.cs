@@ -146,47 +146,11 @@ internal sealed class MemoryUnit
     /// memory access is inlined into the block; the interpreter keeps the smaller <see cref="TryRead"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryReadInline(uint linear, int size, out uint value)
-    {
-        if (!_paging)
-        {
-            value = ReadPhysical(linear, size);
-            return true;
-        }
-
-        var offset = linear & PageOffsetMask;
-        if (offset <= PageSize - (uint)size && _tlb.TryLookup(linear >> PageShift, false, _user, out var frame))
-        {
-            value = ReadPhysical(frame | offset, size);
-            return true;
-        }
-
-        var paged = ReadPaged(linear, size, false, _user);
-        value = (uint)paged;
-        return paged >= 0;
-    }
+    public bool TryReadInline(uint linear, int size, out uint value) => ReadInline(linear, size, false, out value);
 
     /// <summary><see cref="TryReadForWrite"/> with the TLB hit inline (see <see cref="TryReadInline"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryReadForWriteInline(uint linear, int size, out uint value)
-    {
-        if (!_paging)
-        {
-            value = ReadPhysical(linear, size);
-            return true;
-        }
-
-        var offset = linear & PageOffsetMask;
-        if (offset <= PageSize - (uint)size && _tlb.TryLookup(linear >> PageShift, true, _user, out var frame))
-        {
-            value = ReadPhysical(frame | offset, size);
-            return true;
-        }
-
-        var paged = ReadPaged(linear, size, true, _user);
-        value = (uint)paged;
-        return paged >= 0;
-    }
+    public bool TryReadForWriteInline(uint linear, int size, out uint value) => ReadInline(linear, size, true, out value);
 
     /// <summary><see cref="TryWrite"/> with the TLB hit inline (see <see cref="TryReadInline"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -198,14 +162,48 @@ internal sealed class MemoryUnit
             return true;
         }
 
-        var offset = linear & PageOffsetMask;
-        if (offset <= PageSize - (uint)size && _tlb.TryLookup(linear >> PageShift, true, _user, out var frame))
+        if (TryTlbHit(linear, size, true, out var physical))
         {
-            WritePhysical(frame | offset, size, value);
+            WritePhysical(physical, size, value);
             return true;
         }
 
         return TryWritePaged(linear, size, value, _user);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ReadInline(uint linear, int size, bool write, out uint value)
+    {
+        if (!_paging)
+        {
+            value = ReadPhysical(linear, size);
+            return true;
+        }
+
+        if (TryTlbHit(linear, size, write, out var physical))
+        {
+            value = ReadPhysical(physical, size);
+            return true;
+        }
+
+        var paged = ReadPaged(linear, size, write, _user);
+        value = (uint)paged;
+        return paged >= 0;
+    }
+
+    /// <summary>The physical address of an access inside one page whose translation the TLB holds for this privilege and intent; no side effect.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryTlbHit(uint linear, int size, bool write, out uint physical)
+    {
+        var offset = linear & PageOffsetMask;
+        if (offset <= PageSize - (uint)size && _tlb.TryLookup(linear >> PageShift, write, _user, out var frame))
+        {
+            physical = frame | offset;
+            return true;
+        }
+
+        physical = 0;
+        return false;
     }
 
     /// <summary>Proves a write of <paramref name="size"/> bytes would succeed (latching #PF if not) without writing.</summary>

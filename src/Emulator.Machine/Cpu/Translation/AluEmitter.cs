@@ -42,22 +42,9 @@ internal static class AluEmitter
         if (d.Form0 == OperandForm.Register)
         {
             statements.Add(Expression.Assign(a, c.ReadReg(d.Reg0, d.Shift0, size)));
-            Expression b;
-            switch (d.Form1)
-            {
-                case OperandForm.Register:
-                    b = c.ReadReg(d.Reg1, d.Shift1, size);
-                    break;
-                case OperandForm.Immediate:
-                    b = EmitContext.U(d.Imm);
-                    break;
-                default:
-                    var loaded = c.Temp("m");
-                    statements.Add(c.SetProgress(index));
-                    statements.Add(c.Read(index, bi.Offset, d.Seg, c.Offset(d), size, loaded));
-                    b = loaded;
-                    break;
-            }
+            var b = d.Form1 == OperandForm.Immediate
+                ? EmitContext.U(d.Imm)
+                : c.Source(statements, index, bi, d.Form1, d.Reg1, d.Shift1, size);
 
             statements.Add(Compute(c, d.Op, a, b, size, bi.NeedFlags, newFlags, result));
             if (!compare)

@@ -71,18 +71,8 @@ internal static class DataEmitter
     {
         var d = bi.D;
         int size = d.Size;
-        var value = c.Temp("v");
         var statements = new List<Expression>();
-        if (d.Form1 == OperandForm.Register)
-        {
-            statements.Add(Expression.Assign(value, c.ReadReg(d.Reg1, d.Shift1, size)));
-        }
-        else
-        {
-            statements.Add(c.SetProgress(index));
-            statements.Add(c.Read(index, bi.Offset, d.Seg, c.Offset(d), size, value));
-        }
-
+        var value = c.Source(statements, index, bi, d.Form1, d.Reg1, d.Shift1, size);
         statements.Add(Expression.IfThen(ConditionEmitter.Holds(d.Aux, c.Flags), c.WriteReg(d.Reg0, 0, size, value)));
         return Expression.Block(statements);
     }
@@ -125,19 +115,8 @@ internal static class DataEmitter
     }
 
     /// <summary>PUSHF/PUSHFD: EFLAGS without RF and VM, written below (E)SP before (E)SP moves (as <see cref="ExecutionCore.TryPush"/>).</summary>
-    private static Expression PushFlags(EmitContext c, in BlockInstruction bi, int index)
-    {
-        int size = bi.D.Size;
-        var pushed = c.Temp("pf");
-        var newSp = c.Temp("sp");
-        var esp = c.Registers[CpuRegisters.Esp];
-        return Expression.Block(
-            Expression.Assign(pushed, Expression.And(c.Flags, EmitContext.U(~(Eflags.Resume | Eflags.Virtual8086) & Alu.Mask(size)))),
-            Expression.Assign(newSp, Expression.And(Expression.Subtract(esp, EmitContext.U((uint)size)), EmitContext.U(c.StackMask))),
-            c.SetProgress(index),
-            c.Write(index, bi.Offset, ExecutionCore.Ss, newSp, size, pushed),
-            Expression.Assign(esp, Expression.Or(Expression.And(esp, EmitContext.U(~c.StackMask)), newSp)));
-    }
+    private static Expression PushFlags(EmitContext c, in BlockInstruction bi, int index) =>
+        FlowEmitter.PushValue(c, bi, index, Expression.And(c.Flags, EmitContext.U(~(Eflags.Resume | Eflags.Virtual8086) & Alu.Mask(bi.D.Size))));
 
     private static Expression BitTest(EmitContext c, in BlockInstruction bi, int index)
     {

@@ -166,6 +166,24 @@ internal sealed class EmitContext
     public Expression SetProgress(int index) =>
         Expression.Call(Runtime, SetProgressMethod, Expression.Add(Executed, Expression.Constant((long)index + 1)));
 
+    /// <summary>
+    /// A source operand of <paramref name="size"/> bytes: the register itself, or for a memory operand a
+    /// temporary that <paramref name="statements"/> load after setting the progress count (the load may fault,
+    /// before anything is committed).
+    /// </summary>
+    public Expression Source(List<Expression> statements, int index, in BlockInstruction bi, OperandForm form, int register, int shift, int size)
+    {
+        if (form == OperandForm.Register)
+        {
+            return ReadReg(register, shift, size);
+        }
+
+        var loaded = Temp("m");
+        statements.Add(SetProgress(index));
+        statements.Add(Read(index, bi.Offset, bi.D.Seg, Offset(bi.D), size, loaded));
+        return loaded;
+    }
+
     /// <summary>if (!rt.Read(seg, offset, size, out value)) fault.</summary>
     public Expression Read(int index, uint at, int segment, Expression offset, int size, ParameterExpression value) =>
         Expression.IfThen(Expression.Not(Expression.Call(Runtime, ReadMethod, I(segment), offset, I(size), value)), Fault(index, at));

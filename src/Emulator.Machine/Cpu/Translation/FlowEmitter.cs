@@ -28,6 +28,13 @@ internal static class FlowEmitter
         var d = bi.D;
         int size = d.Size;
         var value = d.Form0 == OperandForm.Register ? c.ReadReg(d.Reg0, 0, size) : EmitContext.U(d.Imm & Alu.Mask(size));
+        return PushValue(c, bi, index, value);
+    }
+
+    /// <summary>Pushes <paramref name="value"/> (the instruction's operand size): written below (E)SP before (E)SP moves, as <see cref="ExecutionCore.TryPush"/>.</summary>
+    public static Expression PushValue(EmitContext c, in BlockInstruction bi, int index, Expression value)
+    {
+        int size = bi.D.Size;
         var pushed = c.Temp("pv");
         var newSp = c.Temp("sp");
         var esp = c.Registers[CpuRegisters.Esp];

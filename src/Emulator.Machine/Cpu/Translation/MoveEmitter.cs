@@ -45,18 +45,8 @@ internal static class MoveEmitter
     {
         var d = bi.D;
         int sourceSize = d.Aux;
-        var value = c.Temp("x");
         var statements = new List<Expression>();
-        if (d.Form1 == OperandForm.Register)
-        {
-            statements.Add(Expression.Assign(value, c.ReadReg(d.Reg1, d.Shift1, sourceSize)));
-        }
-        else
-        {
-            statements.Add(c.SetProgress(index));
-            statements.Add(c.Read(index, bi.Offset, d.Seg, c.Offset(d), sourceSize, value));
-        }
-
+        var value = c.Source(statements, index, bi, d.Form1, d.Reg1, d.Shift1, sourceSize);
         Expression extended = value;
         if (d.Op == Op.Movsx)
         {

@@ -38,18 +38,7 @@ internal static class MultiplyEmitter
         var newFlags = c.Temp("f");
         var product = Expression.Variable(typeof(ulong), "p" + index);
         var statements = new List<Expression>();
-        Expression source;
-        if (d.Form0 == OperandForm.Register)
-        {
-            source = c.ReadReg(d.Reg0, d.Shift0, size);
-        }
-        else
-        {
-            var loaded = c.Temp("m");
-            statements.Add(c.SetProgress(index));
-            statements.Add(c.Read(index, bi.Offset, d.Seg, c.Offset(d), size, loaded));
-            source = loaded;
-        }
+        var source = c.Source(statements, index, bi, d.Form0, d.Reg0, d.Shift0, size);
 
         statements.Add(Expression.Assign(newFlags, c.Flags));
         statements.Add(Expression.Assign(product, Expression.Call(AccumulatorMethod,
@@ -77,18 +66,7 @@ internal static class MultiplyEmitter
         int size = d.Size;
         var newFlags = c.Temp("f");
         var statements = new List<Expression>();
-        Expression operand;
-        if (d.Form1 == OperandForm.Register)
-        {
-            operand = c.ReadReg(d.Reg1, d.Shift1, size);
-        }
-        else
-        {
-            var loaded = c.Temp("m");
-            statements.Add(c.SetProgress(index));
-            statements.Add(c.Read(index, bi.Offset, d.Seg, c.Offset(d), size, loaded));
-            operand = loaded;
-        }
+        var operand = c.Source(statements, index, bi, d.Form1, d.Reg1, d.Shift1, size);
 
         var (a, b) = d.Instr.OpCount == ThreeOperands
             ? (operand, EmitContext.U(d.Imm & Alu.Mask(size)))
