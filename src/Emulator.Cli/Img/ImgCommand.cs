@@ -14,7 +14,7 @@ internal static class ImgCommand
           create [-f fmt] [-o options] [-b backing_file [-F backing_fmt]] filename [size]
           info [-f fmt] [--output=human|json] [--backing-chain] filename
           check [-f fmt] [--output=human|json] [-r leaks|all] filename
-          convert [-f fmt] [-O output_fmt] [-o options] [-B backing_file [-F backing_fmt]] [-n] [-c] [-p] filename output_filename
+          convert [-f fmt] [-O output_fmt] [-o options] [-B backing_file [-F backing_fmt]] [-m num_coroutines] [-n] [-c] [-p] [-t cache] filename output_filename
           resize [-f fmt] [--shrink] filename [+|-]size
           map [-f fmt | --image-opts] [--output=human|json] filename
           compare [-f fmt] [-F fmt] [-s] filename1 filename2

@@ -12,7 +12,9 @@ namespace Emulator.Cli.Img;
 /// the target already reads something, so each unit (a target cluster) is compared with what the
 /// target reads and only units that differ are written, zero units as write-zeroes (a zero cluster).
 /// qemu-img -B instead copies what the source's top layer allocates; the guest view is the same
-/// and ours allocates no more.
+/// and ours allocates no more. -t is the target's cache mode with qemu-img's meanings and default,
+/// <c>unsafe</c>: a host file under the target is never synced (a copy that must reach the disk asks
+/// for <c>-t writeback</c>; <c>none</c> is O_DIRECT, <c>writethrough</c>/<c>directsync</c> make every write FUA).
 /// </summary>
 internal static class ImgConvert
 {
@@ -47,6 +49,7 @@ internal static class ImgConvert
             throw new ImgUsageException("Compression not supported for this file format");
         }
 
+        var cache = TargetCache.Parse(parsed.Get("-t") ?? TargetCache.ConvertDefault);
         using var session = new ImgSession();
         var source = session.Open(parsed.Positional[0], parsed.Get("-f"), readOnly: true);
         var size = source.Length;
@@ -73,7 +76,7 @@ internal static class ImgConvert
             });
         }
 
-        var target = session.Open(targetPath, format, readOnly: false);
+        var target = session.Open(targetPath, format, readOnly: false, cache.File, noFlush: cache.NoFlush);
         if (target.Length < size)
         {
             throw new ImgFailedException($"Target '{targetPath}' ({target.Length} bytes) is smaller than the source ({size} bytes)");
@@ -82,9 +85,11 @@ internal static class ImgConvert
         using (var progress = new ImgProgress(stdout, stderr, parsed.Has("-p") && !parsed.Has("-q")))
         {
             var granularity = target.ImageInfo?.Info.ClusterSize ?? DefaultGranularity;
-            Copy(session.Layer, session.Io(source), session.Io(target), new CopyOptions(granularity, depth, compress, CompareTarget: existing || backing is not null), progress);
+            Copy(session.Layer, session.Io(source), session.Io(target, cache.WriteCache), new CopyOptions(granularity, depth, compress, CompareTarget: existing || backing is not null), progress);
         }
 
+        // With the default unsafe mode this syncs no host file (qemu-img's BDRV_O_NO_FLUSH): the fdatasync of a
+        // 512 MiB target took 0.9-2 s on the test host, more than the copy itself.
         var flushed = session.Io(target).Flush();
         if (flushed != BlockError.None)
         {

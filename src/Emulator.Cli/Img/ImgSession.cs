@@ -38,9 +38,10 @@ internal sealed class ImgSession : IDisposable
     /// <summary>
     /// Opens an image as file → format node (the format probed when <paramref name="format"/> is null).
     /// <paramref name="noBacking"/> leaves a qcow2 image's backing file closed (as qemu-img info does);
-    /// <paramref name="discardUnmap"/> lets discards punch holes in a host file (discard=unmap).
+    /// <paramref name="discardUnmap"/> lets discards punch holes in a host file (discard=unmap);
+    /// <paramref name="noFlush"/> never syncs a host file (cache.no-flush).
     /// </summary>
-    public BlockDriverState Open(string path, string? format, bool readOnly, FileCacheMode cache = FileCacheMode.Writeback, bool noBacking = false, bool discardUnmap = false)
+    public BlockDriverState Open(string path, string? format, bool readOnly, FileCacheMode cache = FileCacheMode.Writeback, bool noBacking = false, bool discardUnmap = false, bool noFlush = false)
     {
         var graph = Layer.Graph;
         var protocol = graph.Drivers.ParseProtocolFilename(path, readOnly);
@@ -49,7 +50,7 @@ internal sealed class ImgSession : IDisposable
             throw new BlockOperationException($"Could not open '{path}': No such file or directory");
         }
 
-        var file = graph.Open(protocol ?? new FileNodeOptions(path) { ReadOnly = readOnly, Cache = cache, DiscardUnmap = discardUnmap });
+        var file = graph.Open(protocol ?? new FileNodeOptions(path) { ReadOnly = readOnly, Cache = cache, DiscardUnmap = discardUnmap, NoFlush = noFlush });
         try
         {
             var factory = format is null ? Probe(file) : graph.Drivers.Find(format) ?? throw new ImgUsageException($"Unknown file format '{format}'");
@@ -119,12 +120,15 @@ internal sealed class ImgSession : IDisposable
         return node;
     }
 
-    /// <summary>The backend that does <paramref name="node"/>'s I/O (one per node, made on first use, closed with the node).</summary>
-    public BlockBackend Io(BlockDriverState node)
+    /// <summary>
+    /// The backend that does <paramref name="node"/>'s I/O (one per node, made on first use, closed with the node);
+    /// <paramref name="writeCache"/> off (writethrough) makes its every write FUA, and counts only on first use.
+    /// </summary>
+    public BlockBackend Io(BlockDriverState node, bool writeCache = true)
     {
         if (!_backends.TryGetValue(node, out var backend))
         {
-            backend = OpenBackend(node);
+            backend = OpenBackend(node, writeCache);
             _backends.Add(node, backend);
         }
 
@@ -170,9 +174,9 @@ internal sealed class ImgSession : IDisposable
     }
 
     /// <summary>An anonymous backend with <paramref name="node"/> as its medium (the backend takes its own reference).</summary>
-    private BlockBackend OpenBackend(BlockDriverState node)
+    private BlockBackend OpenBackend(BlockDriverState node, bool writeCache = true)
     {
-        var backend = Layer.CreateBackend(new BlockBackendOptions { ReadOnly = node.ReadOnly });
+        var backend = Layer.CreateBackend(new BlockBackendOptions { ReadOnly = node.ReadOnly, WriteCache = writeCache });
         Layer.Media.InsertMedium(backend, node.NodeName);
         return backend;
     }

@@ -24,6 +24,7 @@ internal sealed class FileDriver : BlockDriver
     private readonly SafeFileHandle _handle;
     private readonly int _fd;
     private readonly bool _discardUnmap;
+    private readonly bool _noFlush;
     private readonly Lock _bounceLock = new();
     private long _length;
     private bool _noWaitWritesRefused;
@@ -34,6 +35,7 @@ internal sealed class FileDriver : BlockDriver
     {
         Filename = options.Filename;
         _discardUnmap = options.DiscardUnmap;
+        _noFlush = options.NoFlush;
         var access = node.ReadOnly ? LinuxFile.ReadOnly : LinuxFile.ReadWrite;
         var flags = access | LinuxFile.CloseOnExec;
         _fd = -1;
@@ -339,7 +341,7 @@ internal sealed class FileDriver : BlockDriver
         }
     }
 
-    private BlockError Sync() => LinuxFile.FdataSync(_fd) == 0 ? BlockError.None : MapErrno(LinuxFile.LastError);
+    private BlockError Sync() => _noFlush || LinuxFile.FdataSync(_fd) == 0 ? BlockError.None : MapErrno(LinuxFile.LastError);
 
     private BlockError Fallocate(int mode, long offset, long length) =>
         LinuxFile.Fallocate(_fd, mode, offset, length) == 0 ? BlockError.None : MapErrno(LinuxFile.LastError);
