@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Emulator.Block.Nbd;
 
@@ -15,6 +16,7 @@ internal sealed class NbdReceiveBuffer
     private const int DirectThreshold = 64 * 1024;
 
     private readonly Socket _socket;
+    private readonly int _fd;
     private readonly byte[] _buffer = new byte[Capacity];
     private int _start;
     private int _end;
@@ -22,6 +24,7 @@ internal sealed class NbdReceiveBuffer
     public NbdReceiveBuffer(Socket socket)
     {
         _socket = socket;
+        _fd = (int)socket.Handle;
     }
 
     /// <summary>
@@ -78,6 +81,36 @@ internal sealed class NbdReceiveBuffer
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// With nothing buffered, takes in what has arrived without waiting (one <c>recv</c> with MSG_DONTWAIT):
+    /// true when bytes came, or when the stream ended or failed (the next read finds out which, without
+    /// blocking); false when nothing is there yet.
+    /// </summary>
+    public unsafe bool FillAvailable()
+    {
+        _start = _end = 0;
+        while (true)
+        {
+            nint n;
+            fixed (byte* buffer = _buffer)
+            {
+                n = LinuxSockets.Receive(_fd, buffer, (nuint)_buffer.Length, LinuxSockets.DontWait);
+            }
+
+            if (n > 0)
+            {
+                _end = (int)n;
+                return true;
+            }
+
+            var errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+            if (errno != LinuxSockets.Interrupted)
+            {
+                return errno != LinuxSockets.WouldBlock;
+            }
+        }
     }
 
     private bool Fill()

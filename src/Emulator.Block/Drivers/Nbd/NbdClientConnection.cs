@@ -232,16 +232,16 @@ internal sealed class NbdClientConnection : IDisposable
             return -1;
         }
 
-        ReceiveAvailable(readable: false);
+        ReceiveAvailable();
         return _fd;
     }
 
-    /// <summary>Completes what arrived while the waiter slept (<paramref name="readable"/>: poll said so) and gives the role back.</summary>
+    /// <summary>Completes what arrived while the waiter slept and gives the role back (one non-blocking recv tells more than poll's <paramref name="readable"/>).</summary>
     public void EndPoll(bool readable)
     {
         if (_failure is null)
         {
-            ReceiveAvailable(readable);
+            ReceiveAvailable();
         }
 
         _readLock.Exit();
@@ -258,20 +258,19 @@ internal sealed class NbdClientConnection : IDisposable
     /// Reads every reply that has arrived without waiting for more (a reply that arrived in part is read to
     /// its end). A protocol error shuts the connection; the receive thread reports it and fails the rest.
     /// </summary>
-    private void ReceiveAvailable(bool readable)
+    private void ReceiveAvailable()
     {
         while (true)
         {
+            // One non-blocking recv per look (it used to be FIONREAD, then a recv: two calls, 29 000 ioctls in
+            // 50 000 writes). An end of stream or a failed recv counts as something there: the read below finds it.
             if (_rx.Buffered == 0)
             {
                 _requests.CompleteReady();
-                if (!readable && Available() == 0)
+                if (!_rx.FillAvailable())
                 {
                     return;
                 }
-
-                // Readable with nothing to read is the end of the stream: the read below finds it.
-                readable = false;
             }
 
             if (_replies.ReadReply() is { } problem)
@@ -283,22 +282,6 @@ internal sealed class NbdClientConnection : IDisposable
             }
 
             RepliesReadByWaiters++;
-        }
-    }
-
-    private int Available()
-    {
-        try
-        {
-            return _socket.Available;
-        }
-        catch (SocketException)
-        {
-            return 0;
-        }
-        catch (ObjectDisposedException)
-        {
-            return 0;
         }
     }
 }
