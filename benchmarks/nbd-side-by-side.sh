@@ -5,7 +5,8 @@
 #           once against `emu nbd` and once against `qemu-nbd`; then 4 KiB writes (`-w`, depth 16)
 #           against writable exports of a scratch copy, again from each server;
 #   convert: `emu img convert` and `qemu-img convert -O raw` of the whole read-only export to a file, from each
-#           server (wall clock around the process, start-up included).
+#           server (wall clock around the process, start-up included), both in their default target cache mode
+#           (unsafe: the target file is not synced at the end).
 #   EMU_BEFORE=DIR (a Release output directory of another build, e.g. the tree before a change) adds
 #           that build's `emu img bench` reads and writes against qemu-nbd, and its convert from each
 #           server, so before/after share a run.
