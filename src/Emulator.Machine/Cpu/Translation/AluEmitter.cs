@@ -1,24 +1,16 @@
 using System.Linq.Expressions;
-using System.Reflection;
 
 namespace Emulator.Machine.Cpu.Translation;
 
 /// <summary>
-/// Translates the ALU group (ADD OR ADC SBB AND SUB XOR CMP TEST), INC DEC NOT NEG and the register
-/// forms of the shifts and rotates. Flags come from the interpreter's own <see cref="Alu"/>,
-/// <see cref="IntegerUnit.Neg"/> and <see cref="ShiftUnit.Compute"/>, so they are the same bits; when
-/// the block's flag liveness proves no reader (and no exit) sees an instruction's flags, plain
-/// arithmetic is emitted instead.
+/// Translates the ALU group (ADD OR ADC SBB AND SUB XOR CMP TEST), INC DEC NOT NEG and (through
+/// <see cref="ShiftEmitter"/>) the register forms of the shifts and rotates. Results and flags are inline expressions
+/// (<see cref="FlagsEmitter"/>, the same bits as the interpreter's <see cref="Alu"/> and
+/// <see cref="IntegerUnit.Neg"/>), computed only for the flags the block's liveness pass says something can
+/// observe; with none, plain arithmetic.
 /// </summary>
 internal static class AluEmitter
 {
-    private static readonly MethodInfo AddMethod = typeof(Alu).GetMethod(nameof(Alu.Add))!;
-    private static readonly MethodInfo SubMethod = typeof(Alu).GetMethod(nameof(Alu.Sub))!;
-    private static readonly MethodInfo LogicMethod = typeof(Alu).GetMethod(nameof(Alu.Logic))!;
-    private static readonly MethodInfo IncDecMethod = typeof(Alu).GetMethod(nameof(Alu.IncDec))!;
-    private static readonly MethodInfo NegMethod = typeof(IntegerUnit).GetMethod(nameof(IntegerUnit.Neg), BindingFlags.Static | BindingFlags.NonPublic)!;
-    private static readonly MethodInfo ShiftMethod = typeof(ShiftUnit).GetMethod(nameof(ShiftUnit.Compute), BindingFlags.Static | BindingFlags.NonPublic)!;
-
     public static bool CanTranslate(in DecodedInstruction d) => d.Op switch
     {
         Op.Add or Op.Or or Op.Adc or Op.Sbb or Op.And or Op.Sub or Op.Xor or Op.Cmp or Op.Test =>
@@ -46,7 +38,7 @@ internal static class AluEmitter
                 ? EmitContext.U(d.Imm)
                 : c.Source(statements, index, bi, d.Form1, d.Reg1, d.Shift1, size);
 
-            statements.Add(Compute(c, d.Op, a, b, size, bi.NeedFlags, newFlags, result));
+            statements.Add(Compute(c, d.Op, a, Operand(c, statements, b), size, bi.LiveFlags, newFlags, result));
             if (!compare)
             {
                 statements.Add(c.WriteReg(d.Reg0, d.Shift0, size, result));
@@ -59,13 +51,13 @@ internal static class AluEmitter
             if (compare)
             {
                 statements.Add(c.Read(index, bi.Offset, d.Seg, c.Offset(d), size, a));
-                statements.Add(Compute(c, d.Op, a, b, size, bi.NeedFlags, newFlags, result));
+                statements.Add(Compute(c, d.Op, a, Operand(c, statements, b), size, bi.LiveFlags, newFlags, result));
             }
             else
             {
                 var linear = c.Temp("lin");
                 statements.Add(c.ReadForWrite(index, bi.Offset, d.Seg, c.Offset(d), size, linear, a));
-                statements.Add(Compute(c, d.Op, a, b, size, bi.NeedFlags, newFlags, result));
+                statements.Add(Compute(c, d.Op, a, Operand(c, statements, b), size, bi.LiveFlags, newFlags, result));
                 statements.Add(c.WriteBack(index, bi.Offset, linear, size, result));
             }
         }
@@ -85,12 +77,12 @@ internal static class AluEmitter
         var newFlags = c.Temp("f");
         var value = c.Temp("v");
         var result = c.Temp("res");
-        var needFlags = bi.NeedFlags && d.Op != Op.Not;
-        var statements = new List<Expression> { Expression.Assign(newFlags, c.Flags) };
+        var live = d.Op == Op.Not ? 0 : bi.LiveFlags;
+        var statements = new List<Expression>();
         if (d.Form0 == OperandForm.Register)
         {
             statements.Add(Expression.Assign(value, c.ReadReg(d.Reg0, d.Shift0, size)));
-            statements.Add(Expression.Assign(result, UnaryResult(d.Op, value, size, needFlags, newFlags)));
+            statements.Add(UnaryResult(c, d.Op, value, size, live, newFlags, result));
             statements.Add(c.WriteReg(d.Reg0, d.Shift0, size, result));
         }
         else
@@ -98,11 +90,11 @@ internal static class AluEmitter
             var linear = c.Temp("lin");
             statements.Add(c.SetProgress(index));
             statements.Add(c.ReadForWrite(index, bi.Offset, d.Seg, c.Offset(d), size, linear, value));
-            statements.Add(Expression.Assign(result, UnaryResult(d.Op, value, size, needFlags, newFlags)));
+            statements.Add(UnaryResult(c, d.Op, value, size, live, newFlags, result));
             statements.Add(c.WriteBack(index, bi.Offset, linear, size, result));
         }
 
-        if (needFlags)
+        if (live != 0)
         {
             statements.Add(Expression.Assign(c.Flags, newFlags));
         }
@@ -110,29 +102,27 @@ internal static class AluEmitter
         return Expression.Block(statements);
     }
 
-    /// <summary>A register shift or rotate: a masked count of zero changes nothing, flags included.</summary>
-    public static Expression Shift(EmitContext c, in BlockInstruction bi)
+    /// <summary>A register shift or rotate (<see cref="ShiftEmitter"/>).</summary>
+    public static Expression Shift(EmitContext c, in BlockInstruction bi) => ShiftEmitter.Emit(c, bi);
+
+    /// <summary>The second operand as something the flag expressions may read more than once: a constant or a temporary.</summary>
+    private static Expression Operand(EmitContext c, List<Expression> statements, Expression b)
     {
-        var d = bi.D;
-        int size = d.Size;
-        var count = c.Temp("n");
-        var countValue = d.Form1 == OperandForm.Immediate ? EmitContext.U(d.Imm) : c.ReadReg(d.Reg1, d.Shift1, 1);
-        var shifted = Expression.Call(ShiftMethod, Expression.Constant(d.Op), c.ReadReg(d.Reg0, d.Shift0, size),
-            Expression.Convert(count, typeof(int)), EmitContext.I(size), c.Flags);
-        return Expression.Block(
-            Expression.Assign(count, Expression.And(countValue, EmitContext.U(ShiftCountMask))),
-            Expression.IfThen(
-                Expression.NotEqual(count, EmitContext.U(0)),
-                c.WriteReg(d.Reg0, d.Shift0, size, shifted)));
+        if (b is ConstantExpression or ParameterExpression)
+        {
+            return b;
+        }
+
+        var copy = c.Temp("b");
+        statements.Add(Expression.Assign(copy, b));
+        return copy;
     }
 
-    private const uint ShiftCountMask = 31;
-
-    private static Expression Compute(EmitContext c, Op op, Expression a, Expression b, int size, bool needFlags, ParameterExpression newFlags, ParameterExpression result)
+    private static Expression Compute(EmitContext c, Op op, Expression a, Expression b, int size, uint live, ParameterExpression newFlags, ParameterExpression result)
     {
         var mask = EmitContext.MaskOf(size);
         var carry = Expression.And(c.Flags, EmitContext.U(Eflags.Carry));
-        if (!needFlags)
+        if (live == 0)
         {
             Expression value = op switch
             {
@@ -148,39 +138,39 @@ internal static class AluEmitter
             return Expression.Assign(result, value);
         }
 
-        var sizeArg = EmitContext.I(size);
-        Expression call = op switch
-        {
-            Op.Add => Expression.Call(AddMethod, a, b, EmitContext.U(0), sizeArg, newFlags),
-            Op.Adc => Expression.Call(AddMethod, a, b, carry, sizeArg, newFlags),
-            Op.Sub or Op.Cmp => Expression.Call(SubMethod, a, b, EmitContext.U(0), sizeArg, newFlags),
-            Op.Sbb => Expression.Call(SubMethod, a, b, carry, sizeArg, newFlags),
-            Op.Or => Expression.Call(LogicMethod, Expression.Or(a, b), sizeArg, newFlags),
-            Op.Xor => Expression.Call(LogicMethod, Expression.ExclusiveOr(a, b), sizeArg, newFlags),
-            _ => Expression.Call(LogicMethod, Expression.And(a, b), sizeArg, newFlags),
-        };
-        return Expression.Block(Expression.Assign(newFlags, c.Flags), Expression.Assign(result, call));
-    }
-
-    private static Expression UnaryResult(Op op, ParameterExpression value, int size, bool needFlags, ParameterExpression newFlags)
-    {
-        var mask = EmitContext.MaskOf(size);
-        if (!needFlags)
-        {
-            return op switch
-            {
-                Op.Inc => Expression.And(Expression.Add(value, EmitContext.U(1)), mask),
-                Op.Dec => Expression.And(Expression.Subtract(value, EmitContext.U(1)), mask),
-                Op.Not => Expression.And(Expression.Not(value), mask),
-                _ => Expression.And(Expression.Subtract(EmitContext.U(0), value), mask),
-            };
-        }
-
         return op switch
         {
-            Op.Inc => Expression.Call(IncDecMethod, value, Expression.Constant(false), EmitContext.I(size), newFlags),
-            Op.Dec => Expression.Call(IncDecMethod, value, Expression.Constant(true), EmitContext.I(size), newFlags),
-            _ => Expression.Call(NegMethod, value, EmitContext.I(size), newFlags),
+            Op.Add => FlagsEmitter.Add(a, b, null, size, c.Flags, live, result, newFlags),
+            Op.Adc => FlagsEmitter.Add(a, b, carry, size, c.Flags, live, result, newFlags),
+            Op.Sub or Op.Cmp => FlagsEmitter.Subtract(a, b, null, size, c.Flags, live, result, newFlags),
+            Op.Sbb => FlagsEmitter.Subtract(a, b, carry, size, c.Flags, live, result, newFlags),
+            Op.Or => FlagsEmitter.Logic(Expression.Or(a, b), size, c.Flags, live, result, newFlags),
+            Op.Xor => FlagsEmitter.Logic(Expression.ExclusiveOr(a, b), size, c.Flags, live, result, newFlags),
+            _ => FlagsEmitter.Logic(Expression.And(a, b), size, c.Flags, live, result, newFlags),
+        };
+    }
+
+    private static Expression UnaryResult(EmitContext c, Op op, ParameterExpression value, int size, uint live, ParameterExpression newFlags, ParameterExpression result)
+    {
+        var mask = EmitContext.MaskOf(size);
+        var one = EmitContext.U(1);
+        if (live == 0)
+        {
+            return Expression.Assign(result, op switch
+            {
+                Op.Inc => Expression.And(Expression.Add(value, one), mask),
+                Op.Dec => Expression.And(Expression.Subtract(value, one), mask),
+                Op.Not => Expression.And(Expression.Not(value), mask),
+                _ => Expression.And(Expression.Subtract(EmitContext.U(0), value), mask),
+            });
+        }
+
+        // INC/DEC keep CF: the liveness pass never lists it among their flags.
+        return op switch
+        {
+            Op.Inc => FlagsEmitter.Add(value, one, null, size, c.Flags, live, result, newFlags),
+            Op.Dec => FlagsEmitter.Subtract(value, one, null, size, c.Flags, live, result, newFlags),
+            _ => FlagsEmitter.Subtract(EmitContext.U(0), value, null, size, c.Flags, live, result, newFlags),
         };
     }
 }

@@ -71,10 +71,10 @@ internal static class BlockBuilder
                 live = Eflags.Status;
             }
 
-            var (writes, reads) = FlagEffects(item.D.Op);
-            item.NeedFlags = (writes & live) != 0;
+            var (writes, kills, reads) = FlagEffects(item.D);
+            item.LiveFlags = writes & live;
             block[i] = item;
-            live = (live & ~writes) | reads | (faults ? Eflags.Status : 0);
+            live = (live & ~kills) | reads | (faults ? Eflags.Status : 0);
         }
     }
 
@@ -86,17 +86,24 @@ internal static class BlockBuilder
     /// <summary>Whether the block runs the instruction through the interpreter's handler (<see cref="InterpretEmitter"/>).</summary>
     public static bool Interpreted(in DecodedInstruction d) => !Native(d) && InterpretEmitter.CanTranslate(d);
 
-    private static (uint Writes, uint Reads) FlagEffects(Op op) => op switch
+    /// <summary>The status flags an instruction may write, those it certainly overwrites, and those it reads.</summary>
+    private static (uint Writes, uint Kills, uint Reads) FlagEffects(in DecodedInstruction d)
     {
-        Op.Add or Op.Or or Op.Sub or Op.And or Op.Xor or Op.Cmp or Op.Test or Op.Neg => (Eflags.Status, 0),
-        Op.Adc or Op.Sbb => (Eflags.Status, Eflags.Carry),
-        Op.Inc or Op.Dec => (Eflags.Status & ~Eflags.Carry, 0),
+        if (d.Op is Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar)
+        {
+            return ShiftEmitter.FlagEffects(d);
+        }
 
-        // A shift by zero keeps every flag, so a shift kills nothing and passes everything through.
-        Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar => (0, Eflags.Status),
-        Op.Jcc or Op.Setcc => (0, Eflags.Status),
-        Op.Mul or Op.Imul1 or Op.Imul => MultiplyEmitter.FlagEffects(op),
-        Op.Cmovcc or Op.Bt or Op.Bts or Op.Btr or Op.Btc or Op.Pushf => DataEmitter.FlagEffects(op),
-        _ => SystemEmitter.FlagEffects(op),
-    };
+        var (writes, reads) = d.Op switch
+        {
+            Op.Add or Op.Or or Op.Sub or Op.And or Op.Xor or Op.Cmp or Op.Test or Op.Neg => (Eflags.Status, 0u),
+            Op.Adc or Op.Sbb => (Eflags.Status, Eflags.Carry),
+            Op.Inc or Op.Dec => (Eflags.Status & ~Eflags.Carry, 0u),
+            Op.Jcc or Op.Setcc or Op.Cmovcc => (0u, ConditionEmitter.Reads(d.Aux)),
+            Op.Mul or Op.Imul1 or Op.Imul => MultiplyEmitter.FlagEffects(d.Op),
+            Op.Bt or Op.Bts or Op.Btr or Op.Btc or Op.Pushf => DataEmitter.FlagEffects(d.Op),
+            _ => SystemEmitter.FlagEffects(d.Op),
+        };
+        return (writes, writes, reads);
+    }
 }

@@ -1,9 +1,13 @@
 namespace Emulator.Machine.Cpu.Translation;
 
-/// <summary>One instruction of a block: its decode, its byte offset from the block's first instruction, and whether a later reader needs the status flags it writes.</summary>
+/// <summary>One instruction of a block: its decode, its byte offset from the block's first instruction, and which of the status flags it writes a later reader (or an exit) can observe.</summary>
 internal struct BlockInstruction
 {
     public DecodedInstruction D;
     public uint Offset;
-    public bool NeedFlags;
+
+    /// <summary>The status flags this instruction writes that something can observe (<see cref="BlockBuilder"/>'s liveness pass); the emitters compute only these.</summary>
+    public uint LiveFlags;
+
+    public readonly bool NeedFlags => LiveFlags != 0;
 }

@@ -26,6 +26,19 @@ internal static class ConditionEmitter
         _ => Expression.AndAlso(Clear(flags, Eflags.Zero), Expression.Not(SignNotOverflow(flags))),
     };
 
+    /// <summary>The status flags condition <paramref name="code"/> tests (for the block's flag liveness).</summary>
+    public static uint Reads(int code) => (ConditionCode)code switch
+    {
+        ConditionCode.o or ConditionCode.no => Eflags.Overflow,
+        ConditionCode.b or ConditionCode.ae => Eflags.Carry,
+        ConditionCode.e or ConditionCode.ne => Eflags.Zero,
+        ConditionCode.be or ConditionCode.a => Eflags.Carry | Eflags.Zero,
+        ConditionCode.s or ConditionCode.ns => Eflags.Sign,
+        ConditionCode.p or ConditionCode.np => Eflags.Parity,
+        ConditionCode.l or ConditionCode.ge => Eflags.Sign | Eflags.Overflow,
+        _ => Eflags.Zero | Eflags.Sign | Eflags.Overflow,
+    };
+
     private static Expression Set(Expression flags, uint bits) => Expression.NotEqual(Expression.And(flags, EmitContext.U(bits)), EmitContext.U(0));
 
     private static Expression Clear(Expression flags, uint bits) => Expression.Equal(Expression.And(flags, EmitContext.U(bits)), EmitContext.U(0));

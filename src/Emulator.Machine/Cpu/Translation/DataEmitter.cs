@@ -28,7 +28,7 @@ internal static class DataEmitter
     /// <summary>(writes, reads) of the status flags: CMOVcc and PUSHF read them, the bit tests write CF.</summary>
     public static (uint Writes, uint Reads) FlagEffects(Op op) => op switch
     {
-        Op.Cmovcc or Op.Pushf => (0, Eflags.Status),
+        Op.Pushf => (0, Eflags.Status),
         Op.Bt or Op.Bts or Op.Btr or Op.Btc => (Eflags.Carry, 0),
         _ => (0, 0),
     };
