@@ -57,7 +57,7 @@ internal static class BlockBuilder
     public static bool Native(in DecodedInstruction d) =>
         AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d)
         || MultiplyEmitter.CanTranslate(d) || DataEmitter.CanTranslate(d) || DivideEmitter.CanTranslate(d) || ExchangeEmitter.CanTranslate(d)
-        || BitEmitter.CanTranslate(d) || StringEmitter.CanTranslate(d);
+        || BitEmitter.CanTranslate(d) || StringEmitter.CanTranslate(d) || StackEmitter.CanTranslate(d);
 
     private static void MarkLiveFlags(List<BlockInstruction> block)
     {
@@ -81,7 +81,7 @@ internal static class BlockBuilder
 
     /// <summary>Whether the instruction may fault or reach a device (memory accesses, string elements, RDTSC, DIV/IDIV's #DE).</summary>
     public static bool TouchesMemory(in DecodedInstruction d) =>
-        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc or Op.Leave or Op.Pushf or Op.Div or Op.Idiv
+        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc or Op.Leave or Op.Pushf or Op.PushSreg or Op.Div or Op.Idiv
             or Op.Movs or Op.Cmps or Op.Scas or Op.Lods or Op.Stos || Interpreted(d)
         || ((d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory) && d.Op is not (Op.Lea or Op.Nop));
 

@@ -5,8 +5,8 @@ using static Iced.Intel.AssemblerRegisters;
 namespace Emulator.Machine.Tests.Cpu.Translation;
 
 /// <summary>
-/// The native emitters for DIV/IDIV, XADD, CMPXCHG, BSF/BSR, BSWAP, SHLD/SHRD, LAHF/SAHF and the one-element
-/// string instructions: random sequences, #DE, limit faults (#GP/#SS) and page faults part-way through an
+/// The native emitters for DIV/IDIV, XADD, CMPXCHG, BSF/BSR, BSWAP, SHLD/SHRD, LAHF/SAHF, PUSH of memory and
+/// segment registers and the one-element string instructions: random sequences, #DE, limit faults (#GP/#SS) and page faults part-way through an
 /// access, each run on both tiers; registers, flags, EIP, counts and memory must match, and none of these
 /// instructions may have gone through the interpreter's handler.
 /// </summary>
@@ -19,7 +19,7 @@ public class ArithmeticStringEmitterTests
     private const uint SourceBuffer = 0x1000;
     private const int WatchedBytes = 16;
 
-    private static readonly string[] NativeMnemonics = ["div", "idiv", "xadd", "cmpxchg", "bsf", "bsr", "bswap", "shld", "shrd", "lahf", "sahf", "movs", "cmps", "scas", "lods", "stos"];
+    private static readonly string[] NativeMnemonics = ["div", "idiv", "xadd", "cmpxchg", "bsf", "bsr", "bswap", "shld", "shrd", "lahf", "sahf", "movs", "cmps", "scas", "lods", "stos", "push", "pushsreg"];
 
     [Test]
     public void DivideExchangeScanShiftString_RandomSequences_MatchInterpreterWithoutInterpreting()
@@ -76,6 +76,8 @@ public class ArithmeticStringEmitterTests
         yield return Case("LimitFault", "bsr r32, m32", a => a.bsr(eax, __dword_ptr[bx]));
         yield return Case("LimitFault", "shld m16, r16, imm", a => a.shld(__word_ptr[bx], cx, 3));
         yield return Case("LimitFault", "shrd m32, r32, cl", a => a.shrd(__dword_ptr[bx], ecx, cl));
+        yield return Case("LimitFault", "push m16", a => a.push(__word_ptr[bx]));
+        yield return Case("LimitFault", "push m32 through SS", a => a.push(__dword_ptr[bp]));
         yield return Case("LimitFault", "movsw source", a => { a.mov(si, LastByte); a.movsw(); });
         yield return Case("LimitFault", "movsd destination", a => { a.mov(di, LastByte - 2); a.movsd(); });
         yield return Case("LimitFault", "stosw", a => { a.mov(di, LastByte); a.stosw(); });

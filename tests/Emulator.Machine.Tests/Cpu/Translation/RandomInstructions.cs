@@ -222,7 +222,7 @@ internal static class RandomInstructions
     /// <summary>
     /// Instructions with the newer native emitters (DIV/IDIV after a sometimes-cleared high half, XADD, CMPXCHG,
     /// BSF/BSR, BSWAP, SHLD/SHRD, LAHF/SAHF, one-element string instructions with segment overrides and either
-    /// direction) between flag producers and consumers.
+    /// direction, PUSH of memory and segment registers) between flag producers and consumers.
     /// </summary>
     public static Instruction NativeArithmetic(Random random)
     {
@@ -235,7 +235,7 @@ internal static class RandomInstructions
             : Instruction.Create(Code($"{op}_rm{bits}_r{bits}"), Reg(random, bits), Reg(random, bits));
         var address = random.Next(4) == 0 ? 32 : 16;
         var segment = random.Next(3) switch { 0 => Register.None, 1 => Register.ES, _ => Register.SS };
-        return random.Next(16) switch
+        return random.Next(17) switch
         {
             0 => Rm(size),
             1 => random.Next(3) switch
@@ -275,6 +275,12 @@ internal static class RandomInstructions
             },
             12 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Cld : Iced.Intel.Code.Std),
             13 => SetCondition(random),
+            14 => random.Next(3) switch
+            {
+                0 => Instruction.Create(Code($"Push_rm{wide}"), Mem(random)),
+                1 => Instruction.Create(wide == 16 ? Iced.Intel.Code.Pushw_ES : Iced.Intel.Code.Pushd_ES, Register.ES),
+                _ => wide == 16 ? Instruction.Create(Iced.Intel.Code.Pushw_CS, Register.CS) : Instruction.Create(Iced.Intel.Code.Pushd_SS, Register.SS),
+            },
             _ => AluRegister(random),
         };
     }
