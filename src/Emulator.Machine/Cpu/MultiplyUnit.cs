@@ -103,51 +103,17 @@ internal sealed class MultiplyUnit(ExecutionCore core)
     public bool Divide(ref DecodedInstruction d, bool signed)
     {
         int size = d.Size;
-        var bits = Alu.Bits(size);
         if (!core.TryReadRm0(ref d, size, out var divisor))
         {
             return false;
         }
 
-        if (divisor == 0)
-        {
-            return core.Raise(ExceptionVector.DivideError);
-        }
-
         ulong dividend = size == 1
             ? core.ReadReg(CpuRegisters.Eax, 0, 2)
-            : ((ulong)core.ReadReg(CpuRegisters.Edx, 0, size) << bits) | core.ReadReg(CpuRegisters.Eax, 0, size);
-        uint quotient;
-        uint remainder;
-        if (signed)
+            : ((ulong)core.ReadReg(CpuRegisters.Edx, 0, size) << Alu.Bits(size)) | core.ReadReg(CpuRegisters.Eax, 0, size);
+        if (!TryDivide(dividend, divisor, size, signed, out var quotient, out var remainder))
         {
-            var wideDividend = (long)(dividend << (64 - (2 * bits))) >> (64 - (2 * bits));
-            var wideDivisor = SignExtend(divisor, size);
-            if (wideDividend == long.MinValue && wideDivisor == -1)
-            {
-                return core.Raise(ExceptionVector.DivideError);
-            }
-
-            var q = wideDividend / wideDivisor;
-            var limit = 1L << (bits - 1);
-            if (q >= limit || q < -limit)
-            {
-                return core.Raise(ExceptionVector.DivideError);
-            }
-
-            quotient = (uint)q & Alu.Mask(size);
-            remainder = (uint)(wideDividend % wideDivisor) & Alu.Mask(size);
-        }
-        else
-        {
-            var q = dividend / divisor;
-            if (q >> bits != 0)
-            {
-                return core.Raise(ExceptionVector.DivideError);
-            }
-
-            quotient = (uint)q;
-            remainder = (uint)(dividend % divisor);
+            return core.Raise(ExceptionVector.DivideError);
         }
 
         if (size == 1)
@@ -160,6 +126,52 @@ internal sealed class MultiplyUnit(ExecutionCore core)
             core.WriteReg(CpuRegisters.Edx, 0, size, remainder);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// DIV/IDIV of the double-width <paramref name="dividend"/> (AX, DX:AX or EDX:EAX) by <paramref name="divisor"/>
+    /// (operand size): false, for #DE, on a zero divisor or a quotient that does not fit; shared with the translating tier.
+    /// </summary>
+    internal static bool TryDivide(ulong dividend, uint divisor, int size, bool signed, out uint quotient, out uint remainder)
+    {
+        var bits = Alu.Bits(size);
+        quotient = 0;
+        remainder = 0;
+        if (divisor == 0)
+        {
+            return false;
+        }
+
+        if (signed)
+        {
+            var wideDividend = (long)(dividend << (64 - (2 * bits))) >> (64 - (2 * bits));
+            var wideDivisor = SignExtend(divisor, size);
+            if (wideDividend == long.MinValue && wideDivisor == -1)
+            {
+                return false;
+            }
+
+            var q = wideDividend / wideDivisor;
+            var limit = 1L << (bits - 1);
+            if (q >= limit || q < -limit)
+            {
+                return false;
+            }
+
+            quotient = (uint)q & Alu.Mask(size);
+            remainder = (uint)(wideDividend % wideDivisor) & Alu.Mask(size);
+            return true;
+        }
+
+        var unsignedQuotient = dividend / divisor;
+        if (unsignedQuotient >> bits != 0)
+        {
+            return false;
+        }
+
+        quotient = (uint)unsignedQuotient;
+        remainder = (uint)(dividend % divisor);
         return true;
     }
 

@@ -56,16 +56,29 @@ internal sealed class ShiftUnit(ExecutionCore core)
         }
 
         int size = d.Size;
-        var bits = Alu.Bits(size);
         if (!core.TryReadRm0ForWrite(ref d, size, out var linear, out var destination))
         {
             return false;
         }
 
-        var source = core.ReadReg(d.Reg1, 0, size);
+        var flags = core.R.Flags;
+        var result = DoubleShiftResult(d.Op == Op.Shld, destination, core.ReadReg(d.Reg1, 0, size), count, size, ref flags);
+        if (!core.WriteRm0Back(ref d, size, linear, result))
+        {
+            return false;
+        }
+
+        core.R.Flags = flags;
+        return true;
+    }
+
+    /// <summary>SHLD/SHRD's result and flags for a masked, non-zero count (the translating tier calls it too).</summary>
+    internal static uint DoubleShiftResult(bool left, uint destination, uint source, int count, int size, ref uint flags)
+    {
+        var bits = Alu.Bits(size);
         uint result;
         uint carry;
-        if (d.Op == Op.Shld)
+        if (left)
         {
             var wide = ((ulong)destination << bits) | source;
             result = (uint)((wide << count) >> bits) & Alu.Mask(size);
@@ -78,14 +91,9 @@ internal sealed class ShiftUnit(ExecutionCore core)
             carry = (uint)(wide >> (count - 1)) & 1;
         }
 
-        if (!core.WriteRm0Back(ref d, size, linear, result))
-        {
-            return false;
-        }
-
         var overflow = ((result ^ destination) >> (bits - 1)) & 1;
-        core.R.Flags = (core.R.Flags & ~Eflags.Status) | Alu.SignZeroParity(result, size) | carry | (overflow << OverflowShift);
-        return true;
+        flags = (flags & ~Eflags.Status) | Alu.SignZeroParity(result, size) | carry | (overflow << OverflowShift);
+        return result;
     }
 
     /// <summary>The result and flags of a shift or rotate by a masked, non-zero count (the translating tier calls it too).</summary>

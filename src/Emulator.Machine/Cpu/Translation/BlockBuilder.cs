@@ -56,7 +56,8 @@ internal static class BlockBuilder
     /// <summary>Whether an emitter translates the instruction to .NET code of its own (rather than calling the interpreter's handler).</summary>
     public static bool Native(in DecodedInstruction d) =>
         AluEmitter.CanTranslate(d) || MoveEmitter.CanTranslate(d) || FlowEmitter.CanTranslate(d) || SystemEmitter.CanTranslate(d)
-        || MultiplyEmitter.CanTranslate(d) || DataEmitter.CanTranslate(d);
+        || MultiplyEmitter.CanTranslate(d) || DataEmitter.CanTranslate(d) || DivideEmitter.CanTranslate(d) || ExchangeEmitter.CanTranslate(d)
+        || BitEmitter.CanTranslate(d) || StringEmitter.CanTranslate(d) || StackEmitter.CanTranslate(d);
 
     private static void MarkLiveFlags(List<BlockInstruction> block)
     {
@@ -78,9 +79,10 @@ internal static class BlockBuilder
         }
     }
 
-    /// <summary>Whether the instruction may fault or reach a device (memory accesses, RDTSC).</summary>
+    /// <summary>Whether the instruction may fault or reach a device (memory accesses, string elements, RDTSC, DIV/IDIV's #DE).</summary>
     public static bool TouchesMemory(in DecodedInstruction d) =>
-        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc or Op.Leave or Op.Pushf || Interpreted(d)
+        d.Op is Op.Push or Op.Pop or Op.Call or Op.Ret or Op.Rdtsc or Op.Leave or Op.Pushf or Op.PushSreg or Op.Div or Op.Idiv
+            or Op.Movs or Op.Cmps or Op.Scas or Op.Lods or Op.Stos || Interpreted(d)
         || ((d.Form0 == OperandForm.Memory || d.Form1 == OperandForm.Memory) && d.Op is not (Op.Lea or Op.Nop));
 
     /// <summary>Whether the block runs the instruction through the interpreter's handler (<see cref="InterpretEmitter"/>).</summary>
@@ -102,6 +104,9 @@ internal static class BlockBuilder
             Op.Jcc or Op.Setcc or Op.Cmovcc => (0u, ConditionEmitter.Reads(d.Aux)),
             Op.Mul or Op.Imul1 or Op.Imul => MultiplyEmitter.FlagEffects(d.Op),
             Op.Bt or Op.Bts or Op.Btr or Op.Btc or Op.Pushf => DataEmitter.FlagEffects(d.Op),
+            Op.Xadd or Op.Cmpxchg => ExchangeEmitter.FlagEffects(d.Op),
+            Op.Bsf or Op.Bsr or Op.Shld or Op.Shrd => BitEmitter.FlagEffects(d.Op),
+            Op.Cmps or Op.Scas => StringEmitter.FlagEffects(d.Op),
             _ => SystemEmitter.FlagEffects(d.Op),
         };
         return (writes, writes, reads);

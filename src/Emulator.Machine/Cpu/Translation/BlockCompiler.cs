@@ -129,11 +129,17 @@ internal static class BlockCompiler
         Op.Lea => MoveEmitter.Lea(c, item),
         Op.Setcc => MoveEmitter.Setcc(c, item, index),
         Op.Nop => Expression.Empty(),
+        Op.Push when item.D.Form0 == OperandForm.Memory => StackEmitter.Emit(c, item, index),
         Op.Push => FlowEmitter.Push(c, item, index),
+        Op.PushSreg => StackEmitter.Emit(c, item, index),
         Op.Pop => FlowEmitter.Pop(c, item, index),
-        Op.Rdtsc or Op.Clc or Op.Stc or Op.Cmc or Op.Cld or Op.Std => SystemEmitter.Emit(c, item, index),
+        Op.Rdtsc or Op.Clc or Op.Stc or Op.Cmc or Op.Cld or Op.Std or Op.Lahf or Op.Sahf => SystemEmitter.Emit(c, item, index),
         Op.Mul or Op.Imul1 or Op.Imul => MultiplyEmitter.Emit(c, item, index),
         Op.Xchg or Op.Cmovcc or Op.Cbw or Op.Cwd or Op.Bt or Op.Bts or Op.Btr or Op.Btc or Op.Leave or Op.Pushf => DataEmitter.Emit(c, item, index),
+        Op.Div or Op.Idiv => DivideEmitter.Emit(c, item, index),
+        Op.Xadd or Op.Cmpxchg => ExchangeEmitter.Emit(c, item, index),
+        Op.Bsf or Op.Bsr or Op.Bswap or Op.Shld or Op.Shrd => BitEmitter.Emit(c, item, index),
+        Op.Movs or Op.Cmps or Op.Scas or Op.Lods or Op.Stos => StringEmitter.Emit(c, item, index),
         _ => FlowEmitter.Branch(c, item, index, next),
     };
 }

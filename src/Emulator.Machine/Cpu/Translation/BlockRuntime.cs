@@ -113,6 +113,12 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
         return true;
     }
 
+    /// <summary>Latches #DE (DIV/IDIV by zero or a quotient that does not fit) as the interpreter raises it; always false.</summary>
+    public bool RaiseDivideError() => core.Raise(ExceptionVector.DivideError);
+
+    /// <summary>The selector of segment register <paramref name="segment"/> (PUSH of a segment register).</summary>
+    public uint Selector(int segment) => core.Seg[segment].Selector;
+
     /// <summary>A limit check alone (a shift by zero still addresses its memory operand).</summary>
     public bool CheckLimit(int segment, uint offset, int size) => core.TryLinear(segment, offset, size, out _);
 }

@@ -219,6 +219,72 @@ internal static class RandomInstructions
         };
     }
 
+    /// <summary>
+    /// Instructions with the newer native emitters (DIV/IDIV after a sometimes-cleared high half, XADD, CMPXCHG,
+    /// BSF/BSR, BSWAP, SHLD/SHRD, LAHF/SAHF, one-element string instructions with segment overrides and either
+    /// direction, PUSH of memory and segment registers) between flag producers and consumers.
+    /// </summary>
+    public static Instruction NativeArithmetic(Random random)
+    {
+        var size = Size(random);
+        var wide = random.Next(2) == 0 ? 16 : 32;
+        var memory = random.Next(3) == 0;
+        Instruction Rm(int bits) => memory ? Instruction.Create(Code($"{(random.Next(2) == 0 ? "Div" : "Idiv")}_rm{bits}"), Mem(random))
+            : Instruction.Create(Code($"{(random.Next(2) == 0 ? "Div" : "Idiv")}_rm{bits}"), Reg(random, bits));
+        Instruction RmReg(string op, int bits) => memory ? Instruction.Create(Code($"{op}_rm{bits}_r{bits}"), Mem(random), Reg(random, bits))
+            : Instruction.Create(Code($"{op}_rm{bits}_r{bits}"), Reg(random, bits), Reg(random, bits));
+        var address = random.Next(4) == 0 ? 32 : 16;
+        var segment = random.Next(3) switch { 0 => Register.None, 1 => Register.ES, _ => Register.SS };
+        return random.Next(17) switch
+        {
+            0 => Rm(size),
+            1 => random.Next(3) switch
+            {
+                0 => Instruction.Create(Iced.Intel.Code.Xor_r32_rm32, Register.EDX, Register.EDX),
+                1 => Instruction.Create(Iced.Intel.Code.Mov_r8_imm8, Register.AH, random.Next(4)),
+                _ => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Cwd : Iced.Intel.Code.Cdq),
+            },
+            2 => RmReg("Xadd", size),
+            3 => RmReg("Cmpxchg", size),
+            4 => Instruction.Create(Code($"Mov_r{size}_rm{size}"), size == 8 ? Register.AL : size == 16 ? Register.AX : Register.EAX, Reg(random, size)),
+            5 => memory ? Instruction.Create(Code($"{(random.Next(2) == 0 ? "Bsf" : "Bsr")}_r{wide}_rm{wide}"), Reg(random, wide), Mem(random))
+                : Instruction.Create(Code($"{(random.Next(2) == 0 ? "Bsf" : "Bsr")}_r{wide}_rm{wide}"), Reg(random, wide), Reg(random, wide)),
+            6 => Instruction.Create(Iced.Intel.Code.Bswap_r32, Reg(random, 32)),
+            7 => memory
+                ? Instruction.Create(Code($"{(random.Next(2) == 0 ? "Shld" : "Shrd")}_rm{wide}_r{wide}_imm8"), Mem(random), Reg(random, wide), random.Next(40))
+                : Instruction.Create(Code($"{(random.Next(2) == 0 ? "Shld" : "Shrd")}_rm{wide}_r{wide}_imm8"), Reg(random, wide), Reg(random, wide), random.Next(40)),
+            8 => memory
+                ? Instruction.Create(Code($"{(random.Next(2) == 0 ? "Shld" : "Shrd")}_rm{wide}_r{wide}_CL"), Mem(random), Reg(random, wide), Register.CL)
+                : Instruction.Create(Code($"{(random.Next(2) == 0 ? "Shld" : "Shrd")}_rm{wide}_r{wide}_CL"), Reg(random, wide), Reg(random, wide), Register.CL),
+            9 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Lahf : Iced.Intel.Code.Sahf),
+            10 => random.Next(5) switch
+            {
+                0 => Instruction.CreateMovsb(address, segment),
+                1 => Instruction.CreateMovsw(address, segment),
+                2 => Instruction.CreateLodsd(address, segment),
+                3 => Instruction.CreateLodsb(address, segment),
+                _ => Instruction.CreateMovsd(address, segment),
+            },
+            11 => random.Next(5) switch
+            {
+                0 => Instruction.CreateStosb(address),
+                1 => Instruction.CreateStosd(address),
+                2 => Instruction.CreateScasw(address),
+                3 => Instruction.CreateCmpsb(address, segment),
+                _ => Instruction.CreateCmpsd(address, segment),
+            },
+            12 => Instruction.Create(random.Next(2) == 0 ? Iced.Intel.Code.Cld : Iced.Intel.Code.Std),
+            13 => SetCondition(random),
+            14 => random.Next(3) switch
+            {
+                0 => Instruction.Create(Code($"Push_rm{wide}"), Mem(random)),
+                1 => Instruction.Create(wide == 16 ? Iced.Intel.Code.Pushw_ES : Iced.Intel.Code.Pushd_ES, Register.ES),
+                _ => wide == 16 ? Instruction.Create(Iced.Intel.Code.Pushw_CS, Register.CS) : Instruction.Create(Iced.Intel.Code.Pushd_SS, Register.SS),
+            },
+            _ => AluRegister(random),
+        };
+    }
+
     /// <summary>String instructions with and without REP/REPE/REPNE (16- and 32-bit addressing), a small CX now and then, CLD/STD.</summary>
     public static Instruction StringOp(Random random)
     {
