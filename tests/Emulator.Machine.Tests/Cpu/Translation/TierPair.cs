@@ -71,11 +71,11 @@ internal sealed class TierPair
         }
     }
 
-    /// <summary>Runs both machines to HLT (or <see cref="RunLimit"/>) and returns the first difference, or null.</summary>
-    public string? RunAndCompare()
+    /// <summary>Runs both machines to HLT (or <paramref name="limit"/> instructions) and returns the first difference, or null.</summary>
+    public string? RunAndCompare(long limit = RunLimit)
     {
-        var ranReference = Reference.Cpu.Run(RunLimit);
-        var ranCandidate = Candidate.Cpu.Run(RunLimit);
+        var ranReference = Reference.Cpu.Run(limit);
+        var ranCandidate = Candidate.Cpu.Run(limit);
         var report = new StringBuilder();
         var a = Reference.Registers;
         var b = Candidate.Registers;
