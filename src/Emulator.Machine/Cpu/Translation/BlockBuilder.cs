@@ -5,9 +5,13 @@ namespace Emulator.Machine.Cpu.Translation;
 /// <summary>
 /// Forms a block from the interpreter's decode cache (so both tiers decode with the same Iced decoder
 /// and the same <see cref="OpDecoder"/> facts, and the bytes are in a page whose writes are reported):
-/// translatable instructions from CS:EIP up to the first branch, the first instruction not translated,
-/// the page end, or <see cref="MaxInstructions"/>. Then a backward pass marks which instructions' status
-/// flags anything can observe (a later reader, a possible fault, a block exit).
+/// translatable instructions from CS:EIP up to the first transfer it cannot continue across, the first
+/// instruction not translated, the page end, or <see cref="MaxInstructions"/>. Formation continues across
+/// a conditional branch (its taken path becomes a side exit) and across a direct JMP or CALL whose target
+/// lies forward of every byte already in the block (<see cref="FlowEmitter.Continues"/>), so instruction
+/// offsets only grow: the last instruction is the furthest, and the block's bytes are one range from the
+/// entry, as the entry checks and content reuse assume. Then a backward pass marks which instructions'
+/// status flags anything can observe (a later reader, a possible fault, a block or side exit).
 /// </summary>
 internal static class BlockBuilder
 {
@@ -43,7 +47,12 @@ internal static class BlockBuilder
             offset += d.Length;
             if (FlowEmitter.EndsBlock(d.Op))
             {
-                break;
+                if (!FlowEmitter.Continues(d, cs.Big, offset, out var resume))
+                {
+                    break;
+                }
+
+                offset = resume;
             }
         }
 
@@ -69,6 +78,12 @@ internal static class BlockBuilder
             if (faults)
             {
                 // A fault or a device access here exposes the flags after it (the block may stop there) and before it.
+                live = Eflags.Status;
+            }
+
+            if (item.D.Op == Op.Jcc)
+            {
+                // A side exit (or the block's last branch): whatever runs next may read any flag.
                 live = Eflags.Status;
             }
 

@@ -11,7 +11,10 @@ namespace Emulator.Machine.Cpu.Translation;
 /// top:
 ///   per instruction: compute into temporaries; on a fault → exit(~(executed + i), its EIP)
 ///                    commit registers/flags; after a memory access, if a device or a code write
-///                    happened → exit(executed + i + 1, next EIP)
+///                    happened → exit(executed + i + 1, next EIP on the path)
+///   a Jcc formation continued across (side exit): taken → exit(executed + i + 1, target), or, taken back to
+///                    the entry, executed += i + 1 and goto top if another full pass fits and nothing happened
+///   a JMP continued across: nothing; a CALL: push the return address
 ///   executed += count; if next == eip0 and the budget allows another pass and nothing happened → goto top
 /// exit: write back the registers it may have changed, flags, EIP; rt.Disturbed = a device or a code write happened; return the count
 /// </code>
@@ -44,14 +47,37 @@ internal static class BlockCompiler
 
         var last = block[^1];
         var decoded = new DecodedInstruction[block.Count];
+        var count = Expression.Constant((long)block.Count);
+        var budget = Expression.Field(rt, nameof(BlockRuntime.Budget));
         for (var i = 0; i < block.Count; i++)
         {
             var item = block[i];
-            body.Add(BlockBuilder.Interpreted(item.D) ? InterpretEmitter.Emit(c, item, i, decoded) : Emit(c, item, i, next));
-            var after = c.Eip(item.Offset + item.D.Length);
-            if (i < block.Count - 1 && BlockBuilder.TouchesMemory(item.D))
+            var inner = i < block.Count - 1;
+            if (inner && FlowEmitter.EndsBlock(item.D.Op))
             {
-                body.Add(Expression.IfThen(Expression.Not(nothingHappened), c.Leave(i, after)));
+                // A transfer formation continued across; a Jcc taken back to the entry goes round as the block's end does.
+                var index = i;
+                var loopBack = FlowEmitter.TakenToEntry(item.D, codeBig, item.Offset)
+                    ? target => Expression.Block(
+                        Expression.AddAssign(c.Executed, Expression.Constant((long)index + 1)),
+                        Expression.IfThen(
+                            Expression.AndAlso(Expression.LessThanOrEqual(Expression.Add(c.Executed, count), budget), nothingHappened),
+                            Expression.Goto(top)),
+                        Expression.Assign(c.Result, c.Executed),
+                        Expression.Assign(c.ExitEip, target),
+                        Expression.Goto(c.Exit))
+                    : (Func<Expression, Expression>?)null;
+                body.Add(FlowEmitter.Inner(c, item, i, loopBack));
+            }
+            else
+            {
+                body.Add(BlockBuilder.Interpreted(item.D) ? InterpretEmitter.Emit(c, item, i, decoded) : Emit(c, item, i, next));
+            }
+
+            // After a memory access that reached a device or dropped code, leave at the next instruction of the path.
+            if (inner && BlockBuilder.TouchesMemory(item.D))
+            {
+                body.Add(Expression.IfThen(Expression.Not(nothingHappened), c.Leave(i, c.Eip(block[i + 1].Offset))));
             }
         }
 
@@ -60,11 +86,10 @@ internal static class BlockCompiler
             body.Add(Expression.Assign(next, c.Eip(last.Offset + last.D.Length)));
         }
 
-        var count = Expression.Constant((long)block.Count);
         body.Add(Expression.AddAssign(c.Executed, count));
         body.Add(Expression.IfThen(
             Expression.AndAlso(
-                Expression.AndAlso(Expression.Equal(next, c.EntryEip), Expression.LessThanOrEqual(Expression.Add(c.Executed, count), Expression.Field(rt, nameof(BlockRuntime.Budget)))),
+                Expression.AndAlso(Expression.Equal(next, c.EntryEip), Expression.LessThanOrEqual(Expression.Add(c.Executed, count), budget)),
                 nothingHappened),
             Expression.Goto(top)));
         body.Add(Expression.Assign(c.Result, c.Executed));

@@ -11,6 +11,9 @@ internal static class FlowEmitter
 {
     private const uint Word = 0xFFFF;
 
+    /// <summary>A forward displacement of a page or more cannot stay inside the block's page.</summary>
+    private const long GuestMemoryPage = Emulator.Machine.Memory.GuestMemory.PageSize;
+
     public static bool CanTranslate(in DecodedInstruction d) => d.Op switch
     {
         Op.Jmp or Op.Jcc or Op.Call => true,
@@ -20,8 +23,69 @@ internal static class FlowEmitter
         _ => false,
     };
 
-    /// <summary>True for the instructions that end a block.</summary>
+    /// <summary>True for the transfers of control: they end a block unless formation continues across them (<see cref="Continues"/>).</summary>
     public static bool EndsBlock(Op op) => op is Op.Jmp or Op.Jcc or Op.Call or Op.Ret;
+
+    /// <summary>
+    /// Whether formation continues after the transfer <paramref name="d"/> that ends <paramref name="end"/> bytes
+    /// after the block's entry, and at which offset: a Jcc continues with its fall-through (the taken path is a
+    /// side exit); a JMP or CALL with its target when that is known now, relative in the same way whatever the
+    /// entry EIP, and forward of every byte already in the block (offsets only grow; the page and CS-limit checks
+    /// of the next instruction still apply). The target must be masked exactly as the code size masks IP (a
+    /// 16-bit branch in 32-bit code, or a 32-bit one in 16-bit code, truncates or escapes the IP range
+    /// differently): then, since the entry checks keep the whole block below the CS limit and, in 16-bit code,
+    /// below 64K, the interpreter's masked target is the entry EIP plus that offset.
+    /// </summary>
+    public static bool Continues(in DecodedInstruction d, bool codeBig, uint end, out uint resume)
+    {
+        resume = end;
+        if (d.Op == Op.Jcc)
+        {
+            return true;
+        }
+
+        if (d.Op is not (Op.Jmp or Op.Call) || d.Size != (codeBig ? 4 : 2))
+        {
+            return false;
+        }
+
+        var displacement = unchecked(codeBig ? (long)(int)d.Imm : (short)d.Imm);
+        if (displacement < 0 || displacement >= GuestMemoryPage)
+        {
+            return false;
+        }
+
+        resume = end + (uint)displacement;
+        return true;
+    }
+
+    /// <summary>
+    /// A transfer formation continued across (not the block's last instruction): a JMP does nothing, a CALL
+    /// pushes its return address, a Jcc leaves the block at its target when taken — or, taken back to the
+    /// block's entry (<paramref name="loopBack"/> not null), runs <paramref name="loopBack"/>.
+    /// </summary>
+    public static Expression Inner(EmitContext c, in BlockInstruction bi, int index, Func<Expression, Expression>? loopBack)
+    {
+        var d = bi.D;
+        var fallThrough = c.Eip(bi.Offset + d.Length);
+        switch (d.Op)
+        {
+            case Op.Call:
+                return PushValue(c, bi, index, fallThrough);
+            case Op.Jcc:
+            {
+                var target = Target(Expression.Add(fallThrough, EmitContext.U(d.Imm)), d.Size);
+                return Expression.IfThen(ConditionEmitter.Holds(d.Aux, c.Flags), loopBack?.Invoke(target) ?? c.Leave(index, target));
+            }
+
+            default:
+                return Expression.Empty();
+        }
+    }
+
+    /// <summary>Whether a Jcc at <paramref name="offset"/> from the entry, when taken, goes to the entry itself whatever the entry EIP.</summary>
+    public static bool TakenToEntry(in DecodedInstruction d, bool codeBig, uint offset) =>
+        d.Op == Op.Jcc && d.Size == (codeBig ? 4 : 2) && ((offset + d.Length + d.Imm) & (codeBig ? 0xFFFF_FFFFu : Word)) == 0;
 
     public static Expression Push(EmitContext c, in BlockInstruction bi, int index)
     {

@@ -3,8 +3,9 @@ using System.Runtime.CompilerServices;
 namespace Emulator.Machine.Cpu.Translation;
 
 /// <summary>
-/// A compiled guest block: straight-line instructions in one physical page ending at the first branch,
-/// the first instruction the tier does not translate, or the page end. Keyed by the physical address of
+/// A compiled guest block: a superblock of instructions in one physical page, at growing offsets from its
+/// entry (formation continues across Jcc as side exits and across forward direct JMP/CALL), ending at the
+/// first transfer it cannot continue across, the first instruction the tier does not translate, or the page end. Keyed by the physical address of
 /// its first byte plus the code-segment and stack-segment sizes (the two facts decoding and stack
 /// arithmetic depend on); anything else (CPL, paging, segment bases and limits) is read at run time.
 /// </summary>
@@ -15,13 +16,13 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
     /// <summary>The physical page number whose invalidation drops this block.</summary>
     public uint Page { get; } = page;
 
-    /// <summary>Instructions in one pass through the block.</summary>
+    /// <summary>Instructions in one full pass through the block: the longest path, which the budget check uses (a side exit runs fewer and returns how many).</summary>
     public int Count { get; } = count;
 
-    /// <summary>Byte offset of the last instruction from the first: the entry check keeps every instruction inside the CS limit as the interpreter's cached fetch path requires.</summary>
+    /// <summary>Byte offset of the last instruction from the first, the furthest one (offsets only grow): the entry check keeps every instruction inside the CS limit as the interpreter's cached fetch path requires.</summary>
     public uint LastOffset { get; } = lastOffset;
 
-    /// <summary>Byte length of the whole block.</summary>
+    /// <summary>Byte length of the whole block, from the entry to the end of its last instruction (bytes jumped over included).</summary>
     public uint EndOffset { get; } = endOffset;
 
     /// <summary>
