@@ -248,6 +248,9 @@ internal static class BootCommand
             + $"{(double)cost.IlBytes / Math.Max(1, cost.Blocks):N0} per block)");
         var top = cpu.InterpretedByMnemonic();
         error.WriteLine("emu boot: interpreted: " + string.Join(", ", top.Take(TopInterpreted).Select(e => $"{e.Mnemonic} {100.0 * e.Count / total:0.00}%")));
+        var churn = cpu.TranslationChurn;
+        error.WriteLine("emu boot: interpreted because: " + string.Join(", ", cpu.InterpretedByReason().Select(e => $"{e.Reason} {100.0 * e.Count / total:0.00}%"))
+            + $"; {churn.Drops:N0} code writes dropped {churn.Blocks:N0} blocks, {churn.Evicted:N0} evicted by another key");
         var inside = cpu.InterpretedInsideBlocksByMnemonic();
         error.WriteLine("emu boot: interpreted inside blocks: " + string.Join(", ", inside.Take(TopInterpreted).Select(e => $"{e.Mnemonic} {100.0 * e.Count / total:0.00}%")));
     }

@@ -8,8 +8,9 @@ namespace Emulator.Machine.Cpu;
 /// Decoded instructions cached per 4 KiB physical page, keyed by physical address and code size: the
 /// fetch address is translated by the <see cref="MemoryUnit"/> first, so linear aliases share decoded
 /// code and CR3 loads invalidate nothing. A page with cached code is marked in
-/// <see cref="GuestMemory"/>; a write (CPU through any alias, DMA, or a remap) that touches the cached
-/// bytes drops the whole page, so self-modifying code and code loaded by DMA are seen. A fetch that
+/// <see cref="GuestMemory"/>; a write (CPU through any alias, DMA, or a remap) that touches bytes cached
+/// instructions were decoded from drops those instructions (not the page: data beside code stays cheap), so
+/// self-modifying code and code loaded by DMA are seen. A fetch that
 /// faults returns an entry whose op is <see cref="Op.FetchFault"/>, the fault latched in the core.
 /// Instructions that cross a page boundary or the end of the code segment are decoded every time
 /// instead of cached, which keeps invalidation to a single page.
@@ -38,8 +39,11 @@ internal sealed class DecodeCache : ICodeWriteListener
     private CodePage? _lastPage;
     private uint _lastPageNumber = uint.MaxValue;
 
-    /// <summary>Called with the physical page number whenever a page's decoded code is dropped (the translating tier drops its blocks there).</summary>
-    public Action<uint>? PageDropped { get; set; }
+    /// <summary>
+    /// Called with the physical page number, page offset and length of a write that touched decoded code
+    /// (the whole page when the page is rebuilt): the translating tier drops the blocks it overlaps.
+    /// </summary>
+    public Action<uint, int, int>? CodeWritten { get; set; }
 
     public DecodeCache(ExecutionCore core)
     {
@@ -108,11 +112,12 @@ internal sealed class DecodeCache : ICodeWriteListener
             return;
         }
 
-        if (page.Overlaps((int)(address & GuestMemory.PageOffsetMask), length))
+        var offset = (int)(address & GuestMemory.PageOffsetMask);
+        length = Math.Min(length, GuestMemory.PageSize - offset);
+        if (length > 0 && page.TouchesCode(offset, length))
         {
-            page.Clear();
-            _memory.ClearCodePage(pageNumber);
-            PageDropped?.Invoke(pageNumber);
+            page.Forget(offset, length);
+            CodeWritten?.Invoke(pageNumber, offset, length);
         }
     }
 
@@ -137,6 +142,12 @@ internal sealed class DecodeCache : ICodeWriteListener
         {
             OpDecoder.Fill(instruction, ref _uncached);
             return ref _uncached;
+        }
+
+        if (page.Full)
+        {
+            page.Clear();
+            CodeWritten?.Invoke(pageNumber, 0, GuestMemory.PageSize);
         }
 
         ref var slot = ref page.Add(cs.Big, offset, instruction.Length);

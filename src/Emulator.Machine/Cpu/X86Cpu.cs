@@ -212,7 +212,7 @@ public sealed class X86Cpu
     }
 
     /// <summary>
-    /// Times a page's translations may be dropped (by writes into it) before its code is only interpreted;
+    /// Times a block may be dropped (by writes into its bytes) before its start is only interpreted;
     /// tests that rewrite code on purpose raise it.
     /// </summary>
     public int TranslationDropLimit
@@ -242,6 +242,13 @@ public sealed class X86Cpu
     /// <summary>Translated blocks entered through the previous block's chain link rather than the full lookup.</summary>
     public long ChainedBlocks => _translator?.Chained ?? 0;
 
+    /// <summary>
+    /// What the translating tier lost: invalidations by guest or DMA writes that dropped translated blocks and the
+    /// blocks they dropped, and blocks evicted from their table slot by another key.
+    /// </summary>
+    public (long Drops, long Blocks, long Evicted) TranslationChurn =>
+        _translator is null ? default : (_translator.Drops, _translator.BlocksDropped, _translator.Evicted);
+
     /// <summary>Translated blocks run (each pass of a self-looping block counts once per entry).</summary>
     public long BlocksRun => _translator?.BlocksRun ?? 0;
 
@@ -259,6 +266,32 @@ public sealed class X86Cpu
     /// </summary>
     public IReadOnlyList<(string Mnemonic, long Count)> InterpretedInsideBlocksByMnemonic() =>
         _translator is null ? [] : ByMnemonic(_translator.InterpretedInsideByOp);
+
+    /// <summary>
+    /// With the translating tier on, why the instructions it left to the interpreter were not translated
+    /// (docs/translating-cpu.md): per reason, most frequent first. Boundaries the tier is not asked about
+    /// (an STI/MOV SS shadow, TF set) are the interpreted total minus these. Empty with the interpreter alone.
+    /// </summary>
+    public IReadOnlyList<(string Reason, long Count)> InterpretedByReason()
+    {
+        if (_translator is null)
+        {
+            return [];
+        }
+
+        var counts = _translator.InterpretedByReason;
+        var list = new List<(string, long)>();
+        for (var i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] != 0)
+            {
+                list.Add((((Translation.InterpretReason)i).ToString(), counts[i]));
+            }
+        }
+
+        list.Sort((a, b) => b.Item2.CompareTo(a.Item2));
+        return list;
+    }
 
     private static List<(string Mnemonic, long Count)> ByMnemonic(long[] counts)
     {

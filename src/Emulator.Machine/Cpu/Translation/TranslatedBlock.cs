@@ -33,6 +33,9 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
 
     public bool Valid { get; set; } = true;
 
+    /// <summary>An empty block (<see cref="Count"/> 0) standing for a start the tier no longer translates (dropped too often).</summary>
+    public bool Excluded { get; init; }
+
     /// <summary>
     /// Linear fetch addresses (CS.base + EIP) of the last two blocks that ran right after this one (the
     /// taken and not-taken targets of its branch, typically), and those blocks. A hint only: the

@@ -9,8 +9,8 @@ namespace Emulator.Machine.Cpu.Translation;
 /// translated as the interpreter's fetch does, the block is looked up by physical address and
 /// CS/SS size in a direct-mapped table of <see cref="TableSize"/> entries, which is also the cache limit
 /// (a new key evicts the old block of its slot). A key is compiled once it has been seen
-/// <see cref="Threshold"/> times. Blocks of a page are dropped with the interpreter's decoded code for
-/// that page (<see cref="DecodeCache.PageDropped"/>: CPU writes through any alias, DMA, remaps).
+/// <see cref="Threshold"/> times. A write into decoded code (<see cref="DecodeCache.CodeWritten"/>: CPU writes
+/// through any alias, DMA, remaps) drops the blocks whose bytes it overlaps, with the decoded instructions there.
 /// </summary>
 internal sealed class TranslatingTier
 {
@@ -18,22 +18,28 @@ internal sealed class TranslatingTier
     /// Entries before a block is compiled. Expression-tree compilation costs milliseconds per block
     /// (measured 29 ms per block on this loaded 2-core machine during a FreeDOS boot: 683 blocks, 19.6 s),
     /// the price of tens of thousands of interpreted instructions, so only blocks that clearly loop are worth it.
+    /// Lowered from 4096 once blocks compiled on a background thread and identical bytes reused their code:
+    /// the first 4096 entries of each block were 6.1% of a Linux boot's instructions, all interpreted.
     /// </summary>
-    public const int DefaultThreshold = 4096;
+    public const int DefaultThreshold = 1024;
 
     /// <summary>Table slots, and so the most blocks alive at once.</summary>
     public const int TableSize = 1 << TableBits;
 
     /// <summary>
-    /// Drops of one page after which its code is only interpreted: guests that keep data beside their
-    /// code (DOS patching INT numbers, variables in the kernel's code pages) would otherwise pay a
-    /// compilation for every few dozen instructions. QEMU's answer to the same pattern is single-instruction
-    /// blocks for pages written while executing.
+    /// Drops of one block key after which it is only interpreted: code that rewrites itself (DOS patching
+    /// the INT number it calls next) would otherwise pay a compilation for every few dozen instructions.
+    /// Counted per key, not per page, since a write drops only the blocks it overlaps: the rest of the page
+    /// stays translated. QEMU's answer to the same pattern is single-instruction blocks for such pages.
     /// </summary>
     public const int DefaultDropLimit = 4;
 
     private const int TableBits = 14;
     private const uint FibonacciHash = 2654435761u;
+
+    /// <summary>Entry counters: 4× the slots, indexed by a second multiplicative hash; keys sharing one only warm up sooner.</summary>
+    private const int HeatBits = 16;
+    private const uint HeatHash = 0x85EB_CA6Bu;
     private const int MaxInstructionLength = 15;
     private const uint Ip16Limit = 0xFFFF;
 
@@ -41,9 +47,11 @@ internal sealed class TranslatingTier
     private readonly DecodeCache _cache;
     private readonly BlockRuntime _runtime;
     private readonly Slot[] _table = new Slot[TableSize];
+    private readonly int[] _heat = new int[1 << HeatBits];
     private readonly Dictionary<uint, List<TranslatedBlock>> _byPage = [];
     private readonly List<BlockInstruction> _scratch = new(BlockBuilder.MaxInstructions);
-    private readonly Dictionary<uint, int> _drops = [];
+    private readonly Dictionary<ulong, int> _drops = [];
+    private readonly long[] _interpretedByReason = new long[Enum.GetValues<InterpretReason>().Length];
     private readonly CompiledCodeCache _compiled = new();
     private readonly BlockCompilation _compilation = new();
     private long _formTicks;
@@ -54,12 +62,12 @@ internal sealed class TranslatingTier
         _core = core;
         _cache = cache;
         _runtime = new BlockRuntime(core, core.Mmu.Physical, dispatcher);
-        cache.PageDropped = OnPageDropped;
+        cache.CodeWritten = OnCodeWritten;
     }
 
     public int Threshold { get; set; } = DefaultThreshold;
 
-    /// <summary>Drops of a page after which it is only interpreted (<see cref="DefaultDropLimit"/>).</summary>
+    /// <summary>Drops of a block key after which it is only interpreted (<see cref="DefaultDropLimit"/>).</summary>
     public int DropLimit { get; set; } = DefaultDropLimit;
 
     public long Translated { get; private set; }
@@ -70,6 +78,15 @@ internal sealed class TranslatingTier
     public long[] InterpretedInsideByOp => _runtime.InterpretedByOp;
 
     public long Evicted { get; private set; }
+
+    /// <summary>Invalidations by code writes that dropped translated blocks, and the blocks they dropped.</summary>
+    public long Drops { get; private set; }
+
+    /// <summary>Translated blocks dropped by code writes (<see cref="Drops"/>).</summary>
+    public long BlocksDropped { get; private set; }
+
+    /// <summary>Instructions left to the interpreter at a boundary the tier was asked about, by <see cref="InterpretReason"/>.</summary>
+    public long[] InterpretedByReason => _interpretedByReason;
 
     /// <summary>Block entries (a self-looping block's extra passes inside one entry are not counted).</summary>
     public long BlocksRun { get; private set; }
@@ -114,10 +131,10 @@ internal sealed class TranslatingTier
         var block = ValidSuccessor(previous, linear, mode);
         if (block is null)
         {
-            block = Lookup(cs, eip, linear, mode);
+            block = Lookup(cs, eip, linear, mode, out var missed);
             if (block is null)
             {
-                return BlockOutcome.NotRun;
+                return NotRun(missed);
             }
 
             if (previous is { Valid: true } && block.Count > 0)
@@ -132,7 +149,7 @@ internal sealed class TranslatingTier
 
         if (!Fits(block, cs, eip, done, max))
         {
-            return BlockOutcome.NotRun;
+            return NotRun(Why(block, cs, eip, done, max));
         }
 
         // The chain below runs in one code segment and stack size: CS and SS loads never happen inside a block.
@@ -218,34 +235,51 @@ internal sealed class TranslatingTier
         && (cs.Big || (ulong)eip + block.EndOffset - 1 <= Ip16Limit)
         && done + block.Count <= max;
 
-    /// <summary>The full lookup: fetch translation (may walk; a fault is left to the interpreter), table probe, compilation once hot. Null: interpret.</summary>
-    private TranslatedBlock? Lookup(in SegmentCache cs, uint eip, uint linear, uint mode)
+    /// <summary>Which entry check <paramref name="block"/> failed (<see cref="Fits"/> answered false).</summary>
+    private static InterpretReason Why(TranslatedBlock block, in SegmentCache cs, uint eip, long done, long max) =>
+        block.Count == 0 ? (block.Excluded ? InterpretReason.Excluded : InterpretReason.Untranslatable)
+        : block.Code is null ? InterpretReason.Compiling
+        : done + block.Count > max ? InterpretReason.Budget
+        : InterpretReason.PastLimit;
+
+    private BlockOutcome NotRun(InterpretReason reason)
     {
+        _interpretedByReason[(int)reason]++;
+        return BlockOutcome.NotRun;
+    }
+
+    /// <summary>The full lookup: fetch translation (may walk; a fault is left to the interpreter), table probe, compilation once hot. Null: interpret.</summary>
+    private TranslatedBlock? Lookup(in SegmentCache cs, uint eip, uint linear, uint mode, out InterpretReason missed)
+    {
+        missed = InterpretReason.FetchFault;
         if (!_core.Mmu.TryTranslateFetch(linear, out var physical))
         {
             return null;
         }
 
         var key = Key(physical, mode);
-        ref var slot = ref _table[(int)(((physical ^ (mode << 30)) * FibonacciHash) >> (32 - TableBits))];
-        if (slot.Key != key || slot.Block is { Valid: false })
+        var mixed = physical ^ (mode << 30);
+        ref var slot = ref _table[(int)((mixed * FibonacciHash) >> (32 - TableBits))];
+        if (slot.Key == key && slot.Block is { Valid: true } found)
         {
-            Evict(ref slot);
-            slot.Key = key;
+            return found;
         }
 
-        var block = slot.Block;
-        if (block is null)
+        // Entry counts live apart from the slots, so a cold key interpreted between two runs of a hot block in
+        // its slot neither evicts that block nor resets its own count (nor another warming key's): before, two
+        // keys of one loop sharing a slot kept resetting each other and stayed interpreted for good.
+        ref var heat = ref _heat[(int)((mixed * HeatHash) >> (32 - HeatBits))];
+        if (++heat < Threshold)
         {
-            if (++slot.Hits < Threshold)
-            {
-                return null;
-            }
-
-            block = Translate(cs, eip, physical, key);
-            slot.Block = block;
+            missed = InterpretReason.BelowThreshold;
+            return null;
         }
 
+        heat = 0;
+        Evict(ref slot);
+        slot.Key = key;
+        var block = Translate(cs, eip, physical, key);
+        slot.Block = block;
         return block;
     }
 
@@ -263,6 +297,7 @@ internal sealed class TranslatingTier
         _byPage.Clear();
         _drops.Clear();
         Array.Clear(_table);
+        Array.Clear(_heat);
         _previous = null;
         _runtime.Invalidations++;
     }
@@ -272,7 +307,8 @@ internal sealed class TranslatingTier
         var page = physical >> GuestMemory.PageShift;
         _scratch.Clear();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (_drops.GetValueOrDefault(page) < DropLimit)
+        var excluded = _drops.GetValueOrDefault(key) >= DropLimit;
+        if (!excluded)
         {
             BlockBuilder.Form(_cache, cs, eip, physical, _scratch);
         }
@@ -283,7 +319,7 @@ internal sealed class TranslatingTier
             _formTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
 
             // Remembered as untranslatable until the page changes, so the lookup stays one probe.
-            block = new TranslatedBlock(key, page, 0, 0, 0, CompiledCode.None);
+            block = new TranslatedBlock(key, page, 0, 0, 0, CompiledCode.None) { Excluded = excluded };
         }
         else
         {
@@ -340,34 +376,70 @@ internal sealed class TranslatingTier
 
             old.Valid = false;
         }
-
         slot = default;
     }
 
-    private void OnPageDropped(uint page)
+    /// <summary>
+    /// Drops the page's blocks whose bytes overlap the <paramref name="length"/> bytes written at page offset
+    /// <paramref name="offset"/>. An untranslatable start stands for its first instruction (at most 15 bytes).
+    /// A running block leaves after the store that dropped anything translated (<see cref="BlockRuntime.Invalidations"/>),
+    /// so a store into its own later instructions runs the new bytes.
+    /// </summary>
+    private void OnCodeWritten(uint page, int offset, int length)
     {
-        if (!_byPage.Remove(page, out var blocks))
+        if (!_byPage.TryGetValue(page, out var blocks))
         {
             return;
         }
 
-        if (blocks.Exists(block => block.Count > 0))
+        var end = offset + length;
+        var kept = 0;
+        var dropped = 0;
+        for (var i = 0; i < blocks.Count; i++)
         {
-            _drops[page] = _drops.GetValueOrDefault(page) + 1;
+            var block = blocks[i];
+            var start = (int)((uint)(block.Key >> 2) & GuestMemory.PageOffsetMask);
+            var blockEnd = start + (block.Count > 0 ? (int)block.EndOffset : MaxInstructionLength);
+            if (start < end && offset < blockEnd)
+            {
+                block.Valid = false;
+                if (block.Count > 0)
+                {
+                    _drops[block.Key] = _drops.GetValueOrDefault(block.Key) + 1;
+                    dropped++;
+                }
+
+                continue;
+            }
+
+            blocks[kept++] = block;
         }
 
-        foreach (var block in blocks)
+        if (kept == blocks.Count)
         {
-            block.Valid = false;
+            return;
         }
 
-        _runtime.Invalidations++;
+        if (kept == 0)
+        {
+            _byPage.Remove(page);
+        }
+        else
+        {
+            blocks.RemoveRange(kept, blocks.Count - kept);
+        }
+
+        if (dropped > 0)
+        {
+            Drops++;
+            BlocksDropped += dropped;
+            _runtime.Invalidations++;
+        }
     }
 
     private struct Slot
     {
         public ulong Key;
-        public int Hits;
         public TranslatedBlock? Block;
     }
 }
