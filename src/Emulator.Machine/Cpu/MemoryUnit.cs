@@ -249,6 +249,12 @@ internal sealed class MemoryUnit
         return TryWritePaged(linear, size, value, false);
     }
 
+    /// <summary>
+    /// Changes whenever a TLB entry is dropped: while it stays the same, a fetch translation proven earlier still
+    /// holds (paging off, the linear-to-physical map changes only with A20, a device access, or CR0).
+    /// </summary>
+    public int FetchEpoch => _tlb.Epoch;
+
     /// <summary>The physical address of the instruction byte at <paramref name="linear"/> (A20 applied), for the decode cache.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryTranslateFetch(uint linear, out uint physical)

@@ -33,6 +33,13 @@ internal sealed class Tlb
 
     public Tlb() => FlushAll();
 
+    /// <summary>
+    /// Bumped whenever an entry is dropped or filled (flushes, INVLPG, every walk's fill): while it is unchanged,
+    /// every translation and right the TLB held still holds, so a page proven once need not be probed again
+    /// (the translating tier's same-page chaining, docs/translating-cpu.md).
+    /// </summary>
+    public int Epoch { get; private set; }
+
     /// <summary>The physical frame for <paramref name="page"/> when the access is already proven; false on a miss.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLookup(uint page, bool write, bool user, out uint frame)
@@ -52,6 +59,7 @@ internal sealed class Tlb
     /// <summary>Caches a walk's result: the rights it proved for each privilege and access.</summary>
     public void Fill(uint page, uint frame, bool supervisorWrite, bool userRead, bool userWrite, bool global, bool large)
     {
+        Epoch++;
         var set = (int)(page & SetMask);
         if (_pages[set] != page || _frames[set] != frame)
         {
@@ -119,6 +127,7 @@ internal sealed class Tlb
 
     private void InvalidateSet(int set)
     {
+        Epoch++;
         _pages[set] = Invalid;
         _global[set] = false;
         if (_large[set])

@@ -249,6 +249,10 @@ public sealed class X86Cpu
     public (long Drops, long Blocks, long Evicted) TranslationChurn =>
         _translator is null ? default : (_translator.Drops, _translator.BlocksDropped, _translator.Evicted);
 
+    /// <summary>Full block lookups that found a block, by why no chain link was followed (names of <c>ChainMiss</c>), for <c>--stats</c>.</summary>
+    public IReadOnlyList<(string Reason, long Count)> ChainMisses() =>
+        _translator is null ? [] : [.. Enum.GetValues<Translation.ChainMiss>().Select(m => (m.ToString(), _translator.ChainMisses[(int)m]))];
+
     /// <summary>Translated blocks run (each pass of a self-looping block counts once per entry).</summary>
     public long BlocksRun => _translator?.BlocksRun ?? 0;
 

@@ -25,11 +25,19 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
     /// <summary>Byte length of the whole block, from the entry to the end of its last instruction (bytes jumped over included).</summary>
     public uint EndOffset { get; } = endOffset;
 
+    private Func<BlockRuntime, long>? _run;
+
     /// <summary>
     /// Returns instructions counted (≥ 0), or the one's complement of those completed before the one that
     /// faulted. Null while the block compiler's thread is still compiling it (background translation).
+    /// Once ready the delegate is kept here, so an entry reads one field instead of going through the
+    /// shared <see cref="CompiledCode"/> cell.
     /// </summary>
-    public Func<BlockRuntime, long>? Code => code.Run;
+    public Func<BlockRuntime, long>? Code
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _run ?? (_run = code.Run);
+    }
 
     public bool Valid { get; set; } = true;
 

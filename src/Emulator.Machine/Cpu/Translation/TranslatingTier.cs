@@ -35,6 +35,7 @@ internal sealed class TranslatingTier
     public const int DefaultDropLimit = 4;
 
     private const int TableBits = 14;
+    private const int ModeBits = 2;
     private const uint FibonacciHash = 2654435761u;
 
     /// <summary>Entry counters: 4× the slots, indexed by a second multiplicative hash; keys sharing one only warm up sooner.</summary>
@@ -98,6 +99,9 @@ internal sealed class TranslatingTier
     /// </summary>
     public long Chained { get; private set; }
 
+    /// <summary>Full lookups that found a block, by why no link was followed (<see cref="ChainMiss"/>).</summary>
+    public long[] ChainMisses { get; } = new long[(int)ChainMiss.OtherKey + 1];
+
     /// <summary>Host time spent forming and compiling blocks, by phase (the tier's translation cost).</summary>
     public TranslationCost Cost =>
         new(_compilation.Blocks, BlockCompilation.Elapsed(_formTicks), _compilation.Build, _compilation.Compile, _compilation.Jit, _compilation.IlBytes);
@@ -137,6 +141,8 @@ internal sealed class TranslatingTier
                 return NotRun(missed);
             }
 
+            CountMiss(previous, linear, mode);
+
             if (previous is { Valid: true } && block.Count > 0)
             {
                 previous.Link(linear, block);
@@ -154,7 +160,14 @@ internal sealed class TranslatingTier
 
         // The chain below runs in one code segment and stack size: CS and SS loads never happen inside a block.
         var runtime = _runtime;
+        var mmu = _core.Mmu;
         var csBase = cs.Base;
+
+        // The linear page of the entered block's first byte and the physical page it was just proven to map to
+        // (by the lookup or the link validation), with the TLB epoch of that proof: see ChainedSuccessor.
+        var pageLinear = linear & ~GuestMemory.PageOffsetMask;
+        var pagePhysical = (uint)(block.Key >> ModeBits) & ~GuestMemory.PageOffsetMask;
+        var epoch = mmu.FetchEpoch;
         long counted = 0;
         long entries = 0;
         long chained = 0;
@@ -186,8 +199,36 @@ internal sealed class TranslatingTier
             }
 
             eip = _core.R.EIP;
-            var next = ValidSuccessor(block, csBase + eip, mode);
-            if (next is null || !Fits(next, cs, eip, done + counted, max))
+            linear = csBase + eip;
+            var next = block.Successor(linear);
+            if (next is not { Valid: true })
+            {
+                _previous = block;
+                break;
+            }
+
+            // QEMU's rule for a jump inside one page: the entered block's page mapping was proven when it was
+            // entered, and an unchanged TLB epoch says no entry was dropped or refilled since (MOV CR3, INVLPG,
+            // CR0/CR4 writes are never translated; A20 moves only through a device, which ends the chain above),
+            // so the fetch translation TryTranslateFetchCached would give is that page's, without the probe.
+            uint physical;
+            if ((linear & ~GuestMemory.PageOffsetMask) == pageLinear && mmu.FetchEpoch == epoch)
+            {
+                physical = pagePhysical | (linear & GuestMemory.PageOffsetMask);
+            }
+            else if (mmu.TryTranslateFetchCached(linear, out physical))
+            {
+                pageLinear = linear & ~GuestMemory.PageOffsetMask;
+                pagePhysical = physical & ~GuestMemory.PageOffsetMask;
+                epoch = mmu.FetchEpoch;
+            }
+            else
+            {
+                _previous = block;
+                break;
+            }
+
+            if (next.Key != Key(physical, mode) || !Fits(next, cs, eip, done + counted, max))
             {
                 _previous = block;
                 break;
@@ -221,8 +262,20 @@ internal sealed class TranslatingTier
             : null;
     }
 
+    private void CountMiss(TranslatedBlock? previous, uint linear, uint mode)
+    {
+        var link = previous?.Successor(linear);
+        var miss = previous is null ? ChainMiss.NoPredecessor
+            : link is null ? ChainMiss.NoLink
+            : !link.Valid ? ChainMiss.Dropped
+            : !_core.Mmu.TryTranslateFetchCached(linear, out var physical) ? ChainMiss.TlbMiss
+            : link.Key != Key(physical, mode) ? ChainMiss.OtherKey
+            : ChainMiss.NoPredecessor;
+        ChainMisses[(int)miss]++;
+    }
+
     /// <summary>A block's identity: its physical address and the CS/SS sizes it was translated for.</summary>
-    private static ulong Key(uint physical, uint mode) => ((ulong)physical << 2) | mode;
+    private static ulong Key(uint physical, uint mode) => ((ulong)physical << ModeBits) | mode;
 
     private uint Mode(in SegmentCache cs) => (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
 

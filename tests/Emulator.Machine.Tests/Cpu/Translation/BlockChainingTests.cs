@@ -88,6 +88,74 @@ public class BlockChainingTests
         Assert.That(candidate.Inner.Cpu.ChainedBlocks, Is.GreaterThan(0), "no block was entered through a chain link");
     }
 
+    [Test]
+    public void SamePageSuccessor_PageRemappedAndTlbEntryEvictedInsideChain_RunsTheNewMapping()
+    {
+        var reference = SamePageRemappingLoop(CpuTier.Interpreter);
+        var candidate = SamePageRemappingLoop(CpuTier.Translator);
+
+        const uint Expected = ((SwitchAt - 1) * FirstAddend) + ((Iterations - SwitchAt + 1) * SecondAddend);
+        Assert.That(reference.Registers.EBX, Is.EqualTo(Expected), "the interpreter's sum");
+        Assert.That(candidate.Registers.EBX, Is.EqualTo(Expected), "a same-page successor ran through a mapping the TLB no longer held");
+        Assert.That(candidate.Registers.EIP, Is.EqualTo(reference.Registers.EIP));
+        Assert.That(candidate.Inner.Cpu.InstructionCount, Is.EqualTo(reference.Inner.Cpu.InstructionCount));
+        Assert.That(candidate.Inner.Cpu.ChainedBlocks, Is.GreaterThan(0), "no block was entered through a chain link");
+    }
+
+    /// <summary>
+    /// One code page at linear 3 MiB, mapped to one of two frames that differ only in B's addend. Each pass:
+    /// A (inc EDX; at the switch count load ESI with the second frame's entry) → C (store ESI into the page's
+    /// table entry, then load from linear 1 MiB, whose walk refills the TLB set holding the code page) →
+    /// B (add EBX) → A. C and B share the page, so C's jump to B is a same-page successor; after the switch
+    /// the TLB no longer holds the old mapping and the fetch walks to the new frame.
+    /// </summary>
+    private static PagedCpuMachine SamePageRemappingLoop(CpuTier tier)
+    {
+        const uint StoreOffset = 0x40;
+        const uint AddOffset = 0x100;
+        const uint ConflictingLinear = 0x0010_0000;
+        const uint EntryAddress = TableAddress + (SuccessorPage * 4);
+        const uint FirstEntry = FirstFrame | Present | Writable;
+        const uint SecondEntry = SecondFrame | Present | Writable;
+        var machine = new PagedCpuMachine();
+        machine.Inner.Cpu.Tier = tier;
+        machine.Inner.Cpu.TranslationThreshold = 1;
+        machine.Inner.Cpu.TranslationDropLimit = int.MaxValue;
+        machine.SetTableEntry(TableAddress, SuccessorPage, FirstEntry);
+        foreach (var (frame, addend) in new[] { (FirstFrame, FirstAddend), (SecondFrame, SecondAddend) })
+        {
+            machine.Inner.Memory.Write(frame, CpuTestMachine.Assemble(32, SuccessorLinear, a =>
+            {
+                var keep = a.CreateLabel();
+                a.inc(edx);
+                a.cmp(edx, SwitchAt);
+                a.jne(keep);
+                a.mov(esi, SecondEntry);
+                a.Label(ref keep);
+                a.jmp((ulong)(SuccessorLinear + StoreOffset));
+            }));
+            machine.Inner.Memory.Write(frame + StoreOffset, CpuTestMachine.Assemble(32, SuccessorLinear + StoreOffset, a =>
+            {
+                a.mov(__dword_ptr[EntryAddress], esi);
+                a.mov(eax, __dword_ptr[ConflictingLinear]);
+                a.jmp((ulong)(SuccessorLinear + AddOffset));
+            }));
+            machine.Inner.Memory.Write(frame + AddOffset, CpuTestMachine.Assemble(32, SuccessorLinear + AddOffset, a =>
+            {
+                a.add(ebx, addend);
+                a.cmp(edx, Iterations);
+                a.jne((ulong)SuccessorLinear);
+                a.hlt();
+            }));
+        }
+
+        machine.WriteCode(CodeAddress, a => a.jmp((ulong)SuccessorLinear));
+        var r = machine.Registers;
+        (r.EBX, r.EDX, r.ESI) = (0, 0, FirstEntry);
+        machine.RunToHalt();
+        return machine;
+    }
+
     /// <summary>
     /// Paged flat code: A (inc EDX; jmp to linear 3 MiB) → B (add EBX; jmp back) → the return page, which
     /// loads CR3 with a second directory once EDX reaches the switch count. The two directories map
