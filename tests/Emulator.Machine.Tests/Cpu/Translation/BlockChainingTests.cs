@@ -111,8 +111,10 @@ public class BlockChainingTests
     /// </summary>
     private static PagedCpuMachine SamePageRemappingLoop(CpuTier tier)
     {
-        const uint StoreOffset = 0x40;
-        const uint AddOffset = 0x100;
+        // B sits below C, so C's jump to B is backward: block formation follows only forward jumps
+        // (superblocks), so B stays a block of its own, entered through C's chain link.
+        const uint StoreOffset = 0x100;
+        const uint AddOffset = 0x40;
         const uint ConflictingLinear = 0x0010_0000;
         const uint EntryAddress = TableAddress + (SuccessorPage * 4);
         const uint FirstEntry = FirstFrame | Present | Writable;

@@ -61,10 +61,13 @@ public class CodeWriteInvalidationTests
             // rewrites the immediate's last byte, five bytes after the start of the instruction it belongs to.
             var top = a.CreateLabel();
             var skip = a.CreateLabel();
+            // An indirect call: superblock formation would follow a direct one into the subroutine, and the loop's
+            // block would then hold the patched bytes too.
             a.xor(ebx, ebx);
             a.mov(cx, Iterations);
+            a.mov(si, (ushort)SubroutineOffset);
             a.Label(ref top);
-            a.call(SubroutineOffset);
+            a.call(si);
             a.add(ebx, eax);
             a.cmp(cx, PatchAt);
             a.jne(skip);
