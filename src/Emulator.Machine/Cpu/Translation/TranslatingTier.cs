@@ -18,10 +18,11 @@ internal sealed class TranslatingTier
     /// Entries before a block is compiled. Expression-tree compilation costs milliseconds per block
     /// (measured 29 ms per block on this loaded 2-core machine during a FreeDOS boot: 683 blocks, 19.6 s),
     /// the price of tens of thousands of interpreted instructions, so only blocks that clearly loop are worth it.
-    /// Lowered from 4096 once blocks compiled on a background thread and identical bytes reused their code:
-    /// the first 4096 entries of each block were 6.1% of a Linux boot's instructions, all interpreted.
+    /// The first 4096 entries of each block are 6.1% of a Linux boot's instructions, all interpreted; 1024 was
+    /// tried, but with superblocks and inline flags (about twice the IL per block) the Linux boot then compiled
+    /// 50 026 blocks instead of 8 603 and a third of its instructions waited for the compiler thread.
     /// </summary>
-    public const int DefaultThreshold = 1024;
+    public const int DefaultThreshold = 4096;
 
     /// <summary>Table slots, and so the most blocks alive at once.</summary>
     public const int TableSize = 1 << TableBits;
