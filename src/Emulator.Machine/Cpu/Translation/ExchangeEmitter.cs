@@ -1,5 +1,4 @@
 using System.Linq.Expressions;
-using System.Reflection;
 
 namespace Emulator.Machine.Cpu.Translation;
 
@@ -8,12 +7,11 @@ namespace Emulator.Machine.Cpu.Translation;
 /// and <see cref="IntegerUnit.CompareExchange"/> run them. A memory destination is read with write intent
 /// first, so the write that follows cannot fault and the instruction commits all or nothing, as one locked
 /// read-modify-write; CMPXCHG writes a memory destination back even when the compare fails (the 486's
-/// locked cycle always writes). Flags come from the interpreter's <see cref="Alu.Add"/> and <see cref="Alu.Sub"/>.
+/// locked cycle always writes). Flags are <see cref="FlagsEmitter"/>'s addition and subtraction (the bits of <see cref="Alu.Add"/> and
+/// <see cref="Alu.Sub"/>), the live ones only.
 /// </summary>
 internal static class ExchangeEmitter
 {
-    private static readonly MethodInfo AddMethod = typeof(Alu).GetMethod(nameof(Alu.Add))!;
-    private static readonly MethodInfo SubMethod = typeof(Alu).GetMethod(nameof(Alu.Sub))!;
 
     public static bool CanTranslate(in DecodedInstruction d) =>
         d.Op is Op.Xadd or Op.Cmpxchg && d.Form0 is OperandForm.Register or OperandForm.Memory && d.Form1 == OperandForm.Register;
@@ -35,8 +33,7 @@ internal static class ExchangeEmitter
         var newFlags = c.Temp("f");
         var statements = new List<Expression> { Expression.Assign(source, c.ReadReg(d.Reg1, d.Shift1, size)) };
         var linear = ReadDestination(c, bi, index, statements, destination);
-        statements.Add(Expression.Assign(newFlags, c.Flags));
-        statements.Add(Expression.Assign(sum, Expression.Call(AddMethod, destination, source, EmitContext.U(0), EmitContext.I(size), newFlags)));
+        statements.Add(FlagsEmitter.Add(destination, source, null, size, c.Flags, bi.LiveFlags, sum, newFlags));
         if (linear is null)
         {
             statements.Add(c.WriteReg(d.Reg1, d.Shift1, size, destination));
@@ -63,8 +60,7 @@ internal static class ExchangeEmitter
         var statements = new List<Expression>();
         var linear = ReadDestination(c, bi, index, statements, destination);
         statements.Add(Expression.Assign(accumulator, c.ReadReg(CpuRegisters.Eax, 0, size)));
-        statements.Add(Expression.Assign(newFlags, c.Flags));
-        statements.Add(Expression.Call(SubMethod, accumulator, destination, EmitContext.U(0), EmitContext.I(size), newFlags));
+        statements.Add(FlagsEmitter.Subtract(accumulator, destination, null, size, c.Flags, bi.LiveFlags, c.Temp("diff"), newFlags));
         var source = c.ReadReg(d.Reg1, d.Shift1, size);
         Expression equal;
         Expression different;

@@ -134,6 +134,7 @@ internal sealed class TranslatingTier
         var previous = _previous;
         _previous = null;
         var block = ValidSuccessor(previous, linear, mode);
+        ChainMiss? miss = null;
         if (block is null)
         {
             block = Lookup(cs, eip, linear, mode, out var missed);
@@ -142,8 +143,7 @@ internal sealed class TranslatingTier
                 return NotRun(missed);
             }
 
-            CountMiss(previous, linear, mode);
-
+            miss = Miss(previous, linear, mode);
             if (previous is { Valid: true } && block.Count > 0)
             {
                 previous.Link(linear, block);
@@ -157,6 +157,12 @@ internal sealed class TranslatingTier
         if (!Fits(block, cs, eip, done, max))
         {
             return NotRun(Why(block, cs, eip, done, max));
+        }
+
+        // Counted only for a block that runs: a lookup that ends in the interpreter is not a missed chain.
+        if (miss is { } reason)
+        {
+            ChainMisses[(int)reason]++;
         }
 
         // The chain below runs in one code segment and stack size: CS and SS loads never happen inside a block.
@@ -263,16 +269,15 @@ internal sealed class TranslatingTier
             : null;
     }
 
-    private void CountMiss(TranslatedBlock? previous, uint linear, uint mode)
+    /// <summary>Why <see cref="ValidSuccessor"/> gave nothing for <paramref name="previous"/>'s link at <paramref name="linear"/> (it failed one of these).</summary>
+    private ChainMiss Miss(TranslatedBlock? previous, uint linear, uint mode)
     {
         var link = previous?.Successor(linear);
-        var miss = previous is null ? ChainMiss.NoPredecessor
+        return previous is null ? ChainMiss.NoPredecessor
             : link is null ? ChainMiss.NoLink
             : !link.Valid ? ChainMiss.Dropped
             : !_core.Mmu.TryTranslateFetchCached(linear, out var physical) ? ChainMiss.TlbMiss
-            : link.Key != Key(physical, mode) ? ChainMiss.OtherKey
-            : ChainMiss.NoPredecessor;
-        ChainMisses[(int)miss]++;
+            : ChainMiss.OtherKey;
     }
 
     /// <summary>A block's identity: its physical address and the CS/SS sizes it was translated for.</summary>
