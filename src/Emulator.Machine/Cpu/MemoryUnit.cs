@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Cpu;
@@ -25,6 +26,13 @@ internal sealed class MemoryUnit
     private readonly GuestMemory _memory;
     private readonly Tlb _tlb = new();
     private readonly PageWalker _walker;
+
+    // Held here for the translated-code fast paths (never replaced: read once, not through their owners' accessors).
+    private readonly SegmentCache[] _segments;
+    private readonly uint[] _tlbTags;
+    private readonly uint[] _tlbFrames;
+    private readonly byte[] _ram;
+    private readonly PageFlags[] _pageFlags;
     private bool _paging;
     private bool _user;
     private uint _seenCr0;
@@ -37,6 +45,11 @@ internal sealed class MemoryUnit
         _registers = registers;
         _memory = memory;
         _walker = new PageWalker(registers, memory, _tlb);
+        _segments = registers.Seg;
+        _tlbTags = _tlb.Tags;
+        _tlbFrames = _tlb.Frames;
+        _ram = memory.Ram;
+        _pageFlags = memory.PageTable;
     }
 
     /// <summary>The physical address space, for the decode cache's code-page bookkeeping.</summary>
@@ -140,71 +153,140 @@ internal sealed class MemoryUnit
     }
 
     /// <summary>
-    /// <see cref="TryRead"/> with a paged access's common case inline: a TLB hit for an access inside one page
-    /// reads the frame directly, exactly what <see cref="ReadPaged"/> does then (the TLB probe has no side
-    /// effect); anything else takes that path. For translated code (docs/translating-cpu.md), where each
-    /// memory access is inlined into the block; the interpreter keeps the smaller <see cref="TryRead"/>.
+    /// Translated code's read of <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>
+    /// (docs/translating-cpu.md), with write intent for the read of a read-modify-write; <paramref name="linear"/> is
+    /// the address <see cref="TryWriteBackTranslated"/> then writes. Inlined into every block at every access, so
+    /// it is written flat: the common case (inside the limit, paging off or a TLB hit, inside one page, a RAM or ROM
+    /// page) in one method with no further calls but the cheap translation below, everything else in one call
+    /// out of line that takes the interpreter's path. The fast path decides from state it only reads and does what
+    /// that path does in the same case, so the result, faults and counters are the interpreter's.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryReadInline(uint linear, int size, out uint value) => ReadInline(linear, size, false, out value);
-
-    /// <summary><see cref="TryReadForWrite"/> with the TLB hit inline (see <see cref="TryReadInline"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryReadForWriteInline(uint linear, int size, out uint value) => ReadInline(linear, size, true, out value);
-
-    /// <summary><see cref="TryWrite"/> with the TLB hit inline (see <see cref="TryReadInline"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryWriteInline(uint linear, int size, uint value)
+    public bool TryReadTranslated(int segment, uint offset, int size, bool write, out uint linear, out uint value)
     {
-        if (!_paging)
+        ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segments), segment);
+        linear = s.Base + offset;
+        if (offset <= s.Limit - (uint)(size - 1)
+            && TryFastPhysical(linear, size, write, out var physical)
+            && (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pageFlags), (int)(physical >> PageShift)) & PageFlags.DirectRead) != 0)
         {
-            WritePhysical(linear, size, value);
+            ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), physical);
+            value = size switch
+            {
+                1 => at,
+                2 => Unsafe.ReadUnaligned<ushort>(ref at),
+                _ => Unsafe.ReadUnaligned<uint>(ref at),
+            };
             return true;
         }
 
-        if (TryTlbHit(linear, size, true, out var physical))
-        {
-            WritePhysical(physical, size, value);
-            return true;
-        }
-
-        return TryWritePaged(linear, size, value, _user);
+        var slow = ReadTranslatedSlow(segment, offset, size, write);
+        value = (uint)slow;
+        return slow >= 0;
     }
 
+    /// <summary>Translated code's write (see <see cref="TryReadTranslated"/>): RAM pages holding no decoded code inline.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool ReadInline(uint linear, int size, bool write, out uint value)
+    public bool TryWriteTranslated(int segment, uint offset, int size, uint value)
     {
-        if (!_paging)
+        ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segments), segment);
+        var linear = s.Base + offset;
+        if (offset <= s.Limit - (uint)(size - 1) && TryFastPhysical(linear, size, true, out var physical)
+            && (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pageFlags), (int)(physical >> PageShift)) & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram)
         {
-            value = ReadPhysical(linear, size);
+            Store(physical, size, value);
             return true;
         }
 
-        if (TryTlbHit(linear, size, write, out var physical))
-        {
-            value = ReadPhysical(physical, size);
-            return true;
-        }
-
-        var paged = ReadPaged(linear, size, write, _user);
-        value = (uint)paged;
-        return paged >= 0;
+        return WriteTranslatedSlow(segment, offset, size, value);
     }
 
-    /// <summary>The physical address of an access inside one page whose translation the TLB holds for this privilege and intent; no side effect.</summary>
+    /// <summary>The write of a read-modify-write after <see cref="TryReadTranslated"/> with write intent proved it (see there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryTlbHit(uint linear, int size, bool write, out uint physical)
+    public bool TryWriteBackTranslated(uint linear, int size, uint value)
+    {
+        if (TryFastPhysical(linear, size, true, out var physical)
+            && (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pageFlags), (int)(physical >> PageShift)) & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram)
+        {
+            Store(physical, size, value);
+            return true;
+        }
+
+        return WriteBackTranslatedSlow(linear, size, value);
+    }
+
+    /// <summary>
+    /// The A20-masked physical address of an access inside one page when it needs no walk: paging off, or a TLB hit
+    /// for this privilege and intent (what <see cref="Tlb.TryLookup"/> answers, without the call); no side effect.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryFastPhysical(uint linear, int size, bool write, out uint physical)
     {
         var offset = linear & PageOffsetMask;
-        if (offset <= PageSize - (uint)size && _tlb.TryLookup(linear >> PageShift, write, _user, out var frame))
+        if (offset <= PageSize - (uint)size)
         {
-            physical = frame | offset;
-            return true;
+            if (!_paging)
+            {
+                physical = linear & _memory.A20Mask;
+                return true;
+            }
+
+            var page = linear >> PageShift;
+            var set = (int)(page & Tlb.SetMask);
+            var slot = set + (write ? Tlb.WriteTag : 0) + (_user ? Tlb.UserTag : 0);
+            if (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlbTags), slot) == page)
+            {
+                physical = (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlbFrames), set) | offset) & _memory.A20Mask;
+                return true;
+            }
         }
 
         physical = 0;
         return false;
     }
+
+    /// <summary>A RAM store the fast paths proved allowed (as <see cref="GuestMemory"/>'s own fast path does it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Store(uint physical, int size, uint value)
+    {
+        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), physical);
+        switch (size)
+        {
+            case 1:
+                at = (byte)value;
+                break;
+            case 2:
+                Unsafe.WriteUnaligned(ref at, (ushort)value);
+                break;
+            default:
+                Unsafe.WriteUnaligned(ref at, value);
+                break;
+        }
+    }
+
+    /// <summary>Everything <see cref="TryReadTranslated"/> does not do inline: the value, or -1 with the fault latched.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long ReadTranslatedSlow(int segment, uint offset, int size, bool write)
+    {
+        if (!_core.TryLinear(segment, offset, size, out var linear))
+        {
+            return -1;
+        }
+
+        if (!_paging)
+        {
+            return ReadPhysical(linear, size);
+        }
+
+        return ReadPaged(linear, size, write, _user);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool WriteTranslatedSlow(int segment, uint offset, int size, uint value) =>
+        _core.TryLinear(segment, offset, size, out var linear) && TryWrite(linear, size, value);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool WriteBackTranslatedSlow(uint linear, int size, uint value) => TryWrite(linear, size, value);
 
     /// <summary>Proves a write of <paramref name="size"/> bytes would succeed (latching #PF if not) without writing.</summary>
     public bool TryCheckWrite(uint linear, int size)

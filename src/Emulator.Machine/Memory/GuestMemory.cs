@@ -453,6 +453,12 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// <summary>The decode cache dropped everything from this page; writes may take the fast path again.</summary>
     internal void ClearCodePage(uint page) => _pages[page] &= ~PageFlags.Code;
 
+    /// <summary>The backing array of RAM and ROM (never replaced), for the CPU's inlined translated-code fast path (<c>MemoryUnit.TryReadTranslated</c>).</summary>
+    internal byte[] Ram => _ram;
+
+    /// <summary>The flags of every physical page (never replaced; its entries change), for the same fast path.</summary>
+    internal PageFlags[] PageTable => _pages;
+
     private ref byte RamStart => ref MemoryMarshal.GetArrayDataReference(_ram);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

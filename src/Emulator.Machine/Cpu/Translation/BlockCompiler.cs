@@ -67,11 +67,13 @@ internal static class BlockCompiler
                         Expression.Assign(c.ExitEip, target),
                         Expression.Goto(c.Exit))
                     : (Func<Expression, Expression>?)null;
-                body.Add(FlowEmitter.Inner(c, item, i, loopBack));
+                var firstTemporary = c.Temporaries.Count;
+                body.Add(c.Scoped(firstTemporary, FlowEmitter.Inner(c, item, i, loopBack)));
             }
             else
             {
-                body.Add(BlockBuilder.Interpreted(item.D) ? InterpretEmitter.Emit(c, item, i, decoded) : Emit(c, item, i, next));
+                var firstTemporary = c.Temporaries.Count;
+                body.Add(c.Scoped(firstTemporary, BlockBuilder.Interpreted(item.D) ? InterpretEmitter.Emit(c, item, i, decoded) : Emit(c, item, i, next)));
             }
 
             // After a memory access that reached a device or dropped code, leave at the next instruction of the path.
@@ -133,7 +135,7 @@ internal static class BlockCompiler
 
         body.InsertRange(0, prologue);
         var variables = c.Registers.Where((_, i) => (use.Used & (1 << i)) != 0).ToList();
-        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next]);
+        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard]);
         if (touchesMemory)
         {
             variables.Add(slow);

@@ -54,37 +54,8 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetProgress(long counted) => core.Progress = ProgressBase + counted;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Read(int segment, uint offset, int size, out uint value)
-    {
-        if (!core.TryLinear(segment, offset, size, out var linear))
-        {
-            value = 0;
-            return false;
-        }
-
-        return core.Mmu.TryReadInline(linear, size, out value);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Write(int segment, uint offset, int size, uint value) =>
-        core.TryLinear(segment, offset, size, out var linear) && core.Mmu.TryWriteInline(linear, size, value);
-
-    /// <summary>The read of a read-modify-write: limit-checked and translated with write intent, so <see cref="WriteBack"/> cannot fault.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool ReadForWrite(int segment, uint offset, int size, out uint linear, out uint value)
-    {
-        if (!core.TryLinear(segment, offset, size, out linear))
-        {
-            value = 0;
-            return false;
-        }
-
-        return core.Mmu.TryReadForWriteInline(linear, size, out value);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool WriteBack(uint linear, int size, uint value) => core.Mmu.TryWriteInline(linear, size, value);
+    /// <summary>The memory accessors translated code calls straight (<see cref="MemoryUnit.TryReadTranslated"/> and the rest).</summary>
+    public readonly MemoryUnit Mmu = core.Mmu;
 
     /// <summary>Instructions run through <see cref="Interpret"/> by <see cref="Op"/> (+<see cref="RepIndex"/> when REP-prefixed), for <c>--stats</c>.</summary>
     public readonly long[] InterpretedByOp = new long[2 * RepIndex];

@@ -16,10 +16,9 @@ internal sealed class EmitContext
     private const uint Byte = 0xFF;
     private const uint Dword = 0xFFFF_FFFF;
 
-    private static readonly MethodInfo ReadMethod = Method(nameof(BlockRuntime.Read));
-    private static readonly MethodInfo WriteMethod = Method(nameof(BlockRuntime.Write));
-    private static readonly MethodInfo ReadForWriteMethod = Method(nameof(BlockRuntime.ReadForWrite));
-    private static readonly MethodInfo WriteBackMethod = Method(nameof(BlockRuntime.WriteBack));
+    private static readonly MethodInfo ReadMethod = MemoryMethod(nameof(MemoryUnit.TryReadTranslated));
+    private static readonly MethodInfo WriteMethod = MemoryMethod(nameof(MemoryUnit.TryWriteTranslated));
+    private static readonly MethodInfo WriteBackMethod = MemoryMethod(nameof(MemoryUnit.TryWriteBackTranslated));
     private static readonly MethodInfo CheckLimitMethod = Method(nameof(BlockRuntime.CheckLimit));
     private static readonly MethodInfo SetProgressMethod = Method(nameof(BlockRuntime.SetProgress));
 
@@ -37,6 +36,8 @@ internal sealed class EmitContext
         Executed = Expression.Variable(typeof(long), "executed");
         ExitEip = Expression.Variable(typeof(uint), "exitEip");
         Result = Expression.Variable(typeof(long), "result");
+        Discard = Expression.Variable(typeof(uint), "discard");
+        Mmu = Expression.Field(Runtime, nameof(BlockRuntime.Mmu));
         Exit = Expression.Label("exit");
         IpMask = codeBig ? Dword : Word;
         StackMask = stackBig ? Dword : Word;
@@ -62,6 +63,11 @@ internal sealed class EmitContext
 
     public LabelTarget Exit { get; }
 
+    /// <summary>Receives the linear address of a plain read, which nothing uses (the JIT drops the store).</summary>
+    public ParameterExpression Discard { get; }
+
+    private Expression Mmu { get; }
+
     public uint IpMask { get; }
 
     public uint StackMask { get; }
@@ -74,6 +80,24 @@ internal sealed class EmitContext
         var variable = Expression.Variable(typeof(uint), name + Temporaries.Count);
         Temporaries.Add(variable);
         return variable;
+    }
+
+    /// <summary>
+    /// Declares the temporaries created since <paramref name="firstTemporary"/> in a scope of their own around
+    /// <paramref name="instruction"/>: none is read outside the instruction that made it, and the runtime's
+    /// LambdaCompiler gives a closed scope's IL locals to the next one, so a block needs a few dozen locals
+    /// instead of several per instruction (the JIT's liveness and SSA cost grows with locals × basic blocks).
+    /// </summary>
+    public Expression Scoped(int firstTemporary, Expression instruction)
+    {
+        if (Temporaries.Count == firstTemporary)
+        {
+            return instruction;
+        }
+
+        var scoped = Temporaries.GetRange(firstTemporary, Temporaries.Count - firstTemporary);
+        Temporaries.RemoveRange(firstTemporary, Temporaries.Count - firstTemporary);
+        return Expression.Block(scoped, instruction);
     }
 
     public static Expression U(uint value) => Expression.Constant(value);
@@ -184,21 +208,23 @@ internal sealed class EmitContext
         return loaded;
     }
 
-    /// <summary>if (!rt.Read(seg, offset, size, out value)) fault.</summary>
+    /// <summary>if (!rt.Mmu.TryReadTranslated(seg, offset, size, false, out _, out value)) fault.</summary>
     public Expression Read(int index, uint at, int segment, Expression offset, int size, ParameterExpression value) =>
-        Expression.IfThen(Expression.Not(Expression.Call(Runtime, ReadMethod, I(segment), offset, I(size), value)), Fault(index, at));
+        Expression.IfThen(Expression.Not(Expression.Call(Mmu, ReadMethod, I(segment), offset, I(size), Expression.Constant(false), Discard, value)), Fault(index, at));
 
     public Expression Write(int index, uint at, int segment, Expression offset, int size, Expression value) =>
-        Expression.IfThen(Expression.Not(Expression.Call(Runtime, WriteMethod, I(segment), offset, I(size), value)), Fault(index, at));
+        Expression.IfThen(Expression.Not(Expression.Call(Mmu, WriteMethod, I(segment), offset, I(size), value)), Fault(index, at));
 
     public Expression ReadForWrite(int index, uint at, int segment, Expression offset, int size, ParameterExpression linear, ParameterExpression value) =>
-        Expression.IfThen(Expression.Not(Expression.Call(Runtime, ReadForWriteMethod, I(segment), offset, I(size), linear, value)), Fault(index, at));
+        Expression.IfThen(Expression.Not(Expression.Call(Mmu, ReadMethod, I(segment), offset, I(size), Expression.Constant(true), linear, value)), Fault(index, at));
 
     public Expression WriteBack(int index, uint at, ParameterExpression linear, int size, Expression value) =>
-        Expression.IfThen(Expression.Not(Expression.Call(Runtime, WriteBackMethod, linear, I(size), value)), Fault(index, at));
+        Expression.IfThen(Expression.Not(Expression.Call(Mmu, WriteBackMethod, linear, I(size), value)), Fault(index, at));
 
     public Expression CheckLimit(int index, uint at, int segment, Expression offset, int size) =>
         Expression.IfThen(Expression.Not(Expression.Call(Runtime, CheckLimitMethod, I(segment), offset, I(size))), Fault(index, at));
 
     private static MethodInfo Method(string name) => typeof(BlockRuntime).GetMethod(name) ?? throw new InvalidOperationException(name);
+
+    private static MethodInfo MemoryMethod(string name) => typeof(MemoryUnit).GetMethod(name) ?? throw new InvalidOperationException(name);
 }
