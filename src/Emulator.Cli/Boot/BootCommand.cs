@@ -246,7 +246,7 @@ internal static class BootCommand
         var cost = cpu.TranslationCost;
         error.WriteLine($"emu boot: translation: form {cost.Form.TotalSeconds:0.00} s, trees {cost.Build.TotalSeconds:0.00} s, "
             + $"IL {cost.Compile.TotalSeconds:0.00} s, JIT {cost.Jit.TotalSeconds:0.00} s ({cost.IlBytes:N0} IL bytes, "
-            + $"{(double)cost.IlBytes / Math.Max(1, cost.Blocks):N0} per block)");
+            + $"{(double)cost.IlBytes / Math.Max(1, cost.Blocks):N0} per block; {cost.Skipped:N0} queued blocks dropped before their turn)");
         var top = cpu.InterpretedByMnemonic();
         error.WriteLine("emu boot: interpreted: " + string.Join(", ", top.Take(TopInterpreted).Select(e => $"{e.Mnemonic} {100.0 * e.Count / total:0.00}%")));
         var churn = cpu.TranslationChurn;

@@ -13,6 +13,7 @@ internal sealed class BlockCompilation
     private long _compileTicks;
     private long _jitTicks;
     private long _ilBytes;
+    private long _skipped;
 
     public long Blocks => Interlocked.Read(ref _blocks);
 
@@ -23,6 +24,11 @@ internal sealed class BlockCompilation
     public TimeSpan Jit => TimeSpan.FromTicks(Interlocked.Read(ref _jitTicks));
 
     public long IlBytes => Interlocked.Read(ref _ilBytes);
+
+    /// <summary>Queued blocks not compiled because no valid block wanted their code any more by their turn.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    public void Skip() => Interlocked.Increment(ref _skipped);
 
     public static TimeSpan Elapsed(long stopwatchTicks) => System.Diagnostics.Stopwatch.GetElapsedTime(0, stopwatchTicks);
 

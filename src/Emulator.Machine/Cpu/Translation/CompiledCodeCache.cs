@@ -21,11 +21,14 @@ internal sealed class CompiledCodeCache
 
     public int Count => _code.Count;
 
-    /// <summary>The code compiled earlier for these bytes and sizes, if any.</summary>
+    /// <summary>
+    /// The code compiled earlier (or queued) for these bytes and sizes, if any, claimed for a new block
+    /// (<see cref="CompiledCode.TryClaim"/>); code the block compiler abandoned does not count.
+    /// </summary>
     public bool TryGet(ReadOnlySpan<byte> bytes, uint mode, out CompiledCode code, out Shape shape)
     {
         shape = new Shape(bytes.ToArray(), mode);
-        if (_code.TryGetValue(shape, out code!))
+        if (_code.TryGetValue(shape, out code!) && code.TryClaim())
         {
             Reused++;
             return true;

@@ -39,7 +39,17 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
         get => _run ?? (_run = code.Run);
     }
 
-    public bool Valid { get; set; } = true;
+    public bool Valid { get; private set; } = true;
+
+    /// <summary>Evicted or dropped: never run again, and no longer waiting for code that is still being compiled.</summary>
+    public void Invalidate()
+    {
+        if (Valid)
+        {
+            Valid = false;
+            code.Release();
+        }
+    }
 
     /// <summary>An empty block (<see cref="Count"/> 0) standing for a start the tier no longer translates (dropped too often).</summary>
     public bool Excluded { get; init; }

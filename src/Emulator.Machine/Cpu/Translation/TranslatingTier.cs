@@ -105,7 +105,7 @@ internal sealed class TranslatingTier
 
     /// <summary>Host time spent forming and compiling blocks, by phase (the tier's translation cost).</summary>
     public TranslationCost Cost =>
-        new(_compilation.Blocks, BlockCompilation.Elapsed(_formTicks), _compilation.Build, _compilation.Compile, _compilation.Jit, _compilation.IlBytes);
+        new(_compilation.Blocks, BlockCompilation.Elapsed(_formTicks), _compilation.Build, _compilation.Compile, _compilation.Jit, _compilation.IlBytes, _compilation.Skipped);
 
     /// <summary>
     /// Compile blocks on the block compiler's thread (<see cref="BackgroundCompiler"/>) and interpret them
@@ -349,7 +349,7 @@ internal sealed class TranslatingTier
         {
             foreach (var block in blocks)
             {
-                block.Valid = false;
+                block.Invalidate();
             }
         }
 
@@ -433,7 +433,7 @@ internal sealed class TranslatingTier
                 Evicted++;
             }
 
-            old.Valid = false;
+            old.Invalidate();
         }
         slot = default;
     }
@@ -461,7 +461,7 @@ internal sealed class TranslatingTier
             var blockEnd = start + (block.Count > 0 ? (int)block.EndOffset : MaxInstructionLength);
             if (start < end && offset < blockEnd)
             {
-                block.Valid = false;
+                block.Invalidate();
                 if (block.Count > 0)
                 {
                     _drops[block.Key] = _drops.GetValueOrDefault(block.Key) + 1;

@@ -12,7 +12,8 @@ namespace Emulator.Machine.Cpu.Translation;
 /// <param name="Compile">Compiling trees to IL in dynamic methods.</param>
 /// <param name="Jit">JIT compilation of those methods on their first run.</param>
 /// <param name="IlBytes">IL bytes the JIT compiled for blocks.</param>
-public readonly record struct TranslationCost(long Blocks, TimeSpan Form, TimeSpan Build, TimeSpan Compile, TimeSpan Jit, long IlBytes)
+/// <param name="Skipped">Queued blocks the block compiler dropped because every block wanting them was evicted or dropped first.</param>
+public readonly record struct TranslationCost(long Blocks, TimeSpan Form, TimeSpan Build, TimeSpan Compile, TimeSpan Jit, long IlBytes, long Skipped = 0)
 {
     /// <summary>All phases together.</summary>
     public TimeSpan Total => Form + Build + Compile + Jit;
