@@ -223,26 +223,27 @@ internal sealed class MemoryUnit
     private bool TryFastPhysical(uint linear, int size, bool write, out uint physical)
     {
         var offset = linear & PageOffsetMask;
-        if (offset <= PageSize - (uint)size)
+        physical = linear;
+        if (offset > PageSize - (uint)size)
         {
-            if (!_paging)
-            {
-                physical = linear & _memory.A20Mask;
-                return true;
-            }
+            return false;
+        }
 
+        if (_paging)
+        {
             var page = linear >> PageShift;
             var set = (int)(page & Tlb.SetMask);
             var slot = set + (write ? Tlb.WriteTag : 0) + (_user ? Tlb.UserTag : 0);
-            if (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlbTags), slot) == page)
+            if (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlbTags), slot) != page)
             {
-                physical = (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlbFrames), set) | offset) & _memory.A20Mask;
-                return true;
+                return false;
             }
+
+            physical = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlbFrames), set) | offset;
         }
 
-        physical = 0;
-        return false;
+        physical &= _memory.A20Mask;
+        return true;
     }
 
     /// <summary>A RAM store the fast paths proved allowed (as <see cref="GuestMemory"/>'s own fast path does it).</summary>

@@ -32,7 +32,7 @@ internal static class BlockCompiler
         var slow = Expression.Variable(typeof(long), "slow");
         var invalidations = Expression.Variable(typeof(int), "inv");
         var next = Expression.Variable(typeof(uint), "next");
-        var slowNow = Expression.Property(rt, nameof(BlockRuntime.SlowAccesses));
+        var slowNow = c.SlowAccesses;
         var invalidationsNow = Expression.Field(rt, nameof(BlockRuntime.Invalidations));
         var disturbed = Expression.Field(rt, nameof(BlockRuntime.Disturbed));
 

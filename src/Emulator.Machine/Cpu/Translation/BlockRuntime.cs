@@ -48,11 +48,17 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
         set => Registers.EIP = value;
     }
 
-    public long SlowAccesses => memory.SlowAccesses;
+    public long SlowAccesses => Memory.SlowAccesses;
 
     /// <summary>Makes <see cref="X86Cpu.InstructionsSoFar"/> exact before an access that may reach a device.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void SetProgress(long counted) => core.Progress = ProgressBase + counted;
+    public void SetProgress(long counted) => Core.Progress = ProgressBase + counted;
+
+    /// <summary>The CPU core, whose <see cref="ExecutionCore.Progress"/> a block sets before an access that may reach a device (as <see cref="SetProgress"/>).</summary>
+    public readonly ExecutionCore Core = core;
+
+    /// <summary>Guest memory, whose count of accesses off the RAM fast path a block compares (as <see cref="SlowAccesses"/>).</summary>
+    public readonly GuestMemory Memory = memory;
 
     /// <summary>The memory accessors translated code calls straight (<see cref="MemoryUnit.TryReadTranslated"/> and the rest).</summary>
     public readonly MemoryUnit Mmu = core.Mmu;
@@ -74,22 +80,22 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
     /// <summary>RDTSC's counter, or false with #GP latched when CR4.TSD forbids it at this privilege (as <see cref="SystemUnit.ReadTimeStampCounter"/>).</summary>
     public bool ReadTimeStampCounter(out ulong value)
     {
-        if ((core.R.CR4 & ControlRegisters.TimeStampDisable) != 0 && !core.RequireCpl0())
+        if ((Core.R.CR4 & ControlRegisters.TimeStampDisable) != 0 && !Core.RequireCpl0())
         {
             value = 0;
             return false;
         }
 
-        value = core.ReadTimeStampCounter();
+        value = Core.ReadTimeStampCounter();
         return true;
     }
 
     /// <summary>Latches #DE (DIV/IDIV by zero or a quotient that does not fit) as the interpreter raises it; always false.</summary>
-    public bool RaiseDivideError() => core.Raise(ExceptionVector.DivideError);
+    public bool RaiseDivideError() => Core.Raise(ExceptionVector.DivideError);
 
     /// <summary>The selector of segment register <paramref name="segment"/> (PUSH of a segment register).</summary>
-    public uint Selector(int segment) => core.Seg[segment].Selector;
+    public uint Selector(int segment) => Core.Seg[segment].Selector;
 
     /// <summary>A limit check alone (a shift by zero still addresses its memory operand).</summary>
-    public bool CheckLimit(int segment, uint offset, int size) => core.TryLinear(segment, offset, size, out _);
+    public bool CheckLimit(int segment, uint offset, int size) => Core.TryLinear(segment, offset, size, out _);
 }

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Cpu.Translation;
 
@@ -20,7 +21,8 @@ internal sealed class EmitContext
     private static readonly MethodInfo WriteMethod = MemoryMethod(nameof(MemoryUnit.TryWriteTranslated));
     private static readonly MethodInfo WriteBackMethod = MemoryMethod(nameof(MemoryUnit.TryWriteBackTranslated));
     private static readonly MethodInfo CheckLimitMethod = Method(nameof(BlockRuntime.CheckLimit));
-    private static readonly MethodInfo SetProgressMethod = Method(nameof(BlockRuntime.SetProgress));
+    private static readonly FieldInfo SlowAccessesField = typeof(GuestMemory).GetField("_slowAccesses", BindingFlags.NonPublic | BindingFlags.Instance)
+        ?? throw new InvalidOperationException("GuestMemory._slowAccesses");
 
     public EmitContext(bool codeBig, bool stackBig)
     {
@@ -187,8 +189,13 @@ internal sealed class EmitContext
         yield return Expression.Assign(Flags, Expression.Property(Runtime, nameof(BlockRuntime.Flags)));
     }
 
-    public Expression SetProgress(int index) =>
-        Expression.Call(Runtime, SetProgressMethod, Expression.Add(Executed, Expression.Constant((long)index + 1)));
+    /// <summary>rt.Core.Progress = rt.ProgressBase + executed + index + 1 (<see cref="BlockRuntime.SetProgress"/>, written out: every inlined call costs the JIT).</summary>
+    public Expression SetProgress(int index) => Expression.Assign(
+        Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Core)), nameof(ExecutionCore.Progress)),
+        Expression.Add(Expression.Field(Runtime, nameof(BlockRuntime.ProgressBase)), Expression.Add(Executed, Expression.Constant((long)index + 1))));
+
+    /// <summary>rt.Memory's count of accesses that left the RAM fast path (<see cref="BlockRuntime.SlowAccesses"/>, read straight from the field).</summary>
+    public Expression SlowAccesses => Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Memory)), SlowAccessesField);
 
     /// <summary>
     /// A source operand of <paramref name="size"/> bytes: the register itself, or for a memory operand a
