@@ -5,9 +5,9 @@ namespace Emulator.Machine.Cpu.Translation;
 
 /// <summary>
 /// What translated code sees of the CPU: the register file it loads into locals and writes back, the
-/// entry EIP and instruction budget of this run, and the memory accessors. Every access goes through
-/// the <see cref="ExecutionCore"/>'s segment checks and the <see cref="MemoryUnit"/> (its inlined RAM
-/// fast path and, for translated code, an inlined TLB hit; the page walk, MMIO and faults), so a
+/// entry EIP and instruction budget of this run, and the memory unit. Every access calls
+/// <see cref="MemoryUnit.TryReadTranslated"/> and its siblings: the segment limit check, paging off or a TLB
+/// hit and a RAM page inline, the interpreter's path (page walk, MMIO, faults) out of line, so a
 /// translated access behaves as the interpreter's does, fault values included.
 /// </summary>
 internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispatcher dispatcher)
