@@ -34,6 +34,13 @@ internal struct DecodedInstruction
 
     /// <summary>Per-op extra: condition code, segment register, ALU kind.</summary>
     public byte Aux;
+
+    /// <summary>
+    /// The translating tier's view of this instruction once the interpreter has run it, filled on first use
+    /// (<see cref="Translation.TranslatingTier.EndsRun"/>): 0 not yet asked, 1 a block could continue past it,
+    /// 2 a block could start right after it (a transfer, or an instruction no block contains natively).
+    /// </summary>
+    public byte TierRun;
     public uint Disp;
 
     /// <summary>0xFFFF for 16-bit addressing, all ones for 32-bit.</summary>

@@ -26,6 +26,7 @@ internal static class OpDecoder
         d.Disp = 0;
         d.Imm = 0;
         d.Aux = 0;
+        d.TierRun = 0;
         d.AddrMask = instruction.CodeSize == CodeSize.Code32 ? Address32Mask : Address16Mask;
         d.Op = Classify(instruction, ref d);
         d.Size = (byte)OperandSize(instruction, d.Op);

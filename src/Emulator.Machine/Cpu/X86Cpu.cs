@@ -253,6 +253,13 @@ public sealed class X86Cpu
     public IReadOnlyList<(string Reason, long Count)> ChainMisses() =>
         _translator is null ? [] : [.. Enum.GetValues<Translation.ChainMiss>().Select(m => (m.ToString(), _translator.ChainMisses[(int)m]))];
 
+    /// <summary>
+    /// Full block lookups the translating tier made: at boundaries where no chain link was followed and the
+    /// interpreter asked, which it does only where a block can start (after a transfer of control or an
+    /// instruction no block contains natively), not at every instruction it runs.
+    /// </summary>
+    public long TierLookups => _translator?.Lookups ?? 0;
+
     /// <summary>Translated blocks run (each pass of a self-looping block counts once per entry).</summary>
     public long BlocksRun => _translator?.BlocksRun ?? 0;
 
@@ -405,6 +412,11 @@ public sealed class X86Cpu
         var segments = registers.Seg;
         var done = core.Progress;
         var translator = _translator;
+
+        // Whether the tier is asked at this boundary: after it answered NotRun, the interpreter runs on to the
+        // next place a block can start (TranslatingTier.EndsRun) instead of asking at every instruction, since
+        // a block is only ever entered where control arrives, not in the middle of a straight run.
+        var lookup = true;
         while (done < maxInstructions)
         {
             _instructionEip = registers.EIP;
@@ -423,10 +435,11 @@ public sealed class X86Cpu
 
                 _instructionEip = registers.EIP;
                 _instructionEsp = gpr[CpuRegisters.Esp];
+                lookup = true;
             }
 
             // A block checks interrupts only at its ends, so the one instruction an STI/MOV SS shadow covers runs alone.
-            if (translator is not null && !shadowed && (registers.Flags & Eflags.Trap) == 0)
+            if (translator is not null && lookup && !shadowed && (registers.Flags & Eflags.Trap) == 0)
             {
                 var outcome = translator.TryRun(done, maxInstructions, out var ran);
                 if (outcome != Translation.BlockOutcome.NotRun)
@@ -447,6 +460,8 @@ public sealed class X86Cpu
 
                     continue;
                 }
+
+                lookup = false;
             }
 
             ref var cs = ref segments[ExecutionCore.Cs];
@@ -454,9 +469,16 @@ public sealed class X86Cpu
             ref var d = ref _cache.Fetch(cs, eip);
             registers.EIP = cs.Big ? eip + d.Length : (eip + d.Length) & Ip16Mask;
             core.Progress = ++done;
+            var endsRun = false;
             if (translator is not null)
             {
                 _interpretedByOp[(int)d.Op | (d.Op is >= Op.Movs and <= Op.Outs && (d.Instr.HasRepPrefix || d.Instr.HasRepnePrefix) ? OpIndexMask + 1 : 0)]++;
+                if (!lookup)
+                {
+                    // Read before the instruction runs: it may rewrite its own decode-cache entry.
+                    endsRun = Translation.TranslatingTier.EndsRun(ref d);
+                    translator.CountInterpreted();
+                }
             }
 
             var singleStep = (registers.Flags & Eflags.Trap) != 0 && d.Op is not (Op.Int or Op.Int3 or Op.Into or Op.Int1);
@@ -464,6 +486,8 @@ public sealed class X86Cpu
             {
                 return false;
             }
+
+            lookup |= endsRun;
 
             if (singleStep)
             {

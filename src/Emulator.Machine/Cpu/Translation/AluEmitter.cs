@@ -31,6 +31,10 @@ internal static class AluEmitter
         var result = c.Temp("res");
         var a = c.Temp("a");
         var statements = new List<Expression>();
+
+        // Flags only an exit can observe are left to the exits (DeferredFlags): computed here are those a later instruction reads.
+        var live = bi.LiveFlags & ~bi.ExitOnlyFlags;
+        Expression operand;
         if (d.Form0 == OperandForm.Register)
         {
             statements.Add(Expression.Assign(a, c.ReadReg(d.Reg0, d.Shift0, size)));
@@ -38,7 +42,9 @@ internal static class AluEmitter
                 ? EmitContext.U(d.Imm)
                 : c.Source(statements, index, bi, d.Form1, d.Reg1, d.Shift1, size);
 
-            statements.Add(Compute(c, d.Op, a, Operand(c, statements, b), size, bi.LiveFlags, newFlags, result));
+            // A deferring writer keeps its operand past the register write (ADD ECX,ECX would otherwise replay the sum).
+            operand = bi.ExitOnlyFlags != 0 && b is ParameterExpression ? Copy(c, statements, b) : Operand(c, statements, b);
+            statements.Add(Compute(c, d.Op, a, operand, size, live, newFlags, result));
             if (!compare)
             {
                 statements.Add(c.WriteReg(d.Reg0, d.Shift0, size, result));
@@ -51,20 +57,31 @@ internal static class AluEmitter
             if (compare)
             {
                 statements.Add(c.Read(index, bi.Offset, d.Seg, c.Offset(d), size, a));
-                statements.Add(Compute(c, d.Op, a, Operand(c, statements, b), size, bi.LiveFlags, newFlags, result));
+                operand = Operand(c, statements, b);
+                statements.Add(Compute(c, d.Op, a, operand, size, live, newFlags, result));
             }
             else
             {
                 var linear = c.Temp("lin");
                 statements.Add(c.ReadForWrite(index, bi.Offset, d.Seg, c.Offset(d), size, linear, a));
-                statements.Add(Compute(c, d.Op, a, Operand(c, statements, b), size, bi.LiveFlags, newFlags, result));
+                operand = Operand(c, statements, b);
+                statements.Add(Compute(c, d.Op, a, operand, size, live, newFlags, result));
                 statements.Add(c.WriteBack(index, bi.Offset, linear, size, result));
             }
         }
 
-        if (bi.NeedFlags)
+        if (live != 0)
         {
             statements.Add(Expression.Assign(c.Flags, newFlags));
+        }
+
+        if (bi.ExitOnlyFlags != 0)
+        {
+            // After the last possible fault: until then the exits still see the previous writer's operands.
+            var logic = DeferredFlags.Replayed(d.Op) != d.Op;
+            statements.Add(Expression.Assign(c.DeferredA, logic ? result : a));
+            statements.Add(Expression.Assign(c.DeferredB, logic ? EmitContext.U(0) : operand));
+            c.Deferred = true;
         }
 
         return Expression.Block(statements);
@@ -106,13 +123,11 @@ internal static class AluEmitter
     public static Expression Shift(EmitContext c, in BlockInstruction bi) => ShiftEmitter.Emit(c, bi);
 
     /// <summary>The second operand as something the flag expressions may read more than once: a constant or a temporary.</summary>
-    private static Expression Operand(EmitContext c, List<Expression> statements, Expression b)
-    {
-        if (b is ConstantExpression or ParameterExpression)
-        {
-            return b;
-        }
+    private static Expression Operand(EmitContext c, List<Expression> statements, Expression b) =>
+        b is ConstantExpression or ParameterExpression ? b : Copy(c, statements, b);
 
+    private static ParameterExpression Copy(EmitContext c, List<Expression> statements, Expression b)
+    {
         var copy = c.Temp("b");
         statements.Add(Expression.Assign(copy, b));
         return copy;
@@ -132,7 +147,7 @@ internal static class AluEmitter
                 Op.Sbb => Expression.And(Expression.Subtract(Expression.Subtract(a, b), carry), mask),
                 Op.Or => Expression.Or(a, b),
                 Op.Xor => Expression.ExclusiveOr(a, b),
-                Op.And => Expression.And(a, b),
+                Op.And or Op.Test => Expression.And(a, b),
                 _ => EmitContext.U(0),
             };
             return Expression.Assign(result, value);

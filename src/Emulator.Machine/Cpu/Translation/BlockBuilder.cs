@@ -71,6 +71,14 @@ internal static class BlockBuilder
     private static void MarkLiveFlags(List<BlockInstruction> block)
     {
         var live = Eflags.Status;
+
+        // The same without what exits expose: the flags a later instruction of the block itself reads.
+        var read = 0u;
+
+        // Whether the next instruction after this point that touches the flags local, skipping those that leave it
+        // alone and SETcc/CMOVcc, is one that overwrites all status flags: only then may a writer here defer its
+        // flags (DeferredFlags), which are then recomputed only at a fault or device stop, never on the way through.
+        var overwrittenNext = false;
         for (var i = block.Count - 1; i >= 0; i--)
         {
             var item = block[i];
@@ -89,8 +97,17 @@ internal static class BlockBuilder
 
             var (writes, kills, reads) = FlagEffects(item.D);
             item.LiveFlags = writes & live;
+            item.ExitOnlyFlags = overwrittenNext && DeferredFlags.CanDefer(item.D.Op) ? item.LiveFlags & ~read : 0;
             block[i] = item;
+            overwrittenNext = DeferredFlags.Of(item) switch
+            {
+                DeferredFlags.Role.FullWriter => true,
+                DeferredFlags.Role.Neutral => overwrittenNext,
+                DeferredFlags.Role.ConditionReader => overwrittenNext && item.D.Op != Op.Jcc,
+                _ => false,
+            };
             live = (live & ~kills) | reads | (faults ? Eflags.Status : 0);
+            read = (read & ~kills) | reads;
         }
     }
 
@@ -104,7 +121,7 @@ internal static class BlockBuilder
     public static bool Interpreted(in DecodedInstruction d) => !Native(d) && InterpretEmitter.CanTranslate(d);
 
     /// <summary>The status flags an instruction may write, those it certainly overwrites, and those it reads.</summary>
-    private static (uint Writes, uint Kills, uint Reads) FlagEffects(in DecodedInstruction d)
+    public static (uint Writes, uint Kills, uint Reads) FlagEffects(in DecodedInstruction d)
     {
         if (d.Op is Op.Rol or Op.Ror or Op.Rcl or Op.Rcr or Op.Shl or Op.Shr or Op.Sar)
         {

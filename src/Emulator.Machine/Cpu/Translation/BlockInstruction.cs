@@ -9,5 +9,11 @@ internal struct BlockInstruction
     /// <summary>The status flags this instruction writes that something can observe (<see cref="BlockBuilder"/>'s liveness pass); the emitters compute only these.</summary>
     public uint LiveFlags;
 
+    /// <summary>
+    /// Of <see cref="LiveFlags"/>, those only an exit can observe (no later instruction of the block reads them),
+    /// for a writer <see cref="DeferredFlags"/> defers to the exits; zero otherwise.
+    /// </summary>
+    public uint ExitOnlyFlags;
+
     public readonly bool NeedFlags => LiveFlags != 0;
 }

@@ -23,6 +23,7 @@ internal sealed class EmitContext
     private static readonly MethodInfo CheckLimitMethod = Method(nameof(BlockRuntime.CheckLimit));
     private static readonly FieldInfo SlowAccessesField = typeof(GuestMemory).GetField("_slowAccesses", BindingFlags.NonPublic | BindingFlags.Instance)
         ?? throw new InvalidOperationException("GuestMemory._slowAccesses");
+    private static readonly MethodInfo MaterializeMethod = typeof(DeferredFlags).GetMethod(nameof(DeferredFlags.Materialize))!;
 
     public EmitContext(bool codeBig, bool stackBig)
     {
@@ -41,6 +42,8 @@ internal sealed class EmitContext
         Discard = Expression.Variable(typeof(uint), "discard");
         Mmu = Expression.Field(Runtime, nameof(BlockRuntime.Mmu));
         Exit = Expression.Label("exit");
+        DeferredA = Expression.Variable(typeof(uint), "deferA");
+        DeferredB = Expression.Variable(typeof(uint), "deferB");
         IpMask = codeBig ? Dword : Word;
         StackMask = stackBig ? Dword : Word;
     }
@@ -69,6 +72,27 @@ internal sealed class EmitContext
     public ParameterExpression Discard { get; }
 
     private Expression Mmu { get; }
+
+    /// <summary>The operands of the pending deferred flag writer (<see cref="DeferredFlags"/>); block-wide locals.</summary>
+    public ParameterExpression DeferredA { get; }
+
+    public ParameterExpression DeferredB { get; }
+
+    /// <summary>
+    /// At the point being emitted, the instruction whose status flags are still only in <see cref="DeferredA"/> and
+    /// <see cref="DeferredB"/> (its operation, already the one <see cref="DeferredFlags.Materialize"/> replays, and
+    /// size), or null when the flags local is exact. The compiler keeps it current; every exit built here
+    /// materializes it first.
+    /// </summary>
+    public (Op Op, int Size)? Pending { get; set; }
+
+    /// <summary>Whether any instruction deferred its flags (the compiler then declares the operand locals).</summary>
+    public bool Deferred { get; set; }
+
+    /// <summary>flags = the pending writer's flags, recomputed from its operands; nothing when none is pending.</summary>
+    public Expression MaterializePending() => Pending is { } p
+        ? Expression.Assign(Flags, Expression.Call(MaterializeMethod, Flags, Expression.Constant(p.Op), DeferredA, DeferredB, I(p.Size)))
+        : Expression.Empty();
 
     public uint IpMask { get; }
 
@@ -150,12 +174,14 @@ internal sealed class EmitContext
 
     /// <summary>Leaves the block at instruction <paramref name="index"/> because it faulted: nothing of it is committed, EIP is its own.</summary>
     public Expression Fault(int index, uint offset) => Expression.Block(
+        MaterializePending(),
         Expression.Assign(Result, Expression.Subtract(Expression.Constant(-1L), Expression.Add(Executed, Expression.Constant((long)index)))),
         Expression.Assign(ExitEip, Eip(offset)),
         Expression.Goto(Exit));
 
     /// <summary>Leaves the block after instruction <paramref name="index"/> completed, at <paramref name="nextEip"/>.</summary>
     public Expression Leave(int index, Expression nextEip) => Expression.Block(
+        MaterializePending(),
         Expression.Assign(Result, Expression.Add(Executed, Expression.Constant((long)index + 1))),
         Expression.Assign(ExitEip, nextEip),
         Expression.Goto(Exit));

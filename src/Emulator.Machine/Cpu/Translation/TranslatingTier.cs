@@ -52,6 +52,8 @@ internal sealed class TranslatingTier
     private const uint HeatHash = 0x85EB_CA6Bu;
     private const int MaxInstructionLength = 15;
     private const uint Ip16Limit = 0xFFFF;
+    private const byte RunContinues = 1;
+    private const byte RunEnds = 2;
 
     private readonly ExecutionCore _core;
     private readonly DecodeCache _cache;
@@ -64,6 +66,7 @@ internal sealed class TranslatingTier
     private readonly long[] _interpretedByReason = new long[Enum.GetValues<InterpretReason>().Length];
     private readonly CompiledCodeCache _compiled = new();
     private readonly BlockCompilation _compilation = new();
+    private InterpretReason _lastReason;
     private long _formTicks;
     private TranslatedBlock? _previous;
 
@@ -97,6 +100,9 @@ internal sealed class TranslatingTier
 
     /// <summary>Instructions left to the interpreter at a boundary the tier was asked about, by <see cref="InterpretReason"/>.</summary>
     public long[] InterpretedByReason => _interpretedByReason;
+
+    /// <summary>Full lookups (fetch translation and table probe): where no chain link was followed and the interpreter asked.</summary>
+    public long Lookups { get; private set; }
 
     /// <summary>Block entries (a self-looping block's extra passes inside one entry are not counted).</summary>
     public long BlocksRun { get; private set; }
@@ -312,12 +318,34 @@ internal sealed class TranslatingTier
     private BlockOutcome NotRun(InterpretReason reason)
     {
         _interpretedByReason[(int)reason]++;
+        _lastReason = reason;
         return BlockOutcome.NotRun;
+    }
+
+    /// <summary>Counts one more instruction the interpreter ran without asking, for the reason of the last <see cref="BlockOutcome.NotRun"/>.</summary>
+    public void CountInterpreted() => _interpretedByReason[(int)_lastReason]++;
+
+    /// <summary>
+    /// Whether a block could start right after <paramref name="d"/> once the interpreter has run it: after a
+    /// transfer of control, or after an instruction no block contains natively (formation stops before it,
+    /// and a block never starts with one it would only hand to the interpreter). Anywhere else control just
+    /// falls through a straight run, which the block formed at the run's start would have covered, so the
+    /// interpreter does not ask the tier there (X86Cpu). Cached in the decoded instruction.
+    /// </summary>
+    public static bool EndsRun(ref DecodedInstruction d)
+    {
+        if (d.TierRun == 0)
+        {
+            d.TierRun = FlowEmitter.EndsBlock(d.Op) || !BlockBuilder.Native(d) ? RunEnds : RunContinues;
+        }
+
+        return d.TierRun == RunEnds;
     }
 
     /// <summary>The full lookup: fetch translation (may walk; a fault is left to the interpreter), table probe, compilation once hot. Null: interpret.</summary>
     private TranslatedBlock? Lookup(in SegmentCache cs, uint eip, uint linear, uint mode, out InterpretReason missed)
     {
+        Lookups++;
         missed = InterpretReason.FetchFault;
         if (!_core.Mmu.TryTranslateFetch(linear, out var physical))
         {
