@@ -56,7 +56,8 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     private readonly byte[] _hiddenDram = new byte[ShadowPages << PageShift];
     private readonly ShadowAccess[] _shadowAccess = new ShadowAccess[ShadowPages];
     private readonly RegionMap _regions = new();
-    private long _slowAccesses;
+    /// <summary>Accesses that left the RAM fast path (<see cref="SlowAccesses"/>); a field so translated code reads it in one load.</summary>
+    internal long SlowAccessCount;
     private uint _a20Mask = Unbacked;
 
     /// <summary>
@@ -103,7 +104,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// tier ends a block after an instruction that moved it: a device may have raised an interrupt or
     /// asked the CPU to stop, which the interpreter would notice before the next instruction.
     /// </summary>
-    public long SlowAccesses => _slowAccesses;
+    public long SlowAccesses => SlowAccessCount;
 
     internal ICodeWriteListener? CodeListener { get; set; }
 
@@ -501,7 +502,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
     private uint ReadSlow(uint address, AccessWidth width)
     {
-        _slowAccesses++;
+        SlowAccessCount++;
         var count = (uint)width;
         if (_regions.Find(address) is { } region && region.ContainsRange(address, count))
         {
@@ -558,7 +559,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             return;
         }
 
-        _slowAccesses++;
+        SlowAccessCount++;
         if (_regions.Find(address) is { } region && region.ContainsRange(address, count))
         {
             region.Device?.Write(address, width, value);

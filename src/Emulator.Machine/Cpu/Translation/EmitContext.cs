@@ -21,8 +21,8 @@ internal sealed class EmitContext
     private static readonly MethodInfo WriteMethod = MemoryMethod(nameof(MemoryUnit.TryWriteTranslated));
     private static readonly MethodInfo WriteBackMethod = MemoryMethod(nameof(MemoryUnit.TryWriteBackTranslated));
     private static readonly MethodInfo CheckLimitMethod = Method(nameof(BlockRuntime.CheckLimit));
-    private static readonly FieldInfo SlowAccessesField = typeof(GuestMemory).GetField("_slowAccesses", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new InvalidOperationException("GuestMemory._slowAccesses");
+    private static readonly FieldInfo SlowAccessesField = typeof(GuestMemory).GetField(nameof(GuestMemory.SlowAccessCount), BindingFlags.NonPublic | BindingFlags.Instance)
+        ?? throw new InvalidOperationException(nameof(GuestMemory.SlowAccessCount));
     private static readonly MethodInfo MaterializeMethod = typeof(DeferredFlags).GetMethod(nameof(DeferredFlags.Materialize))!;
 
     public EmitContext(bool codeBig, bool stackBig)
