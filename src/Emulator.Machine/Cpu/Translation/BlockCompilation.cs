@@ -32,11 +32,15 @@ internal sealed class BlockCompilation
 
     public static TimeSpan Elapsed(long stopwatchTicks) => System.Diagnostics.Stopwatch.GetElapsedTime(0, stopwatchTicks);
 
-    /// <summary>The block's delegate (JIT-compiled already: the runtime compiles a dynamic method when its delegate is made).</summary>
-    public Func<BlockRuntime, long> Run(List<BlockInstruction> block, bool codeBig, bool stackBig)
+    /// <summary>
+    /// The block's delegate (JIT-compiled already: the runtime compiles a dynamic method when its delegate is made),
+    /// its method called <paramref name="name"/> (<see cref="TranslatingTier.MethodName"/>: what perf and the runtime's
+    /// diagnostics show for the block).
+    /// </summary>
+    public Func<BlockRuntime, long> Run(List<BlockInstruction> block, bool codeBig, bool stackBig, string? name = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var tree = BlockCompiler.Build(block, codeBig, stackBig);
+        var tree = BlockCompiler.Build(block, codeBig, stackBig, name);
         var built = System.Diagnostics.Stopwatch.GetTimestamp();
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
         var ilBefore = System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true);

@@ -24,7 +24,7 @@ internal static class BlockCompiler
     public static Func<BlockRuntime, long> Compile(List<BlockInstruction> block, bool codeBig, bool stackBig) => Build(block, codeBig, stackBig).Compile();
 
     /// <summary>The block's expression tree (compiled by <see cref="Compile"/>; split so the tier can time tree building and compilation apart).</summary>
-    public static Expression<Func<BlockRuntime, long>> Build(List<BlockInstruction> block, bool codeBig, bool stackBig)
+    public static Expression<Func<BlockRuntime, long>> Build(List<BlockInstruction> block, bool codeBig, bool stackBig, string? name = null)
     {
         var c = new EmitContext(codeBig, stackBig);
         var rt = c.Runtime;
@@ -166,7 +166,7 @@ internal static class BlockCompiler
         }
 
         variables.AddRange(c.Temporaries);
-        return Expression.Lambda<Func<BlockRuntime, long>>(Expression.Block(typeof(long), variables, body), rt);
+        return Expression.Lambda<Func<BlockRuntime, long>>(Expression.Block(typeof(long), variables, body), name, [rt]);
     }
 
     private static Expression Emit(EmitContext c, in BlockInstruction item, int index, ParameterExpression next) => item.D.Op switch

@@ -397,6 +397,14 @@ internal sealed class TranslatingTier
         return block;
     }
 
+    /// <summary>
+    /// The compiled method's name for the block first formed at <paramref name="physical"/>: <c>block_</c>, the
+    /// physical address in hex and the code size (16 or 32), so a host profile (perf with
+    /// <c>DOTNET_PerfMapEnabled=1</c>) names guest code instead of <c>lambda_methodN</c>. Code reused for the same
+    /// bytes elsewhere keeps the first address.
+    /// </summary>
+    public static string MethodName(uint physical, bool codeBig) => $"block_{physical:x8}_{(codeBig ? 32 : 16)}";
+
     /// <summary>Drops every block (processor reset).</summary>
     public void Flush()
     {
@@ -451,11 +459,11 @@ internal sealed class TranslatingTier
                 var stackBig = _core.Seg[ExecutionCore.Ss].Big;
                 if (Background)
                 {
-                    BackgroundCompiler.Enqueue(_compilation, [.. _scratch], codeBig, stackBig, code);
+                    BackgroundCompiler.Enqueue(_compilation, [.. _scratch], codeBig, stackBig, code, MethodName(physical, codeBig));
                 }
                 else
                 {
-                    code.Run = _compilation.Run(_scratch, codeBig, stackBig);
+                    code.Run = _compilation.Run(_scratch, codeBig, stackBig, MethodName(physical, codeBig));
                 }
 
                 if (shape is not null)
