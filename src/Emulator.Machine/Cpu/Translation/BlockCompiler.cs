@@ -53,21 +53,12 @@ internal static class BlockCompiler
         {
             var item = block[i];
             var inner = i < block.Count - 1;
-            var role = DeferredFlags.Of(item);
-            if (role == DeferredFlags.Role.Other && c.Pending is not null)
-            {
-                // It reads or partly writes the flags: make them exact first (DeferredFlags).
-                body.Add(c.MaterializePending());
-                c.Pending = null;
-            }
-
             if (inner && FlowEmitter.EndsBlock(item.D.Op))
             {
                 // A transfer formation continued across; a Jcc taken back to the entry goes round as the block's end does.
                 var index = i;
                 var loopBack = FlowEmitter.TakenToEntry(item.D, codeBig, item.Offset)
                     ? target => Expression.Block(
-                        c.MaterializePending(),
                         Expression.AddAssign(c.Executed, Expression.Constant((long)index + 1)),
                         Expression.IfThen(
                             Expression.AndAlso(Expression.LessThanOrEqual(Expression.Add(c.Executed, count), budget), nothingHappened),
@@ -85,7 +76,9 @@ internal static class BlockCompiler
                 body.Add(c.Scoped(firstTemporary, BlockBuilder.Interpreted(item.D) ? InterpretEmitter.Emit(c, item, i, decoded) : Emit(c, item, i, next)));
             }
 
-            if (role == DeferredFlags.Role.FullWriter)
+            // A writer that defers stays pending until the next full writer (BlockBuilder only defers then): what a
+            // fault or device stop in between recomputes; side exits, the end and other flag users never see one.
+            if (DeferredFlags.Of(item) == DeferredFlags.Role.FullWriter)
             {
                 c.Pending = item.ExitOnlyFlags != 0 ? (DeferredFlags.Replayed(item.D.Op), item.D.Size) : null;
             }
@@ -102,9 +95,6 @@ internal static class BlockCompiler
             body.Add(Expression.Assign(next, c.Eip(last.Offset + last.D.Length)));
         }
 
-        // Leaving or going round: the flags local becomes exact.
-        body.Add(c.MaterializePending());
-        c.Pending = null;
         body.Add(Expression.AddAssign(c.Executed, count));
         body.Add(Expression.IfThen(
             Expression.AndAlso(

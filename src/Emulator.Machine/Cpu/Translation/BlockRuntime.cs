@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Cpu.Translation;
@@ -48,16 +47,10 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
         set => Registers.EIP = value;
     }
 
-    public long SlowAccesses => Memory.SlowAccesses;
-
-    /// <summary>Makes <see cref="X86Cpu.InstructionsSoFar"/> exact before an access that may reach a device.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void SetProgress(long counted) => Core.Progress = ProgressBase + counted;
-
-    /// <summary>The CPU core, whose <see cref="ExecutionCore.Progress"/> a block sets before an access that may reach a device (as <see cref="SetProgress"/>).</summary>
+    /// <summary>The CPU core, whose <see cref="ExecutionCore.Progress"/> a block sets before an access that may reach a device (<see cref="EmitContext.SetProgress"/>), so <see cref="X86Cpu.InstructionsSoFar"/> is exact there.</summary>
     public readonly ExecutionCore Core = core;
 
-    /// <summary>Guest memory, whose count of accesses off the RAM fast path a block compares (as <see cref="SlowAccesses"/>).</summary>
+    /// <summary>Guest memory, whose count of accesses off the RAM fast path a block compares (<see cref="EmitContext.SlowAccesses"/>).</summary>
     public readonly GuestMemory Memory = memory;
 
     /// <summary>The memory accessors translated code calls straight (<see cref="MemoryUnit.TryReadTranslated"/> and the rest).</summary>

@@ -215,12 +215,12 @@ internal sealed class EmitContext
         yield return Expression.Assign(Flags, Expression.Property(Runtime, nameof(BlockRuntime.Flags)));
     }
 
-    /// <summary>rt.Core.Progress = rt.ProgressBase + executed + index + 1 (<see cref="BlockRuntime.SetProgress"/>, written out: every inlined call costs the JIT).</summary>
+    /// <summary>rt.Core.Progress = rt.ProgressBase + executed + index + 1 (written out rather than a call: every inlined call costs the JIT).</summary>
     public Expression SetProgress(int index) => Expression.Assign(
         Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Core)), nameof(ExecutionCore.Progress)),
         Expression.Add(Expression.Field(Runtime, nameof(BlockRuntime.ProgressBase)), Expression.Add(Executed, Expression.Constant((long)index + 1))));
 
-    /// <summary>rt.Memory's count of accesses that left the RAM fast path (<see cref="BlockRuntime.SlowAccesses"/>, read straight from the field).</summary>
+    /// <summary>rt.Memory's count of accesses that left the RAM fast path (<see cref="GuestMemory.SlowAccesses"/>, read straight from the field).</summary>
     public Expression SlowAccesses => Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Memory)), SlowAccessesField);
 
     /// <summary>
