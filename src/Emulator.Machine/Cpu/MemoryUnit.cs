@@ -157,9 +157,11 @@ internal sealed class MemoryUnit
     /// (docs/translating-cpu.md), with write intent for the read of a read-modify-write; <paramref name="linear"/> is
     /// the address <see cref="TryWriteBackTranslated"/> then writes. Inlined into every block at every access, so
     /// it is written flat: the common case (inside the limit, paging off or a TLB hit, inside one page, a RAM or ROM
-    /// page) in one method with no further calls but the cheap translation below, everything else in one call
-    /// out of line that takes the interpreter's path. The fast path decides from state it only reads and does what
-    /// that path does in the same case, so the result, faults and counters are the interpreter's.
+    /// page) in one method with no further calls but the cheap translation below; anything else answers false
+    /// with no effect, and the block then sets its progress count and calls <see cref="ReadTranslatedSlow"/>,
+    /// the interpreter's path (so the count is written only when an access may reach a device). The fast path
+    /// decides from state it only reads and does what that path does in the same case, so the result, faults and
+    /// counters are the interpreter's. <paramref name="linear"/> is set on both answers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryReadTranslated(int segment, uint offset, int size, bool write, out uint linear, out uint value)
@@ -180,12 +182,11 @@ internal sealed class MemoryUnit
             return true;
         }
 
-        var slow = ReadTranslatedSlow(segment, offset, size, write);
-        value = (uint)slow;
-        return slow >= 0;
+        value = 0;
+        return false;
     }
 
-    /// <summary>Translated code's write (see <see cref="TryReadTranslated"/>): RAM pages holding no decoded code inline.</summary>
+    /// <summary>Translated code's write (see <see cref="TryReadTranslated"/>): a RAM page holding no decoded code, or false.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryWriteTranslated(int segment, uint offset, int size, uint value)
     {
@@ -198,7 +199,7 @@ internal sealed class MemoryUnit
             return true;
         }
 
-        return WriteTranslatedSlow(segment, offset, size, value);
+        return false;
     }
 
     /// <summary>The write of a read-modify-write after <see cref="TryReadTranslated"/> with write intent proved it (see there).</summary>
@@ -212,7 +213,7 @@ internal sealed class MemoryUnit
             return true;
         }
 
-        return WriteBackTranslatedSlow(linear, size, value);
+        return false;
     }
 
     /// <summary>
@@ -265,9 +266,14 @@ internal sealed class MemoryUnit
         }
     }
 
-    /// <summary>Everything <see cref="TryReadTranslated"/> does not do inline: the value, or -1 with the fault latched.</summary>
+    /// <summary>
+    /// Everything <see cref="TryReadTranslated"/> does not do inline, called by translated code only after it
+    /// answered false (with the block's progress count set first, as the access may reach a device): the
+    /// interpreter's path, so the value, or -1 with the fault latched (a value rather than an out parameter,
+    /// which would keep the block's local in memory across the whole block).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private long ReadTranslatedSlow(int segment, uint offset, int size, bool write)
+    public long ReadTranslatedSlow(int segment, uint offset, int size, bool write)
     {
         if (!_core.TryLinear(segment, offset, size, out var linear))
         {
@@ -282,12 +288,14 @@ internal sealed class MemoryUnit
         return ReadPaged(linear, size, write, _user);
     }
 
+    /// <summary>The interpreter's path for a write <see cref="TryWriteTranslated"/> declined (see <see cref="ReadTranslatedSlow"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool WriteTranslatedSlow(int segment, uint offset, int size, uint value) =>
+    public bool TryWriteTranslatedSlow(int segment, uint offset, int size, uint value) =>
         _core.TryLinear(segment, offset, size, out var linear) && TryWrite(linear, size, value);
 
+    /// <summary>The interpreter's path for a write-back <see cref="TryWriteBackTranslated"/> declined.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool WriteBackTranslatedSlow(uint linear, int size, uint value) => TryWrite(linear, size, value);
+    public bool TryWriteBackTranslatedSlow(uint linear, int size, uint value) => TryWrite(linear, size, value);
 
     /// <summary>Proves a write of <paramref name="size"/> bytes would succeed (latching #PF if not) without writing.</summary>
     public bool TryCheckWrite(uint linear, int size)

@@ -53,7 +53,6 @@ internal static class AluEmitter
         else
         {
             var b = d.Form1 == OperandForm.Immediate ? EmitContext.U(d.Imm) : c.ReadReg(d.Reg1, d.Shift1, size);
-            statements.Add(c.SetProgress(index));
             if (compare)
             {
                 statements.Add(c.Read(index, bi.Offset, d.Seg, c.Offset(d), size, a));
@@ -105,7 +104,6 @@ internal static class AluEmitter
         else
         {
             var linear = c.Temp("lin");
-            statements.Add(c.SetProgress(index));
             statements.Add(c.ReadForWrite(index, bi.Offset, d.Seg, c.Offset(d), size, linear, value));
             statements.Add(UnaryResult(c, d.Op, value, size, live, newFlags, result));
             statements.Add(c.WriteBack(index, bi.Offset, linear, size, result));

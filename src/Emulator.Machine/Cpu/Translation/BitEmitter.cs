@@ -97,7 +97,6 @@ internal static class BitEmitter
         else
         {
             linear = c.Temp("lin");
-            shift.Add(c.SetProgress(index));
             shift.Add(c.ReadForWrite(index, bi.Offset, d.Seg, c.Offset(d), size, linear, destination));
         }
 

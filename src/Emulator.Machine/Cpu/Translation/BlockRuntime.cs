@@ -47,7 +47,7 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
         set => Registers.EIP = value;
     }
 
-    /// <summary>The CPU core, whose <see cref="ExecutionCore.Progress"/> a block sets before an access that may reach a device (<see cref="EmitContext.SetProgress"/>), so <see cref="X86Cpu.InstructionsSoFar"/> is exact there.</summary>
+    /// <summary>The CPU core, whose <see cref="ExecutionCore.Progress"/> a block sets before an access leaves the RAM fast path, RDTSC or an interpreted instruction (<see cref="EmitContext.SetProgress"/>), so <see cref="X86Cpu.InstructionsSoFar"/> is exact there.</summary>
     public readonly ExecutionCore Core = core;
 
     /// <summary>Guest memory, whose count of accesses off the RAM fast path a block compares (<see cref="EmitContext.SlowAccesses"/>).</summary>

@@ -61,7 +61,6 @@ internal static class DataEmitter
 
         var linear = c.Temp("lin");
         return Expression.Block(
-            c.SetProgress(index),
             c.ReadForWrite(index, bi.Offset, d.Seg, c.Offset(d), size, linear, a),
             c.WriteBack(index, bi.Offset, linear, size, c.ReadReg(d.Reg1, d.Shift1, size)),
             c.WriteReg(d.Reg1, d.Shift1, size, a));
@@ -106,7 +105,6 @@ internal static class DataEmitter
         var esp = c.Registers[CpuRegisters.Esp];
         return Expression.Block(
             Expression.Assign(bp, Expression.And(c.Registers[CpuRegisters.Ebp], stackMask)),
-            c.SetProgress(index),
             c.Read(index, bi.Offset, ExecutionCore.Ss, bp, size, value),
             Expression.Assign(esp, Expression.Or(
                 Expression.And(esp, Expression.Not(stackMask)),
@@ -156,7 +154,6 @@ internal static class DataEmitter
                 statements.Add(Expression.Assign(bit, Expression.And(offset, EmitContext.U(bits - 1))));
             }
 
-            statements.Add(c.SetProgress(index));
             if (d.Op == Op.Bt)
             {
                 statements.Add(c.Read(index, bi.Offset, d.Seg, address, size, value));

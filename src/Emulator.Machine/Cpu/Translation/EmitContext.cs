@@ -20,6 +20,9 @@ internal sealed class EmitContext
     private static readonly MethodInfo ReadMethod = MemoryMethod(nameof(MemoryUnit.TryReadTranslated));
     private static readonly MethodInfo WriteMethod = MemoryMethod(nameof(MemoryUnit.TryWriteTranslated));
     private static readonly MethodInfo WriteBackMethod = MemoryMethod(nameof(MemoryUnit.TryWriteBackTranslated));
+    private static readonly MethodInfo ReadSlowMethod = MemoryMethod(nameof(MemoryUnit.ReadTranslatedSlow));
+    private static readonly MethodInfo WriteSlowMethod = MemoryMethod(nameof(MemoryUnit.TryWriteTranslatedSlow));
+    private static readonly MethodInfo WriteBackSlowMethod = MemoryMethod(nameof(MemoryUnit.TryWriteBackTranslatedSlow));
     private static readonly MethodInfo CheckLimitMethod = Method(nameof(BlockRuntime.CheckLimit));
     private static readonly FieldInfo SlowAccessesField = typeof(GuestMemory).GetField(nameof(GuestMemory.SlowAccessCount), BindingFlags.NonPublic | BindingFlags.Instance)
         ?? throw new InvalidOperationException(nameof(GuestMemory.SlowAccessCount));
@@ -225,8 +228,7 @@ internal sealed class EmitContext
 
     /// <summary>
     /// A source operand of <paramref name="size"/> bytes: the register itself, or for a memory operand a
-    /// temporary that <paramref name="statements"/> load after setting the progress count (the load may fault,
-    /// before anything is committed).
+    /// temporary that <paramref name="statements"/> load (the load may fault, before anything is committed).
     /// </summary>
     public Expression Source(List<Expression> statements, int index, in BlockInstruction bi, OperandForm form, int register, int shift, int size)
     {
@@ -236,23 +238,81 @@ internal sealed class EmitContext
         }
 
         var loaded = Temp("m");
-        statements.Add(SetProgress(index));
         statements.Add(Read(index, bi.Offset, bi.D.Seg, Offset(bi.D), size, loaded));
         return loaded;
     }
 
-    /// <summary>if (!rt.Mmu.TryReadTranslated(seg, offset, size, false, out _, out value)) fault.</summary>
+    // The memory accesses: the inlined fast path (MemoryUnit.TryReadTranslated and its siblings) first; only when
+    // it declines does the block set the progress count (a device may see the access, and reads the virtual clock
+    // through it) and take the interpreter's path, whose failure is the instruction's fault. The offset goes to a
+    // temporary first when it is computed, since both paths use it.
+
+    /// <summary>value = the <paramref name="size"/> bytes at segment:offset, or the instruction faults.</summary>
     public Expression Read(int index, uint at, int segment, Expression offset, int size, ParameterExpression value) =>
-        Expression.IfThen(Expression.Not(Expression.Call(Mmu, ReadMethod, I(segment), offset, I(size), Expression.Constant(false), Discard, value)), Fault(index, at));
+        ReadAccess(index, at, segment, offset, size, false, Discard, value);
 
-    public Expression Write(int index, uint at, int segment, Expression offset, int size, Expression value) =>
-        Expression.IfThen(Expression.Not(Expression.Call(Mmu, WriteMethod, I(segment), offset, I(size), value)), Fault(index, at));
+    public Expression Write(int index, uint at, int segment, Expression offset, int size, Expression value)
+    {
+        var (setup, address) = Stable(offset);
+        var (valueSetup, stored) = Stable(value);
+        return Expression.Block(
+            setup,
+            valueSetup,
+            Expression.IfThen(
+                Expression.Not(Expression.Call(Mmu, WriteMethod, I(segment), address, I(size), stored)),
+                Slow(index, at, Expression.Call(Mmu, WriteSlowMethod, I(segment), address, I(size), stored))));
+    }
 
+    /// <summary>The read of a read-modify-write, with write intent; <paramref name="linear"/> is where <see cref="WriteBack"/> writes.</summary>
     public Expression ReadForWrite(int index, uint at, int segment, Expression offset, int size, ParameterExpression linear, ParameterExpression value) =>
-        Expression.IfThen(Expression.Not(Expression.Call(Mmu, ReadMethod, I(segment), offset, I(size), Expression.Constant(true), linear, value)), Fault(index, at));
+        ReadAccess(index, at, segment, offset, size, true, linear, value);
 
-    public Expression WriteBack(int index, uint at, ParameterExpression linear, int size, Expression value) =>
-        Expression.IfThen(Expression.Not(Expression.Call(Mmu, WriteBackMethod, linear, I(size), value)), Fault(index, at));
+    public Expression WriteBack(int index, uint at, ParameterExpression linear, int size, Expression value)
+    {
+        var (valueSetup, stored) = Stable(value);
+        return Expression.Block(
+            valueSetup,
+            Expression.IfThen(
+                Expression.Not(Expression.Call(Mmu, WriteBackMethod, linear, I(size), stored)),
+                Slow(index, at, Expression.Call(Mmu, WriteBackSlowMethod, linear, I(size), stored))));
+    }
+
+    /// <summary>
+    /// A read (with write intent for a read-modify-write): the fast path, else the progress count, the
+    /// interpreter's path (its value, or -1 when it latched a fault) and the fault.
+    /// </summary>
+    private Expression ReadAccess(int index, uint at, int segment, Expression offset, int size, bool write, ParameterExpression linear, ParameterExpression value)
+    {
+        var (setup, address) = Stable(offset);
+        var slow = Expression.Variable(typeof(long), "slow");
+        return Expression.Block(
+            setup,
+            Expression.IfThen(
+                Expression.Not(Expression.Call(Mmu, ReadMethod, I(segment), address, I(size), Expression.Constant(write), linear, value)),
+                Expression.Block(
+                    [slow],
+                    SetProgress(index),
+                    Expression.Assign(slow, Expression.Call(Mmu, ReadSlowMethod, I(segment), address, I(size), Expression.Constant(write))),
+                    Expression.IfThen(Expression.LessThan(slow, Expression.Constant(0L)), Fault(index, at)),
+                    Expression.Assign(value, Expression.Convert(slow, typeof(uint))))));
+    }
+
+    /// <summary>The declined write's way out: progress count, the interpreter's path, and the fault if that fails too.</summary>
+    private Expression Slow(int index, uint at, Expression slowCall) => Expression.Block(
+        SetProgress(index),
+        Expression.IfThen(Expression.Not(slowCall), Fault(index, at)));
+
+    /// <summary>A value both paths of an access use: itself when it is a local or constant, else a temporary set once.</summary>
+    private (Expression Setup, Expression Value) Stable(Expression value)
+    {
+        if (value is ParameterExpression or ConstantExpression)
+        {
+            return (Expression.Empty(), value);
+        }
+
+        var temporary = Temp("x");
+        return (Expression.Assign(temporary, value), temporary);
+    }
 
     public Expression CheckLimit(int index, uint at, int segment, Expression offset, int size) =>
         Expression.IfThen(Expression.Not(Expression.Call(Runtime, CheckLimitMethod, I(segment), offset, I(size))), Fault(index, at));

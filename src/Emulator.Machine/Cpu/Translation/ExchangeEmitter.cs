@@ -93,7 +93,6 @@ internal static class ExchangeEmitter
         }
 
         var linear = c.Temp("lin");
-        statements.Add(c.SetProgress(index));
         statements.Add(c.ReadForWrite(index, bi.Offset, d.Seg, c.Offset(d), d.Size, linear, value));
         return linear;
     }

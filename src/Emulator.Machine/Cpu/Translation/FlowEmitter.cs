@@ -105,7 +105,6 @@ internal static class FlowEmitter
         return Expression.Block(
             Expression.Assign(pushed, value),
             Expression.Assign(newSp, Expression.And(Expression.Subtract(esp, EmitContext.U((uint)size)), EmitContext.U(c.StackMask))),
-            c.SetProgress(index),
             c.Write(index, bi.Offset, ExecutionCore.Ss, newSp, size, pushed),
             Expression.Assign(esp, Expression.Or(Expression.And(esp, EmitContext.U(~c.StackMask)), newSp)));
     }
@@ -116,7 +115,6 @@ internal static class FlowEmitter
         int size = d.Size;
         var value = c.Temp("pop");
         return Expression.Block(
-            c.SetProgress(index),
             c.Read(index, bi.Offset, ExecutionCore.Ss, Expression.And(c.Registers[CpuRegisters.Esp], EmitContext.U(c.StackMask)), size, value),
             AdjustStack(c, EmitContext.U((uint)size)),
             c.WriteReg(d.Reg0, 0, size, value));
@@ -143,7 +141,6 @@ internal static class FlowEmitter
                 return Expression.Block(
                     Expression.Assign(returnAddress, fallThrough),
                     Expression.Assign(newSp, Expression.And(Expression.Subtract(esp, EmitContext.U((uint)size)), EmitContext.U(c.StackMask))),
-                    c.SetProgress(index),
                     c.Write(index, bi.Offset, ExecutionCore.Ss, newSp, size, returnAddress),
                     Expression.Assign(esp, Expression.Or(Expression.And(esp, EmitContext.U(~c.StackMask)), newSp)),
                     Expression.Assign(next, Target(Expression.Add(returnAddress, EmitContext.U(d.Imm)), size)));
@@ -154,7 +151,6 @@ internal static class FlowEmitter
                 var popped = c.Temp("ret");
                 var release = d.Form0 == OperandForm.Immediate ? d.Imm & Word : 0;
                 return Expression.Block(
-                    c.SetProgress(index),
                     c.Read(index, bi.Offset, ExecutionCore.Ss, Expression.And(c.Registers[CpuRegisters.Esp], EmitContext.U(c.StackMask)), size, popped),
                     AdjustStack(c, EmitContext.U((uint)size)),
                     AdjustStack(c, EmitContext.U(release)),

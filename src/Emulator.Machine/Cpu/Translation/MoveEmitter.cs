@@ -31,14 +31,13 @@ internal static class MoveEmitter
                 default:
                     var value = c.Temp("m");
                     return Expression.Block(
-                        c.SetProgress(index),
                         c.Read(index, bi.Offset, d.Seg, c.Offset(d), size, value),
                         c.WriteReg(d.Reg0, d.Shift0, size, value));
             }
         }
 
         var source = d.Form1 == OperandForm.Immediate ? EmitContext.U(d.Imm) : c.ReadReg(d.Reg1, d.Shift1, size);
-        return Expression.Block(c.SetProgress(index), c.Write(index, bi.Offset, d.Seg, c.Offset(d), size, source));
+        return c.Write(index, bi.Offset, d.Seg, c.Offset(d), size, source);
     }
 
     public static Expression Extend(EmitContext c, in BlockInstruction bi, int index)
@@ -71,6 +70,6 @@ internal static class MoveEmitter
             return c.WriteReg(d.Reg0, d.Shift0, 1, value);
         }
 
-        return Expression.Block(c.SetProgress(index), c.Write(index, bi.Offset, d.Seg, c.Offset(d), 1, value));
+        return c.Write(index, bi.Offset, d.Seg, c.Offset(d), 1, value);
     }
 }

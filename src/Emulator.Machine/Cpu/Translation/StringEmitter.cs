@@ -39,7 +39,6 @@ internal static class StringEmitter
             Expression.Assign(step, Expression.Condition(
                 Expression.NotEqual(Expression.And(c.Flags, EmitContext.U(Eflags.Direction)), EmitContext.U(0)),
                 EmitContext.U((uint)-size), EmitContext.U((uint)size))),
-            c.SetProgress(index),
         };
         switch (d.Op)
         {
