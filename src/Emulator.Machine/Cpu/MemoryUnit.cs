@@ -13,7 +13,7 @@ namespace Emulator.Machine.Cpu;
 /// <see cref="ExecutionCore.Fault"/> and returns false. An access that crosses a page translates both
 /// pages before touching either, so a fault leaves memory unchanged.
 /// </summary>
-internal sealed class MemoryUnit
+internal sealed class MemoryUnit : IPageMapListener
 {
     private const uint PageSize = GuestMemory.PageSize;
     private const uint PageOffsetMask = GuestMemory.PageOffsetMask;
@@ -24,15 +24,17 @@ internal sealed class MemoryUnit
     private readonly ExecutionCore _core;
     private readonly CpuRegisters _registers;
     private readonly GuestMemory _memory;
-    private readonly Tlb _tlb = new();
+    private readonly AccessTlb _accessTlb = new();
+    private readonly Tlb _tlb;
     private readonly PageWalker _walker;
 
     // Held here for the translated-code fast paths (never replaced: read once, not through their owners' accessors).
     private readonly SegmentCache[] _segments;
-    private readonly uint[] _tlbTags;
-    private readonly uint[] _tlbFrames;
     private readonly byte[] _ram;
     private readonly PageFlags[] _pageFlags;
+
+    /// <summary>The <see cref="AccessTlb"/> table of the current privilege (switched by <see cref="SyncMode"/>).</summary>
+    private AccessEntry[] _access;
     private bool _paging;
     private bool _user;
     private uint _seenCr0;
@@ -44,12 +46,13 @@ internal sealed class MemoryUnit
         _core = core;
         _registers = registers;
         _memory = memory;
+        _tlb = new Tlb(_accessTlb);
         _walker = new PageWalker(registers, memory, _tlb);
         _segments = registers.Seg;
-        _tlbTags = _tlb.Tags;
-        _tlbFrames = _tlb.Frames;
         _ram = memory.Ram;
         _pageFlags = memory.PageTable;
+        _access = _accessTlb.For(false);
+        memory.MapListener = this;
     }
 
     /// <summary>The physical address space, for the decode cache's code-page bookkeeping.</summary>
@@ -65,8 +68,17 @@ internal sealed class MemoryUnit
     public void SyncMode()
     {
         const uint PagingEnabled = ControlRegisters.Paging | ControlRegisters.ProtectionEnable;
-        _paging = (_registers.CR0 & PagingEnabled) == PagingEnabled;
+        var paging = (_registers.CR0 & PagingEnabled) == PagingEnabled;
+        if (paging != _paging)
+        {
+            // Entries made with paging off map linear = physical; the TLB flush that comes with the change drops
+            // them too, but a mode is never allowed to see the other's.
+            _accessTlb.DropAll();
+        }
+
+        _paging = paging;
         _user = _paging && _core.Cpl == UserPrivilege;
+        _access = _accessTlb.For(_user);
         _seenCr0 = _registers.CR0;
         _seenCr3 = _registers.CR3;
         _seenCr4 = _registers.CR4;
@@ -156,102 +168,57 @@ internal sealed class MemoryUnit
     /// Translated code's read of <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>
     /// (docs/translating-cpu.md), with write intent for the read of a read-modify-write; <paramref name="linear"/> is
     /// the address <see cref="TryWriteBackTranslated"/> then writes. Inlined into every block at every access, so
-    /// it is written flat: the common case (inside the limit, paging off or a TLB hit, inside one page, a RAM or ROM
-    /// page) in one method with no further calls but the cheap translation below; anything else answers false
-    /// with no effect, and the block then sets its progress count and calls <see cref="ReadTranslatedSlow"/>,
-    /// the interpreter's path (so the count is written only when an access may reach a device). The fast path
-    /// decides from state it only reads and does what that path does in the same case, so the result, faults and
-    /// counters are the interpreter's. <paramref name="linear"/> is set on both answers.
+    /// it is written flat: inside the limit, one probe of the <see cref="AccessTlb"/> for the current privilege
+    /// (whose tag also fails an access that crosses into the next page) and the RAM array. Anything else answers
+    /// false with no effect, and the block then sets its progress count and calls <see cref="ReadTranslatedSlow"/>,
+    /// the interpreter's path (so the count is written only when an access may reach a device), which refills the
+    /// entry. A hit only ever does what that path would do in the same case, so the result, faults and counters
+    /// are the interpreter's. <paramref name="linear"/> is set on both answers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryReadTranslated(int segment, uint offset, int size, bool write, out uint linear, out uint value)
     {
         ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segments), segment);
         linear = s.Base + offset;
-        if (offset <= s.Limit - (uint)(size - 1)
-            && TryFastPhysical(linear, size, write, out var physical)
-            && (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pageFlags), (int)(physical >> PageShift)) & PageFlags.DirectRead) != 0)
+        if (offset <= s.Limit - (uint)(size - 1))
         {
-            ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), physical);
-            value = size switch
+            ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), (int)((linear >> PageShift) & Tlb.SetMask));
+            if ((write ? entry.WriteTag : entry.ReadTag) == (linear + (uint)(size - 1)) >> PageShift)
             {
-                1 => at,
-                2 => Unsafe.ReadUnaligned<ushort>(ref at),
-                _ => Unsafe.ReadUnaligned<uint>(ref at),
-            };
-            return true;
+                ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), (nuint)(linear + entry.Addend));
+                value = size switch
+                {
+                    1 => at,
+                    2 => Unsafe.ReadUnaligned<ushort>(ref at),
+                    _ => Unsafe.ReadUnaligned<uint>(ref at),
+                };
+                return true;
+            }
         }
 
         value = 0;
         return false;
     }
 
-    /// <summary>Translated code's write (see <see cref="TryReadTranslated"/>): a RAM page holding no decoded code, or false.</summary>
+    /// <summary>Translated code's write (see <see cref="TryReadTranslated"/>): an <see cref="AccessTlb"/> write hit, or false.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryWriteTranslated(int segment, uint offset, int size, uint value)
     {
         ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segments), segment);
-        var linear = s.Base + offset;
-        if (offset <= s.Limit - (uint)(size - 1) && TryFastPhysical(linear, size, true, out var physical)
-            && (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pageFlags), (int)(physical >> PageShift)) & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram)
-        {
-            Store(physical, size, value);
-            return true;
-        }
-
-        return false;
+        return offset <= s.Limit - (uint)(size - 1) && TryWriteBackTranslated(s.Base + offset, size, value);
     }
 
     /// <summary>The write of a read-modify-write after <see cref="TryReadTranslated"/> with write intent proved it (see there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryWriteBackTranslated(uint linear, int size, uint value)
     {
-        if (TryFastPhysical(linear, size, true, out var physical)
-            && (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_pageFlags), (int)(physical >> PageShift)) & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram)
-        {
-            Store(physical, size, value);
-            return true;
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// The A20-masked physical address of an access inside one page when it needs no walk: paging off, or a TLB hit
-    /// for this privilege and intent (what <see cref="Tlb.TryLookup"/> answers, without the call); no side effect.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryFastPhysical(uint linear, int size, bool write, out uint physical)
-    {
-        var offset = linear & PageOffsetMask;
-        physical = linear;
-        if (offset > PageSize - (uint)size)
+        ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), (int)((linear >> PageShift) & Tlb.SetMask));
+        if (entry.WriteTag != (linear + (uint)(size - 1)) >> PageShift)
         {
             return false;
         }
 
-        if (_paging)
-        {
-            var page = linear >> PageShift;
-            var set = (int)(page & Tlb.SetMask);
-            var slot = set + (write ? Tlb.WriteTag : 0) + (_user ? Tlb.UserTag : 0);
-            if (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlbTags), slot) != page)
-            {
-                return false;
-            }
-
-            physical = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlbFrames), set) | offset;
-        }
-
-        physical &= _memory.A20Mask;
-        return true;
-    }
-
-    /// <summary>A RAM store the fast paths proved allowed (as <see cref="GuestMemory"/>'s own fast path does it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Store(uint physical, int size, uint value)
-    {
-        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), physical);
+        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), (nuint)(linear + entry.Addend));
         switch (size)
         {
             case 1:
@@ -264,7 +231,55 @@ internal sealed class MemoryUnit
                 Unsafe.WriteUnaligned(ref at, value);
                 break;
         }
+
+        return true;
     }
+
+    /// <summary>
+    /// After the interpreter's path performed an access at <paramref name="linear"/> for translated code: caches in
+    /// the <see cref="AccessTlb"/> what it proved, when the access stayed in one page of RAM or ROM — the frame
+    /// from the <see cref="Tlb"/> entry the walk left (paging) or the A20-masked address itself, reads always,
+    /// writes when the TLB holds the write right for this privilege and the page is RAM holding no decoded code.
+    /// </summary>
+    private void FillAccess(uint linear, int size)
+    {
+        var page = linear >> PageShift;
+        if ((linear + (uint)(size - 1)) >> PageShift != page)
+        {
+            return;
+        }
+
+        uint frame;
+        var writable = true;
+        if (_paging)
+        {
+            if (!_tlb.TryLookup(page, false, _user, out frame))
+            {
+                return;
+            }
+
+            writable = _tlb.TryLookup(page, true, _user, out _);
+        }
+        else
+        {
+            frame = page << PageShift;
+        }
+
+        frame &= _memory.A20Mask;
+        var flags = _pageFlags[frame >> PageShift];
+        if ((flags & PageFlags.DirectRead) == 0)
+        {
+            return;
+        }
+
+        _accessTlb.Fill(_user, page, frame, writable && (flags & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram);
+    }
+
+    void IPageMapListener.OnPageRemapped(uint page) => _accessTlb.DropFrame(page, writesOnly: false);
+
+    void IPageMapListener.OnCodePageMarked(uint page) => _accessTlb.DropFrame(page, writesOnly: true);
+
+    void IPageMapListener.OnAddressMaskChanged() => _accessTlb.DropAll();
 
     /// <summary>
     /// Everything <see cref="TryReadTranslated"/> does not do inline, called by translated code only after it
@@ -280,22 +295,32 @@ internal sealed class MemoryUnit
             return -1;
         }
 
-        if (!_paging)
+        var value = _paging ? ReadPaged(linear, size, write, _user) : ReadPhysical(linear, size);
+        if (value >= 0)
         {
-            return ReadPhysical(linear, size);
+            FillAccess(linear, size);
         }
 
-        return ReadPaged(linear, size, write, _user);
+        return value;
     }
 
     /// <summary>The interpreter's path for a write <see cref="TryWriteTranslated"/> declined (see <see cref="ReadTranslatedSlow"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryWriteTranslatedSlow(int segment, uint offset, int size, uint value) =>
-        _core.TryLinear(segment, offset, size, out var linear) && TryWrite(linear, size, value);
+        _core.TryLinear(segment, offset, size, out var linear) && TryWriteBackTranslatedSlow(linear, size, value);
 
     /// <summary>The interpreter's path for a write-back <see cref="TryWriteBackTranslated"/> declined.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public bool TryWriteBackTranslatedSlow(uint linear, int size, uint value) => TryWrite(linear, size, value);
+    public bool TryWriteBackTranslatedSlow(uint linear, int size, uint value)
+    {
+        if (!TryWrite(linear, size, value))
+        {
+            return false;
+        }
+
+        FillAccess(linear, size);
+        return true;
+    }
 
     /// <summary>Proves a write of <paramref name="size"/> bytes would succeed (latching #PF if not) without writing.</summary>
     public bool TryCheckWrite(uint linear, int size)

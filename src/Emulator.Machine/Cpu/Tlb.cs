@@ -34,6 +34,7 @@ internal sealed class Tlb
     private readonly bool[] _global = new bool[Sets];
     private readonly bool[] _large = new bool[Sets];
     private int _largeEntries;
+    private readonly AccessTlb? _access;
 
     /// <summary>The tag array (see <see cref="TryLookup"/>), for <see cref="MemoryUnit"/>'s inlined fast path in translated code.</summary>
     internal uint[] Tags => _tags;
@@ -41,7 +42,12 @@ internal sealed class Tlb
     /// <summary>The frame of each set, as <see cref="Tags"/>.</summary>
     internal uint[] Frames => _frames;
 
-    public Tlb() => FlushAll();
+    /// <summary>A TLB; <paramref name="access"/>, when given, loses a set whenever this one drops or refills it.</summary>
+    public Tlb(AccessTlb? access = null)
+    {
+        _access = access;
+        FlushAll();
+    }
 
     /// <summary>
     /// Bumped whenever an entry is dropped or filled (flushes, INVLPG, every walk's fill): while it is unchanged,
@@ -74,6 +80,10 @@ internal sealed class Tlb
         if (_pages[set] != page || _frames[set] != frame)
         {
             InvalidateSet(set);
+        }
+        else
+        {
+            _access?.DropSet(set);
         }
 
         _pages[set] = page;
@@ -138,6 +148,7 @@ internal sealed class Tlb
     private void InvalidateSet(int set)
     {
         Epoch++;
+        _access?.DropSet(set);
         _pages[set] = Invalid;
         _global[set] = false;
         if (_large[set])

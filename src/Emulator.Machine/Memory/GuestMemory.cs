@@ -93,7 +93,15 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     public bool A20Enabled
     {
         get => _a20Mask == Unbacked;
-        set => _a20Mask = value ? Unbacked : ~A20Bit;
+        set
+        {
+            var mask = value ? Unbacked : ~A20Bit;
+            if (mask != _a20Mask)
+            {
+                _a20Mask = mask;
+                MapListener?.OnAddressMaskChanged();
+            }
+        }
     }
 
     /// <summary>The mask the CPU applies to every physical address.</summary>
@@ -107,6 +115,9 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     public long SlowAccesses => SlowAccessCount;
 
     internal ICodeWriteListener? CodeListener { get; set; }
+
+    /// <summary>Told when a page's flags change or the A20 gate moves (the CPU's translated-code TLB drops what it cached).</summary>
+    internal IPageMapListener? MapListener { get; set; }
 
     /// <summary>
     /// Maps the BIOS image so it ends at the top of the first MiB and, aliased, at the top of 4 GiB
@@ -449,7 +460,14 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// Marks a page as holding decoded code: its RAM writes leave the fast path and are reported, and a
     /// remap of the page (RAM, ROM or MMIO) is reported as a write of the whole page.
     /// </summary>
-    internal void MarkCodePage(uint page) => _pages[page] |= PageFlags.Code;
+    internal void MarkCodePage(uint page)
+    {
+        if ((_pages[page] & PageFlags.Code) == 0)
+        {
+            _pages[page] |= PageFlags.Code;
+            MapListener?.OnCodePageMarked(page);
+        }
+    }
 
     /// <summary>The decode cache dropped everything from this page; writes may take the fast path again.</summary>
     internal void ClearCodePage(uint page) => _pages[page] &= ~PageFlags.Code;
@@ -673,6 +691,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// <summary>A page whose backing changes (ROM or MMIO mapped over it, or removed) loses its decoded code, as if written.</summary>
     private void ReportRemap(uint page)
     {
+        MapListener?.OnPageRemapped(page);
         if ((_pages[page] & PageFlags.Code) != 0)
         {
             CodeListener?.OnCodeWrite(page << PageShift, PageSize);
