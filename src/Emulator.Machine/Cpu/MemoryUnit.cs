@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Emulator.Machine.Memory;
 
 namespace Emulator.Machine.Cpu;
@@ -13,7 +12,7 @@ namespace Emulator.Machine.Cpu;
 /// <see cref="ExecutionCore.Fault"/> and returns false. An access that crosses a page translates both
 /// pages before touching either, so a fault leaves memory unchanged.
 /// </summary>
-internal sealed class MemoryUnit : IPageMapListener
+internal sealed class MemoryUnit
 {
     private const uint PageSize = GuestMemory.PageSize;
     private const uint PageOffsetMask = GuestMemory.PageOffsetMask;
@@ -24,17 +23,8 @@ internal sealed class MemoryUnit : IPageMapListener
     private readonly ExecutionCore _core;
     private readonly CpuRegisters _registers;
     private readonly GuestMemory _memory;
-    private readonly AccessTlb _accessTlb = new();
     private readonly Tlb _tlb;
     private readonly PageWalker _walker;
-
-    // Held here for the translated-code fast paths (never replaced: read once, not through their owners' accessors).
-    private readonly SegmentCache[] _segments;
-    private readonly byte[] _ram;
-    private readonly PageFlags[] _pageFlags;
-
-    /// <summary>The <see cref="AccessTlb"/> table of the current privilege (switched by <see cref="SyncMode"/>).</summary>
-    private AccessEntry[] _access;
     private bool _paging;
     private bool _user;
     private uint _seenCr0;
@@ -46,20 +36,23 @@ internal sealed class MemoryUnit : IPageMapListener
         _core = core;
         _registers = registers;
         _memory = memory;
-        _tlb = new Tlb(_accessTlb);
+        var access = new AccessTlb();
+        _tlb = new Tlb(access);
         _walker = new PageWalker(registers, memory, _tlb);
-        _segments = registers.Seg;
-        _ram = memory.Ram;
-        _pageFlags = memory.PageTable;
-        _access = _accessTlb.For(false);
-        memory.MapListener = this;
+        Translated = new TranslatedMemory(this, core, registers.Seg, memory, access);
     }
+
+    /// <summary>Translated code's way to memory: the <see cref="AccessTlb"/> fast paths and their way back to this unit.</summary>
+    public TranslatedMemory Translated { get; }
 
     /// <summary>The physical address space, for the decode cache's code-page bookkeeping.</summary>
     public GuestMemory Physical => _memory;
 
     /// <summary>True when CR0.PG (with PE) translates linear addresses.</summary>
     public bool Paging => _paging;
+
+    /// <summary>True when data accesses are user accesses (CPL 3 with paging).</summary>
+    public bool User => _user;
 
     /// <summary>
     /// Re-reads the translation mode from CR0 and the privilege (CPL 3 makes data and fetch accesses
@@ -69,16 +62,10 @@ internal sealed class MemoryUnit : IPageMapListener
     {
         const uint PagingEnabled = ControlRegisters.Paging | ControlRegisters.ProtectionEnable;
         var paging = (_registers.CR0 & PagingEnabled) == PagingEnabled;
-        if (paging != _paging)
-        {
-            // Entries made with paging off map linear = physical; the TLB flush that comes with the change drops
-            // them too, but a mode is never allowed to see the other's.
-            _accessTlb.DropAll();
-        }
-
+        var pagingChanged = paging != _paging;
         _paging = paging;
         _user = _paging && _core.Cpl == UserPrivilege;
-        _access = _accessTlb.For(_user);
+        Translated.OnModeChanged(pagingChanged);
         _seenCr0 = _registers.CR0;
         _seenCr3 = _registers.CR3;
         _seenCr4 = _registers.CR4;
@@ -121,6 +108,9 @@ internal sealed class MemoryUnit : IPageMapListener
     /// <summary>INVLPG.</summary>
     public void Invalidate(uint linear) => _tlb.Invalidate(linear >> PageShift);
 
+    /// <summary>The frame the TLB holds for <paramref name="page"/> when this access at the current privilege needs no walk.</summary>
+    public bool TryCachedFrame(uint page, bool write, out uint frame) => _tlb.TryLookup(page, write, _user, out frame);
+
     /// <summary>A data read at the current privilege.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryRead(uint linear, int size, out uint value)
@@ -162,164 +152,6 @@ internal sealed class MemoryUnit : IPageMapListener
         }
 
         return TryWritePaged(linear, size, value, _user);
-    }
-
-    /// <summary>
-    /// Translated code's read of <paramref name="size"/> bytes at <paramref name="segment"/>:<paramref name="offset"/>
-    /// (docs/translating-cpu.md), with write intent for the read of a read-modify-write; <paramref name="linear"/> is
-    /// the address <see cref="TryWriteBackTranslated"/> then writes. Inlined into every block at every access, so
-    /// it is written flat: inside the limit, one probe of the <see cref="AccessTlb"/> for the current privilege
-    /// (whose tag also fails an access that crosses into the next page) and the RAM array. Anything else answers
-    /// false with no effect, and the block then sets its progress count and calls <see cref="ReadTranslatedSlow"/>,
-    /// the interpreter's path (so the count is written only when an access may reach a device), which refills the
-    /// entry. A hit only ever does what that path would do in the same case, so the result, faults and counters
-    /// are the interpreter's. <paramref name="linear"/> is set on both answers.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryReadTranslated(int segment, uint offset, int size, bool write, out uint linear, out uint value)
-    {
-        ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segments), segment);
-        linear = s.Base + offset;
-        if (offset <= s.Limit - (uint)(size - 1))
-        {
-            ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), (int)((linear >> PageShift) & Tlb.SetMask));
-            if ((write ? entry.WriteTag : entry.ReadTag) == (linear + (uint)(size - 1)) >> PageShift)
-            {
-                ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), (nuint)(linear + entry.Addend));
-                value = size switch
-                {
-                    1 => at,
-                    2 => Unsafe.ReadUnaligned<ushort>(ref at),
-                    _ => Unsafe.ReadUnaligned<uint>(ref at),
-                };
-                return true;
-            }
-        }
-
-        value = 0;
-        return false;
-    }
-
-    /// <summary>Translated code's write (see <see cref="TryReadTranslated"/>): an <see cref="AccessTlb"/> write hit, or false.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryWriteTranslated(int segment, uint offset, int size, uint value)
-    {
-        ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segments), segment);
-        return offset <= s.Limit - (uint)(size - 1) && TryWriteBackTranslated(s.Base + offset, size, value);
-    }
-
-    /// <summary>The write of a read-modify-write after <see cref="TryReadTranslated"/> with write intent proved it (see there).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryWriteBackTranslated(uint linear, int size, uint value)
-    {
-        ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), (int)((linear >> PageShift) & Tlb.SetMask));
-        if (entry.WriteTag != (linear + (uint)(size - 1)) >> PageShift)
-        {
-            return false;
-        }
-
-        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), (nuint)(linear + entry.Addend));
-        switch (size)
-        {
-            case 1:
-                at = (byte)value;
-                break;
-            case 2:
-                Unsafe.WriteUnaligned(ref at, (ushort)value);
-                break;
-            default:
-                Unsafe.WriteUnaligned(ref at, value);
-                break;
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// After the interpreter's path performed an access at <paramref name="linear"/> for translated code: caches in
-    /// the <see cref="AccessTlb"/> what it proved, when the access stayed in one page of RAM or ROM — the frame
-    /// from the <see cref="Tlb"/> entry the walk left (paging) or the A20-masked address itself, reads always,
-    /// writes when the TLB holds the write right for this privilege and the page is RAM holding no decoded code.
-    /// </summary>
-    private void FillAccess(uint linear, int size)
-    {
-        var page = linear >> PageShift;
-        if ((linear + (uint)(size - 1)) >> PageShift != page)
-        {
-            return;
-        }
-
-        uint frame;
-        var writable = true;
-        if (_paging)
-        {
-            if (!_tlb.TryLookup(page, false, _user, out frame))
-            {
-                return;
-            }
-
-            writable = _tlb.TryLookup(page, true, _user, out _);
-        }
-        else
-        {
-            frame = page << PageShift;
-        }
-
-        frame &= _memory.A20Mask;
-        var flags = _pageFlags[frame >> PageShift];
-        if ((flags & PageFlags.DirectRead) == 0)
-        {
-            return;
-        }
-
-        _accessTlb.Fill(_user, page, frame, writable && (flags & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram);
-    }
-
-    void IPageMapListener.OnPageRemapped(uint page) => _accessTlb.DropFrame(page, writesOnly: false);
-
-    void IPageMapListener.OnCodePageMarked(uint page) => _accessTlb.DropFrame(page, writesOnly: true);
-
-    void IPageMapListener.OnAddressMaskChanged() => _accessTlb.DropAll();
-
-    /// <summary>
-    /// Everything <see cref="TryReadTranslated"/> does not do inline, called by translated code only after it
-    /// answered false (with the block's progress count set first, as the access may reach a device): the
-    /// interpreter's path, so the value, or -1 with the fault latched (a value rather than an out parameter,
-    /// which would keep the block's local in memory across the whole block).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public long ReadTranslatedSlow(int segment, uint offset, int size, bool write)
-    {
-        if (!_core.TryLinear(segment, offset, size, out var linear))
-        {
-            return -1;
-        }
-
-        var value = _paging ? ReadPaged(linear, size, write, _user) : ReadPhysical(linear, size);
-        if (value >= 0)
-        {
-            FillAccess(linear, size);
-        }
-
-        return value;
-    }
-
-    /// <summary>The interpreter's path for a write <see cref="TryWriteTranslated"/> declined (see <see cref="ReadTranslatedSlow"/>).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public bool TryWriteTranslatedSlow(int segment, uint offset, int size, uint value) =>
-        _core.TryLinear(segment, offset, size, out var linear) && TryWriteBackTranslatedSlow(linear, size, value);
-
-    /// <summary>The interpreter's path for a write-back <see cref="TryWriteBackTranslated"/> declined.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public bool TryWriteBackTranslatedSlow(uint linear, int size, uint value)
-    {
-        if (!TryWrite(linear, size, value))
-        {
-            return false;
-        }
-
-        FillAccess(linear, size);
-        return true;
     }
 
     /// <summary>Proves a write of <paramref name="size"/> bytes would succeed (latching #PF if not) without writing.</summary>

@@ -5,9 +5,9 @@ namespace Emulator.Machine.Cpu.Translation;
 /// <summary>
 /// What translated code sees of the CPU: the register file it loads into locals and writes back, the
 /// entry EIP and instruction budget of this run, and the memory unit. Every access calls
-/// <see cref="MemoryUnit.TryReadTranslated"/> and its siblings: the segment limit check, paging off or a TLB
-/// hit and a RAM page inline, the interpreter's path (page walk, MMIO, faults) out of line, so a
-/// translated access behaves as the interpreter's does, fault values included.
+/// <see cref="TranslatedMemory.TryReadTranslated"/> and its siblings: the segment limit check and an access TLB
+/// hit inline, the interpreter's path (page walk, MMIO, faults) out of line, so a translated access behaves
+/// as the interpreter's does, fault values included.
 /// </summary>
 internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispatcher dispatcher)
 {
@@ -53,8 +53,8 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
     /// <summary>Guest memory, whose count of accesses off the RAM fast path a block compares (<see cref="EmitContext.SlowAccesses"/>).</summary>
     public readonly GuestMemory Memory = memory;
 
-    /// <summary>The memory accessors translated code calls straight (<see cref="MemoryUnit.TryReadTranslated"/> and the rest).</summary>
-    public readonly MemoryUnit Mmu = core.Mmu;
+    /// <summary>The memory accessors translated code calls straight (<see cref="TranslatedMemory.TryReadTranslated"/> and the rest).</summary>
+    public readonly TranslatedMemory Mmu = core.Mmu.Translated;
 
     /// <summary>Instructions run through <see cref="Interpret"/> by <see cref="Op"/> (+<see cref="RepIndex"/> when REP-prefixed), for <c>--stats</c>.</summary>
     public readonly long[] InterpretedByOp = new long[2 * RepIndex];

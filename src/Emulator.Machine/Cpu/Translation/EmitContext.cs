@@ -17,12 +17,12 @@ internal sealed class EmitContext
     private const uint Byte = 0xFF;
     private const uint Dword = 0xFFFF_FFFF;
 
-    private static readonly MethodInfo ReadMethod = MemoryMethod(nameof(MemoryUnit.TryReadTranslated));
-    private static readonly MethodInfo WriteMethod = MemoryMethod(nameof(MemoryUnit.TryWriteTranslated));
-    private static readonly MethodInfo WriteBackMethod = MemoryMethod(nameof(MemoryUnit.TryWriteBackTranslated));
-    private static readonly MethodInfo ReadSlowMethod = MemoryMethod(nameof(MemoryUnit.ReadTranslatedSlow));
-    private static readonly MethodInfo WriteSlowMethod = MemoryMethod(nameof(MemoryUnit.TryWriteTranslatedSlow));
-    private static readonly MethodInfo WriteBackSlowMethod = MemoryMethod(nameof(MemoryUnit.TryWriteBackTranslatedSlow));
+    private static readonly MethodInfo ReadMethod = MemoryMethod(nameof(TranslatedMemory.TryReadTranslated));
+    private static readonly MethodInfo WriteMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteTranslated));
+    private static readonly MethodInfo WriteBackMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteBackTranslated));
+    private static readonly MethodInfo ReadSlowMethod = MemoryMethod(nameof(TranslatedMemory.ReadTranslatedSlow));
+    private static readonly MethodInfo WriteSlowMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteTranslatedSlow));
+    private static readonly MethodInfo WriteBackSlowMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteBackTranslatedSlow));
     private static readonly MethodInfo CheckLimitMethod = Method(nameof(BlockRuntime.CheckLimit));
     private static readonly FieldInfo SlowAccessesField = typeof(GuestMemory).GetField(nameof(GuestMemory.SlowAccessCount), BindingFlags.NonPublic | BindingFlags.Instance)
         ?? throw new InvalidOperationException(nameof(GuestMemory.SlowAccessCount));
@@ -242,7 +242,7 @@ internal sealed class EmitContext
         return loaded;
     }
 
-    // The memory accesses: the inlined fast path (MemoryUnit.TryReadTranslated and its siblings) first; only when
+    // The memory accesses: the inlined fast path (TranslatedMemory.TryReadTranslated and its siblings) first; only when
     // it declines does the block set the progress count (a device may see the access, and reads the virtual clock
     // through it) and take the interpreter's path, whose failure is the instruction's fault. The offset goes to a
     // temporary first when it is computed, since both paths use it.
@@ -319,5 +319,5 @@ internal sealed class EmitContext
 
     private static MethodInfo Method(string name) => typeof(BlockRuntime).GetMethod(name) ?? throw new InvalidOperationException(name);
 
-    private static MethodInfo MemoryMethod(string name) => typeof(MemoryUnit).GetMethod(name) ?? throw new InvalidOperationException(name);
+    private static MethodInfo MemoryMethod(string name) => typeof(TranslatedMemory).GetMethod(name) ?? throw new InvalidOperationException(name);
 }
