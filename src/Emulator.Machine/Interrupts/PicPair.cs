@@ -67,7 +67,12 @@ public sealed class PicPair : IPortDevice, IInterruptAcknowledge, IIsaIrqSink, I
     public Pic8259 Slave { get; }
 
     /// <inheritdoc/>
-    public bool InterruptPending => Master.Output;
+    /// <remarks>
+    /// The INTR level as of the last change: every change of either chip goes through this pair, which
+    /// recomputes it (<see cref="Update"/>), so the CPU's check at each instruction boundary is a field read
+    /// rather than two priority scans.
+    /// </remarks>
+    public bool InterruptPending => _lastOutput;
 
     /// <summary>Both chips back to power-on (uninitialized, ELCRs edge), which drops INTR.</summary>
     public void Reset()
