@@ -280,6 +280,24 @@ internal sealed class MemoryUnit
         return true;
     }
 
+    /// <summary>
+    /// The A20-masked physical address of <paramref name="linear"/> for a data access at the current privilege,
+    /// when it translates without a fault; nothing is latched otherwise (the caller then takes the per-element
+    /// path, which faults precisely). A walk sets the accessed and dirty bits the access itself would.
+    /// </summary>
+    public bool TryProbePhysical(uint linear, bool write, out uint physical)
+    {
+        var frame = linear & ~PageOffsetMask;
+        if (_paging && !_tlb.TryLookup(linear >> PageShift, write, _user, out frame) && !_walker.TryWalk(linear, write, _user, out frame, out _))
+        {
+            physical = 0;
+            return false;
+        }
+
+        physical = (frame | (linear & PageOffsetMask)) & _memory.A20Mask;
+        return true;
+    }
+
     /// <summary>Copies guest memory into <paramref name="destination"/> after a successful <see cref="Probe"/>.</summary>
     public void ReadBlock(uint linear, Span<byte> destination) => CopyBlock(linear, destination, default, false);
 

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Emulator.Machine.Bus;
+using Emulator.Machine.Memory;
 using Iced.Intel;
 
 namespace Emulator.Machine.Cpu;
@@ -9,7 +11,9 @@ namespace Emulator.Machine.Cpu;
 /// SI/DI/CX or ESI/EDI/ECX. A REP run executes as one step: a fault part-way leaves the registers
 /// at the failing element, so the instruction restarts where it stopped, as on the hardware.
 /// <c>REP INS</c>/<c>REP OUTS</c> with DF clear and the whole run inside ES (or the source segment)
-/// without wrapping move one block through <see cref="IoPortBus.ReadBlock"/>/<see cref="IoPortBus.WriteBlock"/>.
+/// without wrapping move one block through <see cref="IoPortBus.ReadBlock"/>/<see cref="IoPortBus.WriteBlock"/>;
+/// <c>REP MOVS</c>/<c>REP STOS</c> with DF clear copy or fill page by page straight in RAM where every element
+/// would have taken the RAM fast path (<see cref="TryMoveInRam"/>).
 /// </summary>
 internal sealed class StringUnit(ExecutionCore core)
 {
@@ -46,12 +50,20 @@ internal sealed class StringUnit(ExecutionCore core)
 
         var conditional = d.Op is Op.Cmps or Op.Scas;
         var stopOnZero = d.Instr.HasRepnePrefix;
+        var inRam = d.Op is Op.Movs or Op.Stos && (core.R.Flags & Eflags.Direction) == 0;
         for (var budget = IterationsPerStep; (ecx & mask) != 0; budget--)
         {
             if (budget == 0)
             {
                 core.R.EIP = (core.R.EIP - d.Length) & core.IpMask;
                 return true;
+            }
+
+            if (inRam && TryMoveInRam(ref d, (uint)budget) is var moved and > 0)
+            {
+                // The loop's own decrement counts the last of them.
+                budget -= (int)moved - 1;
+                continue;
             }
 
             if (!Element(ref d))
@@ -196,6 +208,92 @@ internal sealed class StringUnit(ExecutionCore core)
                 return true;
             }
         }
+    }
+
+    /// <summary>
+    /// Up to <paramref name="most"/> elements of an upward REP MOVS/STOS at once, as many as stay inside the
+    /// current source and destination pages, the segment limits and the address size: when both pages translate
+    /// without a fault and the element path would have read the source straight from RAM or ROM and written the
+    /// destination straight to RAM (no MMIO, no page holding decoded code), the bytes move with one copy or fill
+    /// and the registers advance as after that many elements. A destination that starts inside the source run
+    /// (the forward overlap whose element order replicates a pattern) is left to the element path. Returns the
+    /// elements done; 0 leaves the next one to <see cref="Element"/> (which also faults precisely).
+    /// </summary>
+    private uint TryMoveInRam(ref DecodedInstruction d, uint most)
+    {
+        int size = d.Size;
+        var mask = d.AddrMask;
+        ref var ecx = ref core.Reg(CpuRegisters.Ecx);
+        ref var edi = ref core.Reg(CpuRegisters.Edi);
+        ref var esi = ref core.Reg(CpuRegisters.Esi);
+        var count = Math.Min(most, ecx & mask);
+        if (!TryRun(ExecutionCore.Es, edi & mask, size, mask, ref count, out var destinationLinear))
+        {
+            return 0;
+        }
+
+        var move = d.Op == Op.Movs;
+        var sourceLinear = 0u;
+        if (move && !TryRun(d.Seg, esi & mask, size, mask, ref count, out sourceLinear))
+        {
+            return 0;
+        }
+
+        var bytes = (int)count * size;
+        var mmu = core.Mmu;
+        var memory = mmu.Physical;
+        if (!mmu.TryProbePhysical(destinationLinear, true, out var destination)
+            || !memory.TryGetDirect(destination, bytes, true, out var target))
+        {
+            return 0;
+        }
+
+        if (move)
+        {
+            if (!mmu.TryProbePhysical(sourceLinear, false, out var source)
+                || (destination > source && destination < source + (uint)bytes)
+                || !memory.TryGetDirect(source, bytes, false, out var from))
+            {
+                return 0;
+            }
+
+            from.CopyTo(target);
+            Advance(ref esi, (uint)bytes, mask);
+        }
+        else
+        {
+            var value = core.ReadReg(CpuRegisters.Eax, 0, size);
+            switch (size)
+            {
+                case 1:
+                    target.Fill((byte)value);
+                    break;
+                case 2:
+                    MemoryMarshal.Cast<byte, ushort>(target).Fill((ushort)value);
+                    break;
+                default:
+                    MemoryMarshal.Cast<byte, uint>(target).Fill(value);
+                    break;
+            }
+        }
+
+        Advance(ref edi, (uint)bytes, mask);
+        ecx = (ecx & ~mask) | ((ecx - count) & mask);
+        return count;
+    }
+
+    /// <summary>
+    /// Narrows <paramref name="count"/> elements from <paramref name="offset"/> in <paramref name="segment"/> to those
+    /// inside its limit, the address size and the page of the first; false when not even one whole element fits.
+    /// </summary>
+    private bool TryRun(int segment, uint offset, int size, uint mask, ref uint count, out uint linear)
+    {
+        ref var s = ref core.Seg[segment];
+        linear = s.Base + offset;
+        var inPage = (GuestMemory.PageSize - (linear & GuestMemory.PageOffsetMask)) / (uint)size;
+        var inSegment = ((ulong)Math.Min(s.Limit, mask) + 1 - offset) / (uint)size;
+        count = (uint)Math.Min(Math.Min(count, inPage), offset > Math.Min(s.Limit, mask) ? 0 : inSegment);
+        return count > 0;
     }
 
     /// <summary>

@@ -472,6 +472,25 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     /// <summary>The decode cache dropped everything from this page; writes may take the fast path again.</summary>
     internal void ClearCodePage(uint page) => _pages[page] &= ~PageFlags.Code;
 
+    /// <summary>
+    /// The RAM bytes <paramref name="physical"/>..+<paramref name="length"/> inside one page, when the CPU may read
+    /// them (RAM or ROM) or write them (RAM holding no decoded code) straight: what the per-access fast paths
+    /// would do for each byte. False for anything else (MMIO, unbacked, a code page written, a page crossed).
+    /// </summary>
+    internal bool TryGetDirect(uint physical, int length, bool write, out Span<byte> bytes)
+    {
+        var flags = _pages[physical >> PageShift];
+        var allowed = write ? (flags & (PageFlags.Ram | PageFlags.Code)) == PageFlags.Ram : (flags & PageFlags.DirectRead) != 0;
+        if (!allowed || length <= 0 || (physical & PageOffsetMask) + (uint)length > PageSize)
+        {
+            bytes = default;
+            return false;
+        }
+
+        bytes = _ram.AsSpan((int)physical, length);
+        return true;
+    }
+
     /// <summary>The backing array of RAM and ROM (never replaced), for the CPU's inlined translated-code fast path (<c>MemoryUnit.TryReadTranslated</c>).</summary>
     internal byte[] Ram => _ram;
 
