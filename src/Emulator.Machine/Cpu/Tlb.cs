@@ -16,15 +16,15 @@ internal sealed class Tlb
     /// <summary>256 sets reach 1 MiB of linear space, the working set of a kernel's hot paths.</summary>
     public const int Sets = 256;
 
-    /// <summary>Set of a page number: its low bits (the translated-code fast path probes the arrays itself).</summary>
+    /// <summary>Set of a page number: its low bits (the <see cref="AccessTlb"/> indexes its sets the same way).</summary>
     internal const uint SetMask = Sets - 1;
     private const uint Invalid = uint.MaxValue;
     private const int TagsPerSet = 4;
-    /// <summary>Offset of the write tags in <see cref="Tags"/>.</summary>
-    internal const int WriteTag = Sets;
+    /// <summary>Offset of the write tags in the tag array.</summary>
+    private const int WriteTag = Sets;
 
-    /// <summary>Offset of the user tags in <see cref="Tags"/>.</summary>
-    internal const int UserTag = 2 * Sets;
+    /// <summary>Offset of the user tags in the tag array.</summary>
+    private const int UserTag = 2 * Sets;
     private const int LargeShift = PageEntry.DirectoryShift - PageEntry.TableShift;
 
     /// <summary>Tag arrays laid out [user][write][set], page numbers or <see cref="Invalid"/>.</summary>
@@ -35,12 +35,6 @@ internal sealed class Tlb
     private readonly bool[] _large = new bool[Sets];
     private int _largeEntries;
     private readonly AccessTlb? _access;
-
-    /// <summary>The tag array (see <see cref="TryLookup"/>), for <see cref="MemoryUnit"/>'s inlined fast path in translated code.</summary>
-    internal uint[] Tags => _tags;
-
-    /// <summary>The frame of each set, as <see cref="Tags"/>.</summary>
-    internal uint[] Frames => _frames;
 
     /// <summary>A TLB; <paramref name="access"/>, when given, loses a set whenever this one drops or refills it.</summary>
     public Tlb(AccessTlb? access = null)
