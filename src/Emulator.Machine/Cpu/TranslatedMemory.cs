@@ -5,8 +5,8 @@ using Emulator.Machine.Memory;
 namespace Emulator.Machine.Cpu;
 
 /// <summary>
-/// Translated code's way to guest memory (docs/cpu-memory-unit.md): blocks call these methods on the memory
-/// unit's instance directly. The fast paths are inlined into every block and probe the <see cref="AccessTlb"/>
+/// Translated code's way to guest memory (docs/cpu-memory-unit.md): blocks call these methods directly on the
+/// CPU's one instance (<c>BlockRuntime.Mmu</c>). The fast paths are inlined into every block and probe the <see cref="AccessTlb"/>
 /// of the current privilege; what they decline goes through <see cref="MemoryUnit"/>'s interpreter paths, which
 /// then refill the entry. This class also hears from <see cref="GuestMemory"/> (<see cref="IPageMapListener"/>)
 /// what must be dropped when pages are remapped, come to hold code, or the A20 gate moves.
