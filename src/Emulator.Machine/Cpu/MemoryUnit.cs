@@ -270,8 +270,7 @@ internal sealed class MemoryUnit
         var end = linear + length;
         for (ulong at = linear & ~PageOffsetMask; at < end; at += PageSize)
         {
-            var page = (uint)at;
-            if (!_tlb.TryLookup(page >> PageShift, write, _user, out _) && !_walker.TryWalk(page, write, _user, out _, out _))
+            if (!TryProbePhysical((uint)at, write, out _))
             {
                 return false;
             }

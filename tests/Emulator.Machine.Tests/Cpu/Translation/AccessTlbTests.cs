@@ -70,7 +70,7 @@ public class AccessTlbTests
             a.dec(cx);
             a.jnz(top);
         });
-        foreach (var machine in new[] { pair.Reference, pair.Candidate })
+        foreach (var machine in pair.Machines)
         {
             machine.Memory.Write(CpuTestMachine.Physical(CpuTestMachine.CodeSegment, PatchedCode), CpuTestMachine.Assemble(16, PatchedCode, a =>
             {
@@ -98,7 +98,7 @@ public class AccessTlbTests
 
     private static void Write(TierPair pair, uint address, ushort value)
     {
-        foreach (var machine in new[] { pair.Reference, pair.Candidate })
+        foreach (var machine in pair.Machines)
         {
             machine.WriteWord(address, value);
         }
@@ -107,7 +107,7 @@ public class AccessTlbTests
     /// <summary>Applies <paramref name="change"/> to both halted machines and points them at the start of the code again.</summary>
     private static void Restart(TierPair pair, Action<CpuTestMachine> change)
     {
-        foreach (var machine in new[] { pair.Reference, pair.Candidate })
+        foreach (var machine in pair.Machines)
         {
             change(machine);
             machine.Registers.EIP = 0;

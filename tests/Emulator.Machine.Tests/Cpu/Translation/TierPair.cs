@@ -42,7 +42,8 @@ internal sealed class TierPair
 
     public CpuTestMachine Candidate { get; }
 
-    private CpuTestMachine[] Machines => [Reference, Candidate];
+    /// <summary>Both machines, for a change a test makes to each alike.</summary>
+    public CpuTestMachine[] Machines => [Reference, Candidate];
 
     /// <summary>Loads the same code and a random state (general registers, status flags, data and stack bytes) into both machines.</summary>
     public void Load(Random random, Action<Assembler> build)
