@@ -41,7 +41,7 @@ public class NbdClientFaultTests
     private static (BlockError Error, string? Reason) ReadOnce(NbdDriver driver)
     {
         var error = NbdLoopback.Wait(driver.ReadAsync(0, new byte[4096]));
-        return (error, driver.LastError);
+        return (error, driver.LastConnectionLoss);
     }
 
     [Test]

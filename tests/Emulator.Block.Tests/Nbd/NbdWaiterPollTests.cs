@@ -191,7 +191,7 @@ public class NbdWaiterPollTests
         {
             Assert.That(device.Completions.Take(5).Select(c => c.Error), Is.All.EqualTo(BlockError.None));
             Assert.That(device.Completions[5].Error, Is.EqualTo(BlockError.Io));
-            Assert.That(driver.LastError, Does.Contain(reason));
+            Assert.That(driver.LastConnectionLoss, Does.Contain(reason));
         });
     }
 

@@ -98,6 +98,12 @@ internal sealed class NbdDriver : BlockDriver, IBlockCompletionPoller
     /// <summary>Why the last connection ended or the last attempt failed; null while all is well.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>
+    /// Why the last established connection ended; unlike <see cref="LastError"/> a successful reconnect
+    /// does not clear it, so it still names the fault after the client has recovered.
+    /// </summary>
+    public string? LastConnectionLoss { get; private set; }
+
     /// <summary>Connections made so far (1 after open; more after reconnects).</summary>
     public int Connections { get; private set; }
 
@@ -403,7 +409,7 @@ internal sealed class NbdDriver : BlockDriver, IBlockCompletionPoller
             return;
         }
 
-        LastError = $"NBD connection to {connection.Server} lost: {reason}";
+        LastError = LastConnectionLoss = $"NBD connection to {connection.Server} lost: {reason}";
         Console.Error.WriteLine($"emu: {LastError}; reconnecting");
         lock (_gate)
         {
