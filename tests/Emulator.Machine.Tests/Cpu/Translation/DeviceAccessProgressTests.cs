@@ -53,6 +53,35 @@ public class DeviceAccessProgressTests
         Assert.That(pair.Candidate.Cpu.TranslatedInstructions, Is.GreaterThan(0), "no block ran");
     }
 
+    [Test]
+    public void DeviceAsksForAStopFromATranslatedLoop_BlockLeavesAfterThatInstruction()
+    {
+        // The third pass's write makes the device ask for a stop: the interpreter stops right after that
+        // instruction, and so must the block (the rest of the pass and further passes are not run).
+        var pair = new TierPair();
+        pair.Load(new Random(12), a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(cx, Passes);
+            a.Label(ref top);
+            a.add(ax, 5);
+            a.mov(__word_ptr[DeviceOffset], ax);
+            a.xor(dx, ax);
+            a.inc(bx);
+            a.dec(cx);
+            a.jnz(top);
+            a.hlt();
+        });
+        foreach (var machine in pair.Machines)
+        {
+            machine.Memory.RegisterMmio(DevicePhysical, DeviceLength, new StoppingDevice(machine.Cpu, stopAtWrite: 3));
+        }
+
+        Assert.That(pair.RunAndCompare(), Is.Null);
+        Assert.That(pair.Candidate.Cpu.Halted, Is.False, "the stop came before the loop's end");
+        Assert.That(pair.Candidate.Cpu.TranslatedInstructions, Is.GreaterThan(0), "no block ran");
+    }
+
     private static CountingDevice Attach(CpuTestMachine machine)
     {
         var device = new CountingDevice(machine.Cpu);
@@ -81,6 +110,22 @@ public class DeviceAccessProgressTests
             if (!cpu.Halted)
             {
                 Accesses.Add((address, cpu.InstructionsSoFar));
+            }
+        }
+    }
+
+    /// <summary>Asks the CPU to stop at its <c>stopAtWrite</c>-th write; reads answer zero.</summary>
+    private sealed class StoppingDevice(X86Cpu cpu, int stopAtWrite) : IMmioDevice
+    {
+        private int _writes;
+
+        public uint Read(uint address, AccessWidth width) => 0;
+
+        public void Write(uint address, AccessWidth width, uint value)
+        {
+            if (++_writes == stopAtWrite)
+            {
+                cpu.RequestStop();
             }
         }
     }
