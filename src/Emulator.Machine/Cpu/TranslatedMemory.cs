@@ -59,18 +59,33 @@ internal sealed class TranslatedMemory : IPageMapListener
         linear = s.Base + offset;
         if (offset <= s.Limit - (uint)(size - 1))
         {
-            ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), (int)((linear >> PageShift) & Tlb.SetMask));
-            if ((write ? entry.WriteTag : entry.ReadTag) == (linear + (uint)(size - 1)) >> PageShift)
+            return TryReadLinear(linear, size, write, out value);
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// <see cref="TryReadTranslated"/> after the segment step, for a block keyed with flat data segments (DS, ES
+    /// and SS at base 0 with a 4 GiB limit: docs/translating-cpu.md), whose offset is the linear address. The
+    /// one limit case left, an access that runs past FFFFFFFF, wraps its last byte's page to page 0, whose tag no
+    /// entry of this set can hold, so it misses and the interpreter's path raises the fault.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadLinear(uint linear, int size, bool write, out uint value)
+    {
+        ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), (int)((linear >> PageShift) & Tlb.SetMask));
+        if ((write ? entry.WriteTag : entry.ReadTag) == (linear + (uint)(size - 1)) >> PageShift)
+        {
+            ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), (nuint)(linear + entry.Addend));
+            value = size switch
             {
-                ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), (nuint)(linear + entry.Addend));
-                value = size switch
-                {
-                    1 => at,
-                    2 => Unsafe.ReadUnaligned<ushort>(ref at),
-                    _ => Unsafe.ReadUnaligned<uint>(ref at),
-                };
-                return true;
-            }
+                1 => at,
+                2 => Unsafe.ReadUnaligned<ushort>(ref at),
+                _ => Unsafe.ReadUnaligned<uint>(ref at),
+            };
+            return true;
         }
 
         value = 0;

@@ -19,10 +19,10 @@ internal static class BackgroundCompiler
     private static readonly Lazy<Thread> Worker = new(Start);
 
     /// <summary>Queues <paramref name="block"/> (the queue takes it over) to be compiled into <paramref name="target"/>.</summary>
-    public static void Enqueue(BlockCompilation compilation, List<BlockInstruction> block, bool codeBig, bool stackBig, CompiledCode target, string name)
+    public static void Enqueue(BlockCompilation compilation, List<BlockInstruction> block, bool codeBig, bool stackBig, bool flatData, CompiledCode target, string name)
     {
         _ = Worker.Value;
-        Jobs.Add(new Job(compilation, block, codeBig, stackBig, target, name));
+        Jobs.Add(new Job(compilation, block, codeBig, stackBig, flatData, target, name));
     }
 
     /// <summary>Blocks queued and not yet compiled.</summary>
@@ -46,9 +46,9 @@ internal static class BackgroundCompiler
                 continue;
             }
 
-            job.Target.Run = job.Compilation.Run(job.Block, job.CodeBig, job.StackBig, job.Name);
+            job.Target.Run = job.Compilation.Run(job.Block, job.CodeBig, job.StackBig, job.FlatData, job.Name);
         }
     }
 
-    private sealed record Job(BlockCompilation Compilation, List<BlockInstruction> Block, bool CodeBig, bool StackBig, CompiledCode Target, string Name);
+    private sealed record Job(BlockCompilation Compilation, List<BlockInstruction> Block, bool CodeBig, bool StackBig, bool FlatData, CompiledCode Target, string Name);
 }

@@ -37,10 +37,10 @@ internal sealed class BlockCompilation
     /// its method called <paramref name="name"/> (<see cref="TranslatingTier.MethodName"/>: what perf and the runtime's
     /// diagnostics show for the block).
     /// </summary>
-    public Func<BlockRuntime, long> Run(List<BlockInstruction> block, bool codeBig, bool stackBig, string? name = null)
+    public Func<BlockRuntime, long> Run(List<BlockInstruction> block, bool codeBig, bool stackBig, bool flatData, string? name = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var tree = BlockCompiler.Build(block, codeBig, stackBig, name);
+        var tree = BlockCompiler.Build(block, codeBig, stackBig, flatData, name);
         var built = System.Diagnostics.Stopwatch.GetTimestamp();
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
         var ilBefore = System.Runtime.JitInfo.GetCompiledILBytes(currentThread: true);

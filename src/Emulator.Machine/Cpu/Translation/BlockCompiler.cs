@@ -21,12 +21,13 @@ namespace Emulator.Machine.Cpu.Translation;
 /// </summary>
 internal static class BlockCompiler
 {
-    public static Func<BlockRuntime, long> Compile(List<BlockInstruction> block, bool codeBig, bool stackBig) => Build(block, codeBig, stackBig).Compile();
+    public static Func<BlockRuntime, long> Compile(List<BlockInstruction> block, bool codeBig, bool stackBig, bool flatData = false) =>
+        Build(block, codeBig, stackBig, flatData).Compile();
 
     /// <summary>The block's expression tree (compiled by <see cref="Compile"/>; split so the tier can time tree building and compilation apart).</summary>
-    public static Expression<Func<BlockRuntime, long>> Build(List<BlockInstruction> block, bool codeBig, bool stackBig, string? name = null)
+    public static Expression<Func<BlockRuntime, long>> Build(List<BlockInstruction> block, bool codeBig, bool stackBig, bool flatData = false, string? name = null)
     {
-        var c = new EmitContext(codeBig, stackBig);
+        var c = new EmitContext(codeBig, stackBig, flatData);
         var rt = c.Runtime;
         var gpr = c.Gpr;
         var slow = Expression.Variable(typeof(long), "slow");

@@ -20,6 +20,7 @@ internal sealed class EmitContext
     private static readonly MethodInfo ReadMethod = MemoryMethod(nameof(TranslatedMemory.TryReadTranslated));
     private static readonly MethodInfo WriteMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteTranslated));
     private static readonly MethodInfo WriteBackMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteBackTranslated));
+    private static readonly MethodInfo ReadLinearMethod = MemoryMethod(nameof(TranslatedMemory.TryReadLinear));
     private static readonly MethodInfo ReadSlowMethod = MemoryMethod(nameof(TranslatedMemory.ReadTranslatedSlow));
     private static readonly MethodInfo WriteSlowMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteTranslatedSlow));
     private static readonly MethodInfo WriteBackSlowMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteBackTranslatedSlow));
@@ -28,8 +29,9 @@ internal sealed class EmitContext
         ?? throw new InvalidOperationException(nameof(GuestMemory.SlowAccessCount));
     private static readonly MethodInfo MaterializeMethod = typeof(DeferredFlags).GetMethod(nameof(DeferredFlags.Materialize))!;
 
-    public EmitContext(bool codeBig, bool stackBig)
+    public EmitContext(bool codeBig, bool stackBig, bool flatData = false)
     {
+        FlatData = flatData;
         Runtime = Expression.Parameter(typeof(BlockRuntime), "rt");
         for (var i = 0; i < Registers.Length; i++)
         {
@@ -52,6 +54,15 @@ internal sealed class EmitContext
     }
 
     public ParameterExpression Runtime { get; }
+
+    /// <summary>
+    /// The block is keyed with DS, ES and SS flat (base 0, limit FFFFFFFF), which no instruction inside a block can
+    /// change: their accesses skip the segment step (<see cref="TranslatedMemory.TryReadLinear"/>).
+    /// </summary>
+    public bool FlatData { get; }
+
+    /// <summary>Whether an access through <paramref name="segment"/> may use the linear fast path (<see cref="FlatData"/>).</summary>
+    private bool Flat(int segment) => FlatData && segment is ExecutionCore.Ds or ExecutionCore.Es or ExecutionCore.Ss;
 
     public ParameterExpression[] Registers { get; } = new ParameterExpression[8];
 
@@ -255,11 +266,14 @@ internal sealed class EmitContext
     {
         var (setup, address) = Stable(offset);
         var (valueSetup, stored) = Stable(value);
+        var fast = Flat(segment)
+            ? Expression.Call(Mmu, WriteBackMethod, address, I(size), stored)
+            : Expression.Call(Mmu, WriteMethod, I(segment), address, I(size), stored);
         return Expression.Block(
             setup,
             valueSetup,
             Expression.IfThen(
-                Expression.Not(Expression.Call(Mmu, WriteMethod, I(segment), address, I(size), stored)),
+                Expression.Not(fast),
                 Slow(index, at, Expression.Call(Mmu, WriteSlowMethod, I(segment), address, I(size), stored))));
     }
 
@@ -285,10 +299,18 @@ internal sealed class EmitContext
     {
         var (setup, address) = Stable(offset);
         var slow = Expression.Variable(typeof(long), "slow");
+        Expression fast = Flat(segment)
+            ? Expression.Call(Mmu, ReadLinearMethod, address, I(size), Expression.Constant(write), value)
+            : Expression.Call(Mmu, ReadMethod, I(segment), address, I(size), Expression.Constant(write), linear, value);
+        if (Flat(segment) && linear != Discard)
+        {
+            setup = Expression.Block(setup, Expression.Assign(linear, address));
+        }
+
         return Expression.Block(
             setup,
             Expression.IfThen(
-                Expression.Not(Expression.Call(Mmu, ReadMethod, I(segment), address, I(size), Expression.Constant(write), linear, value)),
+                Expression.Not(fast),
                 Expression.Block(
                     [slow],
                     SetProgress(index),

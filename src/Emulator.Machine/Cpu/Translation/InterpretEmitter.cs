@@ -30,8 +30,9 @@ internal static class InterpretEmitter
             or Op.Bt or Op.Bts or Op.Btr or Op.Btc or Op.Bsf or Op.Bsr or Op.Cmovcc or Op.Xlat or Op.Bound
             or Op.MovFromSreg or Op.PushSreg => true,
 
-        // Data segments only: their bases and limits are read at run time. CS and SS are not (SS sets the shadow and the stack size).
-        Op.MovToSreg or Op.PopSreg => d.Aux is ExecutionCore.Ds or ExecutionCore.Es or (int)SegmentRegister.FS or (int)SegmentRegister.GS,
+        // FS and GS only: their bases and limits are read at run time. CS and SS are not (SS sets the shadow and the stack
+        // size), nor DS and ES, whose flatness is part of the block key (TranslatingTier.Mode) with SS's.
+        Op.MovToSreg or Op.PopSreg => d.Aux is (int)SegmentRegister.FS or (int)SegmentRegister.GS,
 
         // Forms of translated families that have no emitter of their own.
         Op.Add or Op.Or or Op.Adc or Op.Sbb or Op.And or Op.Sub or Op.Xor or Op.Cmp or Op.Test

@@ -44,7 +44,10 @@ internal sealed class TranslatingTier
     /// </summary>
     private const int Ways = 2;
     private const int SetBits = TableBits - 1;
-    private const int ModeBits = 2;
+    private const int ModeBits = 3;
+
+    /// <summary>The key's mode bit for DS, ES and SS all flat (base 0, limit FFFFFFFF): see <see cref="EmitContext.FlatData"/>.</summary>
+    private const uint FlatDataMode = 4;
     private const uint FibonacciHash = 2654435761u;
 
     /// <summary>Entry counters: 4× the slots, indexed by a second multiplicative hash; keys sharing one only warm up sooner.</summary>
@@ -297,7 +300,20 @@ internal sealed class TranslatingTier
     /// <summary>A block's identity: its physical address and the CS/SS sizes it was translated for.</summary>
     private static ulong Key(uint physical, uint mode) => ((ulong)physical << ModeBits) | mode;
 
-    private uint Mode(in SegmentCache cs) => (cs.Big ? 1u : 0) | (_core.Seg[ExecutionCore.Ss].Big ? 2u : 0);
+    /// <summary>
+    /// The block key's mode: the CS and SS sizes, and whether DS, ES and SS are flat (QEMU's translation flags
+    /// carry the same fact). None of them changes inside a block: CS and SS loads end blocks, and DS and ES loads
+    /// run only at block boundaries (<see cref="InterpretEmitter.CanTranslate"/>), so a chain keeps its entry's mode.
+    /// </summary>
+    private uint Mode(in SegmentCache cs)
+    {
+        var seg = _core.Seg;
+        ref readonly var ss = ref seg[ExecutionCore.Ss];
+        var flat = IsFlat(ss) && IsFlat(seg[ExecutionCore.Ds]) && IsFlat(seg[ExecutionCore.Es]);
+        return (cs.Big ? 1u : 0) | (ss.Big ? 2u : 0) | (flat ? FlatDataMode : 0);
+    }
+
+    private static bool IsFlat(in SegmentCache s) => s.Base == 0 && s.Limit == uint.MaxValue;
 
     /// <summary>Entry checks: translated, every instruction inside the CS limit (and IP not wrapping in 16-bit code), room in the budget.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -353,7 +369,7 @@ internal sealed class TranslatingTier
         }
 
         var key = Key(physical, mode);
-        var mixed = physical ^ (mode << 30);
+        var mixed = physical ^ (mode << (32 - ModeBits));
         var set = (int)((mixed * FibonacciHash) >> (32 - SetBits)) * Ways;
         ref var recent = ref _table[set];
         if (recent.Key == key && recent.Block is { Valid: true } found)
@@ -457,13 +473,14 @@ internal sealed class TranslatingTier
                 code = new CompiledCode();
                 var codeBig = cs.Big;
                 var stackBig = _core.Seg[ExecutionCore.Ss].Big;
+                var flatData = (mode & FlatDataMode) != 0;
                 if (Background)
                 {
-                    BackgroundCompiler.Enqueue(_compilation, [.. _scratch], codeBig, stackBig, code, MethodName(physical, codeBig));
+                    BackgroundCompiler.Enqueue(_compilation, [.. _scratch], codeBig, stackBig, flatData, code, MethodName(physical, codeBig));
                 }
                 else
                 {
-                    code.Run = _compilation.Run(_scratch, codeBig, stackBig, MethodName(physical, codeBig));
+                    code.Run = _compilation.Run(_scratch, codeBig, stackBig, flatData, MethodName(physical, codeBig));
                 }
 
                 if (shape is not null)
@@ -520,7 +537,7 @@ internal sealed class TranslatingTier
         for (var i = 0; i < blocks.Count; i++)
         {
             var block = blocks[i];
-            var start = (int)((uint)(block.Key >> 2) & GuestMemory.PageOffsetMask);
+            var start = (int)((uint)(block.Key >> ModeBits) & GuestMemory.PageOffsetMask);
             var blockEnd = start + (block.Count > 0 ? (int)block.EndOffset : MaxInstructionLength);
             if (start < end && offset < blockEnd)
             {
