@@ -117,6 +117,16 @@ internal sealed class PagedCpuMachine
 
     public CpuTestMachine Inner { get; }
 
+    /// <summary>A machine whose CPU runs on <paramref name="tier"/>, the translating tier compiling every block on first sight and never giving up on one.</summary>
+    public static PagedCpuMachine OnTier(CpuTier tier)
+    {
+        var machine = new PagedCpuMachine();
+        machine.Inner.Cpu.Tier = tier;
+        machine.Inner.Cpu.TranslationThreshold = 1;
+        machine.Inner.Cpu.TranslationDropLimit = int.MaxValue;
+        return machine;
+    }
+
     public CpuRegisters Registers => Inner.Registers;
 
     public uint FaultVector => Inner.ReadDword(FaultRecord);

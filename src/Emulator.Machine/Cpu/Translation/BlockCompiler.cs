@@ -21,11 +21,8 @@ namespace Emulator.Machine.Cpu.Translation;
 /// </summary>
 internal static class BlockCompiler
 {
-    public static Func<BlockRuntime, long> Compile(List<BlockInstruction> block, bool codeBig, bool stackBig, bool flatData = false) =>
-        Build(block, codeBig, stackBig, flatData).Compile();
-
-    /// <summary>The block's expression tree (compiled by <see cref="Compile"/>; split so the tier can time tree building and compilation apart).</summary>
-    public static Expression<Func<BlockRuntime, long>> Build(List<BlockInstruction> block, bool codeBig, bool stackBig, bool flatData = false, string? name = null)
+    /// <summary>The block's expression tree (<see cref="BlockCompilation.Run"/> compiles it, timing tree building and compilation apart).</summary>
+    public static Expression<Func<BlockRuntime, long>> Build(List<BlockInstruction> block, bool codeBig, bool stackBig, bool flatData, string? name = null)
     {
         var c = new EmitContext(codeBig, stackBig, flatData);
         var rt = c.Runtime;

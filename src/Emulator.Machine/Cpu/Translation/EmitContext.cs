@@ -29,7 +29,7 @@ internal sealed class EmitContext
         ?? throw new InvalidOperationException(nameof(GuestMemory.SlowAccessCount));
     private static readonly MethodInfo MaterializeMethod = typeof(DeferredFlags).GetMethod(nameof(DeferredFlags.Materialize))!;
 
-    public EmitContext(bool codeBig, bool stackBig, bool flatData = false)
+    public EmitContext(bool codeBig, bool stackBig, bool flatData)
     {
         FlatData = flatData;
         Runtime = Expression.Parameter(typeof(BlockRuntime), "rt");
@@ -299,10 +299,11 @@ internal sealed class EmitContext
     {
         var (setup, address) = Stable(offset);
         var slow = Expression.Variable(typeof(long), "slow");
-        Expression fast = Flat(segment)
+        var flat = Flat(segment);
+        Expression fast = flat
             ? Expression.Call(Mmu, ReadLinearMethod, address, I(size), Expression.Constant(write), value)
             : Expression.Call(Mmu, ReadMethod, I(segment), address, I(size), Expression.Constant(write), linear, value);
-        if (Flat(segment) && linear != Discard)
+        if (flat && linear != Discard)
         {
             setup = Expression.Block(setup, Expression.Assign(linear, address));
         }

@@ -46,7 +46,9 @@ internal sealed class TranslatingTier
     private const int SetBits = TableBits - 1;
     private const int ModeBits = 3;
 
-    /// <summary>The key's mode bit for DS, ES and SS all flat (base 0, limit FFFFFFFF): see <see cref="EmitContext.FlatData"/>.</summary>
+    /// <summary>The key's mode bits (<see cref="Mode"/>): 32-bit code, 32-bit stack, and DS, ES and SS all flat (<see cref="EmitContext.FlatData"/>).</summary>
+    private const uint CodeBigMode = 1;
+    private const uint StackBigMode = 2;
     private const uint FlatDataMode = 4;
     private const uint FibonacciHash = 2654435761u;
 
@@ -297,7 +299,7 @@ internal sealed class TranslatingTier
             : ChainMiss.OtherKey;
     }
 
-    /// <summary>A block's identity: its physical address and the CS/SS sizes it was translated for.</summary>
+    /// <summary>A block's identity: its physical address and the <see cref="Mode"/> it was translated for.</summary>
     private static ulong Key(uint physical, uint mode) => ((ulong)physical << ModeBits) | mode;
 
     /// <summary>
@@ -310,7 +312,7 @@ internal sealed class TranslatingTier
         var seg = _core.Seg;
         ref readonly var ss = ref seg[ExecutionCore.Ss];
         var flat = IsFlat(ss) && IsFlat(seg[ExecutionCore.Ds]) && IsFlat(seg[ExecutionCore.Es]);
-        return (cs.Big ? 1u : 0) | (ss.Big ? 2u : 0) | (flat ? FlatDataMode : 0);
+        return (cs.Big ? CodeBigMode : 0) | (ss.Big ? StackBigMode : 0) | (flat ? FlatDataMode : 0);
     }
 
     private static bool IsFlat(in SegmentCache s) => s.Base == 0 && s.Limit == uint.MaxValue;
@@ -471,8 +473,8 @@ internal sealed class TranslatingTier
             if (!(_core.Mmu.Physical.TryGetRam(physical, (int)length, out var ram) && _compiled.TryGet(ram.Span, mode, out code, out shape)))
             {
                 code = new CompiledCode();
-                var codeBig = cs.Big;
-                var stackBig = _core.Seg[ExecutionCore.Ss].Big;
+                var codeBig = (mode & CodeBigMode) != 0;
+                var stackBig = (mode & StackBigMode) != 0;
                 var flatData = (mode & FlatDataMode) != 0;
                 if (Background)
                 {

@@ -172,10 +172,7 @@ public class ArithmeticStringEmitterTests
 
     private static PagedCpuMachine Paged(CpuTier tier, Action<Assembler> instruction)
     {
-        var machine = new PagedCpuMachine();
-        machine.Inner.Cpu.Tier = tier;
-        machine.Inner.Cpu.TranslationThreshold = 1;
-        machine.Inner.Cpu.TranslationDropLimit = int.MaxValue;
+        var machine = PagedCpuMachine.OnTier(tier);
         machine.Load(a =>
         {
             a.mov(esi, SourceBuffer);

@@ -119,10 +119,7 @@ public class BlockChainingTests
         const uint EntryAddress = TableAddress + (SuccessorPage * 4);
         const uint FirstEntry = FirstFrame | Present | Writable;
         const uint SecondEntry = SecondFrame | Present | Writable;
-        var machine = new PagedCpuMachine();
-        machine.Inner.Cpu.Tier = tier;
-        machine.Inner.Cpu.TranslationThreshold = 1;
-        machine.Inner.Cpu.TranslationDropLimit = int.MaxValue;
+        var machine = OnTier(tier);
         machine.SetTableEntry(TableAddress, SuccessorPage, FirstEntry);
         foreach (var (frame, addend) in new[] { (FirstFrame, FirstAddend), (SecondFrame, SecondAddend) })
         {
@@ -165,10 +162,7 @@ public class BlockChainingTests
     /// </summary>
     private static PagedCpuMachine RemappingLoop(CpuTier tier)
     {
-        var machine = new PagedCpuMachine();
-        machine.Inner.Cpu.Tier = tier;
-        machine.Inner.Cpu.TranslationThreshold = 1;
-        machine.Inner.Cpu.TranslationDropLimit = int.MaxValue;
+        var machine = OnTier(tier);
         machine.SetTableEntry(TableAddress, SuccessorPage, FirstFrame | Present | Writable);
         machine.WriteDwords(SecondDirectory, SpareTableAddress | Present | Writable | User);
         for (var page = 0u; page < MappedPages; page++)

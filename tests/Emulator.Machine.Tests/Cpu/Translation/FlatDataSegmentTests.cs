@@ -40,19 +40,10 @@ public class FlatDataSegmentTests
         Assert.That(candidate.Inner.Cpu.TranslatedInstructions, Is.GreaterThan(0), "no block ran");
     }
 
-    private static PagedCpuMachine Machine(CpuTier tier)
-    {
-        var machine = new PagedCpuMachine();
-        machine.Inner.Cpu.Tier = tier;
-        machine.Inner.Cpu.TranslationThreshold = 1;
-        machine.Inner.Cpu.TranslationDropLimit = int.MaxValue;
-        return machine;
-    }
-
     /// <summary>Adds the dword at DS:<see cref="Variable"/> to EDX eight times, loading DS with a segment based at 64 KiB after the fifth.</summary>
     private static PagedCpuMachine SegmentSwitchLoop(CpuTier tier)
     {
-        var machine = Machine(tier);
+        var machine = OnTier(tier);
 
         // Selector 30h: a writable data segment at base 64 KiB with a 4 GiB limit (G=1, B=1).
         machine.WriteDwords(GdtAddress + OffsetData, 0x0000_FFFF, 0x00CF_9300 | (OffsetBase >> 16));
@@ -82,7 +73,7 @@ public class FlatDataSegmentTests
     /// <summary>Reads [EBX] in a loop whose last pass points EBX at FFFFFFFE, where a dword runs past the flat limit.</summary>
     private static PagedCpuMachine WrappingLoop(CpuTier tier)
     {
-        var machine = Machine(tier);
+        var machine = OnTier(tier);
         machine.Load(a =>
         {
             var top = a.CreateLabel();
