@@ -55,39 +55,53 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
     public bool Excluded { get; init; }
 
     /// <summary>
-    /// Linear fetch addresses (CS.base + EIP) of the last two blocks that ran right after this one (the
-    /// taken and not-taken targets of its branch, typically), and those blocks. A hint only: the
-    /// dispatcher follows a link only after proving it is the block its full lookup would find.
+    /// Linear fetch addresses (CS.base + EIP) of the last <see cref="Links"/> different blocks that ran right after
+    /// this one, the most recent first, and those blocks: the taken and not-taken targets of a branch, or the
+    /// return addresses a RET block went back to. A hint only: the dispatcher follows a link only after
+    /// proving it is the block its full lookup would find.
     /// </summary>
-    public uint FirstSuccessorLinear;
+    public const int Links = 4;
 
-    public TranslatedBlock? FirstSuccessor;
+    private uint _linear0;
+    private uint _linear1;
+    private uint _linear2;
+    private uint _linear3;
+    private TranslatedBlock? _successor0;
+    private TranslatedBlock? _successor1;
+    private TranslatedBlock? _successor2;
+    private TranslatedBlock? _successor3;
 
-    public uint SecondSuccessorLinear;
-
-    public TranslatedBlock? SecondSuccessor;
-
-    /// <summary>Remembers <paramref name="successor"/> as the block found at <paramref name="linear"/> after this one; the older of two links gives way.</summary>
+    /// <summary>
+    /// Remembers <paramref name="successor"/> as the block found at <paramref name="linear"/> after this one, in
+    /// front; an older link to the same address goes, and when all are taken the least recent gives way.
+    /// </summary>
     public void Link(uint linear, TranslatedBlock successor)
     {
-        if (FirstSuccessor is not null && FirstSuccessorLinear == linear)
+        // Shift down to the slot that held this address (a stale link to it is dropped), or through the last.
+        if (!(_successor0 is not null && _linear0 == linear))
         {
-            FirstSuccessor = successor;
-            return;
+            if (!(_successor1 is not null && _linear1 == linear))
+            {
+                if (!(_successor2 is not null && _linear2 == linear))
+                {
+                    (_linear3, _successor3) = (_linear2, _successor2);
+                }
+
+                (_linear2, _successor2) = (_linear1, _successor1);
+            }
+
+            (_linear1, _successor1) = (_linear0, _successor0);
         }
 
-        // Shifting also overwrites a stale second link to the same address.
-        SecondSuccessorLinear = FirstSuccessorLinear;
-        SecondSuccessor = FirstSuccessor;
-
-        FirstSuccessorLinear = linear;
-        FirstSuccessor = successor;
+        (_linear0, _successor0) = (linear, successor);
     }
 
     /// <summary>The linked successor at <paramref name="linear"/>, or null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TranslatedBlock? Successor(uint linear) =>
-        FirstSuccessor is not null && FirstSuccessorLinear == linear ? FirstSuccessor
-        : SecondSuccessor is not null && SecondSuccessorLinear == linear ? SecondSuccessor
+        _linear0 == linear && _successor0 is not null ? _successor0
+        : _linear1 == linear && _successor1 is not null ? _successor1
+        : _linear2 == linear && _successor2 is not null ? _successor2
+        : _linear3 == linear ? _successor3
         : null;
 }

@@ -73,6 +73,52 @@ public class BlockChainingTests
         Assert.That(pair.Candidate.Cpu.ChainedBlocks, Is.GreaterThan(0), "no block was entered through a chain link");
     }
 
+    /// <summary>
+    /// One subroutine block returns to four call sites in turn. With links for only the last two targets every
+    /// return missed its link (the target it went to was always the least recent) and took the full lookup;
+    /// the block keeps its last four, so after the first round every return is entered through a link.
+    /// </summary>
+    [Test]
+    public void SubroutineReturningToFourCallSites_EveryReturnFollowsALink()
+    {
+        const ushort Rounds = 200;
+
+        // The loop's blocks each miss once per target while their links are made; with two links the returns alone missed four times a round.
+        const int FirstRoundMisses = 16;
+        var pair = new TierPair();
+        pair.Load(new Random(11), a =>
+        {
+            var start = a.CreateLabel();
+            var subroutine = a.CreateLabel();
+            a.jmp(start);
+
+            // Placed before its callers, so no caller's block continues into it: all four share its RET.
+            a.Label(ref subroutine);
+            a.inc(bx);
+            a.ret();
+
+            a.Label(ref start);
+            a.call(subroutine);
+            a.call(subroutine);
+            a.call(subroutine);
+            a.call(subroutine);
+            a.dec(cx);
+            a.jnz(start);
+            a.hlt();
+        });
+        foreach (var machine in pair.Machines)
+        {
+            machine.Registers.ECX = Rounds;
+            machine.Registers.EBX = 0;
+        }
+
+        Assert.That(pair.RunAndCompare(), Is.Null);
+        Assert.That(pair.Candidate.Cpu.Halted, Is.True);
+        Assert.That(pair.Candidate.Registers.BX, Is.EqualTo(4 * Rounds));
+        var noLink = pair.Candidate.Cpu.ChainMisses().Single(m => m.Reason == "NoLink").Count;
+        Assert.That(noLink, Is.LessThanOrEqualTo(FirstRoundMisses), "returns took the full lookup after their targets were linked");
+    }
+
     [Test]
     public void ChainedSuccessor_PageRemappedByCr3Switch_RunsTheNewMapping()
     {
