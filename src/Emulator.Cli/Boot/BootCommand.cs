@@ -232,7 +232,6 @@ internal static class BootCommand
         };
     }
 
-    /// <summary>Where the guest was: CS:IP, halted or not, interrupts on or off, instructions run.</summary>
     /// <summary>The translating tier's share of the run and what it left to the interpreter (docs/translating-cpu.md).</summary>
     private static void WriteTierStats(TextWriter error, PcMachine machine)
     {
@@ -242,7 +241,7 @@ internal static class BootCommand
         error.WriteLine($"emu boot: tier: {translated:N0} instructions translated ({100.0 * translated / total:0.0}%), "
             + $"{cpu.BlocksRun:N0} block entries ({(double)translated / Math.Max(1, cpu.BlocksRun):0.0} instructions each, {cpu.ChainedBlocks:N0} chained), "
             + $"{cpu.BlocksTranslated:N0} blocks translated ({cpu.TranslationCost.Blocks:N0} compiled, the rest reusing code of the same bytes) in {cpu.TranslationTime.TotalSeconds:0.00} s");
-        error.WriteLine("emu boot: lookups not chained: " + string.Join(", ", cpu.ChainMisses().Select(e => $"{e.Reason} {e.Count:N0}")));
+        error.WriteLine($"emu boot: lookups: {cpu.TierLookups:N0} (fetch translation and table probe); found a block but no chain link: " + string.Join(", ", cpu.ChainMisses().Select(e => $"{e.Reason} {e.Count:N0}")));
         var cost = cpu.TranslationCost;
         error.WriteLine($"emu boot: translation: form {cost.Form.TotalSeconds:0.00} s, trees {cost.Build.TotalSeconds:0.00} s, "
             + $"IL {cost.Compile.TotalSeconds:0.00} s, JIT {cost.Jit.TotalSeconds:0.00} s ({cost.IlBytes:N0} IL bytes, "
@@ -256,6 +255,7 @@ internal static class BootCommand
         error.WriteLine("emu boot: interpreted inside blocks: " + string.Join(", ", inside.Take(TopInterpreted).Select(e => $"{e.Mnemonic} {100.0 * e.Count / total:0.00}%")));
     }
 
+    /// <summary>Where the guest was: CS:IP, halted or not, interrupts on or off, instructions run.</summary>
     private static string Where(PcMachine machine)
     {
         var registers = machine.Cpu.Registers;

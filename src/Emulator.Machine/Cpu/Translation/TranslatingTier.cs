@@ -307,6 +307,7 @@ internal sealed class TranslatingTier
     /// carry the same fact). None of them changes inside a block: CS and SS loads end blocks, and DS and ES loads
     /// run only at block boundaries (<see cref="InterpretEmitter.CanTranslate"/>), so a chain keeps its entry's mode.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint Mode(in SegmentCache cs)
     {
         var seg = _core.Seg;
@@ -315,6 +316,7 @@ internal sealed class TranslatingTier
         return (cs.Big ? CodeBigMode : 0) | (ss.Big ? StackBigMode : 0) | (flat ? FlatDataMode : 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsFlat(in SegmentCache s) => s.Base == 0 && s.Limit == uint.MaxValue;
 
     /// <summary>Entry checks: translated, every instruction inside the CS limit (and IP not wrapping in 16-bit code), room in the budget.</summary>
@@ -341,6 +343,7 @@ internal sealed class TranslatingTier
     }
 
     /// <summary>Counts one more instruction the interpreter ran without asking, for the reason of the last <see cref="BlockOutcome.NotRun"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CountInterpreted() => _interpretedByReason[(int)_lastReason]++;
 
     /// <summary>
@@ -350,15 +353,13 @@ internal sealed class TranslatingTier
     /// falls through a straight run, which the block formed at the run's start would have covered, so the
     /// interpreter does not ask the tier there (X86Cpu). Cached in the decoded instruction.
     /// </summary>
-    public static bool EndsRun(ref DecodedInstruction d)
-    {
-        if (d.TierRun == 0)
-        {
-            d.TierRun = FlowEmitter.EndsBlock(d.Op) || !BlockBuilder.Native(d) ? RunEnds : RunContinues;
-        }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool EndsRun(ref DecodedInstruction d) => (d.TierRun == 0 ? ClassifyRun(ref d) : d.TierRun) == RunEnds;
 
-        return d.TierRun == RunEnds;
-    }
+    /// <summary>The first <see cref="EndsRun"/> of a decoded instruction: works out and caches the answer.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte ClassifyRun(ref DecodedInstruction d) =>
+        d.TierRun = FlowEmitter.EndsBlock(d.Op) || !BlockBuilder.Native(d) ? RunEnds : RunContinues;
 
     /// <summary>The full lookup: fetch translation (may walk; a fault is left to the interpreter), table probe, compilation once hot. Null: interpret.</summary>
     private TranslatedBlock? Lookup(in SegmentCache cs, uint eip, uint linear, uint mode, out InterpretReason missed)
