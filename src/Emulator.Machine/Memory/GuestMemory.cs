@@ -56,8 +56,8 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     private readonly byte[] _hiddenDram = new byte[ShadowPages << PageShift];
     private readonly ShadowAccess[] _shadowAccess = new ShadowAccess[ShadowPages];
     private readonly RegionMap _regions = new();
-    /// <summary>Accesses that left the RAM fast path (<see cref="SlowAccesses"/>); a field so translated code reads it in one load.</summary>
-    internal long SlowAccessCount;
+    /// <summary>The count behind <see cref="Disturbances"/>; a field so translated code reads it in one load.</summary>
+    internal long DisturbanceCount;
     private uint _a20Mask = Unbacked;
 
     /// <summary>
@@ -108,11 +108,16 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
     public uint A20Mask => _a20Mask;
 
     /// <summary>
-    /// CPU accesses that left the RAM fast path (ROM, MMIO, unbacked, page-crossing) so far. The translating
-    /// tier ends a block after an instruction that moved it: a device may have raised an interrupt or
-    /// asked the CPU to stop, which the interpreter would notice before the next instruction.
+    /// CPU accesses that left the RAM fast path (ROM, MMIO, unbacked, page-crossing) so far, plus drops of
+    /// translated code (<see cref="NoteCodeDropped"/>). The translating tier ends a block after an instruction
+    /// that moved it: a device may have raised an interrupt or asked the CPU to stop, which the interpreter
+    /// would notice before the next instruction, and a store may have rewritten the block's own later code.
+    /// One count for both, so a block compares one field after each instruction that touches memory.
     /// </summary>
-    public long SlowAccesses => SlowAccessCount;
+    public long Disturbances => DisturbanceCount;
+
+    /// <summary>The translating tier dropped translated code (a write into a code page, or a flush): see <see cref="Disturbances"/>.</summary>
+    internal void NoteCodeDropped() => DisturbanceCount++;
 
     internal ICodeWriteListener? CodeListener { get; set; }
 
@@ -539,7 +544,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
 
     private uint ReadSlow(uint address, AccessWidth width)
     {
-        SlowAccessCount++;
+        DisturbanceCount++;
         var count = (uint)width;
         if (_regions.Find(address) is { } region && region.ContainsRange(address, count))
         {
@@ -596,7 +601,7 @@ public sealed class GuestMemory : IA20Gate, IDmaMemory
             return;
         }
 
-        SlowAccessCount++;
+        DisturbanceCount++;
         if (_regions.Find(address) is { } region && region.ContainsRange(address, count))
         {
             region.Device?.Write(address, width, value);

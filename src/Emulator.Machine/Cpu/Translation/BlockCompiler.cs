@@ -7,9 +7,9 @@ namespace Emulator.Machine.Cpu.Translation;
 /// <c>LambdaCompiler</c> emits IL into a collectible DynamicMethod, which the JIT turns into native
 /// code). Shape of the generated method:
 /// <code>
-/// load the registers the block uses, flags, eip0 from the CPU; snapshot the slow-access and invalidation counters (blocks that access memory)
+/// load the registers the block uses, flags, eip0 from the CPU; snapshot the memory's disturbance count (blocks that access memory)
 /// top:
-///   per instruction: compute into temporaries; on a fault → exit(~(executed + i), its EIP)
+///   per instruction: compute into temporaries; on a fault → faulted = i, goto the fault exit: exit(~(executed + faulted), its EIP)
 ///                    commit registers/flags; after a memory access, if a device or a code write
 ///                    happened → exit(executed + i + 1, next EIP on the path)
 ///   a Jcc formation continued across (side exit): taken → exit(executed + i + 1, target), or, taken back to
@@ -27,17 +27,15 @@ internal static class BlockCompiler
         var c = new EmitContext(codeBig, stackBig, flatData);
         var rt = c.Runtime;
         var gpr = c.Gpr;
-        var slow = Expression.Variable(typeof(long), "slow");
-        var invalidations = Expression.Variable(typeof(int), "inv");
+        var disturbances = Expression.Variable(typeof(long), "disturbances");
         var next = Expression.Variable(typeof(uint), "next");
-        var slowNow = c.SlowAccesses;
-        var invalidationsNow = Expression.Field(rt, nameof(BlockRuntime.Invalidations));
+        var disturbancesNow = c.Disturbances;
         var disturbed = Expression.Field(rt, nameof(BlockRuntime.Disturbed));
 
         // Only a memory access (or an instruction run by the interpreter's handler) can reach a device or drop code.
         var touchesMemory = block.Exists(item => BlockBuilder.TouchesMemory(item.D));
         var nothingHappened = touchesMemory
-            ? Expression.AndAlso(Expression.Equal(slow, slowNow), Expression.Equal(invalidations, invalidationsNow))
+            ? Expression.Equal(disturbances, disturbancesNow)
             : (Expression)Expression.Constant(true);
         var top = Expression.Label("top");
         var body = new List<Expression>();
@@ -101,6 +99,12 @@ internal static class BlockCompiler
             Expression.Goto(top)));
         body.Add(Expression.Assign(c.Result, c.Executed));
         body.Add(Expression.Assign(c.ExitEip, next));
+        if (c.FaultExitCode() is { } faultExit)
+        {
+            body.Add(Expression.Goto(c.Exit));
+            body.Add(faultExit);
+        }
+
         body.Add(Expression.Label(c.Exit));
 
         // Only the registers the block uses are loaded, and only those it may change are written back.
@@ -134,17 +138,15 @@ internal static class BlockCompiler
         prologue.Add(Expression.Assign(c.Executed, Expression.Constant(0L)));
         if (touchesMemory)
         {
-            prologue.Add(Expression.Assign(slow, slowNow));
-            prologue.Add(Expression.Assign(invalidations, invalidationsNow));
+            prologue.Add(Expression.Assign(disturbances, disturbancesNow));
         }
 
         body.InsertRange(0, prologue);
         var variables = c.Registers.Where((_, i) => (use.Used & (1 << i)) != 0).ToList();
-        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard]);
+        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard, c.FaultIndex]);
         if (touchesMemory)
         {
-            variables.Add(slow);
-            variables.Add(invalidations);
+            variables.Add(disturbances);
         }
 
         if (c.Deferred)

@@ -25,9 +25,6 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
     /// <summary>Instructions the enclosing <see cref="X86Cpu.Run"/> had counted when the block was entered.</summary>
     public long ProgressBase;
 
-    /// <summary>Bumped whenever translated code is dropped (a write into a code page): a running block stops after the instruction that did it.</summary>
-    public int Invalidations;
-
     /// <summary>
     /// Set by a block as it completes: true when, during this entry, an access left the RAM fast path (a device
     /// may have raised an interrupt or asked for a stop) or translated code was dropped. The dispatcher then
@@ -50,7 +47,7 @@ internal sealed class BlockRuntime(ExecutionCore core, GuestMemory memory, Dispa
     /// <summary>The CPU core, whose <see cref="ExecutionCore.Progress"/> a block sets before an access leaves the RAM fast path, RDTSC or an interpreted instruction (<see cref="EmitContext.SetProgress"/>), so <see cref="X86Cpu.InstructionsSoFar"/> is exact there.</summary>
     public readonly ExecutionCore Core = core;
 
-    /// <summary>Guest memory, whose count of accesses off the RAM fast path a block compares (<see cref="EmitContext.SlowAccesses"/>).</summary>
+    /// <summary>Guest memory, whose count of accesses off the RAM fast path and code drops a block compares (<see cref="EmitContext.Disturbances"/>).</summary>
     public readonly GuestMemory Memory = memory;
 
     /// <summary>The memory accessors translated code calls straight (<see cref="TranslatedMemory.TryReadTranslated"/> and the rest).</summary>

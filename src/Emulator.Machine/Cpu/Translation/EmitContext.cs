@@ -25,8 +25,8 @@ internal sealed class EmitContext
     private static readonly MethodInfo WriteSlowMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteTranslatedSlow));
     private static readonly MethodInfo WriteBackSlowMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteBackTranslatedSlow));
     private static readonly MethodInfo CheckLimitMethod = Method(nameof(BlockRuntime.CheckLimit));
-    private static readonly FieldInfo SlowAccessesField = typeof(GuestMemory).GetField(nameof(GuestMemory.SlowAccessCount), BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new InvalidOperationException(nameof(GuestMemory.SlowAccessCount));
+    private static readonly FieldInfo DisturbancesField = typeof(GuestMemory).GetField(nameof(GuestMemory.DisturbanceCount), BindingFlags.NonPublic | BindingFlags.Instance)
+        ?? throw new InvalidOperationException(nameof(GuestMemory.DisturbanceCount));
     private static readonly MethodInfo MaterializeMethod = typeof(DeferredFlags).GetMethod(nameof(DeferredFlags.Materialize))!;
 
     public EmitContext(bool codeBig, bool stackBig, bool flatData)
@@ -81,6 +81,15 @@ internal sealed class EmitContext
     public ParameterExpression Result { get; }
 
     public LabelTarget Exit { get; }
+
+    /// <summary>Where every fault site goes (<see cref="Fault"/>), with the faulting instruction's index in <see cref="FaultIndex"/>.</summary>
+    private LabelTarget FaultExit { get; } = Expression.Label("fault");
+
+    /// <summary>The faulting instruction's index, set by its fault site (<see cref="Fault"/>); a block-wide local.</summary>
+    public ParameterExpression FaultIndex { get; } = Expression.Variable(typeof(int), "faulted");
+
+    /// <summary>Block offset of each instruction that has a fault site, by index.</summary>
+    private readonly Dictionary<int, uint> _faultOffsets = [];
 
     /// <summary>Receives the linear address of a plain read, which nothing uses (the JIT drops the store).</summary>
     public ParameterExpression Discard { get; }
@@ -186,12 +195,46 @@ internal sealed class EmitContext
         return Expression.And(offset, U(d.AddrMask));
     }
 
-    /// <summary>Leaves the block at instruction <paramref name="index"/> because it faulted: nothing of it is committed, EIP is its own.</summary>
-    public Expression Fault(int index, uint offset) => Expression.Block(
-        MaterializePending(),
-        Expression.Assign(Result, Expression.Subtract(Expression.Constant(-1L), Expression.Add(Executed, Expression.Constant((long)index)))),
-        Expression.Assign(ExitEip, Eip(offset)),
-        Expression.Goto(Exit));
+    /// <summary>
+    /// Leaves the block at instruction <paramref name="index"/> because it faulted: nothing of it is committed, EIP is its
+    /// own. Every fault site only notes its index and jumps to the one fault exit (<see cref="FaultExit"/>), which
+    /// works out the count and EIP: a block has a fault site per memory access, and each written out in full was a
+    /// basic block of its own for the JIT.
+    /// </summary>
+    public Expression Fault(int index, uint offset)
+    {
+        if (_faultOffsets.TryGetValue(index, out var known) && known != offset)
+        {
+            throw new InvalidOperationException($"instruction {index} faults at offsets {known} and {offset}");
+        }
+
+        _faultOffsets[index] = offset;
+        return Expression.Block(MaterializePending(), Expression.Assign(FaultIndex, I(index)), Expression.Goto(FaultExit));
+    }
+
+    /// <summary>
+    /// The shared fault exit, when any instruction may fault (null otherwise): result = ~(executed + index), EIP = the
+    /// faulting instruction's, then on to <see cref="Exit"/>.
+    /// </summary>
+    public Expression? FaultExitCode()
+    {
+        if (_faultOffsets.Count == 0)
+        {
+            return null;
+        }
+
+        var offsets = new uint[_faultOffsets.Keys.Max() + 1];
+        foreach (var (index, offset) in _faultOffsets)
+        {
+            offsets[index] = offset;
+        }
+
+        return Expression.Block(
+            Expression.Label(FaultExit),
+            Expression.Assign(Result, Expression.Subtract(Expression.Constant(-1L), Expression.Add(Executed, Expression.Convert(FaultIndex, typeof(long))))),
+            Expression.Assign(ExitEip, Expression.And(Expression.Add(EntryEip, Expression.ArrayIndex(Expression.Constant(offsets), FaultIndex)), U(IpMask))),
+            Expression.Goto(Exit));
+    }
 
     /// <summary>Leaves the block after instruction <paramref name="index"/> completed, at <paramref name="nextEip"/>.</summary>
     public Expression Leave(int index, Expression nextEip) => Expression.Block(
@@ -234,8 +277,8 @@ internal sealed class EmitContext
         Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Core)), nameof(ExecutionCore.Progress)),
         Expression.Add(Expression.Field(Runtime, nameof(BlockRuntime.ProgressBase)), Expression.Add(Executed, Expression.Constant((long)index + 1))));
 
-    /// <summary>rt.Memory's count of accesses that left the RAM fast path (<see cref="GuestMemory.SlowAccesses"/>, read straight from the field).</summary>
-    public Expression SlowAccesses => Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Memory)), SlowAccessesField);
+    /// <summary>rt.Memory's count of accesses that left the RAM fast path and code drops (<see cref="GuestMemory.Disturbances"/>, read straight from the field).</summary>
+    public Expression Disturbances => Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Memory)), DisturbancesField);
 
     /// <summary>
     /// A source operand of <paramref name="size"/> bytes: the register itself, or for a memory operand a

@@ -440,7 +440,7 @@ internal sealed class TranslatingTier
         Array.Clear(_table);
         Array.Clear(_heat);
         _previous = null;
-        _runtime.Invalidations++;
+        _core.Mmu.Physical.NoteCodeDropped();
     }
 
     private TranslatedBlock Translate(in SegmentCache cs, uint eip, uint physical, ulong key)
@@ -524,7 +524,7 @@ internal sealed class TranslatingTier
     /// <summary>
     /// Drops the page's blocks whose bytes overlap the <paramref name="length"/> bytes written at page offset
     /// <paramref name="offset"/>. An untranslatable start stands for its first instruction (at most 15 bytes).
-    /// A running block leaves after the store that dropped anything translated (<see cref="BlockRuntime.Invalidations"/>),
+    /// A running block leaves after the store that dropped anything translated (<see cref="GuestMemory.Disturbances"/>),
     /// so a store into its own later instructions runs the new bytes.
     /// </summary>
     private void OnCodeWritten(uint page, int offset, int length)
@@ -575,7 +575,7 @@ internal sealed class TranslatingTier
         {
             Drops++;
             BlocksDropped += dropped;
-            _runtime.Invalidations++;
+            _core.Mmu.Physical.NoteCodeDropped();
         }
     }
 
