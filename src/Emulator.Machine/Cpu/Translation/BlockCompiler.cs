@@ -82,7 +82,7 @@ internal static class BlockCompiler
             // After a memory access that reached a device or dropped code, leave at the next instruction of the path.
             if (inner && BlockBuilder.TouchesMemory(item.D))
             {
-                body.Add(Expression.IfThen(Expression.Not(nothingHappened), c.Leave(i, c.Eip(block[i + 1].Offset))));
+                body.Add(Expression.IfThen(Expression.Not(nothingHappened), c.Stop(i, block[i + 1].Offset)));
             }
         }
 
@@ -99,10 +99,11 @@ internal static class BlockCompiler
             Expression.Goto(top)));
         body.Add(Expression.Assign(c.Result, c.Executed));
         body.Add(Expression.Assign(c.ExitEip, next));
-        if (c.FaultExitCode() is { } faultExit)
+        var sharedExits = c.SharedExits().ToList();
+        if (sharedExits.Count > 0)
         {
             body.Add(Expression.Goto(c.Exit));
-            body.Add(faultExit);
+            body.AddRange(sharedExits);
         }
 
         body.Add(Expression.Label(c.Exit));
@@ -143,7 +144,7 @@ internal static class BlockCompiler
 
         body.InsertRange(0, prologue);
         var variables = c.Registers.Where((_, i) => (use.Used & (1 << i)) != 0).ToList();
-        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard, c.FaultIndex]);
+        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard, c.ExitIndex]);
         if (touchesMemory)
         {
             variables.Add(disturbances);

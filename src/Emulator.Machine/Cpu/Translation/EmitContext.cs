@@ -82,14 +82,20 @@ internal sealed class EmitContext
 
     public LabelTarget Exit { get; }
 
-    /// <summary>Where every fault site goes (<see cref="Fault"/>), with the faulting instruction's index in <see cref="FaultIndex"/>.</summary>
+    /// <summary>Where every fault site goes (<see cref="Fault"/>), with the faulting instruction's index in <see cref="ExitIndex"/>.</summary>
     private LabelTarget FaultExit { get; } = Expression.Label("fault");
 
-    /// <summary>The faulting instruction's index, set by its fault site (<see cref="Fault"/>); a block-wide local.</summary>
-    public ParameterExpression FaultIndex { get; } = Expression.Variable(typeof(int), "faulted");
+    /// <summary>Where every disturbance stop goes (<see cref="Stop"/>), with the instruction's index in <see cref="ExitIndex"/>.</summary>
+    private LabelTarget StopExit { get; } = Expression.Label("stop");
+
+    /// <summary>The index of the instruction a shared exit leaves at, set by its site (<see cref="Fault"/>, <see cref="Stop"/>); a block-wide local.</summary>
+    public ParameterExpression ExitIndex { get; } = Expression.Variable(typeof(int), "exitIndex");
 
     /// <summary>Block offset of each instruction that has a fault site, by index.</summary>
     private readonly Dictionary<int, uint> _faultOffsets = [];
+
+    /// <summary>Block offset of the instruction after each one that has a stop site, by index.</summary>
+    private readonly Dictionary<int, uint> _stopOffsets = [];
 
     /// <summary>Receives the linear address of a plain read, which nothing uses (the JIT drops the store).</summary>
     public ParameterExpression Discard { get; }
@@ -209,30 +215,50 @@ internal sealed class EmitContext
         }
 
         _faultOffsets[index] = offset;
-        return Expression.Block(MaterializePending(), Expression.Assign(FaultIndex, I(index)), Expression.Goto(FaultExit));
+        return Expression.Block(MaterializePending(), Expression.Assign(ExitIndex, I(index)), Expression.Goto(FaultExit));
     }
 
     /// <summary>
-    /// The shared fault exit, when any instruction may fault (null otherwise): result = ~(executed + index), EIP = the
-    /// faulting instruction's, then on to <see cref="Exit"/>.
+    /// Leaves the block after instruction <paramref name="index"/> completed, at the instruction <paramref name="nextOffset"/>
+    /// bytes after the entry, because it disturbed the machine (a device access or a code drop: the block's
+    /// <see cref="GuestMemory.Disturbances"/> check). Like <see cref="Fault"/>, through one shared exit.
     /// </summary>
-    public Expression? FaultExitCode()
+    public Expression Stop(int index, uint nextOffset)
     {
-        if (_faultOffsets.Count == 0)
+        _stopOffsets[index] = nextOffset;
+        return Expression.Block(MaterializePending(), Expression.Assign(ExitIndex, I(index)), Expression.Goto(StopExit));
+    }
+
+    /// <summary>
+    /// The shared exits, for the sites made (empty when none): the fault exit (result = ~(executed + index), EIP = the
+    /// faulting instruction's) and the stop exit (result = executed + index + 1, EIP = the next instruction's), each
+    /// then on to <see cref="Exit"/>.
+    /// </summary>
+    public IEnumerable<Expression> SharedExits()
+    {
+        if (_faultOffsets.Count > 0)
         {
-            return null;
+            yield return SharedExit(FaultExit, _faultOffsets, Expression.Subtract(Expression.Constant(-1L), Expression.Add(Executed, Expression.Convert(ExitIndex, typeof(long)))));
         }
 
-        var offsets = new uint[_faultOffsets.Keys.Max() + 1];
-        foreach (var (index, offset) in _faultOffsets)
+        if (_stopOffsets.Count > 0)
+        {
+            yield return SharedExit(StopExit, _stopOffsets, Expression.Add(Executed, Expression.Convert(Expression.Add(ExitIndex, I(1)), typeof(long))));
+        }
+    }
+
+    private Expression SharedExit(LabelTarget label, Dictionary<int, uint> offsetsByIndex, Expression result)
+    {
+        var offsets = new uint[offsetsByIndex.Keys.Max() + 1];
+        foreach (var (index, offset) in offsetsByIndex)
         {
             offsets[index] = offset;
         }
 
         return Expression.Block(
-            Expression.Label(FaultExit),
-            Expression.Assign(Result, Expression.Subtract(Expression.Constant(-1L), Expression.Add(Executed, Expression.Convert(FaultIndex, typeof(long))))),
-            Expression.Assign(ExitEip, Expression.And(Expression.Add(EntryEip, Expression.ArrayIndex(Expression.Constant(offsets), FaultIndex)), U(IpMask))),
+            Expression.Label(label),
+            Expression.Assign(Result, result),
+            Expression.Assign(ExitEip, Expression.And(Expression.Add(EntryEip, Expression.ArrayIndex(Expression.Constant(offsets), ExitIndex)), U(IpMask))),
             Expression.Goto(Exit));
     }
 
