@@ -73,12 +73,25 @@ internal sealed class TranslatedMemory : IPageMapListener
     /// entry of this set can hold, so it misses and the interpreter's path raises the fault.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryReadLinear(uint linear, int size, bool write, out uint value)
+    public bool TryReadLinear(uint linear, int size, bool write, out uint value) => ReadLinearIn(_access, _ram, linear, size, write, out value);
+
+    /// <summary>
+    /// The access table of the current privilege (<see cref="OnModeChanged"/>), for a block to hold in a local: it changes
+    /// only with the privilege, paging or the A20 gate, none of which can move inside a block.
+    /// </summary>
+    public AccessEntry[] AccessTable => _access;
+
+    /// <summary>Guest RAM, for a block to hold in a local (never replaced).</summary>
+    public byte[] Ram => _ram;
+
+    /// <summary><see cref="TryReadLinear"/> with the <see cref="AccessTable"/> and <see cref="Ram"/> a block loaded once on entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool ReadLinearIn(AccessEntry[] access, byte[] ram, uint linear, int size, bool write, out uint value)
     {
-        ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), (int)((linear >> PageShift) & Tlb.SetMask));
+        ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(access), (int)((linear >> PageShift) & Tlb.SetMask));
         if ((write ? entry.WriteTag : entry.ReadTag) == (linear + (uint)(size - 1)) >> PageShift)
         {
-            ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), (nuint)(linear + entry.Addend));
+            ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ram), (nuint)(linear + entry.Addend));
             value = size switch
             {
                 1 => at,
@@ -102,15 +115,19 @@ internal sealed class TranslatedMemory : IPageMapListener
 
     /// <summary>The write of a read-modify-write after <see cref="TryReadTranslated"/> with write intent proved it (see there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryWriteBackTranslated(uint linear, int size, uint value)
+    public bool TryWriteBackTranslated(uint linear, int size, uint value) => WriteLinearIn(_access, _ram, linear, size, value);
+
+    /// <summary><see cref="TryWriteBackTranslated"/> with the <see cref="AccessTable"/> and <see cref="Ram"/> a block loaded once on entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool WriteLinearIn(AccessEntry[] access, byte[] ram, uint linear, int size, uint value)
     {
-        ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), (int)((linear >> PageShift) & Tlb.SetMask));
+        ref var entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(access), (int)((linear >> PageShift) & Tlb.SetMask));
         if (entry.WriteTag != (linear + (uint)(size - 1)) >> PageShift)
         {
             return false;
         }
 
-        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ram), (nuint)(linear + entry.Addend));
+        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ram), (nuint)(linear + entry.Addend));
         switch (size)
         {
             case 1:

@@ -142,12 +142,23 @@ internal static class BlockCompiler
             prologue.Add(Expression.Assign(disturbances, disturbancesNow));
         }
 
+        if (c.UsesAccessTable)
+        {
+            prologue.AddRange(c.LoadAccessTable());
+        }
+
         body.InsertRange(0, prologue);
         var variables = c.Registers.Where((_, i) => (use.Used & (1 << i)) != 0).ToList();
         variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard, c.ExitIndex]);
         if (touchesMemory)
         {
             variables.Add(disturbances);
+        }
+
+        if (c.UsesAccessTable)
+        {
+            variables.Add(c.AccessTable);
+            variables.Add(c.Ram);
         }
 
         if (c.Deferred)

@@ -19,8 +19,8 @@ internal sealed class EmitContext
 
     private static readonly MethodInfo ReadMethod = MemoryMethod(nameof(TranslatedMemory.TryReadTranslated));
     private static readonly MethodInfo WriteMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteTranslated));
-    private static readonly MethodInfo WriteBackMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteBackTranslated));
-    private static readonly MethodInfo ReadLinearMethod = MemoryMethod(nameof(TranslatedMemory.TryReadLinear));
+    private static readonly MethodInfo WriteLinearInMethod = MemoryMethod(nameof(TranslatedMemory.WriteLinearIn));
+    private static readonly MethodInfo ReadLinearInMethod = MemoryMethod(nameof(TranslatedMemory.ReadLinearIn));
     private static readonly MethodInfo ReadSlowMethod = MemoryMethod(nameof(TranslatedMemory.ReadTranslatedSlow));
     private static readonly MethodInfo WriteSlowMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteTranslatedSlow));
     private static readonly MethodInfo WriteBackSlowMethod = MemoryMethod(nameof(TranslatedMemory.TryWriteBackTranslatedSlow));
@@ -101,6 +101,30 @@ internal sealed class EmitContext
     public ParameterExpression Discard { get; }
 
     private Expression Mmu { get; }
+
+    /// <summary>
+    /// Block-wide locals holding <see cref="TranslatedMemory.AccessTable"/> and <see cref="TranslatedMemory.Ram"/>, loaded
+    /// on entry when an access uses them (<see cref="UsesAccessTable"/>), instead of two loads through rt.Mmu at every access.
+    /// </summary>
+    public ParameterExpression AccessTable { get; } = Expression.Variable(typeof(AccessEntry[]), "access");
+
+    public ParameterExpression Ram { get; } = Expression.Variable(typeof(byte[]), "ram");
+
+    /// <summary>Whether an access emitted so far reads <see cref="AccessTable"/> and <see cref="Ram"/>.</summary>
+    public bool UsesAccessTable { get; private set; }
+
+    /// <summary>The prologue's loads of <see cref="AccessTable"/> and <see cref="Ram"/>.</summary>
+    public IEnumerable<Expression> LoadAccessTable()
+    {
+        yield return Expression.Assign(AccessTable, Expression.Property(Mmu, nameof(TranslatedMemory.AccessTable)));
+        yield return Expression.Assign(Ram, Expression.Property(Mmu, nameof(TranslatedMemory.Ram)));
+    }
+
+    private ParameterExpression UseAccessTable()
+    {
+        UsesAccessTable = true;
+        return AccessTable;
+    }
 
     /// <summary>The operands of the pending deferred flag writer (<see cref="DeferredFlags"/>); block-wide locals.</summary>
     public ParameterExpression DeferredA { get; }
@@ -336,7 +360,7 @@ internal sealed class EmitContext
         var (setup, address) = Stable(offset);
         var (valueSetup, stored) = Stable(value);
         var fast = Flat(segment)
-            ? Expression.Call(Mmu, WriteBackMethod, address, I(size), stored)
+            ? Expression.Call(WriteLinearInMethod, UseAccessTable(), Ram, address, I(size), stored)
             : Expression.Call(Mmu, WriteMethod, I(segment), address, I(size), stored);
         return Expression.Block(
             setup,
@@ -356,7 +380,7 @@ internal sealed class EmitContext
         return Expression.Block(
             valueSetup,
             Expression.IfThen(
-                Expression.Not(Expression.Call(Mmu, WriteBackMethod, linear, I(size), stored)),
+                Expression.Not(Expression.Call(WriteLinearInMethod, UseAccessTable(), Ram, linear, I(size), stored)),
                 Slow(index, at, Expression.Call(Mmu, WriteBackSlowMethod, linear, I(size), stored))));
     }
 
@@ -370,7 +394,7 @@ internal sealed class EmitContext
         var slow = Expression.Variable(typeof(long), "slow");
         var flat = Flat(segment);
         Expression fast = flat
-            ? Expression.Call(Mmu, ReadLinearMethod, address, I(size), Expression.Constant(write), value)
+            ? Expression.Call(ReadLinearInMethod, UseAccessTable(), Ram, address, I(size), Expression.Constant(write), value)
             : Expression.Call(Mmu, ReadMethod, I(segment), address, I(size), Expression.Constant(write), linear, value);
         if (flat && linear != Discard)
         {
