@@ -139,6 +139,7 @@ internal static class BlockCompiler
         prologue.Add(Expression.Assign(c.Executed, Expression.Constant(0L)));
         if (touchesMemory)
         {
+            prologue.Add(c.LoadMemory());
             prologue.Add(Expression.Assign(disturbances, disturbancesNow));
         }
 
@@ -152,6 +153,7 @@ internal static class BlockCompiler
         variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard, c.ExitIndex]);
         if (touchesMemory)
         {
+            variables.Add(c.Memory);
             variables.Add(disturbances);
         }
 

@@ -327,8 +327,13 @@ internal sealed class EmitContext
         Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Core)), nameof(ExecutionCore.Progress)),
         Expression.Add(Expression.Field(Runtime, nameof(BlockRuntime.ProgressBase)), Expression.Add(Executed, Expression.Constant((long)index + 1))));
 
-    /// <summary>rt.Memory's count of accesses that left the RAM fast path and code drops (<see cref="GuestMemory.Disturbances"/>, read straight from the field).</summary>
-    public Expression Disturbances => Expression.Field(Expression.Field(Runtime, nameof(BlockRuntime.Memory)), DisturbancesField);
+    /// <summary>rt.Memory's count of accesses that left the RAM fast path and code drops (<see cref="GuestMemory.Disturbances"/>, read straight from the field of <see cref="Memory"/>).</summary>
+    public Expression Disturbances => Expression.Field(Memory, DisturbancesField);
+
+    /// <summary>rt.Memory in a block-wide local, loaded on entry (<see cref="LoadMemory"/>) by blocks that touch memory: one load per check instead of two.</summary>
+    public ParameterExpression Memory { get; } = Expression.Variable(typeof(GuestMemory), "memory");
+
+    public Expression LoadMemory() => Expression.Assign(Memory, Expression.Field(Runtime, nameof(BlockRuntime.Memory)));
 
     /// <summary>
     /// A source operand of <paramref name="size"/> bytes: the register itself, or for a memory operand a
