@@ -99,7 +99,7 @@ internal static class BlockCompiler
             Expression.Goto(top)));
         body.Add(Expression.Assign(c.Result, c.Executed));
         body.Add(Expression.Assign(c.ExitEip, next));
-        var sharedExits = c.SharedExits().ToList();
+        var sharedExits = c.Exits.Code(c).ToList();
         if (sharedExits.Count > 0)
         {
             body.Add(Expression.Goto(c.Exit));
@@ -150,7 +150,7 @@ internal static class BlockCompiler
 
         body.InsertRange(0, prologue);
         var variables = c.Registers.Where((_, i) => (use.Used & (1 << i)) != 0).ToList();
-        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard, c.ExitIndex]);
+        variables.AddRange([gpr, c.Flags, c.EntryEip, c.Executed, c.ExitEip, c.Result, next, c.Discard, c.Exits.Index]);
         if (touchesMemory)
         {
             variables.Add(c.Memory);

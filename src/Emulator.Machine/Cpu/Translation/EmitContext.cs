@@ -82,20 +82,8 @@ internal sealed class EmitContext
 
     public LabelTarget Exit { get; }
 
-    /// <summary>Where every fault site goes (<see cref="Fault"/>), with the faulting instruction's index in <see cref="ExitIndex"/>.</summary>
-    private LabelTarget FaultExit { get; } = Expression.Label("fault");
-
-    /// <summary>Where every disturbance stop goes (<see cref="Stop"/>), with the instruction's index in <see cref="ExitIndex"/>.</summary>
-    private LabelTarget StopExit { get; } = Expression.Label("stop");
-
-    /// <summary>The index of the instruction a shared exit leaves at, set by its site (<see cref="Fault"/>, <see cref="Stop"/>); a block-wide local.</summary>
-    public ParameterExpression ExitIndex { get; } = Expression.Variable(typeof(int), "exitIndex");
-
-    /// <summary>Block offset of each instruction that has a fault site, by index.</summary>
-    private readonly Dictionary<int, uint> _faultOffsets = [];
-
-    /// <summary>Block offset of the instruction after each one that has a stop site, by index.</summary>
-    private readonly Dictionary<int, uint> _stopOffsets = [];
+    /// <summary>The fault and stop exits every site of the block shares (<see cref="Fault"/>, <see cref="Stop"/>).</summary>
+    public SharedExits Exits { get; } = new();
 
     /// <summary>Receives the linear address of a plain read, which nothing uses (the JIT drops the store).</summary>
     public ParameterExpression Discard { get; }
@@ -225,66 +213,15 @@ internal sealed class EmitContext
         return Expression.And(offset, U(d.AddrMask));
     }
 
-    /// <summary>
-    /// Leaves the block at instruction <paramref name="index"/> because it faulted: nothing of it is committed, EIP is its
-    /// own. Every fault site only notes its index and jumps to the one fault exit (<see cref="FaultExit"/>), which
-    /// works out the count and EIP: a block has a fault site per memory access, and each written out in full was a
-    /// basic block of its own for the JIT.
-    /// </summary>
-    public Expression Fault(int index, uint offset)
-    {
-        if (_faultOffsets.TryGetValue(index, out var known) && known != offset)
-        {
-            throw new InvalidOperationException($"instruction {index} faults at offsets {known} and {offset}");
-        }
-
-        _faultOffsets[index] = offset;
-        return Expression.Block(MaterializePending(), Expression.Assign(ExitIndex, I(index)), Expression.Goto(FaultExit));
-    }
+    /// <summary>Leaves the block at instruction <paramref name="index"/> because it faulted: nothing of it is committed, EIP is its own (the shared fault exit).</summary>
+    public Expression Fault(int index, uint offset) => Expression.Block(MaterializePending(), Exits.ToFault(index, offset));
 
     /// <summary>
     /// Leaves the block after instruction <paramref name="index"/> completed, at the instruction <paramref name="nextOffset"/>
     /// bytes after the entry, because it disturbed the machine (a device access or a code drop: the block's
-    /// <see cref="GuestMemory.Disturbances"/> check). Like <see cref="Fault"/>, through one shared exit.
+    /// <see cref="GuestMemory.Disturbances"/> check), through the shared stop exit.
     /// </summary>
-    public Expression Stop(int index, uint nextOffset)
-    {
-        _stopOffsets[index] = nextOffset;
-        return Expression.Block(MaterializePending(), Expression.Assign(ExitIndex, I(index)), Expression.Goto(StopExit));
-    }
-
-    /// <summary>
-    /// The shared exits, for the sites made (empty when none): the fault exit (result = ~(executed + index), EIP = the
-    /// faulting instruction's) and the stop exit (result = executed + index + 1, EIP = the next instruction's), each
-    /// then on to <see cref="Exit"/>.
-    /// </summary>
-    public IEnumerable<Expression> SharedExits()
-    {
-        if (_faultOffsets.Count > 0)
-        {
-            yield return SharedExit(FaultExit, _faultOffsets, Expression.Subtract(Expression.Constant(-1L), Expression.Add(Executed, Expression.Convert(ExitIndex, typeof(long)))));
-        }
-
-        if (_stopOffsets.Count > 0)
-        {
-            yield return SharedExit(StopExit, _stopOffsets, Expression.Add(Executed, Expression.Convert(Expression.Add(ExitIndex, I(1)), typeof(long))));
-        }
-    }
-
-    private Expression SharedExit(LabelTarget label, Dictionary<int, uint> offsetsByIndex, Expression result)
-    {
-        var offsets = new uint[offsetsByIndex.Keys.Max() + 1];
-        foreach (var (index, offset) in offsetsByIndex)
-        {
-            offsets[index] = offset;
-        }
-
-        return Expression.Block(
-            Expression.Label(label),
-            Expression.Assign(Result, result),
-            Expression.Assign(ExitEip, Expression.And(Expression.Add(EntryEip, Expression.ArrayIndex(Expression.Constant(offsets), ExitIndex)), U(IpMask))),
-            Expression.Goto(Exit));
-    }
+    public Expression Stop(int index, uint nextOffset) => Expression.Block(MaterializePending(), Exits.ToStop(index, nextOffset));
 
     /// <summary>Leaves the block after instruction <paramref name="index"/> completed, at <paramref name="nextEip"/>.</summary>
     public Expression Leave(int index, Expression nextEip) => Expression.Block(
