@@ -75,12 +75,21 @@ internal static class ImgBench
             watch.Stop();
             if (error != BlockError.None)
             {
+                runner.Finish();
                 throw new ImgFailedException($"Failed request: {error.Describe()}");
             }
 
             if (!parsed.Has("-q"))
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Run completed in {watch.Elapsed.TotalSeconds:0.000} seconds."));
+            }
+
+            // After the timed run, as qemu-img does when it closes the image: a flush the last completions asked
+            // for is waited for, and a write run's data is flushed.
+            runner.Finish();
+            if (options.Write && backend.Flush() is var flushed && flushed != BlockError.None)
+            {
+                throw new ImgFailedException($"Failed to flush the image: {flushed.Describe()}");
             }
 
             return 0;
