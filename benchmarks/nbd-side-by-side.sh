@@ -11,7 +11,8 @@
 #           that build's `emu img bench` reads and writes against qemu-nbd, and its convert from each
 #           server, so before/after share a run.
 # Every measurement runs REPEATS times, interleaved so a burst of load from other processes hits
-# every contender alike; the median counts. Client times are the tools' own "Run completed in" line
+# every contender alike (each pair in the opposite order every other round, and dirty pages synced before each
+# measurement); the median counts. Client times are the tools' own "Run completed in" line
 # (start-up excluded); nbdcopy times are wall clock around the process. CPU seconds (user + system)
 # are printed too, as they depend less on a shared host's load: the client process's own (start-up
 # included: about 0.1 s for emu, JIT), and for nbdcopy the server process's during the copy.
@@ -48,11 +49,17 @@ for s in emu qemu emu-w qemu-w; do
 done
 uri() { echo "nbd+unix:///?socket=$d/$1.sock"; }
 
+# Before each measurement, the dirty pages the previous one left (a 512 MiB convert target, a write bench's
+# scratch image) go to disk, untimed: otherwise the kernel's writeback of them, and its throttling of new dirty
+# pages, land on whichever measurement comes next in the fixed order.
+settle() { sync; }
+
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # user + system clock ticks of a process
 hz=$(getconf CLK_TCK)
 
 copy() {   # copy SERVER -> "seconds cpu-seconds-of-the-server"
   local s e c0 c1
+  settle
   c0=$(ticks "${server[$1]}"); s=$(date +%s.%N)
   nbdcopy "$(uri "$1")" null:
   e=$(date +%s.%N); c1=$(ticks "${server[$1]}")
@@ -63,6 +70,7 @@ bench() {   # bench emu|qemu|before SERVER [-w] -> "seconds cpu-seconds-of-the-c
   local out tool=(qemu-img)
   [ "$1" = emu ] && tool=("$emu" img)
   [ "$1" = before ] && tool=("$EMU_BEFORE/emu" img)
+  settle
   out=$(/usr/bin/time -f 'cpu %U %S' "${tool[@]}" bench -f raw -c "$count" -d 16 ${3:-} "$(uri "$2")" 2>&1)
   echo "$(echo "$out" | sed -n 's/^Run completed in \([0-9.]*\) seconds\./\1/p') $(echo "$out" | awk '/^cpu / { print $2 + $3 }')"
 }
@@ -71,7 +79,7 @@ convert() {   # convert emu|qemu|before SERVER -> "seconds cpu-seconds-of-the-cl
   local s e cpu tool=(qemu-img)
   [ "$1" = emu ] && tool=("$emu" img)
   [ "$1" = before ] && tool=("$EMU_BEFORE/emu" img)
-  rm -f "$d/out.raw"; s=$(date +%s.%N)
+  rm -f "$d/out.raw"; settle; s=$(date +%s.%N)
   cpu=$(/usr/bin/time -f 'cpu %U %S' "${tool[@]}" convert -f raw -O raw "$(uri "$2")" "$d/out.raw" 2>&1 | awk '/^cpu / { print $2 + $3 }')
   e=$(date +%s.%N); rm -f "$d/out.raw"
   echo "$(echo "$e - $s" | bc -l) $cpu"
@@ -87,16 +95,22 @@ keys+=" convert-emu-emu convert-qemu-emu convert-emu-qemu convert-qemu-qemu"
 [ -n "${EMU_BEFORE:-}" ] && keys+=" bench-before-qemu write-before-qemu convert-before-emu convert-before-qemu"
 record() { local r; r=($2); t[$1]+=" ${r[0]}"; cpu[$1]+=" ${r[1]}"; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-for _ in $(seq "$repeats"); do
-  record copy-emu "$(copy emu)"; record copy-qemu "$(copy qemu)"
-  record bench-emu-emu "$(bench emu emu)"; record bench-qemu-emu "$(bench qemu emu)"
-  record bench-emu-qemu "$(bench emu qemu)"; record bench-qemu-qemu "$(bench qemu qemu)"
+# Each pair runs in the opposite order every other round: whatever a measurement leaves behind (the server's JIT
+# tiering after a burst, the kernel's bookkeeping of a 512 MiB file just removed) then lands on both contenders
+# alike, not always on the one that follows in a fixed order.
+pair() {   # pair KEY_A "COMMAND_A" KEY_B "COMMAND_B"
+  if (( round % 2 == 0 )); then record "$1" "$($2)"; record "$3" "$($4)"; else record "$3" "$($4)"; record "$1" "$($2)"; fi
+}
+for round in $(seq "$repeats"); do
+  pair copy-emu "copy emu" copy-qemu "copy qemu"
+  pair bench-emu-emu "bench emu emu" bench-qemu-emu "bench qemu emu"
+  pair bench-emu-qemu "bench emu qemu" bench-qemu-qemu "bench qemu qemu"
   [ -n "${EMU_BEFORE:-}" ] && record bench-before-qemu "$(bench before qemu)"
-  record write-emu-emu "$(bench emu emu-w -w)"; record write-qemu-emu "$(bench qemu emu-w -w)"
-  record write-emu-qemu "$(bench emu qemu-w -w)"; record write-qemu-qemu "$(bench qemu qemu-w -w)"
+  pair write-emu-emu "bench emu emu-w -w" write-qemu-emu "bench qemu emu-w -w"
+  pair write-emu-qemu "bench emu qemu-w -w" write-qemu-qemu "bench qemu qemu-w -w"
   [ -n "${EMU_BEFORE:-}" ] && record write-before-qemu "$(bench before qemu-w -w)"
-  record convert-emu-emu "$(convert emu emu)"; record convert-qemu-emu "$(convert qemu emu)"
-  record convert-emu-qemu "$(convert emu qemu)"; record convert-qemu-qemu "$(convert qemu qemu)"
+  pair convert-emu-emu "convert emu emu" convert-qemu-emu "convert qemu emu"
+  pair convert-emu-qemu "convert emu qemu" convert-qemu-qemu "convert qemu qemu"
   [ -n "${EMU_BEFORE:-}" ] && record convert-before-emu "$(convert before emu)" && record convert-before-qemu "$(convert before qemu)"
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
