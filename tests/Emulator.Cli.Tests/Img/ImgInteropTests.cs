@@ -308,6 +308,21 @@ public class ImgInteropTests : ImgTestBase
         Assert.That(QemuTools.Io(image, "read -P 7 0 64k"), Does.Not.Contain("Pattern verification failed"));
     }
 
+    [Test]
+    public void Bench_Quiet_PrintsTheSameLinesAsQemuImg()
+    {
+        var image = PathOf("q.raw");
+        EmuOk("create", "-q", "-f", "raw", image, "1M");
+
+        var ours = EmuOk("bench", "-q", "-w", "-c", "10", "-d", "2", "--flush-interval=4", "-f", "raw", image);
+        var theirs = QemuTools.Img("bench", "-q", "-w", "-c", "10", "-d", "2", "--flush-interval=4", "-f", "raw", image);
+
+        Assert.That(Summary(ours), Is.EqualTo(Summary(theirs)).And.Contain("Sending flush every 4 requests"));
+    }
+
+    /// <summary>A bench's output with the time blanked, which differs from run to run.</summary>
+    private static string Summary(string output) => System.Text.RegularExpressions.Regex.Replace(output, @"\d+\.\d{3} seconds", "T seconds");
+
     /// <summary>Appends a cluster to the file and gives it a refcount of one with nothing referencing it: a leak.</summary>
     private static void LeakClusterPastEnd(string image)
     {
