@@ -14,7 +14,8 @@ namespace Emulator.Block.Drivers.Nbd;
 /// requests in flight on one connection, matched by cookie; FLUSH, TRIM, WRITE_ZEROES (NO_HOLE,
 /// FAST_ZERO) and FUA as the export's flags allow; a read-only export refuses a writable open.
 /// Requests longer than the server's maximum block size are split; reads not aligned to its minimum
-/// block size are widened through a bounce buffer.
+/// block size are widened through a bounce buffer, and writes not aligned to it are read-modify-written
+/// (one at a time while the export has a minimum block size).
 /// <para>
 /// When the connection drops (or the server breaks the protocol, which drops it on purpose) the
 /// requests in flight fail with <see cref="BlockError.Io"/>, which the backend's error policy handles
@@ -23,9 +24,8 @@ namespace Emulator.Block.Drivers.Nbd;
 /// wait up to <see cref="NbdNodeOptions.ReconnectDelaySeconds"/> from the drop for a new connection
 /// (QEMU's reconnect-delay; 0 = fail at once).
 /// </para>
-/// Limitations: no TLS; writes not aligned to the server's minimum block size fail with
-/// <see cref="BlockError.InvalidArgument"/> (no read-modify-write); a server that stops answering
-/// without closing the connection leaves requests waiting (QEMU has no request timeout either).
+/// Limitations: no TLS; a server that stops answering without closing the connection leaves requests waiting
+/// (QEMU has no request timeout either).
 /// </summary>
 internal sealed class NbdDriver : BlockDriver, IBlockCompletionPoller
 {
