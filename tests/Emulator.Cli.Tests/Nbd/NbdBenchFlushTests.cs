@@ -54,14 +54,7 @@ public class NbdBenchFlushTests : ImgTestBase
     }
 
     /// <summary>Runs <paramref name="bench"/> against a fresh nbdkit memory export: its writes and flushes in the order the server logged them, W and F.</summary>
-    private string RequestsSeenByNbdkit(string name, Action<string> bench)
-    {
-        var socket = PathOf(name + ".sock");
-        var log = PathOf(name + ".log");
-        var server = _peers.StartNbdkit(socket, "--filter=log", "memory", "1M", "logfile=" + log);
-        bench(_peers.Uri(socket));
-        NbdPeers.Terminate(server);
-        return string.Concat(File.ReadLines(log)
+    private string RequestsSeenByNbdkit(string name, Action<string> bench) =>
+        string.Concat(_peers.LoggedByNbdkit(name, "1M", bench)
             .Select(line => line.Contains(" Write id=", StringComparison.Ordinal) ? "W" : line.Contains(" Flush id=", StringComparison.Ordinal) ? "F" : string.Empty));
-    }
 }

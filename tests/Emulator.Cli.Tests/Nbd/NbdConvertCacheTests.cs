@@ -62,13 +62,6 @@ public class NbdConvertCacheTests : ImgTestBase
     }
 
     /// <summary>Runs <paramref name="convert"/> against a fresh nbdkit memory export and counts the NBD_CMD_FLUSHes it logged.</summary>
-    private int FlushesSeenByNbdkit(string name, Action<string> convert)
-    {
-        var socket = PathOf(name + ".sock");
-        var log = PathOf(name + ".log");
-        var server = _peers.StartNbdkit(socket, "--filter=log", "memory", "1M", "logfile=" + log);
-        convert(_peers.Uri(socket));
-        NbdPeers.Terminate(server);
-        return File.ReadLines(log).Count(line => line.Contains(" Flush id=", StringComparison.Ordinal));
-    }
+    private int FlushesSeenByNbdkit(string name, Action<string> convert) =>
+        _peers.LoggedByNbdkit(name, "1M", convert).Count(line => line.Contains(" Flush id=", StringComparison.Ordinal));
 }

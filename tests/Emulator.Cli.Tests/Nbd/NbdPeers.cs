@@ -66,6 +66,21 @@ internal sealed class NbdPeers : IDisposable
     public Process StartNbdkit(string socket, params string[] args) =>
         StartServer(socket + ".pid", "nbdkit", ["-f", "-U", socket, "-P", socket + ".pid", .. args]);
 
+    /// <summary>
+    /// Runs <paramref name="client"/> (given the export's URI) against a fresh nbdkit memory export of
+    /// <paramref name="size"/> behind its log filter, stops the server, and returns the log: one line per request
+    /// received (" Write id=", " Flush id=", …) and per reply, in the order nbdkit handled them.
+    /// </summary>
+    public string[] LoggedByNbdkit(string name, string size, Action<string> client)
+    {
+        var socket = Path.Combine(Dir, name + ".sock");
+        var log = Path.Combine(Dir, name + ".log");
+        var server = StartNbdkit(socket, "--filter=log", "memory", size, "logfile=" + log);
+        client(Uri(socket));
+        Terminate(server);
+        return File.ReadAllLines(log);
+    }
+
     /// <summary>emu nbd as its own process (this test assembly carries emu.dll), persistent, export "e".</summary>
     public Process StartEmuNbd(string socket, params string[] args) =>
         StartServer(socket + ".pid", "dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "emu.dll"), "nbd", "-k", socket, "-x", "e", "-t", "--pid-file", socket + ".pid", .. args]);
