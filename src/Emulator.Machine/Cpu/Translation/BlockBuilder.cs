@@ -7,16 +7,23 @@ namespace Emulator.Machine.Cpu.Translation;
 /// and the same <see cref="OpDecoder"/> facts, and the bytes are in a page whose writes are reported):
 /// translatable instructions from CS:EIP up to the first transfer it cannot continue across, the first
 /// instruction not translated, the page end, or <see cref="MaxInstructions"/>. Formation continues across
-/// a conditional branch (its taken path becomes a side exit) and across a direct JMP or CALL whose target
-/// lies forward of every byte already in the block (<see cref="FlowEmitter.Continues"/>), so instruction
-/// offsets only grow: the last instruction is the furthest, and the block's bytes are one range from the
-/// entry, as the entry checks and content reuse assume. Then a backward pass marks which instructions'
-/// status flags anything can observe (a later reader, a possible fault, a block or side exit).
+/// a conditional branch (with its fall-through), across a direct JMP or CALL whose target lies forward of every
+/// byte already in the block (<see cref="FlowEmitter.Continues"/>), and past a JMP or RET when the bytes after it
+/// are the forward target of an earlier branch, so instruction offsets only grow: the last instruction is the
+/// furthest, and the block's bytes are one range from the entry, as the entry checks and content reuse assume.
+/// A Jcc or JMP whose target is one of the block's instructions branches there inside the block's code
+/// (<see cref="BlockInstruction.Target"/>); other targets leave the block. Then a backward pass marks which
+/// instructions' status flags anything can observe (a later reader, a possible fault, a block or side exit, a branch).
 /// </summary>
 internal static class BlockBuilder
 {
-    /// <summary>Longest block: bounds translation cost and the work redone when a block is dropped.</summary>
-    public const int MaxInstructions = 32;
+    /// <summary>
+    /// Longest block: bounds translation cost and the work redone when a block is dropped. With branches inside a block,
+    /// 64 lets a loop body of a Linux boot's hot code stay in one block (its block entries went from 702 M at 32 to
+    /// 194 M, and 143 M at 128, where the instructions left to the interpreter because a block did not fit the budget
+    /// grew from 0.09% to 0.28%; docs/translating-cpu.md, "Fourteenth pass").
+    /// </summary>
+    public const int MaxInstructions = 64;
 
     private const int MaxInstructionLength = 15;
 
@@ -26,6 +33,9 @@ internal static class BlockBuilder
         var offset = 0u;
         var pageOffset = physical & GuestMemory.PageOffsetMask;
         var ipLimit = cs.Big ? uint.MaxValue : 0xFFFFu;
+
+        // Forward targets of the branches taken so far (offsets from the entry), where formation may go on after a JMP or RET.
+        var ahead = new HashSet<uint>();
         while (block.Count < MaxInstructions)
         {
             var at = eip + offset;
@@ -43,20 +53,101 @@ internal static class BlockBuilder
                 break;
             }
 
-            block.Add(new BlockInstruction { D = d, Offset = offset });
+            var item = new BlockInstruction { D = d, Offset = offset, Target = -1 };
             offset += d.Length;
             if (FlowEmitter.EndsBlock(d.Op))
             {
-                if (!FlowEmitter.Continues(d, cs.Big, offset, out var resume))
+                if (FlowEmitter.RelativeTarget(d, cs.Big, item.Offset, out var target) && target >= offset)
                 {
-                    break;
+                    ahead.Add(target);
                 }
 
-                offset = resume;
+                // After a JMP or RET, formation goes on with the next bytes if an earlier branch lands there (an if/else
+                // whose other arm follows, a loop exit past the back jump); otherwise a JMP is followed forward as before.
+                if (d.Op is Op.Jmp or Op.Ret && ahead.Contains(offset))
+                {
+                    item.Breaks = true;
+                }
+                else if (!FlowEmitter.Continues(d, cs.Big, offset, out var resume))
+                {
+                    block.Add(item);
+                    break;
+                }
+                else
+                {
+                    offset = resume;
+                }
+            }
+
+            block.Add(item);
+        }
+
+        LinkTargets(block, cs.Big);
+        MarkLiveFlags(block);
+    }
+
+    /// <summary>
+    /// Points each Jcc, each JMP that does not continue to the next instruction (<see cref="BlockInstruction.Breaks"/>,
+    /// or the last) at the block's instruction its target is, when there is one: its taken path then stays inside the
+    /// block's code instead of leaving it.
+    /// </summary>
+    private static void LinkTargets(List<BlockInstruction> block, bool codeBig)
+    {
+        if (block.Count > 0 && block[^1].Breaks)
+        {
+            // Formation stopped right after it (the instruction limit, an untranslatable one): it is simply the last.
+            var last = block[^1];
+            last.Breaks = false;
+            block[^1] = last;
+        }
+
+        for (var i = 0; i < block.Count; i++)
+        {
+            var item = block[i];
+            var branches = item.D.Op == Op.Jcc || (item.D.Op == Op.Jmp && (item.Breaks || i == block.Count - 1));
+            if (!branches || !FlowEmitter.RelativeTarget(item.D, codeBig, item.Offset, out var target))
+            {
+                continue;
+            }
+
+            var j = IndexAt(block, target);
+            if (j < 0)
+            {
+                continue;
+            }
+
+            item.Target = j;
+            block[i] = item;
+            var landing = block[j];
+            landing.IsTarget = true;
+            block[j] = landing;
+        }
+    }
+
+    /// <summary>The index of the instruction at <paramref name="offset"/> (offsets grow along the block), or −1.</summary>
+    private static int IndexAt(List<BlockInstruction> block, uint offset)
+    {
+        int low = 0, high = block.Count - 1;
+        while (low <= high)
+        {
+            var middle = (low + high) >>> 1;
+            var at = block[middle].Offset;
+            if (at == offset)
+            {
+                return middle;
+            }
+
+            if (at < offset)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
             }
         }
 
-        MarkLiveFlags(block);
+        return -1;
     }
 
     public static bool CanTranslate(in DecodedInstruction d) =>
@@ -89,9 +180,10 @@ internal static class BlockBuilder
                 live = Eflags.Status;
             }
 
-            if (item.D.Op == Op.Jcc)
+            if (item.D.Op == Op.Jcc || item.Breaks)
             {
-                // A side exit (or the block's last branch): whatever runs next may read any flag.
+                // A side exit, a branch inside the block, the block's last branch, or a JMP or RET that does not go on to
+                // the next instruction: whatever runs next may read any flag.
                 live = Eflags.Status;
             }
 
@@ -106,6 +198,14 @@ internal static class BlockBuilder
                 DeferredFlags.Role.ConditionReader => overwrittenNext && item.D.Op != Op.Jcc,
                 _ => false,
             };
+
+            // A writer before a branch target or a JMP/RET that breaks the straight line may not defer past it: the code after
+            // it is also reached from elsewhere (or not from here), where that writer is not the pending one.
+            if (item.IsTarget || item.Breaks)
+            {
+                overwrittenNext = false;
+            }
+
             live = (live & ~kills) | reads | (faults ? Eflags.Status : 0);
             read = (read & ~kills) | reads;
         }

@@ -9,12 +9,15 @@ namespace Emulator.Machine.Cpu.Translation;
 /// <code>
 /// load the registers the block uses, flags, eip0 from the CPU; snapshot the memory's disturbance count (blocks that access memory)
 /// top:
-///   per instruction: compute into temporaries; on a fault → faulted = i, goto the fault exit: exit(~(executed + faulted), its EIP)
+///   per instruction (a label first where a branch of the block lands):
+///                    compute into temporaries; on a fault → faulted = i, goto the fault exit: exit(~(executed + faulted), its EIP)
 ///                    commit registers/flags; after a memory access, if a device or a code write
 ///                    happened → exit(executed + i + 1, next EIP on the path)
-///   a Jcc formation continued across (side exit): taken → exit(executed + i + 1, target), or, taken back to
-///                    the entry, executed += i + 1 and goto top if another full pass fits and nothing happened
-///   a JMP continued across: nothing; a CALL: push the return address
+///   a Jcc formation continued across: taken to instruction j of the block → executed += i + 1 − j, goto j (backward:
+///                    only if another stretch of the block's length fits the budget and nothing happened, else exit);
+///                    taken elsewhere → exit(executed + i + 1, target)
+///   a JMP continued across: nothing; one formation went on past (or the last, into the block): as a taken Jcc;
+///                    a RET formation went on past: exit at the popped address; a CALL: push the return address
 ///   executed += count; if next == eip0 and the budget allows another pass and nothing happened → goto top
 /// exit: write back the registers it may have changed, flags, EIP; rt.Disturbed = a device or a code write happened; return the count
 /// </code>
@@ -45,26 +48,62 @@ internal static class BlockCompiler
         var decoded = new DecodedInstruction[block.Count];
         var count = Expression.Constant((long)block.Count);
         var budget = Expression.Field(rt, nameof(BlockRuntime.Budget));
+
+        // Branches inside the block: a label before each instruction one lands on (the entry's is the loop's top).
+        var labels = new LabelTarget[block.Count];
+        labels[0] = top;
+
+        // The taken path from instruction i to instruction j of the block. The instruction count stays "executed + index
+        // + 1" at every instruction, so executed moves by what the jump skips or repeats. Forward, no count can pass the
+        // last budget check's bound (offsets grow, so a forward path is at most the block's length). Backward, another
+        // stretch of at most the block's length must fit the budget and nothing may have been disturbed, as at a self-loop.
+        Expression Taken(int i, int j, Expression target)
+        {
+            var adjust = Expression.AddAssign(c.Executed, Expression.Constant((long)(i + 1 - j)));
+            if (j > i)
+            {
+                return Expression.Block(adjust, Expression.Goto(labels[j]));
+            }
+
+            return Expression.Block(
+                adjust,
+                Expression.IfThen(
+                    Expression.AndAlso(Expression.LessThanOrEqual(Expression.Add(c.Executed, count), budget), nothingHappened),
+                    Expression.Goto(labels[j])),
+                Expression.Assign(c.Result, Expression.Add(c.Executed, Expression.Constant((long)j))),
+                Expression.Assign(c.ExitEip, target),
+                Expression.Goto(c.Exit));
+        }
+
+        for (var i = 1; i < block.Count; i++)
+        {
+            if (block[i].IsTarget)
+            {
+                labels[i] = Expression.Label("at" + i);
+            }
+        }
+
+        // The block's last instruction when it is a Jcc or JMP into the block runs as an inner one (its fall-through is the end).
+        var lastInner = last.Target >= 0;
         for (var i = 0; i < block.Count; i++)
         {
             var item = block[i];
             var inner = i < block.Count - 1;
-            if (inner && FlowEmitter.EndsBlock(item.D.Op))
+            if (i > 0 && item.IsTarget)
             {
-                // A transfer formation continued across; a Jcc taken back to the entry goes round as the block's end does.
-                var index = i;
-                var loopBack = FlowEmitter.TakenToEntry(item.D, codeBig, item.Offset)
-                    ? target => Expression.Block(
-                        Expression.AddAssign(c.Executed, Expression.Constant((long)index + 1)),
-                        Expression.IfThen(
-                            Expression.AndAlso(Expression.LessThanOrEqual(Expression.Add(c.Executed, count), budget), nothingHappened),
-                            Expression.Goto(top)),
-                        Expression.Assign(c.Result, c.Executed),
-                        Expression.Assign(c.ExitEip, target),
-                        Expression.Goto(c.Exit))
-                    : (Func<Expression, Expression>?)null;
+                if (c.Pending is not null)
+                {
+                    throw new InvalidOperationException($"a deferred flag writer is pending at branch target {i}");
+                }
+
+                body.Add(Expression.Label(labels[i]));
+            }
+
+            if ((inner || lastInner) && FlowEmitter.EndsBlock(item.D.Op))
+            {
                 var firstTemporary = c.Temporaries.Count;
-                body.Add(c.Scoped(firstTemporary, FlowEmitter.Inner(c, item, i, loopBack)));
+                var index = i;
+                body.Add(c.Scoped(firstTemporary, FlowEmitter.Inner(c, item, i, next, (j, target) => Taken(index, j, target))));
             }
             else
             {
@@ -80,13 +119,13 @@ internal static class BlockCompiler
             }
 
             // After a memory access that reached a device or dropped code, leave at the next instruction of the path.
-            if (inner && BlockBuilder.TouchesMemory(item.D))
+            if (inner && !item.Breaks && BlockBuilder.TouchesMemory(item.D))
             {
                 body.Add(Expression.IfThen(Expression.Not(nothingHappened), c.Stop(i, block[i + 1].Offset)));
             }
         }
 
-        if (!FlowEmitter.EndsBlock(last.D.Op))
+        if (!FlowEmitter.EndsBlock(last.D.Op) || (lastInner && last.D.Op == Op.Jcc))
         {
             body.Add(Expression.Assign(next, c.Eip(last.Offset + last.D.Length)));
         }

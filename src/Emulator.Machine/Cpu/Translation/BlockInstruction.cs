@@ -16,4 +16,19 @@ internal struct BlockInstruction
     public uint ExitOnlyFlags;
 
     public readonly bool NeedFlags => LiveFlags != 0;
+
+    /// <summary>
+    /// The index of the block's instruction that this Jcc (when taken) or JMP goes to, when the target is one of the
+    /// block's own instructions (a branch inside the block: docs/translating-cpu.md, "Branches inside a block"), or −1.
+    /// </summary>
+    public int Target;
+
+    /// <summary>Whether a branch inside the block lands on this instruction (its code then starts with a label).</summary>
+    public bool IsTarget;
+
+    /// <summary>
+    /// A JMP or RET that is not the block's last instruction and does not go on to the next one: formation went on
+    /// past it because the bytes after it are a forward branch target of an earlier instruction.
+    /// </summary>
+    public bool Breaks;
 }

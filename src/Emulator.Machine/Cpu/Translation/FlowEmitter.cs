@@ -60,11 +60,14 @@ internal static class FlowEmitter
     }
 
     /// <summary>
-    /// A transfer formation continued across (not the block's last instruction): a JMP does nothing, a CALL
-    /// pushes its return address, a Jcc leaves the block at its target when taken — or, taken back to the
-    /// block's entry (<paramref name="loopBack"/> not null), runs <paramref name="loopBack"/>.
+    /// A transfer that does not end the block's code here: the block's last Jcc or JMP when its target is an instruction
+    /// of the block, or a transfer formation continued across. A CALL pushes its return address and goes on at its
+    /// target (the next instruction); a JMP formation followed does nothing; a Jcc, when taken, and a JMP that breaks the
+    /// straight line go to their target through <paramref name="taken"/> (given the target's index and EIP) when it is
+    /// an instruction of the block, or else leave the block there; a RET that breaks the straight line leaves at the
+    /// address it pops.
     /// </summary>
-    public static Expression Inner(EmitContext c, in BlockInstruction bi, int index, Func<Expression, Expression>? loopBack)
+    public static Expression Inner(EmitContext c, in BlockInstruction bi, int index, ParameterExpression next, Func<int, Expression, Expression> taken)
     {
         var d = bi.D;
         var fallThrough = c.Eip(bi.Offset + d.Length);
@@ -75,17 +78,33 @@ internal static class FlowEmitter
             case Op.Jcc:
             {
                 var target = Target(Expression.Add(fallThrough, EmitContext.U(d.Imm)), d.Size);
-                return Expression.IfThen(ConditionEmitter.Holds(d.Aux, c.Flags), loopBack?.Invoke(target) ?? c.Leave(index, target));
+                return Expression.IfThen(ConditionEmitter.Holds(d.Aux, c.Flags), bi.Target >= 0 ? taken(bi.Target, target) : c.Leave(index, target));
             }
 
+            case Op.Jmp when bi.Breaks || bi.Target >= 0:
+            {
+                var target = Target(Expression.Add(fallThrough, EmitContext.U(d.Imm)), d.Size);
+                return bi.Target >= 0 ? taken(bi.Target, target) : c.Leave(index, target);
+            }
+
+            case Op.Ret when bi.Breaks:
+                return Expression.Block(Branch(c, bi, index, next), c.Leave(index, next));
             default:
                 return Expression.Empty();
         }
     }
 
-    /// <summary>Whether a Jcc at <paramref name="offset"/> from the entry, when taken, goes to the entry itself whatever the entry EIP.</summary>
-    public static bool TakenToEntry(in DecodedInstruction d, bool codeBig, uint offset) =>
-        d.Op == Op.Jcc && d.Size == (codeBig ? 4 : 2) && ((offset + d.Length + d.Imm) & (codeBig ? 0xFFFF_FFFFu : Word)) == 0;
+    /// <summary>
+    /// The offset from the block's entry a Jcc or JMP at <paramref name="offset"/> goes to, when that is known at
+    /// translation whatever the entry EIP: the operand size equals the code size, so the target is masked as IP is
+    /// (as in <see cref="Continues"/>). False for other transfers. A target before the entry wraps to an offset past
+    /// any instruction of the block.
+    /// </summary>
+    public static bool RelativeTarget(in DecodedInstruction d, bool codeBig, uint offset, out uint target)
+    {
+        target = (offset + d.Length + d.Imm) & (codeBig ? 0xFFFF_FFFFu : Word);
+        return d.Op is Op.Jcc or Op.Jmp && d.Size == (codeBig ? 4 : 2);
+    }
 
     public static Expression Push(EmitContext c, in BlockInstruction bi, int index)
     {

@@ -4,7 +4,8 @@ namespace Emulator.Machine.Cpu.Translation;
 
 /// <summary>
 /// A compiled guest block: a superblock of instructions in one physical page, at growing offsets from its
-/// entry (formation continues across Jcc as side exits and across forward direct JMP/CALL), ending at the
+/// entry (formation continues across Jcc, across forward direct JMP/CALL, and past a JMP or RET where an earlier
+/// branch lands; branches to the block's own instructions stay inside its code, others leave it), ending at the
 /// first transfer it cannot continue across, the first instruction the tier does not translate, or the page end. Keyed by the physical address of
 /// its first byte plus the code-segment and stack-segment sizes (the two facts decoding and stack
 /// arithmetic depend on); anything else (CPL, paging, segment bases and limits) is read at run time.
@@ -16,7 +17,10 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
     /// <summary>The physical page number whose invalidation drops this block.</summary>
     public uint Page { get; } = page;
 
-    /// <summary>Instructions in one full pass through the block: the longest path, which the budget check uses (a side exit runs fewer and returns how many).</summary>
+    /// <summary>
+    /// Instructions in the block: the longest path without a backward branch (offsets only grow along one), which the
+    /// budget check uses at the entry and at every branch back inside the block (an exit runs fewer and returns how many).
+    /// </summary>
     public int Count { get; } = count;
 
     /// <summary>Byte offset of the last instruction from the first, the furthest one (offsets only grow): the entry check keeps every instruction inside the CS limit as the interpreter's cached fetch path requires.</summary>

@@ -336,4 +336,28 @@ internal static class RandomInstructions
             _ => Instruction.Create(Code($"{kind}_r16_rm8"), Reg(random, 16), Reg(random, 8)),
         };
     }
+
+    /// <summary>Emits the Jcc named by <paramref name="condition"/> (one of <see cref="Conditions"/>) to <paramref name="target"/>.</summary>
+    public static void Jcc(Assembler a, string condition, Label target)
+    {
+        switch (condition)
+        {
+            case "o": a.jo(target); break;
+            case "no": a.jno(target); break;
+            case "b": a.jb(target); break;
+            case "ae": a.jae(target); break;
+            case "e": a.je(target); break;
+            case "ne": a.jne(target); break;
+            case "be": a.jbe(target); break;
+            case "a": a.ja(target); break;
+            case "s": a.js(target); break;
+            case "ns": a.jns(target); break;
+            case "p": a.jp(target); break;
+            case "np": a.jnp(target); break;
+            case "l": a.jl(target); break;
+            case "ge": a.jge(target); break;
+            case "le": a.jle(target); break;
+            default: a.jg(target); break;
+        }
+    }
 }

@@ -39,7 +39,7 @@ public class SuperblockTests
                 var end = a.CreateLabel();
                 a.Label(ref top);
                 a.AddInstruction(operations[0]);
-                Jcc(a, conditions[0], forward);
+                RandomInstructions.Jcc(a, conditions[0], forward);
                 a.AddInstruction(operations[1]);
                 a.Label(ref forward);
                 a.jmp(over);
@@ -49,11 +49,11 @@ public class SuperblockTests
                 a.call(helper);
                 a.AddInstruction(operations[3]);
                 a.dec(cx);
-                Jcc(a, conditions[1], top);
+                RandomInstructions.Jcc(a, conditions[1], top);
                 a.jmp(end);
                 a.Label(ref helper);
                 a.AddInstruction(operations[4]);
-                Jcc(a, conditions[2], skip);
+                RandomInstructions.Jcc(a, conditions[2], skip);
                 a.AddInstruction(operations[5]);
                 a.Label(ref skip);
                 a.ret();
@@ -141,29 +141,6 @@ public class SuperblockTests
 
         Assert.That(pair.RunAndCompare(), Is.Null);
         Assert.That(pair.Candidate.Registers.AL, Is.EqualTo(NewValue));
-    }
-
-    private static void Jcc(Assembler a, string condition, Label target)
-    {
-        switch (condition)
-        {
-            case "o": a.jo(target); break;
-            case "no": a.jno(target); break;
-            case "b": a.jb(target); break;
-            case "ae": a.jae(target); break;
-            case "e": a.je(target); break;
-            case "ne": a.jne(target); break;
-            case "be": a.jbe(target); break;
-            case "a": a.ja(target); break;
-            case "s": a.js(target); break;
-            case "ns": a.jns(target); break;
-            case "p": a.jp(target); break;
-            case "np": a.jnp(target); break;
-            case "l": a.jl(target); break;
-            case "ge": a.jge(target); break;
-            case "le": a.jle(target); break;
-            default: a.jg(target); break;
-        }
     }
 
     /// <summary>
