@@ -83,7 +83,37 @@ internal static class BlockBuilder
         }
 
         LinkTargets(block, cs.Big);
+        MarkBounds(block);
         MarkLiveFlags(block);
+    }
+
+    /// <summary>
+    /// <see cref="BlockInstruction.Bound"/> of each instruction: its index plus the most instructions a path from it can
+    /// run before it takes a backward branch or leaves (fall-through and forward branches inside the block; offsets grow
+    /// along such a path). The count on arriving at instruction j is "executed + j", so "executed + Bound[j] ≤ budget",
+    /// checked at the entry and at every backward branch, keeps every count of the stretch that follows inside the budget.
+    /// </summary>
+    private static void MarkBounds(List<BlockInstruction> block)
+    {
+        var longest = new int[block.Count];
+        for (var i = block.Count - 1; i >= 0; i--)
+        {
+            var item = block[i];
+            var after = 0;
+            if (i < block.Count - 1 && !item.Breaks)
+            {
+                after = longest[i + 1];
+            }
+
+            if (item.Target > i)
+            {
+                after = Math.Max(after, longest[item.Target]);
+            }
+
+            longest[i] = 1 + after;
+            item.Bound = i + longest[i];
+            block[i] = item;
+        }
     }
 
     /// <summary>

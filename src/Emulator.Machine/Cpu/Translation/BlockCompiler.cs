@@ -18,7 +18,7 @@ namespace Emulator.Machine.Cpu.Translation;
 ///                    taken elsewhere → exit(executed + i + 1, target)
 ///   a JMP continued across: nothing; one formation went on past (or the last, into the block): as a taken Jcc;
 ///                    a RET formation went on past: exit at the popped address; a CALL: push the return address
-///   executed += count; if next == eip0 and the budget allows another pass and nothing happened → goto top
+///   executed += count; if next == eip0 and the budget allows another stretch (the entry's bound) and nothing happened → goto top
 /// exit: write back the registers it may have changed, flags, EIP; rt.Disturbed = a device or a code write happened; return the count
 /// </code>
 /// </summary>
@@ -55,8 +55,8 @@ internal static class BlockCompiler
 
         // The taken path from instruction i to instruction j of the block. The instruction count stays "executed + index
         // + 1" at every instruction, so executed moves by what the jump skips or repeats. Forward, no count can pass the
-        // last budget check's bound (offsets grow, so a forward path is at most the block's length). Backward, another
-        // stretch of at most the block's length must fit the budget and nothing may have been disturbed, as at a self-loop.
+        // last budget check's bound (BlockInstruction.Bound: the longest stretch without a backward branch from where it
+        // was checked). Backward, the stretch from j must fit the budget and nothing may have been disturbed, as at a self-loop.
         Expression Taken(int i, int j, Expression target)
         {
             var adjust = Expression.AddAssign(c.Executed, Expression.Constant((long)(i + 1 - j)));
@@ -68,7 +68,7 @@ internal static class BlockCompiler
             return Expression.Block(
                 adjust,
                 Expression.IfThen(
-                    Expression.AndAlso(Expression.LessThanOrEqual(Expression.Add(c.Executed, count), budget), nothingHappened),
+                    Expression.AndAlso(Expression.LessThanOrEqual(Expression.Add(c.Executed, Expression.Constant((long)block[j].Bound)), budget), nothingHappened),
                     Expression.Goto(labels[j])),
                 Expression.Assign(c.Result, Expression.Add(c.Executed, Expression.Constant((long)j))),
                 Expression.Assign(c.ExitEip, target),
@@ -133,7 +133,7 @@ internal static class BlockCompiler
         body.Add(Expression.AddAssign(c.Executed, count));
         body.Add(Expression.IfThen(
             Expression.AndAlso(
-                Expression.AndAlso(Expression.Equal(next, c.EntryEip), Expression.LessThanOrEqual(Expression.Add(c.Executed, count), budget)),
+                Expression.AndAlso(Expression.Equal(next, c.EntryEip), Expression.LessThanOrEqual(Expression.Add(c.Executed, Expression.Constant((long)block[0].Bound)), budget)),
                 nothingHappened),
             Expression.Goto(top)));
         body.Add(Expression.Assign(c.Result, c.Executed));

@@ -31,4 +31,10 @@ internal struct BlockInstruction
     /// past it because the bytes after it are a forward branch target of an earlier instruction.
     /// </summary>
     public bool Breaks;
+
+    /// <summary>
+    /// This instruction's index plus the most instructions a path from it runs before a backward branch or an exit: the
+    /// bound the budget check proves on arriving here (<see cref="BlockBuilder"/>). The entry's is the block's count.
+    /// </summary>
+    public int Bound;
 }

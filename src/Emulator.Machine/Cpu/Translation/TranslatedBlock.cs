@@ -18,8 +18,9 @@ internal sealed class TranslatedBlock(ulong key, uint page, int count, uint last
     public uint Page { get; } = page;
 
     /// <summary>
-    /// Instructions in the block: the longest path without a backward branch (offsets only grow along one), which the
-    /// budget check uses at the entry and at every branch back inside the block (an exit runs fewer and returns how many).
+    /// The most instructions one entry runs before its first backward branch or exit: the longest path along fall-through
+    /// and forward branches (<see cref="BlockInstruction.Bound"/> of the entry), which the budget check at the entry uses
+    /// (an exit runs fewer and returns how many; a backward branch inside the block checks the budget again).
     /// </summary>
     public int Count { get; } = count;
 
