@@ -14,7 +14,7 @@ namespace Emulator.Machine.Cpu.Translation;
 ///                    commit registers/flags; after a memory access, if a device or a code write
 ///                    happened → exit(executed + i + 1, next EIP on the path)
 ///   a Jcc formation continued across: taken to instruction j of the block → executed += i + 1 − j, goto j (backward:
-///                    only if another stretch of the block's length fits the budget and nothing happened, else exit);
+///                    only if the stretch from j, its Bound, fits the budget and nothing happened, else exit);
 ///                    taken elsewhere → exit(executed + i + 1, target)
 ///   a JMP continued across: nothing; one formation went on past (or the last, into the block): as a taken Jcc;
 ///                    a RET formation went on past: exit at the popped address; a CALL: push the return address
